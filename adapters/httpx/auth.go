@@ -1,0 +1,95 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// ErrNoToken is the error of a request that carries no token at all, as
+// opposed to one with a bad token.
+var ErrNoToken = &hanok.Error{Code: hanok.Unauthenticated, Message: "authentication credentials were not provided"}
+
+// Token returns the token of r: the value of the header named header, if
+// header is not empty and the request has it, otherwise the credentials of
+// "Authorization: Bearer <t>" or "Authorization: JWT <t>" (the scheme
+// case-insensitive). It returns "" when there is none.
+func Token(r *http.Request, header string) string {
+	if header != "" {
+		if t := strings.TrimSpace(r.Header.Get(header)); t != "" {
+			return t
+		}
+	}
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok {
+		return ""
+	}
+	if strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "JWT") {
+		return strings.TrimSpace(cred)
+	}
+	return ""
+}
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	tokenKey
+)
+
+// WithUser returns ctx carrying the authenticated user and its token.
+func WithUser(ctx context.Context, u *auth.User, token string) context.Context {
+	ctx = context.WithValue(ctx, userKey, u)
+	return context.WithValue(ctx, tokenKey, token)
+}
+
+// UserFrom returns the authenticated user of ctx.
+func UserFrom(ctx context.Context) (*auth.User, bool) {
+	u, ok := ctx.Value(userKey).(*auth.User)
+	return u, ok && u != nil
+}
+
+// TokenFrom returns the token the user of ctx authenticated with.
+func TokenFrom(ctx context.Context) string {
+	t, _ := ctx.Value(tokenKey).(string)
+	return t
+}
+
+// AuthOptions configures RequireUser.
+type AuthOptions struct {
+	// Header is an extra header to read the token from, before
+	// Authorization (the calendar's "X-calendar-access-token").
+	Header string
+	// OnError renders an authentication failure: err is ErrNoToken, a
+	// hanok.Unauthenticated error, or an internal error. Default:
+	// WriteError with no logger.
+	OnError func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// RequireUser returns middleware that authenticates the request's token
+// with authn and puts the user in the request context (see UserFrom). A
+// request without a valid token does not reach next.
+func RequireUser(authn *auth.Service, opts AuthOptions) func(http.Handler) http.Handler {
+	onError := opts.OnError
+	if onError == nil {
+		onError = func(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, nil, err) }
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tok := Token(r, opts.Header)
+			if tok == "" {
+				onError(w, r, ErrNoToken)
+				return
+			}
+			u, err := authn.Authenticate(r.Context(), tok)
+			if err != nil {
+				onError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u, tok)))
+		})
+	}
+}

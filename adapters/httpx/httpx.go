@@ -1,0 +1,172 @@
+// Package httpx is the HTTP toolkit the hanok adapters share: JSON decoding
+// with size limits and field-naming errors, JSON encoding, the one table
+// that maps hanok error codes to HTTP statuses, bearer-token extraction,
+// authentication middleware, request logging and panic recovery.
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hanok-dev/hanok"
+)
+
+// DefaultMaxBody is the body limit of DecodeJSON when none is given: 1 MiB.
+const DefaultMaxBody int64 = 1 << 20
+
+// Status returns the HTTP status of a hanok error code. It is the one
+// place where codes become statuses.
+func Status(code hanok.Code) int {
+	switch code {
+	case "":
+		return http.StatusOK
+	case hanok.Invalid:
+		return http.StatusBadRequest
+	case hanok.Unauthenticated:
+		return http.StatusUnauthorized
+	case hanok.Forbidden:
+		return http.StatusForbidden
+	case hanok.NotFound:
+		return http.StatusNotFound
+	case hanok.Conflict:
+		return http.StatusConflict
+	case hanok.RateLimited:
+		return http.StatusTooManyRequests
+	case hanok.Unavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// DecodeJSON reads r's body as one JSON value of type T. The body is
+// limited to maxBytes (DefaultMaxBody when <= 0). Every failure is a
+// hanok.Invalid error whose message says what was wrong and, for a value of
+// the wrong type, names the field; a body over the limit is Invalid with
+// the limit in the message. Unknown fields are ignored.
+func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, maxBytes int64) (T, error) {
+	var v T
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBody
+	}
+	body := http.MaxBytesReader(w, r.Body, maxBytes)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return v, &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", maxBytes), Err: err}
+		}
+		return v, &hanok.Error{Code: hanok.Invalid, Message: "could not read request body", Err: err}
+	}
+	return v, Unmarshal(data, &v)
+}
+
+// Unmarshal decodes one JSON value from data into v, with the errors of
+// DecodeJSON.
+func Unmarshal(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &hanok.Error{Code: hanok.Invalid, Message: "request body is empty; expected a JSON object"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return &hanok.Error{Code: hanok.Invalid, Message: "request body has data after the JSON value"}
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()), Err: err}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value), Err: err}
+		}
+		reason := fmt.Sprintf("must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+		return &hanok.Error{Code: hanok.Invalid, Message: field + ": " + reason, Fields: map[string]string{field: reason}, Err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &hanok.Error{Code: hanok.Invalid, Message: "malformed JSON: unexpected end of body", Err: err}
+	default:
+		return &hanok.Error{Code: hanok.Invalid, Message: "malformed JSON: " + err.Error(), Err: err}
+	}
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"), strings.HasPrefix(k, "float"):
+		return "a number"
+	case k == "string":
+		return "a string"
+	case k == "bool":
+		return "a boolean"
+	case k == "slice", k == "array":
+		return "an array"
+	case k == "map", k == "struct":
+		return "an object"
+	}
+	return "a " + k
+}
+
+// WriteJSON writes v as JSON with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// ErrorBody is the generic JSON error body of the hanok adapters that have
+// no seed format of their own.
+type ErrorBody struct {
+	Error  string            `json:"error"`
+	Code   hanok.Code        `json:"code"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// Report logs err if it is internal and sets Retry-After for rate-limited
+// errors. It returns the HTTP status and the client-safe message. Adapters
+// that render their own error bodies call it first.
+func Report(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) (int, string) {
+	code := hanok.CodeOf(err)
+	if code == hanok.Internal {
+		if logger != nil {
+			logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+	}
+	if d := hanok.RetryAfterOf(err); d > 0 {
+		secs := int((d + 999_999_999) / 1_000_000_000)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	return Status(code), hanok.MessageOf(err)
+}
+
+// WriteError writes err as an ErrorBody with its status.
+func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	status, msg := Report(w, r, logger, err)
+	WriteJSON(w, status, ErrorBody{Error: msg, Code: hanok.CodeOf(err), Fields: hanok.FieldsOf(err)})
+}
+
+// ClientAddr returns the host part of r.RemoteAddr.
+func ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,57 @@
+// Package auth holds accounts and tokens: users with bcrypt password hashes,
+// HS256 JSON Web Tokens with a revocable id, and login throttling.
+//
+// The Service holds the rules; persistence is behind the Store interface,
+// implemented by storage/memory and storage/sqlite and checked by the
+// conformance suite in auth/authtest.
+package auth
+
+import (
+	"context"
+	"time"
+)
+
+// UserID identifies a user. It is a positive integer, the seeds' "pk".
+type UserID int64
+
+// User is an account.
+type User struct {
+	ID       UserID
+	Username string
+	// Email is optional; "" when not given. Unique when given.
+	Email        string
+	PasswordHash []byte
+	Superuser    bool
+	Created      time.Time
+}
+
+// Store is the persistence auth needs.
+//
+// Usernames are unique case-insensitively, emails (when not empty) too;
+// a clash is a hanok.Conflict error whose Fields name "username" or
+// "email". Unknown users are hanok.NotFound.
+type Store interface {
+	// CreateUser stores u and sets u.ID.
+	CreateUser(ctx context.Context, u *User) error
+	// UpdateUser replaces the stored user with the same ID.
+	UpdateUser(ctx context.Context, u *User) error
+	// UserByID returns the user with that id.
+	UserByID(ctx context.Context, id UserID) (*User, error)
+	// UserByUsername finds a user by username, case-insensitively.
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	// UserByEmail finds a user by email, case-insensitively.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+
+	// RevokeToken records that the token id jti is revoked until expires.
+	// Revoking the same id twice is not an error.
+	RevokeToken(ctx context.Context, jti string, expires time.Time) error
+	// IsRevoked reports whether jti was revoked.
+	IsRevoked(ctx context.Context, jti string) (bool, error)
+	// PruneRevocations deletes revocations that expired before t and
+	// returns how many it deleted.
+	PruneRevocations(ctx context.Context, before time.Time) (int, error)
+
+	// Secret returns the secret stored under name; if there is none, it
+	// stores generated and returns it. Concurrent callers get one value.
+	Secret(ctx context.Context, name string, generated []byte) ([]byte, error)
+}

@@ -1,0 +1,438 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok"
+)
+
+// Password length limits. bcrypt reads at most 72 bytes, so a longer
+// password would be silently truncated: it is refused instead.
+const (
+	MinPasswordLen   = 8
+	MaxPasswordBytes = 72
+	// MaxUsernameLen is the longest username, in characters.
+	MaxUsernameLen = 150
+)
+
+// Config configures a Service. Only Secret is required.
+type Config struct {
+	// Secret is the HS256 signing key; at least 32 bytes.
+	Secret []byte
+	// Issuer and Audience are written into and required of every token.
+	// Defaults: "hanok" and "hanok".
+	Issuer   string
+	Audience string
+	// TokenLifetime is how long a token is valid. Default 24h.
+	TokenLifetime time.Duration
+	// BcryptCost is the bcrypt work factor. Default bcrypt.DefaultCost;
+	// tests use bcrypt.MinCost.
+	BcryptCost int
+	// LoginAttempts failed logins are allowed in a burst per username and per
+	// client address, then one more every LoginInterval. Defaults 5 and 12s.
+	LoginAttempts int
+	LoginInterval time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives security-relevant events. Default: discard.
+	Logger *slog.Logger
+}
+
+// Service manages accounts and tokens.
+type Service struct {
+	store    Store
+	cfg      Config
+	throttle *throttle
+}
+
+// GenerateSecret returns a new random 32-byte signing key.
+func GenerateSecret() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("auth: reading random bytes: %v", err))
+	}
+	return b
+}
+
+// New returns a Service over store.
+func New(store Store, cfg Config) (*Service, error) {
+	if len(cfg.Secret) < 32 {
+		return nil, errors.New("auth: Config.Secret must be at least 32 bytes")
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "hanok"
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = "hanok"
+	}
+	if cfg.TokenLifetime <= 0 {
+		cfg.TokenLifetime = 24 * time.Hour
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = bcrypt.DefaultCost
+	}
+	if cfg.BcryptCost < bcrypt.MinCost || cfg.BcryptCost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("auth: BcryptCost %d out of range %d..%d", cfg.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	if cfg.LoginAttempts <= 0 {
+		cfg.LoginAttempts = 5
+	}
+	if cfg.LoginInterval <= 0 {
+		cfg.LoginInterval = 12 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Secret = append([]byte(nil), cfg.Secret...)
+	return &Service{
+		store:    store,
+		cfg:      cfg,
+		throttle: newThrottle(cfg.LoginAttempts, cfg.LoginInterval),
+	}, nil
+}
+
+// Session is a signed-in user with its token.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	User      *User
+}
+
+// RegisterInput is what Register needs.
+type RegisterInput struct {
+	Username string
+	Password string
+	// Email is optional.
+	Email string
+}
+
+// Register creates a user and signs it in.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, error) {
+	u, err := s.createUser(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(u)
+}
+
+func (s *Service) createUser(ctx context.Context, in RegisterInput, superuser bool) (*User, error) {
+	username := strings.TrimSpace(in.Username)
+	email := strings.TrimSpace(in.Email)
+	if err := validateUsername(username); err != nil {
+		return nil, err
+	}
+	if err := validateEmail(email); err != nil {
+		return nil, err
+	}
+	hash, err := s.hash(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{
+		Username:     username,
+		Email:        email,
+		PasswordHash: hash,
+		Superuser:    superuser,
+		Created:      s.cfg.Now().UTC(),
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("auth: create user: %w", err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "user registered", "user_id", u.ID, "username", u.Username)
+	return u, nil
+}
+
+func validateUsername(name string) error {
+	if name == "" {
+		return hanok.FieldError("username", "is required")
+	}
+	if utf8.RuneCountInString(name) > MaxUsernameLen {
+		return hanok.FieldError("username", fmt.Sprintf("must be at most %d characters", MaxUsernameLen))
+	}
+	if !utf8.ValidString(name) {
+		return hanok.FieldError("username", "must be valid UTF-8")
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return hanok.FieldError("username", "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// ValidEmail reports whether s looks like an email address: one "@" with a
+// non-empty local part and a domain of dot-separated non-empty labels.
+func ValidEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || len(s) > 254 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	if strings.ContainsAny(local, " \t\r\n<>@") {
+		return false
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || strings.ContainsAny(l, " \t\r\n<>@_") {
+			return false
+		}
+	}
+	return true
+}
+
+func validateEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	if !ValidEmail(email) {
+		return hanok.FieldError("email", "is not a valid email address")
+	}
+	return nil
+}
+
+func (s *Service) hash(password string) ([]byte, error) {
+	if utf8.RuneCountInString(password) < MinPasswordLen {
+		return nil, hanok.FieldError("password", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
+	}
+	if len(password) > MaxPasswordBytes {
+		return nil, hanok.FieldError("password", fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes))
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("auth: hash password: %w", err)
+	}
+	return h, nil
+}
+
+// LoginInput is what Login needs.
+type LoginInput struct {
+	// Username is the username, or the email of a user.
+	Username string
+	Password string
+	// ClientAddr is the client's address, for throttling; may be empty.
+	ClientAddr string
+}
+
+// errBadCredentials is the one answer to a wrong username or password, so
+// that a caller cannot tell which of the two was wrong.
+var errBadCredentials = &hanok.Error{Code: hanok.Unauthenticated, Message: "wrong username or password"}
+
+// Login checks a username (or email) and password and issues a token.
+//
+// Failed attempts are throttled per username and per client address; a
+// throttled attempt is hanok.RateLimited even with the right password.
+func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
+	name := strings.TrimSpace(in.Username)
+	keys := []string{"u:" + strings.ToLower(name)}
+	if in.ClientAddr != "" {
+		keys = append(keys, "a:"+in.ClientAddr)
+	}
+	now := s.cfg.Now()
+	if wait := s.throttle.blocked(now, keys...); wait > 0 {
+		s.cfg.Logger.WarnContext(ctx, "login throttled", "username", name, "addr", in.ClientAddr)
+		return nil, &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
+	}
+	u, err := s.lookup(ctx, name)
+	if err != nil && hanok.CodeOf(err) != hanok.NotFound {
+		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	if u == nil || len(in.Password) > MaxPasswordBytes || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(in.Password)) != nil {
+		s.throttle.fail(now, keys...)
+		s.cfg.Logger.InfoContext(ctx, "login failed", "username", name, "addr", in.ClientAddr)
+		return nil, errBadCredentials
+	}
+	return s.issue(u)
+}
+
+func (s *Service) lookup(ctx context.Context, name string) (*User, error) {
+	if name == "" {
+		return nil, hanok.Errorf(hanok.NotFound, "no user")
+	}
+	u, err := s.store.UserByUsername(ctx, name)
+	if hanok.CodeOf(err) == hanok.NotFound && strings.Contains(name, "@") {
+		return s.store.UserByEmail(ctx, name)
+	}
+	return u, err
+}
+
+// VerifyPassword reports whether password is the password of user id,
+// without issuing a token and without throttling.
+func (s *Service) VerifyPassword(ctx context.Context, id UserID, password string) (bool, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("auth: verify password: %w", err)
+	}
+	return bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) == nil, nil
+}
+
+type claims struct {
+	jwt.RegisteredClaims
+}
+
+func (s *Service) issue(u *User) (*Session, error) {
+	now := s.cfg.Now()
+	exp := now.Add(s.cfg.TokenLifetime)
+	c := claims{jwt.RegisteredClaims{
+		ID:        uuid.NewString(),
+		Subject:   strconv.FormatInt(int64(u.ID), 10),
+		Issuer:    s.cfg.Issuer,
+		Audience:  jwt.ClaimStrings{s.cfg.Audience},
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(exp),
+	}}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.cfg.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("auth: sign token: %w", err)
+	}
+	return &Session{Token: tok, ExpiresAt: c.ExpiresAt.Time, User: u}, nil
+}
+
+var errBadToken = &hanok.Error{Code: hanok.Unauthenticated, Message: "invalid or expired token"}
+
+// parse verifies the token's signature, algorithm, issuer, audience and
+// expiry, and returns its claims. It does not check revocation.
+func (s *Service) parse(token string) (*claims, error) {
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c,
+		func(*jwt.Token) (any, error) { return s.cfg.Secret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithAudience(s.cfg.Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(s.cfg.Now),
+	)
+	if err != nil {
+		return nil, &hanok.Error{Code: hanok.Unauthenticated, Message: errBadToken.Message, Err: err}
+	}
+	if c.ID == "" || c.Subject == "" {
+		return nil, errBadToken
+	}
+	return &c, nil
+}
+
+// Authenticate verifies token and returns its user. A token that is
+// forged, expired, revoked, or whose user no longer exists is
+// hanok.Unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (*User, error) {
+	u, _, err := s.authenticate(ctx, token)
+	return u, err
+}
+
+func (s *Service) authenticate(ctx context.Context, token string) (*User, *claims, error) {
+	c, err := s.parse(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	revoked, err := s.store.IsRevoked(ctx, c.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth: check revocation: %w", err)
+	}
+	if revoked {
+		return nil, nil, &hanok.Error{Code: hanok.Unauthenticated, Message: "token has been revoked"}
+	}
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil {
+		return nil, nil, errBadToken
+	}
+	u, err := s.store.UserByID(ctx, UserID(id))
+	if hanok.CodeOf(err) == hanok.NotFound {
+		return nil, nil, errBadToken
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("auth: load user: %w", err)
+	}
+	return u, c, nil
+}
+
+// Logout revokes token until it would have expired. A token that is
+// already invalid is hanok.Unauthenticated.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	_, c, err := s.authenticate(ctx, token)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RevokeToken(ctx, c.ID, c.ExpiresAt.Time); err != nil {
+		return fmt.Errorf("auth: revoke token: %w", err)
+	}
+	// Revocations are only needed until the token would have expired.
+	if _, err := s.store.PruneRevocations(ctx, s.cfg.Now()); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "pruning revocations failed", "err", err)
+	}
+	return nil
+}
+
+// User returns the user with that id.
+func (s *Service) User(ctx context.Context, id UserID) (*User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("auth: user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user with that email.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
+	if err != nil {
+		return nil, fmt.Errorf("auth: user by email: %w", err)
+	}
+	return u, nil
+}
+
+// SetSuperuser grants or withdraws the superuser flag.
+func (s *Service) SetSuperuser(ctx context.Context, id UserID, superuser bool) error {
+	u, err := s.store.UserByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("auth: set superuser: %w", err)
+	}
+	u.Superuser = superuser
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return fmt.Errorf("auth: set superuser: %w", err)
+	}
+	return nil
+}
+
+// EnsureSuperuser creates the user username with password as a superuser,
+// or, if it exists, sets its password and makes it a superuser.
+func (s *Service) EnsureSuperuser(ctx context.Context, username, password string) (*User, error) {
+	u, err := s.store.UserByUsername(ctx, strings.TrimSpace(username))
+	switch {
+	case hanok.CodeOf(err) == hanok.NotFound:
+		u, err = s.createUser(ctx, RegisterInput{Username: username, Password: password}, true)
+		if err != nil {
+			return nil, err
+		}
+		return u, nil
+	case err != nil:
+		return nil, fmt.Errorf("auth: ensure superuser: %w", err)
+	}
+	hash, err := s.hash(password)
+	if err != nil {
+		return nil, err
+	}
+	u.PasswordHash = hash
+	u.Superuser = true
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("auth: ensure superuser: %w", err)
+	}
+	return u, nil
+}

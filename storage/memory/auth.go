@@ -1,0 +1,161 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// AuthStore is an in-memory auth.Store.
+type AuthStore struct {
+	mu      sync.Mutex
+	nextID  auth.UserID
+	users   map[auth.UserID]auth.User
+	revoked map[string]time.Time
+	secrets map[string][]byte
+}
+
+var _ auth.Store = (*AuthStore)(nil)
+
+// NewAuthStore returns an empty AuthStore.
+func NewAuthStore() *AuthStore {
+	return &AuthStore{users: map[auth.UserID]auth.User{}, revoked: map[string]time.Time{}, secrets: map[string][]byte{}}
+}
+
+// Auth returns the database's auth store.
+func (db *DB) Auth() *AuthStore {
+	return db.store("auth", func() any { return NewAuthStore() }).(*AuthStore)
+}
+
+func copyUser(u auth.User) *auth.User {
+	u.PasswordHash = bytes.Clone(u.PasswordHash)
+	return &u
+}
+
+// conflict reports a clash of u's username or email with another user.
+// Callers hold s.mu.
+func (s *AuthStore) conflict(u *auth.User) error {
+	for id, o := range s.users {
+		if id == u.ID {
+			continue
+		}
+		if strings.EqualFold(o.Username, u.Username) {
+			return &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
+		}
+		if u.Email != "" && strings.EqualFold(o.Email, u.Email) {
+			return &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
+		}
+	}
+	return nil
+}
+
+// CreateUser implements auth.Store.
+func (s *AuthStore) CreateUser(_ context.Context, u *auth.User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *u
+	c.ID = 0
+	if err := s.conflict(&c); err != nil {
+		return err
+	}
+	s.nextID++
+	c.ID = s.nextID
+	s.users[c.ID] = *copyUser(c)
+	u.ID = c.ID
+	return nil
+}
+
+// UpdateUser implements auth.Store.
+func (s *AuthStore) UpdateUser(_ context.Context, u *auth.User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[u.ID]; !ok {
+		return hanok.Errorf(hanok.NotFound, "user %d not found", u.ID)
+	}
+	if err := s.conflict(u); err != nil {
+		return err
+	}
+	s.users[u.ID] = *copyUser(*u)
+	return nil
+}
+
+// UserByID implements auth.Store.
+func (s *AuthStore) UserByID(_ context.Context, id auth.UserID) (*auth.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+	}
+	return copyUser(u), nil
+}
+
+func (s *AuthStore) find(match func(auth.User) bool) (*auth.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.users {
+		if match(u) {
+			return copyUser(u), nil
+		}
+	}
+	return nil, hanok.Errorf(hanok.NotFound, "user not found")
+}
+
+// UserByUsername implements auth.Store.
+func (s *AuthStore) UserByUsername(_ context.Context, username string) (*auth.User, error) {
+	return s.find(func(u auth.User) bool { return strings.EqualFold(u.Username, username) })
+}
+
+// UserByEmail implements auth.Store.
+func (s *AuthStore) UserByEmail(_ context.Context, email string) (*auth.User, error) {
+	return s.find(func(u auth.User) bool { return email != "" && strings.EqualFold(u.Email, email) })
+}
+
+// RevokeToken implements auth.Store.
+func (s *AuthStore) RevokeToken(_ context.Context, jti string, expires time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.revoked[jti]; !ok {
+		s.revoked[jti] = expires
+	}
+	return nil
+}
+
+// IsRevoked implements auth.Store.
+func (s *AuthStore) IsRevoked(_ context.Context, jti string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.revoked[jti]
+	return ok, nil
+}
+
+// PruneRevocations implements auth.Store.
+func (s *AuthStore) PruneRevocations(_ context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for jti, exp := range s.revoked {
+		if exp.Before(before) {
+			delete(s.revoked, jti)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Secret implements auth.Store.
+func (s *AuthStore) Secret(_ context.Context, name string, generated []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.secrets[name]
+	if !ok {
+		v = bytes.Clone(generated)
+		s.secrets[name] = v
+	}
+	return bytes.Clone(v), nil
+}

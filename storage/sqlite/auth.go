@@ -1,0 +1,162 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// AuthStore is the auth.Store of a DB.
+type AuthStore struct{ db *DB }
+
+var _ auth.Store = (*AuthStore)(nil)
+
+// Auth returns the database's auth store.
+func (db *DB) Auth() *AuthStore { return &AuthStore{db: db} }
+
+// foldKey is the case-folded form used for case-insensitive uniqueness of
+// usernames and emails.
+func foldKey(s string) string { return strings.ToLower(s) }
+
+func (s *AuthStore) userConflict(ctx context.Context, tx *sql.Tx, u *auth.User) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE username_key = ? AND id <> ?`, foldKey(u.Username), u.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
+	}
+	return &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
+}
+
+// CreateUser implements auth.Store.
+func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, email, email_key, password_hash, superuser, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.Created.UnixNano())
+		if isUnique(err) {
+			return s.userConflict(ctx, tx, u)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: insert user: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		u.ID = auth.UserID(id)
+		return nil
+	})
+}
+
+// UpdateUser implements auth.Store.
+func (s *AuthStore) UpdateUser(ctx context.Context, u *auth.User) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?, password_hash = ?, superuser = ? WHERE id = ?`,
+			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.ID)
+		if isUnique(err) {
+			return s.userConflict(ctx, tx, u)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: update user: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return hanok.Errorf(hanok.NotFound, "user %d not found", u.ID)
+		}
+		return nil
+	})
+}
+
+const userColumns = `id, username, email, password_hash, superuser, created`
+
+func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth.User, error) {
+	var u auth.User
+	var created int64
+	err := s.db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg).
+		Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select user: %w", err)
+	}
+	u.Created = time.Unix(0, created).UTC()
+	return &u, nil
+}
+
+// UserByID implements auth.Store.
+func (s *AuthStore) UserByID(ctx context.Context, id auth.UserID) (*auth.User, error) {
+	return s.userWhere(ctx, `id = ?`, id)
+}
+
+// UserByUsername implements auth.Store.
+func (s *AuthStore) UserByUsername(ctx context.Context, username string) (*auth.User, error) {
+	return s.userWhere(ctx, `username_key = ?`, foldKey(username))
+}
+
+// UserByEmail implements auth.Store.
+func (s *AuthStore) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
+	if email == "" {
+		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+	}
+	return s.userWhere(ctx, `email_key = ?`, foldKey(email))
+}
+
+// RevokeToken implements auth.Store.
+func (s *AuthStore) RevokeToken(ctx context.Context, jti string, expires time.Time) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO revoked_tokens (jti, expires) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING`, jti, expires.UnixNano())
+		if err != nil {
+			return fmt.Errorf("sqlite: revoke token: %w", err)
+		}
+		return nil
+	})
+}
+
+// IsRevoked implements auth.Store.
+func (s *AuthStore) IsRevoked(ctx context.Context, jti string) (bool, error) {
+	var one int
+	err := s.db.reader.QueryRowContext(ctx, `SELECT 1 FROM revoked_tokens WHERE jti = ?`, jti).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlite: check revocation: %w", err)
+	}
+	return true, nil
+}
+
+// PruneRevocations implements auth.Store.
+func (s *AuthStore) PruneRevocations(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM revoked_tokens WHERE expires < ?`, before.UnixNano())
+		if err != nil {
+			return fmt.Errorf("sqlite: prune revocations: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// Secret implements auth.Store.
+func (s *AuthStore) Secret(ctx context.Context, name string, generated []byte) ([]byte, error) {
+	var value []byte
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, generated); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&value)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: secret %q: %w", name, err)
+	}
+	return value, nil
+}
