@@ -1,0 +1,53 @@
+// Package system wires the hanok services into one http.Handler: the
+// all-in-one server of examples/server, in a form another program can
+// embed in a few lines.
+//
+// Each service is mounted under its own prefix with http.StripPrefix, so
+// the seed's own paths follow the prefix unchanged: /auth/, /auction/,
+// /calendar/. A service left nil in Services is not mounted.
+package system
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/hanok-dev/hanok/adapters/authhttp"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// Services are the services to mount. Auth is required; the others are
+// mounted when not nil.
+type Services struct {
+	Auth *auth.Service
+}
+
+// Config configures Handler.
+type Config struct {
+	// Logger receives one line per request and every internal error.
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+// Handler returns the whole system's handler: every service under its
+// prefix, GET /healthz, request logging and panic recovery.
+func Handler(svcs Services, cfg Config) http.Handler {
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mount(mux, "/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
+	var h http.Handler = mux
+	h = httpx.Recover(logger)(h)
+	h = httpx.LogRequests(logger)(h)
+	return h
+}
+
+// mount serves h under prefix, with the prefix stripped.
+func mount(mux *http.ServeMux, prefix string, h http.Handler) {
+	mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+}

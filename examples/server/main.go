@@ -1,0 +1,173 @@
+// Command server runs the whole hanok system on one port: every service
+// under its own prefix, with a SQLite file (or memory) for storage.
+//
+//	go run ./examples/server
+//
+// Every flag has an environment default: HANOK_ + the flag's name in upper
+// case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hanok-dev/hanok/adapters/system"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storage/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the server's configuration, from flags and the environment.
+type config struct {
+	addr      string
+	db        string
+	media     string
+	jwtSecret string
+	superuser string
+}
+
+// envName is the environment variable of a flag: HANOK_ + NAME.
+func envName(flagName string) string {
+	return "HANOK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
+	var c config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(out)
+	str := func(p *string, name, def, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			def = v
+		}
+		fs.StringVar(p, name, def, usage+" (env "+envName(name)+")")
+	}
+	str(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	str(&c.db, "db", "hanok.db", `SQLite database file, or "memory" for in-memory stores`)
+	str(&c.media, "media", "media", "directory of uploaded files")
+	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
+	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return nil, fmt.Errorf("-addr %q: %w", c.addr, err)
+	}
+	if c.db == "" {
+		return nil, errors.New("-db must not be empty")
+	}
+	if c.jwtSecret != "" && len(c.jwtSecret) < 32 {
+		return nil, errors.New("-jwt-secret must be at least 32 bytes")
+	}
+	if c.superuser != "" {
+		name, pw, ok := strings.Cut(c.superuser, ":")
+		if !ok || name == "" || pw == "" {
+			return nil, errors.New(`-superuser must be "name:password"`)
+		}
+	}
+	return &c, nil
+}
+
+// stores are the persistence of every service.
+type stores struct {
+	auth  auth.Store
+	close func() error
+}
+
+func openStores(ctx context.Context, c *config) (*stores, error) {
+	if c.db == "memory" {
+		m := memory.New()
+		return &stores{auth: m.Auth(), close: func() error { return nil }}, nil
+	}
+	db, err := sqlite.Open(ctx, c.db)
+	if err != nil {
+		return nil, err
+	}
+	return &stores{auth: db.Auth(), close: db.Close}, nil
+}
+
+// run starts the server and blocks until ctx is done, then shuts down
+// gracefully: in-flight requests finish and the database is closed.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stdout, nil))
+	c, err := parseConfig(args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	st, err := openStores(ctx, c)
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer func() {
+		if err := st.close(); err != nil {
+			logger.Error("closing database", "err", err)
+		}
+	}()
+
+	secret := []byte(c.jwtSecret)
+	if len(secret) == 0 {
+		if secret, err = st.auth.Secret(ctx, "jwt", auth.GenerateSecret()); err != nil {
+			return fmt.Errorf("jwt secret: %w", err)
+		}
+	}
+	authn, err := auth.New(st.auth, auth.Config{Secret: secret, Logger: logger})
+	if err != nil {
+		return err
+	}
+	if c.superuser != "" {
+		name, pw, _ := strings.Cut(c.superuser, ":")
+		if _, err := authn.EnsureSuperuser(ctx, name, pw); err != nil {
+			return fmt.Errorf("-superuser: %w", err)
+		}
+		logger.Info("superuser ready", "username", name)
+	}
+
+	handler := system.Handler(system.Services{Auth: authn}, system.Config{Logger: logger})
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
