@@ -1,0 +1,320 @@
+// Package authtest is the conformance suite of auth.Store: every
+// implementation runs RunStoreTests from its own tests, and BenchmarkLogin
+// and BenchmarkAuthenticate from its benchmarks.
+package authtest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// RunStoreTests runs the conformance suite against stores made by newStore;
+// each subtest gets a new, empty store.
+func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
+	ctx := context.Background()
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+	newUser := func(name, email string) *auth.User {
+		return &auth.User{Username: name, Email: email, PasswordHash: []byte("hash-" + name), Created: created}
+	}
+
+	t.Run("CreateAndGet", func(t *testing.T) {
+		s := newStore(t)
+		u := newUser("Alice", "alice@example.com")
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		if u.ID <= 0 {
+			t.Fatalf("CreateUser set ID %d, want > 0", u.ID)
+		}
+		for _, get := range []struct {
+			name string
+			fn   func() (*auth.User, error)
+		}{
+			{"ByID", func() (*auth.User, error) { return s.UserByID(ctx, u.ID) }},
+			{"ByUsername", func() (*auth.User, error) { return s.UserByUsername(ctx, "alice") }},
+			{"ByUsernameUpper", func() (*auth.User, error) { return s.UserByUsername(ctx, "ALICE") }},
+			{"ByEmail", func() (*auth.User, error) { return s.UserByEmail(ctx, "Alice@Example.com") }},
+		} {
+			got, err := get.fn()
+			if err != nil {
+				t.Fatalf("%s: %v", get.name, err)
+			}
+			if got.ID != u.ID || got.Username != "Alice" || got.Email != "alice@example.com" ||
+				string(got.PasswordHash) != "hash-Alice" || got.Superuser || !got.Created.Equal(created) {
+				t.Fatalf("%s = %+v, want %+v", get.name, got, u)
+			}
+		}
+	})
+
+	t.Run("NonASCIICaseFolding", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.CreateUser(ctx, newUser("Ωmega", "")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UserByUsername(ctx, "ωMEGA"); err != nil {
+			t.Fatalf("UserByUsername with other case of a non-ASCII name: %v", err)
+		}
+		if err := s.CreateUser(ctx, newUser("ωmega", "")); hanok.CodeOf(err) != hanok.Conflict {
+			t.Fatalf("same non-ASCII name in another case = %v, want Conflict", err)
+		}
+		if err := s.CreateUser(ctx, newUser("이미림", "")); err != nil {
+			t.Fatalf("Korean username: %v", err)
+		}
+	})
+
+	t.Run("IDsAreDistinct", func(t *testing.T) {
+		s := newStore(t)
+		a, b := newUser("a", ""), newUser("b", "")
+		if err := s.CreateUser(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateUser(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if a.ID == b.ID {
+			t.Fatalf("two users got the same id %d", a.ID)
+		}
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.UserByID(ctx, 12345); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UserByID(unknown) = %v, want NotFound", err)
+		}
+		if _, err := s.UserByUsername(ctx, "nobody"); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UserByUsername(unknown) = %v, want NotFound", err)
+		}
+		if _, err := s.UserByEmail(ctx, "nobody@example.com"); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UserByEmail(unknown) = %v, want NotFound", err)
+		}
+		if err := s.UpdateUser(ctx, &auth.User{ID: 999, Username: "x", PasswordHash: []byte("h")}); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UpdateUser(unknown) = %v, want NotFound", err)
+		}
+	})
+
+	t.Run("EmptyEmailIsNotAnEmail", func(t *testing.T) {
+		s := newStore(t)
+		for _, name := range []string{"a", "b"} {
+			if err := s.CreateUser(ctx, newUser(name, "")); err != nil {
+				t.Fatalf("two users without email must both be allowed: %v", err)
+			}
+		}
+		if _, err := s.UserByEmail(ctx, ""); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UserByEmail(\"\") = %v, want NotFound", err)
+		}
+	})
+
+	t.Run("DuplicateUsernameCaseInsensitive", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.CreateUser(ctx, newUser("Bob", "")); err != nil {
+			t.Fatal(err)
+		}
+		err := s.CreateUser(ctx, newUser("bOB", "other@example.com"))
+		if hanok.CodeOf(err) != hanok.Conflict || hanok.FieldsOf(err)["username"] == "" {
+			t.Fatalf("duplicate username: %v, want Conflict naming username", err)
+		}
+		if _, err := s.UserByEmail(ctx, "other@example.com"); hanok.CodeOf(err) != hanok.NotFound {
+			t.Fatalf("a refused user was stored: %v", err)
+		}
+	})
+
+	t.Run("DuplicateEmailCaseInsensitive", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.CreateUser(ctx, newUser("a", "same@example.com")); err != nil {
+			t.Fatal(err)
+		}
+		err := s.CreateUser(ctx, newUser("b", "SAME@example.com"))
+		if hanok.CodeOf(err) != hanok.Conflict || hanok.FieldsOf(err)["email"] == "" {
+			t.Fatalf("duplicate email: %v, want Conflict naming email", err)
+		}
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		s := newStore(t)
+		u := newUser("carol", "")
+		other := newUser("dave", "dave@example.com")
+		for _, x := range []*auth.User{u, other} {
+			if err := s.CreateUser(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u.Superuser = true
+		u.PasswordHash = []byte("new")
+		u.Email = "carol@example.com"
+		if err := s.UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.UserByID(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Superuser || string(got.PasswordHash) != "new" || got.Email != "carol@example.com" {
+			t.Fatalf("after update: %+v", got)
+		}
+		clash := *u
+		clash.Email = "DAVE@example.com"
+		if err := s.UpdateUser(ctx, &clash); hanok.CodeOf(err) != hanok.Conflict {
+			t.Fatalf("update to a taken email = %v, want Conflict", err)
+		}
+		got, _ = s.UserByID(ctx, u.ID)
+		if got.Email != "carol@example.com" {
+			t.Fatalf("refused update changed the email to %q", got.Email)
+		}
+	})
+
+	t.Run("NoAliasing", func(t *testing.T) {
+		s := newStore(t)
+		u := newUser("erin", "")
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		u.PasswordHash[0] = 'X'
+		u.Superuser = true
+		got, _ := s.UserByID(ctx, u.ID)
+		if string(got.PasswordHash) != "hash-erin" || got.Superuser {
+			t.Fatalf("changing the caller's copy changed the store: %+v", got)
+		}
+		got.PasswordHash[0] = 'Y'
+		again, _ := s.UserByID(ctx, u.ID)
+		if string(again.PasswordHash) != "hash-erin" {
+			t.Fatalf("changing a returned copy changed the store: %q", again.PasswordHash)
+		}
+	})
+
+	t.Run("Revocations", func(t *testing.T) {
+		s := newStore(t)
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		if ok, err := s.IsRevoked(ctx, "a"); err != nil || ok {
+			t.Fatalf("IsRevoked before revoke = %v, %v", ok, err)
+		}
+		if err := s.RevokeToken(ctx, "a", now.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeToken(ctx, "a", now.Add(-time.Minute)); err != nil {
+			t.Fatalf("revoking twice: %v", err)
+		}
+		if err := s.RevokeToken(ctx, "b", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		for _, jti := range []string{"a", "b"} {
+			if ok, err := s.IsRevoked(ctx, jti); err != nil || !ok {
+				t.Fatalf("IsRevoked(%s) = %v, %v, want true", jti, ok, err)
+			}
+		}
+		n, err := s.PruneRevocations(ctx, now)
+		if err != nil || n != 1 {
+			t.Fatalf("PruneRevocations = %d, %v, want 1", n, err)
+		}
+		if ok, _ := s.IsRevoked(ctx, "a"); ok {
+			t.Fatal("expired revocation survived pruning")
+		}
+		if ok, _ := s.IsRevoked(ctx, "b"); !ok {
+			t.Fatal("live revocation was pruned")
+		}
+	})
+
+	t.Run("Secret", func(t *testing.T) {
+		s := newStore(t)
+		first, err := s.Secret(ctx, "jwt", []byte("first-secret"))
+		if err != nil || string(first) != "first-secret" {
+			t.Fatalf("Secret = %q, %v", first, err)
+		}
+		second, err := s.Secret(ctx, "jwt", []byte("other"))
+		if err != nil || string(second) != "first-secret" {
+			t.Fatalf("second Secret = %q, %v, want the stored one", second, err)
+		}
+		other, _ := s.Secret(ctx, "other", []byte("x"))
+		if string(other) != "x" {
+			t.Fatalf("Secret of another name = %q", other)
+		}
+	})
+
+	t.Run("ConcurrentCreate", func(t *testing.T) {
+		s := newStore(t)
+		const n = 50
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*n)
+		for i := range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				errs <- s.CreateUser(ctx, newUser(fmt.Sprintf("user%d", i), fmt.Sprintf("u%d@example.com", i)))
+			}()
+			// Every name twice, in two cases: exactly one of each pair wins.
+			go func() {
+				defer wg.Done()
+				errs <- s.CreateUser(ctx, newUser(fmt.Sprintf("USER%d", i), ""))
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		ok, conflicts := 0, 0
+		for err := range errs {
+			switch hanok.CodeOf(err) {
+			case "":
+				ok++
+			case hanok.Conflict:
+				conflicts++
+			default:
+				t.Errorf("concurrent CreateUser: %v", err)
+			}
+		}
+		if ok != n || conflicts != n {
+			t.Fatalf("%d created, %d conflicts; want %d and %d", ok, conflicts, n, n)
+		}
+	})
+}
+
+// benchService returns a Service over a new store holding 1,000 users,
+// and a token of one of them.
+func benchService(b *testing.B, newStore func(b *testing.B) auth.Store) (*auth.Service, string) {
+	ctx := context.Background()
+	svc, err := auth.New(newStore(b), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		if _, err := svc.Register(ctx, auth.RegisterInput{Username: fmt.Sprintf("user%d", i), Password: "password123"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, err := svc.Login(ctx, auth.LoginInput{Username: "user500", Password: "password123"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc, s.Token
+}
+
+// BenchmarkLogin measures Login (user lookup, bcrypt at its minimum cost,
+// token signing) over a store made by newStore holding 1,000 users.
+func BenchmarkLogin(b *testing.B, newStore func(b *testing.B) auth.Store) {
+	svc, _ := benchService(b, newStore)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := svc.Login(ctx, auth.LoginInput{Username: "user500", Password: "password123"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAuthenticate measures Authenticate: token verification, the
+// revocation check and the user load.
+func BenchmarkAuthenticate(b *testing.B, newStore func(b *testing.B) auth.Store) {
+	svc, tok := benchService(b, newStore)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := svc.Authenticate(ctx, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
