@@ -1,0 +1,384 @@
+package auth_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+var testSecret = []byte("0123456789abcdef0123456789abcdef")
+
+// clock is a settable clock for Config.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newService(t *testing.T) (*auth.Service, *clock, auth.Store) {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	store := memory.New().Auth()
+	svc, err := auth.New(store, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, clk, store
+}
+
+func TestNewRejectsShortSecret(t *testing.T) {
+	if _, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("short")}); err == nil {
+		t.Fatal("New accepted a 5-byte secret")
+	}
+	if _, err := auth.New(memory.New().Auth(), auth.Config{Secret: testSecret, BcryptCost: 99}); err == nil {
+		t.Fatal("New accepted bcrypt cost 99")
+	}
+}
+
+func TestRegisterLoginAuthenticateLogout(t *testing.T) {
+	ctx := context.Background()
+	svc, _, store := newService(t)
+	s, err := svc.Register(ctx, auth.RegisterInput{Username: "  mirim ", Password: "password123", Email: "mirim@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.User.Username != "mirim" || s.User.ID == 0 || s.Token == "" {
+		t.Fatalf("Register = %+v", s)
+	}
+	stored, _ := store.UserByID(ctx, s.User.ID)
+	if bcrypt.CompareHashAndPassword(stored.PasswordHash, []byte("password123")) != nil {
+		t.Fatal("stored hash does not match the password")
+	}
+	if strings.Contains(string(stored.PasswordHash), "password123") {
+		t.Fatal("password stored in plain text")
+	}
+
+	u, err := svc.Authenticate(ctx, s.Token)
+	if err != nil || u.ID != s.User.ID {
+		t.Fatalf("Authenticate(register token) = %+v, %v", u, err)
+	}
+
+	for _, name := range []string{"mirim", "MIRIM", "mirim@example.com"} {
+		l, err := svc.Login(ctx, auth.LoginInput{Username: name, Password: "password123"})
+		if err != nil || l.User.ID != s.User.ID {
+			t.Fatalf("Login(%q) = %v", name, err)
+		}
+	}
+	l, _ := svc.Login(ctx, auth.LoginInput{Username: "mirim", Password: "password123"})
+	if err := svc.Logout(ctx, l.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, l.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("Authenticate(logged-out token) = %v, want Unauthenticated", err)
+	}
+	if err := svc.Logout(ctx, l.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("second Logout = %v, want Unauthenticated", err)
+	}
+	// Other tokens of the same user are unaffected.
+	if _, err := svc.Authenticate(ctx, s.Token); err != nil {
+		t.Fatalf("another token of the user after logout: %v", err)
+	}
+}
+
+func TestRegisterValidation(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "taken", Password: "password123", Email: "t@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		in    auth.RegisterInput
+		code  hanok.Code
+		field string
+	}{
+		{"short password", auth.RegisterInput{Username: "a", Password: "1234567"}, hanok.Invalid, "password"},
+		{"password over 72 bytes", auth.RegisterInput{Username: "a", Password: strings.Repeat("x", 73)}, hanok.Invalid, "password"},
+		{"no username", auth.RegisterInput{Username: " ", Password: "password123"}, hanok.Invalid, "username"},
+		{"control character", auth.RegisterInput{Username: "a\nb", Password: "password123"}, hanok.Invalid, "username"},
+		{"long username", auth.RegisterInput{Username: strings.Repeat("가", 151), Password: "password123"}, hanok.Invalid, "username"},
+		{"bad email", auth.RegisterInput{Username: "a", Password: "password123", Email: "@."}, hanok.Invalid, "email"},
+		{"taken username", auth.RegisterInput{Username: "TAKEN", Password: "password123"}, hanok.Conflict, "username"},
+		{"taken email", auth.RegisterInput{Username: "b", Password: "password123", Email: "T@example.com"}, hanok.Conflict, "email"},
+	}
+	for _, c := range cases {
+		_, err := svc.Register(ctx, c.in)
+		if hanok.CodeOf(err) != c.code || hanok.FieldsOf(err)[c.field] == "" {
+			t.Errorf("%s: %v, want %s naming %s", c.name, err, c.code, c.field)
+		}
+	}
+	// Exactly 72 bytes and exactly 8 characters are accepted.
+	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "max", Password: strings.Repeat("x", 72)}); err != nil {
+		t.Errorf("72-byte password: %v", err)
+	}
+	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "min", Password: "12345678"}); err != nil {
+		t.Errorf("8-character password: %v", err)
+	}
+}
+
+func TestValidEmail(t *testing.T) {
+	for _, ok := range []string{"a.b@c.com", "a@b.co.kr", "first.last+tag@sub.example.org"} {
+		if !auth.ValidEmail(ok) {
+			t.Errorf("ValidEmail(%q) = false", ok)
+		}
+	}
+	for _, bad := range []string{"", "@.", "a@", "@b.com", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b_c.com"} {
+		if auth.ValidEmail(bad) {
+			t.Errorf("ValidEmail(%q) = true", bad)
+		}
+	}
+}
+
+func TestLoginWrongCredentials(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	svc.Register(ctx, auth.RegisterInput{Username: "kim", Password: "password123"})
+	_, errWrongPW := svc.Login(ctx, auth.LoginInput{Username: "kim", Password: "wrong-password"})
+	_, errNoUser := svc.Login(ctx, auth.LoginInput{Username: "lee", Password: "password123"})
+	for _, err := range []error{errWrongPW, errNoUser} {
+		if hanok.CodeOf(err) != hanok.Unauthenticated {
+			t.Fatalf("bad login = %v, want Unauthenticated", err)
+		}
+	}
+	if hanok.MessageOf(errWrongPW) != hanok.MessageOf(errNoUser) {
+		t.Fatalf("wrong password and unknown user answer differently: %q vs %q", hanok.MessageOf(errWrongPW), hanok.MessageOf(errNoUser))
+	}
+}
+
+func TestLoginThrottling(t *testing.T) {
+	ctx := context.Background()
+	svc, clk, _ := newService(t)
+	svc.Register(ctx, auth.RegisterInput{Username: "park", Password: "password123"})
+	svc.Register(ctx, auth.RegisterInput{Username: "choi", Password: "password123"})
+
+	// Five failures are allowed; the sixth attempt is throttled, even with
+	// the right password.
+	for i := range 5 {
+		_, err := svc.Login(ctx, auth.LoginInput{Username: "park", Password: "wrong-password", ClientAddr: "10.0.0.1"})
+		if hanok.CodeOf(err) != hanok.Unauthenticated {
+			t.Fatalf("failure %d = %v, want Unauthenticated", i+1, err)
+		}
+	}
+	_, err := svc.Login(ctx, auth.LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"})
+	if hanok.CodeOf(err) != hanok.RateLimited {
+		t.Fatalf("throttled login with right password = %v, want RateLimited", err)
+	}
+	if d := hanok.RetryAfterOf(err); d < time.Second || d > 12*time.Second {
+		t.Fatalf("RetryAfter = %v, want between 1s and 12s", d)
+	}
+	// The same address is throttled for another username too.
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.1"})
+	if hanok.CodeOf(err) != hanok.RateLimited {
+		t.Fatalf("login from a throttled address = %v, want RateLimited", err)
+	}
+	// Another user from another address is not affected.
+	if _, err := svc.Login(ctx, auth.LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.3"}); err != nil {
+		t.Fatalf("unrelated login: %v", err)
+	}
+	// After the interval one more attempt is allowed.
+	clk.Add(13 * time.Second)
+	if _, err := svc.Login(ctx, auth.LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"}); err != nil {
+		t.Fatalf("login after waiting: %v", err)
+	}
+}
+
+func TestTokenExpires(t *testing.T) {
+	ctx := context.Background()
+	svc, clk, _ := newService(t)
+	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "exp", Password: "password123"})
+	if !s.ExpiresAt.Equal(clk.Now().Add(24 * time.Hour)) {
+		t.Fatalf("ExpiresAt = %v, want 24h from now", s.ExpiresAt)
+	}
+	clk.Add(23 * time.Hour)
+	if _, err := svc.Authenticate(ctx, s.Token); err != nil {
+		t.Fatalf("token after 23h: %v", err)
+	}
+	clk.Add(2 * time.Hour)
+	if _, err := svc.Authenticate(ctx, s.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("token after 25h = %v, want Unauthenticated", err)
+	}
+}
+
+func TestLogoutPrunesExpiredRevocations(t *testing.T) {
+	ctx := context.Background()
+	svc, clk, store := newService(t)
+	s1, _ := svc.Register(ctx, auth.RegisterInput{Username: "p1", Password: "password123"})
+	if err := svc.Logout(ctx, s1.Token); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(25 * time.Hour)
+	s2, _ := svc.Register(ctx, auth.RegisterInput{Username: "p2", Password: "password123"})
+	if err := svc.Logout(ctx, s2.Token); err != nil {
+		t.Fatal(err)
+	}
+	// The first revocation expired before the second logout and is gone;
+	// pruning again finds only nothing older than now.
+	if n, _ := store.PruneRevocations(ctx, clk.Now()); n != 0 {
+		t.Fatalf("%d expired revocations left after logout pruned", n)
+	}
+}
+
+// sign signs claims with method and key, for forged-token tests.
+func sign(t *testing.T, method jwt.SigningMethod, key any, c jwt.MapClaims) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(method, c).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestForgedTokensRefused(t *testing.T) {
+	ctx := context.Background()
+	svc, clk, _ := newService(t)
+	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "victim", Password: "password123"})
+	now := clk.Now()
+	good := func() jwt.MapClaims {
+		return jwt.MapClaims{
+			"sub": "1", "jti": uuid.NewString(), "iss": "hanok", "aud": "hanok",
+			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		}
+	}
+	// A correctly made token is accepted, so the refusals below are about
+	// the one thing each case changes.
+	if _, err := svc.Authenticate(ctx, sign(t, jwt.SigningMethodHS256, testSecret, good())); err != nil {
+		t.Fatalf("control token refused: %v", err)
+	}
+	with := func(k string, v any) jwt.MapClaims { c := good(); c[k] = v; return c }
+	without := func(k string) jwt.MapClaims { c := good(); delete(c, k); return c }
+	none := sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, good())
+	cases := map[string]string{
+		"wrong key":         sign(t, jwt.SigningMethodHS256, []byte("another-key-another-key-another-k"), good()),
+		"alg none":          none,
+		"HS512 right key":   sign(t, jwt.SigningMethodHS512, testSecret, good()),
+		"HS384 right key":   sign(t, jwt.SigningMethodHS384, testSecret, good()),
+		"expired":           sign(t, jwt.SigningMethodHS256, testSecret, with("exp", now.Add(-time.Second).Unix())),
+		"no exp":            sign(t, jwt.SigningMethodHS256, testSecret, without("exp")),
+		"wrong aud":         sign(t, jwt.SigningMethodHS256, testSecret, with("aud", "other")),
+		"no aud":            sign(t, jwt.SigningMethodHS256, testSecret, without("aud")),
+		"wrong iss":         sign(t, jwt.SigningMethodHS256, testSecret, with("iss", "evil")),
+		"issued in future":  sign(t, jwt.SigningMethodHS256, testSecret, with("iat", now.Add(time.Hour).Unix())),
+		"no jti":            sign(t, jwt.SigningMethodHS256, testSecret, without("jti")),
+		"unknown user":      sign(t, jwt.SigningMethodHS256, testSecret, with("sub", "999")),
+		"non-numeric sub":   sign(t, jwt.SigningMethodHS256, testSecret, with("sub", "admin")),
+		"garbage":           "not.a.token",
+		"empty":             "",
+		"tampered":          s.Token[:len(s.Token)-2] + "xx",
+		"payload swapped":   swapPayload(s.Token, sign(t, jwt.SigningMethodHS256, []byte("another-key-another-key-another-k"), with("sub", "2"))),
+		"alg none stripped": strings.TrimSuffix(none, ".") + ".",
+	}
+	for name, tok := range cases {
+		if _, err := svc.Authenticate(ctx, tok); hanok.CodeOf(err) != hanok.Unauthenticated {
+			t.Errorf("%s: Authenticate = %v, want Unauthenticated", name, err)
+		}
+	}
+}
+
+// swapPayload puts the payload of other into tok, keeping tok's signature.
+func swapPayload(tok, other string) string {
+	a := strings.Split(tok, ".")
+	b := strings.Split(other, ".")
+	return a[0] + "." + b[1] + "." + a[2]
+}
+
+func TestTokensFromAnotherSecretRefused(t *testing.T) {
+	ctx := context.Background()
+	store := memory.New().Auth()
+	a, _ := auth.New(store, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	b, _ := auth.New(store, auth.Config{Secret: []byte("ffffffffffffffffffffffffffffffff"), BcryptCost: bcrypt.MinCost})
+	s, err := a.Register(ctx, auth.RegisterInput{Username: "x", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, s.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("token of another secret = %v", err)
+	}
+}
+
+func TestSuperuser(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	u, err := svc.EnsureSuperuser(ctx, "admin", "secret123")
+	if err != nil || !u.Superuser {
+		t.Fatalf("EnsureSuperuser (create) = %+v, %v", u, err)
+	}
+	// Again with a new password: same user, new password.
+	u2, err := svc.EnsureSuperuser(ctx, "admin", "newsecret123")
+	if err != nil || u2.ID != u.ID {
+		t.Fatalf("EnsureSuperuser (update) = %+v, %v", u2, err)
+	}
+	if _, err := svc.Login(ctx, auth.LoginInput{Username: "admin", Password: "newsecret123"}); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
+	// An existing ordinary user becomes a superuser.
+	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "plain", Password: "password123"})
+	if s.User.Superuser {
+		t.Fatal("registered user is a superuser")
+	}
+	if _, err := svc.EnsureSuperuser(ctx, "plain", "password123"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := svc.User(ctx, s.User.ID)
+	if !got.Superuser {
+		t.Fatal("EnsureSuperuser did not promote an existing user")
+	}
+	if err := svc.SetSuperuser(ctx, s.User.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	// Authenticate loads the user fresh: the flag change shows at once.
+	au, _ := svc.Authenticate(ctx, s.Token)
+	if au.Superuser {
+		t.Fatal("Authenticate returned a stale superuser flag")
+	}
+	if err := svc.SetSuperuser(ctx, 999, true); hanok.CodeOf(err) != hanok.NotFound {
+		t.Fatalf("SetSuperuser(unknown) = %v", err)
+	}
+	if _, err := svc.EnsureSuperuser(ctx, "weak", "short"); hanok.CodeOf(err) != hanok.Invalid {
+		t.Fatalf("EnsureSuperuser with a short password = %v", err)
+	}
+}
+
+func TestVerifyPassword(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "v", Password: "password123"})
+	if ok, err := svc.VerifyPassword(ctx, s.User.ID, "password123"); !ok || err != nil {
+		t.Fatalf("VerifyPassword(right) = %v, %v", ok, err)
+	}
+	if ok, _ := svc.VerifyPassword(ctx, s.User.ID, "nope-nope"); ok {
+		t.Fatal("VerifyPassword(wrong) = true")
+	}
+}
+
+// TestConcurrentLogins runs logins, failures and authentications from many
+// goroutines at once, for the race detector.
+func TestConcurrentLogins(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "busy", Password: "password123"})
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			addr := "10.0.1." + string(rune('0'+i%10))
+			svc.Login(ctx, auth.LoginInput{Username: "nobody", Password: "wrong-password", ClientAddr: addr})
+			if _, err := svc.Authenticate(ctx, s.Token); err != nil {
+				t.Errorf("Authenticate: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
