@@ -95,7 +95,7 @@ func jsonError(err error) error {
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body must be a JSON %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value), Err: err}
+			return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value), Err: err}
 		}
 		reason := fmt.Sprintf("must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
 		return &hanok.Error{Code: hanok.Invalid, Message: field + ": " + reason, Fields: map[string]string{field: reason}, Err: err}
