@@ -1,0 +1,152 @@
+package authhttp_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/authhttp"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(authhttp.NewHandler(authn))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// call sends a request and decodes the JSON answer into a map.
+func call(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, map[string]any, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s %s: body is not a JSON object: %q", method, path, raw)
+	}
+	return resp.StatusCode, m, resp.Header
+}
+
+func TestRegisterLoginMeLogout(t *testing.T) {
+	srv := newServer(t)
+	code, body, _ := call(t, srv, "POST", "/register", "", `{"username":"mirim","password":"password123","email":"m@example.com"}`)
+	if code != 201 || body["token"] == "" {
+		t.Fatalf("register: %d %v", code, body)
+	}
+	user := body["user"].(map[string]any)
+	if user["username"] != "mirim" || user["email"] != "m@example.com" || user["superuser"] != false || user["id"] == nil {
+		t.Fatalf("register user: %v", user)
+	}
+	if _, ok := user["password_hash"]; ok {
+		t.Fatal("password hash in the response")
+	}
+
+	code, body, _ = call(t, srv, "POST", "/login", "", `{"username":"mirim","password":"password123"}`)
+	if code != 200 || body["token"] == "" {
+		t.Fatalf("login: %d %v", code, body)
+	}
+	tok := body["token"].(string)
+
+	code, body, _ = call(t, srv, "GET", "/me", tok, "")
+	if code != 200 || body["user"].(map[string]any)["username"] != "mirim" {
+		t.Fatalf("me: %d %v", code, body)
+	}
+
+	code, body, _ = call(t, srv, "POST", "/logout", tok, "")
+	if code != 200 || body["detail"] != "logged out" {
+		t.Fatalf("logout: %d %v", code, body)
+	}
+	code, body, _ = call(t, srv, "GET", "/me", tok, "")
+	if code != 401 || !strings.Contains(body["error"].(string), "revoked") {
+		t.Fatalf("me after logout: %d %v", code, body)
+	}
+	code, _, _ = call(t, srv, "POST", "/logout", tok, "")
+	if code != 401 {
+		t.Fatalf("logout twice: %d", code)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	srv := newServer(t)
+	call(t, srv, "POST", "/register", "", `{"username":"kim","password":"password123"}`)
+	cases := []struct {
+		name, method, path, token, body string
+		status                          int
+		contains                        string
+	}{
+		{"duplicate username", "POST", "/register", "", `{"username":"KIM","password":"password123"}`, 409, "username"},
+		{"short password", "POST", "/register", "", `{"username":"lee","password":"short"}`, 400, "password"},
+		{"malformed JSON", "POST", "/register", "", `{"username":`, 400, "malformed JSON"},
+		{"wrong type", "POST", "/register", "", `{"username":12,"password":"password123"}`, 400, "username"},
+		{"empty body", "POST", "/login", "", ``, 400, "empty"},
+		{"huge body", "POST", "/register", "", `{"username":"` + strings.Repeat("a", 2<<20) + `"}`, 400, "larger than"},
+		{"wrong password", "POST", "/login", "", `{"username":"kim","password":"wrong-password"}`, 401, "wrong username or password"},
+		{"unknown user", "POST", "/login", "", `{"username":"nobody","password":"password123"}`, 401, "wrong username or password"},
+		{"me without token", "GET", "/me", "", "", 401, "not provided"},
+		{"me with forged token", "GET", "/me", "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "", 401, "invalid"},
+		{"logout without token", "POST", "/logout", "", "", 401, "not provided"},
+	}
+	for _, c := range cases {
+		code, body, _ := call(t, srv, c.method, c.path, c.token, c.body)
+		msg, _ := body["error"].(string)
+		if code != c.status || !strings.Contains(msg, c.contains) {
+			t.Errorf("%s: %d %v, want %d mentioning %q", c.name, code, body, c.status, c.contains)
+		}
+	}
+	// None of the refused registrations was stored.
+	code, _, _ := call(t, srv, "POST", "/login", "", `{"username":"lee","password":"short"}`)
+	if code != 401 {
+		t.Fatalf("a refused registration was stored: login %d", code)
+	}
+}
+
+func TestLoginThrottled(t *testing.T) {
+	srv := newServer(t)
+	call(t, srv, "POST", "/register", "", `{"username":"park","password":"password123"}`)
+	for range 5 {
+		call(t, srv, "POST", "/login", "", `{"username":"park","password":"wrong-password"}`)
+	}
+	code, body, h := call(t, srv, "POST", "/login", "", `{"username":"park","password":"password123"}`)
+	if code != 429 || body["code"] != "rate_limited" {
+		t.Fatalf("throttled: %d %v", code, body)
+	}
+	if s, err := strconv.Atoi(h.Get("Retry-After")); err != nil || s < 1 {
+		t.Fatalf("Retry-After = %q", h.Get("Retry-After"))
+	}
+}
+
+func TestMethodNotAllowed(t *testing.T) {
+	srv := newServer(t)
+	resp, err := http.Post(srv.URL+"/me", "application/json", bytes.NewReader(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("POST /me = %d", resp.StatusCode)
+	}
+}
