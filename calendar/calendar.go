@@ -1,0 +1,126 @@
+// Package calendar is a personal calendar shared through groups: events
+// with a subject and a start and end, groups that anyone may add events to
+// and anyone may select for display, one yearly birthday per user, and an
+// iCalendar (RFC 5545) export.
+//
+// Times are instants; the Service shows them, and cuts days and months, in
+// its Config.Location (Asia/Seoul by default). An event belongs to a range
+// when it overlaps it: start < rangeEnd && end > rangeStart, so an event
+// that spans midnight shows on both days.
+//
+// "My calendar" is my own events, the events of the groups I selected, and
+// my birthday. The Service holds the rules; persistence is behind the Store
+// interface, implemented by storage/memory and storage/sqlite and checked by
+// the conformance suite in calendar/calendartest.
+package calendar
+
+import (
+	"context"
+	"time"
+
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// EventID identifies an event.
+type EventID int64
+
+// GroupID identifies a group.
+type GroupID int64
+
+// Actor is the signed-in user a Service call acts for. Email is recorded
+// with the events and groups the actor creates, so that listings show it
+// without a lookup per row.
+type Actor struct {
+	ID    auth.UserID
+	Email string
+}
+
+// Event is an entry of a calendar.
+type Event struct {
+	ID EventID
+	// UID is the stable iCalendar identifier of the event.
+	UID        string
+	Owner      auth.UserID
+	OwnerEmail string
+	Subject    string
+	// Start and End are instants; End is not before Start.
+	Start, End time.Time
+	// Group is the event's group, 0 for none; GroupName is its name.
+	Group     GroupID
+	GroupName string
+	Created   time.Time
+	// Updated is the time of the last change; zero if never changed.
+	Updated time.Time
+	// Birthday is set on the yearly all-day occurrences of a user's
+	// birthday: it is the registered date. Birthday occurrences are
+	// computed for each query and have ID 0.
+	Birthday *Date
+}
+
+// Group is a shared set of events. Anyone signed in may add events to a
+// group; only its creator may rename or delete it.
+type Group struct {
+	ID           GroupID
+	Name         string
+	Creator      auth.UserID
+	CreatorEmail string
+	Created      time.Time
+	// Updated is the time of the last rename; zero if never renamed.
+	Updated time.Time
+}
+
+// Birthday is a user's registered birthday.
+type Birthday struct {
+	User  auth.UserID
+	Email string
+	Date  Date
+	// Created is when the birthday was last registered.
+	Created time.Time
+}
+
+// Store is the persistence the calendar needs. Times are stored to the
+// second. Unknown ids are hanok.NotFound. Returned values are copies.
+type Store interface {
+	// CreateGroup stores g and sets g.ID.
+	CreateGroup(ctx context.Context, g *Group) error
+	// UpdateGroup replaces the name and Updated time of the group g.ID.
+	UpdateGroup(ctx context.Context, g *Group) error
+	// DeleteGroup deletes a group, its events, and every selection of it.
+	DeleteGroup(ctx context.Context, id GroupID) error
+	// Group returns one group.
+	Group(ctx context.Context, id GroupID) (*Group, error)
+	// Groups returns the groups created by creator, or every group if
+	// creator is 0, in id order.
+	Groups(ctx context.Context, creator auth.UserID) ([]Group, error)
+
+	// CreateEvent stores e and sets e.ID. A group that does not exist is
+	// hanok.NotFound. GroupName is ignored.
+	CreateEvent(ctx context.Context, e *Event) error
+	// UpdateEvent replaces subject, start, end and Updated of event e.ID.
+	UpdateEvent(ctx context.Context, e *Event) error
+	// DeleteEvent deletes one event.
+	DeleteEvent(ctx context.Context, id EventID) error
+	// Event returns one event, with its GroupName.
+	Event(ctx context.Context, id EventID) (*Event, error)
+
+	// SelectGroups replaces the groups user shows in its calendar. A
+	// group that does not exist is hanok.NotFound and changes nothing.
+	SelectGroups(ctx context.Context, user auth.UserID, ids []GroupID) error
+	// Selection returns the groups user selected, in id order.
+	Selection(ctx context.Context, user auth.UserID) ([]GroupID, error)
+
+	// Events returns the events of user's calendar (its own events and
+	// those of its selected groups, each once) that overlap [from, to):
+	// Start < to && End > from, ordered by Start, then ID.
+	Events(ctx context.Context, user auth.UserID, from, to time.Time) ([]Event, error)
+	// Search returns the events of user's calendar whose subject contains
+	// word, case-insensitively, newest Start first (then highest ID), at
+	// most limit of them.
+	Search(ctx context.Context, user auth.UserID, word string, limit int) ([]Event, error)
+
+	// SetBirthday stores b, replacing the user's birthday if there was
+	// one, and reports whether it replaced one.
+	SetBirthday(ctx context.Context, b Birthday) (replaced bool, err error)
+	// Birthday returns the user's birthday.
+	Birthday(ctx context.Context, user auth.UserID) (*Birthday, error)
+}

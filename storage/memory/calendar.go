@@ -1,0 +1,273 @@
+package memory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+)
+
+// CalendarStore is an in-memory calendar.Store.
+type CalendarStore struct {
+	mu        sync.Mutex
+	nextEvent calendar.EventID
+	nextGroup calendar.GroupID
+	events    map[calendar.EventID]calendar.Event
+	groups    map[calendar.GroupID]calendar.Group
+	selected  map[auth.UserID][]calendar.GroupID
+	birthdays map[auth.UserID]calendar.Birthday
+}
+
+var _ calendar.Store = (*CalendarStore)(nil)
+
+// NewCalendarStore returns an empty CalendarStore.
+func NewCalendarStore() *CalendarStore {
+	return &CalendarStore{
+		events:    map[calendar.EventID]calendar.Event{},
+		groups:    map[calendar.GroupID]calendar.Group{},
+		selected:  map[auth.UserID][]calendar.GroupID{},
+		birthdays: map[auth.UserID]calendar.Birthday{},
+	}
+}
+
+// Calendar returns the database's calendar store.
+func (db *DB) Calendar() *CalendarStore {
+	return db.store("calendar", func() any { return NewCalendarStore() }).(*CalendarStore)
+}
+
+func secs(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.Truncate(time.Second).UTC()
+}
+
+// CreateGroup implements calendar.Store.
+func (s *CalendarStore) CreateGroup(_ context.Context, g *calendar.Group) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextGroup++
+	c := *g
+	c.ID = s.nextGroup
+	c.Created, c.Updated = secs(c.Created), secs(c.Updated)
+	s.groups[c.ID] = c
+	g.ID = c.ID
+	return nil
+}
+
+// UpdateGroup implements calendar.Store.
+func (s *CalendarStore) UpdateGroup(_ context.Context, g *calendar.Group) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.groups[g.ID]
+	if !ok {
+		return hanok.Errorf(hanok.NotFound, "group %d not found", g.ID)
+	}
+	old.Name, old.Updated = g.Name, secs(g.Updated)
+	s.groups[g.ID] = old
+	return nil
+}
+
+// DeleteGroup implements calendar.Store.
+func (s *CalendarStore) DeleteGroup(_ context.Context, id calendar.GroupID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.groups[id]; !ok {
+		return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+	}
+	delete(s.groups, id)
+	for eid, e := range s.events {
+		if e.Group == id {
+			delete(s.events, eid)
+		}
+	}
+	for u, sel := range s.selected {
+		s.selected[u] = slices.DeleteFunc(sel, func(g calendar.GroupID) bool { return g == id })
+	}
+	return nil
+}
+
+// Group implements calendar.Store.
+func (s *CalendarStore) Group(_ context.Context, id calendar.GroupID) (*calendar.Group, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, ok := s.groups[id]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "group %d not found", id)
+	}
+	return &g, nil
+}
+
+// Groups implements calendar.Store.
+func (s *CalendarStore) Groups(_ context.Context, creator auth.UserID) ([]calendar.Group, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []calendar.Group{}
+	for _, g := range s.groups {
+		if creator == 0 || g.Creator == creator {
+			out = append(out, g)
+		}
+	}
+	slices.SortFunc(out, func(a, b calendar.Group) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
+// CreateEvent implements calendar.Store.
+func (s *CalendarStore) CreateEvent(_ context.Context, e *calendar.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.Group != 0 {
+		if _, ok := s.groups[e.Group]; !ok {
+			return hanok.Errorf(hanok.NotFound, "group %d not found", e.Group)
+		}
+	}
+	s.nextEvent++
+	c := *e
+	c.ID = s.nextEvent
+	c.GroupName, c.Birthday = "", nil
+	c.Start, c.End, c.Created, c.Updated = secs(c.Start), secs(c.End), secs(c.Created), secs(c.Updated)
+	s.events[c.ID] = c
+	e.ID = c.ID
+	return nil
+}
+
+// UpdateEvent implements calendar.Store.
+func (s *CalendarStore) UpdateEvent(_ context.Context, e *calendar.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.events[e.ID]
+	if !ok {
+		return hanok.Errorf(hanok.NotFound, "event %d not found", e.ID)
+	}
+	old.Subject, old.Start, old.End, old.Updated = e.Subject, secs(e.Start), secs(e.End), secs(e.Updated)
+	s.events[e.ID] = old
+	return nil
+}
+
+// DeleteEvent implements calendar.Store.
+func (s *CalendarStore) DeleteEvent(_ context.Context, id calendar.EventID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.events[id]; !ok {
+		return hanok.Errorf(hanok.NotFound, "event %d not found", id)
+	}
+	delete(s.events, id)
+	return nil
+}
+
+// withGroup returns a copy of e with its GroupName. Callers hold s.mu.
+func (s *CalendarStore) withGroup(e calendar.Event) calendar.Event {
+	if e.Group != 0 {
+		e.GroupName = s.groups[e.Group].Name
+	}
+	return e
+}
+
+// Event implements calendar.Store.
+func (s *CalendarStore) Event(_ context.Context, id calendar.EventID) (*calendar.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.events[id]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "event %d not found", id)
+	}
+	e = s.withGroup(e)
+	return &e, nil
+}
+
+// SelectGroups implements calendar.Store.
+func (s *CalendarStore) SelectGroups(_ context.Context, user auth.UserID, ids []calendar.GroupID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sel := make([]calendar.GroupID, 0, len(ids))
+	for _, id := range ids {
+		if _, ok := s.groups[id]; !ok {
+			return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+		}
+		if !slices.Contains(sel, id) {
+			sel = append(sel, id)
+		}
+	}
+	slices.Sort(sel)
+	s.selected[user] = sel
+	return nil
+}
+
+// Selection implements calendar.Store.
+func (s *CalendarStore) Selection(_ context.Context, user auth.UserID) ([]calendar.GroupID, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]calendar.GroupID{}, s.selected[user]...), nil
+}
+
+// visible returns the events of user's calendar that match keep. Callers
+// hold s.mu.
+func (s *CalendarStore) visible(user auth.UserID, keep func(calendar.Event) bool) []calendar.Event {
+	sel := s.selected[user]
+	out := []calendar.Event{}
+	for _, e := range s.events {
+		if (e.Owner == user || e.Group != 0 && slices.Contains(sel, e.Group)) && keep(e) {
+			out = append(out, s.withGroup(e))
+		}
+	}
+	return out
+}
+
+// Events implements calendar.Store.
+func (s *CalendarStore) Events(_ context.Context, user auth.UserID, from, to time.Time) ([]calendar.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from, to = secs(from), secs(to)
+	out := s.visible(user, func(e calendar.Event) bool { return e.Start.Before(to) && e.End.After(from) })
+	slices.SortFunc(out, func(a, b calendar.Event) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return int(a.ID - b.ID)
+	})
+	return out, nil
+}
+
+// Search implements calendar.Store.
+func (s *CalendarStore) Search(_ context.Context, user auth.UserID, word string, limit int) ([]calendar.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := strings.ToLower(word)
+	out := s.visible(user, func(e calendar.Event) bool { return strings.Contains(strings.ToLower(e.Subject), w) })
+	slices.SortFunc(out, func(a, b calendar.Event) int {
+		if c := b.Start.Compare(a.Start); c != 0 {
+			return c
+		}
+		return int(b.ID - a.ID)
+	})
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// SetBirthday implements calendar.Store.
+func (s *CalendarStore) SetBirthday(_ context.Context, b calendar.Birthday) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, replaced := s.birthdays[b.User]
+	b.Created = secs(b.Created)
+	s.birthdays[b.User] = b
+	return replaced, nil
+}
+
+// Birthday implements calendar.Store.
+func (s *CalendarStore) Birthday(_ context.Context, user auth.UserID) (*calendar.Birthday, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.birthdays[user]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "no birthday registered")
+	}
+	return &b, nil
+}
