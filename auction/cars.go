@@ -1,0 +1,384 @@
+package auction
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// Upload is one uploaded image file.
+type Upload struct {
+	// Name is the client's file name, used in error messages only.
+	Name string
+	Data []byte
+}
+
+// NewCar is what CreateCar needs.
+type NewCar struct {
+	// Model is a model name; Kind names its kind when the model name
+	// exists under several kinds.
+	Model string
+	Kind  string
+	// Year is a date, yyyy-mm-dd.
+	Year         string
+	Fuel         Fuel
+	Transmission Transmission
+	Color        string
+	Mileage      int
+	Address      string
+	// Images are at least MinImages image files; the first represents
+	// the car.
+	Images []Upload
+}
+
+// Limits of the free-text fields of a car, in characters, and of mileage.
+const (
+	MaxColorLen   = 50
+	MaxAddressLen = 200
+	MaxMileage    = 10_000_000
+)
+
+// Actor is who calls a method that checks permissions.
+type Actor struct {
+	ID        auth.UserID
+	Superuser bool
+}
+
+// ActorOf returns the actor of a signed-in user.
+func ActorOf(u *auth.User) Actor { return Actor{ID: u.ID, Superuser: u.Superuser} }
+
+func validText(field, v string, maxLen int) error {
+	switch {
+	case v == "":
+		return hanok.FieldError(field, "is required")
+	case !utf8.ValidString(v):
+		return hanok.FieldError(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(v) > maxLen:
+		return hanok.FieldError(field, fmt.Sprintf("must be at most %d characters", maxLen))
+	}
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f {
+			return hanok.FieldError(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// ParseYear parses a car's year, a date in the form yyyy-mm-dd.
+func ParseYear(s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	if err != nil || t.Year() < 1886 {
+		return time.Time{}, hanok.FieldError("year", fmt.Sprintf("must be a date in the form yyyy-mm-dd (like 2018-12-25), not %q", s))
+	}
+	return t, nil
+}
+
+func validFuel(f Fuel) bool {
+	for _, v := range Fuels {
+		if v == f {
+			return true
+		}
+	}
+	return false
+}
+
+func validTransmission(t Transmission) bool {
+	for _, v := range Transmissions {
+		if v == t {
+			return true
+		}
+	}
+	return false
+}
+
+func enumList[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+// validate checks everything of in but the model, and returns the year
+// and the type of each image.
+func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, error) {
+	year, err := ParseYear(in.Year)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	if year.After(now.AddDate(1, 0, 0)) {
+		return time.Time{}, nil, hanok.FieldError("year", "must not be more than a year in the future")
+	}
+	if !validFuel(in.Fuel) {
+		return time.Time{}, nil, hanok.FieldError("fuel_type", fmt.Sprintf("%q is not one of %s", in.Fuel, enumList(Fuels)))
+	}
+	if !validTransmission(in.Transmission) {
+		return time.Time{}, nil, hanok.FieldError("transmission_type", fmt.Sprintf("%q is not one of %s", in.Transmission, enumList(Transmissions)))
+	}
+	in.Color, in.Address = strings.TrimSpace(in.Color), strings.TrimSpace(in.Address)
+	if err := validText("color", in.Color, MaxColorLen); err != nil {
+		return time.Time{}, nil, err
+	}
+	if in.Mileage < 0 || in.Mileage > MaxMileage {
+		return time.Time{}, nil, hanok.FieldError("mileage", fmt.Sprintf("must be a whole number of km from 0 to %d", MaxMileage))
+	}
+	if err := validText("address", in.Address, MaxAddressLen); err != nil {
+		return time.Time{}, nil, err
+	}
+	if len(in.Images) < MinImages {
+		return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("needs at least %d images, got %d", MinImages, len(in.Images)))
+	}
+	if len(in.Images) > s.cfg.MaxImages {
+		return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("takes at most %d images, got %d", s.cfg.MaxImages, len(in.Images)))
+	}
+	types := make([]ImageType, len(in.Images))
+	for i, up := range in.Images {
+		if len(up.Data) > s.cfg.MaxImageBytes {
+			return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) is larger than %d bytes", i+1, up.Name, s.cfg.MaxImageBytes))
+		}
+		t, ok := DetectImage(up.Data)
+		if !ok {
+			return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) is not a PNG, JPEG, GIF or WebP image", i+1, up.Name))
+		}
+		types[i] = t
+	}
+	return year, types, nil
+}
+
+// CreateCar registers a car of the actor, waiting for approval. Its images
+// are stored under cars/<creation date>/; if anything fails, no car is
+// stored and no image is left behind.
+func (s *Service) CreateCar(ctx context.Context, actor Actor, in NewCar) (car *Car, err error) {
+	now := s.cfg.Now().UTC()
+	year, types, err := s.validate(&in, now)
+	if err != nil {
+		return nil, err
+	}
+	mp, err := s.resolveModel(ctx, in.Model, in.Kind)
+	if err != nil {
+		return nil, err
+	}
+	c := &Car{
+		Owner: actor.ID, Brand: mp.Brand, Kind: mp.Kind, Model: mp.Model,
+		Year: year, Fuel: in.Fuel, Transmission: in.Transmission, Color: in.Color,
+		Mileage: in.Mileage, Address: in.Address, Status: StatusWaiting, Created: now,
+	}
+	dir := "cars/" + now.Format(time.DateOnly) + "/"
+	var stored []string
+	defer func() {
+		if err == nil {
+			return
+		}
+		// Leave no orphan: a context already cancelled must not stop the
+		// cleanup.
+		cctx := context.WithoutCancel(ctx)
+		for _, name := range stored {
+			if derr := s.media.Delete(cctx, name); derr != nil {
+				s.cfg.Logger.ErrorContext(cctx, "deleting image of a failed car", "path", name, "err", derr)
+			}
+		}
+	}()
+	for i, up := range in.Images {
+		name := dir + uuid.NewString() + "." + types[i].Ext
+		if err := s.media.Put(ctx, name, up.Data); err != nil {
+			return nil, fmt.Errorf("auction: store image %d: %w", i+1, err)
+		}
+		stored = append(stored, name)
+		c.Images = append(c.Images, Image{Path: name, Represent: i == 0})
+	}
+	if err := s.store.CreateCars(ctx, []*Car{c}); err != nil {
+		return nil, fmt.Errorf("auction: create car: %w", err)
+	}
+	// The counts read back include this car.
+	got, err := s.store.Car(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("auction: read created car: %w", err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "car registered", "car_id", got.ID, "owner", actor.ID, "model", mp.Model.Name)
+	return got, nil
+}
+
+// errNotSuperuser is the answer to a superuser-only call by anyone else.
+var errNotSuperuser = hanok.Errorf(hanok.Forbidden, "only a superuser may do this")
+
+// Approve opens the auction of a waiting car: it starts now and ends
+// Config.AuctionDuration later. Only a superuser may approve (else
+// hanok.Forbidden); a car that is not waiting is hanok.Conflict.
+func (s *Service) Approve(ctx context.Context, actor Actor, id CarID) (*Car, error) {
+	if !actor.Superuser {
+		return nil, errNotSuperuser
+	}
+	start := s.cfg.Now().UTC()
+	c, err := s.store.ApproveCar(ctx, id, start, start.Add(s.cfg.AuctionDuration))
+	if err != nil {
+		if hanok.IsCode(err, hanok.NotFound) || hanok.IsCode(err, hanok.Conflict) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("auction: approve car %d: %w", id, err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "car approved", "car_id", id, "by", actor.ID)
+	return c, nil
+}
+
+// Car returns a car with its catalog entries and images.
+func (s *Service) Car(ctx context.Context, id CarID) (*Car, error) {
+	c, err := s.store.Car(ctx, id)
+	if err != nil {
+		if hanok.IsCode(err, hanok.NotFound) {
+			return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		}
+		return nil, fmt.Errorf("auction: car %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListOptions selects a page of the car list.
+type ListOptions struct {
+	// Model, when not empty, restricts the list to the cars of the
+	// models with that name (under any kind).
+	Model string
+	// Reverse lists the oldest auction start first.
+	Reverse bool
+	// Page is the page number from 1. A page below 1 or past the last
+	// page gives the last page (see ParsePage for text).
+	Page int
+}
+
+// CarPage is one page of the car list.
+type CarPage struct {
+	Cars []Car
+	// Page is the page returned, from 1; Pages is the number of pages (at
+	// least 1) and Total the number of cars over all pages.
+	Page, Pages, Total int
+}
+
+// ParsePage parses a page number as the original paginator did: text that
+// is not a whole number means page 1.
+func ParsePage(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 1
+	}
+	return n
+}
+
+// ListCars returns a page of the cars whose auction started (ongoing,
+// ended or sold), Config.PageSize a page, newest auction start first
+// unless Reverse. An unknown model name is hanok.NotFound.
+func (s *Service) ListCars(ctx context.Context, opt ListOptions) (*CarPage, error) {
+	var q ListQuery
+	q.Reverse = opt.Reverse
+	q.Limit = s.cfg.PageSize
+	if m := strings.TrimSpace(opt.Model); m != "" {
+		ps, err := s.store.ModelsByName(ctx, m)
+		if err != nil {
+			return nil, fmt.Errorf("auction: models: %w", err)
+		}
+		if len(ps) == 0 {
+			return nil, hanok.Errorf(hanok.NotFound, "model %q not found", m)
+		}
+		for _, p := range ps {
+			q.Models = append(q.Models, p.Model.ID)
+		}
+	}
+	page := opt.Page
+	q.Offset = (max(page, 1) - 1) * q.Limit
+	cars, total, err := s.store.ListCars(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("auction: list cars: %w", err)
+	}
+	pages := max(1, (total+q.Limit-1)/q.Limit)
+	if page < 1 || page > pages {
+		// The original paginator answered a page out of range with the
+		// last page.
+		page = pages
+		q.Offset = (page - 1) * q.Limit
+		if cars, total, err = s.store.ListCars(ctx, q); err != nil {
+			return nil, fmt.Errorf("auction: list cars: %w", err)
+		}
+		pages = max(1, (total+q.Limit-1)/q.Limit)
+	}
+	return &CarPage{Cars: cars, Page: page, Pages: pages, Total: total}, nil
+}
+
+// PlaceBid places or raises the actor's sealed bid on an ongoing car, in
+// 만원. The owner may not bid (hanok.Forbidden); a car that is not ongoing,
+// or an amount not above the actor's current bid, is hanok.Conflict.
+func (s *Service) PlaceBid(ctx context.Context, actor Actor, car CarID, amount int64) (*Bid, error) {
+	if amount <= 0 || amount > MaxBid {
+		return nil, hanok.FieldError("amount", fmt.Sprintf("must be a whole number of 만원 from 1 to %d", MaxBid))
+	}
+	c, err := s.Car(ctx, car)
+	if err != nil {
+		return nil, err
+	}
+	if c.Owner == actor.ID {
+		return nil, hanok.Errorf(hanok.Forbidden, "the owner of car %d may not bid on it", car)
+	}
+	b, err := s.store.PlaceBid(ctx, car, actor.ID, amount, s.cfg.Now().UTC())
+	if err != nil {
+		if hanok.IsCode(err, hanok.NotFound) || hanok.IsCode(err, hanok.Conflict) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("auction: place bid: %w", err)
+	}
+	return b, nil
+}
+
+// Bids returns the bids on a car that the actor may see: every bid,
+// highest first, for the car's owner; the actor's own bid (if any) for
+// anyone else.
+func (s *Service) Bids(ctx context.Context, actor Actor, car CarID) ([]Bid, error) {
+	c, err := s.Car(ctx, car)
+	if err != nil {
+		return nil, err
+	}
+	if c.Owner == actor.ID {
+		bs, err := s.store.Bids(ctx, car)
+		if err != nil {
+			return nil, fmt.Errorf("auction: bids: %w", err)
+		}
+		return bs, nil
+	}
+	b, err := s.store.BidOf(ctx, car, actor.ID)
+	if hanok.IsCode(err, hanok.NotFound) {
+		return []Bid{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auction: bid: %w", err)
+	}
+	return []Bid{*b}, nil
+}
+
+// AcceptBid sells a car whose auction ended to the bidder of one of its
+// bids. Only the owner may accept (else hanok.Forbidden). Accepting before
+// the end, a second time, or a bid on another car is hanok.Conflict; an
+// unknown bid is hanok.NotFound.
+func (s *Service) AcceptBid(ctx context.Context, actor Actor, car CarID, bid BidID) (*Car, error) {
+	c, err := s.Car(ctx, car)
+	if err != nil {
+		return nil, err
+	}
+	if c.Owner != actor.ID {
+		return nil, hanok.Errorf(hanok.Forbidden, "only the owner of car %d may accept a bid", car)
+	}
+	got, err := s.store.AcceptBid(ctx, car, bid, s.cfg.Now().UTC())
+	if err != nil {
+		var he *hanok.Error
+		if errors.As(err, &he) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("auction: accept bid: %w", err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "car sold", "car_id", car, "bid_id", bid, "buyer", got.Buyer)
+	return got, nil
+}

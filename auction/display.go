@@ -1,0 +1,69 @@
+package auction
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TimeRemaining is the time left in an auction as "H:M:S" without zero
+// padding (hours may pass 24), counted down from end to now in whole
+// seconds; "0:0:0" once now reaches end.
+func TimeRemaining(end, now time.Time) string {
+	d := end.Sub(now)
+	if d <= 0 {
+		return "0:0:0"
+	}
+	secs := int64(d / time.Second)
+	return strconv.FormatInt(secs/3600, 10) + ":" + strconv.FormatInt(secs/60%60, 10) + ":" + strconv.FormatInt(secs%60, 10)
+}
+
+// DetailYear is a car's year as "1996-12 (1996년형)".
+func DetailYear(year time.Time) string {
+	return year.Format("2006-01") + " (" + strconv.Itoa(year.Year()) + "년형)"
+}
+
+// ListMileage is a mileage in 만km (10,000 km) rounded to one decimal,
+// without a trailing ".0": 25000 -> "2.5만km", 10000 -> "1만km", 6500 ->
+// "0.7만km". A mileage that rounds to 0만km is shown in km: 0 -> "0km",
+// 300 -> "300km".
+func ListMileage(km int) string {
+	if km < 0 {
+		km = 0
+	}
+	tenths := (km + 500) / 1000 // round half up to 0.1만km
+	if tenths == 0 {
+		return strconv.Itoa(km) + "km"
+	}
+	s := strconv.Itoa(tenths / 10)
+	if tenths%10 != 0 {
+		s += "." + strconv.Itoa(tenths%10)
+	}
+	return s + "만km"
+}
+
+// DetailMileage is a mileage with thousands separators: "25,000km".
+func DetailMileage(km int) string {
+	neg := km < 0
+	if neg {
+		km = -km
+	}
+	digits := strconv.Itoa(km)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	b.WriteString("km")
+	return b.String()
+}
+
+// DetailInfo is "fuel·transmission·color": "하이브리드·수동·흰색".
+func DetailInfo(f Fuel, t Transmission, color string) string {
+	return string(f) + "·" + string(t) + "·" + color
+}

@@ -1,0 +1,357 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// AuctionStore is an in-memory auction.Store.
+type AuctionStore struct {
+	mu                             sync.Mutex
+	nextBrand, nextKind, nextModel int64
+	nextCar, nextImage, nextBid    int64
+	brands                         []auction.Brand // by id
+	kinds                          []auction.Kind
+	models                         []auction.Model
+	brandIdx                       map[auction.BrandID]int
+	kindIdx                        map[auction.KindID]int
+	modelIdx                       map[auction.ModelID]int
+	cars                           map[auction.CarID]*auction.Car
+	bids                           map[auction.BidID]*auction.Bid
+	bidsOf                         map[auction.CarID][]auction.BidID
+}
+
+var _ auction.Store = (*AuctionStore)(nil)
+
+// NewAuctionStore returns an empty AuctionStore.
+func NewAuctionStore() *AuctionStore {
+	return &AuctionStore{
+		brandIdx: map[auction.BrandID]int{}, kindIdx: map[auction.KindID]int{}, modelIdx: map[auction.ModelID]int{},
+		cars: map[auction.CarID]*auction.Car{}, bids: map[auction.BidID]*auction.Bid{}, bidsOf: map[auction.CarID][]auction.BidID{},
+	}
+}
+
+// Auction returns the database's auction store.
+func (db *DB) Auction() *AuctionStore {
+	return db.store("auction", func() any { return NewAuctionStore() }).(*AuctionStore)
+}
+
+// ImportCatalog implements auction.Store.
+func (s *AuctionStore) ImportCatalog(_ context.Context, entries []auction.CatalogEntry) (auction.ImportReport, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rep := auction.ImportReport{Rows: len(entries)}
+	for _, e := range entries {
+		bi := slices.IndexFunc(s.brands, func(b auction.Brand) bool { return b.Name == e.Brand })
+		if bi < 0 {
+			s.nextBrand++
+			s.brands = append(s.brands, auction.Brand{ID: auction.BrandID(s.nextBrand), Name: e.Brand})
+			bi = len(s.brands) - 1
+			s.brandIdx[auction.BrandID(s.nextBrand)] = bi
+			rep.Brands++
+		}
+		bid := s.brands[bi].ID
+		ki := slices.IndexFunc(s.kinds, func(k auction.Kind) bool { return k.BrandID == bid && k.Name == e.Kind })
+		if ki < 0 {
+			s.nextKind++
+			s.kinds = append(s.kinds, auction.Kind{ID: auction.KindID(s.nextKind), BrandID: bid, Name: e.Kind})
+			ki = len(s.kinds) - 1
+			s.kindIdx[auction.KindID(s.nextKind)] = ki
+			rep.Kinds++
+		}
+		kid := s.kinds[ki].ID
+		if !slices.ContainsFunc(s.models, func(m auction.Model) bool { return m.KindID == kid && m.Name == e.Model }) {
+			s.nextModel++
+			s.models = append(s.models, auction.Model{ID: auction.ModelID(s.nextModel), KindID: kid, Name: e.Model})
+			s.modelIdx[auction.ModelID(s.nextModel)] = len(s.models) - 1
+			rep.Models++
+		}
+	}
+	return rep, nil
+}
+
+// Brands implements auction.Store.
+func (s *AuctionStore) Brands(context.Context) ([]auction.Brand, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.brands), nil
+}
+
+// BrandByName implements auction.Store.
+func (s *AuctionStore) BrandByName(_ context.Context, name string) (*auction.Brand, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range s.brands {
+		if b.Name == name {
+			return &b, nil
+		}
+	}
+	return nil, hanok.Errorf(hanok.NotFound, "brand %q not found", name)
+}
+
+// Kinds implements auction.Store.
+func (s *AuctionStore) Kinds(_ context.Context, brand auction.BrandID) ([]auction.Kind, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []auction.Kind{}
+	for _, k := range s.kinds {
+		if k.BrandID == brand {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// KindsByName implements auction.Store.
+func (s *AuctionStore) KindsByName(_ context.Context, name string) ([]auction.Kind, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []auction.Kind{}
+	for _, k := range s.kinds {
+		if k.Name == name {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// Models implements auction.Store.
+func (s *AuctionStore) Models(_ context.Context, kinds []auction.KindID) ([]auction.Model, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []auction.Model{}
+	for _, m := range s.models {
+		if slices.Contains(kinds, m.KindID) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// ModelsByName implements auction.Store.
+func (s *AuctionStore) ModelsByName(_ context.Context, name string) ([]auction.ModelPath, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []auction.ModelPath{}
+	for _, m := range s.models {
+		if m.Name == name {
+			out = append(out, s.path(m.ID))
+		}
+	}
+	return out, nil
+}
+
+// path returns a model with its kind and brand. Callers hold s.mu.
+func (s *AuctionStore) path(id auction.ModelID) auction.ModelPath {
+	m := s.models[s.modelIdx[id]]
+	k := s.kinds[s.kindIdx[m.KindID]]
+	return auction.ModelPath{Brand: s.brands[s.brandIdx[k.BrandID]], Kind: k, Model: m}
+}
+
+// ModelIDs implements auction.Store.
+func (s *AuctionStore) ModelIDs(context.Context) ([]auction.ModelID, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]auction.ModelID, len(s.models))
+	for i, m := range s.models {
+		out[i] = m.ID
+	}
+	return out, nil
+}
+
+// CreateCars implements auction.Store.
+func (s *AuctionStore) CreateCars(_ context.Context, cars []*auction.Car) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range cars {
+		if _, ok := s.modelIdx[c.Model.ID]; !ok {
+			return hanok.Errorf(hanok.NotFound, "model %d not found", c.Model.ID)
+		}
+	}
+	for _, c := range cars {
+		s.nextCar++
+		c.ID = auction.CarID(s.nextCar)
+		for i := range c.Images {
+			s.nextImage++
+			c.Images[i].ID = auction.ImageID(s.nextImage)
+		}
+		stored := *c
+		stored.Images = slices.Clone(c.Images)
+		stored.Brand, stored.Kind, stored.Model = auction.Brand{}, auction.Kind{}, auction.Model{ID: c.Model.ID}
+		s.cars[c.ID] = &stored
+		mi := s.modelIdx[c.Model.ID]
+		s.models[mi].CarCount++
+		ki := s.kindIdx[s.models[mi].KindID]
+		s.kinds[ki].CarCount++
+		s.brands[s.brandIdx[s.kinds[ki].BrandID]].CarCount++
+	}
+	return nil
+}
+
+// read returns a copy of a stored car with its catalog. Callers hold s.mu.
+func (s *AuctionStore) read(c *auction.Car, allImages bool) auction.Car {
+	out := *c
+	p := s.path(c.Model.ID)
+	out.Brand, out.Kind, out.Model = p.Brand, p.Kind, p.Model
+	if allImages {
+		out.Images = slices.Clone(c.Images)
+	} else {
+		out.Images = nil
+		if im, ok := c.Representative(); ok {
+			out.Images = []auction.Image{im}
+		}
+	}
+	return out
+}
+
+// Car implements auction.Store.
+func (s *AuctionStore) Car(_ context.Context, id auction.CarID) (*auction.Car, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cars[id]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+	}
+	out := s.read(c, true)
+	return &out, nil
+}
+
+// ApproveCar implements auction.Store.
+func (s *AuctionStore) ApproveCar(_ context.Context, id auction.CarID, start, end time.Time) (*auction.Car, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cars[id]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+	}
+	if c.Status != auction.StatusWaiting {
+		return nil, hanok.Errorf(hanok.Conflict, "car %d is not waiting for approval", id)
+	}
+	c.Status, c.AuctionStart, c.AuctionEnd = auction.StatusOngoing, start, end
+	out := s.read(c, true)
+	return &out, nil
+}
+
+// ListCars implements auction.Store.
+func (s *AuctionStore) ListCars(_ context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var listed []*auction.Car
+	for _, c := range s.cars {
+		if c.AuctionStart.IsZero() || (len(q.Models) > 0 && !slices.Contains(q.Models, c.Model.ID)) {
+			continue
+		}
+		listed = append(listed, c)
+	}
+	slices.SortFunc(listed, func(a, b *auction.Car) int {
+		r := cmp.Or(a.AuctionStart.Compare(b.AuctionStart), cmp.Compare(a.ID, b.ID))
+		if q.Reverse {
+			return r
+		}
+		return -r
+	})
+	out := []auction.Car{}
+	for i := q.Offset; i < len(listed) && i < q.Offset+q.Limit; i++ {
+		out = append(out, s.read(listed[i], false))
+	}
+	return out, len(listed), nil
+}
+
+// PlaceBid implements auction.Store.
+func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time) (*auction.Bid, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cars[car]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", car)
+	}
+	if c.StatusAt(at) != auction.StatusOngoing {
+		return nil, hanok.Errorf(hanok.Conflict, "car %d is not in an ongoing auction", car)
+	}
+	for _, id := range s.bidsOf[car] {
+		b := s.bids[id]
+		if b.Bidder != bidder {
+			continue
+		}
+		if amount <= b.Amount {
+			return nil, hanok.Errorf(hanok.Conflict, "your bid is already %d만원; a new bid must be higher", b.Amount)
+		}
+		b.Amount, b.Updated = amount, at
+		out := *b
+		return &out, nil
+	}
+	s.nextBid++
+	b := &auction.Bid{ID: auction.BidID(s.nextBid), Car: car, Bidder: bidder, Amount: amount, Created: at, Updated: at}
+	s.bids[b.ID] = b
+	s.bidsOf[car] = append(s.bidsOf[car], b.ID)
+	out := *b
+	return &out, nil
+}
+
+// Bids implements auction.Store.
+func (s *AuctionStore) Bids(_ context.Context, car auction.CarID) ([]auction.Bid, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []auction.Bid{}
+	for _, id := range s.bidsOf[car] {
+		out = append(out, *s.bids[id])
+	}
+	slices.SortFunc(out, func(a, b auction.Bid) int {
+		return cmp.Or(cmp.Compare(b.Amount, a.Amount), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// BidOf implements auction.Store.
+func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.bidsOf[car] {
+		if b := s.bids[id]; b.Bidder == bidder {
+			out := *b
+			return &out, nil
+		}
+	}
+	return nil, hanok.Errorf(hanok.NotFound, "no bid of user %d on car %d", bidder, car)
+}
+
+// AcceptBid implements auction.Store.
+func (s *AuctionStore) AcceptBid(_ context.Context, car auction.CarID, bid auction.BidID, at time.Time) (*auction.Car, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cars[car]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", car)
+	}
+	b, ok := s.bids[bid]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "bid %d not found", bid)
+	}
+	if err := acceptable(c.StatusAt(at), car, b.Car); err != nil {
+		return nil, err
+	}
+	c.Status, c.Buyer, c.SoldBid = auction.StatusSold, b.Bidder, b.ID
+	out := s.read(c, true)
+	return &out, nil
+}
+
+// acceptable says whether a bid on bidCar may be accepted for car, which
+// reads as status.
+func acceptable(status auction.Status, car, bidCar auction.CarID) error {
+	switch {
+	case bidCar != car:
+		return hanok.Errorf(hanok.Conflict, "bid is not a bid on car %d", car)
+	case status == auction.StatusSold:
+		return hanok.Errorf(hanok.Conflict, "car %d is already sold", car)
+	case status != auction.StatusEnd:
+		return hanok.Errorf(hanok.Conflict, "the auction of car %d has not ended", car)
+	}
+	return nil
+}

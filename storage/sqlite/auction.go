@@ -1,0 +1,621 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// AuctionStore is the auction.Store of a DB.
+type AuctionStore struct{ db *DB }
+
+var _ auction.Store = (*AuctionStore)(nil)
+
+// Auction returns the database's auction store.
+func (db *DB) Auction() *AuctionStore { return &AuctionStore{db: db} }
+
+// querier is what reads need from a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// ImportCatalog implements auction.Store.
+func (s *AuctionStore) ImportCatalog(ctx context.Context, entries []auction.CatalogEntry) (auction.ImportReport, error) {
+	rep := auction.ImportReport{Rows: len(entries)}
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		rep = auction.ImportReport{Rows: len(entries)}
+		brands := map[string]int64{}
+		type kindKey struct {
+			brand int64
+			name  string
+		}
+		kinds := map[kindKey]int64{}
+		// insertOrGet inserts a row unless its unique key exists and
+		// returns its id and whether it was added.
+		insertOrGet := func(insert, get string, args ...any) (int64, bool, error) {
+			res, err := tx.ExecContext(ctx, insert, args...)
+			if err != nil {
+				return 0, false, err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				id, err := res.LastInsertId()
+				return id, true, err
+			}
+			var id int64
+			err = tx.QueryRowContext(ctx, get, args...).Scan(&id)
+			return id, false, err
+		}
+		for _, e := range entries {
+			bid, ok := brands[e.Brand]
+			if !ok {
+				id, added, err := insertOrGet(`INSERT INTO auction_brands (name) VALUES (?) ON CONFLICT (name) DO NOTHING`,
+					`SELECT id FROM auction_brands WHERE name = ?`, e.Brand)
+				if err != nil {
+					return fmt.Errorf("sqlite: import brand %q: %w", e.Brand, err)
+				}
+				if added {
+					rep.Brands++
+				}
+				bid, brands[e.Brand] = id, id
+			}
+			kk := kindKey{bid, e.Kind}
+			kid, ok := kinds[kk]
+			if !ok {
+				id, added, err := insertOrGet(`INSERT INTO auction_kinds (brand_id, name) VALUES (?, ?) ON CONFLICT (brand_id, name) DO NOTHING`,
+					`SELECT id FROM auction_kinds WHERE brand_id = ? AND name = ?`, bid, e.Kind)
+				if err != nil {
+					return fmt.Errorf("sqlite: import kind %q: %w", e.Kind, err)
+				}
+				if added {
+					rep.Kinds++
+				}
+				kid, kinds[kk] = id, id
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO auction_models (kind_id, name) VALUES (?, ?) ON CONFLICT (kind_id, name) DO NOTHING`, kid, e.Model)
+			if err != nil {
+				return fmt.Errorf("sqlite: import model %q: %w", e.Model, err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				rep.Models++
+			}
+		}
+		return nil
+	})
+	return rep, err
+}
+
+func scanBrands(rows *sql.Rows, err error) ([]auction.Brand, error) {
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: brands: %w", err)
+	}
+	defer rows.Close()
+	out := []auction.Brand{}
+	for rows.Next() {
+		var b auction.Brand
+		if err := rows.Scan(&b.ID, &b.Name, &b.CarCount); err != nil {
+			return nil, fmt.Errorf("sqlite: brands: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Brands implements auction.Store.
+func (s *AuctionStore) Brands(ctx context.Context) ([]auction.Brand, error) {
+	return scanBrands(s.db.reader.QueryContext(ctx, `SELECT id, name, car_count FROM auction_brands ORDER BY id`))
+}
+
+// BrandByName implements auction.Store.
+func (s *AuctionStore) BrandByName(ctx context.Context, name string) (*auction.Brand, error) {
+	var b auction.Brand
+	err := s.db.reader.QueryRowContext(ctx, `SELECT id, name, car_count FROM auction_brands WHERE name = ?`, name).Scan(&b.ID, &b.Name, &b.CarCount)
+	if err != nil {
+		return nil, notFound(err, "brand")
+	}
+	return &b, nil
+}
+
+func scanKinds(rows *sql.Rows, err error) ([]auction.Kind, error) {
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: kinds: %w", err)
+	}
+	defer rows.Close()
+	out := []auction.Kind{}
+	for rows.Next() {
+		var k auction.Kind
+		if err := rows.Scan(&k.ID, &k.BrandID, &k.Name, &k.CarCount); err != nil {
+			return nil, fmt.Errorf("sqlite: kinds: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// Kinds implements auction.Store.
+func (s *AuctionStore) Kinds(ctx context.Context, brand auction.BrandID) ([]auction.Kind, error) {
+	return scanKinds(s.db.reader.QueryContext(ctx, `SELECT id, brand_id, name, car_count FROM auction_kinds WHERE brand_id = ? ORDER BY id`, brand))
+}
+
+// KindsByName implements auction.Store.
+func (s *AuctionStore) KindsByName(ctx context.Context, name string) ([]auction.Kind, error) {
+	return scanKinds(s.db.reader.QueryContext(ctx, `SELECT id, brand_id, name, car_count FROM auction_kinds WHERE name = ? ORDER BY id`, name))
+}
+
+// placeholders returns "?, ?, ..." for n arguments and the arguments.
+func placeholders[T ~int64](ids []T) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = int64(id)
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+// Models implements auction.Store.
+func (s *AuctionStore) Models(ctx context.Context, kinds []auction.KindID) ([]auction.Model, error) {
+	out := []auction.Model{}
+	if len(kinds) == 0 {
+		return out, nil
+	}
+	ph, args := placeholders(kinds)
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT id, kind_id, name, car_count FROM auction_models WHERE kind_id IN (`+ph+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: models: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m auction.Model
+		if err := rows.Scan(&m.ID, &m.KindID, &m.Name, &m.CarCount); err != nil {
+			return nil, fmt.Errorf("sqlite: models: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ModelsByName implements auction.Store.
+func (s *AuctionStore) ModelsByName(ctx context.Context, name string) ([]auction.ModelPath, error) {
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT m.id, m.kind_id, m.name, m.car_count, k.id, k.brand_id, k.name, k.car_count, b.id, b.name, b.car_count
+		FROM auction_models m JOIN auction_kinds k ON k.id = m.kind_id JOIN auction_brands b ON b.id = k.brand_id
+		WHERE m.name = ? ORDER BY m.id`, name)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: models by name: %w", err)
+	}
+	defer rows.Close()
+	out := []auction.ModelPath{}
+	for rows.Next() {
+		var p auction.ModelPath
+		if err := rows.Scan(&p.Model.ID, &p.Model.KindID, &p.Model.Name, &p.Model.CarCount, &p.Kind.ID, &p.Kind.BrandID, &p.Kind.Name, &p.Kind.CarCount, &p.Brand.ID, &p.Brand.Name, &p.Brand.CarCount); err != nil {
+			return nil, fmt.Errorf("sqlite: models by name: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ModelIDs implements auction.Store.
+func (s *AuctionStore) ModelIDs(ctx context.Context) ([]auction.ModelID, error) {
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT id FROM auction_models ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: model ids: %w", err)
+	}
+	defer rows.Close()
+	var out []auction.ModelID
+	for rows.Next() {
+		var id auction.ModelID
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("sqlite: model ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+func nullID[T ~int64](id T) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+// CreateCars implements auction.Store.
+func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) error {
+	type counts struct{ cars, listed int64 }
+	perModel := map[auction.ModelID]*counts{}
+	var order []auction.ModelID
+	var listed int64
+	for _, c := range cars {
+		n := perModel[c.Model.ID]
+		if n == nil {
+			n = &counts{}
+			perModel[c.Model.ID] = n
+			order = append(order, c.Model.ID)
+		}
+		n.cars++
+		if !c.AuctionStart.IsZero() {
+			n.listed++
+			listed++
+		}
+	}
+	ids := make([][]auction.ImageID, len(cars))
+	carIDs := make([]auction.CarID, len(cars))
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		// The counters first: an unknown model stops everything before any
+		// insert.
+		for _, m := range order {
+			n := perModel[m]
+			var kind int64
+			err := tx.QueryRowContext(ctx, `UPDATE auction_models SET car_count = car_count + ?, listed_count = listed_count + ? WHERE id = ? RETURNING kind_id`, n.cars, n.listed, m).Scan(&kind)
+			if errors.Is(err, sql.ErrNoRows) {
+				return hanok.Errorf(hanok.NotFound, "model %d not found", m)
+			}
+			if err != nil {
+				return fmt.Errorf("sqlite: count cars: %w", err)
+			}
+			var brand int64
+			if err := tx.QueryRowContext(ctx, `UPDATE auction_kinds SET car_count = car_count + ? WHERE id = ? RETURNING brand_id`, n.cars, kind).Scan(&brand); err != nil {
+				return fmt.Errorf("sqlite: count cars: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_brands SET car_count = car_count + ? WHERE id = ?`, n.cars, brand); err != nil {
+				return fmt.Errorf("sqlite: count cars: %w", err)
+			}
+		}
+		if listed > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET listed = listed + ? WHERE id = 1`, listed); err != nil {
+				return fmt.Errorf("sqlite: count cars: %w", err)
+			}
+		}
+		insCar, err := tx.PrepareContext(ctx, `INSERT INTO auction_cars (owner_id, model_id, year, fuel_type, transmission, color, mileage, address, status, auction_start, auction_end, buyer_id, sold_bid_id, created)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insCar.Close()
+		insImage, err := tx.PrepareContext(ctx, `INSERT INTO auction_car_images (car_id, position, path, represent) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insImage.Close()
+		for i, c := range cars {
+			res, err := insCar.ExecContext(ctx, c.Owner, c.Model.ID, c.Year.Format(time.DateOnly), c.Fuel, c.Transmission, c.Color, c.Mileage, c.Address,
+				c.Status, nanos(c.AuctionStart), nanos(c.AuctionEnd), nullID(c.Buyer), nullID(c.SoldBid), c.Created.UnixNano())
+			if isForeignKey(err) {
+				return hanok.Errorf(hanok.NotFound, "user %d not found", c.Owner)
+			}
+			if err != nil {
+				return fmt.Errorf("sqlite: insert car: %w", err)
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return err
+			}
+			carIDs[i] = auction.CarID(id)
+			ids[i] = make([]auction.ImageID, len(c.Images))
+			for j, im := range c.Images {
+				res, err := insImage.ExecContext(ctx, id, j, im.Path, im.Represent)
+				if err != nil {
+					return fmt.Errorf("sqlite: insert image: %w", err)
+				}
+				iid, err := res.LastInsertId()
+				if err != nil {
+					return err
+				}
+				ids[i][j] = auction.ImageID(iid)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, c := range cars {
+		c.ID = carIDs[i]
+		for j := range c.Images {
+			c.Images[j].ID = ids[i][j]
+		}
+	}
+	return nil
+}
+
+// carColumns are the columns scanCar reads, from auction_cars c joined
+// with its model m, kind k and brand b.
+const carColumns = `c.id, c.owner_id, c.year, c.fuel_type, c.transmission, c.color, c.mileage, c.address, c.status,
+	c.auction_start, c.auction_end, c.buyer_id, c.sold_bid_id, c.created,
+	m.id, m.kind_id, m.name, m.car_count, k.id, k.brand_id, k.name, k.car_count, b.id, b.name, b.car_count`
+
+const carJoins = `JOIN auction_models m ON m.id = c.model_id JOIN auction_kinds k ON k.id = m.kind_id JOIN auction_brands b ON b.id = k.brand_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
+	var c auction.Car
+	var year string
+	var start, end, buyer, sold sql.NullInt64
+	var created int64
+	dest := append([]any{&c.ID, &c.Owner, &year, &c.Fuel, &c.Transmission, &c.Color, &c.Mileage, &c.Address, &c.Status,
+		&start, &end, &buyer, &sold, &created,
+		&c.Model.ID, &c.Model.KindID, &c.Model.Name, &c.Model.CarCount, &c.Kind.ID, &c.Kind.BrandID, &c.Kind.Name, &c.Kind.CarCount,
+		&c.Brand.ID, &c.Brand.Name, &c.Brand.CarCount}, extra...)
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	y, err := time.Parse(time.DateOnly, year)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: car %d: bad year %q: %w", c.ID, year, err)
+	}
+	c.Year = y
+	c.AuctionStart, c.AuctionEnd = fromNanos(start), fromNanos(end)
+	c.Buyer, c.SoldBid = auth.UserID(buyer.Int64), auction.BidID(sold.Int64)
+	c.Created = time.Unix(0, created).UTC()
+	return &c, nil
+}
+
+// car reads a car with every image.
+func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*auction.Car, error) {
+	c, err := scanCar(q.QueryRowContext(ctx, `SELECT `+carColumns+` FROM auction_cars c `+carJoins+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: car: %w", err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: car images: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var im auction.Image
+		if err := rows.Scan(&im.ID, &im.Path, &im.Represent); err != nil {
+			return nil, fmt.Errorf("sqlite: car images: %w", err)
+		}
+		c.Images = append(c.Images, im)
+	}
+	return c, rows.Err()
+}
+
+// Car implements auction.Store.
+func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car, error) {
+	var c *auction.Car
+	err := s.db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		c, err = s.car(ctx, tx, id)
+		return err
+	})
+	return c, err
+}
+
+// ApproveCar implements auction.Store.
+func (s *AuctionStore) ApproveCar(ctx context.Context, id auction.CarID, start, end time.Time) (*auction.Car, error) {
+	var c *auction.Car
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		var model int64
+		err := tx.QueryRowContext(ctx, `UPDATE auction_cars SET status = 'ongoing', auction_start = ?, auction_end = ? WHERE id = ? AND status = 'waiting' RETURNING model_id`,
+			start.UnixNano(), end.UnixNano(), id).Scan(&model)
+		if errors.Is(err, sql.ErrNoRows) {
+			var status string
+			if err := tx.QueryRowContext(ctx, `SELECT status FROM auction_cars WHERE id = ?`, id).Scan(&status); err != nil {
+				return notFound(err, fmt.Sprintf("car %d", id))
+			}
+			return hanok.Errorf(hanok.Conflict, "car %d is not waiting for approval", id)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: approve car: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE auction_models SET listed_count = listed_count + 1 WHERE id = ?`, model); err != nil {
+			return fmt.Errorf("sqlite: approve car: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET listed = listed + 1 WHERE id = 1`); err != nil {
+			return fmt.Errorf("sqlite: approve car: %w", err)
+		}
+		c, err = s.car(ctx, tx, id)
+		return err
+	})
+	return c, err
+}
+
+// listQueries returns the page query and the count query of q with their
+// arguments. The page query walks auction_cars_listed (or, for one model,
+// auction_cars_model_listed) in order and joins only the page's rows; the
+// count reads counters. Neither depends on q.Limit.
+func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string, countArgs []any) {
+	dir := "DESC"
+	if q.Reverse {
+		dir = "ASC"
+	}
+	where := `auction_start IS NOT NULL`
+	switch len(q.Models) {
+	case 0:
+		count = `SELECT listed FROM auction_totals WHERE id = 1`
+	case 1:
+		where += ` AND model_id = ?`
+		pageArgs = []any{int64(q.Models[0])}
+		count = `SELECT coalesce(sum(listed_count), 0) FROM auction_models WHERE id = ?`
+		countArgs = pageArgs
+	default:
+		ph, args := placeholders(q.Models)
+		where += ` AND model_id IN (` + ph + `)`
+		pageArgs = args
+		count = `SELECT coalesce(sum(listed_count), 0) FROM auction_models WHERE id IN (` + ph + `)`
+		countArgs = args
+	}
+	page = `SELECT ` + carColumns + `, i.id, i.path
+		FROM (SELECT id FROM auction_cars WHERE ` + where + ` ORDER BY auction_start ` + dir + `, id ` + dir + ` LIMIT ? OFFSET ?) p
+		JOIN auction_cars c ON c.id = p.id ` + carJoins + `
+		LEFT JOIN auction_car_images i ON i.car_id = c.id AND i.represent
+		ORDER BY c.auction_start ` + dir + `, c.id ` + dir
+	pageArgs = append(append([]any{}, pageArgs...), q.Limit, q.Offset)
+	return page, pageArgs, count, countArgs
+}
+
+// ListCars implements auction.Store. It issues two queries whatever the
+// page size: the page, and the total.
+func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
+	pageQ, pageArgs, countQ, countArgs := listQueries(q)
+	out := []auction.Car{}
+	var total int
+	err := s.db.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
+			return fmt.Errorf("sqlite: count cars: %w", err)
+		}
+		rows, err := tx.QueryContext(ctx, pageQ, pageArgs...)
+		if err != nil {
+			return fmt.Errorf("sqlite: list cars: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var imID sql.NullInt64
+			var imPath sql.NullString
+			c, err := scanCar(rows, &imID, &imPath)
+			if err != nil {
+				return fmt.Errorf("sqlite: list cars: %w", err)
+			}
+			if imID.Valid {
+				c.Images = []auction.Image{{ID: auction.ImageID(imID.Int64), Path: imPath.String, Represent: true}}
+			}
+			out = append(out, *c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// carState reads what bids and acceptance check of a car.
+func carState(ctx context.Context, tx *sql.Tx, id auction.CarID, at time.Time) (auction.Status, error) {
+	var c auction.Car
+	var end sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT status, auction_end FROM auction_cars WHERE id = ?`, id).Scan(&c.Status, &end)
+	if err != nil {
+		return "", notFound(err, fmt.Sprintf("car %d", id))
+	}
+	c.AuctionEnd = fromNanos(end)
+	return c.StatusAt(at), nil
+}
+
+const bidColumns = `id, car_id, bidder_id, amount, created, updated`
+
+func scanBid(sc scanner) (*auction.Bid, error) {
+	var b auction.Bid
+	var created, updated int64
+	if err := sc.Scan(&b.ID, &b.Car, &b.Bidder, &b.Amount, &created, &updated); err != nil {
+		return nil, err
+	}
+	b.Created, b.Updated = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
+	return &b, nil
+}
+
+// PlaceBid implements auction.Store. The check and the write share one
+// IMMEDIATE transaction on the single writer connection, so concurrent
+// bids are serialized.
+func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time) (*auction.Bid, error) {
+	var b *auction.Bid
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		status, err := carState(ctx, tx, car, at)
+		if err != nil {
+			return err
+		}
+		if status != auction.StatusOngoing {
+			return hanok.Errorf(hanok.Conflict, "car %d is not in an ongoing auction", car)
+		}
+		old, err := scanBid(tx.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? AND bidder_id = ?`, car, bidder))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			b, err = scanBid(tx.QueryRowContext(ctx, `INSERT INTO auction_bids (car_id, bidder_id, amount, created, updated) VALUES (?, ?, ?, ?, ?) RETURNING `+bidColumns,
+				car, bidder, amount, at.UnixNano(), at.UnixNano()))
+			if isForeignKey(err) {
+				return hanok.Errorf(hanok.NotFound, "user %d not found", bidder)
+			}
+		case err != nil:
+		case amount <= old.Amount:
+			return hanok.Errorf(hanok.Conflict, "your bid is already %d만원; a new bid must be higher", old.Amount)
+		default:
+			b, err = scanBid(tx.QueryRowContext(ctx, `UPDATE auction_bids SET amount = ?, updated = ? WHERE id = ? RETURNING `+bidColumns, amount, at.UnixNano(), old.ID))
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: place bid: %w", err)
+		}
+		return nil
+	})
+	return b, err
+}
+
+// Bids implements auction.Store.
+func (s *AuctionStore) Bids(ctx context.Context, car auction.CarID) ([]auction.Bid, error) {
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? ORDER BY amount DESC, id`, car)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: bids: %w", err)
+	}
+	defer rows.Close()
+	out := []auction.Bid{}
+	for rows.Next() {
+		b, err := scanBid(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: bids: %w", err)
+		}
+		out = append(out, *b)
+	}
+	return out, rows.Err()
+}
+
+// BidOf implements auction.Store.
+func (s *AuctionStore) BidOf(ctx context.Context, car auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+	b, err := scanBid(s.db.reader.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? AND bidder_id = ?`, car, bidder))
+	if err != nil {
+		return nil, notFound(err, "bid")
+	}
+	return b, nil
+}
+
+// AcceptBid implements auction.Store.
+func (s *AuctionStore) AcceptBid(ctx context.Context, car auction.CarID, bid auction.BidID, at time.Time) (*auction.Car, error) {
+	var c *auction.Car
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		status, err := carState(ctx, tx, car, at)
+		if err != nil {
+			return err
+		}
+		var bidCar auction.CarID
+		var bidder auth.UserID
+		if err := tx.QueryRowContext(ctx, `SELECT car_id, bidder_id FROM auction_bids WHERE id = ?`, bid).Scan(&bidCar, &bidder); err != nil {
+			return notFound(err, fmt.Sprintf("bid %d", bid))
+		}
+		switch {
+		case bidCar != car:
+			return hanok.Errorf(hanok.Conflict, "bid %d is not a bid on car %d", bid, car)
+		case status == auction.StatusSold:
+			return hanok.Errorf(hanok.Conflict, "car %d is already sold", car)
+		case status != auction.StatusEnd:
+			return hanok.Errorf(hanok.Conflict, "the auction of car %d has not ended", car)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE auction_cars SET status = 'sold', buyer_id = ?, sold_bid_id = ? WHERE id = ?`, bidder, bid, car); err != nil {
+			return fmt.Errorf("sqlite: accept bid: %w", err)
+		}
+		c, err = s.car(ctx, tx, car)
+		return err
+	})
+	return c, err
+}

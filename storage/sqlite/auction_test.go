@@ -1,0 +1,95 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auction/auctiontest"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+func openAuctionDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "hanok.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestAuctionStore(t *testing.T) {
+	auctiontest.RunStoreTests(t, func(t *testing.T) (auction.Store, auth.Store) {
+		db := openAuctionDB(t)
+		return db.Auction(), db.Auth()
+	})
+}
+
+// auctionQueryPlan returns the EXPLAIN QUERY PLAN details of query, one a line.
+func auctionQueryPlan(t *testing.T, db *DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestAuctionListUsesIndexes checks that the list and its count walk
+// indexes (or read counters) and never scan or sort the cars table.
+func TestAuctionListUsesIndexes(t *testing.T) {
+	db := openAuctionDB(t)
+	for _, tc := range []struct {
+		name      string
+		q         auction.ListQuery
+		wantIndex string
+	}{
+		{"all", auction.ListQuery{Limit: 16, Offset: 1600}, "auction_cars_listed"},
+		{"all reversed", auction.ListQuery{Limit: 16, Reverse: true}, "auction_cars_listed"},
+		{"one model", auction.ListQuery{Limit: 16, Models: []auction.ModelID{3}}, "auction_cars_model_listed"},
+		{"one model reversed", auction.ListQuery{Limit: 16, Reverse: true, Models: []auction.ModelID{3}}, "auction_cars_model_listed"},
+		{"two models", auction.ListQuery{Limit: 16, Models: []auction.ModelID{3, 4}}, "auction_cars_model_listed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page, pageArgs, count, countArgs := listQueries(tc.q)
+			plan := auctionQueryPlan(t, db, page, pageArgs...)
+			if !strings.Contains(plan, "USING INDEX "+tc.wantIndex) && !strings.Contains(plan, "USING COVERING INDEX "+tc.wantIndex) {
+				t.Errorf("page query does not use %s:\n%s", tc.wantIndex, plan)
+			}
+			// The inner query p walks the index in order and stops at the
+			// page; the outer query only joins (and orders) those rows.
+			inner, outer, ok := strings.Cut(plan, "SCAN p")
+			if !ok {
+				t.Fatalf("no page subquery in plan:\n%s", plan)
+			}
+			if len(tc.q.Models) < 2 && strings.Contains(inner, "TEMP B-TREE") {
+				t.Errorf("page subquery sorts instead of walking the index:\n%s", plan)
+			}
+			for _, line := range strings.Split(inner+outer, "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "SCAN ") {
+					t.Errorf("page query scans a table: %q in\n%s", line, plan)
+				}
+			}
+			cplan := auctionQueryPlan(t, db, count, countArgs...)
+			if strings.Contains(cplan, "auction_cars") || (strings.Contains(cplan, "SCAN") && len(tc.q.Models) > 0) {
+				t.Errorf("count query touches the cars table or scans:\n%s", cplan)
+			}
+		})
+	}
+}
