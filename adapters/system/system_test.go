@@ -1,0 +1,54 @@
+package system_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/system"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+func TestHandlerMountsAuthAndHealthz(t *testing.T) {
+	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn}, system.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ok"`) {
+		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Post(srv.URL+"/auth/register", "application/json", strings.NewReader(`{"username":"a","password":"password123"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("register under /auth: %d", resp.StatusCode)
+	}
+	// The prefix is stripped: the adapter's own path without it is unknown.
+	resp, _ = http.Post(srv.URL+"/register", "application/json", strings.NewReader(`{}`))
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("/register without prefix: %d", resp.StatusCode)
+	}
+	if !strings.Contains(logs.String(), "path=/auth/register") || !strings.Contains(logs.String(), "status=201") {
+		t.Fatalf("request not logged: %s", logs.String())
+	}
+}
