@@ -12,14 +12,18 @@ import (
 	"net/http"
 
 	"github.com/hanok-dev/hanok/adapters/authhttp"
+	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
 )
 
 // Services are the services to mount. Auth is required; the others are
 // mounted when not nil.
 type Services struct {
 	Auth *auth.Service
+	// Calendar is mounted at /calendar/ (its routes are /calendar/api/v1/...).
+	Calendar *calendar.Service
 }
 
 // Config configures Handler.
@@ -41,6 +45,9 @@ func Handler(svcs Services, cfg Config) http.Handler {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mount(mux, "/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
+	if svcs.Calendar != nil {
+		mount(mux, "/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
+	}
 	var h http.Handler = mux
 	h = httpx.Recover(logger)(h)
 	h = httpx.LogRequests(logger)(h)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
@@ -44,6 +45,8 @@ type config struct {
 	media     string
 	jwtSecret string
 	superuser string
+	// calendarZone is the zone of the calendar's days and wall-clock times.
+	calendarZone *time.Location
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -66,9 +69,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	str(&c.media, "media", "media", "directory of uploaded files")
 	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
 	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
+	zone := calendar.DefaultZone
+	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, fmt.Errorf("-calendar-zone %q: %w", zone, err)
+	}
+	c.calendarZone = loc
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -92,20 +102,21 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 
 // stores are the persistence of every service.
 type stores struct {
-	auth  auth.Store
-	close func() error
+	auth     auth.Store
+	calendar calendar.Store
+	close    func() error
 }
 
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auth: m.Auth(), close: func() error { return nil }}, nil
+		return &stores{auth: m.Auth(), calendar: m.Calendar(), close: func() error { return nil }}, nil
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
 		return nil, err
 	}
-	return &stores{auth: db.Auth(), close: db.Close}, nil
+	return &stores{auth: db.Auth(), calendar: db.Calendar(), close: db.Close}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -144,7 +155,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		logger.Info("superuser ready", "username", name)
 	}
 
-	handler := system.Handler(system.Services{Auth: authn}, system.Config{Logger: logger})
+	cal, err := calendar.New(st.calendar, calendar.Config{Location: c.calendarZone, Logger: logger})
+	if err != nil {
+		return err
+	}
+
+	handler := system.Handler(system.Services{Auth: authn, Calendar: cal}, system.Config{Logger: logger})
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

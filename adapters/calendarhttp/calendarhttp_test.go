@@ -1,0 +1,623 @@
+package calendarhttp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/calendarhttp"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+// clock is a settable, concurrency-safe test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+type env struct {
+	t     *testing.T
+	url   string
+	authn *auth.Service
+	clock *clock
+	cal   *calendar.Service
+}
+
+var seoul = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	clk := &clock{t: time.Date(2017, 6, 19, 19, 55, 4, 0, seoul)}
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.New(db.Calendar(), calendar.Config{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/calendar/", http.StripPrefix("/calendar", calendarhttp.NewHandler(cal, authn)))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &env{t: t, url: srv.URL + "/calendar", authn: authn, clock: clk, cal: cal}
+}
+
+// reply is a decoded response.
+type reply struct {
+	Status int
+	Header http.Header
+	Meta   calendarhttp.Meta
+	Data   json.RawMessage
+	Raw    []byte
+}
+
+// do sends a request with the token in the seed's header (if not empty)
+// and body as JSON (if not empty).
+func (e *env) do(method, path, token, body string) reply {
+	e.t.Helper()
+	return e.send(method, path, body, func(r *http.Request) {
+		if token != "" {
+			r.Header.Set(calendarhttp.TokenHeader, token)
+		}
+	})
+}
+
+func (e *env) send(method, path, body string, prepare func(*http.Request)) reply {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	prepare(req)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rep := reply{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		var env struct {
+			Meta calendarhttp.Meta `json:"meta"`
+			Data json.RawMessage   `json:"data"`
+		}
+		if err := json.Unmarshal(raw, &env); err != nil {
+			e.t.Fatalf("%s %s: body %q: %v", method, path, raw, err)
+		}
+		rep.Meta, rep.Data = env.Meta, env.Data
+	}
+	return rep
+}
+
+// want checks the status and meta code, and that the message contains
+// each of msgs.
+func (r reply) want(t *testing.T, code int, msgs ...string) reply {
+	t.Helper()
+	if r.Status != code/100 || r.Meta.Code != code {
+		t.Fatalf("status %d code %d (%q), want %d %d; body %s", r.Status, r.Meta.Code, r.Meta.Message, code/100, code, r.Raw)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(r.Meta.Message, m) {
+			t.Fatalf("message %q lacks %q", r.Meta.Message, m)
+		}
+	}
+	return r
+}
+
+func (r reply) into(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("data %s: %v", r.Data, err)
+	}
+}
+
+// user signs up email and returns its token.
+func (e *env) user(email string) string {
+	e.t.Helper()
+	var tok calendarhttp.Token
+	e.do("POST", "/api/v1/user/", "", fmt.Sprintf(`{"useremail": %q, "password": "password-1"}`, email)).want(e.t, 20000).into(e.t, &tok)
+	if tok.Token == "" {
+		e.t.Fatal("no token")
+	}
+	return tok.Token
+}
+
+func (e *env) events(path, token string) []calendarhttp.Event {
+	e.t.Helper()
+	var evs []calendarhttp.Event
+	e.do("GET", path, token, "").want(e.t, 20000, "SUCCESS").into(e.t, &evs)
+	return evs
+}
+
+func subjects(evs []calendarhttp.Event) string {
+	var s []string
+	for _, e := range evs {
+		s = append(s, e.Subject)
+	}
+	return strings.Join(s, ",")
+}
+
+func (e *env) event(token, subject, start, end string) calendarhttp.Event {
+	e.t.Helper()
+	var ev calendarhttp.Event
+	e.do("POST", "/api/v1/calendar/event", token, fmt.Sprintf(`{"sdate": %q, "edate": %q, "subject": %q}`, start, end, subject)).want(e.t, 20000).into(e.t, &ev)
+	return ev
+}
+
+func (e *env) group(token, name string) calendarhttp.Group {
+	e.t.Helper()
+	var g calendarhttp.Group
+	e.do("POST", "/api/v1/group/", token, fmt.Sprintf(`{"group_name": %q}`, name)).want(e.t, 20000).into(e.t, &g)
+	return g
+}
+
+func (e *env) groupEvent(token string, group calendar.GroupID, subject, start, end string) calendarhttp.Event {
+	e.t.Helper()
+	var ev calendarhttp.Event
+	e.do("POST", "/api/v1/group/event", token, fmt.Sprintf(`{"sdate": %q, "edate": %q, "subject": %q, "group_id": %d}`, start, end, subject, group)).want(e.t, 20000).into(e.t, &ev)
+	return ev
+}
+
+func TestSignIn(t *testing.T) {
+	e := newEnv(t)
+	var first, second calendarhttp.Token
+	r := e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20000, "SUCCESS")
+	r.into(t, &first)
+	if _, err := e.authn.Authenticate(context.Background(), first.Token); err != nil {
+		t.Fatalf("the new token does not authenticate: %v", err)
+	}
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "PARK@jungi.me", "password": "password-1"}`).want(t, 20010, "USER ID EXIST").into(t, &second)
+	u1, _ := e.authn.Authenticate(context.Background(), first.Token)
+	u2, err := e.authn.Authenticate(context.Background(), second.Token)
+	if err != nil || u1.ID != u2.ID {
+		t.Fatalf("sign-in token is of user %v (%v), want %d", u2, err, u1.ID)
+	}
+	r = e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "wrong-password"}`).want(t, 40103, "UNAUTHORIZED REQUEST")
+	if len(r.Data) != 0 {
+		t.Fatalf("a failed sign-in returned data %s", r.Data)
+	}
+	// The seed issued a token for an email alone.
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me"}`).want(t, 40001, "password")
+	e.do("POST", "/api/v1/user/", "", `{"usereamil": "park@jungi.me", "password": "password-1"}`).want(t, 40001, "useremail")
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "not-an-email", "password": "password-1"}`).want(t, 40001, "useremail")
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "new@jungi.me", "password": "short"}`).want(t, 40001, "password")
+	e.do("POST", "/api/v1/user/", "", `{"useremail": 7, "password": "password-1"}`).want(t, 40001, "useremail")
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "new@jungi.me",`).want(t, 40001, "malformed JSON")
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "`+strings.Repeat("a", 70<<10)+`@x.io", "password": "password-1"}`).want(t, 40001, "larger than")
+	if _, err := e.authn.UserByEmail(context.Background(), "new@jungi.me"); err == nil {
+		t.Fatal("a refused sign-up created a user")
+	}
+}
+
+func TestSignInThrottled(t *testing.T) {
+	e := newEnv(t)
+	e.user("kim@example.com")
+	for i := 0; i < 5; i++ {
+		e.do("POST", "/api/v1/user/", "", `{"useremail": "kim@example.com", "password": "wrong-password"}`).want(t, 40103)
+	}
+	r := e.do("POST", "/api/v1/user/", "", `{"useremail": "kim@example.com", "password": "password-1"}`).want(t, 42900, "TOO MANY REQUESTS")
+	if r.Header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+	e.clock.Set(e.clock.Now().Add(time.Minute))
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "kim@example.com", "password": "password-1"}`).want(t, 20010)
+}
+
+func TestTokens(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("park@jungi.me")
+	e.do("GET", "/api/v1/calendar/", "", "").want(t, 40101, "MISSING HEADER")
+	e.do("GET", "/api/v1/calendar/", "not-a-token", "").want(t, 40102, "INVAILD TOKEN")
+	e.do("GET", "/api/v1/calendar/", tok+"x", "").want(t, 40102, "INVAILD TOKEN")
+	r := e.send("GET", "/api/v1/calendar/", "", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) })
+	r.want(t, 20000)
+	if err := e.authn.Logout(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	e.do("GET", "/api/v1/calendar/", tok, "").want(t, 40102, "INVAILD TOKEN")
+	e.clock.Set(e.clock.Now().Add(48 * time.Hour))
+	e.do("GET", "/api/v1/calendar/today", e.user("late@example.com"), "").want(t, 20000)
+	// Every route but sign-in wants a token.
+	for _, route := range []string{
+		"POST /api/v1/user/calendar/group", "GET /api/v1/calendar/", "GET /api/v1/calendar/month", "GET /api/v1/calendar/today",
+		"GET /api/v1/calendar/date", "GET /api/v1/calendar/search", "POST /api/v1/calendar/event", "PUT /api/v1/calendar/event",
+		"DELETE /api/v1/calendar/event", "PUT /api/v1/calendar/birthday", "POST /api/v1/calendar/birthday", "POST /api/v1/group/",
+		"PUT /api/v1/group/", "DELETE /api/v1/group/", "GET /api/v1/group/", "GET /api/v1/group/list", "POST /api/v1/group/event",
+		"GET /api/v1/calendar.ics",
+	} {
+		method, path, _ := strings.Cut(route, " ")
+		e.do(method, path, "", "").want(t, 40101)
+	}
+}
+
+func TestEventFields(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("park@jungi.me")
+	ev := e.event(tok, "테스트 일정", "2017-06-20 09:00:00", "2017-06-20 12:00:00")
+	raw := e.do("GET", "/api/v1/calendar/month?year_month=2017-06", tok, "").want(t, 20000).Data
+	want := fmt.Sprintf(`[{"id":%d,"subject":"테스트 일정","sdate":"Tue, 20 Jun 2017 09:00:00 +0900","edate":"Tue, 20 Jun 2017 12:00:00 +0900",`+
+		`"created":"Mon, 19 Jun 2017 19:55:04 +0900","updated":null,"email":"park@jungi.me","group":null,"birthday":null}]`, ev.ID)
+	if strings.TrimSpace(string(raw)) != want {
+		t.Fatalf("data\n%s\nwant\n%s", raw, want)
+	}
+}
+
+func TestEventCRUD(t *testing.T) {
+	e := newEnv(t)
+	park := e.user("park@jungi.me")
+	kim := e.user("kim@jungi.me")
+	ev := e.event(park, "친구들과 약속", "2017-06-19 20:00:00", "2017-06-19 23:00:00")
+	if ev.ID <= 0 || ev.Email != "park@jungi.me" || ev.Updated != nil {
+		t.Fatalf("created %+v", ev)
+	}
+	month := func() string { return subjects(e.events("/api/v1/calendar/month?year_month=2017-06", park)) }
+
+	for _, c := range []struct{ body, field string }{
+		{`{"sdate": "2017-06-19 20:00", "edate": "2017-06-19 19:00:00", "subject": "x"}`, "edate"},
+		{`{"sdate": "2017/06/19 20:00:00", "edate": "2017-06-19 23:00:00", "subject": "x"}`, "sdate"},
+		{`{"edate": "2017-06-19 23:00:00", "subject": "x"}`, "sdate"},
+		{`{"sdate": "2017-06-19 20:00:00", "subject": "x"}`, "edate"},
+		{`{"sdate": "2017-06-19 20:00:00", "edate": "2017-06-19 23:00:00"}`, "subject"},
+		{`{"sdate": 20170619, "edate": "2017-06-19 23:00:00", "subject": "x"}`, "sdate"},
+		{`["sdate"]`, "object"},
+		{``, "empty"},
+	} {
+		e.do("POST", "/api/v1/calendar/event", park, c.body).want(t, 40001, c.field)
+	}
+
+	var up calendarhttp.Event
+	e.clock.Set(e.clock.Now().Add(time.Hour))
+	e.do("PUT", "/api/v1/calendar/event", park, fmt.Sprintf(`{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "moved", "event_id": %d}`, ev.ID)).want(t, 20000).into(t, &up)
+	if up.Subject != "moved" || up.Start != "Mon, 19 Jun 2017 21:00:00 +0900" || up.Updated == nil || *up.Updated != "Mon, 19 Jun 2017 20:55:04 +0900" {
+		t.Fatalf("updated %+v", up)
+	}
+	e.do("PUT", "/api/v1/calendar/event", kim, fmt.Sprintf(`{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "stolen", "event_id": %d}`, ev.ID)).want(t, 40300)
+	e.do("PUT", "/api/v1/calendar/event", park, `{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "x", "event_id": 999}`).want(t, 40400)
+	e.do("PUT", "/api/v1/calendar/event", park, `{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "x"}`).want(t, 40001, "event_id")
+	e.do("PUT", "/api/v1/calendar/event", park, fmt.Sprintf(`{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 20:00:00", "subject": "x", "event_id": %d}`, ev.ID)).want(t, 40001, "edate")
+	e.do("PUT", "/api/v1/calendar/event", park, `{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "x", "event_id": "1"}`).want(t, 40001, "event_id")
+	e.do("DELETE", "/api/v1/calendar/event", kim, fmt.Sprintf(`{"event_id": %d}`, ev.ID)).want(t, 40300)
+	e.do("DELETE", "/api/v1/calendar/event", park, `{"event_id": 999}`).want(t, 40400)
+	e.do("DELETE", "/api/v1/calendar/event", park, `{}`).want(t, 40001, "event_id")
+	e.do("DELETE", "/api/v1/calendar/event", park, `{"event_id": 1.5}`).want(t, 40001, "event_id")
+	if got := month(); got != "moved" {
+		t.Fatalf("after refused requests: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", kim)); got != "" {
+		t.Fatalf("kim sees %q", got)
+	}
+	r := e.do("DELETE", "/api/v1/calendar/event", park, fmt.Sprintf(`{"event_id": %d}`, ev.ID)).want(t, 20000)
+	if len(r.Data) != 0 {
+		t.Fatalf("delete returned data %s", r.Data)
+	}
+	if got := month(); got != "" {
+		t.Fatalf("after delete: %q", got)
+	}
+	e.do("DELETE", "/api/v1/calendar/event", park, fmt.Sprintf(`{"event_id": %d}`, ev.ID)).want(t, 40400)
+}
+
+func TestQueries(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("park@jungi.me")
+	e.event(tok, "june 2016", "2016-06-22 10:00:00", "2016-06-22 11:00:00")
+	e.event(tok, "night", "2017-06-21 23:00:00", "2017-06-22 01:00:00")
+	e.event(tok, "테스트 일정", "2017-06-22 09:00:00", "2017-06-22 12:00:00")
+	e.event(tok, "July 테스트", "2017-07-01 09:00:00", "2017-07-01 12:00:00")
+
+	// The seed's month query ignored the year.
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", tok)); got != "night,테스트 일정" {
+		t.Fatalf("June 2017: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2016-06", tok)); got != "june 2016" {
+		t.Fatalf("June 2016: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/", tok)); got != "night,테스트 일정" {
+		t.Fatalf("this month: %q", got)
+	}
+	// The seed's date query missed events that span the day.
+	if got := subjects(e.events("/api/v1/calendar/date?date=2017-06-21", tok)); got != "night" {
+		t.Fatalf("21 June: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/date?date=2017-06-22", tok)); got != "night,테스트 일정" {
+		t.Fatalf("22 June: %q", got)
+	}
+	e.clock.Set(time.Date(2017, 6, 22, 0, 30, 0, 0, seoul))
+	var again calendarhttp.Token
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20010).into(t, &again)
+	tok = again.Token
+	if got := subjects(e.events("/api/v1/calendar/today", tok)); got != "night,테스트 일정" {
+		t.Fatalf("today: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/search?search_word=%ED%85%8C%EC%8A%A4%ED%8A%B8", tok)); got != "July 테스트,테스트 일정" {
+		t.Fatalf("search: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/search?search_word=JULY", tok)); got != "July 테스트" {
+		t.Fatalf("search JULY: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/search?search_word=nothing", tok)); got != "" {
+		t.Fatalf("search nothing: %q", got)
+	}
+	if raw := e.do("GET", "/api/v1/calendar/search?search_word=nothing", tok, "").Data; string(raw) != "[]" {
+		t.Fatalf("an empty result is %s, want []", raw)
+	}
+
+	e.do("GET", "/api/v1/calendar/month", tok, "").want(t, 40001, "year_month")
+	e.do("GET", "/api/v1/calendar/month?year_month=2017-13", tok, "").want(t, 40001, "year_month")
+	e.do("GET", "/api/v1/calendar/month?year_month=June", tok, "").want(t, 40001, "year_month")
+	e.do("GET", "/api/v1/calendar/date", tok, "").want(t, 40001, "date")
+	e.do("GET", "/api/v1/calendar/date?date=2017-02-30", tok, "").want(t, 40001, "date")
+	e.do("GET", "/api/v1/calendar/search", tok, "").want(t, 40001, "search_word")
+	e.do("GET", "/api/v1/calendar/search?search_word="+strings.Repeat("a", 101), tok, "").want(t, 40001, "search_word")
+}
+
+func TestGroups(t *testing.T) {
+	e := newEnv(t)
+	park := e.user("park@jungi.me")
+	kim := e.user("kim@jungi.me")
+	lee := e.user("lee@jungi.me")
+	var gs []calendarhttp.Group
+	for i := 1; i <= 13; i++ {
+		gs = append(gs, e.group(kim, fmt.Sprint("그룹 ", i)))
+	}
+	if gs[11].ID != 12 || gs[12].ID != 13 || gs[0].CreatorEmail != "kim@jungi.me" || gs[0].Updated != nil || gs[0].Created != "Mon, 19 Jun 2017 19:55:04 +0900" {
+		t.Fatalf("groups %+v", gs[11:])
+	}
+	g := e.group(park, "park's")
+	e.do("POST", "/api/v1/group/", park, `{"group_name": " "}`).want(t, 40001, "group_name")
+	e.do("POST", "/api/v1/group/", park, `{"group_name": 3}`).want(t, 40001, "group_name")
+
+	// Anyone adds events to any group.
+	e.groupEvent(park, 12, "in twelve", "2017-06-20 09:00:00", "2017-06-20 12:00:00")
+	e.groupEvent(kim, 13, "in thirteen", "2017-06-20 13:00:00", "2017-06-20 14:00:00")
+	e.groupEvent(kim, 1, "in one", "2017-06-20 15:00:00", "2017-06-20 16:00:00")
+	e.do("POST", "/api/v1/group/event", park, `{"sdate": "2017-06-20 09:00:00", "edate": "2017-06-20 12:00:00", "subject": "x", "group_id": 999}`).want(t, 40400)
+	e.do("POST", "/api/v1/group/event", park, `{"sdate": "2017-06-20 09:00:00", "edate": "2017-06-20 12:00:00", "subject": "x"}`).want(t, 40001, "group_id")
+	e.do("POST", "/api/v1/group/event", park, `{"sdate": "2017-06-20", "edate": "2017-06-20 12:00:00", "subject": "x", "group_id": 1}`).want(t, 40001, "sdate")
+
+	// The seed parsed only one-digit ids, and never showed group events.
+	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,13"}`).want(t, 20000)
+	evs := e.events("/api/v1/calendar/month?year_month=2017-06", lee)
+	if subjects(evs) != "in twelve,in thirteen" || *evs[0].Group != "12" || evs[0].Email != "park@jungi.me" || *evs[1].Group != "13" {
+		t.Fatalf("lee after selecting 12,13: %+v", evs)
+	}
+	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,999"}`).want(t, 40400, "999")
+	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,x"}`).want(t, 40001, "selected_group")
+	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": 12}`).want(t, 40001, "selected_group")
+	e.do("POST", "/api/v1/user/calendar/group", lee, `{}`).want(t, 40001, "selected_group")
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "in twelve,in thirteen" {
+		t.Fatalf("after refused selections: %q", got)
+	}
+
+	// Only the creator renames or deletes; the seed let anyone delete.
+	e.do("DELETE", "/api/v1/group/", park, `{"group_id": 12}`).want(t, 40300)
+	e.do("PUT", "/api/v1/group/", park, `{"group_id": 12, "group_name": "mine"}`).want(t, 40300)
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "in twelve,in thirteen" {
+		t.Fatalf("after a refused delete: %q", got)
+	}
+	var renamed calendarhttp.Group
+	e.do("PUT", "/api/v1/group/", kim, `{"group_id": 12, "group_name": "회식 및 저녁 약속 일정"}`).want(t, 20000).into(t, &renamed)
+	if renamed.Name != "회식 및 저녁 약속 일정" || renamed.Updated == nil {
+		t.Fatalf("renamed %+v", renamed)
+	}
+	e.do("PUT", "/api/v1/group/", kim, `{"group_id": 999, "group_name": "x"}`).want(t, 40400)
+	e.do("PUT", "/api/v1/group/", kim, `{"group_name": "x"}`).want(t, 40001, "group_id")
+	e.do("PUT", "/api/v1/group/", kim, `{"group_id": 12, "group_name": ""}`).want(t, 40001, "group_name")
+	e.do("DELETE", "/api/v1/group/", kim, `{"group_id": 999}`).want(t, 40400)
+	e.do("DELETE", "/api/v1/group/", kim, `{"group_id": "12"}`).want(t, 40001, "group_id")
+
+	var mine, all []calendarhttp.Group
+	e.do("GET", "/api/v1/group/", park, "").want(t, 20000).into(t, &mine)
+	if len(mine) != 1 || mine[0].ID != g.ID || mine[0].Name != "park's" {
+		t.Fatalf("park's groups %+v", mine)
+	}
+	e.do("GET", "/api/v1/group/list", park, "").want(t, 20000).into(t, &all)
+	if len(all) != 14 || all[11].Name != "회식 및 저녁 약속 일정" {
+		t.Fatalf("all groups %d", len(all))
+	}
+
+	e.do("DELETE", "/api/v1/group/", kim, `{"group_id": 12}`).want(t, 20000)
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "in thirteen" {
+		t.Fatalf("after the delete: %q", got)
+	}
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", park)); got != "" {
+		t.Fatalf("the deleted group's event survives: %q", got)
+	}
+	e.do("GET", "/api/v1/group/list", park, "").want(t, 20000).into(t, &all)
+	if len(all) != 13 {
+		t.Fatalf("%d groups after the delete", len(all))
+	}
+	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "0"}`).want(t, 20000)
+	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "" {
+		t.Fatalf("after clearing: %q", got)
+	}
+}
+
+func TestBirthday(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("park@jungi.me")
+	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"birthday": "1990-06-19"}`).want(t, 20000, "SUCCESS")
+	for _, ym := range []string{"2017-06", "2030-06"} {
+		evs := e.events("/api/v1/calendar/month?year_month="+ym, tok)
+		if len(evs) != 1 || evs[0].Birthday == nil || *evs[0].Birthday != "1" || !strings.Contains(evs[0].Start, " 19 Jun "+ym[:4]+" 00:00:00 +0900") {
+			t.Fatalf("%s: %+v", ym, evs)
+		}
+	}
+	evs := e.events("/api/v1/calendar/date?date=2017-06-19", tok)
+	if len(evs) != 1 || evs[0].Start != "Mon, 19 Jun 2017 00:00:00 +0900" || evs[0].End != "Tue, 20 Jun 2017 00:00:00 +0900" {
+		t.Fatalf("19 June: %+v", evs)
+	}
+	e.do("POST", "/api/v1/calendar/birthday", tok, `{"birthday": "1992-02-29 20:00:00"}`).want(t, 20011, "USER BIRTHDAY EXIST")
+	evs = e.events("/api/v1/calendar/month?year_month=2017-02", tok)
+	if len(evs) != 1 || evs[0].Start != "Tue, 28 Feb 2017 00:00:00 +0900" {
+		t.Fatalf("February 2017: %+v", evs)
+	}
+	if got := e.events("/api/v1/calendar/month?year_month=2017-06", tok); len(got) != 0 {
+		t.Fatalf("the replaced birthday shows: %+v", got)
+	}
+	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"brithday": "1992-03-01"}`).want(t, 20011)
+	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"birthday": "1992-02-30"}`).want(t, 40001, "birthday")
+	e.do("PUT", "/api/v1/calendar/birthday", tok, `{}`).want(t, 40001, "birthday")
+	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"birthday": 19920301}`).want(t, 40001, "birthday")
+	if evs := e.events("/api/v1/calendar/date?date=2017-03-01", tok); len(evs) != 1 {
+		t.Fatalf("after refused changes: %+v", evs)
+	}
+}
+
+func TestICS(t *testing.T) {
+	e := newEnv(t)
+	park := e.user("park@jungi.me")
+	kim := e.user("kim@jungi.me")
+	g := e.group(kim, "회식")
+	e.groupEvent(kim, g.ID, "team dinner", "2017-06-20 19:00:00", "2017-06-20 21:00:00")
+	e.event(park, "테스트 일정", "2017-06-22 09:00:00", "2017-06-22 12:00:00")
+	e.event(park, "next month", "2017-07-02 09:00:00", "2017-07-02 12:00:00")
+	e.do("POST", "/api/v1/user/calendar/group", park, fmt.Sprintf(`{"selected_group": "%d"}`, g.ID)).want(t, 20000)
+	e.do("PUT", "/api/v1/calendar/birthday", park, `{"birthday": "1990-06-19"}`).want(t, 20000)
+
+	want := e.events("/api/v1/calendar/month?year_month=2017-06", park)
+	r := e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01", park, "")
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/calendar") {
+		t.Fatalf("status %d type %q: %s", r.Status, r.Header.Get("Content-Type"), r.Raw)
+	}
+	cal, err := ical.NewDecoder(bytes.NewReader(r.Raw)).Decode()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, r.Raw)
+	}
+	got := cal.Events()
+	if len(got) != len(want) || len(want) != 3 {
+		t.Fatalf("%d VEVENTs, want %d: %s", len(got), len(want), r.Raw)
+	}
+	for i, w := range want {
+		summary, _ := got[i].Props.Text(ical.PropSummary)
+		start, err := got[i].DateTimeStart(seoul)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if summary != w.Subject {
+			t.Errorf("event %d: %q, want %q", i, summary, w.Subject)
+		}
+		if w.Birthday != nil {
+			if start.Format("2006-01-02") != "1990-06-19" || got[i].Props.Get(ical.PropRecurrenceRule) == nil {
+				t.Errorf("birthday starts %v with rule %v", start, got[i].Props.Get(ical.PropRecurrenceRule))
+			}
+			continue
+		}
+		if start.Format(time.RFC1123Z) != w.Start {
+			t.Errorf("event %d starts %v, want %s", i, start, w.Start)
+		}
+		cat := got[i].Props.Get(ical.PropCategories)
+		if (w.Group != nil) != (cat != nil) || cat != nil && cat.Value != "회식" {
+			t.Errorf("event %d: group %v, CATEGORIES %v", i, w.Group, cat)
+		}
+	}
+	e.do("GET", "/api/v1/calendar.ics?to=2017-07-01", park, "").want(t, 40001, "from")
+	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01", park, "").want(t, 40001, "to")
+	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-05-01", park, "").want(t, 40001, "to")
+	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2030-05-01", park, "").want(t, 40001, "to")
+	e.do("GET", "/api/v1/calendar.ics?from=June&to=2017-07-01", park, "").want(t, 40001, "from")
+}
+
+// Concurrent writers and readers through the adapter, for the race
+// detector.
+func TestConcurrentRequests(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("park@jungi.me")
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan string, 2*n)
+	for i := 0; i < n; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			body := fmt.Sprintf(`{"sdate": "2017-06-%02d 09:00:00", "edate": "2017-06-%02d 10:00:00", "subject": "e%d"}`, i+1, i+1, i)
+			req, _ := http.NewRequest("POST", e.url+"/api/v1/calendar/event", strings.NewReader(body))
+			req.Header.Set(calendarhttp.TokenHeader, tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				errs <- fmt.Sprint("create: ", resp.Status)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", e.url+"/api/v1/calendar/month?year_month=2017-06", nil)
+			req.Header.Set(calendarhttp.TokenHeader, tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				errs <- fmt.Sprint("month: ", resp.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if evs := e.events("/api/v1/calendar/month?year_month=2017-06", tok); len(evs) != n {
+		t.Fatalf("%d events, want %d", len(evs), n)
+	}
+}
+
+func TestUnknownRoutes(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("park@jungi.me")
+	e.do("GET", "/api/v1/calendar/nope", tok, "").want(t, 40400, "NOT FOUND")
+	e.do("GET", "/api/v2/user/", "", "").want(t, 40400, "NOT FOUND")
+	r := e.do("GET", "/api/v1/calendar/event", tok, "").want(t, 40500, "METHOD NOT ALLOWED")
+	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "POST") || !strings.Contains(allow, "DELETE") {
+		t.Fatalf("Allow %q", allow)
+	}
+	e.do("PATCH", "/api/v1/group/", tok, "").want(t, 40500)
+}

@@ -1,0 +1,96 @@
+package calendarhttp
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+)
+
+// The meta codes of the seed; the HTTP status is a code's first three
+// digits.
+const (
+	CodeSuccess        = 20000 // SUCCESS
+	CodeUserExists     = 20010 // USER ID EXIST: signed in to an existing user
+	CodeBirthdayExists = 20011 // USER BIRTHDAY EXIST: a birthday was replaced
+	CodeInvalid        = 40001 // INVALID PARAMETER, with the field named
+	CodeMissingHeader  = 40101 // MISSING HEADER: no token
+	CodeInvalidToken   = 40102 // INVAILD TOKEN (the seed's spelling)
+	CodeUnauthorized   = 40103 // UNAUTHORIZED REQUEST: wrong password
+	CodeForbidden      = 40300 // another user's event or group
+	CodeNotFound       = 40400 // unknown id or route
+	// CodeMethodNotAllowed is a method the route does not serve.
+	CodeMethodNotAllowed = 40500
+	CodeConflict         = 40900 // the request clashes with the current state
+	CodeTooMany          = 42900 // too many failed sign-ins; see Retry-After
+	CodeInternal         = 50000 // internal server error
+	CodeUnavailable      = 50300 // a dependency is down
+)
+
+// Meta is the envelope's result code and message.
+type Meta struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+// Response is the envelope of every response; Data is left out when there
+// is nothing to return.
+type Response struct {
+	Meta Meta `json:"meta"`
+	Data any  `json:"data,omitempty"`
+}
+
+func write(w http.ResponseWriter, code int, message string, data any) {
+	httpx.WriteJSON(w, code/100, Response{Meta: Meta{Code: code, Message: message}, Data: data})
+}
+
+func ok(w http.ResponseWriter, data any) { write(w, CodeSuccess, "SUCCESS", data) }
+
+// errorCode maps an error's hanok code to the seed's meta code and the
+// prefix of its message.
+func errorCode(c hanok.Code) (int, string) {
+	switch c {
+	case hanok.Invalid:
+		return CodeInvalid, "INVALID PARAMETER"
+	case hanok.Unauthenticated:
+		return CodeInvalidToken, "INVAILD TOKEN"
+	case hanok.Forbidden:
+		return CodeForbidden, "FORBIDDEN"
+	case hanok.NotFound:
+		return CodeNotFound, "NOT FOUND"
+	case hanok.Conflict:
+		return CodeConflict, "CONFLICT"
+	case hanok.RateLimited:
+		return CodeTooMany, "TOO MANY REQUESTS"
+	case hanok.Unavailable:
+		return CodeUnavailable, "SERVICE UNAVAILABLE"
+	default:
+		return CodeInternal, "INTERNAL SERVER ERROR"
+	}
+}
+
+// fail writes err in the envelope: the seed's message, then the
+// client-safe detail (which names the field of a bad parameter).
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	_, detail := httpx.Report(w, r, h.logger, err)
+	code, message := errorCode(hanok.CodeOf(err))
+	if code != CodeInternal && detail != "" {
+		message += ": " + detail
+	}
+	write(w, code, message, nil)
+}
+
+// authError renders a failure of the token check: no token is 40101, a
+// bad, expired or revoked one 40102.
+func (h *handler) authError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, httpx.ErrNoToken):
+		write(w, CodeMissingHeader, "MISSING HEADER", nil)
+	case hanok.CodeOf(err) == hanok.Unauthenticated:
+		_, detail := httpx.Report(w, r, h.logger, err)
+		write(w, CodeInvalidToken, "INVAILD TOKEN: "+detail, nil)
+	default:
+		h.fail(w, r, err)
+	}
+}

@@ -1,0 +1,473 @@
+package calendarhttp
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+)
+
+// seedTime is the seed's date form (RFC 1123), with the real offset of
+// the calendar's zone instead of a false "GMT".
+const seedTime = time.RFC1123Z
+
+// Event is the JSON form of an event, with the seed's field names.
+type Event struct {
+	ID       calendar.EventID `json:"id"`
+	Subject  string           `json:"subject"`
+	Start    string           `json:"sdate"`
+	End      string           `json:"edate"`
+	Created  string           `json:"created"`
+	Updated  *string          `json:"updated"`
+	Email    string           `json:"email"`
+	Group    *string          `json:"group"`
+	Birthday *string          `json:"birthday"`
+}
+
+// Group is the JSON form of a group, with the seed's field names.
+type Group struct {
+	ID           calendar.GroupID `json:"id"`
+	Name         string           `json:"name"`
+	CreatorEmail string           `json:"creator_email"`
+	Created      string           `json:"created"`
+	Updated      *string          `json:"updated"`
+}
+
+// Token is the data of a successful sign-in.
+type Token struct {
+	Token string `json:"token"`
+}
+
+func optTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.Format(seedTime)
+	return &s
+}
+
+func eventJSON(e calendar.Event) Event {
+	out := Event{
+		ID: e.ID, Subject: e.Subject, Email: e.OwnerEmail,
+		Start: e.Start.Format(seedTime), End: e.End.Format(seedTime),
+		Created: e.Created.Format(seedTime), Updated: optTime(e.Updated),
+	}
+	if e.Group != 0 {
+		g := strconv.FormatInt(int64(e.Group), 10)
+		out.Group = &g
+	}
+	if e.Birthday != nil {
+		one := "1"
+		out.Birthday = &one
+	}
+	return out
+}
+
+func eventsJSON(es []calendar.Event) []Event {
+	out := make([]Event, len(es))
+	for i, e := range es {
+		out[i] = eventJSON(e)
+	}
+	return out
+}
+
+func groupJSON(g calendar.Group) Group {
+	return Group{ID: g.ID, Name: g.Name, CreatorEmail: g.CreatorEmail, Created: g.Created.Format(seedTime), Updated: optTime(g.Updated)}
+}
+
+// signIn creates the user of an unknown email, or signs in the user of a
+// known one when the password matches.
+func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
+	in, err := httpx.DecodeJSON[struct {
+		Email    string `json:"useremail"`
+		Password string `json:"password"`
+	}](w, r, maxBody)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	email := strings.TrimSpace(in.Email)
+	switch {
+	case email == "":
+		err = hanok.FieldError("useremail", "is required")
+	case len(email) > auth.MaxUsernameLen || !auth.ValidEmail(email):
+		err = hanok.FieldError("useremail", "is not a valid email address")
+	case in.Password == "":
+		err = hanok.FieldError("password", "is required")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	_, err = h.authn.UserByEmail(r.Context(), email)
+	switch hanok.CodeOf(err) {
+	case "":
+		s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: email, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
+		if hanok.CodeOf(err) == hanok.Unauthenticated {
+			write(w, CodeUnauthorized, "UNAUTHORIZED REQUEST: wrong password", nil)
+			return
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		write(w, CodeUserExists, "USER ID EXIST", Token{s.Token})
+	case hanok.NotFound:
+		s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: email, Email: email, Password: in.Password})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		ok(w, Token{s.Token})
+	default:
+		h.fail(w, r, err)
+	}
+}
+
+func (h *handler) selectGroups(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	in, err := httpx.DecodeJSON[struct {
+		Selected *string `json:"selected_group"`
+	}](w, r, maxBody)
+	if err == nil && in.Selected == nil {
+		err = hanok.FieldError("selected_group", `is required ("0" clears the selection)`)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ids, err := calendar.ParseSelection(*in.Selected)
+	if err != nil {
+		h.fail(w, r, hanok.FieldError("selected_group", err.Error()))
+		return
+	}
+	if err := h.svc.SelectGroups(r.Context(), a, ids); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, nil)
+}
+
+func (h *handler) events(w http.ResponseWriter, r *http.Request, es []calendar.Event, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, eventsJSON(es))
+}
+
+func (h *handler) thisMonth(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	es, err := h.svc.ThisMonth(r.Context(), a)
+	h.events(w, r, es, err)
+}
+
+// query returns the query parameter name, or an error naming it when it
+// is missing.
+func query(r *http.Request, name string) (string, error) {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if v == "" {
+		return "", hanok.FieldError(name, "is required")
+	}
+	return v, nil
+}
+
+func (h *handler) month(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	v, err := query(r, "year_month")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	y, m, err := calendar.ParseYearMonth(v)
+	if err != nil {
+		h.fail(w, r, hanok.FieldError("year_month", err.Error()))
+		return
+	}
+	es, err := h.svc.Month(r.Context(), a, y, m)
+	h.events(w, r, es, err)
+}
+
+func (h *handler) today(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	es, err := h.svc.Today(r.Context(), a)
+	h.events(w, r, es, err)
+}
+
+// dateParam reads a date query parameter.
+func dateParam(r *http.Request, name string) (calendar.Date, error) {
+	v, err := query(r, name)
+	if err != nil {
+		return calendar.Date{}, err
+	}
+	d, err := calendar.ParseDate(v)
+	if err != nil {
+		return calendar.Date{}, hanok.FieldError(name, err.Error())
+	}
+	return d, nil
+}
+
+func (h *handler) date(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	d, err := dateParam(r, "date")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	es, err := h.svc.Day(r.Context(), a, d)
+	h.events(w, r, es, err)
+}
+
+func (h *handler) search(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	word, err := query(r, "search_word")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	es, err := h.svc.Search(r.Context(), a, word)
+	h.events(w, r, es, err)
+}
+
+// eventBody is the body of the event routes.
+type eventBody struct {
+	Start   string `json:"sdate"`
+	End     string `json:"edate"`
+	Subject string `json:"subject"`
+	EventID int64  `json:"event_id"`
+	GroupID int64  `json:"group_id"`
+}
+
+// input converts the body's fields to an EventInput, with errors that
+// name the field.
+func (h *handler) input(b eventBody) (calendar.EventInput, error) {
+	in := calendar.EventInput{Subject: b.Subject, Group: calendar.GroupID(b.GroupID)}
+	for _, f := range []struct {
+		name, value string
+		to          *time.Time
+	}{{"sdate", b.Start, &in.Start}, {"edate", b.End, &in.End}} {
+		if strings.TrimSpace(f.value) == "" {
+			return in, hanok.FieldError(f.name, "is required")
+		}
+		t, err := calendar.ParseLocalTime(f.value, h.svc.Location())
+		if err != nil {
+			return in, hanok.FieldError(f.name, err.Error())
+		}
+		*f.to = t
+	}
+	return in, nil
+}
+
+func (h *handler) decodeEvent(w http.ResponseWriter, r *http.Request) (eventBody, calendar.EventInput, error) {
+	b, err := httpx.DecodeJSON[eventBody](w, r, maxBody)
+	if err != nil {
+		return b, calendar.EventInput{}, err
+	}
+	in, err := h.input(b)
+	return b, in, err
+}
+
+func (h *handler) createEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	_, in, err := h.decodeEvent(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	in.Group = 0
+	e, err := h.svc.CreateEvent(r.Context(), a, in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, eventJSON(*e))
+}
+
+func (h *handler) createGroupEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	b, in, err := h.decodeEvent(w, r)
+	if err == nil && b.GroupID <= 0 {
+		err = hanok.FieldError("group_id", "is required: a positive group id")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.svc.CreateEvent(r.Context(), a, in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, eventJSON(*e))
+}
+
+func (h *handler) updateEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	b, in, err := h.decodeEvent(w, r)
+	if err == nil && b.EventID <= 0 {
+		err = hanok.FieldError("event_id", "is required: a positive event id")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.svc.UpdateEvent(r.Context(), a, calendar.EventID(b.EventID), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, eventJSON(*e))
+}
+
+func (h *handler) deleteEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	b, err := httpx.DecodeJSON[struct {
+		EventID int64 `json:"event_id"`
+	}](w, r, maxBody)
+	if err == nil && b.EventID <= 0 {
+		err = hanok.FieldError("event_id", "is required: a positive event id")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.svc.DeleteEvent(r.Context(), a, calendar.EventID(b.EventID)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, nil)
+}
+
+func (h *handler) birthday(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	b, err := httpx.DecodeJSON[struct {
+		Birthday string `json:"birthday"`
+		// Misspelt is the seed document's example spelling.
+		Misspelt string `json:"brithday"`
+	}](w, r, maxBody)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := b.Birthday
+	if strings.TrimSpace(v) == "" {
+		v = b.Misspelt
+	}
+	if strings.TrimSpace(v) == "" {
+		h.fail(w, r, hanok.FieldError("birthday", "is required"))
+		return
+	}
+	d, err := calendar.ParseDate(v)
+	if err != nil {
+		h.fail(w, r, hanok.FieldError("birthday", err.Error()))
+		return
+	}
+	replaced, err := h.svc.SetBirthday(r.Context(), a, d)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if replaced {
+		write(w, CodeBirthdayExists, "USER BIRTHDAY EXIST", nil)
+		return
+	}
+	ok(w, nil)
+}
+
+// groupBody is the body of the group routes.
+type groupBody struct {
+	ID   int64  `json:"group_id"`
+	Name string `json:"group_name"`
+}
+
+func (h *handler) decodeGroup(w http.ResponseWriter, r *http.Request, needID bool) (groupBody, error) {
+	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
+	if err == nil && needID && b.ID <= 0 {
+		err = hanok.FieldError("group_id", "is required: a positive group id")
+	}
+	return b, err
+}
+
+func (h *handler) createGroup(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	b, err := h.decodeGroup(w, r, false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	g, err := h.svc.CreateGroup(r.Context(), a, b.Name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, groupJSON(*g))
+}
+
+func (h *handler) renameGroup(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	b, err := h.decodeGroup(w, r, true)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	g, err := h.svc.RenameGroup(r.Context(), a, calendar.GroupID(b.ID), b.Name)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, groupJSON(*g))
+}
+
+func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	b, err := h.decodeGroup(w, r, true)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.svc.DeleteGroup(r.Context(), a, calendar.GroupID(b.ID)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ok(w, nil)
+}
+
+func (h *handler) groups(w http.ResponseWriter, r *http.Request, gs []calendar.Group, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out := make([]Group, len(gs))
+	for i, g := range gs {
+		out[i] = groupJSON(g)
+	}
+	ok(w, out)
+}
+
+func (h *handler) myGroups(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	gs, err := h.svc.MyGroups(r.Context(), a)
+	h.groups(w, r, gs, err)
+}
+
+func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, _ calendar.Actor) {
+	gs, err := h.svc.AllGroups(r.Context())
+	h.groups(w, r, gs, err)
+}
+
+// ics serves the actor's calendar over [from, to) (dates, to exclusive)
+// as iCalendar.
+func (h *handler) ics(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+	from, err := dateParam(r, "from")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	to, err := dateParam(r, "to")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	loc := h.svc.Location()
+	es, err := h.svc.Range(r.Context(), a, from.In(loc), to.In(loc))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="calendar-%s.ics"`, from))
+	if err := h.svc.WriteICS(w, es); err != nil {
+		h.logger.ErrorContext(r.Context(), "writing ics", "err", err)
+	}
+}
