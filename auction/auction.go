@@ -137,8 +137,9 @@ type Car struct {
 	// Images are in upload order. In a CarPage only the representative
 	// image is filled.
 	Images []Image
-	// Status is the stored status: waiting, ongoing or sold. Use StatusAt
-	// for what the car reads as.
+	// Status is waiting, ongoing or sold in a Store; the Service returns
+	// cars with Status as read at the time of the call (StatusEnd for an
+	// ongoing car whose end has passed). StatusAt derives it.
 	Status Status
 	// AuctionStart and AuctionEnd are zero while the car is waiting.
 	AuctionStart time.Time

@@ -24,10 +24,11 @@ type Upload struct {
 
 // NewCar is what CreateCar needs.
 type NewCar struct {
-	// Model is a model name; Kind names its kind when the model name
-	// exists under several kinds.
+	// Model is a model name; Kind and Brand pick one when the name exists
+	// under several kinds (or under one kind name of several brands).
 	Model string
 	Kind  string
+	Brand string
 	// Year is a date, yyyy-mm-dd.
 	Year         string
 	Fuel         Fuel
@@ -163,7 +164,7 @@ func (s *Service) CreateCar(ctx context.Context, actor Actor, in NewCar) (car *C
 	if err != nil {
 		return nil, err
 	}
-	mp, err := s.resolveModel(ctx, in.Model, in.Kind)
+	mp, err := s.resolveModel(ctx, in.Model, in.Kind, in.Brand)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +205,7 @@ func (s *Service) CreateCar(ctx context.Context, actor Actor, in NewCar) (car *C
 		return nil, fmt.Errorf("auction: read created car: %w", err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "car registered", "car_id", got.ID, "owner", actor.ID, "model", mp.Model.Name)
-	return got, nil
+	return s.derive(got), nil
 }
 
 // errNotSuperuser is the answer to a superuser-only call by anyone else.
@@ -226,7 +227,7 @@ func (s *Service) Approve(ctx context.Context, actor Actor, id CarID) (*Car, err
 		return nil, fmt.Errorf("auction: approve car %d: %w", id, err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "car approved", "car_id", id, "by", actor.ID)
-	return c, nil
+	return s.derive(c), nil
 }
 
 // Car returns a car with its catalog entries and images.
@@ -238,7 +239,13 @@ func (s *Service) Car(ctx context.Context, id CarID) (*Car, error) {
 		}
 		return nil, fmt.Errorf("auction: car %d: %w", id, err)
 	}
-	return c, nil
+	return s.derive(c), nil
+}
+
+// derive sets c.Status to what the car reads as now.
+func (s *Service) derive(c *Car) *Car {
+	c.Status = c.StatusAt(s.cfg.Now())
+	return c
 }
 
 // ListOptions selects a page of the car list.
@@ -306,6 +313,9 @@ func (s *Service) ListCars(ctx context.Context, opt ListOptions) (*CarPage, erro
 			return nil, fmt.Errorf("auction: list cars: %w", err)
 		}
 		pages = max(1, (total+q.Limit-1)/q.Limit)
+	}
+	for i := range cars {
+		s.derive(&cars[i])
 	}
 	return &CarPage{Cars: cars, Page: page, Pages: pages, Total: total}, nil
 }
@@ -380,5 +390,5 @@ func (s *Service) AcceptBid(ctx context.Context, actor Actor, car CarID, bid Bid
 		return nil, fmt.Errorf("auction: accept bid: %w", err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "car sold", "car_id", car, "bid_id", bid, "buyer", got.Buyer)
-	return got, nil
+	return s.derive(got), nil
 }

@@ -163,9 +163,11 @@ func DefaultCatalog() []CatalogEntry {
 		{"벤츠", "C-클래스", []string{"C-클래스 W205"}},
 		{"BMW", "5시리즈", []string{"5시리즈 G30", "5시리즈 F10"}},
 		{"BMW", "3시리즈", []string{"3시리즈 G20"}},
-		// A kind name under two brands, and a model name under two kinds.
-		{"쉐보레", "트랙스", []string{"트랙스", "더 뉴 트랙스"}},
-		{"르노삼성", "트랙스", []string{"트랙스"}},
+		// Kind names under two brands, and a model name under both.
+		{"르노삼성", "클리오", []string{"클리오 (18년~현재)"}},
+		{"르노", "클리오", []string{"클리오 4세대 (12년~19년)"}},
+		{"닷지", "캐러밴", []string{"캐러밴 (84년~현재)"}},
+		{"크라이슬러", "캐러밴", []string{"캐러밴 (84년~현재)"}},
 	}
 	var out []CatalogEntry
 	for _, t := range table {
@@ -244,12 +246,12 @@ func (s *Service) ModelsOf(ctx context.Context, kind, brand string) ([]Model, er
 	return ms, nil
 }
 
-// resolveModel finds the model named name; kind disambiguates a name that
-// exists under several kinds. It returns a hanok.NotFound for an unknown
-// name and a hanok.Invalid naming the field "kind", with the choices, for
-// an ambiguous one.
-func (s *Service) resolveModel(ctx context.Context, name, kind string) (*ModelPath, error) {
-	name, kind = strings.TrimSpace(name), strings.TrimSpace(kind)
+// resolveModel finds the model named name; kind and brand, when not
+// empty, pick one of several models with that name. It returns a
+// hanok.NotFound for an unknown name and a hanok.Invalid naming the field
+// "kind" (or "brand"), with the choices, for an ambiguous one.
+func (s *Service) resolveModel(ctx context.Context, name, kind, brand string) (*ModelPath, error) {
+	name, kind, brand = strings.TrimSpace(name), strings.TrimSpace(kind), strings.TrimSpace(brand)
 	if name == "" {
 		return nil, hanok.FieldError("model", "is required")
 	}
@@ -260,30 +262,28 @@ func (s *Service) resolveModel(ctx context.Context, name, kind string) (*ModelPa
 	if len(ps) == 0 {
 		return nil, hanok.Errorf(hanok.NotFound, "model %q not found", name)
 	}
-	if kind != "" {
-		var match []ModelPath
-		for _, p := range ps {
-			if p.Kind.Name == kind {
-				match = append(match, p)
-			}
+	var match []ModelPath
+	for _, p := range ps {
+		if (kind == "" || p.Kind.Name == kind) && (brand == "" || p.Brand.Name == brand) {
+			match = append(match, p)
 		}
-		if len(match) == 0 {
-			return nil, hanok.Errorf(hanok.NotFound, "model %q not found under kind %q", name, kind)
-		}
-		ps = match
 	}
-	if len(ps) > 1 {
-		choices := make([]string, 0, len(ps))
-		for _, p := range ps {
-			choices = append(choices, fmt.Sprintf("%s (%s)", p.Kind.Name, p.Brand.Name))
-		}
-		sort.Strings(choices)
-		field := "kind"
-		reason := fmt.Sprintf("model %q exists under several kinds; give one of: %s", name, strings.Join(choices, ", "))
-		if kind != "" {
-			reason = fmt.Sprintf("model %q exists under kind %q of several brands: %s", name, kind, strings.Join(choices, ", "))
-		}
-		return nil, &hanok.Error{Code: hanok.Invalid, Message: field + ": " + reason, Fields: map[string]string{field: reason}}
+	switch {
+	case len(match) == 0:
+		return nil, hanok.Errorf(hanok.NotFound, "model %q not found under the given kind and brand", name)
+	case len(match) == 1:
+		return &match[0], nil
 	}
-	return &ps[0], nil
+	choices := make([]string, 0, len(match))
+	kinds := map[string]bool{}
+	for _, p := range match {
+		choices = append(choices, fmt.Sprintf("%s (%s)", p.Kind.Name, p.Brand.Name))
+		kinds[p.Kind.Name] = true
+	}
+	sort.Strings(choices)
+	field, reason := "kind", fmt.Sprintf("model %q exists under several kinds; give kind (and brand) as one of: %s", name, strings.Join(choices, ", "))
+	if len(kinds) == 1 {
+		field, reason = "brand", fmt.Sprintf("model %q exists under kind %q of several brands; give brand as one of: %s", name, match[0].Kind.Name, strings.Join(choices, ", "))
+	}
+	return nil, &hanok.Error{Code: hanok.Invalid, Message: field + ": " + reason, Fields: map[string]string{field: reason}}
 }

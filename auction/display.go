@@ -67,3 +67,15 @@ func DetailMileage(km int) string {
 func DetailInfo(f Fuel, t Transmission, color string) string {
 	return string(f) + "·" + string(t) + "·" + color
 }
+
+// Remaining is TimeRemaining of the car's auction at now; ok is false for a
+// car whose auction has not started. A sold car reads "0:0:0".
+func (c *Car) Remaining(now time.Time) (s string, ok bool) {
+	switch {
+	case c.AuctionStart.IsZero():
+		return "", false
+	case c.Status == StatusSold:
+		return "0:0:0", true
+	}
+	return TimeRemaining(c.AuctionEnd, now), true
+}

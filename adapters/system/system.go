@@ -11,9 +11,11 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 )
@@ -22,6 +24,9 @@ import (
 // mounted when not nil.
 type Services struct {
 	Auth *auth.Service
+	// Auction is mounted at /auction/; its uploaded images are also
+	// served at /media/, the URLs its bodies give.
+	Auction *auction.Service
 	// Calendar is mounted at /calendar/ (its routes are /calendar/api/v1/...).
 	Calendar *calendar.Service
 }
@@ -45,6 +50,11 @@ func Handler(svcs Services, cfg Config) http.Handler {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mount(mux, "/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
+	if svcs.Auction != nil {
+		ah := auctionhttp.NewHandler(svcs.Auction, svcs.Auth, auctionhttp.WithLogger(logger))
+		mount(mux, "/auction", ah)
+		mux.Handle("GET /media/", ah)
+	}
 	if svcs.Calendar != nil {
 		mount(mux, "/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
 	}

@@ -23,8 +23,10 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok/adapters/system"
+	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
@@ -45,6 +47,10 @@ type config struct {
 	media     string
 	jwtSecret string
 	superuser string
+	// auctionCatalog is an .xlsx catalog to import at start;
+	// auctionDuration is how long an approved auction runs.
+	auctionCatalog  string
+	auctionDuration time.Duration
 	// calendarZone is the zone of the calendar's days and wall-clock times.
 	calendarZone *time.Location
 }
@@ -69,6 +75,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	str(&c.media, "media", "media", "directory of uploaded files")
 	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
 	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
+	str(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: a small built-in catalog on first start)")
+	auctionDuration := 48 * time.Hour
+	if v := getenv(envName("auction-duration")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", envName("auction-duration"), err)
+		}
+		auctionDuration = d
+	}
+	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
 	zone := calendar.DefaultZone
 	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +107,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	if c.jwtSecret != "" && len(c.jwtSecret) < 32 {
 		return nil, errors.New("-jwt-secret must be at least 32 bytes")
 	}
+	if c.auctionDuration <= 0 {
+		return nil, errors.New("-auction-duration must be positive")
+	}
 	if c.superuser != "" {
 		name, pw, ok := strings.Cut(c.superuser, ":")
 		if !ok || name == "" || pw == "" {
@@ -105,18 +124,26 @@ type stores struct {
 	auth     auth.Store
 	calendar calendar.Store
 	close    func() error
+
+	auction      auction.Store
+	auctionMedia auction.MediaStore
 }
 
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auth: m.Auth(), calendar: m.Calendar(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), close: func() error { return nil }}, nil
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
 		return nil, err
 	}
-	return &stores{auth: db.Auth(), calendar: db.Calendar(), close: db.Close}, nil
+	media, err := files.Open(c.media)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -160,7 +187,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
-	handler := system.Handler(system.Services{Auth: authn, Calendar: cal}, system.Config{Logger: logger})
+	auctions, err := newAuction(ctx, c, st, logger)
+	if err != nil {
+		return err
+	}
+
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger})
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -186,4 +218,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newAuction builds the auction service and fills its catalog: the file of
+// -auction-catalog, or the built-in catalog when the catalog is empty.
+// Both imports add only what is missing.
+func newAuction(ctx context.Context, c *config, st *stores, logger *slog.Logger) (*auction.Service, error) {
+	svc, err := auction.New(st.auction, st.auctionMedia, auction.Config{AuctionDuration: c.auctionDuration, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	if c.auctionCatalog != "" {
+		f, err := os.Open(c.auctionCatalog)
+		if err != nil {
+			return nil, fmt.Errorf("-auction-catalog: %w", err)
+		}
+		defer f.Close()
+		if _, err := svc.ImportCatalog(ctx, f); err != nil {
+			return nil, fmt.Errorf("-auction-catalog %s: %w", c.auctionCatalog, err)
+		}
+		return svc, nil
+	}
+	brands, err := svc.Brands(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("auction catalog: %w", err)
+	}
+	if len(brands) == 0 {
+		if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+			return nil, fmt.Errorf("auction catalog: %w", err)
+		}
+	}
+	return svc, nil
 }

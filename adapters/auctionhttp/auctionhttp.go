@@ -1,0 +1,152 @@
+// Package auctionhttp is the HTTP adapter of the used-car auction, with the
+// routes, bodies and status codes of the original service:
+//
+//	POST /users/registration/  {username, password1, password2, email} -> 201 {token, user}
+//	POST /users/login/         {username, password}                    -> 200 {token, user}
+//	POST /users/logout/                                                -> 200 {detail}
+//	GET  /cars/search/         [?brand= | ?kind=[&brand=]]             -> brands, kinds or models
+//	POST /cars/new/            multipart, 5+ car_images                -> 201 car
+//	PUT  /cars/{id}/approval/  superuser                               -> 200 car
+//	GET  /cars/                [?page=&model=&ordering=reverse]        -> 200 page of cars
+//	GET  /cars/{id}            (and /cars/{id}/)                       -> 200 car
+//	POST /cars/test/           superuser                               -> 200 generated test data
+//	POST /cars/{id}/bids/      {amount}                                -> 201 bid
+//	GET  /cars/{id}/bids/                                              -> 200 bids
+//	POST /cars/{id}/accept/    {bid_id}                                -> 200 car
+//	GET  /media/{path...}                                              -> the uploaded file
+//
+// Every route but registration, login and media needs a token in
+// "Authorization: JWT <t>" (or "Bearer <t>"). Errors are bodies in the
+// style of Django REST framework: {"detail": "..."}, or for invalid
+// fields {"<field>": ["reason"]}.
+package auctionhttp
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// Option configures NewHandler.
+type Option func(*handler)
+
+// WithLogger sets the logger of internal errors.
+func WithLogger(l *slog.Logger) Option { return func(h *handler) { h.logger = l } }
+
+// WithMediaURL sets the URL prefix of image URLs in bodies (default
+// "/media/"). The handler itself serves media at /media/ under wherever
+// it is mounted; an embedder that mounts it under a prefix either mounts
+// /media/ on the same handler too or sets this to the prefixed path.
+func WithMediaURL(prefix string) Option {
+	return func(h *handler) {
+		if !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
+		h.mediaURL = prefix
+	}
+}
+
+// WithMaxUploadBytes sets the largest accepted car registration body
+// (default 100 MiB).
+func WithMaxUploadBytes(n int64) Option { return func(h *handler) { h.maxUpload = n } }
+
+type handler struct {
+	svc       *auction.Service
+	authn     *auth.Service
+	logger    *slog.Logger
+	mediaURL  string
+	maxUpload int64
+}
+
+// NewHandler returns the adapter's handler.
+func NewHandler(svc *auction.Service, authn *auth.Service, opts ...Option) http.Handler {
+	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler), mediaURL: "/media/", maxUpload: 100 << 20}
+	for _, o := range opts {
+		o(h)
+	}
+	return h.routes()
+}
+
+// routes lists every route.
+func (h *handler) routes() http.Handler {
+	mux := http.NewServeMux()
+	user := httpx.RequireUser(h.authn, httpx.AuthOptions{OnError: h.authError})
+	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, user(fn)) }
+
+	mux.HandleFunc("POST /users/registration/{$}", h.register)
+	mux.HandleFunc("POST /users/login/{$}", h.login)
+	handle("POST /users/logout/{$}", h.logout)
+
+	handle("GET /cars/search/{$}", h.search)
+	handle("POST /cars/new/{$}", h.createCar)
+	handle("PUT /cars/{id}/approval/{$}", h.approve)
+	handle("GET /cars/{$}", h.list)
+	handle("GET /cars/{id}", h.detail)
+	handle("GET /cars/{id}/{$}", h.detail)
+	handle("POST /cars/test/{$}", h.seed)
+	handle("POST /cars/{id}/bids/{$}", h.placeBid)
+	handle("GET /cars/{id}/bids/{$}", h.bids)
+	handle("POST /cars/{id}/accept/{$}", h.accept)
+
+	mux.HandleFunc("GET /media/{path...}", h.media)
+	return mux
+}
+
+// error writes err as a body in the style of Django REST framework.
+func (h *handler) error(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := httpx.Report(w, r, h.logger, err)
+	if fields := hanok.FieldsOf(err); status == http.StatusBadRequest && len(fields) > 0 {
+		body := make(map[string][]string, len(fields))
+		for f, reason := range fields {
+			body[f] = []string{reason}
+		}
+		httpx.WriteJSON(w, status, body)
+		return
+	}
+	httpx.WriteJSON(w, status, Detail{Detail: msg})
+}
+
+// authError answers a request without a valid token.
+func (h *handler) authError(w http.ResponseWriter, r *http.Request, err error) {
+	if hanok.IsCode(err, hanok.Unauthenticated) {
+		w.Header().Set("WWW-Authenticate", `JWT realm="api"`)
+	}
+	h.error(w, r, err)
+}
+
+// superuserError answers a superuser-only route called by anyone else with
+// 401, as the original service documents ("UNAUTHORIZED").
+func (h *handler) superuserError(w http.ResponseWriter, r *http.Request, err error) {
+	if hanok.IsCode(err, hanok.Forbidden) {
+		err = &hanok.Error{Code: hanok.Unauthenticated, Message: hanok.MessageOf(err), Err: err}
+		w.Header().Set("WWW-Authenticate", `JWT realm="api"`)
+	}
+	h.error(w, r, err)
+}
+
+// Detail is the body of a message or an error.
+type Detail struct {
+	Detail string `json:"detail"`
+}
+
+func actor(r *http.Request) auction.Actor {
+	u, _ := httpx.UserFrom(r.Context())
+	return auction.ActorOf(u)
+}
+
+// carID parses the {id} path value; anything but a positive integer is a
+// car that does not exist.
+func carID(r *http.Request) (auction.CarID, error) {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, hanok.Errorf(hanok.NotFound, "car %q not found", raw)
+	}
+	return auction.CarID(id), nil
+}

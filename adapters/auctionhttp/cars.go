@@ -1,0 +1,423 @@
+package auctionhttp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// BrandItem, KindItem and ModelItem are the bodies of the search lists.
+type (
+	// BrandItem is a brand in the brand list.
+	BrandItem struct {
+		ID       auction.BrandID `json:"id"`
+		Name     string          `json:"brand_name"`
+		CarCount int             `json:"car_count"`
+	}
+	// KindItem is a kind in the kind list.
+	KindItem struct {
+		ID       auction.KindID `json:"id"`
+		Name     string         `json:"kind_name"`
+		CarCount int            `json:"car_count"`
+	}
+	// ModelItem is a model in the model list.
+	ModelItem struct {
+		ID       auction.ModelID `json:"id"`
+		Name     string          `json:"model_name"`
+		CarCount int             `json:"car_count"`
+	}
+)
+
+// Ref is a brand, kind or model nested in a car.
+type Ref struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	CarCount int    `json:"car_count"`
+}
+
+// ImageBody is an image of a car.
+type ImageBody struct {
+	ID        auction.ImageID `json:"id"`
+	Image     string          `json:"image"`
+	Represent bool            `json:"represent"`
+}
+
+// CreatedCar is the body of a registered car.
+type CreatedCar struct {
+	ID           auction.CarID        `json:"id"`
+	Year         string               `json:"year"`
+	Fuel         auction.Fuel         `json:"fuel_type"`
+	Transmission auction.Transmission `json:"transmission_type"`
+	Color        string               `json:"color"`
+	Mileage      int                  `json:"mileage"`
+	Address      string               `json:"address"`
+	Images       []ImageBody          `json:"images"`
+}
+
+// ListItem is a car in the car list.
+type ListItem struct {
+	ID                  auction.CarID  `json:"id"`
+	Status              auction.Status `json:"status"`
+	TimeRemaining       *string        `json:"time_remaining"`
+	RepresentativeImage *ImageBody     `json:"representative_image"`
+	Kind                Ref            `json:"kind"`
+	Model               Ref            `json:"model"`
+	DetailYear          string         `json:"car_detail_year"`
+	ListMileage         string         `json:"car_list_mileage"`
+	Address             string         `json:"address"`
+}
+
+// CarDetail is the body of a car's detail. Owner, Buyer and SoldBid go
+// beyond the original service, for the sealed bids.
+type CarDetail struct {
+	ID             auction.CarID  `json:"id"`
+	Status         auction.Status `json:"status"`
+	TimeRemaining  *string        `json:"time_remaining"`
+	Brand          Ref            `json:"brand"`
+	Kind           Ref            `json:"kind"`
+	Model          Ref            `json:"model"`
+	DetailYear     string         `json:"car_detail_year"`
+	DetailMileage  string         `json:"car_detail_mileage"`
+	DetailInfo     string         `json:"car_detail_info"`
+	Address        string         `json:"address"`
+	Images         []ImageBody    `json:"images"`
+	Owner          auth.UserID    `json:"owner"`
+	Buyer          *auth.UserID   `json:"buyer,omitempty"`
+	SoldBid        *auction.BidID `json:"sold_bid,omitempty"`
+	AuctionStarted *time.Time     `json:"auction_start,omitempty"`
+	AuctionEnds    *time.Time     `json:"auction_end,omitempty"`
+}
+
+// BidBody is a sealed bid; Amount is in 만원.
+type BidBody struct {
+	ID      auction.BidID `json:"id"`
+	Car     auction.CarID `json:"car"`
+	Bidder  auth.UserID   `json:"bidder"`
+	Amount  int64         `json:"amount"`
+	Created time.Time     `json:"created"`
+	Updated time.Time     `json:"updated"`
+}
+
+func (h *handler) image(im auction.Image) ImageBody {
+	return ImageBody{ID: im.ID, Image: h.mediaURL + im.Path, Represent: im.Represent}
+}
+
+func (h *handler) images(c *auction.Car) []ImageBody {
+	out := make([]ImageBody, len(c.Images))
+	for i, im := range c.Images {
+		out[i] = h.image(im)
+	}
+	return out
+}
+
+func (h *handler) remaining(c *auction.Car) *string {
+	if s, ok := c.Remaining(h.svc.Now()); ok {
+		return &s
+	}
+	return nil
+}
+
+func (h *handler) detailBody(c *auction.Car) CarDetail {
+	d := CarDetail{
+		ID: c.ID, Status: c.Status, TimeRemaining: h.remaining(c),
+		Brand:         Ref{int64(c.Brand.ID), c.Brand.Name, c.Brand.CarCount},
+		Kind:          Ref{int64(c.Kind.ID), c.Kind.Name, c.Kind.CarCount},
+		Model:         Ref{int64(c.Model.ID), c.Model.Name, c.Model.CarCount},
+		DetailYear:    auction.DetailYear(c.Year),
+		DetailMileage: auction.DetailMileage(c.Mileage),
+		DetailInfo:    auction.DetailInfo(c.Fuel, c.Transmission, c.Color),
+		Address:       c.Address, Images: h.images(c), Owner: c.Owner,
+	}
+	if c.Buyer != 0 {
+		d.Buyer, d.SoldBid = &c.Buyer, &c.SoldBid
+	}
+	if !c.AuctionStart.IsZero() {
+		d.AuctionStarted, d.AuctionEnds = &c.AuctionStart, &c.AuctionEnd
+	}
+	return d
+}
+
+func bidBody(b auction.Bid) BidBody {
+	return BidBody{ID: b.ID, Car: b.Car, Bidder: b.Bidder, Amount: b.Amount, Created: b.Created, Updated: b.Updated}
+}
+
+func (h *handler) search(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	brand, kind := q.Get("brand"), q.Get("kind")
+	switch {
+	case kind != "":
+		ms, err := h.svc.ModelsOf(r.Context(), kind, brand)
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		out := make([]ModelItem, len(ms))
+		for i, m := range ms {
+			out[i] = ModelItem{m.ID, m.Name, m.CarCount}
+		}
+		httpx.WriteJSON(w, http.StatusOK, out)
+	case brand != "":
+		ks, err := h.svc.KindsOf(r.Context(), brand)
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		out := make([]KindItem, len(ks))
+		for i, k := range ks {
+			out[i] = KindItem{k.ID, k.Name, k.CarCount}
+		}
+		httpx.WriteJSON(w, http.StatusOK, out)
+	default:
+		bs, err := h.svc.Brands(r.Context())
+		if err != nil {
+			h.error(w, r, err)
+			return
+		}
+		out := make([]BrandItem, len(bs))
+		for i, b := range bs {
+			out[i] = BrandItem{b.ID, b.Name, b.CarCount}
+		}
+		httpx.WriteJSON(w, http.StatusOK, out)
+	}
+}
+
+// decodeNewCar reads the multipart registration form.
+func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (auction.NewCar, error) {
+	var in auction.NewCar
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
+		return in, hanok.Errorf(hanok.Invalid, "request body must be multipart/form-data with the car's fields and car_images files")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return in, &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", h.maxUpload), Err: err}
+		}
+		return in, &hanok.Error{Code: hanok.Invalid, Message: "malformed multipart body", Err: err}
+	}
+	f := r.MultipartForm
+	get := func(name string) string {
+		if vs := f.Value[name]; len(vs) > 0 {
+			return vs[0]
+		}
+		return ""
+	}
+	in.Model, in.Kind, in.Brand, in.Year = get("model"), get("kind"), get("brand"), get("year")
+	in.Fuel, in.Transmission = auction.Fuel(strings.TrimSpace(get("fuel_type"))), auction.Transmission(strings.TrimSpace(get("transmission_type")))
+	in.Color, in.Address = get("color"), get("address")
+	mileage := strings.TrimSpace(get("mileage"))
+	n, err := strconv.Atoi(mileage)
+	if err != nil {
+		return in, hanok.FieldError("mileage", fmt.Sprintf("must be a whole number of km, not %q", mileage))
+	}
+	in.Mileage = n
+	limit := int64(h.svc.Config().MaxImageBytes)
+	for _, fh := range f.File["car_images"] {
+		file, err := fh.Open()
+		if err != nil {
+			return in, hanok.Wrap(hanok.Invalid, err, fmt.Sprintf("car_images: cannot read %q", fh.Filename))
+		}
+		// One byte past the limit is enough for the service to refuse it.
+		data, err := io.ReadAll(io.LimitReader(file, limit+1))
+		file.Close()
+		if err != nil {
+			return in, hanok.Wrap(hanok.Invalid, err, fmt.Sprintf("car_images: cannot read %q", fh.Filename))
+		}
+		in.Images = append(in.Images, auction.Upload{Name: fh.Filename, Data: data})
+	}
+	return in, nil
+}
+
+func (h *handler) createCar(w http.ResponseWriter, r *http.Request) {
+	in, err := h.decodeNewCar(w, r)
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	c, err := h.svc.CreateCar(r.Context(), actor(r), in)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, CreatedCar{
+		ID: c.ID, Year: c.Year.Format(time.DateOnly), Fuel: c.Fuel, Transmission: c.Transmission,
+		Color: c.Color, Mileage: c.Mileage, Address: c.Address, Images: h.images(c),
+	})
+}
+
+func (h *handler) approve(w http.ResponseWriter, r *http.Request) {
+	id, err := carID(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	c, err := h.svc.Approve(r.Context(), actor(r), id)
+	if err != nil {
+		h.superuserError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, h.detailBody(c))
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page := 1
+	if q.Has("page") {
+		page = auction.ParsePage(q.Get("page"))
+	}
+	p, err := h.svc.ListCars(r.Context(), auction.ListOptions{Model: q.Get("model"), Reverse: q.Get("ordering") == "reverse", Page: page})
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	out := make([]ListItem, len(p.Cars))
+	for i := range p.Cars {
+		c := &p.Cars[i]
+		item := ListItem{
+			ID: c.ID, Status: c.Status, TimeRemaining: h.remaining(c),
+			Kind:        Ref{int64(c.Kind.ID), c.Kind.Name, c.Kind.CarCount},
+			Model:       Ref{int64(c.Model.ID), c.Model.Name, c.Model.CarCount},
+			DetailYear:  auction.DetailYear(c.Year),
+			ListMileage: auction.ListMileage(c.Mileage),
+			Address:     c.Address,
+		}
+		if im, ok := c.Representative(); ok {
+			b := h.image(im)
+			item.RepresentativeImage = &b
+		}
+		out[i] = item
+	}
+	hd := w.Header()
+	hd.Set("X-Total-Count", strconv.Itoa(p.Total))
+	hd.Set("X-Page", strconv.Itoa(p.Page))
+	hd.Set("X-Page-Count", strconv.Itoa(p.Pages))
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) detail(w http.ResponseWriter, r *http.Request) {
+	id, err := carID(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	c, err := h.svc.Car(r.Context(), id)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, h.detailBody(c))
+}
+
+// SeedResult is the body of the test-data route.
+type SeedResult struct {
+	Detail     string `json:"detail"`
+	EndingSoon int    `json:"ending_soon"`
+	Ongoing    int    `json:"ongoing"`
+	Waiting    int    `json:"waiting"`
+	Models     int    `json:"catalog_models_added"`
+}
+
+func (h *handler) seed(w http.ResponseWriter, r *http.Request) {
+	rep, err := h.svc.Seed(r.Context(), actor(r), auction.DefaultSeedCount)
+	if err != nil {
+		h.superuserError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, SeedResult{
+		Detail:     fmt.Sprintf("%d test cars created", rep.EndingSoon+rep.Ongoing+rep.Waiting),
+		EndingSoon: rep.EndingSoon, Ongoing: rep.Ongoing, Waiting: rep.Waiting, Models: rep.Catalog.Models,
+	})
+}
+
+func (h *handler) placeBid(w http.ResponseWriter, r *http.Request) {
+	id, err := carID(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	in, err := httpx.DecodeJSON[struct {
+		Amount *int64 `json:"amount"`
+	}](w, r, 4<<10)
+	if err == nil && in.Amount == nil {
+		err = hanok.FieldError("amount", "is required")
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	b, err := h.svc.PlaceBid(r.Context(), actor(r), id, *in.Amount)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, bidBody(*b))
+}
+
+func (h *handler) bids(w http.ResponseWriter, r *http.Request) {
+	id, err := carID(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	bs, err := h.svc.Bids(r.Context(), actor(r), id)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	out := make([]BidBody, len(bs))
+	for i, b := range bs {
+		out[i] = bidBody(b)
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) accept(w http.ResponseWriter, r *http.Request) {
+	id, err := carID(r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	in, err := httpx.DecodeJSON[struct {
+		BidID *int64 `json:"bid_id"`
+	}](w, r, 4<<10)
+	if err == nil && in.BidID == nil {
+		err = hanok.FieldError("bid_id", "is required")
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	c, err := h.svc.AcceptBid(r.Context(), actor(r), id, auction.BidID(*in.BidID))
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, h.detailBody(c))
+}
+
+func (h *handler) media(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("path")
+	f, err := h.svc.OpenMedia(r.Context(), name)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", auction.ContentTypeOf(name))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeContent(w, r, "", time.Time{}, f)
+}

@@ -1,0 +1,458 @@
+package auctionhttp_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok/adapters/auctionhttp"
+	"github.com/hanok-dev/hanok/auction"
+)
+
+func TestSearch(t *testing.T) {
+	e := newEnv(t)
+	code, body, _ := e.call(t, "GET", "/cars/search/", e.alice, "")
+	if code != http.StatusOK {
+		t.Fatalf("brands: %d %v", code, body)
+	}
+	brands := arr(t, body)
+	first := obj(t, brands[0])
+	if len(brands) != 9 || first["brand_name"] != "현대" || first["car_count"] != 0.0 || first["id"] == nil || len(first) != 3 {
+		t.Fatalf("brands: %v", brands)
+	}
+	e.createCar(t, e.alice, carFields()) // an sm5 of 르노삼성
+	_, body, _ = e.call(t, "GET", "/cars/search/", e.alice, "")
+	for _, b := range arr(t, body) {
+		b := obj(t, b)
+		want := 0.0
+		if b["brand_name"] == "르노삼성" {
+			want = 1
+		}
+		if b["car_count"] != want {
+			t.Errorf("brand %v: car_count %v, want %v", b["brand_name"], b["car_count"], want)
+		}
+	}
+
+	code, body, _ = e.call(t, "GET", "/cars/search/?brand="+urlq("르노삼성"), e.alice, "")
+	kinds := arr(t, body)
+	if code != http.StatusOK || len(kinds) != 3 {
+		t.Fatalf("kinds: %d %v", code, body)
+	}
+	if k := obj(t, kinds[0]); k["kind_name"] != "sm" || k["car_count"] != 1.0 || len(k) != 3 {
+		t.Fatalf("kind sm: %v", k)
+	}
+	code, body, _ = e.call(t, "GET", "/cars/search/?kind=sm", e.alice, "")
+	models := arr(t, body)
+	if code != http.StatusOK || len(models) != 4 {
+		t.Fatalf("models: %d %v", code, body)
+	}
+	if m := obj(t, models[1]); m["model_name"] != "sm5" || m["car_count"] != 1.0 || len(m) != 3 {
+		t.Fatalf("model sm5: %v", m)
+	}
+	// A kind name under two brands: both kinds' models, or one brand's.
+	_, body, _ = e.call(t, "GET", "/cars/search/?kind="+urlq("클리오"), e.alice, "")
+	if n := len(arr(t, body)); n != 2 {
+		t.Fatalf("클리오 of both brands: %d models", n)
+	}
+	_, body, _ = e.call(t, "GET", "/cars/search/?kind="+urlq("클리오")+"&brand="+urlq("르노"), e.alice, "")
+	if ms := arr(t, body); len(ms) != 1 || obj(t, ms[0])["model_name"] != "클리오 4세대 (12년~19년)" {
+		t.Fatalf("클리오 of 르노: %v", ms)
+	}
+
+	code, body, _ = e.call(t, "GET", "/cars/search/?brand="+urlq("없는브랜드"), e.alice, "")
+	detail(t, code, body, http.StatusNotFound, "brand")
+	code, body, _ = e.call(t, "GET", "/cars/search/?kind="+urlq("없는차종"), e.alice, "")
+	detail(t, code, body, http.StatusNotFound, "kind")
+	code, body, _ = e.call(t, "GET", "/cars/search/?kind=sm&brand="+urlq("현대"), e.alice, "")
+	detail(t, code, body, http.StatusNotFound, "kind")
+}
+
+func urlq(s string) string { return strings.ReplaceAll(fmt.Sprintf("%s", s), " ", "+") }
+
+var imageURL = regexp.MustCompile(`^/media/cars/2019-04-10/[0-9a-f-]{36}\.(png|jpg|gif)$`)
+
+func TestCreateCar(t *testing.T) {
+	e := newEnv(t)
+	car := e.createCar(t, e.alice, carFields())
+	if car["id"] == nil || car["year"] != "1996-12-25" || car["fuel_type"] != "하이브리드" || car["transmission_type"] != "수동" ||
+		car["color"] != "흰색" || car["mileage"] != 25000.0 || car["address"] != "서울 신도림" || len(car) != 8 {
+		t.Fatalf("created car: %v", car)
+	}
+	images := arr(t, car["images"])
+	if len(images) != 5 {
+		t.Fatalf("images: %v", images)
+	}
+	wantExt := []string{"png", "jpg", "gif", "png", "png"}
+	for i, im := range images {
+		im := obj(t, im)
+		url := im["image"].(string)
+		if !imageURL.MatchString(url) || !strings.HasSuffix(url, "."+wantExt[i]) || im["represent"] != (i == 0) || im["id"] == nil {
+			t.Fatalf("image %d: %v", i, im)
+		}
+	}
+	// The image is served at its URL, byte for byte.
+	code, raw, h := e.do(t, "GET", obj(t, images[0])["image"].(string), "", "", nil)
+	if code != http.StatusOK || !bytes.Equal(raw, fiveImages(t)[0].data) || h.Get("Content-Type") != "image/png" {
+		t.Fatalf("GET image: %d %q %q", code, h.Get("Content-Type"), raw)
+	}
+	code, raw, h = e.do(t, "GET", obj(t, images[1])["image"].(string), "", "", nil)
+	if code != http.StatusOK || h.Get("Content-Type") != "image/jpeg" || len(raw) == 0 {
+		t.Fatalf("GET jpeg: %d %q", code, h.Get("Content-Type"))
+	}
+	// The car waits for approval: it is not listed yet.
+	_, body, _ := e.call(t, "GET", "/cars/", e.alice, "")
+	if len(arr(t, body)) != 0 {
+		t.Fatalf("waiting car listed: %v", body)
+	}
+}
+
+func TestCreateCarRefusals(t *testing.T) {
+	e := newEnv(t)
+	files := len(e.db.Media().Names())
+	with := func(k, v string) map[string]string {
+		f := carFields()
+		if v == "" {
+			delete(f, k)
+		} else {
+			f[k] = v
+		}
+		return f
+	}
+	send := func(fields map[string]string, images []file) (int, any) {
+		t.Helper()
+		ct, b := multipartBody(t, fields, images)
+		code, body, _ := e.callRaw(t, "POST", "/cars/new/", e.alice, ct, b)
+		return code, body
+	}
+	five := fiveImages(t)
+	code, body := send(carFields(), five[:4])
+	fieldError(t, code, body, "car_images", "at least 5")
+	code, body = send(carFields(), nil)
+	fieldError(t, code, body, "car_images", "at least 5")
+	code, body = send(carFields(), append(slices.Clone(five[:4]), file{"evil.png", []byte("<?php echo 1; ?>")}))
+	fieldError(t, code, body, "car_images", `image 5 ("evil.png") is not a PNG, JPEG, GIF or WebP`)
+	code, body = send(carFields(), append(slices.Clone(five[:4]), file{"cut.png", five[0].data[:20]}))
+	fieldError(t, code, body, "car_images", "is not a PNG")
+	code, body = send(with("fuel_type", "경유"), five)
+	fieldError(t, code, body, "fuel_type", "lpg, 휘발유, 디젤, 하이브리드, 전기, 바이퓨얼")
+	code, body = send(with("transmission_type", "CVT"), five)
+	fieldError(t, code, body, "transmission_type", "오토, 수동")
+	code, body = send(with("year", "2018/12/25"), five)
+	fieldError(t, code, body, "year", "yyyy-mm-dd")
+	code, body = send(with("year", "2018-02-30"), five)
+	fieldError(t, code, body, "year", "yyyy-mm-dd")
+	code, body = send(with("year", ""), five)
+	fieldError(t, code, body, "year", "yyyy-mm-dd")
+	code, body = send(with("mileage", "2.5만"), five)
+	fieldError(t, code, body, "mileage", "whole number")
+	code, body = send(with("mileage", "-1"), five)
+	fieldError(t, code, body, "mileage", "from 0")
+	code, body = send(with("color", ""), five)
+	fieldError(t, code, body, "color", "required")
+	code, body = send(with("address", strings.Repeat("가", 201)), five)
+	fieldError(t, code, body, "address", "at most 200")
+	code, body = send(with("model", ""), five)
+	fieldError(t, code, body, "model", "required")
+	code, body = send(with("model", "없는모델"), five)
+	detail(t, code, body, http.StatusNotFound, `model "없는모델" not found`)
+	// A model name under two brands' kinds needs the brand.
+	code, body = send(with("model", "캐러밴 (84년~현재)"), five)
+	fieldError(t, code, body, "brand", "캐러밴 (닷지), 캐러밴 (크라이슬러)")
+	code, body = send(with("model", "sm5"), five) // sanity: the fixture is valid
+	if code != http.StatusCreated {
+		t.Fatalf("valid car refused: %d %v", code, body)
+	}
+	files += 5
+	f := with("model", "캐러밴 (84년~현재)")
+	f["brand"] = "크라이슬러"
+	if code, body = send(f, five); code != http.StatusCreated {
+		t.Fatalf("disambiguated model: %d %v", code, body)
+	}
+	files += 5
+
+	code, body, _ = e.call(t, "POST", "/cars/new/", e.alice, `{"model":"sm5"}`)
+	detail(t, code, body, http.StatusBadRequest, "multipart/form-data")
+	ct, b := multipartBody(t, carFields(), five)
+	code, body, _ = e.callRaw(t, "POST", "/cars/new/", e.alice, strings.Replace(ct, "boundary=", "boundary=x", 1), b)
+	detail(t, code, body, http.StatusBadRequest, "malformed multipart")
+
+	// Refused registrations stored no car and left no file.
+	if n := len(e.db.Media().Names()); n != files {
+		t.Fatalf("%d media files, want %d: refused registrations left files", n, files)
+	}
+	if c, err := e.svc.Car(context.Background(), 3); err == nil {
+		t.Fatalf("a third car exists: %+v", c)
+	}
+}
+
+func TestCreateCarLimits(t *testing.T) {
+	e := newEnv(t, auctionhttp.WithMaxUploadBytes(4<<10))
+	big := file{"big.png", append(pngImage(t, 9), make([]byte, 8<<10)...)}
+	ct, b := multipartBody(t, carFields(), append(fiveImages(t), big))
+	code, body, _ := e.callRaw(t, "POST", "/cars/new/", e.alice, ct, b)
+	detail(t, code, body, http.StatusBadRequest, "larger than 4096 bytes")
+	if n := len(e.db.Media().Names()); n != 0 {
+		t.Fatalf("%d files stored by a refused registration", n)
+	}
+}
+
+func TestApproval(t *testing.T) {
+	e := newEnv(t)
+	car := e.createCar(t, e.alice, carFields())
+	path := fmt.Sprintf("/cars/%v/approval/", car["id"])
+	code, body, h := e.call(t, "PUT", path, e.alice, "")
+	detail(t, code, body, http.StatusUnauthorized, "superuser")
+	if h.Get("WWW-Authenticate") == "" {
+		t.Fatal("401 without WWW-Authenticate")
+	}
+	code, body, _ = e.call(t, "PUT", path, e.admin, "")
+	if code != http.StatusOK {
+		t.Fatalf("approve: %d %v", code, body)
+	}
+	m := obj(t, body)
+	if m["id"] != car["id"] || m["status"] != "ongoing" || m["time_remaining"] != "48:0:0" || m["auction_start"] != "2019-04-10T09:00:00Z" || m["auction_end"] != "2019-04-12T09:00:00Z" {
+		t.Fatalf("approved car: %v", m)
+	}
+	code, body, _ = e.call(t, "PUT", path, e.admin, "")
+	detail(t, code, body, http.StatusConflict, "not waiting")
+	code, body, _ = e.call(t, "PUT", "/cars/999/approval/", e.admin, "")
+	detail(t, code, body, http.StatusNotFound, "car 999 not found")
+	code, body, _ = e.call(t, "PUT", "/cars/abc/approval/", e.admin, "")
+	detail(t, code, body, http.StatusNotFound, "not found")
+	code, body, _ = e.call(t, "PUT", "/cars/-1/approval/", e.admin, "")
+	detail(t, code, body, http.StatusNotFound, "not found")
+}
+
+func TestDetail(t *testing.T) {
+	e := newEnv(t)
+	car := e.createCar(t, e.alice, carFields())
+	for _, path := range []string{fmt.Sprintf("/cars/%v", car["id"]), fmt.Sprintf("/cars/%v/", car["id"])} {
+		code, body, _ := e.call(t, "GET", path, e.bob, "")
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, code, body)
+		}
+		m := obj(t, body)
+		images := asJSON(t, car["images"])
+		want := fmt.Sprintf(`{"address":"서울 신도림","brand":{"car_count":1,"id":%v,"name":"르노삼성"},"car_detail_info":"하이브리드·수동·흰색","car_detail_mileage":"25,000km","car_detail_year":"1996-12 (1996년형)","id":%v,"images":%s,"kind":{"car_count":1,"id":%v,"name":"sm"},"model":{"car_count":1,"id":%v,"name":"sm5"},"owner":%d,"status":"waiting","time_remaining":null}`,
+			obj(t, m["brand"])["id"], car["id"], images, obj(t, m["kind"])["id"], obj(t, m["model"])["id"], e.aliceID)
+		if got := asJSON(t, m); got != want {
+			t.Fatalf("GET %s:\n got %s\nwant %s", path, got, want)
+		}
+	}
+	e.approve(t, car["id"])
+	e.clock.Add(40*time.Hour + 55*time.Minute + 54*time.Second + 500*time.Millisecond)
+	_, body, _ := e.call(t, "GET", fmt.Sprintf("/cars/%v", car["id"]), e.bob, "")
+	if m := obj(t, body); m["status"] != "ongoing" || m["time_remaining"] != "7:4:5" {
+		t.Fatalf("7h4m5s before the end: %v %v", m["status"], m["time_remaining"])
+	}
+	e.clock.Add(7*time.Hour + 4*time.Minute + 5*time.Second + 500*time.Millisecond)
+	_, body, _ = e.call(t, "GET", fmt.Sprintf("/cars/%v", car["id"]), e.bob, "")
+	if m := obj(t, body); m["status"] != "end" || m["time_remaining"] != "0:0:0" {
+		t.Fatalf("at the end: %v %v", m["status"], m["time_remaining"])
+	}
+	code, body, _ := e.call(t, "GET", "/cars/999", e.bob, "")
+	detail(t, code, body, http.StatusNotFound, "car 999 not found")
+	code, body, _ = e.call(t, "GET", "/cars/x1/", e.bob, "")
+	detail(t, code, body, http.StatusNotFound, "not found")
+}
+
+// listIDs returns the ids of a list body.
+func listIDs(t *testing.T, body any) []float64 {
+	t.Helper()
+	var ids []float64
+	for _, it := range arr(t, body) {
+		ids = append(ids, obj(t, it)["id"].(float64))
+	}
+	return ids
+}
+
+func TestList(t *testing.T) {
+	e := newEnv(t)
+	// Three cars approved one hour apart, and one left waiting.
+	var ids []float64
+	for i := range 3 {
+		f := carFields()
+		f["mileage"] = []string{"25000", "10000", "6500"}[i]
+		if i == 2 {
+			f["model"] = "sm7"
+		}
+		car := e.createCar(t, e.alice, f)
+		e.approve(t, car["id"])
+		ids = append(ids, car["id"].(float64))
+		e.clock.Add(time.Hour)
+	}
+	e.createCar(t, e.alice, carFields())
+
+	code, body, h := e.call(t, "GET", "/cars/", e.bob, "")
+	if code != http.StatusOK || !slices.Equal(listIDs(t, body), []float64{ids[2], ids[1], ids[0]}) {
+		t.Fatalf("list: %d %v, want ids %v newest first", code, body, ids)
+	}
+	if h.Get("X-Total-Count") != "3" || h.Get("X-Page") != "1" || h.Get("X-Page-Count") != "1" {
+		t.Fatalf("pagination headers: %v", h)
+	}
+	item := obj(t, arr(t, body)[2])
+	car, _ := e.svc.Car(context.Background(), auction.CarID(ids[0]))
+	rep := obj(t, item["representative_image"])
+	want := fmt.Sprintf(`{"address":"서울 신도림","car_detail_year":"1996-12 (1996년형)","car_list_mileage":"2.5만km","id":%v,"kind":{"car_count":4,"id":%d,"name":"sm"},"model":{"car_count":3,"id":%d,"name":"sm5"},"representative_image":{"id":%d,"image":"/media/%s","represent":true},"status":"ongoing","time_remaining":"45:0:0"}`,
+		ids[0], car.Kind.ID, car.Model.ID, car.Images[0].ID, car.Images[0].Path)
+	if got := asJSON(t, item); got != want || rep["represent"] != true {
+		t.Fatalf("list item:\n got %s\nwant %s", got, want)
+	}
+	if m := obj(t, arr(t, body)[1]); m["car_list_mileage"] != "1만km" {
+		t.Fatalf("10000 km: %v", m["car_list_mileage"])
+	}
+	if m := obj(t, arr(t, body)[0]); m["car_list_mileage"] != "0.7만km" || obj(t, m["model"])["name"] != "sm7" {
+		t.Fatalf("6500 km sm7: %v", m)
+	}
+
+	_, body, _ = e.call(t, "GET", "/cars/?ordering=reverse", e.bob, "")
+	if !slices.Equal(listIDs(t, body), ids) {
+		t.Fatalf("reverse: %v, want %v", listIDs(t, body), ids)
+	}
+	_, body, h = e.call(t, "GET", "/cars/?model=sm5", e.bob, "")
+	if !slices.Equal(listIDs(t, body), []float64{ids[1], ids[0]}) || h.Get("X-Total-Count") != "2" {
+		t.Fatalf("model sm5: %v", listIDs(t, body))
+	}
+	_, body, _ = e.call(t, "GET", "/cars/?model=sm5&ordering=reverse", e.bob, "")
+	if !slices.Equal(listIDs(t, body), []float64{ids[0], ids[1]}) {
+		t.Fatalf("model sm5 reversed: %v", listIDs(t, body))
+	}
+	code, body, _ = e.call(t, "GET", "/cars/?model="+urlq("없는모델"), e.bob, "")
+	detail(t, code, body, http.StatusNotFound, "not found")
+
+	// The first car ends: it reads as ended everywhere, with no write.
+	e.clock.Add(45 * time.Hour)
+	_, body, _ = e.call(t, "GET", "/cars/", e.bob, "")
+	items := arr(t, body)
+	if m := obj(t, items[2]); m["status"] != "end" || m["time_remaining"] != "0:0:0" {
+		t.Fatalf("ended car in the list: %v", m)
+	}
+	if m := obj(t, items[1]); m["status"] != "ongoing" || m["time_remaining"] != "1:0:0" {
+		t.Fatalf("ongoing car in the list: %v", m)
+	}
+}
+
+func TestListPages(t *testing.T) {
+	e := newEnv(t)
+	code, body, _ := e.call(t, "POST", "/cars/test/", e.admin, "")
+	if code != http.StatusOK {
+		t.Fatalf("seed: %d %v", code, body)
+	}
+	// 400 of the 500 generated cars are listed: 25 pages of 16.
+	page := func(q string) ([]float64, http.Header) {
+		t.Helper()
+		code, body, h := e.call(t, "GET", "/cars/"+q, e.bob, "")
+		if code != http.StatusOK {
+			t.Fatalf("GET /cars/%s: %d %v", q, code, body)
+		}
+		return listIDs(t, body), h
+	}
+	first, h := page("")
+	if len(first) != 16 || h.Get("X-Total-Count") != "400" || h.Get("X-Page-Count") != "25" {
+		t.Fatalf("page 1: %d items, headers %v", len(first), h)
+	}
+	second, _ := page("?page=2")
+	if len(second) != 16 || slices.Contains(first, second[0]) {
+		t.Fatalf("page 2 overlaps page 1")
+	}
+	last, _ := page("?page=25")
+	for q, want := range map[string][]float64{"?page=abc": first, "?page=": first, "?page=1.5": first, "?page=999": last, "?page=0": last, "?page=-3": last} {
+		got, h := page(q)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", q, got, want)
+		}
+		if q == "?page=999" && h.Get("X-Page") != "25" {
+			t.Errorf("page past the end answered page %s", h.Get("X-Page"))
+		}
+	}
+	// Newest start first: the 200 ongoing cars started a minute ago, the
+	// 200 ending in a minute started 47h59m ago.
+	_, body, _ = e.call(t, "GET", "/cars/", e.bob, "")
+	if m := obj(t, arr(t, body)[0]); m["time_remaining"] != "47:59:0" || m["status"] != "ongoing" {
+		t.Fatalf("newest: %v", m)
+	}
+	_, body, _ = e.call(t, "GET", "/cars/?ordering=reverse", e.bob, "")
+	if m := obj(t, arr(t, body)[0]); m["time_remaining"] != "0:1:0" {
+		t.Fatalf("oldest: %v", m)
+	}
+	e.clock.Add(time.Minute)
+	_, body, _ = e.call(t, "GET", "/cars/?ordering=reverse", e.bob, "")
+	if m := obj(t, arr(t, body)[0]); m["status"] != "end" || m["time_remaining"] != "0:0:0" {
+		t.Fatalf("ended a minute later: %v", m)
+	}
+}
+
+func TestSeedRoute(t *testing.T) {
+	e := newEnv(t)
+	code, body, _ := e.call(t, "POST", "/cars/test/", e.alice, "")
+	detail(t, code, body, http.StatusUnauthorized, "superuser")
+	for i := 1; i <= 2; i++ {
+		code, body, _ = e.call(t, "POST", "/cars/test/", e.admin, "")
+		if code != http.StatusOK || asJSON(t, body) != `{"catalog_models_added":0,"detail":"500 test cars created","ending_soon":200,"ongoing":200,"waiting":100}` {
+			t.Fatalf("seed %d: %d %s", i, code, asJSON(t, body))
+		}
+		_, _, h := e.call(t, "GET", "/cars/", e.bob, "")
+		if want := fmt.Sprint(400 * i); h.Get("X-Total-Count") != want {
+			t.Fatalf("after seed %d: %s listed, want %s", i, h.Get("X-Total-Count"), want)
+		}
+	}
+	// Every generated car counts in its brand.
+	_, body, _ = e.call(t, "GET", "/cars/search/", e.bob, "")
+	total := 0.0
+	for _, b := range arr(t, body) {
+		total += obj(t, b)["car_count"].(float64)
+	}
+	if total != 1000 {
+		t.Fatalf("brand car counts sum to %v, want 1000", total)
+	}
+	// The shared image is served.
+	code, raw, _ := e.do(t, "GET", "/media/"+auction.SeedImagePath, "", "", nil)
+	if code != http.StatusOK || !bytes.Equal(raw, auction.SeedImage()) {
+		t.Fatalf("seed image: %d", code)
+	}
+}
+
+func TestMedia(t *testing.T) {
+	e := newEnv(t)
+	car := e.createCar(t, e.alice, carFields())
+	url := obj(t, arr(t, car["images"])[0])["image"].(string)
+	dir := url[:strings.LastIndex(url, "/")+1]
+	for _, path := range []string{
+		"/media/cars/2019-04-10/none.png", dir, "/media/", "/media/cars", "/media/..%2f..%2fgo.mod",
+		"/media/cars%2f..%2f..%2fgo.mod", "/media/.hidden", "/media/cars/2019-04-10/..%5c..%5cx.png",
+	} {
+		code, raw, _ := e.do(t, "GET", path, "", "", nil)
+		if code != http.StatusNotFound && code != http.StatusMovedPermanently {
+			t.Errorf("GET %s: %d %s, want 404", path, code, raw)
+		}
+		if strings.Contains(string(raw), ".png") {
+			t.Errorf("GET %s lists files: %s", path, raw)
+		}
+	}
+	// A range request works (served with http.ServeContent).
+	req, _ := http.NewRequest("GET", e.srv.URL+url, nil)
+	req.Header.Set("Range", "bytes=0-3")
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("range: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+func TestMediaURLOption(t *testing.T) {
+	e := newEnv(t, auctionhttp.WithMediaURL("/auction/media"))
+	car := e.createCar(t, e.alice, carFields())
+	url := obj(t, arr(t, car["images"])[0])["image"].(string)
+	if !strings.HasPrefix(url, "/auction/media/cars/2019-04-10/") {
+		t.Fatalf("image URL %q", url)
+	}
+}

@@ -1,0 +1,307 @@
+package auctionhttp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/auctionhttp"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+var start = time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
+
+// tokenLifetime outlasts the auctions the tests run through.
+const tokenLifetime = 30 * 24 * time.Hour
+
+type env struct {
+	srv   *httptest.Server
+	svc   *auction.Service
+	authn *auth.Service
+	db    *memory.DB
+	clock *clock
+	// admin is a superuser's token; alice and bob are users' tokens.
+	admin, alice, bob       string
+	aliceID, bobID, adminID auth.UserID
+}
+
+func newEnv(t *testing.T, opts ...auctionhttp.Option) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{db: memory.New(), clock: &clock{t: start}}
+	var err error
+	e.authn, err = auth.New(e.db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost, Now: e.clock.Now, TokenLifetime: tokenLifetime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc, err = auction.New(e.db.Auction(), e.db.Media(), auction.Config{Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(auctionhttp.NewHandler(e.svc, e.authn, opts...))
+	t.Cleanup(e.srv.Close)
+	if _, err := e.authn.EnsureSuperuser(ctx, "admin", "adminpass1"); err != nil {
+		t.Fatal(err)
+	}
+	e.admin, e.adminID = e.login(t, "admin", "adminpass1")
+	e.alice, e.aliceID = e.register(t, "alice")
+	e.bob, e.bobID = e.register(t, "bob")
+	return e
+}
+
+func (e *env) register(t *testing.T, name string) (string, auth.UserID) {
+	t.Helper()
+	s, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: name, Password: name + "-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Token, s.User.ID
+}
+
+func (e *env) login(t *testing.T, name, pw string) (string, auth.UserID) {
+	t.Helper()
+	s, err := e.authn.Login(context.Background(), auth.LoginInput{Username: name, Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Token, s.User.ID
+}
+
+// do sends a request with "Authorization: JWT <token>" when token is set.
+func (e *env) do(t *testing.T, method, path, token, contentType string, body io.Reader) (int, []byte, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "JWT "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, raw, resp.Header
+}
+
+// call sends a JSON body (if not empty) and decodes the JSON answer.
+func (e *env) call(t *testing.T, method, path, token, body string) (int, any, http.Header) {
+	t.Helper()
+	var r io.Reader
+	ct := ""
+	if body != "" {
+		r, ct = strings.NewReader(body), "application/json"
+	}
+	code, raw, h := e.do(t, method, path, token, ct, r)
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s %s: %d, body is not JSON: %q", method, path, code, raw)
+	}
+	return code, v, h
+}
+
+// obj asserts v is a JSON object.
+func obj(t *testing.T, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("not a JSON object: %#v", v)
+	}
+	return m
+}
+
+// arr asserts v is a JSON array.
+func arr(t *testing.T, v any) []any {
+	t.Helper()
+	a, ok := v.([]any)
+	if !ok {
+		t.Fatalf("not a JSON array: %#v", v)
+	}
+	return a
+}
+
+// asJSON re-encodes v, for comparing whole bodies.
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// fieldError asserts a 400 body {"field": ["..."]} whose reason contains
+// want.
+func fieldError(t *testing.T, code int, body any, field, want string) {
+	t.Helper()
+	if code != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400; body %v", code, body)
+	}
+	m := obj(t, body)
+	reasons, ok := m[field].([]any)
+	if !ok || len(reasons) != 1 || !strings.Contains(reasons[0].(string), want) {
+		t.Fatalf("body %v: want field %q with a reason containing %q", m, field, want)
+	}
+}
+
+// detail asserts the status and a {"detail": "..."} body containing want.
+func detail(t *testing.T, code int, body any, wantCode int, want string) {
+	t.Helper()
+	if code != wantCode {
+		t.Fatalf("status %d, want %d; body %v", code, wantCode, body)
+	}
+	m := obj(t, body)
+	d, ok := m["detail"].(string)
+	if !ok || !strings.Contains(d, want) {
+		t.Fatalf("body %v: want a detail containing %q", m, want)
+	}
+}
+
+func pngImage(t testing.TB, shade uint8) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	img.Set(1, 1, color.RGBA{shade, 0, 0, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func jpegImage(t testing.TB) []byte {
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4)), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func gifImage(t testing.TB) []byte {
+	var b bytes.Buffer
+	if err := gif.Encode(&b, image.NewPaletted(image.Rect(0, 0, 2, 2), color.Palette{color.Black, color.White}), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+type file struct {
+	name string
+	data []byte
+}
+
+// carFields are the fields of a valid registration.
+func carFields() map[string]string {
+	return map[string]string{
+		"model": "sm5", "year": "1996-12-25", "fuel_type": "하이브리드", "transmission_type": "수동",
+		"color": "흰색", "mileage": "25000", "address": "서울 신도림",
+	}
+}
+
+func fiveImages(t testing.TB) []file {
+	return []file{
+		{"A.png", pngImage(t, 1)}, {"B.jpeg", jpegImage(t)}, {"C.gif", gifImage(t)}, {"D.png", pngImage(t, 2)}, {"E.png", pngImage(t, 3)},
+	}
+}
+
+// multipartBody builds a registration form.
+func multipartBody(t testing.TB, fields map[string]string, files []file) (string, *bytes.Buffer) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for k, v := range fields {
+		if err := w.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range files {
+		fw, err := w.CreateFormFile("car_images", f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fw.Write(f.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w.FormDataContentType(), &b
+}
+
+// createCar registers a car through the handler and returns its body.
+func (e *env) createCar(t *testing.T, token string, fields map[string]string) map[string]any {
+	t.Helper()
+	ct, body := multipartBody(t, fields, fiveImages(t))
+	code, raw, _ := e.do(t, "POST", "/cars/new/", token, ct, body)
+	if code != http.StatusCreated {
+		t.Fatalf("create car: %d %s", code, raw)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (e *env) approve(t *testing.T, id any) {
+	t.Helper()
+	code, body, _ := e.call(t, "PUT", fmt.Sprintf("/cars/%v/approval/", id), e.admin, "")
+	if code != http.StatusOK {
+		t.Fatalf("approve %v: %d %v", id, code, body)
+	}
+}
+
+// callRaw sends body with a content type and decodes the JSON answer.
+func (e *env) callRaw(t *testing.T, method, path, token, contentType string, body io.Reader) (int, any, http.Header) {
+	t.Helper()
+	code, raw, h := e.do(t, method, path, token, contentType, body)
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s %s: %d, body is not JSON: %q", method, path, code, raw)
+	}
+	return code, v, h
+}

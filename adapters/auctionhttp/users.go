@@ -1,0 +1,136 @@
+package auctionhttp
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"reflect"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// maxFormBody limits the bodies of the user routes.
+const maxFormBody = 64 << 10
+
+// decodeFields decodes a JSON object, or a url-encoded or multipart form,
+// into T, a struct of string fields tagged with their JSON names.
+func decodeFields[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	var v T
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data" {
+		return httpx.DecodeJSON[T](w, r, maxFormBody)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseMultipartForm(maxFormBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return v, &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", maxFormBody), Err: err}
+		}
+		return v, &hanok.Error{Code: hanok.Invalid, Message: "malformed form body", Err: err}
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	rv := reflect.ValueOf(&v).Elem()
+	for i := range rv.NumField() {
+		if name := rv.Type().Field(i).Tag.Get("json"); name != "" && rv.Field(i).Kind() == reflect.String {
+			rv.Field(i).SetString(r.PostFormValue(name))
+		}
+	}
+	return v, nil
+}
+
+// User is the seed's user body.
+type User struct {
+	PK        auth.UserID `json:"pk"`
+	Username  string      `json:"username"`
+	Email     string      `json:"email"`
+	FirstName string      `json:"first_name"`
+	LastName  string      `json:"last_name"`
+}
+
+// Session is the body of a registration or login.
+type Session struct {
+	Token string `json:"token"`
+	User  User   `json:"user"`
+}
+
+func sessionBody(s *auth.Session) Session {
+	return Session{Token: s.Token, User: User{PK: s.User.ID, Username: s.User.Username, Email: s.User.Email}}
+}
+
+// renameField returns err with its field old renamed to new.
+func renameField(err error, old, new string) error {
+	var e *hanok.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	reason, ok := e.Fields[old]
+	if !ok {
+		return err
+	}
+	return &hanok.Error{Code: e.Code, Message: new + ": " + reason, Fields: map[string]string{new: reason}, Err: err}
+}
+
+func (h *handler) register(w http.ResponseWriter, r *http.Request) {
+	in, err := decodeFields[struct {
+		Username  string `json:"username"`
+		Password1 string `json:"password1"`
+		Password2 string `json:"password2"`
+		Email     string `json:"email"`
+	}](w, r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	if in.Password1 != in.Password2 {
+		h.error(w, r, hanok.FieldError("password2", "The two password fields didn't match."))
+		return
+	}
+	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password1, Email: in.Email})
+	if err != nil {
+		err = renameField(err, "password", "password1")
+		if hanok.IsCode(err, hanok.Conflict) && len(hanok.FieldsOf(err)) > 0 {
+			// A taken username or email is a field error of the form.
+			err = &hanok.Error{Code: hanok.Invalid, Message: hanok.MessageOf(err), Fields: hanok.FieldsOf(err), Err: err}
+		}
+		h.error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, sessionBody(s))
+}
+
+// errLogin is the answer to wrong credentials, as django-rest-auth gave it.
+var errLogin = &hanok.Error{Code: hanok.Invalid, Message: "Unable to log in with provided credentials."}
+
+func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+	in, err := decodeFields[struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}](w, r)
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: in.Username, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
+	if hanok.IsCode(err, hanok.Unauthenticated) {
+		httpx.WriteJSON(w, http.StatusBadRequest, map[string][]string{"non_field_errors": {errLogin.Message}})
+		return
+	}
+	if err != nil {
+		h.error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, sessionBody(s))
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if err := h.authn.Logout(r.Context(), httpx.TokenFrom(r.Context())); err != nil {
+		h.error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, Detail{Detail: "로그아웃되었습니다."})
+}
