@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"image"
-	_ "image/gif" // decoders checked by DetectImage
-	_ "image/jpeg"
+	"image/gif"
+	_ "image/jpeg" // decoders checked by DetectImage
 	_ "image/png"
 	"io"
 	"path"
@@ -49,8 +49,9 @@ var (
 	imageWebP = ImageType{"webp", "image/webp"}
 )
 
-// DetectImage reports the format of an image by its content: PNG, JPEG and
-// GIF must have a decodable header; WebP is recognised by its RIFF header.
+// DetectImage reports the format of an image by its content: PNG and JPEG
+// must have a decodable header, GIF a decodable first frame; WebP is
+// recognised by its RIFF header.
 // Anything else is not an image.
 func DetectImage(data []byte) (ImageType, bool) {
 	switch {
@@ -59,6 +60,10 @@ func DetectImage(data []byte) (ImageType, bool) {
 	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
 		return decodable(data, "jpeg", imageJPEG)
 	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
+		// A GIF header says little; decoding the first frame is cheap.
+		if _, err := gif.Decode(bytes.NewReader(data)); err != nil {
+			return ImageType{}, false
+		}
 		return decodable(data, "gif", imageGIF)
 	case len(data) >= 16 && string(data[0:4]) == "RIFF" && string(data[8:12]) == "WEBP" && strings.HasPrefix(string(data[12:16]), "VP8"):
 		return imageWebP, true

@@ -60,7 +60,7 @@ type env struct {
 	aliceID, bobID, adminID auth.UserID
 }
 
-func newEnv(t *testing.T, opts ...auctionhttp.Option) *env {
+func newEnv(t testing.TB, opts ...auctionhttp.Option) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{db: memory.New(), clock: &clock{t: start}}
@@ -87,7 +87,7 @@ func newEnv(t *testing.T, opts ...auctionhttp.Option) *env {
 	return e
 }
 
-func (e *env) register(t *testing.T, name string) (string, auth.UserID) {
+func (e *env) register(t testing.TB, name string) (string, auth.UserID) {
 	t.Helper()
 	s, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: name, Password: name + "-password"})
 	if err != nil {
@@ -96,7 +96,7 @@ func (e *env) register(t *testing.T, name string) (string, auth.UserID) {
 	return s.Token, s.User.ID
 }
 
-func (e *env) login(t *testing.T, name, pw string) (string, auth.UserID) {
+func (e *env) login(t testing.TB, name, pw string) (string, auth.UserID) {
 	t.Helper()
 	s, err := e.authn.Login(context.Background(), auth.LoginInput{Username: name, Password: pw})
 	if err != nil {
@@ -106,7 +106,7 @@ func (e *env) login(t *testing.T, name, pw string) (string, auth.UserID) {
 }
 
 // do sends a request with "Authorization: JWT <token>" when token is set.
-func (e *env) do(t *testing.T, method, path, token, contentType string, body io.Reader) (int, []byte, http.Header) {
+func (e *env) do(t testing.TB, method, path, token, contentType string, body io.Reader) (int, []byte, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest(method, e.srv.URL+path, body)
 	if err != nil {
@@ -131,7 +131,7 @@ func (e *env) do(t *testing.T, method, path, token, contentType string, body io.
 }
 
 // call sends a JSON body (if not empty) and decodes the JSON answer.
-func (e *env) call(t *testing.T, method, path, token, body string) (int, any, http.Header) {
+func (e *env) call(t testing.TB, method, path, token, body string) (int, any, http.Header) {
 	t.Helper()
 	var r io.Reader
 	ct := ""
@@ -147,7 +147,7 @@ func (e *env) call(t *testing.T, method, path, token, body string) (int, any, ht
 }
 
 // obj asserts v is a JSON object.
-func obj(t *testing.T, v any) map[string]any {
+func obj(t testing.TB, v any) map[string]any {
 	t.Helper()
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -157,7 +157,7 @@ func obj(t *testing.T, v any) map[string]any {
 }
 
 // arr asserts v is a JSON array.
-func arr(t *testing.T, v any) []any {
+func arr(t testing.TB, v any) []any {
 	t.Helper()
 	a, ok := v.([]any)
 	if !ok {
@@ -167,7 +167,7 @@ func arr(t *testing.T, v any) []any {
 }
 
 // asJSON re-encodes v, for comparing whole bodies.
-func asJSON(t *testing.T, v any) string {
+func asJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -178,7 +178,7 @@ func asJSON(t *testing.T, v any) string {
 
 // fieldError asserts a 400 body {"field": ["..."]} whose reason contains
 // want.
-func fieldError(t *testing.T, code int, body any, field, want string) {
+func fieldError(t testing.TB, code int, body any, field, want string) {
 	t.Helper()
 	if code != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400; body %v", code, body)
@@ -191,7 +191,7 @@ func fieldError(t *testing.T, code int, body any, field, want string) {
 }
 
 // detail asserts the status and a {"detail": "..."} body containing want.
-func detail(t *testing.T, code int, body any, wantCode int, want string) {
+func detail(t testing.TB, code int, body any, wantCode int, want string) {
 	t.Helper()
 	if code != wantCode {
 		t.Fatalf("status %d, want %d; body %v", code, wantCode, body)
@@ -273,7 +273,7 @@ func multipartBody(t testing.TB, fields map[string]string, files []file) (string
 }
 
 // createCar registers a car through the handler and returns its body.
-func (e *env) createCar(t *testing.T, token string, fields map[string]string) map[string]any {
+func (e *env) createCar(t testing.TB, token string, fields map[string]string) map[string]any {
 	t.Helper()
 	ct, body := multipartBody(t, fields, fiveImages(t))
 	code, raw, _ := e.do(t, "POST", "/cars/new/", token, ct, body)
@@ -287,7 +287,7 @@ func (e *env) createCar(t *testing.T, token string, fields map[string]string) ma
 	return m
 }
 
-func (e *env) approve(t *testing.T, id any) {
+func (e *env) approve(t testing.TB, id any) {
 	t.Helper()
 	code, body, _ := e.call(t, "PUT", fmt.Sprintf("/cars/%v/approval/", id), e.admin, "")
 	if code != http.StatusOK {
@@ -296,7 +296,7 @@ func (e *env) approve(t *testing.T, id any) {
 }
 
 // callRaw sends body with a content type and decodes the JSON answer.
-func (e *env) callRaw(t *testing.T, method, path, token, contentType string, body io.Reader) (int, any, http.Header) {
+func (e *env) callRaw(t testing.TB, method, path, token, contentType string, body io.Reader) (int, any, http.Header) {
 	t.Helper()
 	code, raw, h := e.do(t, method, path, token, contentType, body)
 	var v any

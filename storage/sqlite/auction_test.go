@@ -2,9 +2,11 @@ package sqlite
 
 import (
 	"context"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auction/auctiontest"
@@ -91,5 +93,51 @@ func TestAuctionListUsesIndexes(t *testing.T) {
 				t.Errorf("count query touches the cars table or scans:\n%s", cplan)
 			}
 		})
+	}
+}
+
+// TestAuctionReadsIssueConstantQueries counts the statements of a list and
+// a detail read: the same whatever the page size (no query per car).
+func TestAuctionReadsIssueConstantQueries(t *testing.T) {
+	ctx := context.Background()
+	db := openAuctionDB(t)
+	s := db.Auction()
+	if _, err := s.ImportCatalog(ctx, auction.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	owner := &auth.User{Username: "owner", PasswordHash: []byte("x"), Created: time.Unix(0, 0)}
+	if err := db.Auth().CreateUser(ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	models, err := s.ModelIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
+	cars := auction.GenerateCars(models, auction.Actor{ID: owner.ID}, 300, now, 48*time.Hour, rand.New(rand.NewPCG(1, 2)))
+	if err := s.CreateCars(ctx, cars); err != nil {
+		t.Fatal(err)
+	}
+	var queries int
+	s.onQuery = func(string) { queries++ }
+	for _, limit := range []int{1, 16, 100, 500} {
+		queries = 0
+		page, total, err := s.ListCars(ctx, auction.ListQuery{Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 240 || len(page) != min(limit, 240) {
+			t.Fatalf("limit %d: %d cars of %d", limit, len(page), total)
+		}
+		if queries != 2 {
+			t.Errorf("a list of %d cars issued %d queries, want 2", len(page), queries)
+		}
+	}
+	queries = 0
+	if _, err := s.Car(ctx, cars[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if queries != 2 {
+		t.Errorf("a detail read issued %d queries, want 2", queries)
 	}
 }

@@ -1,0 +1,246 @@
+package auction_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+// xlsx builds a workbook whose first sheet has rows.
+func xlsx(t testing.TB, rows ...[]string) []byte {
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, r := range rows {
+		cell, err := excelize.CoordinatesToCellName(1, i+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals := make([]any, len(r))
+		for j, v := range r {
+			vals[j] = v
+		}
+		if err := f.SetSheetRow("Sheet1", cell, &vals); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func newService(t testing.TB) (*auction.Service, *memory.DB) {
+	db := memory.New()
+	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, db
+}
+
+func TestReadCatalog(t *testing.T) {
+	data := xlsx(t,
+		[]string{"브랜드", "차종", "모델"},
+		[]string{"현대", "소나타", " 소나타 2.0 "},
+		[]string{"", "", ""},
+		nil,
+		[]string{"르노삼성", "sm", "sm5"},
+	)
+	got, err := auction.ReadCatalog(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []auction.CatalogEntry{{Brand: "현대", Kind: "소나타", Model: "소나타 2.0"}, {Brand: "르노삼성", Kind: "sm", Model: "sm5"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("entries %+v, want %+v", got, want)
+	}
+	// Blank rows before the header are skipped too.
+	if _, err := auction.ReadCatalog(bytes.NewReader(xlsx(t, nil, []string{"브랜드", "차종", "모델"}))); err != nil {
+		t.Fatalf("header after a blank row: %v", err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"no header", xlsx(t, []string{"현대", "소나타", "소나타 2.0"}), "row 1: want the header"},
+		{"short header", xlsx(t, []string{"브랜드", "차종"}), "row 1: want the header"},
+		{"empty sheet", xlsx(t), "row 1: the header"},
+		{"missing model", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", "a"}, []string{"현대", "소나타"}), "row 3: 모델 (model) is missing"},
+		{"missing kind", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "", "x"}), "row 2: 차종 (kind) is missing"},
+		{"missing brand", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"", "소나타", "x"}), "row 2: 브랜드 (brand) is missing"},
+		{"too long", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", strings.Repeat("x", 201)}), "row 2: 모델 (model) is longer than 200"},
+		{"not xlsx", []byte("브랜드,차종,모델\n현대,소나타,x\n"), "not a readable .xlsx"},
+	} {
+		_, err := auction.ReadCatalog(bytes.NewReader(tc.data))
+		if hanok.CodeOf(err) != hanok.Invalid || !strings.Contains(hanok.MessageOf(err), tc.want) {
+			t.Errorf("%s: %v, want Invalid containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestImportCatalogIdempotent(t *testing.T) {
+	svc, _ := newService(t)
+	ctx := context.Background()
+	data := xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", "소나타 2.0"}, []string{"현대", "소나타", "LF 소나타"}, []string{"기아", "K5", "더 뉴 K5"})
+	rep, err := svc.ImportCatalog(ctx, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep != (auction.ImportReport{Rows: 3, Brands: 2, Kinds: 2, Models: 3}) {
+		t.Fatalf("first import: %+v", rep)
+	}
+	rep, err = svc.ImportCatalog(ctx, bytes.NewReader(data))
+	if err != nil || rep != (auction.ImportReport{Rows: 3}) {
+		t.Fatalf("second import: %+v %v", rep, err)
+	}
+	// A refused file changes nothing.
+	bad := xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"벤츠", "E", "E300"}, []string{"벤츠", "E"})
+	if _, err := svc.ImportCatalog(ctx, bytes.NewReader(bad)); hanok.CodeOf(err) != hanok.Invalid {
+		t.Fatalf("bad file: %v", err)
+	}
+	if bs, _ := svc.Brands(ctx); len(bs) != 2 {
+		t.Fatalf("a refused import added brands: %+v", bs)
+	}
+	if _, err := svc.ImportEntries(ctx, []auction.CatalogEntry{{Brand: "a", Kind: "b\x01", Model: "c"}}); hanok.CodeOf(err) != hanok.Invalid {
+		t.Fatalf("control character: %v", err)
+	}
+}
+
+// realCatalog is the original service's catalog, outside the repository.
+func realCatalog(t *testing.T) []byte {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(wd, "..", "..", "shared", "data", "auction", "brand_kind_model.xlsx")
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		t.Skipf("real catalog %s is missing", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestImportRealCatalog(t *testing.T) {
+	data := realCatalog(t)
+	svc, _ := newService(t)
+	ctx := context.Background()
+	rep, err := svc.ImportCatalog(ctx, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Models != 1326 || rep.Brands != 68 || rep.Rows != 1326 {
+		t.Fatalf("import: %+v, want 1326 models of 68 brands", rep)
+	}
+	brands, err := svc.Brands(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Kind names shared by several brands: each brand has its own kind.
+	owners := map[string][]string{}
+	models := 0
+	for _, b := range brands {
+		kinds, err := svc.KindsOf(ctx, b.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range kinds {
+			owners[k.Name] = append(owners[k.Name], b.Name)
+			ms, err := svc.ModelsOf(ctx, k.Name, b.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			models += len(ms)
+		}
+	}
+	if models != 1326 {
+		t.Fatalf("%d models reachable brand by brand, want 1326", models)
+	}
+	var shared []string
+	for name, bs := range owners {
+		if len(bs) > 1 {
+			shared = append(shared, name)
+		}
+	}
+	sort.Strings(shared)
+	if len(shared) != 16 {
+		t.Fatalf("%d kind names under several brands, want 16: %q", len(shared), shared)
+	}
+	for kind, want := range map[string][]string{
+		"클리오": {"르노", "르노삼성"}, "쿠페": {"마세라티", "미니", "피아트"}, "캐러밴": {"닷지", "크라이슬러"},
+		"LS": {"렉서스", "링컨"}, "포르테": {"기아", "도요타"}, "콜벳": {"쉐보레", "쉐보레(GM대우)"},
+	} {
+		got := slices.Sorted(slices.Values(owners[kind]))
+		if !slices.Equal(got, want) {
+			t.Errorf("kind %s under %q, want %q", kind, got, want)
+		}
+	}
+	// The models of 기아's 포르테 are not 도요타's.
+	kia, err := svc.ModelsOf(ctx, "포르테", "기아")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toyota, err := svc.ModelsOf(ctx, "포르테", "도요타")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range kia {
+		if slices.ContainsFunc(toyota, func(o auction.Model) bool { return o.ID == m.ID }) {
+			t.Fatalf("model %q under both brands' 포르테", m.Name)
+		}
+	}
+	rep, err = svc.ImportCatalog(ctx, bytes.NewReader(data))
+	if err != nil || rep != (auction.ImportReport{Rows: 1326}) {
+		t.Fatalf("second import: %+v %v", rep, err)
+	}
+}
+
+func TestDefaultCatalog(t *testing.T) {
+	svc, _ := newService(t)
+	ctx := context.Background()
+	entries := auction.DefaultCatalog()
+	rep, err := svc.ImportEntries(ctx, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Models != len(entries) || rep.Brands < 5 {
+		t.Fatalf("default catalog: %+v", rep)
+	}
+	if rep, _ := svc.ImportEntries(ctx, entries); rep.Models != 0 || rep.Kinds != 0 || rep.Brands != 0 {
+		t.Fatalf("second import added %+v", rep)
+	}
+}
+
+// catalogFile is a small catalog workbook for the examples.
+func catalogFile() []byte {
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, row := range [][]any{{"브랜드", "차종", "모델"}, {"현대", "소나타", "소나타 2.0"}, {"현대", "소나타", "LF 소나타"}, {"기아", "K5", "더 뉴 K5"}} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &row); err != nil {
+			panic(err)
+		}
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}

@@ -1,0 +1,281 @@
+package auction_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/files"
+	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storage/sqlite"
+)
+
+func testPNG(t testing.TB) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 3, 3))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func newCarInput(t testing.TB, images int) auction.NewCar {
+	in := auction.NewCar{Model: "sm5", Year: "1996-12-25", Fuel: auction.FuelHybrid, Transmission: auction.TransmissionManual, Color: "흰색", Mileage: 25000, Address: "서울 신도림"}
+	for range images {
+		in.Images = append(in.Images, auction.Upload{Name: "a.png", Data: testPNG(t)})
+	}
+	return in
+}
+
+// listFiles returns the regular files under dir, relative and slashed.
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCreateCarLeavesNoOrphans registers cars on SQLite and the filesystem:
+// a car the database refuses (its owner does not exist) leaves no file.
+func TestCreateCarLeavesNoOrphans(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "hanok.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mediaDir := filepath.Join(dir, "media")
+	media, err := files.Open(mediaDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer media.Close()
+	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
+	svc, err := auction.New(db.Auction(), media, auction.Config{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	u := &auth.User{Username: "owner", PasswordHash: []byte("x"), Created: now}
+	if err := db.Auth().CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = svc.CreateCar(ctx, auction.Actor{ID: u.ID + 100}, newCarInput(t, 6))
+	if hanok.CodeOf(err) != hanok.NotFound {
+		t.Fatalf("car of an unknown owner: %v", err)
+	}
+	if fs := listFiles(t, mediaDir); len(fs) != 0 {
+		t.Fatalf("a refused car left files: %q", fs)
+	}
+
+	car, err := svc.CreateCar(ctx, auction.Actor{ID: u.ID}, newCarInput(t, 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := listFiles(t, mediaDir)
+	if len(stored) != 6 || len(car.Images) != 6 {
+		t.Fatalf("stored %q for images %+v", stored, car.Images)
+	}
+	for i, im := range car.Images {
+		if !strings.HasPrefix(im.Path, "cars/2019-04-10/") || !strings.HasSuffix(im.Path, ".png") || im.Represent != (i == 0) {
+			t.Fatalf("image %d: %+v", i, im)
+		}
+		f, err := svc.OpenMedia(ctx, im.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(f)
+		f.Close()
+		if !bytes.Equal(data, testPNG(t)) || f.Size() != int64(len(data)) {
+			t.Fatalf("image %d content differs", i)
+		}
+	}
+	if car.Status != auction.StatusWaiting || car.Model.CarCount != 1 || car.Brand.Name != "르노삼성" {
+		t.Fatalf("created car: %+v", car)
+	}
+}
+
+func TestCreateCarRules(t *testing.T) {
+	svc, db := newService(t)
+	ctx := context.Background()
+	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	bad := func(mut func(*auction.NewCar), field string) {
+		t.Helper()
+		in := newCarInput(t, 5)
+		mut(&in)
+		_, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, in)
+		if hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)[field] == "" {
+			t.Fatalf("want Invalid naming %s, got %v", field, err)
+		}
+	}
+	bad(func(in *auction.NewCar) { in.Images = in.Images[:4] }, "car_images")
+	bad(func(in *auction.NewCar) { in.Images = append(in.Images, newCarInput(t, 30).Images...) }, "car_images")
+	bad(func(in *auction.NewCar) { in.Images[4].Data = make([]byte, 11<<20) }, "car_images")
+	bad(func(in *auction.NewCar) { in.Images[2].Data = []byte("GIF89a not really") }, "car_images")
+	bad(func(in *auction.NewCar) { in.Fuel = "gas" }, "fuel_type")
+	bad(func(in *auction.NewCar) { in.Transmission = "" }, "transmission_type")
+	bad(func(in *auction.NewCar) { in.Year = "1996-13-01" }, "year")
+	bad(func(in *auction.NewCar) { in.Year = "2030-01-01" }, "year")
+	bad(func(in *auction.NewCar) { in.Mileage = auction.MaxMileage + 1 }, "mileage")
+	bad(func(in *auction.NewCar) { in.Color = "  " }, "color")
+	bad(func(in *auction.NewCar) { in.Address = "서울\x00" }, "address")
+	bad(func(in *auction.NewCar) { in.Model = "" }, "model")
+	bad(func(in *auction.NewCar) { in.Model = "캐러밴 (84년~현재)" }, "brand")
+	bad(func(in *auction.NewCar) { in.Model = "캐러밴 (84년~현재)"; in.Kind = "캐러밴" }, "brand")
+	if n := len(db.Media().Names()); n != 0 {
+		t.Fatalf("refused cars stored %d files", n)
+	}
+	in := newCarInput(t, 5)
+	in.Model, in.Brand = "캐러밴 (84년~현재)", "닷지"
+	c, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, in)
+	if err != nil || c.Brand.Name != "닷지" {
+		t.Fatalf("disambiguated: %+v %v", c, err)
+	}
+	in.Model, in.Brand, in.Kind = "sm5", "", "소나타"
+	if _, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, in); hanok.CodeOf(err) != hanok.NotFound {
+		t.Fatalf("model under the wrong kind: %v", err)
+	}
+}
+
+func TestApproveRules(t *testing.T) {
+	db := memory.New()
+	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
+	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{AuctionDuration: 2 * time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, newCarInput(t, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Approve(ctx, auction.Actor{ID: 1}, c.ID); hanok.CodeOf(err) != hanok.Forbidden {
+		t.Fatalf("owner approving: %v", err)
+	}
+	got, err := svc.Approve(ctx, auction.Actor{ID: 2, Superuser: true}, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.AuctionStart.Equal(now) || !got.AuctionEnd.Equal(now.Add(2*time.Hour)) || got.Status != auction.StatusOngoing {
+		t.Fatalf("approved: %+v", got)
+	}
+	now = now.Add(2 * time.Hour)
+	if got, _ := svc.Car(ctx, c.ID); got.Status != auction.StatusEnd {
+		t.Fatalf("after the configured duration: %s", got.Status)
+	}
+	if _, err := svc.Approve(ctx, auction.Actor{ID: 2, Superuser: true}, c.ID); hanok.CodeOf(err) != hanok.Conflict {
+		t.Fatalf("second approval: %v", err)
+	}
+	if _, err := auction.New(db.Auction(), db.Media(), auction.Config{MaxImages: 4}); err == nil {
+		t.Fatal("MaxImages below 5 accepted")
+	}
+	if _, err := auction.New(nil, db.Media(), auction.Config{}); err == nil {
+		t.Fatal("nil store accepted")
+	}
+}
+
+func TestSeed(t *testing.T) {
+	db := memory.New()
+	seeded := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
+	now := seeded
+	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }, PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := svc.Seed(ctx, auction.Actor{ID: 1}, 10); hanok.CodeOf(err) != hanok.Forbidden {
+		t.Fatalf("seed by a user: %v", err)
+	}
+	admin := auction.Actor{ID: 1, Superuser: true}
+	rep, err := svc.Seed(ctx, admin, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.EndingSoon != 4 || rep.Ongoing != 4 || rep.Waiting != 2 || rep.Catalog.Models != len(auction.DefaultCatalog()) {
+		t.Fatalf("first seed: %+v", rep)
+	}
+	rep, err = svc.Seed(ctx, admin, 10)
+	if err != nil || rep.Catalog.Models != 0 {
+		t.Fatalf("second seed: %+v %v", rep, err)
+	}
+	page, err := svc.ListCars(ctx, auction.ListOptions{Page: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 16 {
+		t.Fatalf("%d listed after two seeds, want 16", page.Total)
+	}
+	count := func() map[auction.Status]int {
+		page, err := svc.ListCars(ctx, auction.ListOptions{Page: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := map[auction.Status]int{}
+		for _, c := range page.Cars {
+			n[c.Status]++
+			if rem := c.AuctionEnd.Sub(seeded); rem != time.Minute && rem != 47*time.Hour+59*time.Minute {
+				t.Fatalf("generated car ending %v after the seed", rem)
+			}
+			if im, ok := c.Representative(); !ok || im.Path != auction.SeedImagePath {
+				t.Fatalf("generated car's image: %+v", c.Images)
+			}
+		}
+		return n
+	}
+	if n := count(); n[auction.StatusOngoing] != 16 {
+		t.Fatalf("statuses now: %v", n)
+	}
+	now = now.Add(time.Minute)
+	if n := count(); n[auction.StatusOngoing] != 8 || n[auction.StatusEnd] != 8 {
+		t.Fatalf("statuses a minute later: %v", n)
+	}
+	brands, _ := svc.Brands(ctx)
+	sum := 0
+	for _, b := range brands {
+		sum += b.CarCount
+	}
+	if sum != 20 {
+		t.Fatalf("brand counts sum to %d, want 20", sum)
+	}
+	f, err := svc.OpenMedia(ctx, auction.SeedImagePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(f)
+	if !bytes.Equal(data, auction.SeedImage()) {
+		t.Fatal("seed image differs")
+	}
+	if _, ok := auction.DetectImage(data); !ok {
+		t.Fatal("the bundled seed image is not a valid PNG")
+	}
+}
