@@ -3,6 +3,8 @@ package calendar_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -208,4 +210,83 @@ func TestWriteICSDaylightSaving(t *testing.T) {
 	if err != nil || !start.Equal(events[1].Start) {
 		t.Fatalf("summer start %v, %v", start, err)
 	}
+}
+
+// BenchmarkWriteICS writes a month of 100 events and a birthday.
+func BenchmarkWriteICS(b *testing.B) {
+	svc, err := calendar.New(nil, calendar.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	loc := svc.Location()
+	birth := calendar.Date{Year: 1990, Month: 6, Day: 19}
+	events := []calendar.Event{{UID: "birthday-1@hanok", Subject: "Birthday", Start: birth.In(loc), End: birth.In(loc).AddDate(0, 0, 1), Birthday: &birth}}
+	for i := range 100 {
+		start := time.Date(2017, 6, 1+i%30, 9+i%10, 0, 0, 0, loc)
+		events = append(events, calendar.Event{UID: fmt.Sprintf("%d@hanok", i), Subject: fmt.Sprintf("회의, 일정 %d", i), Start: start, End: start.Add(time.Hour), Group: 1, GroupName: "team", Created: start})
+	}
+	for b.Loop() {
+		if err := svc.WriteICS(io.Discard, events); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// FuzzWriteICS checks that any subject and group name come out as lines
+// of at most 75 octets of valid UTF-8, and parse back to themselves.
+func FuzzWriteICS(f *testing.F) {
+	f.Add("테스트 일정", "회식")
+	f.Add(`a,b;c\d`, "x\ny")
+	f.Add(strings.Repeat("가", 40), strings.Repeat("ab", 60))
+	svc, err := calendar.New(nil, calendar.Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	loc := svc.Location()
+	f.Fuzz(func(t *testing.T, subject, group string) {
+		if !utf8.ValidString(subject) || !utf8.ValidString(group) {
+			return
+		}
+		start := time.Date(2017, 6, 20, 9, 0, 0, 0, loc)
+		ev := calendar.Event{UID: "x@hanok", Subject: subject, Start: start, End: start.Add(time.Hour), Group: 1, GroupName: group}
+		var buf bytes.Buffer
+		if err := svc.WriteICS(&buf, []calendar.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, line := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
+			if len(line) > 75 || !utf8.ValidString(line) || strings.ContainsAny(line, "\r\n") {
+				t.Fatalf("bad line %q", line)
+			}
+		}
+		cal, err := ical.NewDecoder(&buf).Decode()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		evs := cal.Events()
+		if len(evs) != 1 {
+			t.Fatalf("%d events", len(evs))
+		}
+		got, err := evs[0].Props.Text(ical.PropSummary)
+		if want := icsClean(subject); err != nil || got != want {
+			t.Fatalf("SUMMARY %q, want %q (%v)", got, want, err)
+		}
+		if cat := evs[0].Props.Get(ical.PropCategories); group != "" {
+			names, err := cat.TextList()
+			if want := icsClean(group); err != nil || strings.Join(names, ",") != want {
+				t.Fatalf("CATEGORIES %q, want %q (%v)", names, want, err)
+			}
+		}
+	})
+}
+
+// icsClean is what WriteICS keeps of a text: everything but CR and the
+// control characters other than tab and LF.
+func icsClean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r < 0x20 && r != '\t' && r != '\n' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 }

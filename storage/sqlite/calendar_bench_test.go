@@ -1,0 +1,123 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+)
+
+// fillCalendar inserts total events, mine of them owned by user 1 and the
+// others spread over 1,000 other users (a tenth of them in groups), with
+// starts uniform over 2015-2024 and lengths of 30 minutes to 3 hours. It
+// writes in transactions of 100,000 rows through one prepared statement.
+func fillCalendar(b *testing.B, db *DB, total, mine int) {
+	b.Helper()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	lo := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	hi := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	created := time.Date(2014, 12, 1, 0, 0, 0, 0, time.UTC).Unix()
+	const others = 1000
+	var groups []int64
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		for u := 0; u < 50; u++ {
+			res, err := tx.ExecContext(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created) VALUES (?, ?, ?, ?)`,
+				fmt.Sprint("group ", u), u+2, fmt.Sprintf("user%d@example.com", u+2), created)
+			if err != nil {
+				return err
+			}
+			id, _ := res.LastInsertId()
+			groups = append(groups, id)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE calendar_span SET max_seconds = ? WHERE id = 1`, 3*3600)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 100_000
+	for done := 0; done < total; done += batch {
+		err := db.write(ctx, func(tx *sql.Tx) error {
+			stmt, err := tx.PrepareContext(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			for i := done; i < min(done+batch, total); i++ {
+				owner := int64(1)
+				var group any
+				if i >= mine {
+					owner = 2 + int64(i%others)
+					if i%10 == 0 {
+						group = groups[i%len(groups)]
+					}
+				}
+				start := lo + rng.Int64N(hi-lo)
+				end := start + 1800 + rng.Int64N(9000)
+				subject := fmt.Sprint("event ", i)
+				if _, err := stmt.ExecContext(ctx, fmt.Sprintf("bench-%d@hanok", i), owner, fmt.Sprintf("user%d@example.com", owner),
+					group, subject, subject, start, end, created); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCalendarMonth is the month query of one user who owns 10,000
+// events, in a database of 10,000 events in all and in one of 1,000,000.
+func BenchmarkCalendarMonth(b *testing.B) {
+	ctx := context.Background()
+	for _, size := range []struct {
+		name  string
+		total int
+	}{{"events=10k", 10_000}, {"events=1M", 1_000_000}} {
+		b.Run(size.name, func(b *testing.B) {
+			db := openCalendarDB(b)
+			began := time.Now()
+			fillCalendar(b, db, size.total, 10_000)
+			b.Logf("inserted %d events in %v", size.total, time.Since(began).Round(time.Millisecond))
+			store := db.Calendar()
+			svc, err := calendar.New(store, calendar.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			user := calendar.Actor{ID: auth.UserID(1), Email: "user1@example.com"}
+			from := time.Date(2020, 6, 1, 0, 0, 0, 0, svc.Location())
+			to := from.AddDate(0, 1, 0)
+			b.Run("store", func(b *testing.B) {
+				var n int
+				for b.Loop() {
+					evs, err := store.Events(ctx, user.ID, from, to)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(evs)
+				}
+				b.ReportMetric(float64(n), "events/op")
+			})
+			b.Run("service", func(b *testing.B) {
+				var n int
+				for b.Loop() {
+					evs, err := svc.Month(ctx, user, 2020, time.June)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(evs)
+				}
+				b.ReportMetric(float64(n), "events/op")
+			})
+		})
+	}
+}
