@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
+	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -270,6 +271,7 @@ func TestTokens(t *testing.T) {
 	} {
 		method, path, _ := strings.Cut(route, " ")
 		e.do(method, path, "", "").want(t, 40101)
+		e.do(method, path, "forged.token.value", "").want(t, 40102)
 	}
 }
 
@@ -620,4 +622,26 @@ func TestUnknownRoutes(t *testing.T) {
 		t.Fatalf("Allow %q", allow)
 	}
 	e.do("PATCH", "/api/v1/group/", tok, "").want(t, 40500)
+}
+
+// The whole system serves the calendar under /calendar, .ics included.
+func TestMountedBySystem(t *testing.T) {
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.New(db.Calendar(), calendar.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Calendar: cal}, system.Config{}))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL + "/calendar", authn: authn, cal: cal}
+	tok := e.user("park@jungi.me")
+	e.event(tok, "mounted", "2017-06-20 09:00:00", "2017-06-20 10:00:00")
+	r := e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01", tok, "")
+	if r.Status != http.StatusOK || !bytes.Contains(r.Raw, []byte("SUMMARY:mounted\r\n")) {
+		t.Fatalf("status %d: %s", r.Status, r.Raw)
+	}
 }
