@@ -94,7 +94,7 @@ func (s *Service) WriteICS(w io.Writer, events []Event) error {
 		if e.Group != 0 && e.GroupName != "" {
 			iw.line("CATEGORIES:" + escapeText(e.GroupName))
 		}
-		if e.OwnerEmail != "" {
+		if strings.Contains(e.OwnerEmail, "@") && !strings.ContainsAny(e.OwnerEmail, " \t\r\n\"<>\\;:,") {
 			iw.line("ORGANIZER:mailto:" + e.OwnerEmail)
 		}
 		iw.line("END:VEVENT")

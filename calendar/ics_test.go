@@ -125,6 +125,9 @@ func TestWriteICSParsesBack(t *testing.T) {
 			}
 			continue
 		}
+		if org := p.Props.Get(ical.PropOrganizer); org == nil || org.Value != "mailto:"+want.OwnerEmail {
+			t.Errorf("event %d: ORGANIZER %v, want mailto:%s", i, org, want.OwnerEmail)
+		}
 		if !start.Equal(want.Start) || !end.Equal(want.End) {
 			t.Errorf("event %d: %v..%v, want %v..%v", i, start, end, want.Start, want.End)
 		}
