@@ -31,7 +31,10 @@ func ListMileage(km int) string {
 	if km < 0 {
 		km = 0
 	}
-	tenths := (km + 500) / 1000 // round half up to 0.1만km
+	tenths := km / 1000 // in 0.1만km, rounded half up without overflow
+	if km%1000 >= 500 {
+		tenths++
+	}
 	if tenths == 0 {
 		return strconv.Itoa(km) + "km"
 	}

@@ -104,7 +104,7 @@ func FuzzListMileage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, km int) {
 		s := auction.ListMileage(km)
-		if strings.HasSuffix(s, ".0만km") || !strings.HasSuffix(s, "km") || strings.Count(s, ".") > 1 {
+		if strings.HasSuffix(s, ".0만km") || !strings.HasSuffix(s, "km") || strings.Count(s, ".") > 1 || strings.HasPrefix(s, "-") {
 			t.Fatalf("ListMileage(%d) = %q", km, s)
 		}
 		if d := auction.DetailMileage(km); !strings.HasSuffix(d, "km") {

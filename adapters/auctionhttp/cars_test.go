@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -73,7 +74,7 @@ func TestSearch(t *testing.T) {
 	detail(t, code, body, http.StatusNotFound, "kind")
 }
 
-func urlq(s string) string { return strings.ReplaceAll(fmt.Sprintf("%s", s), " ", "+") }
+func urlq(s string) string { return url.QueryEscape(s) }
 
 var imageURL = regexp.MustCompile(`^/media/cars/2019-04-10/[0-9a-f-]{36}\.(png|jpg|gif)$`)
 
@@ -91,8 +92,8 @@ func TestCreateCar(t *testing.T) {
 	wantExt := []string{"png", "jpg", "gif", "png", "png"}
 	for i, im := range images {
 		im := obj(t, im)
-		url := im["image"].(string)
-		if !imageURL.MatchString(url) || !strings.HasSuffix(url, "."+wantExt[i]) || im["represent"] != (i == 0) || im["id"] == nil {
+		u := im["image"].(string)
+		if !imageURL.MatchString(u) || !strings.HasSuffix(u, "."+wantExt[i]) || im["represent"] != (i == 0) || im["id"] == nil {
 			t.Fatalf("image %d: %v", i, im)
 		}
 	}
@@ -421,8 +422,8 @@ func TestSeedRoute(t *testing.T) {
 func TestMedia(t *testing.T) {
 	e := newEnv(t)
 	car := e.createCar(t, e.alice, carFields())
-	url := obj(t, arr(t, car["images"])[0])["image"].(string)
-	dir := url[:strings.LastIndex(url, "/")+1]
+	imgURL := obj(t, arr(t, car["images"])[0])["image"].(string)
+	dir := imgURL[:strings.LastIndex(imgURL, "/")+1]
 	for _, path := range []string{
 		"/media/cars/2019-04-10/none.png", dir, "/media/", "/media/cars", "/media/..%2f..%2fgo.mod",
 		"/media/cars%2f..%2f..%2fgo.mod", "/media/.hidden", "/media/cars/2019-04-10/..%5c..%5cx.png",
@@ -436,7 +437,7 @@ func TestMedia(t *testing.T) {
 		}
 	}
 	// A range request works (served with http.ServeContent).
-	req, _ := http.NewRequest("GET", e.srv.URL+url, nil)
+	req, _ := http.NewRequest("GET", e.srv.URL+imgURL, nil)
 	req.Header.Set("Range", "bytes=0-3")
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
@@ -451,8 +452,8 @@ func TestMedia(t *testing.T) {
 func TestMediaURLOption(t *testing.T) {
 	e := newEnv(t, auctionhttp.WithMediaURL("/auction/media"))
 	car := e.createCar(t, e.alice, carFields())
-	url := obj(t, arr(t, car["images"])[0])["image"].(string)
-	if !strings.HasPrefix(url, "/auction/media/cars/2019-04-10/") {
-		t.Fatalf("image URL %q", url)
+	imgURL := obj(t, arr(t, car["images"])[0])["image"].(string)
+	if !strings.HasPrefix(imgURL, "/auction/media/cars/2019-04-10/") {
+		t.Fatalf("image URL %q", imgURL)
 	}
 }

@@ -103,8 +103,8 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusCreated, sessionBody(s))
 }
 
-// errLogin is the answer to wrong credentials, as django-rest-auth gave it.
-var errLogin = &hanok.Error{Code: hanok.Invalid, Message: "Unable to log in with provided credentials."}
+// loginFailed is the answer to wrong credentials, as django-rest-auth gave it.
+const loginFailed = "Unable to log in with provided credentials."
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	in, err := decodeFields[struct {
@@ -117,7 +117,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: in.Username, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
 	if hanok.IsCode(err, hanok.Unauthenticated) {
-		httpx.WriteJSON(w, http.StatusBadRequest, map[string][]string{"non_field_errors": {errLogin.Message}})
+		httpx.WriteJSON(w, http.StatusBadRequest, map[string][]string{"non_field_errors": {loginFailed}})
 		return
 	}
 	if err != nil {
