@@ -3,6 +3,7 @@ package auctionhttp_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,6 +37,8 @@ func TestBids(t *testing.T) {
 	}
 	code, body, _ = e.call(t, "POST", bids, e.bob, `{"amount":`)
 	detail(t, code, body, http.StatusBadRequest, "malformed JSON")
+	code, body, _ = e.call(t, "POST", bids, e.bob, `{"amount":1000,"pad":"`+strings.Repeat("x", 8<<10)+`"}`)
+	detail(t, code, body, http.StatusBadRequest, "larger than 4096 bytes")
 	code, body, _ = e.call(t, "POST", "/cars/999/bids/", e.bob, `{"amount":1000}`)
 	detail(t, code, body, http.StatusNotFound, "car 999 not found")
 

@@ -165,6 +165,14 @@ func TestCreateCarRefusals(t *testing.T) {
 	// A model name under two brands' kinds needs the brand.
 	code, body = send(with("model", "캐러밴 (84년~현재)"), five)
 	fieldError(t, code, body, "brand", "캐러밴 (닷지), 캐러밴 (크라이슬러)")
+	// A model name under two kinds needs the kind.
+	if _, err := e.svc.ImportEntries(context.Background(), []auction.CatalogEntry{
+		{Brand: "현대", Kind: "소나타", Model: "2.0 가솔린"}, {Brand: "현대", Kind: "그랜저", Model: "2.0 가솔린"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, body = send(with("model", "2.0 가솔린"), five)
+	fieldError(t, code, body, "kind", "그랜저 (현대), 소나타 (현대)")
 	code, body = send(with("model", "sm5"), five) // sanity: the fixture is valid
 	if code != http.StatusCreated {
 		t.Fatalf("valid car refused: %d %v", code, body)
@@ -174,6 +182,12 @@ func TestCreateCarRefusals(t *testing.T) {
 	f["brand"] = "크라이슬러"
 	if code, body = send(f, five); code != http.StatusCreated {
 		t.Fatalf("disambiguated model: %d %v", code, body)
+	}
+	files += 5
+	f = with("model", "2.0 가솔린")
+	f["kind"] = "그랜저"
+	if code, body = send(f, five); code != http.StatusCreated {
+		t.Fatalf("model disambiguated by kind: %d %v", code, body)
 	}
 	files += 5
 
@@ -187,8 +201,8 @@ func TestCreateCarRefusals(t *testing.T) {
 	if n := len(e.db.Media().Names()); n != files {
 		t.Fatalf("%d media files, want %d: refused registrations left files", n, files)
 	}
-	if c, err := e.svc.Car(context.Background(), 3); err == nil {
-		t.Fatalf("a third car exists: %+v", c)
+	if c, err := e.svc.Car(context.Background(), 4); err == nil {
+		t.Fatalf("a fourth car exists: %+v", c)
 	}
 }
 
