@@ -100,4 +100,5 @@ type file struct {
 	size int64
 }
 
+// Size implements auction.MediaFile.
 func (f file) Size() int64 { return f.size }

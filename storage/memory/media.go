@@ -65,4 +65,5 @@ func (m *MediaStore) Names() []string {
 
 type memFile struct{ *bytes.Reader }
 
+// Close implements io.Closer; there is nothing to release.
 func (memFile) Close() error { return nil }
