@@ -77,10 +77,10 @@ func GenerateCars(models []ModelID, owner Actor, n int, now time.Time, duration 
 }
 
 // Seed generates n test cars (DefaultSeedCount when n <= 0) owned by the
-// actor, on top of whatever is stored: it first imports DefaultCatalog
-// (which adds nothing when already there), then picks random models of the
-// whole catalog. It can run any number of times. Only a superuser may seed
-// (else hanok.Forbidden).
+// actor, on top of whatever is stored: it picks random models of the whole
+// catalog, importing DefaultCatalog first when the catalog is empty. It can
+// run any number of times. Only a superuser may seed (else
+// hanok.Forbidden).
 func (s *Service) Seed(ctx context.Context, actor Actor, n int) (SeedReport, error) {
 	if !actor.Superuser {
 		return SeedReport{}, errNotSuperuser
@@ -92,13 +92,17 @@ func (s *Service) Seed(ctx context.Context, actor Actor, n int) (SeedReport, err
 		return SeedReport{}, hanok.FieldError("count", "must be at most 100000")
 	}
 	var rep SeedReport
-	var err error
-	if rep.Catalog, err = s.ImportEntries(ctx, DefaultCatalog()); err != nil {
-		return SeedReport{}, err
-	}
 	models, err := s.store.ModelIDs(ctx)
 	if err != nil {
 		return SeedReport{}, fmt.Errorf("auction: seed: %w", err)
+	}
+	if len(models) == 0 {
+		if rep.Catalog, err = s.ImportEntries(ctx, DefaultCatalog()); err != nil {
+			return SeedReport{}, err
+		}
+		if models, err = s.store.ModelIDs(ctx); err != nil {
+			return SeedReport{}, fmt.Errorf("auction: seed: %w", err)
+		}
 	}
 	if err := s.media.Put(ctx, SeedImagePath, seedImage); err != nil {
 		return SeedReport{}, fmt.Errorf("auction: seed image: %w", err)

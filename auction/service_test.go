@@ -228,6 +228,17 @@ func TestSeed(t *testing.T) {
 	if err != nil || rep.Catalog.Models != 0 {
 		t.Fatalf("second seed: %+v %v", rep, err)
 	}
+	// A catalog that is already there is used as it is.
+	other, otherDB := newService(t)
+	if _, err := other.ImportEntries(ctx, []auction.CatalogEntry{{Brand: "현대", Kind: "소나타", Model: "LF 소나타"}}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := other.Seed(ctx, admin, 5); err != nil || rep.Catalog != (auction.ImportReport{}) {
+		t.Fatalf("seed over an existing catalog: %+v %v", rep, err)
+	}
+	if ids, _ := otherDB.Auction().ModelIDs(ctx); len(ids) != 1 {
+		t.Fatalf("seed added models to an existing catalog: %v", ids)
+	}
 	page, err := svc.ListCars(ctx, auction.ListOptions{Page: 1})
 	if err != nil {
 		t.Fatal(err)
