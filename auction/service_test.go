@@ -290,3 +290,83 @@ func TestSeed(t *testing.T) {
 		t.Fatal("the bundled seed image is not a valid PNG")
 	}
 }
+
+// TestConcurrentBids places 100 bids at once through the Service, on both
+// stores: every bidder ends with its highest attempt and none is lost.
+func TestConcurrentBids(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
+	stores := map[string]func(t *testing.T) (auction.Store, auth.Store){
+		"memory": func(*testing.T) (auction.Store, auth.Store) {
+			db := memory.New()
+			return db.Auction(), db.Auth()
+		},
+		"sqlite": func(t *testing.T) (auction.Store, auth.Store) {
+			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db.Auction(), db.Auth()
+		},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			as, us := open(t)
+			svc, err := auction.New(as, memory.NewMediaStore(), auction.Config{Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+				t.Fatal(err)
+			}
+			users := make([]auth.UserID, 11)
+			for i := range users {
+				u := &auth.User{Username: "user" + string(rune('a'+i)), PasswordHash: []byte("x"), Created: now}
+				if err := us.CreateUser(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+				users[i] = u.ID
+			}
+			owner, bidders := auction.Actor{ID: users[0]}, users[1:]
+			car, err := svc.CreateCar(ctx, owner, newCarInput(t, 5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Approve(ctx, auction.Actor{ID: users[0], Superuser: true}, car.ID); err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, 100)
+			done := make(chan struct{})
+			for g := range 100 {
+				go func() {
+					defer func() { done <- struct{}{} }()
+					_, err := svc.PlaceBid(ctx, auction.Actor{ID: bidders[g%len(bidders)]}, car.ID, int64(1000+g))
+					if err != nil && hanok.CodeOf(err) != hanok.Conflict {
+						errs <- err
+					}
+				}()
+			}
+			for range 100 {
+				<-done
+			}
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			bids, err := svc.Bids(ctx, owner, car.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bids) != len(bidders) || bids[0].Amount != 1099 {
+				t.Fatalf("%d bids, highest %d; want %d bids, highest 1099", len(bids), bids[0].Amount, len(bidders))
+			}
+			for _, b := range bids {
+				i := int(b.Bidder - bidders[0])
+				if want := int64(1000 + 90 + i); b.Amount != want {
+					t.Errorf("bidder %d: %d, want its highest attempt %d", i, b.Amount, want)
+				}
+			}
+		})
+	}
+}
