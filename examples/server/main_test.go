@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -250,4 +252,109 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 	if err := <-stopped; err != nil {
 		t.Fatalf("run returned %v", err)
 	}
+}
+
+// realCatalog is the seed's full car catalog beside the checkout.
+const realCatalog = "../../../shared/data/auction/brand_kind_model.xlsx"
+
+func TestAuctionFlags(t *testing.T) {
+	if _, err := os.Stat(realCatalog); err != nil {
+		t.Skipf("real catalog missing at %s: %v", realCatalog, err)
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	s := start(t, nil, "-db", db, "-media", filepath.Join(dir, "media"), "-superuser", "admin:secret123",
+		"-auction-catalog", realCatalog, "-auction-duration", "1h")
+	_, body := s.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"secret123"}`)
+	tok := body["token"].(string)
+
+	brands := s.list(t, "/auction/cars/search/", tok)
+	if len(brands) != 68 {
+		t.Fatalf("brands after importing the real catalog: %d, want 68", len(brands))
+	}
+
+	// Test data, then approve one waiting car: its auction lasts 1h.
+	if code, _ := s.do(t, "POST", "/auction/cars/test/", tok, ""); code != 200 {
+		t.Fatalf("cars/test: %d", code)
+	}
+	var approved map[string]any
+	for id := 1; id <= 600 && approved == nil; id++ {
+		code, car := s.do(t, "PUT", fmt.Sprintf("/auction/cars/%d/approval/", id), tok, "")
+		if code == 200 {
+			approved = car
+		}
+	}
+	if approved == nil {
+		t.Fatal("no waiting car could be approved")
+	}
+	began, _ := time.Parse(time.RFC3339Nano, approved["auction_start"].(string))
+	end, _ := time.Parse(time.RFC3339Nano, approved["auction_end"].(string))
+	if end.Sub(began) != time.Hour {
+		t.Fatalf("auction runs %v, want 1h (-auction-duration)", end.Sub(began))
+	}
+	s.stop()
+
+	// Restarting without -auction-catalog keeps the imported catalog and
+	// does not add the built-in one.
+	s = start(t, nil, "-db", db, "-media", filepath.Join(dir, "media"))
+	_, body = s.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"secret123"}`)
+	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n != 68 {
+		t.Fatalf("brands after restart: %d, want 68", n)
+	}
+}
+
+func TestBuiltInCatalogAndCalendarZone(t *testing.T) {
+	dir := t.TempDir()
+	s := start(t, map[string]string{"HANOK_CALENDAR_ZONE": "UTC"}, "-db", filepath.Join(dir, "b.db"), "-media", dir)
+	_, body := s.do(t, "POST", "/auth/register", "", `{"username":"kim","password":"password123"}`)
+	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n == 0 {
+		t.Fatal("no built-in catalog on first start")
+	}
+	_, body = s.do(t, "POST", "/calendar/api/v1/user/", "", `{"useremail":"kim@example.com","password":"password123"}`)
+	cal := body["data"].(map[string]any)["token"].(string)
+	code, body := s.do(t, "POST", "/calendar/api/v1/calendar/event", cal, `{"sdate":"2026-06-19 20:00:00","edate":"2026-06-19 23:00:00","subject":"x"}`)
+	if code != 200 {
+		t.Fatalf("create event: %d %v", code, body)
+	}
+	if sdate := body["data"].(map[string]any)["sdate"]; sdate != "Fri, 19 Jun 2026 20:00:00 +0000" {
+		t.Fatalf("sdate in -calendar-zone UTC = %v", sdate)
+	}
+}
+
+func TestServiceFlagErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-auction-duration", "-1h"}, nil, "-auction-duration"},
+		{[]string{"-auction-duration", "soon"}, nil, "auction-duration"},
+		{nil, map[string]string{"HANOK_AUCTION_DURATION": "soon"}, "HANOK_AUCTION_DURATION"},
+		{[]string{"-calendar-zone", "Mars/Olympus"}, nil, "-calendar-zone"},
+		{[]string{"-db", "memory", "-auction-catalog", "/nonexistent/catalog.xlsx"}, nil, "-auction-catalog"},
+	}
+	for _, c := range cases {
+		var out bytes.Buffer
+		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
+		if err == nil || !strings.Contains(err.Error()+out.String(), c.want) {
+			t.Errorf("run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want)
+		}
+	}
+}
+
+// list GETs path with a JWT token and decodes a JSON array.
+func (s *server) list(t *testing.T, path, token string) []any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url+path, nil)
+	req.Header.Set("Authorization", "JWT "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v []any
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d, %v", path, resp.StatusCode, err)
+	}
+	return v
 }
