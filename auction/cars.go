@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -298,6 +299,10 @@ func (s *Service) ListCars(ctx context.Context, opt ListOptions) (*CarPage, erro
 		}
 	}
 	page := opt.Page
+	if page > 1 && page-1 > (math.MaxInt-q.Limit)/q.Limit {
+		// So far past any last page that its offset would overflow.
+		page = 0
+	}
 	q.Offset = (max(page, 1) - 1) * q.Limit
 	cars, total, err := s.store.ListCars(ctx, q)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -365,6 +366,48 @@ func TestConcurrentBids(t *testing.T) {
 				i := int(b.Bidder - bidders[0])
 				if want := int64(1000 + 90 + i); b.Amount != want {
 					t.Errorf("bidder %d: %d, want its highest attempt %d", i, b.Amount, want)
+				}
+			}
+		})
+	}
+}
+
+// TestListHugePage asks for pages whose offset overflows an int: they are
+// past the end and answer the last page, on both stores.
+func TestListHugePage(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
+	sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sq.Close()
+	for name, store := range map[string]auction.Store{"memory": memory.New().Auction(), "sqlite": sq.Auction()} {
+		t.Run(name, func(t *testing.T) {
+			svc, err := auction.New(store, memory.NewMediaStore(), auction.Config{Now: func() time.Time { return now }, PageSize: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "sqlite" {
+				// Seeded cars need an owner row.
+				s, err := auth.New(sq.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.EnsureSuperuser(ctx, "admin", "adminpass1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := svc.Seed(ctx, auction.Actor{ID: 1, Superuser: true}, 10); err != nil {
+				t.Fatal(err)
+			}
+			for _, page := range []int{math.MaxInt, math.MaxInt / 3, math.MaxInt/3 + 2, math.MinInt} {
+				p, err := svc.ListCars(ctx, auction.ListOptions{Page: page})
+				if err != nil {
+					t.Fatalf("page %d: %v", page, err)
+				}
+				if p.Page != 3 || p.Pages != 3 || len(p.Cars) != 2 {
+					t.Fatalf("page %d: got page %d of %d with %d cars, want the last page 3 of 3 with 2 cars", page, p.Page, p.Pages, len(p.Cars))
 				}
 			}
 		})
