@@ -270,9 +270,14 @@ type CarPage struct {
 }
 
 // ParsePage parses a page number as the original paginator did: text that
-// is not a whole number means page 1.
+// is not a whole number means page 1. A whole number too large for an int
+// is still a page past the end (or below 1), so it saturates rather than
+// falling back to page 1.
 func ParsePage(s string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if errors.Is(err, strconv.ErrRange) {
+		return n // math.MaxInt or math.MinInt
+	}
 	if err != nil {
 		return 1
 	}

@@ -1,6 +1,7 @@
 package auction_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -100,7 +101,7 @@ func TestStatusAt(t *testing.T) {
 }
 
 func TestParsePage(t *testing.T) {
-	for in, want := range map[string]int{"1": 1, "25": 25, " 3 ": 3, "0": 0, "-2": -2, "": 1, "abc": 1, "1.5": 1, "99999999999999999999": 1} {
+	for in, want := range map[string]int{"1": 1, "25": 25, " 3 ": 3, "0": 0, "-2": -2, "": 1, "abc": 1, "1.5": 1, "99999999999999999999": math.MaxInt, "-99999999999999999999": math.MinInt} {
 		if got := auction.ParsePage(in); got != want {
 			t.Errorf("ParsePage(%q) = %d, want %d", in, got, want)
 		}
