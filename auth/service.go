@@ -245,17 +245,19 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	if in.ClientAddr != "" {
 		keys = append(keys, "a:"+in.ClientAddr)
 	}
-	now := s.cfg.Now()
-	if wait := s.throttle.blocked(now, keys...); wait > 0 {
+	wait, end := s.throttle.begin(s.cfg.Now(), keys...)
+	if wait > 0 {
 		s.cfg.Logger.WarnContext(ctx, "login throttled", "username", name, "addr", in.ClientAddr)
 		return nil, &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
 	}
+	failed := false
+	defer func() { end(failed) }()
 	u, err := s.lookup(ctx, name)
 	if err != nil && hanok.CodeOf(err) != hanok.NotFound {
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
 	if u == nil || len(in.Password) > MaxPasswordBytes || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(in.Password)) != nil {
-		s.throttle.fail(now, keys...)
+		failed = true
 		s.cfg.Logger.InfoContext(ctx, "login failed", "username", name, "addr", in.ClientAddr)
 		return nil, errBadCredentials
 	}

@@ -382,3 +382,92 @@ func TestConcurrentLogins(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// gatedStore holds every user lookup until gate is closed, announcing each
+// on entered, so a test can have many logins in progress at once.
+type gatedStore struct {
+	auth.Store
+	entered chan<- struct{}
+	gate    <-chan struct{}
+}
+
+func (s gatedStore) UserByUsername(ctx context.Context, name string) (*auth.User, error) {
+	s.entered <- struct{}{}
+	<-s.gate
+	return s.Store.UserByUsername(ctx, name)
+}
+
+// TestConcurrentFailedLoginsThrottled starts many wrong-password logins
+// for one username at once: only as many as the throttle allows may reach
+// the password check, the others are RateLimited without it.
+func TestConcurrentFailedLoginsThrottled(t *testing.T) {
+	ctx := context.Background()
+	const n = 20
+	events := make(chan struct{}, 2*n)
+	gate := make(chan struct{})
+	mem := memory.New().Auth()
+	svc, err := auth.New(gatedStore{Store: mem, entered: events, gate: gate}, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "target", Password: "password123"}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := svc.Login(ctx, auth.LoginInput{Username: "target", Password: "wrong-password"})
+			errs <- err
+			events <- struct{}{}
+		}()
+	}
+	// Every goroutine either reached the store (and waits there) or returned.
+	for range n {
+		<-events
+	}
+	close(gate)
+	checked, limited := 0, 0
+	for range n {
+		switch err := <-errs; hanok.CodeOf(err) {
+		case hanok.Unauthenticated:
+			checked++
+		case hanok.RateLimited:
+			limited++
+		default:
+			t.Errorf("login = %v", err)
+		}
+	}
+	if checked > 5 || checked+limited != n {
+		t.Fatalf("%d concurrent attempts checked the password, %d throttled; want at most 5 checked", checked, limited)
+	}
+	// A successful login does not spend the budget: after the five
+	// failures the right password is throttled too, as with sequential
+	// failures.
+	if _, err := svc.Login(ctx, auth.LoginInput{Username: "target", Password: "password123"}); hanok.CodeOf(err) != hanok.RateLimited {
+		t.Fatalf("login after %d failures = %v, want RateLimited", checked, err)
+	}
+}
+
+// TestSuccessfulLoginsDoNotThrottle logs in many times in a row with the
+// right password, sequentially and at once: none is throttled.
+func TestSuccessfulLoginsDoNotThrottle(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	svc.Register(ctx, auth.RegisterInput{Username: "often", Password: "password123"})
+	for i := range 20 {
+		if _, err := svc.Login(ctx, auth.LoginInput{Username: "often", Password: "password123", ClientAddr: "10.0.0.9"}); err != nil {
+			t.Fatalf("login %d: %v", i+1, err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := svc.Login(ctx, auth.LoginInput{Username: "often", Password: "password123", ClientAddr: "10.0.0.9"}); err != nil {
+				t.Errorf("concurrent login: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -9,34 +9,50 @@ import (
 
 // throttle limits failed logins per key (a username or a client address).
 // Each failure spends one token of the key's limiter; a key with less than
-// one token left is blocked until it refills.
+// one token left is blocked until it refills. An attempt in progress holds
+// one token of each of its keys until it ends, so concurrent attempts
+// cannot all pass the check before the first of them fails.
 type throttle struct {
-	mu       sync.Mutex
-	burst    int
-	every    rate.Limit
-	limiters map[string]*rate.Limiter
+	mu      sync.Mutex
+	burst   int
+	every   rate.Limit
+	entries map[string]*throttleEntry
 }
 
-// maxIdleKeys bounds the map: past it, limiters that have refilled
-// completely (and so carry no state worth keeping) are dropped.
+type throttleEntry struct {
+	lim *rate.Limiter
+	// pending counts the attempts in progress.
+	pending int
+}
+
+// maxIdleKeys bounds the map: past it, keys that have refilled completely
+// and have no attempt in progress (and so carry no state worth keeping)
+// are dropped.
 const maxIdleKeys = 10000
 
 func newThrottle(burst int, interval time.Duration) *throttle {
-	return &throttle{burst: burst, every: rate.Every(interval), limiters: map[string]*rate.Limiter{}}
+	return &throttle{burst: burst, every: rate.Every(interval), entries: map[string]*throttleEntry{}}
 }
 
-// blocked returns how long the most restricted of keys must wait before
-// another attempt, or 0 when none is blocked.
-func (t *throttle) blocked(now time.Time, keys ...string) time.Duration {
+// idle reports whether e carries no state: no attempt in progress and a
+// full bucket.
+func (t *throttle) idle(e *throttleEntry, now time.Time) bool {
+	return e.pending == 0 && e.lim.TokensAt(now) >= float64(t.burst)
+}
+
+// begin starts an attempt against every key. If one of them is blocked it
+// returns how long the most restricted must wait, and the attempt must not
+// be made. Otherwise it returns 0 and end, which the caller must call once
+// with the attempt's outcome.
+func (t *throttle) begin(now time.Time, keys ...string) (wait time.Duration, end func(failed bool)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var wait time.Duration
 	for _, k := range keys {
-		l, ok := t.limiters[k]
+		e, ok := t.entries[k]
 		if !ok {
 			continue
 		}
-		if tokens := l.TokensAt(now); tokens < 1 {
+		if tokens := e.lim.TokensAt(now) - float64(e.pending); tokens < 1 {
 			d := time.Duration((1 - tokens) / float64(t.every) * float64(time.Second))
 			if d < time.Second {
 				d = time.Second
@@ -44,26 +60,37 @@ func (t *throttle) blocked(now time.Time, keys ...string) time.Duration {
 			wait = max(wait, d)
 		}
 	}
-	return wait
-}
-
-// fail records a failed attempt against every key.
-func (t *throttle) fail(now time.Time, keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.limiters) >= maxIdleKeys {
-		for k, l := range t.limiters {
-			if l.TokensAt(now) >= float64(t.burst) {
-				delete(t.limiters, k)
+	if wait > 0 {
+		return wait, nil
+	}
+	if len(t.entries) >= maxIdleKeys {
+		for k, e := range t.entries {
+			if t.idle(e, now) {
+				delete(t.entries, k)
 			}
 		}
 	}
-	for _, k := range keys {
-		l, ok := t.limiters[k]
+	held := make([]*throttleEntry, len(keys))
+	for i, k := range keys {
+		e, ok := t.entries[k]
 		if !ok {
-			l = rate.NewLimiter(t.every, t.burst)
-			t.limiters[k] = l
+			e = &throttleEntry{lim: rate.NewLimiter(t.every, t.burst)}
+			t.entries[k] = e
 		}
-		l.AllowN(now, 1)
+		e.pending++
+		held[i] = e
+	}
+	return 0, func(failed bool) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for i, e := range held {
+			e.pending--
+			if failed {
+				e.lim.AllowN(now, 1)
+			}
+			if t.idle(e, now) && t.entries[keys[i]] == e {
+				delete(t.entries, keys[i])
+			}
+		}
 	}
 }
