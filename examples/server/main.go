@@ -136,12 +136,12 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-db %s: %w", c.db, err)
 	}
 	media, err := files.Open(c.media)
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
 	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
@@ -156,7 +156,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	st, err := openStores(ctx, c)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return err
 	}
 	defer func() {
 		if err := st.close(); err != nil {
@@ -196,7 +196,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("-addr %s: %w", c.addr, err)
 	}
 	srv := &http.Server{
 		Handler:           handler,
