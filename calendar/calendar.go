@@ -6,7 +6,9 @@
 // Times are instants; the Service shows them, and cuts days and months, in
 // its Config.Location (Asia/Seoul by default). An event belongs to a range
 // when it overlaps it: start < rangeEnd && end > rangeStart, so an event
-// that spans midnight shows on both days.
+// that spans midnight shows on both days. An event of zero length (start
+// == end) belongs to the range that holds its start, so that one at
+// midnight shows on its day rather than on none.
 //
 // "My calendar" is my own events, the events of the groups I selected, and
 // my birthday. The Service holds the rules; persistence is behind the Store
@@ -111,7 +113,8 @@ type Store interface {
 
 	// Events returns the events of user's calendar (its own events and
 	// those of its selected groups, each once) that overlap [from, to):
-	// Start < to && End > from, ordered by Start, then ID.
+	// Start < to && End > from, or, for an event of zero length, from <=
+	// Start < to. They are ordered by Start, then ID.
 	Events(ctx context.Context, user auth.UserID, from, to time.Time) ([]Event, error)
 	// Search returns the events of user's calendar whose subject contains
 	// word, case-insensitively, newest Start first (then highest ID), at

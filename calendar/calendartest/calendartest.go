@@ -266,14 +266,22 @@ func testEventsOverlap(t *testing.T, s calendar.Store) {
 	spanOut := newEvent(t, s, 1, 0, "spanOut", at(47), at(49))  // spans the end: in
 	after := newEvent(t, s, 1, 0, "after", at(48), at(50))      // starts at the end: out
 	around := newEvent(t, s, 1, 0, "around", at(-100), at(100)) // covers the day: in
-	instant := newEvent(t, s, 1, 0, "instant", at(24), at(24))  // zero length at the start: out
+	instant := newEvent(t, s, 1, 0, "instant", at(24), at(24))  // zero length at the start: in (its day is this one)
 	mid := newEvent(t, s, 1, 0, "mid", at(36), at(36))          // zero length inside: in
+	atEnd := newEvent(t, s, 1, 0, "atEnd", at(48), at(48))      // zero length at the end: out (the next day's)
 	other := newEvent(t, s, 2, 0, "other user", at(30), at(31)) // not user 1's
 	lastYear := newEvent(t, s, 1, 0, "lastYear", at(24-365*24), at(25-365*24))
-	_, _, _, _ = before, after, instant, lastYear
+	_, _, _ = before, after, lastYear
 	evs, err := s.Events(ctx, 1, day, at(48))
 	must(t, err)
-	wantIDs(t, "day", evs, around.ID, spanIn.ID, inside.ID, mid.ID, spanOut.ID)
+	wantIDs(t, "day", evs, around.ID, spanIn.ID, instant.ID, inside.ID, mid.ID, spanOut.ID)
+	// A zero-length event belongs to exactly one of two adjacent days.
+	evs, err = s.Events(ctx, 1, at(0), day)
+	must(t, err)
+	wantIDs(t, "day before", evs, around.ID, before.ID, spanIn.ID)
+	evs, err = s.Events(ctx, 1, at(48), at(72))
+	must(t, err)
+	wantIDs(t, "day after", evs, around.ID, spanOut.ID, after.ID, atEnd.ID)
 	evs, err = s.Events(ctx, 2, day, at(48))
 	must(t, err)
 	wantIDs(t, "user 2", evs, other.ID)

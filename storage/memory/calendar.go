@@ -223,7 +223,9 @@ func (s *CalendarStore) Events(_ context.Context, user auth.UserID, from, to tim
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	from, to = secs(from), secs(to)
-	out := s.visible(user, func(e calendar.Event) bool { return e.Start.Before(to) && e.End.After(from) })
+	out := s.visible(user, func(e calendar.Event) bool {
+		return e.Start.Before(to) && (e.End.After(from) || !e.Start.Before(from))
+	})
 	slices.SortFunc(out, func(a, b calendar.Event) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
