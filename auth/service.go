@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -164,12 +165,16 @@ func validateUsername(name string) error {
 	if utf8.RuneCountInString(name) > MaxUsernameLen {
 		return hanok.FieldError("username", fmt.Sprintf("must be at most %d characters", MaxUsernameLen))
 	}
-	if !utf8.ValidString(name) {
+	// A JSON decoder turns invalid UTF-8 into U+FFFD, so that is refused too.
+	if !utf8.ValidString(name) || strings.ContainsRune(name, utf8.RuneError) {
 		return hanok.FieldError("username", "must be valid UTF-8")
 	}
 	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return hanok.FieldError("username", "must not contain control characters")
+		// Cc are the C0 and C1 controls; Cf the invisible format
+		// characters (zero-width spaces, bidirectional overrides) that
+		// would let one name pass for another.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return hanok.FieldError("username", "must not contain control or invisible formatting characters")
 		}
 	}
 	return nil

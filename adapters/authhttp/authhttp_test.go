@@ -102,6 +102,7 @@ func TestErrors(t *testing.T) {
 		{"short password", "POST", "/register", "", `{"username":"lee","password":"short"}`, 400, "password"},
 		{"malformed JSON", "POST", "/register", "", `{"username":`, 400, "malformed JSON"},
 		{"wrong type", "POST", "/register", "", `{"username":12,"password":"password123"}`, 400, "username"},
+		{"invalid UTF-8 username", "POST", "/register", "", "{\"username\":\"\xff\xfe\",\"password\":\"password123\"}", 400, "username"},
 		{"empty body", "POST", "/login", "", ``, 400, "empty"},
 		{"huge body", "POST", "/register", "", `{"username":"` + strings.Repeat("a", 2<<20) + `"}`, 400, "larger than"},
 		{"wrong password", "POST", "/login", "", `{"username":"kim","password":"wrong-password"}`, 401, "wrong username or password"},
