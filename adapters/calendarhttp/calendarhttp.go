@@ -29,6 +29,8 @@ package calendarhttp
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auth"
@@ -92,6 +94,8 @@ func NewHandler(svc *calendar.Service, authn *auth.Service, opts ...Option) http
 
 // router answers the requests no route matches in the envelope too:
 // 40400 for an unknown path, 40500 for a method the path does not serve.
+// It also keeps the mux's redirects (/api/v1/calendar to
+// /api/v1/calendar/) inside the prefix the handler is mounted under.
 type router struct{ mux *http.ServeMux }
 
 func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +104,41 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(&unmatched{ResponseWriter: w}, r)
 		return
 	}
+	if prefix := mountPrefix(r); prefix != "" {
+		w = &mounted{ResponseWriter: w, prefix: prefix}
+	}
 	rt.mux.ServeHTTP(w, r)
+}
+
+// mountPrefix returns the part of the request's path that
+// http.StripPrefix removed before the request reached the handler.
+func mountPrefix(r *http.Request) string {
+	u, err := url.ParseRequestURI(r.RequestURI)
+	if err != nil {
+		return ""
+	}
+	prefix, ok := strings.CutSuffix(u.EscapedPath(), r.URL.EscapedPath())
+	if !ok {
+		return ""
+	}
+	return prefix
+}
+
+// mounted puts the mount prefix in front of the path of a redirect's
+// Location, which the mux computes from the stripped path.
+type mounted struct {
+	http.ResponseWriter
+	prefix string
+}
+
+func (m *mounted) WriteHeader(status int) {
+	if status >= 300 && status < 400 {
+		loc := m.Header().Get("Location")
+		if strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") {
+			m.Header().Set("Location", m.prefix+loc)
+		}
+	}
+	m.ResponseWriter.WriteHeader(status)
 }
 
 // unmatched replaces the mux's plain-text 404 and 405 bodies with the

@@ -624,6 +624,30 @@ func TestUnknownRoutes(t *testing.T) {
 	e.do("PATCH", "/api/v1/group/", tok, "").want(t, 40500)
 }
 
+// The mux redirects a path without its trailing slash; the redirect stays
+// under the prefix the handler is mounted at.
+func TestRedirectKeepsMountPrefix(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("park@jungi.me")
+	e.event(tok, "this month", "2017-06-20 09:00:00", "2017-06-20 10:00:00")
+	req, err := http.NewRequest("GET", e.url+"/api/v1/calendar", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(calendarhttp.TokenHeader, tok)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/calendar/api/v1/calendar/" {
+		t.Fatalf("status %d Location %q, want a redirect to /calendar/api/v1/calendar/", resp.StatusCode, loc)
+	}
+	if got := subjects(e.events("/api/v1/calendar", tok)); got != "this month" {
+		t.Fatalf("after the redirect: %q", got)
+	}
+}
+
 // The whole system serves the calendar under /calendar, .ics included.
 func TestMountedBySystem(t *testing.T) {
 	db := memory.New()
