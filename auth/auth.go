@@ -8,7 +8,9 @@ package auth
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // UserID identifies a user. It is a positive integer, the seeds' "pk".
@@ -25,9 +27,18 @@ type User struct {
 	Created      time.Time
 }
 
+// FoldKey returns the case-folded form of a username or email, under which
+// they are unique: every letter is mapped to the lower case of its upper
+// case, so that letters with more than one lower case (the Greek final
+// sigma, the long s) fold together with the others of their case.
+func FoldKey(s string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, s)
+}
+
 // Store is the persistence auth needs.
 //
-// Usernames are unique case-insensitively, emails (when not empty) too;
+// Usernames are unique case-insensitively, emails (when not empty) too,
+// both compared by FoldKey;
 // a clash is a hanok.Conflict error whose Fields name "username" or
 // "email". Unknown users are hanok.NotFound.
 type Store interface {

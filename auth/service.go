@@ -246,7 +246,7 @@ var errBadCredentials = &hanok.Error{Code: hanok.Unauthenticated, Message: "wron
 // throttled attempt is hanok.RateLimited even with the right password.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	name := strings.TrimSpace(in.Username)
-	keys := []string{"u:" + strings.ToLower(name)}
+	keys := []string{"u:" + FoldKey(name)}
 	if in.ClientAddr != "" {
 		keys = append(keys, "a:"+in.ClientAddr)
 	}

@@ -68,6 +68,19 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		if err := s.CreateUser(ctx, newUser("이미림", "")); err != nil {
 			t.Fatalf("Korean username: %v", err)
 		}
+		// Letters whose lower case is not unique: the final sigma, the
+		// long s. Each pair is one name in two cases.
+		for _, pair := range [][2]string{{"ΟΔΥΣΣΕΥΣ", "οδυσσευς"}, {"ſam", "SAM"}} {
+			if err := s.CreateUser(ctx, newUser(pair[0], "")); err != nil {
+				t.Fatalf("CreateUser(%q): %v", pair[0], err)
+			}
+			if _, err := s.UserByUsername(ctx, pair[1]); err != nil {
+				t.Errorf("UserByUsername(%q) after creating %q: %v", pair[1], pair[0], err)
+			}
+			if err := s.CreateUser(ctx, newUser(pair[1], "")); hanok.CodeOf(err) != hanok.Conflict {
+				t.Errorf("CreateUser(%q) after %q = %v, want Conflict", pair[1], pair[0], err)
+			}
+		}
 	})
 
 	t.Run("IDsAreDistinct", func(t *testing.T) {

@@ -3,7 +3,6 @@ package memory
 import (
 	"bytes"
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -44,10 +43,10 @@ func (s *AuthStore) conflict(u *auth.User) error {
 		if id == u.ID {
 			continue
 		}
-		if strings.EqualFold(o.Username, u.Username) {
+		if auth.FoldKey(o.Username) == auth.FoldKey(u.Username) {
 			return &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
 		}
-		if u.Email != "" && strings.EqualFold(o.Email, u.Email) {
+		if u.Email != "" && auth.FoldKey(o.Email) == auth.FoldKey(u.Email) {
 			return &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
 		}
 	}
@@ -108,12 +107,14 @@ func (s *AuthStore) find(match func(auth.User) bool) (*auth.User, error) {
 
 // UserByUsername implements auth.Store.
 func (s *AuthStore) UserByUsername(_ context.Context, username string) (*auth.User, error) {
-	return s.find(func(u auth.User) bool { return strings.EqualFold(u.Username, username) })
+	key := auth.FoldKey(username)
+	return s.find(func(u auth.User) bool { return auth.FoldKey(u.Username) == key })
 }
 
 // UserByEmail implements auth.Store.
 func (s *AuthStore) UserByEmail(_ context.Context, email string) (*auth.User, error) {
-	return s.find(func(u auth.User) bool { return email != "" && strings.EqualFold(u.Email, email) })
+	key := auth.FoldKey(email)
+	return s.find(func(u auth.User) bool { return email != "" && auth.FoldKey(u.Email) == key })
 }
 
 // RevokeToken implements auth.Store.

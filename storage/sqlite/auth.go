@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hanok-dev/hanok"
@@ -22,7 +21,7 @@ func (db *DB) Auth() *AuthStore { return &AuthStore{db: db} }
 
 // foldKey is the case-folded form used for case-insensitive uniqueness of
 // usernames and emails.
-func foldKey(s string) string { return strings.ToLower(s) }
+func foldKey(s string) string { return auth.FoldKey(s) }
 
 func (s *AuthStore) userConflict(ctx context.Context, tx *sql.Tx, u *auth.User) error {
 	var n int
