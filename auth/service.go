@@ -287,6 +287,10 @@ func (s *Service) VerifyPassword(ctx context.Context, id UserID, password string
 	if err != nil {
 		return false, fmt.Errorf("auth: verify password: %w", err)
 	}
+	// bcrypt would compare the first 72 bytes only.
+	if len(password) > MaxPasswordBytes {
+		return false, nil
+	}
 	return bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) == nil, nil
 }
 

@@ -365,6 +365,19 @@ func TestVerifyPassword(t *testing.T) {
 	if ok, _ := svc.VerifyPassword(ctx, s.User.ID, "nope-nope"); ok {
 		t.Fatal("VerifyPassword(wrong) = true")
 	}
+	// bcrypt reads 72 bytes only: a longer password that starts with the
+	// right 72 is still wrong, as it is for Login.
+	long := strings.Repeat("p", 72)
+	l, err := svc.Register(ctx, auth.RegisterInput{Username: "long", Password: long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := svc.VerifyPassword(ctx, l.User.ID, long+"extra"); ok {
+		t.Fatal("VerifyPassword(right 72 bytes + more) = true")
+	}
+	if _, err := svc.Login(ctx, auth.LoginInput{Username: "long", Password: long + "extra"}); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("Login(right 72 bytes + more) = %v, want Unauthenticated", err)
+	}
 }
 
 // TestConcurrentLogins runs logins, failures and authentications from many
