@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-ical"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auth"
@@ -231,6 +232,59 @@ func TestSignIn(t *testing.T) {
 	if _, err := e.authn.UserByEmail(context.Background(), "new@jungi.me"); err == nil {
 		t.Fatal("a refused sign-up created a user")
 	}
+}
+
+// staleLookup is an auth store whose email lookup misses once, as it does
+// for the second of two sign-ups of one email that run at the same time.
+type staleLookup struct {
+	auth.Store
+	mu    sync.Mutex
+	stale bool
+}
+
+func (s *staleLookup) missNext() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stale = true
+}
+
+func (s *staleLookup) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
+	s.mu.Lock()
+	stale := s.stale
+	s.stale = false
+	s.mu.Unlock()
+	if stale {
+		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+	}
+	return s.Store.UserByEmail(ctx, email)
+}
+
+func TestSignInRacingSignUp(t *testing.T) {
+	db := memory.New()
+	store := &staleLookup{Store: db.Auth()}
+	authn, err := auth.New(store, auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.New(db.Calendar(), calendar.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(calendarhttp.NewHandler(cal, authn))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL, authn: authn, cal: cal}
+	first := e.user("park@jungi.me")
+	u1, _ := authn.Authenticate(context.Background(), first)
+
+	store.missNext()
+	var tok calendarhttp.Token
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20010, "USER ID EXIST").into(t, &tok)
+	u2, err := authn.Authenticate(context.Background(), tok.Token)
+	if err != nil || u1 == nil || u2.ID != u1.ID {
+		t.Fatalf("token of %+v (%v), want user %+v", u2, err, u1)
+	}
+	store.missNext()
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "wrong-password"}`).want(t, 40103, "UNAUTHORIZED REQUEST")
 }
 
 func TestSignInThrottled(t *testing.T) {

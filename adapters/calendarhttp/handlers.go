@@ -108,26 +108,32 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	_, err = h.authn.UserByEmail(r.Context(), email)
 	switch hanok.CodeOf(err) {
 	case "":
-		s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: email, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
-		if hanok.CodeOf(err) == hanok.Unauthenticated {
-			write(w, CodeUnauthorized, "UNAUTHORIZED REQUEST: wrong password", nil)
-			return
-		}
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		write(w, CodeUserExists, "USER ID EXIST", Token{s.Token})
 	case hanok.NotFound:
 		s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: email, Email: email, Password: in.Password})
-		if err != nil {
-			h.fail(w, r, err)
+		if hanok.CodeOf(err) != hanok.Conflict {
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			ok(w, Token{s.Token})
 			return
 		}
-		ok(w, Token{s.Token})
+		// A concurrent request (a double-tapped button) created the user
+		// between the lookup and the insert: sign in to it instead.
 	default:
 		h.fail(w, r, err)
+		return
 	}
+	s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: email, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
+	if hanok.CodeOf(err) == hanok.Unauthenticated {
+		write(w, CodeUnauthorized, "UNAUTHORIZED REQUEST: wrong password", nil)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	write(w, CodeUserExists, "USER ID EXIST", Token{s.Token})
 }
 
 func (h *handler) selectGroups(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
