@@ -104,13 +104,14 @@ func Wrap(code Code, err error, message string) *Error {
 }
 
 // CodeOf returns the code of err: the code of the first *Error in its
-// chain, "" for nil, and Internal for anything else.
+// chain, "" for nil, and Internal for anything else (an *Error without a
+// code included, so that no failure can pass for a success).
 func CodeOf(err error) Code {
 	if err == nil {
 		return ""
 	}
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e != nil && e.Code != "" {
 		return e.Code
 	}
 	return Internal
@@ -120,7 +121,7 @@ func CodeOf(err error) Code {
 // *Error, or a generic text for errors that are not *Error.
 func MessageOf(err error) string {
 	var e *Error
-	if errors.As(err, &e) && e.Code != Internal {
+	if errors.As(err, &e) && e != nil && e.Code != "" && e.Code != Internal {
 		if e.Message != "" {
 			return e.Message
 		}
@@ -132,7 +133,7 @@ func MessageOf(err error) string {
 // FieldsOf returns the field reasons of err's *Error, or nil.
 func FieldsOf(err error) map[string]string {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e != nil {
 		return e.Fields
 	}
 	return nil
@@ -144,7 +145,7 @@ func IsCode(err error, code Code) bool { return err != nil && CodeOf(err) == cod
 // RetryAfterOf returns the RetryAfter of err's *Error, or 0.
 func RetryAfterOf(err error) time.Duration {
 	var e *Error
-	if errors.As(err, &e) {
+	if errors.As(err, &e) && e != nil {
 		return e.RetryAfter
 	}
 	return 0

@@ -23,6 +23,11 @@ func TestCodeOf(t *testing.T) {
 		{fmt.Errorf("outer: %w", fmt.Errorf("inner: %w", hanok.FieldError("year", "bad"))), hanok.Invalid},
 		{io.EOF, hanok.Internal},
 		{hanok.Wrap(hanok.Unavailable, io.ErrUnexpectedEOF, "upstream is down"), hanok.Unavailable},
+		// An error without a code, or a nil *Error in an error interface,
+		// is still an error: never "" (which adapters answer with 200).
+		{&hanok.Error{Message: "no code"}, hanok.Internal},
+		{fmt.Errorf("w: %w", &hanok.Error{Message: "no code"}), hanok.Internal},
+		{error((*hanok.Error)(nil)), hanok.Internal},
 	}
 	for _, c := range cases {
 		if got := hanok.CodeOf(c.err); got != c.want {
@@ -44,6 +49,13 @@ func TestMessagesAreClientSafe(t *testing.T) {
 	}
 	if got := hanok.MessageOf(&hanok.Error{Code: hanok.Forbidden}); got != "forbidden" {
 		t.Fatalf("MessageOf(no message) = %q", got)
+	}
+	if got := hanok.MessageOf(&hanok.Error{Message: "/var/db: locked"}); got != "internal error" {
+		t.Fatalf("MessageOf(no code) = %q", got)
+	}
+	var nilErr error = (*hanok.Error)(nil)
+	if hanok.MessageOf(nilErr) != "internal error" || hanok.FieldsOf(nilErr) != nil || hanok.RetryAfterOf(nilErr) != 0 {
+		t.Fatal("a nil *Error is not an internal error")
 	}
 }
 
