@@ -59,8 +59,13 @@ func dsn(path string, writer bool) string {
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath.Replace(path) + "?" + q.Encode()
 }
+
+// uriPath escapes the characters that a SQLite URI filename would read as
+// the start of its query or fragment or as an escape, so that a path
+// holding them opens the file of that name.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Open opens (creating if needed) the database file at path and migrates
 // it to the newest schema. Data already in the file is kept.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -113,6 +114,35 @@ func TestMigratesOldFileForward(t *testing.T) {
 	}
 	if _, err := db.Auth().UserByUsername(ctx, "old"); err != nil {
 		t.Fatalf("row from version 1 lost: %v", err)
+	}
+}
+
+// TestOpenOddFileNames opens files whose names hold the characters of a
+// URI's query, fragment and escapes: each must open (and reopen) the file
+// of exactly that name, not a truncated or decoded one.
+func TestOpenOddFileNames(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"has#hash.db", "q?mode=memory.db", "pct%41.db", "sp ace&x=1.db", "한글.db"} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, name)
+		for round := range 2 {
+			db, err := sqlite.Open(ctx, path)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if round == 0 {
+				err = db.Auth().CreateUser(ctx, &auth.User{Username: "u", PasswordHash: []byte("h"), Created: time.Now()})
+			} else {
+				_, err = db.Auth().UserByUsername(ctx, "u")
+			}
+			db.Close()
+			if err != nil {
+				t.Fatalf("%s round %d: %v", name, round, err)
+			}
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: the file of that name was not created: %v", name, err)
+		}
 	}
 }
 
