@@ -27,6 +27,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) calendar.Store) {
 		{"Selection", testSelection},
 		{"EventsOverlap", testEventsOverlap},
 		{"EventsOfSelectedGroups", testEventsOfSelectedGroups},
+		{"EventsAfterUpdate", testEventsAfterUpdate},
 		{"Search", testSearch},
 		{"Birthday", testBirthday},
 		{"Copies", testCopies},
@@ -290,6 +291,27 @@ func testEventsOverlap(t *testing.T, s calendar.Store) {
 	if len(evs) != 0 {
 		t.Fatalf("user 3 sees %v", ids(evs))
 	}
+}
+
+// An event made longer by an update shows in the ranges it now covers,
+// far from its start, and leaves the ranges it no longer covers.
+func testEventsAfterUpdate(t *testing.T, s calendar.Store) {
+	ctx := context.Background()
+	e := newEvent(t, s, 1, 0, "grows", at(0), at(1))
+	newEvent(t, s, 1, 0, "short", at(2), at(3))
+	e.End, e.Updated = at(24*90), at(5)
+	must(t, s.UpdateEvent(ctx, e))
+	evs, err := s.Events(ctx, 1, at(24*60), at(24*61))
+	must(t, err)
+	wantIDs(t, "a day two months after the start", evs, e.ID)
+	e.Start, e.End = at(24*100), at(24*100+1)
+	must(t, s.UpdateEvent(ctx, e))
+	evs, err = s.Events(ctx, 1, at(24*60), at(24*61))
+	must(t, err)
+	wantIDs(t, "after moving it away", evs)
+	evs, err = s.Events(ctx, 1, at(24*100), at(24*101))
+	must(t, err)
+	wantIDs(t, "its new day", evs, e.ID)
 }
 
 func testEventsOfSelectedGroups(t *testing.T, s calendar.Store) {
