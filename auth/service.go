@@ -187,6 +187,9 @@ func ValidEmail(s string) bool {
 	if at <= 0 || at == len(s)-1 || len(s) > 254 {
 		return false
 	}
+	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError }) >= 0 {
+		return false
+	}
 	local, domain := s[:at], s[at+1:]
 	if strings.ContainsAny(local, " \t\r\n<>@") {
 		return false

@@ -139,7 +139,7 @@ func TestValidEmail(t *testing.T) {
 			t.Errorf("ValidEmail(%q) = false", ok)
 		}
 	}
-	for _, bad := range []string{"", "@.", "a@", "@b.com", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b_c.com"} {
+	for _, bad := range []string{"", "@.", "a@", "@b.com", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b_c.com", "a\x00b@c.com", "a\x85b@c.com", "a\u0085b@c.com", "a@b\u200b.com", "a\ufffd@c.com"} {
 		if auth.ValidEmail(bad) {
 			t.Errorf("ValidEmail(%q) = true", bad)
 		}
