@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -65,7 +66,7 @@ type AuthOptions struct {
 	Header string
 	// OnError renders an authentication failure: err is ErrNoToken, a
 	// hanok.Unauthenticated error, or an internal error. Default:
-	// WriteError with no logger.
+	// WriteError, logging internal errors to slog.Default().
 	OnError func(w http.ResponseWriter, r *http.Request, err error)
 }
 
@@ -75,7 +76,7 @@ type AuthOptions struct {
 func RequireUser(authn *auth.Service, opts AuthOptions) func(http.Handler) http.Handler {
 	onError := opts.OnError
 	if onError == nil {
-		onError = func(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, nil, err) }
+		onError = func(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, slog.Default(), err) }
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -258,3 +258,43 @@ func TestRecoverAndLog(t *testing.T) {
 		t.Fatalf("request line: %v\nall logs: %s", teaLine, out)
 	}
 }
+
+// brokenStore fails every revocation check, as a database that is down.
+type brokenStore struct{ auth.Store }
+
+func (brokenStore) IsRevoked(context.Context, string) (bool, error) {
+	return false, errors.New("database is down")
+}
+
+// TestRequireUserDefaultLogsInternalErrors: without OnError, a failure of
+// the store while authenticating answers 500 without details and is
+// logged, not lost.
+func TestRequireUserDefaultLogsInternalErrors(t *testing.T) {
+	ctx := context.Background()
+	mem := memory.New().Auth()
+	good, _ := auth.New(mem, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
+	s, err := good.Register(ctx, auth.RegisterInput{Username: "u", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken, _ := auth.New(brokenStore{mem}, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
+
+	var logs bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	defer slog.SetDefault(prev)
+
+	h := httpx.RequireUser(broken, httpx.AuthOptions{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("handler reached with a failing store")
+	}))
+	r := httptest.NewRequest("GET", "/x", nil)
+	r.Header.Set("Authorization", "Bearer "+s.Token)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 500 || strings.Contains(w.Body.String(), "database is down") {
+		t.Fatalf("store failure: %d %s", w.Code, w.Body.String())
+	}
+	if !strings.Contains(logs.String(), "database is down") {
+		t.Fatalf("store failure not logged: %q", logs.String())
+	}
+}
