@@ -124,7 +124,13 @@ func writeTimezone(iw *icsWriter, loc *time.Location, from, to time.Time) {
 		}
 		iw.line("BEGIN:" + kind)
 		if start.IsZero() {
-			iw.line("DTSTART:19700101T000000")
+			// The period reaches back before every transition: its onset
+			// must not be later than the first event it describes.
+			onset := time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+			if y, m, d := t.Date(); y < 1970 {
+				onset = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+			}
+			iw.line("DTSTART:" + onset.Format(icsLocal))
 			iw.line("TZOFFSETFROM:" + icsOffset(offset))
 		} else {
 			_, prev := start.Add(-time.Second).Zone()

@@ -215,6 +215,47 @@ func TestWriteICSDaylightSaving(t *testing.T) {
 	}
 }
 
+// Events older than a zone's first transition (or in a zone without
+// transitions) fall in an observance whose onset is not after them, and
+// the onsets follow one another in time.
+func TestWriteICSEarlyEvents(t *testing.T) {
+	for _, loc := range []*time.Location{seoul, time.FixedZone("KST", 9*3600)} {
+		svc, err := calendar.New(nil, calendar.Config{Location: loc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events := []calendar.Event{
+			{UID: "a@test", Subject: "1900", Start: time.Date(1900, 5, 1, 9, 0, 0, 0, loc), End: time.Date(1900, 5, 1, 10, 0, 0, 0, loc)},
+			{UID: "b@test", Subject: "1975", Start: time.Date(1975, 5, 1, 9, 0, 0, 0, loc), End: time.Date(1975, 5, 1, 10, 0, 0, 0, loc)},
+		}
+		var buf bytes.Buffer
+		if err := svc.WriteICS(&buf, events); err != nil {
+			t.Fatal(err)
+		}
+		cal, err := ical.NewDecoder(&buf).Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var onsets []string
+		for _, c := range cal.Children {
+			if c.Name != ical.CompTimezone {
+				continue
+			}
+			for _, o := range c.Children {
+				onsets = append(onsets, o.Props.Get(ical.PropDateTimeStart).Value)
+			}
+		}
+		if len(onsets) == 0 || onsets[0] > "19000501T090000" {
+			t.Errorf("%s: first onset %v is after the 1900 event", loc, onsets)
+		}
+		for i := 1; i < len(onsets); i++ {
+			if onsets[i] <= onsets[i-1] {
+				t.Errorf("%s: onset %s follows %s", loc, onsets[i], onsets[i-1])
+			}
+		}
+	}
+}
+
 // BenchmarkWriteICS writes a month of 100 events and a birthday.
 func BenchmarkWriteICS(b *testing.B) {
 	svc, err := calendar.New(nil, calendar.Config{})
