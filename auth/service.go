@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -56,6 +57,12 @@ type Service struct {
 	store    Store
 	cfg      Config
 	throttle *throttle
+
+	// dummyHash is compared against when a login names no user, so that
+	// the answer takes as long as for a wrong password and does not tell
+	// which usernames exist.
+	dummyHashOnce sync.Once
+	dummyHash     []byte
 }
 
 // GenerateSecret returns a new random 32-byte signing key.
@@ -264,7 +271,16 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	if err != nil && hanok.CodeOf(err) != hanok.NotFound {
 		return nil, fmt.Errorf("auth: login: %w", err)
 	}
-	if u == nil || len(in.Password) > MaxPasswordBytes || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(in.Password)) != nil {
+	// A password over bcrypt's 72 bytes is wrong without a comparison,
+	// whoever it is for; any other costs one comparison, user or not.
+	tooLong := len(in.Password) > MaxPasswordBytes
+	if u == nil && !tooLong {
+		s.dummyHashOnce.Do(func() {
+			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), s.cfg.BcryptCost)
+		})
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(in.Password))
+	}
+	if u == nil || tooLong || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(in.Password)) != nil {
 		failed = true
 		s.cfg.Logger.InfoContext(ctx, "login failed", "username", name, "addr", in.ClientAddr)
 		return nil, errBadCredentials

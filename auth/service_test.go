@@ -489,3 +489,35 @@ func TestSuccessfulLoginsDoNotThrottle(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestUnknownUserLoginTakesAsLong checks that a login naming no user costs
+// a bcrypt comparison like a wrong password does, so the time of the
+// answer does not tell which usernames exist.
+func TestUnknownUserLoginTakesAsLong(t *testing.T) {
+	ctx := context.Background()
+	const cost = 8
+	svc, err := auth.New(memory.New().Auth(), auth.Config{Secret: testSecret, BcryptCost: cost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "known", Password: "password123"}); err != nil {
+		t.Fatal(err)
+	}
+	fastest := func(username string) time.Duration {
+		best := time.Hour
+		for i := range 3 {
+			start := time.Now()
+			_, err := svc.Login(ctx, auth.LoginInput{Username: username, Password: "wrong-password", ClientAddr: username + string(rune('a'+i))})
+			if hanok.CodeOf(err) != hanok.Unauthenticated {
+				t.Fatalf("Login(%s) = %v", username, err)
+			}
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	fastest("nobody") // the first unknown-user login prepares the comparison hash
+	known, unknown := fastest("known"), fastest("nobody-else")
+	if unknown < known/4 {
+		t.Fatalf("wrong password takes %v, unknown user %v: the time tells them apart", known, unknown)
+	}
+}
