@@ -157,6 +157,15 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A file migrated by a newer program has tables this one does not
+	// know how to keep consistent: refuse it rather than write to it.
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: schema version: %w", err)
+	}
+	if v > len(ms) {
+		return fmt.Errorf("sqlite: %s has schema version %d, newer than this program's %d", db.path, v, len(ms))
+	}
 	for _, m := range ms {
 		err := db.write(ctx, func(tx *sql.Tx) error {
 			var v int

@@ -146,6 +146,33 @@ func TestOpenOddFileNames(t *testing.T) {
 	}
 }
 
+// TestOpenRefusesNewerSchema opens a file whose schema version is past the
+// newest migration this program knows: Open must refuse it.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "future.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest, _ := db.SchemaVersion(ctx)
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", newest+1)); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if db, err := sqlite.Open(ctx, path); err == nil || !strings.Contains(err.Error(), "schema version") {
+		if err == nil {
+			db.Close()
+		}
+		t.Fatalf("Open(file of schema %d) = %v, want an error naming the schema version", newest+1, err)
+	}
+}
+
 func TestOpenRefusesNonFilePaths(t *testing.T) {
 	for _, p := range []string{"", ":memory:", "file:x.db?mode=memory"} {
 		if _, err := sqlite.Open(context.Background(), p); err == nil {
