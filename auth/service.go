@@ -246,6 +246,10 @@ type LoginInput struct {
 	ClientAddr string
 }
 
+// maxLoginNameBytes bounds what Login accepts as a username or email: the
+// longest username (in 4-byte characters) or email.
+const maxLoginNameBytes = 4 * MaxUsernameLen
+
 // errBadCredentials is the one answer to a wrong username or password, so
 // that a caller cannot tell which of the two was wrong.
 var errBadCredentials = &hanok.Error{Code: hanok.Unauthenticated, Message: "wrong username or password"}
@@ -256,6 +260,11 @@ var errBadCredentials = &hanok.Error{Code: hanok.Unauthenticated, Message: "wron
 // throttled attempt is hanok.RateLimited even with the right password.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	name := strings.TrimSpace(in.Username)
+	if len(name) > maxLoginNameBytes {
+		// No user has so long a name or email; keeping it as a throttle
+		// key would let large bodies fill memory.
+		return nil, errBadCredentials
+	}
 	keys := []string{"u:" + FoldKey(name)}
 	if in.ClientAddr != "" {
 		keys = append(keys, "a:"+in.ClientAddr)

@@ -1,0 +1,49 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok"
+)
+
+// nopStore is a Store with no users.
+type nopStore struct{ Store }
+
+func (nopStore) UserByUsername(context.Context, string) (*User, error) {
+	return nil, hanok.Errorf(hanok.NotFound, "user not found")
+}
+
+func (nopStore) UserByEmail(context.Context, string) (*User, error) {
+	return nil, hanok.Errorf(hanok.NotFound, "user not found")
+}
+
+// TestLoginWithHugeNameKeepsNoState: a login naming a user far longer than
+// any username or email fails without storing the name as a throttle key.
+func TestLoginWithHugeNameKeepsNoState(t *testing.T) {
+	svc, err := New(nopStore{}, Config{Secret: make([]byte, 32), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("x", 1<<20)
+	_, err = svc.Login(context.Background(), LoginInput{Username: huge, Password: "password123", ClientAddr: "10.0.0.1"})
+	if hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("Login(huge name) = %v, want Unauthenticated", err)
+	}
+	for k := range svc.throttle.entries {
+		if len(k) > 1000 {
+			t.Fatalf("a %d-byte throttle key was kept", len(k))
+		}
+	}
+	// The longest acceptable name still counts as a failure.
+	longest := strings.Repeat("가", MaxUsernameLen)
+	if _, err := svc.Login(context.Background(), LoginInput{Username: longest, Password: "password123"}); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("Login(longest name) = %v", err)
+	}
+	if _, ok := svc.throttle.entries["u:"+longest]; !ok {
+		t.Fatal("the failure of the longest username was not counted")
+	}
+}
