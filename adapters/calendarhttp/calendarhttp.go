@@ -141,6 +141,9 @@ func (m *mounted) WriteHeader(status int) {
 	m.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (m *mounted) Unwrap() http.ResponseWriter { return m.ResponseWriter }
+
 // unmatched replaces the mux's plain-text 404 and 405 bodies with the
 // envelope, keeping their status and the Allow header.
 type unmatched struct {
