@@ -44,6 +44,8 @@ type Config struct {
 	BcryptCost int
 	// LoginAttempts failed logins are allowed in a burst per username and per
 	// client address, then one more every LoginInterval. Defaults 5 and 12s.
+	// A login in progress counts against its keys until it ends, so no more
+	// logins than the remaining budget run at once for one key.
 	LoginAttempts int
 	LoginInterval time.Duration
 	// Now is the clock. Default time.Now.
