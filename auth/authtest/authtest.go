@@ -181,6 +181,20 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		if got.Email != "carol@example.com" {
 			t.Fatalf("refused update changed the email to %q", got.Email)
 		}
+		clash = *u
+		clash.Username = "DAVE"
+		if err := s.UpdateUser(ctx, &clash); hanok.CodeOf(err) != hanok.Conflict || hanok.FieldsOf(err)["username"] == "" {
+			t.Fatalf("update to a taken username = %v, want Conflict naming username", err)
+		}
+		if got, _ = s.UserByID(ctx, u.ID); got.Username != "carol" {
+			t.Fatalf("refused update changed the username to %q", got.Username)
+		}
+		// Keeping one's own username in another case is no clash.
+		self := *u
+		self.Username = "CAROL"
+		if err := s.UpdateUser(ctx, &self); err != nil {
+			t.Fatalf("update to the same username in another case: %v", err)
+		}
 	})
 
 	t.Run("NoAliasing", func(t *testing.T) {
