@@ -221,6 +221,11 @@ func TestRecoverAndLog(t *testing.T) {
 		if r.URL.Path == "/boom" {
 			panic("kaboom")
 		}
+		if r.URL.Path == "/late" {
+			io.WriteString(w, "partial answer")
+			http.NewResponseController(w).Flush()
+			panic("late kaboom")
+		}
 		w.WriteHeader(http.StatusTeapot)
 		io.WriteString(w, "short and stout")
 	})))
@@ -242,6 +247,18 @@ func TestRecoverAndLog(t *testing.T) {
 	}
 	resp.Body.Close()
 
+	// A panic after the response began cannot become a 500: the response
+	// is cut short, not completed with an error body appended.
+	resp, err = http.Get(srv.URL + "/late")
+	if err == nil {
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err == nil {
+			t.Fatalf("late panic: complete response %d %q, want it aborted", resp.StatusCode, body)
+		}
+	}
+
+	srv.Close() // waits for the handlers, whose log lines come after the answers
 	out := logs.String()
 	if !strings.Contains(out, `"panic":"kaboom"`) || !strings.Contains(out, "goroutine") {
 		t.Fatalf("panic not logged with stack: %s", out)
@@ -256,6 +273,9 @@ func TestRecoverAndLog(t *testing.T) {
 	}
 	if teaLine == nil || teaLine["status"] != float64(418) || teaLine["method"] != "GET" || teaLine["bytes"] != float64(15) {
 		t.Fatalf("request line: %v\nall logs: %s", teaLine, out)
+	}
+	if !strings.Contains(out, `"panic":"late kaboom"`) || !strings.Contains(out, `"path":"/late"`) {
+		t.Fatalf("late panic or its request line not logged: %s", out)
 	}
 }
 

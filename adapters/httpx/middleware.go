@@ -39,28 +39,35 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w}
+			// Deferred, so that a request aborted by a panic is logged too.
+			defer func() {
+				if rec.status == 0 {
+					rec.status = http.StatusOK
+				}
+				logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.Int("status", rec.status),
+					slog.Int64("bytes", rec.bytes),
+					slog.Duration("duration", time.Since(start)),
+					slog.String("addr", ClientAddr(r)),
+				)
+			}()
 			next.ServeHTTP(rec, r)
-			if rec.status == 0 {
-				rec.status = http.StatusOK
-			}
-			logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", rec.status),
-				slog.Int64("bytes", rec.bytes),
-				slog.Duration("duration", time.Since(start)),
-				slog.String("addr", ClientAddr(r)),
-			)
 		})
 	}
 }
 
 // Recover returns middleware that turns a panic in next into a 500 with a
-// generic JSON body and logs the panic with its stack. http.ErrAbortHandler
-// is re-panicked, as net/http expects.
+// generic JSON body and logs the panic with its stack. If the response had
+// already begun, a 500 can no longer be sent: the response is aborted
+// instead (http.ErrAbortHandler), so the client sees it cut short rather
+// than complete. http.ErrAbortHandler itself is re-panicked, as net/http
+// expects.
 func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := &statusRecorder{ResponseWriter: w}
 			defer func() {
 				v := recover()
 				if v == nil {
@@ -71,9 +78,12 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 				}
 				logger.ErrorContext(r.Context(), "panic serving request",
 					"method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				if rec.status != 0 {
+					panic(http.ErrAbortHandler)
+				}
 				WriteJSON(w, http.StatusInternalServerError, ErrorBody{Error: "internal error", Code: "internal"})
 			}()
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(rec, r)
 		})
 	}
 }
