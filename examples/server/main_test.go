@@ -163,9 +163,9 @@ func TestJWTSecretFlag(t *testing.T) {
 	_, body := s.do(t, "POST", "/auth/login", "", `{"username":"x","password":"password123"}`)
 	tok := body["token"].(string)
 	s.stop()
-	// The same secret on another database file: the signature verifies but
-	// the user does not exist there, so the token is refused. With the
-	// same file it works.
+	// The same secret, from the environment this time: the token works.
+	// Without it the server signs with the secret kept in the database,
+	// and the token is refused.
 	s = start(t, map[string]string{"HANOK_JWT_SECRET": secret}, "-db", filepath.Join(dir, "a.db"), "-media", dir)
 	if code, _ := s.do(t, "GET", "/auth/me", tok, ""); code != 200 {
 		t.Fatalf("token with the secret from the environment: %d", code)
