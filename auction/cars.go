@@ -200,6 +200,8 @@ func (s *Service) CreateCar(ctx context.Context, actor Actor, in NewCar) (car *C
 	if err := s.store.CreateCars(ctx, []*Car{c}); err != nil {
 		return nil, fmt.Errorf("auction: create car: %w", err)
 	}
+	// The car is stored: its images are its own now, whatever happens next.
+	stored = nil
 	// The counts read back include this car.
 	got, err := s.store.Car(ctx, c.ID)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -411,5 +412,43 @@ func TestListHugePage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// failingRead is a store whose Car always fails, as a read does when the
+// request's context ends just after the car was written.
+type failingRead struct{ auction.Store }
+
+func (failingRead) Car(context.Context, auction.CarID) (*auction.Car, error) {
+	return nil, context.Canceled
+}
+
+// TestCreateCarKeepsImagesOfAStoredCar: once the car is stored, a failure
+// to read it back must not delete the images it refers to.
+func TestCreateCarKeepsImagesOfAStoredCar(t *testing.T) {
+	ctx := context.Background()
+	db := memory.New()
+	svc, err := auction.New(failingRead{db.Auction()}, db.Media(), auction.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, newCarInput(t, 5)); err == nil {
+		t.Fatal("a failed read-back reported success")
+	}
+	car, err := db.Auction().Car(ctx, 1)
+	if err != nil {
+		t.Fatalf("the car was not stored: %v", err)
+	}
+	names := db.Media().Names()
+	if len(names) != 5 {
+		t.Fatalf("%d image files left for a stored car with %d images", len(names), len(car.Images))
+	}
+	for _, im := range car.Images {
+		if !slices.Contains(names, im.Path) {
+			t.Fatalf("image %s of the stored car was deleted", im.Path)
+		}
 	}
 }
