@@ -271,16 +271,27 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	if in.ClientAddr != "" {
 		keys = append(keys, "a:"+in.ClientAddr)
 	}
-	wait, end := s.throttle.begin(s.cfg.Now(), keys...)
+	now := s.cfg.Now()
+	wait, end := s.throttle.begin(now, keys...)
 	if wait > 0 {
-		s.cfg.Logger.WarnContext(ctx, "login throttled", "username", name, "addr", in.ClientAddr)
-		return nil, &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
+		return nil, s.throttled(ctx, name, in.ClientAddr, wait)
 	}
 	failed := false
 	defer func() { end(failed) }()
 	u, err := s.lookup(ctx, name)
 	if err != nil && hanok.CodeOf(err) != hanok.NotFound {
 		return nil, fmt.Errorf("auth: login: %w", err)
+	}
+	// A user named by its email, or by a name that folds to its username
+	// differently, shares the budget of its username.
+	if u != nil {
+		if k := "u:" + FoldKey(u.Username); k != keys[0] {
+			wait, endUser := s.throttle.begin(now, k)
+			if wait > 0 {
+				return nil, s.throttled(ctx, name, in.ClientAddr, wait)
+			}
+			defer func() { endUser(failed) }()
+		}
 	}
 	// A password over bcrypt's 72 bytes is wrong without a comparison,
 	// whoever it is for; any other costs one comparison, user or not.
@@ -297,6 +308,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		return nil, errBadCredentials
 	}
 	return s.issue(u)
+}
+
+func (s *Service) throttled(ctx context.Context, name, addr string, wait time.Duration) error {
+	s.cfg.Logger.WarnContext(ctx, "login throttled", "username", name, "addr", addr)
+	return &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
 }
 
 func (s *Service) lookup(ctx context.Context, name string) (*User, error) {

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -519,5 +520,28 @@ func TestUnknownUserLoginTakesAsLong(t *testing.T) {
 	known, unknown := fastest("known"), fastest("nobody-else")
 	if unknown < known/4 {
 		t.Fatalf("wrong password takes %v, unknown user %v: the time tells them apart", known, unknown)
+	}
+}
+
+// TestLoginThrottleSharedByEmail: failures by username and by email count
+// against one budget, so naming a user two ways does not double it.
+func TestLoginThrottleSharedByEmail(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "jung", Password: "password123", Email: "jung@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"jung", "jung@example.com", "JUNG", "Jung@Example.com", "jung"}
+	for i, name := range names {
+		_, err := svc.Login(ctx, auth.LoginInput{Username: name, Password: "wrong-password", ClientAddr: fmt.Sprintf("10.0.2.%d", i)})
+		if hanok.CodeOf(err) != hanok.Unauthenticated {
+			t.Fatalf("failure %d (%s) = %v, want Unauthenticated", i+1, name, err)
+		}
+	}
+	for _, name := range []string{"jung@example.com", "jung"} {
+		_, err := svc.Login(ctx, auth.LoginInput{Username: name, Password: "password123", ClientAddr: "10.0.2.99"})
+		if hanok.CodeOf(err) != hanok.RateLimited {
+			t.Fatalf("login as %s after 5 failures = %v, want RateLimited", name, err)
+		}
 	}
 }
