@@ -2,7 +2,10 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -342,19 +345,32 @@ func (s *Service) VerifyPassword(ctx context.Context, id UserID, password string
 
 type claims struct {
 	jwt.RegisteredClaims
+	// PasswordStamp ties the token to the password it was issued under
+	// (see passwordStamp): a new password ends every older token.
+	PasswordStamp string `json:"pst"`
+}
+
+// passwordStamp is a keyed digest of a user's password hash. It reveals
+// nothing of the hash without the signing secret, and changes whenever the
+// password does.
+func (s *Service) passwordStamp(u *User) string {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte("password-stamp:"))
+	m.Write(u.PasswordHash)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
 func (s *Service) issue(u *User) (*Session, error) {
 	now := s.cfg.Now()
 	exp := now.Add(s.cfg.TokenLifetime)
-	c := claims{jwt.RegisteredClaims{
+	c := claims{RegisteredClaims: jwt.RegisteredClaims{
 		ID:        uuid.NewString(),
 		Subject:   strconv.FormatInt(int64(u.ID), 10),
 		Issuer:    s.cfg.Issuer,
 		Audience:  jwt.ClaimStrings{s.cfg.Audience},
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(exp),
-	}}
+	}, PasswordStamp: s.passwordStamp(u)}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.cfg.Secret)
 	if err != nil {
 		return nil, fmt.Errorf("auth: sign token: %w", err)
@@ -416,6 +432,9 @@ func (s *Service) authenticate(ctx context.Context, token string) (*User, *claim
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("auth: load user: %w", err)
+	}
+	if !hmac.Equal([]byte(c.PasswordStamp), []byte(s.passwordStamp(u))) {
+		return nil, nil, &hanok.Error{Code: hanok.Unauthenticated, Message: "token was issued before the password changed"}
 	}
 	return u, c, nil
 }
@@ -482,11 +501,18 @@ func (s *Service) EnsureSuperuser(ctx context.Context, username, password string
 	case err != nil:
 		return nil, fmt.Errorf("auth: ensure superuser: %w", err)
 	}
-	hash, err := s.hash(password)
-	if err != nil {
-		return nil, err
+	// The same password is kept as it is, so that restarting with the same
+	// setting does not end the superuser's sessions; a new one ends every
+	// token issued under the old (whoever held the account before).
+	if len(password) > MaxPasswordBytes || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(password)) != nil {
+		hash, err := s.hash(password)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = hash
+	} else if u.Superuser {
+		return u, nil
 	}
-	u.PasswordHash = hash
 	u.Superuser = true
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return nil, fmt.Errorf("auth: ensure superuser: %w", err)

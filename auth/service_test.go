@@ -251,10 +251,15 @@ func TestForgedTokensRefused(t *testing.T) {
 	svc, clk, _ := newService(t)
 	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "victim", Password: "password123"})
 	now := clk.Now()
+	// The password stamp is copied from a real token of the victim.
+	var real jwt.MapClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(s.Token, &real); err != nil {
+		t.Fatal(err)
+	}
 	good := func() jwt.MapClaims {
 		return jwt.MapClaims{
 			"sub": "1", "jti": uuid.NewString(), "iss": "hanok", "aud": "hanok",
-			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+			"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "pst": real["pst"],
 		}
 	}
 	// A correctly made token is accepted, so the refusals below are about
@@ -277,6 +282,8 @@ func TestForgedTokensRefused(t *testing.T) {
 		"wrong iss":         sign(t, jwt.SigningMethodHS256, testSecret, with("iss", "evil")),
 		"issued in future":  sign(t, jwt.SigningMethodHS256, testSecret, with("iat", now.Add(time.Hour).Unix())),
 		"no jti":            sign(t, jwt.SigningMethodHS256, testSecret, without("jti")),
+		"no password stamp": sign(t, jwt.SigningMethodHS256, testSecret, without("pst")),
+		"other stamp":       sign(t, jwt.SigningMethodHS256, testSecret, with("pst", "AAAAAAAAAAAAAAAAAAAAAA")),
 		"unknown user":      sign(t, jwt.SigningMethodHS256, testSecret, with("sub", "999")),
 		"non-numeric sub":   sign(t, jwt.SigningMethodHS256, testSecret, with("sub", "admin")),
 		"garbage":           "not.a.token",
@@ -543,5 +550,38 @@ func TestLoginThrottleSharedByEmail(t *testing.T) {
 		if hanok.CodeOf(err) != hanok.RateLimited {
 			t.Fatalf("login as %s after 5 failures = %v, want RateLimited", name, err)
 		}
+	}
+}
+
+// TestEnsureSuperuserEndsTheOldPasswordsTokens: when the superuser setting
+// names an account someone registered earlier, the new password ends that
+// someone's tokens, which would otherwise have become superuser tokens.
+// The same password again (a restart) keeps every token.
+func TestEnsureSuperuserEndsTheOldPasswordsTokens(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	squatter, err := svc.Register(ctx, auth.RegisterInput{Username: "admin", Password: "squatter-pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.EnsureSuperuser(ctx, "admin", "operator-pass"); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := svc.Authenticate(ctx, squatter.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("token from before the superuser's password = %+v, %v, want Unauthenticated", u, err)
+	}
+	if err := svc.Logout(ctx, squatter.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("Logout(old token) = %v, want Unauthenticated", err)
+	}
+	op, err := svc.Login(ctx, auth.LoginInput{Username: "admin", Password: "operator-pass"})
+	if err != nil || !op.User.Superuser {
+		t.Fatalf("operator login = %+v, %v", op, err)
+	}
+	// A restart with the same setting.
+	if _, err := svc.EnsureSuperuser(ctx, "admin", "operator-pass"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, op.Token); err != nil {
+		t.Fatalf("superuser token after EnsureSuperuser with the same password: %v", err)
 	}
 }

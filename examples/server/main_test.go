@@ -126,6 +126,7 @@ func TestServerAuthFlowSurvivesRestart(t *testing.T) {
 	if code != 200 || body["user"].(map[string]any)["superuser"] != true {
 		t.Fatalf("superuser login: %d %v", code, body)
 	}
+	adminToken := body["token"].(string)
 	if err := s.stop(); err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
@@ -141,6 +142,10 @@ func TestServerAuthFlowSurvivesRestart(t *testing.T) {
 	}
 	if code, _ := s.do(t, "GET", "/auth/me", dropped, ""); code != 401 {
 		t.Fatalf("revoked token after restart: %d, want 401", code)
+	}
+	// The restart set the same superuser password again: its tokens live on.
+	if code, body := s.do(t, "GET", "/auth/me", adminToken, ""); code != 200 || body["user"].(map[string]any)["superuser"] != true {
+		t.Fatalf("superuser token after restart: %d %v", code, body)
 	}
 }
 
