@@ -264,6 +264,30 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		}
 	})
 
+	t.Run("ConcurrentSecret", func(t *testing.T) {
+		s := newStore(t)
+		const n = 20
+		got := make([][]byte, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[i], errs[i] = s.Secret(ctx, "jwt", []byte(fmt.Sprintf("candidate-%d", i)))
+			}()
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("Secret: %v", errs[i])
+			}
+			if string(got[i]) != string(got[0]) {
+				t.Fatalf("concurrent callers got different secrets: %q and %q", got[0], got[i])
+			}
+		}
+	})
+
 	t.Run("ConcurrentCreate", func(t *testing.T) {
 		s := newStore(t)
 		const n = 50
