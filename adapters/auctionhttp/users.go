@@ -24,7 +24,14 @@ func decodeFields[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 		return httpx.DecodeJSON[T](w, r, maxFormBody)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseMultipartForm(maxFormBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	// ParseMultipartForm drops the error of a url-encoded body (it only
+	// reports that the body is not multipart), so each kind is parsed by
+	// its own method.
+	parse := r.ParseForm
+	if ct == "multipart/form-data" {
+		parse = func() error { return r.ParseMultipartForm(maxFormBody) }
+	}
+	if err := parse(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return v, &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", maxFormBody), Err: err}

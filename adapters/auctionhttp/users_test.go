@@ -131,3 +131,30 @@ func TestTokenRequired(t *testing.T) {
 	code, body, _ := e.call(t, "GET", "/cars/search/", e.alice, "")
 	detail(t, code, body, http.StatusUnauthorized, "")
 }
+
+// TestMalformedFormBodies: a url-encoded body that is too large or badly
+// escaped is refused as such, not read as a form with missing fields, and
+// a malformed login is not a failed login.
+func TestMalformedFormBodies(t *testing.T) {
+	e := newEnv(t)
+	const urlencoded = "application/x-www-form-urlencoded"
+	big := url.Values{"username": {"big"}, "password1": {"secret-pass"}, "password2": {"secret-pass"}, "pad": {strings.Repeat("x", 70<<10)}}
+	code, body, _ := e.callRaw(t, "POST", "/users/registration/", "", urlencoded, strings.NewReader(big.Encode()))
+	detail(t, code, body, http.StatusBadRequest, "larger than")
+	code, body, _ = e.callRaw(t, "POST", "/users/registration/", "", urlencoded, strings.NewReader("username=bad&password1=secret-pass&password2=%zz"))
+	detail(t, code, body, http.StatusBadRequest, "malformed form body")
+	// Six malformed logins in a row do not spend alice's throttle budget.
+	for range 6 {
+		code, body, _ = e.callRaw(t, "POST", "/users/login/", "", urlencoded, strings.NewReader("username=alice&password=%zz"))
+		detail(t, code, body, http.StatusBadRequest, "malformed form body")
+	}
+	if code, body, _ := e.call(t, "POST", "/users/login/", "", `{"username":"alice","password":"alice-password"}`); code != http.StatusOK {
+		t.Fatalf("login after malformed bodies: %d %v", code, body)
+	}
+	for _, name := range []string{"big", "bad"} {
+		code, body, _ := e.call(t, "POST", "/users/login/", "", `{"username":"`+name+`","password":"secret-pass"}`)
+		if code != http.StatusBadRequest {
+			t.Fatalf("refused registration of %s created a user: %d %v", name, code, body)
+		}
+	}
+}
