@@ -80,7 +80,8 @@ func Unmarshal(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
+	// Decoder.More does not see a stray ']' or '}': look at the rest itself.
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return &hanok.Error{Code: hanok.Invalid, Message: "request body has data after the JSON value"}
 	}
 	return nil

@@ -72,6 +72,8 @@ func TestDecodeJSON(t *testing.T) {
 		{"syntax", `{"name":`, 0, "", "malformed JSON"},
 		{"bad token", `{"name" "x"}`, 0, "", "malformed JSON"},
 		{"trailing data", `{"name":"x"} {"name":"y"}`, 0, "", "after the JSON value"},
+		{"trailing bracket", `{"name":"x"}]`, 0, "", "after the JSON value"},
+		{"trailing brace", `{"name":"x"} }`, 0, "", "after the JSON value"},
 		{"string for number", `{"age":"thirty"}`, 0, "age", "must be a number"},
 		{"number for string", `{"name":5}`, 0, "name", "must be a string"},
 		{"object for array", `{"tags":{}}`, 0, "tags", "must be an array"},
