@@ -147,9 +147,9 @@ func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, e
 		if len(up.Data) > s.cfg.MaxImageBytes {
 			return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) is larger than %d bytes", i+1, up.Name, s.cfg.MaxImageBytes))
 		}
-		t, ok := DetectImage(up.Data)
-		if !ok {
-			return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) is not a PNG, JPEG, GIF or WebP image", i+1, up.Name))
+		t, err := detectImage(up.Data)
+		if err != nil {
+			return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) %s", i+1, up.Name, err))
 		}
 		types[i] = t
 	}

@@ -2,6 +2,7 @@ package auction_test
 
 import (
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -118,5 +119,35 @@ func TestCleanMediaPath(t *testing.T) {
 		if _, err := auction.CleanMediaPath(bad); err == nil {
 			t.Errorf("CleanMediaPath(%q) accepted", bad)
 		}
+	}
+}
+
+// hugeGIF is a GIF of a few bytes whose logical screen and only frame are
+// width x height pixels, with no image data.
+func hugeGIF(width, height uint16) []byte {
+	le := func(v uint16) []byte { return []byte{byte(v), byte(v >> 8)} }
+	var b []byte
+	b = append(b, "GIF89a"...)
+	b = append(append(b, le(width)...), le(height)...)
+	b = append(b, 0x80, 0, 0, 0, 0, 0, 255, 255, 255) // two-colour global table
+	b = append(b, 0x2c, 0, 0, 0, 0)
+	b = append(append(b, le(width)...), le(height)...)
+	b = append(b, 0, 2, 2, 0x4c, 0x01, 0, 0x3b)
+	return b
+}
+
+// TestDetectImageHugeGIF: a GIF too large to check is refused from its
+// header, before its frame (a byte a pixel) is allocated.
+func TestDetectImageHugeGIF(t *testing.T) {
+	data := hugeGIF(65535, 65535)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, ok := auction.DetectImage(data)
+	runtime.ReadMemStats(&after)
+	if ok {
+		t.Fatal("a 65535x65535 GIF accepted")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("checking a %d-byte GIF allocated %d MB", len(data), n>>20)
 	}
 }

@@ -3,6 +3,7 @@ package auction
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/gif"
@@ -49,34 +50,56 @@ var (
 	imageWebP = ImageType{"webp", "image/webp"}
 )
 
+// MaxGIFPixels is the largest GIF accepted, in pixels of its logical
+// screen: checking a GIF decodes its first frame, which takes a byte a
+// pixel of the screen however small the file is.
+const MaxGIFPixels = 40_000_000
+
+// errNotImage is the reason given for data that is not an accepted image.
+var errNotImage = errors.New("is not a PNG, JPEG, GIF or WebP image")
+
 // DetectImage reports the format of an image by its content: PNG and JPEG
-// must have a decodable header, GIF a decodable first frame; WebP is
-// recognised by its RIFF header.
+// must have a decodable header, GIF a decodable first frame (and at most
+// MaxGIFPixels); WebP is recognised by its RIFF header.
 // Anything else is not an image.
 func DetectImage(data []byte) (ImageType, bool) {
+	t, err := detectImage(data)
+	return t, err == nil
+}
+
+// detectImage is DetectImage with the reason for a refusal.
+func detectImage(data []byte) (ImageType, error) {
 	switch {
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
 		return decodable(data, "png", imagePNG)
 	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
 		return decodable(data, "jpeg", imageJPEG)
 	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
-		// A GIF header says little; decoding the first frame is cheap.
+		cfg, err := gif.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return ImageType{}, errNotImage
+		}
+		if int64(cfg.Width)*int64(cfg.Height) > MaxGIFPixels {
+			return ImageType{}, fmt.Errorf("is a GIF of %dx%d pixels, more than %d", cfg.Width, cfg.Height, MaxGIFPixels)
+		}
+		// A GIF header says little; decoding the first frame is cheap
+		// within that size.
 		if _, err := gif.Decode(bytes.NewReader(data)); err != nil {
-			return ImageType{}, false
+			return ImageType{}, errNotImage
 		}
 		return decodable(data, "gif", imageGIF)
 	case len(data) >= 16 && string(data[0:4]) == "RIFF" && string(data[8:12]) == "WEBP" && strings.HasPrefix(string(data[12:16]), "VP8"):
-		return imageWebP, true
+		return imageWebP, nil
 	}
-	return ImageType{}, false
+	return ImageType{}, errNotImage
 }
 
-func decodable(data []byte, format string, t ImageType) (ImageType, bool) {
+func decodable(data []byte, format string, t ImageType) (ImageType, error) {
 	cfg, got, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil || got != format || cfg.Width <= 0 || cfg.Height <= 0 {
-		return ImageType{}, false
+		return ImageType{}, errNotImage
 	}
-	return t, true
+	return t, nil
 }
 
 // ContentTypeOf returns the MIME type of a media path by its extension.

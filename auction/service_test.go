@@ -141,6 +141,11 @@ func TestCreateCarRules(t *testing.T) {
 	bad(func(in *auction.NewCar) { in.Images = append(in.Images, newCarInput(t, 30).Images...) }, "car_images")
 	bad(func(in *auction.NewCar) { in.Images[4].Data = make([]byte, 11<<20) }, "car_images")
 	bad(func(in *auction.NewCar) { in.Images[2].Data = []byte("GIF89a not really") }, "car_images")
+	huge := newCarInput(t, 5)
+	huge.Images[3] = auction.Upload{Name: "huge.gif", Data: hugeGIF(8000, 6000)}
+	if _, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, huge); !strings.Contains(hanok.FieldsOf(err)["car_images"], `image 4 ("huge.gif") is a GIF of 8000x6000 pixels, more than 40000000`) {
+		t.Fatalf("a GIF too large to check: %v", err)
+	}
 	bad(func(in *auction.NewCar) { in.Fuel = "gas" }, "fuel_type")
 	bad(func(in *auction.NewCar) { in.Transmission = "" }, "transmission_type")
 	bad(func(in *auction.NewCar) { in.Year = "1996-13-01" }, "year")
