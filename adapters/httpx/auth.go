@@ -66,8 +66,11 @@ type AuthOptions struct {
 	Header string
 	// OnError renders an authentication failure: err is ErrNoToken, a
 	// hanok.Unauthenticated error, or an internal error. Default:
-	// WriteError, logging internal errors to slog.Default().
+	// WriteError with Logger.
 	OnError func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger receives the internal errors of the default OnError (a store
+	// that fails while a token is checked). Default: discard.
+	Logger *slog.Logger
 }
 
 // RequireUser returns middleware that authenticates the request's token
@@ -76,7 +79,11 @@ type AuthOptions struct {
 func RequireUser(authn *auth.Service, opts AuthOptions) func(http.Handler) http.Handler {
 	onError := opts.OnError
 	if onError == nil {
-		onError = func(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, slog.Default(), err) }
+		logger := opts.Logger
+		if logger == nil {
+			logger = slog.New(slog.DiscardHandler)
+		}
+		onError = func(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, logger, err) }
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

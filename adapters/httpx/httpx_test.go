@@ -290,7 +290,7 @@ func (brokenStore) IsRevoked(context.Context, string) (bool, error) {
 
 // TestRequireUserDefaultLogsInternalErrors: without OnError, a failure of
 // the store while authenticating answers 500 without details and is
-// logged, not lost.
+// logged to the given logger, not lost.
 func TestRequireUserDefaultLogsInternalErrors(t *testing.T) {
 	ctx := context.Background()
 	mem := memory.New().Auth()
@@ -302,11 +302,8 @@ func TestRequireUserDefaultLogsInternalErrors(t *testing.T) {
 	broken, _ := auth.New(brokenStore{mem}, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
 
 	var logs bytes.Buffer
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	defer slog.SetDefault(prev)
-
-	h := httpx.RequireUser(broken, httpx.AuthOptions{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	h := httpx.RequireUser(broken, httpx.AuthOptions{Logger: logger})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("handler reached with a failing store")
 	}))
 	r := httptest.NewRequest("GET", "/x", nil)
