@@ -27,8 +27,8 @@ func TestBids(t *testing.T) {
 	for _, bad := range []struct{ body, field, want string }{
 		{`{"amount":0}`, "amount", "from 1"},
 		{`{"amount":-5}`, "amount", "from 1"},
-		{`{"amount":12.5}`, "amount", "must be a number"},
-		{`{"amount":"1000"}`, "amount", "must be a number"},
+		{`{"amount":12.5}`, "amount", "must be a whole number, not 12.5"},
+		{`{"amount":"1000"}`, "amount", "must be a whole number, not string"},
 		{`{"amount":99999999999999}`, "amount", "from 1"},
 		{`{}`, "amount", "required"},
 	} {
@@ -108,7 +108,7 @@ func TestBids(t *testing.T) {
 	code, body, _ = e.call(t, "POST", accept, e.alice, `{}`)
 	fieldError(t, code, body, "bid_id", "required")
 	code, body, _ = e.call(t, "POST", accept, e.alice, `{"bid_id":"x"}`)
-	fieldError(t, code, body, "bid_id", "must be a number")
+	fieldError(t, code, body, "bid_id", "must be a whole number, not string")
 	code, body, _ = e.call(t, "POST", "/cars/999/accept/", e.alice, fmt.Sprintf(`{"bid_id":%v}`, bobBid["id"]))
 	detail(t, code, body, http.StatusNotFound, "car 999 not found")
 

@@ -95,16 +95,40 @@ func jsonError(err error) error {
 		return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()), Err: err}
 	case errors.As(err, &typ):
 		field := typ.Field
+		reason := typeReason(typ)
 		if field == "" {
-			return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value), Err: err}
+			return &hanok.Error{Code: hanok.Invalid, Message: "request body " + reason, Err: err}
 		}
-		reason := fmt.Sprintf("must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
 		return &hanok.Error{Code: hanok.Invalid, Message: field + ": " + reason, Fields: map[string]string{field: reason}, Err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &hanok.Error{Code: hanok.Invalid, Message: "malformed JSON: unexpected end of body", Err: err}
 	default:
 		return &hanok.Error{Code: hanok.Invalid, Message: "malformed JSON: " + err.Error(), Err: err}
 	}
+}
+
+// typeReason says what a value of the wrong JSON type should have been:
+// "must be a whole number, not 1.5", "must be a string, not number".
+func typeReason(typ *json.UnmarshalTypeError) string {
+	k := typ.Type.Kind().String()
+	want := jsonKind(k)
+	// The range is named for the small integer types, where it is what
+	// the field means; for 64-bit ones a fraction is the likely mistake.
+	switch {
+	case strings.HasPrefix(k, "uint") && typ.Type.Bits() == 64:
+		want = "a whole number from 0"
+	case strings.HasPrefix(k, "uint"):
+		want = fmt.Sprintf("a whole number from 0 to %d", ^uint64(0)>>(64-typ.Type.Bits()))
+	case strings.HasPrefix(k, "int") && typ.Type.Bits() == 64:
+		want = "a whole number"
+	case strings.HasPrefix(k, "int"):
+		bits := typ.Type.Bits()
+		want = fmt.Sprintf("a whole number from %d to %d", int64(-1)<<(bits-1), int64(^uint64(0)>>(65-bits)))
+	}
+	// A number that does not fit (a fraction, or out of range) is shown
+	// as itself; another type by its name.
+	got, _ := strings.CutPrefix(typ.Value, "number ")
+	return fmt.Sprintf("must be %s, not %s", want, got)
 }
 
 func jsonKind(k string) string {

@@ -44,6 +44,8 @@ func TestStatusTable(t *testing.T) {
 type payload struct {
 	Name  string   `json:"name"`
 	Age   int      `json:"age"`
+	Small int8     `json:"small"`
+	Count uint16   `json:"count"`
 	Tags  []string `json:"tags"`
 	Inner struct {
 		OK bool `json:"ok"`
@@ -74,11 +76,13 @@ func TestDecodeJSON(t *testing.T) {
 		{"trailing data", `{"name":"x"} {"name":"y"}`, 0, "", "after the JSON value"},
 		{"trailing bracket", `{"name":"x"}]`, 0, "", "after the JSON value"},
 		{"trailing brace", `{"name":"x"} }`, 0, "", "after the JSON value"},
-		{"string for number", `{"age":"thirty"}`, 0, "age", "must be a number"},
+		{"string for number", `{"age":"thirty"}`, 0, "age", "age: must be a whole number, not string"},
 		{"number for string", `{"name":5}`, 0, "name", "must be a string"},
 		{"object for array", `{"tags":{}}`, 0, "tags", "must be an array"},
 		{"nested wrong type", `{"inner":{"ok":"yes"}}`, 0, "inner.ok", "must be a boolean"},
-		{"fraction for int", `{"age":1.5}`, 0, "age", "must be a number"},
+		{"fraction for int", `{"age":1.5}`, 0, "age", "age: must be a whole number, not 1.5"},
+		{"int out of range", `{"small":300}`, 0, "small", "small: must be a whole number from -128 to 127, not 300"},
+		{"negative for uint", `{"count":-1}`, 0, "count", "count: must be a whole number from 0 to 65535, not -1"},
 		{"array for object", `[1,2]`, 0, "", "must be an object, not array"},
 		{"too big", `{"name":"` + strings.Repeat("x", 100) + `"}`, 50, "", "larger than 50 bytes"},
 	}
