@@ -34,6 +34,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal the default handling comes back, so a
+		// second Ctrl-C ends a shutdown that takes too long.
+		<-ctx.Done()
+		stop()
+	}()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
@@ -201,6 +207,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		// No ReadTimeout: an image upload may take long on a slow link;
+		// idle keep-alive connections are closed after two minutes.
+		IdleTimeout: 2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
