@@ -210,7 +210,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		// No ReadTimeout: an image upload may take long on a slow link;
 		// idle keep-alive connections are closed after two minutes.
 		IdleTimeout: 2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
 	errc := make(chan error, 1)
