@@ -61,24 +61,37 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	}
 }
 
+// migratedRaw creates the database file at path with the newest schema,
+// closes it, and returns that schema's version and a plain connection to
+// the file, for tests that rewrite it by hand.
+func migratedRaw(t *testing.T, path string) (int, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest, err := db.SchemaVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newest, raw
+}
+
 // TestMigratesOldFileForward opens a file that holds only the first
 // migration, as an older release would have left it, and checks that Open
 // brings it to the newest version without losing its rows.
 func TestMigratesOldFileForward(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	newest, _ := db.SchemaVersion(ctx)
-	db.Close()
+	newest, raw := migratedRaw(t, path)
 
 	// Rebuild the file as version 1: the auth tables and one user.
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows, err := raw.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('users', 'revoked_tokens', 'secrets', 'sqlite_sequence')`)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +117,7 @@ func TestMigratesOldFileForward(t *testing.T) {
 	}
 	raw.Close()
 
-	db, err = sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open old file: %v", err)
 	}
@@ -151,16 +164,7 @@ func TestOpenOddFileNames(t *testing.T) {
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "future.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	newest, _ := db.SchemaVersion(ctx)
-	db.Close()
-	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	newest, raw := migratedRaw(t, path)
 	if _, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", newest+1)); err != nil {
 		t.Fatal(err)
 	}
