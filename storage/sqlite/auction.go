@@ -244,13 +244,6 @@ func fromNanos(n sql.NullInt64) time.Time {
 	return time.Unix(0, n.Int64).UTC()
 }
 
-func nullID[T ~int64](id T) any {
-	if id == 0 {
-		return nil
-	}
-	return int64(id)
-}
-
 // CreateCars implements auction.Store.
 func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) error {
 	type counts struct{ cars, listed int64 }
@@ -357,8 +350,6 @@ const carColumns = `c.id, c.owner_id, c.year, c.fuel_type, c.transmission, c.col
 	m.id, m.kind_id, m.name, m.car_count, k.id, k.brand_id, k.name, k.car_count, b.id, b.name, b.car_count`
 
 const carJoins = `JOIN auction_models m ON m.id = c.model_id JOIN auction_kinds k ON k.id = m.kind_id JOIN auction_brands b ON b.id = k.brand_id`
-
-type scanner interface{ Scan(dest ...any) error }
 
 func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
 	var c auction.Car

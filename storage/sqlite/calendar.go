@@ -42,7 +42,7 @@ func subjectKey(s string) string { return strings.ToLower(s) }
 
 const groupColumns = `id, name, creator_id, creator_email, created, updated`
 
-func scanGroup(sc interface{ Scan(...any) error }) (calendar.Group, error) {
+func scanGroup(sc scanner) (calendar.Group, error) {
 	var g calendar.Group
 	var created int64
 	var updated sql.NullInt64
@@ -131,13 +131,6 @@ func (s *CalendarStore) Groups(ctx context.Context, creator auth.UserID) ([]cale
 	return out, nil
 }
 
-func groupOrNull(id calendar.GroupID) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // growSpan records the span of an event in calendar_span.
 func growSpan(ctx context.Context, tx *sql.Tx, e *calendar.Event) error {
 	span := e.End.Unix() - e.Start.Unix()
@@ -152,7 +145,7 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 	return s.db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.UID, e.Owner, e.OwnerEmail, groupOrNull(e.Group), e.Subject, subjectKey(e.Subject), e.Start.Unix(), e.End.Unix(), e.Created.Unix(), unixOrNull(e.Updated))
+			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start.Unix(), e.End.Unix(), e.Created.Unix(), unixOrNull(e.Updated))
 		if isForeignKey(err) {
 			return hanok.Errorf(hanok.NotFound, "group %d not found", e.Group)
 		}
@@ -201,7 +194,7 @@ func (s *CalendarStore) DeleteEvent(ctx context.Context, id calendar.EventID) er
 // joined to calendar_groups as g.
 const eventColumns = `e.id, e.uid, e.owner_id, e.owner_email, e.group_id, g.name, e.subject, e.start_at, e.end_at, e.created, e.updated`
 
-func scanEvent(sc interface{ Scan(...any) error }) (calendar.Event, error) {
+func scanEvent(sc scanner) (calendar.Event, error) {
 	var e calendar.Event
 	var group sql.NullInt64
 	var groupName sql.NullString

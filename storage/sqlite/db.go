@@ -243,3 +243,14 @@ func notFound(err error, what string) error {
 	}
 	return err
 }
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// nullID is NULL for the zero id (none), else the id.
+func nullID[T ~int64](id T) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
