@@ -3,6 +3,7 @@ package calendarhttp
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
@@ -48,26 +49,18 @@ func write(w http.ResponseWriter, code int, message string, data any) {
 func ok(w http.ResponseWriter, data any) { write(w, CodeSuccess, "SUCCESS", data) }
 
 // errorCode maps an error's hanok code to the seed's meta code and the
-// prefix of its message.
+// prefix of its message. The status part of the meta code comes from the
+// one code -> status table in httpx; the seed adds sub-codes only for a
+// bad parameter (40001) and a bad token (40102).
 func errorCode(c hanok.Code) (int, string) {
 	switch c {
 	case hanok.Invalid:
 		return CodeInvalid, "INVALID PARAMETER"
 	case hanok.Unauthenticated:
 		return CodeInvalidToken, "INVAILD TOKEN"
-	case hanok.Forbidden:
-		return CodeForbidden, "FORBIDDEN"
-	case hanok.NotFound:
-		return CodeNotFound, "NOT FOUND"
-	case hanok.Conflict:
-		return CodeConflict, "CONFLICT"
-	case hanok.RateLimited:
-		return CodeTooMany, "TOO MANY REQUESTS"
-	case hanok.Unavailable:
-		return CodeUnavailable, "SERVICE UNAVAILABLE"
-	default:
-		return CodeInternal, "INTERNAL SERVER ERROR"
 	}
+	status := httpx.Status(c)
+	return status * 100, strings.ToUpper(http.StatusText(status))
 }
 
 // fail writes err in the envelope: the seed's message, then the
