@@ -60,13 +60,16 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
-	if len(e.Fields) > 0 {
+	// The message already says what a field error is about
+	// (FieldError writes "field: reason"); the fields are spelled out only
+	// when there is no message, so nothing is said twice.
+	if len(e.Fields) > 0 && e.Message == "" {
 		keys := make([]string, 0, len(e.Fields))
 		for k := range e.Fields {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		b.WriteString(" (")
+		b.WriteString(": ")
 		for i, k := range keys {
 			if i > 0 {
 				b.WriteString("; ")
@@ -75,7 +78,6 @@ func (e *Error) Error() string {
 			b.WriteString(": ")
 			b.WriteString(e.Fields[k])
 		}
-		b.WriteString(")")
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
@@ -99,6 +101,11 @@ func FieldError(field, reason string) *Error {
 
 // Wrap builds an *Error of the given code around a cause. The message is
 // what the client sees; the cause is only logged.
+//
+// The one rule for wrapping: an error that crosses a function boundary is
+// wrapped with what was being done, either with Wrap (when the caller
+// should see a hanok code) or with fmt.Errorf("doing x: %w", err)
+// otherwise. CodeOf, MessageOf and errors.Is see through both.
 func Wrap(code Code, err error, message string) *Error {
 	return &Error{Code: code, Message: message, Err: err}
 }

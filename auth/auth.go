@@ -11,10 +11,13 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/hanok-dev/hanok"
 )
 
-// UserID identifies a user. It is a positive integer, the seeds' "pk".
-type UserID int64
+// UserID identifies a user: hanok.UserID, named here too because auth
+// is where users are made.
+type UserID = hanok.UserID
 
 // User is an account.
 type User struct {
@@ -25,6 +28,11 @@ type User struct {
 	PasswordHash []byte
 	Superuser    bool
 	Created      time.Time
+}
+
+// Actor returns the actor of u, the shape every service takes.
+func (u *User) Actor() hanok.Actor {
+	return hanok.Actor{ID: u.ID, Username: u.Username, Email: u.Email, Superuser: u.Superuser}
 }
 
 // FoldKey returns the case-folded form of a username or email, under which

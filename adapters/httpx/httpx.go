@@ -57,14 +57,9 @@ func DecodeJSON[T any](w http.ResponseWriter, r *http.Request, maxBytes int64) (
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBody
 	}
-	body := http.MaxBytesReader(w, r.Body, maxBytes)
-	data, err := io.ReadAll(body)
+	data, err := ReadBody(w, r, maxBytes)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return v, &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", maxBytes), Err: err}
-		}
-		return v, &hanok.Error{Code: hanok.Invalid, Message: "could not read request body", Err: err}
+		return v, err
 	}
 	return v, Unmarshal(data, &v)
 }
@@ -168,6 +163,11 @@ type ErrorBody struct {
 // errors. It returns the HTTP status and the client-safe message. Adapters
 // that render their own error bodies call it first.
 func Report(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) (int, string) {
+	var notAllowed *MethodNotAllowedError
+	if errors.As(err, &notAllowed) {
+		w.Header().Set("Allow", notAllowed.Allow)
+		return http.StatusMethodNotAllowed, "method " + notAllowed.Method + " not allowed"
+	}
 	code := hanok.CodeOf(err)
 	if code == hanok.Internal {
 		if logger != nil {
