@@ -235,9 +235,13 @@ type Store interface {
 	CreateCars(ctx context.Context, cars []*Car) error
 	// Car returns a car with its brand, kind, model and every image.
 	Car(ctx context.Context, id CarID) (*Car, error)
-	// ApproveCar moves a waiting car to ongoing with the given start and
-	// end and returns it; a car that is not waiting is hanok.Conflict.
-	ApproveCar(ctx context.Context, id CarID, start, end time.Time) (*Car, error)
+	// UpdateCar runs fn on the car inside one write transaction and, if fn
+	// returns nil, stores the auction fields fn set (Status, AuctionStart,
+	// AuctionEnd, Buyer, SoldBid) and returns the car as stored, with its
+	// catalog entries and images. fn sees the car's id, owner and auction
+	// fields only. If fn fails, nothing is stored and its error is
+	// returned as it is.
+	UpdateCar(ctx context.Context, id CarID, fn func(c *Car) error) (*Car, error)
 	// ListCars returns a page of the cars with an auction start (ongoing,
 	// ended or sold), ordered by auction start then id, descending unless
 	// q.Reverse, each with brand, kind, model and its representative image
@@ -245,20 +249,19 @@ type Store interface {
 	// issues do not depend on q.Limit.
 	ListCars(ctx context.Context, q ListQuery) ([]Car, int, error)
 
-	// PlaceBid atomically creates bidder's bid on a car or raises it to
-	// amount, and returns it. The car must be ongoing with an end after at
-	// (else hanok.Conflict); an existing bid of the bidder must be lower
-	// than amount (else hanok.Conflict).
-	PlaceBid(ctx context.Context, car CarID, bidder auth.UserID, amount int64, at time.Time) (*Bid, error)
+	// PlaceBid runs fn inside one write transaction with the car (its id,
+	// owner and auction fields only) and bidder's current bid on it (nil if
+	// none). If fn returns nil, bidder's bid is created with amount, or
+	// raised to it, at the time at, and returned. If fn fails, nothing is
+	// stored and its error is returned as it is. Concurrent calls are
+	// serialized, so fn always sees the state its write changes.
+	PlaceBid(ctx context.Context, car CarID, bidder auth.UserID, amount int64, at time.Time, fn func(c *Car, prev *Bid) error) (*Bid, error)
 	// Bids returns the bids on a car, highest first (then oldest first).
 	Bids(ctx context.Context, car CarID) ([]Bid, error)
 	// BidOf returns bidder's bid on a car; none is hanok.NotFound.
 	BidOf(ctx context.Context, car CarID, bidder auth.UserID) (*Bid, error)
-	// AcceptBid marks a car sold to the bidder of bid and returns the car.
-	// The car must be ongoing with an end not after at, and the bid must be
-	// one of its bids (else hanok.Conflict); an unknown bid is
-	// hanok.NotFound.
-	AcceptBid(ctx context.Context, car CarID, bid BidID, at time.Time) (*Car, error)
+	// Bid returns a bid by id.
+	Bid(ctx context.Context, id BidID) (*Bid, error)
 }
 
 // Config configures a Service. Every field has a default.

@@ -8,12 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/hanok-dev/hanok"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // Upload is one uploaded image file.
@@ -48,32 +46,6 @@ const (
 	MaxAddressLen = 200
 	MaxMileage    = 10_000_000
 )
-
-// Actor is who calls a method that checks permissions.
-type Actor struct {
-	ID        auth.UserID
-	Superuser bool
-}
-
-// ActorOf returns the actor of a signed-in user.
-func ActorOf(u *auth.User) Actor { return Actor{ID: u.ID, Superuser: u.Superuser} }
-
-func validText(field, v string, maxLen int) error {
-	switch {
-	case v == "":
-		return hanok.FieldError(field, "is required")
-	case !utf8.ValidString(v):
-		return hanok.FieldError(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(v) > maxLen:
-		return hanok.FieldError(field, fmt.Sprintf("must be at most %d characters", maxLen))
-	}
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f {
-			return hanok.FieldError(field, "must not contain control characters")
-		}
-	}
-	return nil
-}
 
 // ParseYear parses a car's year, a date in the form yyyy-mm-dd.
 func ParseYear(s string) (time.Time, error) {
@@ -127,13 +99,13 @@ func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, e
 		return time.Time{}, nil, hanok.FieldError("transmission_type", fmt.Sprintf("%q is not one of %s", in.Transmission, enumList(Transmissions)))
 	}
 	in.Color, in.Address = strings.TrimSpace(in.Color), strings.TrimSpace(in.Address)
-	if err := validText("color", in.Color, MaxColorLen); err != nil {
+	if err := hanok.CheckText("color", in.Color, hanok.TextRule{Min: 1, Max: MaxColorLen}); err != nil {
 		return time.Time{}, nil, err
 	}
 	if in.Mileage < 0 || in.Mileage > MaxMileage {
 		return time.Time{}, nil, hanok.FieldError("mileage", fmt.Sprintf("must be a whole number of km from 0 to %d", MaxMileage))
 	}
-	if err := validText("address", in.Address, MaxAddressLen); err != nil {
+	if err := hanok.CheckText("address", in.Address, hanok.TextRule{Min: 1, Max: MaxAddressLen}); err != nil {
 		return time.Time{}, nil, err
 	}
 	if len(in.Images) < MinImages {
@@ -159,7 +131,10 @@ func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, e
 // CreateCar registers a car of the actor, waiting for approval. Its images
 // are stored under cars/<creation date>/; if anything fails, no car is
 // stored and no image is left behind.
-func (s *Service) CreateCar(ctx context.Context, actor Actor, in NewCar) (car *Car, err error) {
+func (s *Service) CreateCar(ctx context.Context, actor hanok.Actor, in NewCar) (car *Car, err error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
 	now := s.cfg.Now().UTC()
 	year, types, err := s.validate(&in, now)
 	if err != nil {
@@ -217,30 +192,42 @@ var errNotSuperuser = hanok.Errorf(hanok.Forbidden, "only a superuser may do thi
 // Approve opens the auction of a waiting car: it starts now and ends
 // Config.AuctionDuration later. Only a superuser may approve (else
 // hanok.Forbidden); a car that is not waiting is hanok.Conflict.
-func (s *Service) Approve(ctx context.Context, actor Actor, id CarID) (*Car, error) {
+func (s *Service) Approve(ctx context.Context, actor hanok.Actor, id CarID) (*Car, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
 	if !actor.Superuser {
 		return nil, errNotSuperuser
 	}
 	start := s.cfg.Now().UTC()
-	c, err := s.store.ApproveCar(ctx, id, start, start.Add(s.cfg.AuctionDuration))
+	c, err := s.store.UpdateCar(ctx, id, func(c *Car) error {
+		return c.Approve(start, start.Add(s.cfg.AuctionDuration))
+	})
 	if err != nil {
-		if hanok.IsCode(err, hanok.NotFound) || hanok.IsCode(err, hanok.Conflict) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("auction: approve car %d: %w", id, err)
+		return nil, s.carError(id, err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "car approved", "car_id", id, "by", actor.ID)
 	return s.derive(c), nil
+}
+
+// carError gives a store's error about car id the service's words: an
+// unknown car is NotFound with the service's message, a rule's error is
+// passed on, and anything else is wrapped as internal.
+func (s *Service) carError(id CarID, err error) error {
+	switch hanok.CodeOf(err) {
+	case hanok.NotFound:
+		return &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("car %d not found", id), Err: err}
+	case hanok.Internal:
+		return fmt.Errorf("auction: car %d: %w", id, err)
+	}
+	return err
 }
 
 // Car returns a car with its catalog entries and images.
 func (s *Service) Car(ctx context.Context, id CarID) (*Car, error) {
 	c, err := s.store.Car(ctx, id)
 	if err != nil {
-		if hanok.IsCode(err, hanok.NotFound) {
-			return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
-		}
-		return nil, fmt.Errorf("auction: car %d: %w", id, err)
+		return nil, s.carError(id, err)
 	}
 	return s.derive(c), nil
 }
@@ -333,25 +320,23 @@ func (s *Service) ListCars(ctx context.Context, opt ListOptions) (*CarPage, erro
 }
 
 // PlaceBid places or raises the actor's sealed bid on an ongoing car, in
-// 만원. The owner may not bid (hanok.Forbidden); a car that is not ongoing,
-// or an amount not above the actor's current bid, is hanok.Conflict.
-func (s *Service) PlaceBid(ctx context.Context, actor Actor, car CarID, amount int64) (*Bid, error) {
-	if amount <= 0 || amount > MaxBid {
-		return nil, hanok.FieldError("amount", fmt.Sprintf("must be a whole number of 만원 from 1 to %d", MaxBid))
-	}
-	c, err := s.Car(ctx, car)
-	if err != nil {
+// 만원, by the rules of CheckBid: the owner may not bid (hanok.Forbidden); a
+// car that is not ongoing, or an amount not above the actor's current bid,
+// is hanok.Conflict.
+func (s *Service) PlaceBid(ctx context.Context, actor hanok.Actor, car CarID, amount int64) (*Bid, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
-	if c.Owner == actor.ID {
-		return nil, hanok.Errorf(hanok.Forbidden, "the owner of car %d may not bid on it", car)
+	if amount <= 0 || amount > MaxBid {
+		// Refused before the store is asked, with the same words as CheckBid.
+		return nil, CheckBid(&Car{}, 0, nil, amount, time.Time{})
 	}
-	b, err := s.store.PlaceBid(ctx, car, actor.ID, amount, s.cfg.Now().UTC())
+	at := s.cfg.Now().UTC()
+	b, err := s.store.PlaceBid(ctx, car, actor.ID, amount, at, func(c *Car, prev *Bid) error {
+		return CheckBid(c, actor.ID, prev, amount, at)
+	})
 	if err != nil {
-		if hanok.IsCode(err, hanok.NotFound) || hanok.IsCode(err, hanok.Conflict) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("auction: place bid: %w", err)
+		return nil, s.carError(car, err)
 	}
 	return b, nil
 }
@@ -359,7 +344,10 @@ func (s *Service) PlaceBid(ctx context.Context, actor Actor, car CarID, amount i
 // Bids returns the bids on a car that the actor may see: every bid,
 // highest first, for the car's owner; the actor's own bid (if any) for
 // anyone else.
-func (s *Service) Bids(ctx context.Context, actor Actor, car CarID) ([]Bid, error) {
+func (s *Service) Bids(ctx context.Context, actor hanok.Actor, car CarID) ([]Bid, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
 	c, err := s.Car(ctx, car)
 	if err != nil {
 		return nil, err
@@ -382,10 +370,13 @@ func (s *Service) Bids(ctx context.Context, actor Actor, car CarID) ([]Bid, erro
 }
 
 // AcceptBid sells a car whose auction ended to the bidder of one of its
-// bids. Only the owner may accept (else hanok.Forbidden). Accepting before
-// the end, a second time, or a bid on another car is hanok.Conflict; an
-// unknown bid is hanok.NotFound.
-func (s *Service) AcceptBid(ctx context.Context, actor Actor, car CarID, bid BidID) (*Car, error) {
+// bids, by the rules of Car.Accept. Only the owner may accept (else
+// hanok.Forbidden). Accepting before the end, a second time, or a bid on
+// another car is hanok.Conflict; an unknown bid is hanok.NotFound.
+func (s *Service) AcceptBid(ctx context.Context, actor hanok.Actor, car CarID, bid BidID) (*Car, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
 	c, err := s.Car(ctx, car)
 	if err != nil {
 		return nil, err
@@ -393,13 +384,17 @@ func (s *Service) AcceptBid(ctx context.Context, actor Actor, car CarID, bid Bid
 	if c.Owner != actor.ID {
 		return nil, hanok.Errorf(hanok.Forbidden, "only the owner of car %d may accept a bid", car)
 	}
-	got, err := s.store.AcceptBid(ctx, car, bid, s.cfg.Now().UTC())
+	b, err := s.store.Bid(ctx, bid)
+	if hanok.IsCode(err, hanok.NotFound) {
+		return nil, &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("bid %d not found", bid), Err: err}
+	}
 	if err != nil {
-		var he *hanok.Error
-		if errors.As(err, &he) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("auction: accept bid: %w", err)
+		return nil, fmt.Errorf("auction: bid %d: %w", bid, err)
+	}
+	at := s.cfg.Now().UTC()
+	got, err := s.store.UpdateCar(ctx, car, func(c *Car) error { return c.Accept(b, at) })
+	if err != nil {
+		return nil, s.carError(car, err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "car sold", "car_id", car, "bid_id", bid, "buyer", got.Buyer)
 	return s.derive(got), nil

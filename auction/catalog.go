@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -87,26 +86,8 @@ func blank(cols []string) bool {
 
 func (e CatalogEntry) validate() error {
 	for _, c := range []struct{ name, col, v string }{{"brand", CatalogHeader[0], e.Brand}, {"kind", CatalogHeader[1], e.Kind}, {"model", CatalogHeader[2], e.Model}} {
-		if err := validName(c.v); err != nil {
-			return hanok.Errorf(hanok.Invalid, "%s (%s) %s", c.col, c.name, err.Error())
-		}
-	}
-	return nil
-}
-
-// validName checks a brand, kind or model name.
-func validName(s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("is missing")
-	case !utf8.ValidString(s):
-		return fmt.Errorf("is not valid UTF-8")
-	case utf8.RuneCountInString(s) > maxNameLen:
-		return fmt.Errorf("is longer than %d characters", maxNameLen)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("contains a control character")
+		if err := hanok.CheckText(c.col+" ("+c.name+")", c.v, hanok.TextRule{Min: 1, Max: maxNameLen}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -79,10 +79,10 @@ func TestReadCatalog(t *testing.T) {
 		{"no header", xlsx(t, []string{"현대", "소나타", "소나타 2.0"}), "row 1: want the header"},
 		{"short header", xlsx(t, []string{"브랜드", "차종"}), "row 1: want the header"},
 		{"empty sheet", xlsx(t), "row 1: the header"},
-		{"missing model", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", "a"}, []string{"현대", "소나타"}), "row 3: 모델 (model) is missing"},
-		{"missing kind", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "", "x"}), "row 2: 차종 (kind) is missing"},
-		{"missing brand", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"", "소나타", "x"}), "row 2: 브랜드 (brand) is missing"},
-		{"too long", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", strings.Repeat("x", 201)}), "row 2: 모델 (model) is longer than 200"},
+		{"missing model", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", "a"}, []string{"현대", "소나타"}), "row 3: 모델 (model): is required"},
+		{"missing kind", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "", "x"}), "row 2: 차종 (kind): is required"},
+		{"missing brand", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"", "소나타", "x"}), "row 2: 브랜드 (brand): is required"},
+		{"too long", xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", strings.Repeat("x", 201)}), "row 2: 모델 (model): must be at most 200 characters"},
 		{"not xlsx", []byte("브랜드,차종,모델\n현대,소나타,x\n"), "not a readable .xlsx"},
 	} {
 		_, err := auction.ReadCatalog(bytes.NewReader(tc.data))

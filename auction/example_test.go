@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/hanok-dev/hanok"
 	"time"
 
 	"github.com/hanok-dev/hanok/auction"
@@ -24,8 +25,8 @@ func Example() {
 		panic(err)
 	}
 
-	owner, admin := auction.Actor{ID: 1}, auction.Actor{ID: 2, Superuser: true}
-	bidderA, bidderB := auction.Actor{ID: 3}, auction.Actor{ID: 4}
+	owner, admin := hanok.Actor{ID: 1}, hanok.Actor{ID: 2, Superuser: true}
+	bidderA, bidderB := hanok.Actor{ID: 3}, hanok.Actor{ID: 4}
 	in := auction.NewCar{Model: "sm5", Year: "1996-12-25", Fuel: auction.FuelHybrid, Transmission: auction.TransmissionManual,
 		Color: "흰색", Mileage: 25000, Address: "서울 신도림"}
 	for range auction.MinImages {
@@ -95,7 +96,7 @@ func ExampleService_ListCars() {
 	db := memory.New()
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, _ := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }})
-	svc.Seed(ctx, auction.Actor{ID: 1, Superuser: true}, 50)
+	svc.Seed(ctx, hanok.Actor{ID: 1, Superuser: true}, 50)
 	page, _ := svc.ListCars(ctx, auction.ListOptions{Page: 99})
 	fmt.Println("page", page.Page, "of", page.Pages, "-", page.Total, "cars,", len(page.Cars), "on this page")
 	// Output:

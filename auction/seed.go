@@ -41,7 +41,7 @@ var (
 // now, two fifths started one minute before now, the rest wait for
 // approval. Every image is SeedImagePath. It stores nothing; Seed and
 // benchmarks pass the cars to Store.CreateCars.
-func GenerateCars(models []ModelID, owner Actor, n int, now time.Time, duration time.Duration, rnd *rand.Rand) []*Car {
+func GenerateCars(models []ModelID, owner hanok.Actor, n int, now time.Time, duration time.Duration, rnd *rand.Rand) []*Car {
 	now = now.UTC()
 	ending, ongoing := n*2/5, n*2/5
 	cars := make([]*Car, n)
@@ -81,7 +81,7 @@ func GenerateCars(models []ModelID, owner Actor, n int, now time.Time, duration 
 // catalog, importing DefaultCatalog first when the catalog is empty. It can
 // run any number of times. Only a superuser may seed (else
 // hanok.Forbidden).
-func (s *Service) Seed(ctx context.Context, actor Actor, n int) (SeedReport, error) {
+func (s *Service) Seed(ctx context.Context, actor hanok.Actor, n int) (SeedReport, error) {
 	if !actor.Superuser {
 		return SeedReport{}, errNotSuperuser
 	}

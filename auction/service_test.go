@@ -87,7 +87,7 @@ func TestCreateCarLeavesNoOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err = svc.CreateCar(ctx, auction.Actor{ID: u.ID + 100}, newCarInput(t, 6))
+	_, err = svc.CreateCar(ctx, hanok.Actor{ID: u.ID + 100}, newCarInput(t, 6))
 	if hanok.CodeOf(err) != hanok.NotFound {
 		t.Fatalf("car of an unknown owner: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestCreateCarLeavesNoOrphans(t *testing.T) {
 		t.Fatalf("a refused car left files: %q", fs)
 	}
 
-	car, err := svc.CreateCar(ctx, auction.Actor{ID: u.ID}, newCarInput(t, 6))
+	car, err := svc.CreateCar(ctx, hanok.Actor{ID: u.ID}, newCarInput(t, 6))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestCreateCarRules(t *testing.T) {
 		t.Helper()
 		in := newCarInput(t, 5)
 		mut(&in)
-		_, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, in)
+		_, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in)
 		if hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)[field] == "" {
 			t.Fatalf("want Invalid naming %s, got %v", field, err)
 		}
@@ -143,7 +143,7 @@ func TestCreateCarRules(t *testing.T) {
 	bad(func(in *auction.NewCar) { in.Images[2].Data = []byte("GIF89a not really") }, "car_images")
 	huge := newCarInput(t, 5)
 	huge.Images[3] = auction.Upload{Name: "huge.gif", Data: hugeGIF(8000, 6000)}
-	if _, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, huge); !strings.Contains(hanok.FieldsOf(err)["car_images"], `image 4 ("huge.gif") is a GIF of 8000x6000 pixels, more than 40000000`) {
+	if _, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, huge); !strings.Contains(hanok.FieldsOf(err)["car_images"], `image 4 ("huge.gif") is a GIF of 8000x6000 pixels, more than 40000000`) {
 		t.Fatalf("a GIF too large to check: %v", err)
 	}
 	bad(func(in *auction.NewCar) { in.Fuel = "gas" }, "fuel_type")
@@ -161,12 +161,12 @@ func TestCreateCarRules(t *testing.T) {
 	}
 	in := newCarInput(t, 5)
 	in.Model, in.Brand = "캐러밴 (84년~현재)", "닷지"
-	c, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, in)
+	c, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in)
 	if err != nil || c.Brand.Name != "닷지" {
 		t.Fatalf("disambiguated: %+v %v", c, err)
 	}
 	in.Model, in.Brand, in.Kind = "sm5", "", "소나타"
-	if _, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, in); hanok.CodeOf(err) != hanok.NotFound {
+	if _, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in); hanok.CodeOf(err) != hanok.NotFound {
 		t.Fatalf("model under the wrong kind: %v", err)
 	}
 }
@@ -182,14 +182,14 @@ func TestApproveRules(t *testing.T) {
 	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
-	c, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, newCarInput(t, 5))
+	c, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, newCarInput(t, 5))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Approve(ctx, auction.Actor{ID: 1}, c.ID); hanok.CodeOf(err) != hanok.Forbidden {
+	if _, err := svc.Approve(ctx, hanok.Actor{ID: 1}, c.ID); hanok.CodeOf(err) != hanok.Forbidden {
 		t.Fatalf("owner approving: %v", err)
 	}
-	got, err := svc.Approve(ctx, auction.Actor{ID: 2, Superuser: true}, c.ID)
+	got, err := svc.Approve(ctx, hanok.Actor{ID: 2, Superuser: true}, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestApproveRules(t *testing.T) {
 	if got, _ := svc.Car(ctx, c.ID); got.Status != auction.StatusEnd {
 		t.Fatalf("after the configured duration: %s", got.Status)
 	}
-	if _, err := svc.Approve(ctx, auction.Actor{ID: 2, Superuser: true}, c.ID); hanok.CodeOf(err) != hanok.Conflict {
+	if _, err := svc.Approve(ctx, hanok.Actor{ID: 2, Superuser: true}, c.ID); hanok.CodeOf(err) != hanok.Conflict {
 		t.Fatalf("second approval: %v", err)
 	}
 	if _, err := auction.New(db.Auction(), db.Media(), auction.Config{MaxImages: 4}); err == nil {
@@ -220,10 +220,10 @@ func TestSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := svc.Seed(ctx, auction.Actor{ID: 1}, 10); hanok.CodeOf(err) != hanok.Forbidden {
+	if _, err := svc.Seed(ctx, hanok.Actor{ID: 1}, 10); hanok.CodeOf(err) != hanok.Forbidden {
 		t.Fatalf("seed by a user: %v", err)
 	}
-	admin := auction.Actor{ID: 1, Superuser: true}
+	admin := hanok.Actor{ID: 1, Superuser: true}
 	rep, err := svc.Seed(ctx, admin, 10)
 	if err != nil {
 		t.Fatal(err)
@@ -335,12 +335,12 @@ func TestConcurrentBids(t *testing.T) {
 				}
 				users[i] = u.ID
 			}
-			owner, bidders := auction.Actor{ID: users[0]}, users[1:]
+			owner, bidders := hanok.Actor{ID: users[0]}, users[1:]
 			car, err := svc.CreateCar(ctx, owner, newCarInput(t, 5))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.Approve(ctx, auction.Actor{ID: users[0], Superuser: true}, car.ID); err != nil {
+			if _, err := svc.Approve(ctx, hanok.Actor{ID: users[0], Superuser: true}, car.ID); err != nil {
 				t.Fatal(err)
 			}
 			errs := make(chan error, 100)
@@ -348,7 +348,7 @@ func TestConcurrentBids(t *testing.T) {
 			for g := range 100 {
 				go func() {
 					defer func() { done <- struct{}{} }()
-					_, err := svc.PlaceBid(ctx, auction.Actor{ID: bidders[g%len(bidders)]}, car.ID, int64(1000+g))
+					_, err := svc.PlaceBid(ctx, hanok.Actor{ID: bidders[g%len(bidders)]}, car.ID, int64(1000+g))
 					if err != nil && hanok.CodeOf(err) != hanok.Conflict {
 						errs <- err
 					}
@@ -400,7 +400,7 @@ func TestListHugePage(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := svc.Seed(ctx, auction.Actor{ID: 1, Superuser: true}, 10); err != nil {
+			if _, err := svc.Seed(ctx, hanok.Actor{ID: 1, Superuser: true}, 10); err != nil {
 				t.Fatal(err)
 			}
 			for _, page := range []int{math.MaxInt, math.MaxInt / 3, math.MaxInt/3 + 2, math.MinInt} {
@@ -436,7 +436,7 @@ func TestCreateCarKeepsImagesOfAStoredCar(t *testing.T) {
 	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.CreateCar(ctx, auction.Actor{ID: 1}, newCarInput(t, 5)); err == nil {
+	if _, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, newCarInput(t, 5)); err == nil {
 		t.Fatal("a failed read-back reported success")
 	}
 	car, err := db.Auction().Car(ctx, 1)

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"fmt"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"strings"
 	"sync"
 	"testing"
@@ -19,18 +20,9 @@ import (
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
 
-// clock is a settable clock for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func newService(t *testing.T) (*auth.Service, *clock, auth.Store) {
+func newService(t *testing.T) (*auth.Service, *testkit.Clock, auth.Store) {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	store := memory.New().Auth()
 	svc, err := auth.New(store, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost, Now: clk.Now})
 	if err != nil {

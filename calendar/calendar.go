@@ -29,14 +29,6 @@ type EventID int64
 // GroupID identifies a group.
 type GroupID int64
 
-// Actor is the signed-in user a Service call acts for. Email is recorded
-// with the events and groups the actor creates, so that listings show it
-// without a lookup per row.
-type Actor struct {
-	ID    auth.UserID
-	Email string
-}
-
 // Event is an entry of a calendar.
 type Event struct {
 	ID EventID

@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"context"
 	"fmt"
+	"github.com/hanok-dev/hanok"
 	"os"
 	"strings"
 	"time"
@@ -20,8 +21,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	park := calendar.Actor{ID: 1, Email: "park@example.com"}
-	kim := calendar.Actor{ID: 2, Email: "kim@example.com"}
+	park := hanok.Actor{ID: 1, Email: "park@example.com"}
+	kim := hanok.Actor{ID: 2, Email: "kim@example.com"}
 
 	team, _ := svc.CreateGroup(ctx, kim, "team")
 	at := func(s string) time.Time {
@@ -51,7 +52,7 @@ func ExampleService_WriteICS() {
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2017, 6, 19, 10, 0, 0, 0, time.UTC) }
 	svc, _ := calendar.New(memory.New().Calendar(), calendar.Config{Now: now})
-	park := calendar.Actor{ID: 1, Email: "park@example.com"}
+	park := hanok.Actor{ID: 1, Email: "park@example.com"}
 	start, _ := calendar.ParseLocalTime("2017-06-20 09:00:00", svc.Location())
 	_, _ = svc.CreateEvent(ctx, park, calendar.EventInput{Subject: "테스트 일정", Start: start, End: start.Add(3 * time.Hour)})
 	events, _ := svc.Month(ctx, park, 2017, time.June)

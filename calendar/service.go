@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // the default zone must load on machines without a zone database
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -86,29 +85,21 @@ func (s *Service) now() time.Time {
 	return s.cfg.Now().Truncate(time.Second).In(s.cfg.Location)
 }
 
-func checkActor(a Actor) error {
-	if a.ID <= 0 {
-		return hanok.Errorf(hanok.Unauthenticated, "not signed in")
+// shownEmail is the email recorded with what actor creates, so that
+// listings show it without a lookup per row: the account's email, or its
+// username for an account registered without one.
+func shownEmail(a hanok.Actor) string {
+	if a.Email != "" {
+		return a.Email
 	}
-	return nil
+	return a.Username
 }
 
-func checkText(field, s string, maxLen int) (string, error) {
+// trimmedText trims s and checks it by the one text rule, as a required
+// single line of at most maxLen characters.
+func trimmedText(field, s string, maxLen int) (string, error) {
 	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return "", hanok.FieldError(field, "is required")
-	case !utf8.ValidString(s):
-		return "", hanok.FieldError(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > maxLen:
-		return "", hanok.FieldError(field, fmt.Sprintf("must be at most %d characters", maxLen))
-	}
-	for _, r := range s {
-		if r < 0x20 && r != '\t' || r == 0x7f {
-			return "", hanok.FieldError(field, "must not contain control characters")
-		}
-	}
-	return s, nil
+	return s, hanok.CheckText(field, s, hanok.TextRule{Min: 1, Max: maxLen})
 }
 
 // EventInput is the content of an event.
@@ -121,7 +112,7 @@ type EventInput struct {
 }
 
 func (s *Service) checkEvent(in *EventInput) error {
-	subject, err := checkText("subject", in.Subject, MaxSubjectLen)
+	subject, err := trimmedText("subject", in.Subject, MaxSubjectLen)
 	if err != nil {
 		return err
 	}
@@ -154,8 +145,8 @@ func (s *Service) checkEvent(in *EventInput) error {
 
 // CreateEvent adds an event to the actor's calendar, or to a group when
 // in.Group is set (anyone may add events to any existing group).
-func (s *Service) CreateEvent(ctx context.Context, actor Actor, in EventInput) (*Event, error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) CreateEvent(ctx context.Context, actor hanok.Actor, in EventInput) (*Event, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
 	if err := s.checkEvent(&in); err != nil {
@@ -164,7 +155,7 @@ func (s *Service) CreateEvent(ctx context.Context, actor Actor, in EventInput) (
 	e := &Event{
 		UID:        uuid.NewString() + "@hanok",
 		Owner:      actor.ID,
-		OwnerEmail: actor.Email,
+		OwnerEmail: shownEmail(actor),
 		Subject:    in.Subject,
 		Start:      in.Start,
 		End:        in.End,
@@ -180,7 +171,10 @@ func (s *Service) CreateEvent(ctx context.Context, actor Actor, in EventInput) (
 
 // Event returns one of the actor's events, or an event of a group the
 // actor selected.
-func (s *Service) Event(ctx context.Context, actor Actor, id EventID) (*Event, error) {
+func (s *Service) Event(ctx context.Context, actor hanok.Actor, id EventID) (*Event, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
 	e, err := s.store.Event(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: event %d: %w", id, err)
@@ -199,8 +193,8 @@ func (s *Service) Event(ctx context.Context, actor Actor, id EventID) (*Event, e
 }
 
 // owned returns event id if the actor owns it.
-func (s *Service) owned(ctx context.Context, actor Actor, id EventID) (*Event, error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) owned(ctx context.Context, actor hanok.Actor, id EventID) (*Event, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
 	if id <= 0 {
@@ -217,7 +211,7 @@ func (s *Service) owned(ctx context.Context, actor Actor, id EventID) (*Event, e
 }
 
 // UpdateEvent changes the subject and times of one of the actor's events.
-func (s *Service) UpdateEvent(ctx context.Context, actor Actor, id EventID, in EventInput) (*Event, error) {
+func (s *Service) UpdateEvent(ctx context.Context, actor hanok.Actor, id EventID, in EventInput) (*Event, error) {
 	e, err := s.owned(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -235,7 +229,7 @@ func (s *Service) UpdateEvent(ctx context.Context, actor Actor, id EventID, in E
 }
 
 // DeleteEvent deletes one of the actor's events.
-func (s *Service) DeleteEvent(ctx context.Context, actor Actor, id EventID) error {
+func (s *Service) DeleteEvent(ctx context.Context, actor hanok.Actor, id EventID) error {
 	if _, err := s.owned(ctx, actor, id); err != nil {
 		return err
 	}
@@ -249,8 +243,8 @@ func (s *Service) DeleteEvent(ctx context.Context, actor Actor, id EventID) erro
 // Range returns the actor's calendar over [from, to): its events, those of
 // its selected groups, and its birthday, each that overlaps the range,
 // ordered by start. Times are in the calendar's zone.
-func (s *Service) Range(ctx context.Context, actor Actor, from, to time.Time) ([]Event, error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) Range(ctx context.Context, actor hanok.Actor, from, to time.Time) ([]Event, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
 	if !to.After(from) {
@@ -284,7 +278,7 @@ func (s *Service) Range(ctx context.Context, actor Actor, from, to time.Time) ([
 }
 
 // Month returns the actor's calendar of one month of one year.
-func (s *Service) Month(ctx context.Context, actor Actor, year int, month time.Month) ([]Event, error) {
+func (s *Service) Month(ctx context.Context, actor hanok.Actor, year int, month time.Month) ([]Event, error) {
 	if year < 1 || year > 9999 || month < 1 || month > 12 {
 		return nil, hanok.FieldError("year_month", "must be a month of the years 1 to 9999")
 	}
@@ -293,14 +287,14 @@ func (s *Service) Month(ctx context.Context, actor Actor, year int, month time.M
 }
 
 // ThisMonth returns the actor's calendar of the current month.
-func (s *Service) ThisMonth(ctx context.Context, actor Actor) ([]Event, error) {
+func (s *Service) ThisMonth(ctx context.Context, actor hanok.Actor) ([]Event, error) {
 	y, m, _ := s.now().Date()
 	return s.Month(ctx, actor, y, m)
 }
 
 // Day returns the actor's calendar of one day: [00:00, 24:00) in the
 // calendar's zone.
-func (s *Service) Day(ctx context.Context, actor Actor, d Date) ([]Event, error) {
+func (s *Service) Day(ctx context.Context, actor hanok.Actor, d Date) ([]Event, error) {
 	if !d.valid() {
 		return nil, hanok.FieldError("date", "must be a real date of the years 1 to 9999")
 	}
@@ -309,17 +303,17 @@ func (s *Service) Day(ctx context.Context, actor Actor, d Date) ([]Event, error)
 }
 
 // Today returns the actor's calendar of the current day.
-func (s *Service) Today(ctx context.Context, actor Actor) ([]Event, error) {
+func (s *Service) Today(ctx context.Context, actor hanok.Actor) ([]Event, error) {
 	return s.Day(ctx, actor, DateOf(s.now()))
 }
 
 // Search returns the events of the actor's calendar whose subject contains
 // word, ignoring case, newest first (at most SearchLimit).
-func (s *Service) Search(ctx context.Context, actor Actor, word string) ([]Event, error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) Search(ctx context.Context, actor hanok.Actor, word string) ([]Event, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
-	word, err := checkText("search_word", word, MaxSearchWordLen)
+	word, err := trimmedText("search_word", word, MaxSearchWordLen)
 	if err != nil {
 		return nil, err
 	}
@@ -335,8 +329,8 @@ func (s *Service) Search(ctx context.Context, actor Actor, word string) ([]Event
 
 // SelectGroups replaces the groups shown in the actor's calendar. An
 // empty ids clears the selection. Every group must exist.
-func (s *Service) SelectGroups(ctx context.Context, actor Actor, ids []GroupID) error {
-	if err := checkActor(actor); err != nil {
+func (s *Service) SelectGroups(ctx context.Context, actor hanok.Actor, ids []GroupID) error {
+	if err := actor.Check(); err != nil {
 		return err
 	}
 	if len(ids) > MaxSelection {
@@ -359,7 +353,10 @@ func (s *Service) SelectGroups(ctx context.Context, actor Actor, ids []GroupID) 
 }
 
 // Selection returns the groups the actor selected.
-func (s *Service) Selection(ctx context.Context, actor Actor) ([]GroupID, error) {
+func (s *Service) Selection(ctx context.Context, actor hanok.Actor) ([]GroupID, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
 	ids, err := s.store.Selection(ctx, actor.ID)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: selection: %w", err)
@@ -369,14 +366,14 @@ func (s *Service) Selection(ctx context.Context, actor Actor) ([]GroupID, error)
 
 // SetBirthday registers the actor's birthday, replacing the one it had,
 // and reports whether it replaced one.
-func (s *Service) SetBirthday(ctx context.Context, actor Actor, d Date) (replaced bool, err error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) SetBirthday(ctx context.Context, actor hanok.Actor, d Date) (replaced bool, err error) {
+	if err := actor.Check(); err != nil {
 		return false, err
 	}
 	if !d.valid() {
 		return false, hanok.FieldError("birthday", "must be a real date of the years 1 to 9999")
 	}
-	replaced, err = s.store.SetBirthday(ctx, Birthday{User: actor.ID, Email: actor.Email, Date: d, Created: s.now()})
+	replaced, err = s.store.SetBirthday(ctx, Birthday{User: actor.ID, Email: shownEmail(actor), Date: d, Created: s.now()})
 	if err != nil {
 		return false, fmt.Errorf("calendar: set birthday: %w", err)
 	}
@@ -385,15 +382,15 @@ func (s *Service) SetBirthday(ctx context.Context, actor Actor, d Date) (replace
 }
 
 // CreateGroup creates a group of the actor.
-func (s *Service) CreateGroup(ctx context.Context, actor Actor, name string) (*Group, error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) CreateGroup(ctx context.Context, actor hanok.Actor, name string) (*Group, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
-	name, err := checkText("group_name", name, MaxGroupNameLen)
+	name, err := trimmedText("group_name", name, MaxGroupNameLen)
 	if err != nil {
 		return nil, err
 	}
-	g := &Group{Name: name, Creator: actor.ID, CreatorEmail: actor.Email, Created: s.now()}
+	g := &Group{Name: name, Creator: actor.ID, CreatorEmail: shownEmail(actor), Created: s.now()}
 	if err := s.store.CreateGroup(ctx, g); err != nil {
 		return nil, fmt.Errorf("calendar: create group: %w", err)
 	}
@@ -403,8 +400,8 @@ func (s *Service) CreateGroup(ctx context.Context, actor Actor, name string) (*G
 }
 
 // created returns group id if the actor created it.
-func (s *Service) created(ctx context.Context, actor Actor, id GroupID) (*Group, error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) created(ctx context.Context, actor hanok.Actor, id GroupID) (*Group, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
 	if id <= 0 {
@@ -421,12 +418,12 @@ func (s *Service) created(ctx context.Context, actor Actor, id GroupID) (*Group,
 }
 
 // RenameGroup renames one of the actor's groups.
-func (s *Service) RenameGroup(ctx context.Context, actor Actor, id GroupID, name string) (*Group, error) {
+func (s *Service) RenameGroup(ctx context.Context, actor hanok.Actor, id GroupID, name string) (*Group, error) {
 	g, err := s.created(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	if g.Name, err = checkText("group_name", name, MaxGroupNameLen); err != nil {
+	if g.Name, err = trimmedText("group_name", name, MaxGroupNameLen); err != nil {
 		return nil, err
 	}
 	g.Updated = s.now()
@@ -440,7 +437,7 @@ func (s *Service) RenameGroup(ctx context.Context, actor Actor, id GroupID, name
 
 // DeleteGroup deletes one of the actor's groups with all its events; it
 // drops out of every selection.
-func (s *Service) DeleteGroup(ctx context.Context, actor Actor, id GroupID) error {
+func (s *Service) DeleteGroup(ctx context.Context, actor hanok.Actor, id GroupID) error {
 	if _, err := s.created(ctx, actor, id); err != nil {
 		return err
 	}
@@ -452,8 +449,8 @@ func (s *Service) DeleteGroup(ctx context.Context, actor Actor, id GroupID) erro
 }
 
 // MyGroups returns the groups the actor created.
-func (s *Service) MyGroups(ctx context.Context, actor Actor) ([]Group, error) {
-	if err := checkActor(actor); err != nil {
+func (s *Service) MyGroups(ctx context.Context, actor hanok.Actor) ([]Group, error) {
+	if err := actor.Check(); err != nil {
 		return nil, err
 	}
 	return s.groups(ctx, actor.ID)

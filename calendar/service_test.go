@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"context"
 	"fmt"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"testing"
 	"time"
 
@@ -21,14 +22,9 @@ func mustLoad(name string) *time.Location {
 	return loc
 }
 
-// clock is a settable test clock.
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time { return c.t }
-
-func newService(t *testing.T) (*calendar.Service, *clock) {
+func newService(t *testing.T) (*calendar.Service, *testkit.Clock) {
 	t.Helper()
-	c := &clock{t: time.Date(2017, 6, 19, 19, 55, 4, 0, seoul)}
+	c := testkit.NewClock(time.Date(2017, 6, 19, 19, 55, 4, 0, seoul))
 	svc, err := calendar.New(memory.New().Calendar(), calendar.Config{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -37,9 +33,9 @@ func newService(t *testing.T) (*calendar.Service, *clock) {
 }
 
 var (
-	alice = calendar.Actor{ID: 1, Email: "alice@example.com"}
-	bob   = calendar.Actor{ID: 2, Email: "bob@example.com"}
-	carol = calendar.Actor{ID: 3, Email: "carol@example.com"}
+	alice = hanok.Actor{ID: 1, Email: "alice@example.com"}
+	bob   = hanok.Actor{ID: 2, Email: "bob@example.com"}
+	carol = hanok.Actor{ID: 3, Email: "carol@example.com"}
 )
 
 func local(s string) time.Time {
@@ -50,7 +46,7 @@ func local(s string) time.Time {
 	return t
 }
 
-func create(t *testing.T, svc *calendar.Service, a calendar.Actor, g calendar.GroupID, subject, start, end string) *calendar.Event {
+func create(t *testing.T, svc *calendar.Service, a hanok.Actor, g calendar.GroupID, subject, start, end string) *calendar.Event {
 	t.Helper()
 	e, err := svc.CreateEvent(context.Background(), a, calendar.EventInput{Subject: subject, Start: local(start), End: local(end), Group: g})
 	if err != nil {
@@ -143,7 +139,7 @@ func TestDayCutInTheCalendarZone(t *testing.T) {
 			t.Errorf("%s = %q, want %q", date, got, want)
 		}
 	}
-	clk.t = local("2017-06-22 00:30:00")
+	clk.Set(local("2017-06-22 00:30:00"))
 	evs, err := svc.Today(ctx, alice)
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +156,7 @@ func TestEventRules(t *testing.T) {
 	ctx := context.Background()
 	svc, clk := newService(t)
 	e := create(t, svc, alice, 0, "  trimmed  ", "2017-06-19 20:00:00", "2017-06-19 23:00:00")
-	if e.Subject != "trimmed" || e.OwnerEmail != alice.Email || e.UID == "" || !e.Created.Equal(clk.t) || !e.Updated.IsZero() {
+	if e.Subject != "trimmed" || e.OwnerEmail != alice.Email || e.UID == "" || !e.Created.Equal(clk.Now()) || !e.Updated.IsZero() {
 		t.Fatalf("created %+v", e)
 	}
 	for _, in := range []struct {
@@ -183,12 +179,12 @@ func TestEventRules(t *testing.T) {
 	_, err := svc.CreateEvent(ctx, alice, calendar.EventInput{Subject: "x", Start: local("2017-06-19 20:00:00"), End: local("2017-06-19 21:00:00"), Group: 77})
 	wantCode(t, err, hanok.NotFound)
 
-	clk.t = clk.t.Add(time.Hour)
+	clk.Set(clk.Now().Add(time.Hour))
 	up, err := svc.UpdateEvent(ctx, alice, e.ID, calendar.EventInput{Subject: "moved", Start: local("2017-06-20 20:00:00"), End: local("2017-06-20 21:00:00")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if up.Subject != "moved" || !up.Updated.Equal(clk.t) || up.UID != e.UID || !up.Start.Equal(local("2017-06-20 20:00:00")) {
+	if up.Subject != "moved" || !up.Updated.Equal(clk.Now()) || up.UID != e.UID || !up.Start.Equal(local("2017-06-20 20:00:00")) {
 		t.Fatalf("updated %+v", up)
 	}
 	_, err = svc.UpdateEvent(ctx, bob, e.ID, calendar.EventInput{Subject: "stolen", Start: local("2017-06-20 20:00:00"), End: local("2017-06-20 21:00:00")})
@@ -379,6 +375,6 @@ func TestRangeLimits(t *testing.T) {
 	wantCode(t, err, hanok.Invalid)
 	_, err = svc.Range(ctx, alice, from, from.AddDate(5, 0, 0))
 	wantCode(t, err, hanok.Invalid)
-	_, err = svc.Range(ctx, calendar.Actor{}, from, from.AddDate(0, 1, 0))
+	_, err = svc.Range(ctx, hanok.Actor{}, from, from.AddDate(0, 1, 0))
 	wantCode(t, err, hanok.Unauthenticated)
 }

@@ -75,31 +75,33 @@ func NewHandler(svc *auction.Service, authn *auth.Service, opts ...Option) http.
 
 // routes lists every route.
 func (h *handler) routes() http.Handler {
-	mux := http.NewServeMux()
-	user := httpx.RequireUser(h.authn, httpx.AuthOptions{OnError: h.authError})
-	handle := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, user(fn)) }
+	rt := httpx.NewRouter(h.error, h.authn, "")
+	rt.Public("POST /users/registration/{$}", h.register)
+	rt.Public("POST /users/login/{$}", h.login)
+	rt.User("POST /users/logout/{$}", h.logout)
 
-	mux.HandleFunc("POST /users/registration/{$}", h.register)
-	mux.HandleFunc("POST /users/login/{$}", h.login)
-	handle("POST /users/logout/{$}", h.logout)
+	rt.User("GET /cars/search/{$}", h.search)
+	rt.User("POST /cars/new/{$}", h.createCar)
+	rt.User("PUT /cars/{id}/approval/{$}", h.approve)
+	rt.User("GET /cars/{$}", h.list)
+	rt.User("GET /cars/{id}", h.detail)
+	rt.User("GET /cars/{id}/{$}", h.detail)
+	rt.User("POST /cars/test/{$}", h.seed)
+	rt.User("POST /cars/{id}/bids/{$}", h.placeBid)
+	rt.User("GET /cars/{id}/bids/{$}", h.bids)
+	rt.User("POST /cars/{id}/accept/{$}", h.accept)
 
-	handle("GET /cars/search/{$}", h.search)
-	handle("POST /cars/new/{$}", h.createCar)
-	handle("PUT /cars/{id}/approval/{$}", h.approve)
-	handle("GET /cars/{$}", h.list)
-	handle("GET /cars/{id}", h.detail)
-	handle("GET /cars/{id}/{$}", h.detail)
-	handle("POST /cars/test/{$}", h.seed)
-	handle("POST /cars/{id}/bids/{$}", h.placeBid)
-	handle("GET /cars/{id}/bids/{$}", h.bids)
-	handle("POST /cars/{id}/accept/{$}", h.accept)
-
-	mux.HandleFunc("GET /media/{path...}", h.media)
-	return mux
+	rt.Public("GET /media/{path...}", h.media)
+	return rt
 }
 
-// error writes err as a body in the style of Django REST framework.
+// error is the adapter's one renderer: err as a body in the style of
+// Django REST framework, {"detail": "..."}, or {"<field>": ["reason"]} for
+// an invalid field. A request that is not signed in is told the scheme.
 func (h *handler) error(w http.ResponseWriter, r *http.Request, err error) {
+	if hanok.IsCode(err, hanok.Unauthenticated) {
+		w.Header().Set("WWW-Authenticate", `JWT realm="api"`)
+	}
 	status, msg := httpx.Report(w, r, h.logger, err)
 	if fields := hanok.FieldsOf(err); status == http.StatusBadRequest && len(fields) > 0 {
 		body := make(map[string][]string, len(fields))
@@ -112,32 +114,18 @@ func (h *handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteJSON(w, status, Detail{Detail: msg})
 }
 
-// authError answers a request without a valid token.
-func (h *handler) authError(w http.ResponseWriter, r *http.Request, err error) {
-	if hanok.IsCode(err, hanok.Unauthenticated) {
-		w.Header().Set("WWW-Authenticate", `JWT realm="api"`)
-	}
-	h.error(w, r, err)
-}
-
-// superuserError answers a superuser-only route called by anyone else with
-// 401, as the original service documents ("UNAUTHORIZED").
-func (h *handler) superuserError(w http.ResponseWriter, r *http.Request, err error) {
+// superuserOnly turns the refusal of a superuser-only call into 401, as the
+// original service documents ("UNAUTHORIZED").
+func superuserOnly(err error) error {
 	if hanok.IsCode(err, hanok.Forbidden) {
-		err = &hanok.Error{Code: hanok.Unauthenticated, Message: hanok.MessageOf(err), Err: err}
-		w.Header().Set("WWW-Authenticate", `JWT realm="api"`)
+		return &hanok.Error{Code: hanok.Unauthenticated, Message: hanok.MessageOf(err), Err: err}
 	}
-	h.error(w, r, err)
+	return err
 }
 
 // Detail is the body of a message or an error.
 type Detail struct {
 	Detail string `json:"detail"`
-}
-
-func actor(r *http.Request) auction.Actor {
-	u, _ := httpx.UserFrom(r.Context())
-	return auction.ActorOf(u)
 }
 
 // carID parses the {id} path value; anything but a positive integer is a

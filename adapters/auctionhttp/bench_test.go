@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hanok-dev/hanok"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -70,7 +71,7 @@ func newBenchEnv(b *testing.B, n int) *benchEnv {
 	start := time.Now()
 	for done := 0; done < n; {
 		batch := min(10_000, n-done)
-		cars := auction.GenerateCars(models, auction.Actor{ID: s.User.ID}, batch, now, 48*time.Hour, rnd)
+		cars := auction.GenerateCars(models, hanok.Actor{ID: s.User.ID}, batch, now, 48*time.Hour, rnd)
 		// Spread the auction starts so the list order is not one tie.
 		for i, c := range cars {
 			if !c.AuctionStart.IsZero() {

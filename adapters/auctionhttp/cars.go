@@ -1,7 +1,6 @@
 package auctionhttp
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -151,15 +150,14 @@ func bidBody(b auction.Bid) BidBody {
 	return BidBody{ID: b.ID, Car: b.Car, Bidder: b.Bidder, Amount: b.Amount, Created: b.Created, Updated: b.Updated}
 }
 
-func (h *handler) search(w http.ResponseWriter, r *http.Request) {
+func (h *handler) search(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	q := r.URL.Query()
 	brand, kind := q.Get("brand"), q.Get("kind")
 	switch {
 	case kind != "":
 		ms, err := h.svc.ModelsOf(r.Context(), kind, brand)
 		if err != nil {
-			h.error(w, r, err)
-			return
+			return err
 		}
 		out := make([]ModelItem, len(ms))
 		for i, m := range ms {
@@ -169,8 +167,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 	case brand != "":
 		ks, err := h.svc.KindsOf(r.Context(), brand)
 		if err != nil {
-			h.error(w, r, err)
-			return
+			return err
 		}
 		out := make([]KindItem, len(ks))
 		for i, k := range ks {
@@ -180,8 +177,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 	default:
 		bs, err := h.svc.Brands(r.Context())
 		if err != nil {
-			h.error(w, r, err)
-			return
+			return err
 		}
 		out := make([]BrandItem, len(bs))
 		for i, b := range bs {
@@ -189,6 +185,7 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 		}
 		httpx.WriteJSON(w, http.StatusOK, out)
 	}
+	return nil
 }
 
 // decodeNewCar reads the multipart registration form.
@@ -199,11 +196,7 @@ func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (auction.
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return in, &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", h.maxUpload), Err: err}
-		}
-		return in, &hanok.Error{Code: hanok.Invalid, Message: "malformed multipart body", Err: err}
+		return in, httpx.BodyError(err, h.maxUpload, "malformed multipart body")
 	}
 	f := r.MultipartForm
 	get := func(name string) string {
@@ -238,41 +231,39 @@ func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (auction.
 	return in, nil
 }
 
-func (h *handler) createCar(w http.ResponseWriter, r *http.Request) {
+func (h *handler) createCar(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	in, err := h.decodeNewCar(w, r)
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
-	c, err := h.svc.CreateCar(r.Context(), actor(r), in)
+	c, err := h.svc.CreateCar(r.Context(), actor, in)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, CreatedCar{
 		ID: c.ID, Year: c.Year.Format(time.DateOnly), Fuel: c.Fuel, Transmission: c.Transmission,
 		Color: c.Color, Mileage: c.Mileage, Address: c.Address, Images: h.images(c),
 	})
+	return nil
 }
 
-func (h *handler) approve(w http.ResponseWriter, r *http.Request) {
+func (h *handler) approve(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	id, err := carID(r)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
-	c, err := h.svc.Approve(r.Context(), actor(r), id)
+	c, err := h.svc.Approve(r.Context(), actor, id)
 	if err != nil {
-		h.superuserError(w, r, err)
-		return
+		return superuserOnly(err)
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.detailBody(c))
+	return nil
 }
 
-func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	q := r.URL.Query()
 	page := 1
 	if q.Has("page") {
@@ -280,8 +271,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := h.svc.ListCars(r.Context(), auction.ListOptions{Model: q.Get("model"), Reverse: q.Get("ordering") == "reverse", Page: page})
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	out := make([]ListItem, len(p.Cars))
 	for i := range p.Cars {
@@ -305,20 +295,20 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Page", strconv.Itoa(p.Page))
 	hd.Set("X-Page-Count", strconv.Itoa(p.Pages))
 	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (h *handler) detail(w http.ResponseWriter, r *http.Request) {
+func (h *handler) detail(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	id, err := carID(r)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	c, err := h.svc.Car(r.Context(), id)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.detailBody(c))
+	return nil
 }
 
 // SeedResult is the body of the test-data route.
@@ -330,23 +320,22 @@ type SeedResult struct {
 	Models     int    `json:"catalog_models_added"`
 }
 
-func (h *handler) seed(w http.ResponseWriter, r *http.Request) {
-	rep, err := h.svc.Seed(r.Context(), actor(r), auction.DefaultSeedCount)
+func (h *handler) seed(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	rep, err := h.svc.Seed(r.Context(), actor, auction.DefaultSeedCount)
 	if err != nil {
-		h.superuserError(w, r, err)
-		return
+		return superuserOnly(err)
 	}
 	httpx.WriteJSON(w, http.StatusOK, SeedResult{
 		Detail:     fmt.Sprintf("%d test cars created", rep.EndingSoon+rep.Ongoing+rep.Waiting),
 		EndingSoon: rep.EndingSoon, Ongoing: rep.Ongoing, Waiting: rep.Waiting, Models: rep.Catalog.Models,
 	})
+	return nil
 }
 
-func (h *handler) placeBid(w http.ResponseWriter, r *http.Request) {
+func (h *handler) placeBid(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	id, err := carID(r)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	in, err := httpx.DecodeJSON[struct {
 		Amount *int64 `json:"amount"`
@@ -355,40 +344,37 @@ func (h *handler) placeBid(w http.ResponseWriter, r *http.Request) {
 		err = hanok.FieldError("amount", "is required")
 	}
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
-	b, err := h.svc.PlaceBid(r.Context(), actor(r), id, *in.Amount)
+	b, err := h.svc.PlaceBid(r.Context(), actor, id, *in.Amount)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, bidBody(*b))
+	return nil
 }
 
-func (h *handler) bids(w http.ResponseWriter, r *http.Request) {
+func (h *handler) bids(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	id, err := carID(r)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
-	bs, err := h.svc.Bids(r.Context(), actor(r), id)
+	bs, err := h.svc.Bids(r.Context(), actor, id)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	out := make([]BidBody, len(bs))
 	for i, b := range bs {
 		out[i] = bidBody(b)
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (h *handler) accept(w http.ResponseWriter, r *http.Request) {
+func (h *handler) accept(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	id, err := carID(r)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	in, err := httpx.DecodeJSON[struct {
 		BidID *int64 `json:"bid_id"`
@@ -397,27 +383,26 @@ func (h *handler) accept(w http.ResponseWriter, r *http.Request) {
 		err = hanok.FieldError("bid_id", "is required")
 	}
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
-	c, err := h.svc.AcceptBid(r.Context(), actor(r), id, auction.BidID(*in.BidID))
+	c, err := h.svc.AcceptBid(r.Context(), actor, id, auction.BidID(*in.BidID))
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.detailBody(c))
+	return nil
 }
 
-func (h *handler) media(w http.ResponseWriter, r *http.Request) {
+func (h *handler) media(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("path")
 	f, err := h.svc.OpenMedia(r.Context(), name)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", auction.ContentTypeOf(name))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	http.ServeContent(w, r, "", time.Time{}, f)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"image"
 	"image/color"
 	"image/gif"
@@ -15,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,23 +27,6 @@ import (
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var start = time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 
 // tokenLifetime outlasts the auctions the tests run through.
@@ -54,7 +37,7 @@ type env struct {
 	svc   *auction.Service
 	authn *auth.Service
 	db    *memory.DB
-	clock *clock
+	clock *testkit.Clock
 	// admin is a superuser's token; alice and bob are users' tokens.
 	admin, alice, bob       string
 	aliceID, bobID, adminID auth.UserID
@@ -63,7 +46,7 @@ type env struct {
 func newEnv(t testing.TB, opts ...auctionhttp.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{db: memory.New(), clock: &clock{t: start}}
+	e := &env{db: memory.New(), clock: testkit.NewClock(start)}
 	var err error
 	e.authn, err = auth.New(e.db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost, Now: e.clock.Now, TokenLifetime: tokenLifetime})
 	if err != nil {

@@ -2,7 +2,6 @@ package auctionhttp
 
 import (
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"reflect"
@@ -32,11 +31,7 @@ func decodeFields[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 		parse = func() error { return r.ParseMultipartForm(maxFormBody) }
 	}
 	if err := parse(); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return v, &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", maxFormBody), Err: err}
-		}
-		return v, &hanok.Error{Code: hanok.Invalid, Message: "malformed form body", Err: err}
+		return v, httpx.BodyError(err, maxFormBody, "malformed form body")
 	}
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
@@ -82,7 +77,7 @@ func renameField(err error, old, new string) error {
 	return &hanok.Error{Code: e.Code, Message: new + ": " + reason, Fields: map[string]string{new: reason}, Err: err}
 }
 
-func (h *handler) register(w http.ResponseWriter, r *http.Request) {
+func (h *handler) register(w http.ResponseWriter, r *http.Request) error {
 	in, err := decodeFields[struct {
 		Username  string `json:"username"`
 		Password1 string `json:"password1"`
@@ -90,12 +85,10 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		Email     string `json:"email"`
 	}](w, r)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	if in.Password1 != in.Password2 {
-		h.error(w, r, hanok.FieldError("password2", "The two password fields didn't match."))
-		return
+		return hanok.FieldError("password2", "The two password fields didn't match.")
 	}
 	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password1, Email: in.Email})
 	if err != nil {
@@ -104,40 +97,39 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 			// A taken username or email is a field error of the form.
 			err = &hanok.Error{Code: hanok.Invalid, Message: hanok.MessageOf(err), Fields: hanok.FieldsOf(err), Err: err}
 		}
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, sessionBody(s))
+	return nil
 }
 
 // loginFailed is the answer to wrong credentials, as django-rest-auth gave it.
 const loginFailed = "Unable to log in with provided credentials."
 
-func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+func (h *handler) login(w http.ResponseWriter, r *http.Request) error {
 	in, err := decodeFields[struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}](w, r)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: in.Username, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
 	if hanok.IsCode(err, hanok.Unauthenticated) {
 		httpx.WriteJSON(w, http.StatusBadRequest, map[string][]string{"non_field_errors": {loginFailed}})
-		return
+		return nil
 	}
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, sessionBody(s))
+	return nil
 }
 
-func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+func (h *handler) logout(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	if err := h.authn.Logout(r.Context(), httpx.TokenFrom(r.Context())); err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, Detail{Detail: "로그아웃되었습니다."})
+	return nil
 }

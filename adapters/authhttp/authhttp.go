@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auth"
 )
@@ -35,13 +36,12 @@ func NewHandler(authn *auth.Service, opts ...Option) http.Handler {
 	for _, o := range opts {
 		o(h)
 	}
-	mux := http.NewServeMux()
-	requireUser := httpx.RequireUser(authn, httpx.AuthOptions{OnError: h.error})
-	mux.HandleFunc("POST /register", h.register)
-	mux.HandleFunc("POST /login", h.login)
-	mux.Handle("POST /logout", requireUser(http.HandlerFunc(h.logout)))
-	mux.Handle("GET /me", requireUser(http.HandlerFunc(h.me)))
-	return mux
+	rt := httpx.NewRouter(h.error, authn, "")
+	rt.Public("POST /register", h.register)
+	rt.Public("POST /login", h.login)
+	rt.User("POST /logout", h.logout)
+	rt.User("GET /me", h.me)
+	return rt
 }
 
 // User is the JSON form of a user.
@@ -64,54 +64,54 @@ type SessionResponse struct {
 	User      User      `json:"user"`
 }
 
+// error is the adapter's one renderer: httpx's generic error body.
 func (h *handler) error(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteError(w, r, h.logger, err)
 }
 
-func (h *handler) register(w http.ResponseWriter, r *http.Request) {
+func (h *handler) register(w http.ResponseWriter, r *http.Request) error {
 	in, err := httpx.DecodeJSON[struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 		Email    string `json:"email"`
 	}](w, r, 0)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email})
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, SessionResponse{Token: s.Token, ExpiresAt: s.ExpiresAt, User: userJSON(s.User)})
+	return nil
 }
 
-func (h *handler) login(w http.ResponseWriter, r *http.Request) {
+func (h *handler) login(w http.ResponseWriter, r *http.Request) error {
 	in, err := httpx.DecodeJSON[struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 	}](w, r, 0)
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: in.Username, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
 	if err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, SessionResponse{Token: s.Token, ExpiresAt: s.ExpiresAt, User: userJSON(s.User)})
+	return nil
 }
 
-func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+func (h *handler) logout(w http.ResponseWriter, r *http.Request, _ hanok.Actor) error {
 	if err := h.authn.Logout(r.Context(), httpx.TokenFrom(r.Context())); err != nil {
-		h.error(w, r, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"detail": "logged out"})
+	return nil
 }
 
-func (h *handler) me(w http.ResponseWriter, r *http.Request) {
+func (h *handler) me(w http.ResponseWriter, r *http.Request, _ hanok.Actor) error {
 	u, _ := httpx.UserFrom(r.Context())
 	httpx.WriteJSON(w, http.StatusOK, map[string]User{"user": userJSON(u)})
+	return nil
 }

@@ -29,8 +29,6 @@ package calendarhttp
 import (
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auth"
@@ -63,121 +61,25 @@ func NewHandler(svc *calendar.Service, authn *auth.Service, opts ...Option) http
 	for _, o := range opts {
 		o(h)
 	}
-	mux := http.NewServeMux()
-	user := httpx.RequireUser(authn, httpx.AuthOptions{Header: TokenHeader, OnError: h.authError})
-	route := func(pattern string, fn func(http.ResponseWriter, *http.Request, calendar.Actor)) {
-		mux.Handle(pattern, user(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			fn(w, r, actorOf(r))
-		})))
-	}
-	mux.HandleFunc("POST /api/v1/user/{$}", h.signIn)
-	route("POST /api/v1/user/calendar/group", h.selectGroups)
-	route("GET /api/v1/calendar/{$}", h.thisMonth)
-	route("GET /api/v1/calendar/month", h.month)
-	route("GET /api/v1/calendar/today", h.today)
-	route("GET /api/v1/calendar/date", h.date)
-	route("GET /api/v1/calendar/search", h.search)
-	route("POST /api/v1/calendar/event", h.createEvent)
-	route("PUT /api/v1/calendar/event", h.updateEvent)
-	route("DELETE /api/v1/calendar/event", h.deleteEvent)
-	route("PUT /api/v1/calendar/birthday", h.birthday)
-	route("POST /api/v1/calendar/birthday", h.birthday)
-	route("POST /api/v1/group/{$}", h.createGroup)
-	route("PUT /api/v1/group/{$}", h.renameGroup)
-	route("DELETE /api/v1/group/{$}", h.deleteGroup)
-	route("GET /api/v1/group/{$}", h.myGroups)
-	route("GET /api/v1/group/list", h.allGroups)
-	route("POST /api/v1/group/event", h.createGroupEvent)
-	route("GET /api/v1/calendar.ics", h.ics)
-	return &router{mux: mux}
-}
-
-// router answers the requests no route matches in the envelope too:
-// 40400 for an unknown path, 40500 for a method the path does not serve.
-// It also keeps the mux's redirects (/api/v1/calendar to
-// /api/v1/calendar/) inside the prefix the handler is mounted under.
-type router struct{ mux *http.ServeMux }
-
-func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := rt.mux.Handler(r)
-	if pattern == "" {
-		h.ServeHTTP(&unmatched{ResponseWriter: w}, r)
-		return
-	}
-	if prefix := mountPrefix(r); prefix != "" {
-		w = &mounted{ResponseWriter: w, prefix: prefix}
-	}
-	rt.mux.ServeHTTP(w, r)
-}
-
-// mountPrefix returns the part of the request's path that
-// http.StripPrefix removed before the request reached the handler.
-func mountPrefix(r *http.Request) string {
-	u, err := url.ParseRequestURI(r.RequestURI)
-	if err != nil {
-		return ""
-	}
-	prefix, ok := strings.CutSuffix(u.EscapedPath(), r.URL.EscapedPath())
-	if !ok {
-		return ""
-	}
-	return prefix
-}
-
-// mounted puts the mount prefix in front of the path of a redirect's
-// Location, which the mux computes from the stripped path.
-type mounted struct {
-	http.ResponseWriter
-	prefix string
-}
-
-func (m *mounted) WriteHeader(status int) {
-	if status >= 300 && status < 400 {
-		loc := m.Header().Get("Location")
-		if strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") {
-			m.Header().Set("Location", m.prefix+loc)
-		}
-	}
-	m.ResponseWriter.WriteHeader(status)
-}
-
-// Unwrap returns the wrapped writer, for http.ResponseController.
-func (m *mounted) Unwrap() http.ResponseWriter { return m.ResponseWriter }
-
-// unmatched replaces the mux's plain-text 404 and 405 bodies with the
-// envelope, keeping their status and the Allow header.
-type unmatched struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (u *unmatched) WriteHeader(status int) {
-	if u.wrote {
-		return
-	}
-	u.wrote = true
-	u.Header().Del("X-Content-Type-Options")
-	if status == http.StatusMethodNotAllowed {
-		write(u.ResponseWriter, CodeMethodNotAllowed, "METHOD NOT ALLOWED", nil)
-		return
-	}
-	write(u.ResponseWriter, CodeNotFound, "NOT FOUND: no such route", nil)
-}
-
-func (u *unmatched) Write(b []byte) (int, error) {
-	if !u.wrote {
-		u.WriteHeader(http.StatusNotFound)
-	}
-	return len(b), nil
-}
-
-// actorOf returns the calendar actor of an authenticated request. Users
-// registered without an email are shown by username.
-func actorOf(r *http.Request) calendar.Actor {
-	u, _ := httpx.UserFrom(r.Context())
-	email := u.Email
-	if email == "" {
-		email = u.Username
-	}
-	return calendar.Actor{ID: u.ID, Email: email}
+	rt := httpx.NewRouter(h.fail, authn, TokenHeader)
+	rt.Handle("POST /api/v1/user/{$}", http.HandlerFunc(h.signIn))
+	rt.User("POST /api/v1/user/calendar/group", h.selectGroups)
+	rt.User("GET /api/v1/calendar/{$}", h.thisMonth)
+	rt.User("GET /api/v1/calendar/month", h.month)
+	rt.User("GET /api/v1/calendar/today", h.today)
+	rt.User("GET /api/v1/calendar/date", h.date)
+	rt.User("GET /api/v1/calendar/search", h.search)
+	rt.User("POST /api/v1/calendar/event", h.createEvent)
+	rt.User("PUT /api/v1/calendar/event", h.updateEvent)
+	rt.User("DELETE /api/v1/calendar/event", h.deleteEvent)
+	rt.User("PUT /api/v1/calendar/birthday", h.birthday)
+	rt.User("POST /api/v1/calendar/birthday", h.birthday)
+	rt.User("POST /api/v1/group/{$}", h.createGroup)
+	rt.User("PUT /api/v1/group/{$}", h.renameGroup)
+	rt.User("DELETE /api/v1/group/{$}", h.deleteGroup)
+	rt.User("GET /api/v1/group/{$}", h.myGroups)
+	rt.User("GET /api/v1/group/list", h.allGroups)
+	rt.User("POST /api/v1/group/event", h.createGroupEvent)
+	rt.User("GET /api/v1/calendar.ics", h.ics)
+	return rt
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,29 +25,11 @@ import (
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
-// clock is a settable, concurrency-safe test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 type env struct {
 	t     *testing.T
 	url   string
 	authn *auth.Service
-	clock *clock
+	clock *testkit.Clock
 	cal   *calendar.Service
 }
 
@@ -60,7 +43,7 @@ var seoul = func() *time.Location {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clk := &clock{t: time.Date(2017, 6, 19, 19, 55, 4, 0, seoul)}
+	clk := testkit.NewClock(time.Date(2017, 6, 19, 19, 55, 4, 0, seoul))
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost, Now: clk.Now})
 	if err != nil {

@@ -63,27 +63,23 @@ func errorCode(c hanok.Code) (int, string) {
 	return status * 100, strings.ToUpper(http.StatusText(status))
 }
 
-// fail writes err in the envelope: the seed's message, then the
-// client-safe detail (which names the field of a bad parameter).
+// fail is the adapter's one renderer: err in the envelope, the seed's
+// message, then the client-safe detail (which names the field of a bad
+// parameter). No token is 40101, a bad, expired or revoked one 40102, a
+// method the path does not serve 40500.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	_, detail := httpx.Report(w, r, h.logger, err)
+	status, detail := httpx.Report(w, r, h.logger, err)
+	if errors.Is(err, httpx.ErrNoToken) {
+		write(w, CodeMissingHeader, "MISSING HEADER", nil)
+		return
+	}
+	if status == http.StatusMethodNotAllowed {
+		write(w, CodeMethodNotAllowed, "METHOD NOT ALLOWED", nil)
+		return
+	}
 	code, message := errorCode(hanok.CodeOf(err))
 	if code != CodeInternal && detail != "" {
 		message += ": " + detail
 	}
 	write(w, code, message, nil)
-}
-
-// authError renders a failure of the token check: no token is 40101, a
-// bad, expired or revoked one 40102.
-func (h *handler) authError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, httpx.ErrNoToken):
-		write(w, CodeMissingHeader, "MISSING HEADER", nil)
-	case hanok.CodeOf(err) == hanok.Unauthenticated:
-		_, detail := httpx.Report(w, r, h.logger, err)
-		write(w, CodeInvalidToken, "INVAILD TOKEN: "+detail, nil)
-	default:
-		h.fail(w, r, err)
-	}
 }

@@ -136,7 +136,7 @@ func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
 	write(w, CodeUserExists, "USER ID EXIST", Token{s.Token})
 }
 
-func (h *handler) selectGroups(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) selectGroups(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	in, err := httpx.DecodeJSON[struct {
 		Selected *string `json:"selected_group"`
 	}](w, r, maxBody)
@@ -144,32 +144,31 @@ func (h *handler) selectGroups(w http.ResponseWriter, r *http.Request, a calenda
 		err = hanok.FieldError("selected_group", `is required ("0" clears the selection)`)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ids, err := calendar.ParseSelection(*in.Selected)
 	if err != nil {
-		h.fail(w, r, hanok.FieldError("selected_group", err.Error()))
-		return
+		return hanok.FieldError("selected_group", err.Error())
 	}
-	if err := h.svc.SelectGroups(r.Context(), a, ids); err != nil {
-		h.fail(w, r, err)
-		return
+	if err := h.svc.SelectGroups(r.Context(), actor, ids); err != nil {
+		return err
 	}
 	ok(w, nil)
+	return nil
 }
 
-func (h *handler) events(w http.ResponseWriter, r *http.Request, es []calendar.Event, err error) {
+// events answers with es, or returns err.
+func events(w http.ResponseWriter, es []calendar.Event, err error) error {
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ok(w, eventsJSON(es))
+	return nil
 }
 
-func (h *handler) thisMonth(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
-	es, err := h.svc.ThisMonth(r.Context(), a)
-	h.events(w, r, es, err)
+func (h *handler) thisMonth(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	es, err := h.svc.ThisMonth(r.Context(), actor)
+	return events(w, es, err)
 }
 
 // query returns the query parameter name, or an error naming it when it
@@ -182,24 +181,22 @@ func query(r *http.Request, name string) (string, error) {
 	return v, nil
 }
 
-func (h *handler) month(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) month(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	v, err := query(r, "year_month")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	y, m, err := calendar.ParseYearMonth(v)
 	if err != nil {
-		h.fail(w, r, hanok.FieldError("year_month", err.Error()))
-		return
+		return hanok.FieldError("year_month", err.Error())
 	}
-	es, err := h.svc.Month(r.Context(), a, y, m)
-	h.events(w, r, es, err)
+	es, err := h.svc.Month(r.Context(), actor, y, m)
+	return events(w, es, err)
 }
 
-func (h *handler) today(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
-	es, err := h.svc.Today(r.Context(), a)
-	h.events(w, r, es, err)
+func (h *handler) today(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	es, err := h.svc.Today(r.Context(), actor)
+	return events(w, es, err)
 }
 
 // dateParam reads a date query parameter.
@@ -215,24 +212,22 @@ func dateParam(r *http.Request, name string) (calendar.Date, error) {
 	return d, nil
 }
 
-func (h *handler) date(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) date(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	d, err := dateParam(r, "date")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	es, err := h.svc.Day(r.Context(), a, d)
-	h.events(w, r, es, err)
+	es, err := h.svc.Day(r.Context(), actor, d)
+	return events(w, es, err)
 }
 
-func (h *handler) search(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) search(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	word, err := query(r, "search_word")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	es, err := h.svc.Search(r.Context(), a, word)
-	h.events(w, r, es, err)
+	es, err := h.svc.Search(r.Context(), actor, word)
+	return events(w, es, err)
 }
 
 // eventBody is the body of the event routes.
@@ -273,56 +268,53 @@ func (h *handler) decodeEvent(w http.ResponseWriter, r *http.Request) (eventBody
 	return b, in, err
 }
 
-func (h *handler) createEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) createEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	_, in, err := h.decodeEvent(w, r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	in.Group = 0
-	e, err := h.svc.CreateEvent(r.Context(), a, in)
+	e, err := h.svc.CreateEvent(r.Context(), actor, in)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ok(w, eventJSON(*e))
+	return nil
 }
 
-func (h *handler) createGroupEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) createGroupEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, in, err := h.decodeEvent(w, r)
 	if err == nil && b.GroupID <= 0 {
 		err = hanok.FieldError("group_id", "is required: a positive group id")
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	e, err := h.svc.CreateEvent(r.Context(), a, in)
+	e, err := h.svc.CreateEvent(r.Context(), actor, in)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ok(w, eventJSON(*e))
+	return nil
 }
 
-func (h *handler) updateEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) updateEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, in, err := h.decodeEvent(w, r)
 	if err == nil && b.EventID <= 0 {
 		err = hanok.FieldError("event_id", "is required: a positive event id")
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	e, err := h.svc.UpdateEvent(r.Context(), a, calendar.EventID(b.EventID), in)
+	e, err := h.svc.UpdateEvent(r.Context(), actor, calendar.EventID(b.EventID), in)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ok(w, eventJSON(*e))
+	return nil
 }
 
-func (h *handler) deleteEvent(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) deleteEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, err := httpx.DecodeJSON[struct {
 		EventID int64 `json:"event_id"`
 	}](w, r, maxBody)
@@ -330,49 +322,45 @@ func (h *handler) deleteEvent(w http.ResponseWriter, r *http.Request, a calendar
 		err = hanok.FieldError("event_id", "is required: a positive event id")
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	if err := h.svc.DeleteEvent(r.Context(), a, calendar.EventID(b.EventID)); err != nil {
-		h.fail(w, r, err)
-		return
+	if err := h.svc.DeleteEvent(r.Context(), actor, calendar.EventID(b.EventID)); err != nil {
+		return err
 	}
 	ok(w, nil)
+	return nil
 }
 
-func (h *handler) birthday(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) birthday(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, err := httpx.DecodeJSON[struct {
 		Birthday string `json:"birthday"`
 		// Misspelt is the seed document's example spelling.
 		Misspelt string `json:"brithday"`
 	}](w, r, maxBody)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v := b.Birthday
 	if strings.TrimSpace(v) == "" {
 		v = b.Misspelt
 	}
 	if strings.TrimSpace(v) == "" {
-		h.fail(w, r, hanok.FieldError("birthday", "is required"))
-		return
+		return hanok.FieldError("birthday", "is required")
 	}
 	d, err := calendar.ParseDate(v)
 	if err != nil {
-		h.fail(w, r, hanok.FieldError("birthday", err.Error()))
-		return
+		return hanok.FieldError("birthday", err.Error())
 	}
-	replaced, err := h.svc.SetBirthday(r.Context(), a, d)
+	replaced, err := h.svc.SetBirthday(r.Context(), actor, d)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if replaced {
 		write(w, CodeBirthdayExists, "USER BIRTHDAY EXIST", nil)
-		return
+		return nil
 	}
 	ok(w, nil)
+	return nil
 }
 
 // groupBody is the body of the group routes.
@@ -389,91 +377,87 @@ func (h *handler) decodeGroup(w http.ResponseWriter, r *http.Request, needID boo
 	return b, err
 }
 
-func (h *handler) createGroup(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) createGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, err := h.decodeGroup(w, r, false)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	g, err := h.svc.CreateGroup(r.Context(), a, b.Name)
+	g, err := h.svc.CreateGroup(r.Context(), actor, b.Name)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ok(w, groupJSON(*g))
+	return nil
 }
 
-func (h *handler) renameGroup(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) renameGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, err := h.decodeGroup(w, r, true)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	g, err := h.svc.RenameGroup(r.Context(), a, calendar.GroupID(b.ID), b.Name)
+	g, err := h.svc.RenameGroup(r.Context(), actor, calendar.GroupID(b.ID), b.Name)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ok(w, groupJSON(*g))
+	return nil
 }
 
-func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, err := h.decodeGroup(w, r, true)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	if err := h.svc.DeleteGroup(r.Context(), a, calendar.GroupID(b.ID)); err != nil {
-		h.fail(w, r, err)
-		return
+	if err := h.svc.DeleteGroup(r.Context(), actor, calendar.GroupID(b.ID)); err != nil {
+		return err
 	}
 	ok(w, nil)
+	return nil
 }
 
-func (h *handler) groups(w http.ResponseWriter, r *http.Request, gs []calendar.Group, err error) {
+// groups answers with gs, or returns err.
+func groups(w http.ResponseWriter, gs []calendar.Group, err error) error {
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]Group, len(gs))
 	for i, g := range gs {
 		out[i] = groupJSON(g)
 	}
 	ok(w, out)
+	return nil
 }
 
-func (h *handler) myGroups(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
-	gs, err := h.svc.MyGroups(r.Context(), a)
-	h.groups(w, r, gs, err)
+func (h *handler) myGroups(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	gs, err := h.svc.MyGroups(r.Context(), actor)
+	return groups(w, gs, err)
 }
 
-func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, _ calendar.Actor) {
+func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, _ hanok.Actor) error {
 	gs, err := h.svc.AllGroups(r.Context())
-	h.groups(w, r, gs, err)
+	return groups(w, gs, err)
 }
 
 // ics serves the actor's calendar over [from, to) (dates, to exclusive)
 // as iCalendar.
-func (h *handler) ics(w http.ResponseWriter, r *http.Request, a calendar.Actor) {
+func (h *handler) ics(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	from, err := dateParam(r, "from")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	to, err := dateParam(r, "to")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	loc := h.svc.Location()
-	es, err := h.svc.Range(r.Context(), a, from.In(loc), to.In(loc))
+	es, err := h.svc.Range(r.Context(), actor, from.In(loc), to.In(loc))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="calendar-%s.ics"`, from))
 	if err := h.svc.WriteICS(w, es); err != nil {
 		h.logger.ErrorContext(r.Context(), "writing ics", "err", err)
 	}
+	return nil
 }

@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -57,47 +56,4 @@ func UserFrom(ctx context.Context) (*auth.User, bool) {
 func TokenFrom(ctx context.Context) string {
 	t, _ := ctx.Value(tokenKey).(string)
 	return t
-}
-
-// AuthOptions configures RequireUser.
-type AuthOptions struct {
-	// Header is an extra header to read the token from, before
-	// Authorization (the calendar's "X-calendar-access-token").
-	Header string
-	// OnError renders an authentication failure: err is ErrNoToken, a
-	// hanok.Unauthenticated error, or an internal error. Default:
-	// WriteError with Logger.
-	OnError func(w http.ResponseWriter, r *http.Request, err error)
-	// Logger receives the internal errors of the default OnError (a store
-	// that fails while a token is checked). Default: discard.
-	Logger *slog.Logger
-}
-
-// RequireUser returns middleware that authenticates the request's token
-// with authn and puts the user in the request context (see UserFrom). A
-// request without a valid token does not reach next.
-func RequireUser(authn *auth.Service, opts AuthOptions) func(http.Handler) http.Handler {
-	onError := opts.OnError
-	if onError == nil {
-		logger := opts.Logger
-		if logger == nil {
-			logger = slog.New(slog.DiscardHandler)
-		}
-		onError = func(w http.ResponseWriter, r *http.Request, err error) { WriteError(w, r, logger, err) }
-	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok := Token(r, opts.Header)
-			if tok == "" {
-				onError(w, r, ErrNoToken)
-				return
-			}
-			u, err := authn.Authenticate(r.Context(), tok)
-			if err != nil {
-				onError(w, r, err)
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(WithUser(r.Context(), u, tok)))
-		})
-	}
 }

@@ -2,7 +2,6 @@ package httpx_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,12 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
-	"github.com/hanok-dev/hanok/auth"
-	"github.com/hanok-dev/hanok/storage/memory"
 )
 
 func TestStatusTable(t *testing.T) {
@@ -171,55 +166,6 @@ func TestToken(t *testing.T) {
 	}
 }
 
-func TestRequireUser(t *testing.T) {
-	ctx := context.Background()
-	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _ := authn.Register(ctx, auth.RegisterInput{Username: "u", Password: "password123"})
-	var gotErr error
-	mw := httpx.RequireUser(authn, httpx.AuthOptions{Header: "X-Token", OnError: func(w http.ResponseWriter, r *http.Request, err error) {
-		gotErr = err
-		w.WriteHeader(401)
-	}})
-	srv := httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, ok := httpx.UserFrom(r.Context())
-		if !ok || httpx.TokenFrom(r.Context()) == "" {
-			t.Error("no user or token in context")
-		}
-		io.WriteString(w, u.Username)
-	})))
-	defer srv.Close()
-
-	get := func(header, value string) (int, string) {
-		req, _ := http.NewRequest("GET", srv.URL, nil)
-		if header != "" {
-			req.Header.Set(header, value)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	if code, body := get("X-Token", s.Token); code != 200 || body != "u" {
-		t.Fatalf("custom header: %d %q", code, body)
-	}
-	if code, body := get("Authorization", "Bearer "+s.Token); code != 200 || body != "u" {
-		t.Fatalf("bearer: %d %q", code, body)
-	}
-	gotErr = nil
-	if code, _ := get("", ""); code != 401 || gotErr != httpx.ErrNoToken {
-		t.Fatalf("no token: %d, err %v", code, gotErr)
-	}
-	if code, _ := get("Authorization", "Bearer nope"); code != 401 || gotErr == httpx.ErrNoToken || hanok.CodeOf(gotErr) != hanok.Unauthenticated {
-		t.Fatalf("bad token: %d, err %v", code, gotErr)
-	}
-}
-
 func TestRecoverAndLog(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
@@ -282,42 +228,5 @@ func TestRecoverAndLog(t *testing.T) {
 	}
 	if !strings.Contains(out, `"panic":"late kaboom"`) || !strings.Contains(out, `"path":"/late"`) {
 		t.Fatalf("late panic or its request line not logged: %s", out)
-	}
-}
-
-// brokenStore fails every revocation check, as a database that is down.
-type brokenStore struct{ auth.Store }
-
-func (brokenStore) IsRevoked(context.Context, string) (bool, error) {
-	return false, errors.New("database is down")
-}
-
-// TestRequireUserDefaultLogsInternalErrors: without OnError, a failure of
-// the store while authenticating answers 500 without details and is
-// logged to the given logger, not lost.
-func TestRequireUserDefaultLogsInternalErrors(t *testing.T) {
-	ctx := context.Background()
-	mem := memory.New().Auth()
-	good, _ := auth.New(mem, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	s, err := good.Register(ctx, auth.RegisterInput{Username: "u", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	broken, _ := auth.New(brokenStore{mem}, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-
-	var logs bytes.Buffer
-	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	h := httpx.RequireUser(broken, httpx.AuthOptions{Logger: logger})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t.Error("handler reached with a failing store")
-	}))
-	r := httptest.NewRequest("GET", "/x", nil)
-	r.Header.Set("Authorization", "Bearer "+s.Token)
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	if w.Code != 500 || strings.Contains(w.Body.String(), "database is down") {
-		t.Fatalf("store failure: %d %s", w.Code, w.Body.String())
-	}
-	if !strings.Contains(logs.String(), "database is down") {
-		t.Fatalf("store failure not logged: %q", logs.String())
 	}
 }

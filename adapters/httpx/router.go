@@ -118,7 +118,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if prefix := mountPrefix(r); prefix != "" {
 		w = &prefixRedirects{ResponseWriter: w, prefix: prefix}
 	}
-	h.ServeHTTP(w, r)
+	// Served by the mux itself, not by h: only the mux sets the request's
+	// path values (r.PathValue).
+	rt.mux.ServeHTTP(w, r)
 }
 
 // probeWriter records what the mux would answer to an unmatched request.
@@ -178,20 +180,19 @@ func (m *prefixRedirects) Unwrap() http.ResponseWriter { return m.ResponseWriter
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
-		return nil, BodyError(err, limit)
+		return nil, BodyError(err, limit, "could not read request body")
 	}
 	return data, nil
 }
 
-// BodyError turns an error met while reading a request body (whole, or a
-// multipart part) into the client's error: too large, or cut short.
-func BodyError(err error, limit int64) error {
+// BodyError turns an error met while reading or parsing a request body
+// (whole, a form, or a multipart part) into the client's error: Invalid,
+// saying the body is larger than limit bytes when it is, else with the
+// message malformed.
+func BodyError(err error, limit int64, malformed string) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", limit), Err: err}
 	}
-	if hanok.CodeOf(err) != hanok.Internal {
-		return err
-	}
-	return &hanok.Error{Code: hanok.Invalid, Message: "could not read request body", Err: err}
+	return &hanok.Error{Code: hanok.Invalid, Message: malformed, Err: err}
 }

@@ -288,13 +288,13 @@ func testApprove(t *testing.T, newStores NewStores) {
 		t.Fatal(err)
 	}
 	start, end := t0.Add(time.Hour), t0.Add(49*time.Hour)
-	got := must[*auction.Car](t)(f.s.ApproveCar(ctx, c.ID, start, end))
+	got := must[*auction.Car](t)(f.approve(ctx, c.ID, start, end))
 	if got.Status != auction.StatusOngoing || !got.AuctionStart.Equal(start) || !got.AuctionEnd.Equal(end) || len(got.Images) != 5 || got.Model.Name != "sm5" {
 		t.Fatalf("approved: %+v", got)
 	}
-	_, err := f.s.ApproveCar(ctx, c.ID, start, end)
+	_, err := f.approve(ctx, c.ID, start, end)
 	wantCode(t, err, hanok.Conflict)
-	_, err = f.s.ApproveCar(ctx, c.ID+100, start, end)
+	_, err = f.approve(ctx, c.ID+100, start, end)
 	wantCode(t, err, hanok.NotFound)
 	again := must[*auction.Car](t)(f.s.Car(ctx, c.ID))
 	if !again.AuctionStart.Equal(start) || again.Status != auction.StatusOngoing {
@@ -323,7 +323,7 @@ func testList(t *testing.T, newStores NewStores) {
 		if i == 4 {
 			start = t0.Add(3 * time.Hour)
 		}
-		if _, err := f.s.ApproveCar(ctx, c.ID, start, start.Add(48*time.Hour)); err != nil {
+		if _, err := f.approve(ctx, c.ID, start, start.Add(48*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -395,29 +395,29 @@ func testBids(t *testing.T, newStores NewStores) {
 	if err := f.s.CreateCars(ctx, []*auction.Car{c, waiting}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.s.PlaceBid(ctx, waiting.ID, f.bob, 100, t0)
+	_, err := f.bid(ctx, waiting.ID, f.bob, 100, t0)
 	wantCode(t, err, hanok.Conflict)
-	_, err = f.s.PlaceBid(ctx, c.ID+waiting.ID+100, f.bob, 100, t0)
+	_, err = f.bid(ctx, c.ID+waiting.ID+100, f.bob, 100, t0)
 	wantCode(t, err, hanok.NotFound)
 	end := t0.Add(48 * time.Hour)
-	if _, err := f.s.ApproveCar(ctx, c.ID, t0, end); err != nil {
+	if _, err := f.approve(ctx, c.ID, t0, end); err != nil {
 		t.Fatal(err)
 	}
-	b1 := must[*auction.Bid](t)(f.s.PlaceBid(ctx, c.ID, f.bob, 1000, t0.Add(time.Minute)))
+	b1 := must[*auction.Bid](t)(f.bid(ctx, c.ID, f.bob, 1000, t0.Add(time.Minute)))
 	if b1.ID == 0 || b1.Car != c.ID || b1.Bidder != f.bob || b1.Amount != 1000 || !b1.Created.Equal(t0.Add(time.Minute)) || !b1.Updated.Equal(b1.Created) {
 		t.Fatalf("first bid: %+v", b1)
 	}
-	_, err = f.s.PlaceBid(ctx, c.ID, f.bob, 900, t0.Add(2*time.Minute))
+	_, err = f.bid(ctx, c.ID, f.bob, 900, t0.Add(2*time.Minute))
 	wantCode(t, err, hanok.Conflict)
-	_, err = f.s.PlaceBid(ctx, c.ID, f.bob, 1000, t0.Add(2*time.Minute))
+	_, err = f.bid(ctx, c.ID, f.bob, 1000, t0.Add(2*time.Minute))
 	wantCode(t, err, hanok.Conflict)
-	b2 := must[*auction.Bid](t)(f.s.PlaceBid(ctx, c.ID, f.bob, 1500, t0.Add(3*time.Minute)))
+	b2 := must[*auction.Bid](t)(f.bid(ctx, c.ID, f.bob, 1500, t0.Add(3*time.Minute)))
 	if b2.ID != b1.ID || b2.Amount != 1500 || !b2.Created.Equal(b1.Created) || !b2.Updated.Equal(t0.Add(3*time.Minute)) {
 		t.Fatalf("raised bid: %+v (first %+v)", b2, b1)
 	}
-	b3 := must[*auction.Bid](t)(f.s.PlaceBid(ctx, c.ID, carol, 1200, t0.Add(4*time.Minute)))
+	b3 := must[*auction.Bid](t)(f.bid(ctx, c.ID, carol, 1200, t0.Add(4*time.Minute)))
 	// At the end instant the auction is over.
-	_, err = f.s.PlaceBid(ctx, c.ID, carol, 5000, end)
+	_, err = f.bid(ctx, c.ID, carol, 5000, end)
 	wantCode(t, err, hanok.Conflict)
 
 	bids := must[[]auction.Bid](t)(f.s.Bids(ctx, c.ID))
@@ -445,27 +445,27 @@ func testAccept(t *testing.T, newStores NewStores) {
 	}
 	end := t0.Add(48 * time.Hour)
 	for _, car := range []*auction.Car{c, other} {
-		if _, err := f.s.ApproveCar(ctx, car.ID, t0, end); err != nil {
+		if _, err := f.approve(ctx, car.ID, t0, end); err != nil {
 			t.Fatal(err)
 		}
 	}
-	bid := must[*auction.Bid](t)(f.s.PlaceBid(ctx, c.ID, f.bob, 700, t0.Add(time.Hour)))
-	otherBid := must[*auction.Bid](t)(f.s.PlaceBid(ctx, other.ID, f.bob, 800, t0.Add(time.Hour)))
+	bid := must[*auction.Bid](t)(f.bid(ctx, c.ID, f.bob, 700, t0.Add(time.Hour)))
+	otherBid := must[*auction.Bid](t)(f.bid(ctx, other.ID, f.bob, 800, t0.Add(time.Hour)))
 
-	_, err := f.s.AcceptBid(ctx, c.ID, bid.ID, end.Add(-time.Second))
+	_, err := f.accept(ctx, c.ID, bid.ID, end.Add(-time.Second))
 	wantCode(t, err, hanok.Conflict)
-	_, err = f.s.AcceptBid(ctx, c.ID, otherBid.ID, end)
+	_, err = f.accept(ctx, c.ID, otherBid.ID, end)
 	wantCode(t, err, hanok.Conflict)
-	_, err = f.s.AcceptBid(ctx, c.ID, otherBid.ID+bid.ID+100, end)
+	_, err = f.accept(ctx, c.ID, otherBid.ID+bid.ID+100, end)
 	wantCode(t, err, hanok.NotFound)
-	_, err = f.s.AcceptBid(ctx, c.ID+other.ID+100, bid.ID, end)
+	_, err = f.accept(ctx, c.ID+other.ID+100, bid.ID, end)
 	wantCode(t, err, hanok.NotFound)
 
-	sold := must[*auction.Car](t)(f.s.AcceptBid(ctx, c.ID, bid.ID, end))
+	sold := must[*auction.Car](t)(f.accept(ctx, c.ID, bid.ID, end))
 	if sold.Status != auction.StatusSold || sold.Buyer != f.bob || sold.SoldBid != bid.ID || len(sold.Images) != 5 {
 		t.Fatalf("sold car: %+v", sold)
 	}
-	_, err = f.s.AcceptBid(ctx, c.ID, bid.ID, end.Add(time.Hour))
+	_, err = f.accept(ctx, c.ID, bid.ID, end.Add(time.Hour))
 	wantCode(t, err, hanok.Conflict)
 	got := must[*auction.Car](t)(f.s.Car(ctx, c.ID))
 	if got.Status != auction.StatusSold || got.Buyer != f.bob || got.SoldBid != bid.ID {
@@ -476,7 +476,7 @@ func testAccept(t *testing.T, newStores NewStores) {
 	if total != 2 {
 		t.Fatalf("listed %d cars, want 2", total)
 	}
-	_, err = f.s.PlaceBid(ctx, c.ID, f.bob, 900, t0.Add(2*time.Hour))
+	_, err = f.bid(ctx, c.ID, f.bob, 900, t0.Add(2*time.Hour))
 	wantCode(t, err, hanok.Conflict)
 	// The other car is unaffected.
 	if o := must[*auction.Car](t)(f.s.Car(ctx, other.ID)); o.Status != auction.StatusOngoing || o.Buyer != 0 {
@@ -491,7 +491,7 @@ func testConcurrentBids(t *testing.T, newStores NewStores) {
 	if err := f.s.CreateCars(ctx, []*auction.Car{c}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.s.ApproveCar(ctx, c.ID, t0, t0.Add(48*time.Hour)); err != nil {
+	if _, err := f.approve(ctx, c.ID, t0, t0.Add(48*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	const bidders, goroutines = 20, 100
@@ -507,7 +507,7 @@ func testConcurrentBids(t *testing.T, newStores NewStores) {
 			defer wg.Done()
 			// Goroutine g bids g+1 for bidder g%20; each bidder's highest
 			// attempt must win whatever the order.
-			_, err := f.s.PlaceBid(ctx, c.ID, users[g%bidders], int64(g+1), t0.Add(time.Hour))
+			_, err := f.bid(ctx, c.ID, users[g%bidders], int64(g+1), t0.Add(time.Hour))
 			if err != nil && !hanok.IsCode(err, hanok.Conflict) {
 				errs <- err
 			}
@@ -531,4 +531,25 @@ func testConcurrentBids(t *testing.T, newStores NewStores) {
 			t.Errorf("bidder %d: amount %d, want its highest attempt %d", i, b.Amount, want)
 		}
 	}
+}
+
+// approve opens a car's auction through UpdateCar with the domain's rule.
+func (f *fixture) approve(ctx context.Context, id auction.CarID, start, end time.Time) (*auction.Car, error) {
+	return f.s.UpdateCar(ctx, id, func(c *auction.Car) error { return c.Approve(start, end) })
+}
+
+// bid places a bid through PlaceBid with the domain's rule.
+func (f *fixture) bid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time) (*auction.Bid, error) {
+	return f.s.PlaceBid(ctx, car, bidder, amount, at, func(c *auction.Car, prev *auction.Bid) error {
+		return auction.CheckBid(c, bidder, prev, amount, at)
+	})
+}
+
+// accept sells a car through Bid and UpdateCar with the domain's rule.
+func (f *fixture) accept(ctx context.Context, car auction.CarID, bid auction.BidID, at time.Time) (*auction.Car, error) {
+	b, err := f.s.Bid(ctx, bid)
+	if err != nil {
+		return nil, err
+	}
+	return f.s.UpdateCar(ctx, car, func(c *auction.Car) error { return c.Accept(b, at) })
 }

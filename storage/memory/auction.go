@@ -223,18 +223,25 @@ func (s *AuctionStore) Car(_ context.Context, id auction.CarID) (*auction.Car, e
 	return &out, nil
 }
 
-// ApproveCar implements auction.Store.
-func (s *AuctionStore) ApproveCar(_ context.Context, id auction.CarID, start, end time.Time) (*auction.Car, error) {
+// ruleView is what a rule of the auction sees of a stored car: its id,
+// owner and auction fields.
+func ruleView(c *auction.Car) auction.Car {
+	return auction.Car{ID: c.ID, Owner: c.Owner, Status: c.Status, AuctionStart: c.AuctionStart, AuctionEnd: c.AuctionEnd, Buyer: c.Buyer, SoldBid: c.SoldBid}
+}
+
+// UpdateCar implements auction.Store.
+func (s *AuctionStore) UpdateCar(_ context.Context, id auction.CarID, fn func(*auction.Car) error) (*auction.Car, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.cars[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		return nil, errNotFound("car")
 	}
-	if c.Status != auction.StatusWaiting {
-		return nil, hanok.Errorf(hanok.Conflict, "car %d is not waiting for approval", id)
+	next := ruleView(c)
+	if err := fn(&next); err != nil {
+		return nil, err
 	}
-	c.Status, c.AuctionStart, c.AuctionEnd = auction.StatusOngoing, start, end
+	c.Status, c.AuctionStart, c.AuctionEnd, c.Buyer, c.SoldBid = next.Status, next.AuctionStart, next.AuctionEnd, next.Buyer, next.SoldBid
 	out := s.read(c, true)
 	return &out, nil
 }
@@ -265,26 +272,32 @@ func (s *AuctionStore) ListCars(_ context.Context, q auction.ListQuery) ([]aucti
 }
 
 // PlaceBid implements auction.Store.
-func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.cars[car]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", car)
+		return nil, errNotFound("car")
 	}
-	if c.StatusAt(at) != auction.StatusOngoing {
-		return nil, hanok.Errorf(hanok.Conflict, "car %d is not in an ongoing auction", car)
-	}
+	var prev *auction.Bid
 	for _, id := range s.bidsOf[car] {
-		b := s.bids[id]
-		if b.Bidder != bidder {
-			continue
+		if b := s.bids[id]; b.Bidder == bidder {
+			prev = b
+			break
 		}
-		if amount <= b.Amount {
-			return nil, hanok.Errorf(hanok.Conflict, "your bid is already %d만원; a new bid must be higher", b.Amount)
-		}
-		b.Amount, b.Updated = amount, at
-		out := *b
+	}
+	view := ruleView(c)
+	var prevCopy *auction.Bid
+	if prev != nil {
+		p := *prev
+		prevCopy = &p
+	}
+	if err := fn(&view, prevCopy); err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		prev.Amount, prev.Updated = amount, at
+		out := *prev
 		return &out, nil
 	}
 	s.nextBid++
@@ -322,36 +335,14 @@ func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder auth.U
 	return nil, hanok.Errorf(hanok.NotFound, "no bid of user %d on car %d", bidder, car)
 }
 
-// AcceptBid implements auction.Store.
-func (s *AuctionStore) AcceptBid(_ context.Context, car auction.CarID, bid auction.BidID, at time.Time) (*auction.Car, error) {
+// Bid implements auction.Store.
+func (s *AuctionStore) Bid(_ context.Context, id auction.BidID) (*auction.Bid, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.cars[car]
+	b, ok := s.bids[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", car)
+		return nil, errNotFound("bid")
 	}
-	b, ok := s.bids[bid]
-	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "bid %d not found", bid)
-	}
-	if err := acceptable(c.StatusAt(at), car, b.Car); err != nil {
-		return nil, err
-	}
-	c.Status, c.Buyer, c.SoldBid = auction.StatusSold, b.Bidder, b.ID
-	out := s.read(c, true)
+	out := *b
 	return &out, nil
-}
-
-// acceptable says whether a bid on bidCar may be accepted for car, which
-// reads as status.
-func acceptable(status auction.Status, car, bidCar auction.CarID) error {
-	switch {
-	case bidCar != car:
-		return hanok.Errorf(hanok.Conflict, "bid is not a bid on car %d", car)
-	case status == auction.StatusSold:
-		return hanok.Errorf(hanok.Conflict, "car %d is already sold", car)
-	case status != auction.StatusEnd:
-		return hanok.Errorf(hanok.Conflict, "the auction of car %d has not ended", car)
-	}
-	return nil
 }

@@ -4,7 +4,11 @@
 // embedding without persistence; data is lost when the process exits.
 package memory
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/hanok-dev/hanok"
+)
 
 // DB holds one in-memory store per domain, created on first use. The zero
 // value is not usable; call New.
@@ -26,4 +30,10 @@ func (db *DB) store(domain string, create func() any) any {
 		db.stores[domain] = s
 	}
 	return s
+}
+
+// errNotFound is the error of an unknown id. Its message names only the
+// kind of thing; the domain service says which one, in its own words.
+func errNotFound(what string) error {
+	return &hanok.Error{Code: hanok.NotFound, Message: what + " not found"}
 }

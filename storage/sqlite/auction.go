@@ -409,28 +409,47 @@ func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car,
 	return c, err
 }
 
-// ApproveCar implements auction.Store.
-func (s *AuctionStore) ApproveCar(ctx context.Context, id auction.CarID, start, end time.Time) (*auction.Car, error) {
+// carForUpdate reads what a rule of the auction sees of a car: its id,
+// owner and auction fields.
+func carForUpdate(ctx context.Context, tx *sql.Tx, id auction.CarID) (*auction.Car, error) {
+	c := &auction.Car{ID: id}
+	var start, end, buyer, sold sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT owner_id, status, auction_start, auction_end, buyer_id, sold_bid_id FROM auction_cars WHERE id = ?`, id).
+		Scan(&c.Owner, &c.Status, &start, &end, &buyer, &sold)
+	if err != nil {
+		return nil, notFound(err, "car")
+	}
+	c.AuctionStart, c.AuctionEnd = fromNanos(start), fromNanos(end)
+	c.Buyer, c.SoldBid = auth.UserID(buyer.Int64), auction.BidID(sold.Int64)
+	return c, nil
+}
+
+// UpdateCar implements auction.Store. A car that leaves the waiting
+// status is counted in the listed counters the list reads.
+func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(*auction.Car) error) (*auction.Car, error) {
 	var c *auction.Car
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		var model int64
-		err := tx.QueryRowContext(ctx, `UPDATE auction_cars SET status = 'ongoing', auction_start = ?, auction_end = ? WHERE id = ? AND status = 'waiting' RETURNING model_id`,
-			start.UnixNano(), end.UnixNano(), id).Scan(&model)
-		if errors.Is(err, sql.ErrNoRows) {
-			var status string
-			if err := tx.QueryRowContext(ctx, `SELECT status FROM auction_cars WHERE id = ?`, id).Scan(&status); err != nil {
-				return notFound(err, fmt.Sprintf("car %d", id))
-			}
-			return hanok.Errorf(hanok.Conflict, "car %d is not waiting for approval", id)
-		}
+		old, err := carForUpdate(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("sqlite: approve car: %w", err)
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE auction_models SET listed_count = listed_count + 1 WHERE id = ?`, model); err != nil {
-			return fmt.Errorf("sqlite: approve car: %w", err)
+		next := *old
+		if err := fn(&next); err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET listed = listed + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("sqlite: approve car: %w", err)
+		var model int64
+		err = tx.QueryRowContext(ctx, `UPDATE auction_cars SET status = ?, auction_start = ?, auction_end = ?, buyer_id = ?, sold_bid_id = ? WHERE id = ? RETURNING model_id`,
+			next.Status, nanos(next.AuctionStart), nanos(next.AuctionEnd), nullID(next.Buyer), nullID(next.SoldBid), id).Scan(&model)
+		if err != nil {
+			return fmt.Errorf("sqlite: update car: %w", err)
+		}
+		if old.Status == auction.StatusWaiting && next.Status != auction.StatusWaiting {
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_models SET listed_count = listed_count + 1 WHERE id = ?`, model); err != nil {
+				return fmt.Errorf("sqlite: update car: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET listed = listed + 1 WHERE id = 1`); err != nil {
+				return fmt.Errorf("sqlite: update car: %w", err)
+			}
 		}
 		c, err = s.car(ctx, tx, id)
 		return err
@@ -507,18 +526,6 @@ func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auc
 	return out, total, nil
 }
 
-// carState reads what bids and acceptance check of a car.
-func carState(ctx context.Context, tx *sql.Tx, id auction.CarID, at time.Time) (auction.Status, error) {
-	var c auction.Car
-	var end sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT status, auction_end FROM auction_cars WHERE id = ?`, id).Scan(&c.Status, &end)
-	if err != nil {
-		return "", notFound(err, fmt.Sprintf("car %d", id))
-	}
-	c.AuctionEnd = fromNanos(end)
-	return c.StatusAt(at), nil
-}
-
 const bidColumns = `id, car_id, bidder_id, amount, created, updated`
 
 func scanBid(sc scanner) (*auction.Bid, error) {
@@ -531,32 +538,34 @@ func scanBid(sc scanner) (*auction.Bid, error) {
 	return &b, nil
 }
 
-// PlaceBid implements auction.Store. The check and the write share one
+// PlaceBid implements auction.Store. The rule and the write share one
 // IMMEDIATE transaction on the single writer connection, so concurrent
 // bids are serialized.
-func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	var b *auction.Bid
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		status, err := carState(ctx, tx, car, at)
+		c, err := carForUpdate(ctx, tx, car)
 		if err != nil {
 			return err
 		}
-		if status != auction.StatusOngoing {
-			return hanok.Errorf(hanok.Conflict, "car %d is not in an ongoing auction", car)
+		prev, err := scanBid(tx.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? AND bidder_id = ?`, car, bidder))
+		if errors.Is(err, sql.ErrNoRows) {
+			prev, err = nil, nil
 		}
-		old, err := scanBid(tx.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? AND bidder_id = ?`, car, bidder))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
+		if err != nil {
+			return fmt.Errorf("sqlite: place bid: %w", err)
+		}
+		if err := fn(c, prev); err != nil {
+			return err
+		}
+		if prev == nil {
 			b, err = scanBid(tx.QueryRowContext(ctx, `INSERT INTO auction_bids (car_id, bidder_id, amount, created, updated) VALUES (?, ?, ?, ?, ?) RETURNING `+bidColumns,
 				car, bidder, amount, at.UnixNano(), at.UnixNano()))
 			if isForeignKey(err) {
-				return hanok.Errorf(hanok.NotFound, "user %d not found", bidder)
+				return notFound(sql.ErrNoRows, "user")
 			}
-		case err != nil:
-		case amount <= old.Amount:
-			return hanok.Errorf(hanok.Conflict, "your bid is already %d만원; a new bid must be higher", old.Amount)
-		default:
-			b, err = scanBid(tx.QueryRowContext(ctx, `UPDATE auction_bids SET amount = ?, updated = ? WHERE id = ? RETURNING `+bidColumns, amount, at.UnixNano(), old.ID))
+		} else {
+			b, err = scanBid(tx.QueryRowContext(ctx, `UPDATE auction_bids SET amount = ?, updated = ? WHERE id = ? RETURNING `+bidColumns, amount, at.UnixNano(), prev.ID))
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: place bid: %w", err)
@@ -593,32 +602,11 @@ func (s *AuctionStore) BidOf(ctx context.Context, car auction.CarID, bidder auth
 	return b, nil
 }
 
-// AcceptBid implements auction.Store.
-func (s *AuctionStore) AcceptBid(ctx context.Context, car auction.CarID, bid auction.BidID, at time.Time) (*auction.Car, error) {
-	var c *auction.Car
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		status, err := carState(ctx, tx, car, at)
-		if err != nil {
-			return err
-		}
-		var bidCar auction.CarID
-		var bidder auth.UserID
-		if err := tx.QueryRowContext(ctx, `SELECT car_id, bidder_id FROM auction_bids WHERE id = ?`, bid).Scan(&bidCar, &bidder); err != nil {
-			return notFound(err, fmt.Sprintf("bid %d", bid))
-		}
-		switch {
-		case bidCar != car:
-			return hanok.Errorf(hanok.Conflict, "bid %d is not a bid on car %d", bid, car)
-		case status == auction.StatusSold:
-			return hanok.Errorf(hanok.Conflict, "car %d is already sold", car)
-		case status != auction.StatusEnd:
-			return hanok.Errorf(hanok.Conflict, "the auction of car %d has not ended", car)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE auction_cars SET status = 'sold', buyer_id = ?, sold_bid_id = ? WHERE id = ?`, bidder, bid, car); err != nil {
-			return fmt.Errorf("sqlite: accept bid: %w", err)
-		}
-		c, err = s.car(ctx, tx, car)
-		return err
-	})
-	return c, err
+// Bid implements auction.Store.
+func (s *AuctionStore) Bid(ctx context.Context, id auction.BidID) (*auction.Bid, error) {
+	b, err := scanBid(s.db.reader.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "bid")
+	}
+	return b, nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"github.com/hanok-dev/hanok"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -114,7 +115,7 @@ func TestAuctionReadsIssueConstantQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
-	cars := auction.GenerateCars(models, auction.Actor{ID: owner.ID}, 300, now, 48*time.Hour, rand.New(rand.NewPCG(1, 2)))
+	cars := auction.GenerateCars(models, hanok.Actor{ID: owner.ID}, 300, now, 48*time.Hour, rand.New(rand.NewPCG(1, 2)))
 	if err := s.CreateCars(ctx, cars); err != nil {
 		t.Fatal(err)
 	}

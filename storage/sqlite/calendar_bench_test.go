@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/hanok-dev/hanok"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -93,7 +94,7 @@ func BenchmarkCalendarMonth(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			user := calendar.Actor{ID: auth.UserID(1), Email: "user1@example.com"}
+			user := hanok.Actor{ID: auth.UserID(1), Email: "user1@example.com"}
 			from := time.Date(2020, 6, 1, 0, 0, 0, 0, svc.Location())
 			to := from.AddDate(0, 1, 0)
 			b.Run("store", func(b *testing.B) {
