@@ -158,6 +158,17 @@ func TestCreateCarRefusals(t *testing.T) {
 	fieldError(t, code, body, "color", "required")
 	code, body = send(with("address", strings.Repeat("가", 201)), five)
 	fieldError(t, code, body, "address", "at most 200")
+	// Broken text is refused, not stored with U+FFFD in its place.
+	for _, field := range []string{"color", "address"} {
+		for _, bad := range []string{"x\xc3\x28y", "x\ufffdy", "a\u202eb"} {
+			code, body = send(with(field, bad), five)
+			if bad == "a\u202eb" {
+				fieldError(t, code, body, field, "invisible format characters")
+				continue
+			}
+			fieldError(t, code, body, field, "valid UTF-8")
+		}
+	}
 	code, body = send(with("model", ""), five)
 	fieldError(t, code, body, "model", "required")
 	code, body = send(with("model", "없는모델"), five)

@@ -91,26 +91,19 @@ func (e *env) login(t testing.TB, name, pw string) (string, auth.UserID) {
 // do sends a request with "Authorization: JWT <token>" when token is set.
 func (e *env) do(t testing.TB, method, path, token, contentType string, body io.Reader) (int, []byte, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := http.Header{}
 	if token != "" {
-		req.Header.Set("Authorization", "JWT "+token)
+		h.Set("Authorization", "JWT "+token)
 	}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		h.Set("Content-Type", contentType)
 	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
+	req := testkit.Request{Method: method, URL: e.srv.URL + path, Header: h}
+	if body != nil {
+		req.Body = body
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, raw, resp.Header
+	r := testkit.Do(t, e.srv.Client(), req)
+	return r.Status, r.Body, r.Header
 }
 
 // call sends a JSON body (if not empty) and decodes the JSON answer.

@@ -158,3 +158,15 @@ func TestMalformedFormBodies(t *testing.T) {
 		}
 	}
 }
+
+// Unknown paths and methods answer in the seed's {"detail": ...} body.
+func TestUnknownRoutes(t *testing.T) {
+	e := newEnv(t)
+	code, body, h := e.call(t, "DELETE", "/cars/", e.alice, "")
+	detail(t, code, body, http.StatusMethodNotAllowed, "method DELETE not allowed")
+	if h.Get("Allow") != "GET, HEAD" {
+		t.Fatalf("Allow %q", h.Get("Allow"))
+	}
+	code, body, _ = e.call(t, "GET", "/nowhere/", e.alice, "")
+	detail(t, code, body, http.StatusNotFound, "no such route")
+}

@@ -1,9 +1,7 @@
 package authhttp_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -31,24 +29,8 @@ func newServer(t *testing.T) *httptest.Server {
 // call sends a request and decodes the JSON answer into a map.
 func call(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, map[string]any, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s %s: body is not a JSON object: %q", method, path, raw)
-	}
-	return resp.StatusCode, m, resp.Header
+	r := testkit.Do(t, nil, testkit.Request{Method: method, URL: srv.URL + path, Token: token, Body: body})
+	return r.Status, r.Map(t), r.Header
 }
 
 func TestRegisterLoginMeLogout(t *testing.T) {
@@ -140,14 +122,15 @@ func TestLoginThrottled(t *testing.T) {
 	}
 }
 
-func TestMethodNotAllowed(t *testing.T) {
+// Unknown paths and methods answer in the adapter's JSON error body.
+func TestUnknownRoutes(t *testing.T) {
 	srv := newServer(t)
-	resp, err := http.Post(srv.URL+"/me", "application/json", bytes.NewReader(nil))
-	if err != nil {
-		t.Fatal(err)
+	code, body, h := call(t, srv, "POST", "/me", "", "")
+	if code != http.StatusMethodNotAllowed || body["error"] != "method POST not allowed" || h.Get("Allow") != "GET, HEAD" {
+		t.Fatalf("POST /me = %d %v Allow %q", code, body, h.Get("Allow"))
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMethodNotAllowed {
-		t.Fatalf("POST /me = %d", resp.StatusCode)
+	code, body, _ = call(t, srv, "GET", "/nowhere", "", "")
+	if code != http.StatusNotFound || body["error"] != "no such route" || body["code"] != "not_found" {
+		t.Fatalf("GET /nowhere = %d %v", code, body)
 	}
 }

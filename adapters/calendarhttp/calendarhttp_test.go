@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/hanok-dev/hanok/internal/testkit"
-	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -73,38 +73,23 @@ type reply struct {
 // and body as JSON (if not empty).
 func (e *env) do(method, path, token, body string) reply {
 	e.t.Helper()
-	return e.send(method, path, body, func(r *http.Request) {
-		if token != "" {
-			r.Header.Set(calendarhttp.TokenHeader, token)
-		}
-	})
+	h := http.Header{}
+	if token != "" {
+		h.Set(calendarhttp.TokenHeader, token)
+	}
+	return e.send(method, path, body, h)
 }
 
-func (e *env) send(method, path, body string, prepare func(*http.Request)) reply {
+func (e *env) send(method, path, body string, header http.Header) reply {
 	e.t.Helper()
-	var rd io.Reader
+	req := testkit.Request{Method: method, URL: e.url + path, Header: header}
 	if body != "" {
-		rd = strings.NewReader(body)
+		req.Body = body
 	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	prepare(req)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	rep := reply{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	r := testkit.Do(e.t, nil, req)
+	raw := r.Body
+	rep := reply{Status: r.Status, Header: r.Header, Raw: raw}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		var env struct {
 			Meta calendarhttp.Meta `json:"meta"`
 			Data json.RawMessage   `json:"data"`
@@ -290,7 +275,7 @@ func TestTokens(t *testing.T) {
 	e.do("GET", "/api/v1/calendar/", "", "").want(t, 40101, "MISSING HEADER")
 	e.do("GET", "/api/v1/calendar/", "not-a-token", "").want(t, 40102, "INVAILD TOKEN")
 	e.do("GET", "/api/v1/calendar/", tok+"x", "").want(t, 40102, "INVAILD TOKEN")
-	r := e.send("GET", "/api/v1/calendar/", "", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) })
+	r := e.send("GET", "/api/v1/calendar/", "", http.Header{"Authorization": {"Bearer " + tok}})
 	r.want(t, 20000)
 	if err := e.authn.Logout(context.Background(), tok); err != nil {
 		t.Fatal(err)
@@ -704,5 +689,43 @@ func TestMountedBySystem(t *testing.T) {
 	r := e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01", tok, "")
 	if r.Status != http.StatusOK || !bytes.Contains(r.Raw, []byte("SUMMARY:mounted\r\n")) {
 		t.Fatalf("status %d: %s", r.Status, r.Raw)
+	}
+}
+
+// TestInvalidUTF8IsRefused sends every text field of every route in both
+// forms of broken text, a raw invalid byte and a JSON lone surrogate: each
+// is 40001 naming the field, and nothing is stored or changed.
+func TestInvalidUTF8IsRefused(t *testing.T) {
+	e := newEnv(t)
+	tok := e.user("alice@example.com")
+	ev := e.event(tok, "dinner", "2017-06-19 20:00:00", "2017-06-19 21:00:00")
+	g := e.group(tok, "family")
+	for _, bad := range []string{"x\xc3\x28y", `x\ud800y`} {
+		// The JSON string's content, spliced in as is so that a raw byte
+		// reaches the server unescaped.
+		cases := []struct {
+			method, path, field, body string
+		}{
+			{"POST", "/api/v1/calendar/event", "subject", `{"sdate": "2017-06-20 20:00:00", "edate": "2017-06-20 21:00:00", "subject": "` + bad + `"}`},
+			{"PUT", "/api/v1/calendar/event", "subject", fmt.Sprintf(`{"event_id": %d, "sdate": "2017-06-19 20:00:00", "edate": "2017-06-19 21:00:00", "subject": "%s"}`, ev.ID, bad)},
+			{"POST", "/api/v1/group/", "group_name", `{"group_name": "` + bad + `"}`},
+			{"PUT", "/api/v1/group/", "group_name", fmt.Sprintf(`{"group_id": %d, "group_name": "%s"}`, g.ID, bad)},
+			{"POST", "/api/v1/group/event", "subject", fmt.Sprintf(`{"sdate": "2017-06-20 20:00:00", "edate": "2017-06-20 21:00:00", "subject": "%s", "group_id": %d}`, bad, g.ID)},
+		}
+		for _, c := range cases {
+			r := e.do(c.method, c.path, tok, c.body)
+			r.want(t, 40001, c.field, "UTF-8")
+		}
+		// The search word is text too, though nothing stores it.
+		e.do("GET", "/api/v1/calendar/search?search_word="+url.QueryEscape("x\xc3\x28y"), tok, "").want(t, 40001, "search_word", "UTF-8")
+	}
+	evs := e.events("/api/v1/calendar/month?year_month=2017-06", tok)
+	if len(evs) != 1 || evs[0].Subject != "dinner" {
+		t.Fatalf("events after refused writes: %+v", evs)
+	}
+	var gs []calendarhttp.Group
+	e.do("GET", "/api/v1/group/", tok, "").want(t, 20000).into(t, &gs)
+	if len(gs) != 1 || gs[0].Name != "family" {
+		t.Fatalf("groups after refused writes: %+v", gs)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"io"
 	"net/http"
 	"os"
@@ -81,19 +82,10 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 
 func (s *server) do(t *testing.T, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	r := testkit.Do(t, nil, testkit.Request{Method: method, URL: s.url + path, Token: token, Body: body})
 	var m map[string]any
-	json.Unmarshal(raw, &m)
-	return resp.StatusCode, m
+	json.Unmarshal(r.Body, &m)
+	return r.Status, m
 }
 
 func TestServerAuthFlowSurvivesRestart(t *testing.T) {

@@ -73,8 +73,8 @@ func (r Response) Map(t testing.TB) map[string]any {
 type Request struct {
 	Method string
 	URL    string
-	// Body is sent as is: a string or []byte, or any other value encoded
-	// as JSON. nil sends no body.
+	// Body is sent as is: a string, []byte or io.Reader, or any other
+	// value encoded as JSON. nil sends no body.
 	Body any
 	// Header is added to the request; ContentType defaults to
 	// application/json when there is a body.
@@ -97,6 +97,8 @@ func Do(t testing.TB, client *http.Client, req Request) Response {
 		body = strings.NewReader(b)
 	case []byte:
 		body = bytes.NewReader(b)
+	case io.Reader:
+		body = b
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
