@@ -10,6 +10,7 @@
 package authhttp
 
 import (
+	_ "embed"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,6 +19,13 @@ import (
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auth"
 )
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the adapter's OpenAPI document, its paths relative to
+// where the adapter is mounted.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 
 // Option configures NewHandler.
 type Option func(*handler)
@@ -41,6 +49,7 @@ func NewHandler(authn *auth.Service, opts ...Option) http.Handler {
 	rt.Public("POST /login", h.login)
 	rt.User("POST /logout", h.logout)
 	rt.User("GET /me", h.me)
+	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
 

@@ -1,6 +1,7 @@
 package authhttp_test
 
 import (
+	"github.com/hanok-dev/hanok/internal/apitest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +22,7 @@ func newServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(authhttp.NewHandler(authn))
+	srv := httptest.NewServer(apitest.MustNew(t, authhttp.OpenAPI()).Wrap(t, authhttp.NewHandler(authn)))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -132,5 +133,26 @@ func TestUnknownRoutes(t *testing.T) {
 	code, body, _ = call(t, srv, "GET", "/nowhere", "", "")
 	if code != http.StatusNotFound || body["error"] != "no such route" || body["code"] != "not_found" {
 		t.Fatalf("GET /nowhere = %d %v", code, body)
+	}
+}
+
+// The document is served with its servers set to the mount point.
+func TestOpenAPIDocument(t *testing.T) {
+	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/accounts/", http.StripPrefix("/accounts", authhttp.NewHandler(authn)))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/accounts/openapi.json"}).Want(t, 200)
+	doc := r.Map(t)
+	servers, _ := doc["servers"].([]any)
+	if len(servers) != 1 || servers[0].(map[string]any)["url"] != "/accounts" {
+		t.Fatalf("servers %v, want the mount point /accounts", doc["servers"])
+	}
+	if _, ok := doc["paths"].(map[string]any)["/login"]; !ok {
+		t.Fatalf("no /login in the document")
 	}
 }

@@ -1,0 +1,182 @@
+// Package apitest proves an adapter's OpenAPI document with the adapter's
+// own HTTP tests: wrapped around the adapter's handler, it checks every
+// real response against the document (its status must be documented for
+// the operation, its body must match the schema) and, for every request
+// the adapter accepted (a 2xx answer), that the request is one the
+// document describes. A mismatch fails the test that sent the request.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// Checker validates requests and responses against one document.
+type Checker struct {
+	doc    *openapi3.T
+	router routers.Router
+
+	mu      sync.Mutex
+	checked map[string]int // "METHOD path" of the operation -> responses checked
+}
+
+// New loads and validates the OpenAPI document spec.
+func New(spec []byte) (*Checker, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(spec)
+	if err != nil {
+		return nil, fmt.Errorf("apitest: loading the document: %w", err)
+	}
+	doc.Servers = nil // paths are relative to wherever the adapter is mounted
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("apitest: the document is not valid OpenAPI: %w", err)
+	}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("apitest: %w", err)
+	}
+	return &Checker{doc: doc, router: router, checked: map[string]int{}}, nil
+}
+
+// MustNew is New for tests: a bad document fails t.
+func MustNew(t testing.TB, spec []byte) *Checker {
+	t.Helper()
+	c, err := New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Check validates one exchange: the request (with its body) and the
+// response's status, header and body. path is the request's path as the
+// adapter sees it (below its mount point).
+func (c *Checker) Check(req *http.Request, reqBody []byte, status int, header http.Header, body []byte) error {
+	ctx := context.Background()
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+			return nil // an unknown path or method, answered as such
+		}
+		return fmt.Errorf("%s %s answered %d but is not in the document: %w", req.Method, req.URL.Path, status, err)
+	}
+	c.mu.Lock()
+	c.checked[route.Method+" "+route.Path]++
+	c.mu.Unlock()
+	reqIn := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: params,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			AuthenticationFunc:    openapi3filter.NoopAuthenticationFunc,
+			IncludeResponseStatus: true,
+			MultiError:            true,
+		},
+	}
+	if status >= 200 && status < 300 {
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+		if err := openapi3filter.ValidateRequest(ctx, reqIn); err != nil {
+			return fmt.Errorf("%s %s was accepted (%d) but the document does not describe the request: %w", req.Method, req.URL.Path, status, err)
+		}
+	}
+	respIn := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: reqIn,
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if req.Method == http.MethodHead {
+		respIn.Options.ExcludeResponseBody = true
+	}
+	if err := openapi3filter.ValidateResponse(ctx, respIn); err != nil {
+		return fmt.Errorf("%s %s answered %d, which the document does not describe: %w\nbody: %.500s", req.Method, req.URL.Path, status, err, body)
+	}
+	return nil
+}
+
+// Checked returns how many responses of each documented operation
+// ("GET /cars/{id}") were checked so far.
+func (c *Checker) Checked() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.checked))
+	for k, v := range c.checked {
+		out[k] = v
+	}
+	return out
+}
+
+// Operations returns every operation of the document ("GET /cars/{id}").
+func (c *Checker) Operations() []string {
+	var ops []string
+	for path, item := range c.doc.Paths.Map() {
+		for method := range item.Operations() {
+			ops = append(ops, method+" "+path)
+		}
+	}
+	return ops
+}
+
+// Wrap returns h with every exchange checked; a mismatch fails t.
+func (c *Checker) Wrap(t testing.TB, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reqBody, err := io.ReadAll(r.Body)
+		if err != nil {
+			// A client that sends a body too slowly or too large: let the
+			// handler see the same failure, and check nothing.
+			r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(reqBody), errReader{err}))
+			h.ServeHTTP(w, r)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(reqBody))
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		check := r.Clone(context.Background())
+		if err := c.Check(check, reqBody, rec.status, w.Header(), rec.body.Bytes()); err != nil {
+			t.Errorf("OpenAPI: %v", err)
+		}
+	})
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// recorder passes a response through and keeps a copy of it.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

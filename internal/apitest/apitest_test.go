@@ -1,0 +1,57 @@
+package apitest_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hanok-dev/hanok/adapters/authhttp"
+	"github.com/hanok-dev/hanok/internal/apitest"
+)
+
+// check runs one exchange of GET /me through the auth document.
+func check(t *testing.T, c *apitest.Checker, status int, body string) error {
+	t.Helper()
+	req := httptest.NewRequest("GET", "/me", nil)
+	return c.Check(req, nil, status, http.Header{"Content-Type": {"application/json"}}, []byte(body))
+}
+
+// The checker fails what the document does not describe: a documented
+// field removed from a response, a field of the wrong type, an
+// undocumented status, and a route that is not in the document.
+func TestCheckerFailsWhatTheDocumentDoesNotDescribe(t *testing.T) {
+	c := apitest.MustNew(t, authhttp.OpenAPI())
+	good := `{"user": {"id": 1, "username": "u", "email": "", "superuser": false, "created": "2026-11-23T10:00:00Z"}}`
+	if err := check(t, c, 200, good); err != nil {
+		t.Fatalf("a documented response failed: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		status int
+		body   string
+		want   string
+	}{
+		"documented field removed": {200, strings.Replace(good, `"username": "u", `, "", 1), "username"},
+		"wrong type":               {200, strings.Replace(good, `"id": 1`, `"id": "1"`, 1), "id"},
+		"undocumented status":      {418, `{"error": "teapot", "code": "internal"}`, "418"},
+		"error body without code":  {401, `{"error": "no token"}`, "code"},
+	} {
+		if err := check(t, c, tc.status, tc.body); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error mentioning %q", name, err, tc.want)
+		}
+	}
+	req := httptest.NewRequest("GET", "/undocumented", nil)
+	if err := c.Check(req, nil, 200, http.Header{}, []byte(`{}`)); err == nil {
+		t.Error("a 200 from an undocumented route passed")
+	}
+	if err := c.Check(req, nil, 404, http.Header{}, []byte(`{}`)); err != nil {
+		t.Errorf("a 404 for an unknown route failed: %v", err)
+	}
+	// An accepted request must be one the document describes.
+	login := httptest.NewRequest("POST", "/login", strings.NewReader(`{"username": 5}`))
+	login.Header.Set("Content-Type", "application/json")
+	session := `{"token": "t", "expires_at": "2026-11-24T10:00:00Z", "user": {"id": 1, "username": "u", "email": "", "superuser": false, "created": "2026-11-23T10:00:00Z"}}`
+	if err := c.Check(login, []byte(`{"username": 5}`), 200, http.Header{"Content-Type": {"application/json"}}, []byte(session)); err == nil {
+		t.Error("an accepted request the document does not describe passed")
+	}
+}
