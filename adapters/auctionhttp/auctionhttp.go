@@ -22,6 +22,7 @@
 package auctionhttp
 
 import (
+	_ "embed"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -32,6 +33,13 @@ import (
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 )
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the adapter's OpenAPI document, its paths relative to
+// where the adapter is mounted.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 
 // Option configures NewHandler.
 type Option func(*handler)
@@ -92,6 +100,7 @@ func (h *handler) routes() http.Handler {
 	rt.User("POST /cars/{id}/accept/{$}", h.accept)
 
 	rt.Public("GET /media/{path...}", h.media)
+	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
 

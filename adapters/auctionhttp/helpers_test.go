@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hanok-dev/hanok/internal/apitest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"image"
 	"image/color"
@@ -15,6 +16,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +61,7 @@ func newEnv(t testing.TB, opts ...auctionhttp.Option) *env {
 	if _, err := e.svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(auctionhttp.NewHandler(e.svc, e.authn, opts...))
+	e.srv = httptest.NewServer(api.Wrap(t, auctionhttp.NewHandler(e.svc, e.authn, opts...)))
 	t.Cleanup(e.srv.Close)
 	if _, err := e.authn.EnsureSuperuser(ctx, "admin", "adminpass1"); err != nil {
 		t.Fatal(err)
@@ -281,3 +283,8 @@ func (e *env) callRaw(t testing.TB, method, path, token, contentType string, bod
 	}
 	return code, v, h
 }
+
+// api checks every exchange of this package's tests against the document.
+var api = apitest.MustLoad(auctionhttp.OpenAPI())
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }

@@ -170,3 +170,13 @@ func TestUnknownRoutes(t *testing.T) {
 	code, body, _ = e.call(t, "GET", "/nowhere/", e.alice, "")
 	detail(t, code, body, http.StatusNotFound, "no such route")
 }
+
+// The adapter serves its OpenAPI document, with the mount point as server.
+func TestOpenAPIDocument(t *testing.T) {
+	e := newEnv(t)
+	code, body, _ := e.call(t, "GET", "/openapi.json", "", "")
+	m := obj(t, body)
+	if code != http.StatusOK || m["openapi"] != "3.0.3" || asJSON(t, m["servers"]) != `[{"url":"/"}]` {
+		t.Fatalf("GET /openapi.json: %d openapi %v servers %v", code, m["openapi"], m["servers"])
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ func newServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(apitest.MustNew(t, authhttp.OpenAPI()).Wrap(t, authhttp.NewHandler(authn)))
+	srv := httptest.NewServer(api.Wrap(t, authhttp.NewHandler(authn)))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -143,7 +144,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/accounts/", http.StripPrefix("/accounts", authhttp.NewHandler(authn)))
+	mux.Handle("/accounts/", http.StripPrefix("/accounts", api.Wrap(t, authhttp.NewHandler(authn))))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/accounts/openapi.json"}).Want(t, 200)
@@ -156,3 +157,8 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Fatalf("no /login in the document")
 	}
 }
+
+// api checks every exchange of this package's tests against the document.
+var api = apitest.MustLoad(authhttp.OpenAPI())
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }

@@ -9,9 +9,13 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -180,3 +184,41 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// MustLoad is New for a package-level checker: a bad document panics.
+func MustLoad(spec []byte) *Checker {
+	c, err := New(spec)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Main runs a test binary's tests (call it from TestMain) and then, when
+// every test ran (no -run, -skip or -short filter) and they passed, fails
+// the binary if an operation of c's document was never exercised, so that
+// every documented route has a test that calls it.
+func Main(m *testing.M, c *Checker) int {
+	code := m.Run()
+	if code != 0 || testing.Short() {
+		return code
+	}
+	for _, name := range []string{"test.run", "test.skip"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" {
+			return code
+		}
+	}
+	seen := c.Checked()
+	var missing []string
+	for _, op := range c.Operations() {
+		if seen[op] == 0 {
+			missing = append(missing, op)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		fmt.Fprintf(os.Stderr, "FAIL: OpenAPI operations no test exercised:\n  %s\n", strings.Join(missing, "\n  "))
+		return 1
+	}
+	return code
+}
