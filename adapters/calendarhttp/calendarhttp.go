@@ -27,6 +27,7 @@
 package calendarhttp
 
 import (
+	_ "embed"
 	"log/slog"
 	"net/http"
 
@@ -41,6 +42,13 @@ const TokenHeader = "X-calendar-access-token"
 // maxBody is the largest request body accepted: the seed's bodies are a
 // few fields.
 const maxBody = 64 << 10
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the adapter's OpenAPI document, its paths relative to
+// where the adapter is mounted.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 
 // Option configures NewHandler.
 type Option func(*handler)
@@ -81,5 +89,6 @@ func NewHandler(svc *calendar.Service, authn *auth.Service, opts ...Option) http
 	rt.User("GET /api/v1/group/list", h.allGroups)
 	rt.User("POST /api/v1/group/event", h.createGroupEvent)
 	rt.User("GET /api/v1/calendar.ics", h.ics)
+	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hanok-dev/hanok/internal/apitest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +56,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/calendar/", http.StripPrefix("/calendar", calendarhttp.NewHandler(cal, authn)))
+	mux.Handle("/calendar/", http.StripPrefix("/calendar", api.Wrap(t, calendarhttp.NewHandler(cal, authn))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL + "/calendar", authn: authn, clock: clk, cal: cal}
@@ -599,6 +601,7 @@ func TestConcurrentRequests(t *testing.T) {
 			body := fmt.Sprintf(`{"sdate": "2017-06-%02d 09:00:00", "edate": "2017-06-%02d 10:00:00", "subject": "e%d"}`, i+1, i+1, i)
 			req, _ := http.NewRequest("POST", e.url+"/api/v1/calendar/event", strings.NewReader(body))
 			req.Header.Set(calendarhttp.TokenHeader, tok)
+			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				errs <- err.Error()
@@ -727,5 +730,23 @@ func TestInvalidUTF8IsRefused(t *testing.T) {
 	e.do("GET", "/api/v1/group/", tok, "").want(t, 20000).into(t, &gs)
 	if len(gs) != 1 || gs[0].Name != "family" {
 		t.Fatalf("groups after refused writes: %+v", gs)
+	}
+}
+
+// api checks every exchange of this package's tests against the document.
+var api = apitest.MustLoad(calendarhttp.OpenAPI())
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }
+
+// The adapter serves its OpenAPI document, with the mount point as server.
+func TestOpenAPIDocument(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/openapi.json", "", "")
+	var doc struct {
+		OpenAPI string              `json:"openapi"`
+		Servers []map[string]string `json:"servers"`
+	}
+	if err := json.Unmarshal(r.Raw, &doc); err != nil || r.Status != 200 || doc.OpenAPI != "3.0.3" || len(doc.Servers) != 1 || doc.Servers[0]["url"] != "/calendar" {
+		t.Fatalf("GET /openapi.json: %d %v %+v", r.Status, err, doc)
 	}
 }

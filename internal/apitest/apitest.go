@@ -25,6 +25,12 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
+func init() {
+	// Text bodies the adapters answer with, checked as plain strings.
+	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
+}
+
 // Checker validates requests and responses against one document.
 type Checker struct {
 	doc    *openapi3.T
