@@ -10,6 +10,7 @@ package system
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/authhttp"
@@ -39,7 +40,8 @@ type Config struct {
 }
 
 // Handler returns the whole system's handler: every service under its
-// prefix, GET /healthz, request logging and panic recovery.
+// prefix, GET /healthz, Swagger UI at /docs/ over every service's OpenAPI
+// document, request logging and panic recovery.
 func Handler(svcs Services, cfg Config) http.Handler {
 	logger := cfg.Logger
 	if logger == nil {
@@ -49,22 +51,23 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mount(mux, "/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
+	var docs []apiDoc
+	mount := func(prefix string, h http.Handler) {
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+		docs = append(docs, apiDoc{Name: strings.TrimPrefix(prefix, "/"), URL: prefix + "/openapi.json"})
+	}
+	mount("/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
 	if svcs.Auction != nil {
 		ah := auctionhttp.NewHandler(svcs.Auction, svcs.Auth, auctionhttp.WithLogger(logger))
-		mount(mux, "/auction", ah)
+		mount("/auction", ah)
 		mux.Handle("GET /media/", ah)
 	}
 	if svcs.Calendar != nil {
-		mount(mux, "/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
+		mount("/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
 	}
+	mux.Handle("GET /docs/", docsHandler(docs))
 	var h http.Handler = mux
 	h = httpx.Recover(logger)(h)
 	h = httpx.LogRequests(logger)(h)
 	return h
-}
-
-// mount serves h under prefix, with the prefix stripped.
-func mount(mux *http.ServeMux, prefix string, h http.Handler) {
-	mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
 }

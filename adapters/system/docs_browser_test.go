@@ -1,0 +1,141 @@
+package system_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/system"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/storage/memory"
+	"net/http/httptest"
+)
+
+// chromiumPath finds the browser of the browser tests: $CHROMIUM, or
+// Debian's chromium.
+func chromiumPath() string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestDocsInBrowser opens Swagger UI in a real headless Chromium, selects
+// the auction's document, registers a user through "Try it out" and checks
+// that the 201 shows on the page. The screenshot is left in
+// testdata/browser/ (not committed).
+func TestDocsInBrowser(t *testing.T) {
+	browser := chromiumPath()
+	if browser == "" {
+		if os.Getenv("HANOK_REQUIRE_BROWSER") != "" {
+			t.Fatal("HANOK_REQUIRE_BROWSER is set but no Chromium is installed")
+		}
+		t.Skip("no Chromium installed (apt-get install chromium, or set CHROMIUM): the Swagger UI browser test needs one")
+	}
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.New(db.Calendar(), calendar.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Auction: auc, Calendar: cal}, system.Config{}))
+	defer srv.Close()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 2000),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelTimeout()
+
+	const op = `#operations-default-post_users_registration_`
+	body := `{"username": "browser-user", "password1": "password-123", "password2": "password-123", "email": "browser@example.com"}`
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	var status, titles string
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/docs/"),
+		chromedp.WaitVisible(css(`.topbar select`)),
+	)
+	if err == nil {
+		titles, err = chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('.topbar select option')).map(o => o.textContent).join(',')`))
+	}
+	if err == nil {
+		err = chromedp.Do(ctx,
+			// Select the auction's document as a person would: the
+			// select's change event.
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := chromedp.Evaluate[any](`(() => { const s = document.querySelector('.topbar select');
+					s.value = Array.from(s.options).find(o => o.textContent === 'auction').value;
+					s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)(ctx, tg)
+				return err
+			}),
+			chromedp.WaitVisible(css(op)),
+			chromedp.Click(css(op+` .opblock-summary-control`)),
+			chromedp.WaitVisible(css(op+` .try-out__btn`)),
+			chromedp.Click(css(op+` .try-out__btn`)),
+			chromedp.WaitVisible(css(op+` textarea.body-param__text`)),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := chromedp.Evaluate[any](fmt.Sprintf(`(() => { const ta = document.querySelector(%q);
+					Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(ta, %q);
+					ta.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, op+` textarea.body-param__text`, body))(ctx, tg)
+				return err
+			}),
+			chromedp.Click(css(op+` .execute`)),
+			chromedp.WaitVisible(css(op+` .live-responses-table tr.response .response-col_status`)),
+		)
+	}
+	if err == nil {
+		status, err = chromedp.Run(ctx, chromedp.Text(css(op+` .live-responses-table tr.response .response-col_status`)))
+	}
+	shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if len(shot) > 0 {
+		dir := filepath.Join("testdata", "browser")
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			os.WriteFile(filepath.Join(dir, "docs-auction-register.png"), shot, 0o644)
+		}
+	}
+	if err != nil {
+		t.Fatalf("driving Swagger UI: %v (documents listed: %q)", err, titles)
+	}
+	if titles != "auth,auction,calendar" {
+		t.Errorf("documents listed: %q, want auth,auction,calendar", titles)
+	}
+	if !strings.Contains(status, "201") {
+		t.Fatalf("the response shown is %q, want 201", status)
+	}
+	if _, err := authn.UserByEmail(context.Background(), "browser@example.com"); err != nil {
+		t.Fatalf("the user registered through the page is not stored: %v", err)
+	}
+}
