@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"sort"
 	"strconv"
@@ -49,9 +50,14 @@ type options struct {
 // WithReadConns sets the size of the read pool (default: max(4, NumCPU)).
 func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
 
+// journalSizeLimit is the size, in bytes, to which SQLite truncates the WAL
+// after a checkpoint, so that one burst of writes does not leave a file of
+// that size behind for good.
+const journalSizeLimit = 64 << 20
+
 func dsn(path string, writer bool) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", fmt.Sprintf("journal_size_limit(%d)", journalSizeLimit)} {
 		q.Add("_pragma", p)
 	}
 	if writer {
@@ -68,7 +74,10 @@ func dsn(path string, writer bool) string {
 var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Open opens (creating if needed) the database file at path and migrates
-// it to the newest schema. Data already in the file is kept.
+// it to the newest schema. Data already in the file is kept. A new file is
+// created readable and writable by its owner only (0600), since it holds
+// the JWT signing key; SQLite gives its WAL and shared-memory files the
+// mode of the database file.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	o := options{readConns: max(4, runtime.NumCPU())}
 	for _, opt := range opts {
@@ -76,6 +85,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: open %q: want a plain file path", path)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	writer, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -99,6 +111,20 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	reader.SetMaxIdleConns(o.readConns)
 	db.reader = reader
 	return db, nil
+}
+
+// createPrivate creates an empty file at path with mode 0600 unless a file
+// is already there, so that SQLite, which would create it 0644 (less the
+// umask), opens a file only its owner can read.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Close closes both pools.
