@@ -157,6 +157,10 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	c, err := parseConfig(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		// -h printed the usage: asking for help is no failure.
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -365,4 +366,29 @@ func (s *server) list(t *testing.T, path, token string) []any {
 		t.Fatalf("GET %s: %d, %v", path, resp.StatusCode, err)
 	}
 	return v
+}
+
+// TestHelpExitsZero runs the program itself with -h (and -help): it prints
+// the usage to standard output and exits with status 0.
+func TestHelpExitsZero(t *testing.T) {
+	if os.Getenv("HANOK_TEST_RUN_MAIN") == "1" {
+		os.Args = append([]string{"server"}, strings.Fields(os.Getenv("HANOK_TEST_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelpExitsZero$")
+		cmd.Env = append(os.Environ(), "HANOK_TEST_RUN_MAIN=1", "HANOK_TEST_ARGS="+arg)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("server %s: %v (stderr %q)", arg, err, stderr.String())
+		}
+		if out := stdout.String(); !strings.Contains(out, "Usage of server") || !strings.Contains(out, "-addr") || !strings.Contains(out, "HANOK_DB") {
+			t.Errorf("server %s printed %q, want the usage of every flag", arg, out)
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("server %s wrote to stderr: %q", arg, stderr.String())
+		}
+	}
 }
