@@ -29,7 +29,7 @@ func (c *clock) Now() time.Time { return c.t }
 func newService(t *testing.T) (*calendar.Service, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2017, 6, 19, 19, 55, 4, 0, seoul)}
-	svc, err := calendar.New(memory.New().Calendar(), calendar.Config{Now: c.Now})
+	svc, err := calendar.New(memoryWithUsers(t, 3).Calendar(), calendar.Config{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auction/auctiontest"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -21,13 +20,6 @@ func openAuctionDB(t *testing.T) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-func TestAuctionStore(t *testing.T) {
-	auctiontest.RunStoreTests(t, func(t *testing.T) (auction.Store, auth.Store) {
-		db := openAuctionDB(t)
-		return db.Auction(), db.Auth()
-	})
 }
 
 // auctionQueryPlan returns the EXPLAIN QUERY PLAN details of query, one a line.

@@ -54,6 +54,9 @@ func scanGroup(sc scanner) (calendar.Group, error) {
 // CreateGroup implements calendar.Store.
 func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, g.Creator); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created, updated) VALUES (?, ?, ?, ?, ?)`,
 			g.Name, g.Creator, g.CreatorEmail, g.Created.Unix(), unixOrNull(g.Updated))
 		if err != nil {
@@ -143,6 +146,9 @@ func growSpan(ctx context.Context, tx *sql.Tx, e *calendar.Event) error {
 // CreateEvent implements calendar.Store.
 func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, e.Owner); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start.Unix(), e.End.Unix(), e.Created.Unix(), unixOrNull(e.Updated))
@@ -221,6 +227,9 @@ func (s *CalendarStore) Event(ctx context.Context, id calendar.EventID) (*calend
 // SelectGroups implements calendar.Store.
 func (s *CalendarStore) SelectGroups(ctx context.Context, user auth.UserID, ids []calendar.GroupID) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, user); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_selections WHERE user_id = ?`, user); err != nil {
 			return fmt.Errorf("sqlite: clear selection: %w", err)
 		}
@@ -337,6 +346,9 @@ func queryEvents(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]cale
 func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (bool, error) {
 	var replaced bool
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, b.User); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM calendar_birthdays WHERE user_id = ?`, b.User).Scan(&n); err != nil {
 			return fmt.Errorf("sqlite: select birthday: %w", err)

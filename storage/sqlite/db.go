@@ -270,6 +270,19 @@ func notFound(err error, what string) error {
 	return err
 }
 
+// requireUser returns hanok.NotFound unless id is a row of users, for the
+// stores whose rows refer to a user without a foreign key.
+func requireUser(ctx context.Context, tx *sql.Tx, id hanok.UserID) error {
+	var ok bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, id).Scan(&ok); err != nil {
+		return fmt.Errorf("sqlite: look up user %d: %w", id, err)
+	}
+	if !ok {
+		return hanok.Errorf(hanok.NotFound, "user %d not found", id)
+	}
+	return nil
+}
+
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
