@@ -50,8 +50,8 @@ func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
 // start_at range, never by a scan of the table.
 func TestCalendarEventsQueryUsesIndexes(t *testing.T) {
 	db := openCalendarDB(t)
-	from := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC).Unix()
-	plan := queryPlan(t, db, eventsQuery, 1, from+30*86400, from, from-3600)
+	from := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	plan := queryPlan(t, db, eventsQuery, 1, from+int64(30*24*time.Hour), from, from-int64(time.Hour))
 	t.Logf("plan:\n%s", plan)
 	for _, want := range []string{
 		"SEARCH calendar_events USING INDEX calendar_events_owner_start (owner_id=? AND start_at>? AND start_at<?)",

@@ -6,7 +6,8 @@
 // with SQLITE_BUSY when it upgrades a read lock, and a read pool for
 // queries. Pragmas are set in the DSN, so every pooled connection gets
 // them. The schema is a list of numbered migrations embedded in the
-// binary and tracked with PRAGMA user_version.
+// binary and tracked with PRAGMA user_version. Every time column of every
+// table is an INTEGER of unix nanoseconds, UTC.
 package sqlite
 
 import (
