@@ -316,8 +316,8 @@ func TestBuiltInCatalogAndCalendarZone(t *testing.T) {
 	dir := t.TempDir()
 	s := start(t, map[string]string{"HANOK_CALENDAR_ZONE": "UTC"}, "-db", filepath.Join(dir, "b.db"), "-media", dir)
 	_, body := s.do(t, "POST", "/auth/register", "", `{"username":"kim","password":"password123"}`)
-	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n == 0 {
-		t.Fatal("no built-in catalog on first start")
+	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n != 68 {
+		t.Fatalf("%d brands on first start, want the 68 of the built-in catalog", n)
 	}
 	_, body = s.do(t, "POST", "/calendar/api/v1/user/", "", `{"useremail":"kim@example.com","password":"password123"}`)
 	cal := body["data"].(map[string]any)["token"].(string)
