@@ -206,7 +206,9 @@ type ListQuery struct {
 	Limit   int
 }
 
-// Store is the persistence auction needs. Unknown ids are hanok.NotFound.
+// Store is the persistence auction needs. Unknown ids are hanok.NotFound,
+// a user id too: cars and bids belong to users of the same database's
+// auth.Store.
 type Store interface {
 	// ImportCatalog adds the brands, kinds and models of entries that do
 	// not exist yet, in one transaction, and reports what it added.

@@ -122,9 +122,10 @@ func (s *Service) ImportEntries(ctx context.Context, entries []CatalogEntry) (Im
 	return rep, nil
 }
 
-// DefaultCatalog is the small catalog the project ships, so that a new
-// installation has models to register cars under. It has a kind name
-// shared by two brands and a model name shared by two kinds.
+// DefaultCatalog is a small sample catalog (34 models of 9 brands) for
+// tests, examples and Seed on an empty catalog; a new installation gets
+// BuiltInCatalog, the full one. The sample has a kind name shared by two
+// brands and a model name shared by two kinds.
 func DefaultCatalog() []CatalogEntry {
 	table := []struct {
 		brand, kind string

@@ -42,7 +42,7 @@ func xlsx(t testing.TB, rows ...[]string) []byte {
 }
 
 func newService(t testing.TB) (*auction.Service, *memory.DB) {
-	db := memory.New()
+	db := memoryWithUsers(t, 2)
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,8 @@ func Example() {
 	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
 		panic(err)
 	}
+	// Cars and bids belong to users of the same database: ids 1 to 4.
+	registerUsers(ctx, db, "owner", "admin", "bidder-a", "bidder-b")
 
 	owner, admin := hanok.Actor{ID: 1}, hanok.Actor{ID: 2, Superuser: true}
 	bidderA, bidderB := hanok.Actor{ID: 3}, hanok.Actor{ID: 4}
@@ -96,6 +98,7 @@ func ExampleService_ListCars() {
 	db := memory.New()
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, _ := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }})
+	registerUsers(ctx, db, "admin") // the seeded cars' owner, id 1
 	svc.Seed(ctx, hanok.Actor{ID: 1, Superuser: true}, 50)
 	page, _ := svc.ListCars(ctx, auction.ListOptions{Page: 99})
 	fmt.Println("page", page.Page, "of", page.Pages, "-", page.Total, "cars,", len(page.Cars), "on this page")

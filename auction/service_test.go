@@ -172,7 +172,7 @@ func TestCreateCarRules(t *testing.T) {
 }
 
 func TestApproveRules(t *testing.T) {
-	db := memory.New()
+	db := memoryWithUsers(t, 2)
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{AuctionDuration: 2 * time.Hour, Now: func() time.Time { return now }})
 	if err != nil {
@@ -212,7 +212,7 @@ func TestApproveRules(t *testing.T) {
 }
 
 func TestSeed(t *testing.T) {
-	db := memory.New()
+	db := memoryWithUsers(t, 2)
 	seeded := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	now := seeded
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }, PageSize: 100})
@@ -388,7 +388,7 @@ func TestListHugePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sq.Close()
-	for name, store := range map[string]auction.Store{"memory": memory.New().Auction(), "sqlite": sq.Auction()} {
+	for name, store := range map[string]auction.Store{"memory": memoryWithUsers(t, 1).Auction(), "sqlite": sq.Auction()} {
 		t.Run(name, func(t *testing.T) {
 			svc, err := auction.New(store, memory.NewMediaStore(), auction.Config{Now: func() time.Time { return now }, PageSize: 3})
 			if err != nil {
@@ -428,7 +428,7 @@ func (failingRead) Car(context.Context, auction.CarID) (*auction.Car, error) {
 // to read it back must not delete the images it refers to.
 func TestCreateCarKeepsImagesOfAStoredCar(t *testing.T) {
 	ctx := context.Background()
-	db := memory.New()
+	db := memoryWithUsers(t, 2)
 	svc, err := auction.New(failingRead{db.Auction()}, db.Media(), auction.Config{})
 	if err != nil {
 		t.Fatal(err)

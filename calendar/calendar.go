@@ -73,7 +73,9 @@ type Birthday struct {
 }
 
 // Store is the persistence the calendar needs. Times are stored to the
-// second. Unknown ids are hanok.NotFound. Returned values are copies.
+// second. Unknown ids are hanok.NotFound, a user id too: groups, events,
+// selections and birthdays belong to users of the same database's
+// auth.Store. Returned values are copies.
 type Store interface {
 	// CreateGroup stores g and sets g.ID.
 	CreateGroup(ctx context.Context, g *Group) error

@@ -17,7 +17,10 @@ import (
 func Example() {
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2017, 6, 19, 10, 0, 0, 0, time.UTC) }
-	svc, err := calendar.New(memory.New().Calendar(), calendar.Config{Now: now})
+	db := memory.New()
+	// Events and groups belong to users of the same database: ids 1 and 2.
+	registerUsers(ctx, db, "park", "kim")
+	svc, err := calendar.New(db.Calendar(), calendar.Config{Now: now})
 	if err != nil {
 		panic(err)
 	}
@@ -51,7 +54,9 @@ func Example() {
 func ExampleService_WriteICS() {
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2017, 6, 19, 10, 0, 0, 0, time.UTC) }
-	svc, _ := calendar.New(memory.New().Calendar(), calendar.Config{Now: now})
+	db := memory.New()
+	registerUsers(ctx, db, "park") // id 1
+	svc, _ := calendar.New(db.Calendar(), calendar.Config{Now: now})
 	park := hanok.Actor{ID: 1, Email: "park@example.com"}
 	start, _ := calendar.ParseLocalTime("2017-06-20 09:00:00", svc.Location())
 	_, _ = svc.CreateEvent(ctx, park, calendar.EventInput{Subject: "테스트 일정", Start: start, End: start.Add(3 * time.Hour)})

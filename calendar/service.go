@@ -111,6 +111,14 @@ type EventInput struct {
 	Group GroupID
 }
 
+// MinEventYear and MaxEventYear bound the years, in the calendar's zone,
+// of an event's start and end: the whole years that unix nanoseconds in
+// an int64 (the stores' one time convention) can hold.
+const (
+	MinEventYear = 1678
+	MaxEventYear = 2261
+)
+
 func (s *Service) checkEvent(in *EventInput) error {
 	subject, err := trimmedText("subject", in.Subject, MaxSubjectLen)
 	if err != nil {
@@ -125,11 +133,13 @@ func (s *Service) checkEvent(in *EventInput) error {
 	}
 	in.Start = in.Start.Truncate(time.Second)
 	in.End = in.End.Truncate(time.Second)
-	if y := in.Start.Year(); y < 1 || y > 9999 {
-		return hanok.FieldError("sdate", "must be in the years 1 to 9999")
+	// An event's times are stored as unix nanoseconds, which hold the
+	// instants of 1677-09-21 to 2262-04-11 only.
+	if y := in.Start.Year(); y < MinEventYear || y > MaxEventYear {
+		return hanok.FieldError("sdate", fmt.Sprintf("must be in the years %d to %d", MinEventYear, MaxEventYear))
 	}
-	if y := in.End.Year(); y < 1 || y > 9999 {
-		return hanok.FieldError("edate", "must be in the years 1 to 9999")
+	if y := in.End.Year(); y < MinEventYear || y > MaxEventYear {
+		return hanok.FieldError("edate", fmt.Sprintf("must be in the years %d to %d", MinEventYear, MaxEventYear))
 	}
 	if in.End.Before(in.Start) {
 		return hanok.FieldError("edate", "must not be before sdate")

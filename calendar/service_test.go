@@ -25,7 +25,7 @@ func mustLoad(name string) *time.Location {
 func newService(t *testing.T) (*calendar.Service, *testkit.Clock) {
 	t.Helper()
 	c := testkit.NewClock(time.Date(2017, 6, 19, 19, 55, 4, 0, seoul))
-	svc, err := calendar.New(memory.New().Calendar(), calendar.Config{Now: c.Now})
+	svc, err := calendar.New(memoryWithUsers(t, 3).Calendar(), calendar.Config{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package auctiontest is the conformance suite of auction.Store: every
-// implementation runs RunStoreTests from one of its own tests, and must
-// pass it whole.
+// implementation runs RunStoreTests from one of its own tests, with a
+// storetest.Maker whose Harness holds the auction store and the auth store
+// of the same database, and must pass it whole.
 package auctiontest
 
 import (
@@ -14,32 +15,23 @@ import (
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storetest"
 )
 
-// NewStores returns a fresh, empty auction store and the auth store of
-// the same database (cars and bids refer to its users).
-type NewStores func(t *testing.T) (auction.Store, auth.Store)
-
-// RunStoreTests runs the conformance suite against the stores newStores
-// makes, one fresh pair per subtest.
-func RunStoreTests(t *testing.T, newStores NewStores) {
-	t.Run("Catalog", func(t *testing.T) { testCatalog(t, newStores) })
-	t.Run("CreateCars", func(t *testing.T) { testCreateCars(t, newStores) })
-	t.Run("ApproveCar", func(t *testing.T) { testApprove(t, newStores) })
-	t.Run("ListCars", func(t *testing.T) { testList(t, newStores) })
-	t.Run("Bids", func(t *testing.T) { testBids(t, newStores) })
-	t.Run("AcceptBid", func(t *testing.T) { testAccept(t, newStores) })
-	t.Run("ConcurrentBids", func(t *testing.T) { testConcurrentBids(t, newStores) })
+// RunStoreTests runs the conformance suite against the harnesses mk
+// makes, one fresh harness per subtest.
+func RunStoreTests(t *testing.T, mk storetest.Maker[auction.Store]) {
+	t.Run("Catalog", func(t *testing.T) { testCatalog(t, mk) })
+	t.Run("CreateCars", func(t *testing.T) { testCreateCars(t, mk) })
+	t.Run("UnknownUsers", func(t *testing.T) { testUnknownUsers(t, mk) })
+	t.Run("ApproveCar", func(t *testing.T) { testApprove(t, mk) })
+	t.Run("ListCars", func(t *testing.T) { testList(t, mk) })
+	t.Run("Bids", func(t *testing.T) { testBids(t, mk) })
+	t.Run("AcceptBid", func(t *testing.T) { testAccept(t, mk) })
+	t.Run("ConcurrentBids", func(t *testing.T) { testConcurrentBids(t, mk) })
 }
 
 var t0 = time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
-
-func wantCode(t *testing.T, err error, code hanok.Code) {
-	t.Helper()
-	if got := hanok.CodeOf(err); got != code {
-		t.Fatalf("error %v: code %q, want %q", err, got, code)
-	}
-}
 
 func must[T any](t *testing.T) func(v T, err error) T {
 	return func(v T, err error) T {
@@ -64,29 +56,21 @@ var catalog = []auction.CatalogEntry{
 
 // fixture is a store with the test catalog and two users.
 type fixture struct {
+	h          storetest.Harness[auction.Store]
 	s          auction.Store
-	a          auth.Store
 	owner, bob auth.UserID
-	models     map[string]auction.ModelPath // by "kind/model" of the first match
+	models     map[string]auction.ModelPath // by "brand/kind/model"
 }
 
-func newUser(t *testing.T, a auth.Store, name string) auth.UserID {
-	t.Helper()
-	u := &auth.User{Username: name, PasswordHash: []byte("x"), Created: t0}
-	if err := a.CreateUser(context.Background(), u); err != nil {
-		t.Fatalf("create user %s: %v", name, err)
-	}
-	return u.ID
-}
-
-func setup(t *testing.T, newStores NewStores) *fixture {
+func setup(t *testing.T, mk storetest.Maker[auction.Store]) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	s, a := newStores(t)
+	h := mk(t)
+	s := h.Store
 	if _, err := s.ImportCatalog(ctx, catalog); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{s: s, a: a, owner: newUser(t, a, "owner"), bob: newUser(t, a, "bob"), models: map[string]auction.ModelPath{}}
+	f := &fixture{h: h, s: s, owner: h.CreateUser(t, "owner"), bob: h.CreateUser(t, "bob"), models: map[string]auction.ModelPath{}}
 	for _, e := range catalog {
 		ps := must[[]auction.ModelPath](t)(s.ModelsByName(ctx, e.Model))
 		for _, p := range ps {
@@ -119,9 +103,9 @@ func newCar(owner auth.UserID, model auction.ModelID, images int) *auction.Car {
 	return c
 }
 
-func testCatalog(t *testing.T, newStores NewStores) {
+func testCatalog(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
-	s, _ := newStores(t)
+	s := mk(t).Store
 	rep, err := s.ImportCatalog(ctx, catalog)
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +141,7 @@ func testCatalog(t *testing.T, newStores NewStores) {
 		t.Fatalf("BrandByName: %+v", hd)
 	}
 	_, err = s.BrandByName(ctx, "없는브랜드")
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 
 	kinds := must[[]auction.Kind](t)(s.Kinds(ctx, hd.ID))
 	if len(kinds) != 2 || kinds[0].Name != "소나타" || kinds[1].Name != "그랜저" || kinds[0].BrandID != hd.ID {
@@ -212,9 +196,9 @@ func checkCounts(t *testing.T, f *fixture, key string, model, kind, brand int) {
 	}
 }
 
-func testCreateCars(t *testing.T, newStores NewStores) {
+func testCreateCars(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
-	f := setup(t, newStores)
+	f := setup(t, mk)
 	sm5 := f.model(t, "르노삼성/sm/sm5")
 	sm7 := f.model(t, "르노삼성/sm/sm7")
 	c1, c2, c3 := newCar(f.owner, sm5, 5), newCar(f.owner, sm5, 6), newCar(f.bob, sm7, 5)
@@ -260,10 +244,10 @@ func testCreateCars(t *testing.T, newStores NewStores) {
 
 	bad := newCar(f.owner, 999999, 5)
 	good := newCar(f.owner, sm5, 5)
-	wantCode(t, f.s.CreateCars(ctx, []*auction.Car{good, bad}), hanok.NotFound)
+	storetest.WantCode(t, f.s.CreateCars(ctx, []*auction.Car{good, bad}), hanok.NotFound)
 	checkCounts(t, f, "르노삼성/sm/sm5", 2, 3, 3)
 	_, err := f.s.Car(ctx, c3.ID+1)
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 	page, total := must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 16}))
 	if total != 0 || len(page) != 0 {
 		t.Fatalf("waiting cars listed: %d %v", total, page)
@@ -280,9 +264,39 @@ func must2(t *testing.T) func([]auction.Car, int, error) ([]auction.Car, int) {
 	}
 }
 
-func testApprove(t *testing.T, newStores NewStores) {
+// testUnknownUsers: a car of an owner, or a bid of a bidder, that is no
+// user of the harness's auth store is hanok.NotFound on every store, and
+// stores nothing.
+func testUnknownUsers(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
-	f := setup(t, newStores)
+	f := setup(t, mk)
+	sm5 := f.model(t, "르노삼성/sm/sm5")
+	storetest.WantCode(t, f.s.CreateCars(ctx, []*auction.Car{newCar(storetest.UnknownUser, sm5, 5)}), hanok.NotFound)
+	// One car of an unknown owner refuses the whole batch.
+	good, orphan := newCar(f.owner, sm5, 5), newCar(storetest.UnknownUser, sm5, 5)
+	storetest.WantCode(t, f.s.CreateCars(ctx, []*auction.Car{good, orphan}), hanok.NotFound)
+	checkCounts(t, f, "르노삼성/sm/sm5", 0, 0, 0)
+
+	c := newCar(f.owner, sm5, 5)
+	if err := f.s.CreateCars(ctx, []*auction.Car{c}); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, f, "르노삼성/sm/sm5", 1, 1, 1)
+	if _, err := f.approve(ctx, c.ID, t0, t0.Add(48*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.bid(ctx, c.ID, storetest.UnknownUser, 1000, t0.Add(time.Minute))
+	storetest.WantCode(t, err, hanok.NotFound)
+	if bs := must[[]auction.Bid](t)(f.s.Bids(ctx, c.ID)); len(bs) != 0 {
+		t.Fatalf("a bid of an unknown bidder was stored: %+v", bs)
+	}
+	_, err = f.s.BidOf(ctx, c.ID, storetest.UnknownUser)
+	storetest.WantCode(t, err, hanok.NotFound)
+}
+
+func testApprove(t *testing.T, mk storetest.Maker[auction.Store]) {
+	ctx := context.Background()
+	f := setup(t, mk)
 	c := newCar(f.owner, f.model(t, "르노삼성/sm/sm5"), 5)
 	if err := f.s.CreateCars(ctx, []*auction.Car{c}); err != nil {
 		t.Fatal(err)
@@ -293,18 +307,18 @@ func testApprove(t *testing.T, newStores NewStores) {
 		t.Fatalf("approved: %+v", got)
 	}
 	_, err := f.approve(ctx, c.ID, start, end)
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	_, err = f.approve(ctx, c.ID+100, start, end)
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 	again := must[*auction.Car](t)(f.s.Car(ctx, c.ID))
 	if !again.AuctionStart.Equal(start) || again.Status != auction.StatusOngoing {
 		t.Fatalf("after failed re-approval: %+v", again)
 	}
 }
 
-func testList(t *testing.T, newStores NewStores) {
+func testList(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
-	f := setup(t, newStores)
+	f := setup(t, mk)
 	sm5, sm7 := f.model(t, "르노삼성/sm/sm5"), f.model(t, "르노삼성/sm/sm7")
 	chevy, renault := f.model(t, "쉐보레/트랙스/트랙스"), f.model(t, "르노삼성/트랙스/트랙스")
 	models := []auction.ModelID{sm5, sm7, sm5, chevy, renault, sm5, sm7, sm5}
@@ -341,39 +355,31 @@ func testList(t *testing.T, newStores NewStores) {
 		}
 		return out
 	}
-	page, total := must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 3}))
-	if total != 8 || !slices.Equal(ids(page), want(7, 6, 5)) {
-		t.Fatalf("page 1: total %d ids %v, want 8 %v", total, ids(page), want(7, 6, 5))
+	for _, tc := range []struct {
+		name  string
+		q     auction.ListQuery
+		total int
+		want  []int // indexes into cars
+	}{
+		{"page 1", auction.ListQuery{Limit: 3}, 8, []int{7, 6, 5}},
+		{"page 2 (a tie of starts broken by id)", auction.ListQuery{Limit: 3, Offset: 3}, 8, []int{4, 3, 2}},
+		{"last page", auction.ListQuery{Limit: 3, Offset: 6}, 8, []int{1, 0}},
+		{"past the end", auction.ListQuery{Limit: 3, Offset: 9}, 8, nil},
+		{"reverse", auction.ListQuery{Limit: 4, Reverse: true}, 8, []int{0, 1, 2, 3}},
+		{"one model", auction.ListQuery{Limit: 16, Models: []auction.ModelID{sm5}}, 4, []int{7, 5, 2, 0}},
+		{"one model reversed, page 2", auction.ListQuery{Limit: 1, Offset: 1, Reverse: true, Models: []auction.ModelID{sm5}}, 4, []int{2}},
+		{"two models of one name", auction.ListQuery{Limit: 16, Models: []auction.ModelID{renault, chevy}}, 2, []int{4, 3}},
+		{"a model without cars", auction.ListQuery{Limit: 16, Models: []auction.ModelID{f.model(t, "현대/그랜저/그랜저 IG")}}, 0, nil},
+		{"an unknown model", auction.ListQuery{Limit: 16, Models: []auction.ModelID{999999}}, 0, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page, total := must2(t)(f.s.ListCars(ctx, tc.q))
+			if total != tc.total || !slices.Equal(ids(page), want(tc.want...)) {
+				t.Fatalf("%+v: total %d ids %v, want %d %v", tc.q, total, ids(page), tc.total, want(tc.want...))
+			}
+		})
 	}
-	page, _ = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 3, Offset: 3}))
-	if !slices.Equal(ids(page), want(4, 3, 2)) {
-		t.Fatalf("page 2: %v, want %v", ids(page), want(4, 3, 2))
-	}
-	page, _ = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 3, Offset: 6}))
-	if !slices.Equal(ids(page), want(1, 0)) {
-		t.Fatalf("page 3: %v, want %v", ids(page), want(1, 0))
-	}
-	page, total = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 3, Offset: 9}))
-	if total != 8 || len(page) != 0 {
-		t.Fatalf("past the end: %d %v", total, ids(page))
-	}
-	page, _ = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 4, Reverse: true}))
-	if !slices.Equal(ids(page), want(0, 1, 2, 3)) {
-		t.Fatalf("reverse: %v, want %v", ids(page), want(0, 1, 2, 3))
-	}
-	page, total = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 16, Models: []auction.ModelID{sm5}}))
-	if total != 4 || !slices.Equal(ids(page), want(7, 5, 2, 0)) {
-		t.Fatalf("sm5: total %d %v, want 4 %v", total, ids(page), want(7, 5, 2, 0))
-	}
-	page, total = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 1, Offset: 1, Reverse: true, Models: []auction.ModelID{sm5}}))
-	if total != 4 || !slices.Equal(ids(page), want(2)) {
-		t.Fatalf("sm5 reverse page 2: total %d %v", total, ids(page))
-	}
-	page, total = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 16, Models: []auction.ModelID{renault, chevy}}))
-	if total != 2 || !slices.Equal(ids(page), want(4, 3)) {
-		t.Fatalf("both 트랙스 models: total %d %v, want 2 %v", total, ids(page), want(4, 3))
-	}
-	page, _ = must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 1}))
+	page, _ := must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 1}))
 	c := page[0]
 	if len(c.Images) != 1 || !c.Images[0].Represent || c.Images[0].Path != cars[7].Images[0].Path || c.Images[0].ID != cars[7].Images[0].ID {
 		t.Fatalf("list item images: %+v, want only the representative", c.Images)
@@ -386,19 +392,19 @@ func testList(t *testing.T, newStores NewStores) {
 	}
 }
 
-func testBids(t *testing.T, newStores NewStores) {
+func testBids(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
-	f := setup(t, newStores)
-	carol := newUser(t, f.a, "carol")
+	f := setup(t, mk)
+	carol := f.h.CreateUser(t, "carol")
 	c := newCar(f.owner, f.model(t, "르노삼성/sm/sm5"), 5)
 	waiting := newCar(f.owner, f.model(t, "르노삼성/sm/sm5"), 5)
 	if err := f.s.CreateCars(ctx, []*auction.Car{c, waiting}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := f.bid(ctx, waiting.ID, f.bob, 100, t0)
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	_, err = f.bid(ctx, c.ID+waiting.ID+100, f.bob, 100, t0)
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 	end := t0.Add(48 * time.Hour)
 	if _, err := f.approve(ctx, c.ID, t0, end); err != nil {
 		t.Fatal(err)
@@ -408,9 +414,9 @@ func testBids(t *testing.T, newStores NewStores) {
 		t.Fatalf("first bid: %+v", b1)
 	}
 	_, err = f.bid(ctx, c.ID, f.bob, 900, t0.Add(2*time.Minute))
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	_, err = f.bid(ctx, c.ID, f.bob, 1000, t0.Add(2*time.Minute))
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	b2 := must[*auction.Bid](t)(f.bid(ctx, c.ID, f.bob, 1500, t0.Add(3*time.Minute)))
 	if b2.ID != b1.ID || b2.Amount != 1500 || !b2.Created.Equal(b1.Created) || !b2.Updated.Equal(t0.Add(3*time.Minute)) {
 		t.Fatalf("raised bid: %+v (first %+v)", b2, b1)
@@ -418,7 +424,7 @@ func testBids(t *testing.T, newStores NewStores) {
 	b3 := must[*auction.Bid](t)(f.bid(ctx, c.ID, carol, 1200, t0.Add(4*time.Minute)))
 	// At the end instant the auction is over.
 	_, err = f.bid(ctx, c.ID, carol, 5000, end)
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 
 	bids := must[[]auction.Bid](t)(f.s.Bids(ctx, c.ID))
 	if len(bids) != 2 || bids[0].ID != b1.ID || bids[0].Amount != 1500 || bids[1].ID != b3.ID || bids[1].Amount != 1200 {
@@ -429,15 +435,15 @@ func testBids(t *testing.T, newStores NewStores) {
 		t.Fatalf("BidOf carol: %+v", own)
 	}
 	_, err = f.s.BidOf(ctx, c.ID, f.owner)
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 	if bs := must[[]auction.Bid](t)(f.s.Bids(ctx, waiting.ID)); len(bs) != 0 {
 		t.Fatalf("bids of a car without bids: %+v", bs)
 	}
 }
 
-func testAccept(t *testing.T, newStores NewStores) {
+func testAccept(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
-	f := setup(t, newStores)
+	f := setup(t, mk)
 	c := newCar(f.owner, f.model(t, "르노삼성/sm/sm5"), 5)
 	other := newCar(f.owner, f.model(t, "르노삼성/sm/sm7"), 5)
 	if err := f.s.CreateCars(ctx, []*auction.Car{c, other}); err != nil {
@@ -453,20 +459,20 @@ func testAccept(t *testing.T, newStores NewStores) {
 	otherBid := must[*auction.Bid](t)(f.bid(ctx, other.ID, f.bob, 800, t0.Add(time.Hour)))
 
 	_, err := f.accept(ctx, c.ID, bid.ID, end.Add(-time.Second))
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	_, err = f.accept(ctx, c.ID, otherBid.ID, end)
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	_, err = f.accept(ctx, c.ID, otherBid.ID+bid.ID+100, end)
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 	_, err = f.accept(ctx, c.ID+other.ID+100, bid.ID, end)
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 
 	sold := must[*auction.Car](t)(f.accept(ctx, c.ID, bid.ID, end))
 	if sold.Status != auction.StatusSold || sold.Buyer != f.bob || sold.SoldBid != bid.ID || len(sold.Images) != 5 {
 		t.Fatalf("sold car: %+v", sold)
 	}
 	_, err = f.accept(ctx, c.ID, bid.ID, end.Add(time.Hour))
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	got := must[*auction.Car](t)(f.s.Car(ctx, c.ID))
 	if got.Status != auction.StatusSold || got.Buyer != f.bob || got.SoldBid != bid.ID {
 		t.Fatalf("stored sold car: %+v", got)
@@ -477,16 +483,16 @@ func testAccept(t *testing.T, newStores NewStores) {
 		t.Fatalf("listed %d cars, want 2", total)
 	}
 	_, err = f.bid(ctx, c.ID, f.bob, 900, t0.Add(2*time.Hour))
-	wantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.Conflict)
 	// The other car is unaffected.
 	if o := must[*auction.Car](t)(f.s.Car(ctx, other.ID)); o.Status != auction.StatusOngoing || o.Buyer != 0 {
 		t.Fatalf("other car: %+v", o)
 	}
 }
 
-func testConcurrentBids(t *testing.T, newStores NewStores) {
+func testConcurrentBids(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
-	f := setup(t, newStores)
+	f := setup(t, mk)
 	c := newCar(f.owner, f.model(t, "르노삼성/sm/sm5"), 5)
 	if err := f.s.CreateCars(ctx, []*auction.Car{c}); err != nil {
 		t.Fatal(err)
@@ -497,7 +503,7 @@ func testConcurrentBids(t *testing.T, newStores NewStores) {
 	const bidders, goroutines = 20, 100
 	users := make([]auth.UserID, bidders)
 	for i := range users {
-		users[i] = newUser(t, f.a, fmt.Sprintf("bidder%d", i))
+		users[i] = f.h.CreateUser(t, fmt.Sprintf("bidder%d", i))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines)

@@ -1,6 +1,7 @@
 // Package authtest is the conformance suite of auth.Store: every
 // implementation runs RunStoreTests from its own tests, and BenchmarkLogin
-// and BenchmarkAuthenticate from its benchmarks.
+// and BenchmarkAuthenticate from its benchmarks, each with a
+// storetest.Maker whose Harness has the auth store as both Store and Users.
 package authtest
 
 import (
@@ -12,12 +13,14 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storetest"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// RunStoreTests runs the conformance suite against stores made by newStore;
+// RunStoreTests runs the conformance suite against the stores mk makes;
 // each subtest gets a new, empty store.
-func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
+func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
+	newStore := func(t *testing.T) auth.Store { return mk(t).Store }
 	ctx := context.Background()
 	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -62,9 +65,8 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		if _, err := s.UserByUsername(ctx, "ωMEGA"); err != nil {
 			t.Fatalf("UserByUsername with other case of a non-ASCII name: %v", err)
 		}
-		if err := s.CreateUser(ctx, newUser("ωmega", "")); hanok.CodeOf(err) != hanok.Conflict {
-			t.Fatalf("same non-ASCII name in another case = %v, want Conflict", err)
-		}
+		err := s.CreateUser(ctx, newUser("ωmega", ""))
+		storetest.WantCode(t, err, hanok.Conflict)
 		if err := s.CreateUser(ctx, newUser("이미림", "")); err != nil {
 			t.Fatalf("Korean username: %v", err)
 		}
@@ -77,9 +79,8 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 			if _, err := s.UserByUsername(ctx, pair[1]); err != nil {
 				t.Errorf("UserByUsername(%q) after creating %q: %v", pair[1], pair[0], err)
 			}
-			if err := s.CreateUser(ctx, newUser(pair[1], "")); hanok.CodeOf(err) != hanok.Conflict {
-				t.Errorf("CreateUser(%q) after %q = %v, want Conflict", pair[1], pair[0], err)
-			}
+			err := s.CreateUser(ctx, newUser(pair[1], ""))
+			storetest.WantCode(t, err, hanok.Conflict)
 		}
 	})
 
@@ -99,18 +100,14 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 
 	t.Run("NotFound", func(t *testing.T) {
 		s := newStore(t)
-		if _, err := s.UserByID(ctx, 12345); hanok.CodeOf(err) != hanok.NotFound {
-			t.Errorf("UserByID(unknown) = %v, want NotFound", err)
-		}
-		if _, err := s.UserByUsername(ctx, "nobody"); hanok.CodeOf(err) != hanok.NotFound {
-			t.Errorf("UserByUsername(unknown) = %v, want NotFound", err)
-		}
-		if _, err := s.UserByEmail(ctx, "nobody@example.com"); hanok.CodeOf(err) != hanok.NotFound {
-			t.Errorf("UserByEmail(unknown) = %v, want NotFound", err)
-		}
-		if err := s.UpdateUser(ctx, &auth.User{ID: 999, Username: "x", PasswordHash: []byte("h")}); hanok.CodeOf(err) != hanok.NotFound {
-			t.Errorf("UpdateUser(unknown) = %v, want NotFound", err)
-		}
+		_, err := s.UserByID(ctx, 12345)
+		storetest.WantCode(t, err, hanok.NotFound)
+		_, err = s.UserByUsername(ctx, "nobody")
+		storetest.WantCode(t, err, hanok.NotFound)
+		_, err = s.UserByEmail(ctx, "nobody@example.com")
+		storetest.WantCode(t, err, hanok.NotFound)
+		err = s.UpdateUser(ctx, &auth.User{ID: 999, Username: "x", PasswordHash: []byte("h")})
+		storetest.WantCode(t, err, hanok.NotFound)
 	})
 
 	t.Run("EmptyEmailIsNotAnEmail", func(t *testing.T) {
@@ -120,9 +117,8 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 				t.Fatalf("two users without email must both be allowed: %v", err)
 			}
 		}
-		if _, err := s.UserByEmail(ctx, ""); hanok.CodeOf(err) != hanok.NotFound {
-			t.Errorf("UserByEmail(\"\") = %v, want NotFound", err)
-		}
+		_, err := s.UserByEmail(ctx, "")
+		storetest.WantCode(t, err, hanok.NotFound)
 	})
 
 	t.Run("DuplicateUsernameCaseInsensitive", func(t *testing.T) {
@@ -134,9 +130,9 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		if hanok.CodeOf(err) != hanok.Conflict || hanok.FieldsOf(err)["username"] == "" {
 			t.Fatalf("duplicate username: %v, want Conflict naming username", err)
 		}
-		if _, err := s.UserByEmail(ctx, "other@example.com"); hanok.CodeOf(err) != hanok.NotFound {
-			t.Fatalf("a refused user was stored: %v", err)
-		}
+		// The refused user was not stored.
+		_, err = s.UserByEmail(ctx, "other@example.com")
+		storetest.WantCode(t, err, hanok.NotFound)
 	})
 
 	t.Run("DuplicateEmailCaseInsensitive", func(t *testing.T) {
@@ -174,9 +170,8 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		}
 		clash := *u
 		clash.Email = "DAVE@example.com"
-		if err := s.UpdateUser(ctx, &clash); hanok.CodeOf(err) != hanok.Conflict {
-			t.Fatalf("update to a taken email = %v, want Conflict", err)
-		}
+		err = s.UpdateUser(ctx, &clash)
+		storetest.WantCode(t, err, hanok.Conflict)
 		got, _ = s.UserByID(ctx, u.ID)
 		if got.Email != "carol@example.com" {
 			t.Fatalf("refused update changed the email to %q", got.Email)
@@ -326,9 +321,9 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 
 // benchService returns a Service over a new store holding 1,000 users,
 // and a token of one of them.
-func benchService(b *testing.B, newStore func(b *testing.B) auth.Store) (*auth.Service, string) {
+func benchService(b *testing.B, mk storetest.Maker[auth.Store]) (*auth.Service, string) {
 	ctx := context.Background()
-	svc, err := auth.New(newStore(b), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
+	svc, err := auth.New(mk(b).Store, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -345,9 +340,9 @@ func benchService(b *testing.B, newStore func(b *testing.B) auth.Store) (*auth.S
 }
 
 // BenchmarkLogin measures Login (user lookup, bcrypt at its minimum cost,
-// token signing) over a store made by newStore holding 1,000 users.
-func BenchmarkLogin(b *testing.B, newStore func(b *testing.B) auth.Store) {
-	svc, _ := benchService(b, newStore)
+// token signing) over a store made by mk holding 1,000 users.
+func BenchmarkLogin(b *testing.B, mk storetest.Maker[auth.Store]) {
+	svc, _ := benchService(b, mk)
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
@@ -359,8 +354,8 @@ func BenchmarkLogin(b *testing.B, newStore func(b *testing.B) auth.Store) {
 
 // BenchmarkAuthenticate measures Authenticate: token verification, the
 // revocation check and the user load.
-func BenchmarkAuthenticate(b *testing.B, newStore func(b *testing.B) auth.Store) {
-	svc, tok := benchService(b, newStore)
+func BenchmarkAuthenticate(b *testing.B, mk storetest.Maker[auth.Store]) {
+	svc, tok := benchService(b, mk)
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {

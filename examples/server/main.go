@@ -81,7 +81,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	str(&c.media, "media", "media", "directory of uploaded files")
 	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
 	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
-	str(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: a small built-in catalog on first start)")
+	str(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: the built-in catalog of 1,326 models, on first start)")
 	auctionDuration := 48 * time.Hour
 	if v := getenv(envName("auction-duration")); v != "" {
 		d, err := time.ParseDuration(v)
@@ -157,6 +157,10 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	c, err := parseConfig(args, getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		// -h printed the usage: asking for help is no failure.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -230,7 +234,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 // newAuction builds the auction service and fills its catalog: the file of
-// -auction-catalog, or the built-in catalog when the catalog is empty.
+// -auction-catalog, or the built-in catalog (auction.BuiltInCatalog, the
+// full one) when the catalog is empty.
 // Both imports add only what is missing.
 func newAuction(ctx context.Context, c *config, st *stores, logger *slog.Logger) (*auction.Service, error) {
 	svc, err := auction.New(st.auction, st.auctionMedia, auction.Config{AuctionDuration: c.auctionDuration, Logger: logger})
@@ -253,7 +258,7 @@ func newAuction(ctx context.Context, c *config, st *stores, logger *slog.Logger)
 		return nil, fmt.Errorf("auction catalog: %w", err)
 	}
 	if len(brands) == 0 {
-		if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+		if _, err := svc.ImportEntries(ctx, auction.BuiltInCatalog()); err != nil {
 			return nil, fmt.Errorf("auction catalog: %w", err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -307,8 +308,8 @@ func TestBuiltInCatalogAndCalendarZone(t *testing.T) {
 	dir := t.TempDir()
 	s := start(t, map[string]string{"HANOK_CALENDAR_ZONE": "UTC"}, "-db", filepath.Join(dir, "b.db"), "-media", dir)
 	_, body := s.do(t, "POST", "/auth/register", "", `{"username":"kim","password":"password123"}`)
-	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n == 0 {
-		t.Fatal("no built-in catalog on first start")
+	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n != 68 {
+		t.Fatalf("%d brands on first start, want the 68 of the built-in catalog", n)
 	}
 	_, body = s.do(t, "POST", "/calendar/api/v1/user/", "", `{"useremail":"kim@example.com","password":"password123"}`)
 	cal := body["data"].(map[string]any)["token"].(string)
@@ -357,4 +358,29 @@ func (s *server) list(t *testing.T, path, token string) []any {
 		t.Fatalf("GET %s: %d, %v", path, resp.StatusCode, err)
 	}
 	return v
+}
+
+// TestHelpExitsZero runs the program itself with -h (and -help): it prints
+// the usage to standard output and exits with status 0.
+func TestHelpExitsZero(t *testing.T) {
+	if os.Getenv("HANOK_TEST_RUN_MAIN") == "1" {
+		os.Args = append([]string{"server"}, strings.Fields(os.Getenv("HANOK_TEST_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelpExitsZero$")
+		cmd.Env = append(os.Environ(), "HANOK_TEST_RUN_MAIN=1", "HANOK_TEST_ARGS="+arg)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("server %s: %v (stderr %q)", arg, err, stderr.String())
+		}
+		if out := stdout.String(); !strings.Contains(out, "Usage of server") || !strings.Contains(out, "-addr") || !strings.Contains(out, "HANOK_DB") {
+			t.Errorf("server %s printed %q, want the usage of every flag", arg, out)
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("server %s wrote to stderr: %q", arg, stderr.String())
+		}
+	}
 }

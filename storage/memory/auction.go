@@ -26,13 +26,16 @@ type AuctionStore struct {
 	cars                           map[auction.CarID]*auction.Car
 	bids                           map[auction.BidID]*auction.Bid
 	bidsOf                         map[auction.CarID][]auction.BidID
+	users                          *AuthStore // the owners and bidders cars and bids may refer to
 }
 
 var _ auction.Store = (*AuctionStore)(nil)
 
-// NewAuctionStore returns an empty AuctionStore.
-func NewAuctionStore() *AuctionStore {
+// NewAuctionStore returns an empty AuctionStore whose cars and bids may
+// refer to the users of users only.
+func NewAuctionStore(users *AuthStore) *AuctionStore {
 	return &AuctionStore{
+		users:    users,
 		brandIdx: map[auction.BrandID]int{}, kindIdx: map[auction.KindID]int{}, modelIdx: map[auction.ModelID]int{},
 		cars: map[auction.CarID]*auction.Car{}, bids: map[auction.BidID]*auction.Bid{}, bidsOf: map[auction.CarID][]auction.BidID{},
 	}
@@ -40,7 +43,8 @@ func NewAuctionStore() *AuctionStore {
 
 // Auction returns the database's auction store.
 func (db *DB) Auction() *AuctionStore {
-	return db.store("auction", func() any { return NewAuctionStore() }).(*AuctionStore)
+	users := db.Auth()
+	return db.store("auction", func() any { return NewAuctionStore(users) }).(*AuctionStore)
 }
 
 // ImportCatalog implements auction.Store.
@@ -174,6 +178,9 @@ func (s *AuctionStore) CreateCars(_ context.Context, cars []*auction.Car) error 
 		if _, ok := s.modelIdx[c.Model.ID]; !ok {
 			return hanok.Errorf(hanok.NotFound, "model %d not found", c.Model.ID)
 		}
+		if err := s.users.requireUser(c.Owner); err != nil {
+			return err
+		}
 	}
 	for _, c := range cars {
 		s.nextCar++
@@ -293,6 +300,9 @@ func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder aut
 		prevCopy = &p
 	}
 	if err := fn(&view, prevCopy); err != nil {
+		return nil, err
+	}
+	if err := s.users.requireUser(bidder); err != nil {
 		return nil, err
 	}
 	if prev != nil {

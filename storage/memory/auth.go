@@ -31,6 +31,18 @@ func (db *DB) Auth() *AuthStore {
 	return db.store("auth", func() any { return NewAuthStore() }).(*AuthStore)
 }
 
+// requireUser returns hanok.NotFound unless id is a stored user. The
+// stores of other domains call it, holding their own lock (taken before
+// this one, never after), to refuse rows of unknown users as SQLite's do.
+func (s *AuthStore) requireUser(id auth.UserID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.users[id]; !ok {
+		return hanok.Errorf(hanok.NotFound, "user %d not found", id)
+	}
+	return nil
+}
+
 func copyUser(u auth.User) *auth.User {
 	u.PasswordHash = bytes.Clone(u.PasswordHash)
 	return &u

@@ -21,13 +21,17 @@ type CalendarStore struct {
 	groups    map[calendar.GroupID]calendar.Group
 	selected  map[auth.UserID][]calendar.GroupID
 	birthdays map[auth.UserID]calendar.Birthday
+	// users are the users rows may refer to.
+	users *AuthStore
 }
 
 var _ calendar.Store = (*CalendarStore)(nil)
 
-// NewCalendarStore returns an empty CalendarStore.
-func NewCalendarStore() *CalendarStore {
+// NewCalendarStore returns an empty CalendarStore whose groups, events,
+// selections and birthdays may refer to the users of users only.
+func NewCalendarStore(users *AuthStore) *CalendarStore {
 	return &CalendarStore{
+		users:     users,
 		events:    map[calendar.EventID]calendar.Event{},
 		groups:    map[calendar.GroupID]calendar.Group{},
 		selected:  map[auth.UserID][]calendar.GroupID{},
@@ -37,7 +41,8 @@ func NewCalendarStore() *CalendarStore {
 
 // Calendar returns the database's calendar store.
 func (db *DB) Calendar() *CalendarStore {
-	return db.store("calendar", func() any { return NewCalendarStore() }).(*CalendarStore)
+	users := db.Auth()
+	return db.store("calendar", func() any { return NewCalendarStore(users) }).(*CalendarStore)
 }
 
 func secs(t time.Time) time.Time {
@@ -51,6 +56,9 @@ func secs(t time.Time) time.Time {
 func (s *CalendarStore) CreateGroup(_ context.Context, g *calendar.Group) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.users.requireUser(g.Creator); err != nil {
+		return err
+	}
 	s.nextGroup++
 	c := *g
 	c.ID = s.nextGroup
@@ -121,6 +129,9 @@ func (s *CalendarStore) Groups(_ context.Context, creator auth.UserID) ([]calend
 func (s *CalendarStore) CreateEvent(_ context.Context, e *calendar.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.users.requireUser(e.Owner); err != nil {
+		return err
+	}
 	if e.Group != 0 {
 		if _, ok := s.groups[e.Group]; !ok {
 			return hanok.Errorf(hanok.NotFound, "group %d not found", e.Group)
@@ -184,6 +195,9 @@ func (s *CalendarStore) Event(_ context.Context, id calendar.EventID) (*calendar
 func (s *CalendarStore) SelectGroups(_ context.Context, user auth.UserID, ids []calendar.GroupID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.users.requireUser(user); err != nil {
+		return err
+	}
 	sel := make([]calendar.GroupID, 0, len(ids))
 	for _, id := range ids {
 		if _, ok := s.groups[id]; !ok {
@@ -257,6 +271,9 @@ func (s *CalendarStore) Search(_ context.Context, user auth.UserID, word string,
 func (s *CalendarStore) SetBirthday(_ context.Context, b calendar.Birthday) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.users.requireUser(b.User); err != nil {
+		return false, err
+	}
 	_, replaced := s.birthdays[b.User]
 	b.Created = secs(b.Created)
 	s.birthdays[b.User] = b

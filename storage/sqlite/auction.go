@@ -16,16 +16,6 @@ import (
 // AuctionStore is the auction.Store of a DB.
 type AuctionStore struct {
 	db *DB
-	// onQuery, when set (by tests), is called with every statement the
-	// list and detail reads issue, to count them.
-	onQuery func(query string)
-}
-
-func (s *AuctionStore) traced(query string) string {
-	if s.onQuery != nil {
-		s.onQuery(query)
-	}
-	return query
 }
 
 var _ auction.Store = (*AuctionStore)(nil)
@@ -376,14 +366,14 @@ func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
 
 // car reads a car with every image.
 func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*auction.Car, error) {
-	c, err := scanCar(q.QueryRowContext(ctx, s.traced(`SELECT `+carColumns+` FROM auction_cars c `+carJoins+` WHERE c.id = ?`), id))
+	c, err := scanCar(q.QueryRowContext(ctx, `SELECT `+carColumns+` FROM auction_cars c `+carJoins+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: car: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, s.traced(`SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`), id)
+	rows, err := q.QueryContext(ctx, `SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: car images: %w", err)
 	}
@@ -498,10 +488,10 @@ func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auc
 	out := []auction.Car{}
 	var total int
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.traced(countQ), countArgs...).Scan(&total); err != nil {
+		if err := tx.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
 			return fmt.Errorf("sqlite: count cars: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, s.traced(pageQ), pageArgs...)
+		rows, err := tx.QueryContext(ctx, pageQ, pageArgs...)
 		if err != nil {
 			return fmt.Errorf("sqlite: list cars: %w", err)
 		}

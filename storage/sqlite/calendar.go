@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -21,20 +22,33 @@ var _ calendar.Store = (*CalendarStore)(nil)
 // Calendar returns the database's calendar store.
 func (db *DB) Calendar() *CalendarStore { return &CalendarStore{db: db} }
 
-func unixOrNull(t time.Time) any {
+// maxSeconds is the last second whose unix nanoseconds fit an int64
+// (2262-04-11); -maxSeconds is the first (1677-09-21).
+const maxSeconds = math.MaxInt64 / int64(time.Second)
+
+// secondNanos returns t, to the second, in unix nanoseconds: the calendar's
+// times are whole seconds, stored in the one time convention of every
+// table. A time outside the int64 range is clamped to it; the calendar
+// refuses such event times, so only the bounds of a query are clamped.
+func secondNanos(t time.Time) int64 {
+	return min(max(t.Unix(), -maxSeconds), maxSeconds) * int64(time.Second)
+}
+
+// secondNanosOrNull is secondNanos(t), or NULL for the zero time.
+func secondNanosOrNull(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.Unix()
+	return secondNanos(t)
 }
 
-func fromUnix(v int64) time.Time { return time.Unix(v, 0).UTC() }
+func fromUnixNano(v int64) time.Time { return time.Unix(0, v).UTC() }
 
-func fromNullUnix(v sql.NullInt64) time.Time {
+func fromNullUnixNano(v sql.NullInt64) time.Time {
 	if !v.Valid {
 		return time.Time{}
 	}
-	return fromUnix(v.Int64)
+	return fromUnixNano(v.Int64)
 }
 
 // subjectKey is the case-folded subject that Search matches.
@@ -47,15 +61,18 @@ func scanGroup(sc scanner) (calendar.Group, error) {
 	var created int64
 	var updated sql.NullInt64
 	err := sc.Scan(&g.ID, &g.Name, &g.Creator, &g.CreatorEmail, &created, &updated)
-	g.Created, g.Updated = fromUnix(created), fromNullUnix(updated)
+	g.Created, g.Updated = fromUnixNano(created), fromNullUnixNano(updated)
 	return g, err
 }
 
 // CreateGroup implements calendar.Store.
 func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, g.Creator); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created, updated) VALUES (?, ?, ?, ?, ?)`,
-			g.Name, g.Creator, g.CreatorEmail, g.Created.Unix(), unixOrNull(g.Updated))
+			g.Name, g.Creator, g.CreatorEmail, secondNanos(g.Created), secondNanosOrNull(g.Updated))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert group: %w", err)
 		}
@@ -68,7 +85,7 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 // UpdateGroup implements calendar.Store.
 func (s *CalendarStore) UpdateGroup(ctx context.Context, g *calendar.Group) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE calendar_groups SET name = ?, updated = ? WHERE id = ?`, g.Name, unixOrNull(g.Updated), g.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE calendar_groups SET name = ?, updated = ? WHERE id = ?`, g.Name, secondNanosOrNull(g.Updated), g.ID)
 		if err != nil {
 			return fmt.Errorf("sqlite: update group: %w", err)
 		}
@@ -133,8 +150,8 @@ func (s *CalendarStore) Groups(ctx context.Context, creator auth.UserID) ([]cale
 
 // growSpan records the span of an event in calendar_span.
 func growSpan(ctx context.Context, tx *sql.Tx, e *calendar.Event) error {
-	span := e.End.Unix() - e.Start.Unix()
-	if _, err := tx.ExecContext(ctx, `UPDATE calendar_span SET max_seconds = ? WHERE id = 1 AND max_seconds < ?`, span, span); err != nil {
+	span := secondNanos(e.End) - secondNanos(e.Start)
+	if _, err := tx.ExecContext(ctx, `UPDATE calendar_span SET max_span = ? WHERE id = 1 AND max_span < ?`, span, span); err != nil {
 		return fmt.Errorf("sqlite: record event span: %w", err)
 	}
 	return nil
@@ -143,9 +160,12 @@ func growSpan(ctx context.Context, tx *sql.Tx, e *calendar.Event) error {
 // CreateEvent implements calendar.Store.
 func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, e.Owner); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start.Unix(), e.End.Unix(), e.Created.Unix(), unixOrNull(e.Updated))
+			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), secondNanos(e.Start), secondNanos(e.End), secondNanos(e.Created), secondNanosOrNull(e.Updated))
 		if isForeignKey(err) {
 			return hanok.Errorf(hanok.NotFound, "group %d not found", e.Group)
 		}
@@ -165,7 +185,7 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 func (s *CalendarStore) UpdateEvent(ctx context.Context, e *calendar.Event) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE calendar_events SET subject = ?, subject_key = ?, start_at = ?, end_at = ?, updated = ? WHERE id = ?`,
-			e.Subject, subjectKey(e.Subject), e.Start.Unix(), e.End.Unix(), unixOrNull(e.Updated), e.ID)
+			e.Subject, subjectKey(e.Subject), secondNanos(e.Start), secondNanos(e.End), secondNanosOrNull(e.Updated), e.ID)
 		if err != nil {
 			return fmt.Errorf("sqlite: update event: %w", err)
 		}
@@ -202,7 +222,7 @@ func scanEvent(sc scanner) (calendar.Event, error) {
 	var updated sql.NullInt64
 	err := sc.Scan(&e.ID, &e.UID, &e.Owner, &e.OwnerEmail, &group, &groupName, &e.Subject, &start, &end, &created, &updated)
 	e.Group, e.GroupName = calendar.GroupID(group.Int64), groupName.String
-	e.Start, e.End, e.Created, e.Updated = fromUnix(start), fromUnix(end), fromUnix(created), fromNullUnix(updated)
+	e.Start, e.End, e.Created, e.Updated = fromUnixNano(start), fromUnixNano(end), fromUnixNano(created), fromNullUnixNano(updated)
 	return e, err
 }
 
@@ -221,6 +241,9 @@ func (s *CalendarStore) Event(ctx context.Context, id calendar.EventID) (*calend
 // SelectGroups implements calendar.Store.
 func (s *CalendarStore) SelectGroups(ctx context.Context, user auth.UserID, ids []calendar.GroupID) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, user); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_selections WHERE user_id = ?`, user); err != nil {
 			return fmt.Errorf("sqlite: clear selection: %w", err)
 		}
@@ -281,11 +304,18 @@ func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to t
 	var out []calendar.Event
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
 		var span int64
-		if err := tx.QueryRowContext(ctx, `SELECT max_seconds FROM calendar_span WHERE id = 1`).Scan(&span); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT max_span FROM calendar_span WHERE id = 1`).Scan(&span); err != nil {
 			return fmt.Errorf("sqlite: read event span: %w", err)
 		}
+		lo, hi := secondNanos(from), secondNanos(to)
+		// lo - span, saturated: near the lower bound of the range the
+		// difference may not fit an int64. span is never negative.
+		earliest := int64(math.MinInt64)
+		if lo >= math.MinInt64+span {
+			earliest = lo - span
+		}
 		var err error
-		out, err = queryEvents(ctx, tx, eventsQuery, user, to.Unix(), from.Unix(), from.Unix()-span)
+		out, err = queryEvents(ctx, tx, eventsQuery, user, hi, lo, earliest)
 		return err
 	})
 	return out, err
@@ -337,6 +367,9 @@ func queryEvents(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]cale
 func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (bool, error) {
 	var replaced bool
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, b.User); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM calendar_birthdays WHERE user_id = ?`, b.User).Scan(&n); err != nil {
 			return fmt.Errorf("sqlite: select birthday: %w", err)
@@ -344,7 +377,7 @@ func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (b
 		replaced = n > 0
 		_, err := tx.ExecContext(ctx, `INSERT INTO calendar_birthdays (user_id, email, date, created) VALUES (?, ?, ?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, date = excluded.date, created = excluded.created`,
-			b.User, b.Email, b.Date.String(), b.Created.Unix())
+			b.User, b.Email, b.Date.String(), secondNanos(b.Created))
 		if err != nil {
 			return fmt.Errorf("sqlite: upsert birthday: %w", err)
 		}
@@ -368,6 +401,6 @@ func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calend
 	if b.Date, err = calendar.ParseDate(date); err != nil {
 		return nil, fmt.Errorf("sqlite: birthday of user %d: stored date %q: %w", user, date, err)
 	}
-	b.Created = fromUnix(created)
+	b.Created = fromUnixNano(created)
 	return &b, nil
 }

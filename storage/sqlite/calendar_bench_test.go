@@ -15,15 +15,15 @@ import (
 
 // fillCalendar inserts total events, mine of them owned by user 1 and the
 // others spread over 1,000 other users (a tenth of them in groups), with
-// starts uniform over 2015-2024 and lengths of 30 minutes to 3 hours. It
+// starts uniform over 2015-2024 (whole seconds, in unix nanoseconds) and lengths of 30 minutes to 3 hours. It
 // writes in transactions of 100,000 rows through one prepared statement.
 func fillCalendar(b *testing.B, db *DB, total, mine int) {
 	b.Helper()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
-	lo := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-	hi := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-	created := time.Date(2014, 12, 1, 0, 0, 0, 0, time.UTC).Unix()
+	lo := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	hi := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	created := time.Date(2014, 12, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	const others = 1000
 	var groups []int64
 	err := db.write(ctx, func(tx *sql.Tx) error {
@@ -36,7 +36,7 @@ func fillCalendar(b *testing.B, db *DB, total, mine int) {
 			id, _ := res.LastInsertId()
 			groups = append(groups, id)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE calendar_span SET max_seconds = ? WHERE id = 1`, 3*3600)
+		_, err := tx.ExecContext(ctx, `UPDATE calendar_span SET max_span = ? WHERE id = 1`, int64(3*time.Hour))
 		return err
 	})
 	if err != nil {
@@ -60,8 +60,8 @@ func fillCalendar(b *testing.B, db *DB, total, mine int) {
 						group = groups[i%len(groups)]
 					}
 				}
-				start := lo + rng.Int64N(hi-lo)
-				end := start + 1800 + rng.Int64N(9000)
+				start := lo + rng.Int64N((hi-lo)/1e9)*1e9
+				end := start + int64(30*time.Minute) + rng.Int64N(9000)*1e9
 				subject := fmt.Sprint("event ", i)
 				if _, err := stmt.ExecContext(ctx, fmt.Sprintf("bench-%d@hanok", i), owner, fmt.Sprintf("user%d@example.com", owner),
 					group, subject, subject, start, end, created); err != nil {

@@ -6,7 +6,8 @@
 // with SQLITE_BUSY when it upgrades a read lock, and a read pool for
 // queries. Pragmas are set in the DSN, so every pooled connection gets
 // them. The schema is a list of numbered migrations embedded in the
-// binary and tracked with PRAGMA user_version.
+// binary and tracked with PRAGMA user_version. Every time column of every
+// table is an INTEGER of unix nanoseconds, UTC.
 package sqlite
 
 import (
@@ -17,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"sort"
 	"strconv"
@@ -49,9 +51,14 @@ type options struct {
 // WithReadConns sets the size of the read pool (default: max(4, NumCPU)).
 func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
 
+// journalSizeLimit is the size, in bytes, to which SQLite truncates the WAL
+// after a checkpoint, so that one burst of writes does not leave a file of
+// that size behind for good.
+const journalSizeLimit = 64 << 20
+
 func dsn(path string, writer bool) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", fmt.Sprintf("journal_size_limit(%d)", journalSizeLimit)} {
 		q.Add("_pragma", p)
 	}
 	if writer {
@@ -68,7 +75,10 @@ func dsn(path string, writer bool) string {
 var uriPath = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
 
 // Open opens (creating if needed) the database file at path and migrates
-// it to the newest schema. Data already in the file is kept.
+// it to the newest schema. Data already in the file is kept. A new file is
+// created readable and writable by its owner only (0600), since it holds
+// the JWT signing key; SQLite gives its WAL and shared-memory files the
+// mode of the database file.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	o := options{readConns: max(4, runtime.NumCPU())}
 	for _, opt := range opts {
@@ -76,6 +86,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: open %q: want a plain file path", path)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	writer, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -99,6 +112,20 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	reader.SetMaxIdleConns(o.readConns)
 	db.reader = reader
 	return db, nil
+}
+
+// createPrivate creates an empty file at path with mode 0600 unless a file
+// is already there, so that SQLite, which would create it 0644 (less the
+// umask), opens a file only its owner can read.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Close closes both pools.
@@ -242,6 +269,19 @@ func notFound(err error, what string) error {
 		return hanok.Errorf(hanok.NotFound, "%s not found", what)
 	}
 	return err
+}
+
+// requireUser returns hanok.NotFound unless id is a row of users, for the
+// stores whose rows refer to a user without a foreign key.
+func requireUser(ctx context.Context, tx *sql.Tx, id hanok.UserID) error {
+	var ok bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, id).Scan(&ok); err != nil {
+		return fmt.Errorf("sqlite: look up user %d: %w", id, err)
+	}
+	if !ok {
+		return hanok.Errorf(hanok.NotFound, "user %d not found", id)
+	}
+	return nil
 }
 
 // scanner is a *sql.Row or *sql.Rows.

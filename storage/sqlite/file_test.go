@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok/auth"
+)
+
+// TestNewFileIsPrivate checks that a new database file and the WAL and
+// shared-memory files beside it are readable by their owner only: the
+// file holds the JWT signing key.
+func TestNewFileIsPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are not unix permissions on windows")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "private.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Auth().Secret(ctx, "jwt", []byte("0123456789abcdef0123456789abcdef")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Auth().CreateUser(ctx, &auth.User{Username: "u", PasswordHash: []byte("h"), Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %v, want -rw-------", filepath.Base(name), mode)
+		}
+	}
+}
+
+// TestOpenKeepsModeOfExistingFile: a file that is already there is opened
+// as it is, not recreated.
+func TestOpenKeepsModeOfExistingFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are not unix permissions on windows")
+	}
+	path := filepath.Join(t.TempDir(), "shared.db")
+	if err := os.WriteFile(path, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := fi.Mode().Perm(); mode != 0o640 {
+		t.Errorf("mode %v, want the file's own -rw-r-----", mode)
+	}
+}
+
+// TestPragmasOnEveryConnection checks the DSN pragmas on the writer and on
+// several read connections at once (a pragma run with db.Exec would reach
+// one pooled connection only).
+func TestPragmasOnEveryConnection(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "pragmas.db"), WithReadConns(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := map[string]int64{"journal_size_limit": journalSizeLimit, "foreign_keys": 1, "busy_timeout": 10000}
+	check := func(who string, q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}) {
+		t.Helper()
+		for pragma, v := range want {
+			var got int64
+			if err := q.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatalf("%s: PRAGMA %s: %v", who, pragma, err)
+			}
+			if got != v {
+				t.Errorf("%s: %s = %d, want %d", who, pragma, got, v)
+			}
+		}
+	}
+	check("writer", db.writer)
+	// Hold three read connections at once so that each is a distinct one.
+	var conns []*sql.Conn
+	for range 3 {
+		c, err := db.reader.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		check(fmt.Sprintf("reader %d", i), c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}

@@ -1,0 +1,55 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auction/auctiontest"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/auth/authtest"
+	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/calendar/calendartest"
+	"github.com/hanok-dev/hanok/storage/sqlite"
+	"github.com/hanok-dev/hanok/storetest"
+)
+
+// The conformance suites of every domain, each over a new database file.
+
+// openTestDB opens a new database file under tb's temporary directory and
+// closes it when the test ends.
+func openTestDB(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "test.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func authHarness(tb testing.TB) storetest.Harness[auth.Store] {
+	db := openTestDB(tb)
+	return storetest.Harness[auth.Store]{Store: db.Auth(), Users: db.Auth()}
+}
+
+func TestAuthStore(t *testing.T) { authtest.RunStoreTests(t, authHarness) }
+
+func BenchmarkLogin(b *testing.B) { authtest.BenchmarkLogin(b, authHarness) }
+
+func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, authHarness) }
+
+func TestAuctionStore(t *testing.T) {
+	auctiontest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[auction.Store] {
+		db := openTestDB(tb)
+		return storetest.Harness[auction.Store]{Store: db.Auction(), Users: db.Auth()}
+	})
+}
+
+func TestCalendarStore(t *testing.T) {
+	calendartest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[calendar.Store] {
+		db := openTestDB(tb)
+		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: db.Auth()}
+	})
+}
