@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/storetest"
 	"testing"
 	"time"
 
@@ -66,13 +67,6 @@ func subjects(events []calendar.Event) string {
 	return s
 }
 
-func wantCode(t *testing.T, err error, code hanok.Code) {
-	t.Helper()
-	if hanok.CodeOf(err) != code {
-		t.Fatalf("err = %v, want %s", err, code)
-	}
-}
-
 func TestDefaultZoneIsSeoul(t *testing.T) {
 	svc, err := calendar.New(memory.New().Calendar(), calendar.Config{})
 	if err != nil {
@@ -111,7 +105,7 @@ func TestMonthHonoursTheYear(t *testing.T) {
 		t.Fatalf("this month = %q", got)
 	}
 	_, err = svc.Month(ctx, alice, 2017, 13)
-	wantCode(t, err, hanok.Invalid)
+	storetest.WantCode(t, err, hanok.Invalid)
 }
 
 func TestDayCutInTheCalendarZone(t *testing.T) {
@@ -171,13 +165,13 @@ func TestEventRules(t *testing.T) {
 		{calendar.EventInput{Subject: "bad\x00", Start: local("2017-06-19 20:00:00"), End: local("2017-06-19 21:00:00")}, "subject"},
 	} {
 		_, err := svc.CreateEvent(ctx, alice, in.in)
-		wantCode(t, err, hanok.Invalid)
+		storetest.WantCode(t, err, hanok.Invalid)
 		if _, ok := hanok.FieldsOf(err)[in.field]; !ok {
 			t.Errorf("%+v: error %v does not name %s", in.in, err, in.field)
 		}
 	}
 	_, err := svc.CreateEvent(ctx, alice, calendar.EventInput{Subject: "x", Start: local("2017-06-19 20:00:00"), End: local("2017-06-19 21:00:00"), Group: 77})
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 
 	clk.Set(clk.Now().Add(time.Hour))
 	up, err := svc.UpdateEvent(ctx, alice, e.ID, calendar.EventInput{Subject: "moved", Start: local("2017-06-20 20:00:00"), End: local("2017-06-20 21:00:00")})
@@ -188,10 +182,10 @@ func TestEventRules(t *testing.T) {
 		t.Fatalf("updated %+v", up)
 	}
 	_, err = svc.UpdateEvent(ctx, bob, e.ID, calendar.EventInput{Subject: "stolen", Start: local("2017-06-20 20:00:00"), End: local("2017-06-20 21:00:00")})
-	wantCode(t, err, hanok.Forbidden)
-	wantCode(t, svc.DeleteEvent(ctx, bob, e.ID), hanok.Forbidden)
+	storetest.WantCode(t, err, hanok.Forbidden)
+	storetest.WantCode(t, svc.DeleteEvent(ctx, bob, e.ID), hanok.Forbidden)
 	_, err = svc.UpdateEvent(ctx, alice, 999, calendar.EventInput{Subject: "x", Start: local("2017-06-20 20:00:00"), End: local("2017-06-20 21:00:00")})
-	wantCode(t, err, hanok.NotFound)
+	storetest.WantCode(t, err, hanok.NotFound)
 	got, err := svc.Event(ctx, alice, e.ID)
 	if err != nil || got.Subject != "moved" {
 		t.Fatalf("after refused changes: %+v, %v", got, err)
@@ -199,7 +193,7 @@ func TestEventRules(t *testing.T) {
 	if err := svc.DeleteEvent(ctx, alice, e.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, svc.DeleteEvent(ctx, alice, e.ID), hanok.NotFound)
+	storetest.WantCode(t, svc.DeleteEvent(ctx, alice, e.ID), hanok.NotFound)
 }
 
 func TestGroupsAndSelection(t *testing.T) {
@@ -240,12 +234,12 @@ func TestGroupsAndSelection(t *testing.T) {
 	if evs[0].GroupName != "group 12" || evs[0].OwnerEmail != alice.Email {
 		t.Fatalf("group event %+v", evs[0])
 	}
-	wantCode(t, svc.SelectGroups(ctx, carol, []calendar.GroupID{99}), hanok.NotFound)
+	storetest.WantCode(t, svc.SelectGroups(ctx, carol, []calendar.GroupID{99}), hanok.NotFound)
 
 	// Only the creator renames or deletes.
 	_, err = svc.RenameGroup(ctx, alice, g12.ID, "mine now")
-	wantCode(t, err, hanok.Forbidden)
-	wantCode(t, svc.DeleteGroup(ctx, alice, g12.ID), hanok.Forbidden)
+	storetest.WantCode(t, err, hanok.Forbidden)
+	storetest.WantCode(t, svc.DeleteGroup(ctx, alice, g12.ID), hanok.Forbidden)
 	evs, _ = svc.Month(ctx, carol, 2017, time.June)
 	if got := subjects(evs); got != "in twelve,in thirteen" {
 		t.Fatalf("after a refused delete: %q", got)
@@ -265,7 +259,7 @@ func TestGroupsAndSelection(t *testing.T) {
 	if len(evs) != 0 {
 		t.Fatalf("the deleted group's events survive for their owner: %q", subjects(evs))
 	}
-	wantCode(t, svc.DeleteGroup(ctx, bob, g12.ID), hanok.NotFound)
+	storetest.WantCode(t, svc.DeleteGroup(ctx, bob, g12.ID), hanok.NotFound)
 
 	mine, err := svc.MyGroups(ctx, bob)
 	if err != nil || len(mine) != 12 {
@@ -307,7 +301,7 @@ func TestSearch(t *testing.T) {
 		t.Fatalf("case-insensitive search = %q", got)
 	}
 	_, err = svc.Search(ctx, alice, " ")
-	wantCode(t, err, hanok.Invalid)
+	storetest.WantCode(t, err, hanok.Invalid)
 }
 
 func TestBirthday(t *testing.T) {
@@ -364,7 +358,7 @@ func TestBirthday(t *testing.T) {
 		t.Fatalf("the replaced birthday still shows: %+v", evs)
 	}
 	_, err = svc.SetBirthday(ctx, alice, calendar.Date{Year: 2017, Month: 2, Day: 29})
-	wantCode(t, err, hanok.Invalid)
+	storetest.WantCode(t, err, hanok.Invalid)
 }
 
 func TestRangeLimits(t *testing.T) {
@@ -372,9 +366,9 @@ func TestRangeLimits(t *testing.T) {
 	svc, _ := newService(t)
 	from := local("2017-06-01 00:00:00")
 	_, err := svc.Range(ctx, alice, from, from)
-	wantCode(t, err, hanok.Invalid)
+	storetest.WantCode(t, err, hanok.Invalid)
 	_, err = svc.Range(ctx, alice, from, from.AddDate(5, 0, 0))
-	wantCode(t, err, hanok.Invalid)
+	storetest.WantCode(t, err, hanok.Invalid)
 	_, err = svc.Range(ctx, hanok.Actor{}, from, from.AddDate(0, 1, 0))
-	wantCode(t, err, hanok.Unauthenticated)
+	storetest.WantCode(t, err, hanok.Unauthenticated)
 }
