@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -47,8 +46,9 @@ type Config struct {
 	BcryptCost int
 	// LoginAttempts failed logins are allowed in a burst per username and per
 	// client address, then one more every LoginInterval. Defaults 5 and 12s.
-	// A login in progress counts against its keys until it ends, so no more
-	// logins than the remaining budget run at once for one key.
+	// A login in progress counts against its account's budget until it
+	// ends, so no more guesses than the remaining budget run at once for
+	// one account; an address's budget is spent by failures only.
 	LoginAttempts int
 	LoginInterval time.Duration
 	// Now is the clock. Default time.Now.
@@ -146,10 +146,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, err
 func (s *Service) createUser(ctx context.Context, in RegisterInput, superuser bool) (*User, error) {
 	username := strings.TrimSpace(in.Username)
 	email := strings.TrimSpace(in.Email)
-	if err := validateUsername(username); err != nil {
-		return nil, err
-	}
-	if err := validateEmail(email); err != nil {
+	if err := CheckNames(username, email); err != nil {
 		return nil, err
 	}
 	hash, err := s.hash(in.Password)
@@ -170,24 +167,29 @@ func (s *Service) createUser(ctx context.Context, in RegisterInput, superuser bo
 	return u, nil
 }
 
-func validateUsername(name string) error {
-	if name == "" {
-		return hanok.FieldError("username", "is required")
+// MaxEmailLen is the longest email, in characters.
+const MaxEmailLen = 254
+
+// CheckNames checks the username and email of one account (email may be
+// empty). Both are user text (hanok.CheckText, one line). A username
+// may contain "@" only when it is the account's own email (compared by
+// FoldKey): an email always contains "@", so no other username can be
+// mistaken for an email, and every login name with "@" is looked up as
+// an email. With the store's rule that no username or email equals
+// another account's username or email, no account can be named by
+// another's name.
+func CheckNames(username, email string) error {
+	if err := hanok.CheckText("username", username, hanok.TextRule{Min: 1, Max: MaxUsernameLen}); err != nil {
+		return err
 	}
-	if utf8.RuneCountInString(name) > MaxUsernameLen {
-		return hanok.FieldError("username", fmt.Sprintf("must be at most %d characters", MaxUsernameLen))
+	if err := hanok.CheckText("email", email, hanok.TextRule{Max: MaxEmailLen}); err != nil {
+		return err
 	}
-	// A JSON decoder turns invalid UTF-8 into U+FFFD, so that is refused too.
-	if !utf8.ValidString(name) || strings.ContainsRune(name, utf8.RuneError) {
-		return hanok.FieldError("username", "must be valid UTF-8")
+	if email != "" && !ValidEmail(email) {
+		return hanok.FieldError("email", "is not a valid email address")
 	}
-	for _, r := range name {
-		// Cc are the C0 and C1 controls; Cf the invisible format
-		// characters (zero-width spaces, bidirectional overrides) that
-		// would let one name pass for another.
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return hanok.FieldError("username", "must not contain control or invisible formatting characters")
-		}
+	if strings.Contains(username, "@") && FoldKey(username) != FoldKey(email) {
+		return hanok.FieldError("username", `may contain "@" only when it is the account's own email`)
 	}
 	return nil
 }
@@ -196,10 +198,10 @@ func validateUsername(name string) error {
 // non-empty local part and a domain of dot-separated non-empty labels.
 func ValidEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || len(s) > 254 {
+	if at <= 0 || at == len(s)-1 || len(s) > MaxEmailLen {
 		return false
 	}
-	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError }) >= 0 {
+	if hanok.CheckText("email", s, hanok.TextRule{}) != nil {
 		return false
 	}
 	local, domain := s[:at], s[at+1:]
@@ -216,16 +218,6 @@ func ValidEmail(s string) bool {
 		}
 	}
 	return true
-}
-
-func validateEmail(email string) error {
-	if email == "" {
-		return nil
-	}
-	if !ValidEmail(email) {
-		return hanok.FieldError("email", "is not a valid email address")
-	}
-	return nil
 }
 
 func (s *Service) hash(password string) ([]byte, error) {
@@ -270,12 +262,16 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		// key would let large bodies fill memory.
 		return nil, errBadCredentials
 	}
+	// The account's budget is held by the guesses in flight for it; the
+	// address's is spent by failures only, so that many people behind one
+	// proxy can sign in at once.
 	keys := []string{"u:" + FoldKey(name)}
+	var addrKeys []string
 	if in.ClientAddr != "" {
-		keys = append(keys, "a:"+in.ClientAddr)
+		addrKeys = []string{"a:" + in.ClientAddr}
 	}
 	now := s.cfg.Now()
-	wait, end := s.throttle.begin(now, keys...)
+	wait, end := s.throttle.begin(now, keys, addrKeys)
 	if wait > 0 {
 		return nil, s.throttled(ctx, name, in.ClientAddr, wait)
 	}
@@ -289,7 +285,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	// differently, shares the budget of its username.
 	if u != nil {
 		if k := "u:" + FoldKey(u.Username); k != keys[0] {
-			wait, endUser := s.throttle.begin(now, k)
+			wait, endUser := s.throttle.begin(now, []string{k}, nil)
 			if wait > 0 {
 				return nil, s.throttled(ctx, name, in.ClientAddr, wait)
 			}
@@ -318,13 +314,26 @@ func (s *Service) throttled(ctx context.Context, name, addr string, wait time.Du
 	return &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
 }
 
+// lookup finds the user a login names. A name with "@" is an email (no
+// username has "@" unless it is its own account's email, see CheckNames)
+// and is looked up as one only, so that no account can sign in as, or
+// shadow, the owner of an email. A username with "@" stored before that
+// rule (an account with no email, or another one) still signs in when
+// no account has that email and it has no other email of its own.
 func (s *Service) lookup(ctx context.Context, name string) (*User, error) {
 	if name == "" {
 		return nil, hanok.Errorf(hanok.NotFound, "no user")
 	}
-	u, err := s.store.UserByUsername(ctx, name)
-	if hanok.CodeOf(err) == hanok.NotFound && strings.Contains(name, "@") {
-		return s.store.UserByEmail(ctx, name)
+	if !strings.Contains(name, "@") {
+		return s.store.UserByUsername(ctx, name)
+	}
+	u, err := s.store.UserByEmail(ctx, name)
+	if hanok.CodeOf(err) != hanok.NotFound {
+		return u, err
+	}
+	u, err = s.store.UserByUsername(ctx, name)
+	if err == nil && u.Email != "" {
+		return nil, hanok.Errorf(hanok.NotFound, "no user")
 	}
 	return u, err
 }
@@ -470,6 +479,38 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
 	if err != nil {
 		return nil, fmt.Errorf("auth: user by email: %w", err)
+	}
+	return u, nil
+}
+
+// ProfileInput is what UpdateProfile changes: the fields that are not nil.
+type ProfileInput struct {
+	Username *string
+	Email    *string
+}
+
+// UpdateProfile changes the username or email of the actor's own account,
+// under the rules of registration (CheckNames; neither may be another
+// account's username or email).
+func (s *Service) UpdateProfile(ctx context.Context, actor hanok.Actor, in ProfileInput) (*User, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByID(ctx, actor.ID)
+	if err != nil {
+		return nil, fmt.Errorf("auth: update profile: %w", err)
+	}
+	if in.Username != nil {
+		u.Username = strings.TrimSpace(*in.Username)
+	}
+	if in.Email != nil {
+		u.Email = strings.TrimSpace(*in.Email)
+	}
+	if err := CheckNames(u.Username, u.Email); err != nil {
+		return nil, err
+	}
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("auth: update profile: %w", err)
 	}
 	return u, nil
 }
