@@ -10,6 +10,7 @@ package system
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/authhttp"
@@ -36,6 +37,10 @@ type Config struct {
 	// Logger receives one line per request and every internal error.
 	// Default: discard.
 	Logger *slog.Logger
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For gives the client's address (httpx.TrustProxies).
+	// Default: none, the peer's address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // Handler returns the whole system's handler: every service under its
@@ -61,6 +66,7 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	var h http.Handler = mux
 	h = httpx.Recover(logger)(h)
 	h = httpx.LogRequests(logger)(h)
+	h = httpx.TrustProxies(cfg.TrustedProxies)(h)
 	return h
 }
 
