@@ -185,4 +185,3 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	status, msg := Report(w, r, logger, err)
 	WriteJSON(w, status, ErrorBody{Error: msg, Code: hanok.CodeOf(err), Fields: hanok.FieldsOf(err)})
 }
-
