@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -405,10 +406,39 @@ func (s *Service) parse(token string) (*claims, error) {
 	if err != nil {
 		return nil, &hanok.Error{Code: hanok.Unauthenticated, Message: errBadToken.Message, Err: err}
 	}
-	if c.ID == "" || c.Subject == "" {
+	if c.ID == "" || c.Subject == "" || !numericTimes(token) {
 		return nil, errBadToken
 	}
 	return &c, nil
+}
+
+// numericTimes reports whether the time claims of a token that parsed
+// (exp, iat, nbf) are JSON numbers, as RFC 7519 requires: the jwt package
+// also reads a string of digits as a date.
+func numericTimes(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &raw); err != nil {
+		return false
+	}
+	for _, k := range []string{"exp", "iat", "nbf"} {
+		v, ok := raw[k]
+		if !ok {
+			continue
+		}
+		var n json.Number
+		if len(v) == 0 || v[0] == '"' || json.Unmarshal(v, &n) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Authenticate verifies token and returns its user. A token that is
