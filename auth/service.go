@@ -52,6 +52,11 @@ type Config struct {
 	// one account; an address's budget is spent by failures only.
 	LoginAttempts int
 	LoginInterval time.Duration
+	// RegisterAttempts registrations (each a bcrypt hash) are allowed in a
+	// burst per client address, then one more every RegisterInterval; a
+	// registration in progress counts until it ends. Defaults 10 and 30s.
+	RegisterAttempts int
+	RegisterInterval time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives security-relevant events. Default: discard.
@@ -63,6 +68,8 @@ type Service struct {
 	store    Store
 	cfg      Config
 	throttle *throttle
+	// registrations throttles registrations per client address.
+	registrations *throttle
 
 	// dummyHash is compared against when a login names no user, so that
 	// the answer takes as long as for a wrong password and does not tell
@@ -106,6 +113,12 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.LoginInterval <= 0 {
 		cfg.LoginInterval = 12 * time.Second
 	}
+	if cfg.RegisterAttempts <= 0 {
+		cfg.RegisterAttempts = 10
+	}
+	if cfg.RegisterInterval <= 0 {
+		cfg.RegisterInterval = 30 * time.Second
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -114,9 +127,10 @@ func New(store Store, cfg Config) (*Service, error) {
 	}
 	cfg.Secret = append([]byte(nil), cfg.Secret...)
 	return &Service{
-		store:    store,
-		cfg:      cfg,
-		throttle: newThrottle(cfg.LoginAttempts, cfg.LoginInterval),
+		store:         store,
+		cfg:           cfg,
+		throttle:      newThrottle(cfg.LoginAttempts, cfg.LoginInterval),
+		registrations: newThrottle(cfg.RegisterAttempts, cfg.RegisterInterval),
 	}, nil
 }
 
@@ -133,10 +147,32 @@ type RegisterInput struct {
 	Password string
 	// Email is optional.
 	Email string
+	// ClientAddr is the client's address, for throttling; may be empty
+	// (no throttling), as for a program's own registrations.
+	ClientAddr string
 }
 
-// Register creates a user and signs it in.
+// Register creates a user and signs it in. Registrations are throttled
+// per client address (Config.RegisterAttempts): past the budget the
+// answer is hanok.RateLimited with a RetryAfter.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, error) {
+	if in.ClientAddr != "" {
+		// Input that is refused anyway costs no budget.
+		if err := CheckNames(strings.TrimSpace(in.Username), strings.TrimSpace(in.Email)); err != nil {
+			return nil, err
+		}
+		if err := checkPassword(in.Password); err != nil {
+			return nil, err
+		}
+		wait, end := s.registrations.begin(s.cfg.Now(), []string{"r:" + in.ClientAddr}, nil)
+		if wait > 0 {
+			s.cfg.Logger.WarnContext(ctx, "registration throttled", "addr", in.ClientAddr)
+			return nil, &hanok.Error{Code: hanok.RateLimited, Message: "too many registrations from this address; try again later", RetryAfter: wait}
+		}
+		// Every registration spends budget, refused or not: its cost is
+		// the password hash.
+		defer end(true)
+	}
 	u, err := s.createUser(ctx, in, false)
 	if err != nil {
 		return nil, err
@@ -221,12 +257,19 @@ func ValidEmail(s string) bool {
 	return true
 }
 
-func (s *Service) hash(password string) ([]byte, error) {
+func checkPassword(password string) error {
 	if utf8.RuneCountInString(password) < MinPasswordLen {
-		return nil, hanok.FieldError("password", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
+		return hanok.FieldError("password", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
 	}
 	if len(password) > MaxPasswordBytes {
-		return nil, hanok.FieldError("password", fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes))
+		return hanok.FieldError("password", fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes))
+	}
+	return nil
+}
+
+func (s *Service) hash(password string) ([]byte, error) {
+	if err := checkPassword(password); err != nil {
+		return nil, err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
 	if err != nil {

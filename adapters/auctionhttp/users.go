@@ -97,7 +97,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, hanok.FieldError("password2", "The two password fields didn't match."))
 		return
 	}
-	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password1, Email: in.Email})
+	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password1, Email: in.Email, ClientAddr: httpx.ClientAddr(r)})
 	if err != nil {
 		err = renameField(err, "password", "password1")
 		if hanok.IsCode(err, hanok.Conflict) && len(hanok.FieldsOf(err)) > 0 {

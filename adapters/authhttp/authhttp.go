@@ -78,7 +78,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email})
+	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email, ClientAddr: httpx.ClientAddr(r)})
 	if err != nil {
 		h.error(w, r, err)
 		return
