@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/hanok-dev/hanok"
@@ -112,5 +113,56 @@ func TestUpdateProfile(t *testing.T) {
 	}
 	if s, err := svc.Login(ctx, auth.LoginInput{Username: "erin@example.com", Password: "erin-password"}); err != nil || s.User.ID != erin.User.ID {
 		t.Fatalf("Erin after the attempts: %v", err)
+	}
+}
+
+// TestSignInByEmail: the calendar's one-step sign-in creates the account
+// of a new email, signs in to an existing one, refuses a wrong password,
+// and two requests at once for a new email both succeed to one account.
+func TestSignInByEmail(t *testing.T) {
+	ctx := context.Background()
+	svc, _, _ := newService(t)
+	s, created, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: " Park@jungi.me ", Password: "password-1"})
+	if err != nil || !created || s.User.Username != "Park@jungi.me" || s.User.Email != "Park@jungi.me" {
+		t.Fatalf("first sign-in = %+v, %v, %v", s, created, err)
+	}
+	again, created, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: "park@JUNGI.me", Password: "password-1"})
+	if err != nil || created || again.User.ID != s.User.ID {
+		t.Fatalf("second sign-in = %+v, %v, %v", again, created, err)
+	}
+	if _, _, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: "park@jungi.me", Password: "wrong-password"}); hanok.CodeOf(err) != hanok.Unauthenticated {
+		t.Fatalf("wrong password = %v", err)
+	}
+	for _, c := range []struct {
+		in    auth.EmailSignIn
+		field string
+	}{
+		{auth.EmailSignIn{Password: "password-1"}, "email"},
+		{auth.EmailSignIn{Email: "not-an-email", Password: "password-1"}, "email"},
+		{auth.EmailSignIn{Email: "new@jungi.me"}, "password"},
+		{auth.EmailSignIn{Email: "new@jungi.me", Password: "short"}, "password"},
+	} {
+		if _, _, err := svc.SignInByEmail(ctx, c.in); hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)[c.field] == "" {
+			t.Errorf("SignInByEmail(%+v) = %v, want Invalid naming %s", c.in, err, c.field)
+		}
+	}
+	// A double tap.
+	var ids [2]auth.UserID
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, _, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: "tap@jungi.me", Password: "password-1"})
+			if err != nil {
+				t.Errorf("double tap %d: %v", i, err)
+				return
+			}
+			ids[i] = s.User.ID
+		}()
+	}
+	wg.Wait()
+	if ids[0] != ids[1] {
+		t.Fatalf("a double tap made two accounts: %v", ids)
 	}
 }

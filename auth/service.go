@@ -353,6 +353,51 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	return s.issue(u)
 }
 
+// EmailSignIn is what SignInByEmail needs.
+type EmailSignIn struct {
+	Email    string
+	Password string
+	// ClientAddr is the client's address, for throttling; may be empty.
+	ClientAddr string
+}
+
+// SignInByEmail is the one-step sign-in of the calendar: it signs in to
+// the account of an email when the password matches, or, when no
+// account has that email, registers one whose username is the email and
+// signs in to it. created reports which. Two requests for a new email at
+// once (a double-tapped button) both succeed: the one that loses the race
+// to register signs in to the account the other made.
+//
+// It is a login like Login (throttled, and hanok.Unauthenticated for a
+// wrong password) and a registration like Register (throttled per
+// address); its field errors name "email" and "password".
+func (s *Service) SignInByEmail(ctx context.Context, in EmailSignIn) (sess *Session, created bool, err error) {
+	email := strings.TrimSpace(in.Email)
+	switch {
+	case email == "":
+		return nil, false, hanok.FieldError("email", "is required")
+	case len(email) > MaxUsernameLen || !ValidEmail(email):
+		return nil, false, hanok.FieldError("email", "is not a valid email address")
+	case in.Password == "":
+		return nil, false, hanok.FieldError("password", "is required")
+	}
+	_, err = s.store.UserByEmail(ctx, email)
+	switch hanok.CodeOf(err) {
+	case "":
+	case hanok.NotFound:
+		sess, err := s.Register(ctx, RegisterInput{Username: email, Email: email, Password: in.Password, ClientAddr: in.ClientAddr})
+		if hanok.CodeOf(err) != hanok.Conflict {
+			return sess, err == nil, err
+		}
+		// Another request registered the email between the lookup and
+		// the insert: sign in to that account instead.
+	default:
+		return nil, false, fmt.Errorf("auth: sign in by email: %w", err)
+	}
+	sess, err = s.Login(ctx, LoginInput{Username: email, Password: in.Password, ClientAddr: in.ClientAddr})
+	return sess, false, err
+}
+
 func (s *Service) throttled(ctx context.Context, name, addr string, wait time.Duration) error {
 	s.cfg.Logger.WarnContext(ctx, "login throttled", "username", name, "addr", addr)
 	return &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}

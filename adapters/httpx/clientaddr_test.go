@@ -3,7 +3,10 @@ package httpx_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/hanok-dev/hanok"
 
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/internal/testkit"
@@ -50,5 +53,16 @@ func TestTrustProxies(t *testing.T) {
 		if _, err := httpx.ParseProxies(bad); err == nil {
 			t.Errorf("ParseProxies(%q) accepted", bad)
 		}
+	}
+}
+
+func TestRenameField(t *testing.T) {
+	err := httpx.RenameField(hanok.FieldError("email", "is required"), "email", "useremail")
+	if hanok.FieldsOf(err)["useremail"] != "is required" || hanok.FieldsOf(err)["email"] != "" || !strings.Contains(hanok.MessageOf(err), "useremail") {
+		t.Fatalf("renamed: %v %v", err, hanok.FieldsOf(err))
+	}
+	other := hanok.FieldError("password", "is required")
+	if got := httpx.RenameField(other, "email", "useremail"); got != other {
+		t.Fatalf("an error without the field changed: %v", got)
 	}
 }

@@ -185,3 +185,24 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	status, msg := Report(w, r, logger, err)
 	WriteJSON(w, status, ErrorBody{Error: msg, Code: hanok.CodeOf(err), Fields: hanok.FieldsOf(err)})
 }
+
+// RenameField returns err with its field old called new, for an adapter
+// whose wire name of a field differs from the domain's ("useremail" for
+// "email"). Any other error is returned as it is.
+func RenameField(err error, old, new string) error {
+	var e *hanok.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	reason, ok := e.Fields[old]
+	if !ok {
+		return err
+	}
+	fields := make(map[string]string, len(e.Fields))
+	for k, v := range e.Fields {
+		fields[k] = v
+	}
+	delete(fields, old)
+	fields[new] = reason
+	return &hanok.Error{Code: e.Code, Message: new + ": " + reason, Fields: fields, RetryAfter: e.RetryAfter, Err: err}
+}
