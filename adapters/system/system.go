@@ -41,10 +41,16 @@ type Config struct {
 	// X-Forwarded-For gives the client's address (httpx.TrustProxies).
 	// Default: none, the peer's address is the client's.
 	TrustedProxies []netip.Prefix
+	// Deadlines bound how long request bodies may take
+	// (httpx.BodyDeadlines). Default: httpx's defaults, 10s for a JSON
+	// body, and for any other body no wait for more bytes longer than
+	// 30s and at least 1 KiB/s on average.
+	Deadlines httpx.Deadlines
 }
 
 // Handler returns the whole system's handler: every service under its
-// prefix, GET /healthz, request logging and panic recovery.
+// prefix, GET /healthz, request body deadlines, request logging and panic
+// recovery.
 func Handler(svcs Services, cfg Config) http.Handler {
 	logger := cfg.Logger
 	if logger == nil {
@@ -64,6 +70,7 @@ func Handler(svcs Services, cfg Config) http.Handler {
 		mount(mux, "/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
 	}
 	var h http.Handler = mux
+	h = httpx.BodyDeadlines(cfg.Deadlines)(h)
 	h = httpx.Recover(logger)(h)
 	h = httpx.LogRequests(logger)(h)
 	h = httpx.TrustProxies(cfg.TrustedProxies)(h)

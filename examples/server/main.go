@@ -216,14 +216,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("-addr %s: %w", c.addr, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// No ReadTimeout: an image upload may take long on a slow link;
-		// idle keep-alive connections are closed after two minutes.
-		IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(handler, logger)
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -239,6 +232,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// Connection limits of the server. Request bodies have their own
+// deadlines, fitted to the route (system.Config.Deadlines: 10s for a JSON
+// body, progress-based for uploads), so there is no ReadTimeout, which
+// would cut a long upload on a slow link.
+const (
+	readHeaderTimeout = 10 * time.Second
+	// writeTimeout bounds a request's handling and answer, from the end
+	// of its headers; an upload handler that streams its body pushes it
+	// along with the body (httpx.ProgressDeadline).
+	writeTimeout = 2 * time.Minute
+	idleTimeout  = 2 * time.Minute
+	// maxHeaderBytes is far above any real request's headers (the
+	// default, 1 MiB, lets every connection hold a megabyte).
+	maxHeaderBytes = 64 << 10
+)
+
+func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // newAuction builds the auction service and fills its catalog: the file of
