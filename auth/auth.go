@@ -43,12 +43,23 @@ func FoldKey(s string) string {
 	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, s)
 }
 
+// ErrUsernameTaken and ErrEmailTaken are the errors a Store returns (wrapped
+// or not) when a user's username or email is already another user's. They
+// are defined here so that the client reads the same words whatever the
+// store.
+var (
+	ErrUsernameTaken = &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
+	ErrEmailTaken    = &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
+)
+
 // Store is the persistence auth needs.
 //
-// Usernames are unique case-insensitively, emails (when not empty) too,
-// both compared by FoldKey;
-// a clash is a hanok.Conflict error whose Fields name "username" or
-// "email". Unknown users are hanok.NotFound.
+// Usernames and emails (when not empty) share one namespace, compared by
+// FoldKey: no user's username or email may equal another user's username
+// or email, so that one account can never be named by another's name. (A
+// user's own username may equal its own email.) CreateUser and UpdateUser
+// refuse a clash with ErrUsernameTaken when u.Username is the name already
+// in use, else ErrEmailTaken. Unknown users are hanok.NotFound.
 type Store interface {
 	// CreateUser stores u and sets u.ID.
 	CreateUser(ctx context.Context, u *User) error

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -47,10 +47,16 @@ type Config struct {
 	BcryptCost int
 	// LoginAttempts failed logins are allowed in a burst per username and per
 	// client address, then one more every LoginInterval. Defaults 5 and 12s.
-	// A login in progress counts against its keys until it ends, so no more
-	// logins than the remaining budget run at once for one key.
+	// A login in progress counts against its account's budget until it
+	// ends, so no more guesses than the remaining budget run at once for
+	// one account; an address's budget is spent by failures only.
 	LoginAttempts int
 	LoginInterval time.Duration
+	// RegisterAttempts registrations (each a bcrypt hash) are allowed in a
+	// burst per client address, then one more every RegisterInterval; a
+	// registration in progress counts until it ends. Defaults 10 and 30s.
+	RegisterAttempts int
+	RegisterInterval time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives security-relevant events. Default: discard.
@@ -62,6 +68,8 @@ type Service struct {
 	store    Store
 	cfg      Config
 	throttle *throttle
+	// registrations throttles registrations per client address.
+	registrations *throttle
 
 	// dummyHash is compared against when a login names no user, so that
 	// the answer takes as long as for a wrong password and does not tell
@@ -105,6 +113,12 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.LoginInterval <= 0 {
 		cfg.LoginInterval = 12 * time.Second
 	}
+	if cfg.RegisterAttempts <= 0 {
+		cfg.RegisterAttempts = 10
+	}
+	if cfg.RegisterInterval <= 0 {
+		cfg.RegisterInterval = 30 * time.Second
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -113,9 +127,10 @@ func New(store Store, cfg Config) (*Service, error) {
 	}
 	cfg.Secret = append([]byte(nil), cfg.Secret...)
 	return &Service{
-		store:    store,
-		cfg:      cfg,
-		throttle: newThrottle(cfg.LoginAttempts, cfg.LoginInterval),
+		store:         store,
+		cfg:           cfg,
+		throttle:      newThrottle(cfg.LoginAttempts, cfg.LoginInterval),
+		registrations: newThrottle(cfg.RegisterAttempts, cfg.RegisterInterval),
 	}, nil
 }
 
@@ -132,10 +147,32 @@ type RegisterInput struct {
 	Password string
 	// Email is optional.
 	Email string
+	// ClientAddr is the client's address, for throttling; may be empty
+	// (no throttling), as for a program's own registrations.
+	ClientAddr string
 }
 
-// Register creates a user and signs it in.
+// Register creates a user and signs it in. Registrations are throttled
+// per client address (Config.RegisterAttempts): past the budget the
+// answer is hanok.RateLimited with a RetryAfter.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, error) {
+	if in.ClientAddr != "" {
+		// Input that is refused anyway costs no budget.
+		if err := CheckNames(strings.TrimSpace(in.Username), strings.TrimSpace(in.Email)); err != nil {
+			return nil, err
+		}
+		if err := checkPassword(in.Password); err != nil {
+			return nil, err
+		}
+		wait, end := s.registrations.begin(s.cfg.Now(), []string{"r:" + in.ClientAddr}, nil)
+		if wait > 0 {
+			s.cfg.Logger.WarnContext(ctx, "registration throttled", "addr", in.ClientAddr)
+			return nil, &hanok.Error{Code: hanok.RateLimited, Message: "too many registrations from this address; try again later", RetryAfter: wait}
+		}
+		// Every registration spends budget, refused or not: its cost is
+		// the password hash.
+		defer end(true)
+	}
 	u, err := s.createUser(ctx, in, false)
 	if err != nil {
 		return nil, err
@@ -146,10 +183,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, err
 func (s *Service) createUser(ctx context.Context, in RegisterInput, superuser bool) (*User, error) {
 	username := strings.TrimSpace(in.Username)
 	email := strings.TrimSpace(in.Email)
-	if err := validateUsername(username); err != nil {
-		return nil, err
-	}
-	if err := validateEmail(email); err != nil {
+	if err := CheckNames(username, email); err != nil {
 		return nil, err
 	}
 	hash, err := s.hash(in.Password)
@@ -170,24 +204,29 @@ func (s *Service) createUser(ctx context.Context, in RegisterInput, superuser bo
 	return u, nil
 }
 
-func validateUsername(name string) error {
-	if name == "" {
-		return hanok.FieldError("username", "is required")
+// MaxEmailLen is the longest email, in characters.
+const MaxEmailLen = 254
+
+// CheckNames checks the username and email of one account (email may be
+// empty). Both are user text (hanok.CheckText, one line). A username
+// may contain "@" only when it is the account's own email (compared by
+// FoldKey): an email always contains "@", so no other username can be
+// mistaken for an email, and every login name with "@" is looked up as
+// an email. With the store's rule that no username or email equals
+// another account's username or email, no account can be named by
+// another's name.
+func CheckNames(username, email string) error {
+	if err := hanok.CheckText("username", username, hanok.TextRule{Min: 1, Max: MaxUsernameLen}); err != nil {
+		return err
 	}
-	if utf8.RuneCountInString(name) > MaxUsernameLen {
-		return hanok.FieldError("username", fmt.Sprintf("must be at most %d characters", MaxUsernameLen))
+	if err := hanok.CheckText("email", email, hanok.TextRule{Max: MaxEmailLen}); err != nil {
+		return err
 	}
-	// A JSON decoder turns invalid UTF-8 into U+FFFD, so that is refused too.
-	if !utf8.ValidString(name) || strings.ContainsRune(name, utf8.RuneError) {
-		return hanok.FieldError("username", "must be valid UTF-8")
+	if email != "" && !ValidEmail(email) {
+		return hanok.FieldError("email", "is not a valid email address")
 	}
-	for _, r := range name {
-		// Cc are the C0 and C1 controls; Cf the invisible format
-		// characters (zero-width spaces, bidirectional overrides) that
-		// would let one name pass for another.
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return hanok.FieldError("username", "must not contain control or invisible formatting characters")
-		}
+	if strings.Contains(username, "@") && FoldKey(username) != FoldKey(email) {
+		return hanok.FieldError("username", `may contain "@" only when it is the account's own email`)
 	}
 	return nil
 }
@@ -196,10 +235,10 @@ func validateUsername(name string) error {
 // non-empty local part and a domain of dot-separated non-empty labels.
 func ValidEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 || len(s) > 254 {
+	if at <= 0 || at == len(s)-1 || len(s) > MaxEmailLen {
 		return false
 	}
-	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError }) >= 0 {
+	if hanok.CheckText("email", s, hanok.TextRule{}) != nil {
 		return false
 	}
 	local, domain := s[:at], s[at+1:]
@@ -218,22 +257,19 @@ func ValidEmail(s string) bool {
 	return true
 }
 
-func validateEmail(email string) error {
-	if email == "" {
-		return nil
+func checkPassword(password string) error {
+	if utf8.RuneCountInString(password) < MinPasswordLen {
+		return hanok.FieldError("password", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
 	}
-	if !ValidEmail(email) {
-		return hanok.FieldError("email", "is not a valid email address")
+	if len(password) > MaxPasswordBytes {
+		return hanok.FieldError("password", fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes))
 	}
 	return nil
 }
 
 func (s *Service) hash(password string) ([]byte, error) {
-	if utf8.RuneCountInString(password) < MinPasswordLen {
-		return nil, hanok.FieldError("password", fmt.Sprintf("must be at least %d characters", MinPasswordLen))
-	}
-	if len(password) > MaxPasswordBytes {
-		return nil, hanok.FieldError("password", fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes))
+	if err := checkPassword(password); err != nil {
+		return nil, err
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.BcryptCost)
 	if err != nil {
@@ -270,12 +306,16 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		// key would let large bodies fill memory.
 		return nil, errBadCredentials
 	}
+	// The account's budget is held by the guesses in flight for it; the
+	// address's is spent by failures only, so that many people behind one
+	// proxy can sign in at once.
 	keys := []string{"u:" + FoldKey(name)}
+	var addrKeys []string
 	if in.ClientAddr != "" {
-		keys = append(keys, "a:"+in.ClientAddr)
+		addrKeys = []string{"a:" + in.ClientAddr}
 	}
 	now := s.cfg.Now()
-	wait, end := s.throttle.begin(now, keys...)
+	wait, end := s.throttle.begin(now, keys, addrKeys)
 	if wait > 0 {
 		return nil, s.throttled(ctx, name, in.ClientAddr, wait)
 	}
@@ -289,7 +329,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	// differently, shares the budget of its username.
 	if u != nil {
 		if k := "u:" + FoldKey(u.Username); k != keys[0] {
-			wait, endUser := s.throttle.begin(now, k)
+			wait, endUser := s.throttle.begin(now, []string{k}, nil)
 			if wait > 0 {
 				return nil, s.throttled(ctx, name, in.ClientAddr, wait)
 			}
@@ -313,18 +353,76 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	return s.issue(u)
 }
 
+// EmailSignIn is what SignInByEmail needs.
+type EmailSignIn struct {
+	Email    string
+	Password string
+	// ClientAddr is the client's address, for throttling; may be empty.
+	ClientAddr string
+}
+
+// SignInByEmail is the one-step sign-in of the calendar: it signs in to
+// the account of an email when the password matches, or, when no
+// account has that email, registers one whose username is the email and
+// signs in to it. created reports which. Two requests for a new email at
+// once (a double-tapped button) both succeed: the one that loses the race
+// to register signs in to the account the other made.
+//
+// It is a login like Login (throttled, and hanok.Unauthenticated for a
+// wrong password) and a registration like Register (throttled per
+// address); its field errors name "email" and "password".
+func (s *Service) SignInByEmail(ctx context.Context, in EmailSignIn) (sess *Session, created bool, err error) {
+	email := strings.TrimSpace(in.Email)
+	switch {
+	case email == "":
+		return nil, false, hanok.FieldError("email", "is required")
+	case len(email) > MaxUsernameLen || !ValidEmail(email):
+		return nil, false, hanok.FieldError("email", "is not a valid email address")
+	case in.Password == "":
+		return nil, false, hanok.FieldError("password", "is required")
+	}
+	_, err = s.store.UserByEmail(ctx, email)
+	switch hanok.CodeOf(err) {
+	case "":
+	case hanok.NotFound:
+		sess, err := s.Register(ctx, RegisterInput{Username: email, Email: email, Password: in.Password, ClientAddr: in.ClientAddr})
+		if hanok.CodeOf(err) != hanok.Conflict {
+			return sess, err == nil, err
+		}
+		// Another request registered the email between the lookup and
+		// the insert: sign in to that account instead.
+	default:
+		return nil, false, fmt.Errorf("auth: sign in by email: %w", err)
+	}
+	sess, err = s.Login(ctx, LoginInput{Username: email, Password: in.Password, ClientAddr: in.ClientAddr})
+	return sess, false, err
+}
+
 func (s *Service) throttled(ctx context.Context, name, addr string, wait time.Duration) error {
 	s.cfg.Logger.WarnContext(ctx, "login throttled", "username", name, "addr", addr)
 	return &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
 }
 
+// lookup finds the user a login names. A name with "@" is an email (no
+// username has "@" unless it is its own account's email, see CheckNames)
+// and is looked up as one only, so that no account can sign in as, or
+// shadow, the owner of an email. A username with "@" stored before that
+// rule (an account with no email, or another one) still signs in when
+// no account has that email and it has no other email of its own.
 func (s *Service) lookup(ctx context.Context, name string) (*User, error) {
 	if name == "" {
 		return nil, hanok.Errorf(hanok.NotFound, "no user")
 	}
-	u, err := s.store.UserByUsername(ctx, name)
-	if hanok.CodeOf(err) == hanok.NotFound && strings.Contains(name, "@") {
-		return s.store.UserByEmail(ctx, name)
+	if !strings.Contains(name, "@") {
+		return s.store.UserByUsername(ctx, name)
+	}
+	u, err := s.store.UserByEmail(ctx, name)
+	if hanok.CodeOf(err) != hanok.NotFound {
+		return u, err
+	}
+	u, err = s.store.UserByUsername(ctx, name)
+	if err == nil && u.Email != "" {
+		return nil, hanok.Errorf(hanok.NotFound, "no user")
 	}
 	return u, err
 }
@@ -396,10 +494,39 @@ func (s *Service) parse(token string) (*claims, error) {
 	if err != nil {
 		return nil, &hanok.Error{Code: hanok.Unauthenticated, Message: errBadToken.Message, Err: err}
 	}
-	if c.ID == "" || c.Subject == "" {
+	if c.ID == "" || c.Subject == "" || !numericTimes(token) {
 		return nil, errBadToken
 	}
 	return &c, nil
+}
+
+// numericTimes reports whether the time claims of a token that parsed
+// (exp, iat, nbf) are JSON numbers, as RFC 7519 requires: the jwt package
+// also reads a string of digits as a date.
+func numericTimes(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &raw); err != nil {
+		return false
+	}
+	for _, k := range []string{"exp", "iat", "nbf"} {
+		v, ok := raw[k]
+		if !ok {
+			continue
+		}
+		var n json.Number
+		if len(v) == 0 || v[0] == '"' || json.Unmarshal(v, &n) != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // Authenticate verifies token and returns its user. A token that is
@@ -470,6 +597,38 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	u, err := s.store.UserByEmail(ctx, strings.TrimSpace(email))
 	if err != nil {
 		return nil, fmt.Errorf("auth: user by email: %w", err)
+	}
+	return u, nil
+}
+
+// ProfileInput is what UpdateProfile changes: the fields that are not nil.
+type ProfileInput struct {
+	Username *string
+	Email    *string
+}
+
+// UpdateProfile changes the username or email of the actor's own account,
+// under the rules of registration (CheckNames; neither may be another
+// account's username or email).
+func (s *Service) UpdateProfile(ctx context.Context, actor hanok.Actor, in ProfileInput) (*User, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByID(ctx, actor.ID)
+	if err != nil {
+		return nil, fmt.Errorf("auth: update profile: %w", err)
+	}
+	if in.Username != nil {
+		u.Username = strings.TrimSpace(*in.Username)
+	}
+	if in.Email != nil {
+		u.Email = strings.TrimSpace(*in.Email)
+	}
+	if err := CheckNames(u.Username, u.Email); err != nil {
+		return nil, err
+	}
+	if err := s.store.UpdateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("auth: update profile: %w", err)
 	}
 	return u, nil
 }

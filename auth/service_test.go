@@ -269,6 +269,9 @@ func TestForgedTokensRefused(t *testing.T) {
 		"HS384 right key":   sign(t, jwt.SigningMethodHS384, testSecret, good()),
 		"expired":           sign(t, jwt.SigningMethodHS256, testSecret, with("exp", now.Add(-time.Second).Unix())),
 		"no exp":            sign(t, jwt.SigningMethodHS256, testSecret, without("exp")),
+		"exp as string":     sign(t, jwt.SigningMethodHS256, testSecret, with("exp", fmt.Sprint(now.Add(time.Hour).Unix()))),
+		"iat as string":     sign(t, jwt.SigningMethodHS256, testSecret, with("iat", fmt.Sprint(now.Unix()))),
+		"nbf as string":     sign(t, jwt.SigningMethodHS256, testSecret, with("nbf", fmt.Sprint(now.Unix()))),
 		"wrong aud":         sign(t, jwt.SigningMethodHS256, testSecret, with("aud", "other")),
 		"no aud":            sign(t, jwt.SigningMethodHS256, testSecret, without("aud")),
 		"wrong iss":         sign(t, jwt.SigningMethodHS256, testSecret, with("iss", "evil")),
@@ -575,5 +578,57 @@ func TestEnsureSuperuserEndsTheOldPasswordsTokens(t *testing.T) {
 	}
 	if _, err := svc.Authenticate(ctx, op.Token); err != nil {
 		t.Fatalf("superuser token after EnsureSuperuser with the same password: %v", err)
+	}
+}
+
+// TestConcurrentCorrectLoginsFromOneAddress: 20 users behind one address
+// (a proxy, a NAT) sign in at the same moment, every one of them held in
+// the store until all have started: all succeed, since only failures
+// spend an address's budget.
+func TestConcurrentCorrectLoginsFromOneAddress(t *testing.T) {
+	ctx := context.Background()
+	const n = 20
+	events := make(chan struct{}, 2*n)
+	gate := make(chan struct{})
+	mem := memory.New().Auth()
+	svc, err := auth.New(gatedStore{Store: mem, entered: events, gate: gate}, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := auth.New(mem, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := plain.Register(ctx, auth.RegisterInput{Username: fmt.Sprintf("user%d", i), Password: "password123"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := svc.Login(ctx, auth.LoginInput{Username: fmt.Sprintf("user%d", i), Password: "password123", ClientAddr: "203.0.113.7"})
+			errs <- err
+			events <- struct{}{}
+		}()
+	}
+	for range n {
+		<-events
+	}
+	close(gate)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent correct login from one address: %v", err)
+		}
+	}
+	// Failures from that address still spend its budget.
+	for i := range 5 {
+		go func() { <-events }()
+		if _, err := svc.Login(ctx, auth.LoginInput{Username: fmt.Sprintf("user%d", i), Password: "wrong-password", ClientAddr: "203.0.113.7"}); hanok.CodeOf(err) != hanok.Unauthenticated {
+			t.Fatalf("failure %d = %v", i+1, err)
+		}
+	}
+	if _, err := svc.Login(ctx, auth.LoginInput{Username: "user9", Password: "password123", ClientAddr: "203.0.113.7"}); hanok.CodeOf(err) != hanok.RateLimited {
+		t.Fatalf("login after 5 failures from the address = %v, want RateLimited", err)
 	}
 }

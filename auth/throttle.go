@@ -7,11 +7,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// throttle limits failed logins per key (a username or a client address).
+// throttle limits failed attempts per key (a username, a client address).
 // Each failure spends one token of the key's limiter; a key with less than
-// one token left is blocked until it refills. An attempt in progress holds
-// one token of each of its keys until it ends, so concurrent attempts
-// cannot all pass the check before the first of them fails.
+// one token left is blocked until it refills.
+//
+// Some keys also count the attempts in progress: such a key is blocked
+// while its tokens minus its attempts in progress are below one, so that
+// concurrent guesses for one account cannot all pass the check before the
+// first of them fails. Other keys (a client address, which many users
+// behind one proxy share) are spent by failures only, so that any number
+// of logins may run at once from one address until some of them fail.
 type throttle struct {
 	mu      sync.Mutex
 	burst   int
@@ -40,25 +45,37 @@ func (t *throttle) idle(e *throttleEntry, now time.Time) bool {
 	return e.pending == 0 && e.lim.TokensAt(now) >= float64(t.burst)
 }
 
-// begin starts an attempt against every key. If one of them is blocked it
-// returns how long the most restricted must wait, and the attempt must not
-// be made. Otherwise it returns 0 and end, which the caller must call once
-// with the attempt's outcome.
-func (t *throttle) begin(now time.Time, keys ...string) (wait time.Duration, end func(failed bool)) {
+// begin starts an attempt against the keys held, whose attempts in
+// progress count against their budget, and the keys counted, which only
+// failures spend. If one of them is blocked it returns how long the most
+// restricted must wait, and the attempt must not be made. Otherwise it
+// returns 0 and end, which the caller must call once with the attempt's
+// outcome.
+func (t *throttle) begin(now time.Time, held, counted []string) (wait time.Duration, end func(failed bool)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, k := range keys {
+	check := func(k string, pending bool) {
 		e, ok := t.entries[k]
 		if !ok {
-			continue
+			return
 		}
-		if tokens := e.lim.TokensAt(now) - float64(e.pending); tokens < 1 {
+		tokens := e.lim.TokensAt(now)
+		if pending {
+			tokens -= float64(e.pending)
+		}
+		if tokens < 1 {
 			d := time.Duration((1 - tokens) / float64(t.every) * float64(time.Second))
 			if d < time.Second {
 				d = time.Second
 			}
 			wait = max(wait, d)
 		}
+	}
+	for _, k := range held {
+		check(k, true)
+	}
+	for _, k := range counted {
+		check(k, false)
 	}
 	if wait > 0 {
 		return wait, nil
@@ -70,20 +87,23 @@ func (t *throttle) begin(now time.Time, keys ...string) (wait time.Duration, end
 			}
 		}
 	}
-	held := make([]*throttleEntry, len(keys))
+	keys := append(append([]string(nil), held...), counted...)
+	entries := make([]*throttleEntry, len(keys))
 	for i, k := range keys {
 		e, ok := t.entries[k]
 		if !ok {
 			e = &throttleEntry{lim: rate.NewLimiter(t.every, t.burst)}
 			t.entries[k] = e
 		}
+		// Every attempt in progress is recorded, so that its entry is kept
+		// until it ends; only held keys count it against the budget.
 		e.pending++
-		held[i] = e
+		entries[i] = e
 	}
 	return 0, func(failed bool) {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		for i, e := range held {
+		for i, e := range entries {
 			e.pending--
 			if failed {
 				e.lim.AllowN(now, 1)

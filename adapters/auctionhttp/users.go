@@ -1,7 +1,6 @@
 package auctionhttp
 
 import (
-	"errors"
 	"mime"
 	"net/http"
 	"reflect"
@@ -64,19 +63,6 @@ func sessionBody(s *auth.Session) Session {
 	return Session{Token: s.Token, User: User{PK: s.User.ID, Username: s.User.Username, Email: s.User.Email}}
 }
 
-// renameField returns err with its field old renamed to new.
-func renameField(err error, old, new string) error {
-	var e *hanok.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	reason, ok := e.Fields[old]
-	if !ok {
-		return err
-	}
-	return &hanok.Error{Code: e.Code, Message: new + ": " + reason, Fields: map[string]string{new: reason}, Err: err}
-}
-
 func (h *handler) register(w http.ResponseWriter, r *http.Request) error {
 	in, err := decodeFields[struct {
 		Username  string `json:"username"`
@@ -90,9 +76,9 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) error {
 	if in.Password1 != in.Password2 {
 		return hanok.FieldError("password2", "The two password fields didn't match.")
 	}
-	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password1, Email: in.Email})
+	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password1, Email: in.Email, ClientAddr: httpx.ClientAddr(r)})
 	if err != nil {
-		err = renameField(err, "password", "password1")
+		err = httpx.RenameField(err, "password", "password1")
 		if hanok.IsCode(err, hanok.Conflict) && len(hanok.FieldsOf(err)) > 0 {
 			// A taken username or email is a field error of the form.
 			err = &hanok.Error{Code: hanok.Invalid, Message: hanok.MessageOf(err), Fields: hanok.FieldsOf(err), Err: err}

@@ -87,7 +87,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email})
+	s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email, ClientAddr: httpx.ClientAddr(r)})
 	if err != nil {
 		return err
 	}

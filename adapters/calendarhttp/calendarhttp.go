@@ -70,7 +70,7 @@ func NewHandler(svc *calendar.Service, authn *auth.Service, opts ...Option) http
 		o(h)
 	}
 	rt := httpx.NewRouter(h.fail, authn, TokenHeader)
-	rt.Handle("POST /api/v1/user/{$}", http.HandlerFunc(h.signIn))
+	rt.Public("POST /api/v1/user/{$}", h.signIn)
 	rt.User("POST /api/v1/user/calendar/group", h.selectGroups)
 	rt.User("GET /api/v1/calendar/{$}", h.thisMonth)
 	rt.User("GET /api/v1/calendar/month", h.month)

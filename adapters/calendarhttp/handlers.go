@@ -82,58 +82,27 @@ func groupJSON(g calendar.Group) Group {
 }
 
 // signIn creates the user of an unknown email, or signs in the user of a
-// known one when the password matches.
-func (h *handler) signIn(w http.ResponseWriter, r *http.Request) {
+// known one when the password matches (auth.Service.SignInByEmail).
+func (h *handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	in, err := httpx.DecodeJSON[struct {
 		Email    string `json:"useremail"`
 		Password string `json:"password"`
 	}](w, r, maxBody)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	email := strings.TrimSpace(in.Email)
+	s, created, err := h.authn.SignInByEmail(r.Context(), auth.EmailSignIn{Email: in.Email, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
 	switch {
-	case email == "":
-		err = hanok.FieldError("useremail", "is required")
-	case len(email) > auth.MaxUsernameLen || !auth.ValidEmail(email):
-		err = hanok.FieldError("useremail", "is not a valid email address")
-	case in.Password == "":
-		err = hanok.FieldError("password", "is required")
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	_, err = h.authn.UserByEmail(r.Context(), email)
-	switch hanok.CodeOf(err) {
-	case "":
-	case hanok.NotFound:
-		s, err := h.authn.Register(r.Context(), auth.RegisterInput{Username: email, Email: email, Password: in.Password})
-		if hanok.CodeOf(err) != hanok.Conflict {
-			if err != nil {
-				h.fail(w, r, err)
-				return
-			}
-			ok(w, Token{s.Token})
-			return
-		}
-		// A concurrent request (a double-tapped button) created the user
-		// between the lookup and the insert: sign in to it instead.
-	default:
-		h.fail(w, r, err)
-		return
-	}
-	s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: email, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
-	if hanok.CodeOf(err) == hanok.Unauthenticated {
+	case hanok.IsCode(err, hanok.Unauthenticated):
 		write(w, CodeUnauthorized, "UNAUTHORIZED REQUEST: wrong password", nil)
-		return
+	case err != nil:
+		return httpx.RenameField(err, "email", "useremail")
+	case created:
+		ok(w, Token{s.Token})
+	default:
+		write(w, CodeUserExists, "USER ID EXIST", Token{s.Token})
 	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	write(w, CodeUserExists, "USER ID EXIST", Token{s.Token})
+	return nil
 }
 
 func (h *handler) selectGroups(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {

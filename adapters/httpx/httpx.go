@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -187,11 +186,23 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	WriteJSON(w, status, ErrorBody{Error: msg, Code: hanok.CodeOf(err), Fields: hanok.FieldsOf(err)})
 }
 
-// ClientAddr returns the host part of r.RemoteAddr.
-func ClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// RenameField returns err with its field old called new, for an adapter
+// whose wire name of a field differs from the domain's ("useremail" for
+// "email"). Any other error is returned as it is.
+func RenameField(err error, old, new string) error {
+	var e *hanok.Error
+	if !errors.As(err, &e) {
+		return err
 	}
-	return host
+	reason, ok := e.Fields[old]
+	if !ok {
+		return err
+	}
+	fields := make(map[string]string, len(e.Fields))
+	for k, v := range e.Fields {
+		fields[k] = v
+	}
+	delete(fields, old)
+	fields[new] = reason
+	return &hanok.Error{Code: e.Code, Message: new + ": " + reason, Fields: fields, RetryAfter: e.RetryAfter, Err: err}
 }

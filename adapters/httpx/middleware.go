@@ -1,9 +1,11 @@
 package httpx
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,25 +35,37 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // LogRequests returns middleware that logs one line per request: method,
-// path, status, bytes written, duration and client address.
+// path, status, bytes written, duration and client address. A request
+// whose body was cut off by its deadline (see BodyDeadlines) is logged
+// at warning level with stalled=true and stalled_total, the number of
+// such requests this middleware has seen.
 func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
+	var stalledTotal atomic.Int64
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w}
+			st := &requestState{}
+			r = r.WithContext(context.WithValue(r.Context(), requestStateKey{}, st))
 			// Deferred, so that a request aborted by a panic is logged too.
 			defer func() {
 				if rec.status == 0 {
 					rec.status = http.StatusOK
 				}
-				logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				level := slog.LevelInfo
+				attrs := []slog.Attr{
 					slog.String("method", r.Method),
 					slog.String("path", r.URL.Path),
 					slog.Int("status", rec.status),
 					slog.Int64("bytes", rec.bytes),
 					slog.Duration("duration", time.Since(start)),
 					slog.String("addr", ClientAddr(r)),
-				)
+				}
+				if st.stalled.Load() {
+					level = slog.LevelWarn
+					attrs = append(attrs, slog.Bool("stalled", true), slog.Int64("stalled_total", stalledTotal.Add(1)))
+				}
+				logger.LogAttrs(r.Context(), level, "request", attrs...)
 			}()
 			next.ServeHTTP(rec, r)
 		})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
@@ -176,10 +177,32 @@ func (m *prefixRedirects) Unwrap() http.ResponseWriter { return m.ResponseWriter
 
 // ReadBody reads all of r's body up to limit bytes. It is the one place a
 // body that is too large becomes an error: Invalid, with the limit in the
-// message.
+// message. The whole body must arrive within the JSON time of
+// BodyDeadlines (DefaultJSONTimeout without it), or the read fails with
+// ErrBodyTimeout and the connection is closed after the answer.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	whole := false
+	if b, ok := r.Body.(*progressBody); ok {
+		b.setHard()
+	} else if r.Body != nil && r.Body != http.NoBody {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(DefaultJSONTimeout)) == nil {
+			defer func() {
+				// As progressBody does at the end of the body: the
+				// deadline is the body's only. A body that was not
+				// read whole leaves the connection to be closed.
+				if whole {
+					rc.SetReadDeadline(time.Time{})
+				}
+			}()
+		}
+	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	whole = err == nil
 	if err != nil {
+		if isTimeout(err) {
+			err = stalled(r.Context(), err)
+		}
 		return nil, BodyError(err, limit, "could not read request body")
 	}
 	return data, nil
@@ -193,6 +216,9 @@ func BodyError(err error, limit int64, malformed string) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("request body is larger than %d bytes", limit), Err: err}
+	}
+	if errors.Is(err, ErrBodyTimeout) {
+		return &hanok.Error{Code: hanok.Invalid, Message: ErrBodyTimeout.Message, Err: err}
 	}
 	return &hanok.Error{Code: hanok.Invalid, Message: malformed, Err: err}
 }

@@ -10,6 +10,7 @@ package system
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
@@ -37,11 +38,20 @@ type Config struct {
 	// Logger receives one line per request and every internal error.
 	// Default: discard.
 	Logger *slog.Logger
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For gives the client's address (httpx.TrustProxies).
+	// Default: none, the peer's address is the client's.
+	TrustedProxies []netip.Prefix
+	// Deadlines bound how long request bodies may take
+	// (httpx.BodyDeadlines). Default: httpx's defaults, 10s for a JSON
+	// body, and for any other body no wait for more bytes longer than
+	// 30s and at least 1 KiB/s on average.
+	Deadlines httpx.Deadlines
 }
 
 // Handler returns the whole system's handler: every service under its
 // prefix, GET /healthz, Swagger UI at /docs/ over every service's OpenAPI
-// document, request logging and panic recovery.
+// document, request body deadlines, request logging and panic recovery.
 func Handler(svcs Services, cfg Config) http.Handler {
 	logger := cfg.Logger
 	if logger == nil {
@@ -67,7 +77,9 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	mux.Handle("GET /docs/", docsHandler(docs))
 	var h http.Handler = mux
+	h = httpx.BodyDeadlines(cfg.Deadlines)(h)
 	h = httpx.Recover(logger)(h)
 	h = httpx.LogRequests(logger)(h)
+	h = httpx.TrustProxies(cfg.TrustedProxies)(h)
 	return h
 }

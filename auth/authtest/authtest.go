@@ -6,6 +6,7 @@ package authtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -143,6 +144,50 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 		err := s.CreateUser(ctx, newUser("b", "SAME@example.com"))
 		if hanok.CodeOf(err) != hanok.Conflict || hanok.FieldsOf(err)["email"] == "" {
 			t.Fatalf("duplicate email: %v, want Conflict naming email", err)
+		}
+	})
+
+	t.Run("UsernamesAndEmailsShareOneNamespace", func(t *testing.T) {
+		s := newStore(t)
+		erin := newUser("erin", "erin@example.com")
+		if err := s.CreateUser(ctx, erin); err != nil {
+			t.Fatal(err)
+		}
+		// Another account's username may not be her email, nor its email
+		// her username, in any case; and both errors name the field of
+		// the new account that clashed, in package auth's words.
+		err := s.CreateUser(ctx, newUser("ERIN@example.com", "mallory@example.com"))
+		if !errors.Is(err, auth.ErrUsernameTaken) {
+			t.Fatalf("username = another's email: %v, want ErrUsernameTaken", err)
+		}
+		if err := s.CreateUser(ctx, newUser("mallory", "Erin")); !errors.Is(err, auth.ErrEmailTaken) {
+			t.Fatalf("email = another's username: %v, want ErrEmailTaken", err)
+		}
+		// One's own username may be one's own email (the calendar's users).
+		kim := newUser("kim@example.com", "KIM@example.com")
+		if err := s.CreateUser(ctx, kim); err != nil {
+			t.Fatalf("username = own email: %v", err)
+		}
+		other := newUser("other", "")
+		if err := s.CreateUser(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			username, email string
+			want            error
+		}{
+			{"kim@example.com", "", auth.ErrUsernameTaken},
+			{"other", "kim@example.com", auth.ErrEmailTaken},
+			{"ERIN@EXAMPLE.COM", "", auth.ErrUsernameTaken},
+		} {
+			u := *other
+			u.Username, u.Email = c.username, c.email
+			if err := s.UpdateUser(ctx, &u); !errors.Is(err, c.want) {
+				t.Errorf("UpdateUser(%q, %q) = %v, want %v", c.username, c.email, err, c.want)
+			}
+		}
+		if got, _ := s.UserByID(ctx, other.ID); got.Username != "other" || got.Email != "" {
+			t.Fatalf("refused updates changed the user: %+v", got)
 		}
 	})
 

@@ -16,12 +16,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
@@ -59,6 +61,9 @@ type config struct {
 	auctionDuration time.Duration
 	// calendarZone is the zone of the calendar's days and wall-clock times.
 	calendarZone *time.Location
+	// trustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed.
+	trustedProxies []netip.Prefix
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -93,9 +98,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
 	zone := calendar.DefaultZone
 	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
+	var proxies string
+	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	nets, err := httpx.ParseProxies(proxies)
+	if err != nil {
+		return nil, fmt.Errorf("-trusted-proxies: %w", err)
+	}
+	c.trustedProxies = nets
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		return nil, fmt.Errorf("-calendar-zone %q: %w", zone, err)
@@ -202,20 +214,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger})
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger, TrustedProxies: c.trustedProxies})
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("-addr %s: %w", c.addr, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// No ReadTimeout: an image upload may take long on a slow link;
-		// idle keep-alive connections are closed after two minutes.
-		IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(handler, logger)
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -231,6 +236,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// Connection limits of the server. Request bodies have their own
+// deadlines, fitted to the route (system.Config.Deadlines: 10s for a JSON
+// body, progress-based for uploads), so there is no ReadTimeout, which
+// would cut a long upload on a slow link.
+const (
+	readHeaderTimeout = 10 * time.Second
+	// writeTimeout bounds a request's handling and answer, from the end
+	// of its headers; an upload handler that streams its body pushes it
+	// along with the body (httpx.ProgressDeadline).
+	writeTimeout = 2 * time.Minute
+	idleTimeout  = 2 * time.Minute
+	// maxHeaderBytes is far above any real request's headers (the
+	// default, 1 MiB, lets every connection hold a megabyte).
+	maxHeaderBytes = 64 << 10
+)
+
+func newHTTPServer(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // newAuction builds the auction service and fills its catalog: the file of

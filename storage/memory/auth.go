@@ -48,19 +48,23 @@ func copyUser(u auth.User) *auth.User {
 	return &u
 }
 
-// conflict reports a clash of u's username or email with another user.
-// Callers hold s.mu.
+// conflict reports a clash of u's username or email with another user's
+// username or email. Callers hold s.mu.
 func (s *AuthStore) conflict(u *auth.User) error {
-	for id, o := range s.users {
-		if id == u.ID {
-			continue
+	name, email := auth.FoldKey(u.Username), auth.FoldKey(u.Email)
+	taken := func(key string) bool {
+		for id, o := range s.users {
+			if id != u.ID && key != "" && (auth.FoldKey(o.Username) == key || auth.FoldKey(o.Email) == key) {
+				return true
+			}
 		}
-		if auth.FoldKey(o.Username) == auth.FoldKey(u.Username) {
-			return &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
-		}
-		if u.Email != "" && auth.FoldKey(o.Email) == auth.FoldKey(u.Email) {
-			return &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
-		}
+		return false
+	}
+	if taken(name) {
+		return auth.ErrUsernameTaken
+	}
+	if taken(email) {
+		return auth.ErrEmailTaken
 	}
 	return nil
 }

@@ -23,25 +23,40 @@ func (db *DB) Auth() *AuthStore { return &AuthStore{db: db} }
 // usernames and emails.
 func foldKey(s string) string { return auth.FoldKey(s) }
 
-func (s *AuthStore) userConflict(ctx context.Context, tx *sql.Tx, u *auth.User) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE username_key = ? AND id <> ?`, foldKey(u.Username), u.ID).Scan(&n); err != nil {
-		return err
+// conflict reports a clash of u's username or email with another user's
+// username or email, inside the write transaction.
+func (s *AuthStore) conflict(ctx context.Context, tx *sql.Tx, u *auth.User) error {
+	taken := func(key string) (bool, error) {
+		if key == "" {
+			return false, nil
+		}
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id <> ? AND (username_key = ? OR email_key = ?)`, u.ID, key, key).Scan(&n)
+		return n > 0, err
 	}
-	if n > 0 {
-		return &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
+	if t, err := taken(foldKey(u.Username)); err != nil || t {
+		if err != nil {
+			return fmt.Errorf("sqlite: check username: %w", err)
+		}
+		return auth.ErrUsernameTaken
 	}
-	return &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
+	if t, err := taken(foldKey(u.Email)); err != nil || t {
+		if err != nil {
+			return fmt.Errorf("sqlite: check email: %w", err)
+		}
+		return auth.ErrEmailTaken
+	}
+	return nil
 }
 
 // CreateUser implements auth.Store.
 func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := s.conflict(ctx, tx, &auth.User{Username: u.Username, Email: u.Email}); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, email, email_key, password_hash, superuser, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.Created.UnixNano())
-		if isUnique(err) {
-			return s.userConflict(ctx, tx, u)
-		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert user: %w", err)
 		}
@@ -57,11 +72,11 @@ func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
 // UpdateUser implements auth.Store.
 func (s *AuthStore) UpdateUser(ctx context.Context, u *auth.User) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := s.conflict(ctx, tx, u); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?, password_hash = ?, superuser = ? WHERE id = ?`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.ID)
-		if isUnique(err) {
-			return s.userConflict(ctx, tx, u)
-		}
 		if err != nil {
 			return fmt.Errorf("sqlite: update user: %w", err)
 		}

@@ -1,0 +1,68 @@
+package httpx_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/hanok-dev/hanok"
+
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/internal/testkit"
+)
+
+func TestTrustProxies(t *testing.T) {
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(httpx.ClientAddr(r))) })
+	cases := []struct {
+		name    string
+		trusted string
+		xff     []string
+		want    string
+	}{
+		{"no proxies configured", "", []string{"198.51.100.1"}, "127.0.0.1"},
+		{"untrusted peer", "10.0.0.0/8", []string{"198.51.100.1"}, "127.0.0.1"},
+		{"trusted peer", "127.0.0.0/8", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"trusted peer, single address", "127.0.0.1", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"client-written entries ignored", "127.0.0.1/32", []string{"6.6.6.6, 198.51.100.1"}, "198.51.100.1"},
+		{"chain of trusted proxies", "127.0.0.1/32, 10.0.0.0/8", []string{"6.6.6.6, 198.51.100.1, 10.1.2.3"}, "198.51.100.1"},
+		{"several headers", "127.0.0.1/32,10.0.0.0/8", []string{"6.6.6.6", "198.51.100.1", "10.1.2.3"}, "198.51.100.1"},
+		{"entry with port", "127.0.0.1/32", []string{"[2001:db8::1]:4711"}, "2001:db8::1"},
+		{"garbage stops the walk", "127.0.0.1/32,10.0.0.0/8", []string{"198.51.100.1, nonsense, 10.1.2.3"}, "10.1.2.3"},
+		{"no header", "127.0.0.1/32", nil, "127.0.0.1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			nets, err := httpx.ParseProxies(c.trusted)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(httpx.TrustProxies(nets)(echo))
+			defer srv.Close()
+			h := http.Header{}
+			for _, v := range c.xff {
+				h.Add("X-Forwarded-For", v)
+			}
+			r := testkit.Do(t, srv.Client(), testkit.Request{URL: srv.URL, Header: h}).Want(t, 200)
+			if string(r.Body) != c.want {
+				t.Fatalf("client address %q, want %q", r.Body, c.want)
+			}
+		})
+	}
+	for _, bad := range []string{"10.0.0.0/33", "not-an-ip", "10.0.0.1/8/1"} {
+		if _, err := httpx.ParseProxies(bad); err == nil {
+			t.Errorf("ParseProxies(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRenameField(t *testing.T) {
+	err := httpx.RenameField(hanok.FieldError("email", "is required"), "email", "useremail")
+	if hanok.FieldsOf(err)["useremail"] != "is required" || hanok.FieldsOf(err)["email"] != "" || !strings.Contains(hanok.MessageOf(err), "useremail") {
+		t.Fatalf("renamed: %v %v", err, hanok.FieldsOf(err))
+	}
+	other := hanok.FieldError("password", "is required")
+	if got := httpx.RenameField(other, "email", "useremail"); got != other {
+		t.Fatalf("an error without the field changed: %v", got)
+	}
+}

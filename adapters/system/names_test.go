@@ -1,0 +1,98 @@
+package system_test
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/system"
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+// newSystem serves every service on loopback over memory stores.
+func newSystem(t *testing.T) *httptest.Server {
+	t.Helper()
+	m := memory.New()
+	authn, err := auth.New(m.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.New(m.Calendar(), calendar.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auc, err := auction.New(m.Auction(), m.Media(), auction.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Auction: auc, Calendar: cal}, system.Config{}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestEmailCannotBeTakenAsUsername replays the attack of issue 8.1: Erin
+// registers as erin with her email; someone registers her email as a
+// username. That registration must fail on every route, and Erin's email
+// must keep signing in to Erin's account on every login path.
+func TestEmailCannotBeTakenAsUsername(t *testing.T) {
+	srv := newSystem(t)
+	do := func(method, path string, body any) testkit.Response {
+		return testkit.Do(t, nil, testkit.Request{Method: method, URL: srv.URL + path, Body: body})
+	}
+	erin := do("POST", "/auth/register", map[string]string{"username": "erin", "email": "erin@example.com", "password": "erin-password"}).Want(t, 201).Map(t)
+	erinID := erin["user"].(map[string]any)["id"]
+
+	// The attacker's registrations: her email as a username, with another
+	// email, with none, in another case, and as the attacker's own email.
+	for _, in := range []map[string]string{
+		{"username": "erin@example.com", "email": "mallory@example.com", "password": "mallory-password"},
+		{"username": "erin@example.com", "password": "mallory-password"},
+		{"username": "ERIN@Example.com", "password": "mallory-password"},
+		{"username": "erin@example.com", "email": "erin@example.com", "password": "mallory-password"},
+		{"username": "Erin", "email": "mallory@example.com", "password": "mallory-password"},
+	} {
+		r := do("POST", "/auth/register", in)
+		if r.Status != 400 && r.Status != 409 {
+			t.Fatalf("/auth/register %v: %d %s, want 400 or 409", in, r.Status, r.Body)
+		}
+	}
+	r := do("POST", "/auction/users/registration/", map[string]string{"username": "erin@example.com", "password1": "mallory-password", "password2": "mallory-password", "email": "mallory@example.com"})
+	if r.Status != 400 || !strings.Contains(string(r.Body), "username") {
+		t.Fatalf("auction registration of her email as a username: %d %s", r.Status, r.Body)
+	}
+	// Nobody else can sign in to the calendar as her email: that is
+	// a wrong password for Erin's account, not a new account.
+	do("POST", "/calendar/api/v1/user/", map[string]string{"useremail": "erin@example.com", "password": "mallory-password"}).Want(t, 401)
+
+	// Erin signs in with her email everywhere, to her own account.
+	login := do("POST", "/auth/login", map[string]string{"username": "erin@example.com", "password": "erin-password"}).Want(t, 200).Map(t)
+	if id := login["user"].(map[string]any)["id"]; id != erinID {
+		t.Fatalf("/auth/login by email signed in to user %v, want Erin (%v)", id, erinID)
+	}
+	al := do("POST", "/auction/users/login/", map[string]string{"username": "ERIN@example.com", "password": "erin-password"}).Want(t, 200).Map(t)
+	if id := al["user"].(map[string]any)["pk"]; id != erinID {
+		t.Fatalf("auction login by email signed in to user %v, want Erin (%v)", id, erinID)
+	}
+	cal := do("POST", "/calendar/api/v1/user/", map[string]string{"useremail": "erin@example.com", "password": "erin-password"}).Want(t, 200).Map(t)
+	tok := cal["data"].(map[string]any)["token"].(string)
+	me := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/auth/me", Token: tok}).Want(t, 200).Map(t)
+	if id := me["user"].(map[string]any)["id"]; id != erinID {
+		t.Fatalf("calendar sign-in by email gave a token of user %v, want Erin (%v)", id, erinID)
+	}
+	// A calendar account (username = email) cannot be shadowed either.
+	do("POST", "/calendar/api/v1/user/", map[string]string{"useremail": "kim@example.com", "password": "kim-password"}).Want(t, 200)
+	r = do("POST", "/auth/register", map[string]string{"username": "KIM@example.com", "password": "mallory-password"})
+	if r.Status != 400 && r.Status != 409 {
+		t.Fatalf("registering a calendar user's email as a username: %d %s", r.Status, r.Body)
+	}
+	r = do("POST", "/auth/register", map[string]string{"username": "mallory", "email": "Kim@example.com", "password": "mallory-password"})
+	if r.Status != 409 {
+		t.Fatalf("registering a calendar user's email as an email: %d %s", r.Status, r.Body)
+	}
+}
