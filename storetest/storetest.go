@@ -43,7 +43,8 @@ func (h Harness[S]) CreateUser(t testing.TB, name string) hanok.UserID {
 	return u.ID
 }
 
-// UnknownUser is a user id no harness has created.
+// UnknownUser is a user id no harness has created. The suites check that
+// every store refuses a row that refers to it with hanok.NotFound.
 const UnknownUser hanok.UserID = 1 << 40
 
 // WantCode fails the test unless err carries code.
