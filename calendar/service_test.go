@@ -9,6 +9,7 @@ import (
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storetest"
 )
 
 var seoul = mustLoad("Asia/Seoul")
@@ -29,7 +30,9 @@ func (c *clock) Now() time.Time { return c.t }
 func newService(t *testing.T) (*calendar.Service, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2017, 6, 19, 19, 55, 4, 0, seoul)}
-	svc, err := calendar.New(memoryWithUsers(t, 3).Calendar(), calendar.Config{Now: c.Now})
+	db := memory.New()
+	storetest.CreateUsers(t, db.Auth(), 3) // alice, bob and carol below
+	svc, err := calendar.New(db.Calendar(), calendar.Config{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
