@@ -15,6 +15,7 @@ import (
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storetest"
 )
 
 // xlsx builds a workbook whose first sheet has rows.
@@ -42,7 +43,8 @@ func xlsx(t testing.TB, rows ...[]string) []byte {
 }
 
 func newService(t testing.TB) (*auction.Service, *memory.DB) {
-	db := memoryWithUsers(t, 2)
+	db := memory.New()
+	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 of the tests
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
 	if err != nil {
 		t.Fatal(err)

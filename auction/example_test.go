@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/hanok-dev/hanok"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -25,7 +28,10 @@ func Example() {
 		panic(err)
 	}
 	// Cars and bids belong to users of the same database: ids 1 to 4.
-	registerUsers(ctx, db, "owner", "admin", "bidder-a", "bidder-b")
+	users, _ := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	for _, name := range []string{"owner", "admin", "bidder-a", "bidder-b"} {
+		_, _ = users.Register(ctx, auth.RegisterInput{Username: name, Password: "password123"})
+	}
 
 	owner, admin := hanok.Actor{ID: 1}, hanok.Actor{ID: 2, Superuser: true}
 	bidderA, bidderB := hanok.Actor{ID: 3}, hanok.Actor{ID: 4}
@@ -98,7 +104,8 @@ func ExampleService_ListCars() {
 	db := memory.New()
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, _ := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }})
-	registerUsers(ctx, db, "admin") // the seeded cars' owner, id 1
+	users, _ := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	_, _ = users.Register(ctx, auth.RegisterInput{Username: "admin", Password: "password123"}) // id 1, the seeded cars' owner
 	svc.Seed(ctx, hanok.Actor{ID: 1, Superuser: true}, 50)
 	page, _ := svc.ListCars(ctx, auction.ListOptions{Page: 99})
 	fmt.Println("page", page.Page, "of", page.Pages, "-", page.Total, "cars,", len(page.Cars), "on this page")

@@ -20,6 +20,7 @@ import (
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
+	"github.com/hanok-dev/hanok/storetest"
 )
 
 func testPNG(t testing.TB) []byte {
@@ -172,7 +173,8 @@ func TestCreateCarRules(t *testing.T) {
 }
 
 func TestApproveRules(t *testing.T) {
-	db := memoryWithUsers(t, 2)
+	db := memory.New()
+	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 below
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{AuctionDuration: 2 * time.Hour, Now: func() time.Time { return now }})
 	if err != nil {
@@ -212,7 +214,8 @@ func TestApproveRules(t *testing.T) {
 }
 
 func TestSeed(t *testing.T) {
-	db := memoryWithUsers(t, 2)
+	db := memory.New()
+	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 below
 	seeded := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	now := seeded
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }, PageSize: 100})
@@ -388,7 +391,9 @@ func TestListHugePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sq.Close()
-	for name, store := range map[string]auction.Store{"memory": memoryWithUsers(t, 1).Auction(), "sqlite": sq.Auction()} {
+	mem := memory.New()
+	storetest.CreateUsers(t, mem.Auth(), 1) // the seeded cars' owner
+	for name, store := range map[string]auction.Store{"memory": mem.Auction(), "sqlite": sq.Auction()} {
 		t.Run(name, func(t *testing.T) {
 			svc, err := auction.New(store, memory.NewMediaStore(), auction.Config{Now: func() time.Time { return now }, PageSize: 3})
 			if err != nil {
@@ -428,7 +433,8 @@ func (failingRead) Car(context.Context, auction.CarID) (*auction.Car, error) {
 // to read it back must not delete the images it refers to.
 func TestCreateCarKeepsImagesOfAStoredCar(t *testing.T) {
 	ctx := context.Background()
-	db := memoryWithUsers(t, 2)
+	db := memory.New()
+	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 below
 	svc, err := auction.New(failingRead{db.Auction()}, db.Media(), auction.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"fmt"
-	"github.com/hanok-dev/hanok/internal/testkit"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 

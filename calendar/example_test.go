@@ -3,11 +3,14 @@ package calendar_test
 import (
 	"context"
 	"fmt"
-	"github.com/hanok-dev/hanok"
 	"os"
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
@@ -19,7 +22,10 @@ func Example() {
 	now := func() time.Time { return time.Date(2017, 6, 19, 10, 0, 0, 0, time.UTC) }
 	db := memory.New()
 	// Events and groups belong to users of the same database: ids 1 and 2.
-	registerUsers(ctx, db, "park", "kim")
+	users, _ := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	for _, name := range []string{"park", "kim"} {
+		_, _ = users.Register(ctx, auth.RegisterInput{Username: name, Email: name + "@example.com", Password: "password123"})
+	}
 	svc, err := calendar.New(db.Calendar(), calendar.Config{Now: now})
 	if err != nil {
 		panic(err)
@@ -55,7 +61,8 @@ func ExampleService_WriteICS() {
 	ctx := context.Background()
 	now := func() time.Time { return time.Date(2017, 6, 19, 10, 0, 0, 0, time.UTC) }
 	db := memory.New()
-	registerUsers(ctx, db, "park") // id 1
+	users, _ := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	_, _ = users.Register(ctx, auth.RegisterInput{Username: "park", Email: "park@example.com", Password: "password123"}) // id 1
 	svc, _ := calendar.New(db.Calendar(), calendar.Config{Now: now})
 	park := hanok.Actor{ID: 1, Email: "park@example.com"}
 	start, _ := calendar.ParseLocalTime("2017-06-20 09:00:00", svc.Location())

@@ -3,14 +3,14 @@ package calendar_test
 import (
 	"context"
 	"fmt"
-	"github.com/hanok-dev/hanok/internal/testkit"
-	"github.com/hanok-dev/hanok/storetest"
 	"testing"
 	"time"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storetest"
 )
 
 var seoul = mustLoad("Asia/Seoul")
@@ -26,7 +26,9 @@ func mustLoad(name string) *time.Location {
 func newService(t *testing.T) (*calendar.Service, *testkit.Clock) {
 	t.Helper()
 	c := testkit.NewClock(time.Date(2017, 6, 19, 19, 55, 4, 0, seoul))
-	svc, err := calendar.New(memoryWithUsers(t, 3).Calendar(), calendar.Config{Now: c.Now})
+	db := memory.New()
+	storetest.CreateUsers(t, db.Auth(), 3) // alice, bob and carol below
+	svc, err := calendar.New(db.Calendar(), calendar.Config{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

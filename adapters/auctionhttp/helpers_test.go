@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hanok-dev/hanok/internal/apitest"
-	"github.com/hanok-dev/hanok/internal/testkit"
 	"image"
 	"image/color"
 	"image/gif"
@@ -26,6 +24,8 @@ import (
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/apitest"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 

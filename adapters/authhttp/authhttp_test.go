@@ -1,8 +1,6 @@
 package authhttp_test
 
 import (
-	"github.com/hanok-dev/hanok/internal/apitest"
-	"github.com/hanok-dev/hanok/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +12,8 @@ import (
 
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/apitest"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hanok-dev/hanok/internal/apitest"
-	"github.com/hanok-dev/hanok/internal/testkit"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -24,6 +22,8 @@ import (
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/internal/apitest"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 

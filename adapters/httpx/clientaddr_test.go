@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/hanok-dev/hanok"
-
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/internal/testkit"
 )

@@ -3,6 +3,7 @@ package system_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,6 @@ import (
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/storage/memory"
-	"net/http/httptest"
 )
 
 // chromiumPath finds the browser of the browser tests: $CHROMIUM, or

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storetest"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // RunStoreTests runs the conformance suite against the stores mk makes;

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/hanok-dev/hanok/internal/testkit"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's logger and the test

@@ -2,6 +2,10 @@
 // guarded by one mutex per domain. Values are copied in and out, so a
 // caller never aliases stored state. It is meant for tests, demos and
 // embedding without persistence; data is lost when the process exits.
+//
+// The stores of one DB share its users, as the tables of one SQLite file
+// do: a car, bid, event, group, selection or birthday of a user id that
+// DB.Auth does not hold is hanok.NotFound.
 package memory
 
 import (

@@ -2,13 +2,13 @@ package sqlite
 
 import (
 	"context"
-	"github.com/hanok-dev/hanok"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 )

@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/hanok-dev/hanok"
 	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 )

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/sqlite"
-	"golang.org/x/crypto/bcrypt"
 )
 
 func TestReopenKeepsDataAndSchema(t *testing.T) {

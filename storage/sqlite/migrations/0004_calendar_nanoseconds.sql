@@ -10,11 +10,17 @@ UPDATE calendar_groups SET
     created = max(-9223372036, min(9223372036, created)) * 1000000000,
     updated = max(-9223372036, min(9223372036, updated)) * 1000000000;
 
+-- The indexes on start_at are built again after the update: one sort
+-- costs less than moving every entry.
+DROP INDEX calendar_events_owner_start;
+DROP INDEX calendar_events_group_start;
 UPDATE calendar_events SET
     start_at = max(-9223372036, min(9223372036, start_at)) * 1000000000,
     end_at   = max(-9223372036, min(9223372036, end_at)) * 1000000000,
     created  = max(-9223372036, min(9223372036, created)) * 1000000000,
     updated  = max(-9223372036, min(9223372036, updated)) * 1000000000;
+CREATE INDEX calendar_events_owner_start ON calendar_events (owner_id, start_at);
+CREATE INDEX calendar_events_group_start ON calendar_events (group_id, start_at);
 
 UPDATE calendar_birthdays SET
     created = max(-9223372036, min(9223372036, created)) * 1000000000;
