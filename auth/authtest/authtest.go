@@ -100,8 +100,8 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) auth.Store) {
 
 	t.Run("NotFound", func(t *testing.T) {
 		s := newStore(t)
-		if _, err := s.UserByID(ctx, 12345); hanok.CodeOf(err) != hanok.NotFound {
-			t.Errorf("UserByID(unknown) = %v, want NotFound", err)
+		if _, err := s.UserByID(ctx, 12345); !errors.Is(err, auth.ErrUserNotFound) {
+			t.Errorf("UserByID(unknown) = %v, want auth.ErrUserNotFound", err)
 		}
 		if _, err := s.UserByUsername(ctx, "nobody"); hanok.CodeOf(err) != hanok.NotFound {
 			t.Errorf("UserByUsername(unknown) = %v, want NotFound", err)

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -78,7 +77,7 @@ func (s *AuthStore) UpdateUser(_ context.Context, u *auth.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.users[u.ID]; !ok {
-		return hanok.Errorf(hanok.NotFound, "user %d not found", u.ID)
+		return auth.ErrUserNotFound
 	}
 	if err := s.conflict(u); err != nil {
 		return err
@@ -93,7 +92,7 @@ func (s *AuthStore) UserByID(_ context.Context, id auth.UserID) (*auth.User, err
 	defer s.mu.Unlock()
 	u, ok := s.users[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+		return nil, auth.ErrUserNotFound
 	}
 	return copyUser(u), nil
 }
@@ -106,7 +105,7 @@ func (s *AuthStore) find(match func(auth.User) bool) (*auth.User, error) {
 			return copyUser(u), nil
 		}
 	}
-	return nil, hanok.Errorf(hanok.NotFound, "user not found")
+	return nil, auth.ErrUserNotFound
 }
 
 // UserByUsername implements auth.Store.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -81,7 +80,7 @@ func (s *AuthStore) UpdateUser(ctx context.Context, u *auth.User) error {
 			return fmt.Errorf("sqlite: update user: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "user %d not found", u.ID)
+			return auth.ErrUserNotFound
 		}
 		return nil
 	})
@@ -95,7 +94,7 @@ func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth
 	err := s.db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg).
 		Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+		return nil, auth.ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select user: %w", err)
@@ -117,7 +116,7 @@ func (s *AuthStore) UserByUsername(ctx context.Context, username string) (*auth.
 // UserByEmail implements auth.Store.
 func (s *AuthStore) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
 	if email == "" {
-		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+		return nil, auth.ErrUserNotFound
 	}
 	return s.userWhere(ctx, `email_key = ?`, foldKey(email))
 }
