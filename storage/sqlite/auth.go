@@ -56,6 +56,13 @@ func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, email, email_key, password_hash, superuser, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.Created.UnixNano())
+		if isUnique(err) {
+			// The unique indexes agree with conflict, which ran first in
+			// this transaction; if one fires anyway, name the field.
+			if cerr := s.conflict(ctx, tx, u); cerr != nil {
+				return cerr
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert user: %w", err)
 		}
@@ -76,6 +83,13 @@ func (s *AuthStore) UpdateUser(ctx context.Context, u *auth.User) error {
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?, password_hash = ?, superuser = ? WHERE id = ?`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.ID)
+		if isUnique(err) {
+			// The unique indexes agree with conflict, which ran first in
+			// this transaction; if one fires anyway, name the field.
+			if cerr := s.conflict(ctx, tx, u); cerr != nil {
+				return cerr
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: update user: %w", err)
 		}
