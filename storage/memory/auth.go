@@ -36,10 +36,16 @@ func copyUser(u auth.User) *auth.User {
 }
 
 // conflict reports a clash of u's username or email with another user's
-// username or email. Callers hold s.mu.
+// username or email. A name whose key is unchanged from the stored user
+// of u.ID is not checked, so that an account that clashes by a rule newer
+// than its data can still be updated otherwise. Callers hold s.mu.
 func (s *AuthStore) conflict(u *auth.User) error {
 	name, email := auth.FoldKey(u.Username), auth.FoldKey(u.Email)
+	old, updating := s.users[u.ID]
 	taken := func(key string) bool {
+		if updating && (key == auth.FoldKey(old.Username) || key == auth.FoldKey(old.Email)) {
+			return false
+		}
 		for id, o := range s.users {
 			if id != u.ID && key != "" && (auth.FoldKey(o.Username) == key || auth.FoldKey(o.Email) == key) {
 				return true
