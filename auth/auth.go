@@ -43,11 +43,13 @@ func FoldKey(s string) string {
 	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, s)
 }
 
-// ErrUsernameTaken and ErrEmailTaken are the errors a Store returns (wrapped
-// or not) when a user's username or email is already another user's. They
+// ErrUserNotFound is the error a Store returns for an unknown user;
+// ErrUsernameTaken and ErrEmailTaken the errors it returns (wrapped or
+// not) when a user's username or email is already another user's. They
 // are defined here so that the client reads the same words whatever the
 // store.
 var (
+	ErrUserNotFound  = &hanok.Error{Code: hanok.NotFound, Message: "user not found"}
 	ErrUsernameTaken = &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
 	ErrEmailTaken    = &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
 )
@@ -59,7 +61,7 @@ var (
 // or email, so that one account can never be named by another's name. (A
 // user's own username may equal its own email.) CreateUser and UpdateUser
 // refuse a clash with ErrUsernameTaken when u.Username is the name already
-// in use, else ErrEmailTaken. Unknown users are hanok.NotFound.
+// in use, else ErrEmailTaken. Unknown users are ErrUserNotFound.
 type Store interface {
 	// CreateUser stores u and sets u.ID.
 	CreateUser(ctx context.Context, u *User) error

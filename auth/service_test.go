@@ -413,7 +413,10 @@ type gatedStore struct {
 }
 
 func (s gatedStore) UserByUsername(ctx context.Context, name string) (*auth.User, error) {
-	s.entered <- struct{}{}
+	select {
+	case s.entered <- struct{}{}:
+	default: // after the gate opened, nobody counts
+	}
 	<-s.gate
 	return s.Store.UserByUsername(ctx, name)
 }
@@ -424,32 +427,14 @@ func (s gatedStore) UserByUsername(ctx context.Context, name string) (*auth.User
 func TestConcurrentFailedLoginsThrottled(t *testing.T) {
 	ctx := context.Background()
 	const n = 20
-	events := make(chan struct{}, 2*n)
-	gate := make(chan struct{})
-	mem := memory.New().Auth()
-	svc, err := auth.New(gatedStore{Store: mem, entered: events, gate: gate}, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
+	ins := make([]auth.LoginInput, n)
+	for i := range ins {
+		ins[i] = auth.LoginInput{Username: "target", Password: "wrong-password"}
 	}
-	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "target", Password: "password123"}); err != nil {
-		t.Fatal(err)
-	}
-	errs := make(chan error, n)
-	for range n {
-		go func() {
-			_, err := svc.Login(ctx, auth.LoginInput{Username: "target", Password: "wrong-password"})
-			errs <- err
-			events <- struct{}{}
-		}()
-	}
-	// Every goroutine either reached the store (and waits there) or returned.
-	for range n {
-		<-events
-	}
-	close(gate)
+	svc, errs := gatedLogins(t, []string{"target"}, ins)
 	checked, limited := 0, 0
-	for range n {
-		switch err := <-errs; hanok.CodeOf(err) {
+	for _, err := range errs {
+		switch hanok.CodeOf(err) {
 		case hanok.Unauthenticated:
 			checked++
 		case hanok.RateLimited:
@@ -588,42 +573,20 @@ func TestEnsureSuperuserEndsTheOldPasswordsTokens(t *testing.T) {
 func TestConcurrentCorrectLoginsFromOneAddress(t *testing.T) {
 	ctx := context.Background()
 	const n = 20
-	events := make(chan struct{}, 2*n)
-	gate := make(chan struct{})
-	mem := memory.New().Auth()
-	svc, err := auth.New(gatedStore{Store: mem, entered: events, gate: gate}, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
+	users := make([]string, n)
+	ins := make([]auth.LoginInput, n)
+	for i := range ins {
+		users[i] = fmt.Sprintf("user%d", i)
+		ins[i] = auth.LoginInput{Username: users[i], Password: "password123", ClientAddr: "203.0.113.7"}
 	}
-	plain, err := auth.New(mem, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range n {
-		if _, err := plain.Register(ctx, auth.RegisterInput{Username: fmt.Sprintf("user%d", i), Password: "password123"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	errs := make(chan error, n)
-	for i := range n {
-		go func() {
-			_, err := svc.Login(ctx, auth.LoginInput{Username: fmt.Sprintf("user%d", i), Password: "password123", ClientAddr: "203.0.113.7"})
-			errs <- err
-			events <- struct{}{}
-		}()
-	}
-	for range n {
-		<-events
-	}
-	close(gate)
-	for range n {
-		if err := <-errs; err != nil {
+	svc, errs := gatedLogins(t, users, ins)
+	for _, err := range errs {
+		if err != nil {
 			t.Errorf("concurrent correct login from one address: %v", err)
 		}
 	}
 	// Failures from that address still spend its budget.
 	for i := range 5 {
-		go func() { <-events }()
 		if _, err := svc.Login(ctx, auth.LoginInput{Username: fmt.Sprintf("user%d", i), Password: "wrong-password", ClientAddr: "203.0.113.7"}); hanok.CodeOf(err) != hanok.Unauthenticated {
 			t.Fatalf("failure %d = %v", i+1, err)
 		}
@@ -631,4 +594,41 @@ func TestConcurrentCorrectLoginsFromOneAddress(t *testing.T) {
 	if _, err := svc.Login(ctx, auth.LoginInput{Username: "user9", Password: "password123", ClientAddr: "203.0.113.7"}); hanok.CodeOf(err) != hanok.RateLimited {
 		t.Fatalf("login after 5 failures from the address = %v, want RateLimited", err)
 	}
+}
+
+// gatedLogins registers users (password "password123") and runs every
+// login of ins at once on a service whose user lookups wait until all of
+// them have started (reached the store, or returned without it). It
+// returns the service, whose lookups no longer wait, and the errors of
+// the logins in order.
+func gatedLogins(t *testing.T, users []string, ins []auth.LoginInput) (*auth.Service, []error) {
+	t.Helper()
+	ctx := context.Background()
+	events := make(chan struct{}, 2*len(ins))
+	gate := make(chan struct{})
+	svc, err := auth.New(gatedStore{Store: memory.New().Auth(), entered: events, gate: gate}, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if _, err := svc.Register(ctx, auth.RegisterInput{Username: u, Password: "password123"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make([]error, len(ins))
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svc.Login(ctx, in)
+			events <- struct{}{}
+		}()
+	}
+	for range ins {
+		<-events
+	}
+	close(gate)
+	wg.Wait()
+	return svc, errs
 }

@@ -81,7 +81,7 @@ func BodyDeadlines(d Deadlines) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil && r.Body != http.NoBody {
-				wrapBody(w, r, d.Body, d.JSON)
+				r = r.WithContext(context.WithValue(r.Context(), progressBodyKey{}, wrapBody(w, r, d.Body, d.JSON)))
 			}
 			next.ServeHTTP(w, r)
 		})
@@ -104,7 +104,7 @@ func ProgressDeadline(w http.ResponseWriter, r *http.Request, p Progress) {
 	if p.Idle <= 0 {
 		p.Idle = DefaultIdle
 	}
-	if b, ok := r.Body.(*progressBody); ok {
+	if b, ok := progressBodyOf(r); ok {
 		b.mu.Lock()
 		b.p = p
 		b.mu.Unlock()
@@ -116,12 +116,26 @@ func ProgressDeadline(w http.ResponseWriter, r *http.Request, p Progress) {
 	wrapBody(w, r, p, DefaultJSONTimeout)
 }
 
-func wrapBody(w http.ResponseWriter, r *http.Request, p Progress, jsonTimeout time.Duration) {
+// progressBodyKey finds the body BodyDeadlines wrapped, even when a
+// handler has wrapped it again (in an http.MaxBytesReader, say).
+type progressBodyKey struct{}
+
+// progressBodyOf returns the progressBody of r, if it has one.
+func progressBodyOf(r *http.Request) (*progressBody, bool) {
+	if b, ok := r.Body.(*progressBody); ok {
+		return b, true
+	}
+	b, ok := r.Context().Value(progressBodyKey{}).(*progressBody)
+	return b, ok
+}
+
+func wrapBody(w http.ResponseWriter, r *http.Request, p Progress, jsonTimeout time.Duration) *progressBody {
 	b := &progressBody{body: r.Body, rc: http.NewResponseController(w), ctx: r.Context(), p: p, json: jsonTimeout}
 	// Until the first read: a client that sends its headers and then
 	// nothing is cut off after Idle even if the handler never reads.
 	b.rc.SetReadDeadline(time.Now().Add(p.Idle))
 	r.Body = b
+	return b
 }
 
 // progressBody is a request body whose read deadline moves as it

@@ -182,7 +182,7 @@ func (m *prefixRedirects) Unwrap() http.ResponseWriter { return m.ResponseWriter
 // ErrBodyTimeout and the connection is closed after the answer.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	whole := false
-	if b, ok := r.Body.(*progressBody); ok {
+	if b, ok := progressBodyOf(r); ok {
 		b.setHard()
 	} else if r.Body != nil && r.Body != http.NoBody {
 		rc := http.NewResponseController(w)

@@ -1,12 +1,16 @@
 package system_test
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
@@ -95,4 +99,34 @@ func TestEmailCannotBeTakenAsUsername(t *testing.T) {
 	if r.Status != 409 {
 		t.Fatalf("registering a calendar user's email as an email: %d %s", r.Status, r.Body)
 	}
+}
+
+// TestThrottleSeesClientsBehindTrustedProxy: behind a trusted proxy, the
+// failures of one client do not throttle another client of the proxy.
+func TestThrottleSeesClientsBehindTrustedProxy(t *testing.T) {
+	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxies, err := httpx.ParseProxies("127.0.0.1/32, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn}, system.Config{TrustedProxies: proxies}))
+	defer srv.Close()
+	login := func(from, user, password string) testkit.Response {
+		return testkit.Do(t, srv.Client(), testkit.Request{Method: "POST", URL: srv.URL + "/auth/login",
+			Header: http.Header{"X-Forwarded-For": {from}},
+			Body:   map[string]string{"username": user, "password": password}})
+	}
+	for _, u := range []string{"ahn", "bae"} {
+		if _, err := authn.Register(context.Background(), auth.RegisterInput{Username: u, Password: "password123"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		login("198.51.100.1", fmt.Sprintf("guess%d", i), "wrong-password").Want(t, 401)
+	}
+	login("198.51.100.1", "ahn", "password123").Want(t, 429)
+	login("198.51.100.2", "bae", "password123").Want(t, 200)
 }

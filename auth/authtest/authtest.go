@@ -102,14 +102,18 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 
 	t.Run("NotFound", func(t *testing.T) {
 		s := newStore(t)
-		_, err := s.UserByID(ctx, 12345)
-		storetest.WantCode(t, err, hanok.NotFound)
-		_, err = s.UserByUsername(ctx, "nobody")
-		storetest.WantCode(t, err, hanok.NotFound)
-		_, err = s.UserByEmail(ctx, "nobody@example.com")
-		storetest.WantCode(t, err, hanok.NotFound)
-		err = s.UpdateUser(ctx, &auth.User{ID: 999, Username: "x", PasswordHash: []byte("h")})
-		storetest.WantCode(t, err, hanok.NotFound)
+		if _, err := s.UserByID(ctx, 12345); !errors.Is(err, auth.ErrUserNotFound) {
+			t.Errorf("UserByID(unknown) = %v, want auth.ErrUserNotFound", err)
+		}
+		if _, err := s.UserByUsername(ctx, "nobody"); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UserByUsername(unknown) = %v, want NotFound", err)
+		}
+		if _, err := s.UserByEmail(ctx, "nobody@example.com"); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UserByEmail(unknown) = %v, want NotFound", err)
+		}
+		if err := s.UpdateUser(ctx, &auth.User{ID: 999, Username: "x", PasswordHash: []byte("h")}); hanok.CodeOf(err) != hanok.NotFound {
+			t.Errorf("UpdateUser(unknown) = %v, want NotFound", err)
+		}
 	})
 
 	t.Run("EmptyEmailIsNotAnEmail", func(t *testing.T) {

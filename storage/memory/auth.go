@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -38,7 +37,7 @@ func (s *AuthStore) requireUser(id auth.UserID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.users[id]; !ok {
-		return hanok.Errorf(hanok.NotFound, "user %d not found", id)
+		return auth.ErrUserNotFound
 	}
 	return nil
 }
@@ -49,10 +48,16 @@ func copyUser(u auth.User) *auth.User {
 }
 
 // conflict reports a clash of u's username or email with another user's
-// username or email. Callers hold s.mu.
+// username or email. A name whose key is unchanged from the stored user
+// of u.ID is not checked, so that an account that clashes by a rule newer
+// than its data can still be updated otherwise. Callers hold s.mu.
 func (s *AuthStore) conflict(u *auth.User) error {
 	name, email := auth.FoldKey(u.Username), auth.FoldKey(u.Email)
+	old, updating := s.users[u.ID]
 	taken := func(key string) bool {
+		if updating && (key == auth.FoldKey(old.Username) || key == auth.FoldKey(old.Email)) {
+			return false
+		}
 		for id, o := range s.users {
 			if id != u.ID && key != "" && (auth.FoldKey(o.Username) == key || auth.FoldKey(o.Email) == key) {
 				return true
@@ -90,7 +95,7 @@ func (s *AuthStore) UpdateUser(_ context.Context, u *auth.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.users[u.ID]; !ok {
-		return hanok.Errorf(hanok.NotFound, "user %d not found", u.ID)
+		return auth.ErrUserNotFound
 	}
 	if err := s.conflict(u); err != nil {
 		return err
@@ -105,7 +110,7 @@ func (s *AuthStore) UserByID(_ context.Context, id auth.UserID) (*auth.User, err
 	defer s.mu.Unlock()
 	u, ok := s.users[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+		return nil, auth.ErrUserNotFound
 	}
 	return copyUser(u), nil
 }
@@ -118,7 +123,7 @@ func (s *AuthStore) find(match func(auth.User) bool) (*auth.User, error) {
 			return copyUser(u), nil
 		}
 	}
-	return nil, hanok.Errorf(hanok.NotFound, "user not found")
+	return nil, auth.ErrUserNotFound
 }
 
 // UserByUsername implements auth.Store.

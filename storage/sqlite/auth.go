@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -24,10 +24,13 @@ func (db *DB) Auth() *AuthStore { return &AuthStore{db: db} }
 func foldKey(s string) string { return auth.FoldKey(s) }
 
 // conflict reports a clash of u's username or email with another user's
-// username or email, inside the write transaction.
-func (s *AuthStore) conflict(ctx context.Context, tx *sql.Tx, u *auth.User) error {
+// username or email, inside the write transaction. A name whose key is
+// in unchanged (the keys u had before an update) is not checked, so that
+// an account that clashes by a rule newer than its data can still be
+// updated otherwise.
+func (s *AuthStore) conflict(ctx context.Context, tx *sql.Tx, u *auth.User, unchanged ...string) error {
 	taken := func(key string) (bool, error) {
-		if key == "" {
+		if key == "" || slices.Contains(unchanged, key) {
 			return false, nil
 		}
 		var n int
@@ -57,6 +60,13 @@ func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, email, email_key, password_hash, superuser, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.Created.UnixNano())
+		if isUnique(err) {
+			// The unique indexes agree with conflict, which ran first in
+			// this transaction; if one fires anyway, name the field.
+			if cerr := s.conflict(ctx, tx, u); cerr != nil {
+				return cerr
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert user: %w", err)
 		}
@@ -72,16 +82,31 @@ func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
 // UpdateUser implements auth.Store.
 func (s *AuthStore) UpdateUser(ctx context.Context, u *auth.User) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		if err := s.conflict(ctx, tx, u); err != nil {
+		var oldName, oldEmail string
+		err := tx.QueryRowContext(ctx, `SELECT username_key, email_key FROM users WHERE id = ?`, u.ID).Scan(&oldName, &oldEmail)
+		if errors.Is(err, sql.ErrNoRows) {
+			return auth.ErrUserNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: update user: %w", err)
+		}
+		if err := s.conflict(ctx, tx, u, oldName, oldEmail); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?, password_hash = ?, superuser = ? WHERE id = ?`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.ID)
+		if isUnique(err) {
+			// The unique indexes agree with conflict, which ran first in
+			// this transaction; if one fires anyway, name the field.
+			if cerr := s.conflict(ctx, tx, u, oldName, oldEmail); cerr != nil {
+				return cerr
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("sqlite: update user: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "user %d not found", u.ID)
+			return auth.ErrUserNotFound
 		}
 		return nil
 	})
@@ -95,7 +120,7 @@ func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth
 	err := s.db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg).
 		Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+		return nil, auth.ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select user: %w", err)
@@ -117,7 +142,7 @@ func (s *AuthStore) UserByUsername(ctx context.Context, username string) (*auth.
 // UserByEmail implements auth.Store.
 func (s *AuthStore) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
 	if email == "" {
-		return nil, hanok.Errorf(hanok.NotFound, "user not found")
+		return nil, auth.ErrUserNotFound
 	}
 	return s.userWhere(ctx, `email_key = ?`, foldKey(email))
 }
