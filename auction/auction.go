@@ -235,6 +235,9 @@ type Store interface {
 	CreateCars(ctx context.Context, cars []*Car) error
 	// Car returns a car with its brand, kind, model and every image.
 	Car(ctx context.Context, id CarID) (*Car, error)
+	// ImagePaths returns the path of every image of every stored car,
+	// each once, in no particular order.
+	ImagePaths(ctx context.Context) ([]string, error)
 	// ApproveCar moves a waiting car to ongoing with the given start and
 	// end and returns it; a car that is not waiting is hanok.Conflict.
 	ApproveCar(ctx context.Context, id CarID, start, end time.Time) (*Car, error)
@@ -267,6 +270,10 @@ type Config struct {
 	AuctionDuration time.Duration
 	// MaxImageBytes is the largest accepted image. Default 10 MiB.
 	MaxImageBytes int
+	// MaxImagePixels is the pixel budget of one image, checked before it
+	// is decoded (for a GIF, the sum over its frames). Default
+	// DefaultMaxImagePixels.
+	MaxImagePixels int64
 	// MaxImages is the most images a car may have. Default 30.
 	MaxImages int
 	// PageSize is the number of cars in a page of the list. Default 16.
@@ -300,6 +307,9 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	}
 	if cfg.MaxImageBytes <= 0 {
 		cfg.MaxImageBytes = 10 << 20
+	}
+	if cfg.MaxImagePixels <= 0 {
+		cfg.MaxImagePixels = DefaultMaxImagePixels
 	}
 	if cfg.MaxImages <= 0 {
 		cfg.MaxImages = 30

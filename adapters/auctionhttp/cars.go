@@ -313,7 +313,7 @@ func (h *handler) detail(w http.ResponseWriter, r *http.Request) {
 		h.error(w, r, err)
 		return
 	}
-	c, err := h.svc.Car(r.Context(), id)
+	c, err := h.svc.Car(r.Context(), actor(r), id)
 	if err != nil {
 		h.error(w, r, err)
 		return

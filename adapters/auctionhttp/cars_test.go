@@ -201,7 +201,7 @@ func TestCreateCarRefusals(t *testing.T) {
 	if n := len(e.db.Media().Names()); n != files {
 		t.Fatalf("%d media files, want %d: refused registrations left files", n, files)
 	}
-	if c, err := e.svc.Car(context.Background(), 4); err == nil {
+	if c, err := e.svc.Car(context.Background(), auction.Actor{Superuser: true}, 4); err == nil {
 		t.Fatalf("a fourth car exists: %+v", c)
 	}
 }
@@ -312,7 +312,7 @@ func TestList(t *testing.T) {
 		t.Fatalf("pagination headers: %v", h)
 	}
 	item := obj(t, arr(t, body)[2])
-	car, _ := e.svc.Car(context.Background(), auction.CarID(ids[0]))
+	car, _ := e.svc.Car(context.Background(), auction.Actor{Superuser: true}, auction.CarID(ids[0]))
 	rep := obj(t, item["representative_image"])
 	want := fmt.Sprintf(`{"address":"서울 신도림","car_detail_year":"1996-12 (1996년형)","car_list_mileage":"2.5만km","id":%v,"kind":{"car_count":4,"id":%d,"name":"sm"},"model":{"car_count":3,"id":%d,"name":"sm5"},"representative_image":{"id":%d,"image":"/media/%s","represent":true},"status":"ongoing","time_remaining":"45:0:0"}`,
 		ids[0], car.Kind.ID, car.Model.ID, car.Images[0].ID, car.Images[0].Path)

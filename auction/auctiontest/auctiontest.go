@@ -30,6 +30,7 @@ func RunStoreTests(t *testing.T, newStores NewStores) {
 	t.Run("Bids", func(t *testing.T) { testBids(t, newStores) })
 	t.Run("AcceptBid", func(t *testing.T) { testAccept(t, newStores) })
 	t.Run("ConcurrentBids", func(t *testing.T) { testConcurrentBids(t, newStores) })
+	t.Run("ImagePaths", func(t *testing.T) { testImagePaths(t, newStores) })
 }
 
 var t0 = time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
