@@ -139,7 +139,7 @@ func TestCreateCarRefusals(t *testing.T) {
 	code, body = send(carFields(), append(slices.Clone(five[:4]), file{"evil.png", []byte("<?php echo 1; ?>")}))
 	fieldError(t, code, body, "car_images", `image 5 ("evil.png") is not a PNG, JPEG, GIF or WebP`)
 	code, body = send(carFields(), append(slices.Clone(five[:4]), file{"cut.png", five[0].data[:20]}))
-	fieldError(t, code, body, "car_images", "is not a PNG")
+	fieldError(t, code, body, "car_images", "is not a valid PNG")
 	code, body = send(with("fuel_type", "경유"), five)
 	fieldError(t, code, body, "fuel_type", "lpg, 휘발유, 디젤, 하이브리드, 전기, 바이퓨얼")
 	code, body = send(with("transmission_type", "CVT"), five)
@@ -248,7 +248,14 @@ func TestDetail(t *testing.T) {
 	e := newEnv(t)
 	car := e.createCar(t, e.alice, carFields())
 	for _, path := range []string{fmt.Sprintf("/cars/%v", car["id"]), fmt.Sprintf("/cars/%v/", car["id"])} {
+		// A waiting car is its owner's and the superusers' only (issue 8,
+		// point 7): anyone else gets the answer of an unknown car.
 		code, body, _ := e.call(t, "GET", path, e.bob, "")
+		detail(t, code, body, http.StatusNotFound, fmt.Sprintf("car %v not found", car["id"]))
+		if code, body, _ := e.call(t, "GET", path, e.admin, ""); code != http.StatusOK {
+			t.Fatalf("GET %s as a superuser: %d %v", path, code, body)
+		}
+		code, body, _ = e.call(t, "GET", path, e.alice, "")
 		if code != http.StatusOK {
 			t.Fatalf("GET %s: %d %v", path, code, body)
 		}
