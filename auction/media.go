@@ -305,5 +305,6 @@ func (s *Service) CleanMedia(ctx context.Context, grace time.Duration) (MediaCle
 			rep.Orphans = append(rep.Orphans, f.Name)
 		}
 	}
+	s.cfg.Logger.InfoContext(ctx, "media cleanup done", "orphans", len(rep.Orphans), "temporary", len(rep.Temporary), "grace", grace)
 	return rep, nil
 }
