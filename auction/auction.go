@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/hanok-dev/hanok/auth"
@@ -274,6 +275,11 @@ type Config struct {
 	// is decoded (for a GIF, the sum over its frames). Default
 	// DefaultMaxImagePixels.
 	MaxImagePixels int64
+	// MaxConcurrentDecodes is how many images may be decoded at once,
+	// over every upload: decoding is what an upload costs in memory (up
+	// to a few bytes a pixel of the budget) and CPU, so more at once than
+	// there are CPUs only takes memory. Default runtime.GOMAXPROCS(0).
+	MaxConcurrentDecodes int
 	// MaxImages is the most images a car may have. Default 30.
 	MaxImages int
 	// PageSize is the number of cars in a page of the list. Default 16.
@@ -295,6 +301,8 @@ type Service struct {
 	store Store
 	media MediaStore
 	cfg   Config
+	// decodes holds a token for each image being checked.
+	decodes chan struct{}
 }
 
 // New returns a Service over store, keeping images in media.
@@ -311,6 +319,9 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	if cfg.MaxImagePixels <= 0 {
 		cfg.MaxImagePixels = DefaultMaxImagePixels
 	}
+	if cfg.MaxConcurrentDecodes <= 0 {
+		cfg.MaxConcurrentDecodes = runtime.GOMAXPROCS(0)
+	}
 	if cfg.MaxImages <= 0 {
 		cfg.MaxImages = 30
 	}
@@ -326,7 +337,7 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, media: media, cfg: cfg}, nil
+	return &Service{store: store, media: media, cfg: cfg, decodes: make(chan struct{}, cfg.MaxConcurrentDecodes)}, nil
 }
 
 // Config returns the service's configuration with its defaults filled in.

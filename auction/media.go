@@ -155,8 +155,9 @@ func (s *Service) StageUpload(ctx context.Context, name string, r io.Reader) (Up
 	return up, nil
 }
 
-// checkImages checks the uploads of a car, one at a time, and returns
-// the type of each.
+// checkImages checks the uploads of a car, one at a time and at most
+// Config.MaxConcurrentDecodes over every call, and returns the type of
+// each.
 func (s *Service) checkImages(us []Upload) ([]ImageType, error) {
 	types := make([]ImageType, len(us))
 	for i, up := range us {
@@ -170,7 +171,9 @@ func (s *Service) checkImages(us []Upload) ([]ImageType, error) {
 			}
 			r = up.staged.file
 		}
+		s.decodes <- struct{}{}
 		t, err := CheckImage(r, up.size(), s.cfg.MaxImagePixels)
+		<-s.decodes
 		if err != nil {
 			return nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) %s", i+1, up.Name, err))
 		}
