@@ -10,6 +10,7 @@ import (
 	"image/color/palette"
 	"image/gif"
 	"image/jpeg"
+	"image/png"
 	"strings"
 	"sync"
 	"testing"
@@ -224,5 +225,39 @@ func TestImageCheckReasons(t *testing.T) {
 	}
 	if _, err := auction.CheckImage(bytes.NewReader(small), int64(len(small)), 15); err == nil || !strings.Contains(err.Error(), "more than the limit of 15") {
 		t.Fatalf("a 4×4 PNG over a budget of 15 pixels: %v", err)
+	}
+}
+
+// BenchmarkCheckImage: the check of one upload (structure, budget, a
+// whole decode) of a 1000×1000 image in each format.
+func BenchmarkCheckImage(b *testing.B) {
+	rgba := image.NewRGBA(image.Rect(0, 0, 1000, 1000))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = uint8(i * 7)
+	}
+	var p, j bytes.Buffer
+	if err := png.Encode(&p, rgba); err != nil {
+		b.Fatal(err)
+	}
+	if err := jpeg.Encode(&j, rgba, nil); err != nil {
+		b.Fatal(err)
+	}
+	g, err := encodeGIF(1000, 1000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		data []byte
+	}{{"png", p.Bytes()}, {"jpeg", j.Bytes()}, {"gif", g}, {"webp-1x1", webpLossy}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := auction.CheckImage(bytes.NewReader(bc.data), int64(len(bc.data)), auction.DefaultMaxImagePixels); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
