@@ -32,8 +32,10 @@ const gifFrameCost = 1024
 // image ends:
 //
 //   - PNG: the signature, then chunks up to and including IEND and nothing
-//     after it; only the chunk types of the PNG specification (and Apple's
-//     iDOT) are accepted, so nothing rides along in a private chunk.
+//     after it. Ancillary chunks of any type are accepted (ImageMagick's
+//     vpAg, Apple's iDOT...: a decoder skips them, and tEXt could carry
+//     the same bytes anyway); a critical chunk must be one of the
+//     specification's (IHDR, PLTE, IDAT, IEND).
 //   - JPEG: SOI, then marker segments and entropy-coded data up to EOI and
 //     nothing after it.
 //   - GIF: the header, the logical screen and its blocks up to the trailer
@@ -117,15 +119,10 @@ func checkDecoded(r io.ReaderAt, size, maxPixels int64, format string,
 	return nil
 }
 
-// pngChunks are the chunk types a PNG may hold: those of the PNG
-// specification (third edition, with APNG's), and Apple's iDOT.
-var pngChunks = map[string]bool{
-	"IHDR": true, "PLTE": true, "IDAT": true, "IEND": true,
-	"tRNS": true, "cHRM": true, "gAMA": true, "iCCP": true, "sBIT": true, "sRGB": true,
-	"cICP": true, "mDCV": true, "cLLI": true, "tEXt": true, "zTXt": true, "iTXt": true,
-	"bKGD": true, "hIST": true, "pHYs": true, "sPLT": true, "eXIf": true, "tIME": true,
-	"acTL": true, "fcTL": true, "fdAT": true, "iDOT": true,
-}
+// pngCritical are the critical chunk types of the PNG specification; a
+// chunk whose type starts with an upper-case letter is critical, and a
+// decoder must refuse one it does not know.
+var pngCritical = map[string]bool{"IHDR": true, "PLTE": true, "IDAT": true, "IEND": true}
 
 // pngEnd walks a PNG's chunks to IEND.
 func pngEnd(r io.ReaderAt, size int64) error {
@@ -140,8 +137,8 @@ func pngEnd(r io.ReaderAt, size int64) error {
 		if n > 1<<31-1 || off+12+n > size {
 			return errors.New("is not a complete PNG image")
 		}
-		if !pngChunks[typ] {
-			return fmt.Errorf("is a PNG with a chunk of unknown type %q", typ)
+		if typ[0]&0x20 == 0 && !pngCritical[typ] {
+			return fmt.Errorf("is a PNG with a critical chunk of unknown type %q", typ)
 		}
 		off += 12 + n
 		if typ == "IEND" {

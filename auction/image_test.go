@@ -157,7 +157,8 @@ func TestImageChecks(t *testing.T) {
 		{"png with a body shorter than its header", rawPNG(64, 64, grayRows(4, 4)), false},
 		{"png with junk after IEND", append(bytes.Clone(small), bytes.Repeat([]byte("junk"), 1024)...), false},
 		{"png with html after IEND", append(bytes.Clone(small), "<html><script>alert(1)</script>"...), false},
-		{"png with a private chunk", rawPNG(4, 4, grayRows(4, 4), pngChunk("prVt", []byte("<html>"))), false},
+		{"png with a private ancillary chunk", rawPNG(4, 4, grayRows(4, 4), pngChunk("vpAg", make([]byte, 9))), true},
+		{"png with an unknown critical chunk", rawPNG(4, 4, grayRows(4, 4), pngChunk("JUNK", []byte("<html>"))), false},
 		{"png with a bad crc", func() []byte { b := bytes.Clone(small); b[len(b)-20]++; return b }(), false},
 
 		{"jpeg", jpg, true},
