@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/hanok-dev/hanok/auth"
@@ -244,6 +245,9 @@ type Store interface {
 	// fields only. If fn fails, nothing is stored and its error is
 	// returned as it is.
 	UpdateCar(ctx context.Context, id CarID, fn func(c *Car) error) (*Car, error)
+	// ImagePaths returns the path of every image of every stored car,
+	// each once, in no particular order.
+	ImagePaths(ctx context.Context) ([]string, error)
 	// ListCars returns a page of the cars with an auction start (ongoing,
 	// ended or sold), ordered by auction start then id, descending unless
 	// q.Reverse, each with brand, kind, model and its representative image
@@ -272,6 +276,15 @@ type Config struct {
 	AuctionDuration time.Duration
 	// MaxImageBytes is the largest accepted image. Default 10 MiB.
 	MaxImageBytes int
+	// MaxImagePixels is the pixel budget of one image, checked before it
+	// is decoded (for a GIF, the sum over its frames). Default
+	// DefaultMaxImagePixels.
+	MaxImagePixels int64
+	// MaxConcurrentDecodes is how many images may be decoded at once,
+	// over every upload: decoding is what an upload costs in memory (up
+	// to a few bytes a pixel of the budget) and CPU, so more at once than
+	// there are CPUs only takes memory. Default runtime.GOMAXPROCS(0).
+	MaxConcurrentDecodes int
 	// MaxImages is the most images a car may have. Default 30.
 	MaxImages int
 	// PageSize is the number of cars in a page of the list. Default 16.
@@ -293,6 +306,8 @@ type Service struct {
 	store Store
 	media MediaStore
 	cfg   Config
+	// decodes holds a token for each image being checked.
+	decodes chan struct{}
 }
 
 // New returns a Service over store, keeping images in media.
@@ -305,6 +320,12 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	}
 	if cfg.MaxImageBytes <= 0 {
 		cfg.MaxImageBytes = 10 << 20
+	}
+	if cfg.MaxImagePixels <= 0 {
+		cfg.MaxImagePixels = DefaultMaxImagePixels
+	}
+	if cfg.MaxConcurrentDecodes <= 0 {
+		cfg.MaxConcurrentDecodes = runtime.GOMAXPROCS(0)
 	}
 	if cfg.MaxImages <= 0 {
 		cfg.MaxImages = 30
@@ -321,7 +342,7 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, media: media, cfg: cfg}, nil
+	return &Service{store: store, media: media, cfg: cfg, decodes: make(chan struct{}, cfg.MaxConcurrentDecodes)}, nil
 }
 
 // Config returns the service's configuration with its defaults filled in.

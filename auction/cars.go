@@ -14,13 +14,6 @@ import (
 	"github.com/hanok-dev/hanok"
 )
 
-// Upload is one uploaded image file.
-type Upload struct {
-	// Name is the client's file name, used in error messages only.
-	Name string
-	Data []byte
-}
-
 // NewCar is what CreateCar needs.
 type NewCar struct {
 	// Model is a model name; Kind and Brand pick one when the name exists
@@ -114,24 +107,19 @@ func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, e
 	if len(in.Images) > s.cfg.MaxImages {
 		return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("takes at most %d images, got %d", s.cfg.MaxImages, len(in.Images)))
 	}
-	types := make([]ImageType, len(in.Images))
-	for i, up := range in.Images {
-		if len(up.Data) > s.cfg.MaxImageBytes {
-			return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) is larger than %d bytes", i+1, up.Name, s.cfg.MaxImageBytes))
-		}
-		t, err := detectImage(up.Data)
-		if err != nil {
-			return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) %s", i+1, up.Name, err))
-		}
-		types[i] = t
+	types, err := s.checkImages(in.Images)
+	if err != nil {
+		return time.Time{}, nil, err
 	}
 	return year, types, nil
 }
 
 // CreateCar registers a car of the actor, waiting for approval. Its images
 // are stored under cars/<creation date>/; if anything fails, no car is
-// stored and no image is left behind.
+// stored and no image is left behind. Staged uploads are committed or
+// discarded whatever the outcome.
 func (s *Service) CreateCar(ctx context.Context, actor hanok.Actor, in NewCar) (car *Car, err error) {
+	defer DiscardUploads(in.Images)
 	if err := actor.Check(); err != nil {
 		return nil, err
 	}
@@ -149,7 +137,7 @@ func (s *Service) CreateCar(ctx context.Context, actor hanok.Actor, in NewCar) (
 		Year: year, Fuel: in.Fuel, Transmission: in.Transmission, Color: in.Color,
 		Mileage: in.Mileage, Address: in.Address, Status: StatusWaiting, Created: now,
 	}
-	dir := "cars/" + now.Format(time.DateOnly) + "/"
+	dir := carImageDir + now.Format(time.DateOnly) + "/"
 	var stored []string
 	defer func() {
 		if err == nil {
@@ -166,7 +154,7 @@ func (s *Service) CreateCar(ctx context.Context, actor hanok.Actor, in NewCar) (
 	}()
 	for i, up := range in.Images {
 		name := dir + uuid.NewString() + "." + types[i].Ext
-		if err := s.media.Put(ctx, name, up.Data); err != nil {
+		if err := s.storeImage(ctx, up, name); err != nil {
 			return nil, fmt.Errorf("auction: store image %d: %w", i+1, err)
 		}
 		stored = append(stored, name)
@@ -223,11 +211,26 @@ func (s *Service) carError(id CarID, err error) error {
 	return err
 }
 
-// Car returns a car with its catalog entries and images.
-func (s *Service) Car(ctx context.Context, id CarID) (*Car, error) {
+// CanRead reports whether actor may read car c: a car waiting for
+// approval is its owner's and the superusers' only; a car whose auction
+// started is anyone's.
+func CanRead(actor hanok.Actor, c *Car) bool {
+	return c.Status != StatusWaiting || actor.Superuser || c.Owner == actor.ID
+}
+
+// Car returns a car with its catalog entries and images, as the actor may
+// read it (see CanRead): another user's waiting car is hanok.NotFound,
+// like a car that does not exist.
+func (s *Service) Car(ctx context.Context, actor hanok.Actor, id CarID) (*Car, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
 	c, err := s.store.Car(ctx, id)
 	if err != nil {
 		return nil, s.carError(id, err)
+	}
+	if !CanRead(actor, c) {
+		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
 	}
 	return s.derive(c), nil
 }
@@ -329,11 +332,11 @@ func (s *Service) PlaceBid(ctx context.Context, actor hanok.Actor, car CarID, am
 	}
 	if amount <= 0 || amount > MaxBid {
 		// Refused before the store is asked, with the same words as CheckBid.
-		return nil, CheckBid(&Car{}, 0, nil, amount, time.Time{})
+		return nil, CheckBid(&Car{}, actor, nil, amount, time.Time{})
 	}
 	at := s.cfg.Now().UTC()
 	b, err := s.store.PlaceBid(ctx, car, actor.ID, amount, at, func(c *Car, prev *Bid) error {
-		return CheckBid(c, actor.ID, prev, amount, at)
+		return CheckBid(c, actor, prev, amount, at)
 	})
 	if err != nil {
 		return nil, s.carError(car, err)
@@ -345,10 +348,7 @@ func (s *Service) PlaceBid(ctx context.Context, actor hanok.Actor, car CarID, am
 // highest first, for the car's owner; the actor's own bid (if any) for
 // anyone else.
 func (s *Service) Bids(ctx context.Context, actor hanok.Actor, car CarID) ([]Bid, error) {
-	if err := actor.Check(); err != nil {
-		return nil, err
-	}
-	c, err := s.Car(ctx, car)
+	c, err := s.Car(ctx, actor, car)
 	if err != nil {
 		return nil, err
 	}
@@ -374,10 +374,7 @@ func (s *Service) Bids(ctx context.Context, actor hanok.Actor, car CarID) ([]Bid
 // hanok.Forbidden). Accepting before the end, a second time, or a bid on
 // another car is hanok.Conflict; an unknown bid is hanok.NotFound.
 func (s *Service) AcceptBid(ctx context.Context, actor hanok.Actor, car CarID, bid BidID) (*Car, error) {
-	if err := actor.Check(); err != nil {
-		return nil, err
-	}
-	c, err := s.Car(ctx, car)
+	c, err := s.Car(ctx, actor, car)
 	if err != nil {
 		return nil, err
 	}

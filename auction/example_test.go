@@ -62,7 +62,7 @@ func Example() {
 	fmt.Println("owner sees", len(all), "bids, highest", all[0].Amount)
 
 	now = now.Add(8 * time.Hour)
-	car, _ = svc.Car(ctx, car.ID)
+	car, _ = svc.Car(ctx, owner, car.ID)
 	fmt.Println(car.Status)
 	car, _ = svc.AcceptBid(ctx, owner, car.ID, all[0].ID)
 	fmt.Println(car.Status, "to user", car.Buyer)

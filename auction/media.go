@@ -5,27 +5,63 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/gif"
-	_ "image/jpeg" // decoders checked by DetectImage
-	_ "image/png"
 	"io"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/hanok-dev/hanok"
 )
 
 // MediaStore keeps uploaded files under slash-separated relative paths
 // such as "cars/2019-04-10/<uuid>.png". Paths given to it are already
-// checked with CleanMediaPath.
+// checked with CleanMediaPath, or are names its List returned.
+//
+// A store has a temporary area of its own, apart from every path
+// CleanMediaPath accepts: uploads are streamed there (CreateTemp) and
+// moved to their path once checked (MediaTemp.Commit), so nothing of an
+// upload is held in memory or spilled elsewhere, and what an interrupted
+// upload leaves behind is found by List and removed by
+// Service.CleanMedia.
 type MediaStore interface {
 	// Put stores data at name, replacing what was there.
 	Put(ctx context.Context, name string, data []byte) error
-	// Delete removes name; a missing name is not an error.
+	// CreateTemp creates an empty file in the temporary area.
+	CreateTemp(ctx context.Context) (MediaTemp, error)
+	// Delete removes name (a path, or a temporary file List returned); a
+	// missing name is not an error.
 	Delete(ctx context.Context, name string) error
 	// Open opens name for reading; a missing name is hanok.NotFound.
 	Open(ctx context.Context, name string) (MediaFile, error)
+	// List returns every file the store holds, in no particular order:
+	// stored files, and files left in the temporary area (Temp set).
+	List(ctx context.Context) ([]MediaInfo, error)
+}
+
+// MediaTemp is a file being written in a MediaStore's temporary area.
+// It is used by one goroutine at a time.
+type MediaTemp interface {
+	io.Writer
+	io.ReaderAt
+	// Commit moves what was written to name, replacing what was there,
+	// and releases the file, whether or not it succeeds (a failed commit
+	// leaves nothing behind).
+	Commit(ctx context.Context, name string) error
+	// Close releases the file and removes it, unless it was committed;
+	// after Commit it does nothing.
+	Close() error
+}
+
+// MediaInfo describes a file of a MediaStore.
+type MediaInfo struct {
+	// Name is the file's path, or for a temporary file a name that only
+	// Delete takes.
+	Name     string
+	Size     int64
+	Modified time.Time
+	// Temp is set for a file of the temporary area: an upload in progress
+	// or one that never finished.
+	Temp bool
 }
 
 // MediaFile is an open media file.
@@ -50,56 +86,113 @@ var (
 	imageWebP = ImageType{"webp", "image/webp"}
 )
 
-// MaxGIFPixels is the largest GIF accepted, in pixels of its logical
-// screen: checking a GIF decodes its first frame, which takes a byte a
-// pixel of the screen however small the file is.
-const MaxGIFPixels = 40_000_000
-
-// errNotImage is the reason given for data that is not an accepted image.
-var errNotImage = errors.New("is not a PNG, JPEG, GIF or WebP image")
-
-// DetectImage reports the format of an image by its content: PNG and JPEG
-// must have a decodable header, GIF a decodable first frame (and at most
-// MaxGIFPixels); WebP is recognised by its RIFF header.
-// Anything else is not an image.
-func DetectImage(data []byte) (ImageType, bool) {
-	t, err := detectImage(data)
-	return t, err == nil
+// Upload is one uploaded image file: its content in Data, or a file the
+// upload was streamed into with Service.StageUpload.
+type Upload struct {
+	// Name is the client's file name, used in error messages only.
+	Name string
+	Data []byte
+	// staged is the file of StageUpload, nil for Data.
+	staged *stagedUpload
 }
 
-// detectImage is DetectImage with the reason for a refusal.
-func detectImage(data []byte) (ImageType, error) {
-	switch {
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		return decodable(data, "png", imagePNG)
-	case bytes.HasPrefix(data, []byte("\xff\xd8\xff")):
-		return decodable(data, "jpeg", imageJPEG)
-	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
-		cfg, err := gif.DecodeConfig(bytes.NewReader(data))
+type stagedUpload struct {
+	file MediaTemp // nil once discarded
+	size int64
+}
+
+// Discard removes the file a staged upload was streamed into. CreateCar
+// commits or discards the uploads it is given; Discard is for an upload
+// that never reaches it. Discarding twice, or an upload in Data, does
+// nothing.
+func (u Upload) Discard() error {
+	if u.staged == nil || u.staged.file == nil {
+		return nil
+	}
+	f := u.staged.file
+	u.staged.file = nil
+	return f.Close()
+}
+
+// DiscardUploads discards every upload of us (see Upload.Discard).
+func DiscardUploads(us []Upload) error {
+	var errs []error
+	for _, u := range us {
+		errs = append(errs, u.Discard())
+	}
+	return errors.Join(errs...)
+}
+
+func (u Upload) size() int64 {
+	if u.staged != nil {
+		return u.staged.size
+	}
+	return int64(len(u.Data))
+}
+
+// StageUpload streams r, one uploaded image named name by the client, into
+// a new file of the media store's temporary area, for NewCar.Images. It
+// reads at most one byte past Config.MaxImageBytes: a larger upload keeps
+// no file, and CreateCar refuses it. The image is checked by CreateCar.
+func (s *Service) StageUpload(ctx context.Context, name string, r io.Reader) (Upload, error) {
+	f, err := s.media.CreateTemp(ctx)
+	if err != nil {
+		return Upload{}, fmt.Errorf("auction: stage upload: %w", err)
+	}
+	limit := int64(s.cfg.MaxImageBytes) + 1
+	n, err := io.Copy(f, io.LimitReader(r, limit))
+	if err != nil {
+		_ = f.Close()
+		return Upload{}, fmt.Errorf("auction: stage upload %q: %w", name, err)
+	}
+	up := Upload{Name: name, staged: &stagedUpload{file: f, size: n}}
+	if n >= limit {
+		// Too large: CreateCar refuses it by its size alone.
+		if err := up.Discard(); err != nil {
+			return Upload{}, fmt.Errorf("auction: stage upload %q: %w", name, err)
+		}
+	}
+	return up, nil
+}
+
+// checkImages checks the uploads of a car, one at a time and at most
+// Config.MaxConcurrentDecodes over every call, and returns the type of
+// each.
+func (s *Service) checkImages(us []Upload) ([]ImageType, error) {
+	types := make([]ImageType, len(us))
+	for i, up := range us {
+		if up.size() > int64(s.cfg.MaxImageBytes) {
+			return nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) is larger than %d bytes", i+1, up.Name, s.cfg.MaxImageBytes))
+		}
+		var r io.ReaderAt = bytes.NewReader(up.Data)
+		if up.staged != nil {
+			if up.staged.file == nil {
+				return nil, fmt.Errorf("auction: image %d (%q) was discarded", i+1, up.Name)
+			}
+			r = up.staged.file
+		}
+		s.decodes <- struct{}{}
+		t, err := CheckImage(r, up.size(), s.cfg.MaxImagePixels)
+		<-s.decodes
 		if err != nil {
-			return ImageType{}, errNotImage
+			return nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) %s", i+1, up.Name, err))
 		}
-		if int64(cfg.Width)*int64(cfg.Height) > MaxGIFPixels {
-			return ImageType{}, fmt.Errorf("is a GIF of %dx%d pixels, more than %d", cfg.Width, cfg.Height, MaxGIFPixels)
-		}
-		// A GIF header says little; decoding the first frame is cheap
-		// within that size.
-		if _, err := gif.Decode(bytes.NewReader(data)); err != nil {
-			return ImageType{}, errNotImage
-		}
-		return decodable(data, "gif", imageGIF)
-	case len(data) >= 16 && string(data[0:4]) == "RIFF" && string(data[8:12]) == "WEBP" && strings.HasPrefix(string(data[12:16]), "VP8"):
-		return imageWebP, nil
+		types[i] = t
 	}
-	return ImageType{}, errNotImage
+	return types, nil
 }
 
-func decodable(data []byte, format string, t ImageType) (ImageType, error) {
-	cfg, got, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || got != format || cfg.Width <= 0 || cfg.Height <= 0 {
-		return ImageType{}, errNotImage
+// storeImage stores an upload at name: a staged one is moved there.
+func (s *Service) storeImage(ctx context.Context, up Upload, name string) error {
+	if up.staged == nil {
+		return s.media.Put(ctx, name, up.Data)
 	}
-	return t, nil
+	f := up.staged.file
+	if f == nil {
+		return fmt.Errorf("auction: image %q was discarded", up.Name)
+	}
+	up.staged.file = nil
+	return f.Commit(ctx, name)
 }
 
 // ContentTypeOf returns the MIME type of a media path by its extension.
@@ -154,4 +247,67 @@ func (s *Service) OpenMedia(ctx context.Context, name string) (MediaFile, error)
 		return nil, fmt.Errorf("auction: open media: %w", err)
 	}
 	return f, nil
+}
+
+// carImageDir is where CreateCar stores images; CleanMedia looks for
+// orphans there only, so a media directory shared with other files loses
+// none of them.
+const carImageDir = "cars/"
+
+// MediaCleanup says what CleanMedia removed.
+type MediaCleanup struct {
+	// Orphans are car images that no stored car refers to.
+	Orphans []string
+	// Temporary are files left in the media store's temporary area.
+	Temporary []string
+}
+
+// CleanMedia removes what interrupted uploads and crashes left behind in
+// the media store: every file of its temporary area, and every car image
+// that no stored car refers to, last modified more than grace ago. It
+// logs each file it removes. A car's images are stored before the car
+// is, so run it when no upload is in flight (as a server does on start),
+// or with a grace longer than any upload takes.
+func (s *Service) CleanMedia(ctx context.Context, grace time.Duration) (MediaCleanup, error) {
+	var rep MediaCleanup
+	files, err := s.media.List(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("auction: clean media: %w", err)
+	}
+	// Read after listing: an image listed before its car was committed is
+	// then seen as referenced.
+	paths, err := s.store.ImagePaths(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("auction: clean media: %w", err)
+	}
+	referenced := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		referenced[p] = true
+	}
+	cutoff := s.cfg.Now().Add(-grace)
+	for _, f := range files {
+		if !f.Modified.Before(cutoff) {
+			continue
+		}
+		var kind string
+		switch {
+		case f.Temp:
+			kind = "temporary"
+		case strings.HasPrefix(f.Name, carImageDir) && !referenced[f.Name]:
+			kind = "orphan"
+		default:
+			continue
+		}
+		if err := s.media.Delete(ctx, f.Name); err != nil {
+			return rep, fmt.Errorf("auction: clean media: %w", err)
+		}
+		s.cfg.Logger.InfoContext(ctx, "media cleanup removed a file", "path", f.Name, "kind", kind, "size", f.Size, "modified", f.Modified)
+		if f.Temp {
+			rep.Temporary = append(rep.Temporary, f.Name)
+		} else {
+			rep.Orphans = append(rep.Orphans, f.Name)
+		}
+	}
+	s.cfg.Logger.InfoContext(ctx, "media cleanup done", "orphans", len(rep.Orphans), "temporary", len(rep.Temporary), "grace", grace)
+	return rep, nil
 }

@@ -23,14 +23,17 @@ func (c *Car) Approve(start, end time.Time) error {
 }
 
 // CheckBid decides whether bidder may bid amount on c at the time at, given
-// the bidder's current bid prev (nil if none): the owner may not bid, the
+// the bidder's current bid prev (nil if none): a car the bidder may not
+// read (see CanRead) does not exist for it, the owner may not bid, the
 // car must be in an ongoing auction, and a raised bid must be higher than
 // the one it replaces.
-func CheckBid(c *Car, bidder hanok.UserID, prev *Bid, amount int64, at time.Time) error {
+func CheckBid(c *Car, bidder hanok.Actor, prev *Bid, amount int64, at time.Time) error {
 	switch {
 	case amount <= 0 || amount > MaxBid:
 		return hanok.FieldError("amount", fmt.Sprintf("must be a whole number of 만원 from 1 to %d", MaxBid))
-	case c.Owner == bidder:
+	case !CanRead(bidder, c):
+		return hanok.Errorf(hanok.NotFound, "car %d not found", c.ID)
+	case c.Owner == bidder.ID:
 		return hanok.Errorf(hanok.Forbidden, "the owner of car %d may not bid on it", c.ID)
 	case c.StatusAt(at) != StatusOngoing:
 		return hanok.Errorf(hanok.Conflict, "car %d is not in an ongoing auction", c.ID)

@@ -64,17 +64,27 @@ func WithMediaURL(prefix string) Option {
 // (default 100 MiB).
 func WithMaxUploadBytes(n int64) Option { return func(h *handler) { h.maxUpload = n } }
 
+// WithMaxConcurrentUploads sets how many car registrations may upload at
+// once (default 4); one more is answered 503 with Retry-After before its
+// body is read. Each holds one image decoding at a time, so this bounds
+// the memory that uploads take.
+func WithMaxConcurrentUploads(n int) Option {
+	return func(h *handler) { h.uploads = make(chan struct{}, max(n, 1)) }
+}
+
 type handler struct {
 	svc       *auction.Service
 	authn     *auth.Service
 	logger    *slog.Logger
 	mediaURL  string
 	maxUpload int64
+	// uploads holds a token for each car registration in flight.
+	uploads chan struct{}
 }
 
 // NewHandler returns the adapter's handler.
 func NewHandler(svc *auction.Service, authn *auth.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler), mediaURL: "/media/", maxUpload: 100 << 20}
+	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler), mediaURL: "/media/", maxUpload: 100 << 20, uploads: make(chan struct{}, 4)}
 	for _, o := range opts {
 		o(h)
 	}

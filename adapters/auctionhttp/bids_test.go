@@ -16,8 +16,10 @@ func TestBids(t *testing.T) {
 	id, otherID := car["id"], other["id"]
 	bids := fmt.Sprintf("/cars/%v/bids/", id)
 
-	// Waiting: no bids yet.
+	// Waiting: no bids yet, and another user does not see the car.
 	code, body, _ := e.call(t, "POST", bids, e.bob, `{"amount":1000}`)
+	detail(t, code, body, http.StatusNotFound, fmt.Sprintf("car %v not found", id))
+	code, body, _ = e.call(t, "POST", bids, e.admin, `{"amount":1000}`)
 	detail(t, code, body, http.StatusConflict, "not in an ongoing auction")
 	e.approve(t, id)
 	e.approve(t, otherID)

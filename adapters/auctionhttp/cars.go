@@ -188,23 +188,96 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request, actor hanok.Act
 	return nil
 }
 
-// decodeNewCar reads the multipart registration form.
-func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (auction.NewCar, error) {
-	var in auction.NewCar
+// Limits of the registration form beyond the body's size: a text field
+// (the domain's own limits are far below it) and the number of parts.
+const (
+	maxFieldBytes = 64 << 10
+	maxFormParts  = 1000
+)
+
+// readErrors remembers the last error of reading r other than io.EOF, so
+// that a failed copy can tell the client's body from the media store.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
+// decodeNewCar reads the multipart registration form part by part: text
+// fields into memory (each at most maxFieldBytes), each car_images file
+// streamed into the media store's temporary area (auction.StageUpload),
+// so neither memory nor the system's temporary directory holds an
+// upload. Files past the most a car may have are counted, not kept. On
+// error no staged file is left.
+func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (in auction.NewCar, err error) {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
 		return in, hanok.Errorf(hanok.Invalid, "request body must be multipart/form-data with the car's fields and car_images files")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
+	mr, err := r.MultipartReader()
+	if err != nil {
 		return in, httpx.BodyError(err, h.maxUpload, "malformed multipart body")
 	}
-	f := r.MultipartForm
-	get := func(name string) string {
-		if vs := f.Value[name]; len(vs) > 0 {
-			return vs[0]
+	defer func() {
+		if err != nil {
+			if derr := auction.DiscardUploads(in.Images); derr != nil {
+				h.logger.ErrorContext(r.Context(), "discarding staged uploads", "err", derr)
+			}
+			in.Images = nil
 		}
-		return ""
+	}()
+	values := map[string]string{}
+	maxImages := h.svc.Config().MaxImages
+	for parts := 0; ; parts++ {
+		p, err := mr.NextPart()
+		// Only the form's end is a bare io.EOF; a body cut short wraps it.
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return in, httpx.BodyError(err, h.maxUpload, "malformed multipart body")
+		}
+		if parts == maxFormParts {
+			return in, hanok.Errorf(hanok.Invalid, "multipart body has more than %d parts", maxFormParts)
+		}
+		name := p.FormName()
+		switch {
+		case p.FileName() == "":
+			v, err := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
+			if err != nil {
+				return in, httpx.BodyError(err, h.maxUpload, "malformed multipart body")
+			}
+			if len(v) > maxFieldBytes {
+				return in, hanok.FieldError(name, fmt.Sprintf("must be at most %d bytes", maxFieldBytes))
+			}
+			if _, seen := values[name]; !seen {
+				values[name] = string(v)
+			}
+		case name != "car_images":
+			// Another file: NextPart skips it.
+		case len(in.Images) >= maxImages:
+			// One too many already: the service refuses the count.
+			in.Images = append(in.Images, auction.Upload{Name: p.FileName()})
+		default:
+			body := &readErrors{r: p}
+			up, err := h.svc.StageUpload(r.Context(), p.FileName(), body)
+			if err != nil {
+				if body.err != nil {
+					return in, httpx.BodyError(body.err, h.maxUpload, "malformed multipart body")
+				}
+				return in, err
+			}
+			in.Images = append(in.Images, up)
+		}
 	}
+	get := func(name string) string { return values[name] }
 	in.Model, in.Kind, in.Brand, in.Year = get("model"), get("kind"), get("brand"), get("year")
 	in.Fuel, in.Transmission = auction.Fuel(strings.TrimSpace(get("fuel_type"))), auction.Transmission(strings.TrimSpace(get("transmission_type")))
 	in.Color, in.Address = get("color"), get("address")
@@ -214,28 +287,22 @@ func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (auction.
 		return in, hanok.FieldError("mileage", fmt.Sprintf("must be a whole number of km, not %q", mileage))
 	}
 	in.Mileage = n
-	limit := int64(h.svc.Config().MaxImageBytes)
-	for _, fh := range f.File["car_images"] {
-		file, err := fh.Open()
-		if err != nil {
-			return in, hanok.Wrap(hanok.Invalid, err, fmt.Sprintf("car_images: cannot read %q", fh.Filename))
-		}
-		// One byte past the limit is enough for the service to refuse it.
-		data, err := io.ReadAll(io.LimitReader(file, limit+1))
-		file.Close()
-		if err != nil {
-			return in, hanok.Wrap(hanok.Invalid, err, fmt.Sprintf("car_images: cannot read %q", fh.Filename))
-		}
-		in.Images = append(in.Images, auction.Upload{Name: fh.Filename, Data: data})
-	}
 	return in, nil
 }
 
+// errUploadsBusy answers an upload while every upload slot is taken.
+var errUploadsBusy = &hanok.Error{Code: hanok.Unavailable, Message: "too many car registrations are uploading; try again in a few seconds", RetryAfter: 5 * time.Second}
+
 func (h *handler) createCar(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	in, err := h.decodeNewCar(w, r)
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
+	// Bound the uploads in flight, each of which decodes its images: a
+	// request past the bound is refused before its body is read.
+	select {
+	case h.uploads <- struct{}{}:
+		defer func() { <-h.uploads }()
+	default:
+		return errUploadsBusy
 	}
+	in, err := h.decodeNewCar(w, r)
 	if err != nil {
 		return err
 	}
@@ -303,7 +370,7 @@ func (h *handler) detail(w http.ResponseWriter, r *http.Request, actor hanok.Act
 	if err != nil {
 		return err
 	}
-	c, err := h.svc.Car(r.Context(), id)
+	c, err := h.svc.Car(r.Context(), actor, id)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,11 @@
 package auctionhttp_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -75,6 +78,55 @@ func FuzzCarForm(f *testing.F) {
 			}
 		default:
 			t.Fatalf("%v: %d %s", fields, rec.Code, rec.Body)
+		}
+	})
+}
+
+// FuzzMultipartBody sends arbitrary multipart bodies to the registration:
+// every answer is JSON below 500, and no staged upload is left behind.
+func FuzzMultipartBody(f *testing.F) {
+	const boundary = "fuzzboundary"
+	valid := func(fields map[string]string, files []file) []byte {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		w.SetBoundary(boundary)
+		for k, v := range fields {
+			w.WriteField(k, v)
+		}
+		for _, fl := range files {
+			fw, _ := w.CreateFormFile("car_images", fl.name)
+			fw.Write(fl.data)
+		}
+		w.Close()
+		return b.Bytes()
+	}
+	images := fiveImages(f)
+	whole := valid(carFields(), images)
+	f.Add(whole)
+	f.Add(whole[:len(whole)/2])
+	f.Add(valid(carFields(), images[:2]))
+	f.Add(valid(map[string]string{"mileage": "1"}, append(images, file{"x.png", []byte("\x89PNG\r\n\x1a\n")})))
+	f.Add([]byte("--" + boundary + "\r\nContent-Disposition: form-data; name=\"car_images\"; filename=\"a.png\"\r\n\r\n"))
+	f.Add([]byte("no boundary at all"))
+	e := newEnv(f)
+	h := e.srv.Config.Handler
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest("POST", "/cars/new/", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		req.Header.Set("Authorization", "JWT "+e.alice)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 || !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%q: %d %s", body, rec.Code, rec.Body)
+		}
+		infos, err := e.db.Media().List(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			if in.Temp {
+				t.Fatalf("%q: left the staged upload %s", body, in.Name)
+			}
 		}
 	})
 }

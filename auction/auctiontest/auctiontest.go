@@ -29,6 +29,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auction.Store]) {
 	t.Run("Bids", func(t *testing.T) { testBids(t, mk) })
 	t.Run("AcceptBid", func(t *testing.T) { testAccept(t, mk) })
 	t.Run("ConcurrentBids", func(t *testing.T) { testConcurrentBids(t, mk) })
+	t.Run("ImagePaths", func(t *testing.T) { testImagePaths(t, mk) })
 }
 
 var t0 = time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
@@ -401,8 +402,9 @@ func testBids(t *testing.T, mk storetest.Maker[auction.Store]) {
 	if err := f.s.CreateCars(ctx, []*auction.Car{c, waiting}); err != nil {
 		t.Fatal(err)
 	}
+	// A waiting car is its owner's only: to a bidder it does not exist.
 	_, err := f.bid(ctx, waiting.ID, f.bob, 100, t0)
-	storetest.WantCode(t, err, hanok.Conflict)
+	storetest.WantCode(t, err, hanok.NotFound)
 	_, err = f.bid(ctx, c.ID+waiting.ID+100, f.bob, 100, t0)
 	storetest.WantCode(t, err, hanok.NotFound)
 	end := t0.Add(48 * time.Hour)
@@ -547,7 +549,7 @@ func (f *fixture) approve(ctx context.Context, id auction.CarID, start, end time
 // bid places a bid through PlaceBid with the domain's rule.
 func (f *fixture) bid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time) (*auction.Bid, error) {
 	return f.s.PlaceBid(ctx, car, bidder, amount, at, func(c *auction.Car, prev *auction.Bid) error {
-		return auction.CheckBid(c, bidder, prev, amount, at)
+		return auction.CheckBid(c, hanok.Actor{ID: bidder}, prev, amount, at)
 	})
 }
 

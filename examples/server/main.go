@@ -59,6 +59,9 @@ type config struct {
 	// auctionDuration is how long an approved auction runs.
 	auctionCatalog  string
 	auctionDuration time.Duration
+	// mediaGrace is how old a leftover media file must be for the
+	// cleanup at start to remove it.
+	mediaGrace time.Duration
 	// calendarZone is the zone of the calendar's days and wall-clock times.
 	calendarZone *time.Location
 	// trustedProxies are the reverse proxies whose X-Forwarded-For is
@@ -96,6 +99,15 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		auctionDuration = d
 	}
 	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
+	mediaGrace := time.Hour
+	if v := getenv(envName("media-grace")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", envName("media-grace"), err)
+		}
+		mediaGrace = d
+	}
+	fs.DurationVar(&c.mediaGrace, "media-grace", mediaGrace, "at start, remove unfinished uploads and images no car refers to once they are this old (env "+envName("media-grace")+")")
 	zone := calendar.DefaultZone
 	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
 	var proxies string
@@ -127,6 +139,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	}
 	if c.auctionDuration <= 0 {
 		return nil, errors.New("-auction-duration must be positive")
+	}
+	if c.mediaGrace < 0 {
+		return nil, errors.New("-media-grace must not be negative")
 	}
 	if c.superuser != "" {
 		name, pw, ok := strings.Cut(c.superuser, ":")
@@ -212,6 +227,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	auctions, err := newAuction(ctx, c, st, logger)
 	if err != nil {
 		return err
+	}
+
+	// Before serving, so no upload is in flight.
+	if _, err := auctions.CleanMedia(ctx, c.mediaGrace); err != nil {
+		logger.Error("media cleanup", "err", err)
 	}
 
 	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger, TrustedProxies: c.trustedProxies})
