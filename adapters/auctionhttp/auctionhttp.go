@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
@@ -72,7 +73,13 @@ func WithMaxConcurrentUploads(n int) Option {
 	return func(h *handler) { h.uploads = make(chan struct{}, max(n, 1)) }
 }
 
+// WithUploadProgress sets how a car registration's body must keep
+// arriving (default: no pause over 30 s, 16 KiB/s on average); a client
+// that falls behind is answered 400 and cut off.
+func WithUploadProgress(p httpx.Progress) Option { return func(h *handler) { h.progress = p } }
+
 type handler struct {
+	progress  httpx.Progress
 	svc       *auction.Service
 	authn     *auth.Service
 	logger    *slog.Logger
@@ -84,7 +91,8 @@ type handler struct {
 
 // NewHandler returns the adapter's handler.
 func NewHandler(svc *auction.Service, authn *auth.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler), mediaURL: "/media/", maxUpload: 100 << 20, uploads: make(chan struct{}, 4)}
+	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler), mediaURL: "/media/", maxUpload: 100 << 20, uploads: make(chan struct{}, 4),
+		progress: httpx.Progress{Idle: 30 * time.Second, MinRate: 16 << 10}}
 	for _, o := range opts {
 		o(h)
 	}

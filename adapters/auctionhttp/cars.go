@@ -220,6 +220,9 @@ func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (in aucti
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
 		return in, hanok.Errorf(hanok.Invalid, "request body must be multipart/form-data with the car's fields and car_images files")
 	}
+	// An upload may take long, but it must keep coming, whether or not the
+	// handler is mounted behind the system handler's deadlines.
+	httpx.ProgressDeadline(w, r, h.progress)
 	r.Body = http.MaxBytesReader(w, r.Body, h.maxUpload)
 	mr, err := r.MultipartReader()
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
+	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/testkit"
@@ -384,4 +385,45 @@ func TestUploadRefusesWhatIsNotAnImage(t *testing.T) {
 	if n := len(e.db.Media().Names()); n != 0 {
 		t.Fatalf("refused uploads stored %d files", n)
 	}
+}
+
+// TestStalledUploadIsCutOff: a registration whose body stops arriving is
+// answered 400 once its pause passes the upload's idle limit, frees its
+// slot, and leaves no staged file.
+func TestStalledUploadIsCutOff(t *testing.T) {
+	media := &spyMedia{MediaStore: memory.NewMediaStore(), onTemp: func() {}}
+	e := newUploadEnv(t, media, auctionhttp.WithMaxConcurrentUploads(1),
+		auctionhttp.WithUploadProgress(httpx.Progress{Idle: 300 * time.Millisecond, MinRate: 1}))
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	w := multipart.NewWriter(pw)
+	done := make(chan string, 1)
+	go func() {
+		code, _, body, err := e.upload(w.FormDataContentType(), pr)
+		done <- fmt.Sprintf("%d %s %v", code, body, err)
+	}()
+	go func() {
+		for k, v := range carFields() {
+			w.WriteField(k, v)
+		}
+		fw, _ := w.CreateFormFile("car_images", "0.jpg")
+		fw.Write(jpegImage(t)[:10])
+		// ... and nothing more.
+	}()
+	got := <-done
+	if !strings.HasPrefix(got, "400 ") || !strings.Contains(got, "did not arrive in time") {
+		t.Fatalf("a stalled upload: %s", got)
+	}
+	infos, err := media.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range infos {
+		if in.Temp {
+			t.Fatalf("a staged file was left behind: %+v", in)
+		}
+	}
+	ct, body := multipartBody(t, carFields(), fiveImages(t))
+	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
+		Header: http.Header{"Content-Type": {ct}, "Authorization": {"JWT " + e.token}}}).Want(t, http.StatusCreated)
 }
