@@ -172,7 +172,7 @@ func TestPostTweet(t *testing.T) {
 		wantBody(t, r, map[string]any{"message": "Tweet Failed"})
 		wantDetail(t, r, c.detail)
 	}
-	r = e.do(t, "POST", "/tweet/", alice, map[string]any{"user_content": strings.Repeat("가", 300)}).Want(t, http.StatusCreated)
+	e.do(t, "POST", "/tweet/", alice, map[string]any{"user_content": strings.Repeat("가", 300)}).Want(t, http.StatusCreated)
 	r = e.do(t, "POST", "/tweet/", "", map[string]any{"user_content": "x"}).Want(t, http.StatusUnauthorized)
 	wantBody(t, r, map[string]any{"message": "Need Signup"})
 	r = e.do(t, "GET", "/tweet/?limit=100", "", nil).Want(t, http.StatusOK)
