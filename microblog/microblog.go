@@ -26,8 +26,9 @@ type TweetID int64
 // Profile is the microblog face of an auth user.
 type Profile struct {
 	User hanok.UserID
-	// Handle is the auth username (the seed's user_id), copied when the
-	// profile is made; unique case-insensitively (auth.FoldKey).
+	// Handle is the user's auth username (the seed's user_id). Stores
+	// read it from the auth user with the profile, so that it follows a
+	// rename; CreateProfile ignores it.
 	Handle string
 	// Name is the display name (the seed's user_name).
 	Name string
@@ -124,12 +125,12 @@ type FollowQuery struct {
 // hanok.NotFound. Times are kept to the nanosecond.
 type Store interface {
 	// CreateProfile stores p. An unknown user is NotFound; a second
-	// profile for a user, or a handle already used (case-insensitively),
-	// is Conflict.
+	// profile for a user is Conflict.
 	CreateProfile(ctx context.Context, p *Profile) error
 	// Profile returns the profile of a user.
 	Profile(ctx context.Context, user hanok.UserID) (*Profile, error)
-	// ProfileByHandle finds a profile by handle, case-insensitively.
+	// ProfileByHandle finds the profile of the user whose username is
+	// handle, compared by auth.FoldKey.
 	ProfileByHandle(ctx context.Context, handle string) (*Profile, error)
 	// ProfileStats counts a user's tweets, followers and followed users.
 	ProfileStats(ctx context.Context, user hanok.UserID) (ProfileStats, error)

@@ -26,7 +26,9 @@ const (
 )
 
 // Errors a caller may tell apart (with errors.Is): the seed answers each
-// with its own message.
+// with its own message. Field errors name the service's inputs (username,
+// password, name, bio, content, in_reply_to), which an adapter may rename
+// to its wire names.
 var (
 	// ErrNoSuchUser is a login for a handle nobody has.
 	ErrNoSuchUser = &hanok.Error{Code: hanok.Unauthenticated, Message: "no user has that id"}
@@ -34,7 +36,7 @@ var (
 	// password.
 	ErrWrongPassword = &hanok.Error{Code: hanok.Unauthenticated, Message: "wrong password"}
 	// ErrHandleTaken is a signup for a handle already in use.
-	ErrHandleTaken = &hanok.Error{Code: hanok.Conflict, Message: "user_id: is already taken", Fields: map[string]string{"user_id": "is already taken"}}
+	ErrHandleTaken = &hanok.Error{Code: hanok.Conflict, Message: "username: is already taken", Fields: map[string]string{"username": "is already taken"}}
 )
 
 // Config configures a Service.
@@ -66,35 +68,19 @@ func New(store Store, authn *auth.Service, cfg Config) *Service {
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 
-// SignupInput is what Signup needs; the field names of its errors are the
-// seed's (user_id, user_name, user_password, user_profile).
+// SignupInput is what Signup needs. Its errors name the fields username
+// (Handle), name, password and bio.
 type SignupInput struct {
-	// Handle is the login name (user_id).
+	// Handle is the login name, the auth username (the seed's user_id).
 	Handle string
 	// Name is the display name (user_name).
 	Name     string
 	Password string
 	// Bio is the profile text (user_profile); may be empty.
 	Bio string
-}
-
-// authFields are the seed's names of auth's input fields.
-var authFields = map[string]string{"username": "user_id", "password": "user_password"}
-
-// renameFields gives an auth Invalid error the seed's field names.
-func renameFields(err error) error {
-	fields := hanok.FieldsOf(err)
-	if hanok.CodeOf(err) != hanok.Invalid || len(fields) != 1 {
-		return err
-	}
-	for f, reason := range fields {
-		if name, ok := authFields[f]; ok {
-			e := hanok.FieldError(name, reason)
-			e.Err = err
-			return e
-		}
-	}
-	return err
+	// ClientAddr is the client's address, for auth's registration
+	// throttle; may be empty.
+	ClientAddr string
 }
 
 // Signup registers an auth user with the handle and password and gives it
@@ -104,23 +90,23 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*Profile, error) 
 	name := strings.TrimSpace(in.Name)
 	bio := strings.TrimSpace(in.Bio)
 	if handle == "" {
-		return nil, hanok.FieldError("user_id", "is required")
+		return nil, hanok.FieldError("username", "is required")
 	}
-	if err := hanok.CheckText("user_name", name, hanok.TextRule{Min: 1, Max: MaxNameLen}); err != nil {
+	if err := hanok.CheckText("name", name, hanok.TextRule{Min: 1, Max: MaxNameLen}); err != nil {
 		return nil, err
 	}
 	if in.Password == "" {
-		return nil, hanok.FieldError("user_password", "is required")
+		return nil, hanok.FieldError("password", "is required")
 	}
-	if err := hanok.CheckText("user_profile", bio, hanok.TextRule{Max: MaxBioLen, Multiline: true}); err != nil {
+	if err := hanok.CheckText("bio", bio, hanok.TextRule{Max: MaxBioLen, Multiline: true}); err != nil {
 		return nil, err
 	}
-	sess, err := s.authn.Register(ctx, auth.RegisterInput{Username: handle, Password: in.Password})
+	sess, err := s.authn.Register(ctx, auth.RegisterInput{Username: handle, Password: in.Password, ClientAddr: in.ClientAddr})
 	if hanok.CodeOf(err) == hanok.Conflict {
 		return nil, ErrHandleTaken
 	}
 	if err != nil {
-		return nil, fmt.Errorf("microblog: signup: %w", renameFields(err))
+		return nil, fmt.Errorf("microblog: signup: %w", err)
 	}
 	p := &Profile{User: sess.User.ID, Handle: sess.User.Username, Name: name, Bio: bio, Created: s.now()}
 	if err := s.store.CreateProfile(ctx, p); err != nil {
@@ -147,10 +133,10 @@ type LoginInput struct {
 func (s *Service) Login(ctx context.Context, in LoginInput) (*auth.Session, error) {
 	handle := strings.TrimSpace(in.Handle)
 	if handle == "" {
-		return nil, hanok.FieldError("user_id", "is required")
+		return nil, hanok.FieldError("username", "is required")
 	}
 	if in.Password == "" {
-		return nil, hanok.FieldError("user_password", "is required")
+		return nil, hanok.FieldError("password", "is required")
 	}
 	sess, err := s.authn.Login(ctx, auth.LoginInput{Username: handle, Password: in.Password, ClientAddr: in.ClientAddr})
 	if hanok.CodeOf(err) == hanok.Unauthenticated {
@@ -220,7 +206,7 @@ func (s *Service) User(ctx context.Context, handle string) (*Profile, ProfileSta
 func (s *Service) profileByHandle(ctx context.Context, handle string) (*Profile, error) {
 	handle = strings.TrimSpace(handle)
 	if handle == "" {
-		return nil, hanok.FieldError("user_id", "is required")
+		return nil, hanok.FieldError("username", "is required")
 	}
 	p, err := s.store.ProfileByHandle(ctx, handle)
 	if hanok.CodeOf(err) == hanok.NotFound {
@@ -229,16 +215,16 @@ func (s *Service) profileByHandle(ctx context.Context, handle string) (*Profile,
 	return p, err
 }
 
-// CheckContent is the rule for a tweet's text: 1 to MaxContentLen
+// CheckContent is the rule for a tweet's text (the field content): 1 to MaxContentLen
 // characters once surrounding spaces are trimmed, and text that
 // hanok.CheckText accepts (line breaks allowed). It returns the trimmed
 // text.
 func CheckContent(content string) (string, error) {
 	content = strings.TrimSpace(content)
 	if n := utf8.RuneCountInString(content); n == 0 || n > MaxContentLen {
-		return "", hanok.FieldError("user_content", fmt.Sprintf("must be 1 to %d characters", MaxContentLen))
+		return "", hanok.FieldError("content", fmt.Sprintf("must be 1 to %d characters", MaxContentLen))
 	}
-	if err := hanok.CheckText("user_content", content, hanok.TextRule{Min: 1, Max: MaxContentLen, Multiline: true}); err != nil {
+	if err := hanok.CheckText("content", content, hanok.TextRule{Min: 1, Max: MaxContentLen, Multiline: true}); err != nil {
 		return "", err
 	}
 	return content, nil
@@ -365,7 +351,7 @@ func (s *Service) follow(ctx context.Context, actor hanok.Actor, handle string, 
 		return err
 	}
 	if p.User == actor.ID {
-		return hanok.FieldError("user_id", "you cannot follow yourself")
+		return hanok.FieldError("username", "you cannot follow yourself")
 	}
 	if _, err := s.ensureProfile(ctx, actor); err != nil {
 		return err

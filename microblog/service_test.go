@@ -79,14 +79,14 @@ func TestSignup(t *testing.T) {
 		in    microblog.SignupInput
 		field string
 	}{
-		{microblog.SignupInput{Name: "x", Password: "password1"}, "user_id"},
-		{microblog.SignupInput{Handle: "a", Password: "password1"}, "user_name"},
-		{microblog.SignupInput{Handle: "a", Name: "x"}, "user_password"},
-		{microblog.SignupInput{Handle: "a", Name: "x", Password: "short"}, "user_password"},
-		{microblog.SignupInput{Handle: "a\u200b", Name: "x", Password: "password1"}, "user_id"},
-		{microblog.SignupInput{Handle: "a", Name: "x\x00", Password: "password1"}, "user_name"},
-		{microblog.SignupInput{Handle: "a", Name: strings.Repeat("x", 51), Password: "password1"}, "user_name"},
-		{microblog.SignupInput{Handle: "a", Name: "x", Password: "password1", Bio: strings.Repeat("x", 161)}, "user_profile"},
+		{microblog.SignupInput{Name: "x", Password: "password1"}, "username"},
+		{microblog.SignupInput{Handle: "a", Password: "password1"}, "name"},
+		{microblog.SignupInput{Handle: "a", Name: "x"}, "password"},
+		{microblog.SignupInput{Handle: "a", Name: "x", Password: "short"}, "password"},
+		{microblog.SignupInput{Handle: "a\u200b", Name: "x", Password: "password1"}, "username"},
+		{microblog.SignupInput{Handle: "a", Name: "x\x00", Password: "password1"}, "name"},
+		{microblog.SignupInput{Handle: "a", Name: strings.Repeat("x", 51), Password: "password1"}, "name"},
+		{microblog.SignupInput{Handle: "a", Name: "x", Password: "password1", Bio: strings.Repeat("x", 161)}, "bio"},
 	} {
 		_, err := f.mb.Signup(ctx, c.in)
 		wantField(t, err, hanok.Invalid, c.field)
@@ -111,8 +111,8 @@ func TestLogin(t *testing.T) {
 	if !errors.Is(err, microblog.ErrWrongPassword) {
 		t.Fatalf("wrong password: %v", err)
 	}
-	wantField(t, mustErr(f.mb.Login(ctx, microblog.LoginInput{Password: "x"})), hanok.Invalid, "user_id")
-	wantField(t, mustErr(f.mb.Login(ctx, microblog.LoginInput{Handle: "mirim"})), hanok.Invalid, "user_password")
+	wantField(t, mustErr(f.mb.Login(ctx, microblog.LoginInput{Password: "x"})), hanok.Invalid, "username")
+	wantField(t, mustErr(f.mb.Login(ctx, microblog.LoginInput{Handle: "mirim"})), hanok.Invalid, "password")
 	// auth's throttle (3 attempts here) holds even for the right password.
 	for range 3 {
 		_, _ = f.mb.Login(ctx, microblog.LoginInput{Handle: "mirim", Password: "wrong password"})
@@ -143,13 +143,13 @@ func TestPostRules(t *testing.T) {
 	a := f.signup(t, "alice")
 	for _, text := range []string{"", "   ", strings.Repeat("가", 301)} {
 		_, err := f.mb.Post(ctx, a, microblog.PostInput{Content: text})
-		wantField(t, err, hanok.Invalid, "user_content")
+		wantField(t, err, hanok.Invalid, "content")
 		if !strings.Contains(hanok.MessageOf(err), "300") {
 			t.Fatalf("message %q does not say the limit", hanok.MessageOf(err))
 		}
 	}
 	_, err := f.mb.Post(ctx, a, microblog.PostInput{Content: "bad \u202e text"})
-	wantField(t, err, hanok.Invalid, "user_content")
+	wantField(t, err, hanok.Invalid, "content")
 	tw, err := f.mb.Post(ctx, a, microblog.PostInput{Content: " " + strings.Repeat("가", 300) + "\n"})
 	if err != nil || tw.Content != strings.Repeat("가", 300) || tw.AuthorName != "Name alice" {
 		t.Fatalf("300 characters: %v", err)
@@ -206,7 +206,7 @@ func TestLikesAndFollows(t *testing.T) {
 	_, err = f.mb.Like(ctx, b, 999)
 	storetest.WantCode(t, err, hanok.NotFound)
 
-	wantField(t, f.mb.Follow(ctx, a, "ALICE"), hanok.Invalid, "user_id")
+	wantField(t, f.mb.Follow(ctx, a, "ALICE"), hanok.Invalid, "username")
 	storetest.WantCode(t, f.mb.Follow(ctx, a, "nobody"), hanok.NotFound)
 	storetest.WantCode(t, f.mb.Follow(ctx, hanok.Actor{}, "bob"), hanok.Unauthenticated)
 	for range 2 {

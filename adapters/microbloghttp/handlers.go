@@ -185,7 +185,9 @@ func (h *handler) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = h.svc.Signup(r.Context(), microblog.SignupInput{Handle: in.UserID, Name: in.UserName, Password: in.UserPassword, Bio: in.UserProfile})
+	_, err = h.svc.Signup(r.Context(), microblog.SignupInput{
+		Handle: in.UserID, Name: in.UserName, Password: in.UserPassword, Bio: in.UserProfile, ClientAddr: httpx.ClientAddr(r),
+	})
 	if errors.Is(err, microblog.ErrHandleTaken) {
 		return withMessage("Id is Already Exist", err)
 	}

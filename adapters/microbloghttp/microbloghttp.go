@@ -109,10 +109,22 @@ func withMessage(message string, err error) error {
 // needSignup is the seed's answer to a request without a valid token.
 const needSignup = "Need Signup"
 
+// seedFields are the seed's names of the service's input fields.
+var seedFields = [][2]string{
+	{"username", "user_id"},
+	{"password", "user_password"},
+	{"name", "user_name"},
+	{"bio", "user_profile"},
+	{"content", "user_content"},
+}
+
 // render is the adapter's one error renderer: {"message": ...} with the
 // seed's string where there is one, the reason in "detail", and the
-// offending fields.
+// offending fields under the seed's names.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
+	for _, f := range seedFields {
+		err = httpx.RenameField(err, f[0], f[1])
+	}
 	status, msg := httpx.Report(w, r, h.logger, err)
 	body := map[string]any{"message": msg}
 	var se *seedError

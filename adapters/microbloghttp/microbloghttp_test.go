@@ -157,7 +157,7 @@ func TestPostTweet(t *testing.T) {
 		status int
 		detail string
 	}{
-		{map[string]any{"user_content": ""}, 400, "300"},
+		{map[string]any{"user_content": ""}, 400, "user_content: must be 1 to 300 characters"},
 		{map[string]any{"user_content": "   "}, 400, "300"},
 		{map[string]any{"user_content": strings.Repeat("가", 301)}, 400, "300"},
 		{map[string]any{"user_content": "a\x00b"}, 400, "control"},

@@ -15,13 +15,13 @@ import (
 // MicroblogStore is an in-memory microblog.Store. Its lists are kept
 // sorted by id, and the home timeline is merged on read from the
 // per-author lists of the followed users, taking at most one page from
-// each.
+// each. Handles are the usernames of its auth store, read as profiles are
+// read.
 type MicroblogStore struct {
 	users auth.Store
 
 	mu       sync.Mutex
 	profiles map[hanok.UserID]microblog.Profile
-	handles  map[string]hanok.UserID
 	tweets   map[microblog.TweetID]microblog.Tweet
 	all      []microblog.TweetID
 	byAuthor map[hanok.UserID][]microblog.TweetID
@@ -50,7 +50,6 @@ func NewMicroblogStore(users auth.Store) *MicroblogStore {
 	return &MicroblogStore{
 		users:     users,
 		profiles:  map[hanok.UserID]microblog.Profile{},
-		handles:   map[string]hanok.UserID{},
 		tweets:    map[microblog.TweetID]microblog.Tweet{},
 		byAuthor:  map[hanok.UserID][]microblog.TweetID{},
 		replies:   map[microblog.TweetID][]microblog.TweetID{},
@@ -80,22 +79,32 @@ func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile
 	if _, ok := s.profiles[p.User]; ok {
 		return hanok.Errorf(hanok.Conflict, "user %d has a profile", p.User)
 	}
-	key := auth.FoldKey(p.Handle)
-	if _, ok := s.handles[key]; ok {
-		return hanok.Errorf(hanok.Conflict, "handle %q is taken", p.Handle)
-	}
 	c := *p
+	c.Handle = ""
 	c.Created = c.Created.UTC()
 	s.profiles[c.User] = c
-	s.handles[key] = c.User
 	return nil
+}
+
+// profile returns the stored profile of user with its handle, the user's
+// username; s.mu is held (the auth store has its own lock and never calls
+// back).
+func (s *MicroblogStore) profile(user hanok.UserID) (microblog.Profile, bool) {
+	p, ok := s.profiles[user]
+	if !ok {
+		return p, false
+	}
+	if u, err := s.users.UserByID(context.Background(), user); err == nil {
+		p.Handle = u.Username
+	}
+	return p, true
 }
 
 // Profile implements microblog.Store.
 func (s *MicroblogStore) Profile(_ context.Context, user hanok.UserID) (*microblog.Profile, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.profiles[user]
+	p, ok := s.profile(user)
 	if !ok {
 		return nil, errNoProfile()
 	}
@@ -103,15 +112,15 @@ func (s *MicroblogStore) Profile(_ context.Context, user hanok.UserID) (*microbl
 }
 
 // ProfileByHandle implements microblog.Store.
-func (s *MicroblogStore) ProfileByHandle(_ context.Context, handle string) (*microblog.Profile, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, ok := s.handles[auth.FoldKey(handle)]
-	if !ok {
+func (s *MicroblogStore) ProfileByHandle(ctx context.Context, handle string) (*microblog.Profile, error) {
+	u, err := s.users.UserByUsername(ctx, handle)
+	if hanok.CodeOf(err) == hanok.NotFound {
 		return nil, errNoProfile()
 	}
-	p := s.profiles[id]
-	return &p, nil
+	if err != nil {
+		return nil, err
+	}
+	return s.Profile(ctx, u.ID)
 }
 
 // ProfileStats implements microblog.Store.
@@ -158,7 +167,7 @@ func (s *MicroblogStore) CreateTweet(_ context.Context, t *microblog.Tweet) erro
 // read returns the stored tweet id as viewer reads it; s.mu is held.
 func (s *MicroblogStore) read(id microblog.TweetID, viewer hanok.UserID) microblog.Tweet {
 	t := s.tweets[id]
-	p := s.profiles[t.Author]
+	p, _ := s.profile(t.Author)
 	t.AuthorHandle, t.AuthorName = p.Handle, p.Name
 	if t.InReplyTo != 0 {
 		_, ok := s.tweets[t.InReplyTo]
@@ -360,7 +369,8 @@ func (s *MicroblogStore) Follows(_ context.Context, q microblog.FollowQuery) ([]
 		if q.Followers {
 			other = f.follower
 		}
-		out[i] = microblog.Follow{ID: f.id, Profile: s.profiles[other], Created: f.created}
+		p, _ := s.profile(other)
+		out[i] = microblog.Follow{ID: f.id, Profile: p, Created: f.created}
 	}
 	return out, nil
 }

@@ -34,7 +34,9 @@ func (db *DB) Microblog() *MicroblogStore { return &MicroblogStore{db: db} }
 func errNoProfile() error { return hanok.Errorf(hanok.NotFound, "profile not found") }
 func errNoTweet() error   { return hanok.Errorf(hanok.NotFound, "tweet not found") }
 
-const profileColumns = `p.user_id, p.handle, p.name, p.bio, p.created`
+// profileColumns are a profile's columns; the query joins users u (the
+// handle is the username).
+const profileColumns = `p.user_id, u.username, p.name, p.bio, p.created`
 
 func scanProfile(sc scanner, extra ...any) (microblog.Profile, error) {
 	var p microblog.Profile
@@ -47,13 +49,13 @@ func scanProfile(sc scanner, extra ...any) (microblog.Profile, error) {
 // CreateProfile implements microblog.Store.
 func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO microblog_profiles (user_id, handle, handle_key, name, bio, created) VALUES (?, ?, ?, ?, ?, ?)`,
-			p.User, p.Handle, auth.FoldKey(p.Handle), p.Name, p.Bio, nanos(p.Created))
+		_, err := tx.ExecContext(ctx, `INSERT INTO microblog_profiles (user_id, name, bio, created) VALUES (?, ?, ?, ?)`,
+			p.User, p.Name, p.Bio, nanos(p.Created))
 		switch {
 		case isForeignKey(err):
 			return hanok.Errorf(hanok.NotFound, "user %d not found", p.User)
 		case isUnique(err):
-			return hanok.Errorf(hanok.Conflict, "user %d has a profile, or handle %q is taken", p.User, p.Handle)
+			return hanok.Errorf(hanok.Conflict, "user %d has a profile", p.User)
 		case err != nil:
 			return fmt.Errorf("sqlite: insert profile: %w", err)
 		}
@@ -65,7 +67,7 @@ func (s *MicroblogStore) profile(ctx context.Context, where string, arg any) (*m
 	var p microblog.Profile
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM microblog_profiles p WHERE `+where, arg))
+		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM microblog_profiles p JOIN users u ON u.id = p.user_id WHERE `+where, arg))
 		return err
 	})
 	if err != nil {
@@ -81,7 +83,7 @@ func (s *MicroblogStore) Profile(ctx context.Context, user hanok.UserID) (*micro
 
 // ProfileByHandle implements microblog.Store.
 func (s *MicroblogStore) ProfileByHandle(ctx context.Context, handle string) (*microblog.Profile, error) {
-	return s.profile(ctx, `p.handle_key = ?`, auth.FoldKey(handle))
+	return s.profile(ctx, `u.username_key = ?`, auth.FoldKey(handle))
 }
 
 // ProfileStats implements microblog.Store.
@@ -143,7 +145,7 @@ func (s *MicroblogStore) CreateTweet(ctx context.Context, t *microblog.Tweet) er
 
 // tweetSelect reads tweets as the viewer (its first parameter) reads
 // them; the query adds FROM's joins and WHERE.
-const tweetSelect = `SELECT t.id, t.author_id, t.content, t.in_reply_to, t.created, t.updated, p.handle, p.name, t.like_count,
+const tweetSelect = `SELECT t.id, t.author_id, t.content, t.in_reply_to, t.created, t.updated, u.username, p.name, t.like_count,
 	EXISTS (SELECT 1 FROM microblog_likes l WHERE l.tweet_id = t.id AND l.user_id = ?),
 	t.in_reply_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM microblog_tweets x WHERE x.id = t.in_reply_to)`
 
@@ -159,7 +161,7 @@ func scanTweet(sc scanner) (microblog.Tweet, error) {
 
 func tweetByID(ctx context.Context, tx *sql.Tx, id microblog.TweetID, viewer hanok.UserID) (microblog.Tweet, error) {
 	t, err := scanTweet(tx.QueryRowContext(ctx, tweetSelect+`
-		FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id WHERE t.id = ?`, viewer, id))
+		FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id WHERE t.id = ?`, viewer, id))
 	if err != nil {
 		return t, notFound(err, "tweet")
 	}
@@ -214,7 +216,7 @@ func bounds(r microblog.Range) (lo, hi int64, order string, limit int) {
 // tweetsQuery returns the query of q and its arguments.
 func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
 	lo, hi, order, limit := bounds(q.Range)
-	from := ` FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id `
+	from := ` FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id `
 	var query string
 	args := []any{q.Viewer}
 	switch q.Timeline {
@@ -230,7 +232,7 @@ func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
 		// CROSS JOIN keeps microblog_home the outer loop: the page is a
 		// range of its primary key, and each row one tweet lookup.
 		query = tweetSelect + ` FROM microblog_home h CROSS JOIN microblog_tweets t ON t.id = h.tweet_id
-			JOIN microblog_profiles p ON p.user_id = t.author_id
+			JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id
 			WHERE h.owner_id = ? AND h.tweet_id > ? AND h.tweet_id < ? ORDER BY h.tweet_id ` + order + ` LIMIT ?`
 		args = append(args, q.User)
 	default:
@@ -377,7 +379,7 @@ func (s *MicroblogStore) Follows(ctx context.Context, q microblog.FollowQuery) (
 	if q.Followers {
 		mine, other = other, mine
 	}
-	query := `SELECT ` + profileColumns + `, f.id, f.created FROM microblog_follows f JOIN microblog_profiles p ON p.user_id = ` + other + `
+	query := `SELECT ` + profileColumns + `, f.id, f.created FROM microblog_follows f JOIN microblog_profiles p ON p.user_id = ` + other + ` JOIN users u ON u.id = p.user_id
 		WHERE ` + mine + ` = ? AND f.id > ? AND f.id < ? ORDER BY f.id ` + order + ` LIMIT ?`
 	var out []microblog.Follow
 	err := s.db.read(ctx, func(tx *sql.Tx) error {

@@ -33,7 +33,7 @@ func fillMicroblog(b *testing.B, db *DB, total int) {
 		{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 			INSERT INTO users (id, username, username_key, password_hash, created) SELECT i, 'user' || i, 'user' || i, x'00', ? FROM n`,
 			[]any{benchAuthors + 1, created}},
-		{`INSERT INTO microblog_profiles (user_id, handle, handle_key, name, bio, created) SELECT id, username, username_key, username, '', created FROM users`, nil},
+		{`INSERT INTO microblog_profiles (user_id, name, bio, created) SELECT id, username, '', created FROM users`, nil},
 		{`INSERT INTO microblog_follows (follower_id, followee_id, created) SELECT 1, id, ? FROM users WHERE id BETWEEN 2 AND ?`,
 			[]any{created, benchFollowed + 1}},
 		{`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)

@@ -1,13 +1,12 @@
 -- The microblog: profiles, tweets, likes, follows, and the home timelines.
 -- Times are unix nanoseconds (UTC).
+-- A profile's handle is its user's username, read from users, so that it
+-- follows a rename.
 CREATE TABLE microblog_profiles (
-    user_id    INTEGER PRIMARY KEY REFERENCES users (id),
-    handle     TEXT NOT NULL,
-    -- handle_key is the handle case-folded in Go (auth.FoldKey).
-    handle_key TEXT NOT NULL UNIQUE,
-    name       TEXT NOT NULL,
-    bio        TEXT NOT NULL,
-    created    INTEGER NOT NULL
+    user_id INTEGER PRIMARY KEY REFERENCES users (id),
+    name    TEXT NOT NULL,
+    bio     TEXT NOT NULL,
+    created INTEGER NOT NULL
 );
 
 -- AUTOINCREMENT: an id is never reused after a deletion, so ids grow with
