@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,10 +15,18 @@ import (
 
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/apitest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
+
+// api checks every exchange of the tests against the adapter's OpenAPI
+// document; TestMain fails the binary if a documented operation was never
+// exercised.
+var api = apitest.MustLoad(microbloghttp.OpenAPI())
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }
 
 // prefix is where the tests mount the adapter, as examples/server does.
 const prefix = "/microblog"
@@ -38,7 +47,7 @@ func newEnv(t testing.TB) *env {
 	}
 	svc := microblog.New(db.Microblog(), authn, microblog.Config{Now: clock.Now})
 	mux := http.NewServeMux()
-	mux.Handle(prefix+"/", http.StripPrefix(prefix, microbloghttp.NewHandler(svc, authn)))
+	mux.Handle(prefix+"/", http.StripPrefix(prefix, api.Wrap(t, microbloghttp.NewHandler(svc, authn))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, svc: svc, clock: clock}

@@ -19,6 +19,7 @@
 //	GET      /users/{user_id}/tweets/   paged
 //	GET      /users/{user_id}/followers/ paged
 //	GET      /users/{user_id}/following/ paged
+//	GET      /openapi.json              the OpenAPI document of these routes
 //
 // Every body is a JSON object with a "message"; a failure's message is the
 // seed's string where it has one ("Id is Already Exist", "Check Id",
@@ -34,6 +35,7 @@
 package microbloghttp
 
 import (
+	_ "embed"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -47,6 +49,13 @@ import (
 // maxBody is the largest request body accepted: the seed's bodies are a
 // few short fields.
 const maxBody = 64 << 10
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the adapter's OpenAPI document, its paths relative to
+// where the adapter is mounted (GET /openapi.json serves it).
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 
 // Option configures NewHandler.
 type Option func(*handler)
@@ -85,6 +94,7 @@ func NewHandler(svc *microblog.Service, authn *auth.Service, opts ...Option) htt
 	rt.Public("GET /users/{user_id}/tweets/{$}", h.userTweets)
 	rt.Public("GET /users/{user_id}/followers/{$}", h.followers)
 	rt.Public("GET /users/{user_id}/following/{$}", h.following)
+	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
 

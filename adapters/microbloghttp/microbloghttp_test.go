@@ -345,3 +345,14 @@ func TestUnknownRoutes(t *testing.T) {
 	}
 	wantDetail(t, r, "DELETE")
 }
+
+// The adapter serves its OpenAPI document, with the mount point as server.
+func TestOpenAPIDocument(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(t, "GET", "/openapi.json", "", nil).Want(t, http.StatusOK)
+	m := r.Map(t)
+	servers, _ := m["servers"].([]any)
+	if m["openapi"] != "3.0.3" || len(servers) != 1 || servers[0].(map[string]any)["url"] != prefix {
+		t.Fatalf("document: openapi %v, servers %v", m["openapi"], m["servers"])
+	}
+}
