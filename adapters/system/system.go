@@ -4,7 +4,7 @@
 //
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
-// /calendar/. A service left nil in Services is not mounted.
+// /calendar/, /microblog/. A service left nil in Services is not mounted.
 package system
 
 import (
@@ -17,9 +17,11 @@ import (
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/microblog"
 )
 
 // Services are the services to mount. Auth is required; the others are
@@ -31,6 +33,8 @@ type Services struct {
 	Auction *auction.Service
 	// Calendar is mounted at /calendar/ (its routes are /calendar/api/v1/...).
 	Calendar *calendar.Service
+	// Microblog is mounted at /microblog/ (/microblog/tweet/, ...).
+	Microblog *microblog.Service
 }
 
 // Config configures Handler.
@@ -74,6 +78,9 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	if svcs.Calendar != nil {
 		mount("/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
+	}
+	if svcs.Microblog != nil {
+		mount("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))
 	}
 	mux.Handle("GET /docs/", docsHandler(docs))
 	var h http.Handler = mux

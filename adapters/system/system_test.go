@@ -13,6 +13,8 @@ import (
 
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -50,5 +52,25 @@ func TestHandlerMountsAuthAndHealthz(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "path=/auth/register") || !strings.Contains(logs.String(), "status=201") {
 		t.Fatalf("request not logged: %s", logs.String())
+	}
+}
+
+func TestHandlerMountsMicroblog(t *testing.T) {
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := microblog.New(db.Microblog(), authn, microblog.Config{})
+	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Microblog: mb}, system.Config{}))
+	defer srv.Close()
+	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: srv.URL + "/microblog/signup/",
+		Body: map[string]string{"user_id": "mirim", "user_name": "Mirim", "user_password": "password123"}}).Want(t, http.StatusCreated)
+	if m := r.Map(t); m["message"] != "Sign Up Success" {
+		t.Fatalf("signup under /microblog: %s", r.Body)
+	}
+	r = testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/microblog/nowhere"}).Want(t, http.StatusNotFound)
+	if m := r.Map(t); m["message"] == nil {
+		t.Fatalf("unknown microblog path not in the adapter's shape: %s", r.Body)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
@@ -158,6 +159,8 @@ type stores struct {
 	calendar calendar.Store
 	close    func() error
 
+	microblog microblog.Store
+
 	auction      auction.Store
 	auctionMedia auction.MediaStore
 }
@@ -165,7 +168,7 @@ type stores struct {
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), close: func() error { return nil }}, nil
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
@@ -176,7 +179,7 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -233,8 +236,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if _, err := auctions.CleanMedia(ctx, c.mediaGrace); err != nil {
 		logger.Error("media cleanup", "err", err)
 	}
+	posts := microblog.New(st.microblog, authn, microblog.Config{Logger: logger})
 
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger, TrustedProxies: c.trustedProxies})
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts}, system.Config{Logger: logger, TrustedProxies: c.trustedProxies})
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

@@ -385,3 +385,39 @@ func TestHelpExitsZero(t *testing.T) {
 		}
 	}
 }
+
+// The microblog is served at /microblog with the seed's paths, on the
+// SQLite file, and its data survive a restart.
+func TestServerMicroblog(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"-db", filepath.Join(dir, "hanok.db"), "-media", filepath.Join(dir, "media")}
+	s := start(t, nil, args...)
+	if code, body := s.do(t, "POST", "/microblog/signup/", "", `{"user_id":"mirim","user_name":"Mirim","user_password":"password123","user_profile":"hi"}`); code != 201 || body["message"] != "Sign Up Success" {
+		t.Fatalf("signup: %d %v", code, body)
+	}
+	code, body := s.do(t, "POST", "/microblog/login/", "", `{"user_id":"mirim","user_password":"password123"}`)
+	if code != 200 || body["message"] != "Login Success" {
+		t.Fatalf("login: %d %v", code, body)
+	}
+	tok := body["token"].(string)
+	for i := range 3 {
+		if code, body := s.do(t, "POST", "/microblog/tweet/", tok, fmt.Sprintf(`{"user_content":"tweet %d"}`, i)); code != 201 || body["message"] != "Tweet Success" {
+			t.Fatalf("tweet: %d %v", code, body)
+		}
+	}
+	s.stop()
+
+	s = start(t, nil, args...)
+	req, _ := http.NewRequest("GET", s.url+"/microblog/tweet/?limit=2", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if link := resp.Header.Get("Link"); resp.StatusCode != 200 || !strings.Contains(link, `</microblog/tweet/?limit=2&max_id=`) {
+		t.Fatalf("GET /microblog/tweet/: %d, Link %q", resp.StatusCode, link)
+	}
+	if code, body := s.do(t, "GET", "/microblog/user_auth/", tok, ""); code != 200 || body["data"].(map[string]any)["user_id"] != "mirim" {
+		t.Fatalf("user_auth after restart: %d %v", code, body)
+	}
+}

@@ -1,0 +1,145 @@
+package microbloghttp_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/microbloghttp"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/apitest"
+	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+// api checks every exchange of the tests against the adapter's OpenAPI
+// document; TestMain fails the binary if a documented operation was never
+// exercised.
+var api = apitest.MustLoad(microbloghttp.OpenAPI())
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }
+
+// prefix is where the tests mount the adapter, as examples/server does.
+const prefix = "/microblog"
+
+type env struct {
+	srv   *httptest.Server
+	svc   *microblog.Service
+	clock *testkit.Clock
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	db := memory.New()
+	clock := testkit.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost, Now: clock.Now, LoginAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := microblog.New(db.Microblog(), authn, microblog.Config{Now: clock.Now})
+	mux := http.NewServeMux()
+	mux.Handle(prefix+"/", http.StripPrefix(prefix, api.Wrap(t, microbloghttp.NewHandler(svc, authn))))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, svc: svc, clock: clock}
+}
+
+// do sends a request to the adapter; path is under the mount prefix.
+func (e *env) do(t testing.TB, method, path, token string, body any) testkit.Response {
+	t.Helper()
+	return testkit.Do(t, e.srv.Client(), testkit.Request{Method: method, URL: e.srv.URL + prefix + path, Body: body, Token: token})
+}
+
+// signup makes a user whose password is "password <handle>" and returns
+// its token.
+func (e *env) signup(t testing.TB, handle string) string {
+	t.Helper()
+	e.do(t, "POST", "/signup/", "", map[string]string{
+		"user_id": handle, "user_name": "Name " + handle, "user_password": "password " + handle, "user_profile": "about " + handle,
+	}).Want(t, http.StatusCreated)
+	r := e.do(t, "POST", "/login/", "", map[string]string{"user_id": handle, "user_password": "password " + handle}).Want(t, http.StatusOK)
+	return r.Map(t)["token"].(string)
+}
+
+// tweet posts content and returns its content_id.
+func (e *env) tweet(t testing.TB, token, content string) string {
+	t.Helper()
+	r := e.do(t, "POST", "/tweet/", token, map[string]any{"user_content": content}).Want(t, http.StatusCreated)
+	return r.Map(t)["content_id"].(string)
+}
+
+// wantBody fails unless the body's message is message and, for each
+// other key of want, the body has that value (compared as printed).
+func wantBody(t testing.TB, r testkit.Response, want map[string]any) map[string]any {
+	t.Helper()
+	got := r.Map(t)
+	for k, v := range want {
+		if fmt.Sprint(got[k]) != fmt.Sprint(v) {
+			t.Fatalf("body[%q] = %v, want %v; body: %s", k, got[k], v, r.Body)
+		}
+	}
+	return got
+}
+
+// wantDetail fails unless the body's detail (or message) contains part.
+func wantDetail(t testing.TB, r testkit.Response, part string) {
+	t.Helper()
+	m := r.Map(t)
+	text := fmt.Sprint(m["detail"], " ", m["message"])
+	if !strings.Contains(text, part) {
+		t.Fatalf("body does not say %q: %s", part, r.Body)
+	}
+}
+
+// items returns the body's data as a list of objects.
+func items(t testing.TB, r testkit.Response) []map[string]any {
+	t.Helper()
+	data, ok := r.Map(t)["data"].([]any)
+	if !ok {
+		t.Fatalf("data is not an array: %s", r.Body)
+	}
+	out := make([]map[string]any, len(data))
+	for i, d := range data {
+		out[i] = d.(map[string]any)
+	}
+	return out
+}
+
+func contentIDs(t testing.TB, r testkit.Response) []string {
+	t.Helper()
+	var out []string
+	for _, it := range items(t, r) {
+		out = append(out, it["content_id"].(string))
+	}
+	return out
+}
+
+var linkRE = regexp.MustCompile(`<([^>]*)>;\s*rel="([a-z]+)"`)
+
+// links returns the targets of the response's Link header by rel, as
+// paths under the mount prefix.
+func links(t testing.TB, r testkit.Response) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, m := range linkRE.FindAllStringSubmatch(r.Header.Get("Link"), -1) {
+		u, err := url.Parse(m[1])
+		if err != nil {
+			t.Fatalf("Link target %q: %v", m[1], err)
+		}
+		path, ok := strings.CutPrefix(u.Path, prefix)
+		if !ok {
+			t.Fatalf("Link target %q lacks the mount prefix", m[1])
+		}
+		out[m[2]] = path + "?" + u.RawQuery
+	}
+	return out
+}

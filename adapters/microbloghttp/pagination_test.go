@@ -1,0 +1,127 @@
+package microbloghttp_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// Walking /tweet/ by its Link rel="next" from the first page returns every
+// tweet exactly once, newest first, although new tweets are posted between
+// the pages: a max_id cursor is not shifted by what comes in on top.
+func TestWalkLinksWhileTweeting(t *testing.T) {
+	e := newEnv(t)
+	alice := e.signup(t, "alice")
+	var want []string
+	for i := range 47 {
+		want = append(want, e.tweet(t, alice, fmt.Sprint("tweet ", i)))
+	}
+	slices.Reverse(want)
+
+	var got []string
+	path := "/tweet/?limit=10"
+	pages := 0
+	for path != "" {
+		r := e.do(t, "GET", path, "", nil).Want(t, http.StatusOK)
+		got = append(got, contentIDs(t, r)...)
+		pages++
+		if pages > 10 {
+			t.Fatal("the walk does not end")
+		}
+		// Others keep posting while the client reads.
+		e.tweet(t, alice, fmt.Sprint("meanwhile ", pages))
+		l := links(t, r)
+		if l["prev"] == "" {
+			t.Fatalf("page %d has no prev link: %q", pages, r.Header.Get("Link"))
+		}
+		path = l["next"]
+	}
+	if pages != 5 {
+		t.Fatalf("%d pages, want 5", pages)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("walk returned\n%v\nwant\n%v", got, want)
+	}
+}
+
+// Polling with since_id or min_id from the newest id a client has seen
+// returns exactly the tweets posted since; min_id pages oldest first
+// through a backlog larger than one page, by following rel="prev".
+func TestPollSinceAndMin(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.signup(t, "alice"), e.signup(t, "bob")
+	for i := range 5 {
+		e.tweet(t, alice, fmt.Sprint("old ", i))
+	}
+	r := e.do(t, "GET", "/tweet/?limit=3", "", nil).Want(t, http.StatusOK)
+	newest := contentIDs(t, r)[0]
+	prev := links(t, r)["prev"]
+	if prev != "/tweet/?limit=3&min_id="+newest {
+		t.Fatalf("prev link = %q", prev)
+	}
+	r = e.do(t, "GET", prev, "", nil).Want(t, http.StatusOK)
+	if n := len(items(t, r)); n != 0 {
+		t.Fatalf("nothing new yet, got %d", n)
+	}
+
+	var fresh []string
+	for i := range 7 {
+		fresh = append(fresh, e.tweet(t, bob, fmt.Sprint("new ", i)))
+	}
+	newestFirst := slices.Clone(fresh)
+	slices.Reverse(newestFirst)
+
+	r = e.do(t, "GET", "/tweet/?since_id="+newest, "", nil).Want(t, http.StatusOK)
+	if got := contentIDs(t, r); !slices.Equal(got, newestFirst) {
+		t.Fatalf("since_id: %v, want %v", got, newestFirst)
+	}
+	r = e.do(t, "GET", "/tweet/?min_id="+newest, "", nil).Want(t, http.StatusOK)
+	if got := contentIDs(t, r); !slices.Equal(got, newestFirst) {
+		t.Fatalf("min_id: %v, want %v", got, newestFirst)
+	}
+
+	// since_id with a small limit gives the newest of the new (a gap);
+	// min_id gives the oldest, and its prev links go on from there.
+	r = e.do(t, "GET", "/tweet/?limit=3&since_id="+newest, "", nil).Want(t, http.StatusOK)
+	if got := contentIDs(t, r); !slices.Equal(got, newestFirst[:3]) {
+		t.Fatalf("since_id, limit 3: %v", got)
+	}
+	var caught []string
+	path := prev
+	for range 5 {
+		r := e.do(t, "GET", path, "", nil).Want(t, http.StatusOK)
+		page := contentIDs(t, r)
+		if len(page) == 0 {
+			break
+		}
+		if len(page) > 3 {
+			t.Fatalf("page of %d with limit 3", len(page))
+		}
+		slices.Reverse(page)
+		caught = append(caught, page...)
+		path = links(t, r)["prev"]
+	}
+	if !slices.Equal(caught, fresh) {
+		t.Fatalf("catching up with min_id: %v, want %v", caught, fresh)
+	}
+
+	// The home timeline pages the same way.
+	e.do(t, "POST", "/follow/", alice, map[string]any{"user_id": "bob"}).Want(t, http.StatusOK)
+	r = e.do(t, "GET", "/timeline/?limit=4", alice, nil).Want(t, http.StatusOK)
+	first := contentIDs(t, r)
+	if !slices.Equal(first, newestFirst[:4]) {
+		t.Fatalf("home page 1: %v", first)
+	}
+	r = e.do(t, "GET", links(t, r)["next"], alice, nil).Want(t, http.StatusOK)
+	// Bob's three older tweets, then alice's newest.
+	if got := contentIDs(t, r); len(got) != 4 || !slices.Equal(got[:3], newestFirst[4:]) {
+		t.Fatalf("home page 2: %v", got)
+	}
+	last, _ := strconv.Atoi(first[0])
+	r = e.do(t, "GET", fmt.Sprintf("/timeline/?since_id=%d", last), alice, nil).Want(t, http.StatusOK)
+	if n := len(items(t, r)); n != 0 {
+		t.Fatalf("home since the newest: %d", n)
+	}
+}

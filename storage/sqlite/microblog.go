@@ -1,0 +1,410 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/microblog"
+)
+
+// MicroblogStore is the microblog.Store of a DB.
+//
+// Home timelines are fanned out on write (see the microblog_home table in
+// migration 0005): posting writes one row per follower of the author, and
+// following copies the followed user's tweets into the follower's home, so
+// that reading a page of a home timeline is one index range no matter how
+// many tweets there are or how many users are followed, and never touches
+// the tweets of users not followed. Fan-out on read would instead merge
+// the (author_id, id) ranges of every followed user per page, whose cost
+// grows with the users followed and their tweets. The price is paid by
+// writers: a post by a user with N followers writes N+1 home rows.
+type MicroblogStore struct{ db *DB }
+
+var _ microblog.Store = (*MicroblogStore)(nil)
+
+// Microblog returns the database's microblog store.
+func (db *DB) Microblog() *MicroblogStore { return &MicroblogStore{db: db} }
+
+func errNoProfile() error { return hanok.Errorf(hanok.NotFound, "profile not found") }
+func errNoTweet() error   { return hanok.Errorf(hanok.NotFound, "tweet not found") }
+
+// profileColumns are a profile's columns; the query joins users u (the
+// handle is the username).
+const profileColumns = `p.user_id, u.username, p.name, p.bio, p.created`
+
+func scanProfile(sc scanner, extra ...any) (microblog.Profile, error) {
+	var p microblog.Profile
+	var created sql.NullInt64
+	err := sc.Scan(append([]any{&p.User, &p.Handle, &p.Name, &p.Bio, &created}, extra...)...)
+	p.Created = fromNanos(created)
+	return p, err
+}
+
+// CreateProfile implements microblog.Store.
+func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO microblog_profiles (user_id, name, bio, created) VALUES (?, ?, ?, ?)`,
+			p.User, p.Name, p.Bio, nanos(p.Created))
+		switch {
+		case isForeignKey(err):
+			return hanok.Errorf(hanok.NotFound, "user %d not found", p.User)
+		case isUnique(err):
+			return hanok.Errorf(hanok.Conflict, "user %d has a profile", p.User)
+		case err != nil:
+			return fmt.Errorf("sqlite: insert profile: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *MicroblogStore) profile(ctx context.Context, where string, arg any) (*microblog.Profile, error) {
+	var p microblog.Profile
+	err := s.db.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM microblog_profiles p JOIN users u ON u.id = p.user_id WHERE `+where, arg))
+		return err
+	})
+	if err != nil {
+		return nil, notFound(err, "profile")
+	}
+	return &p, nil
+}
+
+// Profile implements microblog.Store.
+func (s *MicroblogStore) Profile(ctx context.Context, user hanok.UserID) (*microblog.Profile, error) {
+	return s.profile(ctx, `p.user_id = ?`, user)
+}
+
+// ProfileByHandle implements microblog.Store.
+func (s *MicroblogStore) ProfileByHandle(ctx context.Context, handle string) (*microblog.Profile, error) {
+	return s.profile(ctx, `u.username_key = ?`, auth.FoldKey(handle))
+}
+
+// ProfileStats implements microblog.Store.
+func (s *MicroblogStore) ProfileStats(ctx context.Context, user hanok.UserID) (microblog.ProfileStats, error) {
+	var st microblog.ProfileStats
+	err := s.db.read(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM microblog_profiles WHERE user_id = ?`, user).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNoProfile()
+		}
+		return tx.QueryRowContext(ctx, `SELECT
+			(SELECT count(*) FROM microblog_tweets WHERE author_id = ?1),
+			(SELECT count(*) FROM microblog_follows WHERE followee_id = ?1),
+			(SELECT count(*) FROM microblog_follows WHERE follower_id = ?1)`, user).Scan(&st.Tweets, &st.Followers, &st.Following)
+	})
+	if err != nil {
+		return microblog.ProfileStats{}, fmt.Errorf("sqlite: profile stats: %w", err)
+	}
+	return st, nil
+}
+
+// CreateTweet implements microblog.Store.
+func (s *MicroblogStore) CreateTweet(ctx context.Context, t *microblog.Tweet) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if t.InReplyTo != 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM microblog_tweets WHERE id = ?`, t.InReplyTo).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return errNoTweet()
+			}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO microblog_tweets (author_id, content, in_reply_to, created, updated) VALUES (?, ?, ?, ?, ?)`,
+			t.Author, t.Content, nullID(t.InReplyTo), nanos(t.Created), nanos(t.Updated))
+		if isForeignKey(err) {
+			return errNoProfile()
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: insert tweet: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		// Fan out: the author's home and each follower's.
+		_, err = tx.ExecContext(ctx, `INSERT INTO microblog_home (owner_id, tweet_id, author_id)
+			SELECT ?2, ?1, ?2 UNION ALL SELECT follower_id, ?1, ?2 FROM microblog_follows WHERE followee_id = ?2`, id, t.Author)
+		if err != nil {
+			return fmt.Errorf("sqlite: fan out tweet: %w", err)
+		}
+		t.ID = microblog.TweetID(id)
+		return nil
+	})
+}
+
+// tweetSelect reads tweets as the viewer (its first parameter) reads
+// them; the query adds FROM's joins and WHERE.
+const tweetSelect = `SELECT t.id, t.author_id, t.content, t.in_reply_to, t.created, t.updated, u.username, p.name, t.like_count,
+	EXISTS (SELECT 1 FROM microblog_likes l WHERE l.tweet_id = t.id AND l.user_id = ?),
+	t.in_reply_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM microblog_tweets x WHERE x.id = t.in_reply_to)`
+
+func scanTweet(sc scanner) (microblog.Tweet, error) {
+	var t microblog.Tweet
+	var parent sql.NullInt64
+	var created, updated sql.NullInt64
+	err := sc.Scan(&t.ID, &t.Author, &t.Content, &parent, &created, &updated, &t.AuthorHandle, &t.AuthorName, &t.Likes, &t.Liked, &t.ParentDeleted)
+	t.InReplyTo = microblog.TweetID(parent.Int64)
+	t.Created, t.Updated = fromNanos(created), fromNanos(updated)
+	return t, err
+}
+
+func tweetByID(ctx context.Context, tx *sql.Tx, id microblog.TweetID, viewer hanok.UserID) (microblog.Tweet, error) {
+	t, err := scanTweet(tx.QueryRowContext(ctx, tweetSelect+`
+		FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id WHERE t.id = ?`, viewer, id))
+	if err != nil {
+		return t, notFound(err, "tweet")
+	}
+	return t, nil
+}
+
+// Tweet implements microblog.Store.
+func (s *MicroblogStore) Tweet(ctx context.Context, id microblog.TweetID, viewer hanok.UserID) (*microblog.Tweet, error) {
+	var t microblog.Tweet
+	err := s.db.read(ctx, func(tx *sql.Tx) (err error) {
+		t, err = tweetByID(ctx, tx, id, viewer)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tweet %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+// DeleteTweet implements microblog.Store. Its likes and home rows go with
+// it (ON DELETE CASCADE).
+func (s *MicroblogStore) DeleteTweet(ctx context.Context, id microblog.TweetID, check func(*microblog.Tweet) error) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		t, err := tweetByID(ctx, tx, id, 0)
+		if err != nil {
+			return err
+		}
+		if err := check(&t); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM microblog_tweets WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("sqlite: delete tweet: %w", err)
+		}
+		return nil
+	})
+}
+
+// bounds returns r's exclusive id bounds, the order to read in, and the
+// limit.
+func bounds(r microblog.Range) (lo, hi int64, order string, limit int) {
+	hi = r.MaxID
+	if hi <= 0 {
+		hi = math.MaxInt64
+	}
+	order = "DESC"
+	if r.Oldest {
+		order = "ASC"
+	}
+	return r.SinceID, hi, order, r.Limit
+}
+
+// tweetsQuery returns the query of q and its arguments.
+func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
+	lo, hi, order, limit := bounds(q.Range)
+	from := ` FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id `
+	var query string
+	args := []any{q.Viewer}
+	switch q.Timeline {
+	case microblog.Public:
+		query = tweetSelect + from + `WHERE t.id > ? AND t.id < ? ORDER BY t.id ` + order + ` LIMIT ?`
+	case microblog.Author:
+		query = tweetSelect + from + `WHERE t.author_id = ? AND t.id > ? AND t.id < ? ORDER BY t.id ` + order + ` LIMIT ?`
+		args = append(args, q.User)
+	case microblog.Replies:
+		query = tweetSelect + from + `WHERE t.in_reply_to = ? AND t.id > ? AND t.id < ? ORDER BY t.id ` + order + ` LIMIT ?`
+		args = append(args, q.Parent)
+	case microblog.Home:
+		// CROSS JOIN keeps microblog_home the outer loop: the page is a
+		// range of its primary key, and each row one tweet lookup.
+		query = tweetSelect + ` FROM microblog_home h CROSS JOIN microblog_tweets t ON t.id = h.tweet_id
+			JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id
+			WHERE h.owner_id = ? AND h.tweet_id > ? AND h.tweet_id < ? ORDER BY h.tweet_id ` + order + ` LIMIT ?`
+		args = append(args, q.User)
+	default:
+		return "", nil, hanok.Errorf(hanok.Invalid, "unknown timeline %d", q.Timeline)
+	}
+	return query, append(args, lo, hi, limit), nil
+}
+
+// Tweets implements microblog.Store.
+func (s *MicroblogStore) Tweets(ctx context.Context, q microblog.TweetQuery) ([]microblog.Tweet, error) {
+	query, args, err := tweetsQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	var out []microblog.Tweet
+	err = s.db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTweet(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: tweets: %w", err)
+	}
+	if q.Range.Oldest {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// existsCheck is a count query (with one parameter) that must find a row,
+// and the error when it does not.
+type existsCheck struct {
+	query string
+	arg   any
+	err   func() error
+}
+
+// exists returns the error of the first check that finds no row.
+func exists(ctx context.Context, tx *sql.Tx, checks ...existsCheck) error {
+	for _, c := range checks {
+		var n int
+		if err := tx.QueryRowContext(ctx, c.query, c.arg).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return c.err()
+		}
+	}
+	return nil
+}
+
+func profileExists(user hanok.UserID) existsCheck {
+	return existsCheck{`SELECT count(*) FROM microblog_profiles WHERE user_id = ?`, user, errNoProfile}
+}
+
+func tweetExists(id microblog.TweetID) existsCheck {
+	return existsCheck{`SELECT count(*) FROM microblog_tweets WHERE id = ?`, id, errNoTweet}
+}
+
+// Like implements microblog.Store.
+func (s *MicroblogStore) Like(ctx context.Context, user hanok.UserID, tweet microblog.TweetID) error {
+	return s.like(ctx, user, tweet, `INSERT OR IGNORE INTO microblog_likes (tweet_id, user_id) VALUES (?, ?)`, `+ 1`)
+}
+
+// Unlike implements microblog.Store.
+func (s *MicroblogStore) Unlike(ctx context.Context, user hanok.UserID, tweet microblog.TweetID) error {
+	return s.like(ctx, user, tweet, `DELETE FROM microblog_likes WHERE tweet_id = ? AND user_id = ?`, `- 1`)
+}
+
+func (s *MicroblogStore) like(ctx context.Context, user hanok.UserID, tweet microblog.TweetID, stmt, delta string) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := exists(ctx, tx, profileExists(user), tweetExists(tweet)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, stmt, tweet, user)
+		if err != nil {
+			return fmt.Errorf("sqlite: like: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE microblog_tweets SET like_count = like_count `+delta+` WHERE id = ?`, tweet); err != nil {
+				return fmt.Errorf("sqlite: like count: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Follow implements microblog.Store; a new follow copies the followed
+// user's tweets into the follower's home.
+func (s *MicroblogStore) Follow(ctx context.Context, follower, followee hanok.UserID, at time.Time) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := exists(ctx, tx, profileExists(follower), profileExists(followee)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO microblog_follows (follower_id, followee_id, created) VALUES (?, ?, ?)`, follower, followee, nanos(at))
+		if err != nil {
+			return fmt.Errorf("sqlite: follow: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO microblog_home (owner_id, tweet_id, author_id)
+				SELECT ?, id, author_id FROM microblog_tweets WHERE author_id = ?`, follower, followee)
+			if err != nil {
+				return fmt.Errorf("sqlite: follow: fill home: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Unfollow implements microblog.Store; the followed user's tweets leave
+// the follower's home.
+func (s *MicroblogStore) Unfollow(ctx context.Context, follower, followee hanok.UserID) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := exists(ctx, tx, profileExists(follower), profileExists(followee)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM microblog_follows WHERE follower_id = ? AND followee_id = ?`, follower, followee)
+		if err != nil {
+			return fmt.Errorf("sqlite: unfollow: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 && follower != followee {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM microblog_home WHERE owner_id = ? AND author_id = ?`, follower, followee); err != nil {
+				return fmt.Errorf("sqlite: unfollow: empty home: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Follows implements microblog.Store.
+func (s *MicroblogStore) Follows(ctx context.Context, q microblog.FollowQuery) ([]microblog.Follow, error) {
+	lo, hi, order, limit := bounds(q.Range)
+	mine, other := "f.follower_id", "f.followee_id"
+	if q.Followers {
+		mine, other = other, mine
+	}
+	query := `SELECT ` + profileColumns + `, f.id, f.created FROM microblog_follows f JOIN microblog_profiles p ON p.user_id = ` + other + ` JOIN users u ON u.id = p.user_id
+		WHERE ` + mine + ` = ? AND f.id > ? AND f.id < ? ORDER BY f.id ` + order + ` LIMIT ?`
+	var out []microblog.Follow
+	err := s.db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, query, q.User, lo, hi, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var f microblog.Follow
+			var created sql.NullInt64
+			f.Profile, err = scanProfile(rows, &f.ID, &created)
+			if err != nil {
+				return err
+			}
+			f.Created = fromNanos(created)
+			out = append(out, f)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: follows: %w", err)
+	}
+	if q.Range.Oldest {
+		slices.Reverse(out)
+	}
+	return out, nil
+}

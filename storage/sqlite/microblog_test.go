@@ -1,0 +1,55 @@
+package sqlite
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/microblog/microblogtest"
+	"github.com/hanok-dev/hanok/storetest"
+)
+
+func TestMicroblogStore(t *testing.T) {
+	microblogtest.RunStoreTests(t, func(t testing.TB) storetest.Harness[microblog.Store] {
+		db := openCalendarDB(t)
+		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
+	})
+}
+
+// Every timeline page is one index range: the home timeline reads
+// microblog_home by its primary key and looks each tweet up by id, never
+// scanning tweets (of users not followed, or at all).
+func TestMicroblogQueriesUseIndexes(t *testing.T) {
+	db := openCalendarDB(t)
+	for _, c := range []struct {
+		q    microblog.TweetQuery
+		want []string
+	}{
+		{microblog.TweetQuery{Timeline: microblog.Home, User: 1, Viewer: 1, Range: microblog.Range{MaxID: 100, Limit: 21}},
+			[]string{"SEARCH h USING PRIMARY KEY (owner_id=? AND tweet_id>? AND tweet_id<?)", "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{microblog.TweetQuery{Timeline: microblog.Home, User: 1, Range: microblog.Range{SinceID: 100, Oldest: true, Limit: 21}},
+			[]string{"SEARCH h USING PRIMARY KEY (owner_id=? AND tweet_id>? AND tweet_id<?)"}},
+		{microblog.TweetQuery{Timeline: microblog.Public, Range: microblog.Range{Limit: 21}},
+			[]string{"SEARCH t USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"}},
+		{microblog.TweetQuery{Timeline: microblog.Author, User: 1, Range: microblog.Range{Limit: 21}},
+			[]string{"SEARCH t USING INDEX microblog_tweets_author (author_id=? AND id>? AND id<?)"}},
+		{microblog.TweetQuery{Timeline: microblog.Replies, Parent: 1, Range: microblog.Range{Limit: 21}},
+			[]string{"SEARCH t USING INDEX microblog_tweets_reply (in_reply_to=? AND id>? AND id<?)"}},
+	} {
+		query, args, err := tweetsQuery(c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := queryPlan(t, db, query, args...)
+		for _, want := range c.want {
+			if !strings.Contains(plan, want) {
+				t.Errorf("timeline %d: plan lacks %q:\n%s", c.q.Timeline, want, plan)
+			}
+		}
+		for _, bad := range []string{"SCAN t", "SCAN h", "TEMP B-TREE"} {
+			if strings.Contains(plan, bad) {
+				t.Errorf("timeline %d: plan has %q:\n%s", c.q.Timeline, bad, plan)
+			}
+		}
+	}
+}
