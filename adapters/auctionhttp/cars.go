@@ -195,6 +195,13 @@ const (
 	maxFormParts  = 1000
 )
 
+// carFormFields are the text fields of the registration form; others are
+// read past, not kept.
+var carFormFields = map[string]bool{
+	"model": true, "kind": true, "brand": true, "year": true, "fuel_type": true,
+	"transmission_type": true, "color": true, "mileage": true, "address": true,
+}
+
 // readErrors remembers the last error of reading r other than io.EOF, so
 // that a failed copy can tell the client's body from the media store.
 type readErrors struct {
@@ -210,8 +217,9 @@ func (e *readErrors) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// decodeNewCar reads the multipart registration form part by part: text
-// fields into memory (each at most maxFieldBytes), each car_images file
+// decodeNewCar reads the multipart registration form part by part: the
+// form's text fields into memory (each at most maxFieldBytes, the first
+// of a name), each car_images file
 // streamed into the media store's temporary area (auction.StageUpload),
 // so neither memory nor the system's temporary directory holds an
 // upload. Files past the most a car may have are counted, not kept. On
@@ -252,6 +260,8 @@ func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (in aucti
 		}
 		name := p.FormName()
 		switch {
+		case p.FileName() == "" && !carFormFields[name]:
+			// Not a field of the form: NextPart skips it.
 		case p.FileName() == "":
 			v, err := io.ReadAll(io.LimitReader(p, maxFieldBytes+1))
 			if err != nil {

@@ -190,6 +190,8 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"-superuser", "admin:short"}, map[string]string{"HANOK_DB": "memory"}, "-superuser"},
 		{[]string{"-db", ""}, nil, "-db"},
 		{[]string{"extra"}, nil, "extra"},
+		{[]string{"-media-grace", "-1h"}, nil, "-media-grace"},
+		{nil, map[string]string{"HANOK_MEDIA_GRACE": "soon"}, "HANOK_MEDIA_GRACE"},
 		{[]string{"-db", "/nonexistent-dir/x.db"}, nil, "-db /nonexistent-dir/x.db"},
 		{[]string{"-db", filepath.Join(t.TempDir(), "m.db"), "-media", "/dev/null"}, nil, "-media /dev/null"},
 		{[]string{"-db", "memory", "-addr", "127.0.0.1:no-such-port"}, nil, "-addr 127.0.0.1:no-such-port"},
