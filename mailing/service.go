@@ -29,13 +29,17 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the service's logs (default: discard).
 	Logger *slog.Logger
+	// OnCampaign, if set, is called after a campaign is stored (the
+	// example server wakes its Dispatcher with it).
+	OnCampaign func(Campaign)
 }
 
 // Service holds the rules of the mailing list.
 type Service struct {
-	store  Store
-	now    func() time.Time
-	logger *slog.Logger
+	store      Store
+	now        func() time.Time
+	logger     *slog.Logger
+	onCampaign func(Campaign)
 }
 
 // New returns a Service over store.
@@ -49,7 +53,7 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, now: cfg.Now, logger: cfg.Logger}, nil
+	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign}, nil
 }
 
 // Store returns the service's store (what a Dispatcher works on).
@@ -240,6 +244,9 @@ func (s *Service) CreateCampaign(ctx context.Context, subject, text, html string
 		return Campaign{}, 0, fmt.Errorf("mailing: create campaign: %w", err)
 	}
 	s.logger.InfoContext(ctx, "mailing: campaign queued", "campaign", c.ID, "deliveries", n)
+	if s.onCampaign != nil {
+		s.onCampaign(c)
+	}
 	return c, n, nil
 }
 
