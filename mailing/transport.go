@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -144,15 +145,18 @@ func (r Routing) Transport(email string) Transport {
 
 // DirWriter is a Transport that writes each message as an .eml file into
 // a directory (the example server's default: mail to files). The file is
-// named after the Message-ID, so a resent message replaces its file.
+// named after the campaign and subscriber, so a resent message replaces
+// its file instead of adding a second one.
 type DirWriter struct {
-	dir string
+	dir     string
+	created atomic.Bool
 }
 
-// NewDirWriter returns a DirWriter on dir, creating it if needed.
+// NewDirWriter returns a DirWriter on dir. The directory is created with
+// the first message; a file in its place is an error now.
 func NewDirWriter(dir string) (*DirWriter, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("mailing: mail directory: %w", err)
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("mailing: mail directory %s: not a directory", dir)
 	}
 	return &DirWriter{dir: dir}, nil
 }
@@ -165,6 +169,12 @@ func (w *DirWriter) Dir() string { return w.dir }
 func (w *DirWriter) Send(ctx context.Context, m Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if !w.created.Load() {
+		if err := os.MkdirAll(w.dir, 0o700); err != nil {
+			return fmt.Errorf("mail directory: %w", err)
+		}
+		w.created.Store(true)
 	}
 	name := fmt.Sprintf("c%d-s%d.eml", m.Campaign, m.Subscriber)
 	tmp, err := os.CreateTemp(w.dir, ".tmp-"+name+"-*")

@@ -4,7 +4,7 @@
 //
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
-// /calendar/. A service left nil in Services is not mounted.
+// /calendar/, /mailing/. A service left nil in Services is not mounted.
 package system
 
 import (
@@ -15,9 +15,11 @@ import (
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/mailing"
 )
 
 // Services are the services to mount. Auth is required; the others are
@@ -29,6 +31,8 @@ type Services struct {
 	Auction *auction.Service
 	// Calendar is mounted at /calendar/ (its routes are /calendar/api/v1/...).
 	Calendar *calendar.Service
+	// Mailing is mounted at /mailing/ (its routes are /mailing/subscribe...).
+	Mailing *mailing.Service
 }
 
 // Config configures Handler.
@@ -36,6 +40,8 @@ type Config struct {
 	// Logger receives one line per request and every internal error.
 	// Default: discard.
 	Logger *slog.Logger
+	// MailingToken is the token of the mailing list's admin routes.
+	MailingToken string
 }
 
 // Handler returns the whole system's handler: every service under its
@@ -57,6 +63,9 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	if svcs.Calendar != nil {
 		mount(mux, "/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
+	}
+	if svcs.Mailing != nil {
+		mount(mux, "/mailing", mailinghttp.NewHandler(svcs.Mailing, svcs.Auth, mailinghttp.WithLogger(logger), mailinghttp.WithAdminToken(cfg.MailingToken)))
 	}
 	var h http.Handler = mux
 	h = httpx.Recover(logger)(h)

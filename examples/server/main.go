@@ -26,6 +26,7 @@ import (
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
@@ -59,6 +60,8 @@ type config struct {
 	auctionDuration time.Duration
 	// calendarZone is the zone of the calendar's days and wall-clock times.
 	calendarZone *time.Location
+	// mailing is the mailing list's part.
+	mailing mailingConfig
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -93,6 +96,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
 	zone := calendar.DefaultZone
 	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
+	mailingFlags(fs, str, &c.mailing)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -116,6 +120,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	if c.auctionDuration <= 0 {
 		return nil, errors.New("-auction-duration must be positive")
 	}
+	if err := c.mailing.check(); err != nil {
+		return nil, err
+	}
 	if c.superuser != "" {
 		name, pw, ok := strings.Cut(c.superuser, ":")
 		if !ok || name == "" || pw == "" {
@@ -129,6 +136,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 type stores struct {
 	auth     auth.Store
 	calendar calendar.Store
+	mailing  mailing.Store
 	close    func() error
 
 	auction      auction.Store
@@ -138,7 +146,7 @@ type stores struct {
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), mailing: m.Mailing(), close: func() error { return nil }}, nil
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
@@ -149,7 +157,7 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), mailing: db.Mailing(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -198,12 +206,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger})
+	mailingToken, err := mailingToken(ctx, &c.mailing, st, logger)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("-addr %s: %w", c.addr, err)
 	}
+	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	// The dispatcher stops after the HTTP server (deferred calls run in
+	// reverse), finishing its sends in flight, before the database closes.
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- dispatcher.Run(dispatchCtx) }()
+	defer func() {
+		stopDispatch()
+		<-dispatched
+		if err := closeMail(); err != nil {
+			logger.Warn("closing the mail transport", "err", err)
+		}
+	}()
+
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Mailing: mail}, system.Config{Logger: logger, MailingToken: mailingToken})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
