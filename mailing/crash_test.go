@@ -57,11 +57,11 @@ func TestCrashResume(t *testing.T) {
 	srv := newSMTPServer(t, nil)
 	var once sync.Once
 	halfway := make(chan struct{})
-	srv.onMessage = func(n int) {
+	srv.setOnMessage(func(n int) {
 		if n >= 300 {
 			once.Do(func() { close(halfway) })
 		}
-	}
+	})
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashEnvDB+"="+path, crashEnvSMTP+"="+srv.Addr)
 	if err := cmd.Start(); err != nil {

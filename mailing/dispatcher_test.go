@@ -268,11 +268,11 @@ func TestStopAndResume(t *testing.T) {
 	subscribeAll(t, svc, 200, "example.com")
 	srv := newSMTPServer(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	srv.onMessage = func(n int) {
+	srv.setOnMessage(func(n int) {
 		if n == 50 {
 			cancel()
 		}
-	}
+	})
 	c, _, _ := svc.CreateCampaign(context.Background(), "s", "body", "")
 	tr := smtpTransport(t, srv.Addr)
 	d, err := mailing.NewDispatcher(svc.Store(), mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr}, Workers: 4, Poll: time.Millisecond})

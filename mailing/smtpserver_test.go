@@ -63,6 +63,13 @@ func newSMTPServer(t testing.TB, rcpt func(to string, n int) error) *smtpServer 
 	return s
 }
 
+// setOnMessage sets onMessage.
+func (s *smtpServer) setOnMessage(fn func(n int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onMessage = fn
+}
+
 // count returns the number of messages accepted.
 func (s *smtpServer) count() int {
 	s.mu.Lock()
