@@ -306,3 +306,44 @@ func TestStopAndResume(t *testing.T) {
 func unfoldQP(s string) string {
 	return strings.NewReplacer("=\r\n", "", "=\n", "").Replace(s)
 }
+
+// STARTTLS is used when the server offers it (opportunistic and
+// mandatory), and not with TLS off.
+func TestSMTPStartTLS(t *testing.T) {
+	serverTLS, clientTLS := selfSigned(t)
+	srv := newSMTPServerTLS(t, nil, serverTLS)
+	for _, tc := range []struct {
+		mode mailing.TLSMode
+		tls  bool
+	}{{mailing.TLSOpportunistic, true}, {mailing.TLSMandatory, true}, {mailing.TLSOff, false}} {
+		tr, err := mailing.NewSMTP(mailing.SMTPConfig{Addr: srv.Addr, TLS: tc.mode, TLSConfig: clientTLS, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tr.Send(context.Background(), mailing.Message{MessageID: string(tc.mode) + "@localhost", From: "a@localhost.localdomain", To: "b@example.com", Subject: "s", Text: "t"})
+		tr.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.mode, err)
+		}
+		msgs, _, _ := srv.snapshot()
+		if last := msgs[len(msgs)-1]; last.TLS != tc.tls {
+			t.Errorf("%s: TLS %v, want %v", tc.mode, last.TLS, tc.tls)
+		}
+	}
+}
+
+// Each worker keeps one connection: a campaign of 100 over two workers
+// opens at most two.
+func TestSMTPConnectionReusedPerWorker(t *testing.T) {
+	svc := newService(t, memory.New().Mailing())
+	subscribeAll(t, svc, 100, "example.com")
+	srv := newSMTPServer(t, nil)
+	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}, Workers: 2}, c.ID)
+	if r.Sent != 100 || srv.count() != 100 {
+		t.Fatalf("report %+v, %d received", r, srv.count())
+	}
+	if n := srv.connections(); n > 2 {
+		t.Fatalf("%d connections for 2 workers", n)
+	}
+}

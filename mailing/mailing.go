@@ -186,6 +186,12 @@ type Store interface {
 	// sending. A delivery is claimed by one caller only until its lease
 	// ends.
 	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error)
+	// FailPending marks every pending delivery of the subscriber failed
+	// with the error msg at at (a leased one too: its claim can then no
+	// longer finish it), keeps msg as the error of the attempt that was
+	// not made (number Attempts+1), settles the campaigns left without a pending
+	// delivery, and returns how many deliveries it failed.
+	FailPending(ctx context.Context, id SubscriberID, at time.Time, msg string) (int, error)
 	// FinishDelivery stores the outcome of the claim of d (d.ID with the
 	// d.LeaseUntil its claim set): the status, the next attempt, the
 	// attempt and its error, and clears the lease. A delivery no longer

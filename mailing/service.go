@@ -177,15 +177,29 @@ func (s *Service) UnsubscribeToken(ctx context.Context, token string) (Subscribe
 	return sub, err
 }
 
+// ErrUnsubscribed is the error recorded for a delivery whose subscriber
+// unsubscribed before it was sent.
+const ErrUnsubscribed = "not sent: the subscriber unsubscribed first"
+
+// cancel unsubscribes the subscriber of id and fails the deliveries
+// still pending for it: someone who has unsubscribed gets no more mail,
+// not even of a campaign queued before.
 func (s *Service) cancel(ctx context.Context, id SubscriberID) (Subscriber, error) {
 	now := s.now().UTC()
-	return s.store.UpdateSubscriber(ctx, id, func(sub *Subscriber) error {
+	sub, err := s.store.UpdateSubscriber(ctx, id, func(sub *Subscriber) error {
 		if !sub.Subscribed {
 			return hanok.Errorf(hanok.Conflict, "%s has already unsubscribed", sub.Email)
 		}
 		sub.Subscribed, sub.Updated = false, now
 		return nil
 	})
+	if err != nil {
+		return Subscriber{}, err
+	}
+	if _, err := s.store.FailPending(ctx, id, now, ErrUnsubscribed); err != nil {
+		return Subscriber{}, fmt.Errorf("mailing: unsubscribe: %w", err)
+	}
+	return sub, nil
 }
 
 // Subscriber returns one subscriber.

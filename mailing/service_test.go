@@ -144,3 +144,29 @@ func TestHTTPAPITransport(t *testing.T) {
 		t.Errorf("without the key: %v, want permanent", err)
 	}
 }
+
+// Someone who unsubscribes (by email or by link) while a campaign is
+// queued does not get it: the delivery fails with ErrUnsubscribed.
+func TestUnsubscribeFailsPendingDeliveries(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memory.New().Mailing())
+	subscribeAll(t, svc, 3, "example.com")
+	c, _, _ := svc.CreateCampaign(ctx, "s", "t", "")
+	if _, err := svc.Unsubscribe(ctx, "user0@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := svc.Store().SubscriberByEmail(ctx, "user1@example.com")
+	if _, err := svc.UnsubscribeToken(ctx, sub.Token); err != nil {
+		t.Fatal(err)
+	}
+	srv := newSMTPServer(t, nil)
+	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}}, c.ID)
+	if r.Sent != 1 || r.Failed != 2 || srv.count() != 1 {
+		t.Fatalf("report %+v, %d received", r, srv.count())
+	}
+	for _, f := range r.Failures {
+		if f.LastError != mailing.ErrUnsubscribed || f.Attempts != 0 {
+			t.Errorf("failure %+v", f)
+		}
+	}
+}

@@ -2,6 +2,13 @@ package mailing_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"io"
 	"log"
 	"net"
@@ -20,6 +27,8 @@ type received struct {
 	To     []string
 	Header mail.Header
 	Body   string
+	// TLS says whether the connection was encrypted (STARTTLS).
+	TLS bool
 }
 
 // smtpServer is an SMTP server on loopback that records what it accepts.
@@ -31,6 +40,7 @@ type smtpServer struct {
 	rcpt func(to string, n int) error
 
 	mu       sync.Mutex
+	sessions int
 	offered  map[string]int
 	messages []received
 	byID     map[string]int
@@ -42,10 +52,21 @@ type smtpServer struct {
 
 func newSMTPServer(t testing.TB, rcpt func(to string, n int) error) *smtpServer {
 	t.Helper()
+	return newSMTPServerTLS(t, rcpt, nil)
+}
+
+// newSMTPServerTLS is newSMTPServer offering STARTTLS with tlsConfig (if
+// not nil).
+func newSMTPServerTLS(t testing.TB, rcpt func(to string, n int) error, tlsConfig *tls.Config) *smtpServer {
+	t.Helper()
 	s := &smtpServer{rcpt: rcpt, offered: map[string]int{}, byID: map[string]int{}}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &smtpSession{s: s}, nil
+		s.mu.Lock()
+		s.sessions++
+		s.mu.Unlock()
+		return &smtpSession{s: s, conn: c}, nil
 	}))
+	srv.TLSConfig = tlsConfig
 	srv.Domain = "localhost"
 	// A killed client's reset connection is expected, not worth a line.
 	srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -70,6 +91,13 @@ func (s *smtpServer) setOnMessage(fn func(n int)) {
 	s.onMessage = fn
 }
 
+// connections returns the number of SMTP sessions opened.
+func (s *smtpServer) connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
+}
+
 // count returns the number of messages accepted.
 func (s *smtpServer) count() int {
 	s.mu.Lock()
@@ -91,6 +119,7 @@ func (s *smtpServer) snapshot() ([]received, map[string]int, int) {
 
 type smtpSession struct {
 	s    *smtpServer
+	conn *smtp.Conn
 	from string
 	to   []string
 }
@@ -132,7 +161,8 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	body, _ := io.ReadAll(msg.Body)
 	s := ss.s
 	s.mu.Lock()
-	s.messages = append(s.messages, received{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body)})
+	_, tlsOn := ss.conn.TLSConnectionState()
+	s.messages = append(s.messages, received{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), TLS: tlsOn})
 	s.byID[strings.Trim(msg.Header.Get("Message-Id"), "<>")]++
 	n := len(s.messages)
 	on := s.onMessage
@@ -146,4 +176,35 @@ func (ss *smtpSession) Data(r io.Reader) error {
 // smtpReply is an SMTP error reply.
 func smtpReply(code int, msg string) error {
 	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: msg}
+}
+
+// selfSigned returns a server TLS config for 127.0.0.1 and a client
+// config that trusts it.
+func selfSigned(t testing.TB) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
+		&tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
 }

@@ -31,6 +31,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 		{"ClaimAndLease", testClaimAndLease},
 		{"FinishOutcomes", testFinishOutcomes},
 		{"CancelledCampaign", testCancelledCampaign},
+		{"FailPending", testFailPending},
 		{"ConcurrentClaimsAreExclusive", testConcurrentClaims},
 		{"TimesRoundTrip", testTimes},
 	}
@@ -411,5 +412,51 @@ func testTimes(t *testing.T, s mailing.Store) {
 	}
 	if err := s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func testFailPending(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	c := campaignOf(t, s, "a@example.com", "b@example.com")
+	a, _ := s.SubscriberByEmail(ctx, "a@example.com")
+	b, _ := s.SubscriberByEmail(ctx, "b@example.com")
+	ds, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 1)
+	if err != nil || len(ds) != 1 || ds[0].Subscriber != a.ID {
+		t.Fatalf("claim = %+v, %v", ds, err)
+	}
+	// a's first attempt fails; its retry is pending.
+	if err := s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: t0, NextAttempt: t0, Error: "451 later"}); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ = s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 1)
+	if len(ds) != 1 || ds[0].Subscriber != a.ID {
+		t.Fatalf("reclaim = %+v", ds)
+	}
+	at := t0.Add(time.Second)
+	if n, err := s.FailPending(ctx, a.ID, at, "unsubscribed"); err != nil || n != 1 {
+		t.Fatalf("FailPending = %d, %v", n, err)
+	}
+	// The claim in flight can no longer finish the row.
+	storetest.WantCode(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}), hanok.Conflict)
+	r, _ := s.CampaignReport(ctx, c.ID)
+	if r.Failed != 1 || r.Pending != 1 || r.Campaign.Status == mailing.CampaignDone {
+		t.Fatalf("report %+v", r)
+	}
+	f := r.Failures[0]
+	if f.LastError != "unsubscribed" || f.Attempts != 1 || len(f.Errors) != 2 || f.Errors[0].Error != "451 later" || f.Errors[1].Attempt != 2 || f.Errors[1].Error != "unsubscribed" {
+		t.Fatalf("failure %+v", f)
+	}
+	if n, err := s.FailPending(ctx, a.ID, at, "again"); err != nil || n != 0 {
+		t.Fatalf("FailPending of none = %d, %v", n, err)
+	}
+	if n, err := s.FailPending(ctx, 999, at, "x"); err != nil || n != 0 {
+		t.Fatalf("FailPending of an unknown subscriber = %d, %v", n, err)
+	}
+	if n, err := s.FailPending(ctx, b.ID, at, "unsubscribed"); err != nil || n != 1 {
+		t.Fatalf("FailPending(b) = %d, %v", n, err)
+	}
+	r, _ = s.CampaignReport(ctx, c.ID)
+	if r.Failed != 2 || r.Pending != 0 || r.Campaign.Status != mailing.CampaignDone {
+		t.Fatalf("report after failing every one %+v", r)
 	}
 }

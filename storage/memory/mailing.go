@@ -294,6 +294,25 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 	return out, nil
 }
 
+// FailPending implements mailing.Store.
+func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID, at time.Time, msg string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, did := range s.order {
+		d := s.deliveries[did]
+		if d.Subscriber != id || d.Status != mailing.DeliveryPending {
+			continue
+		}
+		d.Status, d.LeaseUntil, d.LastError = mailing.DeliveryFailed, time.Time{}, msg
+		d.Errors = append(d.Errors, mailing.AttemptError{Attempt: d.Attempts + 1, At: at, Error: msg})
+		s.pending[d.Campaign]--
+		s.settle(d.Campaign, at)
+		n++
+	}
+	return n, nil
+}
+
 // FinishDelivery implements mailing.Store.
 func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
 	s.mu.Lock()

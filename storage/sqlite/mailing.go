@@ -395,6 +395,47 @@ func lessDue(a, b mailing.Delivery) bool {
 	return a.ID < b.ID
 }
 
+// FailPending implements mailing.Store.
+func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID, at time.Time, msg string) (int, error) {
+	var n int
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET status = 'failed', lease_until = 0, last_error = ?
+			WHERE subscriber_id = ? AND status = 'pending' RETURNING id, attempts`, msg, id)
+		if err != nil {
+			return fmt.Errorf("sqlite: fail pending deliveries: %w", err)
+		}
+		type failed struct {
+			id       mailing.DeliveryID
+			attempts int
+		}
+		var fs []failed
+		for rows.Next() {
+			var f failed
+			if err := rows.Scan(&f.id, &f.attempts); err != nil {
+				rows.Close()
+				return err
+			}
+			fs = append(fs, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, f := range fs {
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES (?, ?, ?, ?)`,
+				f.id, f.attempts+1, mailingNanos(at), msg); err != nil {
+				return fmt.Errorf("sqlite: delivery error: %w", err)
+			}
+		}
+		n = len(fs)
+		if n == 0 {
+			return nil
+		}
+		return settleCampaigns(ctx, tx, 0, at)
+	})
+	return n, err
+}
+
 // FinishDelivery implements mailing.Store.
 func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
