@@ -29,7 +29,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	db := openSQLite(t, path)
 	d, err := mailing.NewDispatcher(db.Mailing(), mailing.DispatcherConfig{
-		Routing: mailing.Routing{Default: smtpTransport(t, addr)}, Workers: crashWorkers, Lease: crashLease, Poll: time.Millisecond,
+		Routing: mailing.Routing{Default: smtpTransport(t, addr)}, Workers: crashWorkers, Lease: crashLease, SendTimeout: 10 * time.Second, Poll: time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,9 @@ type DispatcherConfig struct {
 	// Poll is how long an idle worker waits before looking for due rows
 	// again (default 1 second); Wake cuts the wait short.
 	Poll time.Duration
-	// SendTimeout bounds one send (default 1 minute).
+	// SendTimeout bounds one send (default 1 minute, or half the lease
+	// if that is shorter). A send starts only while its claim has this
+	// long left to run, so a slow send never outlives its lease.
 	SendTimeout time.Duration
 
 	// MaxAttempts is the number of attempts before a temporary failure
@@ -121,7 +123,10 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 	def(&cfg.Burst, 1)
 	defD(&cfg.Lease, 2*time.Minute)
 	defD(&cfg.Poll, time.Second)
-	defD(&cfg.SendTimeout, time.Minute)
+	defD(&cfg.SendTimeout, min(time.Minute, cfg.Lease/2))
+	if cfg.SendTimeout >= cfg.Lease {
+		return nil, errors.New("mailing: the send timeout must be shorter than the lease")
+	}
 	defD(&cfg.Backoff, 30*time.Second)
 	defD(&cfg.MaxBackoff, time.Hour)
 	if cfg.Rate < 0 || cfg.DomainRate < 0 {
@@ -293,8 +298,8 @@ func (d *Dispatcher) message(c Campaign, del Delivery) Message {
 
 // waitTurn waits for the rate limiters' permission to send to domain. It
 // returns ok false (and gives the tokens back) when ctx ends first, or
-// when the wait would outlast half the lease: then the row is released to
-// be due at the returned time.
+// when the send could not finish within the lease after the wait: then
+// the row is released to be due at the returned time.
 func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil time.Time) (due time.Time, ok bool) {
 	now := d.cfg.Now()
 	var rs []*rate.Reservation
@@ -309,17 +314,19 @@ func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil tim
 			until = at
 		}
 	}
-	if !until.After(now) {
-		return now, true
-	}
 	cancel := func() {
 		for _, r := range rs {
 			r.CancelAt(now)
 		}
 	}
-	if until.After(leaseUntil.Add(-d.cfg.Lease / 2)) {
+	if until.Add(d.cfg.SendTimeout).After(leaseUntil) {
+		// Too late in the claim for a whole send (a slow batch, or a
+		// long wait for a limiter): give the row back.
 		cancel()
 		return until, false
+	}
+	if !until.After(now) {
+		return now, true
 	}
 	if err := d.cfg.Sleep(ctx, until); err != nil {
 		cancel()

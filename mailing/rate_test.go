@@ -147,3 +147,56 @@ func TestGlobalAndDefaultDomainRate(t *testing.T) {
 	}
 	within10Percent(t, "all domains", float64(n-1)/last.Sub(first).Seconds(), 20)
 }
+
+// releaseCounter counts the claimed rows given back without an attempt.
+type releaseCounter struct {
+	mailing.Store
+	mu       sync.Mutex
+	released int
+}
+
+func (s *releaseCounter) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
+	if !o.Attempted {
+		s.mu.Lock()
+		s.released++
+		s.mu.Unlock()
+	}
+	return s.Store.FinishDelivery(ctx, d, o)
+}
+
+// A send starts only while its claim has SendTimeout left: a slow batch
+// gives its late rows back instead of sending them after the lease ran
+// out (when another worker may have claimed them).
+func TestSlowBatchReleasesRowsBeforeTheLeaseEnds(t *testing.T) {
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	store := &releaseCounter{Store: memory.New().Mailing()}
+	svc, _ := mailing.New(store, mailing.Config{Now: clock.Now})
+	subscribeAll(t, svc, 20, "example.com")
+	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	var mu sync.Mutex
+	got := map[string]int{}
+	slow := transportFunc(func(ctx context.Context, m mailing.Message) error {
+		clock.Add(40 * time.Second) // each send takes 40 s of the clock
+		mu.Lock()
+		got[m.To]++
+		mu.Unlock()
+		return nil
+	})
+	runClocked(t, svc, clock, mailing.DispatcherConfig{Routing: mailing.Routing{Default: slow}, Lease: 2 * time.Minute, SendTimeout: 30 * time.Second, Batch: 8}, c.ID)
+	if len(got) != 20 {
+		t.Fatalf("%d recipients got mail", len(got))
+	}
+	for to, n := range got {
+		if n != 1 {
+			t.Errorf("%s got %d messages", to, n)
+		}
+	}
+	if store.released == 0 {
+		t.Fatal("no row was given back, though a batch of 8 sends of 40 s cannot fit a 2-minute lease")
+	}
+	t.Logf("%d rows given back", store.released)
+}
+
+type transportFunc func(context.Context, mailing.Message) error
+
+func (f transportFunc) Send(ctx context.Context, m mailing.Message) error { return f(ctx, m) }
