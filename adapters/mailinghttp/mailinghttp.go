@@ -9,6 +9,7 @@
 //	DELETE /subscribe                       admin             -> 204, every subscriber deleted
 //	DELETE /subscribe/{id}                  admin             -> 204
 //	POST   /subscribe/send-mail             admin {subject, content[, html]} -> 203 {"campaign_id": ...}
+//	                                        ("subjectl", the seed document's spelling, is read as subject)
 //	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts and failures
 //	GET    /unsubscribe/{token}                               -> 200, unsubscribed
 //	POST   /unsubscribe/{token}                               -> 200 (RFC 8058 one-click)
@@ -225,11 +226,16 @@ func (h *handler) deleteAll(w http.ResponseWriter, r *http.Request) error {
 func (h *handler) sendMail(w http.ResponseWriter, r *http.Request) error {
 	body, err := httpx.DecodeJSON[struct {
 		Subject *string `json:"subject"`
-		Content *string `json:"content"`
-		HTML    string  `json:"html"`
+		// Subjectl is the key as the seed's document spells it.
+		Subjectl *string `json:"subjectl"`
+		Content  *string `json:"content"`
+		HTML     string  `json:"html"`
 	}](w, r, maxBody)
 	if err != nil {
 		return err
+	}
+	if body.Subject == nil {
+		body.Subject = body.Subjectl
 	}
 	if body.Subject == nil {
 		return required("subject")

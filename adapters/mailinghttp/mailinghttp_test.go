@@ -236,7 +236,18 @@ func TestSendMailAndReport(t *testing.T) {
 	if m["pending"] != float64(2) || m["sent"] != float64(0) || m["failed"] != float64(0) || m["subject"] != "News" || len(m["failures"].([]any)) != 0 {
 		t.Fatalf("report %s", r.Body)
 	}
-	wantError(t, e.do("GET", "/subscribe/send-mail/2", nil, true), 404, "campaign 2 not found")
+	// The seed document's "subjectl" is read as the subject.
+	r = e.do("POST", "/subscribe/send-mail", map[string]any{"subjectl": "Typo", "content": "x"}, true).Want(t, 203)
+	if m := r.Map(t); m["campaign_id"] != float64(2) {
+		t.Fatalf("send-mail with subjectl %s", r.Body)
+	}
+	if rep, _ := e.svc.CampaignReport(context.Background(), 2); rep.Campaign.Subject != "Typo" {
+		t.Fatalf("subject %q", rep.Campaign.Subject)
+	}
+	if _, err := e.svc.CancelCampaign(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, e.do("GET", "/subscribe/send-mail/3", nil, true), 404, "campaign 3 not found")
 	wantError(t, e.do("GET", "/subscribe/send-mail/x", nil, true), 404, "not found")
 
 	// Sent through a dispatcher writing files: the report follows, and
