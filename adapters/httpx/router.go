@@ -105,8 +105,7 @@ func (rt *Router) handler(h HandlerFunc) http.Handler {
 // given; under http.StripPrefix that path lacks the mount prefix, so the
 // prefix that StripPrefix removed is put back in front of the Location.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := rt.mux.Handler(r)
-	if pattern == "" {
+	if h, pattern := rt.mux.Handler(r); pattern == "" {
 		probe := &probeWriter{header: http.Header{}}
 		h.ServeHTTP(probe, r)
 		if probe.status == http.StatusMethodNotAllowed {

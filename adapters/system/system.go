@@ -4,7 +4,7 @@
 //
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
-// /calendar/, /microblog/. A service left nil in Services is not mounted.
+// /calendar/, /microblog/, /mailing/. A service left nil in Services is not mounted.
 package system
 
 import (
@@ -22,6 +22,8 @@ import (
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/adapters/mailinghttp"
+	"github.com/hanok-dev/hanok/mailing"
 )
 
 // Services are the services to mount. Auth is required; the others are
@@ -35,6 +37,8 @@ type Services struct {
 	Calendar *calendar.Service
 	// Microblog is mounted at /microblog/ (/microblog/tweet/, ...).
 	Microblog *microblog.Service
+	// Mailing is mounted at /mailing/ (its routes are /mailing/subscribe...).
+	Mailing *mailing.Service
 }
 
 // Config configures Handler.
@@ -51,6 +55,8 @@ type Config struct {
 	// body, and for any other body no wait for more bytes longer than
 	// 30s and at least 1 KiB/s on average.
 	Deadlines httpx.Deadlines
+	// MailingToken is the token of the mailing list's admin routes.
+	MailingToken string
 }
 
 // Handler returns the whole system's handler: every service under its
@@ -81,6 +87,9 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	if svcs.Microblog != nil {
 		mount("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))
+	}
+	if svcs.Mailing != nil {
+		mount("/mailing", mailinghttp.NewHandler(svcs.Mailing, svcs.Auth, mailinghttp.WithLogger(logger), mailinghttp.WithAdminToken(cfg.MailingToken)))
 	}
 	mux.Handle("GET /docs/", docsHandler(docs))
 	var h http.Handler = mux

@@ -28,6 +28,7 @@ import (
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -68,6 +69,8 @@ type config struct {
 	// trustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed.
 	trustedProxies []netip.Prefix
+	// mailing is the mailing list's part.
+	mailing mailingConfig
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -113,6 +116,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
 	var proxies string
 	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
+	mailingFlags(fs, str, &c.mailing)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -144,6 +148,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	if c.mediaGrace < 0 {
 		return nil, errors.New("-media-grace must not be negative")
 	}
+	if err := c.mailing.check(); err != nil {
+		return nil, err
+	}
 	if c.superuser != "" {
 		name, pw, ok := strings.Cut(c.superuser, ":")
 		if !ok || name == "" || pw == "" {
@@ -157,6 +164,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 type stores struct {
 	auth     auth.Store
 	calendar calendar.Store
+	mailing  mailing.Store
 	close    func() error
 
 	microblog microblog.Store
@@ -168,7 +176,7 @@ type stores struct {
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), close: func() error { return nil }}, nil
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
@@ -179,7 +187,7 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -238,12 +246,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	posts := microblog.New(st.microblog, authn, microblog.Config{Logger: logger})
 
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts}, system.Config{Logger: logger, TrustedProxies: c.trustedProxies})
+	mailingToken, err := mailingToken(ctx, &c.mailing, st, logger)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("-addr %s: %w", c.addr, err)
 	}
+	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	// The dispatcher stops after the HTTP server (deferred calls run in
+	// reverse), finishing its sends in flight, before the database closes.
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- dispatcher.Run(dispatchCtx) }()
+	defer func() {
+		stopDispatch()
+		<-dispatched
+		if err := closeMail(); err != nil {
+			logger.Warn("closing the mail transport", "err", err)
+		}
+	}()
+
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Mailing: mail},
+		system.Config{Logger: logger, TrustedProxies: c.trustedProxies, MailingToken: mailingToken})
 	srv := newHTTPServer(handler, logger)
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
 	errc := make(chan error, 1)

@@ -1,0 +1,35 @@
+package httpx_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/hanok-dev/hanok/adapters/httpx"
+)
+
+// A route's wildcards reach its handler through r.PathValue, also under
+// http.StripPrefix.
+func TestRouterSetsPathValues(t *testing.T) {
+	rt := httpx.NewRouter(func(w http.ResponseWriter, r *http.Request, err error) {
+		http.Error(w, err.Error(), 500)
+	}, nil, "")
+	rt.Public("GET /things/{id}", func(w http.ResponseWriter, r *http.Request) error {
+		_, err := io.WriteString(w, r.PathValue("id"))
+		return err
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/p/", http.StripPrefix("/p", rt))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/p/things/42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(body) != "42" {
+		t.Fatalf("%d %q, want 200 \"42\"", resp.StatusCode, body)
+	}
+}

@@ -1,0 +1,300 @@
+// Package mailinghttp is the HTTP adapter of the mailing list: the seed's
+// routes and status codes, plus a campaign report and the one-click
+// unsubscribe link every message carries.
+//
+//	POST   /subscribe                       {email, name}     -> 201 (409 when subscribed)
+//	PATCH  /subscribe                       {email}           -> 201 cancelled (404 unknown, 409 already)
+//	GET    /subscribe                       admin             -> 200 {"data": [subscriber...]}
+//	GET    /subscribe/{id}                  admin             -> 200 {"data": subscriber}
+//	DELETE /subscribe                       admin             -> 204, every subscriber deleted
+//	DELETE /subscribe/{id}                  admin             -> 204
+//	POST   /subscribe/send-mail             admin {subject, content[, html]} -> 203 {"campaign_id": ...}
+//	                                        ("subjectl", the seed document's spelling, is read as subject)
+//	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts and failures
+//	GET    /unsubscribe/{token}                               -> 200, unsubscribed
+//	POST   /unsubscribe/{token}                               -> 200 (RFC 8058 one-click)
+//
+// Admin routes need "Authorization: <admin token>" (or "Bearer <token>",
+// or a superuser's token); without it they answer 403. Errors are
+// {"error": message, "code": code, "fields": {...}}.
+package mailinghttp
+
+import (
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/mailing"
+)
+
+// maxBody is the largest request body: a campaign's body is up to
+// mailing.MaxBody characters of up to 4 bytes, in two forms, plus JSON.
+const maxBody = 1 << 20
+
+// Option configures NewHandler.
+type Option func(*handler)
+
+// WithLogger sets the logger of internal errors.
+func WithLogger(l *slog.Logger) Option { return func(h *handler) { h.logger = l } }
+
+// WithAdminToken sets the token of the admin routes. Without one (and
+// without a superuser's token) every admin route answers 403.
+func WithAdminToken(token string) Option { return func(h *handler) { h.adminToken = token } }
+
+type handler struct {
+	svc        *mailing.Service
+	authn      *auth.Service
+	logger     *slog.Logger
+	adminToken string
+}
+
+// NewHandler returns the adapter's handler, to be mounted under any
+// prefix with http.StripPrefix. authn may be nil; when set, a superuser's
+// token also opens the admin routes.
+func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.Handler {
+	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(h)
+	}
+	rt := httpx.NewRouter(h.render, authn, "")
+	rt.Public("POST /subscribe", h.subscribe)
+	rt.Public("PATCH /subscribe", h.unsubscribe)
+	rt.Public("GET /subscribe", h.admin(h.list))
+	rt.Public("DELETE /subscribe", h.admin(h.deleteAll))
+	rt.Public("GET /subscribe/{id}", h.admin(h.get))
+	rt.Public("DELETE /subscribe/{id}", h.admin(h.deleteOne))
+	rt.Public("POST /subscribe/send-mail", h.admin(h.sendMail))
+	rt.Public("GET /subscribe/send-mail/{campaign}", h.admin(h.report))
+	rt.Public("GET /unsubscribe/{token}", h.unsubscribeLink)
+	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
+	return rt
+}
+
+// render is the adapter's one error renderer.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
+	httpx.WriteError(w, r, h.logger, err)
+}
+
+var errAdmin = &hanok.Error{Code: hanok.Forbidden, Message: "this route needs the admin token in the Authorization header"}
+
+// admin lets a request through with the admin token, or a superuser's.
+func (h *handler) admin(next httpx.HandlerFunc) httpx.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		raw := strings.TrimSpace(r.Header.Get("Authorization"))
+		tok := httpx.Token(r, "")
+		if tok == "" {
+			tok = raw
+		}
+		if tok == "" {
+			return errAdmin
+		}
+		if h.adminToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(h.adminToken)) == 1 {
+			return next(w, r)
+		}
+		if h.authn != nil {
+			if u, err := h.authn.Authenticate(r.Context(), tok); err == nil && u.Superuser {
+				return next(w, r)
+			}
+		}
+		return errAdmin
+	}
+}
+
+// subscriberJSON is a subscriber as the routes show it (never its token).
+type subscriberJSON struct {
+	ID         mailing.SubscriberID `json:"id"`
+	Email      string               `json:"email"`
+	Name       string               `json:"name"`
+	Subscribed bool                 `json:"subscribed"`
+	Created    time.Time            `json:"created_at"`
+	Updated    time.Time            `json:"updated_at"`
+}
+
+func subscriberOut(s mailing.Subscriber) subscriberJSON {
+	return subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Subscribed: s.Subscribed, Created: s.Created, Updated: s.Updated}
+}
+
+type data struct {
+	Data any `json:"data"`
+}
+
+// required is the seed's "key error": a key the body lacks.
+func required(field string) error { return hanok.FieldError(field, "is required") }
+
+func (h *handler) subscribe(w http.ResponseWriter, r *http.Request) error {
+	body, err := httpx.DecodeJSON[struct {
+		Email *string `json:"email"`
+		Name  *string `json:"name"`
+	}](w, r, maxBody)
+	if err != nil {
+		return err
+	}
+	if body.Email == nil {
+		return required("email")
+	}
+	if body.Name == nil {
+		return required("name")
+	}
+	sub, err := h.svc.Subscribe(r.Context(), *body.Email, *body.Name)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, data{subscriberOut(sub)})
+	return nil
+}
+
+func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
+	body, err := httpx.DecodeJSON[struct {
+		Email *string `json:"email"`
+	}](w, r, maxBody)
+	if err != nil {
+		return err
+	}
+	if body.Email == nil {
+		return required("email")
+	}
+	sub, err := h.svc.Unsubscribe(r.Context(), *body.Email)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, data{subscriberOut(sub)})
+	return nil
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
+	subs, err := h.svc.Subscribers(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]subscriberJSON, len(subs))
+	for i, s := range subs {
+		out[i] = subscriberOut(s)
+	}
+	httpx.WriteJSON(w, http.StatusOK, data{out})
+	return nil
+}
+
+// pathID reads a positive id from the path; anything else names nothing.
+func pathID(r *http.Request, name, what string) (int64, error) {
+	v := r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, hanok.Errorf(hanok.NotFound, "%s %q not found", what, v)
+	}
+	return id, nil
+}
+
+func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "subscriber")
+	if err != nil {
+		return err
+	}
+	sub, err := h.svc.Subscriber(r.Context(), mailing.SubscriberID(id))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, data{subscriberOut(sub)})
+	return nil
+}
+
+func (h *handler) deleteOne(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id", "subscriber")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DeleteSubscriber(r.Context(), mailing.SubscriberID(id)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handler) deleteAll(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.svc.DeleteAllSubscribers(r.Context()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handler) sendMail(w http.ResponseWriter, r *http.Request) error {
+	body, err := httpx.DecodeJSON[struct {
+		Subject *string `json:"subject"`
+		// Subjectl is the key as the seed's document spells it.
+		Subjectl *string `json:"subjectl"`
+		Content  *string `json:"content"`
+		HTML     string  `json:"html"`
+	}](w, r, maxBody)
+	if err != nil {
+		return err
+	}
+	if body.Subject == nil {
+		body.Subject = body.Subjectl
+	}
+	if body.Subject == nil {
+		return required("subject")
+	}
+	if body.Content == nil {
+		return required("content")
+	}
+	c, n, err := h.svc.CreateCampaign(r.Context(), *body.Subject, *body.Content, body.HTML)
+	if err != nil {
+		return err
+	}
+	// 203 is the seed's code for "queued".
+	httpx.WriteJSON(w, http.StatusNonAuthoritativeInfo, map[string]any{"campaign_id": c.ID, "status": c.Status, "deliveries": n})
+	return nil
+}
+
+type attemptErrorJSON struct {
+	Attempt int       `json:"attempt"`
+	At      time.Time `json:"at"`
+	Error   string    `json:"error"`
+}
+
+type failureJSON struct {
+	Email     string             `json:"email"`
+	Attempts  int                `json:"attempts"`
+	LastError string             `json:"last_error"`
+	Errors    []attemptErrorJSON `json:"errors"`
+}
+
+func (h *handler) report(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "campaign", "campaign")
+	if err != nil {
+		return err
+	}
+	rep, err := h.svc.CampaignReport(r.Context(), mailing.CampaignID(id))
+	if err != nil {
+		return err
+	}
+	failures := make([]failureJSON, len(rep.Failures))
+	for i, f := range rep.Failures {
+		errs := make([]attemptErrorJSON, len(f.Errors))
+		for j, e := range f.Errors {
+			errs[j] = attemptErrorJSON{Attempt: e.Attempt, At: e.At, Error: e.Error}
+		}
+		failures[i] = failureJSON{Email: f.Email, Attempts: f.Attempts, LastError: f.LastError, Errors: errs}
+	}
+	c := rep.Campaign
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		"campaign_id": c.ID, "subject": c.Subject, "status": c.Status, "created_at": c.Created,
+		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "failures": failures,
+	})
+	return nil
+}
+
+func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.svc.UnsubscribeToken(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"email": sub.Email, "subscribed": sub.Subscribed, "message": sub.Email + " is unsubscribed"})
+	return nil
+}

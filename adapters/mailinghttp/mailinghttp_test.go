@@ -1,0 +1,333 @@
+package mailinghttp_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok/adapters/mailinghttp"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/storage/memory"
+)
+
+const adminToken = "test-admin-token-0123456789"
+
+type env struct {
+	t     *testing.T
+	url   string
+	svc   *mailing.Service
+	authn *auth.Service
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := memory.New()
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	svc, err := mailing.New(db.Mailing(), mailing.Config{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/mailing/", http.StripPrefix("/mailing", mailinghttp.NewHandler(svc, authn, mailinghttp.WithAdminToken(adminToken))))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &env{t: t, url: srv.URL + "/mailing", svc: svc, authn: authn}
+}
+
+// do calls the adapter; admin sends the admin token as the seed did
+// (the bare token in Authorization).
+func (e *env) do(method, path string, body any, admin bool) testkit.Response {
+	e.t.Helper()
+	h := http.Header{}
+	if admin {
+		h.Set("Authorization", adminToken)
+	}
+	return testkit.Do(e.t, nil, testkit.Request{Method: method, URL: e.url + path, Body: body, Header: h})
+}
+
+func wantError(t *testing.T, r testkit.Response, status int, contains string) {
+	t.Helper()
+	r.Want(t, status)
+	m := r.Map(t)
+	msg, _ := m["error"].(string)
+	if !strings.Contains(msg, contains) {
+		t.Fatalf("error %q does not contain %q (body %s)", msg, contains, r.Body)
+	}
+}
+
+func (e *env) count() int {
+	e.t.Helper()
+	subs, err := e.svc.Subscribers(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(subs)
+}
+
+func TestSubscribe(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/subscribe", map[string]any{"email": " Mirim@Example.com ", "name": "Mirim"}, false).Want(t, 201)
+	d := r.Map(t)["data"].(map[string]any)
+	if d["email"] != "Mirim@Example.com" || d["name"] != "Mirim" || d["subscribed"] != true || d["id"] != float64(1) || d["created_at"] != "2026-03-01T09:00:00Z" {
+		t.Fatalf("body %s", r.Body)
+	}
+	if _, ok := d["token"]; ok {
+		t.Fatalf("the unsubscribe token is shown: %s", r.Body)
+	}
+	for _, ok := range []string{"a.b@c.com", "a@b.co.kr"} {
+		e.do("POST", "/subscribe", map[string]any{"email": ok, "name": "x"}, false).Want(t, 201)
+	}
+	wantError(t, e.do("POST", "/subscribe", map[string]any{"email": "mirim@EXAMPLE.com", "name": "again"}, false), 409, "already subscribed")
+
+	before := e.count()
+	for _, tc := range []struct {
+		body any
+		want string
+	}{
+		{map[string]any{"name": "x"}, "email: is required"},
+		{map[string]any{"email": "x@example.com"}, "name: is required"},
+		{map[string]any{"email": "@.", "name": "x"}, "email: must be an email address"},
+		{map[string]any{"email": "nodot@localhost", "name": "x"}, "domain contains a dot"},
+		{map[string]any{"email": "Name <a@b.com>", "name": "x"}, "email: must be an email address"},
+		{map[string]any{"email": strings.Repeat("a", 250) + "@b.com", "name": "x"}, "at most 254"},
+		{map[string]any{"email": "x@example.com", "name": ""}, "name: is required"},
+		{map[string]any{"email": "x@example.com", "name": "a\u202eb"}, "invisible format"},
+		{map[string]any{"email": 5, "name": "x"}, "email: must be a string"},
+		{`{"email": "x@example.com", "name": "x"`, "malformed JSON"},
+		{"{\"email\": \"x@example.com\", \"name\": \"\xff\"}", "UTF-8"},
+		{"", "empty"},
+	} {
+		r := e.do("POST", "/subscribe", tc.body, false)
+		wantError(t, r, 400, tc.want)
+	}
+	if e.count() != before {
+		t.Fatal("a refused request changed the list")
+	}
+}
+
+func TestUnsubscribeAndResubscribe(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/subscribe", map[string]any{"email": "a@example.com", "name": "A"}, false).Want(t, 201)
+	r := e.do("PATCH", "/subscribe", map[string]any{"email": "A@example.com"}, false).Want(t, 201)
+	if d := r.Map(t)["data"].(map[string]any); d["subscribed"] != false {
+		t.Fatalf("body %s", r.Body)
+	}
+	wantError(t, e.do("PATCH", "/subscribe", map[string]any{"email": "a@example.com"}, false), 409, "already unsubscribed")
+	wantError(t, e.do("PATCH", "/subscribe", map[string]any{"email": "b@example.com"}, false), 404, "not on the list")
+	wantError(t, e.do("PATCH", "/subscribe", map[string]any{}, false), 400, "email: is required")
+	wantError(t, e.do("PATCH", "/subscribe", map[string]any{"email": "bad"}, false), 400, "email: must be")
+	// The row is kept, and a cancelled subscriber may come back.
+	if e.count() != 1 {
+		t.Fatal("unsubscribing deleted the row")
+	}
+	r = e.do("POST", "/subscribe", map[string]any{"email": "a@example.com", "name": "A again"}, false).Want(t, 201)
+	if d := r.Map(t)["data"].(map[string]any); d["subscribed"] != true || d["name"] != "A again" || d["id"] != float64(1) {
+		t.Fatalf("body %s", r.Body)
+	}
+}
+
+func TestAdminRoutesNeedTheToken(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/subscribe", map[string]any{"email": "a@example.com", "name": "A"}, false).Want(t, 201)
+	routes := []struct{ method, path string }{
+		{"GET", "/subscribe"}, {"GET", "/subscribe/1"}, {"DELETE", "/subscribe"}, {"DELETE", "/subscribe/1"},
+		{"POST", "/subscribe/send-mail"}, {"GET", "/subscribe/send-mail/1"},
+	}
+	for _, rt := range routes {
+		wantError(t, e.do(rt.method, rt.path, nil, false), 403, "admin token")
+		r := testkit.Do(t, nil, testkit.Request{Method: rt.method, URL: e.url + rt.path, Header: http.Header{"Authorization": {"wrong"}}})
+		wantError(t, r, 403, "admin token")
+	}
+	// A plain user's token is not enough; a superuser's is.
+	plain, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: "plain", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, testkit.Do(t, nil, testkit.Request{URL: e.url + "/subscribe", Token: plain.Token}), 403, "admin token")
+	if _, err := e.authn.EnsureSuperuser(context.Background(), "root", "password123"); err != nil {
+		t.Fatal(err)
+	}
+	root, err := e.authn.Login(context.Background(), auth.LoginInput{Username: "root", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Do(t, nil, testkit.Request{URL: e.url + "/subscribe", Token: root.Token}).Want(t, 200)
+	// "Bearer <admin token>" works like the bare token.
+	testkit.Do(t, nil, testkit.Request{URL: e.url + "/subscribe", Token: adminToken}).Want(t, 200)
+	if e.count() != 1 {
+		t.Fatal("a refused request changed the list")
+	}
+}
+
+func TestListGetDelete(t *testing.T) {
+	e := newEnv(t)
+	for i, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		e.do("POST", "/subscribe", map[string]any{"email": email, "name": fmt.Sprint(i)}, false).Want(t, 201)
+	}
+	e.do("PATCH", "/subscribe", map[string]any{"email": "b@example.com"}, false).Want(t, 201)
+
+	r := e.do("GET", "/subscribe", nil, true).Want(t, 200)
+	list := r.Map(t)["data"].([]any)
+	if len(list) != 3 || list[1].(map[string]any)["subscribed"] != false || list[2].(map[string]any)["email"] != "c@example.com" {
+		t.Fatalf("list %s", r.Body)
+	}
+	r = e.do("GET", "/subscribe/2", nil, true).Want(t, 200)
+	if d := r.Map(t)["data"].(map[string]any); d["email"] != "b@example.com" || d["updated_at"] == nil {
+		t.Fatalf("get %s", r.Body)
+	}
+	wantError(t, e.do("GET", "/subscribe/99", nil, true), 404, "subscriber 99 not found")
+	wantError(t, e.do("GET", "/subscribe/abc", nil, true), 404, "not found")
+
+	e.do("DELETE", "/subscribe/2", nil, true).Want(t, 204)
+	wantError(t, e.do("DELETE", "/subscribe/2", nil, true), 404, "not found")
+	wantError(t, e.do("DELETE", "/subscribe/-1", nil, true), 404, "not found")
+	if e.count() != 2 {
+		t.Fatalf("%d subscribers after deleting one", e.count())
+	}
+	e.do("DELETE", "/subscribe", nil, true).Want(t, 204)
+	if e.count() != 0 {
+		t.Fatal("DELETE /subscribe left subscribers")
+	}
+	r = e.do("GET", "/subscribe", nil, true).Want(t, 200)
+	if string(r.Body) != "{\"data\":[]}\n" {
+		t.Fatalf("empty list %q", r.Body)
+	}
+}
+
+func TestSendMailAndReport(t *testing.T) {
+	e := newEnv(t)
+	for _, email := range []string{"a@example.com", "b@naver.com", "c@example.com"} {
+		e.do("POST", "/subscribe", map[string]any{"email": email, "name": "x"}, false).Want(t, 201)
+	}
+	e.do("PATCH", "/subscribe", map[string]any{"email": "c@example.com"}, false).Want(t, 201)
+	for _, tc := range []struct {
+		body any
+		want string
+	}{
+		{map[string]any{"content": "x"}, "subject: is required"},
+		{map[string]any{"subject": "x"}, "content: is required"},
+		{map[string]any{"subject": " ", "content": "x"}, "subject: is required"},
+		{map[string]any{"subject": "x", "content": "  \n"}, "content: is required"},
+		{map[string]any{"subject": "a\nb", "content": "x"}, "single line"},
+		{map[string]any{"subject": []int{1}, "content": "x"}, "subject: must be a string"},
+		{"[", "malformed JSON"},
+	} {
+		wantError(t, e.do("POST", "/subscribe/send-mail", tc.body, true), 400, tc.want)
+	}
+	r := e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "Hello\nthere"}, true).Want(t, 203)
+	m := r.Map(t)
+	if m["campaign_id"] != float64(1) || m["deliveries"] != float64(2) || m["status"] != "queued" {
+		t.Fatalf("send-mail %s", r.Body)
+	}
+	r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+	m = r.Map(t)
+	if m["pending"] != float64(2) || m["sent"] != float64(0) || m["failed"] != float64(0) || m["subject"] != "News" || len(m["failures"].([]any)) != 0 {
+		t.Fatalf("report %s", r.Body)
+	}
+	// The seed document's "subjectl" is read as the subject.
+	r = e.do("POST", "/subscribe/send-mail", map[string]any{"subjectl": "Typo", "content": "x"}, true).Want(t, 203)
+	if m := r.Map(t); m["campaign_id"] != float64(2) {
+		t.Fatalf("send-mail with subjectl %s", r.Body)
+	}
+	if rep, _ := e.svc.CampaignReport(context.Background(), 2); rep.Campaign.Subject != "Typo" {
+		t.Fatalf("subject %q", rep.Campaign.Subject)
+	}
+	if _, err := e.svc.CancelCampaign(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, e.do("GET", "/subscribe/send-mail/3", nil, true), 404, "campaign 3 not found")
+	wantError(t, e.do("GET", "/subscribe/send-mail/x", nil, true), 404, "not found")
+
+	// Sent through a dispatcher writing files: the report follows, and
+	// a failure shows its errors.
+	dir := t.TempDir()
+	w, err := mailing.NewDirWriter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := transportFunc(func(context.Context, mailing.Message) error {
+		return mailing.Permanent(fmt.Errorf("550 mailbox unavailable"))
+	})
+	d, err := mailing.NewDispatcher(e.svc.Store(), mailing.DispatcherConfig{Routing: mailing.SeedRouting(w, failing), Poll: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	for {
+		rep, _ := e.svc.CampaignReport(context.Background(), 1)
+		if rep.Pending == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+	m = r.Map(t)
+	fails := m["failures"].([]any)
+	if m["sent"] != float64(1) || m["failed"] != float64(1) || m["status"] != "done" || len(fails) != 1 {
+		t.Fatalf("report %s", r.Body)
+	}
+	f := fails[0].(map[string]any)
+	errs := f["errors"].([]any)
+	if f["email"] != "b@naver.com" || f["attempts"] != float64(1) || !strings.Contains(f["last_error"].(string), "550") || len(errs) != 1 {
+		t.Fatalf("failure %v", f)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("files %v", files)
+	}
+	data, _ := os.ReadFile(files[0])
+	if !strings.Contains(string(data), "To: <a@example.com>") || !strings.Contains(string(data), "List-Unsubscribe-Post: List-Unsubscribe=One-Click") {
+		t.Fatalf("message file:\n%s", data)
+	}
+}
+
+type transportFunc func(context.Context, mailing.Message) error
+
+func (f transportFunc) Send(ctx context.Context, m mailing.Message) error { return f(ctx, m) }
+
+func TestUnsubscribeLink(t *testing.T) {
+	e := newEnv(t)
+	sub, err := e.svc.Subscribe(context.Background(), "a@example.com", "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("GET", "/unsubscribe/"+sub.Token, nil, false).Want(t, 200)
+	if m := r.Map(t); m["email"] != "a@example.com" || m["subscribed"] != false {
+		t.Fatalf("body %s", r.Body)
+	}
+	// One-click POST (RFC 8058) on a cancelled one still answers well.
+	e.do("POST", "/unsubscribe/"+sub.Token, "List-Unsubscribe=One-Click", false).Want(t, 200)
+	got, _ := e.svc.Subscriber(context.Background(), sub.ID)
+	if got.Subscribed {
+		t.Fatal("still subscribed")
+	}
+	wantError(t, e.do("GET", "/unsubscribe/00000000-0000-4000-8000-000000000000", nil, false), 404, "unknown unsubscribe link")
+	wantError(t, e.do("POST", "/unsubscribe/not-a-token", nil, false), 404, "unknown unsubscribe link")
+}
+
+func TestUnknownRoutesAndMethods(t *testing.T) {
+	e := newEnv(t)
+	wantError(t, e.do("GET", "/nope", nil, false), 404, "no such route")
+	r := e.do("PUT", "/subscribe", nil, false)
+	wantError(t, r, 405, "method PUT not allowed")
+	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "POST") || !strings.Contains(allow, "PATCH") {
+		t.Fatalf("Allow %q", allow)
+	}
+	wantError(t, e.do("PUT", "/unsubscribe/x", nil, false), 405, "not allowed")
+}

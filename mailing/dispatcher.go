@@ -1,0 +1,388 @@
+package mailing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DispatcherConfig configures a Dispatcher. Zero fields take the defaults
+// named.
+type DispatcherConfig struct {
+	// Routing picks each recipient's transport. Routing.Default is
+	// required.
+	Routing Routing
+	// From is the sender address (default "hanok mailing <mailing@localhost>").
+	From string
+	// PublicURL is the public base URL of the HTTP adapter, under which
+	// the unsubscribe links live (default "http://127.0.0.1:8080/mailing").
+	PublicURL string
+	// MessageIDDomain is the right side of every Message-ID (default: the
+	// host of PublicURL).
+	MessageIDDomain string
+
+	// Workers is the number of sending goroutines (default 4).
+	Workers int
+	// Batch is how many deliveries a worker claims at once (default 8).
+	Batch int
+	// Lease is how long a claim holds its rows (default 2 minutes): a
+	// row not finished by then is claimed again.
+	Lease time.Duration
+	// Poll is how long an idle worker waits before looking for due rows
+	// again (default 1 second); Wake cuts the wait short.
+	Poll time.Duration
+	// SendTimeout bounds one send (default 1 minute, or half the lease
+	// if that is shorter). A send starts only while its claim has this
+	// long left to run, so a slow send never outlives its lease.
+	SendTimeout time.Duration
+
+	// MaxAttempts is the number of attempts before a temporary failure
+	// becomes permanent (default 8).
+	MaxAttempts int
+	// Backoff is the wait after the first failed attempt, doubled after
+	// each further one (default 30 seconds), up to MaxBackoff (default 1
+	// hour).
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+
+	// Rate is the most messages a second over all domains; 0 is unlimited.
+	Rate float64
+	// DomainRate is the most messages a second to one recipient domain,
+	// for domains not in DomainRates; 0 is unlimited.
+	DomainRate float64
+	// DomainRates sets the rate of single domains (lower-case); 0 is
+	// unlimited.
+	DomainRates map[string]float64
+	// Burst is the number of messages a limiter lets through at once
+	// (default 1).
+	Burst int
+
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Sleep waits until the clock reads until, or ctx is done (default: a
+	// timer). Tests with a settable clock move the clock instead.
+	Sleep func(ctx context.Context, until time.Time) error
+	// Logger receives a line per failure (default: discard).
+	Logger *slog.Logger
+}
+
+// Dispatcher sends the deliveries of a Store with a pool of workers. See
+// Run.
+type Dispatcher struct {
+	store  Store
+	cfg    DispatcherConfig
+	logger *slog.Logger
+	wake   chan struct{}
+
+	global   *rate.Limiter
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+// NewDispatcher returns a Dispatcher over store.
+func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
+	if store == nil {
+		return nil, errors.New("mailing: nil store")
+	}
+	if cfg.Routing.Default == nil {
+		return nil, errors.New("mailing: the routing needs a default transport")
+	}
+	if cfg.From == "" {
+		cfg.From = "hanok mailing <mailing@localhost>"
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://127.0.0.1:8080/mailing"
+	}
+	if cfg.MessageIDDomain == "" {
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
+			cfg.MessageIDDomain = u.Hostname()
+		} else {
+			cfg.MessageIDDomain = "localhost"
+		}
+	}
+	def := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	defD := func(p *time.Duration, v time.Duration) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	def(&cfg.Workers, 4)
+	def(&cfg.Batch, 8)
+	def(&cfg.MaxAttempts, 8)
+	def(&cfg.Burst, 1)
+	defD(&cfg.Lease, 2*time.Minute)
+	defD(&cfg.Poll, time.Second)
+	defD(&cfg.SendTimeout, min(time.Minute, cfg.Lease/2))
+	if cfg.SendTimeout >= cfg.Lease {
+		return nil, errors.New("mailing: the send timeout must be shorter than the lease")
+	}
+	defD(&cfg.Backoff, 30*time.Second)
+	defD(&cfg.MaxBackoff, time.Hour)
+	if cfg.Rate < 0 || cfg.DomainRate < 0 {
+		return nil, errors.New("mailing: rates must not be negative")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Sleep == nil {
+		now := cfg.Now
+		cfg.Sleep = func(ctx context.Context, until time.Time) error {
+			t := time.NewTimer(until.Sub(now()))
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Dispatcher{store: store, cfg: cfg, logger: logger, wake: make(chan struct{}, 1), limiters: map[string]*rate.Limiter{}}
+	d.global = d.limiter(cfg.Rate)
+	return d, nil
+}
+
+func (d *Dispatcher) limiter(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), d.cfg.Burst)
+}
+
+// domainLimiter returns the limiter of domain, nil when unlimited.
+func (d *Dispatcher) domainLimiter(domain string) *rate.Limiter {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if l, ok := d.limiters[domain]; ok {
+		return l
+	}
+	r, ok := d.cfg.DomainRates[domain]
+	if !ok {
+		r = d.cfg.DomainRate
+	}
+	l := d.limiter(r)
+	d.limiters[domain] = l
+	return l
+}
+
+// Wake makes idle workers look for due deliveries now instead of at
+// their next poll (call it after creating a campaign).
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends due deliveries until ctx is done, then lets the sends in
+// flight finish and record their outcome, releases the rows claimed but
+// not started, and returns nil. Running it again (or another Dispatcher
+// on the same store) resumes where it stopped; rows of a dispatcher that
+// died without releasing them are claimed again when their lease ends.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for i := range d.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.work(ctx, i)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (d *Dispatcher) work(ctx context.Context, worker int) {
+	// The campaigns being sent are few and their text does not change:
+	// each worker reads each once.
+	campaigns := map[CampaignID]Campaign{}
+	for ctx.Err() == nil {
+		now := d.cfg.Now()
+		ds, err := d.store.ClaimDeliveries(ctx, now, now.Add(d.cfg.Lease), d.cfg.Batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.logger.ErrorContext(ctx, "mailing: claiming deliveries", "worker", worker, "err", err)
+			}
+			d.idle(ctx)
+			continue
+		}
+		if len(ds) == 0 {
+			d.idle(ctx)
+			continue
+		}
+		if len(ds) == d.cfg.Batch {
+			// There may be more: let another idle worker look too.
+			d.Wake()
+		}
+		for i, del := range ds {
+			if ctx.Err() != nil {
+				d.release(ds[i:])
+				return
+			}
+			c, ok := campaigns[del.Campaign]
+			if !ok {
+				var err error
+				if c, err = d.store.Campaign(context.WithoutCancel(ctx), del.Campaign); err != nil {
+					d.logger.ErrorContext(ctx, "mailing: reading campaign", "campaign", del.Campaign, "err", err)
+					d.release(ds[i:])
+					break
+				}
+				if len(campaigns) > 64 {
+					clear(campaigns)
+				}
+				campaigns[del.Campaign] = c
+			}
+			d.deliver(ctx, c, del)
+		}
+	}
+}
+
+// idle waits for the poll interval, a Wake, or the end of ctx.
+func (d *Dispatcher) idle(ctx context.Context) {
+	t := time.NewTimer(d.cfg.Poll)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-d.wake:
+	case <-ctx.Done():
+	}
+}
+
+// release gives claimed rows back without counting an attempt.
+func (d *Dispatcher) release(ds []Delivery) {
+	ctx := context.Background()
+	for _, del := range ds {
+		o := Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: del.NextAttempt}
+		if err := d.store.FinishDelivery(ctx, del, o); err != nil {
+			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
+		}
+	}
+}
+
+// MessageID is the Message-ID (without angle brackets) of a campaign's
+// message to a subscriber: the same for every attempt.
+func MessageID(c CampaignID, s SubscriberID, domain string) string {
+	return fmt.Sprintf("campaign-%d.subscriber-%d@%s", c, s, domain)
+}
+
+// message renders the delivery's message.
+func (d *Dispatcher) message(c Campaign, del Delivery) Message {
+	link := UnsubscribeURL(d.cfg.PublicURL, del.Token)
+	return Message{
+		MessageID:      MessageID(del.Campaign, del.Subscriber, d.cfg.MessageIDDomain),
+		Campaign:       del.Campaign,
+		Subscriber:     del.Subscriber,
+		From:           d.cfg.From,
+		To:             del.Email,
+		Subject:        c.Subject,
+		Text:           textWithLink(c.Text, link),
+		HTML:           htmlWithLink(c.HTML, link),
+		UnsubscribeURL: link,
+	}
+}
+
+// waitTurn waits for the rate limiters' permission to send to domain. It
+// returns ok false (and gives the tokens back) when ctx ends first, or
+// when the send could not finish within the lease after the wait: then
+// the row is released to be due at the returned time.
+func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil time.Time) (due time.Time, ok bool) {
+	now := d.cfg.Now()
+	var rs []*rate.Reservation
+	until := now
+	for _, l := range []*rate.Limiter{d.global, d.domainLimiter(domain)} {
+		if l == nil {
+			continue
+		}
+		r := l.ReserveN(now, 1)
+		rs = append(rs, r)
+		if at := now.Add(r.DelayFrom(now)); at.After(until) {
+			until = at
+		}
+	}
+	cancel := func() {
+		for _, r := range rs {
+			r.CancelAt(now)
+		}
+	}
+	if until.Add(d.cfg.SendTimeout).After(leaseUntil) {
+		// Too late in the claim for a whole send (a slow batch, or a
+		// long wait for a limiter): give the row back.
+		cancel()
+		return until, false
+	}
+	if !until.After(now) {
+		return now, true
+	}
+	if err := d.cfg.Sleep(ctx, until); err != nil {
+		cancel()
+		return now, false
+	}
+	return until, true
+}
+
+// deliver sends one claimed delivery and records the outcome. A send
+// that has started is finished even if ctx ends meanwhile.
+func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
+	if due, ok := d.waitTurn(ctx, Domain(del.Email), del.LeaseUntil); !ok {
+		next := del.NextAttempt
+		if due.After(next) {
+			next = due
+		}
+		if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next}); err != nil {
+			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
+		}
+		return
+	}
+	msg := d.message(c, del)
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
+	err := d.cfg.Routing.Transport(del.Email).Send(sendCtx, msg)
+	cancel()
+	o := d.Outcome(del, err, d.cfg.Now())
+	if err != nil {
+		d.logger.WarnContext(ctx, "mailing: send failed", "delivery", del.ID, "to", del.Email, "attempt", del.Attempts+1, "status", o.Status, "err", err)
+	}
+	if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, o); err != nil {
+		d.logger.ErrorContext(ctx, "mailing: recording a delivery", "delivery", del.ID, "status", o.Status, "err", err)
+	}
+}
+
+// Outcome decides how an attempt of del that ended with err (nil for
+// success) at now is recorded: sent; failed when err is permanent or the
+// attempts are used up; otherwise pending again after the backoff.
+func (d *Dispatcher) Outcome(del Delivery, err error, now time.Time) Outcome {
+	if err == nil {
+		return Outcome{Status: DeliverySent, Attempted: true, At: now}
+	}
+	msg := err.Error()
+	if len(msg) > 1000 {
+		msg = strings.ToValidUTF8(msg[:1000], "")
+	}
+	attempts := del.Attempts + 1
+	if IsPermanent(err) {
+		return Outcome{Status: DeliveryFailed, Attempted: true, At: now, Error: msg}
+	}
+	if attempts >= d.cfg.MaxAttempts {
+		return Outcome{Status: DeliveryFailed, Attempted: true, At: now, Error: fmt.Sprintf("%s (attempt %d of %d)", msg, attempts, d.cfg.MaxAttempts)}
+	}
+	wait := d.cfg.Backoff
+	for i := 1; i < attempts && wait < d.cfg.MaxBackoff; i++ {
+		wait *= 2
+	}
+	wait = min(wait, d.cfg.MaxBackoff)
+	return Outcome{Status: DeliveryPending, Attempted: true, At: now, NextAttempt: now.Add(wait), Error: msg}
+}

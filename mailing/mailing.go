@@ -1,0 +1,202 @@
+// Package mailing is a mailing list: subscribers, campaigns (one mail to
+// every active subscriber), and the delivery pipeline that sends them.
+//
+// Creating a campaign snapshots the active subscribers into one Delivery
+// row each, in one transaction, so what was promised is stored before the
+// call returns. A Dispatcher then works through the due deliveries with a
+// pool of workers: each claims rows with a lease (a row whose lease runs
+// out unfinished is claimed again, so a crash loses nothing), sends them
+// through the Transport its recipient's domain is routed to, and marks
+// them sent, schedules a retry with exponential backoff (temporary
+// failures), or marks them failed (permanent failures, or too many
+// attempts). Every message carries a Message-ID derived from its
+// (campaign, subscriber) pair, so a duplicate left by a crash between
+// "sent" and "marked sent" can be recognised, and the List-Unsubscribe
+// headers of RFC 8058.
+package mailing
+
+import (
+	"context"
+	"time"
+)
+
+// SubscriberID identifies a subscriber.
+type SubscriberID int64
+
+// CampaignID identifies a campaign.
+type CampaignID int64
+
+// DeliveryID identifies one delivery (one campaign to one subscriber).
+type DeliveryID int64
+
+// Subscriber is one address on the list. A cancelled subscriber keeps its
+// row with Subscribed false.
+type Subscriber struct {
+	ID SubscriberID
+	// Email is stored trimmed; it is unique compared case-insensitively.
+	Email string
+	Name  string
+	// Subscribed is false once the subscriber has unsubscribed.
+	Subscribed bool
+	// Token is the secret of the subscriber's unsubscribe link (a UUID).
+	Token   string
+	Created time.Time
+	Updated time.Time
+}
+
+// CampaignStatus is where a campaign is in its life.
+type CampaignStatus string
+
+// The campaign statuses.
+const (
+	// CampaignQueued: created, no delivery claimed yet.
+	CampaignQueued CampaignStatus = "queued"
+	// CampaignSending: some deliveries are claimed or finished, some pending.
+	CampaignSending CampaignStatus = "sending"
+	// CampaignDone: no delivery is pending any more.
+	CampaignDone CampaignStatus = "done"
+	// CampaignCancelled: cancelled; its pending deliveries are not sent.
+	CampaignCancelled CampaignStatus = "cancelled"
+)
+
+// Campaign is one mail sent to every subscriber active when it was created
+// (one "send" of the original service).
+type Campaign struct {
+	ID      CampaignID
+	Subject string
+	// Text is the plain-text body; HTML an optional alternative.
+	Text    string
+	HTML    string
+	Status  CampaignStatus
+	Created time.Time
+	Updated time.Time
+}
+
+// DeliveryStatus is the state of one delivery.
+type DeliveryStatus string
+
+// The delivery statuses.
+const (
+	DeliveryPending DeliveryStatus = "pending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"
+)
+
+// Delivery is one campaign's mail to one subscriber: the outbox row the
+// dispatcher claims, sends and finishes.
+type Delivery struct {
+	ID         DeliveryID
+	Campaign   CampaignID
+	Subscriber SubscriberID
+	// Email and Token are the subscriber's address and unsubscribe token
+	// when the campaign was created.
+	Email  string
+	Token  string
+	Status DeliveryStatus
+	// Attempts counts the sends tried and finished (a send cut off by a
+	// crash is not counted).
+	Attempts int
+	// NextAttempt is when the row is due.
+	NextAttempt time.Time
+	// LeaseUntil is the end of the current claim (zero when unclaimed).
+	// A claim is identified by it: finishing a row needs the LeaseUntil
+	// its claim set.
+	LeaseUntil time.Time
+	LastError  string
+	// Sent is when the message was accepted (zero unless sent).
+	Sent time.Time
+	// Errors are the errors of every failed attempt, oldest first; only
+	// filled by Store.CampaignReport.
+	Errors []AttemptError
+}
+
+// AttemptError is the error of one failed attempt of a delivery.
+type AttemptError struct {
+	Attempt int
+	At      time.Time
+	Error   string
+}
+
+// Outcome is how a claimed delivery ends: what FinishDelivery stores.
+type Outcome struct {
+	// Status is the new status: DeliverySent, DeliveryFailed, or
+	// DeliveryPending for a retry (or a release without an attempt).
+	Status DeliveryStatus
+	// Attempted counts an attempt (false for a release).
+	Attempted bool
+	// At is when the attempt finished.
+	At time.Time
+	// NextAttempt is when a pending row is due again.
+	NextAttempt time.Time
+	// Error is the attempt's error, kept in the row's history ("" for none).
+	Error string
+}
+
+// Report is the state of a campaign's deliveries.
+type Report struct {
+	Campaign Campaign
+	Pending  int
+	Sent     int
+	Failed   int
+	// Failures are the failed deliveries with every attempt's error.
+	Failures []Delivery
+}
+
+// Store is the persistence of the mailing list. Stores keep data; the
+// rules are the Service's and the Dispatcher's.
+type Store interface {
+	// CreateSubscriber stores s and sets its ID. A subscriber whose email
+	// equals another's case-insensitively is Conflict.
+	CreateSubscriber(ctx context.Context, s *Subscriber) error
+	// Subscriber returns the subscriber of id (NotFound if none).
+	Subscriber(ctx context.Context, id SubscriberID) (Subscriber, error)
+	// SubscriberByEmail finds a subscriber by email, case-insensitively.
+	SubscriberByEmail(ctx context.Context, email string) (Subscriber, error)
+	// SubscriberByToken finds a subscriber by unsubscribe token.
+	SubscriberByToken(ctx context.Context, token string) (Subscriber, error)
+	// UpdateSubscriber runs fn on the subscriber of id inside a
+	// transaction and stores the result unless fn fails (whose error is
+	// returned). Only Name, Subscribed, Token and Updated are stored.
+	UpdateSubscriber(ctx context.Context, id SubscriberID, fn func(*Subscriber) error) (Subscriber, error)
+	// Subscribers lists every subscriber, cancelled ones too, by id.
+	Subscribers(ctx context.Context) ([]Subscriber, error)
+	// DeleteSubscriber deletes the subscriber of id with its deliveries.
+	DeleteSubscriber(ctx context.Context, id SubscriberID) error
+	// DeleteSubscribers deletes every subscriber and their deliveries and
+	// returns how many subscribers there were.
+	DeleteSubscribers(ctx context.Context) (int, error)
+
+	// CreateCampaign stores c, sets its ID and, in the same transaction,
+	// adds one pending delivery, due at c.Created, for every subscriber
+	// subscribed at that moment. It returns the number of deliveries.
+	CreateCampaign(ctx context.Context, c *Campaign) (int, error)
+	// Campaign returns the campaign of id.
+	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
+	// UpdateCampaign runs fn on the campaign of id in a transaction and
+	// stores its Status and Updated unless fn fails.
+	UpdateCampaign(ctx context.Context, id CampaignID, fn func(*Campaign) error) (Campaign, error)
+	// CampaignReport counts the campaign's deliveries by status and lists
+	// the failed ones with their errors.
+	CampaignReport(ctx context.Context, id CampaignID) (Report, error)
+
+	// ClaimDeliveries claims up to limit pending deliveries that are due
+	// at now, unleased (LeaseUntil at or before now) and not of a
+	// cancelled campaign, oldest due first, setting their LeaseUntil to
+	// leaseUntil; a queued campaign with a claimed delivery becomes
+	// sending. A delivery is claimed by one caller only until its lease
+	// ends.
+	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error)
+	// FailPending marks every pending delivery of the subscriber failed
+	// with the error msg at at (a leased one too: its claim can then no
+	// longer finish it), keeps msg as the error of the attempt that was
+	// not made (number Attempts+1), settles the campaigns left without a pending
+	// delivery, and returns how many deliveries it failed.
+	FailPending(ctx context.Context, id SubscriberID, at time.Time, msg string) (int, error)
+	// FinishDelivery stores the outcome of the claim of d (d.ID with the
+	// d.LeaseUntil its claim set): the status, the next attempt, the
+	// attempt and its error, and clears the lease. A delivery no longer
+	// held by that claim (finished, or claimed again after its lease ran
+	// out) is Conflict and is left as it is. When no delivery of the
+	// campaign is pending any more the campaign becomes done.
+	FinishDelivery(ctx context.Context, d Delivery, o Outcome) error
+}

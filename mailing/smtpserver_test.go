@@ -1,0 +1,210 @@
+package mailing_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// received is one message a test SMTP server accepted.
+type received struct {
+	From   string
+	To     []string
+	Header mail.Header
+	Body   string
+	// TLS says whether the connection was encrypted (STARTTLS).
+	TLS bool
+}
+
+// smtpServer is an SMTP server on loopback that records what it accepts.
+// rcpt, if set, may refuse a recipient: it gets the address and how many
+// times that address was offered so far (1 for the first).
+type smtpServer struct {
+	Addr string
+
+	rcpt func(to string, n int) error
+
+	mu       sync.Mutex
+	sessions int
+	offered  map[string]int
+	messages []received
+	byID     map[string]int
+	refusals int
+	// onMessage, if set, is called (outside the lock) with the number of
+	// messages accepted so far.
+	onMessage func(n int)
+}
+
+func newSMTPServer(t testing.TB, rcpt func(to string, n int) error) *smtpServer {
+	t.Helper()
+	return newSMTPServerTLS(t, rcpt, nil)
+}
+
+// newSMTPServerTLS is newSMTPServer offering STARTTLS with tlsConfig (if
+// not nil).
+func newSMTPServerTLS(t testing.TB, rcpt func(to string, n int) error, tlsConfig *tls.Config) *smtpServer {
+	t.Helper()
+	s := &smtpServer{rcpt: rcpt, offered: map[string]int{}, byID: map[string]int{}}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		s.mu.Lock()
+		s.sessions++
+		s.mu.Unlock()
+		return &smtpSession{s: s, conn: c}, nil
+	}))
+	srv.TLSConfig = tlsConfig
+	srv.Domain = "localhost"
+	// A killed client's reset connection is expected, not worth a line.
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	srv.MaxRecipients = 10
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Addr = ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+// setOnMessage sets onMessage.
+func (s *smtpServer) setOnMessage(fn func(n int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onMessage = fn
+}
+
+// connections returns the number of SMTP sessions opened.
+func (s *smtpServer) connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
+}
+
+// count returns the number of messages accepted.
+func (s *smtpServer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.messages)
+}
+
+// snapshot returns the messages, how many times each Message-ID came, and
+// the number of refused recipients.
+func (s *smtpServer) snapshot() ([]received, map[string]int, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make(map[string]int, len(s.byID))
+	for k, v := range s.byID {
+		ids[k] = v
+	}
+	return append([]received(nil), s.messages...), ids, s.refusals
+}
+
+type smtpSession struct {
+	s    *smtpServer
+	conn *smtp.Conn
+	from string
+	to   []string
+}
+
+func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *smtpSession) Logout() error { return nil }
+func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s := ss.s
+	s.mu.Lock()
+	s.offered[to]++
+	n := s.offered[to]
+	s.mu.Unlock()
+	if s.rcpt != nil {
+		if err := s.rcpt(to, n); err != nil {
+			s.mu.Lock()
+			s.refusals++
+			s.mu.Unlock()
+			return err
+		}
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *smtpSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return &smtp.SMTPError{Code: 554, Message: "unreadable message: " + err.Error()}
+	}
+	body, _ := io.ReadAll(msg.Body)
+	s := ss.s
+	s.mu.Lock()
+	_, tlsOn := ss.conn.TLSConnectionState()
+	s.messages = append(s.messages, received{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), TLS: tlsOn})
+	s.byID[strings.Trim(msg.Header.Get("Message-Id"), "<>")]++
+	n := len(s.messages)
+	on := s.onMessage
+	s.mu.Unlock()
+	if on != nil {
+		on(n)
+	}
+	return nil
+}
+
+// smtpReply is an SMTP error reply.
+func smtpReply(code int, msg string) error {
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: msg}
+}
+
+// selfSigned returns a server TLS config for 127.0.0.1 and a client
+// config that trusts it.
+func selfSigned(t testing.TB) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
+		&tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
+}

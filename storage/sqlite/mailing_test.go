@@ -1,0 +1,22 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/mailingtest"
+	"github.com/hanok-dev/hanok/storetest"
+)
+
+func TestMailingStore(t *testing.T) {
+	mailingtest.RunStoreTests(t, func(t testing.TB) storetest.Harness[mailing.Store] {
+		db, err := Open(context.Background(), filepath.Join(t.TempDir(), "mailing.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: db.Auth()}
+	})
+}
