@@ -33,8 +33,11 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // LogRequests returns middleware that logs one line per request: method,
-// path, status, bytes written, duration and client address.
+// path, status, bytes written, duration and client address, and, when an
+// outer RequestIDs gave the request a RequestInfo, its id, service, route
+// pattern and signed-in user.
 func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
+	logger = slog.New(NewLogHandler(logger.Handler()))
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -44,14 +47,21 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 				if rec.status == 0 {
 					rec.status = http.StatusOK
 				}
-				logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				attrs := []slog.Attr{
 					slog.String("method", r.Method),
 					slog.String("path", r.URL.Path),
 					slog.Int("status", rec.status),
 					slog.Int64("bytes", rec.bytes),
 					slog.Duration("duration", time.Since(start)),
 					slog.String("addr", ClientAddr(r)),
-				)
+				}
+				if info := RequestInfoFrom(r.Context()); info != nil {
+					attrs = append(attrs, slog.String("service", info.Service), slog.String("route", info.Pattern))
+					if info.UserID != 0 {
+						attrs = append(attrs, slog.Int64("user_id", int64(info.UserID)))
+					}
+				}
+				logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 			}()
 			next.ServeHTTP(rec, r)
 		})
@@ -59,7 +69,7 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 }
 
 // Recover returns middleware that turns a panic in next into a 500 with a
-// generic JSON body and logs the panic with its stack. If the response had
+// generic JSON body (naming the request's id, when it has one) and logs the panic with its stack. If the response had
 // already begun, a 500 can no longer be sent: the response is aborted
 // instead (http.ErrAbortHandler), so the client sees it cut short rather
 // than complete. http.ErrAbortHandler itself is re-panicked, as net/http
@@ -81,7 +91,7 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 				if rec.status != 0 {
 					panic(http.ErrAbortHandler)
 				}
-				WriteJSON(w, http.StatusInternalServerError, ErrorBody{Error: "internal error", Code: "internal"})
+				WriteJSON(w, http.StatusInternalServerError, ErrorBody{Error: withRequestID(r, "internal error"), Code: "internal"})
 			}()
 			next.ServeHTTP(rec, r)
 		})

@@ -8,9 +8,16 @@
 package system
 
 import (
+	"context"
+	"database/sql"
 	"log/slog"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
@@ -36,35 +43,91 @@ type Config struct {
 	// Logger receives one line per request and every internal error.
 	// Default: discard.
 	Logger *slog.Logger
+	// Registry receives the metrics (default: NewRegistry()). Pass one to
+	// add collectors of your own or to serve it elsewhere.
+	Registry *prometheus.Registry
+	// NoMetricsRoute leaves /metrics off this handler, for a server that
+	// serves it on a private listener (DebugHandler).
+	NoMetricsRoute bool
+	// DBStats, if set, reports the database pools' statistics by pool
+	// name (sqlite's (*DB).Stats), exported as go_sql_* metrics.
+	DBStats func() map[string]sql.DBStats
+	// Ready, if set, is GET /readyz's check (a database ping): an error
+	// makes it 503. Without it /readyz is 200 like /healthz.
+	Ready func(ctx context.Context) error
+	// CORSOrigins are the origins a browser app may call from (see
+	// ParseOrigins); empty is CORS off.
+	CORSOrigins []string
 }
 
 // Handler returns the whole system's handler: every service under its
-// prefix, GET /healthz, request logging and panic recovery.
+// prefix, GET /healthz, GET /readyz, GET /metrics, request ids, metrics,
+// request logging, panic recovery and CORS.
 func Handler(svcs Services, cfg Config) http.Handler {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = slog.New(httpx.NewLogHandler(logger.Handler()))
+	reg := cfg.Registry
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	if cfg.DBStats != nil {
+		register(reg, prometheus.Collector(newDBStatsCollector(cfg.DBStats)))
+	}
+	render := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(w, r, logger, err) }
+
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	handle(mux, "system", "GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	}))
+	handle(mux, "system", "GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cfg.Ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := cfg.Ready(ctx); err != nil {
+				logger.WarnContext(ctx, "not ready", "err", err)
+				render(w, r, hanok.Wrap(hanok.Unavailable, err, "not ready: the database is unreachable"))
+				return
+			}
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}))
+	if !cfg.NoMetricsRoute {
+		handle(mux, "system", "GET /metrics", MetricsHandler(reg))
+	}
 	mount(mux, "/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
 	if svcs.Auction != nil {
 		ah := auctionhttp.NewHandler(svcs.Auction, svcs.Auth, auctionhttp.WithLogger(logger))
 		mount(mux, "/auction", ah)
-		mux.Handle("GET /media/", ah)
+		handle(mux, "auction", "GET /media/", ah)
 	}
 	if svcs.Calendar != nil {
 		mount(mux, "/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
 	}
 	var h http.Handler = mux
+	if len(cfg.CORSOrigins) > 0 {
+		h = cors(cfg.CORSOrigins, render, h)
+	}
 	h = httpx.Recover(logger)(h)
 	h = httpx.LogRequests(logger)(h)
+	h = newHTTPMetrics(reg).observe(h)
 	return h
 }
 
-// mount serves h under prefix, with the prefix stripped.
+// mount serves h under prefix, with the prefix stripped; the service is
+// named by the prefix ("/auction" -> "auction") in logs and metrics.
 func mount(mux *http.ServeMux, prefix string, h http.Handler) {
-	mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+	handle(mux, strings.TrimPrefix(prefix, "/"), prefix+"/", http.StripPrefix(prefix, h))
+}
+
+// handle serves pattern with h, recording service and the pattern in the
+// request's httpx.RequestInfo (an httpx.Router inside h then records its
+// own, finer pattern).
+func handle(mux *http.ServeMux, service, pattern string, h http.Handler) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r, service, pattern)
+		h.ServeHTTP(w, r)
+	}))
 }
