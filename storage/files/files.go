@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -92,13 +93,17 @@ func (m *MediaStore) Open(_ context.Context, name string) (auction.MediaFile, er
 		f.Close()
 		return nil, hanok.Errorf(hanok.NotFound, "media file not found")
 	}
-	return file{f, st.Size()}, nil
+	return file{f, st.Size(), st.ModTime()}, nil
 }
 
 type file struct {
 	*os.File
 	size int64
+	mod  time.Time
 }
 
 // Size implements auction.MediaFile.
 func (f file) Size() int64 { return f.size }
+
+// ModTime is the time the file was last written, for Last-Modified.
+func (f file) ModTime() time.Time { return f.mod }
