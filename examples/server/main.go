@@ -5,6 +5,14 @@
 //
 // Every flag has an environment default: HANOK_ + the flag's name in upper
 // case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET).
+//
+// Admin work is subcommands of the same program, after the flags, with the
+// same flags and environment (see commands.go):
+//
+//	go run ./examples/server [flags] backup FILE
+//	go run ./examples/server [flags] user add|passwd|list|superuser ...
+//	go run ./examples/server [flags] auction import FILE.xlsx
+//	go run ./examples/server [flags] auction seed -n N
 package main
 
 import (
@@ -59,6 +67,14 @@ type config struct {
 	auctionDuration time.Duration
 	// calendarZone is the zone of the calendar's days and wall-clock times.
 	calendarZone *time.Location
+
+	// Operation: see ops.go.
+	logFormat, logLevel string
+	debugAddr           string
+	corsList            string
+	corsOrigins         []string
+	// command is the subcommand and its arguments, if any.
+	command []string
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -93,6 +109,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
 	zone := calendar.DefaultZone
 	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
+	opsFlags(&c, str)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -101,8 +118,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		return nil, fmt.Errorf("-calendar-zone %q: %w", zone, err)
 	}
 	c.calendarZone = loc
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	c.command = fs.Args()
+	if err := c.checkOps(); err != nil {
+		return nil, err
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("-addr %q: %w", c.addr, err)
@@ -130,6 +148,8 @@ type stores struct {
 	auth     auth.Store
 	calendar calendar.Store
 	close    func() error
+	// db is the SQLite database, nil for memory stores.
+	db *sqlite.DB
 
 	auction      auction.Store
 	auctionMedia auction.MediaStore
@@ -149,17 +169,41 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{db: db, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
-// gracefully: in-flight requests finish and the database is closed.
+// gracefully: in-flight requests finish and the database is closed. With
+// a subcommand it runs that instead.
+//
+// The server listens before it opens and migrates the database, behind a
+// gate that answers /healthz and says 503 to everything else (/readyz
+// too) until the services are built.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	c, err := parseConfig(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
+	logger := c.logger(stdout)
+	if len(c.command) > 0 {
+		return runCommand(ctx, c, getenv, os.Stdin, stdout)
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("-addr %s: %w", c.addr, err)
+	}
+	gate := system.NewGate("starting: opening and migrating the database")
+	srv := &http.Server{
+		Handler:           gate,
+		ReadHeaderTimeout: 10 * time.Second,
+		// No ReadTimeout: an image upload may take long on a slow link;
+		// idle keep-alive connections are closed after two minutes.
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	defer srv.Close()
 	st, err := openStores(ctx, c)
 	if err != nil {
 		return err
@@ -198,23 +242,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger})
-
-	ln, err := net.Listen("tcp", c.addr)
+	sysCfg, stopDebug, err := c.systemConfig(st, logger)
 	if err != nil {
-		return fmt.Errorf("-addr %s: %w", c.addr, err)
+		return err
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// No ReadTimeout: an image upload may take long on a slow link;
-		// idle keep-alive connections are closed after two minutes.
-		IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	defer stopDebug()
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, sysCfg)
+	gate.Open(handler)
+
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
