@@ -204,6 +204,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	defer srv.Close()
+	logger.Info("hanok starting", "addr", "http://"+ln.Addr().String())
 	st, err := openStores(ctx, c)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,12 +13,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/storage/sqlite"
 )
 
 var debugRE = regexp.MustCompile(`msg="debug listening" addr=(http://\S+)`)
@@ -351,5 +354,69 @@ func TestProgressBar(t *testing.T) {
 	}
 	if isTerminal(&out) {
 		t.Fatal("a buffer is a terminal")
+	}
+}
+
+var startingRE = regexp.MustCompile(`msg="hanok starting" addr=(http://\S+)`)
+
+// While the database cannot be migrated (another connection holds its
+// write lock), the server listens: alive, not ready. It gets ready when
+// the lock is released.
+func TestNotReadyWhileMigrating(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	tx, err := raw.Begin() // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", path, "-media", dir}, func(string) string { return "" }, out)
+	}()
+	url := waitFor(t, out, startingRE, done)
+	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/healthz"}).Want(t, 200)
+	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/readyz"}).Want(t, 503)
+	if !strings.Contains(string(r.Body), "migrating the database") {
+		t.Fatalf("readyz while migrating: %s", r.Body)
+	}
+	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/auction/cars/"}).Want(t, 503)
+	tx.Rollback()
+	waitFor(t, out, listenRE, done)
+	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/readyz"}).Want(t, 200)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor waits until out holds a match of re and returns its group.
+func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("server exited: %v\n%s", err, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in:\n%s", re, out.String())
+		}
 	}
 }
