@@ -124,7 +124,7 @@ func newFlags(name, usage string, out io.Writer) *flag.FlagSet {
 
 func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) string, logger *slog.Logger, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: user add|passwd|list|superuser ...")
+		return errors.New("usage: user add|passwd|list|superuser ARGS (see: help)")
 	}
 	sub, args := args[0], args[1:]
 	var (
@@ -153,7 +153,7 @@ func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) 
 		fs = newFlags("user superuser", usage, stdout)
 		fs.BoolVar(&off, "off", false, "withdraw the superuser flag instead")
 	default:
-		return fmt.Errorf("unknown command \"user %s\"; usage: user add|passwd|list|superuser ...", sub)
+		return fmt.Errorf("unknown command \"user %s\"; usage: user add|passwd|list|superuser ARGS (see: help)", sub)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
