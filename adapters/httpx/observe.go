@@ -78,9 +78,14 @@ func SetRoute(r *http.Request, service, pattern string) {
 // id is echoed in the response's X-Request-ID header and carried in the
 // request's context in a new RequestInfo, where Report (in the body of
 // every 5xx) and loggers wrapped with NewLogHandler (in every line) find
-// it.
+// it. A request that already has a RequestInfo (an outer RequestIDs gave
+// it one) keeps it.
 func RequestIDs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if RequestInfoFrom(r.Context()) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
 		id := r.Header.Get(RequestIDHeader)
 		if !saneRequestID(id) {
 			id = newRequestID()

@@ -33,6 +33,11 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		(*h).ServeHTTP(w, r)
 		return
 	}
+	httpx.RequestIDs(http.HandlerFunc(g.closed)).ServeHTTP(w, r)
+}
+
+// closed answers while the gate is closed; its 503s name the request id.
+func (g *Gate) closed(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return

@@ -295,7 +295,7 @@ func TestGate(t *testing.T) {
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + "/healthz"}).Want(t, 200)
 	for _, path := range []string{"/readyz", "/auction/cars/"} {
 		r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + path}).Want(t, 503)
-		if !strings.Contains(string(r.Body), "migrating the database") || r.Header.Get("Retry-After") != "1" {
+		if !strings.Contains(string(r.Body), "migrating the database (request id "+r.Header.Get("X-Request-ID")+")") || r.Header.Get("Retry-After") != "1" {
 			t.Fatalf("%s while starting: %v %s", path, r.Header, r.Body)
 		}
 	}
