@@ -18,6 +18,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
+	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
@@ -69,8 +70,7 @@ func BenchmarkOverhead(b *testing.B) {
 	bareMux := http.NewServeMux()
 	bareMux.Handle("/auction/", http.StripPrefix("/auction", auctionhttp.NewHandler(svc, authn)))
 	bareMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		io.WriteString(w, `{"status":"ok"}`+"\n")
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"}) // as system's
 	})
 	full := system.Handler(system.Services{Auth: authn, Auction: svc}, system.Config{
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
