@@ -420,3 +420,38 @@ func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done chan error) 
 		}
 	}
 }
+
+// With -log-format json every line is a JSON object; the lines a request
+// causes, its access line and the service's own, carry its id.
+func TestServerJSONLogs(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", "memory", "-log-format", "json"}, func(string) string { return "" }, out)
+	}()
+	url := waitFor(t, out, regexp.MustCompile(`"msg":"hanok listening","addr":"(http://[^"]+)"`), done)
+	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: url + "/auth/register", Body: `{"username":"jay","password":"password123"}`,
+		Header: http.Header{"X-Request-Id": {"reg-1"}}}).Want(t, 201)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		if m["request_id"] == "reg-1" {
+			msgs = append(msgs, m["msg"].(string))
+			if m["msg"] == "request" && (m["route"] != "POST /register" || m["service"] != "auth" || m["status"] != float64(201)) {
+				t.Errorf("access line: %s", line)
+			}
+		}
+	}
+	if strings.Join(msgs, ",") != "user registered,request" {
+		t.Fatalf("lines of the request: %q\n%s", msgs, out.String())
+	}
+}
