@@ -44,7 +44,10 @@ type Config struct {
 	// Default: discard.
 	Logger *slog.Logger
 	// Registry receives the metrics (default: NewRegistry()). Pass one to
-	// add collectors of your own or to serve it elsewhere.
+	// serve it elsewhere (DebugHandler) or to add collectors of your own:
+	// a service's own metrics (sync runs, outbox depth, sends) are
+	// prometheus.Collectors the program registers here; the request
+	// metrics of every mounted service need nothing of it.
 	Registry *prometheus.Registry
 	// NoMetricsRoute leaves /metrics off this handler, for a server that
 	// serves it on a private listener (DebugHandler).
