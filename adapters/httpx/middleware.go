@@ -7,20 +7,27 @@ import (
 	"time"
 )
 
-type statusRecorder struct {
+// StatusRecorder is a ResponseWriter that remembers the status and the
+// number of bytes written, for middleware that reports them.
+type StatusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
+// Status returns the status written, 0 if none was yet.
+func (s *StatusRecorder) Status() int { return s.status }
+
+// WriteHeader implements http.ResponseWriter.
+func (s *StatusRecorder) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Write(b []byte) (int, error) {
+// Write implements http.ResponseWriter.
+func (s *StatusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
@@ -30,7 +37,7 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // LogRequests returns middleware that logs one line per request: method,
 // path, status, bytes written, duration and client address, and, when an
@@ -41,7 +48,7 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := &StatusRecorder{ResponseWriter: w}
 			// Deferred, so that a request aborted by a panic is logged too.
 			defer func() {
 				if rec.status == 0 {
@@ -77,7 +84,7 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := &StatusRecorder{ResponseWriter: w}
 			defer func() {
 				v := recover()
 				if v == nil {

@@ -88,7 +88,7 @@ func (m *httpMetrics) observe(next http.Handler) http.Handler {
 		m.inFlight.Inc()
 		defer m.inFlight.Dec()
 		start := time.Now()
-		rec := &statusWriter{ResponseWriter: w}
+		rec := &httpx.StatusRecorder{ResponseWriter: w}
 		// Deferred, so that a request aborted by a panic is counted too.
 		defer func() {
 			info := httpx.RequestInfoFrom(r.Context())
@@ -99,7 +99,7 @@ func (m *httpMetrics) observe(next http.Handler) http.Handler {
 			if info.Pattern != "" {
 				route = info.Pattern
 			}
-			status := rec.status
+			status := rec.Status()
 			if status == 0 {
 				status = http.StatusOK
 			}
@@ -122,28 +122,6 @@ func methodLabel(m string) string {
 	}
 	return "other"
 }
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // dbStatsCollector exports database/sql pool statistics under the names of
 // client_golang's collectors.NewDBStatsCollector (go_sql_*), one db_name
