@@ -195,6 +195,9 @@ func TestUserCommands(t *testing.T) {
 	if out := run(nil, "user", "list"); strings.Contains(out, "bob") {
 		t.Fatalf("a refused command created a user:\n%s", out)
 	}
+	if out := mustCommand(t, nil, "help"); !strings.Contains(out, "backup FILE") || !strings.Contains(out, "auction seed [-n N]") {
+		t.Fatalf("help:\n%s", out)
+	}
 }
 
 // catalog writes a small .xlsx catalog (브랜드 | 차종 | 모델).
