@@ -73,6 +73,8 @@ type Store interface {
 	UserByUsername(ctx context.Context, username string) (*User, error)
 	// UserByEmail finds a user by email, case-insensitively.
 	UserByEmail(ctx context.Context, email string) (*User, error)
+	// Users returns every user, by id.
+	Users(ctx context.Context) ([]User, error)
 
 	// RevokeToken records that the token id jti is revoked until expires.
 	// Revoking the same id twice is not an error.

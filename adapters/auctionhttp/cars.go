@@ -374,6 +374,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor
 	hd.Set("X-Total-Count", strconv.Itoa(p.Total))
 	hd.Set("X-Page", strconv.Itoa(p.Page))
 	hd.Set("X-Page-Count", strconv.Itoa(p.Pages))
+	hd.Set("Link", pageLinks(r, p.Page, p.Pages))
 	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -483,6 +484,5 @@ func (h *handler) media(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", auction.ContentTypeOf(name))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "public, max-age=86400")
-	http.ServeContent(w, r, "", time.Time{}, f)
-	return nil
+	return serveMedia(w, r, f)
 }

@@ -159,7 +159,9 @@ type ErrorBody struct {
 }
 
 // Report logs err if it is internal and sets Retry-After for rate-limited
-// errors. It returns the HTTP status and the client-safe message. Adapters
+// errors. It returns the HTTP status and the client-safe message; the
+// message of a 5xx ends with the request's id when it has one
+// ("internal error (request id 3f2a...)"). Adapters
 // that render their own error bodies call it first.
 func Report(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) (int, string) {
 	var notAllowed *MethodNotAllowedError
@@ -177,7 +179,20 @@ func Report(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err err
 		secs := int((d + 999_999_999) / 1_000_000_000)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
-	return Status(code), hanok.MessageOf(err)
+	status := Status(code)
+	if status >= 500 {
+		return status, withRequestID(r, hanok.MessageOf(err))
+	}
+	return status, hanok.MessageOf(err)
+}
+
+// withRequestID appends the request's id to msg, so that a user who gets
+// a 5xx can quote it and an operator can find the request's log lines.
+func withRequestID(r *http.Request, msg string) string {
+	if id := RequestIDFrom(r.Context()); id != "" {
+		return msg + " (request id " + id + ")"
+	}
+	return msg
 }
 
 // WriteError writes err as an ErrorBody with its status.

@@ -9,20 +9,27 @@ import (
 	"time"
 )
 
-type statusRecorder struct {
+// StatusRecorder is a ResponseWriter that remembers the status and the
+// number of bytes written, for middleware that reports them.
+type StatusRecorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
+// Status returns the status written, 0 if none was yet.
+func (s *StatusRecorder) Status() int { return s.status }
+
+// WriteHeader implements http.ResponseWriter.
+func (s *StatusRecorder) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Write(b []byte) (int, error) {
+// Write implements http.ResponseWriter.
+func (s *StatusRecorder) Write(b []byte) (int, error) {
 	if s.status == 0 {
 		s.status = http.StatusOK
 	}
@@ -32,19 +39,22 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // LogRequests returns middleware that logs one line per request: method,
-// path, status, bytes written, duration and client address. A request
-// whose body was cut off by its deadline (see BodyDeadlines) is logged
-// at warning level with stalled=true and stalled_total, the number of
-// such requests this middleware has seen.
+// path, status, bytes written, duration and client address, and, when an
+// outer RequestIDs gave the request a RequestInfo, its id, service, route
+// pattern and signed-in user. A request whose body was cut off by its
+// deadline (see BodyDeadlines) is logged at warning level with
+// stalled=true and stalled_total, the number of such requests this
+// middleware has seen.
 func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
+	logger = slog.New(NewLogHandler(logger.Handler()))
 	var stalledTotal atomic.Int64
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := &StatusRecorder{ResponseWriter: w}
 			st := &requestState{}
 			r = r.WithContext(context.WithValue(r.Context(), requestStateKey{}, st))
 			// Deferred, so that a request aborted by a panic is logged too.
@@ -61,6 +71,12 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 					slog.Duration("duration", time.Since(start)),
 					slog.String("addr", ClientAddr(r)),
 				}
+				if info := RequestInfoFrom(r.Context()); info != nil {
+					attrs = append(attrs, slog.String("service", info.Service), slog.String("route", info.Pattern))
+					if info.UserID != 0 {
+						attrs = append(attrs, slog.Int64("user_id", int64(info.UserID)))
+					}
+				}
 				if st.stalled.Load() {
 					level = slog.LevelWarn
 					attrs = append(attrs, slog.Bool("stalled", true), slog.Int64("stalled_total", stalledTotal.Add(1)))
@@ -73,7 +89,7 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 }
 
 // Recover returns middleware that turns a panic in next into a 500 with a
-// generic JSON body and logs the panic with its stack. If the response had
+// generic JSON body (naming the request's id, when it has one) and logs the panic with its stack. If the response had
 // already begun, a 500 can no longer be sent: the response is aborted
 // instead (http.ErrAbortHandler), so the client sees it cut short rather
 // than complete. http.ErrAbortHandler itself is re-panicked, as net/http
@@ -81,7 +97,7 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := &statusRecorder{ResponseWriter: w}
+			rec := &StatusRecorder{ResponseWriter: w}
 			defer func() {
 				v := recover()
 				if v == nil {
@@ -95,7 +111,7 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 				if rec.status != 0 {
 					panic(http.ErrAbortHandler)
 				}
-				WriteJSON(w, http.StatusInternalServerError, ErrorBody{Error: "internal error", Code: "internal"})
+				WriteJSON(w, http.StatusInternalServerError, ErrorBody{Error: withRequestID(r, "internal error"), Code: "internal"})
 			}()
 			next.ServeHTTP(rec, r)
 		})

@@ -47,29 +47,32 @@ func (e *MethodNotAllowedError) Error() string {
 // return errors, one Renderer for every error (those of unknown paths and
 // methods too), and one way for a handler to receive its actor.
 type Router struct {
-	mux    *http.ServeMux
-	render Renderer
-	authn  *auth.Service
-	header string
+	mux *http.ServeMux
+	// patterns are the registered patterns: what the mux reports for a
+	// request it redirects is a path, not one of them.
+	patterns map[string]bool
+	render   Renderer
+	authn    *auth.Service
+	header   string
 }
 
 // NewRouter returns a Router that renders errors with render and
 // authenticates the routes added with User through authn, reading the
 // token from tokenHeader (if not "") before the Authorization header.
 func NewRouter(render Renderer, authn *auth.Service, tokenHeader string) *Router {
-	return &Router{mux: http.NewServeMux(), render: render, authn: authn, header: tokenHeader}
+	return &Router{mux: http.NewServeMux(), patterns: map[string]bool{}, render: render, authn: authn, header: tokenHeader}
 }
 
 // Public adds a route anyone may call.
 func (rt *Router) Public(pattern string, h HandlerFunc) {
-	rt.mux.Handle(pattern, rt.handler(h))
+	rt.Handle(pattern, rt.handler(h))
 }
 
 // User adds a route that needs a signed-in user. A request without a token
 // is answered with ErrNoToken, one with a bad token with the error of
 // auth.Service.Authenticate; neither reaches h.
 func (rt *Router) User(pattern string, h ActorFunc) {
-	rt.mux.Handle(pattern, rt.handler(func(w http.ResponseWriter, r *http.Request) error {
+	rt.Handle(pattern, rt.handler(func(w http.ResponseWriter, r *http.Request) error {
 		tok := Token(r, rt.header)
 		if tok == "" {
 			return ErrNoToken
@@ -78,13 +81,19 @@ func (rt *Router) User(pattern string, h ActorFunc) {
 		if err != nil {
 			return err
 		}
+		if info := RequestInfoFrom(r.Context()); info != nil {
+			info.UserID = u.ID
+		}
 		r = r.WithContext(WithUser(r.Context(), u, tok))
 		return h(w, r, u.Actor())
 	}))
 }
 
 // Handle adds a plain http.Handler (a file server, say).
-func (rt *Router) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
+func (rt *Router) Handle(pattern string, h http.Handler) {
+	rt.mux.Handle(pattern, h)
+	rt.patterns[pattern] = true
+}
 
 func (rt *Router) handler(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,8 +113,19 @@ func (rt *Router) handler(h HandlerFunc) http.Handler {
 // when only "/x/" is a route, with a Location built from the path it was
 // given; under http.StripPrefix that path lacks the mount prefix, so the
 // prefix that StripPrefix removed is put back in front of the Location.
+//
+// The pattern that matched is recorded in the request's RequestInfo (see
+// there), "" when none did, "redirect" when the mux redirects: the access
+// log and the metrics name the route by it.
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h, pattern := rt.mux.Handler(r); pattern == "" {
+	h, pattern := rt.mux.Handler(r)
+	if info := RequestInfoFrom(r.Context()); info != nil {
+		info.Pattern = pattern
+		if pattern != "" && !rt.patterns[pattern] {
+			info.Pattern = "redirect"
+		}
+	}
+	if pattern == "" {
 		probe := &probeWriter{header: http.Header{}}
 		h.ServeHTTP(probe, r)
 		if probe.status == http.StatusMethodNotAllowed {

@@ -4,26 +4,33 @@
 //
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
-// /calendar/, /microblog/, /mailing/. A service left nil in Services is not mounted.
+// /calendar/, /microblog/, /mailing/. A service left nil in Services is not
+// mounted.
 package system
 
 import (
+	"context"
+	"database/sql"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
-	"github.com/hanok-dev/hanok/microblog"
-	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/microblog"
 )
 
 // Services are the services to mount. Auth is required; the others are
@@ -46,6 +53,24 @@ type Config struct {
 	// Logger receives one line per request and every internal error.
 	// Default: discard.
 	Logger *slog.Logger
+	// Registry receives the metrics (default: NewRegistry()). Pass one to
+	// serve it elsewhere (DebugHandler) or to add collectors of your own:
+	// a service's own metrics (sync runs, outbox depth, sends) are
+	// prometheus.Collectors the program registers here; the request
+	// metrics of every mounted service need nothing of it.
+	Registry *prometheus.Registry
+	// NoMetricsRoute leaves /metrics off this handler, for a server that
+	// serves it on a private listener (DebugHandler).
+	NoMetricsRoute bool
+	// DBStats, if set, reports the database pools' statistics by pool
+	// name (sqlite's (*DB).Stats), exported as go_sql_* metrics.
+	DBStats func() map[string]sql.DBStats
+	// Ready, if set, is GET /readyz's check (a database ping): an error
+	// makes it 503. Without it /readyz is 200 like /healthz.
+	Ready func(ctx context.Context) error
+	// CORSOrigins are the origins a browser app may call from (see
+	// ParseOrigins); empty is CORS off.
+	CORSOrigins []string
 	// TrustedProxies are the networks of the reverse proxies whose
 	// X-Forwarded-For gives the client's address (httpx.TrustProxies).
 	// Default: none, the peer's address is the client's.
@@ -60,42 +85,89 @@ type Config struct {
 }
 
 // Handler returns the whole system's handler: every service under its
-// prefix, GET /healthz, Swagger UI at /docs/ over every service's OpenAPI
-// document, request body deadlines, request logging and panic recovery.
+// prefix, GET /healthz, GET /readyz, GET /metrics, Swagger UI at /docs/
+// over every service's OpenAPI document, request ids, metrics, request
+// body deadlines, request logging, panic recovery, trusted proxies and
+// CORS.
 func Handler(svcs Services, cfg Config) http.Handler {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	logger = slog.New(httpx.NewLogHandler(logger.Handler()))
+	reg := cfg.Registry
+	if reg == nil {
+		reg = NewRegistry()
+	}
+	if cfg.DBStats != nil {
+		register(reg, prometheus.Collector(newDBStatsCollector(cfg.DBStats)))
+	}
+	render := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(w, r, logger, err) }
+
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	handle(mux, "system", "GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	}))
+	handle(mux, "system", "GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cfg.Ready != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			if err := cfg.Ready(ctx); err != nil {
+				logger.WarnContext(ctx, "not ready", "err", err)
+				render(w, r, hanok.Wrap(hanok.Unavailable, err, "not ready: the database is unreachable"))
+				return
+			}
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}))
+	if !cfg.NoMetricsRoute {
+		handle(mux, "system", "GET /metrics", MetricsHandler(reg))
+	}
 	var docs []apiDoc
-	mount := func(prefix string, h http.Handler) {
-		mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+	service := func(prefix string, h http.Handler) {
+		mount(mux, prefix, h)
 		docs = append(docs, apiDoc{Name: strings.TrimPrefix(prefix, "/"), URL: prefix + "/openapi.json"})
 	}
-	mount("/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
+	service("/auth", authhttp.NewHandler(svcs.Auth, authhttp.WithLogger(logger)))
 	if svcs.Auction != nil {
 		ah := auctionhttp.NewHandler(svcs.Auction, svcs.Auth, auctionhttp.WithLogger(logger))
-		mount("/auction", ah)
-		mux.Handle("GET /media/", ah)
+		service("/auction", ah)
+		handle(mux, "auction", "GET /media/", ah)
 	}
 	if svcs.Calendar != nil {
-		mount("/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
+		service("/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
 	}
 	if svcs.Microblog != nil {
-		mount("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))
+		service("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))
 	}
 	if svcs.Mailing != nil {
-		mount("/mailing", mailinghttp.NewHandler(svcs.Mailing, svcs.Auth, mailinghttp.WithLogger(logger), mailinghttp.WithAdminToken(cfg.MailingToken)))
+		service("/mailing", mailinghttp.NewHandler(svcs.Mailing, svcs.Auth, mailinghttp.WithLogger(logger), mailinghttp.WithAdminToken(cfg.MailingToken)))
 	}
-	mux.Handle("GET /docs/", docsHandler(docs))
+	handle(mux, "docs", "GET /docs/", docsHandler(docs))
 	var h http.Handler = mux
 	h = httpx.BodyDeadlines(cfg.Deadlines)(h)
+	if len(cfg.CORSOrigins) > 0 {
+		h = cors(cfg.CORSOrigins, render, h)
+	}
 	h = httpx.Recover(logger)(h)
 	h = httpx.LogRequests(logger)(h)
 	h = httpx.TrustProxies(cfg.TrustedProxies)(h)
+	h = newHTTPMetrics(reg).observe(h)
 	return h
+}
+
+// mount serves h under prefix, with the prefix stripped; the service is
+// named by the prefix ("/auction" -> "auction") in logs and metrics.
+func mount(mux *http.ServeMux, prefix string, h http.Handler) {
+	handle(mux, strings.TrimPrefix(prefix, "/"), prefix+"/", http.StripPrefix(prefix, h))
+}
+
+// handle serves pattern with h, recording service and the pattern in the
+// request's httpx.RequestInfo (an httpx.Router inside h then records its
+// own, finer pattern).
+func handle(mux *http.ServeMux, service, pattern string, h http.Handler) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r, service, pattern)
+		h.ServeHTTP(w, r)
+	}))
 }

@@ -333,6 +333,34 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 		}
 	})
 
+	t.Run("Users", func(t *testing.T) {
+		s := newStore(t)
+		if us, err := s.Users(ctx); err != nil || len(us) != 0 {
+			t.Fatalf("Users of an empty store = %v, %v", us, err)
+		}
+		var ids []auth.UserID
+		for _, name := range []string{"carol", "alice", "bob"} {
+			u := newUser(name, "")
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, u.ID)
+		}
+		us, err := s.Users(ctx)
+		if err != nil || len(us) != 3 {
+			t.Fatalf("Users = %v, %v", us, err)
+		}
+		for i, u := range us {
+			if u.ID != ids[i] || u.Username != []string{"carol", "alice", "bob"}[i] || !u.Created.Equal(created) {
+				t.Fatalf("Users[%d] = %+v, want id %d in creation order", i, u, ids[i])
+			}
+		}
+		us[0].Username = "changed"
+		if again, _ := s.Users(ctx); again[0].Username != "carol" {
+			t.Fatal("Users returned stored state")
+		}
+	})
+
 	t.Run("ConcurrentCreate", func(t *testing.T) {
 		s := newStore(t)
 		const n = 50

@@ -5,6 +5,14 @@
 //
 // Every flag has an environment default: HANOK_ + the flag's name in upper
 // case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET).
+//
+// Admin work is subcommands of the same program, after the flags, with the
+// same flags and environment (see commands.go):
+//
+//	go run ./examples/server [flags] backup FILE
+//	go run ./examples/server [flags] user add|passwd|list|superuser ...
+//	go run ./examples/server [flags] auction import FILE.xlsx
+//	go run ./examples/server [flags] auction seed -n N
 package main
 
 import (
@@ -71,6 +79,14 @@ type config struct {
 	trustedProxies []netip.Prefix
 	// mailing is the mailing list's part.
 	mailing mailingConfig
+
+	// Operation: see ops.go.
+	logFormat, logLevel string
+	debugAddr           string
+	corsList            string
+	corsOrigins         []string
+	// command is the subcommand and its arguments, if any.
+	command []string
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -117,6 +133,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	var proxies string
 	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
 	mailingFlags(fs, str, &c.mailing)
+	opsFlags(&c, str)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -130,8 +147,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		return nil, fmt.Errorf("-calendar-zone %q: %w", zone, err)
 	}
 	c.calendarZone = loc
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	c.command = fs.Args()
+	if err := c.checkOps(); err != nil {
+		return nil, err
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return nil, fmt.Errorf("-addr %q: %w", c.addr, err)
@@ -166,6 +184,8 @@ type stores struct {
 	calendar calendar.Store
 	mailing  mailing.Store
 	close    func() error
+	// db is the SQLite database, nil for memory stores.
+	db *sqlite.DB
 
 	microblog microblog.Store
 
@@ -187,13 +207,17 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{db: db, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
-// gracefully: in-flight requests finish and the database is closed.
+// gracefully: in-flight requests finish and the database is closed. With
+// a subcommand it runs that instead.
+//
+// The server listens before it opens and migrates the database, behind a
+// gate that answers /healthz and says 503 to everything else (/readyz
+// too) until the services are built.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	c, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		// -h printed the usage: asking for help is no failure.
@@ -202,6 +226,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	logger := c.logger(stdout)
+	if len(c.command) > 0 {
+		return runCommand(ctx, c, getenv, os.Stdin, stdout)
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("-addr %s: %w", c.addr, err)
+	}
+	gate := system.NewGate("starting: opening and migrating the database")
+	srv := newHTTPServer(gate, logger)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	defer srv.Close()
+	logger.Info("hanok starting", "addr", "http://"+ln.Addr().String())
 	st, err := openStores(ctx, c)
 	if err != nil {
 		return err
@@ -250,14 +288,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("-addr %s: %w", c.addr, err)
-	}
 	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	// The dispatcher stops after the HTTP server (deferred calls run in
@@ -273,12 +305,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}()
 
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Mailing: mail},
-		system.Config{Logger: logger, TrustedProxies: c.trustedProxies, MailingToken: mailingToken})
-	srv := newHTTPServer(handler, logger)
+	sysCfg, stopDebug, err := c.systemConfig(st, logger)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
+	sysCfg.TrustedProxies = c.trustedProxies
+	sysCfg.MailingToken = mailingToken
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Mailing: mail}, sysCfg)
+	gate.Open(handler)
+
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

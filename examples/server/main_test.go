@@ -187,13 +187,13 @@ func TestConfigErrors(t *testing.T) {
 		{nil, map[string]string{"HANOK_ADDR": "bad"}, "-addr"},
 		{[]string{"-jwt-secret", "short"}, nil, "-jwt-secret"},
 		{[]string{"-superuser", "nopassword"}, nil, "-superuser"},
-		{[]string{"-superuser", "admin:short"}, map[string]string{"HANOK_DB": "memory"}, "-superuser"},
+		{[]string{"-addr", "127.0.0.1:0", "-superuser", "admin:short"}, map[string]string{"HANOK_DB": "memory"}, "-superuser"},
 		{[]string{"-db", ""}, nil, "-db"},
 		{[]string{"extra"}, nil, "extra"},
 		{[]string{"-media-grace", "-1h"}, nil, "-media-grace"},
 		{nil, map[string]string{"HANOK_MEDIA_GRACE": "soon"}, "HANOK_MEDIA_GRACE"},
-		{[]string{"-db", "/nonexistent-dir/x.db"}, nil, "-db /nonexistent-dir/x.db"},
-		{[]string{"-db", filepath.Join(t.TempDir(), "m.db"), "-media", "/dev/null"}, nil, "-media /dev/null"},
+		{[]string{"-addr", "127.0.0.1:0", "-db", "/nonexistent-dir/x.db"}, nil, "-db /nonexistent-dir/x.db"},
+		{[]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "m.db"), "-media", "/dev/null"}, nil, "-media /dev/null"},
 		{[]string{"-db", "memory", "-addr", "127.0.0.1:no-such-port"}, nil, "-addr 127.0.0.1:no-such-port"},
 	}
 	for _, c := range cases {
@@ -335,7 +335,7 @@ func TestServiceFlagErrors(t *testing.T) {
 		{[]string{"-auction-duration", "soon"}, nil, "auction-duration"},
 		{nil, map[string]string{"HANOK_AUCTION_DURATION": "soon"}, "HANOK_AUCTION_DURATION"},
 		{[]string{"-calendar-zone", "Mars/Olympus"}, nil, "-calendar-zone"},
-		{[]string{"-db", "memory", "-auction-catalog", "/nonexistent/catalog.xlsx"}, nil, "-auction-catalog"},
+		{[]string{"-addr", "127.0.0.1:0", "-db", "memory", "-auction-catalog", "/nonexistent/catalog.xlsx"}, nil, "-auction-catalog"},
 	}
 	for _, c := range cases {
 		var out bytes.Buffer

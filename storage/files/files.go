@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -198,13 +199,17 @@ func (m *MediaStore) Open(_ context.Context, name string) (auction.MediaFile, er
 		f.Close()
 		return nil, hanok.Errorf(hanok.NotFound, "media file not found")
 	}
-	return file{f, st.Size()}, nil
+	return file{f, st.Size(), st.ModTime()}, nil
 }
 
 type file struct {
 	*os.File
 	size int64
+	mod  time.Time
 }
 
 // Size implements auction.MediaFile.
 func (f file) Size() int64 { return f.size }
+
+// ModTime is the time the file was last written, for Last-Modified.
+func (f file) ModTime() time.Time { return f.mod }

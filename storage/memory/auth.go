@@ -2,7 +2,9 @@ package memory
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -136,6 +138,18 @@ func (s *AuthStore) UserByUsername(_ context.Context, username string) (*auth.Us
 func (s *AuthStore) UserByEmail(_ context.Context, email string) (*auth.User, error) {
 	key := auth.FoldKey(email)
 	return s.find(func(u auth.User) bool { return email != "" && auth.FoldKey(u.Email) == key })
+}
+
+// Users implements auth.Store.
+func (s *AuthStore) Users(_ context.Context) ([]auth.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]auth.User, 0, len(s.users))
+	for _, u := range s.users {
+		out = append(out, *copyUser(u))
+	}
+	slices.SortFunc(out, func(a, b auth.User) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 // RevokeToken implements auth.Store.

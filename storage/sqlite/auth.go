@@ -147,6 +147,29 @@ func (s *AuthStore) UserByEmail(ctx context.Context, email string) (*auth.User, 
 	return s.userWhere(ctx, `email_key = ?`, foldKey(email))
 }
 
+// Users implements auth.Store.
+func (s *AuthStore) Users(ctx context.Context) ([]auth.User, error) {
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select users: %w", err)
+	}
+	defer rows.Close()
+	var out []auth.User
+	for rows.Next() {
+		var u auth.User
+		var created int64
+		if err := rows.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: select users: %w", err)
+		}
+		u.Created = time.Unix(0, created).UTC()
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: select users: %w", err)
+	}
+	return out, nil
+}
+
 // RevokeToken implements auth.Store.
 func (s *AuthStore) RevokeToken(ctx context.Context, jti string, expires time.Time) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {

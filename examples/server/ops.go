@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/adapters/system"
+)
+
+// opsFlags adds the flags of operation: logging, the debug listener and
+// CORS. str adds a string flag with its environment default.
+func opsFlags(c *config, str func(p *string, name, def, usage string)) {
+	str(&c.logFormat, "log-format", "text", `log format: "text" or "json"`)
+	str(&c.logLevel, "log-level", "info", `lowest level logged: "debug", "info", "warn" or "error"`)
+	str(&c.debugAddr, "debug-addr", "", "listen address of /metrics and /debug/pprof/ (default: off; /metrics is then on -addr, pprof nowhere)")
+	str(&c.corsList, "cors-origins", "", `comma-separated origins a browser app may call from, or "*" (default: none, CORS off)`)
+}
+
+// checkOps checks the operation flags and parses -cors-origins.
+func (c *config) checkOps() error {
+	o, err := system.ParseOrigins(c.corsList)
+	if err != nil {
+		return fmt.Errorf("-cors-origins: %w", err)
+	}
+	c.corsOrigins = o
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return fmt.Errorf(`-log-format %q: want "text" or "json"`, c.logFormat)
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf(`-log-level %q: want "debug", "info", "warn" or "error"`, c.logLevel)
+	}
+	if c.debugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.debugAddr); err != nil {
+			return fmt.Errorf("-debug-addr %q: %w", c.debugAddr, err)
+		}
+	}
+	return nil
+}
+
+// logger is the server's logger, in -log-format from -log-level, adding
+// the request id to every line logged for a request.
+func (c *config) logger(out io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.logLevel)) // checked by checkOps
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(out, opts)
+	if c.logFormat == "json" {
+		h = slog.NewJSONHandler(out, opts)
+	}
+	return slog.New(httpx.NewLogHandler(h))
+}
+
+// systemConfig is the system handler's configuration: logger, metrics with
+// the database pools, readiness, CORS. With -debug-addr it starts the
+// debug listener (metrics and pprof) and returns the function that stops
+// it.
+func (c *config) systemConfig(st *stores, logger *slog.Logger) (system.Config, func(), error) {
+	cfg := system.Config{Logger: logger, Registry: system.NewRegistry(), CORSOrigins: c.corsOrigins}
+	if st.db != nil {
+		cfg.DBStats = st.db.Stats
+		cfg.Ready = st.db.Ping
+	}
+	if c.debugAddr == "" {
+		return cfg, func() {}, nil
+	}
+	cfg.NoMetricsRoute = true
+	ln, err := net.Listen("tcp", c.debugAddr)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("-debug-addr %s: %w", c.debugAddr, err)
+	}
+	srv := &http.Server{Handler: system.DebugHandler(cfg.Registry), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("debug listener", "err", err)
+		}
+	}()
+	logger.Info("debug listening", "addr", "http://"+ln.Addr().String(), "paths", strings.Join([]string{"/metrics", "/debug/pprof/"}, " "))
+	return cfg, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
