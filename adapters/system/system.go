@@ -17,13 +17,13 @@ import (
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
-	"github.com/hanok-dev/hanok/microblog"
-	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/microblog"
 )
 
 // Services are the services to mount. Auth is required; the others are
