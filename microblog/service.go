@@ -205,8 +205,10 @@ func (s *Service) User(ctx context.Context, handle string) (*Profile, ProfileSta
 
 func (s *Service) profileByHandle(ctx context.Context, handle string) (*Profile, error) {
 	handle = strings.TrimSpace(handle)
-	if handle == "" {
-		return nil, hanok.FieldError("username", "is required")
+	// No stored username is broken text, so broken text is bad input,
+	// not an unknown user.
+	if err := hanok.CheckText("username", handle, hanok.TextRule{Min: 1}); err != nil {
+		return nil, err
 	}
 	p, err := s.store.ProfileByHandle(ctx, handle)
 	if hanok.CodeOf(err) == hanok.NotFound {

@@ -278,3 +278,30 @@ func TestPages(t *testing.T) {
 	_, err = f.mb.UserTweets(ctx, 0, "nobody", microblog.Cursor{})
 	storetest.WantCode(t, err, hanok.NotFound)
 }
+
+// Concurrent first requests of an auth user without a profile all get the
+// one profile made by whichever came first.
+func TestEnsureProfileConcurrently(t *testing.T) {
+	f := newFixture(t)
+	sess, err := f.authn.Register(ctx, auth.RegisterInput{Username: "plain", Password: "password1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := sess.User.Actor()
+	errs := make(chan error, 8)
+	for range cap(errs) {
+		go func() {
+			_, err := f.mb.Post(ctx, actor, microblog.PostInput{Content: "first"})
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, st, err := f.mb.User(ctx, "plain")
+	if err != nil || st.Tweets != cap(errs) {
+		t.Fatalf("User(plain) = %+v, %v", st, err)
+	}
+}

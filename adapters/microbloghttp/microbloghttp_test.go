@@ -316,12 +316,26 @@ func TestFollowsAndHome(t *testing.T) {
 		wantDetail(t, r, "nobody")
 	}
 	e.do(t, "GET", "/users/bob/followers/?limit=-3", "", nil).Want(t, http.StatusBadRequest)
+	for _, path := range []string{"/users/%ff/", "/users/b%E2%80%AEob/tweets/", "/users/%00/followers/", "/users/%ff/following/"} {
+		r := e.do(t, "GET", path, "", nil).Want(t, http.StatusBadRequest)
+		wantDetail(t, r, "user_id")
+	}
 
 	r = e.do(t, "POST", "/follow/", alice, map[string]any{"user_id": "alice"}).Want(t, http.StatusBadRequest)
 	wantDetail(t, r, "yourself")
 	e.do(t, "POST", "/follow/", alice, map[string]any{"user_id": "nobody"}).Want(t, http.StatusNotFound)
-	e.do(t, "POST", "/follow/", alice, map[string]any{}).Want(t, http.StatusBadRequest)
-	e.do(t, "POST", "/follow/", alice, map[string]any{"user_id": 3}).Want(t, http.StatusBadRequest)
+	for _, bad := range []any{map[string]any{}, map[string]any{"user_id": 3}, `{"user_id":`, "{\"user_id\":\"b\xffob\"}", `["bob"]`} {
+		for _, path := range []string{"/follow/", "/unfollow/"} {
+			r := e.do(t, "POST", path, alice, bad).Want(t, http.StatusBadRequest)
+			if m := r.Map(t); m["message"] == "" {
+				t.Fatalf("POST %s %v: no message", path, bad)
+			}
+		}
+	}
+	// The refused requests changed nothing.
+	if l := items(t, e.do(t, "GET", "/users/alice/following/", "", nil).Want(t, http.StatusOK)); len(l) != 1 {
+		t.Fatalf("alice follows %v after refused requests", l)
+	}
 	e.do(t, "POST", "/follow/", "", map[string]any{"user_id": "bob"}).Want(t, http.StatusUnauthorized)
 	e.do(t, "POST", "/unfollow/", "", map[string]any{"user_id": "bob"}).Want(t, http.StatusUnauthorized)
 	e.do(t, "POST", "/unfollow/", alice, map[string]any{"user_id": "nobody"}).Want(t, http.StatusNotFound)
