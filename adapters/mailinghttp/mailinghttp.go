@@ -21,6 +21,7 @@ package mailinghttp
 
 import (
 	"crypto/subtle"
+	_ "embed"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -36,6 +37,13 @@ import (
 // maxBody is the largest request body: a campaign's body is up to
 // mailing.MaxBody characters of up to 4 bytes, in two forms, plus JSON.
 const maxBody = 1 << 20
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the adapter's OpenAPI document, its paths relative to
+// where the adapter is mounted.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 
 // Option configures NewHandler.
 type Option func(*handler)
@@ -73,6 +81,7 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	rt.Public("GET /subscribe/send-mail/{campaign}", h.admin(h.report))
 	rt.Public("GET /unsubscribe/{token}", h.unsubscribeLink)
 	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
+	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/apitest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -40,7 +41,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/mailing/", http.StripPrefix("/mailing", mailinghttp.NewHandler(svc, authn, mailinghttp.WithAdminToken(adminToken))))
+	mux.Handle("/mailing/", http.StripPrefix("/mailing", api.Wrap(t, mailinghttp.NewHandler(svc, authn, mailinghttp.WithAdminToken(adminToken)))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL + "/mailing", svc: svc, authn: authn}
@@ -330,4 +331,20 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		t.Fatalf("Allow %q", allow)
 	}
 	wantError(t, e.do("PUT", "/unsubscribe/x", nil, false), 405, "not allowed")
+}
+
+// api checks every exchange of this package's tests against the document.
+var api = apitest.MustLoad(mailinghttp.OpenAPI())
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }
+
+// The adapter serves its OpenAPI document, with the mount point as server.
+func TestOpenAPIDocument(t *testing.T) {
+	e := newEnv(t)
+	r := testkit.Do(t, nil, testkit.Request{URL: e.url + "/openapi.json"}).Want(t, 200)
+	doc := r.Map(t)
+	servers, _ := doc["servers"].([]any)
+	if len(servers) != 1 || servers[0].(map[string]any)["url"] != "/mailing" {
+		t.Fatalf("servers %v, want the mount point /mailing", doc["servers"])
+	}
 }
