@@ -1,5 +1,6 @@
 // Command server runs the whole hanok system on one port: every service
-// under its own prefix, with a SQLite file (or memory) for storage.
+// under its own prefix, with a SQLite file (or memory) for storage, or a
+// PostgreSQL database that several servers share (-db postgres://...).
 //
 //	go run ./examples/server
 //
@@ -30,6 +31,7 @@ import (
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
 
@@ -82,7 +84,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		fs.StringVar(p, name, def, usage+" (env "+envName(name)+")")
 	}
 	str(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	str(&c.db, "db", "hanok.db", `SQLite database file, or "memory" for in-memory stores`)
+	str(&c.db, "db", "hanok.db", `SQLite database file, "memory" for in-memory stores, or a postgres:// URL`)
 	str(&c.media, "media", "media", "directory of uploaded files")
 	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
 	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
@@ -152,9 +154,28 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		m := memory.New()
 		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), close: func() error { return nil }}, nil
 	}
+	if postgres.IsDSN(c.db) {
+		return openPostgres(ctx, c)
+	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
 		return nil, fmt.Errorf("-db %s: %w", c.db, err)
+	}
+	media, err := files.Open(c.media)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("-media %s: %w", c.media, err)
+	}
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+}
+
+// openPostgres opens the PostgreSQL database of -db, shared with any other
+// server given the same -db. Uploaded media stay in -media: servers on one
+// host share it by pointing at one directory.
+func openPostgres(ctx context.Context, c *config) (*stores, error) {
+	db, err := postgres.Open(ctx, c.db)
+	if err != nil {
+		return nil, fmt.Errorf("-db %s: %w", postgres.Redacted(c.db), err)
 	}
 	media, err := files.Open(c.media)
 	if err != nil {
@@ -221,7 +242,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("-addr %s: %w", c.addr, err)
 	}
 	srv := newHTTPServer(handler, logger)
-	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
+	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", postgres.Redacted(c.db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -253,4 +254,24 @@ func utc(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// IsDSN reports whether s is a PostgreSQL URL (postgres:// or
+// postgresql://), as a program's -db flag tells PostgreSQL from a SQLite
+// file path.
+func IsDSN(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// Redacted returns s with the password of a PostgreSQL URL replaced by
+// "xxxxx", for logs and errors; any other s is returned as it is.
+func Redacted(s string) string {
+	if !IsDSN(s) {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }

@@ -83,3 +83,15 @@ func exec(tb testing.TB, dsn, sql string) {
 		tb.Fatalf("pgtest: %s: %v", sql, err)
 	}
 }
+
+// Contains reports whether out holds the password of dsn, for tests that
+// check a DSN's password stays out of logs. A DSN without a password is
+// never contained.
+func Contains(out, dsn string) bool {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return false
+	}
+	pw, ok := u.User.Password()
+	return ok && pw != "" && strings.Contains(out, pw)
+}

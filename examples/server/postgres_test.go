@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/storage/postgres"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
+)
+
+// Two servers on one PostgreSQL database, each run() with its own pool, as
+// two processes behind a load balancer would be. These tests need
+// HANOK_TEST_POSTGRES and skip without it.
+
+// startPair starts two servers on one new schema; the first ensures the
+// superuser admin (password secret123).
+func startPair(t *testing.T) (dsn string, a, b *server) {
+	t.Helper()
+	dsn = pgtest.DSN(t)
+	a = start(t, nil, "-db", dsn, "-media", filepath.Join(t.TempDir(), "media"), "-superuser", "admin:secret123")
+	b = start(t, map[string]string{"HANOK_DB": dsn}, "-media", filepath.Join(t.TempDir(), "media"))
+	return dsn, a, b
+}
+
+func TestPostgresServersShareAccountsAndLogouts(t *testing.T) {
+	dsn, a, b := startPair(t)
+	if out := a.out.String() + b.out.String(); pgtest.Contains(out, dsn) {
+		t.Fatalf("the log holds the DSN with its password:\n%s", out)
+	}
+
+	code, body := a.do(t, "POST", "/auth/register", "", `{"username":"mirim","password":"password123"}`)
+	if code != 201 {
+		t.Fatalf("register on A: %d %v", code, body)
+	}
+	// Registered on A, signed in on B with the signing key both read from
+	// the database.
+	code, body = b.do(t, "POST", "/auth/login", "", `{"username":"mirim","password":"password123"}`)
+	if code != 200 {
+		t.Fatalf("login on B: %d %v", code, body)
+	}
+	tok := body["token"].(string)
+	if code, _ := a.do(t, "GET", "/auth/me", tok, ""); code != 200 {
+		t.Fatalf("B's token on A: %d, want 200", code)
+	}
+	// A logout on B is refused on A at once.
+	if code, _ := b.do(t, "POST", "/auth/logout", tok, ""); code != 200 {
+		t.Fatalf("logout on B: %d", code)
+	}
+	for _, s := range []*server{a, b} {
+		if code, _ := s.do(t, "GET", "/auth/me", tok, ""); code != 401 {
+			t.Fatalf("logged-out token on %s: %d, want 401", s.url, code)
+		}
+	}
+	// One username across both.
+	if code, _ := b.do(t, "POST", "/auth/register", "", `{"username":"MIRIM","password":"password123"}`); code != 409 {
+		t.Fatalf("registering a taken name on B: %d, want 409", code)
+	}
+}
+
+// TestPostgresConcurrentBidsAcrossServers sends 100 bids at once, half to
+// each server: 50 bidders each bid a lower and a higher amount. Whatever
+// the order, every higher bid is accepted (it beats nothing or the
+// bidder's lower one), each bidder's stored bid is its higher amount, and
+// the highest bid is the highest sent.
+func TestPostgresConcurrentBidsAcrossServers(t *testing.T) {
+	dsn, a, b := startPair(t)
+	ctx := context.Background()
+
+	// The test's own pool on the same database: bidders with cheap hashes,
+	// and a car already in its auction.
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	secret, err := db.Auth().Secret(ctx, "jwt", auth.GenerateSecret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: secret, BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := db.Auth().UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	models, err := db.Auction().ModelIDs(ctx)
+	if err != nil || len(models) == 0 {
+		t.Fatalf("models: %v %v", models, err)
+	}
+	now := time.Now().UTC()
+	car := &auction.Car{Owner: admin.ID, Model: auction.Model{ID: models[0]}, Year: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC),
+		Fuel: auction.FuelHybrid, Transmission: auction.TransmissionManual, Color: "흰색", Mileage: 1000, Address: "서울",
+		Status: auction.StatusOngoing, AuctionStart: now, AuctionEnd: now.Add(time.Hour), Created: now,
+		Images: []auction.Image{{Path: auction.SeedImagePath, Represent: true}}}
+	if err := db.Auction().CreateCars(ctx, []*auction.Car{car}); err != nil {
+		t.Fatal(err)
+	}
+
+	const bidders = 50
+	tokens := make([]string, bidders)
+	ids := make([]auth.UserID, bidders)
+	for i := range bidders {
+		s, err := authn.Register(ctx, auth.RegisterInput{Username: fmt.Sprintf("bidder%d", i), Password: "password123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[i], ids[i] = s.Token, s.User.ID
+	}
+	low := func(i int) int64 { return int64(1000 + 10*i) }
+	high := func(i int) int64 { return int64(5000 + 10*i) }
+
+	type result struct {
+		bidder int
+		amount int64
+		status int
+		body   string
+	}
+	results := make(chan result, 2*bidders)
+	var wg sync.WaitGroup
+	path := fmt.Sprintf("/auction/cars/%d/bids/", car.ID)
+	for i := range bidders {
+		for j, amount := range []int64{low(i), high(i)} {
+			s := a
+			if (i+j)%2 == 1 {
+				s = b
+			}
+			wg.Go(func() {
+				r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: s.url + path, Token: tokens[i], Body: fmt.Sprintf(`{"amount":%d}`, amount)})
+				results <- result{i, amount, r.Status, string(r.Body)}
+			})
+		}
+	}
+	wg.Wait()
+	close(results)
+	for r := range results {
+		switch {
+		case r.amount == high(r.bidder) && r.status != 201:
+			t.Errorf("bidder %d's higher bid %d: %d %s, want 201", r.bidder, r.amount, r.status, r.body)
+		case r.amount == low(r.bidder) && r.status != 201 && r.status != 409:
+			t.Errorf("bidder %d's lower bid %d: %d %s, want 201 or 409", r.bidder, r.amount, r.status, r.body)
+		}
+	}
+
+	// The owner sees every bid, on either server.
+	_, body := a.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"secret123"}`)
+	adminTok := body["token"].(string)
+	for _, s := range []*server{a, b} {
+		r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + path, Token: adminTok}).Want(t, 200)
+		var bids []struct {
+			Bidder auth.UserID `json:"bidder"`
+			Amount int64       `json:"amount"`
+		}
+		if err := json.Unmarshal(r.Body, &bids); err != nil {
+			t.Fatal(err)
+		}
+		if len(bids) != bidders {
+			t.Fatalf("%d bids stored, want one per bidder (%d)", len(bids), bidders)
+		}
+		if bids[0].Amount != high(bidders-1) || bids[0].Bidder != ids[bidders-1] {
+			t.Fatalf("highest bid %+v, want %d by user %d", bids[0], high(bidders-1), ids[bidders-1])
+		}
+		got := map[auth.UserID]int64{}
+		for _, bid := range bids {
+			got[bid.Bidder] = bid.Amount
+		}
+		for i, id := range ids {
+			if got[id] != high(i) {
+				t.Fatalf("bidder %d's stored bid %d, want its higher bid %d", i, got[id], high(i))
+			}
+		}
+	}
+}
