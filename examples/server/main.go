@@ -147,6 +147,10 @@ type stores struct {
 
 	auction      auction.Store
 	auctionMedia auction.MediaStore
+
+	// throttles, when not nil, keeps the login and registration budgets
+	// that every server on the database shares.
+	throttles auth.ThrottleStore
 }
 
 func openStores(ctx context.Context, c *config) (*stores, error) {
@@ -182,7 +186,7 @@ func openPostgres(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -213,7 +217,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("jwt secret: %w", err)
 		}
 	}
-	authn, err := auth.New(st.auth, auth.Config{Secret: secret, Logger: logger})
+	authn, err := auth.New(st.auth, auth.Config{Secret: secret, Logger: logger, Throttles: st.throttles})
 	if err != nil {
 		return err
 	}

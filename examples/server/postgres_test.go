@@ -182,3 +182,25 @@ func TestPostgresConcurrentBidsAcrossServers(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresServersShareLoginBudget guesses a password on two servers:
+// they spend one budget, so the sixth attempt is refused on both, even
+// with the right password.
+func TestPostgresServersShareLoginBudget(t *testing.T) {
+	_, a, b := startPair(t)
+	if code, _ := a.do(t, "POST", "/auth/register", "", `{"username":"target","password":"password123"}`); code != 201 {
+		t.Fatalf("register: %d", code)
+	}
+	for i := range 5 {
+		s := []*server{a, b}[i%2]
+		if code, body := s.do(t, "POST", "/auth/login", "", `{"username":"target","password":"wrong-password"}`); code != 401 {
+			t.Fatalf("guess %d: %d %v, want 401", i+1, code, body)
+		}
+	}
+	for _, s := range []*server{b, a} {
+		r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: s.url + "/auth/login", Body: `{"username":"target","password":"password123"}`})
+		if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+			t.Fatalf("sixth attempt on %s: %d (Retry-After %q), want 429 with Retry-After", s.url, r.Status, r.Header.Get("Retry-After"))
+		}
+	}
+}
