@@ -205,9 +205,6 @@ func pgCode(err error) string {
 	return ""
 }
 
-// isUnique reports whether err is a unique constraint violation.
-func isUnique(err error) bool { return pgCode(err) == "23505" }
-
 // isForeignKey reports whether err is a foreign key violation.
 func isForeignKey(err error) bool { return pgCode(err) == "23503" }
 
