@@ -140,8 +140,11 @@ func New(store Store, cfg Config) (*Service, error) {
 		registrations: newThrottle(cfg.RegisterAttempts, cfg.RegisterInterval),
 	}
 	if cfg.Throttles != nil {
-		s.sharedLogins = newSharedThrottle(cfg.Throttles, cfg.LoginAttempts, cfg.LoginInterval)
-		s.sharedRegistrations = newSharedThrottle(cfg.Throttles, cfg.RegisterAttempts, cfg.RegisterInterval)
+		// Both keep their buckets in one store: each prunes only what
+		// both would find idle.
+		idle := max(refillTime(cfg.LoginAttempts, cfg.LoginInterval), refillTime(cfg.RegisterAttempts, cfg.RegisterInterval))
+		s.sharedLogins = newSharedThrottle(cfg.Throttles, cfg.LoginAttempts, cfg.LoginInterval, idle)
+		s.sharedRegistrations = newSharedThrottle(cfg.Throttles, cfg.RegisterAttempts, cfg.RegisterInterval, idle)
 	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,11 @@ type ThrottleStore interface {
 	// zero Bucket; if fn fails, nothing is stored and its error is
 	// returned.
 	UpdateThrottle(ctx context.Context, keys []string, fn func(buckets []Bucket) error) error
+	// PruneThrottle deletes the buckets last changed before t in which no
+	// attempt began since t: the Service calls it with a t by which such
+	// buckets are full again and carry no state, so that keys nobody
+	// tries again (a guesser's made-up usernames) do not pile up.
+	PruneThrottle(ctx context.Context, before time.Time) error
 }
 
 // Bucket is the stored state of one throttled key: a token bucket that
@@ -42,16 +48,39 @@ type Bucket struct {
 // shared budget without ending: far longer than any login takes.
 const pendingLifetime = time.Minute
 
+// pruneEvery is how often a sharedThrottle prunes its store, at most.
+const pruneEvery = time.Minute
+
 // sharedThrottle is the throttle (see throttle) over a ThrottleStore.
 type sharedThrottle struct {
 	store ThrottleStore
 	burst float64
 	// perSecond is the rate at which a bucket refills.
 	perSecond float64
+	// idleAfter is how long after its last change any bucket in the store
+	// (this throttle's or another's) is full and idle; lastPrune is when
+	// this throttle last pruned, in unix nanoseconds.
+	idleAfter time.Duration
+	lastPrune atomic.Int64
 }
 
-func newSharedThrottle(store ThrottleStore, burst int, interval time.Duration) *sharedThrottle {
-	return &sharedThrottle{store: store, burst: float64(burst), perSecond: float64(time.Second) / float64(interval)}
+func newSharedThrottle(store ThrottleStore, burst int, interval, idleAfter time.Duration) *sharedThrottle {
+	return &sharedThrottle{store: store, burst: float64(burst), perSecond: float64(time.Second) / float64(interval), idleAfter: max(idleAfter, pendingLifetime)}
+}
+
+// refillTime is how long an empty bucket of burst takes to fill.
+func refillTime(burst int, interval time.Duration) time.Duration {
+	return time.Duration(burst) * interval
+}
+
+// prune deletes the idle buckets of the store, at most every pruneEvery.
+// A failure is left for the next time.
+func (t *sharedThrottle) prune(ctx context.Context, now time.Time) {
+	last := t.lastPrune.Load()
+	if now.UnixNano()-last < int64(pruneEvery) || !t.lastPrune.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	_ = t.store.PruneThrottle(ctx, now.Add(-t.idleAfter))
 }
 
 // tokens returns the tokens in b at now.
@@ -89,6 +118,7 @@ func (t *sharedThrottle) settle(b Bucket, now time.Time) Bucket {
 // begin is throttle.begin over the store: it checks and records the
 // attempt in one UpdateThrottle, and end records its outcome in another.
 func (t *sharedThrottle) begin(ctx context.Context, now time.Time, held, counted []string) (wait time.Duration, end func(failed bool), err error) {
+	t.prune(ctx, now)
 	keys := append(append([]string(nil), held...), counted...)
 	err = t.store.UpdateThrottle(ctx, keys, func(bs []Bucket) error {
 		wait = 0

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,17 @@ func (m *mapThrottles) UpdateThrottle(ctx context.Context, keys []string, fn fun
 			delete(m.buckets, k)
 		} else {
 			m.buckets[k] = bs[i]
+		}
+	}
+	return nil
+}
+
+func (m *mapThrottles) PruneThrottle(ctx context.Context, before time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, b := range m.buckets {
+		if b.At.Before(before) && (b.PendingAt.IsZero() || b.PendingAt.Before(before)) {
+			delete(m.buckets, k)
 		}
 	}
 	return nil
@@ -201,7 +213,7 @@ func TestSharedBudgetConcurrentFailures(t *testing.T) {
 func TestSharedPendingExpires(t *testing.T) {
 	ctx := context.Background()
 	th := &mapThrottles{buckets: map[string]Bucket{}}
-	st := newSharedThrottle(th, 1, time.Minute)
+	st := newSharedThrottle(th, 1, time.Minute, 0)
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	if wait, _, err := st.begin(ctx, now, []string{"u:x"}, nil); wait != 0 || err != nil {
 		t.Fatalf("first attempt: %v %v", wait, err)
@@ -217,5 +229,31 @@ func TestSharedPendingExpires(t *testing.T) {
 	end(false)
 	if n := th.len(); n != 0 {
 		t.Fatalf("%d buckets kept after a success on a full bucket, want 0", n)
+	}
+}
+
+// Buckets nobody tries again are pruned once every budget would be full,
+// and not before.
+func TestSharedThrottlePrunes(t *testing.T) {
+	ctx := context.Background()
+	a, _, clk, th := sharingServices(t)
+	for i := range 3 {
+		a.Login(ctx, LoginInput{Username: fmt.Sprint("nobody", i), Password: "wrong-password", ClientAddr: "10.0.0.1"})
+	}
+	a.Register(ctx, RegisterInput{Username: "new", Password: "password123", ClientAddr: "10.0.0.2"})
+	if n := th.len(); n != 5 {
+		t.Fatalf("%d buckets after 3 failures and a registration, want 5", n)
+	}
+	// A minute on, login buckets are full but the registration's is not
+	// (10 every 30s): nothing is pruned that is not idle.
+	clk.Add(2 * time.Minute)
+	a.Login(ctx, LoginInput{Username: "nobody0", Password: "wrong-password", ClientAddr: "10.0.0.3"})
+	if _, ok := th.buckets["r:10.0.0.2"]; !ok {
+		t.Fatal("a registration budget was pruned before it refilled")
+	}
+	clk.Add(10 * time.Minute)
+	a.Login(ctx, LoginInput{Username: "other", Password: "wrong-password", ClientAddr: "10.0.0.4"})
+	if n := th.len(); n != 2 {
+		t.Fatalf("%d buckets after every old one refilled, want 2 (the last failure's)", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -231,6 +232,9 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 			listed++
 		}
 	}
+	// Counter rows are locked in id order, so that two CreateCars of
+	// overlapping models never deadlock.
+	slices.Sort(order)
 	ids := make([][]auction.ImageID, len(cars))
 	carIDs := make([]auction.CarID, len(cars))
 	err := s.db.write(ctx, func(tx pgx.Tx) error {

@@ -71,3 +71,11 @@ func (s *AuthStore) UpdateThrottle(ctx context.Context, keys []string, fn func([
 		return nil
 	})
 }
+
+// PruneThrottle implements auth.ThrottleStore.
+func (s *AuthStore) PruneThrottle(ctx context.Context, before time.Time) error {
+	if _, err := s.db.pool.Exec(ctx, `DELETE FROM auth_throttle WHERE at < $1 AND (pending_at IS NULL OR pending_at < $1)`, before); err != nil {
+		return fmt.Errorf("postgres: prune throttle: %w", err)
+	}
+	return nil
+}

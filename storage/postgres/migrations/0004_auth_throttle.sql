@@ -9,3 +9,4 @@ CREATE TABLE auth_throttle (
     pending    integer NOT NULL,
     pending_at timestamptz
 );
+CREATE INDEX auth_throttle_at ON auth_throttle (at);
