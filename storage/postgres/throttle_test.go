@@ -67,4 +67,23 @@ func TestUpdateThrottleAcrossPools(t *testing.T) {
 		}
 		return nil
 	})
+	// Pruning keeps what changed at or after the bound, deletes the rest.
+	if err := stores[1].PruneThrottle(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	stores[1].UpdateThrottle(ctx, []string{"a:10.0.0.1"}, func(bs []auth.Bucket) error {
+		if bs[0].Pending != n {
+			t.Errorf("bucket changed at the bound = %+v, want it kept", bs[0])
+		}
+		return nil
+	})
+	if err := stores[1].PruneThrottle(ctx, at.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	stores[0].UpdateThrottle(ctx, []string{"a:10.0.0.1"}, func(bs []auth.Bucket) error {
+		if bs[0] != (auth.Bucket{}) {
+			t.Errorf("bucket older than the bound = %+v, want it pruned", bs[0])
+		}
+		return nil
+	})
 }
