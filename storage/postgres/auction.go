@@ -454,16 +454,19 @@ func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string
 }
 
 // ListCars implements auction.Store. It issues two queries whatever the
-// page size, in one snapshot: the page, and the total.
+// page size, in one snapshot and one round trip: the total, and the page.
 func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
 	pageQ, pageArgs, countQ, countArgs := listQueries(q)
 	out := []auction.Car{}
 	var total int
-	err := s.db.read(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, countQ, countArgs...).Scan(&total); err != nil {
+	err := s.db.readBatch(ctx, func(b *pgx.Batch) {
+		b.Queue(countQ, countArgs...)
+		b.Queue(pageQ, pageArgs...)
+	}, func(br pgx.BatchResults) error {
+		if err := br.QueryRow().Scan(&total); err != nil {
 			return fmt.Errorf("postgres: count cars: %w", err)
 		}
-		rows, err := tx.Query(ctx, pageQ, pageArgs...)
+		rows, err := br.Query()
 		if err != nil {
 			return fmt.Errorf("postgres: list cars: %w", err)
 		}

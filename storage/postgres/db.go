@@ -184,6 +184,28 @@ func (db *DB) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
+// readBatch runs the queries queue adds to a batch in a read-only
+// repeatable-read transaction, so that they see one snapshot, and gives
+// their results, in order, to fn. BEGIN, the queries and COMMIT go to the
+// server in one round trip.
+func (db *DB) readBatch(ctx context.Context, queue func(b *pgx.Batch), fn func(br pgx.BatchResults) error) error {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	queue(b)
+	b.Queue(`COMMIT`)
+	br := db.pool.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return fmt.Errorf("postgres: begin read: %w", err)
+	}
+	if err := fn(br); err != nil {
+		br.Close()
+		return err
+	}
+	_, err := br.Exec()
+	return errors.Join(err, br.Close())
+}
+
 // querier is what a query needs: a pool or a transaction.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
