@@ -15,7 +15,12 @@
 // are returned in UTC, to the microsecond (PostgreSQL's precision).
 //
 // Adding a domain is one file holding its store and accessor (db.X())
-// and one migration.
+// and one migration, numbered after the newest here (these numbers are
+// this package's own, not storage/sqlite's), plus a line in the test file
+// that runs the domain's conformance suite.
+//
+// Tests take a DSN from HANOK_TEST_POSTGRES and a fresh schema per test
+// from package pgtest.
 package postgres
 
 import (
