@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,5 +204,20 @@ func TestPostgresServersShareLoginBudget(t *testing.T) {
 		if r.Status != 429 || r.Header.Get("Retry-After") == "" {
 			t.Fatalf("sixth attempt on %s: %d (Retry-After %q), want 429 with Retry-After", s.url, r.Status, r.Header.Get("Retry-After"))
 		}
+	}
+}
+
+// A database that cannot be reached stops the server with an error that
+// names it without its password. It needs no PostgreSQL.
+func TestPostgresUnreachable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	dsn := "postgres://hanok:not-this-password@127.0.0.1:1/hanok?sslmode=disable&connect_timeout=5"
+	err := run(ctx, []string{"-addr", "127.0.0.1:0", "-db", dsn, "-media", t.TempDir()}, func(string) string { return "" }, io.Discard)
+	if err == nil {
+		t.Fatal("server started without its database")
+	}
+	if msg := err.Error(); strings.Contains(msg, "not-this-password") || !strings.Contains(msg, "127.0.0.1:1") {
+		t.Fatalf("error %q: want the database named without its password", msg)
 	}
 }

@@ -145,7 +145,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return db.write(ctx, func(tx pgx.Tx) error {
+	err = db.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(migrationLock)); err != nil {
 			return fmt.Errorf("postgres: migration lock: %w", err)
 		}
@@ -174,6 +174,11 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+	if err != nil && !strings.HasPrefix(err.Error(), "postgres: ") {
+		// Connecting or committing failed.
+		err = fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return err
 }
 
 // write runs fn in a read-committed transaction and commits it if fn
