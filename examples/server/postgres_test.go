@@ -221,3 +221,55 @@ func TestPostgresUnreachable(t *testing.T) {
 		t.Fatalf("error %q: want the database named without its password", msg)
 	}
 }
+
+// Two servers started at once on a new database: one migrates it, makes
+// the signing key and imports the catalog, the other waits and finds them
+// done; both serve the same data.
+func TestPostgresServersStartAtOnce(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type started struct {
+		out  *syncBuffer
+		done chan error
+	}
+	var servers [2]started
+	for i := range servers {
+		servers[i] = started{out: &syncBuffer{}, done: make(chan error, 1)}
+		go func() {
+			servers[i].done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", dsn, "-media", t.TempDir()}, func(string) string { return "" }, servers[i].out)
+		}()
+	}
+	var urls [2]string
+	deadline := time.Now().Add(60 * time.Second)
+	for i := range servers {
+		for urls[i] == "" {
+			if m := listenRE.FindStringSubmatch(servers[i].out.String()); m != nil {
+				urls[i] = m[1]
+				break
+			}
+			select {
+			case err := <-servers[i].done:
+				t.Fatalf("server %d exited: %v\n%s", i, err, servers[i].out.String())
+			case <-time.After(10 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("server %d did not start:\n%s", i, servers[i].out.String())
+			}
+		}
+	}
+	a, b := &server{url: urls[0]}, &server{url: urls[1]}
+	_, body := a.do(t, "POST", "/auth/register", "", `{"username":"kim","password":"password123"}`)
+	tok, _ := body["token"].(string)
+	for _, s := range []*server{a, b} {
+		if n := len(s.list(t, "/auction/cars/search/", tok)); n != 68 {
+			t.Fatalf("%s: %d brands, want the 68 of the built-in catalog once", s.url, n)
+		}
+	}
+	cancel()
+	for i := range servers {
+		if err := <-servers[i].done; err != nil {
+			t.Errorf("server %d: %v", i, err)
+		}
+	}
+}
