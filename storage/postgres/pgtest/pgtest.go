@@ -84,10 +84,10 @@ func exec(tb testing.TB, dsn, sql string) {
 	}
 }
 
-// Contains reports whether out holds the password of dsn, for tests that
+// ContainsPassword reports whether out holds the password of dsn, for tests that
 // check a DSN's password stays out of logs. A DSN without a password is
 // never contained.
-func Contains(out, dsn string) bool {
+func ContainsPassword(out, dsn string) bool {
 	u, err := url.Parse(dsn)
 	if err != nil || u.User == nil {
 		return false
