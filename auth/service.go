@@ -57,6 +57,10 @@ type Config struct {
 	// registration in progress counts until it ends. Defaults 10 and 30s.
 	RegisterAttempts int
 	RegisterInterval time.Duration
+	// Throttles, when set, keeps the login and registration budgets, so
+	// that every Service over it (several servers on one database) spends
+	// one budget. Default: each Service keeps its own, in memory.
+	Throttles ThrottleStore
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives security-relevant events. Default: discard.
@@ -70,6 +74,9 @@ type Service struct {
 	throttle *throttle
 	// registrations throttles registrations per client address.
 	registrations *throttle
+	// sharedLogins and sharedRegistrations replace throttle and
+	// registrations when Config.Throttles is set.
+	sharedLogins, sharedRegistrations *sharedThrottle
 
 	// dummyHash is compared against when a login names no user, so that
 	// the answer takes as long as for a wrong password and does not tell
@@ -126,12 +133,20 @@ func New(store Store, cfg Config) (*Service, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.Secret = append([]byte(nil), cfg.Secret...)
-	return &Service{
+	s := &Service{
 		store:         store,
 		cfg:           cfg,
 		throttle:      newThrottle(cfg.LoginAttempts, cfg.LoginInterval),
 		registrations: newThrottle(cfg.RegisterAttempts, cfg.RegisterInterval),
-	}, nil
+	}
+	if cfg.Throttles != nil {
+		// Both keep their buckets in one store: each prunes only what
+		// both would find idle.
+		idle := max(refillTime(cfg.LoginAttempts, cfg.LoginInterval), refillTime(cfg.RegisterAttempts, cfg.RegisterInterval))
+		s.sharedLogins = newSharedThrottle(cfg.Throttles, cfg.LoginAttempts, cfg.LoginInterval, idle)
+		s.sharedRegistrations = newSharedThrottle(cfg.Throttles, cfg.RegisterAttempts, cfg.RegisterInterval, idle)
+	}
+	return s, nil
 }
 
 // Session is a signed-in user with its token.
@@ -164,7 +179,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, err
 		if err := checkPassword(in.Password); err != nil {
 			return nil, err
 		}
-		wait, end := s.registrations.begin(s.cfg.Now(), []string{"r:" + in.ClientAddr}, nil)
+		wait, end, err := s.beginRegistration(ctx, s.cfg.Now(), []string{"r:" + in.ClientAddr})
+		if err != nil {
+			return nil, err
+		}
 		if wait > 0 {
 			s.cfg.Logger.WarnContext(ctx, "registration throttled", "addr", in.ClientAddr)
 			return nil, &hanok.Error{Code: hanok.RateLimited, Message: "too many registrations from this address; try again later", RetryAfter: wait}
@@ -315,7 +333,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		addrKeys = []string{"a:" + in.ClientAddr}
 	}
 	now := s.cfg.Now()
-	wait, end := s.throttle.begin(now, keys, addrKeys)
+	wait, end, err := s.beginLogin(ctx, now, keys, addrKeys)
+	if err != nil {
+		return nil, err
+	}
 	if wait > 0 {
 		return nil, s.throttled(ctx, name, in.ClientAddr, wait)
 	}
@@ -329,7 +350,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	// differently, shares the budget of its username.
 	if u != nil {
 		if k := "u:" + FoldKey(u.Username); k != keys[0] {
-			wait, endUser := s.throttle.begin(now, []string{k}, nil)
+			wait, endUser, err := s.beginLogin(ctx, now, []string{k}, nil)
+			if err != nil {
+				return nil, err
+			}
 			if wait > 0 {
 				return nil, s.throttled(ctx, name, in.ClientAddr, wait)
 			}

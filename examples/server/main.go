@@ -1,5 +1,6 @@
 // Command server runs the whole hanok system on one port: every service
-// under its own prefix, with a SQLite file (or memory) for storage.
+// under its own prefix, with a SQLite file (or memory) for storage, or a
+// PostgreSQL database that several servers share (-db postgres://...).
 //
 //	go run ./examples/server
 //
@@ -17,6 +18,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,6 +42,7 @@ import (
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
 
@@ -105,7 +108,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		fs.StringVar(p, name, def, usage+" (env "+envName(name)+")")
 	}
 	str(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	str(&c.db, "db", "hanok.db", `SQLite database file, or "memory" for in-memory stores`)
+	str(&c.db, "db", "hanok.db", `SQLite database file, "memory" for in-memory stores, or a postgres:// URL`)
 	str(&c.media, "media", "media", "directory of uploaded files")
 	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
 	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
@@ -184,19 +187,30 @@ type stores struct {
 	calendar calendar.Store
 	mailing  mailing.Store
 	close    func() error
-	// db is the SQLite database, nil for memory stores.
+	// db is the SQLite database, nil for the other stores (backup needs it).
 	db *sqlite.DB
 
 	microblog microblog.Store
 
 	auction      auction.Store
 	auctionMedia auction.MediaStore
+
+	// throttles, when not nil, keeps the login and registration budgets
+	// that every server on the database shares.
+	throttles auth.ThrottleStore
+	// ping and stats, when not nil, are the database's health check and
+	// pool statistics (for /readyz and /metrics).
+	ping  func(context.Context) error
+	stats func() map[string]sql.DBStats
 }
 
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
 		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), close: func() error { return nil }}, nil
+	}
+	if postgres.IsDSN(c.db) {
+		return openPostgres(ctx, c)
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
@@ -207,7 +221,25 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{db: db, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+}
+
+// openPostgres opens the PostgreSQL database of -db, shared with any other
+// server given the same -db. Uploaded media stay in -media: servers on one
+// host share it by pointing at one directory. The microblog and mailing
+// stores are not on PostgreSQL yet: those services are not mounted there.
+func openPostgres(ctx context.Context, c *config) (*stores, error) {
+	db, err := postgres.Open(ctx, c.db)
+	if err != nil {
+		return nil, fmt.Errorf("-db %s: %w", postgres.Redacted(c.db), err)
+	}
+	media, err := files.Open(c.media)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("-media %s: %w", c.media, err)
+	}
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
+		ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -256,7 +288,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("jwt secret: %w", err)
 		}
 	}
-	authn, err := auth.New(st.auth, auth.Config{Secret: secret, Logger: logger})
+	authn, err := auth.New(st.auth, auth.Config{Secret: secret, Logger: logger, Throttles: st.throttles})
 	if err != nil {
 		return err
 	}
@@ -282,28 +314,42 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if _, err := auctions.CleanMedia(ctx, c.mediaGrace); err != nil {
 		logger.Error("media cleanup", "err", err)
 	}
-	posts := microblog.New(st.microblog, authn, microblog.Config{Logger: logger})
+	var posts *microblog.Service
+	if st.microblog != nil {
+		posts = microblog.New(st.microblog, authn, microblog.Config{Logger: logger})
+	} else {
+		logger.Warn("the microblog has no store on this database: not mounted")
+	}
 
-	mailingToken, err := mailingToken(ctx, &c.mailing, st, logger)
-	if err != nil {
-		return err
-	}
-	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
-	if err != nil {
-		return err
-	}
-	// The dispatcher stops after the HTTP server (deferred calls run in
-	// reverse), finishing its sends in flight, before the database closes.
-	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
-	dispatched := make(chan error, 1)
-	go func() { dispatched <- dispatcher.Run(dispatchCtx) }()
-	defer func() {
-		stopDispatch()
-		<-dispatched
-		if err := closeMail(); err != nil {
-			logger.Warn("closing the mail transport", "err", err)
+	var mail *mailing.Service
+	var token string
+	if st.mailing != nil {
+		token, err = mailingToken(ctx, &c.mailing, st, logger)
+		if err != nil {
+			return err
 		}
-	}()
+		var dispatcher *mailing.Dispatcher
+		var closeMail func() error
+		mail, dispatcher, closeMail, err = newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
+		if err != nil {
+			return err
+		}
+		// The dispatcher stops after the HTTP server (deferred calls run
+		// in reverse), finishing its sends in flight, before the database
+		// closes.
+		dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+		dispatched := make(chan error, 1)
+		go func() { dispatched <- dispatcher.Run(dispatchCtx) }()
+		defer func() {
+			stopDispatch()
+			<-dispatched
+			if err := closeMail(); err != nil {
+				logger.Warn("closing the mail transport", "err", err)
+			}
+		}()
+	} else {
+		logger.Warn("the mailing list has no store on this database: not mounted")
+	}
 
 	sysCfg, stopDebug, err := c.systemConfig(st, logger)
 	if err != nil {
@@ -311,11 +357,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer stopDebug()
 	sysCfg.TrustedProxies = c.trustedProxies
-	sysCfg.MailingToken = mailingToken
+	sysCfg.MailingToken = token
 	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Mailing: mail}, sysCfg)
 	gate.Open(handler)
 
-	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", c.db)
+	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", postgres.Redacted(c.db))
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -65,10 +65,8 @@ func (c *config) logger(out io.Writer) *slog.Logger {
 // it.
 func (c *config) systemConfig(st *stores, logger *slog.Logger) (system.Config, func(), error) {
 	cfg := system.Config{Logger: logger, Registry: system.NewRegistry(), CORSOrigins: c.corsOrigins}
-	if st.db != nil {
-		cfg.DBStats = st.db.Stats
-		cfg.Ready = st.db.Ping
-	}
+	cfg.DBStats = st.stats
+	cfg.Ready = st.ping
 	if c.debugAddr == "" {
 		return cfg, func() {}, nil
 	}

@@ -1,0 +1,57 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auction/auctiontest"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/auth/authtest"
+	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/calendar/calendartest"
+	"github.com/hanok-dev/hanok/storage/postgres"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
+	"github.com/hanok-dev/hanok/storetest"
+)
+
+// The conformance suites of every domain, each test over a new schema of
+// the database HANOK_TEST_POSTGRES names.
+
+// openTestDB opens a new schema and closes the pool when the test ends
+// (before the schema is dropped).
+func openTestDB(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	dsn := pgtest.DSN(tb)
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func authHarness(tb testing.TB) storetest.Harness[auth.Store] {
+	db := openTestDB(tb)
+	return storetest.Harness[auth.Store]{Store: db.Auth(), Users: db.Auth()}
+}
+
+func TestAuthStore(t *testing.T) { authtest.RunStoreTests(t, authHarness) }
+
+func BenchmarkLogin(b *testing.B) { authtest.BenchmarkLogin(b, authHarness) }
+
+func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, authHarness) }
+
+func TestAuctionStore(t *testing.T) {
+	auctiontest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[auction.Store] {
+		db := openTestDB(tb)
+		return storetest.Harness[auction.Store]{Store: db.Auction(), Users: db.Auth()}
+	})
+}
+
+func TestCalendarStore(t *testing.T) {
+	calendartest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[calendar.Store] {
+		db := openTestDB(tb)
+		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: db.Auth()}
+	})
+}

@@ -1,0 +1,89 @@
+package postgres_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/postgres"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
+)
+
+// Updates of one key from two pools (two servers) at once are serialized:
+// none is lost. A zero bucket deletes the key.
+func TestUpdateThrottleAcrossPools(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	var stores [2]*postgres.AuthStore
+	for i := range stores {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		stores[i] = db.Auth()
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			// Keys in both orders: the locks are taken sorted, so no deadlock.
+			keys := []string{"u:kim", "a:10.0.0.1"}
+			if i%2 == 1 {
+				keys = []string{"a:10.0.0.1", "u:kim"}
+			}
+			err := stores[i%2].UpdateThrottle(ctx, keys, func(bs []auth.Bucket) error {
+				for j := range bs {
+					bs[j].Pending++
+					bs[j].Spent += 0.5
+					bs[j].At, bs[j].PendingAt = at, at
+				}
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	err := stores[0].UpdateThrottle(ctx, []string{"u:kim", "a:10.0.0.1", "u:nobody"}, func(bs []auth.Bucket) error {
+		for j, want := range []auth.Bucket{{Spent: n / 2, At: at, Pending: n, PendingAt: at}, {Spent: n / 2, At: at, Pending: n, PendingAt: at}, {}} {
+			if !bs[j].At.Equal(want.At) || !bs[j].PendingAt.Equal(want.PendingAt) || bs[j].Pending != want.Pending || bs[j].Spent != want.Spent {
+				t.Errorf("bucket %d = %+v, want %+v", j, bs[j], want)
+			}
+		}
+		bs[0] = auth.Bucket{}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores[1].UpdateThrottle(ctx, []string{"u:kim"}, func(bs []auth.Bucket) error {
+		if bs[0] != (auth.Bucket{}) {
+			t.Errorf("deleted bucket = %+v, want the zero Bucket", bs[0])
+		}
+		return nil
+	})
+	// Pruning keeps what changed at or after the bound, deletes the rest.
+	if err := stores[1].PruneThrottle(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	stores[1].UpdateThrottle(ctx, []string{"a:10.0.0.1"}, func(bs []auth.Bucket) error {
+		if bs[0].Pending != n {
+			t.Errorf("bucket changed at the bound = %+v, want it kept", bs[0])
+		}
+		return nil
+	})
+	if err := stores[1].PruneThrottle(ctx, at.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	stores[0].UpdateThrottle(ctx, []string{"a:10.0.0.1"}, func(bs []auth.Bucket) error {
+		if bs[0] != (auth.Bucket{}) {
+			t.Errorf("bucket older than the bound = %+v, want it pruned", bs[0])
+		}
+		return nil
+	})
+}
