@@ -118,7 +118,9 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if prefix := mountPrefix(r); prefix != "" {
 		w = &prefixRedirects{ResponseWriter: w, prefix: prefix}
 	}
-	h.ServeHTTP(w, r)
+	// Served by the mux itself, not by h: only the mux sets the request's
+	// path values (r.PathValue).
+	rt.mux.ServeHTTP(w, r)
 }
 
 // probeWriter records what the mux would answer to an unmatched request.
