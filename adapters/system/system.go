@@ -4,7 +4,7 @@
 //
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
-// /calendar/. A service left nil in Services is not mounted.
+// /calendar/, /trials/. A service left nil in Services is not mounted.
 package system
 
 import (
@@ -15,9 +15,11 @@ import (
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/adapters/trialshttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/trials"
 )
 
 // Services are the services to mount. Auth is required; the others are
@@ -29,6 +31,9 @@ type Services struct {
 	Auction *auction.Service
 	// Calendar is mounted at /calendar/ (its routes are /calendar/api/v1/...).
 	Calendar *calendar.Service
+	// Trials is mounted at /trials/ (its routes are /trials/tasks...,
+	// /trials/sync).
+	Trials *trials.Service
 }
 
 // Config configures Handler.
@@ -57,6 +62,9 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	if svcs.Calendar != nil {
 		mount(mux, "/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
+	}
+	if svcs.Trials != nil {
+		mount(mux, "/trials", trialshttp.NewHandler(svcs.Trials, svcs.Auth, trialshttp.WithLogger(logger)))
 	}
 	var h http.Handler = mux
 	h = httpx.Recover(logger)(h)

@@ -2,6 +2,7 @@
 // under its own prefix, with a SQLite file (or memory) for storage.
 //
 //	go run ./examples/server
+//	go run ./examples/server trials-sync   # one trials sync, then exit
 //
 // Every flag has an environment default: HANOK_ + the flag's name in upper
 // case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET).
@@ -29,6 +30,7 @@ import (
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
+	"github.com/hanok-dev/hanok/trials"
 )
 
 func main() {
@@ -59,6 +61,8 @@ type config struct {
 	auctionDuration time.Duration
 	// calendarZone is the zone of the calendar's days and wall-clock times.
 	calendarZone *time.Location
+	// trials is the trials mirror's part.
+	trials trialsConfig
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -93,6 +97,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
 	zone := calendar.DefaultZone
 	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
+	trialsFlags(str, &c.trials)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -116,6 +121,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	if c.auctionDuration <= 0 {
 		return nil, errors.New("-auction-duration must be positive")
 	}
+	if err := c.trials.check(); err != nil {
+		return nil, err
+	}
 	if c.superuser != "" {
 		name, pw, ok := strings.Cut(c.superuser, ":")
 		if !ok || name == "" || pw == "" {
@@ -129,6 +137,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 type stores struct {
 	auth     auth.Store
 	calendar calendar.Store
+	trials   trials.Store
 	close    func() error
 
 	auction      auction.Store
@@ -138,7 +147,7 @@ type stores struct {
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), trials: m.Trials(), close: func() error { return nil }}, nil
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
@@ -149,12 +158,15 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), trials: db.Trials(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
 // gracefully: in-flight requests finish and the database is closed.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "trials-sync" {
+		return trialsSync(ctx, args[1:], getenv, stdout)
+	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 	c, err := parseConfig(args, getenv, stdout)
 	if err != nil {
@@ -198,7 +210,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal}, system.Config{Logger: logger})
+	mirror, err := newTrials(&c.trials, st.trials, logger)
+	if err != nil {
+		return err
+	}
+	// The schedule stops before the database closes (deferred calls run
+	// in reverse order).
+	scheduleCtx, stopSchedule := context.WithCancel(ctx)
+	waitSchedule := startTrialsSchedule(scheduleCtx, &c.trials, mirror, logger)
+	defer func() {
+		stopSchedule()
+		waitSchedule()
+	}()
+
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Trials: mirror}, system.Config{Logger: logger})
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
