@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hanok-dev/hanok"
 )
@@ -74,9 +76,10 @@ func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
 		records, err = s.clean(ctx, run, records)
 	}
 	if err == nil {
-		err = s.store.ApplySync(ctx, run, func(stored []Trial) (*Changeset, error) {
+		err = s.store.ApplySync(ctx, run, func(stored []Stored, load Load) (*Changeset, error) {
+			cs, err := plan(stored, load, records, run)
 			run.Finished = s.now()
-			return plan(stored, records, run), nil
+			return cs, err
 		})
 	}
 	if err != nil {
@@ -109,6 +112,11 @@ func (s *Service) fetch(ctx context.Context, run *Run, opts SyncOptions) ([]Reco
 		}
 		run.Pages = n
 		run.Total = p.Total
+		if records == nil {
+			// Room for every record the upstream says it has (within
+			// reason), so that a large registry is not copied page by page.
+			records = make([]Record, 0, max(len(p.Records), min(p.Total, 1_000_000)))
+		}
 		records = append(records, p.Records...)
 		pages := 0
 		if p.PerPage > 0 {
@@ -157,58 +165,82 @@ func (s *Service) clean(ctx context.Context, run *Run, records []Record) ([]Reco
 	return out, nil
 }
 
-// plan compares the stored trials with the fetched records field by field
-// and says what changes, filling run's counts. It is the one place the
-// sync's rules live; stores run it inside their transaction.
-func plan(stored []Trial, fetched []Record, run *Run) *Changeset {
+// plan compares the stored trials with the fetched records and says what
+// changes, filling run's counts. It is the one place the sync's rules
+// live; stores run it inside their transaction. A record whose digest is
+// the stored one is unchanged; the others are compared field by field
+// with the stored trial, loaded whole.
+func plan(stored []Stored, load Load, fetched []Record, run *Run) (*Changeset, error) {
 	now := run.Started
 	cs := &Changeset{Seen: now}
-	byNumber := make(map[string]*Trial, len(stored))
+	byNumber := make(map[string]*Stored, len(stored))
 	for i := range stored {
 		byNumber[stored[i].Number] = &stored[i]
 	}
 	found := make(map[string]bool, len(fetched))
+	changed := map[ID]Record{}
+	var ids []ID
 	for _, r := range fetched {
 		found[r.Number] = true
 		old, ok := byNumber[r.Number]
-		if !ok {
+		switch {
+		case !ok:
 			t := FromRecord(r)
 			t.FirstSeen, t.LastChanged, t.LastSeen = now, now, now
 			cs.Insert = append(cs.Insert, t)
 			run.Inserted++
+		case old.Digest == r.Digest() && !old.Withdrawn:
+			run.Unchanged++
+		default:
+			changed[old.ID] = r
+			ids = append(ids, old.ID)
+		}
+	}
+	for i := range stored {
+		if !found[stored[i].Number] && !stored[i].Withdrawn {
+			ids = append(ids, stored[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return cs, nil
+	}
+	olds, err := load(ids)
+	if err != nil {
+		return nil, fmt.Errorf("trials: loading %d changed trials: %w", len(ids), err)
+	}
+	slices.SortFunc(olds, func(a, b Trial) int { return strings.Compare(a.Number, b.Number) })
+	for _, old := range olds {
+		r, ok := changed[old.ID]
+		if !ok {
+			old.Withdrawn = true
+			cs.Update = append(cs.Update, old)
+			cs.Changes = append(cs.Changes, Change{Number: old.Number, Field: FieldWithdrawn, Old: "false", New: "true", At: now})
+			run.Withdrawn++
 			continue
 		}
 		oldRec := old.Record()
 		before, after := oldRec.fields(), r.fields()
-		changed := false
+		n := len(cs.Changes)
 		for i := range after {
 			if before[i].value != after[i].value {
 				cs.Changes = append(cs.Changes, Change{Number: r.Number, Field: after[i].name, Old: before[i].value, New: after[i].value, At: now})
-				changed = true
 			}
 		}
 		if old.Withdrawn {
 			cs.Changes = append(cs.Changes, Change{Number: r.Number, Field: FieldWithdrawn, Old: "true", New: "false", At: now})
-			changed = true
 		}
-		if !changed {
+		t := FromRecord(r)
+		t.ID, t.FirstSeen, t.LastChanged, t.LastSeen = old.ID, old.FirstSeen, old.LastChanged, now
+		if len(cs.Changes) == n {
+			// Same fields, another digest (one stored by an older
+			// program): rewritten, not changed.
+			cs.Update = append(cs.Update, t)
 			run.Unchanged++
 			continue
 		}
-		t := FromRecord(r)
-		t.ID, t.FirstSeen, t.LastChanged, t.LastSeen = old.ID, old.FirstSeen, now, now
+		t.LastChanged = now
 		cs.Update = append(cs.Update, t)
 		run.Changed++
 	}
-	for i := range stored {
-		t := stored[i]
-		if found[t.Number] || t.Withdrawn {
-			continue
-		}
-		t.Withdrawn = true
-		cs.Update = append(cs.Update, t)
-		cs.Changes = append(cs.Changes, Change{Number: t.Number, Field: FieldWithdrawn, Old: "false", New: "true", At: now})
-		run.Withdrawn++
-	}
-	return cs
+	return cs, nil
 }

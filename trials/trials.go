@@ -12,6 +12,9 @@ package trials
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -159,13 +162,29 @@ type Changeset struct {
 	Seen time.Time
 }
 
+// Stored is what a sync first compares of a stored trial: its key, the
+// Digest of its record, and whether it is withdrawn. Only the trials whose
+// digest differs are loaded whole.
+type Stored struct {
+	ID        ID
+	Number    string
+	Digest    string
+	Withdrawn bool
+}
+
+// Load returns the stored trials of ids (in any order), or NotFound if
+// one is not stored.
+type Load func(ids []ID) ([]Trial, error)
+
 // Store is the persistence of the trials mirror.
 type Store interface {
 	// ApplySync runs one sync in one transaction: it calls plan with every
-	// stored trial (withdrawn ones too), writes the Changeset plan returns,
-	// and records run (setting run.ID) with the counts plan left in it. If
-	// plan fails, nothing is written.
-	ApplySync(ctx context.Context, run *Run, plan func(stored []Trial) (*Changeset, error)) error
+	// stored trial (withdrawn ones too) as Stored, and a Load that reads
+	// whole trials in the same transaction; it writes the Changeset plan
+	// returns, and records run (setting run.ID) with the counts plan left
+	// in it. If plan fails, nothing is written. The store keeps each
+	// trial's Digest (of t.Record()) as it writes it.
+	ApplySync(ctx context.Context, run *Run, plan func(stored []Stored, load Load) (*Changeset, error)) error
 	// RecordRun records a run that changed nothing (a failed one),
 	// setting run.ID.
 	RecordRun(ctx context.Context, run *Run) error
@@ -232,6 +251,20 @@ func (t *Trial) Record() Record {
 		Phase:      t.Phase,
 		Scope:      t.Scope,
 	}
+}
+
+// Digest is a fingerprint of the record's fields (FNV-128a of each field
+// with its length): two records of one number with the same digest have the
+// same fields.
+func (r Record) Digest() string {
+	h := fnv.New128a()
+	var n [8]byte
+	for _, f := range [9]string{r.Number, r.Title, r.Department, r.Institute, r.TargetSize, r.Duration, r.StudyType, r.Phase, r.Scope} {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(f)))
+		h.Write(n[:])
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // fields lists a record's compared fields with their Change names.

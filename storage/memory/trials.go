@@ -17,6 +17,7 @@ type TrialsStore struct {
 	nextID   trials.ID
 	byID     map[trials.ID]*trials.Trial
 	byNumber map[string]trials.ID
+	digests  map[trials.ID]string
 	history  map[string][]trials.Change // oldest first
 	runs     []trials.Run               // oldest first
 }
@@ -28,6 +29,7 @@ func NewTrialsStore() *TrialsStore {
 	return &TrialsStore{
 		byID:     map[trials.ID]*trials.Trial{},
 		byNumber: map[string]trials.ID{},
+		digests:  map[trials.ID]string{},
 		history:  map[string][]trials.Change{},
 	}
 }
@@ -53,18 +55,29 @@ func copyTrial(t trials.Trial) trials.Trial {
 
 // ApplySync implements trials.Store. plan runs under the store's lock, so
 // no other write comes between what it read and what it wrote.
-func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Trial) (*trials.Changeset, error)) error {
+func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Stored, trials.Load) (*trials.Changeset, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stored := make([]trials.Trial, 0, len(s.byID))
+	stored := make([]trials.Stored, 0, len(s.byID))
 	for _, t := range s.byID {
-		stored = append(stored, copyTrial(*t))
+		stored = append(stored, trials.Stored{ID: t.ID, Number: t.Number, Digest: s.digests[t.ID], Withdrawn: t.Withdrawn})
 	}
-	slices.SortFunc(stored, func(a, b trials.Trial) int { return cmp.Compare(a.ID, b.ID) })
-	cs, err := plan(stored)
+	slices.SortFunc(stored, func(a, b trials.Stored) int { return cmp.Compare(a.ID, b.ID) })
+	load := func(ids []trials.ID) ([]trials.Trial, error) {
+		out := make([]trials.Trial, 0, len(ids))
+		for _, id := range ids {
+			t, ok := s.byID[id]
+			if !ok {
+				return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+			}
+			out = append(out, copyTrial(*t))
+		}
+		return out, nil
+	}
+	cs, err := plan(stored, load)
 	if err != nil {
 		return err
 	}
@@ -91,6 +104,7 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 		c.ID = s.nextID
 		s.byID[c.ID] = &c
 		s.byNumber[c.Number] = c.ID
+		s.digests[c.ID] = c.Record().Digest()
 	}
 	for _, t := range cs.Update {
 		c := copyTrial(t)
@@ -100,6 +114,7 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 			s.byNumber[c.Number] = c.ID
 		}
 		s.byID[c.ID] = &c
+		s.digests[c.ID] = c.Record().Digest()
 	}
 	for _, ch := range cs.Changes {
 		ch.Run = r.ID

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,8 +41,13 @@ func intOrNil(v sql.NullInt64) *int {
 	return &n
 }
 
+// trialColumns are what scanTrial reads. A trial that is not withdrawn
+// was last seen by the last sync (trials_seen), which is not written into
+// every row.
 const trialColumns = `id, number, title, department, institute, target_size, target_size_text, duration, duration_months,
-	study_type, phase, scope, first_seen, last_changed, last_seen, withdrawn`
+	study_type, phase, scope, first_seen, last_changed,
+	CASE WHEN withdrawn = 0 THEN max(last_seen, coalesce((SELECT at FROM trials_seen WHERE id = 1), 0)) ELSE last_seen END,
+	withdrawn`
 
 func scanTrial(sc scanner) (trials.Trial, error) {
 	var t trials.Trial
@@ -59,7 +65,7 @@ func scanTrial(sc scanner) (trials.Trial, error) {
 func trialValues(t *trials.Trial) []any {
 	return []any{
 		t.Number, t.Title, t.Department, t.Institute, nullInt(t.TargetSize), t.TargetSizeText, t.Duration, nullInt(t.DurationMonths),
-		t.StudyType, t.Phase, t.Scope,
+		t.StudyType, t.Phase, t.Scope, t.Record().Digest(),
 		trials.Fold(t.Title), trials.Fold(t.Department), trials.Fold(t.Institute), trials.Fold(t.StudyType), trials.Fold(t.Phase), trials.Fold(t.Scope),
 		trialNanos(t.FirstSeen), trialNanos(t.LastChanged), trialNanos(t.LastSeen), t.Withdrawn,
 	}
@@ -67,10 +73,10 @@ func trialValues(t *trials.Trial) []any {
 
 const (
 	insertTrial = `INSERT INTO trials (number, title, department, institute, target_size, target_size_text, duration, duration_months,
-	study_type, phase, scope, title_key, department_key, institute_key, study_type_key, phase_key, scope_key,
-	first_seen, last_changed, last_seen, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	study_type, phase, scope, digest, title_key, department_key, institute_key, study_type_key, phase_key, scope_key,
+	first_seen, last_changed, last_seen, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateTrial = `UPDATE trials SET number = ?, title = ?, department = ?, institute = ?, target_size = ?, target_size_text = ?,
-	duration = ?, duration_months = ?, study_type = ?, phase = ?, scope = ?, title_key = ?, department_key = ?, institute_key = ?,
+	duration = ?, duration_months = ?, study_type = ?, phase = ?, scope = ?, digest = ?, title_key = ?, department_key = ?, institute_key = ?,
 	study_type_key = ?, phase_key = ?, scope_key = ?, first_seen = ?, last_changed = ?, last_seen = ?, withdrawn = ? WHERE id = ?`
 	insertChange = `INSERT INTO trial_changes (number, run_id, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)`
 	insertRun    = `INSERT INTO trial_runs (started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error)
@@ -83,13 +89,13 @@ func runValues(r *trials.Run) []any {
 
 // ApplySync implements trials.Store: everything, from reading the stored
 // trials to recording the run, happens in one write transaction.
-func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Trial) (*trials.Changeset, error)) error {
+func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Stored, trials.Load) (*trials.Changeset, error)) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		stored, err := allTrials(ctx, tx)
+		stored, err := storedTrials(ctx, tx)
 		if err != nil {
 			return err
 		}
-		cs, err := plan(stored)
+		cs, err := plan(stored, func(ids []trials.ID) ([]trials.Trial, error) { return loadTrials(ctx, tx, ids) })
 		if err != nil {
 			return err
 		}
@@ -109,26 +115,60 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 	})
 }
 
-func allTrials(ctx context.Context, tx *sql.Tx) ([]trials.Trial, error) {
+func storedTrials(ctx context.Context, tx *sql.Tx) ([]trials.Stored, error) {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM trials`).Scan(&n); err != nil {
 		return nil, fmt.Errorf("sqlite: count trials: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+trialColumns+` FROM trials ORDER BY id`)
+	rows, err := tx.QueryContext(ctx, `SELECT id, number, digest, withdrawn FROM trials ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select trials: %w", err)
 	}
 	defer rows.Close()
-	out := make([]trials.Trial, 0, n)
+	out := make([]trials.Stored, 0, n)
 	for rows.Next() {
-		t, err := scanTrial(rows)
-		if err != nil {
+		var st trials.Stored
+		if err := rows.Scan(&st.ID, &st.Number, &st.Digest, &st.Withdrawn); err != nil {
 			return nil, fmt.Errorf("sqlite: scan trial: %w", err)
 		}
-		out = append(out, t)
+		out = append(out, st)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: select trials: %w", err)
+	}
+	return out, nil
+}
+
+// loadTrials reads the trials of ids, in chunks that keep under SQLite's
+// limit of parameters.
+func loadTrials(ctx context.Context, tx *sql.Tx, ids []trials.ID) ([]trials.Trial, error) {
+	out := make([]trials.Trial, 0, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: select trials: %w", err)
+		}
+		n := len(out)
+		for rows.Next() {
+			t, err := scanTrial(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: scan trial: %w", err)
+			}
+			out = append(out, t)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: select trials: %w", err)
+		}
+		if got := len(out) - n; got != len(chunk) {
+			return nil, hanok.Errorf(hanok.NotFound, "%d of %d trials not found", len(chunk)-got, len(chunk))
+		}
 	}
 	return out, nil
 }
@@ -181,8 +221,8 @@ func writeChangeset(ctx context.Context, tx *sql.Tx, run trials.RunID, cs *trial
 			}
 		}
 	}
-	seen := trialNanos(cs.Seen)
-	if _, err := tx.ExecContext(ctx, `UPDATE trials SET last_seen = ? WHERE withdrawn = 0 AND last_seen <> ?`, seen, seen); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO trials_seen (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
+		trialNanos(cs.Seen)); err != nil {
 		return fmt.Errorf("sqlite: mark trials seen: %w", err)
 	}
 	return nil

@@ -3,32 +3,70 @@ package odcloud
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/trials"
 )
 
-// The upstream's field names.
-const (
-	keyNumber     = "과제번호"
-	keyTitle      = "과제명"
-	keyDepartment = "진료과"
-	keyInstitute  = "연구책임기관"
-	keyTargetSize = "전체목표연구대상자수"
-	keyDuration   = "연구기간"
-	keyStudyType  = "연구종류"
-	keyPhase      = "임상시험단계(연구모형)"
-	keyScope      = "연구범위"
-)
-
 // envelope is the upstream's page: {"page", "perPage", "totalCount",
-// "currentCount", "matchCount", "data": [...]}.
-type envelope struct {
-	Page       *int              `json:"page"`
-	PerPage    *int              `json:"perPage"`
-	TotalCount *int              `json:"totalCount"`
-	Data       []json.RawMessage `json:"data"`
+// "currentCount", "matchCount", "data": [...]}, its records of type R.
+type envelope[R any] struct {
+	Page       *int `json:"page"`
+	PerPage    *int `json:"perPage"`
+	TotalCount *int `json:"totalCount"`
+	Data       *[]R `json:"data"`
+}
+
+// wireRecord is a record as the upstream writes it: text fields. It is
+// the fast path; flexRecord also takes numbers and nulls.
+type wireRecord struct {
+	Number     string `json:"과제번호"`
+	Title      string `json:"과제명"`
+	Department string `json:"진료과"`
+	Institute  string `json:"연구책임기관"`
+	TargetSize string `json:"전체목표연구대상자수"`
+	Duration   string `json:"연구기간"`
+	StudyType  string `json:"연구종류"`
+	Phase      string `json:"임상시험단계(연구모형)"`
+	Scope      string `json:"연구범위"`
+}
+
+type flexRecord struct {
+	Number     field `json:"과제번호"`
+	Title      field `json:"과제명"`
+	Department field `json:"진료과"`
+	Institute  field `json:"연구책임기관"`
+	TargetSize field `json:"전체목표연구대상자수"`
+	Duration   field `json:"연구기간"`
+	StudyType  field `json:"연구종류"`
+	Phase      field `json:"임상시험단계(연구모형)"`
+	Scope      field `json:"연구범위"`
+}
+
+// field is a record's value: a string as it is, a number as its digits,
+// null as "".
+type field string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *field) UnmarshalJSON(raw []byte) error {
+	switch {
+	case string(raw) == "null":
+		*f = ""
+		return nil
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+		*f = field(s)
+		return nil
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		*f = field(raw)
+		return nil
+	}
+	return fmt.Errorf("want text, got %s", Quote(raw))
 }
 
 // DecodePage reads one page body. A body that is not a JSON object, lacks
@@ -43,65 +81,48 @@ func DecodePage(body []byte) (*trials.Page, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, bad("not a JSON object")
 	}
-	var env envelope
+	var env envelope[wireRecord]
 	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return nil, bad("%v", err)
+		var typ *json.UnmarshalTypeError
+		if !errors.As(err, &typ) {
+			return nil, bad("%v", err)
+		}
+		// A field that is not text: the slow path, which reads numbers
+		// and nulls as text and refuses the rest.
+		var flex envelope[flexRecord]
+		if err := json.Unmarshal(trimmed, &flex); err != nil {
+			return nil, bad("%v", err)
+		}
+		env = envelope[wireRecord]{Page: flex.Page, PerPage: flex.PerPage, TotalCount: flex.TotalCount}
+		if flex.Data != nil && *flex.Data != nil {
+			data := make([]wireRecord, len(*flex.Data))
+			for i, f := range *flex.Data {
+				data[i] = wireRecord{
+					Number: string(f.Number), Title: string(f.Title), Department: string(f.Department),
+					Institute: string(f.Institute), TargetSize: string(f.TargetSize), Duration: string(f.Duration),
+					StudyType: string(f.StudyType), Phase: string(f.Phase), Scope: string(f.Scope),
+				}
+			}
+			env.Data = &data
+		}
 	}
 	switch {
-	case env.Data == nil:
+	case env.Data == nil || *env.Data == nil:
 		return nil, bad(`no "data"`)
 	case env.TotalCount == nil:
 		return nil, bad(`no "totalCount"`)
 	case *env.TotalCount < 0:
 		return nil, bad("totalCount %d", *env.TotalCount)
 	}
-	p := &trials.Page{Total: *env.TotalCount, Records: make([]trials.Record, 0, len(env.Data))}
+	p := &trials.Page{Total: *env.TotalCount, Records: make([]trials.Record, len(*env.Data))}
 	if env.Page != nil {
 		p.Number = *env.Page
 	}
 	if env.PerPage != nil {
 		p.PerPage = *env.PerPage
 	}
-	for i, raw := range env.Data {
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-			return nil, bad("record %d is not an object", i)
-		}
-		var r trials.Record
-		for key, dst := range map[string]*string{
-			keyNumber: &r.Number, keyTitle: &r.Title, keyDepartment: &r.Department,
-			keyInstitute: &r.Institute, keyTargetSize: &r.TargetSize, keyDuration: &r.Duration,
-			keyStudyType: &r.StudyType, keyPhase: &r.Phase, keyScope: &r.Scope,
-		} {
-			v, err := text(fields[key])
-			if err != nil {
-				return nil, bad("record %d, %s: %v", i, key, err)
-			}
-			*dst = v
-		}
-		p.Records = append(p.Records, r)
+	for i, w := range *env.Data {
+		p.Records[i] = trials.Record(w)
 	}
 	return p, nil
-}
-
-// text reads a field's value: a string as it is, a number as its
-// digits, null or a missing field as "".
-func text(raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return "", nil
-	}
-	switch raw[0] {
-	case '"':
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		var n json.Number
-		if err := json.Unmarshal(raw, &n); err != nil {
-			return "", err
-		}
-		return n.String(), nil
-	}
-	return "", fmt.Errorf("want text, got %s", Quote(raw))
 }

@@ -30,3 +30,23 @@ func FuzzDecodePage(f *testing.F) {
 		}
 	})
 }
+
+// Numbers and nulls read as text; other values are refused.
+func TestDecodeLenient(t *testing.T) {
+	p, err := odcloud.DecodePage([]byte(`{"page":1,"perPage":10,"totalCount":1,"data":[{"과제번호":"C1","전체목표연구대상자수":120,"연구기간":null}]}`))
+	if err != nil || p.Records[0].TargetSize != "120" || p.Records[0].Duration != "" || p.Records[0].Number != "C1" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for _, body := range []string{
+		`{"totalCount":1,"data":[{"과제번호":["C1"]}]}`,
+		`{"totalCount":1,"data":[{"과제번호":true}]}`,
+		`{"totalCount":1,"data":[1]}`,
+		`{"totalCount":1,"data":null}`,
+		`{"data":[]}`,
+		`[]`,
+	} {
+		if _, err := odcloud.DecodePage([]byte(body)); hanok.CodeOf(err) != hanok.Invalid {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}

@@ -8,6 +8,7 @@
 package odcloud
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -219,7 +220,14 @@ func (c *Client) try(ctx context.Context, n int) (*trials.Page, *attemptError) {
 		return nil, failure(true, err, "GET %s: %v", c.Endpoint(), err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 && resp.ContentLength <= maxBody {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	} else {
+		buf.Grow(64 << 10) // a page of 100 records is about 45 kB
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxBody+1))
+	body := buf.Bytes()
 	if err != nil {
 		err = redact(err)
 		return nil, failure(true, err, "reading the response: %v", err)
@@ -227,20 +235,22 @@ func (c *Client) try(ctx context.Context, n int) (*trials.Page, *attemptError) {
 	if len(body) > maxBody {
 		return nil, failure(false, nil, "HTTP %d: response larger than %d bytes", resp.StatusCode, maxBody)
 	}
+	if resp.StatusCode == http.StatusOK {
+		p, err := DecodePage(body)
+		if err == nil {
+			return p, nil
+		}
+		// An error code may come with 200 too.
+		if code, msg, ok := upstreamError(body); ok {
+			return nil, codeFailure(resp.StatusCode, code, msg)
+		}
+		return nil, failure(false, err, "%s", hanok.MessageOf(err))
+	}
 	if code, msg, ok := upstreamError(body); ok {
 		return nil, codeFailure(resp.StatusCode, code, msg)
 	}
-	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-		return nil, failure(true, nil, "HTTP %d: %s", resp.StatusCode, Quote(body))
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, failure(false, nil, "HTTP %d: %s", resp.StatusCode, Quote(body))
-	}
-	p, err := DecodePage(body)
-	if err != nil {
-		return nil, failure(false, err, "%s", hanok.MessageOf(err))
-	}
-	return p, nil
+	retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+	return nil, failure(retry, nil, "HTTP %d: %s", resp.StatusCode, Quote(body))
 }
 
 // codeFailure is the error of an upstream error code.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,6 +33,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 		{"DuplicateInsertWritesNothing", testDuplicateInsertWritesNothing},
 		{"Filter", testFilter},
 		{"Paging", testPaging},
+		{"LoadUnknown", testLoadUnknown},
 		{"Runs", testRuns},
 		{"Copies", testCopies},
 		{"Sync", testSync},
@@ -62,14 +64,33 @@ func trial(number, title string, at time.Time) trials.Trial {
 	return t
 }
 
-// apply applies cs as a run started at at.
+// apply applies cs as a run started at at, and returns what the plan
+// saw: every stored trial, loaded whole.
 func apply(t *testing.T, s trials.Store, at time.Time, cs trials.Changeset) (*trials.Run, []trials.Trial) {
 	t.Helper()
 	run := &trials.Run{Started: at, Finished: at.Add(time.Second), Pages: 1, Total: len(cs.Insert)}
 	var seen []trials.Trial
 	cs.Seen = at
-	must(t, s.ApplySync(context.Background(), run, func(stored []trials.Trial) (*trials.Changeset, error) {
-		seen = stored
+	must(t, s.ApplySync(context.Background(), run, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
+		ids := make([]trials.ID, len(stored))
+		for i, st := range stored {
+			ids[i] = st.ID
+		}
+		loaded, err := load(ids)
+		if err != nil {
+			return nil, err
+		}
+		if len(loaded) != len(stored) {
+			t.Errorf("load of %d ids gave %d trials", len(ids), len(loaded))
+		}
+		for i := range loaded {
+			tr := &loaded[i]
+			st := stored[slices.IndexFunc(stored, func(st trials.Stored) bool { return st.ID == tr.ID })]
+			if st.Number != tr.Number || st.Withdrawn != tr.Withdrawn || st.Digest != tr.Record().Digest() {
+				t.Errorf("stored %+v does not describe the loaded %+v (digest %s)", st, *tr, tr.Record().Digest())
+			}
+		}
+		seen = loaded
 		run.Inserted = len(cs.Insert)
 		return &cs, nil
 	}))
@@ -289,7 +310,7 @@ func testPlanErrorWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
 	before := snapshot(t, s)
 	run := &trials.Run{Started: base.Add(time.Hour)}
-	err := s.ApplySync(context.Background(), run, func([]trials.Trial) (*trials.Changeset, error) { return nil, errPlan })
+	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) { return nil, errPlan })
 	if !errors.Is(err, errPlan) {
 		t.Fatalf("ApplySync = %v, want the plan's error", err)
 	}
@@ -304,7 +325,7 @@ func testUnknownUpdateWritesNothing(t *testing.T, s trials.Store) {
 	ghost := trial("C9", "ghost", base)
 	ghost.ID = 1 << 40
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Trial) (*trials.Changeset, error) {
+	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
 		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at)}, Update: []trials.Trial{ghost}, Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.NotFound)
@@ -317,10 +338,26 @@ func testDuplicateInsertWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
 	before := snapshot(t, s)
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Trial) (*trials.Changeset, error) {
+	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
 		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at), trial("C1", "again", at)}, Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.Conflict)
+	if after := snapshot(t, s); after != before {
+		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
+	}
+}
+
+func testLoadUnknown(t *testing.T, s trials.Store) {
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	before := snapshot(t, s)
+	at := base.Add(time.Hour)
+	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
+		if _, err := load([]trials.ID{stored[0].ID, 1 << 40}); err != nil {
+			return nil, err
+		}
+		return &trials.Changeset{Seen: at}, nil
+	})
+	storetest.WantCode(t, err, hanok.NotFound)
 	if after := snapshot(t, s); after != before {
 		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
 	}

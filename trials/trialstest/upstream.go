@@ -1,6 +1,7 @@
 package trialstest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,6 +49,7 @@ type Upstream struct {
 
 	mu       sync.Mutex
 	records  []trials.Record
+	encoded  [][]byte          // each record as the upstream writes it
 	failures map[int][]Failure // by page; 0 is any page
 	requests int
 }
@@ -66,9 +68,14 @@ func NewUpstream(tb testing.TB, records []trials.Record) *Upstream {
 
 // SetRecords replaces what the upstream serves.
 func (u *Upstream) SetRecords(records []trials.Record) {
+	encoded := make([][]byte, len(records))
+	for i, r := range records {
+		encoded[i], _ = json.Marshal(wireRecord(r))
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.records = append([]trials.Record(nil), records...)
+	u.encoded = encoded
 }
 
 // Records returns a copy of what the upstream serves.
@@ -132,7 +139,7 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	records := u.records
+	records := u.encoded
 	u.mu.Unlock()
 
 	switch {
@@ -172,18 +179,18 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	from := min((page-1)*perPage, len(records))
 	to := min(from+perPage, len(records))
-	data := make([]map[string]string, 0, to-from)
+	size := 200
 	for _, rec := range records[from:to] {
-		data = append(data, wireRecord(rec))
+		size += len(rec) + 1
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"page":         page,
-		"perPage":      perPage,
-		"totalCount":   len(records),
-		"currentCount": len(data),
-		"matchCount":   len(records),
-		"data":         data,
-	})
+	b := bytes.NewBuffer(make([]byte, 0, size))
+	fmt.Fprintf(b, `{"page":%d,"perPage":%d,"totalCount":%d,"currentCount":%d,"matchCount":%d,"data":[`,
+		page, perPage, len(records), to-from, len(records))
+	b.Write(bytes.Join(records[from:to], []byte(",")))
+	b.WriteString("]}\n")
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.Write(b.Bytes())
 }
 
 // RealRecordsPath is where the 145 real upstream records are kept, relative

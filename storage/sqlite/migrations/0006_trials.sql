@@ -14,6 +14,9 @@ CREATE TABLE trials (
     study_type       TEXT NOT NULL,
     phase            TEXT NOT NULL,
     scope            TEXT NOT NULL,
+    -- digest is trials.Record.Digest of the fields above: a sync compares
+    -- it first and reads the whole row only when it differs.
+    digest           TEXT NOT NULL,
     -- The *_key columns are the values case-folded in Go (trials.Fold),
     -- what searches match: SQLite's lower() and LIKE fold ASCII only.
     title_key        TEXT NOT NULL,
@@ -24,12 +27,21 @@ CREATE TABLE trials (
     scope_key        TEXT NOT NULL,
     first_seen       INTEGER NOT NULL,
     last_changed     INTEGER NOT NULL,
+    -- last_seen is kept here for withdrawn trials; a trial that is not
+    -- withdrawn was seen by the last sync, whose start is trials_seen.at
+    -- (one row written a sync, not one a trial): readers take the later
+    -- of the two.
     last_seen        INTEGER NOT NULL,
     withdrawn        INTEGER NOT NULL DEFAULT 0
 );
 -- Every list is ordered by last_changed DESC, number among the trials
 -- that are not withdrawn, and "updated recently" is a last_changed range.
 CREATE INDEX trials_listed ON trials (withdrawn, last_changed DESC, number);
+
+CREATE TABLE trials_seen (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at INTEGER NOT NULL
+);
 
 CREATE TABLE trial_runs (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
