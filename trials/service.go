@@ -88,11 +88,15 @@ func (s *Service) Get(ctx context.Context, key string) (*Detail, error) {
 	if key == "" {
 		return nil, notFound
 	}
-	t, err := s.store.TrialByNumber(ctx, key)
+	// A key of digits is an id first (upstream numbers start with a
+	// letter), then a number.
+	var t *Trial
+	var err error = hanok.Errorf(hanok.NotFound, "not an id")
+	if id, perr := strconv.ParseInt(key, 10, 64); perr == nil && id > 0 {
+		t, err = s.store.Trial(ctx, ID(id))
+	}
 	if hanok.IsCode(err, hanok.NotFound) {
-		if id, perr := strconv.ParseInt(key, 10, 64); perr == nil && id > 0 {
-			t, err = s.store.Trial(ctx, ID(id))
-		}
+		t, err = s.store.TrialByNumber(ctx, key)
 	}
 	if hanok.IsCode(err, hanok.NotFound) {
 		return nil, notFound

@@ -7,19 +7,50 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/trials"
 )
 
-// TrialsStore is the trials.Store of a DB.
-type TrialsStore struct{ db *DB }
+// TrialsStore is the trials.Store of a DB. It keeps its read queries
+// prepared on the read pool (parsing a query costs more than running
+// these), so a program takes one store from DB.Trials and keeps it.
+type TrialsStore struct {
+	db    *DB
+	stmts sync.Map // query text -> *sql.Stmt on the read pool
+}
 
 var _ trials.Store = (*TrialsStore)(nil)
 
-// Trials returns the database's trials store.
+// Trials returns a trials store of the database.
 func (db *DB) Trials() *TrialsStore { return &TrialsStore{db: db} }
+
+// stmt returns query prepared on the read pool.
+func (s *TrialsStore) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.reader.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRow runs a one-row read with a prepared statement.
+func (s *TrialsStore) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
 
 // trialNanos is a time as the trials tables keep it: unix nanoseconds UTC.
 func trialNanos(t time.Time) int64 { return t.UnixNano() }
@@ -49,12 +80,13 @@ const trialColumns = `id, number, title, department, institute, target_size, tar
 	CASE WHEN withdrawn = 0 THEN max(last_seen, coalesce((SELECT at FROM trials_seen WHERE id = 1), 0)) ELSE last_seen END,
 	withdrawn`
 
-func scanTrial(sc scanner) (trials.Trial, error) {
+// scanTrial reads trialColumns, then the extra columns into extra.
+func scanTrial(sc scanner, extra ...any) (trials.Trial, error) {
 	var t trials.Trial
 	var size, months sql.NullInt64
 	var first, changed, seen int64
-	err := sc.Scan(&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
-		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn)
+	err := sc.Scan(append([]any{&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
+		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn}, extra...)...)
 	t.TargetSize, t.DurationMonths = intOrNil(size), intOrNil(months)
 	t.FirstSeen, t.LastChanged, t.LastSeen = fromTrialNanos(first), fromTrialNanos(changed), fromTrialNanos(seen)
 	return t, err
@@ -246,7 +278,11 @@ func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
 
 // Trial implements trials.Store.
 func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, error) {
-	t, err := scanTrial(s.db.reader.QueryRowContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = ?`, id))
+	row, err := s.queryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := scanTrial(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
 	}
@@ -258,7 +294,11 @@ func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, e
 
 // TrialByNumber implements trials.Store.
 func (s *TrialsStore) TrialByNumber(ctx context.Context, number string) (*trials.Trial, error) {
-	t, err := scanTrial(s.db.reader.QueryRowContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE number = ?`, number))
+	row, err := s.queryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE number = ?`, number)
+	if err != nil {
+		return nil, err
+	}
+	t, err := scanTrial(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hanok.Errorf(hanok.NotFound, "trial %q not found", number)
 	}
@@ -300,45 +340,57 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Trials implements trials.Store.
+// Trials implements trials.Store: one query gives the page and the
+// count of every match (a window count); a page past the end, which has
+// no row to carry the count, asks for the count alone.
 func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	where, args := trialsWhere(&f)
 	limit := f.Limit
 	if limit <= 0 {
 		limit = -1
 	}
-	var out []trials.Trial
-	var total int
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM trials`+where, args...).Scan(&total); err != nil {
-			return fmt.Errorf("sqlite: count trials: %w", err)
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+trialColumns+` FROM trials`+where+
-			` ORDER BY last_changed DESC, number LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
-		if err != nil {
-			return fmt.Errorf("sqlite: select trials: %w", err)
-		}
-		defer rows.Close()
-		out = make([]trials.Trial, 0, min(max(limit, 0), total))
-		for rows.Next() {
-			t, err := scanTrial(rows)
-			if err != nil {
-				return fmt.Errorf("sqlite: scan trial: %w", err)
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
-	})
+	st, err := s.stmt(ctx, `SELECT `+trialColumns+`, count(*) OVER () FROM trials`+where+
+		` ORDER BY last_changed DESC, number LIMIT ? OFFSET ?`)
 	if err != nil {
 		return nil, 0, err
+	}
+	rows, err := st.QueryContext(ctx, append(args, limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: select trials: %w", err)
+	}
+	defer rows.Close()
+	out := []trials.Trial{}
+	total := 0
+	for rows.Next() {
+		t, err := scanTrial(rows, &total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlite: scan trial: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: select trials: %w", err)
+	}
+	if len(out) == 0 && f.Offset > 0 {
+		row, err := s.queryRow(ctx, `SELECT count(*) FROM trials`+where, args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := row.Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: count trials: %w", err)
+		}
 	}
 	return out, total, nil
 }
 
 // History implements trials.Store.
 func (s *TrialsStore) History(ctx context.Context, number string) ([]trials.Change, error) {
-	rows, err := s.db.reader.QueryContext(ctx, `SELECT number, run_id, field, old, new, at FROM trial_changes
-		WHERE number = ? ORDER BY run_id DESC, id`, number)
+	st, err := s.stmt(ctx, `SELECT number, run_id, field, old, new, at FROM trial_changes
+		WHERE number = ? ORDER BY run_id DESC, id`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, number)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select history of %q: %w", number, err)
 	}
