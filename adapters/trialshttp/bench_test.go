@@ -69,7 +69,9 @@ func benchGet(b *testing.B, target string, parallel bool) {
 
 // The two requests the original was measured on (976 and 512 requests/s
 // under wrk -t2 -c16 on this kind of machine).
-func BenchmarkTask(b *testing.B)           { benchGet(b, "/tasks/1", false) }
-func BenchmarkTaskParallel(b *testing.B)   { benchGet(b, "/tasks/1", true) }
-func BenchmarkSearch(b *testing.B)         { benchGet(b, "/tasks/search?title=코호트&limit=10", false) }
-func BenchmarkSearchParallel(b *testing.B) { benchGet(b, "/tasks/search?title=코호트&limit=10", true) }
+func BenchmarkTask(b *testing.B)         { benchGet(b, "/tasks/1", false) }
+func BenchmarkTaskParallel(b *testing.B) { benchGet(b, "/tasks/1", true) }
+func BenchmarkSearch(b *testing.B)       { benchGet(b, "/tasks/search?title=코호트&limit=10", false) }
+func BenchmarkSearchParallel(b *testing.B) {
+	benchGet(b, "/tasks/search?title=코호트&limit=10", true)
+}
