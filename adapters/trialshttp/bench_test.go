@@ -75,3 +75,7 @@ func BenchmarkSearch(b *testing.B)       { benchGet(b, "/tasks/search?title=코�
 func BenchmarkSearchParallel(b *testing.B) {
 	benchGet(b, "/tasks/search?title=코호트&limit=10", true)
 }
+
+// A list with a time window, which the SQLite store does not cache: the
+// query runs every time (all 145 trials changed in the window).
+func BenchmarkRecent(b *testing.B) { benchGet(b, "/tasks?days=7&limit=10", false) }

@@ -20,7 +20,24 @@ import (
 type TrialsStore struct {
 	db    *DB
 	stmts sync.Map // query text -> *sql.Stmt on the read pool
+
+	// cache holds the results of searches (lists without a time window)
+	// of one generation of the data: the id of the newest sync run. Every
+	// change to the trials comes with a new run row in its transaction (by
+	// this process or another on the same file), so a newer run id means
+	// the cache is dropped.
+	cacheMu  sync.Mutex
+	cacheGen int64
+	cache    map[trials.Filter]cachedList
 }
+
+type cachedList struct {
+	trials []trials.Trial
+	total  int
+}
+
+// maxCached is the most search results kept.
+const maxCached = 512
 
 var _ trials.Store = (*TrialsStore)(nil)
 
@@ -340,10 +357,65 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Trials implements trials.Store: one query gives the page and the
+// Trials implements trials.Store. A search without a time window is
+// answered from the cache while no sync has run since it was cached.
+func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
+	if !f.ChangedSince.IsZero() {
+		return s.queryTrials(ctx, f)
+	}
+	row, err := s.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM trial_runs`)
+	if err != nil {
+		return nil, 0, err
+	}
+	var gen int64
+	if err := row.Scan(&gen); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: newest trial run: %w", err)
+	}
+	s.cacheMu.Lock()
+	if s.cacheGen != gen {
+		s.cacheGen, s.cache = gen, nil
+	}
+	hit, ok := s.cache[f]
+	s.cacheMu.Unlock()
+	if ok {
+		return copyTrials(hit.trials), hit.total, nil
+	}
+	ts, total, err := s.queryTrials(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.cacheMu.Lock()
+	if s.cacheGen == gen {
+		if s.cache == nil || len(s.cache) >= maxCached {
+			s.cache = map[trials.Filter]cachedList{}
+		}
+		s.cache[f] = cachedList{trials: copyTrials(ts), total: total}
+	}
+	s.cacheMu.Unlock()
+	return ts, total, nil
+}
+
+// copyTrials copies ts and what their pointers point to.
+func copyTrials(ts []trials.Trial) []trials.Trial {
+	out := make([]trials.Trial, len(ts))
+	for i, t := range ts {
+		if t.TargetSize != nil {
+			n := *t.TargetSize
+			t.TargetSize = &n
+		}
+		if t.DurationMonths != nil {
+			n := *t.DurationMonths
+			t.DurationMonths = &n
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// queryTrials reads a page of trials: one query gives the page and the
 // count of every match (a window count); a page past the end, which has
 // no row to carry the count, asks for the count alone.
-func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
+func (s *TrialsStore) queryTrials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	where, args := trialsWhere(&f)
 	limit := f.Limit
 	if limit <= 0 {
