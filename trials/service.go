@@ -42,6 +42,9 @@ type Config struct {
 	// After waits for the schedule's next run (time.After by default);
 	// tests give a channel they control.
 	After func(d time.Duration) <-chan time.Time
+	// FetchWorkers is how many pages a sync asks for at once after the
+	// first (default 4); the source's rate limit still holds.
+	FetchWorkers int
 	// Logger receives a line for each run and each skipped record.
 	// Default: discard.
 	Logger *slog.Logger
@@ -61,6 +64,9 @@ func New(store Store, cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.FetchWorkers <= 0 {
+		cfg.FetchWorkers = 4
 	}
 	if cfg.After == nil {
 		cfg.After = time.After

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hanok-dev/hanok"
 )
@@ -77,7 +78,9 @@ func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
 	}
 	if err == nil {
 		err = s.store.ApplySync(ctx, run, func(stored []Stored, load Load) (*Changeset, error) {
-			cs, err := plan(stored, load, records, run)
+			cs, err := plan(stored, load, records, run, func(r Record, err error) {
+				s.cfg.Logger.WarnContext(ctx, "trials: skipping an upstream record", "number", r.Number, "err", err)
+			})
 			run.Finished = s.now()
 			return cs, err
 		})
@@ -101,55 +104,109 @@ func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
 	return run, nil
 }
 
-// fetch reads pages until one is empty or the pages cover the upstream's
-// total.
+// fetch reads the first page, then the others that the upstream's total
+// makes, Config.FetchWorkers at a time (the source's own rate limit still
+// holds). The first failure stops the fetch.
 func (s *Service) fetch(ctx context.Context, run *Run, opts SyncOptions) ([]Record, error) {
-	var records []Record
-	for n := 1; n <= maxPages; n++ {
-		p, err := s.cfg.Source.Page(ctx, n)
-		if err != nil {
-			return nil, err
-		}
-		run.Pages = n
-		run.Total = p.Total
-		if records == nil {
-			// Room for every record the upstream says it has (within
-			// reason), so that a large registry is not copied page by page.
-			records = make([]Record, 0, max(len(p.Records), min(p.Total, 1_000_000)))
-		}
-		records = append(records, p.Records...)
-		pages := 0
-		if p.PerPage > 0 {
-			pages = (p.Total + p.PerPage - 1) / p.PerPage
-		}
+	first, err := s.cfg.Source.Page(ctx, 1)
+	if err != nil {
+		return nil, err
+	}
+	run.Pages, run.Total = 1, first.Total
+	pages := 1
+	if first.PerPage > 0 && len(first.Records) > 0 && first.Total > len(first.Records) {
+		pages = (first.Total + first.PerPage - 1) / first.PerPage
+	}
+	if pages > maxPages {
+		return nil, hanok.Errorf(hanok.Unavailable, "upstream: a total of %d records makes %d pages, more than %d", first.Total, pages, maxPages)
+	}
+	progress := func(done, records int) {
 		if opts.Progress != nil {
-			opts.Progress(Progress{Page: n, Pages: pages, Records: len(records), Total: p.Total})
-		}
-		if len(p.Records) == 0 || p.PerPage <= 0 || n*p.PerPage >= p.Total {
-			return records, nil
+			opts.Progress(Progress{Page: done, Pages: pages, Records: records, Total: first.Total})
 		}
 	}
-	return nil, hanok.Errorf(hanok.Unavailable, "upstream: still sending pages after %d", maxPages)
+	progress(1, len(first.Records))
+	if pages == 1 {
+		return first.Records, nil
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([][]Record, pages+1)
+	results[1] = first.Records
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     = 1
+		fetched  = len(first.Records)
+	)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(s.cfg.FetchWorkers, pages-1) {
+		wg.Go(func() {
+			for n := range next {
+				p, err := s.cfg.Source.Page(ctx, n)
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+				} else {
+					results[n] = p.Records
+					done++
+					fetched += len(p.Records)
+					progress(done, fetched)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for n := 2; n <= pages; n++ {
+		select {
+		case next <- n:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	run.Pages = done
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	records := make([]Record, 0, fetched)
+	for _, rs := range results {
+		records = append(records, rs...)
+	}
+	return records, nil
 }
 
 // recordRule is what an upstream text field may hold.
 var recordRule = hanok.TextRule{Max: 2000}
 
-// clean drops the records that cannot be stored, logging each: no number,
-// or a field that is not valid text. A number seen twice keeps its last
-// record.
+// check checks the text of r's fields.
+func (r *Record) check() error {
+	for _, f := range r.fields() {
+		if err := hanok.CheckText(f.name, f.value, recordRule); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clean drops the records without a valid number, logging each; a number
+// seen twice keeps its last record. The other fields are checked by plan,
+// for the records it stores.
 func (s *Service) clean(ctx context.Context, run *Run, records []Record) ([]Record, error) {
 	index := make(map[string]int, len(records))
 	out := records[:0]
 	for i, r := range records {
-		err := hanok.CheckText("number", r.Number, hanok.TextRule{Min: 1, Max: 100})
-		for _, f := range r.fields() {
-			if err != nil {
-				break
-			}
-			err = hanok.CheckText(f.name, f.value, recordRule)
-		}
-		if err != nil {
+		if err := hanok.CheckText("number", r.Number, hanok.TextRule{Min: 1, Max: 100}); err != nil {
 			run.Skipped++
 			s.cfg.Logger.WarnContext(ctx, "trials: skipping an upstream record", "index", i, "number", strconv.Quote(r.Number), "err", err)
 			continue
@@ -169,8 +226,9 @@ func (s *Service) clean(ctx context.Context, run *Run, records []Record) ([]Reco
 // changes, filling run's counts. It is the one place the sync's rules
 // live; stores run it inside their transaction. A record whose digest is
 // the stored one is unchanged; the others are compared field by field
-// with the stored trial, loaded whole.
-func plan(stored []Stored, load Load, fetched []Record, run *Run) (*Changeset, error) {
+// with the stored trial, loaded whole. A record to store whose text is not
+// valid is skipped (and given to skip).
+func plan(stored []Stored, load Load, fetched []Record, run *Run, skip func(Record, error)) (*Changeset, error) {
 	now := run.Started
 	cs := &Changeset{Seen: now}
 	byNumber := make(map[string]*Stored, len(stored))
@@ -183,14 +241,25 @@ func plan(stored []Stored, load Load, fetched []Record, run *Run) (*Changeset, e
 	for _, r := range fetched {
 		found[r.Number] = true
 		old, ok := byNumber[r.Number]
+		if ok && old.Digest == r.Digest() && !old.Withdrawn {
+			run.Unchanged++
+			continue
+		}
+		if err := r.check(); err != nil {
+			run.Skipped++
+			skip(r, err)
+			if ok && !old.Withdrawn {
+				// Still upstream: neither changed nor withdrawn.
+				run.Unchanged++
+			}
+			continue
+		}
 		switch {
 		case !ok:
 			t := FromRecord(r)
 			t.FirstSeen, t.LastChanged, t.LastSeen = now, now, now
 			cs.Insert = append(cs.Insert, t)
 			run.Inserted++
-		case old.Digest == r.Digest() && !old.Withdrawn:
-			run.Unchanged++
 		default:
 			changed[old.ID] = r
 			ids = append(ids, old.ID)

@@ -14,7 +14,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -253,18 +252,31 @@ func (t *Trial) Record() Record {
 	}
 }
 
-// Digest is a fingerprint of the record's fields (FNV-128a of each field
-// with its length): two records of one number with the same digest have the
-// same fields.
+// Digest is a fingerprint of the record's fields: two 64-bit FNV-1a
+// hashes (of different bases) over each field and its length, in hex. Two
+// records of one number with the same digest have the same fields.
 func (r Record) Digest() string {
-	h := fnv.New128a()
-	var n [8]byte
-	for _, f := range [9]string{r.Number, r.Title, r.Department, r.Institute, r.TargetSize, r.Duration, r.StudyType, r.Phase, r.Scope} {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(f)))
-		h.Write(n[:])
-		h.Write([]byte(f))
+	const prime = 1099511628211
+	h1, h2 := uint64(14695981039346656037), uint64(0x9ae16a3b2f90404f)
+	add := func(b byte) {
+		h1 = (h1 ^ uint64(b)) * prime
+		h2 = (h2 ^ uint64(b)) * prime
+		h2 ^= h2 >> 29
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	for _, f := range [9]string{r.Number, r.Title, r.Department, r.Institute, r.TargetSize, r.Duration, r.StudyType, r.Phase, r.Scope} {
+		n := len(f)
+		for range 4 {
+			add(byte(n))
+			n >>= 8
+		}
+		for i := 0; i < len(f); i++ {
+			add(f[i])
+		}
+	}
+	var sum [16]byte
+	binary.BigEndian.PutUint64(sum[:8], h1)
+	binary.BigEndian.PutUint64(sum[8:], h2)
+	return hex.EncodeToString(sum[:])
 }
 
 // fields lists a record's compared fields with their Change names.
