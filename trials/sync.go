@@ -235,12 +235,12 @@ func plan(stored []Stored, load Load, fetched []Record, run *Run, skip func(Reco
 	for i := range stored {
 		byNumber[stored[i].Number] = &stored[i]
 	}
-	found := make(map[string]bool, len(fetched))
 	changed := map[ID]Record{}
 	var ids []ID
 	for _, r := range fetched {
-		found[r.Number] = true
+		// What is left in byNumber afterwards was not found upstream.
 		old, ok := byNumber[r.Number]
+		delete(byNumber, r.Number)
 		if ok && old.Digest == r.Digest() && !old.Withdrawn {
 			run.Unchanged++
 			continue
@@ -266,7 +266,7 @@ func plan(stored []Stored, load Load, fetched []Record, run *Run, skip func(Reco
 		}
 	}
 	for i := range stored {
-		if !found[stored[i].Number] && !stored[i].Withdrawn {
+		if _, missing := byNumber[stored[i].Number]; missing && !stored[i].Withdrawn {
 			ids = append(ids, stored[i].ID)
 		}
 	}

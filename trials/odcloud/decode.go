@@ -81,6 +81,14 @@ func DecodePage(body []byte) (*trials.Page, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, bad("not a JSON object")
 	}
+	if p, ok := fastPage(trimmed); ok {
+		return p, nil
+	}
+	return slowPage(trimmed, bad)
+}
+
+// slowPage is DecodePage through encoding/json.
+func slowPage(trimmed []byte, bad func(string, ...any) error) (*trials.Page, error) {
 	var env envelope[wireRecord]
 	if err := json.Unmarshal(trimmed, &env); err != nil {
 		var typ *json.UnmarshalTypeError

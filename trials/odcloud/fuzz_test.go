@@ -50,3 +50,29 @@ func TestDecodeLenient(t *testing.T) {
 		}
 	}
 }
+
+// Whenever the fast decoder answers, encoding/json answers the same.
+func FuzzFastPage(f *testing.F) {
+	f.Add([]byte(`{"page":1,"perPage":100,"totalCount":1,"currentCount":1,"matchCount":1,"data":[{"과제번호":"C130010","과제명":"조직구증식증","전체목표연구대상자수":"120"}]}`))
+	f.Add([]byte(`{"totalCount":2,"data":[{"과제명":"a\"b\u00e9\ud83d\ude00","x":"y"},{}],"page":-0}`))
+	f.Add([]byte(`{"TotalCount":2,"totalCount":3,"data":[]}`))
+	f.Add([]byte("{\"totalCount\":1,\"data\":[{\"과제명\":\"\xff\"}]}"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := odcloud.FastPage(body)
+		if !ok {
+			return
+		}
+		slow, err := odcloud.SlowPage(body)
+		if err != nil {
+			t.Fatalf("fast decoded what encoding/json refuses (%v): %+v", err, fast)
+		}
+		if fast.Number != slow.Number || fast.PerPage != slow.PerPage || fast.Total != slow.Total || len(fast.Records) != len(slow.Records) {
+			t.Fatalf("fast %+v, slow %+v", fast, slow)
+		}
+		for i := range fast.Records {
+			if fast.Records[i] != slow.Records[i] {
+				t.Fatalf("record %d: fast %+v, slow %+v", i, fast.Records[i], slow.Records[i])
+			}
+		}
+	})
+}
