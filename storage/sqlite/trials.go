@@ -97,13 +97,13 @@ const trialColumns = `id, number, title, department, institute, target_size, tar
 	CASE WHEN withdrawn = 0 THEN max(last_seen, coalesce((SELECT at FROM trials_seen WHERE id = 1), 0)) ELSE last_seen END,
 	withdrawn`
 
-// scanTrial reads trialColumns, then the extra columns into extra.
-func scanTrial(sc scanner, extra ...any) (trials.Trial, error) {
+// scanTrial reads trialColumns.
+func scanTrial(sc scanner) (trials.Trial, error) {
 	var t trials.Trial
 	var size, months sql.NullInt64
 	var first, changed, seen int64
-	err := sc.Scan(append([]any{&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
-		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn}, extra...)...)
+	err := sc.Scan(&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
+		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn)
 	t.TargetSize, t.DurationMonths = intOrNil(size), intOrNil(months)
 	t.FirstSeen, t.LastChanged, t.LastSeen = fromTrialNanos(first), fromTrialNanos(changed), fromTrialNanos(seen)
 	return t, err
@@ -412,45 +412,55 @@ func copyTrials(ts []trials.Trial) []trials.Trial {
 	return out
 }
 
-// queryTrials reads a page of trials: one query gives the page and the
-// count of every match (a window count); a page past the end, which has
-// no row to carry the count, asks for the count alone.
+// queryTrials reads a page of trials in the order of the trials_listed
+// index, and counts the matches when the page does not tell (a full page,
+// or one past the end); both in one read transaction.
 func (s *TrialsStore) queryTrials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	where, args := trialsWhere(&f)
 	limit := f.Limit
 	if limit <= 0 {
 		limit = -1
 	}
-	st, err := s.stmt(ctx, `SELECT `+trialColumns+`, count(*) OVER () FROM trials`+where+
-		` ORDER BY last_changed DESC, number LIMIT ? OFFSET ?`)
+	page, err := s.stmt(ctx, `SELECT `+trialColumns+` FROM trials`+where+` ORDER BY last_changed DESC, number LIMIT ? OFFSET ?`)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := st.QueryContext(ctx, append(args, limit, f.Offset)...)
+	count, err := s.stmt(ctx, `SELECT count(*) FROM trials`+where)
 	if err != nil {
-		return nil, 0, fmt.Errorf("sqlite: select trials: %w", err)
+		return nil, 0, err
 	}
-	defer rows.Close()
 	out := []trials.Trial{}
 	total := 0
-	for rows.Next() {
-		t, err := scanTrial(rows, &total)
+	err = s.db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.StmtContext(ctx, page).QueryContext(ctx, append(args, limit, f.Offset)...)
 		if err != nil {
-			return nil, 0, fmt.Errorf("sqlite: scan trial: %w", err)
+			return fmt.Errorf("sqlite: select trials: %w", err)
 		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("sqlite: select trials: %w", err)
-	}
-	if len(out) == 0 && f.Offset > 0 {
-		row, err := s.queryRow(ctx, `SELECT count(*) FROM trials`+where, args...)
-		if err != nil {
-			return nil, 0, err
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTrial(rows)
+			if err != nil {
+				return fmt.Errorf("sqlite: scan trial: %w", err)
+			}
+			out = append(out, t)
 		}
-		if err := row.Scan(&total); err != nil {
-			return nil, 0, fmt.Errorf("sqlite: count trials: %w", err)
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: select trials: %w", err)
 		}
+		if limit < 0 || len(out) > 0 && len(out) < limit {
+			total = f.Offset + len(out)
+			return nil
+		}
+		if len(out) == 0 && f.Offset == 0 {
+			return nil
+		}
+		if err := tx.StmtContext(ctx, count).QueryRowContext(ctx, args...).Scan(&total); err != nil {
+			return fmt.Errorf("sqlite: count trials: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
