@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hanok-dev/hanok/storage/sqlite"
 	"github.com/hanok-dev/hanok/trials"
@@ -150,5 +151,20 @@ func TestTrialsSyncCommandCanceled(t *testing.T) {
 	}
 	if n, runs := storedTrials(t, path); n != 0 || len(runs) != 0 {
 		t.Fatalf("a canceled sync stored %d trials, %d runs", n, len(runs))
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var out bytes.Buffer
+	bar := barProgress(&out, time.Now().Add(-time.Second))
+	bar(trials.Progress{Page: 1, Pages: 4, Records: 100, Total: 400})
+	bar(trials.Progress{Page: 4, Pages: 4, Records: 400, Total: 400})
+	lines := strings.Split(out.String(), "\r")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "[=======                       ] 1/4 pages, 100/400 records,") ||
+		!strings.HasPrefix(lines[2], "[==============================] 4/4 pages, 400/400 records,") || !strings.Contains(lines[2], "records/s") {
+		t.Fatalf("bar %q", out.String())
+	}
+	if isTerminal(&out) {
+		t.Fatal("a buffer is not a terminal")
 	}
 }
