@@ -8,6 +8,7 @@
 //	GET  /tasks/{key}        one trial by 과제번호 (C130010) or internal id, with its history
 //	POST /sync               superuser: run a sync now; 200 with the run, or 502 when it failed
 //	GET  /sync/runs          ?limit=20: the last runs, newest first
+//	GET  /openapi.json       the adapter's OpenAPI document
 //
 // A list is {"message": "SUCCESS", "count": <total>, "task_list": [...]};
 // errors are {"message": "VALUE_ERROR" | "TASK_DOES_NOT_EXIST" | ...,
@@ -16,6 +17,7 @@ package trialshttp
 
 import (
 	"bytes"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +30,13 @@ import (
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/trials"
 )
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the adapter's OpenAPI document, its paths relative to
+// the adapter's mount point.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
 
 // Option configures NewHandler.
 type Option func(*handler)
@@ -55,6 +64,7 @@ func NewHandler(svc *trials.Service, authn *auth.Service, opts ...Option) http.H
 	rt.Public("GET /tasks/{key}", h.get)
 	rt.User("POST /sync", h.sync)
 	rt.Public("GET /sync/runs", h.runs)
+	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
 

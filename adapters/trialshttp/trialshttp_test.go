@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -359,5 +360,35 @@ func TestOneSyncAtATime(t *testing.T) {
 	run := wantMessage(t, <-first, http.StatusOK, "SUCCESS")
 	if run["inserted"] != 3.0 {
 		t.Fatalf("first sync %v", run)
+	}
+}
+
+func TestOpenAPI(t *testing.T) {
+	e := newEnv(t, &trialstest.StaticSource{})
+	doc := e.get(t, "/openapi.json").Want(t, http.StatusOK).Map(t)
+	if servers := doc["servers"].([]any); servers[0].(map[string]any)["url"] != "/trials" {
+		t.Fatalf("servers %v, want the mount point", servers)
+	}
+	var documented []string
+	for path, ops := range doc["paths"].(map[string]any) {
+		for method := range ops.(map[string]any) {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	slices.Sort(documented)
+	routes := []string{"GET /openapi.json", "GET /sync/runs", "GET /tasks", "GET /tasks/export.csv", "GET /tasks/export.xlsx",
+		"GET /tasks/search", "GET /tasks/{key}", "POST /sync"}
+	if !slices.Equal(documented, routes) {
+		t.Fatalf("documented %v, routes %v", documented, routes)
+	}
+	// Every error message the renderer gives is in the document's enum.
+	var enum []string
+	for _, v := range doc["components"].(map[string]any)["schemas"].(map[string]any)["Error"].(map[string]any)["properties"].(map[string]any)["message"].(map[string]any)["enum"].([]any) {
+		enum = append(enum, v.(string))
+	}
+	for _, r := range []testkit.Response{e.get(t, "/nothing"), e.get(t, "/tasks/C0"), e.get(t, "/tasks?limit=x"), e.sync(t, ""), e.sync(t, e.user)} {
+		if m := r.Map(t)["message"].(string); !slices.Contains(enum, m) {
+			t.Errorf("message %q is not documented", m)
+		}
 	}
 }
