@@ -115,7 +115,7 @@ func trialsSync(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout)
 	}
 	if run != nil {
-		out, _ := json.MarshalIndent(run, "", "  ")
+		out, _ := json.MarshalIndent(runRecord(run), "", "  ")
 		fmt.Fprintf(stdout, "%s\n", out)
 	}
 	if err != nil {
@@ -125,6 +125,27 @@ func trialsSync(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("trials-sync: %w", err)
 	}
 	return nil
+}
+
+// runRecord is a run in the names of GET /trials/sync/runs.
+func runRecord(r *trials.Run) any {
+	var errText *string
+	if r.Error != "" {
+		errText = &r.Error
+	}
+	return struct {
+		ID         trials.RunID `json:"id"`
+		StartedAt  time.Time    `json:"started_at"`
+		FinishedAt time.Time    `json:"finished_at"`
+		Pages      int          `json:"pages"`
+		Total      int          `json:"total"`
+		Inserted   int          `json:"inserted"`
+		Changed    int          `json:"changed"`
+		Unchanged  int          `json:"unchanged"`
+		Withdrawn  int          `json:"withdrawn"`
+		Skipped    int          `json:"skipped"`
+		Error      *string      `json:"error"`
+	}{r.ID, r.Started, r.Finished, r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, errText}
 }
 
 // isTerminal reports whether w is a terminal.

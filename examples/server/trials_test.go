@@ -106,7 +106,7 @@ func TestTrialsSyncCommand(t *testing.T) {
 		t.Fatalf("trials-sync: %v\n%s", err, out.String())
 	}
 	// Not a terminal: a log line a page, then the run.
-	if strings.Count(out.String(), "page fetched") != 2 || !strings.Contains(out.String(), `"Inserted": 145`) {
+	if strings.Count(out.String(), "page fetched") != 2 || !strings.Contains(out.String(), `"inserted": 145`) {
 		t.Fatalf("output:\n%s", out.String())
 	}
 	if n, runs := storedTrials(t, path); n != 145 || len(runs) != 1 {
