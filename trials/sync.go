@@ -114,8 +114,13 @@ func (s *Service) fetch(ctx context.Context, run *Run, opts SyncOptions) ([]Reco
 	}
 	run.Pages, run.Total = 1, first.Total
 	pages := 1
-	if first.PerPage > 0 && len(first.Records) > 0 && first.Total > len(first.Records) {
-		pages = (first.Total + first.PerPage - 1) / first.PerPage
+	per := first.PerPage
+	if per <= 0 {
+		// No page size given: the first page's is the page size.
+		per = len(first.Records)
+	}
+	if per > 0 && first.Total > len(first.Records) {
+		pages = (first.Total + per - 1) / per
 	}
 	if pages > maxPages {
 		return nil, hanok.Errorf(hanok.Unavailable, "upstream: a total of %d records makes %d pages, more than %d", first.Total, pages, maxPages)

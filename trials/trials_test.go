@@ -417,3 +417,22 @@ func TestWriteXLSX(t *testing.T) {
 		t.Fatalf("title column width %v", w)
 	}
 }
+
+// noPageSize is a source whose pages do not say their size.
+type noPageSize struct{ trials.Source }
+
+func (n noPageSize) Page(ctx context.Context, i int) (*trials.Page, error) {
+	p, err := n.Source.Page(ctx, i)
+	if p != nil {
+		p.PerPage = 0
+	}
+	return p, err
+}
+
+func TestSyncWithoutPageSize(t *testing.T) {
+	svc, _ := newService(t, noPageSize{&trialstest.StaticSource{Records: trialstest.Synthetic(250), PerPage: 100}}, testkit.NewClock(start))
+	run, err := svc.RunSync(context.Background(), trials.SyncOptions{})
+	if err != nil || run.Inserted != 250 || run.Pages != 3 {
+		t.Fatalf("run %+v, %v", run, err)
+	}
+}

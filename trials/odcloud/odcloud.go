@@ -238,6 +238,9 @@ func (c *Client) try(ctx context.Context, n int) (*trials.Page, *attemptError) {
 	if resp.StatusCode == http.StatusOK {
 		p, err := DecodePage(body)
 		if err == nil {
+			if p.PerPage <= 0 {
+				p.PerPage = c.cfg.PerPage
+			}
 			return p, nil
 		}
 		// An error code may come with 200 too.
