@@ -18,7 +18,10 @@ import (
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/trials"
 )
 
 // chromiumPath finds the browser of the browser tests: $CHROMIUM, or
@@ -60,7 +63,16 @@ func TestDocsInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Auction: auc, Calendar: cal}, system.Config{}))
+	mail, err := mailing.New(db.Mailing(), mailing.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mirror, err := trials.New(db.Trials(), trials.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := microblog.New(db.Microblog(), authn, microblog.Config{})
+	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Auction: auc, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail}, system.Config{}))
 	defer srv.Close()
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -129,8 +141,8 @@ func TestDocsInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("driving Swagger UI: %v (documents listed: %q)", err, titles)
 	}
-	if titles != "auth,auction,calendar" {
-		t.Errorf("documents listed: %q, want auth,auction,calendar", titles)
+	if want := "auth,auction,calendar,microblog,trials,mailing"; titles != want {
+		t.Errorf("documents listed: %q, want %s", titles, want)
 	}
 	if !strings.Contains(status, "201") {
 		t.Fatalf("the response shown is %q, want 201", status)

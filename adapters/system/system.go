@@ -4,8 +4,8 @@
 //
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
-// /calendar/, /microblog/, /mailing/. A service left nil in Services is not
-// mounted.
+// /calendar/, /microblog/, /trials/, /mailing/. A service left nil in
+// Services is not mounted.
 package system
 
 import (
@@ -26,11 +26,13 @@ import (
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
+	"github.com/hanok-dev/hanok/adapters/trialshttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/trials"
 )
 
 // Services are the services to mount. Auth is required; the others are
@@ -46,6 +48,9 @@ type Services struct {
 	Microblog *microblog.Service
 	// Mailing is mounted at /mailing/ (its routes are /mailing/subscribe...).
 	Mailing *mailing.Service
+	// Trials is mounted at /trials/ (its routes are /trials/tasks...,
+	// /trials/sync).
+	Trials *trials.Service
 }
 
 // Config configures Handler.
@@ -139,6 +144,9 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	if svcs.Microblog != nil {
 		service("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))
+	}
+	if svcs.Trials != nil {
+		service("/trials", trialshttp.NewHandler(svcs.Trials, svcs.Auth, trialshttp.WithLogger(logger)))
 	}
 	if svcs.Mailing != nil {
 		service("/mailing", mailinghttp.NewHandler(svcs.Mailing, svcs.Auth, mailinghttp.WithLogger(logger), mailinghttp.WithAdminToken(cfg.MailingToken)))

@@ -26,7 +26,8 @@ const commandsUsage = `commands (after the flags):
   user list                                list the users
   user superuser [-off] NAME               make a user a superuser (or, with -off, no longer one)
   auction import FILE.xlsx                 add the brands, kinds and models of a catalog file
-  auction seed [-n N] [-owner NAME]        generate N test cars (default 500) owned by a superuser`
+  auction seed [-n N] [-owner NAME]        generate N test cars (default 500) owned by a superuser
+  trials-sync                              run one sync of the trials mirror now (also: trials-sync FLAGS...)`
 
 // runCommand runs the subcommand in c.command on the database of c's
 // flags. Every bad input is an error saying what was wrong; main exits
@@ -42,6 +43,11 @@ func runCommand(ctx context.Context, c *config, getenv func(string) string, stdi
 		return cmdUser(ctx, c, args, getenv, logger, stdin, stdout)
 	case "auction":
 		return cmdAuction(ctx, c, args, logger, stdout)
+	case "trials-sync":
+		if len(args) > 0 {
+			return fmt.Errorf("trials-sync: unexpected argument %q (flags only, before the command)", args[0])
+		}
+		return cmdTrialsSync(ctx, c, stdout)
 	case "help":
 		fmt.Fprintln(stdout, commandsUsage)
 		return nil

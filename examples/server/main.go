@@ -3,6 +3,7 @@
 // PostgreSQL database that several servers share (-db postgres://...).
 //
 //	go run ./examples/server
+//	go run ./examples/server trials-sync   # one trials sync, then exit
 //
 // Every flag has an environment default: HANOK_ + the flag's name in upper
 // case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET).
@@ -44,6 +45,7 @@ import (
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/sqlite"
+	"github.com/hanok-dev/hanok/trials"
 )
 
 func main() {
@@ -90,6 +92,8 @@ type config struct {
 	corsOrigins         []string
 	// command is the subcommand and its arguments, if any.
 	command []string
+	// trials is the trials mirror's part.
+	trials trialsConfig
 }
 
 // envName is the environment variable of a flag: HANOK_ + NAME.
@@ -137,6 +141,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
 	mailingFlags(fs, str, &c.mailing)
 	opsFlags(&c, str)
+	trialsFlags(str, &c.trials)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -169,6 +174,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	if c.mediaGrace < 0 {
 		return nil, errors.New("-media-grace must not be negative")
 	}
+	if err := c.trials.check(); err != nil {
+		return nil, err
+	}
 	if err := c.mailing.check(); err != nil {
 		return nil, err
 	}
@@ -186,6 +194,7 @@ type stores struct {
 	auth     auth.Store
 	calendar calendar.Store
 	mailing  mailing.Store
+	trials   trials.Store
 	close    func() error
 	// db is the SQLite database, nil for the other stores (backup needs it).
 	db *sqlite.DB
@@ -207,7 +216,7 @@ type stores struct {
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), trials: m.Trials(), close: func() error { return nil }}, nil
 	}
 	if postgres.IsDSN(c.db) {
 		return openPostgres(ctx, c)
@@ -221,7 +230,7 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // openPostgres opens the PostgreSQL database of -db, shared with any other
@@ -250,6 +259,10 @@ func openPostgres(ctx context.Context, c *config) (*stores, error) {
 // gate that answers /healthz and says 503 to everything else (/readyz
 // too) until the services are built.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "trials-sync" {
+		// The subcommand's own flags may follow it.
+		return trialsSync(ctx, args[1:], getenv, stdout)
+	}
 	c, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		// -h printed the usage: asking for help is no failure.
@@ -321,6 +334,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		logger.Warn("the microblog has no store on this database: not mounted")
 	}
 
+	var mirror *trials.Service
+	if st.trials != nil {
+		mirror, err = newTrials(&c.trials, st.trials, logger)
+		if err != nil {
+			return err
+		}
+		// The schedule stops before the database closes (deferred calls
+		// run in reverse order).
+		scheduleCtx, stopSchedule := context.WithCancel(ctx)
+		waitSchedule := startTrialsSchedule(scheduleCtx, &c.trials, mirror, logger)
+		defer func() {
+			stopSchedule()
+			waitSchedule()
+		}()
+	} else {
+		logger.Warn("the trials mirror has no store on this database: not mounted")
+	}
+
 	var mail *mailing.Service
 	var token string
 	if st.mailing != nil {
@@ -358,7 +389,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopDebug()
 	sysCfg.TrustedProxies = c.trustedProxies
 	sysCfg.MailingToken = token
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Mailing: mail}, sysCfg)
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail}, sysCfg)
 	gate.Open(handler)
 
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", postgres.Redacted(c.db))

@@ -37,17 +37,28 @@ func newProgress(out io.Writer, label string, total int) *progress {
 const barWidth = 30
 
 // set shows that done of total are done.
-func (p *progress) set(done int) {
+func (p *progress) set(done int) { p.show(done, p.total, "") }
+
+// show shows that done of total are done (work whose total is learnt on
+// the way changes it), with a note after the count.
+func (p *progress) show(done, total int, note string) {
+	p.total = total
 	pct := 100
 	if p.total > 0 {
-		pct = done * 100 / p.total
+		pct = min(100, done*100/p.total)
+	}
+	if note != "" {
+		note = ", " + note
 	}
 	if !p.term {
-		fmt.Fprintf(p.out, "%s: %d/%d (%d%%)\n", p.label, done, p.total, pct)
+		fmt.Fprintf(p.out, "%s: %d/%d (%d%%)%s\n", p.label, done, p.total, pct, note)
 		return
 	}
 	filled := barWidth * pct / 100
-	fmt.Fprintf(p.out, "\r%s [%s%s] %d/%d %3d%%", p.label, strings.Repeat("#", filled), strings.Repeat(" ", barWidth-filled), done, p.total, pct)
+	if note != "" {
+		note += " " // a shorter note than the last leaves no stray character
+	}
+	fmt.Fprintf(p.out, "\r%s [%s%s] %d/%d %3d%%%s", p.label, strings.Repeat("#", filled), strings.Repeat(" ", barWidth-filled), done, p.total, pct, note)
 }
 
 // finish ends the bar's line.

@@ -1,0 +1,401 @@
+package trialshttp_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/hanok-dev/hanok/adapters/trialshttp"
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/apitest"
+	"github.com/hanok-dev/hanok/internal/testkit"
+	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/trials"
+	"github.com/hanok-dev/hanok/trials/odcloud"
+	"github.com/hanok-dev/hanok/trials/trialstest"
+)
+
+// env is the adapter mounted at /trials on loopback, syncing from a fake
+// upstream that serves the real records.
+type env struct {
+	url   string // the mount: http://127.0.0.1:port/trials
+	up    *trialstest.Upstream
+	clock *testkit.Clock
+	svc   *trials.Service
+	admin string // a superuser's token
+	user  string // a plain user's token
+}
+
+func newEnv(t *testing.T, src trials.Source) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{clock: testkit.NewClock(time.Date(2026, 11, 1, 15, 0, 0, 0, time.UTC))}
+	if src == nil {
+		e.up = trialstest.NewUpstream(t, trialstest.RealRecords(t))
+		c, err := odcloud.New(odcloud.Config{Endpoint: e.up.URL, Key: trialstest.UpstreamKey, BaseDelay: time.Millisecond, Rate: -1, Retries: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = c
+	}
+	db := memory.New()
+	svc, err := trials.New(db.Trials(), trials.Config{Source: src, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authn.EnsureSuperuser(ctx, "admin", "password123"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := authn.Login(ctx, auth.LoginInput{Username: "admin", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.admin = s.Token
+	s, err = authn.Register(ctx, auth.RegisterInput{Username: "mirim", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.user = s.Token
+	mux := http.NewServeMux()
+	mux.Handle("/trials/", http.StripPrefix("/trials", api.Wrap(t, trialshttp.NewHandler(svc, authn))))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL + "/trials"
+	return e
+}
+
+func (e *env) get(t *testing.T, path string) testkit.Response {
+	t.Helper()
+	return testkit.Do(t, nil, testkit.Request{URL: e.url + path})
+}
+
+func (e *env) sync(t *testing.T, token string) testkit.Response {
+	t.Helper()
+	return testkit.Do(t, nil, testkit.Request{Method: http.MethodPost, URL: e.url + "/sync", Token: token})
+}
+
+func wantMessage(t *testing.T, r testkit.Response, status int, message string) map[string]any {
+	t.Helper()
+	r.Want(t, status)
+	m := r.Map(t)
+	if m["message"] != message {
+		t.Fatalf("message %v, want %q; body %s", m["message"], message, r.Body)
+	}
+	return m
+}
+
+func count(t *testing.T, r testkit.Response) (int, []map[string]any) {
+	t.Helper()
+	m := wantMessage(t, r, http.StatusOK, "SUCCESS")
+	var items []map[string]any
+	for _, it := range m["task_list"].([]any) {
+		items = append(items, it.(map[string]any))
+	}
+	return int(m["count"].(float64)), items
+}
+
+func TestSyncAndChanges(t *testing.T) {
+	e := newEnv(t, nil)
+	wantMessage(t, e.sync(t, ""), http.StatusUnauthorized, "INVALID_TOKEN")
+	wantMessage(t, e.sync(t, "not-a-token"), http.StatusUnauthorized, "INVALID_TOKEN")
+	wantMessage(t, e.sync(t, e.user), http.StatusForbidden, "PERMISSION_DENIED")
+	if n, _ := count(t, e.get(t, "/tasks")); n != 0 {
+		t.Fatalf("%d trials before any sync", n)
+	}
+
+	run := wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
+	if run["inserted"] != 145.0 || run["pages"] != 2.0 || run["total"] != 145.0 || run["error"] != nil || run["id"] != 1.0 {
+		t.Fatalf("first sync %v", run)
+	}
+	if n, items := count(t, e.get(t, "/tasks")); n != 145 || len(items) != 10 {
+		t.Fatalf("recent after the first sync: count %d, %d items", n, len(items))
+	}
+
+	// A week and a day later, an identical sync: nothing is recent.
+	e.clock.Add(8 * 24 * time.Hour)
+	run = wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
+	if run["unchanged"] != 145.0 || run["changed"] != 0.0 || run["inserted"] != 0.0 {
+		t.Fatalf("identical sync %v", run)
+	}
+	if n, _ := count(t, e.get(t, "/tasks")); n != 0 {
+		t.Fatalf("recent after an identical sync: %d", n)
+	}
+
+	// One field of one trial changes upstream, and one trial is dropped.
+	e.clock.Add(24 * time.Hour)
+	recs := e.up.Records()
+	target := recs[3]
+	recs[3].Institute = "서울대학교병원"
+	dropped := recs[9].Number
+	e.up.SetRecords(append(recs[:9:9], recs[10:]...))
+	run = wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
+	if run["changed"] != 1.0 || run["withdrawn"] != 1.0 || run["unchanged"] != 143.0 {
+		t.Fatalf("changing sync %v", run)
+	}
+	n, items := count(t, e.get(t, "/tasks?days=7"))
+	if n != 1 || items[0]["number"] != target.Number || items[0]["institute"] != "서울대학교병원" {
+		t.Fatalf("recent after the change: %d %v", n, items)
+	}
+	for _, k := range []string{"id", "number", "title", "department", "institute", "number_of_target", "duration", "type", "trial_stage", "scope", "updated_at"} {
+		if _, ok := items[0][k]; !ok {
+			t.Errorf("list item lacks %q", k)
+		}
+	}
+	info := wantMessage(t, e.get(t, "/tasks/"+target.Number), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
+	hist := info["history"].([]any)
+	if len(hist) != 1 {
+		t.Fatalf("history %v", hist)
+	}
+	h := hist[0].(map[string]any)
+	if h["field"] != "institute" || h["old"] != target.Institute || h["new"] != "서울대학교병원" || h["run"] != 3.0 {
+		t.Fatalf("history entry %v", h)
+	}
+	if info["last_changed"] != "2026-11-10T15:00:00Z" || info["first_seen"] != "2026-11-01T15:00:00Z" || info["withdrawn"] != false {
+		t.Fatalf("task_info %v", info)
+	}
+	info = wantMessage(t, e.get(t, "/tasks/"+dropped), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
+	if info["withdrawn"] != true || info["last_seen"] != "2026-11-09T15:00:00Z" {
+		t.Fatalf("dropped trial %v", info)
+	}
+	if n, _ := count(t, e.get(t, "/tasks/search?limit=100")); n != 144 {
+		t.Fatalf("search lists %d, want 144 (the withdrawn one is not listed)", n)
+	}
+
+	// A failure mid-run answers 502 with the run and changes nothing.
+	before := string(e.get(t, "/tasks/export.csv").Body)
+	e.clock.Add(time.Hour)
+	recs[0].Title = "changed in a run that fails"
+	e.up.SetRecords(recs)
+	for _, f := range []trialstest.Failure{trialstest.FailHTML, trialstest.FailKey, trialstest.FailNoData} {
+		e.up.Fail(2, f)
+		run = wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
+		if msg, _ := run["error"].(string); !strings.Contains(msg, "upstream page 2") || run["inserted"] != 0.0 || run["id"] == 0.0 {
+			t.Fatalf("failed sync %v", run)
+		}
+		if after := string(e.get(t, "/tasks/export.csv").Body); after != before {
+			t.Fatal("a failed sync changed the trials")
+		}
+	}
+	runs := wantMessage(t, e.get(t, "/sync/runs"), http.StatusOK, "SUCCESS")
+	list := runs["runs"].([]any)
+	if runs["count"] != 6.0 || len(list) != 6 || list[0].(map[string]any)["error"] == nil || list[5].(map[string]any)["inserted"] != 145.0 {
+		t.Fatalf("runs %s", e.get(t, "/sync/runs").Body)
+	}
+	if r := wantMessage(t, e.get(t, "/sync/runs?limit=2"), http.StatusOK, "SUCCESS"); len(r["runs"].([]any)) != 2 {
+		t.Fatalf("limited runs %v", r)
+	}
+	wantMessage(t, e.get(t, "/sync/runs?limit=x"), http.StatusBadRequest, "VALUE_ERROR")
+}
+
+func TestReadAndSearch(t *testing.T) {
+	e := newEnv(t, nil)
+	wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
+
+	info := wantMessage(t, e.get(t, "/tasks/C130010"), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
+	if info["title"] != "조직구증식증 임상연구 네트워크 구축 및 운영(HLH)" || info["number_of_target"] != 120.0 || info["duration"] != "3년" ||
+		info["duration_months"] != 36.0 || info["type"] != "관찰연구" || info["trial_stage"] != "코호트" || info["scope"] != "국내다기관" ||
+		info["department"] != "Pediatrics" || info["institute"] != "서울아산병원" || len(info["history"].([]any)) != 0 {
+		t.Fatalf("C130010: %v", info)
+	}
+	byID := wantMessage(t, e.get(t, fmt.Sprintf("/tasks/%v", info["id"])), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
+	if byID["number"] != "C130010" {
+		t.Fatalf("by id: %v", byID)
+	}
+	noTarget := wantMessage(t, e.get(t, "/tasks/C100002"), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
+	if noTarget["number_of_target"] != nil || noTarget["number_of_target_text"] != "" {
+		t.Fatalf("C100002: %v", noTarget)
+	}
+	for _, key := range []string{"C999999", "999999", "0", "-1", "c130010", "%20"} {
+		m := wantMessage(t, e.get(t, "/tasks/"+key), http.StatusNotFound, "TASK_DOES_NOT_EXIST")
+		if m["detail"] == "" {
+			t.Errorf("%s: no detail", key)
+		}
+	}
+
+	cases := []struct {
+		query string
+		want  int
+	}{
+		{"title=코호트", 25},
+		{"title=%EC%BD%94%ED%98%B8%ED%8A%B8", 25},
+		{"department=cardiology", 23},
+		{"department=CARDIOLOGY&type=관찰연구", 15},
+		{"trial_stage=phase+4", 17},
+		{"scope=단일기관", 31},
+		{"type=중재연구&scope=국내다기관", 22},
+		{"institute=서울성모", 5},
+		{"title=no+such+title", 0},
+		{"unknown=param", 145},
+		{"", 145},
+	}
+	for _, c := range cases {
+		n, items := count(t, e.get(t, "/tasks/search?"+c.query))
+		if c.want >= 0 && n != c.want {
+			t.Errorf("search %q: count %d, want %d", c.query, n, c.want)
+		}
+		if c.want < 0 && n == 0 {
+			t.Errorf("search %q: nothing", c.query)
+		}
+		if len(items) != min(n, 10) {
+			t.Errorf("search %q: %d items of %d", c.query, len(items), n)
+		}
+	}
+	// Pages follow one stable order and keep the total.
+	var seen []string
+	for offset := 0; offset < 30; offset += 7 {
+		n, items := count(t, e.get(t, fmt.Sprintf("/tasks/search?title=코호트&offset=%d&limit=7", offset)))
+		if n != 25 {
+			t.Fatalf("page at %d: count %d", offset, n)
+		}
+		for _, it := range items {
+			seen = append(seen, it["number"].(string))
+		}
+	}
+	if len(seen) != 25 {
+		t.Fatalf("pages gave %d trials", len(seen))
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i-1] >= seen[i] {
+			t.Fatalf("not ordered by number within one sync: %v", seen)
+		}
+	}
+
+	for _, q := range []string{
+		"/tasks/search?offset=abc", "/tasks/search?limit=ten", "/tasks/search?limit=0", "/tasks/search?limit=101",
+		"/tasks/search?offset=-1", "/tasks/search?limit=1.5", "/tasks/search?title=%FF", "/tasks/search?institute=a%00b",
+		"/tasks/search?title=" + strings.Repeat("가", 201), "/tasks?days=0", "/tasks?days=x", "/tasks?limit=-3",
+		"/tasks?offset=99999999999999999999", "/tasks/export.csv?limit=x", "/tasks/export.xlsx?title=%FF",
+	} {
+		m := wantMessage(t, e.get(t, q), http.StatusBadRequest, "VALUE_ERROR")
+		if m["detail"] == "" {
+			t.Errorf("%s: no detail", q)
+		}
+	}
+	wantMessage(t, e.get(t, "/nothing"), http.StatusNotFound, "NOT_FOUND")
+	r := testkit.Do(t, nil, testkit.Request{Method: http.MethodDelete, URL: e.url + "/tasks/C130010"})
+	wantMessage(t, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+	if r.Header.Get("Allow") == "" {
+		t.Error("405 without Allow")
+	}
+	wantMessage(t, testkit.Do(t, nil, testkit.Request{URL: e.url + "/sync"}), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+}
+
+func TestExport(t *testing.T) {
+	e := newEnv(t, nil)
+	wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
+
+	r := e.get(t, "/tasks/export.csv?title=코호트").Want(t, http.StatusOK)
+	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Fatalf("content type %q", ct)
+	}
+	if !strings.Contains(r.Header.Get("Content-Disposition"), `filename="trials.csv"`) {
+		t.Fatalf("disposition %q", r.Header.Get("Content-Disposition"))
+	}
+	body := string(r.Body)
+	if !strings.HasPrefix(body, "\uFEFF과제번호,") {
+		t.Fatalf("no BOM and header: %q", body[:30])
+	}
+	if lines := strings.Split(strings.TrimSpace(body), "\n"); len(lines) != 26 {
+		t.Fatalf("%d lines, want a header and 25 rows", len(lines))
+	}
+	all := e.get(t, "/tasks/export.csv").Want(t, http.StatusOK)
+	if lines := strings.Split(strings.TrimSpace(string(all.Body)), "\n"); len(lines) != 146 {
+		t.Fatalf("full export has %d lines", len(lines))
+	}
+
+	r = e.get(t, "/tasks/export.xlsx?department=Cardiology").Want(t, http.StatusOK)
+	if ct := r.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") {
+		t.Fatalf("content type %q", ct)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("trials")
+	if err != nil || len(rows) != 24 || rows[0][1] != "과제명" || rows[1][2] != "Cardiology" {
+		t.Fatalf("xlsx rows %d %v", len(rows), err)
+	}
+}
+
+// blockingSource holds the first page until released.
+type blockingSource struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingSource) Page(ctx context.Context, n int) (*trials.Page, error) {
+	b.once.Do(func() { close(b.entered) })
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return (&trialstest.StaticSource{Records: trialstest.Synthetic(3)}).Page(ctx, n)
+}
+
+func TestOneSyncAtATime(t *testing.T) {
+	src := &blockingSource{entered: make(chan struct{}), release: make(chan struct{})}
+	e := newEnv(t, src)
+	first := make(chan testkit.Response)
+	go func() { first <- e.sync(t, e.admin) }()
+	<-src.entered
+	wantMessage(t, e.sync(t, e.admin), http.StatusConflict, "SYNC_IN_PROGRESS")
+	close(src.release)
+	run := wantMessage(t, <-first, http.StatusOK, "SUCCESS")
+	if run["inserted"] != 3.0 {
+		t.Fatalf("first sync %v", run)
+	}
+}
+
+func TestOpenAPI(t *testing.T) {
+	e := newEnv(t, &trialstest.StaticSource{})
+	doc := e.get(t, "/openapi.json").Want(t, http.StatusOK).Map(t)
+	if servers := doc["servers"].([]any); servers[0].(map[string]any)["url"] != "/trials" {
+		t.Fatalf("servers %v, want the mount point", servers)
+	}
+	var documented []string
+	for path, ops := range doc["paths"].(map[string]any) {
+		for method := range ops.(map[string]any) {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	slices.Sort(documented)
+	routes := []string{"GET /openapi.json", "GET /sync/runs", "GET /tasks", "GET /tasks/export.csv", "GET /tasks/export.xlsx",
+		"GET /tasks/search", "GET /tasks/{key}", "POST /sync"}
+	if !slices.Equal(documented, routes) {
+		t.Fatalf("documented %v, routes %v", documented, routes)
+	}
+	// Every error message the renderer gives is in the document's enum.
+	var enum []string
+	for _, v := range doc["components"].(map[string]any)["schemas"].(map[string]any)["Error"].(map[string]any)["properties"].(map[string]any)["message"].(map[string]any)["enum"].([]any) {
+		enum = append(enum, v.(string))
+	}
+	for _, r := range []testkit.Response{e.get(t, "/nothing"), e.get(t, "/tasks/C0"), e.get(t, "/tasks?limit=x"), e.sync(t, ""), e.sync(t, e.user)} {
+		if m := r.Map(t)["message"].(string); !slices.Contains(enum, m) {
+			t.Errorf("message %q is not documented", m)
+		}
+	}
+}
+
+// api checks every exchange of this package's tests against the document.
+var api = apitest.MustLoad(trialshttp.OpenAPI())
+
+func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }

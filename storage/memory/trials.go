@@ -1,0 +1,242 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/trials"
+)
+
+// TrialsStore is an in-memory trials.Store.
+type TrialsStore struct {
+	mu       sync.Mutex
+	nextID   trials.ID
+	byID     map[trials.ID]*trials.Trial
+	byNumber map[string]trials.ID
+	digests  map[trials.ID]string
+	history  map[string][]trials.Change // oldest first
+	runs     []trials.Run               // oldest first
+}
+
+var _ trials.Store = (*TrialsStore)(nil)
+
+// NewTrialsStore returns an empty TrialsStore.
+func NewTrialsStore() *TrialsStore {
+	return &TrialsStore{
+		byID:     map[trials.ID]*trials.Trial{},
+		byNumber: map[string]trials.ID{},
+		digests:  map[trials.ID]string{},
+		history:  map[string][]trials.Change{},
+	}
+}
+
+// Trials returns the database's trials store.
+func (db *DB) Trials() *TrialsStore {
+	return db.store("trials", func() any { return NewTrialsStore() }).(*TrialsStore)
+}
+
+// copyTrial returns a copy of t that shares nothing with it.
+func copyTrial(t trials.Trial) trials.Trial {
+	if t.TargetSize != nil {
+		n := *t.TargetSize
+		t.TargetSize = &n
+	}
+	if t.DurationMonths != nil {
+		n := *t.DurationMonths
+		t.DurationMonths = &n
+	}
+	t.FirstSeen, t.LastChanged, t.LastSeen = t.FirstSeen.UTC(), t.LastChanged.UTC(), t.LastSeen.UTC()
+	return t
+}
+
+// ApplySync implements trials.Store. plan runs under the store's lock, so
+// no other write comes between what it read and what it wrote.
+func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Stored, trials.Load) (*trials.Changeset, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	stored := make([]trials.Stored, 0, len(s.byID))
+	for _, t := range s.byID {
+		stored = append(stored, trials.Stored{ID: t.ID, Number: t.Number, Digest: s.digests[t.ID], Withdrawn: t.Withdrawn})
+	}
+	slices.SortFunc(stored, func(a, b trials.Stored) int { return cmp.Compare(a.ID, b.ID) })
+	load := func(ids []trials.ID) ([]trials.Trial, error) {
+		out := make([]trials.Trial, 0, len(ids))
+		for _, id := range ids {
+			t, ok := s.byID[id]
+			if !ok {
+				return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+			}
+			out = append(out, copyTrial(*t))
+		}
+		return out, nil
+	}
+	cs, err := plan(stored, load)
+	if err != nil {
+		return err
+	}
+	// Check before writing anything, so that a failure leaves the store
+	// as it was.
+	for _, t := range cs.Update {
+		if _, ok := s.byID[t.ID]; !ok {
+			return hanok.Errorf(hanok.NotFound, "trial %d not found", t.ID)
+		}
+	}
+	for _, t := range cs.Insert {
+		if _, ok := s.byNumber[t.Number]; ok {
+			return hanok.Errorf(hanok.Conflict, "trial %s already stored", t.Number)
+		}
+	}
+	r := *run
+	r.ID = trials.RunID(len(s.runs) + 1)
+	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
+	s.runs = append(s.runs, r)
+	run.ID = r.ID
+	for _, t := range cs.Insert {
+		s.nextID++
+		c := copyTrial(t)
+		c.ID = s.nextID
+		s.byID[c.ID] = &c
+		s.byNumber[c.Number] = c.ID
+		s.digests[c.ID] = c.Record().Digest()
+	}
+	for _, t := range cs.Update {
+		c := copyTrial(t)
+		old := s.byID[t.ID]
+		if old.Number != c.Number {
+			delete(s.byNumber, old.Number)
+			s.byNumber[c.Number] = c.ID
+		}
+		s.byID[c.ID] = &c
+		s.digests[c.ID] = c.Record().Digest()
+	}
+	for _, ch := range cs.Changes {
+		ch.Run = r.ID
+		ch.At = ch.At.UTC()
+		s.history[ch.Number] = append(s.history[ch.Number], ch)
+	}
+	seen := cs.Seen.UTC()
+	for _, t := range s.byID {
+		if !t.Withdrawn {
+			t.LastSeen = seen
+		}
+	}
+	return nil
+}
+
+// RecordRun implements trials.Store.
+func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := *run
+	r.ID = trials.RunID(len(s.runs) + 1)
+	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
+	s.runs = append(s.runs, r)
+	run.ID = r.ID
+	return nil
+}
+
+// Trial implements trials.Store.
+func (s *TrialsStore) Trial(_ context.Context, id trials.ID) (*trials.Trial, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.byID[id]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+	}
+	c := copyTrial(*t)
+	return &c, nil
+}
+
+// TrialByNumber implements trials.Store.
+func (s *TrialsStore) TrialByNumber(_ context.Context, number string) (*trials.Trial, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byNumber[number]
+	if !ok {
+		return nil, hanok.Errorf(hanok.NotFound, "trial %q not found", number)
+	}
+	c := copyTrial(*s.byID[id])
+	return &c, nil
+}
+
+func matches(t *trials.Trial, f *trials.Filter) bool {
+	switch {
+	case t.Withdrawn && !f.IncludeWithdrawn,
+		!f.ChangedSince.IsZero() && t.LastChanged.Before(f.ChangedSince),
+		f.Title != "" && !strings.Contains(trials.Fold(t.Title), f.Title),
+		f.Institute != "" && !strings.Contains(trials.Fold(t.Institute), f.Institute),
+		f.Department != "" && trials.Fold(t.Department) != f.Department,
+		f.StudyType != "" && trials.Fold(t.StudyType) != f.StudyType,
+		f.Phase != "" && trials.Fold(t.Phase) != f.Phase,
+		f.Scope != "" && trials.Fold(t.Scope) != f.Scope:
+		return false
+	}
+	return true
+}
+
+// Trials implements trials.Store.
+func (s *TrialsStore) Trials(_ context.Context, f trials.Filter) ([]trials.Trial, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var hits []*trials.Trial
+	for _, t := range s.byID {
+		if matches(t, &f) {
+			hits = append(hits, t)
+		}
+	}
+	slices.SortFunc(hits, func(a, b *trials.Trial) int {
+		if c := b.LastChanged.Compare(a.LastChanged); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Number, b.Number)
+	})
+	total := len(hits)
+	hits = hits[min(f.Offset, total):]
+	if f.Limit > 0 && len(hits) > f.Limit {
+		hits = hits[:f.Limit]
+	}
+	out := make([]trials.Trial, len(hits))
+	for i, t := range hits {
+		out[i] = copyTrial(*t)
+	}
+	return out, total, nil
+}
+
+// History implements trials.Store.
+func (s *TrialsStore) History(_ context.Context, number string) ([]trials.Change, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.history[number]
+	out := make([]trials.Change, 0, len(h))
+	// Newest run first; within a run, in the order recorded.
+	for end := len(h); end > 0; {
+		start := end - 1
+		for start > 0 && h[start-1].Run == h[end-1].Run {
+			start--
+		}
+		out = append(out, h[start:end]...)
+		end = start
+	}
+	return out, nil
+}
+
+// Runs implements trials.Store.
+func (s *TrialsStore) Runs(_ context.Context, limit int) ([]trials.Run, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []trials.Run{}
+	for i := len(s.runs) - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, s.runs[i])
+	}
+	return out, nil
+}

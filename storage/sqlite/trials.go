@@ -1,0 +1,518 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/trials"
+)
+
+// TrialsStore is the trials.Store of a DB. It keeps its read queries
+// prepared on the read pool (parsing a query costs more than running
+// these), so a program takes one store from DB.Trials and keeps it.
+type TrialsStore struct {
+	db    *DB
+	stmts sync.Map // query text -> *sql.Stmt on the read pool
+
+	// cache holds the results of searches (lists without a time window)
+	// of one generation of the data: the id of the newest sync run. Every
+	// change to the trials comes with a new run row in its transaction (by
+	// this process or another on the same file), so a newer run id means
+	// the cache is dropped.
+	cacheMu  sync.Mutex
+	cacheGen int64
+	cache    map[trials.Filter]cachedList
+}
+
+type cachedList struct {
+	trials []trials.Trial
+	total  int
+}
+
+// maxCached is the most search results kept.
+const maxCached = 512
+
+var _ trials.Store = (*TrialsStore)(nil)
+
+// Trials returns a trials store of the database.
+func (db *DB) Trials() *TrialsStore { return &TrialsStore{db: db} }
+
+// stmt returns query prepared on the read pool.
+func (s *TrialsStore) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.reader.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRow runs a one-row read with a prepared statement.
+func (s *TrialsStore) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
+
+// trialNanos is a time as the trials tables keep it: unix nanoseconds UTC.
+func trialNanos(t time.Time) int64 { return t.UnixNano() }
+
+func fromTrialNanos(v int64) time.Time { return time.Unix(0, v).UTC() }
+
+func nullInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return int64(*p)
+}
+
+func intOrNil(v sql.NullInt64) *int {
+	if !v.Valid {
+		return nil
+	}
+	n := int(v.Int64)
+	return &n
+}
+
+// trialColumns are what scanTrial reads. A trial that is not withdrawn
+// was last seen by the last sync (trials_seen), which is not written into
+// every row.
+const trialColumns = `id, number, title, department, institute, target_size, target_size_text, duration, duration_months,
+	study_type, phase, scope, first_seen, last_changed,
+	CASE WHEN withdrawn = 0 THEN max(last_seen, coalesce((SELECT at FROM trials_seen WHERE id = 1), 0)) ELSE last_seen END,
+	withdrawn`
+
+// scanTrial reads trialColumns.
+func scanTrial(sc scanner) (trials.Trial, error) {
+	var t trials.Trial
+	var size, months sql.NullInt64
+	var first, changed, seen int64
+	err := sc.Scan(&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
+		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn)
+	t.TargetSize, t.DurationMonths = intOrNil(size), intOrNil(months)
+	t.FirstSeen, t.LastChanged, t.LastSeen = fromTrialNanos(first), fromTrialNanos(changed), fromTrialNanos(seen)
+	return t, err
+}
+
+// trialValues are the columns after id, in the order of the INSERT and
+// UPDATE statements below.
+func trialValues(t *trials.Trial) []any {
+	return []any{
+		t.Number, t.Title, t.Department, t.Institute, nullInt(t.TargetSize), t.TargetSizeText, t.Duration, nullInt(t.DurationMonths),
+		t.StudyType, t.Phase, t.Scope, t.Record().Digest(),
+		trials.Fold(t.Title), trials.Fold(t.Department), trials.Fold(t.Institute), trials.Fold(t.StudyType), trials.Fold(t.Phase), trials.Fold(t.Scope),
+		trialNanos(t.FirstSeen), trialNanos(t.LastChanged), trialNanos(t.LastSeen), t.Withdrawn,
+	}
+}
+
+const (
+	insertTrial = `INSERT INTO trials (number, title, department, institute, target_size, target_size_text, duration, duration_months,
+	study_type, phase, scope, digest, title_key, department_key, institute_key, study_type_key, phase_key, scope_key,
+	first_seen, last_changed, last_seen, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateTrial = `UPDATE trials SET number = ?, title = ?, department = ?, institute = ?, target_size = ?, target_size_text = ?,
+	duration = ?, duration_months = ?, study_type = ?, phase = ?, scope = ?, digest = ?, title_key = ?, department_key = ?, institute_key = ?,
+	study_type_key = ?, phase_key = ?, scope_key = ?, first_seen = ?, last_changed = ?, last_seen = ?, withdrawn = ? WHERE id = ?`
+	insertChange = `INSERT INTO trial_changes (number, run_id, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)`
+	insertRun    = `INSERT INTO trial_runs (started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+func runValues(r *trials.Run) []any {
+	return []any{trialNanos(r.Started), trialNanos(r.Finished), r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, r.Error}
+}
+
+// ApplySync implements trials.Store: everything, from reading the stored
+// trials to recording the run, happens in one write transaction.
+func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Stored, trials.Load) (*trials.Changeset, error)) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		stored, err := storedTrials(ctx, tx)
+		if err != nil {
+			return err
+		}
+		cs, err := plan(stored, func(ids []trials.ID) ([]trials.Trial, error) { return loadTrials(ctx, tx, ids) })
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, insertRun, runValues(run)...)
+		if err != nil {
+			return fmt.Errorf("sqlite: insert trial run: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("sqlite: insert trial run: %w", err)
+		}
+		if err := writeChangeset(ctx, tx, trials.RunID(id), cs); err != nil {
+			return err
+		}
+		run.ID = trials.RunID(id)
+		return nil
+	})
+}
+
+func storedTrials(ctx context.Context, tx *sql.Tx) ([]trials.Stored, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM trials`).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sqlite: count trials: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, number, digest, withdrawn FROM trials ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select trials: %w", err)
+	}
+	defer rows.Close()
+	out := make([]trials.Stored, 0, n)
+	for rows.Next() {
+		var st trials.Stored
+		if err := rows.Scan(&st.ID, &st.Number, &st.Digest, &st.Withdrawn); err != nil {
+			return nil, fmt.Errorf("sqlite: scan trial: %w", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: select trials: %w", err)
+	}
+	return out, nil
+}
+
+// loadTrials reads the trials of ids, in chunks that keep under SQLite's
+// limit of parameters.
+func loadTrials(ctx context.Context, tx *sql.Tx, ids []trials.ID) ([]trials.Trial, error) {
+	out := make([]trials.Trial, 0, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: select trials: %w", err)
+		}
+		n := len(out)
+		for rows.Next() {
+			t, err := scanTrial(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: scan trial: %w", err)
+			}
+			out = append(out, t)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: select trials: %w", err)
+		}
+		if got := len(out) - n; got != len(chunk) {
+			return nil, hanok.Errorf(hanok.NotFound, "%d of %d trials not found", len(chunk)-got, len(chunk))
+		}
+	}
+	return out, nil
+}
+
+func writeChangeset(ctx context.Context, tx *sql.Tx, run trials.RunID, cs *trials.Changeset) error {
+	if len(cs.Insert) > 0 {
+		stmt, err := tx.PrepareContext(ctx, insertTrial)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare trial insert: %w", err)
+		}
+		defer stmt.Close()
+		for i := range cs.Insert {
+			if _, err := stmt.ExecContext(ctx, trialValues(&cs.Insert[i])...); err != nil {
+				if isUnique(err) {
+					return hanok.Errorf(hanok.Conflict, "trial %s already stored", cs.Insert[i].Number)
+				}
+				return fmt.Errorf("sqlite: insert trial %s: %w", cs.Insert[i].Number, err)
+			}
+		}
+	}
+	if len(cs.Update) > 0 {
+		stmt, err := tx.PrepareContext(ctx, updateTrial)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare trial update: %w", err)
+		}
+		defer stmt.Close()
+		for i := range cs.Update {
+			t := &cs.Update[i]
+			res, err := stmt.ExecContext(ctx, append(trialValues(t), t.ID)...)
+			if err != nil {
+				if isUnique(err) {
+					return hanok.Errorf(hanok.Conflict, "trial %s already stored", t.Number)
+				}
+				return fmt.Errorf("sqlite: update trial %d: %w", t.ID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return hanok.Errorf(hanok.NotFound, "trial %d not found", t.ID)
+			}
+		}
+	}
+	if len(cs.Changes) > 0 {
+		stmt, err := tx.PrepareContext(ctx, insertChange)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare change insert: %w", err)
+		}
+		defer stmt.Close()
+		for _, c := range cs.Changes {
+			if _, err := stmt.ExecContext(ctx, c.Number, run, c.Field, c.Old, c.New, trialNanos(c.At)); err != nil {
+				return fmt.Errorf("sqlite: insert change of %s: %w", c.Number, err)
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO trials_seen (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
+		trialNanos(cs.Seen)); err != nil {
+		return fmt.Errorf("sqlite: mark trials seen: %w", err)
+	}
+	return nil
+}
+
+// RecordRun implements trials.Store.
+func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, insertRun, runValues(run)...)
+		if err != nil {
+			return fmt.Errorf("sqlite: insert trial run: %w", err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("sqlite: insert trial run: %w", err)
+		}
+		run.ID = trials.RunID(id)
+		return nil
+	})
+}
+
+// Trial implements trials.Store.
+func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, error) {
+	row, err := s.queryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := scanTrial(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select trial %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+// TrialByNumber implements trials.Store.
+func (s *TrialsStore) TrialByNumber(ctx context.Context, number string) (*trials.Trial, error) {
+	row, err := s.queryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE number = ?`, number)
+	if err != nil {
+		return nil, err
+	}
+	t, err := scanTrial(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hanok.Errorf(hanok.NotFound, "trial %q not found", number)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select trial %q: %w", number, err)
+	}
+	return &t, nil
+}
+
+// trialsWhere is the WHERE clause of f and its arguments.
+func trialsWhere(f *trials.Filter) (string, []any) {
+	var conds []string
+	var args []any
+	if !f.IncludeWithdrawn {
+		conds = append(conds, "withdrawn = 0")
+	}
+	if !f.ChangedSince.IsZero() {
+		conds = append(conds, "last_changed >= ?")
+		args = append(args, trialNanos(f.ChangedSince))
+	}
+	// instr, not LIKE: a % or _ in a search is a character to find.
+	for _, c := range []struct{ col, v string }{{"title_key", f.Title}, {"institute_key", f.Institute}} {
+		if c.v != "" {
+			conds = append(conds, "instr("+c.col+", ?) > 0")
+			args = append(args, c.v)
+		}
+	}
+	for _, c := range []struct{ col, v string }{
+		{"department_key", f.Department}, {"study_type_key", f.StudyType}, {"phase_key", f.Phase}, {"scope_key", f.Scope},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Trials implements trials.Store. A search without a time window is
+// answered from the cache while no sync has run since it was cached.
+func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
+	if !f.ChangedSince.IsZero() {
+		return s.queryTrials(ctx, f)
+	}
+	row, err := s.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM trial_runs`)
+	if err != nil {
+		return nil, 0, err
+	}
+	var gen int64
+	if err := row.Scan(&gen); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: newest trial run: %w", err)
+	}
+	s.cacheMu.Lock()
+	if s.cacheGen != gen {
+		s.cacheGen, s.cache = gen, nil
+	}
+	hit, ok := s.cache[f]
+	s.cacheMu.Unlock()
+	if ok {
+		return copyTrials(hit.trials), hit.total, nil
+	}
+	ts, total, err := s.queryTrials(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.cacheMu.Lock()
+	if s.cacheGen == gen {
+		if s.cache == nil || len(s.cache) >= maxCached {
+			s.cache = map[trials.Filter]cachedList{}
+		}
+		s.cache[f] = cachedList{trials: copyTrials(ts), total: total}
+	}
+	s.cacheMu.Unlock()
+	return ts, total, nil
+}
+
+// copyTrials copies ts and what their pointers point to.
+func copyTrials(ts []trials.Trial) []trials.Trial {
+	out := make([]trials.Trial, len(ts))
+	for i, t := range ts {
+		if t.TargetSize != nil {
+			n := *t.TargetSize
+			t.TargetSize = &n
+		}
+		if t.DurationMonths != nil {
+			n := *t.DurationMonths
+			t.DurationMonths = &n
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// queryTrials reads a page of trials in the order of the trials_listed
+// index, and counts the matches when the page does not tell (a full page,
+// or one past the end); both in one read transaction.
+func (s *TrialsStore) queryTrials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
+	where, args := trialsWhere(&f)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	page, err := s.stmt(ctx, `SELECT `+trialColumns+` FROM trials`+where+` ORDER BY last_changed DESC, number LIMIT ? OFFSET ?`)
+	if err != nil {
+		return nil, 0, err
+	}
+	count, err := s.stmt(ctx, `SELECT count(*) FROM trials`+where)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := []trials.Trial{}
+	total := 0
+	err = s.db.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.StmtContext(ctx, page).QueryContext(ctx, append(args, limit, f.Offset)...)
+		if err != nil {
+			return fmt.Errorf("sqlite: select trials: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTrial(rows)
+			if err != nil {
+				return fmt.Errorf("sqlite: scan trial: %w", err)
+			}
+			out = append(out, t)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlite: select trials: %w", err)
+		}
+		if limit < 0 || len(out) > 0 && len(out) < limit {
+			total = f.Offset + len(out)
+			return nil
+		}
+		if len(out) == 0 && f.Offset == 0 {
+			return nil
+		}
+		if err := tx.StmtContext(ctx, count).QueryRowContext(ctx, args...).Scan(&total); err != nil {
+			return fmt.Errorf("sqlite: count trials: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// History implements trials.Store.
+func (s *TrialsStore) History(ctx context.Context, number string) ([]trials.Change, error) {
+	st, err := s.stmt(ctx, `SELECT number, run_id, field, old, new, at FROM trial_changes
+		WHERE number = ? ORDER BY run_id DESC, id`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, number)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select history of %q: %w", number, err)
+	}
+	defer rows.Close()
+	out := []trials.Change{}
+	for rows.Next() {
+		var c trials.Change
+		var at int64
+		if err := rows.Scan(&c.Number, &c.Run, &c.Field, &c.Old, &c.New, &at); err != nil {
+			return nil, fmt.Errorf("sqlite: scan change: %w", err)
+		}
+		c.At = fromTrialNanos(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: select history of %q: %w", number, err)
+	}
+	return out, nil
+}
+
+// Runs implements trials.Store.
+func (s *TrialsStore) Runs(ctx context.Context, limit int) ([]trials.Run, error) {
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT id, started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error
+		FROM trial_runs ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select trial runs: %w", err)
+	}
+	defer rows.Close()
+	out := []trials.Run{}
+	for rows.Next() {
+		var r trials.Run
+		var started, finished int64
+		if err := rows.Scan(&r.ID, &started, &finished, &r.Pages, &r.Total, &r.Inserted, &r.Changed, &r.Unchanged, &r.Withdrawn, &r.Skipped, &r.Error); err != nil {
+			return nil, fmt.Errorf("sqlite: scan trial run: %w", err)
+		}
+		r.Started, r.Finished = fromTrialNanos(started), fromTrialNanos(finished)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: select trial runs: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,320 @@
+package trials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hanok-dev/hanok"
+)
+
+// ErrSyncRunning is the error of a sync asked for while another runs: the
+// second request does not wait.
+var ErrSyncRunning = &hanok.Error{Code: hanok.Conflict, Message: "a sync is already running"}
+
+// ErrNoSource is the error of a sync on a service without a Source.
+var ErrNoSource = &hanok.Error{Code: hanok.Unavailable, Message: "no upstream source is configured"}
+
+// maxPages bounds a run: an upstream that keeps sending pages past its
+// own total is not followed for ever.
+const maxPages = 100_000
+
+// Progress is what a running sync reports after each page.
+type Progress struct {
+	// Page is the number of pages fetched, Pages the number the upstream's
+	// total makes (0 before the first page).
+	Page  int
+	Pages int
+	// Records is the number of records fetched, Total the upstream's
+	// count.
+	Records int
+	Total   int
+}
+
+// SyncOptions configures one RunSync.
+type SyncOptions struct {
+	// Progress, if not nil, is called after each page.
+	Progress func(Progress)
+}
+
+// Sync runs a sync now for actor, who must be a superuser. See RunSync.
+func (s *Service) Sync(ctx context.Context, actor hanok.Actor) (*Run, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	if !actor.Superuser {
+		return nil, hanok.Errorf(hanok.Forbidden, "only a superuser may run a sync")
+	}
+	return s.RunSync(ctx, SyncOptions{})
+}
+
+// RunSync fetches every upstream page, then applies them to the store in
+// one transaction: new trials are inserted, changed ones updated (with a
+// Change for each field that differs), and stored trials missing upstream
+// marked withdrawn. It is what the schedule and the command line run.
+//
+// Only one sync runs at a time: while one runs, RunSync returns
+// ErrSyncRunning at once. Every run that gets to start is recorded and
+// returned, a failed one with its Error set next to the error (Unavailable
+// for an upstream failure); a failed run changes no trial. A run canceled
+// through ctx is not recorded.
+func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
+	if s.cfg.Source == nil {
+		return nil, ErrNoSource
+	}
+	if !s.syncing.TryLock() {
+		return nil, ErrSyncRunning
+	}
+	defer s.syncing.Unlock()
+
+	run := &Run{Started: s.now()}
+	records, err := s.fetch(ctx, run, opts)
+	if err == nil {
+		records, err = s.clean(ctx, run, records)
+	}
+	if err == nil {
+		err = s.store.ApplySync(ctx, run, func(stored []Stored, load Load) (*Changeset, error) {
+			cs, err := plan(stored, load, records, run, func(r Record, err error) {
+				s.cfg.Logger.WarnContext(ctx, "trials: skipping an upstream record", "number", r.Number, "err", err)
+			})
+			run.Finished = s.now()
+			return cs, err
+		})
+	}
+	if err != nil {
+		run.Inserted, run.Changed, run.Unchanged, run.Withdrawn = 0, 0, 0, 0
+		run.Finished = s.now()
+		run.Error = hanok.MessageOf(err)
+		if ctx.Err() != nil {
+			return run, fmt.Errorf("trials: sync canceled: %w", errors.Join(ctx.Err(), err))
+		}
+		if rerr := s.store.RecordRun(ctx, run); rerr != nil {
+			s.cfg.Logger.ErrorContext(ctx, "trials: recording a failed run", "err", rerr)
+		}
+		s.cfg.Logger.WarnContext(ctx, "trials: sync failed", "run", run.ID, "pages", run.Pages, "err", err)
+		return run, fmt.Errorf("trials: sync: %w", err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "trials: sync done", "run", run.ID, "pages", run.Pages, "total", run.Total,
+		"inserted", run.Inserted, "changed", run.Changed, "unchanged", run.Unchanged, "withdrawn", run.Withdrawn,
+		"skipped", run.Skipped, "took", run.Finished.Sub(run.Started))
+	return run, nil
+}
+
+// fetch reads the first page, then the others that the upstream's total
+// makes, Config.FetchWorkers at a time (the source's own rate limit still
+// holds). The first failure stops the fetch.
+func (s *Service) fetch(ctx context.Context, run *Run, opts SyncOptions) ([]Record, error) {
+	first, err := s.cfg.Source.Page(ctx, 1)
+	if err != nil {
+		return nil, err
+	}
+	run.Pages, run.Total = 1, first.Total
+	pages := 1
+	per := first.PerPage
+	if per <= 0 {
+		// No page size given: the first page's is the page size.
+		per = len(first.Records)
+	}
+	if per > 0 && first.Total > len(first.Records) {
+		pages = (first.Total + per - 1) / per
+	}
+	if pages > maxPages {
+		return nil, hanok.Errorf(hanok.Unavailable, "upstream: a total of %d records makes %d pages, more than %d", first.Total, pages, maxPages)
+	}
+	progress := func(done, records int) {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Page: done, Pages: pages, Records: records, Total: first.Total})
+		}
+	}
+	progress(1, len(first.Records))
+	if pages == 1 {
+		return first.Records, nil
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([][]Record, pages+1)
+	results[1] = first.Records
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     = 1
+		fetched  = len(first.Records)
+	)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(s.cfg.FetchWorkers, pages-1) {
+		wg.Go(func() {
+			for n := range next {
+				p, err := s.cfg.Source.Page(ctx, n)
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = err
+						cancel()
+					}
+				} else {
+					results[n] = p.Records
+					done++
+					fetched += len(p.Records)
+					progress(done, fetched)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for n := 2; n <= pages; n++ {
+		select {
+		case next <- n:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	run.Pages = done
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	records := make([]Record, 0, fetched)
+	for _, rs := range results {
+		records = append(records, rs...)
+	}
+	return records, nil
+}
+
+// recordRule is what an upstream text field may hold.
+var recordRule = hanok.TextRule{Max: 2000}
+
+// check checks the text of r's fields.
+func (r *Record) check() error {
+	for _, f := range r.fields() {
+		if err := hanok.CheckText(f.name, f.value, recordRule); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clean drops the records without a valid number, logging each; a number
+// seen twice keeps its last record. The other fields are checked by plan,
+// for the records it stores.
+func (s *Service) clean(ctx context.Context, run *Run, records []Record) ([]Record, error) {
+	index := make(map[string]int, len(records))
+	out := records[:0]
+	for i, r := range records {
+		if err := hanok.CheckText("number", r.Number, hanok.TextRule{Min: 1, Max: 100}); err != nil {
+			run.Skipped++
+			s.cfg.Logger.WarnContext(ctx, "trials: skipping an upstream record", "index", i, "number", strconv.Quote(r.Number), "err", err)
+			continue
+		}
+		if j, ok := index[r.Number]; ok {
+			s.cfg.Logger.WarnContext(ctx, "trials: upstream sent a number twice; keeping the later record", "number", r.Number)
+			out[j] = r
+			continue
+		}
+		index[r.Number] = len(out)
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// plan compares the stored trials with the fetched records and says what
+// changes, filling run's counts. It is the one place the sync's rules
+// live; stores run it inside their transaction. A record whose digest is
+// the stored one is unchanged; the others are compared field by field
+// with the stored trial, loaded whole. A record to store whose text is not
+// valid is skipped (and given to skip).
+func plan(stored []Stored, load Load, fetched []Record, run *Run, skip func(Record, error)) (*Changeset, error) {
+	now := run.Started
+	cs := &Changeset{Seen: now}
+	byNumber := make(map[string]*Stored, len(stored))
+	for i := range stored {
+		byNumber[stored[i].Number] = &stored[i]
+	}
+	changed := map[ID]Record{}
+	var ids []ID
+	for _, r := range fetched {
+		// What is left in byNumber afterwards was not found upstream.
+		old, ok := byNumber[r.Number]
+		delete(byNumber, r.Number)
+		if ok && old.Digest == r.Digest() && !old.Withdrawn {
+			run.Unchanged++
+			continue
+		}
+		if err := r.check(); err != nil {
+			run.Skipped++
+			skip(r, err)
+			if ok && !old.Withdrawn {
+				// Still upstream: neither changed nor withdrawn.
+				run.Unchanged++
+			}
+			continue
+		}
+		switch {
+		case !ok:
+			t := FromRecord(r)
+			t.FirstSeen, t.LastChanged, t.LastSeen = now, now, now
+			cs.Insert = append(cs.Insert, t)
+			run.Inserted++
+		default:
+			changed[old.ID] = r
+			ids = append(ids, old.ID)
+		}
+	}
+	for i := range stored {
+		if _, missing := byNumber[stored[i].Number]; missing && !stored[i].Withdrawn {
+			ids = append(ids, stored[i].ID)
+		}
+	}
+	if len(ids) == 0 {
+		return cs, nil
+	}
+	olds, err := load(ids)
+	if err != nil {
+		return nil, fmt.Errorf("trials: loading %d changed trials: %w", len(ids), err)
+	}
+	slices.SortFunc(olds, func(a, b Trial) int { return strings.Compare(a.Number, b.Number) })
+	for _, old := range olds {
+		r, ok := changed[old.ID]
+		if !ok {
+			old.Withdrawn = true
+			cs.Update = append(cs.Update, old)
+			cs.Changes = append(cs.Changes, Change{Number: old.Number, Field: FieldWithdrawn, Old: "false", New: "true", At: now})
+			run.Withdrawn++
+			continue
+		}
+		oldRec := old.Record()
+		before, after := oldRec.fields(), r.fields()
+		n := len(cs.Changes)
+		for i := range after {
+			if before[i].value != after[i].value {
+				cs.Changes = append(cs.Changes, Change{Number: r.Number, Field: after[i].name, Old: before[i].value, New: after[i].value, At: now})
+			}
+		}
+		if old.Withdrawn {
+			cs.Changes = append(cs.Changes, Change{Number: r.Number, Field: FieldWithdrawn, Old: "true", New: "false", At: now})
+		}
+		t := FromRecord(r)
+		t.ID, t.FirstSeen, t.LastChanged, t.LastSeen = old.ID, old.FirstSeen, old.LastChanged, now
+		if len(cs.Changes) == n {
+			// Same fields, another digest (one stored by an older
+			// program): rewritten, not changed.
+			cs.Update = append(cs.Update, t)
+			run.Unchanged++
+			continue
+		}
+		t.LastChanged = now
+		cs.Update = append(cs.Update, t)
+		run.Changed++
+	}
+	return cs, nil
+}

@@ -1,0 +1,543 @@
+// Package trialstest is the conformance suite of trials.Store, run by
+// every store from its own tests through storetest.Maker, and the test
+// doubles of the upstream: a fake of the public-data API on loopback
+// (Upstream), the 145 real records (RealRecords), synthetic ones
+// (Synthetic) and an in-memory Source (StaticSource).
+package trialstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/storetest"
+	"github.com/hanok-dev/hanok/trials"
+)
+
+// RunStoreTests runs the conformance suite; each subtest gets a fresh
+// harness from mk.
+func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s trials.Store)
+	}{
+		{"Empty", testEmpty},
+		{"InsertRoundTrip", testInsertRoundTrip},
+		{"UpdateHistorySeen", testUpdateHistorySeen},
+		{"PlanErrorWritesNothing", testPlanErrorWritesNothing},
+		{"UnknownUpdateWritesNothing", testUnknownUpdateWritesNothing},
+		{"DuplicateInsertWritesNothing", testDuplicateInsertWritesNothing},
+		{"Filter", testFilter},
+		{"Paging", testPaging},
+		{"LoadUnknown", testLoadUnknown},
+		{"Runs", testRuns},
+		{"Copies", testCopies},
+		{"Sync", testSync},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(t, mk(t).Store)
+		})
+	}
+}
+
+// base has nanoseconds, so that a store that drops them is caught.
+var base = time.Date(2026, 11, 20, 3, 4, 5, 123456789, time.UTC)
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func trial(number, title string, at time.Time) trials.Trial {
+	t := trials.FromRecord(trials.Record{
+		Number: number, Title: title, Department: "Cardiology", Institute: "서울아산병원",
+		TargetSize: "120", Duration: "3년", StudyType: "관찰연구", Phase: "코호트", Scope: "국내다기관",
+	})
+	t.FirstSeen, t.LastChanged, t.LastSeen = at, at, at
+	return t
+}
+
+// apply applies cs as a run started at at, and returns what the plan
+// saw: every stored trial, loaded whole.
+func apply(t *testing.T, s trials.Store, at time.Time, cs trials.Changeset) (*trials.Run, []trials.Trial) {
+	t.Helper()
+	run := &trials.Run{Started: at, Finished: at.Add(time.Second), Pages: 1, Total: len(cs.Insert)}
+	var seen []trials.Trial
+	cs.Seen = at
+	must(t, s.ApplySync(context.Background(), run, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
+		ids := make([]trials.ID, len(stored))
+		for i, st := range stored {
+			ids[i] = st.ID
+		}
+		loaded, err := load(ids)
+		if err != nil {
+			return nil, err
+		}
+		if len(loaded) != len(stored) {
+			t.Errorf("load of %d ids gave %d trials", len(ids), len(loaded))
+		}
+		for i := range loaded {
+			tr := &loaded[i]
+			st := stored[slices.IndexFunc(stored, func(st trials.Stored) bool { return st.ID == tr.ID })]
+			if st.Number != tr.Number || st.Withdrawn != tr.Withdrawn || st.Digest != tr.Record().Digest() {
+				t.Errorf("stored %+v does not describe the loaded %+v (digest %s)", st, *tr, tr.Record().Digest())
+			}
+		}
+		seen = loaded
+		run.Inserted = len(cs.Insert)
+		return &cs, nil
+	}))
+	if run.ID == 0 {
+		t.Fatal("ApplySync did not set the run's id")
+	}
+	return run, seen
+}
+
+func list(t *testing.T, s trials.Store, f trials.Filter) ([]trials.Trial, int) {
+	t.Helper()
+	ts, total, err := s.Trials(context.Background(), f)
+	must(t, err)
+	return ts, total
+}
+
+func numbers(ts []trials.Trial) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Number
+	}
+	return out
+}
+
+func wantNumbers(t *testing.T, ts []trials.Trial, want ...string) {
+	t.Helper()
+	if got := fmt.Sprint(numbers(ts)); got != fmt.Sprint(want) {
+		t.Fatalf("trials %s, want %s", got, fmt.Sprint(want))
+	}
+}
+
+func equalTrial(t *testing.T, got, want trials.Trial) {
+	t.Helper()
+	ip := func(p *int) string {
+		if p == nil {
+			return "nil"
+		}
+		return fmt.Sprint(*p)
+	}
+	g, w := got, want
+	if !g.FirstSeen.Equal(w.FirstSeen) || !g.LastChanged.Equal(w.LastChanged) || !g.LastSeen.Equal(w.LastSeen) {
+		t.Fatalf("times of %s: got %v/%v/%v, want %v/%v/%v", w.Number, g.FirstSeen, g.LastChanged, g.LastSeen, w.FirstSeen, w.LastChanged, w.LastSeen)
+	}
+	if ip(g.TargetSize) != ip(w.TargetSize) || ip(g.DurationMonths) != ip(w.DurationMonths) {
+		t.Fatalf("numbers of %s: got %s/%s, want %s/%s", w.Number, ip(g.TargetSize), ip(g.DurationMonths), ip(w.TargetSize), ip(w.DurationMonths))
+	}
+	g.FirstSeen, g.LastChanged, g.LastSeen, g.TargetSize, g.DurationMonths = w.FirstSeen, w.LastChanged, w.LastSeen, w.TargetSize, w.DurationMonths
+	if g != w {
+		t.Fatalf("trial\n got %+v\nwant %+v", g, w)
+	}
+}
+
+func testEmpty(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	_, err := s.Trial(ctx, 1)
+	storetest.WantCode(t, err, hanok.NotFound)
+	_, err = s.Trial(ctx, 1<<40)
+	storetest.WantCode(t, err, hanok.NotFound)
+	_, err = s.TrialByNumber(ctx, "C999999")
+	storetest.WantCode(t, err, hanok.NotFound)
+	h, err := s.History(ctx, "C999999")
+	must(t, err)
+	if len(h) != 0 {
+		t.Fatalf("history of an unknown number: %v", h)
+	}
+	ts, total := list(t, s, trials.Filter{IncludeWithdrawn: true})
+	if len(ts) != 0 || total != 0 {
+		t.Fatalf("empty store lists %d (total %d)", len(ts), total)
+	}
+	runs, err := s.Runs(ctx, 10)
+	must(t, err)
+	if len(runs) != 0 {
+		t.Fatalf("empty store has runs %v", runs)
+	}
+	// The first run sees no trials.
+	_, seen := apply(t, s, base, trials.Changeset{})
+	if len(seen) != 0 {
+		t.Fatalf("plan of an empty store saw %d trials", len(seen))
+	}
+}
+
+func testInsertRoundTrip(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	a := trial("C130010", "조직구증식증 임상연구 네트워크 구축 및 운영(HLH)", base)
+	b := trials.FromRecord(trials.Record{Number: "C100002", Title: "Lymphoma Study for Auto-PBSCT"})
+	b.FirstSeen, b.LastChanged, b.LastSeen = base, base, base
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{a, b}})
+
+	got, err := s.TrialByNumber(ctx, "C130010")
+	must(t, err)
+	if got.ID <= 0 {
+		t.Fatalf("stored trial has id %d", got.ID)
+	}
+	a.ID = got.ID
+	equalTrial(t, *got, a)
+	if *got.TargetSize != 120 || *got.DurationMonths != 36 {
+		t.Fatalf("typed fields %d, %d", *got.TargetSize, *got.DurationMonths)
+	}
+	byID, err := s.Trial(ctx, got.ID)
+	must(t, err)
+	equalTrial(t, *byID, a)
+
+	gb, err := s.TrialByNumber(ctx, "C100002")
+	must(t, err)
+	if gb.ID == got.ID {
+		t.Fatal("two trials share an id")
+	}
+	b.ID = gb.ID
+	equalTrial(t, *gb, b)
+	if gb.TargetSize != nil || gb.DurationMonths != nil {
+		t.Fatal("empty fields came back as numbers")
+	}
+	// Numbers are keys as they are: another case is another number.
+	_, err = s.TrialByNumber(ctx, "c130010")
+	storetest.WantCode(t, err, hanok.NotFound)
+
+	// The next run's plan sees both.
+	_, seen := apply(t, s, base.Add(time.Hour), trials.Changeset{})
+	if len(seen) != 2 {
+		t.Fatalf("plan saw %d trials, want 2", len(seen))
+	}
+}
+
+func testUpdateHistorySeen(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	a, b, c := trial("C1", "one", base), trial("C2", "two", base), trial("C3", "three", base)
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{a, b, c}})
+	stored, _ := list(t, s, trials.Filter{})
+	ids := map[string]trials.ID{}
+	for _, st := range stored {
+		ids[st.Number] = st.ID
+	}
+
+	// Run 2: C1's title changes, C3 is withdrawn, C2 is only seen.
+	t2 := base.Add(24 * time.Hour)
+	a2 := a
+	a2.ID, a2.Title, a2.LastChanged, a2.LastSeen = ids["C1"], "one, renamed", t2, t2
+	c2 := c
+	c2.ID, c2.Withdrawn = ids["C3"], true
+	run2, seen := apply(t, s, t2, trials.Changeset{
+		Update: []trials.Trial{a2, c2},
+		Changes: []trials.Change{
+			{Number: "C1", Field: trials.FieldTitle, Old: "one", New: "one, renamed", At: t2},
+			{Number: "C3", Field: trials.FieldWithdrawn, Old: "false", New: "true", At: t2},
+		},
+	})
+	if len(seen) != 3 {
+		t.Fatalf("plan saw %d trials", len(seen))
+	}
+	got, err := s.TrialByNumber(ctx, "C1")
+	must(t, err)
+	equalTrial(t, *got, a2)
+	got, err = s.TrialByNumber(ctx, "C2")
+	must(t, err)
+	if !got.LastSeen.Equal(t2) || !got.LastChanged.Equal(base) {
+		t.Fatalf("C2 seen %v changed %v, want seen %v changed %v", got.LastSeen, got.LastChanged, t2, base)
+	}
+	got, err = s.TrialByNumber(ctx, "C3")
+	must(t, err)
+	if !got.Withdrawn || !got.LastSeen.Equal(base) {
+		t.Fatalf("C3 withdrawn %v seen %v, want withdrawn, seen %v", got.Withdrawn, got.LastSeen, base)
+	}
+
+	// Run 3: C1 changes twice more.
+	t3 := t2.Add(24 * time.Hour)
+	a3 := a2
+	a3.Department, a3.Scope, a3.LastChanged, a3.LastSeen = "Neurology", "단일기관", t3, t3
+	run3, _ := apply(t, s, t3, trials.Changeset{
+		Update: []trials.Trial{a3},
+		Changes: []trials.Change{
+			{Number: "C1", Field: trials.FieldDepartment, Old: "Cardiology", New: "Neurology", At: t3},
+			{Number: "C1", Field: trials.FieldScope, Old: "국내다기관", New: "단일기관", At: t3},
+		},
+	})
+	h, err := s.History(ctx, "C1")
+	must(t, err)
+	want := []trials.Change{
+		{Number: "C1", Run: run3.ID, Field: trials.FieldDepartment, Old: "Cardiology", New: "Neurology", At: t3},
+		{Number: "C1", Run: run3.ID, Field: trials.FieldScope, Old: "국내다기관", New: "단일기관", At: t3},
+		{Number: "C1", Run: run2.ID, Field: trials.FieldTitle, Old: "one", New: "one, renamed", At: t2},
+	}
+	if len(h) != len(want) {
+		t.Fatalf("history %+v, want %+v", h, want)
+	}
+	for i := range want {
+		if h[i].Number != want[i].Number || h[i].Run != want[i].Run || h[i].Field != want[i].Field ||
+			h[i].Old != want[i].Old || h[i].New != want[i].New || !h[i].At.Equal(want[i].At) {
+			t.Fatalf("history[%d] %+v, want %+v", i, h[i], want[i])
+		}
+	}
+	h, err = s.History(ctx, "C3")
+	must(t, err)
+	if len(h) != 1 || h[0].Field != trials.FieldWithdrawn || h[0].Run != run2.ID {
+		t.Fatalf("history of C3: %+v", h)
+	}
+}
+
+var errPlan = errors.New("plan failed")
+
+// snapshot is everything a store shows.
+func snapshot(t *testing.T, s trials.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	ts, total := list(t, s, trials.Filter{IncludeWithdrawn: true})
+	out := fmt.Sprintf("total %d\n", total)
+	for _, tr := range ts {
+		h, err := s.History(ctx, tr.Number)
+		must(t, err)
+		out += fmt.Sprintf("%d %s %q %v %v %v %v %d changes\n", tr.ID, tr.Number, tr.Title, tr.FirstSeen.UnixNano(), tr.LastChanged.UnixNano(), tr.LastSeen.UnixNano(), tr.Withdrawn, len(h))
+	}
+	runs, err := s.Runs(ctx, 100)
+	must(t, err)
+	return out + fmt.Sprintf("%d runs", len(runs))
+}
+
+func testPlanErrorWritesNothing(t *testing.T, s trials.Store) {
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	before := snapshot(t, s)
+	run := &trials.Run{Started: base.Add(time.Hour)}
+	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) { return nil, errPlan })
+	if !errors.Is(err, errPlan) {
+		t.Fatalf("ApplySync = %v, want the plan's error", err)
+	}
+	if after := snapshot(t, s); after != before {
+		t.Fatalf("a failed plan changed the store:\n%s\nwas\n%s", after, before)
+	}
+}
+
+func testUnknownUpdateWritesNothing(t *testing.T, s trials.Store) {
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	before := snapshot(t, s)
+	ghost := trial("C9", "ghost", base)
+	ghost.ID = 1 << 40
+	at := base.Add(time.Hour)
+	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at)}, Update: []trials.Trial{ghost}, Seen: at}, nil
+	})
+	storetest.WantCode(t, err, hanok.NotFound)
+	if after := snapshot(t, s); after != before {
+		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
+	}
+}
+
+func testDuplicateInsertWritesNothing(t *testing.T, s trials.Store) {
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	before := snapshot(t, s)
+	at := base.Add(time.Hour)
+	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at), trial("C1", "again", at)}, Seen: at}, nil
+	})
+	storetest.WantCode(t, err, hanok.Conflict)
+	if after := snapshot(t, s); after != before {
+		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
+	}
+}
+
+func testLoadUnknown(t *testing.T, s trials.Store) {
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	before := snapshot(t, s)
+	at := base.Add(time.Hour)
+	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
+		if _, err := load([]trials.ID{stored[0].ID, 1 << 40}); err != nil {
+			return nil, err
+		}
+		return &trials.Changeset{Seen: at}, nil
+	})
+	storetest.WantCode(t, err, hanok.NotFound)
+	if after := snapshot(t, s); after != before {
+		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
+	}
+}
+
+func testFilter(t *testing.T, s trials.Store) {
+	mk := func(n, title, dept, inst, typ, phase, scope string, at time.Time, withdrawn bool) trials.Trial {
+		tr := trials.FromRecord(trials.Record{Number: n, Title: title, Department: dept, Institute: inst, StudyType: typ, Phase: phase, Scope: scope})
+		tr.FirstSeen, tr.LastChanged, tr.LastSeen, tr.Withdrawn = at, at, at, withdrawn
+		return tr
+	}
+	day := 24 * time.Hour
+	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{
+		mk("C1", "Lymphoma Study for Auto-PBSCT", "Hematology", "가톨릭대 서울성모병원", "관찰연구", "코호트", "단일기관", base.Add(-10*day), false),
+		mk("C2", "대한민국 쇼그렌 증후군 코호트 구축", "Rheumatology", "가톨릭대 서울성모병원", "관찰연구", "코호트", "국내다기관", base.Add(-1*day), false),
+		mk("C3", "우울증 임상연구센터", "Psychiatry", "가톨릭대 여의도성모병원", "중재연구", "Phase 4", "국내다기관", base, false),
+		mk("C4", "LYMPHOMA registry", "Hematology", "서울아산병원", "기타", "Case-only", "단일기관", base.Add(-2*day), false),
+		mk("C5", "withdrawn cohort 코호트", "Hematology", "서울아산병원", "관찰연구", "코호트", "단일기관", base, true),
+	}})
+	cases := []struct {
+		f    trials.Filter
+		want []string
+	}{
+		{trials.Filter{}, []string{"C3", "C2", "C4", "C1"}},
+		{trials.Filter{IncludeWithdrawn: true}, []string{"C3", "C5", "C2", "C4", "C1"}},
+		{trials.Filter{Title: "lymphoma"}, []string{"C4", "C1"}},
+		{trials.Filter{Title: "코호트"}, []string{"C2"}},
+		{trials.Filter{Title: "코호트", IncludeWithdrawn: true}, []string{"C5", "C2"}},
+		{trials.Filter{Institute: "서울성모"}, []string{"C2", "C1"}},
+		{trials.Filter{Department: "hematology"}, []string{"C4", "C1"}},
+		{trials.Filter{Department: "hemat"}, nil},
+		{trials.Filter{StudyType: "관찰연구"}, []string{"C2", "C1"}},
+		{trials.Filter{Phase: "phase 4"}, []string{"C3"}},
+		{trials.Filter{Phase: "phase"}, nil},
+		{trials.Filter{Scope: "단일기관"}, []string{"C4", "C1"}},
+		{trials.Filter{Scope: "단일기관", Department: "hematology", Title: "study"}, []string{"C1"}},
+		{trials.Filter{ChangedSince: base.Add(-2 * day)}, []string{"C3", "C2", "C4"}},
+		{trials.Filter{ChangedSince: base.Add(-2*day + 1)}, []string{"C3", "C2"}},
+		{trials.Filter{Title: "no such title"}, nil},
+		{trials.Filter{Title: "%"}, nil},
+		{trials.Filter{Title: "_"}, nil},
+	}
+	for _, c := range cases {
+		ts, total := list(t, s, c.f)
+		if fmt.Sprint(numbers(ts)) != fmt.Sprint(c.want) || total != len(c.want) {
+			t.Errorf("filter %+v: %v (total %d), want %v", c.f, numbers(ts), total, c.want)
+		}
+	}
+}
+
+func testPaging(t *testing.T, s trials.Store) {
+	var ins []trials.Trial
+	// Five trials share a time: they are ordered by number.
+	for i := range 12 {
+		at := base.Add(-time.Duration(i/5) * time.Hour)
+		ins = append(ins, trial(fmt.Sprintf("C%02d", 20-i), "t", at))
+	}
+	apply(t, s, base, trials.Changeset{Insert: ins})
+	all, total := list(t, s, trials.Filter{})
+	wantNumbers(t, all, "C16", "C17", "C18", "C19", "C20", "C11", "C12", "C13", "C14", "C15", "C09", "C10")
+	if total != 12 {
+		t.Fatalf("total %d", total)
+	}
+	page, total := list(t, s, trials.Filter{Offset: 3, Limit: 4})
+	wantNumbers(t, page, "C19", "C20", "C11", "C12")
+	if total != 12 {
+		t.Fatalf("paged total %d, want 12", total)
+	}
+	page, total = list(t, s, trials.Filter{Offset: 10, Limit: 4})
+	wantNumbers(t, page, "C09", "C10")
+	if total != 12 {
+		t.Fatalf("last page total %d", total)
+	}
+	page, total = list(t, s, trials.Filter{Offset: 50, Limit: 4})
+	if len(page) != 0 || total != 12 {
+		t.Fatalf("past the end: %v total %d", numbers(page), total)
+	}
+}
+
+func testRuns(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	r1, _ := apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	failed := &trials.Run{Started: base.Add(time.Hour), Finished: base.Add(time.Hour + time.Second), Pages: 2, Total: 145, Error: "upstream: 500"}
+	must(t, s.RecordRun(ctx, failed))
+	if failed.ID == 0 || failed.ID == r1.ID {
+		t.Fatalf("RecordRun set id %d (first run %d)", failed.ID, r1.ID)
+	}
+	r3, _ := apply(t, s, base.Add(2*time.Hour), trials.Changeset{})
+	runs, err := s.Runs(ctx, 10)
+	must(t, err)
+	if len(runs) != 3 || runs[0].ID != r3.ID || runs[1].ID != failed.ID || runs[2].ID != r1.ID {
+		t.Fatalf("runs %+v", runs)
+	}
+	got := runs[1]
+	if !got.Started.Equal(failed.Started) || !got.Finished.Equal(failed.Finished) || got.Pages != 2 || got.Total != 145 || got.Error != failed.Error {
+		t.Fatalf("failed run came back as %+v, want %+v", got, *failed)
+	}
+	if runs[2].Inserted != 1 || runs[2].Error != "" {
+		t.Fatalf("first run came back as %+v", runs[2])
+	}
+	runs, err = s.Runs(ctx, 2)
+	must(t, err)
+	if len(runs) != 2 || runs[0].ID != r3.ID {
+		t.Fatalf("last 2 runs %+v", runs)
+	}
+	// A failed run changed no trial.
+	if _, total := list(t, s, trials.Filter{}); total != 1 {
+		t.Fatalf("%d trials", total)
+	}
+}
+
+func testCopies(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	in := trial("C1", "one", base)
+	cs := trials.Changeset{Insert: []trials.Trial{in}}
+	apply(t, s, base, cs)
+	*cs.Insert[0].TargetSize = 999
+	cs.Insert[0].Title = "changed after insert"
+	got, err := s.TrialByNumber(ctx, "C1")
+	must(t, err)
+	if *got.TargetSize != 120 || got.Title != "one" {
+		t.Fatalf("store aliases the inserted value: %d %q", *got.TargetSize, got.Title)
+	}
+	*got.TargetSize = 7
+	got.Title = "changed after read"
+	again, err := s.TrialByNumber(ctx, "C1")
+	must(t, err)
+	if *again.TargetSize != 120 || again.Title != "one" {
+		t.Fatalf("store aliases a returned value: %d %q", *again.TargetSize, again.Title)
+	}
+	ts, _ := list(t, s, trials.Filter{})
+	*ts[0].TargetSize = 8
+	again, err = s.Trial(ctx, got.ID)
+	must(t, err)
+	if *again.TargetSize != 120 {
+		t.Fatalf("store aliases a listed value: %d", *again.TargetSize)
+	}
+}
+
+// testSync runs the service's sync over the store: the rules are the
+// domain's, the store must keep what they decide.
+func testSync(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	src := &StaticSource{Records: Synthetic(250), PerPage: 100}
+	now := base
+	svc, err := trials.New(s, trials.Config{Source: src, Now: func() time.Time { return now }})
+	must(t, err)
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	must(t, err)
+	if run.Inserted != 250 || run.Pages != 3 || run.Total != 250 {
+		t.Fatalf("first run %+v", run)
+	}
+	now = base.Add(48 * time.Hour)
+	recs := Synthetic(250)
+	recs[10].Title = "renamed"
+	recs[20].TargetSize = ""
+	src.Records = recs[:249]
+	run, err = svc.RunSync(ctx, trials.SyncOptions{})
+	must(t, err)
+	if run.Inserted != 0 || run.Changed != 2 || run.Unchanged != 247 || run.Withdrawn != 1 {
+		t.Fatalf("second run %+v", run)
+	}
+	d, err := svc.Get(ctx, recs[20].Number)
+	must(t, err)
+	if d.TargetSize != nil || d.TargetSizeText != "" || !d.LastChanged.Equal(now) || len(d.History) != 1 || d.History[0].Field != trials.FieldTargetSize {
+		t.Fatalf("changed trial %+v", d)
+	}
+	d, err = svc.Get(ctx, recs[249].Number)
+	must(t, err)
+	if !d.Withdrawn || !d.LastSeen.Equal(base) {
+		t.Fatalf("dropped trial %+v", d)
+	}
+	d, err = svc.Get(ctx, recs[0].Number)
+	must(t, err)
+	if !d.LastChanged.Equal(base) || !d.LastSeen.Equal(now) || d.TargetSize == nil || *d.TargetSize != 100 {
+		t.Fatalf("unchanged trial %+v", d)
+	}
+	list, err := svc.Recent(ctx, 1, 0, 10)
+	must(t, err)
+	if list.Total != 2 {
+		t.Fatalf("recent: %d, want the 2 changed", list.Total)
+	}
+}
