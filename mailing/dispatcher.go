@@ -69,6 +69,9 @@ type DispatcherConfig struct {
 	// Sleep waits until the clock reads until, or ctx is done (default: a
 	// timer). Tests with a settable clock move the clock instead.
 	Sleep func(ctx context.Context, until time.Time) error
+	// OnOutcome, if set, is called with the outcome of every attempt to
+	// send, once it is recorded: the program's metrics.
+	OnOutcome func(Outcome)
 	// Logger receives a line per failure (default: discard).
 	Logger *slog.Logger
 }
@@ -358,6 +361,10 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
 	}
 	if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, o); err != nil {
 		d.logger.ErrorContext(ctx, "mailing: recording a delivery", "delivery", del.ID, "status", o.Status, "err", err)
+		return
+	}
+	if d.cfg.OnOutcome != nil {
+		d.cfg.OnOutcome(o)
 	}
 }
 

@@ -45,6 +45,9 @@ type Config struct {
 	// FetchWorkers is how many pages a sync asks for at once after the
 	// first (default 4); the source's rate limit still holds.
 	FetchWorkers int
+	// OnRun, if set, is called with every recorded run, done or failed
+	// (a canceled run is not recorded): the program's metrics.
+	OnRun func(Run)
 	// Logger receives a line for each run and each skipped record.
 	// Default: discard.
 	Logger *slog.Logger

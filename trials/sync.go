@@ -96,11 +96,17 @@ func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
 			s.cfg.Logger.ErrorContext(ctx, "trials: recording a failed run", "err", rerr)
 		}
 		s.cfg.Logger.WarnContext(ctx, "trials: sync failed", "run", run.ID, "pages", run.Pages, "err", err)
+		if s.cfg.OnRun != nil {
+			s.cfg.OnRun(*run)
+		}
 		return run, fmt.Errorf("trials: sync: %w", err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "trials: sync done", "run", run.ID, "pages", run.Pages, "total", run.Total,
 		"inserted", run.Inserted, "changed", run.Changed, "unchanged", run.Unchanged, "withdrawn", run.Withdrawn,
 		"skipped", run.Skipped, "took", run.Finished.Sub(run.Started))
+	if s.cfg.OnRun != nil {
+		s.cfg.OnRun(*run)
+	}
 	return run, nil
 }
 

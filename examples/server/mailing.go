@@ -16,6 +16,8 @@ import (
 
 // mailingConfig is the mailing list's part of the configuration.
 type mailingConfig struct {
+	// onOutcome receives every recorded send attempt (the metrics).
+	onOutcome    func(mailing.Outcome)
 	token        string
 	out          string
 	smtp         string
@@ -105,6 +107,7 @@ func newMailing(c *mailingConfig, store mailing.Store, listenAddr string, logger
 	disp, err := mailing.NewDispatcher(store, mailing.DispatcherConfig{
 		Routing:   mailing.SeedRouting(tr, tr),
 		PublicURL: strings.TrimRight(public, "/") + "/mailing",
+		OnOutcome: c.onOutcome,
 		Logger:    logger,
 	})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // The mailing list is served at /mailing: a campaign sent with the admin
@@ -47,6 +49,11 @@ func TestMailingWritesMailToDirectory(t *testing.T) {
 	code, m = s.do(t, "GET", "/mailing/subscribe/send-mail/1", "secret-admin-token", "")
 	if code != 200 || m["sent"] != float64(1) || m["status"] != "done" {
 		t.Fatalf("report: %d %v", code, m)
+	}
+	// The send is counted in the service's own metrics.
+	r := testkit.Do(t, nil, testkit.Request{URL: s.url + "/metrics"}).Want(t, 200)
+	if !strings.Contains(string(r.Body), `hanok_mailing_sends_total{result="sent"} 1`) {
+		t.Fatalf("/metrics lacks the send:\n%s", r.Body)
 	}
 }
 

@@ -334,6 +334,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		logger.Warn("the microblog has no store on this database: not mounted")
 	}
 
+	sysCfg, stopDebug, err := c.systemConfig(st, logger)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
+	metrics := system.NewServiceMetrics(sysCfg.Registry)
+	c.trials.onRun = metrics.TrialsRun
+	c.mailing.onOutcome = metrics.MailOutcome
+
 	var mirror *trials.Service
 	if st.trials != nil {
 		mirror, err = newTrials(&c.trials, st.trials, logger)
@@ -382,11 +391,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		logger.Warn("the mailing list has no store on this database: not mounted")
 	}
 
-	sysCfg, stopDebug, err := c.systemConfig(st, logger)
-	if err != nil {
-		return err
-	}
-	defer stopDebug()
 	sysCfg.TrustedProxies = c.trustedProxies
 	sysCfg.MailingToken = token
 	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail}, sysCfg)

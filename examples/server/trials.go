@@ -16,6 +16,8 @@ import (
 
 // trialsConfig is the trials mirror's part of the configuration.
 type trialsConfig struct {
+	// onRun receives every recorded sync run (the metrics).
+	onRun func(trials.Run)
 	// source is the upstream endpoint, key its service key ("" leaves the
 	// mirror without a source: no schedule, and a sync says so).
 	source string
@@ -52,7 +54,7 @@ func (c *trialsConfig) check() error {
 // newTrials builds the trials service: with the upstream as its source
 // when a key is configured.
 func newTrials(c *trialsConfig, store trials.Store, logger *slog.Logger) (*trials.Service, error) {
-	cfg := trials.Config{Logger: logger}
+	cfg := trials.Config{Logger: logger, OnRun: c.onRun}
 	if c.key != "" {
 		src, err := odcloud.New(odcloud.Config{Endpoint: c.source, Key: c.key, Logger: logger})
 		if err != nil {
