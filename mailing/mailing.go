@@ -178,6 +178,9 @@ type Store interface {
 	// CampaignReport counts the campaign's deliveries by status and lists
 	// the failed ones with their errors.
 	CampaignReport(ctx context.Context, id CampaignID) (Report, error)
+	// DeliveryCounts counts every campaign's deliveries by status: the
+	// outbox's depth.
+	DeliveryCounts(ctx context.Context) (map[DeliveryStatus]int, error)
 
 	// ClaimDeliveries claims up to limit pending deliveries that are due
 	// at now, unleased (LeaseUntil at or before now) and not of a

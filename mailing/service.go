@@ -300,3 +300,13 @@ func (s *Service) CampaignReport(ctx context.Context, id CampaignID) (Report, er
 func UnsubscribeURL(base, token string) string {
 	return strings.TrimRight(base, "/") + "/unsubscribe/" + url.PathEscape(token)
 }
+
+// OutboxDepth counts every campaign's deliveries by status: pending ones
+// are the outbox's depth, for monitoring.
+func (s *Service) OutboxDepth(ctx context.Context) (map[DeliveryStatus]int, error) {
+	counts, err := s.store.DeliveryCounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mailing: outbox depth: %w", err)
+	}
+	return counts, nil
+}

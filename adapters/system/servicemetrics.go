@@ -1,6 +1,9 @@
 package system
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hanok-dev/hanok/mailing"
@@ -60,5 +63,32 @@ func (m *ServiceMetrics) TrialsRun(r trials.Run) {
 	m.syncs.WithLabelValues("done").Inc()
 	for kind, n := range map[string]int{"total": r.Total, "inserted": r.Inserted, "changed": r.Changed, "unchanged": r.Unchanged, "withdrawn": r.Withdrawn, "skipped": r.Skipped} {
 		m.last.WithLabelValues(kind).Set(float64(n))
+	}
+}
+
+// WatchOutbox adds the mailing outbox's depth, hanok_mailing_outbox
+// {status}, read from svc's store at each scrape.
+func (m *ServiceMetrics) WatchOutbox(reg prometheus.Registerer, svc *mailing.Service) {
+	register(reg, &outboxCollector{svc: svc, desc: prometheus.NewDesc("hanok_mailing_outbox",
+		"Deliveries in the mailing outbox, by status: pending, sent, failed.", []string{"status"}, nil)})
+}
+
+type outboxCollector struct {
+	svc  *mailing.Service
+	desc *prometheus.Desc
+}
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.svc.OutboxDepth(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, st := range []mailing.DeliveryStatus{mailing.DeliveryPending, mailing.DeliverySent, mailing.DeliveryFailed} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 }

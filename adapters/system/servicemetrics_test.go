@@ -1,11 +1,13 @@
 package system_test
 
 import (
+	"context"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/trials"
 )
 
@@ -20,6 +22,18 @@ func TestServiceMetrics(t *testing.T) {
 	m.MailOutcome(mailing.Outcome{Status: mailing.DeliveryFailed, Attempted: true})
 	m.MailOutcome(mailing.Outcome{Status: mailing.DeliveryPending}) // a release: no attempt
 	m.TrialsRun(trials.Run{Total: 145, Inserted: 145})
+	db := memory.New()
+	mail, err := mailing.New(db.Mailing(), mailing.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mail.Subscribe(context.Background(), "a@example.com", "A"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := mail.CreateCampaign(context.Background(), "s", "c", ""); err != nil {
+		t.Fatal(err)
+	}
+	m.WatchOutbox(reg, mail)
 	m.TrialsRun(trials.Run{Error: "upstream page 1: 500"})
 	srv := httptest.NewServer(system.MetricsHandler(reg))
 	defer srv.Close()
@@ -35,6 +49,8 @@ func TestServiceMetrics(t *testing.T) {
 		{"hanok_trials_sync_runs_total", map[string]string{"outcome": "done"}, "1"},
 		{"hanok_trials_sync_runs_total", map[string]string{"outcome": "failed"}, "1"},
 		{"hanok_trials_sync_last_records", map[string]string{"kind": "inserted"}, "145"},
+		{"hanok_mailing_outbox", map[string]string{"status": "pending"}, "1"},
+		{"hanok_mailing_outbox", map[string]string{"status": "sent"}, "0"},
 	} {
 		s := find(got[c.name], c.want)
 		if s == nil || s["value"] != c.value {

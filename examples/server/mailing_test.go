@@ -52,7 +52,7 @@ func TestMailingWritesMailToDirectory(t *testing.T) {
 	}
 	// The send is counted in the service's own metrics.
 	r := testkit.Do(t, nil, testkit.Request{URL: s.url + "/metrics"}).Want(t, 200)
-	if !strings.Contains(string(r.Body), `hanok_mailing_sends_total{result="sent"} 1`) {
+	if !strings.Contains(string(r.Body), `hanok_mailing_sends_total{result="sent"} 1`) || !strings.Contains(string(r.Body), `hanok_mailing_outbox{status="sent"} 1`) {
 		t.Fatalf("/metrics lacks the send:\n%s", r.Body)
 	}
 }

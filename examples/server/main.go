@@ -387,6 +387,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 				logger.Warn("closing the mail transport", "err", err)
 			}
 		}()
+		metrics.WatchOutbox(sysCfg.Registry, mail)
 	} else {
 		logger.Warn("the mailing list has no store on this database: not mounted")
 	}

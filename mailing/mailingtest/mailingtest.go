@@ -271,6 +271,9 @@ func testClaimAndLease(t *testing.T, s mailing.Store) {
 func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
 	c := campaignOf(t, s, "ok@example.com", "retry@example.com", "bad@example.com")
+	if counts, err := s.DeliveryCounts(ctx); err != nil || counts[mailing.DeliveryPending] != 3 || len(counts) != 1 {
+		t.Fatalf("DeliveryCounts of a new campaign = %v, %v", counts, err)
+	}
 	ds, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 10)
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("claim = %+v, %v", ds, err)
@@ -322,6 +325,11 @@ func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	r, _ = s.CampaignReport(ctx, c.ID)
 	if r.Pending != 0 || r.Sent != 2 || r.Failed != 1 || r.Campaign.Status != mailing.CampaignDone {
 		t.Fatalf("final report = %+v", r)
+	}
+	// The outbox's depth counts the deliveries by status.
+	counts, err := s.DeliveryCounts(ctx)
+	if err != nil || counts[mailing.DeliveryPending] != 0 || counts[mailing.DeliverySent] != 2 || counts[mailing.DeliveryFailed] != 1 {
+		t.Fatalf("DeliveryCounts = %v, %v", counts, err)
 	}
 }
 

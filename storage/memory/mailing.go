@@ -362,3 +362,14 @@ func (s *MailingStore) settle(id mailing.CampaignID, now time.Time) {
 	}
 	s.campaigns[id] = c
 }
+
+// DeliveryCounts implements mailing.Store.
+func (s *MailingStore) DeliveryCounts(context.Context) (map[mailing.DeliveryStatus]int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[mailing.DeliveryStatus]int{}
+	for _, d := range s.deliveries {
+		out[d.Status]++
+	}
+	return out, nil
+}

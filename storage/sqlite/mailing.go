@@ -478,3 +478,26 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 		return nil
 	})
 }
+
+// DeliveryCounts implements mailing.Store. It walks the (campaign, status)
+// index, not the table.
+func (s *MailingStore) DeliveryCounts(ctx context.Context) (map[mailing.DeliveryStatus]int, error) {
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT status, count(*) FROM mailing_deliveries INDEXED BY mailing_deliveries_campaign GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: count deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := map[mailing.DeliveryStatus]int{}
+	for rows.Next() {
+		var st mailing.DeliveryStatus
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("sqlite: count deliveries: %w", err)
+		}
+		out[st] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: count deliveries: %w", err)
+	}
+	return out, nil
+}
