@@ -23,6 +23,14 @@ var _ auction.Store = (*AuctionStore)(nil)
 // Auction returns the database's auction store.
 func (db *DB) Auction() *AuctionStore { return &AuctionStore{db: db} }
 
+// write runs fn in a write transaction and then, committed or not, bumps
+// the generation of the read cache, so that no read after it is answered
+// with rows from before it. Every auction write goes through it.
+func (s *AuctionStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.db.auction.bump()
+	return s.db.write(ctx, fn)
+}
+
 // querier is what reads need from a *sql.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -32,7 +40,7 @@ type querier interface {
 // ImportCatalog implements auction.Store.
 func (s *AuctionStore) ImportCatalog(ctx context.Context, entries []auction.CatalogEntry) (auction.ImportReport, error) {
 	rep := auction.ImportReport{Rows: len(entries)}
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		rep = auction.ImportReport{Rows: len(entries)}
 		brands := map[string]int64{}
 		type kindKey struct {
@@ -255,7 +263,7 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 	}
 	ids := make([][]auction.ImageID, len(cars))
 	carIDs := make([]auction.CarID, len(cars))
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		// The counters first: an unknown model stops everything before any
 		// insert.
 		for _, m := range order {
@@ -389,14 +397,24 @@ func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*a
 }
 
 // Car implements auction.Store.
+// A car read since the last auction write is answered from the read
+// cache.
 func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car, error) {
+	if c, ok := s.db.auction.car(id); ok {
+		return c, nil
+	}
+	gen := s.db.auction.generation()
 	var c *auction.Car
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
 		var err error
 		c, err = s.car(ctx, tx, id)
 		return err
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	s.db.auction.putCar(gen, c)
+	return c, nil
 }
 
 // carForUpdate reads what a rule of the auction sees of a car: its id,
@@ -418,7 +436,7 @@ func carForUpdate(ctx context.Context, tx *sql.Tx, id auction.CarID) (*auction.C
 // status is counted in the listed counters the list reads.
 func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(*auction.Car) error) (*auction.Car, error) {
 	var c *auction.Car
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		old, err := carForUpdate(ctx, tx, id)
 		if err != nil {
 			return err
@@ -482,8 +500,14 @@ func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string
 }
 
 // ListCars implements auction.Store. It issues two queries whatever the
-// page size: the page, and the total.
+// page size: the page, and the total. A page read since the last auction
+// write is answered from the read cache.
 func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
+	key := pageKey(q)
+	if cars, total, ok := s.db.auction.page(key); ok {
+		return cars, total, nil
+	}
+	gen := s.db.auction.generation()
 	pageQ, pageArgs, countQ, countArgs := listQueries(q)
 	out := []auction.Car{}
 	var total int
@@ -513,6 +537,7 @@ func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auc
 	if err != nil {
 		return nil, 0, err
 	}
+	s.db.auction.putPage(key, gen, out, total)
 	return out, total, nil
 }
 
@@ -533,7 +558,7 @@ func scanBid(sc scanner) (*auction.Bid, error) {
 // bids are serialized.
 func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	var b *auction.Bid
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		c, err := carForUpdate(ctx, tx, car)
 		if err != nil {
 			return err

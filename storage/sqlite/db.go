@@ -39,6 +39,8 @@ type DB struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// auction caches the auction's list and detail rows (auction_cache.go).
+	auction auctionCache
 }
 
 // Option configures Open.
