@@ -374,7 +374,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor
 	hd.Set("X-Total-Count", strconv.Itoa(p.Total))
 	hd.Set("X-Page", strconv.Itoa(p.Page))
 	hd.Set("X-Page-Count", strconv.Itoa(p.Pages))
-	httpx.WriteJSON(w, http.StatusOK, out)
+	writeList(w, out)
 	return nil
 }
 
@@ -387,7 +387,8 @@ func (h *handler) detail(w http.ResponseWriter, r *http.Request, actor hanok.Act
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, h.detailBody(c))
+	d := h.detailBody(c)
+	writeDetail(w, http.StatusOK, &d)
 	return nil
 }
 
