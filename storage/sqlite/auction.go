@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -407,7 +408,7 @@ func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car,
 	var c *auction.Car
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = s.car(ctx, tx, id)
+		c, err = s.car(ctx, readTx{s.db, tx}, id)
 		return err
 	})
 	if err != nil {
@@ -491,11 +492,11 @@ func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string
 		countArgs = args
 	}
 	page = `SELECT ` + carColumns + `, i.id, i.path
-		FROM (SELECT id FROM auction_cars WHERE ` + where + ` ORDER BY auction_start ` + dir + `, id ` + dir + ` LIMIT ? OFFSET ?) p
+		FROM (SELECT id FROM auction_cars WHERE ` + where + ` ORDER BY auction_start ` + dir + `, id ` + dir + ` LIMIT ` + strconv.Itoa(q.Limit) + ` OFFSET ?) p
 		JOIN auction_cars c ON c.id = p.id ` + carJoins + `
 		LEFT JOIN auction_car_images i ON i.car_id = c.id AND i.represent
 		ORDER BY c.auction_start ` + dir + `, c.id ` + dir
-	pageArgs = append(append([]any{}, pageArgs...), q.Limit, q.Offset)
+	pageArgs = append(append([]any{}, pageArgs...), q.Offset)
 	return page, pageArgs, count, countArgs
 }
 
@@ -512,10 +513,17 @@ func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auc
 	out := []auction.Car{}
 	var total int
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
+		// A query of one model or all is prepared once per connection; a
+		// query of several models, whose text has one placeholder per
+		// model, is prepared for its run.
+		var rq querier = tx
+		if len(q.Models) <= 1 {
+			rq = readTx{s.db, tx}
+		}
+		if err := rq.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
 			return fmt.Errorf("sqlite: count cars: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, pageQ, pageArgs...)
+		rows, err := rq.QueryContext(ctx, pageQ, pageArgs...)
 		if err != nil {
 			return fmt.Errorf("sqlite: list cars: %w", err)
 		}

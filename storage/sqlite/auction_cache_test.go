@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"math/rand/v2"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,10 +15,14 @@ import (
 
 // cacheFixture is a database with the built-in catalog and n generated
 // cars of one owner.
-func cacheFixture(t *testing.T, n int) (*DB, *AuctionStore, []*auction.Car, hanok.UserID) {
+func cacheFixture(t testing.TB, n int) (*DB, *AuctionStore, []*auction.Car, hanok.UserID) {
 	t.Helper()
 	ctx := context.Background()
-	db := openAuctionDB(t)
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	s := db.Auction()
 	if _, err := s.ImportCatalog(ctx, auction.DefaultCatalog()); err != nil {
 		t.Fatal(err)
