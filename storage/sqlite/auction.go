@@ -374,15 +374,21 @@ func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
 }
 
 // car reads a car with every image.
+// The queries of a car's read.
+const (
+	carQuery       = `SELECT ` + carColumns + ` FROM auction_cars c ` + carJoins + ` WHERE c.id = ?`
+	carImagesQuery = `SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`
+)
+
 func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*auction.Car, error) {
-	c, err := scanCar(q.QueryRowContext(ctx, `SELECT `+carColumns+` FROM auction_cars c `+carJoins+` WHERE c.id = ?`, id))
+	c, err := scanCar(q.QueryRowContext(ctx, carQuery, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: car: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`, id)
+	rows, err := q.QueryContext(ctx, carImagesQuery, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: car images: %w", err)
 	}
@@ -405,10 +411,14 @@ func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car,
 		return c, nil
 	}
 	gen := s.db.auction.generation()
+	stmts, err := s.db.prepared(ctx, carQuery, carImagesQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: car: %w", err)
+	}
 	var c *auction.Car
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
+	err = s.db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = s.car(ctx, readTx{s.db, tx}, id)
+		c, err = s.car(ctx, readTx{tx, stmts}, id)
 		return err
 	})
 	if err != nil {
@@ -512,14 +522,18 @@ func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auc
 	pageQ, pageArgs, countQ, countArgs := listQueries(q)
 	out := []auction.Car{}
 	var total int
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		// A query of one model or all is prepared once per connection; a
-		// query of several models, whose text has one placeholder per
-		// model, is prepared for its run.
-		var rq querier = tx
-		if len(q.Models) <= 1 {
-			rq = readTx{s.db, tx}
+	// A query of one model or all is prepared once per connection; a
+	// query of several models, whose text has one placeholder per model,
+	// is prepared for its run.
+	var stmts map[string]*sql.Stmt
+	if len(q.Models) <= 1 {
+		var err error
+		if stmts, err = s.db.prepared(ctx, countQ, pageQ); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
 		}
+	}
+	err := s.db.read(ctx, func(tx *sql.Tx) error {
+		rq := readTx{tx, stmts}
 		if err := rq.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
 			return fmt.Errorf("sqlite: count cars: %w", err)
 		}

@@ -19,67 +19,72 @@ type stmtCache struct {
 	m  map[string]*sql.Stmt
 }
 
-// readStmt returns query as a statement of tx (a transaction of the read
-// pool), prepared once per connection; ok is false when the cache is full,
-// and the caller runs the query on tx directly.
-func (db *DB) readStmt(ctx context.Context, tx *sql.Tx, query string) (st *sql.Stmt, ok bool, err error) {
+// prepared returns the read pool's statements of queries, preparing those
+// it has not yet; a query left out (the cache is full) runs unprepared.
+// It must be called before the read transaction begins: preparing takes
+// a connection of the pool, which a caller holding one of its own could
+// wait for forever.
+func (db *DB) prepared(ctx context.Context, queries ...string) (map[string]*sql.Stmt, error) {
 	c := &db.stmts
-	c.mu.Lock()
-	st, ok = c.m[query]
-	full := len(c.m) >= maxStmts
-	c.mu.Unlock()
-	if !ok {
-		if full {
-			return nil, false, nil
+	out := make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
+		c.mu.Lock()
+		st, ok := c.m[q]
+		full := len(c.m) >= maxStmts
+		c.mu.Unlock()
+		if ok {
+			out[q] = st
+			continue
 		}
-		if st, err = db.reader.PrepareContext(ctx, query); err != nil {
-			return nil, false, err
+		if full {
+			continue
+		}
+		st, err := db.reader.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
 		}
 		c.mu.Lock()
-		if old, dup := c.m[query]; dup {
+		if old, dup := c.m[q]; dup {
 			_ = st.Close()
 			st = old
 		} else if len(c.m) < maxStmts {
 			if c.m == nil {
 				c.m = map[string]*sql.Stmt{}
 			}
-			c.m[query] = st
+			c.m[q] = st
 		} else {
-			c.mu.Unlock()
 			_ = st.Close()
-			return nil, false, nil
+			st = nil
 		}
 		c.mu.Unlock()
+		if st != nil {
+			out[q] = st
+		}
 	}
-	return tx.StmtContext(ctx, st), true, nil
+	return out, nil
 }
 
-// readTx is a querier over a read transaction whose queries run through
-// prepared statements.
+// readTx is a querier over a read transaction that runs the queries it
+// has statements for through them (on the transaction's connection,
+// where database/sql prepares each once), and any other on the
+// transaction.
 type readTx struct {
-	db *DB
-	tx *sql.Tx
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
 }
 
-// QueryContext runs query through its prepared statement.
+// QueryContext runs query.
 func (r readTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, ok, err := r.db.readStmt(ctx, r.tx, query)
-	if err != nil {
-		return nil, err
+	if st, ok := r.stmts[query]; ok {
+		return r.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
-	if !ok {
-		return r.tx.QueryContext(ctx, query, args...)
-	}
-	return st.QueryContext(ctx, args...)
+	return r.tx.QueryContext(ctx, query, args...)
 }
 
-// QueryRowContext runs query through its prepared statement. If the
-// statement cannot be prepared, the query runs on the transaction, whose
-// row reports the error.
+// QueryRowContext runs query for one row.
 func (r readTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	st, ok, err := r.db.readStmt(ctx, r.tx, query)
-	if err != nil || !ok {
-		return r.tx.QueryRowContext(ctx, query, args...)
+	if st, ok := r.stmts[query]; ok {
+		return r.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
-	return st.QueryRowContext(ctx, args...)
+	return r.tx.QueryRowContext(ctx, query, args...)
 }
