@@ -96,7 +96,7 @@ func run() error {
 		return err
 	}
 	srv := exec.Command(bin, "-addr", addr, "-db", dbPath, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret)
-	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
+	srv.Stderr = os.Stderr // its request log goes to the null device
 	if err := srv.Start(); err != nil {
 		return err
 	}
