@@ -136,9 +136,11 @@ func run() error {
 		targets = slices.DeleteFunc(targets, func(t target) bool { return t.name != "static" && !slices.Contains(keep, t.name) })
 	}
 	for _, t := range targets {
-		if err := check(t, token); err != nil {
+		n, err := check(t, token)
+		if err != nil {
 			return err
 		}
+		fmt.Printf("%-18s %6d bytes  %s\n", t.name, n, t.url)
 	}
 
 	fmt.Printf("wrk -t%d -c%d -d%v, %d rounds, GOMAXPROCS of the server: default\n", *threads, *conns, *dur, *rounds)
@@ -304,12 +306,13 @@ func getJSON(url, token string, v any) error {
 	return json.NewDecoder(res.Body).Decode(v)
 }
 
-func check(t target, token string) error {
-	var v any
+// check asks t once and returns the size of its JSON body.
+func check(t target, token string) (int, error) {
+	var v json.RawMessage
 	if err := getJSON(t.url, token, &v); err != nil {
-		return fmt.Errorf("%s: %w", t.name, err)
+		return 0, fmt.Errorf("%s: %w", t.name, err)
 	}
-	return nil
+	return len(v), nil
 }
 
 // serveStatic serves a fixed 2 KB JSON body and returns its URL.
