@@ -477,9 +477,12 @@ func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(
 }
 
 // listQueries returns the page query and the count query of q with their
-// arguments. The page query walks auction_cars_listed (or, for one model,
+// arguments; the page query gives the count too, in its last column. The
+// page query walks auction_cars_listed (or, for one model,
 // auction_cars_model_listed) in order and joins only the page's rows; the
-// count reads counters. Neither depends on q.Limit.
+// count reads counters. The page size is written into the text: a bound
+// LIMIT would make SQLite compile the statement again at its first step,
+// to plan with the value.
 func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string, countArgs []any) {
 	dir := "DESC"
 	if q.Reverse {
@@ -501,17 +504,21 @@ func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string
 		count = `SELECT coalesce(sum(listed_count), 0) FROM auction_models WHERE id IN (` + ph + `)`
 		countArgs = args
 	}
-	page = `SELECT ` + carColumns + `, i.id, i.path
+	// The page carries the total in every row, the count query as a
+	// scalar subquery (computed once), so that one statement reads both
+	// from one snapshot.
+	page = `SELECT ` + carColumns + `, i.id, i.path, (` + count + `)
 		FROM (SELECT id FROM auction_cars WHERE ` + where + ` ORDER BY auction_start ` + dir + `, id ` + dir + ` LIMIT ` + strconv.Itoa(q.Limit) + ` OFFSET ?) p
 		JOIN auction_cars c ON c.id = p.id ` + carJoins + `
 		LEFT JOIN auction_car_images i ON i.car_id = c.id AND i.represent
 		ORDER BY c.auction_start ` + dir + `, c.id ` + dir
-	pageArgs = append(append([]any{}, pageArgs...), q.Offset)
+	pageArgs = append(append(append([]any{}, countArgs...), pageArgs...), q.Offset)
 	return page, pageArgs, count, countArgs
 }
 
-// ListCars implements auction.Store. It issues two queries whatever the
-// page size: the page, and the total. A page read since the last auction
+// ListCars implements auction.Store. It issues one query whatever the
+// page size, the page with the total, and a second (the total) only for a
+// page past the end. A page read since the last auction
 // write is answered from the read cache.
 func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
 	key := pageKey(q)
@@ -532,32 +539,32 @@ func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auc
 			return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
 		}
 	}
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		rq := readTx{tx, stmts}
-		if err := rq.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
-			return fmt.Errorf("sqlite: count cars: %w", err)
-		}
-		rows, err := rq.QueryContext(ctx, pageQ, pageArgs...)
-		if err != nil {
-			return fmt.Errorf("sqlite: list cars: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var imID sql.NullInt64
-			var imPath sql.NullString
-			c, err := scanCar(rows, &imID, &imPath)
-			if err != nil {
-				return fmt.Errorf("sqlite: list cars: %w", err)
-			}
-			if imID.Valid {
-				c.Images = []auction.Image{{ID: auction.ImageID(imID.Int64), Path: imPath.String, Represent: true}}
-			}
-			out = append(out, *c)
-		}
-		return rows.Err()
-	})
+	rq := poolQuerier{s.db.reader, stmts}
+	rows, err := rq.QueryContext(ctx, pageQ, pageArgs...)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var imID sql.NullInt64
+		var imPath sql.NullString
+		c, err := scanCar(rows, &imID, &imPath, &total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+		}
+		if imID.Valid {
+			c.Images = []auction.Image{{ID: auction.ImageID(imID.Int64), Path: imPath.String, Represent: true}}
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+	}
+	if len(out) == 0 {
+		// A page past the end has no row to carry the total.
+		if err := rq.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: count cars: %w", err)
+		}
 	}
 	s.db.auction.putPage(key, gen, out, total)
 	return out, total, nil

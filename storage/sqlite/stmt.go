@@ -88,3 +88,27 @@ func (r readTx) QueryRowContext(ctx context.Context, query string, args ...any) 
 	}
 	return r.tx.QueryRowContext(ctx, query, args...)
 }
+
+// poolQuerier is a querier over the read pool that runs the queries it
+// has statements for through them, and any other on the pool. Each query
+// is one statement, and so reads one snapshot.
+type poolQuerier struct {
+	db    *sql.DB
+	stmts map[string]*sql.Stmt
+}
+
+// QueryContext runs query.
+func (p poolQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := p.stmts[query]; ok {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query for one row.
+func (p poolQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := p.stmts[query]; ok {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.QueryRowContext(ctx, query, args...)
+}
