@@ -316,8 +316,10 @@ func (s *Service) ListCars(ctx context.Context, opt ListOptions) (*CarPage, erro
 		}
 		pages = max(1, (total+q.Limit-1)/q.Limit)
 	}
+	// Every car of the page is read at one instant.
+	now := s.cfg.Now()
 	for i := range cars {
-		s.derive(&cars[i])
+		cars[i].Status = cars[i].StatusAt(now)
 	}
 	return &CarPage{Cars: cars, Page: page, Pages: pages, Total: total}, nil
 }

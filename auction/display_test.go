@@ -3,6 +3,7 @@ package auction_test
 import (
 	"math"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -149,5 +150,19 @@ func TestDetectImageHugeGIF(t *testing.T) {
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 		t.Fatalf("checking a %d-byte GIF allocated %d MB", len(data), n>>20)
+	}
+}
+
+// TestDetailYearMatchesFormat checks DetailYear's fast path against
+// time.Format over years and months.
+func TestDetailYearMatchesFormat(t *testing.T) {
+	for _, y := range []int{-1, 0, 1, 999, 1000, 1899, 1996, 2019, 9999, 10000, 12345} {
+		for m := time.January; m <= time.December; m++ {
+			d := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+			want := d.Format("2006-01") + " (" + strconv.Itoa(d.Year()) + "년형)"
+			if got := auction.DetailYear(d); got != want {
+				t.Errorf("DetailYear(%v) = %q, want %q", d, got, want)
+			}
+		}
 	}
 }

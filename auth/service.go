@@ -61,6 +61,14 @@ type Config struct {
 	// that every Service over it (several servers on one database) spends
 	// one budget. Default: each Service keeps its own, in memory.
 	Throttles ThrottleStore
+	// TokenCacheTTL is how long a token verified against the store is
+	// trusted without asking the store again (its signature and time
+	// claims are still checked on every request). A logout, password,
+	// username, email or superuser change made through this Service ends
+	// the cached entries it affects at once, so the next request sees it;
+	// one made by another process on the same store (another server) is
+	// seen within TokenCacheTTL. Default 5s; negative turns the cache off.
+	TokenCacheTTL time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives security-relevant events. Default: discard.
@@ -83,6 +91,9 @@ type Service struct {
 	// which usernames exist.
 	dummyHashOnce sync.Once
 	dummyHash     []byte
+
+	// cache holds the tokens verified in the last Config.TokenCacheTTL.
+	cache tokenCache
 }
 
 // GenerateSecret returns a new random 32-byte signing key.
@@ -125,6 +136,9 @@ func New(store Store, cfg Config) (*Service, error) {
 	}
 	if cfg.RegisterInterval <= 0 {
 		cfg.RegisterInterval = 30 * time.Second
+	}
+	if cfg.TokenCacheTTL == 0 {
+		cfg.TokenCacheTTL = 5 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -555,10 +569,32 @@ func numericTimes(token string) bool {
 
 // Authenticate verifies token and returns its user. A token that is
 // forged, expired, revoked, or whose user no longer exists is
-// hanok.Unauthenticated.
+// hanok.Unauthenticated. A token verified in the last
+// Config.TokenCacheTTL is answered from memory, without the store.
 func (s *Service) Authenticate(ctx context.Context, token string) (*User, error) {
-	u, _, err := s.authenticate(ctx, token)
-	return u, err
+	ttl := s.cfg.TokenCacheTTL
+	if ttl <= 0 {
+		u, _, err := s.authenticate(ctx, token)
+		return u, err
+	}
+	now := s.cfg.Now()
+	if u, ok := s.cache.get(token, now, ttl); ok {
+		return u, nil
+	}
+	gen := s.cache.generation()
+	u, c, err := s.authenticate(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	e := &cachedToken{user: u, jti: c.ID, expires: c.ExpiresAt.Time, checked: now}
+	if c.IssuedAt != nil {
+		e.issued = c.IssuedAt.Time
+	}
+	if c.NotBefore != nil {
+		e.notBefore = c.NotBefore.Time
+	}
+	s.cache.put(token, gen, e)
+	return u, nil
 }
 
 func (s *Service) authenticate(ctx context.Context, token string) (*User, *claims, error) {
@@ -600,6 +636,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err := s.store.RevokeToken(ctx, c.ID, c.ExpiresAt.Time); err != nil {
 		return fmt.Errorf("auth: revoke token: %w", err)
 	}
+	s.cache.drop(func(e *cachedToken) bool { return e.jti == c.ID })
 	// Revocations are only needed until the token would have expired.
 	if _, err := s.store.PruneRevocations(ctx, s.cfg.Now()); err != nil {
 		s.cfg.Logger.WarnContext(ctx, "pruning revocations failed", "err", err)
@@ -654,6 +691,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor hanok.Actor, in Profi
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return nil, fmt.Errorf("auth: update profile: %w", err)
 	}
+	s.cache.dropUser(u.ID)
 	return u, nil
 }
 
@@ -667,6 +705,7 @@ func (s *Service) SetSuperuser(ctx context.Context, id UserID, superuser bool) e
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return fmt.Errorf("auth: set superuser: %w", err)
 	}
+	s.cache.dropUser(u.ID)
 	return nil
 }
 
@@ -700,5 +739,6 @@ func (s *Service) EnsureSuperuser(ctx context.Context, username, password string
 	if err := s.store.UpdateUser(ctx, u); err != nil {
 		return nil, fmt.Errorf("auth: ensure superuser: %w", err)
 	}
+	s.cache.dropUser(u.ID)
 	return u, nil
 }

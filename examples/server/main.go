@@ -301,7 +301,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("jwt secret: %w", err)
 		}
 	}
-	authn, err := auth.New(st.auth, auth.Config{Secret: secret, Logger: logger, Throttles: st.throttles})
+	authCfg := auth.Config{Secret: secret, Logger: logger, Throttles: st.throttles}
+	if st.throttles != nil {
+		// Several servers share this database: a logout on one must be
+		// refused by every other at once, so no server trusts a token it
+		// checked before without asking the database again.
+		authCfg.TokenCacheTTL = -1
+	}
+	authn, err := auth.New(st.auth, authCfg)
 	if err != nil {
 		return err
 	}

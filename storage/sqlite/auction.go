@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +24,14 @@ var _ auction.Store = (*AuctionStore)(nil)
 // Auction returns the database's auction store.
 func (db *DB) Auction() *AuctionStore { return &AuctionStore{db: db} }
 
+// write runs fn in a write transaction and then, committed or not, bumps
+// the generation of the read cache, so that no read after it is answered
+// with rows from before it. Every auction write goes through it.
+func (s *AuctionStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	defer s.db.auction.bump()
+	return s.db.write(ctx, fn)
+}
+
 // querier is what reads need from a *sql.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -32,7 +41,7 @@ type querier interface {
 // ImportCatalog implements auction.Store.
 func (s *AuctionStore) ImportCatalog(ctx context.Context, entries []auction.CatalogEntry) (auction.ImportReport, error) {
 	rep := auction.ImportReport{Rows: len(entries)}
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		rep = auction.ImportReport{Rows: len(entries)}
 		brands := map[string]int64{}
 		type kindKey struct {
@@ -255,7 +264,7 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 	}
 	ids := make([][]auction.ImageID, len(cars))
 	carIDs := make([]auction.CarID, len(cars))
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		// The counters first: an unknown model stops everything before any
 		// insert.
 		for _, m := range order {
@@ -365,15 +374,21 @@ func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
 }
 
 // car reads a car with every image.
+// The queries of a car's read.
+const (
+	carQuery       = `SELECT ` + carColumns + ` FROM auction_cars c ` + carJoins + ` WHERE c.id = ?`
+	carImagesQuery = `SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`
+)
+
 func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*auction.Car, error) {
-	c, err := scanCar(q.QueryRowContext(ctx, `SELECT `+carColumns+` FROM auction_cars c `+carJoins+` WHERE c.id = ?`, id))
+	c, err := scanCar(q.QueryRowContext(ctx, carQuery, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: car: %w", err)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`, id)
+	rows, err := q.QueryContext(ctx, carImagesQuery, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: car images: %w", err)
 	}
@@ -389,14 +404,28 @@ func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*a
 }
 
 // Car implements auction.Store.
+// A car read since the last auction write is answered from the read
+// cache.
 func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car, error) {
+	if c, ok := s.db.auction.car(id); ok {
+		return c, nil
+	}
+	gen := s.db.auction.generation()
+	stmts, err := s.db.prepared(ctx, carQuery, carImagesQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: car: %w", err)
+	}
 	var c *auction.Car
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
+	err = s.db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = s.car(ctx, tx, id)
+		c, err = s.car(ctx, readTx{tx, stmts}, id)
 		return err
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	s.db.auction.putCar(gen, c)
+	return c, nil
 }
 
 // carForUpdate reads what a rule of the auction sees of a car: its id,
@@ -418,7 +447,7 @@ func carForUpdate(ctx context.Context, tx *sql.Tx, id auction.CarID) (*auction.C
 // status is counted in the listed counters the list reads.
 func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(*auction.Car) error) (*auction.Car, error) {
 	var c *auction.Car
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		old, err := carForUpdate(ctx, tx, id)
 		if err != nil {
 			return err
@@ -448,9 +477,12 @@ func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(
 }
 
 // listQueries returns the page query and the count query of q with their
-// arguments. The page query walks auction_cars_listed (or, for one model,
+// arguments; the page query gives the count too, in its last column. The
+// page query walks auction_cars_listed (or, for one model,
 // auction_cars_model_listed) in order and joins only the page's rows; the
-// count reads counters. Neither depends on q.Limit.
+// count reads counters. The page size is written into the text: a bound
+// LIMIT would make SQLite compile the statement again at its first step,
+// to plan with the value.
 func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string, countArgs []any) {
 	dir := "DESC"
 	if q.Reverse {
@@ -472,47 +504,69 @@ func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string
 		count = `SELECT coalesce(sum(listed_count), 0) FROM auction_models WHERE id IN (` + ph + `)`
 		countArgs = args
 	}
-	page = `SELECT ` + carColumns + `, i.id, i.path
-		FROM (SELECT id FROM auction_cars WHERE ` + where + ` ORDER BY auction_start ` + dir + `, id ` + dir + ` LIMIT ? OFFSET ?) p
+	// The page carries the total in every row, the count query as a
+	// scalar subquery (computed once), so that one statement reads both
+	// from one snapshot.
+	page = `SELECT ` + carColumns + `, i.id, i.path, (` + count + `)
+		FROM (SELECT id FROM auction_cars WHERE ` + where + ` ORDER BY auction_start ` + dir + `, id ` + dir + ` LIMIT ` + strconv.Itoa(q.Limit) + ` OFFSET ?) p
 		JOIN auction_cars c ON c.id = p.id ` + carJoins + `
 		LEFT JOIN auction_car_images i ON i.car_id = c.id AND i.represent
 		ORDER BY c.auction_start ` + dir + `, c.id ` + dir
-	pageArgs = append(append([]any{}, pageArgs...), q.Limit, q.Offset)
+	pageArgs = append(append(append([]any{}, countArgs...), pageArgs...), q.Offset)
 	return page, pageArgs, count, countArgs
 }
 
-// ListCars implements auction.Store. It issues two queries whatever the
-// page size: the page, and the total.
+// ListCars implements auction.Store. It issues one query whatever the
+// page size, the page with the total, and a second (the total) only for a
+// page past the end. A page read since the last auction
+// write is answered from the read cache.
 func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
+	key := pageKey(q)
+	if cars, total, ok := s.db.auction.page(key); ok {
+		return cars, total, nil
+	}
+	gen := s.db.auction.generation()
 	pageQ, pageArgs, countQ, countArgs := listQueries(q)
 	out := []auction.Car{}
 	var total int
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
-			return fmt.Errorf("sqlite: count cars: %w", err)
+	// A query of one model or all is prepared once per connection; a
+	// query of several models, whose text has one placeholder per model,
+	// is prepared for its run.
+	var stmts map[string]*sql.Stmt
+	if len(q.Models) <= 1 {
+		var err error
+		if stmts, err = s.db.prepared(ctx, countQ, pageQ); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
 		}
-		rows, err := tx.QueryContext(ctx, pageQ, pageArgs...)
-		if err != nil {
-			return fmt.Errorf("sqlite: list cars: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var imID sql.NullInt64
-			var imPath sql.NullString
-			c, err := scanCar(rows, &imID, &imPath)
-			if err != nil {
-				return fmt.Errorf("sqlite: list cars: %w", err)
-			}
-			if imID.Valid {
-				c.Images = []auction.Image{{ID: auction.ImageID(imID.Int64), Path: imPath.String, Represent: true}}
-			}
-			out = append(out, *c)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, 0, err
 	}
+	rq := poolQuerier{s.db.reader, stmts}
+	rows, err := rq.QueryContext(ctx, pageQ, pageArgs...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var imID sql.NullInt64
+		var imPath sql.NullString
+		c, err := scanCar(rows, &imID, &imPath, &total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+		}
+		if imID.Valid {
+			c.Images = []auction.Image{{ID: auction.ImageID(imID.Int64), Path: imPath.String, Represent: true}}
+		}
+		out = append(out, *c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+	}
+	if len(out) == 0 {
+		// A page past the end has no row to carry the total.
+		if err := rq.QueryRowContext(ctx, countQ, countArgs...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("sqlite: count cars: %w", err)
+		}
+	}
+	s.db.auction.putPage(key, gen, out, total)
 	return out, total, nil
 }
 
@@ -533,7 +587,7 @@ func scanBid(sc scanner) (*auction.Bid, error) {
 // bids are serialized.
 func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	var b *auction.Bid
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		c, err := carForUpdate(ctx, tx, car)
 		if err != nil {
 			return err

@@ -39,6 +39,10 @@ type DB struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// auction caches the auction's list and detail rows (auction_cache.go).
+	auction auctionCache
+	// stmts are the read pool's prepared statements (stmt.go).
+	stmts stmtCache
 }
 
 // Option configures Open.

@@ -49,9 +49,29 @@ func (cc countingConn) QueryContext(ctx context.Context, query string, args []dr
 }
 
 func (cc countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	// Every read runs its statements with QueryContext; a prepared
-	// statement would slip past the count.
-	panic("querycount: unexpected prepared statement " + query)
+	st, err := cc.innerConn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return countingStmt{st.(innerStmt), cc.c}, nil
+}
+
+// innerStmt is what database/sql uses of a modernc.org/sqlite statement.
+type innerStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
+}
+
+// countingStmt counts the runs of a prepared statement as queries.
+type countingStmt struct {
+	innerStmt
+	c *queryCounter
+}
+
+func (cs countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	cs.c.queries.Add(1)
+	return cs.innerStmt.QueryContext(ctx, args)
 }
 
 // countReads replaces db's read pool with one that counts its queries, and
@@ -62,6 +82,8 @@ func countReads(t *testing.T, db *DB) *atomic.Int64 {
 	reader := sql.OpenDB(qc)
 	old := db.reader
 	db.reader = reader
+	// Statements prepared on the old pool cannot run on the new one.
+	db.stmts = stmtCache{}
 	t.Cleanup(func() { reader.Close() })
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
