@@ -10,6 +10,8 @@ import (
 	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/calendar/calendartest"
+	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/microblog/microblogtest"
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storetest"
@@ -55,3 +57,10 @@ func TestCalendarStore(t *testing.T) {
 		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: db.Auth()}
 	})
 }
+
+func microblogHarness(tb testing.TB) storetest.Harness[microblog.Store] {
+	db := openTestDB(tb)
+	return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
+}
+
+func TestMicroblogStore(t *testing.T) { microblogtest.RunStoreTests(t, microblogHarness) }
