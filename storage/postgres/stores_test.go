@@ -10,6 +10,8 @@ import (
 	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/calendar/calendartest"
+	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/mailingtest"
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/microblog/microblogtest"
 	"github.com/hanok-dev/hanok/storage/postgres"
@@ -64,3 +66,10 @@ func microblogHarness(tb testing.TB) storetest.Harness[microblog.Store] {
 }
 
 func TestMicroblogStore(t *testing.T) { microblogtest.RunStoreTests(t, microblogHarness) }
+
+func TestMailingStore(t *testing.T) {
+	mailingtest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[mailing.Store] {
+		db := openTestDB(tb)
+		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: db.Auth()}
+	})
+}
