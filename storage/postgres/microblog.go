@@ -241,11 +241,14 @@ func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
 		query = tweetSelect + from + `WHERE t.in_reply_to = $2 AND t.id` + fmt.Sprintf(page, "t.id")
 		key = int64(q.Parent)
 	case microblog.Home:
-		// The page is a range of microblog_home's primary key, each row
-		// one lookup of a tweet by id.
-		query = tweetSelect + ` FROM microblog_home h JOIN microblog_tweets t ON t.id = h.tweet_id
+		// The page is a range of microblog_home's primary key, read first
+		// (MATERIALIZED keeps the planner from walking microblog_tweets'
+		// primary key instead and filtering out the tweets of users not
+		// followed), then one lookup of a tweet by id a row.
+		query = `WITH h AS MATERIALIZED (SELECT tweet_id FROM microblog_home WHERE owner_id = $2 AND tweet_id` + fmt.Sprintf(page, "tweet_id") + `)
+			` + tweetSelect + ` FROM h JOIN microblog_tweets t ON t.id = h.tweet_id
 			JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id
-			WHERE h.owner_id = $2 AND h.tweet_id` + fmt.Sprintf(page, "h.tweet_id")
+			ORDER BY h.tweet_id ` + order
 		key = int64(q.User)
 	default:
 		return "", nil, hanok.Errorf(hanok.Invalid, "unknown timeline %d", q.Timeline)
