@@ -371,3 +371,75 @@ func TestPostgresMailingDispatcherKilled(t *testing.T) {
 		t.Fatalf("%d duplicates, more than the %d sends that can be in flight", dups, killedWorkers)
 	}
 }
+
+const benchMessages = 10_000
+
+// BenchmarkPostgresDispatch sends one 10,000-message campaign per
+// iteration to a loopback SMTP sink through one dispatcher, or through two
+// with a pool each (two servers' mailing stacks), of 4 workers each, on
+// one PostgreSQL database, and reports messages a second (the campaign's
+// creation and its 10,000 delivery rows included).
+//
+//	go test -run '^$' -bench PostgresDispatch -benchtime 3x ./examples/server
+func BenchmarkPostgresDispatch(b *testing.B) {
+	for _, servers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("servers=%d", servers), func(b *testing.B) {
+			dsn := pgtest.DSN(b)
+			sk := newSink(b)
+			subscribeMany(b, dsn, benchMessages)
+			ctx, cancel := context.WithCancel(context.Background())
+			var ds []*mailing.Dispatcher
+			done := make(chan error, servers)
+			for i := range servers {
+				d := newDispatcher(b, dsn, sk.addr, fmt.Sprint("server", i), 4)
+				ds = append(ds, d)
+				go func() { done <- d.Run(ctx) }()
+			}
+			defer func() {
+				cancel()
+				for range servers {
+					<-done
+				}
+			}()
+			db, err := postgres.Open(context.Background(), dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			svc, err := mailing.New(db.Mailing(), mailing.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				c, n, err := svc.CreateCampaign(context.Background(), "bench", "a benchmark message\nof two lines", "")
+				if err != nil || n != benchMessages {
+					b.Fatalf("CreateCampaign = %d, %v", n, err)
+				}
+				for _, d := range ds {
+					d.Wake()
+				}
+				for {
+					r, err := svc.CampaignReport(context.Background(), c.ID)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if r.Pending == 0 {
+						if r.Sent != benchMessages {
+							b.Fatalf("report %+v", r)
+						}
+						break
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(benchMessages*b.N)/b.Elapsed().Seconds(), "msgs/s")
+			if total, _, bySender := sk.counts(); total != benchMessages*b.N {
+				b.Fatalf("%d messages, want %d", total, benchMessages*b.N)
+			} else {
+				b.Logf("messages by server: %v", bySender)
+			}
+		})
+	}
+}

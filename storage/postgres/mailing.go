@@ -21,10 +21,8 @@ import (
 // so two dispatchers (in one process or in several) claiming at once take
 // disjoint rows, and a row leased by a claim that committed first no
 // longer matches (PostgreSQL rechecks the condition on the row's newest
-// version). A finish that leaves a campaign without a pending delivery
-// locks the campaign's row before it looks, so that of two last
-// deliveries finished at once by two dispatchers, the second to take the
-// lock sees the first's and marks the campaign done.
+// version). Finishes mark a campaign done without waiting for each
+// other's commits but for the last ones (see settleAfterFinish).
 type MailingStore struct{ db *DB }
 
 var _ mailing.Store = (*MailingStore)(nil)
@@ -405,8 +403,44 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 			}
 		}
 		if o.Status != mailing.DeliveryPending {
-			return settleCampaigns(ctx, tx, campaign, o.At)
+			return settleAfterFinish(ctx, tx, campaign, o.At)
 		}
 		return nil
 	})
+}
+
+// settleAfterFinish marks campaign done, at now, if the delivery just
+// finished in tx was its last pending one.
+//
+// Locking the campaign's row exclusively in every finish would make the
+// finishes of a campaign wait for each other's commits, all dispatchers
+// together. Instead a finish first takes a share lock on the row and
+// looks for a pending delivery that no claim holds (lease_until = 0):
+// that one still has to be claimed and finished, by a finish that looks
+// later, so this one keeps its share lock and commits. Only a finish that
+// finds every pending delivery leased (being sent, or being finished at
+// this moment) gives its share lock back (the savepoint) and settles
+// under the exclusive lock, which waits for the share holders' commits,
+// so that the last one to settle sees every finish.
+func settleAfterFinish(ctx context.Context, tx pgx.Tx, campaign mailing.CampaignID, now time.Time) error {
+	b := &pgx.Batch{}
+	b.Queue(`SAVEPOINT settle`)
+	b.Queue(`SELECT 1 FROM mailing_campaigns WHERE id = $1 FOR SHARE`, campaign)
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'pending' AND lease_until = 0)`, campaign)
+	br := tx.SendBatch(ctx, b)
+	var unclaimed bool
+	_, err1 := br.Exec()
+	_, err2 := br.Exec()
+	err3 := br.QueryRow().Scan(&unclaimed)
+	if err := errors.Join(err1, err2, err3, br.Close()); err != nil {
+		return fmt.Errorf("postgres: settle campaign: %w", err)
+	}
+	if unclaimed {
+		_, err := tx.Exec(ctx, `RELEASE SAVEPOINT settle`)
+		return err
+	}
+	if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT settle`); err != nil {
+		return fmt.Errorf("postgres: settle campaign: %w", err)
+	}
+	return settleCampaigns(ctx, tx, campaign, now)
 }
