@@ -160,3 +160,52 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 		})
 	}
 }
+
+// Posts racing a follow of their author, from other connections: every
+// post is in the follower's home, whether its fan-out or the follow's
+// copy of the author's tweets ran first.
+func TestMicroblogPostsRacingFollow(t *testing.T) {
+	db, err := Open(context.Background(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := db.Microblog()
+	ctx := context.Background()
+	var ids [2]hanok.UserID
+	for i, name := range []string{"author", "reader"} {
+		if err := db.pool.QueryRow(ctx, `INSERT INTO users (username, username_key, password_hash, created) VALUES ($1, $1, '\x00', now()) RETURNING id`, name).Scan(&ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateProfile(ctx, &microblog.Profile{User: ids[i], Name: name, Created: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	author, reader := ids[0], ids[1]
+	for round := range 20 {
+		const posts = 8
+		done := make(chan error, posts+1)
+		for i := range posts {
+			go func() {
+				done <- s.CreateTweet(ctx, &microblog.Tweet{Author: author, Content: fmt.Sprint("post ", round, i), Created: time.Now(), Updated: time.Now()})
+			}()
+		}
+		go func() { done <- s.Follow(ctx, reader, author, time.Now()) }()
+		for range posts + 1 {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var authored, home int
+		if err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM microblog_tweets WHERE author_id = $1),
+			(SELECT count(*) FROM microblog_home WHERE owner_id = $2 AND author_id = $1)`, author, reader).Scan(&authored, &home); err != nil {
+			t.Fatal(err)
+		}
+		if home != authored {
+			t.Fatalf("round %d: %d of the author's %d tweets in the follower's home", round, home, authored)
+		}
+		if err := s.Unfollow(ctx, reader, author); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
