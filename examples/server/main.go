@@ -235,8 +235,8 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 
 // openPostgres opens the PostgreSQL database of -db, shared with any other
 // server given the same -db. Uploaded media stay in -media: servers on one
-// host share it by pointing at one directory. The microblog and mailing
-// stores are not on PostgreSQL yet: those services are not mounted there.
+// host share it by pointing at one directory. Each server runs its own
+// mailing dispatcher: their claims of deliveries exclude each other.
 func openPostgres(ctx context.Context, c *config) (*stores, error) {
 	db, err := postgres.Open(ctx, c.db)
 	if err != nil {
@@ -248,7 +248,7 @@ func openPostgres(ctx context.Context, c *config) (*stores, error) {
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
 	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
-		ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+		microblog: db.Microblog(), mailing: db.Mailing(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -334,12 +334,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if _, err := auctions.CleanMedia(ctx, c.mediaGrace); err != nil {
 		logger.Error("media cleanup", "err", err)
 	}
-	var posts *microblog.Service
-	if st.microblog != nil {
-		posts = microblog.New(st.microblog, authn, microblog.Config{Logger: logger})
-	} else {
-		logger.Warn("the microblog has no store on this database: not mounted")
-	}
+	posts := microblog.New(st.microblog, authn, microblog.Config{Logger: logger})
 
 	sysCfg, stopDebug, err := c.systemConfig(st, logger)
 	if err != nil {
@@ -398,6 +393,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	} else {
 		logger.Warn("the mailing list has no store on this database: not mounted")
 	}
+	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
+	if err != nil {
+		return err
+	}
+	// The dispatcher stops after the HTTP server (deferred calls run in
+	// reverse), finishing its sends in flight, before the database closes.
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- dispatcher.Run(dispatchCtx) }()
+	defer func() {
+		stopDispatch()
+		<-dispatched
+		if err := closeMail(); err != nil {
+			logger.Warn("closing the mail transport", "err", err)
+		}
+	}()
 
 	sysCfg.TrustedProxies = c.trustedProxies
 	sysCfg.MailingToken = token

@@ -11,8 +11,10 @@
 // The schema is a list of numbered migrations embedded in the binary
 // (migrations/NNNN_name.sql) and tracked in the table schema_migrations of
 // the schema the connection's search_path selects. A database migrated by
-// a newer program is refused. Every time column is a timestamptz; times
-// are returned in UTC, to the microsecond (PostgreSQL's precision).
+// a newer program is refused. Time columns are timestamptz, and times are
+// returned in UTC to the microsecond (PostgreSQL's precision), except in
+// the domains whose Store keeps times to the nanosecond (microblog,
+// mailing): theirs are bigint unix nanoseconds, as in storage/sqlite.
 //
 // Adding a domain is one file holding its store and accessor (db.X())
 // and one migration, numbered after the newest here (these numbers are
@@ -46,8 +48,9 @@ import (
 var migrationFiles embed.FS
 
 // DB is an open hanok database on PostgreSQL. Its per-domain stores
-// (Auth, Auction, Calendar) share its pool. It is safe for concurrent use,
-// and any number of processes may open the same database.
+// (Auth, Auction, Calendar, Microblog, Mailing) share its pool. It is
+// safe for concurrent use, and any number of processes may open the same
+// database.
 type DB struct {
 	pool *pgxpool.Pool
 }
@@ -239,6 +242,27 @@ func pgCode(err error) string {
 
 // isForeignKey reports whether err is a foreign key violation.
 func isForeignKey(err error) bool { return pgCode(err) == "23503" }
+
+// isUnique reports whether err is a unique violation.
+func isUnique(err error) bool { return pgCode(err) == "23505" }
+
+// nanos is t in unix nanoseconds, 0 for the zero time: the time columns of
+// the domains whose stores keep times to the nanosecond (microblog,
+// mailing) are bigint.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the inverse of nanos, in UTC.
+func fromNanos(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, v).UTC()
+}
 
 // notFound maps pgx.ErrNoRows to a hanok.NotFound error naming what.
 func notFound(err error, what string) error {

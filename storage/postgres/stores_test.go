@@ -10,6 +10,10 @@ import (
 	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/calendar/calendartest"
+	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/mailingtest"
+	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/microblog/microblogtest"
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storetest"
@@ -53,5 +57,19 @@ func TestCalendarStore(t *testing.T) {
 	calendartest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[calendar.Store] {
 		db := openTestDB(tb)
 		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: db.Auth()}
+	})
+}
+
+func microblogHarness(tb testing.TB) storetest.Harness[microblog.Store] {
+	db := openTestDB(tb)
+	return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
+}
+
+func TestMicroblogStore(t *testing.T) { microblogtest.RunStoreTests(t, microblogHarness) }
+
+func TestMailingStore(t *testing.T) {
+	mailingtest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[mailing.Store] {
+		db := openTestDB(tb)
+		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: db.Auth()}
 	})
 }

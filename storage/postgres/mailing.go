@@ -1,0 +1,468 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/mailing"
+)
+
+// MailingStore is the mailing.Store of a DB.
+//
+// Its claims are exact across processes: ClaimDeliveries selects the due
+// rows with FOR UPDATE SKIP LOCKED and leases them in the same statement,
+// so two dispatchers (in one process or in several) claiming at once take
+// disjoint rows, and a row leased by a claim that committed first no
+// longer matches (PostgreSQL rechecks the condition on the row's newest
+// version). Finishes mark a campaign done without waiting for each
+// other's commits but for the last ones (see settleAfterFinish).
+type MailingStore struct{ db *DB }
+
+var _ mailing.Store = (*MailingStore)(nil)
+
+// Mailing returns the database's mailing store.
+func (db *DB) Mailing() *MailingStore { return &MailingStore{db: db} }
+
+const subscriberColumns = `id, email, name, subscribed, token, created, updated`
+
+func scanSubscriber(sc pgx.Row) (mailing.Subscriber, error) {
+	var s mailing.Subscriber
+	var created, updated int64
+	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated)
+	s.Created, s.Updated = fromNanos(created), fromNanos(updated)
+	return s, err
+}
+
+func subscriberWhere(ctx context.Context, q querier, where string, arg any) (mailing.Subscriber, error) {
+	sub, err := scanSubscriber(q.QueryRow(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers WHERE `+where, arg))
+	if err != nil {
+		return mailing.Subscriber{}, notFound(err, "subscriber")
+	}
+	return sub, nil
+}
+
+// CreateSubscriber implements mailing.Store.
+func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
+	var id mailing.SubscriberID
+	err := s.db.pool.QueryRow(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated)).Scan(&id)
+	if isUnique(err) {
+		return hanok.Errorf(hanok.Conflict, "email already on the list")
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: insert subscriber: %w", err)
+	}
+	sub.ID = id
+	return nil
+}
+
+// Subscriber implements mailing.Store.
+func (s *MailingStore) Subscriber(ctx context.Context, id mailing.SubscriberID) (mailing.Subscriber, error) {
+	return subscriberWhere(ctx, s.db.pool, "id = $1", id)
+}
+
+// SubscriberByEmail implements mailing.Store.
+func (s *MailingStore) SubscriberByEmail(ctx context.Context, email string) (mailing.Subscriber, error) {
+	return subscriberWhere(ctx, s.db.pool, "email_key = $1", mailing.EmailKey(email))
+}
+
+// SubscriberByToken implements mailing.Store.
+func (s *MailingStore) SubscriberByToken(ctx context.Context, token string) (mailing.Subscriber, error) {
+	return subscriberWhere(ctx, s.db.pool, "token = $1", token)
+}
+
+// UpdateSubscriber implements mailing.Store; the row is locked while fn
+// runs.
+func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.SubscriberID, fn func(*mailing.Subscriber) error) (mailing.Subscriber, error) {
+	var out mailing.Subscriber
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		sub, err := subscriberWhere(ctx, tx, "id = $1 FOR UPDATE", id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&sub); err != nil {
+			return err
+		}
+		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4 WHERE id = $5 RETURNING `+subscriberColumns,
+			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), id))
+		if isUnique(err) {
+			return hanok.Errorf(hanok.Conflict, "token in use")
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: update subscriber: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Subscribers implements mailing.Store.
+func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: subscribers: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mailing.Subscriber, error) { return scanSubscriber(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: subscribers: %w", err)
+	}
+	if out == nil {
+		out = []mailing.Subscriber{}
+	}
+	return out, nil
+}
+
+// settleCampaigns marks done every queued or sending campaign without a
+// pending delivery (campaign id, or every campaign when id is 0), setting
+// updated to now unless now is zero. It first locks the campaigns' rows,
+// in id order, so that the check runs after every finish that locked them
+// before has committed.
+func settleCampaigns(ctx context.Context, tx pgx.Tx, id mailing.CampaignID, now time.Time) error {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM mailing_campaigns WHERE status IN ('queued', 'sending') AND ($1::bigint = 0 OR id = $1) ORDER BY id FOR NO KEY UPDATE`, int64(id)); err != nil {
+		return fmt.Errorf("postgres: lock campaigns: %w", err)
+	}
+	_, err := tx.Exec(ctx, `UPDATE mailing_campaigns c SET status = 'done', updated = CASE WHEN $1::bigint = 0 THEN c.updated ELSE $1 END
+		WHERE c.status IN ('queued', 'sending') AND ($2::bigint = 0 OR c.id = $2) AND NOT EXISTS (
+			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = c.id AND d.status = 'pending')`, nanos(now), int64(id))
+	if err != nil {
+		return fmt.Errorf("postgres: settle campaigns: %w", err)
+	}
+	return nil
+}
+
+// DeleteSubscriber implements mailing.Store.
+func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.SubscriberID) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM mailing_subscribers WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("postgres: delete subscriber: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return hanok.Errorf(hanok.NotFound, "subscriber not found")
+		}
+		return settleCampaigns(ctx, tx, 0, time.Time{})
+	})
+}
+
+// DeleteSubscribers implements mailing.Store.
+func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM mailing_subscribers`)
+		if err != nil {
+			return fmt.Errorf("postgres: delete subscribers: %w", err)
+		}
+		n = tag.RowsAffected()
+		return settleCampaigns(ctx, tx, 0, time.Time{})
+	})
+	return int(n), err
+}
+
+const campaignColumns = `id, subject, text_body, html_body, status, created, updated`
+
+func scanCampaign(sc pgx.Row) (mailing.Campaign, error) {
+	var c mailing.Campaign
+	var created, updated int64
+	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
+	c.Created, c.Updated = fromNanos(created), fromNanos(updated)
+	return c, notFound(err, "campaign")
+}
+
+// CreateCampaign implements mailing.Store.
+func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) (int, error) {
+	var n int64
+	var id mailing.CampaignID
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated)).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("postgres: insert campaign: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, token, status, next_attempt)
+			SELECT $1, id, email, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(c.Created))
+		if err != nil {
+			return fmt.Errorf("postgres: insert deliveries: %w", err)
+		}
+		n = tag.RowsAffected()
+		if n == 0 && c.Status == mailing.CampaignQueued {
+			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = 'done' WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("postgres: settle campaign: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	c.ID = id
+	if n == 0 && c.Status == mailing.CampaignQueued {
+		c.Status = mailing.CampaignDone
+	}
+	return int(n), nil
+}
+
+// Campaign implements mailing.Store.
+func (s *MailingStore) Campaign(ctx context.Context, id mailing.CampaignID) (mailing.Campaign, error) {
+	return scanCampaign(s.db.pool.QueryRow(ctx, `SELECT `+campaignColumns+` FROM mailing_campaigns WHERE id = $1`, id))
+}
+
+// UpdateCampaign implements mailing.Store; the row is locked while fn
+// runs.
+func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID, fn func(*mailing.Campaign) error) (mailing.Campaign, error) {
+	var out mailing.Campaign
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		c, err := scanCampaign(tx.QueryRow(ctx, `SELECT `+campaignColumns+` FROM mailing_campaigns WHERE id = $1 FOR NO KEY UPDATE`, id))
+		if err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE mailing_campaigns SET status = $1, updated = $2 WHERE id = $3 RETURNING `+campaignColumns, c.Status, nanos(c.Updated), id))
+		return err
+	})
+	return out, err
+}
+
+const deliveryColumns = `id, campaign_id, subscriber_id, email, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
+
+func scanDelivery(sc pgx.Row) (mailing.Delivery, error) {
+	var d mailing.Delivery
+	var next, lease, sent int64
+	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
+	d.NextAttempt, d.LeaseUntil, d.Sent = fromNanos(next), fromNanos(lease), fromNanos(sent)
+	return d, err
+}
+
+// CampaignReport implements mailing.Store; its queries read one snapshot.
+func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID) (mailing.Report, error) {
+	var r mailing.Report
+	err := s.db.read(ctx, func(tx pgx.Tx) error {
+		c, err := scanCampaign(tx.QueryRow(ctx, `SELECT `+campaignColumns+` FROM mailing_campaigns WHERE id = $1`, id))
+		if err != nil {
+			return err
+		}
+		r.Campaign = c
+		err = tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'failed')
+			FROM mailing_deliveries WHERE campaign_id = $1`, id).Scan(&r.Pending, &r.Sent, &r.Failed)
+		if err != nil {
+			return fmt.Errorf("postgres: count deliveries: %w", err)
+		}
+		if r.Failed == 0 {
+			return nil
+		}
+		rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'failed' ORDER BY id`, id)
+		if err != nil {
+			return fmt.Errorf("postgres: failed deliveries: %w", err)
+		}
+		r.Failures, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (mailing.Delivery, error) { return scanDelivery(r) })
+		if err != nil {
+			return fmt.Errorf("postgres: failed deliveries: %w", err)
+		}
+		index := make(map[mailing.DeliveryID]int, len(r.Failures))
+		for i, d := range r.Failures {
+			index[d.ID] = i
+		}
+		rows, err = tx.Query(ctx, `SELECT e.delivery_id, e.attempt, e.at, e.error FROM mailing_delivery_errors e
+			JOIN mailing_deliveries d ON d.id = e.delivery_id
+			WHERE d.campaign_id = $1 AND d.status = 'failed' ORDER BY e.delivery_id, e.attempt`, id)
+		if err != nil {
+			return fmt.Errorf("postgres: delivery errors: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var did mailing.DeliveryID
+			var e mailing.AttemptError
+			var at int64
+			if err := rows.Scan(&did, &e.Attempt, &at, &e.Error); err != nil {
+				return err
+			}
+			e.At = fromNanos(at)
+			if i, ok := index[did]; ok {
+				r.Failures[i].Errors = append(r.Failures[i].Errors, e)
+			}
+		}
+		return rows.Err()
+	})
+	return r, err
+}
+
+// ClaimDeliveries implements mailing.Store. The due rows are locked with
+// FOR UPDATE SKIP LOCKED and leased in one statement: a row another claim
+// holds locked is skipped, not waited for, and one it leased and
+// committed fails the recheck of lease_until.
+func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
+	var out []mailing.Delivery
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH due AS (
+				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
+				WHERE d.status = 'pending' AND d.next_attempt <= $2 AND d.lease_until <= $2 AND c.status <> 'cancelled'
+				ORDER BY d.next_attempt, d.id LIMIT $3
+				FOR UPDATE OF d SKIP LOCKED)
+			UPDATE mailing_deliveries m SET lease_until = $1 FROM due WHERE m.id = due.id
+			RETURNING m.`+deliveryColumns, nanos(leaseUntil), nanos(now), limit)
+		if err != nil {
+			return fmt.Errorf("postgres: claim deliveries: %w", err)
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (mailing.Delivery, error) { return scanDelivery(r) })
+		if err != nil {
+			return fmt.Errorf("postgres: claim deliveries: %w", err)
+		}
+		var campaigns []int64
+		for _, d := range out {
+			if !slices.Contains(campaigns, int64(d.Campaign)) {
+				campaigns = append(campaigns, int64(d.Campaign))
+			}
+		}
+		// In id order, as every writer of campaign rows locks them.
+		slices.Sort(campaigns)
+		for _, id := range campaigns {
+			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = 'sending', updated = $1 WHERE id = $2 AND status = 'queued'`, nanos(now), id); err != nil {
+				return fmt.Errorf("postgres: campaign sending: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING gives the rows in no promised order.
+	slices.SortFunc(out, func(a, b mailing.Delivery) int {
+		if c := a.NextAttempt.Compare(b.NextAttempt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// FailPending implements mailing.Store.
+func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID, at time.Time, msg string) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `WITH failed AS (
+				UPDATE mailing_deliveries SET status = 'failed', lease_until = 0, last_error = $1
+				WHERE subscriber_id = $2 AND status = 'pending' RETURNING id, attempts)
+			INSERT INTO mailing_delivery_errors (delivery_id, attempt, at, error)
+			SELECT id, attempts + 1, $3, $1 FROM failed
+			ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error`, msg, id, nanos(at))
+		if err != nil {
+			return fmt.Errorf("postgres: fail pending deliveries: %w", err)
+		}
+		n = tag.RowsAffected()
+		if n == 0 {
+			return nil
+		}
+		return settleCampaigns(ctx, tx, 0, at)
+	})
+	return int(n), err
+}
+
+// FinishDelivery implements mailing.Store.
+func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		attempted := 0
+		if o.Attempted {
+			attempted = 1
+		}
+		var sent int64
+		if o.Status == mailing.DeliverySent {
+			sent = nanos(o.At)
+		}
+		var campaign mailing.CampaignID
+		var attempts int
+		err := tx.QueryRow(ctx, `UPDATE mailing_deliveries SET
+				status = $1, attempts = attempts + $2, lease_until = 0, sent_at = $3,
+				next_attempt = CASE WHEN $1 = 'pending' THEN $4 ELSE next_attempt END,
+				last_error = CASE WHEN $5 <> '' THEN $5 ELSE last_error END
+			WHERE id = $6 AND status = 'pending' AND lease_until = $7 AND lease_until <> 0
+			RETURNING campaign_id, attempts`,
+			string(o.Status), attempted, sent, nanos(o.NextAttempt), o.Error, d.ID, nanos(d.LeaseUntil)).Scan(&campaign, &attempts)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var one int
+			if err := tx.QueryRow(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = $1`, d.ID).Scan(&one); err != nil {
+				return notFound(err, "delivery")
+			}
+			return hanok.Errorf(hanok.Conflict, "delivery is no longer held by this claim")
+		}
+		if err != nil {
+			return fmt.Errorf("postgres: finish delivery: %w", err)
+		}
+		if o.Error != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error`,
+				d.ID, attempts, nanos(o.At), o.Error); err != nil {
+				return fmt.Errorf("postgres: delivery error: %w", err)
+			}
+		}
+		if o.Status != mailing.DeliveryPending {
+			return settleAfterFinish(ctx, tx, campaign, o.At)
+		}
+		return nil
+	})
+}
+
+// settleAfterFinish marks campaign done, at now, if the delivery just
+// finished in tx was its last pending one.
+//
+// Locking the campaign's row exclusively in every finish would make the
+// finishes of a campaign wait for each other's commits, all dispatchers
+// together. Instead a finish first takes a share lock on the row and
+// looks for a pending delivery that no claim holds (lease_until = 0):
+// that one still has to be claimed and finished, by a finish that looks
+// later, so this one keeps its share lock and commits. Only a finish that
+// finds every pending delivery leased (being sent, or being finished at
+// this moment) gives its share lock back (the savepoint) and settles
+// under the exclusive lock, which waits for the share holders' commits,
+// so that the last one to settle sees every finish.
+func settleAfterFinish(ctx context.Context, tx pgx.Tx, campaign mailing.CampaignID, now time.Time) error {
+	b := &pgx.Batch{}
+	b.Queue(`SAVEPOINT settle`)
+	b.Queue(`SELECT 1 FROM mailing_campaigns WHERE id = $1 FOR SHARE`, campaign)
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'pending' AND lease_until = 0)`, campaign)
+	br := tx.SendBatch(ctx, b)
+	var unclaimed bool
+	_, err1 := br.Exec()
+	_, err2 := br.Exec()
+	err3 := br.QueryRow().Scan(&unclaimed)
+	if err := errors.Join(err1, err2, err3, br.Close()); err != nil {
+		return fmt.Errorf("postgres: settle campaign: %w", err)
+	}
+	if unclaimed {
+		_, err := tx.Exec(ctx, `RELEASE SAVEPOINT settle`)
+		return err
+	}
+	if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT settle`); err != nil {
+		return fmt.Errorf("postgres: settle campaign: %w", err)
+	}
+	return settleCampaigns(ctx, tx, campaign, now)
+}
+
+// DeliveryCounts implements mailing.Store.
+func (s *MailingStore) DeliveryCounts(ctx context.Context) (map[mailing.DeliveryStatus]int, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT status, count(*) FROM mailing_deliveries GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: count deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := map[mailing.DeliveryStatus]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("postgres: count deliveries: %w", err)
+		}
+		out[mailing.DeliveryStatus(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: count deliveries: %w", err)
+	}
+	return out, nil
+}

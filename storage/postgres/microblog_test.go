@@ -1,0 +1,211 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
+)
+
+// The microblog population of storage/sqlite's benchmark: user 1 reads,
+// users 2 to 10,001 post in turn, and user 1 follows the first 1,000 of
+// them.
+const (
+	benchAuthors  = 10_000
+	benchFollowed = 1_000
+)
+
+// openMicroblog opens a new schema holding the population and total
+// tweets, written straight into the tables as the store would have left
+// them (each tweet in its author's home and, for the followed authors, in
+// user 1's), then ANALYZEd.
+func openMicroblog(tb testing.TB, total int) *DB {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, pgtest.DSN(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	steps := []struct {
+		query string
+		args  []any
+	}{
+		{`INSERT INTO users (id, username, username_key, password_hash, created)
+			SELECT i, 'user' || i, 'user' || i, '\x00', now() FROM generate_series(1, $1::bigint) i`, []any{benchAuthors + 1}},
+		{`INSERT INTO microblog_profiles (user_id, name, bio, created) SELECT id, username, '', $1 FROM users`, []any{created}},
+		{`INSERT INTO microblog_follows (follower_id, followee_id, created) SELECT 1, id, $1 FROM users WHERE id BETWEEN 2 AND $2`,
+			[]any{created, benchFollowed + 1}},
+		{`INSERT INTO microblog_tweets (author_id, content, created, updated)
+			SELECT 2 + i % $2, 'tweet number ' || i, $3 + i, $3 + i FROM generate_series(0, $1::bigint - 1) i ORDER BY i`,
+			[]any{total, benchAuthors, created}},
+		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT author_id, id, author_id FROM microblog_tweets`, nil},
+		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT 1, id, author_id FROM microblog_tweets WHERE author_id BETWEEN 2 AND $1`,
+			[]any{benchFollowed + 1}},
+		{`ANALYZE`, nil},
+	}
+	start := time.Now()
+	for _, s := range steps {
+		if _, err := db.pool.Exec(ctx, s.query, s.args...); err != nil {
+			tb.Fatalf("%s: %v", s.query, err)
+		}
+	}
+	tb.Logf("%d tweets written in %v", total, time.Since(start).Round(time.Millisecond))
+	return db
+}
+
+// middleOfHome is the id halfway down user 1's home timeline.
+func middleOfHome(tb testing.TB, db *DB) int64 {
+	tb.Helper()
+	var middle int64
+	err := db.pool.QueryRow(context.Background(), `SELECT tweet_id FROM microblog_home WHERE owner_id = 1 ORDER BY tweet_id
+		OFFSET (SELECT count(*) / 2 FROM microblog_home WHERE owner_id = 1) LIMIT 1`).Scan(&middle)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return middle
+}
+
+// planNode is a node of EXPLAIN (ANALYZE, FORMAT JSON).
+type planNode struct {
+	NodeType     string     `json:"Node Type"`
+	RelationName string     `json:"Relation Name"`
+	ActualRows   float64    `json:"Actual Rows"`
+	ActualLoops  float64    `json:"Actual Loops"`
+	Plans        []planNode `json:"Plans"`
+}
+
+// TestMicroblogHomeReadsOnlyItsPage runs a page of 21 of a home timeline
+// (the first, and one from the middle) with EXPLAIN ANALYZE in a database
+// of 10,000 authors and 100,000 tweets: no table is scanned, and
+// the tweets read are the page's (the one more that tells there is more
+// included), not the tweets of the 9,000 authors not followed.
+func TestMicroblogHomeReadsOnlyItsPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 100,000 tweets")
+	}
+	db := openMicroblog(t, 100_000)
+	for _, maxID := range []int64{0, middleOfHome(t, db)} {
+		const limit = microblog.DefaultLimit + 1
+		query, args, err := tweetsQuery(microblog.TweetQuery{Timeline: microblog.Home, User: 1, Viewer: 1, Range: microblog.Range{MaxID: maxID, Limit: limit}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []byte
+		if err := db.pool.QueryRow(context.Background(), `EXPLAIN (ANALYZE, FORMAT JSON) `+query, args...).Scan(&out); err != nil {
+			t.Fatal(err)
+		}
+		var plans []struct{ Plan planNode }
+		if err := json.Unmarshal(out, &plans); err != nil {
+			t.Fatal(err)
+		}
+		read := map[string]float64{}
+		var walk func(n planNode)
+		walk = func(n planNode) {
+			if n.NodeType == "Seq Scan" && n.ActualRows*n.ActualLoops > 0 {
+				// (An empty table, as microblog_likes is here, is
+				// scanned rather than looked up.)
+				t.Errorf("max_id %d: a sequential scan of %s", maxID, n.RelationName)
+			}
+			if n.RelationName != "" {
+				read[n.RelationName] += n.ActualRows * n.ActualLoops
+			}
+			for _, c := range n.Plans {
+				walk(c)
+			}
+		}
+		walk(plans[0].Plan)
+		// microblog_tweets is read for the page's rows and, for replies,
+		// their parents' existence: at most the page, here no replies.
+		if read["microblog_tweets"] > limit || read["microblog_home"] > limit {
+			t.Errorf("max_id %d: rows read %v, want at most %d of microblog_tweets and microblog_home\n%s", maxID, read, limit, out)
+		}
+	}
+}
+
+// BenchmarkMicroblogHomeTimeline is storage/sqlite's
+// BenchmarkMicroblogHomeTimeline on PostgreSQL: a page of 20 of the home
+// timeline (Service.HomeTimeline) of a user who follows 1,000 of 10,000
+// authors, with 10,000 and with 1,000,000 tweets in all; the first page
+// and one from the middle (by max_id).
+//
+//	go test -run '^$' -bench MicroblogHomeTimeline -benchtime 1s -count 5 -benchmem ./storage/postgres
+func BenchmarkMicroblogHomeTimeline(b *testing.B) {
+	for _, total := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("tweets=%d", total), func(b *testing.B) {
+			db := openMicroblog(b, total)
+			svc := microblog.New(db.Microblog(), nil, microblog.Config{})
+			reader := hanok.Actor{ID: 1, Username: "user1"}
+			middle := middleOfHome(b, db)
+			for _, c := range []struct {
+				name string
+				cur  microblog.Cursor
+			}{{"first", microblog.Cursor{}}, {"middle", microblog.Cursor{MaxID: middle}}} {
+				b.Run("page="+c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						page, err := svc.HomeTimeline(context.Background(), reader, c.cur)
+						if err != nil || len(page.Items) != microblog.DefaultLimit {
+							b.Fatalf("page of %d, %v", len(page.Items), err)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// Posts racing a follow of their author, from other connections: every
+// post is in the follower's home, whether its fan-out or the follow's
+// copy of the author's tweets ran first.
+func TestMicroblogPostsRacingFollow(t *testing.T) {
+	db, err := Open(context.Background(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := db.Microblog()
+	ctx := context.Background()
+	var ids [2]hanok.UserID
+	for i, name := range []string{"author", "reader"} {
+		if err := db.pool.QueryRow(ctx, `INSERT INTO users (username, username_key, password_hash, created) VALUES ($1, $1, '\x00', now()) RETURNING id`, name).Scan(&ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateProfile(ctx, &microblog.Profile{User: ids[i], Name: name, Created: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	author, reader := ids[0], ids[1]
+	for round := range 20 {
+		const posts = 8
+		done := make(chan error, posts+1)
+		for i := range posts {
+			go func() {
+				done <- s.CreateTweet(ctx, &microblog.Tweet{Author: author, Content: fmt.Sprint("post ", round, i), Created: time.Now(), Updated: time.Now()})
+			}()
+		}
+		go func() { done <- s.Follow(ctx, reader, author, time.Now()) }()
+		for range posts + 1 {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		var authored, home int
+		if err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM microblog_tweets WHERE author_id = $1),
+			(SELECT count(*) FROM microblog_home WHERE owner_id = $2 AND author_id = $1)`, author, reader).Scan(&authored, &home); err != nil {
+			t.Fatal(err)
+		}
+		if home != authored {
+			t.Fatalf("round %d: %d of the author's %d tweets in the follower's home", round, home, authored)
+		}
+		if err := s.Unfollow(ctx, reader, author); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
