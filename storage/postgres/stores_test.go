@@ -13,6 +13,7 @@ import (
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storetest"
+	"github.com/hanok-dev/hanok/trials/trialstest"
 )
 
 // The conformance suites of every domain, each test over a new schema of
@@ -55,3 +56,5 @@ func TestCalendarStore(t *testing.T) {
 		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: db.Auth()}
 	})
 }
+
+func TestTrialsStore(t *testing.T) { trialstest.RunStoreTests(t, trialsHarness) }
