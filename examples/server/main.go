@@ -237,6 +237,8 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 // server given the same -db. Uploaded media stay in -media: servers on one
 // host share it by pointing at one directory. The microblog and mailing
 // stores are not on PostgreSQL yet: those services are not mounted there.
+// The trials mirror is: one sync at a time and each day's scheduled sync
+// once across all the servers.
 func openPostgres(ctx context.Context, c *config) (*stores, error) {
 	db, err := postgres.Open(ctx, c.db)
 	if err != nil {
@@ -248,7 +250,7 @@ func openPostgres(ctx context.Context, c *config) (*stores, error) {
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
 	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
-		ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+		trials: db.Trials(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
