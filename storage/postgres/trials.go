@@ -22,7 +22,10 @@ import (
 //
 // The session lock needs a session: behind a pooler in transaction mode
 // (PgBouncer's pool_mode=transaction) it does not hold, and servers must
-// connect to PostgreSQL directly or through session pooling.
+// connect to PostgreSQL directly or through session pooling. A sync holds
+// one of the pool's connections for its run and applies on another, so
+// the pool needs at least two (WithMaxConns(1) would make it wait on
+// itself until its context ends).
 type TrialsStore struct{ db *DB }
 
 var _ trials.SharedStore = (*TrialsStore)(nil)
