@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/trials/trialstest"
 )
@@ -79,5 +82,28 @@ func TestPostgresOneTrialsSyncAcrossServers(t *testing.T) {
 	}
 	if code, body := a.do(t, "GET", "/trials/sync/runs", "", ""); code != 200 || len(body["runs"].([]any)) != 2 {
 		t.Fatalf("runs on A: %d %v, want A's and B's", code, body)
+	}
+}
+
+// The trials-sync command syncs a PostgreSQL database too.
+func TestPostgresTrialsSyncCommand(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	up := trialstest.NewUpstream(t, trialstest.RealRecords(t))
+	var out bytes.Buffer
+	args := []string{"trials-sync", "-db", dsn, "-trials-source", up.URL, "-trials-key", trialstest.UpstreamKey}
+	if err := run(context.Background(), args, func(string) string { return "" }, &out); err != nil {
+		t.Fatalf("trials-sync: %v\n%s", err, out.String())
+	}
+	if pgtest.ContainsPassword(out.String(), dsn) {
+		t.Fatalf("the output holds the DSN's password:\n%s", out.String())
+	}
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runs, err := db.Trials().Runs(context.Background(), 10)
+	if err != nil || len(runs) != 1 || runs[0].Inserted != 145 {
+		t.Fatalf("runs after trials-sync: %+v %v", runs, err)
 	}
 }
