@@ -240,3 +240,49 @@ func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
 		}
 	}
 }
+
+// Two applies on two pools at once, without the sync lock (as two
+// programs using the store directly would), run one after the other: the
+// second plans with what the first wrote, so each trial is inserted once.
+func TestTrialsApplySerializedAcrossPools(t *testing.T) {
+	dbs := openPools(t, 2)
+	records := trialstest.Synthetic(50)
+	apply := func(s trials.Store) (int, error) {
+		inserted := 0
+		run := &trials.Run{Started: time.Now(), Finished: time.Now()}
+		err := s.ApplySync(context.Background(), run, func(stored []trials.Stored, _ trials.Load) (*trials.Changeset, error) {
+			have := map[string]bool{}
+			for _, st := range stored {
+				have[st.Number] = true
+			}
+			cs := &trials.Changeset{Seen: run.Started}
+			for _, r := range records {
+				if !have[r.Number] {
+					tr := trials.FromRecord(r)
+					tr.FirstSeen, tr.LastChanged, tr.LastSeen = run.Started, run.Started, run.Started
+					cs.Insert = append(cs.Insert, tr)
+				}
+			}
+			inserted = len(cs.Insert)
+			return cs, nil
+		})
+		return inserted, err
+	}
+	var wg sync.WaitGroup
+	var n [2]int
+	var errs [2]error
+	for i := range dbs {
+		wg.Go(func() { n[i], errs[i] = apply(dbs[i].Trials()) })
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("applies: %v, %v", errs[0], errs[1])
+	}
+	if n[0]+n[1] != len(records) {
+		t.Fatalf("inserted %d and %d, want %d in all", n[0], n[1], len(records))
+	}
+	_, total, err := dbs[0].Trials().Trials(context.Background(), trials.Filter{IncludeWithdrawn: true})
+	if err != nil || total != len(records) {
+		t.Fatalf("%d trials stored (%v), want %d", total, err, len(records))
+	}
+}
