@@ -6,7 +6,8 @@
 // updated recently, search) and CSV/XLSX export.
 //
 // The upstream client is in the odcloud sub-package; stores are in
-// storage/memory and storage/sqlite; the HTTP adapter is
+// storage/memory, storage/sqlite and storage/postgres (a SharedStore, for
+// several servers on one database); the HTTP adapter is
 // adapters/trialshttp.
 package trials
 
