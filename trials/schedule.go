@@ -62,7 +62,9 @@ func (sc Schedule) Next(t time.Time) time.Time {
 
 // RunDaily runs a sync at every time of sc until ctx is done, then
 // returns nil. A failed run is logged and the schedule goes on; a run due
-// while another sync (one asked for by hand) is running is skipped.
+// while another sync (one asked for by hand) is running is skipped. On a
+// SharedStore each day's run is claimed in the store first, so that of
+// the processes sharing it one runs it and the others skip it.
 func (s *Service) RunDaily(ctx context.Context, sc Schedule) error {
 	for {
 		now := s.cfg.Now()
@@ -72,6 +74,9 @@ func (s *Service) RunDaily(ctx context.Context, sc Schedule) error {
 		case <-ctx.Done():
 			return nil
 		case <-s.cfg.After(next.Sub(now)):
+		}
+		if !s.claim(ctx, sc, next) {
+			continue
 		}
 		_, err := s.RunSync(ctx, SyncOptions{})
 		switch {
@@ -83,4 +88,28 @@ func (s *Service) RunDaily(ctx context.Context, sc Schedule) error {
 			s.cfg.Logger.ErrorContext(ctx, "trials: scheduled sync failed", "err", err)
 		}
 	}
+}
+
+// claim reports whether the run of sc due at next is this process's to
+// run: always on a Store of one process; on a SharedStore when this
+// process is the first to claim its day. A failed claim is logged and the
+// run skipped.
+func (s *Service) claim(ctx context.Context, sc Schedule, next time.Time) bool {
+	shared, ok := s.store.(SharedStore)
+	if !ok {
+		return true
+	}
+	day := next.In(sc.location()).Format(time.DateOnly)
+	claimed, err := shared.ClaimScheduledSync(ctx, day)
+	switch {
+	case ctx.Err() != nil:
+		return false
+	case err != nil:
+		s.cfg.Logger.ErrorContext(ctx, "trials: scheduled sync skipped: claiming the day failed", "day", day, "err", err)
+		return false
+	case !claimed:
+		s.cfg.Logger.InfoContext(ctx, "trials: scheduled sync skipped: another server has run it", "day", day)
+		return false
+	}
+	return true
 }

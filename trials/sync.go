@@ -58,7 +58,8 @@ func (s *Service) Sync(ctx context.Context, actor hanok.Actor) (*Run, error) {
 // marked withdrawn. It is what the schedule and the command line run.
 //
 // Only one sync runs at a time: while one runs, RunSync returns
-// ErrSyncRunning at once. Every run that gets to start is recorded and
+// ErrSyncRunning at once. On a SharedStore this holds across all the
+// processes that share it (the store's sync lock). Every run that gets to start is recorded and
 // returned, a failed one with its Error set next to the error (Unavailable
 // for an upstream failure); a failed run changes no trial. A run canceled
 // through ctx is not recorded.
@@ -70,6 +71,16 @@ func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
 		return nil, ErrSyncRunning
 	}
 	defer s.syncing.Unlock()
+	if shared, ok := s.store.(SharedStore); ok {
+		unlock, locked, err := shared.TryLockSync(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("trials: sync lock: %w", err)
+		}
+		if !locked {
+			return nil, ErrSyncRunning
+		}
+		defer unlock()
+	}
 
 	run := &Run{Started: s.now()}
 	records, err := s.fetch(ctx, run, opts)

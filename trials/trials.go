@@ -6,7 +6,8 @@
 // updated recently, search) and CSV/XLSX export.
 //
 // The upstream client is in the odcloud sub-package; stores are in
-// storage/memory and storage/sqlite; the HTTP adapter is
+// storage/memory, storage/sqlite and storage/postgres (a SharedStore, for
+// several servers on one database); the HTTP adapter is
 // adapters/trialshttp.
 package trials
 
@@ -201,6 +202,26 @@ type Store interface {
 	History(ctx context.Context, number string) ([]Change, error)
 	// Runs returns the last limit runs, newest first.
 	Runs(ctx context.Context, limit int) ([]Run, error)
+}
+
+// SharedStore is a Store that several processes share (storage/postgres
+// implements it). On such a store the Service, besides its own lock,
+// holds the store's sync lock for every run, so that one sync runs at a
+// time across all processes (the others get ErrSyncRunning at once, as in
+// one process), and the schedule claims each day in the store before it
+// runs, so that the daily sync runs once a day across all processes, not
+// once per process. A Store of one process (memory, SQLite) need not
+// implement it: the Service's own lock and schedule are enough there.
+type SharedStore interface {
+	Store
+	// TryLockSync takes the store's sync lock without waiting: ok is
+	// false when another process holds it. unlock releases it; the lock
+	// is also released when the process dies.
+	TryLockSync(ctx context.Context) (unlock func(), ok bool, err error)
+	// ClaimScheduledSync claims the scheduled sync of day (a date
+	// "2006-01-02" in the schedule's zone): true for the first claim of
+	// the day by any process, false after.
+	ClaimScheduledSync(ctx context.Context, day string) (bool, error)
 }
 
 // Page is one page of upstream records.

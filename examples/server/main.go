@@ -236,7 +236,9 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 // openPostgres opens the PostgreSQL database of -db, shared with any other
 // server given the same -db. Uploaded media stay in -media: servers on one
 // host share it by pointing at one directory. Each server runs its own
-// mailing dispatcher: their claims of deliveries exclude each other.
+// mailing dispatcher: their claims of deliveries exclude each other. One
+// trials sync runs at a time, and each day's scheduled sync once across
+// all the servers.
 func openPostgres(ctx context.Context, c *config) (*stores, error) {
 	db, err := postgres.Open(ctx, c.db)
 	if err != nil {
@@ -248,7 +250,7 @@ func openPostgres(ctx context.Context, c *config) (*stores, error) {
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
 	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
-		microblog: db.Microblog(), mailing: db.Mailing(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -345,53 +347,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	c.trials.onRun = metrics.TrialsRun
 	c.mailing.onOutcome = metrics.MailOutcome
 
-	var mirror *trials.Service
-	if st.trials != nil {
-		mirror, err = newTrials(&c.trials, st.trials, logger)
-		if err != nil {
-			return err
-		}
-		// The schedule stops before the database closes (deferred calls
-		// run in reverse order).
-		scheduleCtx, stopSchedule := context.WithCancel(ctx)
-		waitSchedule := startTrialsSchedule(scheduleCtx, &c.trials, mirror, logger)
-		defer func() {
-			stopSchedule()
-			waitSchedule()
-		}()
-	} else {
-		logger.Warn("the trials mirror has no store on this database: not mounted")
+	mirror, err := newTrials(&c.trials, st.trials, logger)
+	if err != nil {
+		return err
 	}
+	// The schedule stops before the database closes (deferred calls run
+	// in reverse order).
+	scheduleCtx, stopSchedule := context.WithCancel(ctx)
+	waitSchedule := startTrialsSchedule(scheduleCtx, &c.trials, mirror, logger)
+	defer func() {
+		stopSchedule()
+		waitSchedule()
+	}()
 
-	var mail *mailing.Service
-	var token string
-	if st.mailing != nil {
-		token, err = mailingToken(ctx, &c.mailing, st, logger)
-		if err != nil {
-			return err
-		}
-		var dispatcher *mailing.Dispatcher
-		var closeMail func() error
-		mail, dispatcher, closeMail, err = newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
-		if err != nil {
-			return err
-		}
-		// The dispatcher stops after the HTTP server (deferred calls run
-		// in reverse), finishing its sends in flight, before the database
-		// closes.
-		dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
-		dispatched := make(chan error, 1)
-		go func() { dispatched <- dispatcher.Run(dispatchCtx) }()
-		defer func() {
-			stopDispatch()
-			<-dispatched
-			if err := closeMail(); err != nil {
-				logger.Warn("closing the mail transport", "err", err)
-			}
-		}()
-		metrics.WatchOutbox(sysCfg.Registry, mail)
-	} else {
-		logger.Warn("the mailing list has no store on this database: not mounted")
+	token, err := mailingToken(ctx, &c.mailing, st, logger)
+	if err != nil {
+		return err
 	}
 	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
 	if err != nil {
@@ -409,6 +380,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			logger.Warn("closing the mail transport", "err", err)
 		}
 	}()
+	metrics.WatchOutbox(sysCfg.Registry, mail)
 
 	sysCfg.TrustedProxies = c.trustedProxies
 	sysCfg.MailingToken = token

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,12 +122,23 @@ func migrations() ([]migration, error) {
 		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migrations must be numbered 1, 2, 3...: %q is number %d", m.name, i+1)
-		}
+	// Numbers are reserved per domain, so a program may lack some of the
+	// numbers below its newest: they must increase, not be contiguous.
+	if err := checkNumbers(ms); err != nil {
+		return nil, err
 	}
 	return ms, nil
+}
+
+// checkNumbers returns an error if two of ms (sorted by version) have the
+// same number.
+func checkNumbers(ms []migration) error {
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return fmt.Errorf("postgres: migrations %q and %q have the same number", ms[i-1].name, ms[i].name)
+		}
+	}
+	return nil
 }
 
 // migrationLock is the first key of the advisory lock migrations hold;
@@ -158,16 +170,27 @@ func (db *DB) migrate(ctx context.Context) error {
 			applied timestamptz NOT NULL DEFAULT now())`); err != nil {
 			return fmt.Errorf("postgres: create schema_migrations: %w", err)
 		}
-		var v int
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return fmt.Errorf("postgres: schema version: %w", err)
+		}
+		applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
+		if err != nil {
 			return fmt.Errorf("postgres: schema version: %w", err)
 		}
 		// A database migrated by a newer program has tables this one does
 		// not know how to keep consistent: refuse it rather than write.
-		if v > len(ms) {
-			return fmt.Errorf("postgres: the database has schema version %d, newer than this program's %d", v, len(ms))
+		newest := ms[len(ms)-1].version
+		if v := slices.Max(append(applied, 0)); v > newest {
+			return fmt.Errorf("postgres: the database has schema version %d, newer than this program's %d", v, newest)
 		}
-		for _, m := range ms[v:] {
+		// Every migration not recorded is applied, in order: one below the
+		// newest applied is a domain's migration that another program
+		// (built without that domain) skipped.
+		for _, m := range ms {
+			if slices.Contains(applied, m.version) {
+				continue
+			}
 			if _, err := tx.Exec(ctx, m.sql); err != nil {
 				return fmt.Errorf("postgres: migration %s: %w", m.name, err)
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storetest"
+	"github.com/hanok-dev/hanok/trials/trialstest"
 )
 
 // The conformance suites of every domain, each test over a new schema of
@@ -73,3 +74,5 @@ func TestMailingStore(t *testing.T) {
 		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: db.Auth()}
 	})
 }
+
+func TestTrialsStore(t *testing.T) { trialstest.RunStoreTests(t, trialsHarness) }

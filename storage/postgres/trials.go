@@ -1,0 +1,453 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/trials"
+)
+
+// TrialsStore is the trials.Store of a DB. It is a trials.SharedStore:
+// a sync holds a session-level advisory lock for its whole run (fetch
+// and apply), so that of the servers on one database one syncs at a time
+// and the others are refused at once; the daily scheduled sync claims its
+// day with a row of trial_schedule_claims, so that one server runs it.
+//
+// The session lock needs a session: behind a pooler in transaction mode
+// (PgBouncer's pool_mode=transaction) it does not hold, and servers must
+// connect to PostgreSQL directly or through session pooling. A sync holds
+// one of the pool's connections for its run and applies on another, so
+// the pool needs at least two (WithMaxConns(1) would make it wait on
+// itself until its context ends).
+type TrialsStore struct{ db *DB }
+
+var _ trials.SharedStore = (*TrialsStore)(nil)
+
+// Trials returns the database's trials store.
+func (db *DB) Trials() *TrialsStore { return &TrialsStore{db: db} }
+
+// The first keys of the trials' advisory locks; the second is the hash
+// of the schema, as for migrationLock.
+const (
+	// trialsSyncLock is held (session level) for a whole sync run.
+	trialsSyncLock = 0x74726961 // "tria"
+	// trialsApplyLock is held (transaction level) by ApplySync, so that
+	// two applies, even without the sync lock, run one after the other.
+	trialsApplyLock = 0x74726170 // "trap"
+)
+
+// TryLockSync implements trials.SharedStore with pg_try_advisory_lock on
+// a connection taken from the pool for the run. Unlocking returns the
+// connection; if the unlock fails the connection is closed, which
+// releases the lock too.
+func (s *TrialsStore) TryLockSync(ctx context.Context) (unlock func(), ok bool, err error) {
+	c, err := s.db.pool.Acquire(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("postgres: sync lock: %w", err)
+	}
+	if err := c.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext(current_schema()))`, int32(trialsSyncLock)).Scan(&ok); err != nil {
+		c.Release()
+		return nil, false, fmt.Errorf("postgres: sync lock: %w", err)
+	}
+	if !ok {
+		c.Release()
+		return nil, false, nil
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var released bool
+		err := c.QueryRow(ctx, `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, int32(trialsSyncLock)).Scan(&released)
+		if err != nil || !released {
+			_ = c.Conn().Close(ctx)
+		}
+		c.Release()
+	}, true, nil
+}
+
+// ClaimScheduledSync implements trials.SharedStore: the first INSERT of
+// the day wins.
+func (s *TrialsStore) ClaimScheduledSync(ctx context.Context, day string) (bool, error) {
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return false, hanok.Errorf(hanok.Invalid, "day %q is not a date", day)
+	}
+	tag, err := s.db.pool.Exec(ctx, `INSERT INTO trial_schedule_claims (day) VALUES ($1::date) ON CONFLICT (day) DO NOTHING`, day)
+	if err != nil {
+		return false, fmt.Errorf("postgres: claim the sync of %s: %w", day, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// trialNanos is a time as the trials tables keep it: unix nanoseconds UTC.
+func trialNanos(t time.Time) int64 { return t.UnixNano() }
+
+func fromTrialNanos(v int64) time.Time { return time.Unix(0, v).UTC() }
+
+// trialColumns are what scanTrial reads. A trial that is not withdrawn
+// was last seen by the last sync (trials_seen), which is not written into
+// every row.
+const trialColumns = `id, number, title, department, institute, target_size, target_size_text, duration, duration_months,
+	study_type, phase, scope, first_seen, last_changed,
+	CASE WHEN NOT withdrawn THEN greatest(last_seen, coalesce((SELECT at FROM trials_seen WHERE id = 1), 0)) ELSE last_seen END,
+	withdrawn`
+
+// scanTrial reads trialColumns.
+func scanTrial(sc pgx.Row) (trials.Trial, error) {
+	var t trials.Trial
+	var size, months *int32
+	var first, changed, seen int64
+	err := sc.Scan(&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
+		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn)
+	t.TargetSize, t.DurationMonths = intOrNil(size), intOrNil(months)
+	t.FirstSeen, t.LastChanged, t.LastSeen = fromTrialNanos(first), fromTrialNanos(changed), fromTrialNanos(seen)
+	return t, err
+}
+
+func intOrNil(p *int32) *int {
+	if p == nil {
+		return nil
+	}
+	n := int(*p)
+	return &n
+}
+
+func nullInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return int32(*p)
+}
+
+// trialWriteColumns are the columns trialValues gives, in its order.
+var trialWriteColumns = []string{"number", "title", "department", "institute", "target_size", "target_size_text", "duration", "duration_months",
+	"study_type", "phase", "scope", "digest", "title_key", "department_key", "institute_key", "study_type_key", "phase_key", "scope_key",
+	"first_seen", "last_changed", "last_seen", "withdrawn"}
+
+// trialValues are the values of trialWriteColumns of t.
+func trialValues(t *trials.Trial) []any {
+	return []any{
+		t.Number, t.Title, t.Department, t.Institute, nullInt(t.TargetSize), t.TargetSizeText, t.Duration, nullInt(t.DurationMonths),
+		t.StudyType, t.Phase, t.Scope, t.Record().Digest(),
+		trials.Fold(t.Title), trials.Fold(t.Department), trials.Fold(t.Institute), trials.Fold(t.StudyType), trials.Fold(t.Phase), trials.Fold(t.Scope),
+		trialNanos(t.FirstSeen), trialNanos(t.LastChanged), trialNanos(t.LastSeen), t.Withdrawn,
+	}
+}
+
+// updateTrial sets trialWriteColumns ($1...$22) of the trial of id $23.
+var updateTrial = func() string {
+	sets := make([]string, len(trialWriteColumns))
+	for i, c := range trialWriteColumns {
+		sets[i] = c + " = $" + strconv.Itoa(i+1)
+	}
+	return `UPDATE trials SET ` + strings.Join(sets, ", ") + ` WHERE id = $` + strconv.Itoa(len(trialWriteColumns)+1)
+}()
+
+const insertRun = `INSERT INTO trial_runs (started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+
+func runValues(r *trials.Run) []any {
+	return []any{trialNanos(r.Started), trialNanos(r.Finished), r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, r.Error}
+}
+
+// ApplySync implements trials.Store: everything, from reading the stored
+// trials to recording the run, happens in one transaction, under a
+// transaction-level advisory lock so that two applies do not interleave.
+// New trials and changes are written with COPY, updates in one batch.
+func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Stored, trials.Load) (*trials.Changeset, error)) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(trialsApplyLock)); err != nil {
+			return fmt.Errorf("postgres: trials apply lock: %w", err)
+		}
+		stored, err := storedTrials(ctx, tx)
+		if err != nil {
+			return err
+		}
+		cs, err := plan(stored, func(ids []trials.ID) ([]trials.Trial, error) { return loadTrials(ctx, tx, ids) })
+		if err != nil {
+			return err
+		}
+		var id trials.RunID
+		if err := tx.QueryRow(ctx, insertRun, runValues(run)...).Scan(&id); err != nil {
+			return fmt.Errorf("postgres: insert trial run: %w", err)
+		}
+		if err := writeChangeset(ctx, tx, id, cs); err != nil {
+			return err
+		}
+		run.ID = id
+		return nil
+	})
+}
+
+func storedTrials(ctx context.Context, tx pgx.Tx) ([]trials.Stored, error) {
+	rows, err := tx.Query(ctx, `SELECT id, number, digest, withdrawn FROM trials ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select trials: %w", err)
+	}
+	defer rows.Close()
+	out := []trials.Stored{}
+	for rows.Next() {
+		var st trials.Stored
+		if err := rows.Scan(&st.ID, &st.Number, &st.Digest, &st.Withdrawn); err != nil {
+			return nil, fmt.Errorf("postgres: scan trial: %w", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: select trials: %w", err)
+	}
+	return out, nil
+}
+
+// loadTrials reads the trials of ids, or NotFound if one is not stored.
+func loadTrials(ctx context.Context, tx pgx.Tx, ids []trials.ID) ([]trials.Trial, error) {
+	keys := make([]int64, len(ids))
+	for i, id := range ids {
+		keys[i] = int64(id)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select trials: %w", err)
+	}
+	defer rows.Close()
+	out := make([]trials.Trial, 0, len(ids))
+	for rows.Next() {
+		t, err := scanTrial(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: scan trial: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: select trials: %w", err)
+	}
+	if len(out) != len(ids) {
+		return nil, hanok.Errorf(hanok.NotFound, "%d of %d trials not found", len(ids)-len(out), len(ids))
+	}
+	return out, nil
+}
+
+func writeChangeset(ctx context.Context, tx pgx.Tx, run trials.RunID, cs *trials.Changeset) error {
+	if len(cs.Insert) > 0 {
+		rows := make([][]any, len(cs.Insert))
+		for i := range cs.Insert {
+			rows[i] = trialValues(&cs.Insert[i])
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"trials"}, trialWriteColumns, pgx.CopyFromRows(rows)); err != nil {
+			if isUnique(err) {
+				return hanok.Errorf(hanok.Conflict, "a trial of the sync is already stored")
+			}
+			return fmt.Errorf("postgres: insert trials: %w", err)
+		}
+	}
+	if len(cs.Update) > 0 {
+		b := &pgx.Batch{}
+		for i := range cs.Update {
+			t := &cs.Update[i]
+			b.Queue(updateTrial, append(trialValues(t), int64(t.ID))...)
+		}
+		br := tx.SendBatch(ctx, b)
+		for i := range cs.Update {
+			t := &cs.Update[i]
+			tag, err := br.Exec()
+			if err != nil {
+				br.Close()
+				if isUnique(err) {
+					return hanok.Errorf(hanok.Conflict, "trial %s already stored", t.Number)
+				}
+				return fmt.Errorf("postgres: update trial %d: %w", t.ID, err)
+			}
+			if tag.RowsAffected() == 0 {
+				br.Close()
+				return hanok.Errorf(hanok.NotFound, "trial %d not found", t.ID)
+			}
+		}
+		if err := br.Close(); err != nil {
+			return fmt.Errorf("postgres: update trials: %w", err)
+		}
+	}
+	if len(cs.Changes) > 0 {
+		rows := make([][]any, len(cs.Changes))
+		for i, c := range cs.Changes {
+			rows[i] = []any{c.Number, int64(run), c.Field, c.Old, c.New, trialNanos(c.At)}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"trial_changes"}, []string{"number", "run_id", "field", "old", "new", "at"}, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("postgres: insert changes: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO trials_seen (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
+		trialNanos(cs.Seen)); err != nil {
+		return fmt.Errorf("postgres: mark trials seen: %w", err)
+	}
+	return nil
+}
+
+// RecordRun implements trials.Store.
+func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
+	var id trials.RunID
+	if err := s.db.pool.QueryRow(ctx, insertRun, runValues(run)...).Scan(&id); err != nil {
+		return fmt.Errorf("postgres: insert trial run: %w", err)
+	}
+	run.ID = id
+	return nil
+}
+
+// Trial implements trials.Store.
+func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, error) {
+	t, err := scanTrial(s.db.pool.QueryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = $1`, int64(id)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select trial %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+// TrialByNumber implements trials.Store.
+func (s *TrialsStore) TrialByNumber(ctx context.Context, number string) (*trials.Trial, error) {
+	t, err := scanTrial(s.db.pool.QueryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE number = $1`, number))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hanok.Errorf(hanok.NotFound, "trial %q not found", number)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select trial %q: %w", number, err)
+	}
+	return &t, nil
+}
+
+// trialsWhere is the WHERE clause of f and its arguments ($1...).
+func trialsWhere(f *trials.Filter) (string, []any) {
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if !f.IncludeWithdrawn {
+		conds = append(conds, "NOT withdrawn")
+	}
+	if !f.ChangedSince.IsZero() {
+		conds = append(conds, "last_changed >= "+arg(trialNanos(f.ChangedSince)))
+	}
+	// strpos, not LIKE: a % or _ in a search is a character to find.
+	for _, c := range []struct{ col, v string }{{"title_key", f.Title}, {"institute_key", f.Institute}} {
+		if c.v != "" {
+			conds = append(conds, "strpos("+c.col+", "+arg(c.v)+") > 0")
+		}
+	}
+	for _, c := range []struct{ col, v string }{
+		{"department_key", f.Department}, {"study_type_key", f.StudyType}, {"phase_key", f.Phase}, {"scope_key", f.Scope},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.col+" = "+arg(c.v))
+		}
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Trials implements trials.Store: the page in the order of the
+// trials_listed index, and the count of the matches when the page does not
+// tell it (a full page, or one past the end), in one snapshot.
+func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
+	where, args := trialsWhere(&f)
+	var limit any // NULL: no limit
+	if f.Limit > 0 {
+		limit = f.Limit
+	}
+	n := len(args)
+	page := `SELECT ` + trialColumns + ` FROM trials` + where + ` ORDER BY last_changed DESC, number LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
+	out := []trials.Trial{}
+	total := 0
+	err := s.db.read(ctx, func(tx pgx.Tx) error {
+		out, total = out[:0], 0
+		rows, err := tx.Query(ctx, page, append(args[:n:n], limit, f.Offset)...)
+		if err != nil {
+			return fmt.Errorf("postgres: select trials: %w", err)
+		}
+		for rows.Next() {
+			t, err := scanTrial(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("postgres: scan trial: %w", err)
+			}
+			out = append(out, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("postgres: select trials: %w", err)
+		}
+		if f.Limit <= 0 || len(out) > 0 && len(out) < f.Limit {
+			total = f.Offset + len(out)
+			return nil
+		}
+		if len(out) == 0 && f.Offset == 0 {
+			return nil
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM trials`+where, args...).Scan(&total); err != nil {
+			return fmt.Errorf("postgres: count trials: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// History implements trials.Store.
+func (s *TrialsStore) History(ctx context.Context, number string) ([]trials.Change, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT number, run_id, field, old, new, at FROM trial_changes
+		WHERE number = $1 ORDER BY run_id DESC, id`, number)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select history of %q: %w", number, err)
+	}
+	defer rows.Close()
+	out := []trials.Change{}
+	for rows.Next() {
+		var c trials.Change
+		var at int64
+		if err := rows.Scan(&c.Number, &c.Run, &c.Field, &c.Old, &c.New, &at); err != nil {
+			return nil, fmt.Errorf("postgres: scan change: %w", err)
+		}
+		c.At = fromTrialNanos(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: select history of %q: %w", number, err)
+	}
+	return out, nil
+}
+
+// Runs implements trials.Store.
+func (s *TrialsStore) Runs(ctx context.Context, limit int) ([]trials.Run, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT id, started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error
+		FROM trial_runs ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select trial runs: %w", err)
+	}
+	defer rows.Close()
+	out := []trials.Run{}
+	for rows.Next() {
+		var r trials.Run
+		var started, finished int64
+		if err := rows.Scan(&r.ID, &started, &finished, &r.Pages, &r.Total, &r.Inserted, &r.Changed, &r.Unchanged, &r.Withdrawn, &r.Skipped, &r.Error); err != nil {
+			return nil, fmt.Errorf("postgres: scan trial run: %w", err)
+		}
+		r.Started, r.Finished = fromTrialNanos(started), fromTrialNanos(finished)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: select trial runs: %w", err)
+	}
+	return out, nil
+}
