@@ -297,8 +297,9 @@ func (h *handler) exportXLSX(w http.ResponseWriter, r *http.Request) error {
 		func(b *bytes.Buffer, ts []trials.Trial) error { return trials.WriteXLSX(b, ts) })
 }
 
-// runBody is a sync run.
-type runBody struct {
+// RunBody is a sync run as the routes show it (and the trials-sync
+// command prints it).
+type RunBody struct {
 	Message    string       `json:"message,omitempty"`
 	ID         trials.RunID `json:"id"`
 	StartedAt  time.Time    `json:"started_at"`
@@ -313,8 +314,10 @@ type runBody struct {
 	Error      *string      `json:"error"`
 }
 
-func toRunBody(r *trials.Run) runBody {
-	b := runBody{
+// NewRunBody returns the body of run r: its message is SUCCESS, or
+// SYNC_FAILED with the run's error.
+func NewRunBody(r *trials.Run) RunBody {
+	b := RunBody{
 		Message: "SUCCESS", ID: r.ID, StartedAt: r.Started, FinishedAt: r.Finished, Pages: r.Pages, Total: r.Total,
 		Inserted: r.Inserted, Changed: r.Changed, Unchanged: r.Unchanged, Withdrawn: r.Withdrawn, Skipped: r.Skipped,
 	}
@@ -332,10 +335,10 @@ func (h *handler) sync(w http.ResponseWriter, r *http.Request, actor hanok.Actor
 		return err
 	}
 	if err != nil {
-		httpx.WriteJSON(w, http.StatusBadGateway, toRunBody(run))
+		httpx.WriteJSON(w, http.StatusBadGateway, NewRunBody(run))
 		return nil
 	}
-	httpx.WriteJSON(w, http.StatusOK, toRunBody(run))
+	httpx.WriteJSON(w, http.StatusOK, NewRunBody(run))
 	return nil
 }
 
@@ -348,9 +351,9 @@ func (h *handler) runs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]runBody, len(runs))
+	out := make([]RunBody, len(runs))
 	for i := range runs {
-		out[i] = toRunBody(&runs[i])
+		out[i] = NewRunBody(&runs[i])
 		out[i].Message = ""
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"message": "SUCCESS", "count": len(out), "runs": out})

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hanok-dev/hanok/adapters/trialshttp"
 	"github.com/hanok-dev/hanok/trials"
 	"github.com/hanok-dev/hanok/trials/odcloud"
 )
@@ -119,7 +120,7 @@ func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 	run, err := svc.RunSync(ctx, trials.SyncOptions{Progress: progress})
 	bar.finish()
 	if run != nil {
-		out, _ := json.MarshalIndent(runRecord(run), "", "  ")
+		out, _ := json.MarshalIndent(trialshttp.NewRunBody(run), "", "  ")
 		fmt.Fprintf(stdout, "%s\n", out)
 	}
 	if err != nil {
@@ -129,27 +130,6 @@ func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 		return fmt.Errorf("trials-sync: %w", err)
 	}
 	return nil
-}
-
-// runRecord is a run in the names of GET /trials/sync/runs.
-func runRecord(r *trials.Run) any {
-	var errText *string
-	if r.Error != "" {
-		errText = &r.Error
-	}
-	return struct {
-		ID         trials.RunID `json:"id"`
-		StartedAt  time.Time    `json:"started_at"`
-		FinishedAt time.Time    `json:"finished_at"`
-		Pages      int          `json:"pages"`
-		Total      int          `json:"total"`
-		Inserted   int          `json:"inserted"`
-		Changed    int          `json:"changed"`
-		Unchanged  int          `json:"unchanged"`
-		Withdrawn  int          `json:"withdrawn"`
-		Skipped    int          `json:"skipped"`
-		Error      *string      `json:"error"`
-	}{r.ID, r.Started, r.Finished, r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, errText}
 }
 
 func rate(records int, started time.Time) float64 {
