@@ -41,6 +41,8 @@ import (
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
+	"github.com/hanok-dev/hanok/trials"
+	"github.com/hanok-dev/hanok/trials/odcloud"
 )
 
 func main() {
@@ -130,6 +132,8 @@ func run() error {
 		{"calendar-month", base + "/calendar/api/v1/calendar/month?year_month=" + month, true},
 		{"microblog-public", base + "/microblog/tweet/", false},
 		{"microblog-home", base + "/microblog/timeline/", true},
+		{"trials-read", base + "/trials/tasks/1", false},
+		{"trials-search", base + "/trials/tasks/search?title=%EC%BD%94%ED%98%B8%ED%8A%B8&limit=10", false},
 	}
 	if *only != "" {
 		keep := strings.Split(*only, ",")
@@ -250,7 +254,43 @@ func load(ctx context.Context, path string, ncars, ntweets int) (string, error) 
 			return "", err
 		}
 	}
+	if err := loadTrials(ctx, db); err != nil {
+		return "", err
+	}
 	return fmt.Sprintf("%04d-%02d", y, m), nil
+}
+
+// trialsData is the upstream's 145 real records, in its own envelope.
+const trialsData = "../shared/data/trials/odcloud_3074271_all.json"
+
+// fileSource serves the records of trialsData as the upstream's one page.
+type fileSource struct{ page *trials.Page }
+
+func (f fileSource) Page(_ context.Context, n int) (*trials.Page, error) {
+	if n > 1 {
+		return &trials.Page{Number: n, PerPage: f.page.PerPage, Total: f.page.Total}, nil
+	}
+	return f.page, nil
+}
+
+// loadTrials syncs the real trial records into db, as a sync from the
+// upstream would.
+func loadTrials(ctx context.Context, db *sqlite.DB) error {
+	body, err := os.ReadFile(trialsData)
+	if err != nil {
+		return fmt.Errorf("the trials records (run from the module's root, with ../shared beside it): %w", err)
+	}
+	page, err := odcloud.DecodePage(body)
+	if err != nil {
+		return err
+	}
+	page.Number, page.PerPage, page.Total = 1, len(page.Records), len(page.Records)
+	mirror, err := trials.New(db.Trials(), trials.Config{Source: fileSource{page}})
+	if err != nil {
+		return err
+	}
+	_, err = mirror.RunSync(ctx, trials.SyncOptions{})
+	return err
 }
 
 func freeAddr() (string, error) {
