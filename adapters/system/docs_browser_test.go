@@ -103,16 +103,28 @@ func TestDocsInBrowser(t *testing.T) {
 	if err == nil {
 		titles, err = chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('.topbar select option')).map(o => o.textContent).join(',')`))
 	}
+	// Every document renders: selected in turn, its title shows.
+	for _, name := range strings.Split(titles, ",") {
+		if err != nil {
+			break
+		}
+		err = chromedp.Do(ctx, selectDoc(name), chromedp.WaitVisible(css(`.information-container .title`)))
+		var title string
+		for i := 0; err == nil && i < 100 && !strings.Contains(title, "hanok "+name); i++ {
+			title, err = chromedp.Run(ctx, chromedp.Text(css(`.information-container .title`)))
+			if !strings.Contains(title, "hanok "+name) {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		if err == nil && !strings.Contains(title, "hanok "+name) {
+			t.Errorf("document %s: the page shows %q", name, title)
+		}
+	}
 	if err == nil {
 		err = chromedp.Do(ctx,
 			// Select the auction's document as a person would: the
 			// select's change event.
-			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := chromedp.Evaluate[any](`(() => { const s = document.querySelector('.topbar select');
-					s.value = Array.from(s.options).find(o => o.textContent === 'auction').value;
-					s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)(ctx, tg)
-				return err
-			}),
+			selectDoc("auction"),
 			chromedp.WaitVisible(css(op)),
 			chromedp.Click(css(op+` .opblock-summary-control`)),
 			chromedp.WaitVisible(css(op+` .try-out__btn`)),
@@ -150,4 +162,15 @@ func TestDocsInBrowser(t *testing.T) {
 	if _, err := authn.UserByEmail(context.Background(), "browser@example.com"); err != nil {
 		t.Fatalf("the user registered through the page is not stored: %v", err)
 	}
+}
+
+// selectDoc selects the named document in Swagger UI's selector as a person
+// would: the select's change event.
+func selectDoc(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[any](fmt.Sprintf(`(() => { const s = document.querySelector('.topbar select');
+			s.value = Array.from(s.options).find(o => o.textContent === %q).value;
+			s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, name))(ctx, tg)
+		return err
+	})
 }
