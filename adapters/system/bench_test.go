@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
@@ -83,7 +83,7 @@ func BenchmarkOverhead(b *testing.B) {
 		}{{"bare", bareMux}, {"system", full}} {
 			b.Run(map[string]string{"/auction/cars/": "list", "/healthz": "healthz"}[path]+"/"+h.name, func(b *testing.B) {
 				b.ReportAllocs()
-				cpu0 := cpuTime(b)
+				cpu0 := testkit.CPUTime()
 				for b.Loop() {
 					req := httptest.NewRequest("GET", path, nil)
 					req.Header.Set("Authorization", "JWT "+s.Token)
@@ -93,19 +93,8 @@ func BenchmarkOverhead(b *testing.B) {
 						b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
 					}
 				}
-				b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(testkit.CPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
-}
-
-// cpuTime is the CPU time the process has used (user and system, every
-// thread, the garbage collector's too): on a shared machine it varies
-// less than wall time, which counts the time spent waiting for a core.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
