@@ -9,10 +9,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auction/auctiontest"
 	"github.com/hanok-dev/hanok/calendar"
+	"github.com/hanok-dev/hanok/calendar/calendartest"
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storetest"
 )
@@ -44,7 +44,7 @@ func (s analyzedAuction) CreateCars(ctx context.Context, cars []*auction.Car) er
 // user 1 and the others spread over 1,000 other users (a tenth of them in
 // 50 groups), with starts uniform over 2015-2024 (whole seconds) and
 // lengths of 30 minutes to 3 hours: the data of storage/sqlite's
-// BenchmarkCalendarMonth.
+// BenchmarkMonth data (calendartest).
 func fillCalendar(b *testing.B, db *postgres.DB, total, mine int) {
 	b.Helper()
 	ctx := context.Background()
@@ -101,50 +101,11 @@ func fillCalendar(b *testing.B, db *postgres.DB, total, mine int) {
 	}
 }
 
-// BenchmarkCalendarMonth is storage/sqlite's BenchmarkCalendarMonth on
-// PostgreSQL: the month query of one user who owns 10,000 events, in a
-// database of 10,000 events in all and in one of 1,000,000.
+// BenchmarkCalendarMonth is calendartest.BenchmarkMonth on PostgreSQL.
 func BenchmarkCalendarMonth(b *testing.B) {
-	ctx := context.Background()
-	for _, size := range []struct {
-		name  string
-		total int
-	}{{"events=10k", 10_000}, {"events=1M", 1_000_000}} {
-		b.Run(size.name, func(b *testing.B) {
-			db := openTestDB(b)
-			began := time.Now()
-			fillCalendar(b, db, size.total, 10_000)
-			b.Logf("inserted %d events in %v", size.total, time.Since(began).Round(time.Millisecond))
-			store := db.Calendar()
-			svc, err := calendar.New(store, calendar.Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			user := hanok.Actor{ID: 1, Email: "user1@example.com"}
-			from := time.Date(2020, 6, 1, 0, 0, 0, 0, svc.Location())
-			to := from.AddDate(0, 1, 0)
-			b.Run("store", func(b *testing.B) {
-				var n int
-				for b.Loop() {
-					evs, err := store.Events(ctx, user.ID, from, to)
-					if err != nil {
-						b.Fatal(err)
-					}
-					n = len(evs)
-				}
-				b.ReportMetric(float64(n), "events/op")
-			})
-			b.Run("service", func(b *testing.B) {
-				var n int
-				for b.Loop() {
-					evs, err := svc.Month(ctx, user, 2020, time.June)
-					if err != nil {
-						b.Fatal(err)
-					}
-					n = len(evs)
-				}
-				b.ReportMetric(float64(n), "events/op")
-			})
-		})
-	}
+	calendartest.BenchmarkMonth(b, func(b *testing.B, total, mine int) calendar.Store {
+		db := openTestDB(b)
+		fillCalendar(b, db, total, mine)
+		return db.Calendar()
+	})
 }
