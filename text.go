@@ -2,6 +2,7 @@ package hanok
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -58,4 +59,14 @@ func CheckText(field, s string, rule TextRule) error {
 		return FieldError(field, fmt.Sprintf("must be at most %d characters", rule.Max))
 	}
 	return nil
+}
+
+// Fold is the one case fold of hanok: the form under which usernames,
+// emails, search terms and keys compare equal regardless of case. Every
+// letter is mapped to the lower case of its upper case, so that letters
+// with more than one lower case (the Greek final sigma, the long s) fold
+// together with the others of their case. Stores keep folded keys made by
+// Fold; none folds text its own way.
+func Fold(s string) string {
+	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, s)
 }

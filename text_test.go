@@ -2,21 +2,18 @@ package hanok_test
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestCheckText(t *testing.T) {
 	// What a JSON decoder makes of a lone surrogate or an invalid byte.
 	var surrogate, badByte string
-	if err := json.Unmarshal([]byte(`"x\ud800y"`), &surrogate); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte("\"x\xc3\x28y\""), &badByte); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal([]byte(`"x\ud800y"`), &surrogate))
+	require.NoError(t, json.Unmarshal([]byte("\"x\xc3\x28y\""), &badByte))
 	line := hanok.TextRule{Min: 1, Max: 5}
 	multi := hanok.TextRule{Max: 10, Multiline: true}
 	cases := []struct {
@@ -48,15 +45,23 @@ func TestCheckText(t *testing.T) {
 	for _, c := range cases {
 		err := hanok.CheckText("subject", c.s, c.rule)
 		if c.want == "" {
-			if err != nil {
-				t.Errorf("%s: %v", c.name, err)
-			}
+			assert.NoError(t, err, c.name)
 			continue
 		}
-		if hanok.CodeOf(err) != hanok.Invalid || !strings.Contains(hanok.MessageOf(err), c.want) || hanok.FieldsOf(err)["subject"] == "" {
-			t.Errorf("%s: %v, want Invalid naming subject with %q", c.name, err, c.want)
-		}
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), c.name)
+		assert.Contains(t, hanok.MessageOf(err), c.want, c.name)
+		assert.NotEmpty(t, hanok.FieldsOf(err)["subject"], c.name)
 	}
+}
+
+// Fold is one fold for every key: case, and the letters with two lower
+// cases.
+func TestFold(t *testing.T) {
+	assert.Equal(t, "alice", hanok.Fold("ALICE"))
+	assert.Equal(t, hanok.Fold("ΟΔΟΣ"), hanok.Fold("οδος"))
+	assert.Equal(t, hanok.Fold("οδοσ"), hanok.Fold("οδος"), "final sigma folds with sigma")
+	assert.Equal(t, hanok.Fold("ſ"), hanok.Fold("s"), "long s folds with s")
+	assert.Equal(t, "김민수", hanok.Fold("김민수"))
 }
 
 func TestActorCheck(t *testing.T) {

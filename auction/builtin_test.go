@@ -3,15 +3,16 @@ package auction_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // TestBuiltInCatalog: the embedded catalog is the seed's full catalog,
-// entry for entry the file of the shared data beside the checkout.
+// entry for entry the workbook the repository ships (auction/data), read
+// through ReadCatalog.
 func TestBuiltInCatalog(t *testing.T) {
 	entries := auction.BuiltInCatalog()
 	brands := map[string]bool{}
@@ -26,10 +27,10 @@ func TestBuiltInCatalog(t *testing.T) {
 		t.Fatal("BuiltInCatalog returned shared state")
 	}
 
-	path := filepath.Join("..", "..", "shared", "data", "auction", "brand_kind_model.xlsx")
+	path := testkit.ModuleFile(t, "auction/data/brand_kind_model.xlsx")
 	f, err := os.Open(path)
 	if err != nil {
-		t.Skipf("the shared catalog is not beside the checkout: %v", err)
+		t.Fatalf("the catalog workbook: %v", err)
 	}
 	defer f.Close()
 	shared, err := auction.ReadCatalog(f)

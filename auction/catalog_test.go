@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storetest"
 )
@@ -122,18 +122,11 @@ func TestImportCatalogIdempotent(t *testing.T) {
 	}
 }
 
-// realCatalog is the original service's catalog, outside the repository.
+// realCatalog is the original service's catalog workbook, as the
+// repository ships it.
 func realCatalog(t *testing.T) []byte {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(wd, "..", "..", "shared", "data", "auction", "brand_kind_model.xlsx")
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		t.Skipf("real catalog %s is missing", path)
-	}
+	data, err := os.ReadFile(testkit.ModuleFile(t, "auction/data/brand_kind_model.xlsx"))
 	if err != nil {
 		t.Fatal(err)
 	}

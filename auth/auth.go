@@ -8,9 +8,7 @@ package auth
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/hanok-dev/hanok"
 )
@@ -36,12 +34,8 @@ func (u *User) Actor() hanok.Actor {
 }
 
 // FoldKey returns the case-folded form of a username or email, under which
-// they are unique: every letter is mapped to the lower case of its upper
-// case, so that letters with more than one lower case (the Greek final
-// sigma, the long s) fold together with the others of their case.
-func FoldKey(s string) string {
-	return strings.Map(func(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }, s)
-}
+// they are unique: hanok.Fold, the one fold of the project.
+func FoldKey(s string) string { return hanok.Fold(s) }
 
 // ErrUserNotFound is the error a Store returns for an unknown user;
 // ErrUsernameTaken and ErrEmailTaken the errors it returns (wrapped or

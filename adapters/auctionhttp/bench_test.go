@@ -1,7 +1,6 @@
 package auctionhttp_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -51,12 +49,7 @@ func newBenchEnv(b *testing.B, n int) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	wd, _ := os.Getwd()
-	if data, err := os.ReadFile(filepath.Join(wd, "..", "..", "..", "shared", "data", "auction", "brand_kind_model.xlsx")); err == nil {
-		if _, err := svc.ImportCatalog(ctx, bytes.NewReader(data)); err != nil {
-			b.Fatal(err)
-		}
-	} else if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
+	if _, err := svc.ImportEntries(ctx, auction.BuiltInCatalog()); err != nil {
 		b.Fatal(err)
 	}
 	s, err := authn.Register(ctx, auth.RegisterInput{Username: "bench", Password: "bench-password"})

@@ -221,3 +221,20 @@ func RenameField(err error, old, new string) error {
 	fields[new] = reason
 	return &hanok.Error{Code: e.Code, Message: new + ": " + reason, Fields: fields, RetryAfter: e.RetryAfter, Err: err}
 }
+
+// ParseID is the one id parser of the adapters: raw must be a positive
+// decimal integer that fits in an int64. Anything else names nothing that
+// exists, so the error is NotFound, worded "<what> "<raw>" not found"
+// (what is the thing's name as a client reads it: "car", "event", ...).
+func ParseID(what, raw string) (int64, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, hanok.Errorf(hanok.NotFound, "%s %q not found", what, raw)
+	}
+	return id, nil
+}
+
+// PathID is ParseID of the request's path value name ({id} and the like).
+func PathID(r *http.Request, name, what string) (int64, error) {
+	return ParseID(what, r.PathValue(name))
+}

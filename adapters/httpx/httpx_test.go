@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestStatusTable(t *testing.T) {
@@ -228,5 +231,16 @@ func TestRecoverAndLog(t *testing.T) {
 	}
 	if !strings.Contains(out, `"panic":"late kaboom"`) || !strings.Contains(out, `"path":"/late"`) {
 		t.Fatalf("late panic or its request line not logged: %s", out)
+	}
+}
+
+func TestParseID(t *testing.T) {
+	id, err := httpx.ParseID("car", "42")
+	require.NoError(t, err)
+	assert.Equal(t, int64(42), id)
+	for _, raw := range []string{"", "0", "-1", "1.5", "abc", "99999999999999999999", " 1"} {
+		_, err := httpx.ParseID("car", raw)
+		assert.Equal(t, hanok.NotFound, hanok.CodeOf(err), raw)
+		assert.Equal(t, fmt.Sprintf("car %q not found", raw), hanok.MessageOf(err), raw)
 	}
 }

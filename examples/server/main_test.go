@@ -258,13 +258,11 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 	}
 }
 
-// realCatalog is the seed's full car catalog beside the checkout.
-const realCatalog = "../../../shared/data/auction/brand_kind_model.xlsx"
+// realCatalog is the original service's full car catalog, as the
+// repository ships it.
+const realCatalog = "../../auction/data/brand_kind_model.xlsx"
 
 func TestAuctionFlags(t *testing.T) {
-	if _, err := os.Stat(realCatalog); err != nil {
-		t.Skipf("real catalog missing at %s: %v", realCatalog, err)
-	}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
 	s := start(t, nil, "-db", db, "-media", filepath.Join(dir, "media"), "-superuser", "admin:secret123",

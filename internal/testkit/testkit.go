@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -144,4 +146,27 @@ func (r Response) Want(t testing.TB, status int) Response {
 		t.Fatalf("status %d, want %d; body: %s", r.Status, status, r.Body)
 	}
 	return r
+}
+
+// ModuleFile returns the path of rel, a slash-separated path from the
+// module's root (the directory of go.mod), found by walking up from the
+// test's working directory. Tests read the project's own data this way
+// (testdata/ at the root, auction/data/), never anything outside the
+// repository.
+func ModuleFile(tb testing.TB, rel string) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatalf("working directory: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, filepath.FromSlash(rel))
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Fatalf("no go.mod above %s: cannot find %s", dir, rel)
+		}
+		dir = parent
+	}
 }

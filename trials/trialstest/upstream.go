@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/trials"
 )
 
@@ -194,32 +194,17 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // RealRecordsPath is where the 145 real upstream records are kept, relative
-// to the directory beside the module's root.
-const RealRecordsPath = "shared/data/trials/odcloud_3074271_all.json"
+// to the module's root: the whole dataset in the upstream's own envelope.
+const RealRecordsPath = "testdata/trials/odcloud_3074271_all.json"
 
-// RealRecords returns the 145 real upstream records from
-// ../shared/data/trials (beside the module's root), skipping the test if
-// the file is not there.
+// RealRecords returns the 145 real upstream records from the module's
+// testdata.
 func RealRecords(tb testing.TB) []trials.Record {
 	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skipf("no go.mod above the test's directory; cannot find ../%s", RealRecordsPath)
-		}
-		dir = parent
-	}
-	path := filepath.Join(filepath.Dir(dir), RealRecordsPath)
+	path := testkit.ModuleFile(tb, RealRecordsPath)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		tb.Skipf("the real trials records are missing: %v", err)
+		tb.Fatalf("the real trials records: %v", err)
 	}
 	var env struct {
 		Data []map[string]string `json:"data"`
