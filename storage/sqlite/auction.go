@@ -104,19 +104,9 @@ func (s *AuctionStore) ImportCatalog(ctx context.Context, entries []auction.Cata
 }
 
 func scanBrands(rows *sql.Rows, err error) ([]auction.Brand, error) {
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: brands: %w", err)
-	}
-	defer rows.Close()
-	out := []auction.Brand{}
-	for rows.Next() {
-		var b auction.Brand
-		if err := rows.Scan(&b.ID, &b.Name, &b.CarCount); err != nil {
-			return nil, fmt.Errorf("sqlite: brands: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return collect("brands", rows, err, func(sc scanner) (b auction.Brand, err error) {
+		return b, sc.Scan(&b.ID, &b.Name, &b.CarCount)
+	})
 }
 
 // Brands implements auction.Store.
@@ -227,20 +217,6 @@ func (s *AuctionStore) ModelIDs(ctx context.Context) ([]auction.ModelID, error) 
 		out = append(out, id)
 	}
 	return out, rows.Err()
-}
-
-func nanos(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, n.Int64).UTC()
 }
 
 // CreateCars implements auction.Store.

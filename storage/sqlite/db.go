@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	sqlite3 "modernc.org/sqlite"
 	sqlite3lib "modernc.org/sqlite/lib"
@@ -292,6 +293,48 @@ func requireUser(ctx context.Context, tx *sql.Tx, id hanok.UserID) error {
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
+
+// The one time convention of the SQLite stores: every time column is an
+// INTEGER of unix nanoseconds, UTC, and NULL is "no time" (the zero
+// time.Time). nanos writes a time, fromNanos reads one back; no store
+// converts times its own way.
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// fromNanos is the time nanos wrote: the zero time for NULL.
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+// collect scans every row of rows (as returned with err by a query) with
+// scan, closing rows, into a slice that is empty, not nil, when there are
+// none; the error of the query, of a scan or of the
+// iteration is returned wrapped with what.
+func collect[T any](what string, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return out, nil
+}
 
 // nullID is NULL for the zero id (none), else the id.
 func nullID[T ~int64](id T) any {
