@@ -5,9 +5,10 @@
 // sealed bids that the owner of a car may accept once its auction ended.
 //
 // The Service holds the rules; persistence is behind Store (implemented by
-// storage/sqlite and storage/memory and checked by auction/auctiontest) and
-// uploaded images are kept by a MediaStore (storage/files and
-// storage/memory).
+// storage/memory, storage/sqlite and storage/postgres and checked by
+// auction/auctiontest) and uploaded images are kept by a MediaStore
+// (storage/files and storage/memory). The HTTP adapter is
+// adapters/auctionhttp.
 //
 // A car's "end" status is derived, never written: a car whose auction is
 // ongoing and whose end time has passed reads as StatusEnd at the moment

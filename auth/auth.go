@@ -2,8 +2,10 @@
 // HS256 JSON Web Tokens with a revocable id, and login throttling.
 //
 // The Service holds the rules; persistence is behind the Store interface,
-// implemented by storage/memory and storage/sqlite and checked by the
-// conformance suite in auth/authtest.
+// implemented by storage/memory, storage/sqlite and storage/postgres and
+// checked by the conformance suite in auth/authtest. The HTTP adapter is
+// adapters/authhttp; every other service's adapter checks tokens through
+// the Service.
 package auth
 
 import (

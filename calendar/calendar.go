@@ -12,8 +12,9 @@
 //
 // "My calendar" is my own events, the events of the groups I selected, and
 // my birthday. The Service holds the rules; persistence is behind the Store
-// interface, implemented by storage/memory and storage/sqlite and checked by
-// the conformance suite in calendar/calendartest.
+// interface, implemented by storage/memory, storage/sqlite and
+// storage/postgres and checked by the conformance suite in
+// calendar/calendartest. The HTTP adapter is adapters/calendarhttp.
 package calendar
 
 import (

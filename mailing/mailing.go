@@ -13,6 +13,11 @@
 // (campaign, subscriber) pair, so a duplicate left by a crash between
 // "sent" and "marked sent" can be recognised, and the List-Unsubscribe
 // headers of RFC 8058.
+//
+// Persistence is behind the Store interface, implemented by
+// storage/memory, storage/sqlite and storage/postgres and checked by the
+// conformance suite in mailing/mailingtest. The HTTP adapter is
+// adapters/mailinghttp.
 package mailing
 
 import (

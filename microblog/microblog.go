@@ -5,10 +5,11 @@
 // The Service holds the rules (who may delete what, how long a tweet may
 // be, that nobody follows themselves, how a page and its cursors are
 // computed); persistence is behind the Store interface, implemented by
-// storage/memory and storage/sqlite and checked by the conformance suite in
-// microblog/microblogtest. Accounts, passwords and tokens are auth's: a
-// signup registers an auth user and gives it a profile, and a login goes
-// through auth.Service (and its throttle).
+// storage/memory, storage/sqlite and storage/postgres and checked by the
+// conformance suite in microblog/microblogtest. Accounts, passwords and
+// tokens are auth's: a signup registers an auth user and gives it a
+// profile, and a login goes through auth.Service (and its throttle). The
+// HTTP adapter is adapters/microbloghttp.
 package microblog
 
 import (

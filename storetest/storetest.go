@@ -1,6 +1,7 @@
 // Package storetest is the harness shape every store conformance suite
-// takes (auth/authtest, auction/auctiontest, calendar/calendartest, and the
-// suites of the services to come), in the manner of gocloud.dev's
+// takes (auth/authtest, auction/auctiontest, calendar/calendartest,
+// microblog/microblogtest, mailing/mailingtest, trials/trialstest), in the
+// manner of gocloud.dev's
 // drivertest.Harness: a storage package gives a suite a function that makes
 // a fresh Harness for each test, and the suite does the rest.
 package storetest

@@ -1,4 +1,5 @@
-// Package postgres implements hanok domains' Stores on PostgreSQL through
+// Package postgres implements the Stores of every hanok domain (auth,
+// auction, calendar, microblog, mailing, trials) on PostgreSQL through
 // github.com/jackc/pgx/v5 (pgxpool), for several servers on one database.
 //
 // What storage/sqlite gets from its single writer connection, this package

@@ -349,13 +349,13 @@ func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
 	return &c, nil
 }
 
-// car reads a car with every image.
-// The queries of a car's read.
+// The queries of a car's read: the car, then its images.
 const (
 	carQuery       = `SELECT ` + carColumns + ` FROM auction_cars c ` + carJoins + ` WHERE c.id = ?`
 	carImagesQuery = `SELECT id, path, represent FROM auction_car_images WHERE car_id = ? ORDER BY position`
 )
 
+// car reads a car with every image.
 func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*auction.Car, error) {
 	c, err := scanCar(q.QueryRowContext(ctx, carQuery, id))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -23,8 +23,9 @@ const (
 // not cached. So once a write has returned, no read is answered with what
 // the database held before it. The cache sees only the writes of this
 // process: a DB assumes it is the only process that writes the auction
-// tables of its file (several servers need a store whose cache hears of
-// the others' writes, as the PostgreSQL store will).
+// tables of its file. Several servers share a PostgreSQL database
+// instead, whose auction store keeps no cache: every read goes to the
+// database.
 type auctionCache struct {
 	mu    sync.Mutex
 	gen   uint64
