@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -112,8 +113,12 @@ type EventInput struct {
 }
 
 // MinEventYear and MaxEventYear bound the years, in the calendar's zone,
-// of an event's start and end: the whole years that unix nanoseconds in
-// an int64 (the stores' one time convention) can hold.
+// of an event's start and end. The bound is SQLite's: its stores keep
+// every time as INTEGER unix nanoseconds, and an int64 of nanoseconds
+// holds the instants of 1677-09-21 to 2262-04-11 only, so these are the
+// whole years it can hold. (PostgreSQL's timestamptz and the memory store
+// would hold more; the bound is the same on every store so that a
+// calendar moves between them.)
 const (
 	MinEventYear = 1678
 	MaxEventYear = 2261
@@ -133,8 +138,8 @@ func (s *Service) checkEvent(in *EventInput) error {
 	}
 	in.Start = in.Start.Truncate(time.Second)
 	in.End = in.End.Truncate(time.Second)
-	// An event's times are stored as unix nanoseconds, which hold the
-	// instants of 1677-09-21 to 2262-04-11 only.
+	// SQLite's int64 unix nanoseconds hold the instants of 1677-09-21
+	// to 2262-04-11 only: see MinEventYear.
 	if y := in.Start.Year(); y < MinEventYear || y > MaxEventYear {
 		return hanok.FieldError("sdate", fmt.Sprintf("must be in the years %d to %d", MinEventYear, MaxEventYear))
 	}
@@ -148,7 +153,7 @@ func (s *Service) checkEvent(in *EventInput) error {
 		return hanok.FieldError("edate", fmt.Sprintf("must be at most %d days after sdate", MaxEventLength/(24*time.Hour)))
 	}
 	if in.Group < 0 {
-		return hanok.FieldError("group_id", "must be a positive group id")
+		return ErrGroupID
 	}
 	return nil
 }
@@ -179,6 +184,19 @@ func (s *Service) CreateEvent(ctx context.Context, actor hanok.Actor, in EventIn
 	return s.Event(ctx, actor, e.ID)
 }
 
+// CreateGroupEvent adds an event to the group group (anyone may add
+// events to any existing group). A group id is required.
+func (s *Service) CreateGroupEvent(ctx context.Context, actor hanok.Actor, group GroupID, in EventInput) (*Event, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	if group <= 0 {
+		return nil, ErrGroupID
+	}
+	in.Group = group
+	return s.CreateEvent(ctx, actor, in)
+}
+
 // Event returns one of the actor's events, or an event of a group the
 // actor selected.
 func (s *Service) Event(ctx context.Context, actor hanok.Actor, id EventID) (*Event, error) {
@@ -195,7 +213,7 @@ func (s *Service) Event(ctx context.Context, actor hanok.Actor, id EventID) (*Ev
 			return nil, fmt.Errorf("calendar: selection: %w", err)
 		}
 		if e.Group == 0 || !slices.Contains(sel, e.Group) {
-			return nil, hanok.Errorf(hanok.Forbidden, "event %d belongs to another user", id)
+			return nil, fmt.Errorf("calendar: event %d: %w", id, ErrNotYourEvent)
 		}
 	}
 	s.local(e)
@@ -208,14 +226,14 @@ func (s *Service) owned(ctx context.Context, actor hanok.Actor, id EventID) (*Ev
 		return nil, err
 	}
 	if id <= 0 {
-		return nil, hanok.FieldError("event_id", "must be a positive event id")
+		return nil, ErrEventID
 	}
 	e, err := s.store.Event(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: event %d: %w", id, err)
 	}
 	if e.Owner != actor.ID {
-		return nil, hanok.Errorf(hanok.Forbidden, "event %d belongs to another user", id)
+		return nil, fmt.Errorf("calendar: event %d: %w", id, ErrNotYourEvent)
 	}
 	return e, nil
 }
@@ -269,7 +287,7 @@ func (s *Service) Range(ctx context.Context, actor hanok.Actor, from, to time.Ti
 	}
 	b, err := s.store.Birthday(ctx, actor.ID)
 	switch {
-	case hanok.CodeOf(err) == hanok.NotFound:
+	case errors.Is(err, ErrNoBirthday):
 	case err != nil:
 		return nil, fmt.Errorf("calendar: birthday: %w", err)
 	default:
@@ -327,7 +345,9 @@ func (s *Service) Search(ctx context.Context, actor hanok.Actor, word string) ([
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.store.Search(ctx, actor.ID, word, SearchLimit)
+	// The word is folded here, once, by the one fold; the stores compare
+	// it with the subject folded the same way (see Store.Search).
+	events, err := s.store.Search(ctx, actor.ID, hanok.Fold(word), SearchLimit)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: search: %w", err)
 	}
@@ -349,7 +369,7 @@ func (s *Service) SelectGroups(ctx context.Context, actor hanok.Actor, ids []Gro
 	clean := make([]GroupID, 0, len(ids))
 	for _, id := range ids {
 		if id <= 0 {
-			return hanok.FieldError("selected_group", "must hold positive group ids")
+			return ErrSelectionID
 		}
 		if !slices.Contains(clean, id) {
 			clean = append(clean, id)
@@ -415,14 +435,14 @@ func (s *Service) created(ctx context.Context, actor hanok.Actor, id GroupID) (*
 		return nil, err
 	}
 	if id <= 0 {
-		return nil, hanok.FieldError("group_id", "must be a positive group id")
+		return nil, ErrGroupID
 	}
 	g, err := s.store.Group(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: group %d: %w", id, err)
 	}
 	if g.Creator != actor.ID {
-		return nil, hanok.Errorf(hanok.Forbidden, "only the creator of group %d may change it", id)
+		return nil, fmt.Errorf("calendar: group %d: %w", id, ErrNotGroupCreator)
 	}
 	return g, nil
 }

@@ -69,7 +69,7 @@ func NewHandler(svc *calendar.Service, authn *auth.Service, opts ...Option) http
 	for _, o := range opts {
 		o(h)
 	}
-	rt := httpx.NewRouter(h.fail, authn, TokenHeader)
+	rt := httpx.NewRouter(h.render, authn, TokenHeader)
 	rt.Public("POST /api/v1/user/{$}", h.signIn)
 	rt.User("POST /api/v1/user/calendar/group", h.selectGroups)
 	rt.User("GET /api/v1/calendar/{$}", h.thisMonth)

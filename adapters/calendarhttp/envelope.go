@@ -63,11 +63,11 @@ func errorCode(c hanok.Code) (int, string) {
 	return status * 100, strings.ToUpper(http.StatusText(status))
 }
 
-// fail is the adapter's one renderer: err in the envelope, the seed's
+// render is the adapter's one renderer: err in the envelope, the seed's
 // message, then the client-safe detail (which names the field of a bad
 // parameter). No token is 40101, a bad, expired or revoked one 40102, a
 // method the path does not serve 40500.
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
 	status, detail := httpx.Report(w, r, h.logger, err)
 	if errors.Is(err, httpx.ErrNoToken) {
 		write(w, CodeMissingHeader, "MISSING HEADER", nil)

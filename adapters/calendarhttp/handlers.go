@@ -253,13 +253,10 @@ func (h *handler) createEvent(w http.ResponseWriter, r *http.Request, actor hano
 
 func (h *handler) createGroupEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, in, err := h.decodeEvent(w, r)
-	if err == nil && b.GroupID <= 0 {
-		err = hanok.FieldError("group_id", "is required: a positive group id")
-	}
 	if err != nil {
 		return err
 	}
-	e, err := h.svc.CreateEvent(r.Context(), actor, in)
+	e, err := h.svc.CreateGroupEvent(r.Context(), actor, calendar.GroupID(b.GroupID), in)
 	if err != nil {
 		return err
 	}
@@ -269,9 +266,6 @@ func (h *handler) createGroupEvent(w http.ResponseWriter, r *http.Request, actor
 
 func (h *handler) updateEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, in, err := h.decodeEvent(w, r)
-	if err == nil && b.EventID <= 0 {
-		err = hanok.FieldError("event_id", "is required: a positive event id")
-	}
 	if err != nil {
 		return err
 	}
@@ -287,9 +281,6 @@ func (h *handler) deleteEvent(w http.ResponseWriter, r *http.Request, actor hano
 	b, err := httpx.DecodeJSON[struct {
 		EventID int64 `json:"event_id"`
 	}](w, r, maxBody)
-	if err == nil && b.EventID <= 0 {
-		err = hanok.FieldError("event_id", "is required: a positive event id")
-	}
 	if err != nil {
 		return err
 	}
@@ -332,22 +323,15 @@ func (h *handler) birthday(w http.ResponseWriter, r *http.Request, actor hanok.A
 	return nil
 }
 
-// groupBody is the body of the group routes.
+// groupBody is the body of the group routes. Ids are checked by the
+// Service (calendar.ErrGroupID, ErrEventID), not here.
 type groupBody struct {
 	ID   int64  `json:"group_id"`
 	Name string `json:"group_name"`
 }
 
-func (h *handler) decodeGroup(w http.ResponseWriter, r *http.Request, needID bool) (groupBody, error) {
-	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
-	if err == nil && needID && b.ID <= 0 {
-		err = hanok.FieldError("group_id", "is required: a positive group id")
-	}
-	return b, err
-}
-
 func (h *handler) createGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	b, err := h.decodeGroup(w, r, false)
+	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
 	if err != nil {
 		return err
 	}
@@ -360,7 +344,7 @@ func (h *handler) createGroup(w http.ResponseWriter, r *http.Request, actor hano
 }
 
 func (h *handler) renameGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	b, err := h.decodeGroup(w, r, true)
+	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
 	if err != nil {
 		return err
 	}
@@ -373,7 +357,7 @@ func (h *handler) renameGroup(w http.ResponseWriter, r *http.Request, actor hano
 }
 
 func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	b, err := h.decodeGroup(w, r, true)
+	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
 	if err != nil {
 		return err
 	}

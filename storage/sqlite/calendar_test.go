@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 )
@@ -119,5 +123,30 @@ func TestCalendarConcurrentWrites(t *testing.T) {
 	evs, err := s.Events(ctx, owner.ID, base, base.AddDate(0, 1, 0))
 	if err != nil || len(evs) != writers*each {
 		t.Fatalf("%d events (%v), want %d", len(evs), err, writers*each)
+	}
+}
+
+// TestMigrateCalendarFold opens a file whose search keys were folded by
+// strings.ToLower (final sigma, long s and micro sign kept as they are)
+// and finds the events by the one fold after Open migrated the keys.
+func TestMigrateCalendarFold(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v3.db")
+	writeVersion3(t, path,
+		`INSERT INTO users (id, username, username_key, email, email_key, password_hash, created) VALUES
+			(7, 'park', 'park', 'park@example.com', 'park@example.com', x'00', 0)`,
+		`INSERT INTO calendar_events (id, uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated) VALUES
+			(11, 'a@hanok', 7, 'park@example.com', NULL, 'Οδυσσευς', 'οδυσσευς', 1497916800, 1497920400, 1497916800, NULL),
+			(12, 'b@hanok', 7, 'park@example.com', NULL, 'Meſſe 5µs', 'meſſe 5µs', 1497916800, 1497920400, 1497916800, NULL)`,
+	)
+	db, err := Open(ctx, path)
+	require.NoError(t, err)
+	defer db.Close()
+	s := db.Calendar()
+	for word, want := range map[string]calendar.EventID{"ΟΔΥΣΣΕΥΣ": 11, "messe": 12, "5μs": 12} {
+		evs, err := s.Search(ctx, 7, hanok.Fold(word), 10)
+		require.NoError(t, err)
+		require.Len(t, evs, 1, "search %q", word)
+		assert.Equal(t, want, evs[0].ID, "search %q", word)
 	}
 }
