@@ -35,10 +35,16 @@ type GroupID int64
 type Event struct {
 	ID EventID
 	// UID is the stable iCalendar identifier of the event.
-	UID        string
-	Owner      auth.UserID
+	UID   string
+	Owner auth.UserID
+	// OwnerEmail is the email recorded with the event (the username of an
+	// account without one). The Service shows it to the owner only: in
+	// what it returns to anyone else it is "".
 	OwnerEmail string
-	Subject    string
+	// OwnerName is the owner's display name, which the Service sets on
+	// what it returns: see DisplayName.
+	OwnerName string
+	Subject   string
 	// Start and End are instants; End is not before Start.
 	Start, End time.Time
 	// Group is the event's group, 0 for none; GroupName is its name.
@@ -56,11 +62,17 @@ type Event struct {
 // Group is a shared set of events. Anyone signed in may add events to a
 // group; only its creator may rename or delete it.
 type Group struct {
-	ID           GroupID
-	Name         string
-	Creator      auth.UserID
+	ID      GroupID
+	Name    string
+	Creator auth.UserID
+	// CreatorEmail is the email recorded with the group (the username of
+	// an account without one). The Service shows it to the creator only:
+	// in what it returns to anyone else it is "".
 	CreatorEmail string
-	Created      time.Time
+	// CreatorName is the creator's display name, which the Service sets
+	// on what it returns: see DisplayName.
+	CreatorName string
+	Created     time.Time
 	// Updated is the time of the last rename; zero if never renamed.
 	Updated time.Time
 }

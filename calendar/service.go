@@ -96,6 +96,38 @@ func shownEmail(a hanok.Actor) string {
 	return a.Username
 }
 
+// DisplayName is the name under which a user's events and groups are
+// shown to the other users, made from the email (or username) recorded
+// with them: a username as it is, and of an email only the part before
+// the "@", so that no one reads another user's address. (Accounts made by
+// the calendar's sign-in have their email as username.)
+func DisplayName(recorded string) string {
+	if at := strings.LastIndexByte(recorded, '@'); at >= 0 {
+		return recorded[:at]
+	}
+	return recorded
+}
+
+// shown prepares e for the actor: its times in the calendar's zone, its
+// owner's display name, and its owner's email only if the actor is the
+// owner.
+func (s *Service) shown(actor hanok.Actor, e *Event) {
+	s.local(e)
+	e.OwnerName = DisplayName(e.OwnerEmail)
+	if !actor.Is(e.Owner) {
+		e.OwnerEmail = ""
+	}
+}
+
+// shownGroup prepares g for the actor, as shown does an event.
+func (s *Service) shownGroup(actor hanok.Actor, g *Group) {
+	s.localGroup(g)
+	g.CreatorName = DisplayName(g.CreatorEmail)
+	if !actor.Is(g.Creator) {
+		g.CreatorEmail = ""
+	}
+}
+
 // trimmedText trims s and checks it by the one text rule, as a required
 // single line of at most maxLen characters.
 func trimmedText(field, s string, maxLen int) (string, error) {
@@ -216,7 +248,7 @@ func (s *Service) Event(ctx context.Context, actor hanok.Actor, id EventID) (*Ev
 			return nil, fmt.Errorf("calendar: event %d: %w", id, ErrNotYourEvent)
 		}
 	}
-	s.local(e)
+	s.shown(actor, e)
 	return e, nil
 }
 
@@ -294,7 +326,7 @@ func (s *Service) Range(ctx context.Context, actor hanok.Actor, from, to time.Ti
 		events = append(events, s.birthdays(b, from, to)...)
 	}
 	for i := range events {
-		s.local(&events[i])
+		s.shown(actor, &events[i])
 	}
 	slices.SortStableFunc(events, func(a, b Event) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
@@ -352,7 +384,7 @@ func (s *Service) Search(ctx context.Context, actor hanok.Actor, word string) ([
 		return nil, fmt.Errorf("calendar: search: %w", err)
 	}
 	for i := range events {
-		s.local(&events[i])
+		s.shown(actor, &events[i])
 	}
 	return events, nil
 }
@@ -425,7 +457,7 @@ func (s *Service) CreateGroup(ctx context.Context, actor hanok.Actor, name strin
 		return nil, fmt.Errorf("calendar: create group: %w", err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "group created", "group_id", g.ID, "user_id", actor.ID)
-	s.localGroup(g)
+	s.shownGroup(actor, g)
 	return g, nil
 }
 
@@ -461,7 +493,7 @@ func (s *Service) RenameGroup(ctx context.Context, actor hanok.Actor, id GroupID
 		return nil, fmt.Errorf("calendar: rename group %d: %w", id, err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "group renamed", "group_id", id, "user_id", actor.ID)
-	s.localGroup(g)
+	s.shownGroup(actor, g)
 	return g, nil
 }
 
@@ -483,21 +515,25 @@ func (s *Service) MyGroups(ctx context.Context, actor hanok.Actor) ([]Group, err
 	if err := actor.Check(); err != nil {
 		return nil, err
 	}
-	return s.groups(ctx, actor.ID)
+	return s.groups(ctx, actor, actor.ID)
 }
 
-// AllGroups returns every group, whoever created it.
-func (s *Service) AllGroups(ctx context.Context) ([]Group, error) {
-	return s.groups(ctx, 0)
+// AllGroups returns every group, whoever created it. The creators of the
+// others' groups are shown by name, never by email.
+func (s *Service) AllGroups(ctx context.Context, actor hanok.Actor) ([]Group, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	return s.groups(ctx, actor, 0)
 }
 
-func (s *Service) groups(ctx context.Context, creator auth.UserID) ([]Group, error) {
+func (s *Service) groups(ctx context.Context, actor hanok.Actor, creator auth.UserID) ([]Group, error) {
 	gs, err := s.store.Groups(ctx, creator)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: groups: %w", err)
 	}
 	for i := range gs {
-		s.localGroup(&gs[i])
+		s.shownGroup(actor, &gs[i])
 	}
 	return gs, nil
 }

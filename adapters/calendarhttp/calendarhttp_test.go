@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok"
@@ -305,7 +307,7 @@ func TestEventFields(t *testing.T) {
 	ev := e.event(tok, "테스트 일정", "2017-06-20 09:00:00", "2017-06-20 12:00:00")
 	raw := e.do("GET", "/api/v1/calendar/month?year_month=2017-06", tok, "").want(t, 20000).Data
 	want := fmt.Sprintf(`[{"id":%d,"subject":"테스트 일정","sdate":"Tue, 20 Jun 2017 09:00:00 +0900","edate":"Tue, 20 Jun 2017 12:00:00 +0900",`+
-		`"created":"Mon, 19 Jun 2017 19:55:04 +0900","updated":null,"email":"park@jungi.me","group":null,"birthday":null}]`, ev.ID)
+		`"created":"Mon, 19 Jun 2017 19:55:04 +0900","updated":null,"email":"park@jungi.me","owner_name":"park","group":null,"birthday":null}]`, ev.ID)
 	if strings.TrimSpace(string(raw)) != want {
 		t.Fatalf("data\n%s\nwant\n%s", raw, want)
 	}
@@ -446,7 +448,7 @@ func TestGroups(t *testing.T) {
 	// The seed parsed only one-digit ids, and never showed group events.
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,13"}`).want(t, 20000)
 	evs := e.events("/api/v1/calendar/month?year_month=2017-06", lee)
-	if subjects(evs) != "in twelve,in thirteen" || *evs[0].Group != "12" || evs[0].Email != "park@jungi.me" || *evs[1].Group != "13" {
+	if subjects(evs) != "in twelve,in thirteen" || *evs[0].Group != "12" || evs[0].Email != "" || evs[0].OwnerName != "park" || *evs[1].Group != "13" {
 		t.Fatalf("lee after selecting 12,13: %+v", evs)
 	}
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,999"}`).want(t, 40400, "999")
@@ -499,6 +501,51 @@ func TestGroups(t *testing.T) {
 	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "" {
 		t.Fatalf("after clearing: %q", got)
 	}
+}
+
+// Another user's email is never shown: not in the groups any user lists
+// (the seed listed every creator's email), not in the group events of a
+// selected group (the seed showed their authors' emails), not in search
+// results nor in the iCalendar export. Each shows the display name
+// instead; owners still read their own email.
+func TestOtherUsersEmailsAreNotShown(t *testing.T) {
+	e := newEnv(t)
+	kim := e.user("kim.minsu@jungi.me")
+	park := e.user("park@jungi.me")
+	g := e.group(kim, "회식")
+	e.groupEvent(kim, g.ID, "team dinner", "2017-06-20 19:00:00", "2017-06-20 21:00:00")
+	e.do("POST", "/api/v1/user/calendar/group", park, fmt.Sprintf(`{"selected_group": "%d"}`, g.ID)).want(t, 20000)
+	for _, path := range []string{
+		"/api/v1/group/list",
+		"/api/v1/calendar/month?year_month=2017-06",
+		"/api/v1/calendar/date?date=2017-06-20",
+		"/api/v1/calendar/search?search_word=dinner",
+		"/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01",
+	} {
+		r := e.do("GET", path, park, "")
+		require.Equal(t, http.StatusOK, r.Status, path)
+		assert.NotContains(t, string(r.Raw), "kim.minsu@jungi.me", "park reads kim's email at %s", path)
+		assert.NotContains(t, string(r.Raw), "@jungi.me", "park reads an email at %s", path)
+	}
+	var all []calendarhttp.Group
+	e.do("GET", "/api/v1/group/list", park, "").want(t, 20000).into(t, &all)
+	require.Len(t, all, 1)
+	assert.Equal(t, "", all[0].CreatorEmail)
+	assert.Equal(t, "kim.minsu", all[0].CreatorName)
+	evs := e.events("/api/v1/calendar/month?year_month=2017-06", park)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "", evs[0].Email)
+	assert.Equal(t, "kim.minsu", evs[0].OwnerName)
+
+	// The owner reads its own email, with the same display name.
+	e.do("GET", "/api/v1/group/list", kim, "").want(t, 20000).into(t, &all)
+	require.Len(t, all, 1)
+	assert.Equal(t, "kim.minsu@jungi.me", all[0].CreatorEmail)
+	assert.Equal(t, "kim.minsu", all[0].CreatorName)
+	e.do("POST", "/api/v1/user/calendar/group", kim, fmt.Sprintf(`{"selected_group": "%d"}`, g.ID)).want(t, 20000)
+	evs = e.events("/api/v1/calendar/month?year_month=2017-06", kim)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "kim.minsu@jungi.me", evs[0].Email)
 }
 
 func TestBirthday(t *testing.T) {

@@ -17,24 +17,32 @@ import (
 // the calendar's zone instead of a false "GMT".
 const seedTime = time.RFC1123Z
 
-// Event is the JSON form of an event, with the seed's field names.
+// Event is the JSON form of an event, with the seed's field names. Email
+// is the owner's email for the owner only, "" for anyone else (a group
+// event of another user); OwnerName, the owner's display name
+// (calendar.DisplayName), is shown to all.
 type Event struct {
-	ID       calendar.EventID `json:"id"`
-	Subject  string           `json:"subject"`
-	Start    string           `json:"sdate"`
-	End      string           `json:"edate"`
-	Created  string           `json:"created"`
-	Updated  *string          `json:"updated"`
-	Email    string           `json:"email"`
-	Group    *string          `json:"group"`
-	Birthday *string          `json:"birthday"`
+	ID        calendar.EventID `json:"id"`
+	Subject   string           `json:"subject"`
+	Start     string           `json:"sdate"`
+	End       string           `json:"edate"`
+	Created   string           `json:"created"`
+	Updated   *string          `json:"updated"`
+	Email     string           `json:"email"`
+	OwnerName string           `json:"owner_name"`
+	Group     *string          `json:"group"`
+	Birthday  *string          `json:"birthday"`
 }
 
 // Group is the JSON form of a group, with the seed's field names.
+// CreatorEmail is the creator's email for the creator only, "" for
+// anyone else; CreatorName, the creator's display name
+// (calendar.DisplayName), is shown to all.
 type Group struct {
 	ID           calendar.GroupID `json:"id"`
 	Name         string           `json:"name"`
 	CreatorEmail string           `json:"creator_email"`
+	CreatorName  string           `json:"creator_name"`
 	Created      string           `json:"created"`
 	Updated      *string          `json:"updated"`
 }
@@ -54,7 +62,7 @@ func optTime(t time.Time) *string {
 
 func eventJSON(e calendar.Event) Event {
 	out := Event{
-		ID: e.ID, Subject: e.Subject, Email: e.OwnerEmail,
+		ID: e.ID, Subject: e.Subject, Email: e.OwnerEmail, OwnerName: e.OwnerName,
 		Start: e.Start.Format(seedTime), End: e.End.Format(seedTime),
 		Created: e.Created.Format(seedTime), Updated: optTime(e.Updated),
 	}
@@ -78,7 +86,10 @@ func eventsJSON(es []calendar.Event) []Event {
 }
 
 func groupJSON(g calendar.Group) Group {
-	return Group{ID: g.ID, Name: g.Name, CreatorEmail: g.CreatorEmail, Created: g.Created.Format(seedTime), Updated: optTime(g.Updated)}
+	return Group{
+		ID: g.ID, Name: g.Name, CreatorEmail: g.CreatorEmail, CreatorName: g.CreatorName,
+		Created: g.Created.Format(seedTime), Updated: optTime(g.Updated),
+	}
 }
 
 // signIn creates the user of an unknown email, or signs in the user of a
@@ -386,8 +397,8 @@ func (h *handler) myGroups(w http.ResponseWriter, r *http.Request, actor hanok.A
 	return groups(w, gs, err)
 }
 
-func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, _ hanok.Actor) error {
-	gs, err := h.svc.AllGroups(r.Context())
+func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	gs, err := h.svc.AllGroups(r.Context(), actor)
 	return groups(w, gs, err)
 }
 
