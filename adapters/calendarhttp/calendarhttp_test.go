@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
+	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
@@ -546,6 +548,32 @@ func TestOtherUsersEmailsAreNotShown(t *testing.T) {
 	evs = e.events("/api/v1/calendar/month?year_month=2017-06", kim)
 	require.Len(t, evs, 1)
 	assert.Equal(t, "kim.minsu@jungi.me", evs[0].Email)
+}
+
+// brokenStore is a calendar store whose reads of events fail.
+type brokenStore struct{ calendar.Store }
+
+func (brokenStore) Events(context.Context, auth.UserID, time.Time, time.Time) ([]calendar.Event, error) {
+	return nil, errors.New("disk on fire")
+}
+
+// A 5xx ends its message with the request's id, as in every service,
+// and shows nothing of the cause.
+func TestInternalErrorNamesTheRequestID(t *testing.T) {
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
+	require.NoError(t, err)
+	cal, err := calendar.New(brokenStore{db.Calendar()}, calendar.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(httpx.RequestIDs(api.Wrap(t, calendarhttp.NewHandler(cal, authn))))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL, authn: authn, cal: cal}
+	tok := e.user("park@jungi.me")
+	r := e.send("GET", "/api/v1/calendar/today", "", http.Header{calendarhttp.TokenHeader: {tok}, httpx.RequestIDHeader: {"quote-me-42"}})
+	r.want(t, 50000)
+	assert.Equal(t, "INTERNAL SERVER ERROR: internal error (request id quote-me-42)", r.Meta.Message)
+	assert.NotContains(t, string(r.Raw), "disk on fire")
+	assert.Empty(t, r.Data)
 }
 
 func TestBirthday(t *testing.T) {

@@ -65,8 +65,10 @@ func errorCode(c hanok.Code) (int, string) {
 
 // render is the adapter's one renderer: err in the envelope, the seed's
 // message, then the client-safe detail (which names the field of a bad
-// parameter). No token is 40101, a bad, expired or revoked one 40102, a
-// method the path does not serve 40500.
+// parameter; of a 5xx, it is a generic text that ends with the request's
+// id, as in every service: "INTERNAL SERVER ERROR: internal error
+// (request id ...)"). No token is 40101, a bad, expired or revoked one
+// 40102, a method the path does not serve 40500.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
 	status, detail := httpx.Report(w, r, h.logger, err)
 	if errors.Is(err, httpx.ErrNoToken) {
@@ -78,7 +80,7 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	code, message := errorCode(hanok.CodeOf(err))
-	if code != CodeInternal && detail != "" {
+	if detail != "" {
 		message += ": " + detail
 	}
 	write(w, code, message, nil)
