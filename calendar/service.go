@@ -362,6 +362,22 @@ func (s *Service) Day(ctx context.Context, actor hanok.Actor, d Date) ([]Event, 
 	return s.Range(ctx, actor, from, from.AddDate(0, 0, 1))
 }
 
+// Days returns the days [from, to) (to exclusive) that an export asks
+// for when from or to may be left out: a zero from is the first day of
+// the current month, in the calendar's zone, and a zero to is one month
+// after from. Range then bounds them (to after from, at most MaxRange
+// later).
+func (s *Service) Days(from, to Date) (Date, Date) {
+	if from == (Date{}) {
+		y, m, _ := s.now().Date()
+		from = Date{y, m, 1}
+	}
+	if to == (Date{}) {
+		to = DateOf(from.In(time.UTC).AddDate(0, 1, 0))
+	}
+	return from, to
+}
+
 // Today returns the actor's calendar of the current day.
 func (s *Service) Today(ctx context.Context, actor hanok.Actor) ([]Event, error) {
 	return s.Day(ctx, actor, DateOf(s.now()))

@@ -23,7 +23,7 @@
 //	GET    /api/v1/group/                my groups
 //	GET    /api/v1/group/list            every group
 //	POST   /api/v1/group/event           {sdate, edate, subject, group_id}
-//	GET    /api/v1/calendar.ics          ?from=2017-06-01&to=2017-07-01 (text/calendar)
+//	GET    /api/v1/calendar.ics          ?from=2017-06-01&to=2017-07-01 (text/calendar; default this month)
 package calendarhttp
 
 import (

@@ -654,11 +654,52 @@ func TestICS(t *testing.T) {
 			t.Errorf("event %d: group %v, CATEGORIES %v", i, w.Group, cat)
 		}
 	}
-	e.do("GET", "/api/v1/calendar.ics?to=2017-07-01", park, "").want(t, 40001, "from")
-	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01", park, "").want(t, 40001, "to")
 	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-05-01", park, "").want(t, 40001, "to")
-	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2030-05-01", park, "").want(t, 40001, "to")
+	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2030-05-01", park, "").want(t, 40001, "to", "1098 days")
 	e.do("GET", "/api/v1/calendar.ics?from=June&to=2017-07-01", park, "").want(t, 40001, "from")
+	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=July", park, "").want(t, 40001, "to")
+	// 1098 days is the longest range.
+	ok := e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to="+time.Date(2017, 6, 1+1098, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), park, "")
+	require.Equal(t, http.StatusOK, ok.Status, "%s", ok.Raw)
+}
+
+// from and to of the export are optional, as documented: this month in
+// the calendar's zone by default (the seed's clock is 19 June 2017 in
+// Seoul), from alone runs a month, to alone ends what starts this month.
+func TestICSDefaultsToThisMonth(t *testing.T) {
+	e := newEnv(t)
+	park := e.user("park@jungi.me")
+	e.event(park, "last of May", "2017-05-31 23:00:00", "2017-05-31 23:30:00")
+	e.event(park, "first of June", "2017-06-01 00:00:00", "2017-06-01 01:00:00")
+	e.event(park, "20 June", "2017-06-20 09:00:00", "2017-06-20 10:00:00")
+	e.event(park, "last of June", "2017-06-30 23:00:00", "2017-06-30 23:30:00")
+	e.event(park, "first of July", "2017-07-01 00:00:00", "2017-07-01 01:00:00")
+	summaries := func(query string) []string {
+		t.Helper()
+		r := e.do("GET", "/api/v1/calendar.ics"+query, park, "")
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", query, r.Raw)
+		cal, err := ical.NewDecoder(bytes.NewReader(r.Raw)).Decode()
+		require.NoError(t, err)
+		var out []string
+		for _, ev := range cal.Events() {
+			s, _ := ev.Props.Text(ical.PropSummary)
+			out = append(out, s)
+		}
+		return out
+	}
+	june := []string{"first of June", "20 June", "last of June"}
+	assert.Equal(t, june, summaries(""), "no from, no to")
+	assert.Equal(t, june, summaries("?from=&to="), "empty from and to")
+	assert.Equal(t, []string{"first of July"}, summaries("?from=2017-07-01"), "from alone")
+	assert.Equal(t, []string{"first of June", "20 June"}, summaries("?to=2017-06-21"), "to alone")
+	e.do("GET", "/api/v1/calendar.ics?to=2017-05-01", park, "").want(t, 40001, "to")
+
+	// 30 June 20:00 UTC is already 1 July in Seoul: this month is July.
+	e.clock.Set(time.Date(2017, 6, 30, 20, 0, 0, 0, time.UTC))
+	var again calendarhttp.Token
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20010).into(t, &again)
+	park = again.Token
+	assert.Equal(t, []string{"first of July"}, summaries(""), "this month in the calendar's zone")
 }
 
 // Concurrent writers and readers through the adapter, for the race

@@ -402,17 +402,28 @@ func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, actor hanok.
 	return groups(w, gs, err)
 }
 
+// optionalDate reads a date query parameter that may be left out: the
+// zero Date when it is.
+func optionalDate(r *http.Request, name string) (calendar.Date, error) {
+	if strings.TrimSpace(r.URL.Query().Get(name)) == "" {
+		return calendar.Date{}, nil
+	}
+	return dateParam(r, name)
+}
+
 // ics serves the actor's calendar over [from, to) (dates, to exclusive)
-// as iCalendar.
+// as iCalendar; both are optional (calendar.Service.Days: this month by
+// default).
 func (h *handler) ics(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	from, err := dateParam(r, "from")
+	from, err := optionalDate(r, "from")
 	if err != nil {
 		return err
 	}
-	to, err := dateParam(r, "to")
+	to, err := optionalDate(r, "to")
 	if err != nil {
 		return err
 	}
+	from, to = h.svc.Days(from, to)
 	loc := h.svc.Location()
 	es, err := h.svc.Range(r.Context(), actor, from.In(loc), to.In(loc))
 	if err != nil {
