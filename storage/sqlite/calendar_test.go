@@ -20,9 +20,7 @@ import (
 func openCalendarDB(tb testing.TB) *DB {
 	tb.Helper()
 	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "calendar.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
@@ -31,22 +29,16 @@ func openCalendarDB(tb testing.TB) *DB {
 func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
 	t.Helper()
 	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer rows.Close()
 	var lines []string
 	for rows.Next() {
 		var id, parent, unused int
 		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
 		lines = append(lines, detail)
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, rows.Err())
 	return strings.Join(lines, "\n")
 }
 
@@ -62,14 +54,11 @@ func TestCalendarEventsQueryUsesIndexes(t *testing.T) {
 		"SEARCH ev USING INDEX calendar_events_group_start (group_id=? AND start_at>? AND start_at<?)",
 		"SEARCH sel USING PRIMARY KEY (user_id=?)",
 	} {
-		if !strings.Contains(plan, want) {
-			t.Errorf("plan lacks %q", want)
-		}
+		assert.Contains(t, plan, want)
 	}
 	for _, line := range strings.Split(plan, "\n") {
-		if strings.Contains(line, "SCAN calendar_events") || strings.Contains(line, "SCAN ev") {
-			t.Errorf("plan scans events: %q", line)
-		}
+		assert.NotContains(t, line, "SCAN calendar_events", "the plan scans events")
+		assert.NotContains(t, line, "SCAN ev", "the plan scans events")
 	}
 }
 
@@ -81,9 +70,7 @@ func TestCalendarConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
 	base := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 	owner := &auth.User{Username: "owner", PasswordHash: []byte("x"), Created: base}
-	if err := db.Auth().CreateUser(ctx, owner); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Auth().CreateUser(ctx, owner))
 	const writers, each = 4, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each*2)
@@ -118,12 +105,11 @@ func TestCalendarConcurrentWrites(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Error(err)
+		assert.NoError(t, err)
 	}
 	evs, err := s.Events(ctx, owner.ID, base, base.AddDate(0, 1, 0))
-	if err != nil || len(evs) != writers*each {
-		t.Fatalf("%d events (%v), want %d", len(evs), err, writers*each)
-	}
+	require.NoError(t, err)
+	assert.Len(t, evs, writers*each)
 }
 
 // TestMigrateCalendarFold opens a file whose search keys were folded by
