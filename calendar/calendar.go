@@ -11,10 +11,11 @@
 // midnight shows on its day rather than on none.
 //
 // "My calendar" is my own events, the events of the groups I selected, and
-// my birthday. The Service holds the rules; persistence is behind the Store
-// interface, implemented by storage/memory, storage/sqlite and
-// storage/postgres and checked by the conformance suite in
-// calendar/calendartest. The HTTP adapter is adapters/calendarhttp.
+// my birthday. The Service holds the rules and every word a client reads
+// (errors.go); persistence is behind the Store interface, implemented by
+// storage/memory, storage/sqlite and storage/postgres and checked by the
+// conformance suite in calendar/calendartest. The HTTP adapter, with the
+// routes of the original calendar API, is adapters/calendarhttp.
 package calendar
 
 import (
@@ -34,10 +35,16 @@ type GroupID int64
 type Event struct {
 	ID EventID
 	// UID is the stable iCalendar identifier of the event.
-	UID        string
-	Owner      auth.UserID
+	UID   string
+	Owner auth.UserID
+	// OwnerEmail is the email recorded with the event (the username of an
+	// account without one). The Service shows it to the owner only: in
+	// what it returns to anyone else it is "".
 	OwnerEmail string
-	Subject    string
+	// OwnerName is the owner's display name, which the Service sets on
+	// what it returns: see DisplayName.
+	OwnerName string
+	Subject   string
 	// Start and End are instants; End is not before Start.
 	Start, End time.Time
 	// Group is the event's group, 0 for none; GroupName is its name.
@@ -55,11 +62,17 @@ type Event struct {
 // Group is a shared set of events. Anyone signed in may add events to a
 // group; only its creator may rename or delete it.
 type Group struct {
-	ID           GroupID
-	Name         string
-	Creator      auth.UserID
+	ID      GroupID
+	Name    string
+	Creator auth.UserID
+	// CreatorEmail is the email recorded with the group (the username of
+	// an account without one). The Service shows it to the creator only:
+	// in what it returns to anyone else it is "".
 	CreatorEmail string
-	Created      time.Time
+	// CreatorName is the creator's display name, which the Service sets
+	// on what it returns: see DisplayName.
+	CreatorName string
+	Created     time.Time
 	// Updated is the time of the last rename; zero if never renamed.
 	Updated time.Time
 }
@@ -73,10 +86,12 @@ type Birthday struct {
 	Created time.Time
 }
 
-// Store is the persistence the calendar needs. Times are stored to the
-// second. Unknown ids are hanok.NotFound, a user id too: groups, events,
-// selections and birthdays belong to users of the same database's
-// auth.Store. Returned values are copies.
+// Store is the persistence the calendar needs. Times keep at least
+// microsecond precision (the Service itself keeps whole seconds). An
+// unknown event is EventNotFound, an unknown group GroupNotFound, a
+// missing birthday ErrNoBirthday (wrapped or not), and an unknown user
+// hanok.NotFound: groups, events, selections and birthdays belong to users
+// of the same database's auth.Store. Returned values are copies.
 type Store interface {
 	// CreateGroup stores g and sets g.ID.
 	CreateGroup(ctx context.Context, g *Group) error
@@ -91,7 +106,7 @@ type Store interface {
 	Groups(ctx context.Context, creator auth.UserID) ([]Group, error)
 
 	// CreateEvent stores e and sets e.ID. A group that does not exist is
-	// hanok.NotFound. GroupName is ignored.
+	// GroupNotFound. GroupName is ignored.
 	CreateEvent(ctx context.Context, e *Event) error
 	// UpdateEvent replaces subject, start, end and Updated of event e.ID.
 	UpdateEvent(ctx context.Context, e *Event) error
@@ -101,7 +116,7 @@ type Store interface {
 	Event(ctx context.Context, id EventID) (*Event, error)
 
 	// SelectGroups replaces the groups user shows in its calendar. A
-	// group that does not exist is hanok.NotFound and changes nothing.
+	// group that does not exist is GroupNotFound and changes nothing.
 	SelectGroups(ctx context.Context, user auth.UserID, ids []GroupID) error
 	// Selection returns the groups user selected, in id order.
 	Selection(ctx context.Context, user auth.UserID) ([]GroupID, error)
@@ -111,9 +126,11 @@ type Store interface {
 	// Start < to && End > from, or, for an event of zero length, from <=
 	// Start < to. They are ordered by Start, then ID.
 	Events(ctx context.Context, user auth.UserID, from, to time.Time) ([]Event, error)
-	// Search returns the events of user's calendar whose subject contains
-	// word, case-insensitively, newest Start first (then highest ID), at
-	// most limit of them.
+	// Search returns the events of user's calendar whose subject, folded
+	// by hanok.Fold, contains word, newest Start first (then highest ID),
+	// at most limit of them. word is already folded (the Service folds
+	// it); a store compares it with a folded subject that it keeps beside
+	// the subject, written with it.
 	Search(ctx context.Context, user auth.UserID, word string, limit int) ([]Event, error)
 
 	// SetBirthday stores b, replacing the user's birthday if there was

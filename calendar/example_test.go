@@ -45,14 +45,15 @@ func Example() {
 
 	events, _ := svc.Month(ctx, park, 2017, time.June)
 	for _, e := range events {
-		fmt.Printf("%s %s (%s) [%s]\n", e.Start.Format(time.RFC1123Z), e.Subject, e.OwnerEmail, e.GroupName)
+		// Another user's email is never shown: only its display name.
+		fmt.Printf("%s %s (%s %q) [%s]\n", e.Start.Format(time.RFC1123Z), e.Subject, e.OwnerName, e.OwnerEmail, e.GroupName)
 	}
 	day, _ := svc.Day(ctx, park, calendar.Date{Year: 2017, Month: time.June, Day: 22})
 	fmt.Println("22 June:", len(day), "events")
 	// Output:
-	// Tue, 20 Jun 2017 19:00:00 +0900 team dinner (kim@example.com) [team]
-	// Wed, 21 Jun 2017 23:00:00 +0900 night shift (park@example.com) []
-	// Thu, 22 Jun 2017 00:00:00 +0900 Birthday (park@example.com) []
+	// Tue, 20 Jun 2017 19:00:00 +0900 team dinner (kim "") [team]
+	// Wed, 21 Jun 2017 23:00:00 +0900 night shift (park "park@example.com") []
+	// Thu, 22 Jun 2017 00:00:00 +0900 Birthday (park "park@example.com") []
 	// 22 June: 2 events
 }
 

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/calendar"
 )
 
@@ -19,14 +22,13 @@ func TestParseSelection(t *testing.T) {
 		"9007199254741": "[9007199254741]",
 	} {
 		got, err := calendar.ParseSelection(in)
-		if err != nil || fmt.Sprint(got) != want {
-			t.Errorf("ParseSelection(%q) = %v, %v; want %s", in, got, err, want)
+		if assert.NoError(t, err, "ParseSelection(%q)", in) {
+			assert.Equal(t, want, fmt.Sprint(got), "ParseSelection(%q)", in)
 		}
 	}
 	for _, in := range []string{"a", "1,,2", "1,x", "-1", "0,3", "1;2", "+1", "99999999999999999999"} {
-		if got, err := calendar.ParseSelection(in); err == nil {
-			t.Errorf("ParseSelection(%q) = %v, want an error", in, got)
-		}
+		got, err := calendar.ParseSelection(in)
+		assert.Error(t, err, "ParseSelection(%q) = %v", in, got)
 	}
 }
 
@@ -38,42 +40,37 @@ func TestParseDate(t *testing.T) {
 		"2017-06-19T20:00":    "2017-06-19",
 	} {
 		got, err := calendar.ParseDate(in)
-		if err != nil || got.String() != want {
-			t.Errorf("ParseDate(%q) = %v, %v; want %s", in, got, err, want)
+		if assert.NoError(t, err, "ParseDate(%q)", in) {
+			assert.Equal(t, want, got.String(), "ParseDate(%q)", in)
 		}
 	}
 	for _, in := range []string{"2017-02-29", "2017-13-01", "2017-06-31", "17-06-01", "2017/06/01", "2017-06-01 25:00:00", "2017-06-01x", "0000-01-01"} {
-		if got, err := calendar.ParseDate(in); err == nil {
-			t.Errorf("ParseDate(%q) = %v, want an error", in, got)
-		}
+		got, err := calendar.ParseDate(in)
+		assert.Error(t, err, "ParseDate(%q) = %v", in, got)
 	}
 }
 
 func TestParseYearMonth(t *testing.T) {
 	y, m, err := calendar.ParseYearMonth("2017-06")
-	if err != nil || y != 2017 || m != time.June {
-		t.Fatalf("2017-06 = %d %v %v", y, m, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 2017, y)
+	assert.Equal(t, time.June, m)
 	for _, in := range []string{"2017-13", "2017-00", "2017-6", "201706", "2017-06-01", "abcd-ef"} {
-		if _, _, err := calendar.ParseYearMonth(in); err == nil {
-			t.Errorf("ParseYearMonth(%q) succeeded", in)
-		}
+		_, _, err := calendar.ParseYearMonth(in)
+		assert.Error(t, err, "ParseYearMonth(%q)", in)
 	}
 }
 
 func TestParseLocalTime(t *testing.T) {
 	got, err := calendar.ParseLocalTime("2017-06-19 20:00:00", seoul)
-	if err != nil || !got.Equal(time.Date(2017, 6, 19, 11, 0, 0, 0, time.UTC)) {
-		t.Fatalf("= %v, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.True(t, got.Equal(time.Date(2017, 6, 19, 11, 0, 0, 0, time.UTC)), "got %v", got)
 	got, err = calendar.ParseLocalTime("2017-06-19T20:05", seoul)
-	if err != nil || !got.Equal(time.Date(2017, 6, 19, 11, 5, 0, 0, time.UTC)) {
-		t.Fatalf("no seconds = %v, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.True(t, got.Equal(time.Date(2017, 6, 19, 11, 5, 0, 0, time.UTC)), "without seconds: %v", got)
 	for _, in := range []string{"2017-06-19", "2017-06-19 24:00:00", "2017-06-19 20:60:00", "2017-06-19 20:00:60", "2017-06-19 20:00:00Z", "2017-02-30 10:00:00", "2017-06-19  20:00:00"} {
-		if got, err := calendar.ParseLocalTime(in, seoul); err == nil {
-			t.Errorf("ParseLocalTime(%q) = %v, want an error", in, got)
-		}
+		got, err := calendar.ParseLocalTime(in, seoul)
+		assert.Error(t, err, "ParseLocalTime(%q) = %v", in, got)
 	}
 }
 
@@ -90,9 +87,8 @@ func FuzzParseSelection(f *testing.F) {
 		}
 		seen := map[calendar.GroupID]bool{}
 		for _, id := range ids {
-			if id <= 0 || seen[id] {
-				t.Fatalf("ParseSelection(%q) = %v", s, ids)
-			}
+			require.Positive(t, id, "ParseSelection(%q) = %v", s, ids)
+			require.False(t, seen[id], "ParseSelection(%q) = %v repeats %d", s, ids, id)
 			seen[id] = true
 		}
 	})
@@ -110,9 +106,8 @@ func FuzzParseLocalTime(f *testing.F) {
 			return
 		}
 		again, err := calendar.ParseLocalTime(got.Format("2006-01-02 15:04:05"), time.UTC)
-		if err != nil || !again.Equal(got) {
-			t.Fatalf("%q -> %v -> %v, %v", s, got, again, err)
-		}
+		require.NoError(t, err, "%q -> %v", s, got)
+		require.True(t, again.Equal(got), "%q -> %v -> %v", s, got, again)
 	})
 }
 
@@ -127,8 +122,8 @@ func FuzzParseDate(f *testing.F) {
 			return
 		}
 		again, err := calendar.ParseDate(d.String())
-		if err != nil || again != d || d.In(time.UTC).Day() != d.Day {
-			t.Fatalf("%q -> %v -> %v, %v", s, d, again, err)
-		}
+		require.NoError(t, err, "%q -> %v", s, d)
+		require.Equal(t, d, again, "%q", s)
+		require.Equal(t, d.Day, d.In(time.UTC).Day(), "%q", s)
 	})
 }

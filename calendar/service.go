@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -95,6 +96,38 @@ func shownEmail(a hanok.Actor) string {
 	return a.Username
 }
 
+// DisplayName is the name under which a user's events and groups are
+// shown to the other users, made from the email (or username) recorded
+// with them: a username as it is, and of an email only the part before
+// the "@", so that no one reads another user's address. (Accounts made by
+// the calendar's sign-in have their email as username.)
+func DisplayName(recorded string) string {
+	if at := strings.LastIndexByte(recorded, '@'); at >= 0 {
+		return recorded[:at]
+	}
+	return recorded
+}
+
+// shown prepares e for the actor: its times in the calendar's zone, its
+// owner's display name, and its owner's email only if the actor is the
+// owner.
+func (s *Service) shown(actor hanok.Actor, e *Event) {
+	s.local(e)
+	e.OwnerName = DisplayName(e.OwnerEmail)
+	if !actor.Is(e.Owner) {
+		e.OwnerEmail = ""
+	}
+}
+
+// shownGroup prepares g for the actor, as shown does an event.
+func (s *Service) shownGroup(actor hanok.Actor, g *Group) {
+	s.localGroup(g)
+	g.CreatorName = DisplayName(g.CreatorEmail)
+	if !actor.Is(g.Creator) {
+		g.CreatorEmail = ""
+	}
+}
+
 // trimmedText trims s and checks it by the one text rule, as a required
 // single line of at most maxLen characters.
 func trimmedText(field, s string, maxLen int) (string, error) {
@@ -112,8 +145,12 @@ type EventInput struct {
 }
 
 // MinEventYear and MaxEventYear bound the years, in the calendar's zone,
-// of an event's start and end: the whole years that unix nanoseconds in
-// an int64 (the stores' one time convention) can hold.
+// of an event's start and end. The bound is SQLite's: its stores keep
+// every time as INTEGER unix nanoseconds, and an int64 of nanoseconds
+// holds the instants of 1677-09-21 to 2262-04-11 only, so these are the
+// whole years it can hold. (PostgreSQL's timestamptz and the memory store
+// would hold more; the bound is the same on every store so that a
+// calendar moves between them.)
 const (
 	MinEventYear = 1678
 	MaxEventYear = 2261
@@ -133,8 +170,8 @@ func (s *Service) checkEvent(in *EventInput) error {
 	}
 	in.Start = in.Start.Truncate(time.Second)
 	in.End = in.End.Truncate(time.Second)
-	// An event's times are stored as unix nanoseconds, which hold the
-	// instants of 1677-09-21 to 2262-04-11 only.
+	// SQLite's int64 unix nanoseconds hold the instants of 1677-09-21
+	// to 2262-04-11 only: see MinEventYear.
 	if y := in.Start.Year(); y < MinEventYear || y > MaxEventYear {
 		return hanok.FieldError("sdate", fmt.Sprintf("must be in the years %d to %d", MinEventYear, MaxEventYear))
 	}
@@ -148,7 +185,7 @@ func (s *Service) checkEvent(in *EventInput) error {
 		return hanok.FieldError("edate", fmt.Sprintf("must be at most %d days after sdate", MaxEventLength/(24*time.Hour)))
 	}
 	if in.Group < 0 {
-		return hanok.FieldError("group_id", "must be a positive group id")
+		return ErrGroupID
 	}
 	return nil
 }
@@ -179,6 +216,19 @@ func (s *Service) CreateEvent(ctx context.Context, actor hanok.Actor, in EventIn
 	return s.Event(ctx, actor, e.ID)
 }
 
+// CreateGroupEvent adds an event to the group group (anyone may add
+// events to any existing group). A group id is required.
+func (s *Service) CreateGroupEvent(ctx context.Context, actor hanok.Actor, group GroupID, in EventInput) (*Event, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	if group <= 0 {
+		return nil, ErrGroupID
+	}
+	in.Group = group
+	return s.CreateEvent(ctx, actor, in)
+}
+
 // Event returns one of the actor's events, or an event of a group the
 // actor selected.
 func (s *Service) Event(ctx context.Context, actor hanok.Actor, id EventID) (*Event, error) {
@@ -195,10 +245,10 @@ func (s *Service) Event(ctx context.Context, actor hanok.Actor, id EventID) (*Ev
 			return nil, fmt.Errorf("calendar: selection: %w", err)
 		}
 		if e.Group == 0 || !slices.Contains(sel, e.Group) {
-			return nil, hanok.Errorf(hanok.Forbidden, "event %d belongs to another user", id)
+			return nil, fmt.Errorf("calendar: event %d: %w", id, ErrNotYourEvent)
 		}
 	}
-	s.local(e)
+	s.shown(actor, e)
 	return e, nil
 }
 
@@ -208,14 +258,14 @@ func (s *Service) owned(ctx context.Context, actor hanok.Actor, id EventID) (*Ev
 		return nil, err
 	}
 	if id <= 0 {
-		return nil, hanok.FieldError("event_id", "must be a positive event id")
+		return nil, ErrEventID
 	}
 	e, err := s.store.Event(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: event %d: %w", id, err)
 	}
 	if e.Owner != actor.ID {
-		return nil, hanok.Errorf(hanok.Forbidden, "event %d belongs to another user", id)
+		return nil, fmt.Errorf("calendar: event %d: %w", id, ErrNotYourEvent)
 	}
 	return e, nil
 }
@@ -269,14 +319,14 @@ func (s *Service) Range(ctx context.Context, actor hanok.Actor, from, to time.Ti
 	}
 	b, err := s.store.Birthday(ctx, actor.ID)
 	switch {
-	case hanok.CodeOf(err) == hanok.NotFound:
+	case errors.Is(err, ErrNoBirthday):
 	case err != nil:
 		return nil, fmt.Errorf("calendar: birthday: %w", err)
 	default:
 		events = append(events, s.birthdays(b, from, to)...)
 	}
 	for i := range events {
-		s.local(&events[i])
+		s.shown(actor, &events[i])
 	}
 	slices.SortStableFunc(events, func(a, b Event) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
@@ -312,6 +362,22 @@ func (s *Service) Day(ctx context.Context, actor hanok.Actor, d Date) ([]Event, 
 	return s.Range(ctx, actor, from, from.AddDate(0, 0, 1))
 }
 
+// Days returns the days [from, to) (to exclusive) that an export asks
+// for when from or to may be left out: a zero from is the first day of
+// the current month, in the calendar's zone, and a zero to is one month
+// after from. Range then bounds them (to after from, at most MaxRange
+// later).
+func (s *Service) Days(from, to Date) (Date, Date) {
+	if from == (Date{}) {
+		y, m, _ := s.now().Date()
+		from = Date{y, m, 1}
+	}
+	if to == (Date{}) {
+		to = DateOf(from.In(time.UTC).AddDate(0, 1, 0))
+	}
+	return from, to
+}
+
 // Today returns the actor's calendar of the current day.
 func (s *Service) Today(ctx context.Context, actor hanok.Actor) ([]Event, error) {
 	return s.Day(ctx, actor, DateOf(s.now()))
@@ -327,12 +393,14 @@ func (s *Service) Search(ctx context.Context, actor hanok.Actor, word string) ([
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.store.Search(ctx, actor.ID, word, SearchLimit)
+	// The word is folded here, once, by the one fold; the stores compare
+	// it with the subject folded the same way (see Store.Search).
+	events, err := s.store.Search(ctx, actor.ID, hanok.Fold(word), SearchLimit)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: search: %w", err)
 	}
 	for i := range events {
-		s.local(&events[i])
+		s.shown(actor, &events[i])
 	}
 	return events, nil
 }
@@ -349,7 +417,7 @@ func (s *Service) SelectGroups(ctx context.Context, actor hanok.Actor, ids []Gro
 	clean := make([]GroupID, 0, len(ids))
 	for _, id := range ids {
 		if id <= 0 {
-			return hanok.FieldError("selected_group", "must hold positive group ids")
+			return ErrSelectionID
 		}
 		if !slices.Contains(clean, id) {
 			clean = append(clean, id)
@@ -405,7 +473,7 @@ func (s *Service) CreateGroup(ctx context.Context, actor hanok.Actor, name strin
 		return nil, fmt.Errorf("calendar: create group: %w", err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "group created", "group_id", g.ID, "user_id", actor.ID)
-	s.localGroup(g)
+	s.shownGroup(actor, g)
 	return g, nil
 }
 
@@ -415,14 +483,14 @@ func (s *Service) created(ctx context.Context, actor hanok.Actor, id GroupID) (*
 		return nil, err
 	}
 	if id <= 0 {
-		return nil, hanok.FieldError("group_id", "must be a positive group id")
+		return nil, ErrGroupID
 	}
 	g, err := s.store.Group(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: group %d: %w", id, err)
 	}
 	if g.Creator != actor.ID {
-		return nil, hanok.Errorf(hanok.Forbidden, "only the creator of group %d may change it", id)
+		return nil, fmt.Errorf("calendar: group %d: %w", id, ErrNotGroupCreator)
 	}
 	return g, nil
 }
@@ -441,7 +509,7 @@ func (s *Service) RenameGroup(ctx context.Context, actor hanok.Actor, id GroupID
 		return nil, fmt.Errorf("calendar: rename group %d: %w", id, err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "group renamed", "group_id", id, "user_id", actor.ID)
-	s.localGroup(g)
+	s.shownGroup(actor, g)
 	return g, nil
 }
 
@@ -463,21 +531,25 @@ func (s *Service) MyGroups(ctx context.Context, actor hanok.Actor) ([]Group, err
 	if err := actor.Check(); err != nil {
 		return nil, err
 	}
-	return s.groups(ctx, actor.ID)
+	return s.groups(ctx, actor, actor.ID)
 }
 
-// AllGroups returns every group, whoever created it.
-func (s *Service) AllGroups(ctx context.Context) ([]Group, error) {
-	return s.groups(ctx, 0)
+// AllGroups returns every group, whoever created it. The creators of the
+// others' groups are shown by name, never by email.
+func (s *Service) AllGroups(ctx context.Context, actor hanok.Actor) ([]Group, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	return s.groups(ctx, actor, 0)
 }
 
-func (s *Service) groups(ctx context.Context, creator auth.UserID) ([]Group, error) {
+func (s *Service) groups(ctx context.Context, actor hanok.Actor, creator auth.UserID) ([]Group, error) {
 	gs, err := s.store.Groups(ctx, creator)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: groups: %w", err)
 	}
 	for i := range gs {
-		s.localGroup(&gs[i])
+		s.shownGroup(actor, &gs[i])
 	}
 	return gs, nil
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
@@ -18,18 +21,12 @@ import (
 func TestEventYears(t *testing.T) {
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "years.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	u := &auth.User{Username: "alice", Email: "alice@example.com", PasswordHash: []byte("x"), Created: time.Unix(0, 0)}
-	if err := db.Auth().CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Auth().CreateUser(ctx, u))
 	svc, err := calendar.New(db.Calendar(), calendar.Config{Location: seoul})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	actor := hanok.Actor{ID: u.ID, Email: u.Email}
 	first := time.Date(calendar.MinEventYear, 1, 1, 0, 0, 0, 0, seoul)
 	last := time.Date(calendar.MaxEventYear, 12, 31, 23, 59, 59, 0, seoul)
@@ -43,23 +40,21 @@ func TestEventYears(t *testing.T) {
 		{last, time.Date(9999, 1, 1, 0, 0, 0, 0, seoul), "edate"},
 	} {
 		_, err := svc.CreateEvent(ctx, actor, calendar.EventInput{Subject: "x", Start: bad.start, End: bad.end})
-		if hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)[bad.field] == "" {
-			t.Errorf("event %v to %v: %v, want Invalid naming %s", bad.start, bad.end, err, bad.field)
-		}
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "event %v to %v: %v", bad.start, bad.end, err)
+		assert.Contains(t, hanok.FieldsOf(err), bad.field, "event %v to %v: %v", bad.start, bad.end, err)
 	}
 	for _, at := range []time.Time{first, last} {
 		e, err := svc.CreateEvent(ctx, actor, calendar.EventInput{Subject: "edge", Start: at, End: at})
-		if err != nil {
-			t.Fatalf("event at %v: %v", at, err)
-		}
+		require.NoError(t, err, "event at %v", at)
 		got, err := svc.Month(ctx, actor, at.Year(), at.Month())
-		if err != nil || len(got) != 1 || got[0].ID != e.ID || !got[0].Start.Equal(at) {
-			t.Fatalf("month of %v = %+v, %v", at, got, err)
-		}
+		require.NoError(t, err)
+		require.Len(t, got, 1, "month of %v", at)
+		assert.Equal(t, e.ID, got[0].ID)
+		assert.True(t, got[0].Start.Equal(at), "Start %v, want %v", got[0].Start, at)
 	}
 	for _, year := range []int{1, 1677, 2262, 9999} {
-		if got, err := svc.Month(ctx, actor, year, time.June); err != nil || len(got) != 0 {
-			t.Errorf("month of the year %d = %+v, %v", year, got, err)
-		}
+		got, err := svc.Month(ctx, actor, year, time.June)
+		require.NoError(t, err, "month of the year %d", year)
+		assert.Empty(t, got, "month of the year %d", year)
 	}
 }

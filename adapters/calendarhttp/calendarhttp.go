@@ -23,7 +23,7 @@
 //	GET    /api/v1/group/                my groups
 //	GET    /api/v1/group/list            every group
 //	POST   /api/v1/group/event           {sdate, edate, subject, group_id}
-//	GET    /api/v1/calendar.ics          ?from=2017-06-01&to=2017-07-01 (text/calendar)
+//	GET    /api/v1/calendar.ics          ?from=2017-06-01&to=2017-07-01 (text/calendar; default this month)
 package calendarhttp
 
 import (
@@ -69,7 +69,7 @@ func NewHandler(svc *calendar.Service, authn *auth.Service, opts ...Option) http
 	for _, o := range opts {
 		o(h)
 	}
-	rt := httpx.NewRouter(h.fail, authn, TokenHeader)
+	rt := httpx.NewRouter(h.render, authn, TokenHeader)
 	rt.Public("POST /api/v1/user/{$}", h.signIn)
 	rt.User("POST /api/v1/user/calendar/group", h.selectGroups)
 	rt.User("GET /api/v1/calendar/{$}", h.thisMonth)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,10 +16,13 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
+	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
@@ -48,13 +52,9 @@ func newEnv(t *testing.T) *env {
 	clk := testkit.NewClock(time.Date(2017, 6, 19, 19, 55, 4, 0, seoul))
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cal, err := calendar.New(db.Calendar(), calendar.Config{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/calendar/", http.StripPrefix("/calendar", api.Wrap(t, calendarhttp.NewHandler(cal, authn))))
 	srv := httptest.NewServer(mux)
@@ -96,9 +96,7 @@ func (e *env) send(method, path, body string, header http.Header) reply {
 			Meta calendarhttp.Meta `json:"meta"`
 			Data json.RawMessage   `json:"data"`
 		}
-		if err := json.Unmarshal(raw, &env); err != nil {
-			e.t.Fatalf("%s %s: body %q: %v", method, path, raw, err)
-		}
+		require.NoError(e.t, json.Unmarshal(raw, &env), "%s %s: body %q", method, path, raw)
 		rep.Meta, rep.Data = env.Meta, env.Data
 	}
 	return rep
@@ -108,22 +106,17 @@ func (e *env) send(method, path, body string, header http.Header) reply {
 // each of msgs.
 func (r reply) want(t *testing.T, code int, msgs ...string) reply {
 	t.Helper()
-	if r.Status != code/100 || r.Meta.Code != code {
-		t.Fatalf("status %d code %d (%q), want %d %d; body %s", r.Status, r.Meta.Code, r.Meta.Message, code/100, code, r.Raw)
-	}
+	require.Equal(t, code/100, r.Status, "status; body %s", r.Raw)
+	require.Equal(t, code, r.Meta.Code, "meta code; body %s", r.Raw)
 	for _, m := range msgs {
-		if !strings.Contains(r.Meta.Message, m) {
-			t.Fatalf("message %q lacks %q", r.Meta.Message, m)
-		}
+		require.Contains(t, r.Meta.Message, m)
 	}
 	return r
 }
 
 func (r reply) into(t *testing.T, v any) {
 	t.Helper()
-	if err := json.Unmarshal(r.Data, v); err != nil {
-		t.Fatalf("data %s: %v", r.Data, err)
-	}
+	require.NoError(t, json.Unmarshal(r.Data, v), "data %s", r.Data)
 }
 
 // user signs up email and returns its token.
@@ -131,9 +124,7 @@ func (e *env) user(email string) string {
 	e.t.Helper()
 	var tok calendarhttp.Token
 	e.do("POST", "/api/v1/user/", "", fmt.Sprintf(`{"useremail": %q, "password": "password-1"}`, email)).want(e.t, 20000).into(e.t, &tok)
-	if tok.Token == "" {
-		e.t.Fatal("no token")
-	}
+	require.NotEmpty(e.t, tok.Token)
 	return tok.Token
 }
 
@@ -178,19 +169,15 @@ func TestSignIn(t *testing.T) {
 	var first, second calendarhttp.Token
 	r := e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20000, "SUCCESS")
 	r.into(t, &first)
-	if _, err := e.authn.Authenticate(context.Background(), first.Token); err != nil {
-		t.Fatalf("the new token does not authenticate: %v", err)
-	}
+	_, err := e.authn.Authenticate(context.Background(), first.Token)
+	require.NoError(t, err, "the new token authenticates")
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "PARK@jungi.me", "password": "password-1"}`).want(t, 20010, "USER ID EXIST").into(t, &second)
 	u1, _ := e.authn.Authenticate(context.Background(), first.Token)
 	u2, err := e.authn.Authenticate(context.Background(), second.Token)
-	if err != nil || u1.ID != u2.ID {
-		t.Fatalf("sign-in token is of user %v (%v), want %d", u2, err, u1.ID)
-	}
+	require.NoError(t, err)
+	require.Equal(t, u1.ID, u2.ID, "the sign-in token is of the same user")
 	r = e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "wrong-password"}`).want(t, 40103, "UNAUTHORIZED REQUEST")
-	if len(r.Data) != 0 {
-		t.Fatalf("a failed sign-in returned data %s", r.Data)
-	}
+	assert.Empty(t, r.Data, "a failed sign-in returns no data")
 	// The seed issued a token for an email alone.
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me"}`).want(t, 40001, "password")
 	e.do("POST", "/api/v1/user/", "", `{"usereamil": "park@jungi.me", "password": "password-1"}`).want(t, 40001, "useremail")
@@ -199,9 +186,8 @@ func TestSignIn(t *testing.T) {
 	e.do("POST", "/api/v1/user/", "", `{"useremail": 7, "password": "password-1"}`).want(t, 40001, "useremail")
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "new@jungi.me",`).want(t, 40001, "malformed JSON")
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "`+strings.Repeat("a", 70<<10)+`@x.io", "password": "password-1"}`).want(t, 40001, "larger than")
-	if _, err := e.authn.UserByEmail(context.Background(), "new@jungi.me"); err == nil {
-		t.Fatal("a refused sign-up created a user")
-	}
+	_, err = e.authn.UserByEmail(context.Background(), "new@jungi.me")
+	require.Error(t, err, "a refused sign-up created a user")
 }
 
 // staleLookup is an auth store whose email lookup misses once, as it does
@@ -233,13 +219,9 @@ func TestSignInRacingSignUp(t *testing.T) {
 	db := memory.New()
 	store := &staleLookup{Store: db.Auth()}
 	authn, err := auth.New(store, auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cal, err := calendar.New(db.Calendar(), calendar.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(calendarhttp.NewHandler(cal, authn))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, authn: authn, cal: cal}
@@ -250,9 +232,9 @@ func TestSignInRacingSignUp(t *testing.T) {
 	var tok calendarhttp.Token
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20010, "USER ID EXIST").into(t, &tok)
 	u2, err := authn.Authenticate(context.Background(), tok.Token)
-	if err != nil || u1 == nil || u2.ID != u1.ID {
-		t.Fatalf("token of %+v (%v), want user %+v", u2, err, u1)
-	}
+	require.NoError(t, err)
+	require.NotNil(t, u1)
+	require.Equal(t, u1.ID, u2.ID, "the token is of the same user")
 	store.missNext()
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "wrong-password"}`).want(t, 40103, "UNAUTHORIZED REQUEST")
 }
@@ -264,9 +246,7 @@ func TestSignInThrottled(t *testing.T) {
 		e.do("POST", "/api/v1/user/", "", `{"useremail": "kim@example.com", "password": "wrong-password"}`).want(t, 40103)
 	}
 	r := e.do("POST", "/api/v1/user/", "", `{"useremail": "kim@example.com", "password": "password-1"}`).want(t, 42900, "TOO MANY REQUESTS")
-	if r.Header.Get("Retry-After") == "" {
-		t.Fatal("no Retry-After")
-	}
+	assert.NotEmpty(t, r.Header.Get("Retry-After"))
 	e.clock.Set(e.clock.Now().Add(time.Minute))
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "kim@example.com", "password": "password-1"}`).want(t, 20010)
 }
@@ -279,9 +259,7 @@ func TestTokens(t *testing.T) {
 	e.do("GET", "/api/v1/calendar/", tok+"x", "").want(t, 40102, "INVAILD TOKEN")
 	r := e.send("GET", "/api/v1/calendar/", "", http.Header{"Authorization": {"Bearer " + tok}})
 	r.want(t, 20000)
-	if err := e.authn.Logout(context.Background(), tok); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, e.authn.Logout(context.Background(), tok))
 	e.do("GET", "/api/v1/calendar/", tok, "").want(t, 40102, "INVAILD TOKEN")
 	e.clock.Set(e.clock.Now().Add(48 * time.Hour))
 	e.do("GET", "/api/v1/calendar/today", e.user("late@example.com"), "").want(t, 20000)
@@ -305,10 +283,8 @@ func TestEventFields(t *testing.T) {
 	ev := e.event(tok, "테스트 일정", "2017-06-20 09:00:00", "2017-06-20 12:00:00")
 	raw := e.do("GET", "/api/v1/calendar/month?year_month=2017-06", tok, "").want(t, 20000).Data
 	want := fmt.Sprintf(`[{"id":%d,"subject":"테스트 일정","sdate":"Tue, 20 Jun 2017 09:00:00 +0900","edate":"Tue, 20 Jun 2017 12:00:00 +0900",`+
-		`"created":"Mon, 19 Jun 2017 19:55:04 +0900","updated":null,"email":"park@jungi.me","group":null,"birthday":null}]`, ev.ID)
-	if strings.TrimSpace(string(raw)) != want {
-		t.Fatalf("data\n%s\nwant\n%s", raw, want)
-	}
+		`"created":"Mon, 19 Jun 2017 19:55:04 +0900","updated":null,"email":"park@jungi.me","owner_name":"park","group":null,"birthday":null}]`, ev.ID)
+	assert.Equal(t, want, strings.TrimSpace(string(raw)))
 }
 
 func TestEventCRUD(t *testing.T) {
@@ -316,9 +292,9 @@ func TestEventCRUD(t *testing.T) {
 	park := e.user("park@jungi.me")
 	kim := e.user("kim@jungi.me")
 	ev := e.event(park, "친구들과 약속", "2017-06-19 20:00:00", "2017-06-19 23:00:00")
-	if ev.ID <= 0 || ev.Email != "park@jungi.me" || ev.Updated != nil {
-		t.Fatalf("created %+v", ev)
-	}
+	assert.Positive(t, ev.ID)
+	assert.Equal(t, "park@jungi.me", ev.Email)
+	assert.Nil(t, ev.Updated)
 	month := func() string { return subjects(e.events("/api/v1/calendar/month?year_month=2017-06", park)) }
 
 	for _, c := range []struct{ body, field string }{
@@ -337,9 +313,10 @@ func TestEventCRUD(t *testing.T) {
 	var up calendarhttp.Event
 	e.clock.Set(e.clock.Now().Add(time.Hour))
 	e.do("PUT", "/api/v1/calendar/event", park, fmt.Sprintf(`{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "moved", "event_id": %d}`, ev.ID)).want(t, 20000).into(t, &up)
-	if up.Subject != "moved" || up.Start != "Mon, 19 Jun 2017 21:00:00 +0900" || up.Updated == nil || *up.Updated != "Mon, 19 Jun 2017 20:55:04 +0900" {
-		t.Fatalf("updated %+v", up)
-	}
+	assert.Equal(t, "moved", up.Subject)
+	assert.Equal(t, "Mon, 19 Jun 2017 21:00:00 +0900", up.Start)
+	require.NotNil(t, up.Updated)
+	assert.Equal(t, "Mon, 19 Jun 2017 20:55:04 +0900", *up.Updated)
 	e.do("PUT", "/api/v1/calendar/event", kim, fmt.Sprintf(`{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "stolen", "event_id": %d}`, ev.ID)).want(t, 40300)
 	e.do("PUT", "/api/v1/calendar/event", park, `{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "x", "event_id": 999}`).want(t, 40400)
 	e.do("PUT", "/api/v1/calendar/event", park, `{"sdate": "2017-06-19 21:00:00", "edate": "2017-06-19 23:30:00", "subject": "x"}`).want(t, 40001, "event_id")
@@ -349,19 +326,11 @@ func TestEventCRUD(t *testing.T) {
 	e.do("DELETE", "/api/v1/calendar/event", park, `{"event_id": 999}`).want(t, 40400)
 	e.do("DELETE", "/api/v1/calendar/event", park, `{}`).want(t, 40001, "event_id")
 	e.do("DELETE", "/api/v1/calendar/event", park, `{"event_id": 1.5}`).want(t, 40001, "event_id")
-	if got := month(); got != "moved" {
-		t.Fatalf("after refused requests: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", kim)); got != "" {
-		t.Fatalf("kim sees %q", got)
-	}
+	assert.Equal(t, "moved", month(), "after refused requests")
+	assert.Empty(t, subjects(e.events("/api/v1/calendar/month?year_month=2017-06", kim)), "kim sees park's event")
 	r := e.do("DELETE", "/api/v1/calendar/event", park, fmt.Sprintf(`{"event_id": %d}`, ev.ID)).want(t, 20000)
-	if len(r.Data) != 0 {
-		t.Fatalf("delete returned data %s", r.Data)
-	}
-	if got := month(); got != "" {
-		t.Fatalf("after delete: %q", got)
-	}
+	assert.Empty(t, r.Data, "delete returns no data")
+	assert.Empty(t, month(), "after delete")
 	e.do("DELETE", "/api/v1/calendar/event", park, fmt.Sprintf(`{"event_id": %d}`, ev.ID)).want(t, 40400)
 }
 
@@ -374,41 +343,21 @@ func TestQueries(t *testing.T) {
 	e.event(tok, "July 테스트", "2017-07-01 09:00:00", "2017-07-01 12:00:00")
 
 	// The seed's month query ignored the year.
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", tok)); got != "night,테스트 일정" {
-		t.Fatalf("June 2017: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2016-06", tok)); got != "june 2016" {
-		t.Fatalf("June 2016: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/", tok)); got != "night,테스트 일정" {
-		t.Fatalf("this month: %q", got)
-	}
+	assert.Equal(t, "night,테스트 일정", subjects(e.events("/api/v1/calendar/month?year_month=2017-06", tok)), "June 2017")
+	assert.Equal(t, "june 2016", subjects(e.events("/api/v1/calendar/month?year_month=2016-06", tok)), "June 2016")
+	assert.Equal(t, "night,테스트 일정", subjects(e.events("/api/v1/calendar/", tok)), "this month")
 	// The seed's date query missed events that span the day.
-	if got := subjects(e.events("/api/v1/calendar/date?date=2017-06-21", tok)); got != "night" {
-		t.Fatalf("21 June: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/date?date=2017-06-22", tok)); got != "night,테스트 일정" {
-		t.Fatalf("22 June: %q", got)
-	}
+	assert.Equal(t, "night", subjects(e.events("/api/v1/calendar/date?date=2017-06-21", tok)), "21 June")
+	assert.Equal(t, "night,테스트 일정", subjects(e.events("/api/v1/calendar/date?date=2017-06-22", tok)), "22 June")
 	e.clock.Set(time.Date(2017, 6, 22, 0, 30, 0, 0, seoul))
 	var again calendarhttp.Token
 	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20010).into(t, &again)
 	tok = again.Token
-	if got := subjects(e.events("/api/v1/calendar/today", tok)); got != "night,테스트 일정" {
-		t.Fatalf("today: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/search?search_word=%ED%85%8C%EC%8A%A4%ED%8A%B8", tok)); got != "July 테스트,테스트 일정" {
-		t.Fatalf("search: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/search?search_word=JULY", tok)); got != "July 테스트" {
-		t.Fatalf("search JULY: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/search?search_word=nothing", tok)); got != "" {
-		t.Fatalf("search nothing: %q", got)
-	}
-	if raw := e.do("GET", "/api/v1/calendar/search?search_word=nothing", tok, "").Data; string(raw) != "[]" {
-		t.Fatalf("an empty result is %s, want []", raw)
-	}
+	assert.Equal(t, "night,테스트 일정", subjects(e.events("/api/v1/calendar/today", tok)), "today")
+	assert.Equal(t, "July 테스트,테스트 일정", subjects(e.events("/api/v1/calendar/search?search_word=%ED%85%8C%EC%8A%A4%ED%8A%B8", tok)), "search")
+	assert.Equal(t, "July 테스트", subjects(e.events("/api/v1/calendar/search?search_word=JULY", tok)), "search JULY")
+	assert.Equal(t, "", subjects(e.events("/api/v1/calendar/search?search_word=nothing", tok)), "search nothing")
+	assert.JSONEq(t, "[]", string(e.do("GET", "/api/v1/calendar/search?search_word=nothing", tok, "").Data), "an empty result")
 
 	e.do("GET", "/api/v1/calendar/month", tok, "").want(t, 40001, "year_month")
 	e.do("GET", "/api/v1/calendar/month?year_month=2017-13", tok, "").want(t, 40001, "year_month")
@@ -428,9 +377,12 @@ func TestGroups(t *testing.T) {
 	for i := 1; i <= 13; i++ {
 		gs = append(gs, e.group(kim, fmt.Sprint("그룹 ", i)))
 	}
-	if gs[11].ID != 12 || gs[12].ID != 13 || gs[0].CreatorEmail != "kim@jungi.me" || gs[0].Updated != nil || gs[0].Created != "Mon, 19 Jun 2017 19:55:04 +0900" {
-		t.Fatalf("groups %+v", gs[11:])
-	}
+	assert.Equal(t, calendar.GroupID(12), gs[11].ID)
+	assert.Equal(t, calendar.GroupID(13), gs[12].ID)
+	assert.Equal(t, "kim@jungi.me", gs[0].CreatorEmail, "the creator reads its own email")
+	assert.Equal(t, "kim", gs[0].CreatorName)
+	assert.Nil(t, gs[0].Updated)
+	assert.Equal(t, "Mon, 19 Jun 2017 19:55:04 +0900", gs[0].Created)
 	g := e.group(park, "park's")
 	e.do("POST", "/api/v1/group/", park, `{"group_name": " "}`).want(t, 40001, "group_name")
 	e.do("POST", "/api/v1/group/", park, `{"group_name": 3}`).want(t, 40001, "group_name")
@@ -446,28 +398,27 @@ func TestGroups(t *testing.T) {
 	// The seed parsed only one-digit ids, and never showed group events.
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,13"}`).want(t, 20000)
 	evs := e.events("/api/v1/calendar/month?year_month=2017-06", lee)
-	if subjects(evs) != "in twelve,in thirteen" || *evs[0].Group != "12" || evs[0].Email != "park@jungi.me" || *evs[1].Group != "13" {
-		t.Fatalf("lee after selecting 12,13: %+v", evs)
-	}
+	require.Equal(t, "in twelve,in thirteen", subjects(evs), "lee after selecting 12,13")
+	require.NotNil(t, evs[0].Group)
+	require.NotNil(t, evs[1].Group)
+	assert.Equal(t, "12", *evs[0].Group)
+	assert.Equal(t, "13", *evs[1].Group)
+	assert.Equal(t, "", evs[0].Email, "lee reads park's email")
+	assert.Equal(t, "park", evs[0].OwnerName)
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,999"}`).want(t, 40400, "999")
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "12,x"}`).want(t, 40001, "selected_group")
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": 12}`).want(t, 40001, "selected_group")
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{}`).want(t, 40001, "selected_group")
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "in twelve,in thirteen" {
-		t.Fatalf("after refused selections: %q", got)
-	}
+	assert.Equal(t, "in twelve,in thirteen", subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)), "after refused selections")
 
 	// Only the creator renames or deletes; the seed let anyone delete.
 	e.do("DELETE", "/api/v1/group/", park, `{"group_id": 12}`).want(t, 40300)
 	e.do("PUT", "/api/v1/group/", park, `{"group_id": 12, "group_name": "mine"}`).want(t, 40300)
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "in twelve,in thirteen" {
-		t.Fatalf("after a refused delete: %q", got)
-	}
+	assert.Equal(t, "in twelve,in thirteen", subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)), "after a refused delete")
 	var renamed calendarhttp.Group
 	e.do("PUT", "/api/v1/group/", kim, `{"group_id": 12, "group_name": "회식 및 저녁 약속 일정"}`).want(t, 20000).into(t, &renamed)
-	if renamed.Name != "회식 및 저녁 약속 일정" || renamed.Updated == nil {
-		t.Fatalf("renamed %+v", renamed)
-	}
+	assert.Equal(t, "회식 및 저녁 약속 일정", renamed.Name)
+	assert.NotNil(t, renamed.Updated)
 	e.do("PUT", "/api/v1/group/", kim, `{"group_id": 999, "group_name": "x"}`).want(t, 40400)
 	e.do("PUT", "/api/v1/group/", kim, `{"group_name": "x"}`).want(t, 40001, "group_id")
 	e.do("PUT", "/api/v1/group/", kim, `{"group_id": 12, "group_name": ""}`).want(t, 40001, "group_name")
@@ -476,29 +427,91 @@ func TestGroups(t *testing.T) {
 
 	var mine, all []calendarhttp.Group
 	e.do("GET", "/api/v1/group/", park, "").want(t, 20000).into(t, &mine)
-	if len(mine) != 1 || mine[0].ID != g.ID || mine[0].Name != "park's" {
-		t.Fatalf("park's groups %+v", mine)
-	}
+	require.Len(t, mine, 1, "park's groups")
+	assert.Equal(t, g.ID, mine[0].ID)
+	assert.Equal(t, "park's", mine[0].Name)
 	e.do("GET", "/api/v1/group/list", park, "").want(t, 20000).into(t, &all)
-	if len(all) != 14 || all[11].Name != "회식 및 저녁 약속 일정" {
-		t.Fatalf("all groups %d", len(all))
-	}
+	require.Len(t, all, 14, "all groups")
+	assert.Equal(t, "회식 및 저녁 약속 일정", all[11].Name)
 
 	e.do("DELETE", "/api/v1/group/", kim, `{"group_id": 12}`).want(t, 20000)
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "in thirteen" {
-		t.Fatalf("after the delete: %q", got)
-	}
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", park)); got != "" {
-		t.Fatalf("the deleted group's event survives: %q", got)
-	}
+	assert.Equal(t, "in thirteen", subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)), "after the delete")
+	assert.Equal(t, "", subjects(e.events("/api/v1/calendar/month?year_month=2017-06", park)), "the deleted group's event survives")
 	e.do("GET", "/api/v1/group/list", park, "").want(t, 20000).into(t, &all)
-	if len(all) != 13 {
-		t.Fatalf("%d groups after the delete", len(all))
-	}
+	assert.Len(t, all, 13, "groups after the delete")
 	e.do("POST", "/api/v1/user/calendar/group", lee, `{"selected_group": "0"}`).want(t, 20000)
-	if got := subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)); got != "" {
-		t.Fatalf("after clearing: %q", got)
+	assert.Equal(t, "", subjects(e.events("/api/v1/calendar/month?year_month=2017-06", lee)), "after clearing")
+}
+
+// Another user's email is never shown: not in the groups any user lists
+// (the seed listed every creator's email), not in the group events of a
+// selected group (the seed showed their authors' emails), not in search
+// results nor in the iCalendar export. Each shows the display name
+// instead; owners still read their own email.
+func TestOtherUsersEmailsAreNotShown(t *testing.T) {
+	e := newEnv(t)
+	kim := e.user("kim.minsu@jungi.me")
+	park := e.user("park@jungi.me")
+	g := e.group(kim, "회식")
+	e.groupEvent(kim, g.ID, "team dinner", "2017-06-20 19:00:00", "2017-06-20 21:00:00")
+	e.do("POST", "/api/v1/user/calendar/group", park, fmt.Sprintf(`{"selected_group": "%d"}`, g.ID)).want(t, 20000)
+	for _, path := range []string{
+		"/api/v1/group/list",
+		"/api/v1/calendar/month?year_month=2017-06",
+		"/api/v1/calendar/date?date=2017-06-20",
+		"/api/v1/calendar/search?search_word=dinner",
+		"/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01",
+	} {
+		r := e.do("GET", path, park, "")
+		require.Equal(t, http.StatusOK, r.Status, path)
+		assert.NotContains(t, string(r.Raw), "kim.minsu@jungi.me", "park reads kim's email at %s", path)
+		assert.NotContains(t, string(r.Raw), "@jungi.me", "park reads an email at %s", path)
 	}
+	var all []calendarhttp.Group
+	e.do("GET", "/api/v1/group/list", park, "").want(t, 20000).into(t, &all)
+	require.Len(t, all, 1)
+	assert.Equal(t, "", all[0].CreatorEmail)
+	assert.Equal(t, "kim.minsu", all[0].CreatorName)
+	evs := e.events("/api/v1/calendar/month?year_month=2017-06", park)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "", evs[0].Email)
+	assert.Equal(t, "kim.minsu", evs[0].OwnerName)
+
+	// The owner reads its own email, with the same display name.
+	e.do("GET", "/api/v1/group/list", kim, "").want(t, 20000).into(t, &all)
+	require.Len(t, all, 1)
+	assert.Equal(t, "kim.minsu@jungi.me", all[0].CreatorEmail)
+	assert.Equal(t, "kim.minsu", all[0].CreatorName)
+	e.do("POST", "/api/v1/user/calendar/group", kim, fmt.Sprintf(`{"selected_group": "%d"}`, g.ID)).want(t, 20000)
+	evs = e.events("/api/v1/calendar/month?year_month=2017-06", kim)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "kim.minsu@jungi.me", evs[0].Email)
+}
+
+// brokenStore is a calendar store whose reads of events fail.
+type brokenStore struct{ calendar.Store }
+
+func (brokenStore) Events(context.Context, auth.UserID, time.Time, time.Time) ([]calendar.Event, error) {
+	return nil, errors.New("disk on fire")
+}
+
+// A 5xx ends its message with the request's id, as in every service,
+// and shows nothing of the cause.
+func TestInternalErrorNamesTheRequestID(t *testing.T) {
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
+	require.NoError(t, err)
+	cal, err := calendar.New(brokenStore{db.Calendar()}, calendar.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(httpx.RequestIDs(api.Wrap(t, calendarhttp.NewHandler(cal, authn))))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL, authn: authn, cal: cal}
+	tok := e.user("park@jungi.me")
+	r := e.send("GET", "/api/v1/calendar/today", "", http.Header{calendarhttp.TokenHeader: {tok}, httpx.RequestIDHeader: {"quote-me-42"}})
+	r.want(t, 50000)
+	assert.Equal(t, "INTERNAL SERVER ERROR: internal error (request id quote-me-42)", r.Meta.Message)
+	assert.NotContains(t, string(r.Raw), "disk on fire")
+	assert.Empty(t, r.Data)
 }
 
 func TestBirthday(t *testing.T) {
@@ -507,29 +520,25 @@ func TestBirthday(t *testing.T) {
 	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"birthday": "1990-06-19"}`).want(t, 20000, "SUCCESS")
 	for _, ym := range []string{"2017-06", "2030-06"} {
 		evs := e.events("/api/v1/calendar/month?year_month="+ym, tok)
-		if len(evs) != 1 || evs[0].Birthday == nil || *evs[0].Birthday != "1" || !strings.Contains(evs[0].Start, " 19 Jun "+ym[:4]+" 00:00:00 +0900") {
-			t.Fatalf("%s: %+v", ym, evs)
-		}
+		require.Len(t, evs, 1, ym)
+		require.NotNil(t, evs[0].Birthday, ym)
+		assert.Equal(t, "1", *evs[0].Birthday, ym)
+		assert.Contains(t, evs[0].Start, " 19 Jun "+ym[:4]+" 00:00:00 +0900")
 	}
 	evs := e.events("/api/v1/calendar/date?date=2017-06-19", tok)
-	if len(evs) != 1 || evs[0].Start != "Mon, 19 Jun 2017 00:00:00 +0900" || evs[0].End != "Tue, 20 Jun 2017 00:00:00 +0900" {
-		t.Fatalf("19 June: %+v", evs)
-	}
+	require.Len(t, evs, 1, "19 June")
+	assert.Equal(t, "Mon, 19 Jun 2017 00:00:00 +0900", evs[0].Start)
+	assert.Equal(t, "Tue, 20 Jun 2017 00:00:00 +0900", evs[0].End)
 	e.do("POST", "/api/v1/calendar/birthday", tok, `{"birthday": "1992-02-29 20:00:00"}`).want(t, 20011, "USER BIRTHDAY EXIST")
 	evs = e.events("/api/v1/calendar/month?year_month=2017-02", tok)
-	if len(evs) != 1 || evs[0].Start != "Tue, 28 Feb 2017 00:00:00 +0900" {
-		t.Fatalf("February 2017: %+v", evs)
-	}
-	if got := e.events("/api/v1/calendar/month?year_month=2017-06", tok); len(got) != 0 {
-		t.Fatalf("the replaced birthday shows: %+v", got)
-	}
+	require.Len(t, evs, 1, "February 2017")
+	assert.Equal(t, "Tue, 28 Feb 2017 00:00:00 +0900", evs[0].Start)
+	assert.Empty(t, e.events("/api/v1/calendar/month?year_month=2017-06", tok), "the replaced birthday shows")
 	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"brithday": "1992-03-01"}`).want(t, 20011)
 	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"birthday": "1992-02-30"}`).want(t, 40001, "birthday")
 	e.do("PUT", "/api/v1/calendar/birthday", tok, `{}`).want(t, 40001, "birthday")
 	e.do("PUT", "/api/v1/calendar/birthday", tok, `{"birthday": 19920301}`).want(t, 40001, "birthday")
-	if evs := e.events("/api/v1/calendar/date?date=2017-03-01", tok); len(evs) != 1 {
-		t.Fatalf("after refused changes: %+v", evs)
-	}
+	assert.Len(t, e.events("/api/v1/calendar/date?date=2017-03-01", tok), 1, "after refused changes")
 }
 
 func TestICS(t *testing.T) {
@@ -545,45 +554,78 @@ func TestICS(t *testing.T) {
 
 	want := e.events("/api/v1/calendar/month?year_month=2017-06", park)
 	r := e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01", park, "")
-	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/calendar") {
-		t.Fatalf("status %d type %q: %s", r.Status, r.Header.Get("Content-Type"), r.Raw)
-	}
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
+	require.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/calendar"), "Content-Type %q", r.Header.Get("Content-Type"))
 	cal, err := ical.NewDecoder(bytes.NewReader(r.Raw)).Decode()
-	if err != nil {
-		t.Fatalf("%v\n%s", err, r.Raw)
-	}
+	require.NoError(t, err, "%s", r.Raw)
 	got := cal.Events()
-	if len(got) != len(want) || len(want) != 3 {
-		t.Fatalf("%d VEVENTs, want %d: %s", len(got), len(want), r.Raw)
-	}
+	require.Len(t, want, 3)
+	require.Len(t, got, len(want), "VEVENTs: %s", r.Raw)
 	for i, w := range want {
 		summary, _ := got[i].Props.Text(ical.PropSummary)
 		start, err := got[i].DateTimeStart(seoul)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if summary != w.Subject {
-			t.Errorf("event %d: %q, want %q", i, summary, w.Subject)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, w.Subject, summary, "event %d", i)
 		if w.Birthday != nil {
-			if start.Format("2006-01-02") != "1990-06-19" || got[i].Props.Get(ical.PropRecurrenceRule) == nil {
-				t.Errorf("birthday starts %v with rule %v", start, got[i].Props.Get(ical.PropRecurrenceRule))
-			}
+			assert.Equal(t, "1990-06-19", start.Format("2006-01-02"), "the birthday's first day")
+			assert.NotNil(t, got[i].Props.Get(ical.PropRecurrenceRule), "the birthday's rule")
 			continue
 		}
-		if start.Format(time.RFC1123Z) != w.Start {
-			t.Errorf("event %d starts %v, want %s", i, start, w.Start)
-		}
+		assert.Equal(t, w.Start, start.Format(time.RFC1123Z), "event %d", i)
 		cat := got[i].Props.Get(ical.PropCategories)
-		if (w.Group != nil) != (cat != nil) || cat != nil && cat.Value != "회식" {
-			t.Errorf("event %d: group %v, CATEGORIES %v", i, w.Group, cat)
+		if w.Group != nil {
+			require.NotNil(t, cat, "CATEGORIES of group event %d", i)
+			assert.Equal(t, "회식", cat.Value)
+		} else {
+			assert.Nil(t, cat, "CATEGORIES of event %d", i)
 		}
 	}
-	e.do("GET", "/api/v1/calendar.ics?to=2017-07-01", park, "").want(t, 40001, "from")
-	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01", park, "").want(t, 40001, "to")
 	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-05-01", park, "").want(t, 40001, "to")
-	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2030-05-01", park, "").want(t, 40001, "to")
+	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2030-05-01", park, "").want(t, 40001, "to", "1098 days")
 	e.do("GET", "/api/v1/calendar.ics?from=June&to=2017-07-01", park, "").want(t, 40001, "from")
+	e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=July", park, "").want(t, 40001, "to")
+	// 1098 days is the longest range.
+	ok := e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to="+time.Date(2017, 6, 1+1098, 0, 0, 0, 0, time.UTC).Format("2006-01-02"), park, "")
+	require.Equal(t, http.StatusOK, ok.Status, "%s", ok.Raw)
+}
+
+// from and to of the export are optional, as documented: this month in
+// the calendar's zone by default (the seed's clock is 19 June 2017 in
+// Seoul), from alone runs a month, to alone ends what starts this month.
+func TestICSDefaultsToThisMonth(t *testing.T) {
+	e := newEnv(t)
+	park := e.user("park@jungi.me")
+	e.event(park, "last of May", "2017-05-31 23:00:00", "2017-05-31 23:30:00")
+	e.event(park, "first of June", "2017-06-01 00:00:00", "2017-06-01 01:00:00")
+	e.event(park, "20 June", "2017-06-20 09:00:00", "2017-06-20 10:00:00")
+	e.event(park, "last of June", "2017-06-30 23:00:00", "2017-06-30 23:30:00")
+	e.event(park, "first of July", "2017-07-01 00:00:00", "2017-07-01 01:00:00")
+	summaries := func(query string) []string {
+		t.Helper()
+		r := e.do("GET", "/api/v1/calendar.ics"+query, park, "")
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", query, r.Raw)
+		cal, err := ical.NewDecoder(bytes.NewReader(r.Raw)).Decode()
+		require.NoError(t, err)
+		var out []string
+		for _, ev := range cal.Events() {
+			s, _ := ev.Props.Text(ical.PropSummary)
+			out = append(out, s)
+		}
+		return out
+	}
+	june := []string{"first of June", "20 June", "last of June"}
+	assert.Equal(t, june, summaries(""), "no from, no to")
+	assert.Equal(t, june, summaries("?from=&to="), "empty from and to")
+	assert.Equal(t, []string{"first of July"}, summaries("?from=2017-07-01"), "from alone")
+	assert.Equal(t, []string{"first of June", "20 June"}, summaries("?to=2017-06-21"), "to alone")
+	e.do("GET", "/api/v1/calendar.ics?to=2017-05-01", park, "").want(t, 40001, "to")
+
+	// 30 June 20:00 UTC is already 1 July in Seoul: this month is July.
+	e.clock.Set(time.Date(2017, 6, 30, 20, 0, 0, 0, time.UTC))
+	var again calendarhttp.Token
+	e.do("POST", "/api/v1/user/", "", `{"useremail": "park@jungi.me", "password": "password-1"}`).want(t, 20010).into(t, &again)
+	park = again.Token
+	assert.Equal(t, []string{"first of July"}, summaries(""), "this month in the calendar's zone")
 }
 
 // Concurrent writers and readers through the adapter, for the race
@@ -630,11 +672,9 @@ func TestConcurrentRequests(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Error(err)
+		assert.Fail(t, err)
 	}
-	if evs := e.events("/api/v1/calendar/month?year_month=2017-06", tok); len(evs) != n {
-		t.Fatalf("%d events, want %d", len(evs), n)
-	}
+	assert.Len(t, e.events("/api/v1/calendar/month?year_month=2017-06", tok), n)
 }
 
 func TestUnknownRoutes(t *testing.T) {
@@ -643,9 +683,8 @@ func TestUnknownRoutes(t *testing.T) {
 	e.do("GET", "/api/v1/calendar/nope", tok, "").want(t, 40400, "NOT FOUND")
 	e.do("GET", "/api/v2/user/", "", "").want(t, 40400, "NOT FOUND")
 	r := e.do("GET", "/api/v1/calendar/event", tok, "").want(t, 40500, "METHOD NOT ALLOWED")
-	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "POST") || !strings.Contains(allow, "DELETE") {
-		t.Fatalf("Allow %q", allow)
-	}
+	assert.Contains(t, r.Header.Get("Allow"), "POST")
+	assert.Contains(t, r.Header.Get("Allow"), "DELETE")
 	e.do("PATCH", "/api/v1/group/", tok, "").want(t, 40500)
 }
 
@@ -656,43 +695,31 @@ func TestRedirectKeepsMountPrefix(t *testing.T) {
 	tok := e.user("park@jungi.me")
 	e.event(tok, "this month", "2017-06-20 09:00:00", "2017-06-20 10:00:00")
 	req, err := http.NewRequest("GET", e.url+"/api/v1/calendar", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	req.Header.Set(calendarhttp.TokenHeader, tok)
 	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if loc := resp.Header.Get("Location"); resp.StatusCode/100 != 3 || loc != "/calendar/api/v1/calendar/" {
-		t.Fatalf("status %d Location %q, want a redirect to /calendar/api/v1/calendar/", resp.StatusCode, loc)
-	}
-	if got := subjects(e.events("/api/v1/calendar", tok)); got != "this month" {
-		t.Fatalf("after the redirect: %q", got)
-	}
+	assert.Equal(t, 3, resp.StatusCode/100, "a redirect")
+	assert.Equal(t, "/calendar/api/v1/calendar/", resp.Header.Get("Location"))
+	assert.Equal(t, "this month", subjects(e.events("/api/v1/calendar", tok)), "after the redirect")
 }
 
 // The whole system serves the calendar under /calendar, .ics included.
 func TestMountedBySystem(t *testing.T) {
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cal, err := calendar.New(db.Calendar(), calendar.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Calendar: cal}, system.Config{}))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL + "/calendar", authn: authn, cal: cal}
 	tok := e.user("park@jungi.me")
 	e.event(tok, "mounted", "2017-06-20 09:00:00", "2017-06-20 10:00:00")
 	r := e.do("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01", tok, "")
-	if r.Status != http.StatusOK || !bytes.Contains(r.Raw, []byte("SUMMARY:mounted\r\n")) {
-		t.Fatalf("status %d: %s", r.Status, r.Raw)
-	}
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
+	assert.Contains(t, string(r.Raw), "SUMMARY:mounted\r\n")
 }
 
 // TestInvalidUTF8IsRefused sends every text field of every route in both
@@ -723,14 +750,12 @@ func TestInvalidUTF8IsRefused(t *testing.T) {
 		e.do("GET", "/api/v1/calendar/search?search_word="+url.QueryEscape("x\xc3\x28y"), tok, "").want(t, 40001, "search_word", "UTF-8")
 	}
 	evs := e.events("/api/v1/calendar/month?year_month=2017-06", tok)
-	if len(evs) != 1 || evs[0].Subject != "dinner" {
-		t.Fatalf("events after refused writes: %+v", evs)
-	}
+	require.Len(t, evs, 1, "events after refused writes")
+	assert.Equal(t, "dinner", evs[0].Subject)
 	var gs []calendarhttp.Group
 	e.do("GET", "/api/v1/group/", tok, "").want(t, 20000).into(t, &gs)
-	if len(gs) != 1 || gs[0].Name != "family" {
-		t.Fatalf("groups after refused writes: %+v", gs)
-	}
+	require.Len(t, gs, 1, "groups after refused writes")
+	assert.Equal(t, "family", gs[0].Name)
 }
 
 // api checks every exchange of this package's tests against the document.
@@ -746,7 +771,9 @@ func TestOpenAPIDocument(t *testing.T) {
 		OpenAPI string              `json:"openapi"`
 		Servers []map[string]string `json:"servers"`
 	}
-	if err := json.Unmarshal(r.Raw, &doc); err != nil || r.Status != 200 || doc.OpenAPI != "3.0.3" || len(doc.Servers) != 1 || doc.Servers[0]["url"] != "/calendar" {
-		t.Fatalf("GET /openapi.json: %d %v %+v", r.Status, err, doc)
-	}
+	require.Equal(t, http.StatusOK, r.Status)
+	require.NoError(t, json.Unmarshal(r.Raw, &doc))
+	assert.Equal(t, "3.0.3", doc.OpenAPI)
+	require.Len(t, doc.Servers, 1)
+	assert.Equal(t, "/calendar", doc.Servers[0]["url"])
 }

@@ -63,11 +63,13 @@ func errorCode(c hanok.Code) (int, string) {
 	return status * 100, strings.ToUpper(http.StatusText(status))
 }
 
-// fail is the adapter's one renderer: err in the envelope, the seed's
+// render is the adapter's one renderer: err in the envelope, the seed's
 // message, then the client-safe detail (which names the field of a bad
-// parameter). No token is 40101, a bad, expired or revoked one 40102, a
-// method the path does not serve 40500.
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+// parameter; of a 5xx, it is a generic text that ends with the request's
+// id, as in every service: "INTERNAL SERVER ERROR: internal error
+// (request id ...)"). No token is 40101, a bad, expired or revoked one
+// 40102, a method the path does not serve 40500.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
 	status, detail := httpx.Report(w, r, h.logger, err)
 	if errors.Is(err, httpx.ErrNoToken) {
 		write(w, CodeMissingHeader, "MISSING HEADER", nil)
@@ -78,7 +80,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	code, message := errorCode(hanok.CodeOf(err))
-	if code != CodeInternal && detail != "" {
+	if detail != "" {
 		message += ": " + detail
 	}
 	write(w, code, message, nil)

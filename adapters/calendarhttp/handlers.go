@@ -17,24 +17,32 @@ import (
 // the calendar's zone instead of a false "GMT".
 const seedTime = time.RFC1123Z
 
-// Event is the JSON form of an event, with the seed's field names.
+// Event is the JSON form of an event, with the seed's field names. Email
+// is the owner's email for the owner only, "" for anyone else (a group
+// event of another user); OwnerName, the owner's display name
+// (calendar.DisplayName), is shown to all.
 type Event struct {
-	ID       calendar.EventID `json:"id"`
-	Subject  string           `json:"subject"`
-	Start    string           `json:"sdate"`
-	End      string           `json:"edate"`
-	Created  string           `json:"created"`
-	Updated  *string          `json:"updated"`
-	Email    string           `json:"email"`
-	Group    *string          `json:"group"`
-	Birthday *string          `json:"birthday"`
+	ID        calendar.EventID `json:"id"`
+	Subject   string           `json:"subject"`
+	Start     string           `json:"sdate"`
+	End       string           `json:"edate"`
+	Created   string           `json:"created"`
+	Updated   *string          `json:"updated"`
+	Email     string           `json:"email"`
+	OwnerName string           `json:"owner_name"`
+	Group     *string          `json:"group"`
+	Birthday  *string          `json:"birthday"`
 }
 
 // Group is the JSON form of a group, with the seed's field names.
+// CreatorEmail is the creator's email for the creator only, "" for
+// anyone else; CreatorName, the creator's display name
+// (calendar.DisplayName), is shown to all.
 type Group struct {
 	ID           calendar.GroupID `json:"id"`
 	Name         string           `json:"name"`
 	CreatorEmail string           `json:"creator_email"`
+	CreatorName  string           `json:"creator_name"`
 	Created      string           `json:"created"`
 	Updated      *string          `json:"updated"`
 }
@@ -54,7 +62,7 @@ func optTime(t time.Time) *string {
 
 func eventJSON(e calendar.Event) Event {
 	out := Event{
-		ID: e.ID, Subject: e.Subject, Email: e.OwnerEmail,
+		ID: e.ID, Subject: e.Subject, Email: e.OwnerEmail, OwnerName: e.OwnerName,
 		Start: e.Start.Format(seedTime), End: e.End.Format(seedTime),
 		Created: e.Created.Format(seedTime), Updated: optTime(e.Updated),
 	}
@@ -78,7 +86,10 @@ func eventsJSON(es []calendar.Event) []Event {
 }
 
 func groupJSON(g calendar.Group) Group {
-	return Group{ID: g.ID, Name: g.Name, CreatorEmail: g.CreatorEmail, Created: g.Created.Format(seedTime), Updated: optTime(g.Updated)}
+	return Group{
+		ID: g.ID, Name: g.Name, CreatorEmail: g.CreatorEmail, CreatorName: g.CreatorName,
+		Created: g.Created.Format(seedTime), Updated: optTime(g.Updated),
+	}
 }
 
 // signIn creates the user of an unknown email, or signs in the user of a
@@ -253,13 +264,10 @@ func (h *handler) createEvent(w http.ResponseWriter, r *http.Request, actor hano
 
 func (h *handler) createGroupEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, in, err := h.decodeEvent(w, r)
-	if err == nil && b.GroupID <= 0 {
-		err = hanok.FieldError("group_id", "is required: a positive group id")
-	}
 	if err != nil {
 		return err
 	}
-	e, err := h.svc.CreateEvent(r.Context(), actor, in)
+	e, err := h.svc.CreateGroupEvent(r.Context(), actor, calendar.GroupID(b.GroupID), in)
 	if err != nil {
 		return err
 	}
@@ -269,9 +277,6 @@ func (h *handler) createGroupEvent(w http.ResponseWriter, r *http.Request, actor
 
 func (h *handler) updateEvent(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	b, in, err := h.decodeEvent(w, r)
-	if err == nil && b.EventID <= 0 {
-		err = hanok.FieldError("event_id", "is required: a positive event id")
-	}
 	if err != nil {
 		return err
 	}
@@ -287,9 +292,6 @@ func (h *handler) deleteEvent(w http.ResponseWriter, r *http.Request, actor hano
 	b, err := httpx.DecodeJSON[struct {
 		EventID int64 `json:"event_id"`
 	}](w, r, maxBody)
-	if err == nil && b.EventID <= 0 {
-		err = hanok.FieldError("event_id", "is required: a positive event id")
-	}
 	if err != nil {
 		return err
 	}
@@ -332,22 +334,15 @@ func (h *handler) birthday(w http.ResponseWriter, r *http.Request, actor hanok.A
 	return nil
 }
 
-// groupBody is the body of the group routes.
+// groupBody is the body of the group routes. Ids are checked by the
+// Service (calendar.ErrGroupID, ErrEventID), not here.
 type groupBody struct {
 	ID   int64  `json:"group_id"`
 	Name string `json:"group_name"`
 }
 
-func (h *handler) decodeGroup(w http.ResponseWriter, r *http.Request, needID bool) (groupBody, error) {
-	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
-	if err == nil && needID && b.ID <= 0 {
-		err = hanok.FieldError("group_id", "is required: a positive group id")
-	}
-	return b, err
-}
-
 func (h *handler) createGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	b, err := h.decodeGroup(w, r, false)
+	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
 	if err != nil {
 		return err
 	}
@@ -360,7 +355,7 @@ func (h *handler) createGroup(w http.ResponseWriter, r *http.Request, actor hano
 }
 
 func (h *handler) renameGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	b, err := h.decodeGroup(w, r, true)
+	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
 	if err != nil {
 		return err
 	}
@@ -373,7 +368,7 @@ func (h *handler) renameGroup(w http.ResponseWriter, r *http.Request, actor hano
 }
 
 func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	b, err := h.decodeGroup(w, r, true)
+	b, err := httpx.DecodeJSON[groupBody](w, r, maxBody)
 	if err != nil {
 		return err
 	}
@@ -402,22 +397,33 @@ func (h *handler) myGroups(w http.ResponseWriter, r *http.Request, actor hanok.A
 	return groups(w, gs, err)
 }
 
-func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, _ hanok.Actor) error {
-	gs, err := h.svc.AllGroups(r.Context())
+func (h *handler) allGroups(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	gs, err := h.svc.AllGroups(r.Context(), actor)
 	return groups(w, gs, err)
 }
 
+// optionalDate reads a date query parameter that may be left out: the
+// zero Date when it is.
+func optionalDate(r *http.Request, name string) (calendar.Date, error) {
+	if strings.TrimSpace(r.URL.Query().Get(name)) == "" {
+		return calendar.Date{}, nil
+	}
+	return dateParam(r, name)
+}
+
 // ics serves the actor's calendar over [from, to) (dates, to exclusive)
-// as iCalendar.
+// as iCalendar; both are optional (calendar.Service.Days: this month by
+// default).
 func (h *handler) ics(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	from, err := dateParam(r, "from")
+	from, err := optionalDate(r, "from")
 	if err != nil {
 		return err
 	}
-	to, err := dateParam(r, "to")
+	to, err := optionalDate(r, "to")
 	if err != nil {
 		return err
 	}
+	from, to = h.svc.Days(from, to)
 	loc := h.svc.Location()
 	es, err := h.svc.Range(r.Context(), actor, from.In(loc), to.In(loc))
 	if err != nil {

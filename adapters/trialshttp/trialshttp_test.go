@@ -332,6 +332,9 @@ func TestExport(t *testing.T) {
 	if err != nil || len(rows) != 24 || rows[0][1] != "과제명" || rows[1][2] != "Cardiology" {
 		t.Fatalf("xlsx rows %d %v", len(rows), err)
 	}
+	// Its filters are optional (apitest.Main checks that one request
+	// goes without each): the whole mirror.
+	e.get(t, "/tasks/export.xlsx").Want(t, http.StatusOK)
 }
 
 // blockingSource holds the first page until released.

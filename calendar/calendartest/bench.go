@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/calendar"
 )
@@ -29,9 +31,7 @@ func BenchmarkMonth(b *testing.B, mk BenchStore) {
 			store := mk(b, size.total, 10_000)
 			b.Logf("inserted %d events in %v", size.total, time.Since(began).Round(time.Millisecond))
 			svc, err := calendar.New(store, calendar.Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			user := hanok.Actor{ID: 1, Email: "user1@example.com"}
 			from := time.Date(2020, 6, 1, 0, 0, 0, 0, svc.Location())
 			to := from.AddDate(0, 1, 0)
@@ -47,6 +47,7 @@ func BenchmarkMonth(b *testing.B, mk BenchStore) {
 					for b.Loop() {
 						evs, err := q.query()
 						if err != nil {
+							// Not require: its Helper call would be timed.
 							b.Fatal(err)
 						}
 						n = len(evs)

@@ -38,6 +38,9 @@ type Checker struct {
 
 	mu      sync.Mutex
 	checked map[string]int // "METHOD path" of the operation -> responses checked
+	// absent holds "METHOD path ?name" for each optional query parameter
+	// that an accepted request (a 2xx answer) went without.
+	absent map[string]bool
 }
 
 // New loads and validates the OpenAPI document spec.
@@ -55,7 +58,7 @@ func New(spec []byte) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apitest: %w", err)
 	}
-	return &Checker{doc: doc, router: router, checked: map[string]int{}}, nil
+	return &Checker{doc: doc, router: router, checked: map[string]int{}, absent: map[string]bool{}}, nil
 }
 
 // MustNew is New for tests: a bad document fails t.
@@ -94,6 +97,13 @@ func (c *Checker) Check(req *http.Request, reqBody []byte, status int, header ht
 		},
 	}
 	if status >= 200 && status < 300 {
+		c.mu.Lock()
+		for _, name := range optionalQuery(route.PathItem, route.Operation) {
+			if !req.URL.Query().Has(name) {
+				c.absent[route.Method+" "+route.Path+" ?"+name] = true
+			}
+		}
+		c.mu.Unlock()
 		req.Body = io.NopCloser(bytes.NewReader(reqBody))
 		if err := openapi3filter.ValidateRequest(ctx, reqIn); err != nil {
 			return fmt.Errorf("%s %s was accepted (%d) but the document does not describe the request: %w", req.Method, req.URL.Path, status, err)
@@ -122,6 +132,48 @@ func (c *Checker) Checked() map[string]int {
 	defer c.mu.Unlock()
 	out := make(map[string]int, len(c.checked))
 	for k, v := range c.checked {
+		out[k] = v
+	}
+	return out
+}
+
+// optionalQuery returns the names of the optional query parameters of op
+// (its own and its path's).
+func optionalQuery(item *openapi3.PathItem, op *openapi3.Operation) []string {
+	var names []string
+	for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+		for _, ref := range params {
+			if p := ref.Value; p != nil && p.In == openapi3.ParameterInQuery && !p.Required {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	return names
+}
+
+// OptionalQueryParams returns every optional query parameter of the
+// document, as "GET /tasks ?page".
+func (c *Checker) OptionalQueryParams() []string {
+	var out []string
+	for path, item := range c.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, name := range optionalQuery(item, op) {
+				out = append(out, method+" "+path+" ?"+name)
+			}
+		}
+	}
+	return out
+}
+
+// AbsentAccepted returns the optional query parameters ("GET /tasks
+// ?page") that at least one accepted request (a 2xx answer) went
+// without, so far: a parameter the document calls optional but the
+// adapter requires is never among them.
+func (c *Checker) AbsentAccepted() map[string]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]bool, len(c.absent))
+	for k, v := range c.absent {
 		out[k] = v
 	}
 	return out
@@ -203,7 +255,9 @@ func MustLoad(spec []byte) *Checker {
 // Main runs a test binary's tests (call it from TestMain) and then, when
 // every test ran (no -run, -skip or -short filter) and they passed, fails
 // the binary if an operation of c's document was never exercised, so that
-// every documented route has a test that calls it.
+// every documented route has a test that calls it, or if an optional query
+// parameter was never left out of a request the adapter accepted, so that
+// what the document calls optional is optional.
 func Main(m *testing.M, c *Checker) int {
 	code := m.Run()
 	if code != 0 || testing.Short() {
@@ -224,6 +278,18 @@ func Main(m *testing.M, c *Checker) int {
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		fmt.Fprintf(os.Stderr, "FAIL: OpenAPI operations no test exercised:\n  %s\n", strings.Join(missing, "\n  "))
+		return 1
+	}
+	absent := c.AbsentAccepted()
+	var required []string
+	for _, p := range c.OptionalQueryParams() {
+		if !absent[p] {
+			required = append(required, p)
+		}
+	}
+	if len(required) > 0 {
+		sort.Strings(required)
+		fmt.Fprintf(os.Stderr, "FAIL: optional OpenAPI query parameters no accepted request went without:\n  %s\n", strings.Join(required, "\n  "))
 		return 1
 	}
 	return code

@@ -6,7 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/authhttp"
+	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/internal/apitest"
 )
 
@@ -54,4 +58,28 @@ func TestCheckerFailsWhatTheDocumentDoesNotDescribe(t *testing.T) {
 	if err := c.Check(login, []byte(`{"username": 5}`), 200, http.Header{"Content-Type": {"application/json"}}, []byte(session)); err == nil {
 		t.Error("an accepted request the document does not describe passed")
 	}
+}
+
+// An optional query parameter counts as exercised absent only when a
+// request without it was accepted: a 400 for a missing "optional"
+// parameter is what the check is there to catch.
+func TestOptionalQueryParamsAbsent(t *testing.T) {
+	c := apitest.MustNew(t, calendarhttp.OpenAPI())
+	const from, to = "GET /api/v1/calendar.ics ?from", "GET /api/v1/calendar.ics ?to"
+	assert.Contains(t, c.OptionalQueryParams(), from)
+	assert.Contains(t, c.OptionalQueryParams(), to)
+	ics := http.Header{"Content-Type": {"text/calendar; charset=utf-8"}}
+	bad := http.Header{"Content-Type": {"application/json"}}
+
+	both := httptest.NewRequest("GET", "/api/v1/calendar.ics?from=2017-06-01&to=2017-07-01", nil)
+	require.NoError(t, c.Check(both, nil, 200, ics, []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")))
+	assert.Empty(t, c.AbsentAccepted(), "a request with both parameters")
+
+	refused := httptest.NewRequest("GET", "/api/v1/calendar.ics?to=2017-07-01", nil)
+	require.NoError(t, c.Check(refused, nil, 400, bad, []byte(`{"meta": {"code": 40001, "message": "INVALID PARAMETER: from: is required"}}`)))
+	assert.Empty(t, c.AbsentAccepted(), "a refused request without from")
+
+	accepted := httptest.NewRequest("GET", "/api/v1/calendar.ics?to=2017-07-01", nil)
+	require.NoError(t, c.Check(accepted, nil, 200, ics, []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")))
+	assert.Equal(t, map[string]bool{from: true}, c.AbsentAccepted(), "an accepted request without from")
 }

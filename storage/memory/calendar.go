@@ -45,11 +45,14 @@ func (db *DB) Calendar() *CalendarStore {
 	return db.store("calendar", func() any { return NewCalendarStore(users) }).(*CalendarStore)
 }
 
-func secs(t time.Time) time.Time {
+// micros returns t in UTC to the microsecond, the precision PostgreSQL's
+// timestamptz keeps, so that the memory store returns what the others
+// return.
+func micros(t time.Time) time.Time {
 	if t.IsZero() {
 		return t
 	}
-	return t.Truncate(time.Second).UTC()
+	return t.Truncate(time.Microsecond).UTC()
 }
 
 // CreateGroup implements calendar.Store.
@@ -62,7 +65,7 @@ func (s *CalendarStore) CreateGroup(_ context.Context, g *calendar.Group) error 
 	s.nextGroup++
 	c := *g
 	c.ID = s.nextGroup
-	c.Created, c.Updated = secs(c.Created), secs(c.Updated)
+	c.Created, c.Updated = micros(c.Created), micros(c.Updated)
 	s.groups[c.ID] = c
 	g.ID = c.ID
 	return nil
@@ -74,9 +77,9 @@ func (s *CalendarStore) UpdateGroup(_ context.Context, g *calendar.Group) error 
 	defer s.mu.Unlock()
 	old, ok := s.groups[g.ID]
 	if !ok {
-		return hanok.Errorf(hanok.NotFound, "group %d not found", g.ID)
+		return calendar.GroupNotFound(g.ID)
 	}
-	old.Name, old.Updated = g.Name, secs(g.Updated)
+	old.Name, old.Updated = g.Name, micros(g.Updated)
 	s.groups[g.ID] = old
 	return nil
 }
@@ -86,7 +89,7 @@ func (s *CalendarStore) DeleteGroup(_ context.Context, id calendar.GroupID) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.groups[id]; !ok {
-		return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+		return calendar.GroupNotFound(id)
 	}
 	delete(s.groups, id)
 	for eid, e := range s.events {
@@ -106,7 +109,7 @@ func (s *CalendarStore) Group(_ context.Context, id calendar.GroupID) (*calendar
 	defer s.mu.Unlock()
 	g, ok := s.groups[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "group %d not found", id)
+		return nil, calendar.GroupNotFound(id)
 	}
 	return &g, nil
 }
@@ -134,14 +137,14 @@ func (s *CalendarStore) CreateEvent(_ context.Context, e *calendar.Event) error 
 	}
 	if e.Group != 0 {
 		if _, ok := s.groups[e.Group]; !ok {
-			return hanok.Errorf(hanok.NotFound, "group %d not found", e.Group)
+			return calendar.GroupNotFound(e.Group)
 		}
 	}
 	s.nextEvent++
 	c := *e
 	c.ID = s.nextEvent
 	c.GroupName, c.Birthday = "", nil
-	c.Start, c.End, c.Created, c.Updated = secs(c.Start), secs(c.End), secs(c.Created), secs(c.Updated)
+	c.Start, c.End, c.Created, c.Updated = micros(c.Start), micros(c.End), micros(c.Created), micros(c.Updated)
 	s.events[c.ID] = c
 	e.ID = c.ID
 	return nil
@@ -153,9 +156,9 @@ func (s *CalendarStore) UpdateEvent(_ context.Context, e *calendar.Event) error 
 	defer s.mu.Unlock()
 	old, ok := s.events[e.ID]
 	if !ok {
-		return hanok.Errorf(hanok.NotFound, "event %d not found", e.ID)
+		return calendar.EventNotFound(e.ID)
 	}
-	old.Subject, old.Start, old.End, old.Updated = e.Subject, secs(e.Start), secs(e.End), secs(e.Updated)
+	old.Subject, old.Start, old.End, old.Updated = e.Subject, micros(e.Start), micros(e.End), micros(e.Updated)
 	s.events[e.ID] = old
 	return nil
 }
@@ -165,7 +168,7 @@ func (s *CalendarStore) DeleteEvent(_ context.Context, id calendar.EventID) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.events[id]; !ok {
-		return hanok.Errorf(hanok.NotFound, "event %d not found", id)
+		return calendar.EventNotFound(id)
 	}
 	delete(s.events, id)
 	return nil
@@ -185,7 +188,7 @@ func (s *CalendarStore) Event(_ context.Context, id calendar.EventID) (*calendar
 	defer s.mu.Unlock()
 	e, ok := s.events[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "event %d not found", id)
+		return nil, calendar.EventNotFound(id)
 	}
 	e = s.withGroup(e)
 	return &e, nil
@@ -201,7 +204,7 @@ func (s *CalendarStore) SelectGroups(_ context.Context, user auth.UserID, ids []
 	sel := make([]calendar.GroupID, 0, len(ids))
 	for _, id := range ids {
 		if _, ok := s.groups[id]; !ok {
-			return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+			return calendar.GroupNotFound(id)
 		}
 		if !slices.Contains(sel, id) {
 			sel = append(sel, id)
@@ -236,7 +239,7 @@ func (s *CalendarStore) visible(user auth.UserID, keep func(calendar.Event) bool
 func (s *CalendarStore) Events(_ context.Context, user auth.UserID, from, to time.Time) ([]calendar.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from, to = secs(from), secs(to)
+	from, to = micros(from), micros(to)
 	out := s.visible(user, func(e calendar.Event) bool {
 		return e.Start.Before(to) && (e.End.After(from) || !e.Start.Before(from))
 	})
@@ -253,8 +256,9 @@ func (s *CalendarStore) Events(_ context.Context, user auth.UserID, from, to tim
 func (s *CalendarStore) Search(_ context.Context, user auth.UserID, word string, limit int) ([]calendar.Event, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := strings.ToLower(word)
-	out := s.visible(user, func(e calendar.Event) bool { return strings.Contains(strings.ToLower(e.Subject), w) })
+	// word is folded by the Service; the subject is folded here, at
+	// query time, by the same one fold (the memory store keeps no index).
+	out := s.visible(user, func(e calendar.Event) bool { return strings.Contains(hanok.Fold(e.Subject), word) })
 	slices.SortFunc(out, func(a, b calendar.Event) int {
 		if c := b.Start.Compare(a.Start); c != 0 {
 			return c
@@ -275,7 +279,7 @@ func (s *CalendarStore) SetBirthday(_ context.Context, b calendar.Birthday) (boo
 		return false, err
 	}
 	_, replaced := s.birthdays[b.User]
-	b.Created = secs(b.Created)
+	b.Created = micros(b.Created)
 	s.birthdays[b.User] = b
 	return replaced, nil
 }
@@ -286,7 +290,7 @@ func (s *CalendarStore) Birthday(_ context.Context, user auth.UserID) (*calendar
 	defer s.mu.Unlock()
 	b, ok := s.birthdays[user]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "no birthday registered")
+		return nil, calendar.ErrNoBirthday
 	}
 	return &b, nil
 }

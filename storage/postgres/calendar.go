@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,20 +21,19 @@ var _ calendar.Store = (*CalendarStore)(nil)
 // Calendar returns the database's calendar store.
 func (db *DB) Calendar() *CalendarStore { return &CalendarStore{db: db} }
 
-// second returns t to the second, in UTC: the calendar's times are whole
-// seconds.
-func second(t time.Time) time.Time { return time.Unix(t.Unix(), 0).UTC() }
-
-// secondOrNull is second(t), or NULL for the zero time.
-func secondOrNull(t time.Time) any {
+// orNull is t, or NULL for the zero time: the one convention of the
+// PostgreSQL stores (timestamptz, microseconds; NULL for no time).
+func orNull(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return second(t)
+	return t
 }
 
-// subjectKey is the case-folded subject that Search matches.
-func subjectKey(s string) string { return strings.ToLower(s) }
+// subjectKey is the folded subject that Search matches: kept in the
+// subject_key column, written with the subject, so that the search folds
+// no row at query time; the Service folds the word by the same fold.
+func subjectKey(s string) string { return hanok.Fold(s) }
 
 const groupColumns = `id, name, creator_id, creator_email, created, updated`
 
@@ -55,7 +53,7 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created, updated) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			g.Name, g.Creator, g.CreatorEmail, second(g.Created), secondOrNull(g.Updated)).Scan(&id)
+			g.Name, g.Creator, g.CreatorEmail, g.Created, orNull(g.Updated)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("postgres: insert group: %w", err)
 		}
@@ -69,12 +67,12 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 
 // UpdateGroup implements calendar.Store.
 func (s *CalendarStore) UpdateGroup(ctx context.Context, g *calendar.Group) error {
-	tag, err := s.db.pool.Exec(ctx, `UPDATE calendar_groups SET name = $1, updated = $2 WHERE id = $3`, g.Name, secondOrNull(g.Updated), g.ID)
+	tag, err := s.db.pool.Exec(ctx, `UPDATE calendar_groups SET name = $1, updated = $2 WHERE id = $3`, g.Name, orNull(g.Updated), g.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: update group: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return hanok.Errorf(hanok.NotFound, "group %d not found", g.ID)
+		return calendar.GroupNotFound(g.ID)
 	}
 	return nil
 }
@@ -87,7 +85,7 @@ func (s *CalendarStore) DeleteGroup(ctx context.Context, id calendar.GroupID) er
 		return fmt.Errorf("postgres: delete group: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+		return calendar.GroupNotFound(id)
 	}
 	return nil
 }
@@ -96,7 +94,7 @@ func (s *CalendarStore) DeleteGroup(ctx context.Context, id calendar.GroupID) er
 func (s *CalendarStore) Group(ctx context.Context, id calendar.GroupID) (*calendar.Group, error) {
 	g, err := scanGroup(s.db.pool.QueryRow(ctx, `SELECT `+groupColumns+` FROM calendar_groups WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "group %d not found", id)
+		return nil, calendar.GroupNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select group: %w", err)
@@ -110,16 +108,8 @@ func (s *CalendarStore) Groups(ctx context.Context, creator auth.UserID) ([]cale
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select groups: %w", err)
 	}
-	defer rows.Close()
-	out := []calendar.Group{}
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: scan group: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (calendar.Group, error) { return scanGroup(r) })
+	if err != nil {
 		return nil, fmt.Errorf("postgres: select groups: %w", err)
 	}
 	return out, nil
@@ -127,7 +117,9 @@ func (s *CalendarStore) Groups(ctx context.Context, creator auth.UserID) ([]cale
 
 // growSpan records the span of an event in calendar_span.
 func growSpan(ctx context.Context, tx pgx.Tx, e *calendar.Event) error {
-	span := e.End.Unix() - e.Start.Unix()
+	// Whole seconds, rounded up: the bound must not fall short of a
+	// sub-second span.
+	span := int64((e.End.Sub(e.Start) + time.Second - 1) / time.Second)
 	if _, err := tx.Exec(ctx, `UPDATE calendar_span SET max_seconds = $1 WHERE id = 1 AND max_seconds < $1`, span); err != nil {
 		return fmt.Errorf("postgres: record event span: %w", err)
 	}
@@ -143,9 +135,9 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), second(e.Start), second(e.End), second(e.Created), secondOrNull(e.Updated)).Scan(&id)
+			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start, e.End, e.Created, orNull(e.Updated)).Scan(&id)
 		if isForeignKey(err) {
-			return hanok.Errorf(hanok.NotFound, "group %d not found", e.Group)
+			return calendar.GroupNotFound(e.Group)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: insert event: %w", err)
@@ -162,12 +154,12 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 func (s *CalendarStore) UpdateEvent(ctx context.Context, e *calendar.Event) error {
 	return s.db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE calendar_events SET subject = $1, subject_key = $2, start_at = $3, end_at = $4, updated = $5 WHERE id = $6`,
-			e.Subject, subjectKey(e.Subject), second(e.Start), second(e.End), secondOrNull(e.Updated), e.ID)
+			e.Subject, subjectKey(e.Subject), e.Start, e.End, orNull(e.Updated), e.ID)
 		if err != nil {
 			return fmt.Errorf("postgres: update event: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return hanok.Errorf(hanok.NotFound, "event %d not found", e.ID)
+			return calendar.EventNotFound(e.ID)
 		}
 		return growSpan(ctx, tx, e)
 	})
@@ -180,7 +172,7 @@ func (s *CalendarStore) DeleteEvent(ctx context.Context, id calendar.EventID) er
 		return fmt.Errorf("postgres: delete event: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return hanok.Errorf(hanok.NotFound, "event %d not found", id)
+		return calendar.EventNotFound(id)
 	}
 	return nil
 }
@@ -209,7 +201,7 @@ func scanEvent(sc pgx.Row) (calendar.Event, error) {
 func (s *CalendarStore) Event(ctx context.Context, id calendar.EventID) (*calendar.Event, error) {
 	e, err := scanEvent(s.db.pool.QueryRow(ctx, `SELECT `+eventColumns+` FROM calendar_events e LEFT JOIN calendar_groups g ON g.id = e.group_id WHERE e.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "event %d not found", id)
+		return nil, calendar.EventNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select event: %w", err)
@@ -225,7 +217,7 @@ func (s *CalendarStore) SelectGroups(ctx context.Context, user auth.UserID, ids 
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, user).Scan(&one)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return hanok.Errorf(hanok.NotFound, "user %d not found", user)
+			return fmt.Errorf("postgres: user %d: %w", user, auth.ErrUserNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: look up user %d: %w", user, err)
@@ -236,7 +228,7 @@ func (s *CalendarStore) SelectGroups(ctx context.Context, user auth.UserID, ids 
 		for _, id := range ids {
 			_, err := tx.Exec(ctx, `INSERT INTO calendar_selections (user_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, user, id)
 			if isForeignKey(err) {
-				return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+				return calendar.GroupNotFound(id)
 			}
 			if err != nil {
 				return fmt.Errorf("postgres: insert selection: %w", err)
@@ -252,16 +244,11 @@ func (s *CalendarStore) Selection(ctx context.Context, user auth.UserID) ([]cale
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select selection: %w", err)
 	}
-	defer rows.Close()
-	out := []calendar.GroupID{}
-	for rows.Next() {
-		var id calendar.GroupID
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("postgres: scan selection: %w", err)
-		}
-		out = append(out, id)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[calendar.GroupID])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select selection: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // eventsQuery selects the events of user $1's calendar that overlap
@@ -283,7 +270,7 @@ ORDER BY e.start_at, e.id`
 
 // Events implements calendar.Store.
 func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to time.Time) ([]calendar.Event, error) {
-	return queryEvents(ctx, s.db.pool, eventsQuery, user, second(to), second(from))
+	return queryEvents(ctx, s.db.pool, eventsQuery, user, to, from)
 }
 
 const searchQuery = `
@@ -299,7 +286,7 @@ LIMIT $3`
 
 // Search implements calendar.Store.
 func (s *CalendarStore) Search(ctx context.Context, user auth.UserID, word string, limit int) ([]calendar.Event, error) {
-	return queryEvents(ctx, s.db.pool, searchQuery, user, subjectKey(word), limit)
+	return queryEvents(ctx, s.db.pool, searchQuery, user, word, limit)
 }
 
 func queryEvents(ctx context.Context, q querier, sql string, args ...any) ([]calendar.Event, error) {
@@ -307,16 +294,8 @@ func queryEvents(ctx context.Context, q querier, sql string, args ...any) ([]cal
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select events: %w", err)
 	}
-	defer rows.Close()
-	out := []calendar.Event{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: scan event: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (calendar.Event, error) { return scanEvent(r) })
+	if err != nil {
 		return nil, fmt.Errorf("postgres: select events: %w", err)
 	}
 	return out, nil
@@ -334,7 +313,7 @@ func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (b
 		err := tx.QueryRow(ctx, `INSERT INTO calendar_birthdays (user_id, email, date, created) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, date = excluded.date, created = excluded.created
 			RETURNING xmax <> 0`,
-			b.User, b.Email, date, second(b.Created)).Scan(&replaced)
+			b.User, b.Email, date, b.Created).Scan(&replaced)
 		if err != nil {
 			return fmt.Errorf("postgres: upsert birthday: %w", err)
 		}
@@ -349,7 +328,7 @@ func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calend
 	var date time.Time
 	err := s.db.pool.QueryRow(ctx, `SELECT email, date, created FROM calendar_birthdays WHERE user_id = $1`, user).Scan(&b.Email, &date, &b.Created)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "no birthday registered")
+		return nil, calendar.ErrNoBirthday
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select birthday: %w", err)

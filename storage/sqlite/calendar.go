@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/hanok-dev/hanok"
@@ -22,46 +21,46 @@ var _ calendar.Store = (*CalendarStore)(nil)
 // Calendar returns the database's calendar store.
 func (db *DB) Calendar() *CalendarStore { return &CalendarStore{db: db} }
 
-// maxSeconds is the last second whose unix nanoseconds fit an int64
-// (2262-04-11); -maxSeconds is the first (1677-09-21).
-const maxSeconds = math.MaxInt64 / int64(time.Second)
+// The calendar's times are stored by the one time pair of every table,
+// nanos and fromNanos (INTEGER unix nanoseconds, NULL for none). An int64
+// of nanoseconds holds the instants of 1677-09-21 to 2262-04-11 only:
+// that is why calendar.MinEventYear and MaxEventYear bound every event's
+// times, so that nanos never meets a time it cannot hold. The bounds of a
+// query are not bounded so (a month of the year 9999 may be asked for):
+// boundNanos clamps them.
 
-// secondNanos returns t, to the second, in unix nanoseconds: the calendar's
-// times are whole seconds, stored in the one time convention of every
-// table. A time outside the int64 range is clamped to it; the calendar
-// refuses such event times, so only the bounds of a query are clamped.
-func secondNanos(t time.Time) int64 {
-	return min(max(t.Unix(), -maxSeconds), maxSeconds) * int64(time.Second)
-}
+// minBound and maxBound are the first and the last instant whose unix
+// nanoseconds fit an int64.
+var (
+	minBound = time.Unix(0, math.MinInt64)
+	maxBound = time.Unix(0, math.MaxInt64)
+)
 
-// secondNanosOrNull is secondNanos(t), or NULL for the zero time.
-func secondNanosOrNull(t time.Time) any {
-	if t.IsZero() {
-		return nil
+// boundNanos is t in unix nanoseconds, clamped to what an int64 holds:
+// the bound of a query, which may lie beyond every stored time. Clamping
+// keeps the query's answer, since no stored time lies beyond the clamp.
+func boundNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minBound):
+		return math.MinInt64
+	case t.After(maxBound):
+		return math.MaxInt64
 	}
-	return secondNanos(t)
+	return t.UnixNano()
 }
 
-func fromUnixNano(v int64) time.Time { return time.Unix(0, v).UTC() }
-
-func fromNullUnixNano(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return fromUnixNano(v.Int64)
-}
-
-// subjectKey is the case-folded subject that Search matches.
-func subjectKey(s string) string { return strings.ToLower(s) }
+// subjectKey is the folded subject that Search matches: kept in the
+// subject_key column, written with the subject, so that the search folds
+// no row at query time; the Service folds the word by the same fold.
+func subjectKey(s string) string { return hanok.Fold(s) }
 
 const groupColumns = `id, name, creator_id, creator_email, created, updated`
 
 func scanGroup(sc scanner) (calendar.Group, error) {
 	var g calendar.Group
-	var created int64
-	var updated sql.NullInt64
+	var created, updated sql.NullInt64
 	err := sc.Scan(&g.ID, &g.Name, &g.Creator, &g.CreatorEmail, &created, &updated)
-	g.Created, g.Updated = fromUnixNano(created), fromNullUnixNano(updated)
+	g.Created, g.Updated = fromNanos(created), fromNanos(updated)
 	return g, err
 }
 
@@ -72,7 +71,7 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created, updated) VALUES (?, ?, ?, ?, ?)`,
-			g.Name, g.Creator, g.CreatorEmail, secondNanos(g.Created), secondNanosOrNull(g.Updated))
+			g.Name, g.Creator, g.CreatorEmail, nanos(g.Created), nanos(g.Updated))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert group: %w", err)
 		}
@@ -85,12 +84,12 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 // UpdateGroup implements calendar.Store.
 func (s *CalendarStore) UpdateGroup(ctx context.Context, g *calendar.Group) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE calendar_groups SET name = ?, updated = ? WHERE id = ?`, g.Name, secondNanosOrNull(g.Updated), g.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE calendar_groups SET name = ?, updated = ? WHERE id = ?`, g.Name, nanos(g.Updated), g.ID)
 		if err != nil {
 			return fmt.Errorf("sqlite: update group: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "group %d not found", g.ID)
+			return calendar.GroupNotFound(g.ID)
 		}
 		return nil
 	})
@@ -105,7 +104,7 @@ func (s *CalendarStore) DeleteGroup(ctx context.Context, id calendar.GroupID) er
 			return fmt.Errorf("sqlite: delete group: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+			return calendar.GroupNotFound(id)
 		}
 		return nil
 	})
@@ -115,7 +114,7 @@ func (s *CalendarStore) DeleteGroup(ctx context.Context, id calendar.GroupID) er
 func (s *CalendarStore) Group(ctx context.Context, id calendar.GroupID) (*calendar.Group, error) {
 	g, err := scanGroup(s.db.reader.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM calendar_groups WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "group %d not found", id)
+		return nil, calendar.GroupNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select group: %w", err)
@@ -130,27 +129,12 @@ func (s *CalendarStore) Groups(ctx context.Context, creator auth.UserID) ([]cale
 		q, args = `SELECT `+groupColumns+` FROM calendar_groups WHERE creator_id = ? ORDER BY id`, []any{creator}
 	}
 	rows, err := s.db.reader.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select groups: %w", err)
-	}
-	defer rows.Close()
-	out := []calendar.Group{}
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: scan group: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: select groups: %w", err)
-	}
-	return out, nil
+	return collect("select groups", rows, err, scanGroup)
 }
 
 // growSpan records the span of an event in calendar_span.
 func growSpan(ctx context.Context, tx *sql.Tx, e *calendar.Event) error {
-	span := secondNanos(e.End) - secondNanos(e.Start)
+	span := e.End.UnixNano() - e.Start.UnixNano()
 	if _, err := tx.ExecContext(ctx, `UPDATE calendar_span SET max_span = ? WHERE id = 1 AND max_span < ?`, span, span); err != nil {
 		return fmt.Errorf("sqlite: record event span: %w", err)
 	}
@@ -165,9 +149,9 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), secondNanos(e.Start), secondNanos(e.End), secondNanos(e.Created), secondNanosOrNull(e.Updated))
+			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), nanos(e.Start), nanos(e.End), nanos(e.Created), nanos(e.Updated))
 		if isForeignKey(err) {
-			return hanok.Errorf(hanok.NotFound, "group %d not found", e.Group)
+			return calendar.GroupNotFound(e.Group)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert event: %w", err)
@@ -185,12 +169,12 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 func (s *CalendarStore) UpdateEvent(ctx context.Context, e *calendar.Event) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE calendar_events SET subject = ?, subject_key = ?, start_at = ?, end_at = ?, updated = ? WHERE id = ?`,
-			e.Subject, subjectKey(e.Subject), secondNanos(e.Start), secondNanos(e.End), secondNanosOrNull(e.Updated), e.ID)
+			e.Subject, subjectKey(e.Subject), nanos(e.Start), nanos(e.End), nanos(e.Updated), e.ID)
 		if err != nil {
 			return fmt.Errorf("sqlite: update event: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "event %d not found", e.ID)
+			return calendar.EventNotFound(e.ID)
 		}
 		return growSpan(ctx, tx, e)
 	})
@@ -204,7 +188,7 @@ func (s *CalendarStore) DeleteEvent(ctx context.Context, id calendar.EventID) er
 			return fmt.Errorf("sqlite: delete event: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "event %d not found", id)
+			return calendar.EventNotFound(id)
 		}
 		return nil
 	})
@@ -218,11 +202,10 @@ func scanEvent(sc scanner) (calendar.Event, error) {
 	var e calendar.Event
 	var group sql.NullInt64
 	var groupName sql.NullString
-	var start, end, created int64
-	var updated sql.NullInt64
+	var start, end, created, updated sql.NullInt64
 	err := sc.Scan(&e.ID, &e.UID, &e.Owner, &e.OwnerEmail, &group, &groupName, &e.Subject, &start, &end, &created, &updated)
 	e.Group, e.GroupName = calendar.GroupID(group.Int64), groupName.String
-	e.Start, e.End, e.Created, e.Updated = fromUnixNano(start), fromUnixNano(end), fromUnixNano(created), fromNullUnixNano(updated)
+	e.Start, e.End, e.Created, e.Updated = fromNanos(start), fromNanos(end), fromNanos(created), fromNanos(updated)
 	return e, err
 }
 
@@ -230,7 +213,7 @@ func scanEvent(sc scanner) (calendar.Event, error) {
 func (s *CalendarStore) Event(ctx context.Context, id calendar.EventID) (*calendar.Event, error) {
 	e, err := scanEvent(s.db.reader.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM calendar_events e LEFT JOIN calendar_groups g ON g.id = e.group_id WHERE e.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "event %d not found", id)
+		return nil, calendar.EventNotFound(id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select event: %w", err)
@@ -255,7 +238,7 @@ func (s *CalendarStore) SelectGroups(ctx context.Context, user auth.UserID, ids 
 		for _, id := range ids {
 			_, err := stmt.ExecContext(ctx, user, id)
 			if isForeignKey(err) {
-				return hanok.Errorf(hanok.NotFound, "group %d not found", id)
+				return calendar.GroupNotFound(id)
 			}
 			if err != nil {
 				return fmt.Errorf("sqlite: insert selection: %w", err)
@@ -268,19 +251,10 @@ func (s *CalendarStore) SelectGroups(ctx context.Context, user auth.UserID, ids 
 // Selection implements calendar.Store.
 func (s *CalendarStore) Selection(ctx context.Context, user auth.UserID) ([]calendar.GroupID, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT group_id FROM calendar_selections WHERE user_id = ? ORDER BY group_id`, user)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select selection: %w", err)
-	}
-	defer rows.Close()
-	out := []calendar.GroupID{}
-	for rows.Next() {
+	return collect("select selection", rows, err, func(sc scanner) (calendar.GroupID, error) {
 		var id calendar.GroupID
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlite: scan selection: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+		return id, sc.Scan(&id)
+	})
 }
 
 // eventsQuery selects the events of user ?1's calendar that overlap
@@ -307,7 +281,7 @@ func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to t
 		if err := tx.QueryRowContext(ctx, `SELECT max_span FROM calendar_span WHERE id = 1`).Scan(&span); err != nil {
 			return fmt.Errorf("sqlite: read event span: %w", err)
 		}
-		lo, hi := secondNanos(from), secondNanos(to)
+		lo, hi := boundNanos(from), boundNanos(to)
 		// lo - span, saturated: near the lower bound of the range the
 		// difference may not fit an int64. span is never negative.
 		earliest := int64(math.MinInt64)
@@ -337,7 +311,7 @@ func (s *CalendarStore) Search(ctx context.Context, user auth.UserID, word strin
 	var out []calendar.Event
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = queryEvents(ctx, tx, searchQuery, user, subjectKey(word), limit)
+		out, err = queryEvents(ctx, tx, searchQuery, user, word, limit)
 		return err
 	})
 	return out, err
@@ -345,22 +319,7 @@ func (s *CalendarStore) Search(ctx context.Context, user auth.UserID, word strin
 
 func queryEvents(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]calendar.Event, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select events: %w", err)
-	}
-	defer rows.Close()
-	out := []calendar.Event{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: scan event: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: select events: %w", err)
-	}
-	return out, nil
+	return collect("select events", rows, err, scanEvent)
 }
 
 // SetBirthday implements calendar.Store.
@@ -377,7 +336,7 @@ func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (b
 		replaced = n > 0
 		_, err := tx.ExecContext(ctx, `INSERT INTO calendar_birthdays (user_id, email, date, created) VALUES (?, ?, ?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, date = excluded.date, created = excluded.created`,
-			b.User, b.Email, b.Date.String(), secondNanos(b.Created))
+			b.User, b.Email, b.Date.String(), nanos(b.Created))
 		if err != nil {
 			return fmt.Errorf("sqlite: upsert birthday: %w", err)
 		}
@@ -390,10 +349,10 @@ func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (b
 func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calendar.Birthday, error) {
 	b := calendar.Birthday{User: user}
 	var date string
-	var created int64
+	var created sql.NullInt64
 	err := s.db.reader.QueryRowContext(ctx, `SELECT email, date, created FROM calendar_birthdays WHERE user_id = ?`, user).Scan(&b.Email, &date, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "no birthday registered")
+		return nil, calendar.ErrNoBirthday
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select birthday: %w", err)
@@ -401,6 +360,6 @@ func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calend
 	if b.Date, err = calendar.ParseDate(date); err != nil {
 		return nil, fmt.Errorf("sqlite: birthday of user %d: stored date %q: %w", user, date, err)
 	}
-	b.Created = fromUnixNano(created)
+	b.Created = fromNanos(created)
 	return &b, nil
 }

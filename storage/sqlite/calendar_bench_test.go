@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/calendar/calendartest"
 )
@@ -38,9 +40,7 @@ func fillCalendar(b *testing.B, db *DB, total, mine int) {
 		_, err := tx.ExecContext(ctx, `UPDATE calendar_span SET max_span = ? WHERE id = 1`, int64(3*time.Hour))
 		return err
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	const batch = 100_000
 	for done := 0; done < total; done += batch {
 		err := db.write(ctx, func(tx *sql.Tx) error {
@@ -69,9 +69,7 @@ func fillCalendar(b *testing.B, db *DB, total, mine int) {
 			}
 			return nil
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 	}
 }
 

@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 )
@@ -16,9 +20,7 @@ import (
 func openCalendarDB(tb testing.TB) *DB {
 	tb.Helper()
 	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "calendar.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
@@ -27,22 +29,16 @@ func openCalendarDB(tb testing.TB) *DB {
 func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
 	t.Helper()
 	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer rows.Close()
 	var lines []string
 	for rows.Next() {
 		var id, parent, unused int
 		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
 		lines = append(lines, detail)
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, rows.Err())
 	return strings.Join(lines, "\n")
 }
 
@@ -58,14 +54,11 @@ func TestCalendarEventsQueryUsesIndexes(t *testing.T) {
 		"SEARCH ev USING INDEX calendar_events_group_start (group_id=? AND start_at>? AND start_at<?)",
 		"SEARCH sel USING PRIMARY KEY (user_id=?)",
 	} {
-		if !strings.Contains(plan, want) {
-			t.Errorf("plan lacks %q", want)
-		}
+		assert.Contains(t, plan, want)
 	}
 	for _, line := range strings.Split(plan, "\n") {
-		if strings.Contains(line, "SCAN calendar_events") || strings.Contains(line, "SCAN ev") {
-			t.Errorf("plan scans events: %q", line)
-		}
+		assert.NotContains(t, line, "SCAN calendar_events", "the plan scans events")
+		assert.NotContains(t, line, "SCAN ev", "the plan scans events")
 	}
 }
 
@@ -77,9 +70,7 @@ func TestCalendarConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
 	base := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
 	owner := &auth.User{Username: "owner", PasswordHash: []byte("x"), Created: base}
-	if err := db.Auth().CreateUser(ctx, owner); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Auth().CreateUser(ctx, owner))
 	const writers, each = 4, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each*2)
@@ -114,10 +105,34 @@ func TestCalendarConcurrentWrites(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Error(err)
+		assert.NoError(t, err)
 	}
 	evs, err := s.Events(ctx, owner.ID, base, base.AddDate(0, 1, 0))
-	if err != nil || len(evs) != writers*each {
-		t.Fatalf("%d events (%v), want %d", len(evs), err, writers*each)
+	require.NoError(t, err)
+	assert.Len(t, evs, writers*each)
+}
+
+// TestMigrateCalendarFold opens a file whose search keys were folded by
+// strings.ToLower (final sigma, long s and micro sign kept as they are)
+// and finds the events by the one fold after Open migrated the keys.
+func TestMigrateCalendarFold(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v3.db")
+	writeVersion3(t, path,
+		`INSERT INTO users (id, username, username_key, email, email_key, password_hash, created) VALUES
+			(7, 'park', 'park', 'park@example.com', 'park@example.com', x'00', 0)`,
+		`INSERT INTO calendar_events (id, uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated) VALUES
+			(11, 'a@hanok', 7, 'park@example.com', NULL, 'Οδυσσευς', 'οδυσσευς', 1497916800, 1497920400, 1497916800, NULL),
+			(12, 'b@hanok', 7, 'park@example.com', NULL, 'Meſſe 5µs', 'meſſe 5µs', 1497916800, 1497920400, 1497916800, NULL)`,
+	)
+	db, err := Open(ctx, path)
+	require.NoError(t, err)
+	defer db.Close()
+	s := db.Calendar()
+	for word, want := range map[string]calendar.EventID{"ΟΔΥΣΣΕΥΣ": 11, "messe": 12, "5μs": 12} {
+		evs, err := s.Search(ctx, 7, hanok.Fold(word), 10)
+		require.NoError(t, err)
+		require.Len(t, evs, 1, "search %q", word)
+		assert.Equal(t, want, evs[0].ID, "search %q", word)
 	}
 }

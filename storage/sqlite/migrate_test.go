@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"math"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -101,7 +102,7 @@ func TestMigrateCalendarToNanoseconds(t *testing.T) {
 	}
 	// The far event is clamped to the last second nanoseconds can hold.
 	e, err = s.Event(ctx, 13)
-	if last := time.Unix(maxSeconds, 0).UTC(); err != nil || !e.Start.Equal(last) || !e.End.Equal(last) {
+	if last := time.Unix(math.MaxInt64/int64(time.Second), 0).UTC(); err != nil || !e.Start.Equal(last) || !e.End.Equal(last) {
 		t.Fatalf("event 13 = %+v, %v; want its times clamped to %v", e, err, last)
 	}
 	b, err := s.Birthday(ctx, 7)
