@@ -18,9 +18,12 @@ import (
 	"github.com/hanok-dev/hanok"
 )
 
-// TweetID identifies a tweet. Ids grow with time: a tweet posted later has
-// a larger id, and an id is never reused, which is what makes them
-// pagination cursors.
+// TweetID identifies a tweet. Ids grow in commit order: a tweet committed
+// later has a larger id, so a reader who has seen id n will never be shown
+// a tweet below n that it has not seen (on every store, with any number
+// of servers on one database); and an id is never reused. This is what
+// makes them pagination cursors that a poller (since_id, min_id) can
+// follow without missing a tweet.
 type TweetID int64
 
 // Profile is the microblog face of an auth user.
@@ -135,7 +138,9 @@ type Store interface {
 	// ProfileStats counts a user's tweets, followers and followed users.
 	ProfileStats(ctx context.Context, user hanok.UserID) (ProfileStats, error)
 
-	// CreateTweet stores t and sets t.ID to an id larger than any before.
+	// CreateTweet stores t and sets t.ID to an id larger than any before,
+	// in commit order: no tweet with a smaller id may become visible
+	// after t does (see TweetID).
 	// A reply to a tweet that does not exist (never did, or was deleted)
 	// is NotFound.
 	CreateTweet(ctx context.Context, t *Tweet) error
