@@ -121,14 +121,32 @@ type FollowQuery struct {
 	Range     Range
 }
 
+// The errors of a Store, declared once here: every store returns these
+// (possibly wrapped with %w), and only these words reach a client.
+var (
+	// ErrProfileNotFound is a user without a microblog profile, or a
+	// handle that no user has.
+	ErrProfileNotFound = &hanok.Error{Code: hanok.NotFound, Message: "no such user"}
+	// ErrTweetNotFound is a tweet that does not exist (never did, or was
+	// deleted).
+	ErrTweetNotFound = &hanok.Error{Code: hanok.NotFound, Message: "no such tweet"}
+	// ErrProfileExists is a second profile for one user.
+	ErrProfileExists = &hanok.Error{Code: hanok.Conflict, Message: "the user has a profile already"}
+	// ErrUnknownTimeline is a TweetQuery whose Timeline is none of the
+	// timelines.
+	ErrUnknownTimeline = &hanok.Error{Code: hanok.Invalid, Message: "unknown timeline"}
+)
+
 // Store is the persistence the microblog needs.
 //
-// Unknown users, profiles and tweets are hanok.NotFound. A user must have
-// a profile to post, like or follow (and to be followed); otherwise
-// hanok.NotFound. Times are kept to the nanosecond.
+// A user must have a profile to post, like or follow (and to be
+// followed); otherwise ErrProfileNotFound. An unknown tweet is
+// ErrTweetNotFound; CreateProfile for a user auth does not know is
+// auth.ErrUserNotFound. Times are kept to the microsecond (the service
+// makes them so), in UTC.
 type Store interface {
-	// CreateProfile stores p. An unknown user is NotFound; a second
-	// profile for a user is Conflict.
+	// CreateProfile stores p. An unknown user is auth.ErrUserNotFound; a
+	// second profile for a user is ErrProfileExists.
 	CreateProfile(ctx context.Context, p *Profile) error
 	// Profile returns the profile of a user.
 	Profile(ctx context.Context, user hanok.UserID) (*Profile, error)
@@ -142,7 +160,7 @@ type Store interface {
 	// in commit order: no tweet with a smaller id may become visible
 	// after t does (see TweetID).
 	// A reply to a tweet that does not exist (never did, or was deleted)
-	// is NotFound.
+	// is ErrTweetNotFound.
 	CreateTweet(ctx context.Context, t *Tweet) error
 	// Tweet returns one tweet as viewer reads it.
 	Tweet(ctx context.Context, id TweetID, viewer hanok.UserID) (*Tweet, error)
@@ -151,7 +169,8 @@ type Store interface {
 	// stay. check's error is returned as is.
 	DeleteTweet(ctx context.Context, id TweetID, check func(*Tweet) error) error
 	// Tweets returns a page of a timeline, newest first. An unknown
-	// parent or user gives an empty page.
+	// parent or user gives an empty page; an unknown Timeline is
+	// ErrUnknownTimeline.
 	Tweets(ctx context.Context, q TweetQuery) ([]Tweet, error)
 
 	// Like records that user likes tweet; liking twice is not an error.

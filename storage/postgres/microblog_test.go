@@ -32,7 +32,7 @@ func openMicroblog(tb testing.TB, total int) *DB {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps := []struct {
 		query string
 		args  []any
@@ -43,7 +43,7 @@ func openMicroblog(tb testing.TB, total int) *DB {
 		{`INSERT INTO microblog_follows (follower_id, followee_id, created) SELECT 1, id, $1 FROM users WHERE id BETWEEN 2 AND $2`,
 			[]any{created, benchFollowed + 1}},
 		{`INSERT INTO microblog_tweets (author_id, content, created, updated)
-			SELECT 2 + i % $2, 'tweet number ' || i, $3 + i, $3 + i FROM generate_series(0, $1::bigint - 1) i ORDER BY i`,
+			SELECT 2 + i % $2, 'tweet number ' || i, $3::timestamptz + i * interval '1 microsecond', $3::timestamptz + i * interval '1 microsecond' FROM generate_series(0, $1::bigint - 1) i ORDER BY i`,
 			[]any{total, benchAuthors, created}},
 		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT author_id, id, author_id FROM microblog_tweets`, nil},
 		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT 1, id, author_id FROM microblog_tweets WHERE author_id BETWEEN 2 AND $1`,
