@@ -17,29 +17,62 @@ import (
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
-// ParseID takes what a JSON body holds for an id: it either returns a
-// positive id that prints back as the number it read, or an Invalid error
-// naming the field. It never panics.
-func FuzzParseID(f *testing.F) {
-	for _, s := range []string{`"12"`, `12`, `-1`, `"0"`, `1.5`, `1e3`, `"9223372036854775808"`, `null`, `true`, `" 7 "`, `"12abc"`} {
+// Whatever a JSON body holds for content_id, POST /tweet_del/ of another
+// user's tweet answers the seed's "No Authorization" (403 for that tweet,
+// 404 for an id that names none) or 400 naming content_id (a missing id or
+// a value of another type), never a 5xx, and deletes nothing.
+func FuzzDeleteContentID(f *testing.F) {
+	for _, s := range []string{`"1"`, `1`, `-1`, `"0"`, `1.5`, `1e3`, `"9223372036854775808"`, `null`, `true`, `" 1 "`, `"12abc"`, `{}`, `[1]`} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, body string) {
-		var v any
-		dec := json.NewDecoder(strings.NewReader(body))
-		dec.UseNumber()
-		if dec.Decode(&v) != nil {
-			return
-		}
-		id, err := microbloghttp.ParseID("content_id", v)
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		f.Fatal(err)
+	}
+	svc := microblog.New(db.Microblog(), authn, microblog.Config{})
+	ctx := context.Background()
+	var sessions []*auth.Session
+	for _, name := range []string{"author", "fuzz"} {
+		_, err := svc.Signup(ctx, microblog.SignupInput{Handle: name, Name: name, Password: "password123"})
 		if err != nil {
-			if hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)["content_id"] == "" {
-				t.Fatalf("ParseID(%s): error %v is not an Invalid content_id", body, err)
-			}
-			return
+			f.Fatal(err)
 		}
-		if id <= 0 {
-			t.Fatalf("ParseID(%s) = %d", body, id)
+		sess, err := svc.Login(ctx, microblog.LoginInput{Handle: name, Password: "password123"})
+		if err != nil {
+			f.Fatal(err)
+		}
+		sessions = append(sessions, sess)
+	}
+	tw, err := svc.Post(ctx, sessions[0].User.Actor(), microblog.PostInput{Content: "mine"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := microbloghttp.NewHandler(svc, authn)
+	f.Fuzz(func(t *testing.T, value string) {
+		req := httptest.NewRequest("POST", "/tweet_del/", strings.NewReader(`{"content_id":`+value+`}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+sessions[1].Token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var body map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body["message"] == nil {
+			t.Fatalf("content_id %s: %d, body %q", value, rec.Code, rec.Body)
+		}
+		switch rec.Code {
+		case 403, 404:
+			if body["message"] != "No Authorization" {
+				t.Fatalf("content_id %s: %d %s", value, rec.Code, rec.Body)
+			}
+		case 400:
+			if fields, _ := body["fields"].(map[string]any); fields["content_id"] == nil && !strings.Contains(fmt.Sprint(body["message"]), "JSON") {
+				t.Fatalf("content_id %s: 400 not naming content_id: %s", value, rec.Body)
+			}
+		default:
+			t.Fatalf("content_id %s: %d %s", value, rec.Code, rec.Body)
+		}
+		if _, err := svc.Tweet(ctx, 0, tw.ID); err != nil {
+			t.Fatalf("content_id %s deleted another user's tweet: %v", value, err)
 		}
 	})
 }

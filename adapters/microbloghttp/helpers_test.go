@@ -53,27 +53,24 @@ func newEnv(t testing.TB) *env {
 	return &env{srv: srv, svc: svc, clock: clock}
 }
 
-// do sends a request to the adapter; path is under the mount prefix.
-func (e *env) do(t testing.TB, method, path, token string, body any) testkit.Response {
-	t.Helper()
-	return testkit.Do(t, e.srv.Client(), testkit.Request{Method: method, URL: e.srv.URL + prefix + path, Body: body, Token: token})
-}
+// url is the address of path under the mount prefix.
+func (e *env) url(path string) string { return e.srv.URL + prefix + path }
 
 // signup makes a user whose password is "password <handle>" and returns
 // its token.
 func (e *env) signup(t testing.TB, handle string) string {
 	t.Helper()
-	e.do(t, "POST", "/signup/", "", map[string]string{
+	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/signup/"), Body: map[string]string{
 		"user_id": handle, "user_name": "Name " + handle, "user_password": "password " + handle, "user_profile": "about " + handle,
-	}).Want(t, http.StatusCreated)
-	r := e.do(t, "POST", "/login/", "", map[string]string{"user_id": handle, "user_password": "password " + handle}).Want(t, http.StatusOK)
+	}}).Want(t, http.StatusCreated)
+	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": handle, "user_password": "password " + handle}}).Want(t, http.StatusOK)
 	return r.Map(t)["token"].(string)
 }
 
 // tweet posts content and returns its content_id.
 func (e *env) tweet(t testing.TB, token, content string) string {
 	t.Helper()
-	r := e.do(t, "POST", "/tweet/", token, map[string]any{"user_content": content}).Want(t, http.StatusCreated)
+	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Token: token, Body: map[string]any{"user_content": content}}).Want(t, http.StatusCreated)
 	return r.Map(t)["content_id"].(string)
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // Walking /tweet/ by its Link rel="next" from the first page returns every
@@ -24,7 +26,7 @@ func TestWalkLinksWhileTweeting(t *testing.T) {
 	path := "/tweet/?limit=10"
 	pages := 0
 	for path != "" {
-		r := e.do(t, "GET", path, "", nil).Want(t, http.StatusOK)
+		r := testkit.Do(t, nil, testkit.Request{URL: e.url(path)}).Want(t, http.StatusOK)
 		got = append(got, contentIDs(t, r)...)
 		pages++
 		if pages > 10 {
@@ -55,13 +57,13 @@ func TestPollSinceAndMin(t *testing.T) {
 	for i := range 5 {
 		e.tweet(t, alice, fmt.Sprint("old ", i))
 	}
-	r := e.do(t, "GET", "/tweet/?limit=3", "", nil).Want(t, http.StatusOK)
+	r := testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?limit=3")}).Want(t, http.StatusOK)
 	newest := contentIDs(t, r)[0]
 	prev := links(t, r)["prev"]
 	if prev != "/tweet/?limit=3&min_id="+newest {
 		t.Fatalf("prev link = %q", prev)
 	}
-	r = e.do(t, "GET", prev, "", nil).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url(prev)}).Want(t, http.StatusOK)
 	if n := len(items(t, r)); n != 0 {
 		t.Fatalf("nothing new yet, got %d", n)
 	}
@@ -73,25 +75,25 @@ func TestPollSinceAndMin(t *testing.T) {
 	newestFirst := slices.Clone(fresh)
 	slices.Reverse(newestFirst)
 
-	r = e.do(t, "GET", "/tweet/?since_id="+newest, "", nil).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?since_id=" + newest)}).Want(t, http.StatusOK)
 	if got := contentIDs(t, r); !slices.Equal(got, newestFirst) {
 		t.Fatalf("since_id: %v, want %v", got, newestFirst)
 	}
-	r = e.do(t, "GET", "/tweet/?min_id="+newest, "", nil).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?min_id=" + newest)}).Want(t, http.StatusOK)
 	if got := contentIDs(t, r); !slices.Equal(got, newestFirst) {
 		t.Fatalf("min_id: %v, want %v", got, newestFirst)
 	}
 
 	// since_id with a small limit gives the newest of the new (a gap);
 	// min_id gives the oldest, and its prev links go on from there.
-	r = e.do(t, "GET", "/tweet/?limit=3&since_id="+newest, "", nil).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?limit=3&since_id=" + newest)}).Want(t, http.StatusOK)
 	if got := contentIDs(t, r); !slices.Equal(got, newestFirst[:3]) {
 		t.Fatalf("since_id, limit 3: %v", got)
 	}
 	var caught []string
 	path := prev
 	for range 5 {
-		r := e.do(t, "GET", path, "", nil).Want(t, http.StatusOK)
+		r := testkit.Do(t, nil, testkit.Request{URL: e.url(path)}).Want(t, http.StatusOK)
 		page := contentIDs(t, r)
 		if len(page) == 0 {
 			break
@@ -108,19 +110,19 @@ func TestPollSinceAndMin(t *testing.T) {
 	}
 
 	// The home timeline pages the same way.
-	e.do(t, "POST", "/follow/", alice, map[string]any{"user_id": "bob"}).Want(t, http.StatusOK)
-	r = e.do(t, "GET", "/timeline/?limit=4", alice, nil).Want(t, http.StatusOK)
+	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/follow/"), Token: alice, Body: map[string]any{"user_id": "bob"}}).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/timeline/?limit=4"), Token: alice}).Want(t, http.StatusOK)
 	first := contentIDs(t, r)
 	if !slices.Equal(first, newestFirst[:4]) {
 		t.Fatalf("home page 1: %v", first)
 	}
-	r = e.do(t, "GET", links(t, r)["next"], alice, nil).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url(links(t, r)["next"]), Token: alice}).Want(t, http.StatusOK)
 	// Bob's three older tweets, then alice's newest.
 	if got := contentIDs(t, r); len(got) != 4 || !slices.Equal(got[:3], newestFirst[4:]) {
 		t.Fatalf("home page 2: %v", got)
 	}
 	last, _ := strconv.Atoi(first[0])
-	r = e.do(t, "GET", fmt.Sprintf("/timeline/?since_id=%d", last), alice, nil).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url(fmt.Sprintf("/timeline/?since_id=%d", last)), Token: alice}).Want(t, http.StatusOK)
 	if n := len(items(t, r)); n != 0 {
 		t.Fatalf("home since the newest: %d", n)
 	}
