@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
@@ -221,17 +223,23 @@ func (s *Service) profileByHandle(ctx context.Context, handle string) (*Profile,
 	return p, err
 }
 
-// CheckContent is the rule for a tweet's text (the field content): 1 to MaxContentLen
-// characters once surrounding spaces are trimmed, and text that
-// hanok.CheckText accepts (line breaks allowed). It returns the trimmed
-// text.
+// CheckContent is the rule for a tweet's text (the field content): 1 to
+// MaxContentLen characters once surrounding spaces are trimmed, counted as
+// a reader sees them (grapheme clusters, by github.com/rivo/uniseg: a
+// family emoji joined by ZWJs, a flag, a keycap, a letter with its
+// combining accents are one character each), and text that hanok.CheckText
+// accepts (line breaks allowed). It returns the trimmed text.
 func CheckContent(content string) (string, error) {
 	content = strings.TrimSpace(content)
-	if n := utf8.RuneCountInString(content); n == 0 || n > MaxContentLen {
-		return "", hanok.FieldError("content", fmt.Sprintf("must be 1 to %d characters", MaxContentLen))
+	tooLong := hanok.FieldError("content", fmt.Sprintf("must be 1 to %d characters", MaxContentLen))
+	if content == "" {
+		return "", tooLong
 	}
-	if err := hanok.CheckText("content", content, hanok.TextRule{Min: 1, Max: MaxContentLen, Multiline: true}); err != nil {
+	if err := hanok.CheckText("content", content, hanok.TextRule{Min: 1, Multiline: true}); err != nil {
 		return "", err
+	}
+	if uniseg.GraphemeClusterCount(content) > MaxContentLen {
+		return "", tooLong
 	}
 	return content, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
@@ -183,6 +185,29 @@ func TestPostTweet(t *testing.T) {
 	if n := len(items(t, r)); n != 4 {
 		t.Fatalf("%d tweets after the refused posts, want 4", n)
 	}
+}
+
+// POST /tweet/ counts what a reader sees as one character: 300 family
+// emoji (each three people joined by ZWJs) or 300 letters with a
+// combining accent are one full tweet, and one more is refused.
+func TestPostTweetCountsGraphemes(t *testing.T) {
+	e := newEnv(t)
+	alice := e.signup(t, "alice")
+	for name, unit := range map[string]string{"family": "\U0001F468\u200d\U0001F469\u200d\U0001F467", "combining accent": "e\u0301"} {
+		t.Run(name, func(t *testing.T) { postFullTweet(t, e, alice, unit) })
+	}
+}
+
+// postFullTweet posts 300 times unit, which must be one full tweet, and
+// then 301 times, which must be refused.
+func postFullTweet(t *testing.T, e *env, token, unit string) {
+	t.Helper()
+	full := strings.Repeat(unit, 300)
+	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Token: token, Body: map[string]any{"user_content": full}}).Want(t, http.StatusCreated)
+	data, _ := r.Map(t)["data"].(map[string]any)
+	require.Equal(t, full, data["user_content"], "the tweet as stored")
+	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Token: token, Body: map[string]any{"user_content": full + unit}}).Want(t, http.StatusBadRequest)
+	wantBody(t, r, map[string]any{"message": "Tweet Failed", "detail": "user_content: must be 1 to 300 characters"})
 }
 
 func TestDeleteTweet(t *testing.T) {
