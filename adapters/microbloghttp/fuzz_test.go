@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auth"
@@ -27,27 +29,19 @@ func FuzzDeleteContentID(f *testing.F) {
 	}
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	svc := microblog.New(db.Microblog(), authn, microblog.Config{})
 	ctx := context.Background()
 	var sessions []*auth.Session
 	for _, name := range []string{"author", "fuzz"} {
 		_, err := svc.Signup(ctx, microblog.SignupInput{Handle: name, Name: name, Password: "password123"})
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		sess, err := svc.Login(ctx, microblog.LoginInput{Handle: name, Password: "password123"})
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		sessions = append(sessions, sess)
 	}
 	tw, err := svc.Post(ctx, sessions[0].User.Actor(), microblog.PostInput{Content: "mine"})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	h := microbloghttp.NewHandler(svc, authn)
 	f.Fuzz(func(t *testing.T, value string) {
 		req := httptest.NewRequest("POST", "/tweet_del/", strings.NewReader(`{"content_id":`+value+`}`))
@@ -56,24 +50,17 @@ func FuzzDeleteContentID(f *testing.F) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		var body map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body["message"] == nil {
-			t.Fatalf("content_id %s: %d, body %q", value, rec.Code, rec.Body)
-		}
-		switch rec.Code {
-		case 403, 404:
-			if body["message"] != "No Authorization" {
-				t.Fatalf("content_id %s: %d %s", value, rec.Code, rec.Body)
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "content_id %s: %d %s", value, rec.Code, rec.Body)
+		require.Contains(t, []int{400, 403, 404}, rec.Code, "content_id %s: %s", value, rec.Body)
+		if rec.Code == 400 {
+			if fields, _ := body["fields"].(map[string]any); fields["content_id"] == nil {
+				require.Contains(t, body["message"], "JSON", "content_id %s: 400 naming neither content_id nor the JSON", value)
 			}
-		case 400:
-			if fields, _ := body["fields"].(map[string]any); fields["content_id"] == nil && !strings.Contains(fmt.Sprint(body["message"]), "JSON") {
-				t.Fatalf("content_id %s: 400 not naming content_id: %s", value, rec.Body)
-			}
-		default:
-			t.Fatalf("content_id %s: %d %s", value, rec.Code, rec.Body)
+		} else {
+			require.Equal(t, "No Authorization", body["message"], "content_id %s: %d %s", value, rec.Code, rec.Body)
 		}
-		if _, err := svc.Tweet(ctx, 0, tw.ID); err != nil {
-			t.Fatalf("content_id %s deleted another user's tweet: %v", value, err)
-		}
+		_, err := svc.Tweet(ctx, 0, tw.ID)
+		require.NoError(t, err, "content_id %s deleted another user's tweet", value)
 	})
 }
 
@@ -86,18 +73,13 @@ func FuzzListQuery(f *testing.F) {
 	}
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	svc := microblog.New(db.Microblog(), authn, microblog.Config{})
 	p, err := svc.Signup(context.Background(), microblog.SignupInput{Handle: "fuzz", Name: "Fuzz", Password: "password123"})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	for i := range 5 {
-		if _, err := svc.Post(context.Background(), hanok.Actor{ID: p.User, Username: p.Handle}, microblog.PostInput{Content: fmt.Sprint("tweet ", i)}); err != nil {
-			f.Fatal(err)
-		}
+		_, err := svc.Post(context.Background(), hanok.Actor{ID: p.User, Username: p.Handle}, microblog.PostInput{Content: fmt.Sprint("tweet ", i)})
+		require.NoError(f, err)
 	}
 	h := microbloghttp.NewHandler(svc, authn)
 	f.Fuzz(func(t *testing.T, query string) {
@@ -107,20 +89,15 @@ func FuzzListQuery(f *testing.F) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			var body map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body["message"] == nil {
-				t.Fatalf("GET %s?%s: %d, body %q", path, query, rec.Code, rec.Body)
-			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "GET %s?%s: %d %q", path, query, rec.Code, rec.Body)
+			require.NotNil(t, body["message"], "GET %s?%s: no message", path, query)
 			switch rec.Code {
 			case 200:
-				if _, ok := body["data"].([]any); !ok {
-					t.Fatalf("GET %s?%s: data is not an array: %s", path, query, rec.Body)
-				}
+				require.IsType(t, []any{}, body["data"], "GET %s?%s: data is not an array: %s", path, query, rec.Body)
 			case 400:
-				if len(body["fields"].(map[string]any)) != 1 {
-					t.Fatalf("GET %s?%s: 400 without one field: %s", path, query, rec.Body)
-				}
+				require.Len(t, body["fields"], 1, "GET %s?%s: 400 without one field: %s", path, query, rec.Body)
 			default:
-				t.Fatalf("GET %s?%s: %d %s", path, query, rec.Code, rec.Body)
+				require.Failf(t, "unexpected status", "GET %s?%s: %d %s", path, query, rec.Code, rec.Body)
 			}
 		}
 	})

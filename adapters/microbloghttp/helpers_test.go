@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/apitest"
@@ -40,11 +42,10 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	db := memory.New()
-	clock := testkit.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	// Sub-second, below the microsecond too: the service keeps microseconds.
+	clock := testkit.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 123456789, time.UTC))
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost, Now: clock.Now, LoginAttempts: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	svc := microblog.New(db.Microblog(), authn, microblog.Config{Now: clock.Now})
 	mux := http.NewServeMux()
 	mux.Handle(prefix+"/", http.StripPrefix(prefix, api.Wrap(t, microbloghttp.NewHandler(svc, authn))))
@@ -80,9 +81,7 @@ func wantBody(t testing.TB, r testkit.Response, want map[string]any) map[string]
 	t.Helper()
 	got := r.Map(t)
 	for k, v := range want {
-		if fmt.Sprint(got[k]) != fmt.Sprint(v) {
-			t.Fatalf("body[%q] = %v, want %v; body: %s", k, got[k], v, r.Body)
-		}
+		require.Equal(t, fmt.Sprint(v), fmt.Sprint(got[k]), "body[%q]; body: %s", k, r.Body)
 	}
 	return got
 }
@@ -91,22 +90,26 @@ func wantBody(t testing.TB, r testkit.Response, want map[string]any) map[string]
 func wantDetail(t testing.TB, r testkit.Response, part string) {
 	t.Helper()
 	m := r.Map(t)
-	text := fmt.Sprint(m["detail"], " ", m["message"])
-	if !strings.Contains(text, part) {
-		t.Fatalf("body does not say %q: %s", part, r.Body)
-	}
+	require.Contains(t, fmt.Sprint(m["detail"], " ", m["message"]), part, "body: %s", r.Body)
 }
 
 // items returns the body's data as a list of objects.
 func items(t testing.TB, r testkit.Response) []map[string]any {
 	t.Helper()
 	data, ok := r.Map(t)["data"].([]any)
-	if !ok {
-		t.Fatalf("data is not an array: %s", r.Body)
-	}
+	require.True(t, ok, "data is not an array: %s", r.Body)
 	out := make([]map[string]any, len(data))
 	for i, d := range data {
 		out[i] = d.(map[string]any)
+	}
+	return out
+}
+
+// idsOf returns the content_ids of a list of tweets as decoded from JSON.
+func idsOf(list any) []string {
+	out := []string{}
+	for _, it := range list.([]any) {
+		out = append(out, it.(map[string]any)["content_id"].(string))
 	}
 	return out
 }
@@ -129,13 +132,9 @@ func links(t testing.TB, r testkit.Response) map[string]string {
 	out := map[string]string{}
 	for _, m := range linkRE.FindAllStringSubmatch(r.Header.Get("Link"), -1) {
 		u, err := url.Parse(m[1])
-		if err != nil {
-			t.Fatalf("Link target %q: %v", m[1], err)
-		}
+		require.NoError(t, err, "Link target %q", m[1])
 		path, ok := strings.CutPrefix(u.Path, prefix)
-		if !ok {
-			t.Fatalf("Link target %q lacks the mount prefix", m[1])
-		}
+		require.True(t, ok, "Link target %q lacks the mount prefix", m[1])
 		out[m[2]] = path + "?" + u.RawQuery
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/internal/testkit"
@@ -34,15 +35,12 @@ func TestSignup(t *testing.T) {
 	} {
 		r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/signup/"), Body: c.body}).Want(t, http.StatusBadRequest)
 		m := r.Map(t)
-		if fields, _ := m["fields"].(map[string]any); fields[c.field] == nil || !strings.Contains(m["message"].(string), c.field) {
-			t.Fatalf("%v: body does not name %s: %s", c.body, c.field, r.Body)
-		}
+		assert.Contains(t, m["fields"], c.field, "%v: fields", c.body)
+		assert.Contains(t, m["message"], c.field, "%v: message", c.body)
 	}
 	for _, bad := range []string{`{"user_id":`, `[]`, ``, `{"user_id":"a"} x`, `{"user_id":"` + strings.Repeat("a", 70000) + `"}`} {
 		r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/signup/"), Body: bad}).Want(t, http.StatusBadRequest)
-		if m := r.Map(t); m["message"] == "" {
-			t.Fatalf("%q: no message", bad)
-		}
+		assert.NotEmpty(t, r.Map(t)["message"], "%q: no message", bad)
 	}
 	// Nothing was created by the refused requests.
 	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": "a", "user_password": "password1"}}).Want(t, http.StatusUnauthorized)
@@ -50,9 +48,7 @@ func TestSignup(t *testing.T) {
 
 	// The seed's GET /signup/ listed every user; here it does not exist.
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/signup/")}).Want(t, http.StatusMethodNotAllowed)
-	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "POST") {
-		t.Fatalf("Allow = %q", allow)
-	}
+	assert.Equal(t, "POST", r.Header.Get("Allow"))
 	wantDetail(t, r, "not allowed")
 }
 
@@ -61,9 +57,7 @@ func TestLogin(t *testing.T) {
 	e.signup(t, "mirim")
 	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": "mirim", "user_password": "password mirim"}}).Want(t, http.StatusOK)
 	m := wantBody(t, r, map[string]any{"message": "Login Success"})
-	if tok, _ := m["token"].(string); tok == "" {
-		t.Fatalf("no token: %s", r.Body)
-	}
+	assert.NotEmpty(t, m["token"], "token")
 	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": "nobody", "user_password": "password mirim"}}).Want(t, http.StatusUnauthorized)
 	wantBody(t, r, map[string]any{"message": "Check Id"})
 	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": "mirim", "user_password": "not the password"}}).Want(t, http.StatusUnauthorized)
@@ -78,9 +72,7 @@ func TestLogin(t *testing.T) {
 	// right password is throttled.
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": "mirim", "user_password": "wrong again"}}).Want(t, http.StatusUnauthorized)
 	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": "mirim", "user_password": "password mirim"}}).Want(t, http.StatusTooManyRequests)
-	if r.Header.Get("Retry-After") == "" {
-		t.Fatalf("no Retry-After: %v", r.Header)
-	}
+	assert.NotEmpty(t, r.Header.Get("Retry-After"), "Retry-After")
 	wantDetail(t, r, "try again")
 }
 
@@ -90,10 +82,7 @@ func TestUserAuth(t *testing.T) {
 	for _, method := range []string{"GET", "POST"} {
 		r := testkit.Do(t, nil, testkit.Request{Method: method, URL: e.url("/user_auth/"), Token: tok, Body: `{"user_csrf":"x"}`}).Want(t, http.StatusOK)
 		m := wantBody(t, r, map[string]any{"message": "User Info Loading Success"})
-		data := m["data"].(map[string]any)
-		if data["user_id"] != "mirim" || data["user_name"] != "Name mirim" || data["user_profile"] != "about mirim" {
-			t.Fatalf("data = %v", data)
-		}
+		assert.Equal(t, map[string]any{"user_id": "mirim", "user_name": "Name mirim", "user_profile": "about mirim"}, m["data"])
 		r = testkit.Do(t, nil, testkit.Request{Method: method, URL: e.url("/user_auth/")}).Want(t, http.StatusUnauthorized)
 		wantBody(t, r, map[string]any{"message": "Need Signup"})
 		r = testkit.Do(t, nil, testkit.Request{Method: method, URL: e.url("/user_auth/"), Token: "not-a-token"}).Want(t, http.StatusUnauthorized)
@@ -111,22 +100,14 @@ func TestTweetList(t *testing.T) {
 	r := testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/")}).Want(t, http.StatusOK)
 	wantBody(t, r, map[string]any{"message": "Tweet Loading Success"})
 	list := items(t, r)
-	if len(list) != 2 || list[0]["content_id"] != second || list[1]["content_id"] != first {
-		t.Fatalf("list = %v", list)
-	}
-	want := map[string]any{"content_id": first, "user_id": "alice", "user_name": "Name alice", "user_content": "first",
-		"created_at": "2026-05-01T12:00:00Z", "updated_at": "2026-05-01T12:00:00Z", "in_reply_to": nil, "in_reply_to_deleted": false,
-		"like_count": 1, "liked": false}
-	for k, v := range want {
-		if _, ok := list[1][k]; !ok || list[1][k] != v && !(k == "like_count" && list[1][k] == float64(1)) {
-			t.Fatalf("tweet[%q] = %v, want %v", k, list[1][k], v)
-		}
-	}
+	require.Equal(t, []string{second, first}, contentIDs(t, r))
+	// Times to the microsecond (the clock has nanoseconds).
+	assert.Equal(t, map[string]any{"content_id": first, "user_id": "alice", "user_name": "Name alice", "user_content": "first",
+		"created_at": "2026-05-01T12:00:00.123456Z", "updated_at": "2026-05-01T12:00:00.123456Z", "in_reply_to": nil, "in_reply_to_deleted": false,
+		"like_count": float64(1), "liked": false}, list[1])
 	// With a token, liked is the reader's.
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/"), Token: bob}).Want(t, http.StatusOK)
-	if liked := items(t, r)[1]["liked"]; liked != true {
-		t.Fatalf("liked as bob = %v", liked)
-	}
+	assert.Equal(t, true, items(t, r)[1]["liked"], "liked as bob")
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/"), Token: "bad-token"}).Want(t, http.StatusUnauthorized)
 	wantBody(t, r, map[string]any{"message": "Need Signup"})
 	for _, q := range []string{"max_id=abc", "since_id=-1", "min_id=1.5", "limit=0", "limit=x"} {
@@ -135,9 +116,8 @@ func TestTweetList(t *testing.T) {
 	}
 	// An empty page is a page.
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?since_id=" + second)}).Want(t, http.StatusOK)
-	if len(items(t, r)) != 0 || r.Header.Get("Link") != "" {
-		t.Fatalf("empty page: %s, Link %q", r.Body, r.Header.Get("Link"))
-	}
+	assert.Empty(t, items(t, r), "empty page")
+	assert.Empty(t, r.Header.Get("Link"), "an empty page's Link")
 }
 
 func TestPostTweet(t *testing.T) {
@@ -148,13 +128,12 @@ func TestPostTweet(t *testing.T) {
 	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Token: alice, Body: map[string]any{"user_id": "bob", "user_content": "  hello  "}}).Want(t, http.StatusCreated)
 	m := wantBody(t, r, map[string]any{"message": "Tweet Success"})
 	id := m["content_id"].(string)
-	if data := m["data"].(map[string]any); data["user_id"] != "alice" || data["user_content"] != "hello" || data["content_id"] != id {
-		t.Fatalf("data = %v", data)
-	}
+	data := m["data"].(map[string]any)
+	assert.Equal(t, "alice", data["user_id"])
+	assert.Equal(t, "hello", data["user_content"])
+	assert.Equal(t, id, data["content_id"])
 	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Token: alice, Body: map[string]any{"user_content": "answer", "in_reply_to": id}}).Want(t, http.StatusCreated)
-	if data := r.Map(t)["data"].(map[string]any); data["in_reply_to"] != id {
-		t.Fatalf("reply = %v", data)
-	}
+	assert.Equal(t, id, r.Map(t)["data"].(map[string]any)["in_reply_to"], "reply")
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Token: alice, Body: map[string]any{"user_content": "answer", "in_reply_to": 1}}).Want(t, http.StatusCreated)
 
 	for _, c := range []struct {
@@ -182,9 +161,7 @@ func TestPostTweet(t *testing.T) {
 	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Body: map[string]any{"user_content": "x"}}).Want(t, http.StatusUnauthorized)
 	wantBody(t, r, map[string]any{"message": "Need Signup"})
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?limit=100")}).Want(t, http.StatusOK)
-	if n := len(items(t, r)); n != 4 {
-		t.Fatalf("%d tweets after the refused posts, want 4", n)
-	}
+	assert.Len(t, items(t, r), 4, "tweets after the refused posts")
 }
 
 // POST /tweet/ counts what a reader sees as one character: 300 family
@@ -243,9 +220,10 @@ func TestDeleteTweet(t *testing.T) {
 
 	// The reply stays, and says its parent is gone.
 	list := items(t, testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/")}).Want(t, http.StatusOK))
-	if len(list) != 1 || list[0]["content_id"] != reply || list[0]["in_reply_to"] != id || list[0]["in_reply_to_deleted"] != true {
-		t.Fatalf("after delete: %v", list)
-	}
+	require.Len(t, list, 1)
+	assert.Equal(t, reply, list[0]["content_id"])
+	assert.Equal(t, id, list[0]["in_reply_to"])
+	assert.Equal(t, true, list[0]["in_reply_to_deleted"])
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/" + id + "/thread/")}).Want(t, http.StatusNotFound)
 	wantDetail(t, r, "does not exist")
 }
@@ -263,18 +241,11 @@ func TestThread(t *testing.T) {
 	r := testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/" + id + "/thread/?limit=2")}).Want(t, http.StatusOK)
 	m := wantBody(t, r, map[string]any{"message": "Thread Loading Success"})
 	data := m["data"].(map[string]any)
-	if data["tweet"].(map[string]any)["content_id"] != id {
-		t.Fatalf("thread tweet = %v", data["tweet"])
-	}
-	got := data["replies"].([]any)
-	if len(got) != 2 || got[0].(map[string]any)["content_id"] != replies[2] || got[1].(map[string]any)["content_id"] != replies[1] {
-		t.Fatalf("replies = %v", got)
-	}
+	assert.Equal(t, id, data["tweet"].(map[string]any)["content_id"], "thread tweet")
+	assert.Equal(t, []string{replies[2], replies[1]}, idsOf(data["replies"]), "replies")
 	next := links(t, r)["next"]
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url(next)}).Want(t, http.StatusOK)
-	if got := r.Map(t)["data"].(map[string]any)["replies"].([]any); len(got) != 1 || got[0].(map[string]any)["content_id"] != replies[0] {
-		t.Fatalf("older replies = %v", got)
-	}
+	assert.Equal(t, []string{replies[0]}, idsOf(r.Map(t)["data"].(map[string]any)["replies"]), "older replies")
 	testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/999/thread/")}).Want(t, http.StatusNotFound)
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/abc/thread/")}).Want(t, http.StatusNotFound)
 	wantBody(t, r, map[string]any{"message": `tweet "abc" not found`})
@@ -287,15 +258,15 @@ func TestLikes(t *testing.T) {
 	for range 2 {
 		r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/" + id + "/like/"), Token: bob}).Want(t, http.StatusOK)
 		m := wantBody(t, r, map[string]any{"message": "Like Success"})
-		if d := m["data"].(map[string]any); d["like_count"] != float64(1) || d["liked"] != true {
-			t.Fatalf("like: %v", d)
-		}
+		d := m["data"].(map[string]any)
+		assert.Equal(t, float64(1), d["like_count"])
+		assert.Equal(t, true, d["liked"])
 	}
 	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/" + id + "/unlike/"), Token: bob}).Want(t, http.StatusOK)
 	m := wantBody(t, r, map[string]any{"message": "Unlike Success"})
-	if d := m["data"].(map[string]any); d["like_count"] != float64(0) || d["liked"] != false {
-		t.Fatalf("unlike: %v", d)
-	}
+	d := m["data"].(map[string]any)
+	assert.Equal(t, float64(0), d["like_count"])
+	assert.Equal(t, false, d["liked"])
 	for _, path := range []string{"/tweet/999/like/", "/tweet/999/unlike/"} {
 		testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url(path), Token: bob}).Want(t, http.StatusNotFound)
 	}
@@ -320,32 +291,27 @@ func TestFollowsAndHome(t *testing.T) {
 	}
 	r := testkit.Do(t, nil, testkit.Request{URL: e.url("/timeline/"), Token: alice}).Want(t, http.StatusOK)
 	wantBody(t, r, map[string]any{"message": "Timeline Loading Success"})
-	if got := strings.Join(contentIDs(t, r), ","); got != a1+","+b1 {
-		t.Fatalf("home = %s, want %s,%s (not carol's %s)", got, a1, b1, c1)
-	}
+	assert.Equal(t, []string{a1, b1}, contentIDs(t, r), "home (not carol's %s)", c1)
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/timeline/")}).Want(t, http.StatusUnauthorized)
 	wantBody(t, r, map[string]any{"message": "Need Signup"})
 
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/users/bob/")}).Want(t, http.StatusOK)
 	m := wantBody(t, r, map[string]any{"message": "User Loading Success"})
 	d := m["data"].(map[string]any)
-	if d["user_id"] != "bob" || d["user_name"] != "Name bob" || d["tweet_count"] != float64(1) || d["follower_count"] != float64(1) || d["following_count"] != float64(0) {
-		t.Fatalf("bob = %v", d)
-	}
+	assert.Equal(t, map[string]any{"user_id": "bob", "user_name": "Name bob", "user_profile": "about bob", "tweet_count": float64(1),
+		"follower_count": float64(1), "following_count": float64(0), "joined_at": "2026-05-01T12:00:00.123456Z"}, d)
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/users/bob/followers/")}).Want(t, http.StatusOK)
 	wantBody(t, r, map[string]any{"message": "Followers Loading Success"})
-	if l := items(t, r); len(l) != 1 || l[0]["user_id"] != "alice" {
-		t.Fatalf("bob's followers = %v", l)
-	}
+	l := items(t, r)
+	require.Len(t, l, 1, "bob's followers")
+	assert.Equal(t, "alice", l[0]["user_id"])
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/users/alice/following/")}).Want(t, http.StatusOK)
 	wantBody(t, r, map[string]any{"message": "Following Loading Success"})
-	if l := items(t, r); len(l) != 1 || l[0]["user_id"] != "bob" {
-		t.Fatalf("alice follows %v", l)
-	}
+	l = items(t, r)
+	require.Len(t, l, 1, "alice follows")
+	assert.Equal(t, "bob", l[0]["user_id"])
 	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/users/bob/tweets/")}).Want(t, http.StatusOK)
-	if got := contentIDs(t, r); len(got) != 1 || got[0] != b1 {
-		t.Fatalf("bob's tweets = %v", got)
-	}
+	assert.Equal(t, []string{b1}, contentIDs(t, r), "bob's tweets")
 	for _, path := range []string{"/users/nobody/", "/users/nobody/tweets/", "/users/nobody/followers/", "/users/nobody/following/"} {
 		r := testkit.Do(t, nil, testkit.Request{URL: e.url(path)}).Want(t, http.StatusNotFound)
 		wantDetail(t, r, "nobody")
@@ -362,15 +328,11 @@ func TestFollowsAndHome(t *testing.T) {
 	for _, bad := range []any{map[string]any{}, map[string]any{"user_id": 3}, `{"user_id":`, "{\"user_id\":\"b\xffob\"}", `["bob"]`} {
 		for _, path := range []string{"/follow/", "/unfollow/"} {
 			r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url(path), Token: alice, Body: bad}).Want(t, http.StatusBadRequest)
-			if m := r.Map(t); m["message"] == "" {
-				t.Fatalf("POST %s %v: no message", path, bad)
-			}
+			assert.NotEmpty(t, r.Map(t)["message"], "POST %s %v", path, bad)
 		}
 	}
 	// The refused requests changed nothing.
-	if l := items(t, testkit.Do(t, nil, testkit.Request{URL: e.url("/users/alice/following/")}).Want(t, http.StatusOK)); len(l) != 1 {
-		t.Fatalf("alice follows %v after refused requests", l)
-	}
+	assert.Len(t, items(t, testkit.Do(t, nil, testkit.Request{URL: e.url("/users/alice/following/")}).Want(t, http.StatusOK)), 1, "alice follows after refused requests")
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/follow/"), Body: map[string]any{"user_id": "bob"}}).Want(t, http.StatusUnauthorized)
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/unfollow/"), Body: map[string]any{"user_id": "bob"}}).Want(t, http.StatusUnauthorized)
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/unfollow/"), Token: alice, Body: map[string]any{"user_id": "nobody"}}).Want(t, http.StatusNotFound)
@@ -379,9 +341,7 @@ func TestFollowsAndHome(t *testing.T) {
 		r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/unfollow/"), Token: alice, Body: map[string]any{"user_id": "bob"}}).Want(t, http.StatusOK)
 		wantBody(t, r, map[string]any{"message": "Unfollow Success"})
 	}
-	if got := contentIDs(t, testkit.Do(t, nil, testkit.Request{URL: e.url("/timeline/"), Token: alice}).Want(t, http.StatusOK)); len(got) != 1 || got[0] != a1 {
-		t.Fatalf("home after unfollow = %v", got)
-	}
+	assert.Equal(t, []string{a1}, contentIDs(t, testkit.Do(t, nil, testkit.Request{URL: e.url("/timeline/"), Token: alice}).Want(t, http.StatusOK)), "home after unfollow")
 }
 
 func TestUnknownRoutes(t *testing.T) {
@@ -389,9 +349,7 @@ func TestUnknownRoutes(t *testing.T) {
 	r := testkit.Do(t, nil, testkit.Request{URL: e.url("/nowhere/")}).Want(t, http.StatusNotFound)
 	wantBody(t, r, map[string]any{"message": "no such route"})
 	r = testkit.Do(t, nil, testkit.Request{Method: "DELETE", URL: e.url("/tweet/")}).Want(t, http.StatusMethodNotAllowed)
-	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
-		t.Fatalf("Allow = %q", allow)
-	}
+	assert.Equal(t, "GET, HEAD, POST", r.Header.Get("Allow"))
 	wantDetail(t, r, "DELETE")
 }
 
@@ -400,8 +358,6 @@ func TestOpenAPIDocument(t *testing.T) {
 	e := newEnv(t)
 	r := testkit.Do(t, nil, testkit.Request{URL: e.url("/openapi.json")}).Want(t, http.StatusOK)
 	m := r.Map(t)
-	servers, _ := m["servers"].([]any)
-	if m["openapi"] != "3.0.3" || len(servers) != 1 || servers[0].(map[string]any)["url"] != prefix {
-		t.Fatalf("document: openapi %v, servers %v", m["openapi"], m["servers"])
-	}
+	assert.Equal(t, "3.0.3", m["openapi"])
+	assert.Equal(t, []any{map[string]any{"url": prefix}}, m["servers"])
 }
