@@ -5,8 +5,11 @@
 // The Service holds the rules (who may delete what, how long a tweet may
 // be, that nobody follows themselves, how a page and its cursors are
 // computed); persistence is behind the Store interface, implemented by
-// storage/memory and storage/sqlite and checked by the conformance suite in
-// microblog/microblogtest. Accounts, passwords and tokens are auth's: a
+// storage/memory, storage/sqlite and storage/postgres and checked by the
+// conformance suite in microblog/microblogtest. A tweet's text is 1 to 300
+// characters as a reader counts them (grapheme clusters, CheckContent),
+// and tweet ids are in commit order on every store (TweetID), so that a
+// client polling with since_id or min_id never steps over a tweet. Accounts, passwords and tokens are auth's: a
 // signup registers an auth user and gives it a profile, and a login goes
 // through auth.Service (and its throttle).
 package microblog
