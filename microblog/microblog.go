@@ -9,9 +9,10 @@
 // conformance suite in microblog/microblogtest. A tweet's text is 1 to 300
 // characters as a reader counts them (grapheme clusters, CheckContent),
 // and tweet ids are in commit order on every store (TweetID), so that a
-// client polling with since_id or min_id never steps over a tweet. Accounts, passwords and tokens are auth's: a
-// signup registers an auth user and gives it a profile, and a login goes
-// through auth.Service (and its throttle).
+// client polling with since_id or min_id never steps over a tweet.
+// Accounts, passwords and tokens are auth's: a signup registers an auth
+// user and gives it a profile, and a login goes through auth.Service (and
+// its throttle).
 package microblog
 
 import (
