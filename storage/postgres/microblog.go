@@ -29,7 +29,10 @@ import (
 // author's profile row and a follow or unfollow an exclusive (no key
 // update) lock on the followed profile's, so a post's fan-out sees every
 // follow committed before it and a follow's copy sees every post
-// committed before it; posts by one author do not wait for each other.
+// committed before it; posts by one author do not wait for each other. A
+// follow locks its follower's profile too (both in id order), so that the
+// follows of one user, which its following list pages by id, commit in
+// the order of their ids, as those of one followee do.
 //
 // Tweet ids are page cursors (microblog.TweetID), so they are handed out
 // in commit order: a post takes the transaction-level advisory lock
@@ -125,6 +128,24 @@ func lockProfile(ctx context.Context, tx pgx.Tx, user hanok.UserID, mode string)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: lock profile: %w", err)
+	}
+	return nil
+}
+
+// lockBoth locks the profile rows of a and b FOR NO KEY UPDATE, in the
+// order of their ids (so that two follows between the same users, each
+// way, cannot deadlock), and returns ErrProfileNotFound unless both exist.
+func lockBoth(ctx context.Context, tx pgx.Tx, a, b hanok.UserID) error {
+	rows, err := tx.Query(ctx, `SELECT user_id FROM microblog_profiles WHERE user_id IN ($1, $2) ORDER BY user_id FOR NO KEY UPDATE`, a, b)
+	if err != nil {
+		return fmt.Errorf("postgres: lock profiles: %w", err)
+	}
+	locked, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("postgres: lock profiles: %w", err)
+	}
+	if len(locked) == 0 || (a != b && len(locked) < 2) {
+		return microblog.ErrProfileNotFound
 	}
 	return nil
 }
@@ -354,10 +375,10 @@ func (s *MicroblogStore) like(ctx context.Context, user hanok.UserID, tweet micr
 // user's tweets into the follower's home.
 func (s *MicroblogStore) Follow(ctx context.Context, follower, followee hanok.UserID, at time.Time) error {
 	return s.db.write(ctx, func(tx pgx.Tx) error {
-		if err := exists(ctx, tx, profileExists(follower)); err != nil {
-			return err
-		}
-		if err := lockProfile(ctx, tx, followee, `FOR NO KEY UPDATE`); err != nil {
+		// Both profiles, so that the follows of one followee (its
+		// followers list) and those of one follower (its following list)
+		// commit in the order of their ids, as tweets do.
+		if err := lockBoth(ctx, tx, follower, followee); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO microblog_follows (follower_id, followee_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, follower, followee, nullTime(at))

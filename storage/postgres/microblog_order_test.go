@@ -151,20 +151,107 @@ func TestMicroblogSlowCommitIsNotSkipped(t *testing.T) {
 // waitForLockWaiter returns once a connection waits for the advisory lock
 // (key, this schema), as pg_locks shows; it gives up after 30 s.
 func waitForLockWaiter(ctx context.Context, db *DB, key int64) error {
+	return waitUntil(ctx, db, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+		AND classid = $1::bigint::oid AND objid = (hashtext(current_schema())::bigint & 4294967295)::oid)`, key)
+}
+
+// waitForBlockedBy returns once a connection is blocked by the one that
+// waits for the advisory lock (key, this schema); it gives up after 30 s.
+func waitForBlockedBy(ctx context.Context, db *DB, key int64) error {
+	return waitUntil(ctx, db, `SELECT EXISTS (SELECT 1 FROM pg_locks l, pg_stat_activity a WHERE l.locktype = 'advisory' AND NOT l.granted AND l.objsubid = 2
+		AND l.classid = $1::bigint::oid AND l.objid = (hashtext(current_schema())::bigint & 4294967295)::oid
+		AND l.pid = ANY (pg_blocking_pids(a.pid)))`, key)
+}
+
+// waitUntil runs query (a boolean) every few milliseconds until it is
+// true, for at most 30 s.
+func waitUntil(ctx context.Context, db *DB, query string, args ...any) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		var waiting bool
-		err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
-			AND classid = $1::bigint::oid AND objid = (hashtext(current_schema())::bigint & 4294967295)::oid)`, key).Scan(&waiting)
-		if err != nil || waiting {
+		var ok bool
+		if err := db.pool.QueryRow(ctx, query, args...).Scan(&ok); err != nil || ok {
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("nobody waited for lock %d: %w", key, ctx.Err())
+			return fmt.Errorf("waited 30 s in vain for %s: %w", query, ctx.Err())
 		case <-time.After(5 * time.Millisecond):
 		}
+	}
+}
+
+// The following list pages by follow id as timelines page by tweet id: a
+// follow whose transaction is slow to commit (held by a trigger, as in
+// TestMicroblogSlowCommitIsNotSkipped) and a second follow by the same
+// user on another server must not commit out of order, or a reader
+// polling the list with min_id steps over the first.
+func TestMicroblogSlowFollowIsNotSkipped(t *testing.T) {
+	ctx := context.Background()
+	a, b, users := twoServers(t, 3)
+	follower, slowFollowee, fastFollowee := users[0], users[1], users[2]
+	_, err := a.pool.Exec(ctx, fmt.Sprintf(`
+		CREATE FUNCTION hold_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.followee_id = %d THEN PERFORM pg_advisory_xact_lock_shared(4243, hashtext(current_schema())); END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER hold_slow AFTER INSERT ON microblog_follows FOR EACH ROW EXECUTE FUNCTION hold_slow();`, slowFollowee))
+	require.NoError(t, err)
+	hold, err := a.pool.Acquire(ctx)
+	require.NoError(t, err)
+	defer hold.Release()
+	_, err = hold.Exec(ctx, `SELECT pg_advisory_lock(4243, hashtext(current_schema()))`)
+	require.NoError(t, err)
+
+	svc := microblog.New(b.Microblog(), nil, microblog.Config{})
+	seen := map[int64]int{}
+	var cursor int64
+	poll := func() {
+		for {
+			page, err := svc.Following(ctx, "user1", microblog.Cursor{MinID: cursor, Limit: microblog.MaxLimit})
+			require.NoError(t, err)
+			if len(page.Items) == 0 {
+				return
+			}
+			for _, f := range page.Items {
+				seen[f.ID]++
+			}
+			cursor = page.Items[0].ID
+		}
+	}
+	follow := func(db *DB, followee hanok.UserID, done chan<- error) {
+		done <- db.Microblog().Follow(ctx, follower, followee, time.Now())
+	}
+	slowDone, fastDone := make(chan error, 1), make(chan error, 1)
+	go follow(a, slowFollowee, slowDone)
+	require.NoError(t, waitForLockWaiter(ctx, a, 4243), "the slow follow never reached its trigger")
+	go follow(b, fastFollowee, fastDone)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	blocked := make(chan error, 1)
+	go func() { blocked <- waitForBlockedBy(wctx, a, 4243) }()
+	fastFirst := false
+	select {
+	case err := <-fastDone:
+		require.NoError(t, err)
+		fastFirst = true
+	case err := <-blocked:
+		require.NoError(t, err)
+	}
+	poll()
+	_, err = hold.Exec(ctx, `SELECT pg_advisory_unlock(4243, hashtext(current_schema()))`)
+	require.NoError(t, err)
+	require.NoError(t, <-slowDone)
+	if !fastFirst {
+		require.NoError(t, <-fastDone)
+	}
+	poll()
+	fs, err := b.Microblog().Follows(ctx, microblog.FollowQuery{User: follower, Range: microblog.Range{Limit: 10}})
+	require.NoError(t, err)
+	require.Len(t, fs, 2)
+	for _, f := range fs {
+		assert.Equal(t, 1, seen[f.ID], "follow %d (of user %d) seen %d times", f.ID, f.Profile.User, seen[f.ID])
 	}
 }
 
