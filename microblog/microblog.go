@@ -6,10 +6,13 @@
 // be, that nobody follows themselves, how a page and its cursors are
 // computed); persistence is behind the Store interface, implemented by
 // storage/memory, storage/sqlite and storage/postgres and checked by the
-// conformance suite in microblog/microblogtest. Accounts, passwords and
-// tokens are auth's: a signup registers an auth user and gives it a
-// profile, and a login goes through auth.Service (and its throttle). The
-// HTTP adapter is adapters/microbloghttp.
+// conformance suite in microblog/microblogtest. A tweet's text is 1 to 300
+// characters as a reader counts them (grapheme clusters, CheckContent),
+// and tweet ids are in commit order on every store (TweetID), so that a
+// client polling with since_id or min_id never steps over a tweet.
+// Accounts, passwords and tokens are auth's: a signup registers an auth
+// user and gives it a profile, and a login goes through auth.Service (and
+// its throttle). The HTTP adapter is adapters/microbloghttp.
 package microblog
 
 import (
@@ -19,9 +22,12 @@ import (
 	"github.com/hanok-dev/hanok"
 )
 
-// TweetID identifies a tweet. Ids grow with time: a tweet posted later has
-// a larger id, and an id is never reused, which is what makes them
-// pagination cursors.
+// TweetID identifies a tweet. Ids grow in commit order: a tweet committed
+// later has a larger id, so a reader who has seen id n will never be shown
+// a tweet below n that it has not seen (on every store, with any number
+// of servers on one database); and an id is never reused. This is what
+// makes them pagination cursors that a poller (since_id, min_id) can
+// follow without missing a tweet.
 type TweetID int64
 
 // Profile is the microblog face of an auth user.
@@ -119,14 +125,32 @@ type FollowQuery struct {
 	Range     Range
 }
 
+// The errors of a Store, declared once here: every store returns these
+// (possibly wrapped with %w), and only these words reach a client.
+var (
+	// ErrProfileNotFound is a user without a microblog profile, or a
+	// handle that no user has.
+	ErrProfileNotFound = &hanok.Error{Code: hanok.NotFound, Message: "no such user"}
+	// ErrTweetNotFound is a tweet that does not exist (never did, or was
+	// deleted).
+	ErrTweetNotFound = &hanok.Error{Code: hanok.NotFound, Message: "no such tweet"}
+	// ErrProfileExists is a second profile for one user.
+	ErrProfileExists = &hanok.Error{Code: hanok.Conflict, Message: "the user has a profile already"}
+	// ErrUnknownTimeline is a TweetQuery whose Timeline is none of the
+	// timelines.
+	ErrUnknownTimeline = &hanok.Error{Code: hanok.Invalid, Message: "unknown timeline"}
+)
+
 // Store is the persistence the microblog needs.
 //
-// Unknown users, profiles and tweets are hanok.NotFound. A user must have
-// a profile to post, like or follow (and to be followed); otherwise
-// hanok.NotFound. Times are kept to the nanosecond.
+// A user must have a profile to post, like or follow (and to be
+// followed); otherwise ErrProfileNotFound. An unknown tweet is
+// ErrTweetNotFound; CreateProfile for a user auth does not know is
+// auth.ErrUserNotFound. Times are kept to the microsecond (the service
+// makes them so), in UTC.
 type Store interface {
-	// CreateProfile stores p. An unknown user is NotFound; a second
-	// profile for a user is Conflict.
+	// CreateProfile stores p. An unknown user is auth.ErrUserNotFound; a
+	// second profile for a user is ErrProfileExists.
 	CreateProfile(ctx context.Context, p *Profile) error
 	// Profile returns the profile of a user.
 	Profile(ctx context.Context, user hanok.UserID) (*Profile, error)
@@ -136,9 +160,11 @@ type Store interface {
 	// ProfileStats counts a user's tweets, followers and followed users.
 	ProfileStats(ctx context.Context, user hanok.UserID) (ProfileStats, error)
 
-	// CreateTweet stores t and sets t.ID to an id larger than any before.
+	// CreateTweet stores t and sets t.ID to an id larger than any before,
+	// in commit order: no tweet with a smaller id may become visible
+	// after t does (see TweetID).
 	// A reply to a tweet that does not exist (never did, or was deleted)
-	// is NotFound.
+	// is ErrTweetNotFound.
 	CreateTweet(ctx context.Context, t *Tweet) error
 	// Tweet returns one tweet as viewer reads it.
 	Tweet(ctx context.Context, id TweetID, viewer hanok.UserID) (*Tweet, error)
@@ -147,7 +173,8 @@ type Store interface {
 	// stay. check's error is returned as is.
 	DeleteTweet(ctx context.Context, id TweetID, check func(*Tweet) error) error
 	// Tweets returns a page of a timeline, newest first. An unknown
-	// parent or user gives an empty page.
+	// parent or user gives an empty page; an unknown Timeline is
+	// ErrUnknownTimeline.
 	Tweets(ctx context.Context, q TweetQuery) ([]Tweet, error)
 
 	// Like records that user likes tweet; liking twice is not an error.

@@ -2,11 +2,14 @@ package microblog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
@@ -66,7 +69,10 @@ func New(store Store, authn *auth.Service, cfg Config) *Service {
 	return &Service{store: store, authn: authn, cfg: cfg}
 }
 
-func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+// now is the clock's time in UTC, to the microsecond: what every store
+// keeps (PostgreSQL's timestamptz holds microseconds), so that a time reads
+// back as it was written whatever the store.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 
 // SignupInput is what Signup needs. Its errors name the fields username
 // (Handle), name, password and bio.
@@ -141,10 +147,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*auth.Session, erro
 	sess, err := s.authn.Login(ctx, auth.LoginInput{Username: handle, Password: in.Password, ClientAddr: in.ClientAddr})
 	if hanok.CodeOf(err) == hanok.Unauthenticated {
 		_, perr := s.store.ProfileByHandle(ctx, handle)
-		switch hanok.CodeOf(perr) {
-		case hanok.NotFound:
+		switch {
+		case errors.Is(perr, ErrProfileNotFound):
 			return nil, ErrNoSuchUser
-		case "":
+		case perr == nil:
 			return nil, ErrWrongPassword
 		default:
 			return nil, fmt.Errorf("microblog: login: %w", perr)
@@ -163,7 +169,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*auth.Session, erro
 // username as display name) for an auth user who has none yet.
 func (s *Service) ensureProfile(ctx context.Context, actor hanok.Actor) (*Profile, error) {
 	p, err := s.store.Profile(ctx, actor.ID)
-	if hanok.CodeOf(err) != hanok.NotFound {
+	if !errors.Is(err, ErrProfileNotFound) {
 		return p, err
 	}
 	name := actor.Username
@@ -172,7 +178,7 @@ func (s *Service) ensureProfile(ctx context.Context, actor hanok.Actor) (*Profil
 	}
 	p = &Profile{User: actor.ID, Handle: actor.Username, Name: name, Created: s.now()}
 	err = s.store.CreateProfile(ctx, p)
-	if hanok.CodeOf(err) == hanok.Conflict {
+	if errors.Is(err, ErrProfileExists) {
 		// Made at the same time by another request.
 		return s.store.Profile(ctx, actor.ID)
 	}
@@ -211,23 +217,29 @@ func (s *Service) profileByHandle(ctx context.Context, handle string) (*Profile,
 		return nil, err
 	}
 	p, err := s.store.ProfileByHandle(ctx, handle)
-	if hanok.CodeOf(err) == hanok.NotFound {
+	if errors.Is(err, ErrProfileNotFound) {
 		return nil, &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("no user %q", handle), Err: err}
 	}
 	return p, err
 }
 
-// CheckContent is the rule for a tweet's text (the field content): 1 to MaxContentLen
-// characters once surrounding spaces are trimmed, and text that
-// hanok.CheckText accepts (line breaks allowed). It returns the trimmed
-// text.
+// CheckContent is the rule for a tweet's text (the field content): 1 to
+// MaxContentLen characters once surrounding spaces are trimmed, counted as
+// a reader sees them (grapheme clusters, by github.com/rivo/uniseg: a
+// family emoji joined by ZWJs, a flag, a keycap, a letter with its
+// combining accents are one character each), and text that hanok.CheckText
+// accepts (line breaks allowed). It returns the trimmed text.
 func CheckContent(content string) (string, error) {
 	content = strings.TrimSpace(content)
-	if n := utf8.RuneCountInString(content); n == 0 || n > MaxContentLen {
-		return "", hanok.FieldError("content", fmt.Sprintf("must be 1 to %d characters", MaxContentLen))
+	tooLong := hanok.FieldError("content", fmt.Sprintf("must be 1 to %d characters", MaxContentLen))
+	if content == "" {
+		return "", tooLong
 	}
-	if err := hanok.CheckText("content", content, hanok.TextRule{Min: 1, Max: MaxContentLen, Multiline: true}); err != nil {
+	if err := hanok.CheckText("content", content, hanok.TextRule{Min: 1, Multiline: true}); err != nil {
 		return "", err
+	}
+	if uniseg.GraphemeClusterCount(content) > MaxContentLen {
+		return "", tooLong
 	}
 	return content, nil
 }
@@ -258,7 +270,7 @@ func (s *Service) Post(ctx context.Context, actor hanok.Actor, in PostInput) (*T
 	now := s.now()
 	t := &Tweet{Author: actor.ID, Content: content, InReplyTo: in.InReplyTo, Created: now, Updated: now}
 	if err := s.store.CreateTweet(ctx, t); err != nil {
-		if hanok.CodeOf(err) == hanok.NotFound {
+		if errors.Is(err, ErrTweetNotFound) {
 			return nil, &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("in_reply_to: tweet %d does not exist", in.InReplyTo), Err: err}
 		}
 		return nil, fmt.Errorf("microblog: post: %w", err)
@@ -276,7 +288,7 @@ func (s *Service) Tweet(ctx context.Context, viewer hanok.UserID, id TweetID) (*
 }
 
 func tweetErr(id TweetID, err error) error {
-	if hanok.CodeOf(err) == hanok.NotFound {
+	if errors.Is(err, ErrTweetNotFound) {
 		return &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("tweet %d does not exist", id), Err: err}
 	}
 	return fmt.Errorf("microblog: tweet %d: %w", id, err)

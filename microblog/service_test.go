@@ -2,11 +2,13 @@ package microblog_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok"
@@ -25,56 +27,49 @@ type fixture struct {
 	clock *testkit.Clock
 }
 
+// start is the fixture clock's first time: sub-second, below the
+// microsecond too (the service keeps microseconds).
+var start = time.Date(2026, 5, 1, 12, 0, 0, 123456789, time.UTC)
+
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	db := memory.New()
-	clock := testkit.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	clock := testkit.NewClock(start)
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost, Now: clock.Now, LoginAttempts: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return fixture{mb: microblog.New(db.Microblog(), authn, microblog.Config{Now: clock.Now}), authn: authn, clock: clock}
 }
 
 func (f fixture) signup(t *testing.T, handle string) hanok.Actor {
 	t.Helper()
 	p, err := f.mb.Signup(ctx, microblog.SignupInput{Handle: handle, Name: "Name " + handle, Password: "password " + handle, Bio: "hi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return hanok.Actor{ID: p.User, Username: p.Handle}
 }
 
 func (f fixture) post(t *testing.T, a hanok.Actor, text string, parent microblog.TweetID) microblog.TweetID {
 	t.Helper()
 	tw, err := f.mb.Post(ctx, a, microblog.PostInput{Content: text, InReplyTo: parent})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return tw.ID
 }
 
 func wantField(t *testing.T, err error, code hanok.Code, field string) {
 	t.Helper()
 	storetest.WantCode(t, err, code)
-	if _, ok := hanok.FieldsOf(err)[field]; !ok {
-		t.Fatalf("error %v does not name %s", err, field)
-	}
+	require.Contains(t, hanok.FieldsOf(err), field, "error %v does not name %s", err, field)
 }
 
 func TestSignup(t *testing.T) {
 	f := newFixture(t)
 	p, err := f.mb.Signup(ctx, microblog.SignupInput{Handle: " mirim ", Name: "미림", Password: "password1", Bio: "line one\nline two"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Handle != "mirim" || p.Name != "미림" || p.Bio != "line one\nline two" || !p.Created.Equal(f.clock.Now()) {
-		t.Fatalf("profile %+v", p)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "mirim", p.Handle)
+	assert.Equal(t, "미림", p.Name)
+	assert.Equal(t, "line one\nline two", p.Bio)
+	assert.Equal(t, start.Truncate(time.Microsecond), p.Created, "created, to the microsecond")
 	_, err = f.mb.Signup(ctx, microblog.SignupInput{Handle: "MIRIM", Name: "x", Password: "password1"})
-	if !errors.Is(err, microblog.ErrHandleTaken) {
-		t.Fatalf("taken handle: %v", err)
-	}
+	require.ErrorIs(t, err, microblog.ErrHandleTaken)
 	for _, c := range []struct {
 		in    microblog.SignupInput
 		field string
@@ -83,7 +78,7 @@ func TestSignup(t *testing.T) {
 		{microblog.SignupInput{Handle: "a", Password: "password1"}, "name"},
 		{microblog.SignupInput{Handle: "a", Name: "x"}, "password"},
 		{microblog.SignupInput{Handle: "a", Name: "x", Password: "short"}, "password"},
-		{microblog.SignupInput{Handle: "a\u200b", Name: "x", Password: "password1"}, "username"},
+		{microblog.SignupInput{Handle: "a\u202e", Name: "x", Password: "password1"}, "username"},
 		{microblog.SignupInput{Handle: "a", Name: "x\x00", Password: "password1"}, "name"},
 		{microblog.SignupInput{Handle: "a", Name: strings.Repeat("x", 51), Password: "password1"}, "name"},
 		{microblog.SignupInput{Handle: "a", Name: "x", Password: "password1", Bio: strings.Repeat("x", 161)}, "bio"},
@@ -91,26 +86,21 @@ func TestSignup(t *testing.T) {
 		_, err := f.mb.Signup(ctx, c.in)
 		wantField(t, err, hanok.Invalid, c.field)
 	}
-	if _, err := f.authn.Login(ctx, auth.LoginInput{Username: "a", Password: "password1"}); err == nil {
-		t.Fatal("a refused signup registered a user")
-	}
+	_, err = f.authn.Login(ctx, auth.LoginInput{Username: "a", Password: "password1"})
+	require.Error(t, err, "a refused signup registered a user")
 }
 
 func TestLogin(t *testing.T) {
 	f := newFixture(t)
 	f.signup(t, "mirim")
 	sess, err := f.mb.Login(ctx, microblog.LoginInput{Handle: "mirim", Password: "password mirim"})
-	if err != nil || sess.Token == "" || sess.User.Username != "mirim" {
-		t.Fatalf("login: %v, %v", sess, err)
-	}
+	require.NoError(t, err)
+	assert.NotEmpty(t, sess.Token)
+	assert.Equal(t, "mirim", sess.User.Username)
 	_, err = f.mb.Login(ctx, microblog.LoginInput{Handle: "nobody", Password: "password mirim"})
-	if !errors.Is(err, microblog.ErrNoSuchUser) {
-		t.Fatalf("unknown handle: %v", err)
-	}
+	require.ErrorIs(t, err, microblog.ErrNoSuchUser)
 	_, err = f.mb.Login(ctx, microblog.LoginInput{Handle: "mirim", Password: "wrong password"})
-	if !errors.Is(err, microblog.ErrWrongPassword) {
-		t.Fatalf("wrong password: %v", err)
-	}
+	require.ErrorIs(t, err, microblog.ErrWrongPassword)
 	wantField(t, mustErr(f.mb.Login(ctx, microblog.LoginInput{Password: "x"})), hanok.Invalid, "username")
 	wantField(t, mustErr(f.mb.Login(ctx, microblog.LoginInput{Handle: "mirim"})), hanok.Invalid, "password")
 	// auth's throttle (3 attempts here) holds even for the right password.
@@ -126,16 +116,13 @@ func mustErr[T any](_ T, err error) error { return err }
 func TestAuthUserWithoutProfile(t *testing.T) {
 	f := newFixture(t)
 	sess, err := f.authn.Register(ctx, auth.RegisterInput{Username: "plain", Password: "password1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	p, err := f.mb.Me(ctx, sess.User.Actor())
-	if err != nil || p.Handle != "plain" || p.Name != "plain" {
-		t.Fatalf("Me of an auth user = %+v, %v", p, err)
-	}
-	if _, err := f.mb.Login(ctx, microblog.LoginInput{Handle: "plain", Password: "password1"}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "plain", p.Handle)
+	assert.Equal(t, "plain", p.Name)
+	_, err = f.mb.Login(ctx, microblog.LoginInput{Handle: "plain", Password: "password1"})
+	require.NoError(t, err)
 }
 
 func TestPostRules(t *testing.T) {
@@ -144,28 +131,53 @@ func TestPostRules(t *testing.T) {
 	for _, text := range []string{"", "   ", strings.Repeat("가", 301)} {
 		_, err := f.mb.Post(ctx, a, microblog.PostInput{Content: text})
 		wantField(t, err, hanok.Invalid, "content")
-		if !strings.Contains(hanok.MessageOf(err), "300") {
-			t.Fatalf("message %q does not say the limit", hanok.MessageOf(err))
-		}
+		assert.Contains(t, hanok.MessageOf(err), "300", "the message says the limit")
 	}
 	_, err := f.mb.Post(ctx, a, microblog.PostInput{Content: "bad \u202e text"})
 	wantField(t, err, hanok.Invalid, "content")
 	tw, err := f.mb.Post(ctx, a, microblog.PostInput{Content: " " + strings.Repeat("가", 300) + "\n"})
-	if err != nil || tw.Content != strings.Repeat("가", 300) || tw.AuthorName != "Name alice" {
-		t.Fatalf("300 characters: %v", err)
-	}
+	require.NoError(t, err, "300 characters")
+	assert.Equal(t, strings.Repeat("가", 300), tw.Content)
+	assert.Equal(t, "Name alice", tw.AuthorName)
+	assert.Equal(t, start.Truncate(time.Microsecond), tw.Created, "created, to the microsecond")
 	_, err = f.mb.Post(ctx, hanok.Actor{}, microblog.PostInput{Content: "x"})
 	storetest.WantCode(t, err, hanok.Unauthenticated)
 	_, err = f.mb.Post(ctx, a, microblog.PostInput{Content: "x", InReplyTo: 999})
 	wantCodeMsg(t, err, hanok.NotFound, "in_reply_to")
+	require.ErrorIs(t, err, microblog.ErrTweetNotFound)
+}
+
+// A tweet holds 1 to 300 characters as a reader counts them: grapheme
+// clusters, not code points.
+func TestContentCountsGraphemes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		unit string // one grapheme cluster
+	}{
+		{"precomposed Hangul", "가"},
+		{"Hangul jamo", "\u1100\u1161"},                            // ᄀ + ᅡ: one syllable, two code points
+		{"e and a combining acute", "e\u0301"},                     // two code points
+		{"a flag", "\U0001F1F0\U0001F1F7"},                         // 🇰🇷: two regional indicators
+		{"a skin tone", "\U0001F44B\U0001F3FD"},                    // 👋🏽
+		{"a keycap", "1\ufe0f\u20e3"},                              // 1️⃣, with a variation selector
+		{"a family", "\U0001F468\u200d\U0001F469\u200d\U0001F467"}, // 👨‍👩‍👧, joined by ZWJ
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			full := strings.Repeat(c.unit, microblog.MaxContentLen)
+			got, err := microblog.CheckContent(full)
+			require.NoError(t, err, "300 of them are one full tweet")
+			assert.Equal(t, full, got)
+			_, err = microblog.CheckContent(full + c.unit)
+			wantField(t, err, hanok.Invalid, "content")
+			assert.Contains(t, hanok.MessageOf(err), "300", "301 are refused, saying the limit")
+		})
+	}
 }
 
 func wantCodeMsg(t *testing.T, err error, code hanok.Code, part string) {
 	t.Helper()
 	storetest.WantCode(t, err, code)
-	if !strings.Contains(hanok.MessageOf(err), part) {
-		t.Fatalf("message %q does not say %q", hanok.MessageOf(err), part)
-	}
+	assert.Contains(t, hanok.MessageOf(err), part)
 }
 
 func TestDeleteRules(t *testing.T) {
@@ -175,18 +187,17 @@ func TestDeleteRules(t *testing.T) {
 	reply := f.post(t, b, "answer", a1)
 	storetest.WantCode(t, f.mb.Delete(ctx, b, a1), hanok.Forbidden)
 	storetest.WantCode(t, f.mb.Delete(ctx, hanok.Actor{}, a1), hanok.Unauthenticated)
-	if err := f.mb.Delete(ctx, a, a1); err != nil {
-		t.Fatal(err)
-	}
-	storetest.WantCode(t, f.mb.Delete(ctx, a, a1), hanok.NotFound)
-	_, err := f.mb.Post(ctx, b, microblog.PostInput{Content: "late", InReplyTo: a1})
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.NoError(t, f.mb.Delete(ctx, a, a1))
+	err := f.mb.Delete(ctx, a, a1)
+	require.ErrorIs(t, err, microblog.ErrTweetNotFound)
+	assert.Equal(t, fmt.Sprintf("tweet %d does not exist", a1), hanok.MessageOf(err))
+	_, err = f.mb.Post(ctx, b, microblog.PostInput{Content: "late", InReplyTo: a1})
+	require.ErrorIs(t, err, microblog.ErrTweetNotFound)
 	tw, err := f.mb.Tweet(ctx, 0, reply)
-	if err != nil || !tw.ParentDeleted {
-		t.Fatalf("reply after delete: %+v, %v", tw, err)
-	}
+	require.NoError(t, err)
+	assert.True(t, tw.ParentDeleted, "reply after delete")
 	_, _, err = f.mb.Thread(ctx, 0, a1, microblog.Cursor{})
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, microblog.ErrTweetNotFound)
 }
 
 func TestLikesAndFollows(t *testing.T) {
@@ -195,42 +206,42 @@ func TestLikesAndFollows(t *testing.T) {
 	a1 := f.post(t, a, "like me", 0)
 	for range 2 {
 		tw, err := f.mb.Like(ctx, b, a1)
-		if err != nil || tw.Likes != 1 || !tw.Liked {
-			t.Fatalf("like: %+v, %v", tw, err)
-		}
+		require.NoError(t, err)
+		assert.Equal(t, 1, tw.Likes)
+		assert.True(t, tw.Liked)
 	}
 	tw, err := f.mb.Unlike(ctx, b, a1)
-	if err != nil || tw.Likes != 0 || tw.Liked {
-		t.Fatalf("unlike: %+v, %v", tw, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 0, tw.Likes)
+	assert.False(t, tw.Liked)
 	_, err = f.mb.Like(ctx, b, 999)
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, microblog.ErrTweetNotFound)
 
 	wantField(t, f.mb.Follow(ctx, a, "ALICE"), hanok.Invalid, "username")
-	storetest.WantCode(t, f.mb.Follow(ctx, a, "nobody"), hanok.NotFound)
+	err = f.mb.Follow(ctx, a, "nobody")
+	require.ErrorIs(t, err, microblog.ErrProfileNotFound)
+	assert.Equal(t, `no user "nobody"`, hanok.MessageOf(err))
 	storetest.WantCode(t, f.mb.Follow(ctx, hanok.Actor{}, "bob"), hanok.Unauthenticated)
 	for range 2 {
-		if err := f.mb.Follow(ctx, a, "bob"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, f.mb.Follow(ctx, a, "bob"))
 	}
 	p, st, err := f.mb.User(ctx, "Bob")
-	if err != nil || p.Handle != "bob" || st.Followers != 1 || st.Following != 0 {
-		t.Fatalf("User(bob) = %+v %+v %v", p, st, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "bob", p.Handle)
+	assert.Equal(t, microblog.ProfileStats{Followers: 1}, st)
 	page, err := f.mb.Following(ctx, "alice", microblog.Cursor{})
-	if err != nil || len(page.Items) != 1 || page.Items[0].Profile.Handle != "bob" || page.Next != nil || page.Prev == nil {
-		t.Fatalf("Following(alice) = %+v, %v", page, err)
-	}
-	if err := f.mb.Unfollow(ctx, a, "bob"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	assert.Equal(t, "bob", page.Items[0].Profile.Handle)
+	assert.Nil(t, page.Next)
+	assert.NotNil(t, page.Prev)
+	require.NoError(t, f.mb.Unfollow(ctx, a, "bob"))
 	page, err = f.mb.Followers(ctx, "bob", microblog.Cursor{})
-	if err != nil || len(page.Items) != 0 || page.Items == nil {
-		t.Fatalf("Followers(bob) after unfollow = %+v, %v", page, err)
-	}
+	require.NoError(t, err)
+	assert.NotNil(t, page.Items, "an empty page is an empty list")
+	assert.Empty(t, page.Items, "followers after unfollow")
 	_, err = f.mb.Followers(ctx, "nobody", microblog.Cursor{})
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, microblog.ErrProfileNotFound)
 }
 
 func TestPages(t *testing.T) {
@@ -253,30 +264,39 @@ func TestPages(t *testing.T) {
 		wantField(t, err, hanok.Invalid, c.field)
 	}
 	p, err := f.mb.PublicTimeline(ctx, 0, microblog.Cursor{Limit: 2})
-	if err != nil || len(p.Items) != 2 || p.Items[0].ID != ids[4] || p.Next == nil || p.Next.MaxID != int64(ids[3]) || p.Prev.MinID != int64(ids[4]) {
-		t.Fatalf("first page %+v %+v %+v, %v", p.Items, p.Next, p.Prev, err)
-	}
-	p, _ = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{MaxID: int64(ids[1]), Limit: 2})
-	if len(p.Items) != 1 || p.Next != nil {
-		t.Fatalf("last page %+v next %+v", p.Items, p.Next)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []microblog.TweetID{ids[4], ids[3]}, tweetIDs(p.Items), "first page")
+	assert.Equal(t, &microblog.Cursor{MaxID: int64(ids[3]), Limit: 2}, p.Next)
+	assert.Equal(t, &microblog.Cursor{MinID: int64(ids[4]), Limit: 2}, p.Prev)
+	p, err = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{MaxID: int64(ids[1]), Limit: 2})
+	require.NoError(t, err)
+	assert.Equal(t, []microblog.TweetID{ids[0]}, tweetIDs(p.Items), "last page")
+	assert.Nil(t, p.Next)
 	// min_id: the page just above, newest first, with a Prev to go on.
-	p, _ = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{MinID: int64(ids[0]), Limit: 2})
-	if len(p.Items) != 2 || p.Items[0].ID != ids[2] || p.Items[1].ID != ids[1] || p.Prev.MinID != int64(ids[2]) {
-		t.Fatalf("min_id page %+v", p.Items)
-	}
-	p, _ = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{MinID: int64(ids[4])})
-	if len(p.Items) != 0 || p.Next != nil || p.Prev != nil {
-		t.Fatalf("empty page %+v", p)
-	}
-	p, _ = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{Limit: 1000})
-	if len(p.Items) != 5 {
-		t.Fatalf("limit over the max: %d items", len(p.Items))
-	}
+	p, err = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{MinID: int64(ids[0]), Limit: 2})
+	require.NoError(t, err)
+	assert.Equal(t, []microblog.TweetID{ids[2], ids[1]}, tweetIDs(p.Items), "min_id page")
+	assert.Equal(t, &microblog.Cursor{MinID: int64(ids[2]), Limit: 2}, p.Prev)
+	p, err = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{MinID: int64(ids[4])})
+	require.NoError(t, err)
+	assert.Empty(t, p.Items, "nothing newer")
+	assert.Nil(t, p.Next)
+	assert.Nil(t, p.Prev)
+	p, err = f.mb.PublicTimeline(ctx, 0, microblog.Cursor{Limit: 1000})
+	require.NoError(t, err)
+	assert.Len(t, p.Items, 5, "limit over the max")
 	_, err = f.mb.HomeTimeline(ctx, hanok.Actor{}, microblog.Cursor{})
 	storetest.WantCode(t, err, hanok.Unauthenticated)
 	_, err = f.mb.UserTweets(ctx, 0, "nobody", microblog.Cursor{})
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, microblog.ErrProfileNotFound)
+}
+
+func tweetIDs(ts []microblog.Tweet) []microblog.TweetID {
+	out := make([]microblog.TweetID, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
+	}
+	return out
 }
 
 // Concurrent first requests of an auth user without a profile all get the
@@ -284,9 +304,7 @@ func TestPages(t *testing.T) {
 func TestEnsureProfileConcurrently(t *testing.T) {
 	f := newFixture(t)
 	sess, err := f.authn.Register(ctx, auth.RegisterInput{Username: "plain", Password: "password1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	actor := sess.User.Actor()
 	errs := make(chan error, 8)
 	for range cap(errs) {
@@ -296,12 +314,9 @@ func TestEnsureProfileConcurrently(t *testing.T) {
 		}()
 	}
 	for range cap(errs) {
-		if err := <-errs; err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, <-errs)
 	}
 	_, st, err := f.mb.User(ctx, "plain")
-	if err != nil || st.Tweets != cap(errs) {
-		t.Fatalf("User(plain) = %+v, %v", st, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, cap(errs), st.Tweets)
 }

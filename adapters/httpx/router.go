@@ -43,6 +43,14 @@ func (e *MethodNotAllowedError) Error() string {
 	return fmt.Sprintf("method %s not allowed (allowed: %s)", e.Method, e.Allow)
 }
 
+// errMethodNotAllowed gives a MethodNotAllowedError its hanok code: a
+// request the server does not serve is the client's to change (Invalid),
+// not an internal error.
+var errMethodNotAllowed = &hanok.Error{Code: hanok.Invalid, Message: "method not allowed"}
+
+// Unwrap makes hanok.CodeOf of e Invalid.
+func (e *MethodNotAllowedError) Unwrap() error { return errMethodNotAllowed }
+
 // Router is the routes of one adapter: a Go 1.22 ServeMux whose handlers
 // return errors, one Renderer for every error (those of unknown paths and
 // methods too), and one way for a handler to receive its actor.

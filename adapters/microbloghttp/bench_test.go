@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/microblog"
@@ -34,36 +36,27 @@ func BenchmarkPublicTimeline(b *testing.B) {
 			mbStore, authStore = db.Microblog(), db.Auth()
 		case "sqlite":
 			db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			b.Cleanup(func() { db.Close() })
 			mbStore, authStore = db.Microblog(), db.Auth()
 		}
 		authn, err := auth.New(authStore, auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		svc := microblog.New(mbStore, authn, microblog.Config{})
 		var token string
 		var actors []auth.User
 		for i := range 100 {
 			p, err := svc.Signup(ctx, microblog.SignupInput{Handle: fmt.Sprint("user", i), Name: fmt.Sprint("User ", i), Password: "password123"})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			actors = append(actors, auth.User{ID: p.User, Username: p.Handle})
 		}
 		for i := range 10_000 {
 			a := actors[i%len(actors)]
-			if _, err := svc.Post(ctx, a.Actor(), microblog.PostInput{Content: fmt.Sprint("tweet number ", i)}); err != nil {
-				b.Fatal(err)
-			}
+			_, err := svc.Post(ctx, a.Actor(), microblog.PostInput{Content: fmt.Sprint("tweet number ", i)})
+			require.NoError(b, err)
 		}
 		sess, err := svc.Login(ctx, microblog.LoginInput{Handle: "user0", Password: "password123"})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		token = sess.Token
 		h := microbloghttp.NewHandler(svc, authn)
 		for _, withToken := range []bool{false, true} {

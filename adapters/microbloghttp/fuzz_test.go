@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auth"
@@ -17,30 +19,48 @@ import (
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
-// ParseID takes what a JSON body holds for an id: it either returns a
-// positive id that prints back as the number it read, or an Invalid error
-// naming the field. It never panics.
-func FuzzParseID(f *testing.F) {
-	for _, s := range []string{`"12"`, `12`, `-1`, `"0"`, `1.5`, `1e3`, `"9223372036854775808"`, `null`, `true`, `" 7 "`, `"12abc"`} {
+// Whatever a JSON body holds for content_id, POST /tweet_del/ of another
+// user's tweet answers the seed's "No Authorization" (403 for that tweet,
+// 404 for an id that names none) or 400 naming content_id (a missing id or
+// a value of another type), never a 5xx, and deletes nothing.
+func FuzzDeleteContentID(f *testing.F) {
+	for _, s := range []string{`"1"`, `1`, `-1`, `"0"`, `1.5`, `1e3`, `"9223372036854775808"`, `null`, `true`, `" 1 "`, `"12abc"`, `{}`, `[1]`} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, body string) {
-		var v any
-		dec := json.NewDecoder(strings.NewReader(body))
-		dec.UseNumber()
-		if dec.Decode(&v) != nil {
-			return
-		}
-		id, err := microbloghttp.ParseID("content_id", v)
-		if err != nil {
-			if hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)["content_id"] == "" {
-				t.Fatalf("ParseID(%s): error %v is not an Invalid content_id", body, err)
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
+	require.NoError(f, err)
+	svc := microblog.New(db.Microblog(), authn, microblog.Config{})
+	ctx := context.Background()
+	var sessions []*auth.Session
+	for _, name := range []string{"author", "fuzz"} {
+		_, err := svc.Signup(ctx, microblog.SignupInput{Handle: name, Name: name, Password: "password123"})
+		require.NoError(f, err)
+		sess, err := svc.Login(ctx, microblog.LoginInput{Handle: name, Password: "password123"})
+		require.NoError(f, err)
+		sessions = append(sessions, sess)
+	}
+	tw, err := svc.Post(ctx, sessions[0].User.Actor(), microblog.PostInput{Content: "mine"})
+	require.NoError(f, err)
+	h := microbloghttp.NewHandler(svc, authn)
+	f.Fuzz(func(t *testing.T, value string) {
+		req := httptest.NewRequest("POST", "/tweet_del/", strings.NewReader(`{"content_id":`+value+`}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+sessions[1].Token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "content_id %s: %d %s", value, rec.Code, rec.Body)
+		require.Contains(t, []int{400, 403, 404}, rec.Code, "content_id %s: %s", value, rec.Body)
+		if rec.Code == 400 {
+			if fields, _ := body["fields"].(map[string]any); fields["content_id"] == nil {
+				require.Contains(t, body["message"], "JSON", "content_id %s: 400 naming neither content_id nor the JSON", value)
 			}
-			return
+		} else {
+			require.Equal(t, "No Authorization", body["message"], "content_id %s: %d %s", value, rec.Code, rec.Body)
 		}
-		if id <= 0 {
-			t.Fatalf("ParseID(%s) = %d", body, id)
-		}
+		_, err := svc.Tweet(ctx, 0, tw.ID)
+		require.NoError(t, err, "content_id %s deleted another user's tweet", value)
 	})
 }
 
@@ -53,18 +73,13 @@ func FuzzListQuery(f *testing.F) {
 	}
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	svc := microblog.New(db.Microblog(), authn, microblog.Config{})
 	p, err := svc.Signup(context.Background(), microblog.SignupInput{Handle: "fuzz", Name: "Fuzz", Password: "password123"})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	for i := range 5 {
-		if _, err := svc.Post(context.Background(), hanok.Actor{ID: p.User, Username: p.Handle}, microblog.PostInput{Content: fmt.Sprint("tweet ", i)}); err != nil {
-			f.Fatal(err)
-		}
+		_, err := svc.Post(context.Background(), hanok.Actor{ID: p.User, Username: p.Handle}, microblog.PostInput{Content: fmt.Sprint("tweet ", i)})
+		require.NoError(f, err)
 	}
 	h := microbloghttp.NewHandler(svc, authn)
 	f.Fuzz(func(t *testing.T, query string) {
@@ -74,20 +89,15 @@ func FuzzListQuery(f *testing.F) {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			var body map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body["message"] == nil {
-				t.Fatalf("GET %s?%s: %d, body %q", path, query, rec.Code, rec.Body)
-			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body), "GET %s?%s: %d %q", path, query, rec.Code, rec.Body)
+			require.NotNil(t, body["message"], "GET %s?%s: no message", path, query)
 			switch rec.Code {
 			case 200:
-				if _, ok := body["data"].([]any); !ok {
-					t.Fatalf("GET %s?%s: data is not an array: %s", path, query, rec.Body)
-				}
+				require.IsType(t, []any{}, body["data"], "GET %s?%s: data is not an array: %s", path, query, rec.Body)
 			case 400:
-				if len(body["fields"].(map[string]any)) != 1 {
-					t.Fatalf("GET %s?%s: 400 without one field: %s", path, query, rec.Body)
-				}
+				require.Len(t, body["fields"], 1, "GET %s?%s: 400 without one field: %s", path, query, rec.Body)
 			default:
-				t.Fatalf("GET %s?%s: %d %s", path, query, rec.Code, rec.Body)
+				require.Failf(t, "unexpected status", "GET %s?%s: %d %s", path, query, rec.Code, rec.Body)
 			}
 		}
 	})

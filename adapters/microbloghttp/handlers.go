@@ -72,10 +72,12 @@ func tweetsOf(ts []microblog.Tweet) []tweetJSON {
 	return out
 }
 
-// ParseID reads a tweet id as a client sends it: a JSON string or number
-// holding a positive integer ("12" or 12). field names the input in the
-// error.
-func ParseID(field string, v any) (microblog.TweetID, error) {
+// bodyID reads a tweet id from a JSON body, where a client may send it as
+// a string or a number ("12" or 12), through httpx.ParseID, the one id
+// parser: a value that is no positive integer names no tweet, so it is
+// NotFound, with field named. A missing id (null) is a required field; a
+// value of another JSON type is Invalid.
+func bodyID(field string, v any) (microblog.TweetID, error) {
 	var s string
 	switch v := v.(type) {
 	case string:
@@ -87,16 +89,17 @@ func ParseID(field string, v any) (microblog.TweetID, error) {
 	default:
 		return 0, hanok.FieldError(field, "must be a tweet id (a positive integer, as a string or a number)")
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, hanok.FieldError(field, "must be a tweet id (a positive integer, as a string or a number)")
+	id, err := httpx.ParseID("tweet", s)
+	if err != nil {
+		return 0, &hanok.Error{Code: hanok.NotFound, Message: field + ": " + hanok.MessageOf(err), Fields: map[string]string{field: "names no tweet"}, Err: err}
 	}
-	return microblog.TweetID(n), nil
+	return microblog.TweetID(id), nil
 }
 
 // pathID is the tweet id of the {id} path segment.
 func pathID(r *http.Request) (microblog.TweetID, error) {
-	return ParseID("id", r.PathValue("id"))
+	id, err := httpx.PathID(r, "id", "tweet")
+	return microblog.TweetID(id), err
 }
 
 // cursorOf reads max_id, since_id, min_id and limit from the query.
@@ -108,8 +111,10 @@ func cursorOf(r *http.Request) (microblog.Cursor, error) {
 		dst  *int64
 	}{{"max_id", &c.MaxID}, {"since_id", &c.SinceID}, {"min_id", &c.MinID}} {
 		if v := q.Get(p.name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n <= 0 {
+			// A cursor that names no tweet is a bad request, not a
+			// missing thing.
+			n, err := httpx.ParseID("tweet", v)
+			if err != nil {
 				return c, hanok.FieldError(p.name, "must be a positive integer id")
 			}
 			*p.dst = n
@@ -267,7 +272,7 @@ func (h *handler) decodeAndPost(w http.ResponseWriter, r *http.Request, actor ha
 	}
 	var parent microblog.TweetID
 	if in.InReplyTo != nil && in.InReplyTo != "" {
-		if parent, err = ParseID("in_reply_to", in.InReplyTo); err != nil {
+		if parent, err = bodyID("in_reply_to", in.InReplyTo); err != nil {
 			return nil, err
 		}
 	}
@@ -285,7 +290,11 @@ func (h *handler) deleteTweet(w http.ResponseWriter, r *http.Request, actor hano
 	if err != nil {
 		return err
 	}
-	id, err := ParseID("content_id", in.ContentID)
+	id, err := bodyID("content_id", in.ContentID)
+	if hanok.CodeOf(err) == hanok.NotFound {
+		// An id that names no tweet is the seed's "already deleted".
+		return withMessage("No Authorization", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/apitest"
@@ -40,11 +42,10 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	db := memory.New()
-	clock := testkit.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	// Sub-second, below the microsecond too: the service keeps microseconds.
+	clock := testkit.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 123456789, time.UTC))
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost, Now: clock.Now, LoginAttempts: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	svc := microblog.New(db.Microblog(), authn, microblog.Config{Now: clock.Now})
 	mux := http.NewServeMux()
 	mux.Handle(prefix+"/", http.StripPrefix(prefix, api.Wrap(t, microbloghttp.NewHandler(svc, authn))))
@@ -53,27 +54,24 @@ func newEnv(t testing.TB) *env {
 	return &env{srv: srv, svc: svc, clock: clock}
 }
 
-// do sends a request to the adapter; path is under the mount prefix.
-func (e *env) do(t testing.TB, method, path, token string, body any) testkit.Response {
-	t.Helper()
-	return testkit.Do(t, e.srv.Client(), testkit.Request{Method: method, URL: e.srv.URL + prefix + path, Body: body, Token: token})
-}
+// url is the address of path under the mount prefix.
+func (e *env) url(path string) string { return e.srv.URL + prefix + path }
 
 // signup makes a user whose password is "password <handle>" and returns
 // its token.
 func (e *env) signup(t testing.TB, handle string) string {
 	t.Helper()
-	e.do(t, "POST", "/signup/", "", map[string]string{
+	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/signup/"), Body: map[string]string{
 		"user_id": handle, "user_name": "Name " + handle, "user_password": "password " + handle, "user_profile": "about " + handle,
-	}).Want(t, http.StatusCreated)
-	r := e.do(t, "POST", "/login/", "", map[string]string{"user_id": handle, "user_password": "password " + handle}).Want(t, http.StatusOK)
+	}}).Want(t, http.StatusCreated)
+	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/login/"), Body: map[string]string{"user_id": handle, "user_password": "password " + handle}}).Want(t, http.StatusOK)
 	return r.Map(t)["token"].(string)
 }
 
 // tweet posts content and returns its content_id.
 func (e *env) tweet(t testing.TB, token, content string) string {
 	t.Helper()
-	r := e.do(t, "POST", "/tweet/", token, map[string]any{"user_content": content}).Want(t, http.StatusCreated)
+	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/tweet/"), Token: token, Body: map[string]any{"user_content": content}}).Want(t, http.StatusCreated)
 	return r.Map(t)["content_id"].(string)
 }
 
@@ -83,9 +81,7 @@ func wantBody(t testing.TB, r testkit.Response, want map[string]any) map[string]
 	t.Helper()
 	got := r.Map(t)
 	for k, v := range want {
-		if fmt.Sprint(got[k]) != fmt.Sprint(v) {
-			t.Fatalf("body[%q] = %v, want %v; body: %s", k, got[k], v, r.Body)
-		}
+		require.Equal(t, fmt.Sprint(v), fmt.Sprint(got[k]), "body[%q]; body: %s", k, r.Body)
 	}
 	return got
 }
@@ -94,22 +90,26 @@ func wantBody(t testing.TB, r testkit.Response, want map[string]any) map[string]
 func wantDetail(t testing.TB, r testkit.Response, part string) {
 	t.Helper()
 	m := r.Map(t)
-	text := fmt.Sprint(m["detail"], " ", m["message"])
-	if !strings.Contains(text, part) {
-		t.Fatalf("body does not say %q: %s", part, r.Body)
-	}
+	require.Contains(t, fmt.Sprint(m["detail"], " ", m["message"]), part, "body: %s", r.Body)
 }
 
 // items returns the body's data as a list of objects.
 func items(t testing.TB, r testkit.Response) []map[string]any {
 	t.Helper()
 	data, ok := r.Map(t)["data"].([]any)
-	if !ok {
-		t.Fatalf("data is not an array: %s", r.Body)
-	}
+	require.True(t, ok, "data is not an array: %s", r.Body)
 	out := make([]map[string]any, len(data))
 	for i, d := range data {
 		out[i] = d.(map[string]any)
+	}
+	return out
+}
+
+// idsOf returns the content_ids of a list of tweets as decoded from JSON.
+func idsOf(list any) []string {
+	out := []string{}
+	for _, it := range list.([]any) {
+		out = append(out, it.(map[string]any)["content_id"].(string))
 	}
 	return out
 }
@@ -132,13 +132,9 @@ func links(t testing.TB, r testkit.Response) map[string]string {
 	out := map[string]string{}
 	for _, m := range linkRE.FindAllStringSubmatch(r.Header.Get("Link"), -1) {
 		u, err := url.Parse(m[1])
-		if err != nil {
-			t.Fatalf("Link target %q: %v", m[1], err)
-		}
+		require.NoError(t, err, "Link target %q", m[1])
 		path, ok := strings.CutPrefix(u.Path, prefix)
-		if !ok {
-			t.Fatalf("Link target %q lacks the mount prefix", m[1])
-		}
+		require.True(t, ok, "Link target %q lacks the mount prefix", m[1])
 		out[m[2]] = path + "?" + u.RawQuery
 	}
 	return out

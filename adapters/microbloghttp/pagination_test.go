@@ -6,6 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // Walking /tweet/ by its Link rel="next" from the first page returns every
@@ -24,26 +29,18 @@ func TestWalkLinksWhileTweeting(t *testing.T) {
 	path := "/tweet/?limit=10"
 	pages := 0
 	for path != "" {
-		r := e.do(t, "GET", path, "", nil).Want(t, http.StatusOK)
+		r := testkit.Do(t, nil, testkit.Request{URL: e.url(path)}).Want(t, http.StatusOK)
 		got = append(got, contentIDs(t, r)...)
 		pages++
-		if pages > 10 {
-			t.Fatal("the walk does not end")
-		}
+		require.LessOrEqual(t, pages, 10, "the walk does not end")
 		// Others keep posting while the client reads.
 		e.tweet(t, alice, fmt.Sprint("meanwhile ", pages))
 		l := links(t, r)
-		if l["prev"] == "" {
-			t.Fatalf("page %d has no prev link: %q", pages, r.Header.Get("Link"))
-		}
+		require.NotEmpty(t, l["prev"], "page %d has no prev link: %q", pages, r.Header.Get("Link"))
 		path = l["next"]
 	}
-	if pages != 5 {
-		t.Fatalf("%d pages, want 5", pages)
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("walk returned\n%v\nwant\n%v", got, want)
-	}
+	assert.Equal(t, 5, pages, "pages")
+	assert.Equal(t, want, got, "the walk")
 }
 
 // Polling with since_id or min_id from the newest id a client has seen
@@ -55,16 +52,12 @@ func TestPollSinceAndMin(t *testing.T) {
 	for i := range 5 {
 		e.tweet(t, alice, fmt.Sprint("old ", i))
 	}
-	r := e.do(t, "GET", "/tweet/?limit=3", "", nil).Want(t, http.StatusOK)
+	r := testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?limit=3")}).Want(t, http.StatusOK)
 	newest := contentIDs(t, r)[0]
 	prev := links(t, r)["prev"]
-	if prev != "/tweet/?limit=3&min_id="+newest {
-		t.Fatalf("prev link = %q", prev)
-	}
-	r = e.do(t, "GET", prev, "", nil).Want(t, http.StatusOK)
-	if n := len(items(t, r)); n != 0 {
-		t.Fatalf("nothing new yet, got %d", n)
-	}
+	require.Equal(t, "/tweet/?limit=3&min_id="+newest, prev, "prev link")
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url(prev)}).Want(t, http.StatusOK)
+	assert.Empty(t, items(t, r), "nothing new yet")
 
 	var fresh []string
 	for i := range 7 {
@@ -73,55 +66,41 @@ func TestPollSinceAndMin(t *testing.T) {
 	newestFirst := slices.Clone(fresh)
 	slices.Reverse(newestFirst)
 
-	r = e.do(t, "GET", "/tweet/?since_id="+newest, "", nil).Want(t, http.StatusOK)
-	if got := contentIDs(t, r); !slices.Equal(got, newestFirst) {
-		t.Fatalf("since_id: %v, want %v", got, newestFirst)
-	}
-	r = e.do(t, "GET", "/tweet/?min_id="+newest, "", nil).Want(t, http.StatusOK)
-	if got := contentIDs(t, r); !slices.Equal(got, newestFirst) {
-		t.Fatalf("min_id: %v, want %v", got, newestFirst)
-	}
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?since_id=" + newest)}).Want(t, http.StatusOK)
+	assert.Equal(t, newestFirst, contentIDs(t, r), "since_id")
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?min_id=" + newest)}).Want(t, http.StatusOK)
+	assert.Equal(t, newestFirst, contentIDs(t, r), "min_id")
 
 	// since_id with a small limit gives the newest of the new (a gap);
 	// min_id gives the oldest, and its prev links go on from there.
-	r = e.do(t, "GET", "/tweet/?limit=3&since_id="+newest, "", nil).Want(t, http.StatusOK)
-	if got := contentIDs(t, r); !slices.Equal(got, newestFirst[:3]) {
-		t.Fatalf("since_id, limit 3: %v", got)
-	}
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/tweet/?limit=3&since_id=" + newest)}).Want(t, http.StatusOK)
+	assert.Equal(t, newestFirst[:3], contentIDs(t, r), "since_id, limit 3")
 	var caught []string
 	path := prev
 	for range 5 {
-		r := e.do(t, "GET", path, "", nil).Want(t, http.StatusOK)
+		r := testkit.Do(t, nil, testkit.Request{URL: e.url(path)}).Want(t, http.StatusOK)
 		page := contentIDs(t, r)
 		if len(page) == 0 {
 			break
 		}
-		if len(page) > 3 {
-			t.Fatalf("page of %d with limit 3", len(page))
-		}
+		require.LessOrEqual(t, len(page), 3, "a page with limit 3")
 		slices.Reverse(page)
 		caught = append(caught, page...)
 		path = links(t, r)["prev"]
 	}
-	if !slices.Equal(caught, fresh) {
-		t.Fatalf("catching up with min_id: %v, want %v", caught, fresh)
-	}
+	assert.Equal(t, fresh, caught, "catching up with min_id")
 
 	// The home timeline pages the same way.
-	e.do(t, "POST", "/follow/", alice, map[string]any{"user_id": "bob"}).Want(t, http.StatusOK)
-	r = e.do(t, "GET", "/timeline/?limit=4", alice, nil).Want(t, http.StatusOK)
+	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url("/follow/"), Token: alice, Body: map[string]any{"user_id": "bob"}}).Want(t, http.StatusOK)
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url("/timeline/?limit=4"), Token: alice}).Want(t, http.StatusOK)
 	first := contentIDs(t, r)
-	if !slices.Equal(first, newestFirst[:4]) {
-		t.Fatalf("home page 1: %v", first)
-	}
-	r = e.do(t, "GET", links(t, r)["next"], alice, nil).Want(t, http.StatusOK)
+	assert.Equal(t, newestFirst[:4], first, "home page 1")
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url(links(t, r)["next"]), Token: alice}).Want(t, http.StatusOK)
 	// Bob's three older tweets, then alice's newest.
-	if got := contentIDs(t, r); len(got) != 4 || !slices.Equal(got[:3], newestFirst[4:]) {
-		t.Fatalf("home page 2: %v", got)
-	}
+	got := contentIDs(t, r)
+	require.Len(t, got, 4, "home page 2")
+	assert.Equal(t, newestFirst[4:], got[:3], "home page 2")
 	last, _ := strconv.Atoi(first[0])
-	r = e.do(t, "GET", fmt.Sprintf("/timeline/?since_id=%d", last), alice, nil).Want(t, http.StatusOK)
-	if n := len(items(t, r)); n != 0 {
-		t.Fatalf("home since the newest: %d", n)
-	}
+	r = testkit.Do(t, nil, testkit.Request{URL: e.url(fmt.Sprintf("/timeline/?since_id=%d", last)), Token: alice}).Want(t, http.StatusOK)
+	assert.Empty(t, items(t, r), "home since the newest")
 }

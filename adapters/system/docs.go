@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	swaggerFiles "github.com/swaggo/files/v2"
+
+	"github.com/hanok-dev/hanok/adapters/httpx"
 )
 
 // apiDoc is one OpenAPI document listed by the docs page.
@@ -20,7 +22,9 @@ type apiDoc struct {
 // github.com/swaggo/files/v2 (no CDN), with a selector of docs. Its
 // initializer script is generated here; every other file is Swagger UI's
 // own.
-func docsHandler(docs []apiDoc) http.Handler {
+// A path that names no file is ErrNoRoute, rendered with render as any
+// other unknown path.
+func docsHandler(docs []apiDoc, render httpx.Renderer) http.Handler {
 	urls, err := json.Marshal(docs)
 	if err != nil {
 		panic(fmt.Sprintf("system: docs list: %v", err))
@@ -54,11 +58,15 @@ func docsHandler(docs []apiDoc) http.Handler {
 			// FileServer redirects /index.html to ./; serve the page itself.
 			page, err := fs.ReadFile(swaggerFiles.FS, "index.html")
 			if err != nil {
-				http.Error(w, "docs page missing", http.StatusInternalServerError)
+				render(w, r, fmt.Errorf("system: docs page: %w", err))
 				return
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Write(page)
+			return
+		}
+		if _, err := fs.Stat(swaggerFiles.FS, name); err != nil {
+			render(w, r, httpx.ErrNoRoute)
 			return
 		}
 		files.ServeHTTP(w, r)

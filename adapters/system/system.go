@@ -93,7 +93,8 @@ type Config struct {
 // prefix, GET /healthz, GET /readyz, GET /metrics, Swagger UI at /docs/
 // over every service's OpenAPI document, request ids, metrics, request
 // body deadlines, request logging, panic recovery, trusted proxies and
-// CORS.
+// CORS. Every response carries X-Content-Type-Options: nosniff, and an
+// unknown path or method is a JSON error (404, 405 with Allow).
 func Handler(svcs Services, cfg Config) http.Handler {
 	logger := cfg.Logger
 	if logger == nil {
@@ -109,7 +110,10 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	render := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(w, r, logger, err) }
 
-	mux := http.NewServeMux()
+	// The root is a Router, as each adapter's is, so that an unknown path
+	// (/nowhere, /healthz/x) or method (POST /healthz) is answered in JSON
+	// like every other error, not in the ServeMux's plain text.
+	mux := httpx.NewRouter(render, svcs.Auth, "")
 	handle(mux, "system", "GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
@@ -151,7 +155,7 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	if svcs.Mailing != nil {
 		service("/mailing", mailinghttp.NewHandler(svcs.Mailing, svcs.Auth, mailinghttp.WithLogger(logger), mailinghttp.WithAdminToken(cfg.MailingToken)))
 	}
-	handle(mux, "docs", "GET /docs/", docsHandler(docs))
+	handle(mux, "docs", "GET /docs/", docsHandler(docs, render))
 	var h http.Handler = mux
 	h = httpx.BodyDeadlines(cfg.Deadlines)(h)
 	if len(cfg.CORSOrigins) > 0 {
@@ -161,19 +165,20 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	h = httpx.LogRequests(logger)(h)
 	h = httpx.TrustProxies(cfg.TrustedProxies)(h)
 	h = newHTTPMetrics(reg).observe(h)
+	h = noSniff(h)
 	return h
 }
 
 // mount serves h under prefix, with the prefix stripped; the service is
 // named by the prefix ("/auction" -> "auction") in logs and metrics.
-func mount(mux *http.ServeMux, prefix string, h http.Handler) {
+func mount(mux *httpx.Router, prefix string, h http.Handler) {
 	handle(mux, strings.TrimPrefix(prefix, "/"), prefix+"/", http.StripPrefix(prefix, h))
 }
 
 // handle serves pattern with h, recording service and the pattern in the
 // request's httpx.RequestInfo (an httpx.Router inside h then records its
 // own, finer pattern).
-func handle(mux *http.ServeMux, service, pattern string, h http.Handler) {
+func handle(mux *httpx.Router, service, pattern string, h http.Handler) {
 	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r, service, pattern)
 		h.ServeHTTP(w, r)

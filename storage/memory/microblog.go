@@ -66,9 +66,6 @@ func (db *DB) Microblog() *MicroblogStore {
 	return db.store("microblog", func() any { return NewMicroblogStore(users) }).(*MicroblogStore)
 }
 
-func errNoProfile() error { return hanok.Errorf(hanok.NotFound, "profile not found") }
-func errNoTweet() error   { return hanok.Errorf(hanok.NotFound, "tweet not found") }
-
 // CreateProfile implements microblog.Store.
 func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile) error {
 	if _, err := s.users.UserByID(ctx, p.User); err != nil {
@@ -77,7 +74,7 @@ func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.profiles[p.User]; ok {
-		return hanok.Errorf(hanok.Conflict, "user %d has a profile", p.User)
+		return microblog.ErrProfileExists
 	}
 	c := *p
 	c.Handle = ""
@@ -106,7 +103,7 @@ func (s *MicroblogStore) Profile(_ context.Context, user hanok.UserID) (*microbl
 	defer s.mu.Unlock()
 	p, ok := s.profile(user)
 	if !ok {
-		return nil, errNoProfile()
+		return nil, microblog.ErrProfileNotFound
 	}
 	return &p, nil
 }
@@ -115,7 +112,7 @@ func (s *MicroblogStore) Profile(_ context.Context, user hanok.UserID) (*microbl
 func (s *MicroblogStore) ProfileByHandle(ctx context.Context, handle string) (*microblog.Profile, error) {
 	u, err := s.users.UserByUsername(ctx, handle)
 	if hanok.CodeOf(err) == hanok.NotFound {
-		return nil, errNoProfile()
+		return nil, microblog.ErrProfileNotFound
 	}
 	if err != nil {
 		return nil, err
@@ -128,7 +125,7 @@ func (s *MicroblogStore) ProfileStats(_ context.Context, user hanok.UserID) (mic
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.profiles[user]; !ok {
-		return microblog.ProfileStats{}, errNoProfile()
+		return microblog.ProfileStats{}, microblog.ErrProfileNotFound
 	}
 	return microblog.ProfileStats{
 		Tweets:    len(s.byAuthor[user]),
@@ -142,11 +139,11 @@ func (s *MicroblogStore) CreateTweet(_ context.Context, t *microblog.Tweet) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.profiles[t.Author]; !ok {
-		return errNoProfile()
+		return microblog.ErrProfileNotFound
 	}
 	if t.InReplyTo != 0 {
 		if _, ok := s.tweets[t.InReplyTo]; !ok {
-			return errNoTweet()
+			return microblog.ErrTweetNotFound
 		}
 	}
 	s.nextTweet++
@@ -183,7 +180,7 @@ func (s *MicroblogStore) Tweet(_ context.Context, id microblog.TweetID, viewer h
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.tweets[id]; !ok {
-		return nil, errNoTweet()
+		return nil, microblog.ErrTweetNotFound
 	}
 	t := s.read(id, viewer)
 	return &t, nil
@@ -202,7 +199,7 @@ func (s *MicroblogStore) DeleteTweet(_ context.Context, id microblog.TweetID, ch
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.tweets[id]; !ok {
-		return errNoTweet()
+		return microblog.ErrTweetNotFound
 	}
 	t := s.read(id, 0)
 	if err := check(&t); err != nil {
@@ -265,7 +262,7 @@ func (s *MicroblogStore) Tweets(_ context.Context, q microblog.TweetQuery) ([]mi
 		slices.Sort(merged)
 		ids = pick(merged, tweetKey, q.Range)
 	default:
-		return nil, hanok.Errorf(hanok.Invalid, "unknown timeline %d", q.Timeline)
+		return nil, microblog.ErrUnknownTimeline
 	}
 	out := make([]microblog.Tweet, len(ids))
 	for i, id := range ids {
@@ -276,10 +273,10 @@ func (s *MicroblogStore) Tweets(_ context.Context, q microblog.TweetQuery) ([]mi
 
 func (s *MicroblogStore) checkLike(user hanok.UserID, tweet microblog.TweetID) error {
 	if _, ok := s.profiles[user]; !ok {
-		return errNoProfile()
+		return microblog.ErrProfileNotFound
 	}
 	if _, ok := s.tweets[tweet]; !ok {
-		return errNoTweet()
+		return microblog.ErrTweetNotFound
 	}
 	return nil
 }
@@ -311,10 +308,10 @@ func (s *MicroblogStore) Unlike(_ context.Context, user hanok.UserID, tweet micr
 
 func (s *MicroblogStore) checkFollow(follower, followee hanok.UserID) error {
 	if _, ok := s.profiles[follower]; !ok {
-		return errNoProfile()
+		return microblog.ErrProfileNotFound
 	}
 	if _, ok := s.profiles[followee]; !ok {
-		return errNoProfile()
+		return microblog.ErrProfileNotFound
 	}
 	return nil
 }

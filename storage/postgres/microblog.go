@@ -29,20 +29,31 @@ import (
 // author's profile row and a follow or unfollow an exclusive (no key
 // update) lock on the followed profile's, so a post's fan-out sees every
 // follow committed before it and a follow's copy sees every post
-// committed before it; posts by one author do not wait for each other.
+// committed before it; posts by one author do not wait for each other. A
+// follow locks its follower's profile too (both in id order), so that the
+// follows of one user, which its following list pages by id, commit in
+// the order of their ids, as those of one followee do.
 //
-// Tweet ids come from a sequence: a tweet committed after a reader's page
-// may have an id below the page's newest when two posts commit out of
-// order, as with any sequence-numbered cursor.
+// Tweet ids are page cursors (microblog.TweetID), so they are handed out
+// in commit order: a post takes the transaction-level advisory lock
+// microblogTweetsLock (of its schema) just before it draws its id from the
+// sequence and holds it until it commits. Two posts, on one server or on
+// two, thus commit in the order of their ids, and a reader who has seen
+// id n has seen every committed tweet below n: a since_id or min_id poll
+// cannot step over a tweet that committed late. The price is that posts
+// commit one at a time from their insert on (the checks and locks before
+// it still run side by side); BenchmarkMicroblogPost measures it.
 type MicroblogStore struct{ db *DB }
+
+// microblogTweetsLock is the first key of the advisory lock under which
+// tweet ids are drawn and committed; the second is the schema's, as for
+// migrationLock.
+const microblogTweetsLock = 0x6d626c67 // "mblg"
 
 var _ microblog.Store = (*MicroblogStore)(nil)
 
 // Microblog returns the database's microblog store.
 func (db *DB) Microblog() *MicroblogStore { return &MicroblogStore{db: db} }
-
-func errNoProfile() error { return hanok.Errorf(hanok.NotFound, "profile not found") }
-func errNoTweet() error   { return hanok.Errorf(hanok.NotFound, "tweet not found") }
 
 // profileColumns are a profile's columns; the query joins users u (the
 // handle is the username).
@@ -50,21 +61,21 @@ const profileColumns = `p.user_id, u.username, p.name, p.bio, p.created`
 
 func scanProfile(sc pgx.Row, extra ...any) (microblog.Profile, error) {
 	var p microblog.Profile
-	var created int64
+	var created *time.Time
 	err := sc.Scan(append([]any{&p.User, &p.Handle, &p.Name, &p.Bio, &created}, extra...)...)
-	p.Created = fromNanos(created)
+	p.Created = utc(created)
 	return p, err
 }
 
 // CreateProfile implements microblog.Store.
 func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile) error {
 	_, err := s.db.pool.Exec(ctx, `INSERT INTO microblog_profiles (user_id, name, bio, created) VALUES ($1, $2, $3, $4)`,
-		p.User, p.Name, p.Bio, nanos(p.Created))
+		p.User, p.Name, p.Bio, nullTime(p.Created))
 	switch {
 	case isForeignKey(err):
-		return hanok.Errorf(hanok.NotFound, "user %d not found", p.User)
+		return auth.ErrUserNotFound
 	case isUnique(err):
-		return hanok.Errorf(hanok.Conflict, "user %d has a profile", p.User)
+		return microblog.ErrProfileExists
 	case err != nil:
 		return fmt.Errorf("postgres: insert profile: %w", err)
 	}
@@ -74,7 +85,7 @@ func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile
 func (s *MicroblogStore) profile(ctx context.Context, where string, arg any) (*microblog.Profile, error) {
 	p, err := scanProfile(s.db.pool.QueryRow(ctx, `SELECT `+profileColumns+` FROM microblog_profiles p JOIN users u ON u.id = p.user_id WHERE `+where, arg))
 	if err != nil {
-		return nil, notFound(err, "profile")
+		return nil, noRow(err, microblog.ErrProfileNotFound)
 	}
 	return &p, nil
 }
@@ -102,7 +113,7 @@ func (s *MicroblogStore) ProfileStats(ctx context.Context, user hanok.UserID) (m
 		return microblog.ProfileStats{}, fmt.Errorf("postgres: profile stats: %w", err)
 	}
 	if !ok {
-		return microblog.ProfileStats{}, errNoProfile()
+		return microblog.ProfileStats{}, microblog.ErrProfileNotFound
 	}
 	return st, nil
 }
@@ -113,10 +124,28 @@ func lockProfile(ctx context.Context, tx pgx.Tx, user hanok.UserID, mode string)
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM microblog_profiles WHERE user_id = $1 `+mode, user).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return errNoProfile()
+		return microblog.ErrProfileNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: lock profile: %w", err)
+	}
+	return nil
+}
+
+// lockBoth locks the profile rows of a and b FOR NO KEY UPDATE, in the
+// order of their ids (so that two follows between the same users, each
+// way, cannot deadlock), and returns ErrProfileNotFound unless both exist.
+func lockBoth(ctx context.Context, tx pgx.Tx, a, b hanok.UserID) error {
+	rows, err := tx.Query(ctx, `SELECT user_id FROM microblog_profiles WHERE user_id IN ($1, $2) ORDER BY user_id FOR NO KEY UPDATE`, a, b)
+	if err != nil {
+		return fmt.Errorf("postgres: lock profiles: %w", err)
+	}
+	locked, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("postgres: lock profiles: %w", err)
+	}
+	if len(locked) == 0 || (a != b && len(locked) < 2) {
+		return microblog.ErrProfileNotFound
 	}
 	return nil
 }
@@ -133,10 +162,14 @@ func (s *MicroblogStore) CreateTweet(ctx context.Context, t *microblog.Tweet) er
 				return err
 			}
 		}
+		// From here to the commit, one post at a time: ids in commit order.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(microblogTweetsLock)); err != nil {
+			return fmt.Errorf("postgres: lock tweet ids: %w", err)
+		}
 		err := tx.QueryRow(ctx, `INSERT INTO microblog_tweets (author_id, content, in_reply_to, created, updated) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			t.Author, t.Content, nullID(t.InReplyTo), nanos(t.Created), nanos(t.Updated)).Scan(&id)
+			t.Author, t.Content, nullID(t.InReplyTo), nullTime(t.Created), nullTime(t.Updated)).Scan(&id)
 		if isForeignKey(err) {
-			return errNoProfile()
+			return microblog.ErrProfileNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: insert tweet: %w", err)
@@ -164,12 +197,12 @@ const tweetSelect = `SELECT t.id, t.author_id, t.content, t.in_reply_to, t.creat
 func scanTweet(sc pgx.Row) (microblog.Tweet, error) {
 	var t microblog.Tweet
 	var parent *int64
-	var created, updated int64
+	var created, updated *time.Time
 	err := sc.Scan(&t.ID, &t.Author, &t.Content, &parent, &created, &updated, &t.AuthorHandle, &t.AuthorName, &t.Likes, &t.Liked, &t.ParentDeleted)
 	if parent != nil {
 		t.InReplyTo = microblog.TweetID(*parent)
 	}
-	t.Created, t.Updated = fromNanos(created), fromNanos(updated)
+	t.Created, t.Updated = utc(created), utc(updated)
 	return t, err
 }
 
@@ -177,7 +210,7 @@ func tweetByID(ctx context.Context, q querier, id microblog.TweetID, viewer hano
 	t, err := scanTweet(q.QueryRow(ctx, tweetSelect+`
 		FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id WHERE t.id = $2`+lock, viewer, id))
 	if err != nil {
-		return t, notFound(err, "tweet")
+		return t, noRow(err, microblog.ErrTweetNotFound)
 	}
 	return t, nil
 }
@@ -251,7 +284,7 @@ func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
 			ORDER BY h.tweet_id ` + order
 		key = int64(q.User)
 	default:
-		return "", nil, hanok.Errorf(hanok.Invalid, "unknown timeline %d", q.Timeline)
+		return "", nil, microblog.ErrUnknownTimeline
 	}
 	return query, []any{int64(q.Viewer), key, lo, hi, limit}, nil
 }
@@ -281,7 +314,7 @@ func (s *MicroblogStore) Tweets(ctx context.Context, q microblog.TweetQuery) ([]
 type existsCheck struct {
 	query string
 	arg   any
-	err   func() error
+	err   error
 }
 
 // exists returns the error of the first check that finds no row.
@@ -292,18 +325,18 @@ func exists(ctx context.Context, q querier, checks ...existsCheck) error {
 			return err
 		}
 		if !ok {
-			return c.err()
+			return c.err
 		}
 	}
 	return nil
 }
 
 func profileExists(user hanok.UserID) existsCheck {
-	return existsCheck{`SELECT 1 FROM microblog_profiles WHERE user_id = $1`, int64(user), errNoProfile}
+	return existsCheck{`SELECT 1 FROM microblog_profiles WHERE user_id = $1`, int64(user), microblog.ErrProfileNotFound}
 }
 
 func tweetExists(id microblog.TweetID) existsCheck {
-	return existsCheck{`SELECT 1 FROM microblog_tweets WHERE id = $1`, int64(id), errNoTweet}
+	return existsCheck{`SELECT 1 FROM microblog_tweets WHERE id = $1`, int64(id), microblog.ErrTweetNotFound}
 }
 
 // Like implements microblog.Store.
@@ -324,7 +357,7 @@ func (s *MicroblogStore) like(ctx context.Context, user hanok.UserID, tweet micr
 		tag, err := tx.Exec(ctx, stmt, tweet, user)
 		if isForeignKey(err) {
 			// The tweet was deleted since the check.
-			return errNoTweet()
+			return microblog.ErrTweetNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: like: %w", err)
@@ -342,13 +375,13 @@ func (s *MicroblogStore) like(ctx context.Context, user hanok.UserID, tweet micr
 // user's tweets into the follower's home.
 func (s *MicroblogStore) Follow(ctx context.Context, follower, followee hanok.UserID, at time.Time) error {
 	return s.db.write(ctx, func(tx pgx.Tx) error {
-		if err := exists(ctx, tx, profileExists(follower)); err != nil {
+		// Both profiles, so that the follows of one followee (its
+		// followers list) and those of one follower (its following list)
+		// commit in the order of their ids, as tweets do.
+		if err := lockBoth(ctx, tx, follower, followee); err != nil {
 			return err
 		}
-		if err := lockProfile(ctx, tx, followee, `FOR NO KEY UPDATE`); err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO microblog_follows (follower_id, followee_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, follower, followee, nanos(at))
+		tag, err := tx.Exec(ctx, `INSERT INTO microblog_follows (follower_id, followee_id, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, follower, followee, nullTime(at))
 		if err != nil {
 			return fmt.Errorf("postgres: follow: %w", err)
 		}
@@ -401,10 +434,10 @@ func (s *MicroblogStore) Follows(ctx context.Context, q microblog.FollowQuery) (
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (microblog.Follow, error) {
 		var f microblog.Follow
-		var created int64
+		var created *time.Time
 		var err error
 		f.Profile, err = scanProfile(r, &f.ID, &created)
-		f.Created = fromNanos(created)
+		f.Created = utc(created)
 		return f, err
 	})
 	if err != nil {
@@ -414,4 +447,13 @@ func (s *MicroblogStore) Follows(ctx context.Context, q microblog.FollowQuery) (
 		slices.Reverse(out)
 	}
 	return out, nil
+}
+
+// noRow is notFound for the microblog: ErrNoRows becomes the domain's
+// error for the missing row.
+func noRow(err, missing error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return missing
+	}
+	return err
 }

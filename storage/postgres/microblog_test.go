@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
@@ -28,11 +31,9 @@ func openMicroblog(tb testing.TB, total int) *DB {
 	tb.Helper()
 	ctx := context.Background()
 	db, err := Open(ctx, pgtest.DSN(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	tb.Cleanup(func() { db.Close() })
-	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps := []struct {
 		query string
 		args  []any
@@ -43,7 +44,7 @@ func openMicroblog(tb testing.TB, total int) *DB {
 		{`INSERT INTO microblog_follows (follower_id, followee_id, created) SELECT 1, id, $1 FROM users WHERE id BETWEEN 2 AND $2`,
 			[]any{created, benchFollowed + 1}},
 		{`INSERT INTO microblog_tweets (author_id, content, created, updated)
-			SELECT 2 + i % $2, 'tweet number ' || i, $3 + i, $3 + i FROM generate_series(0, $1::bigint - 1) i ORDER BY i`,
+			SELECT 2 + i % $2, 'tweet number ' || i, $3::timestamptz + i * interval '1 microsecond', $3::timestamptz + i * interval '1 microsecond' FROM generate_series(0, $1::bigint - 1) i ORDER BY i`,
 			[]any{total, benchAuthors, created}},
 		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT author_id, id, author_id FROM microblog_tweets`, nil},
 		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT 1, id, author_id FROM microblog_tweets WHERE author_id BETWEEN 2 AND $1`,
@@ -52,9 +53,8 @@ func openMicroblog(tb testing.TB, total int) *DB {
 	}
 	start := time.Now()
 	for _, s := range steps {
-		if _, err := db.pool.Exec(ctx, s.query, s.args...); err != nil {
-			tb.Fatalf("%s: %v", s.query, err)
-		}
+		_, err := db.pool.Exec(ctx, s.query, s.args...)
+		require.NoError(tb, err, s.query)
 	}
 	tb.Logf("%d tweets written in %v", total, time.Since(start).Round(time.Millisecond))
 	return db
@@ -66,9 +66,7 @@ func middleOfHome(tb testing.TB, db *DB) int64 {
 	var middle int64
 	err := db.pool.QueryRow(context.Background(), `SELECT tweet_id FROM microblog_home WHERE owner_id = 1 ORDER BY tweet_id
 		OFFSET (SELECT count(*) / 2 FROM microblog_home WHERE owner_id = 1) LIMIT 1`).Scan(&middle)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	return middle
 }
 
@@ -94,25 +92,17 @@ func TestMicroblogHomeReadsOnlyItsPage(t *testing.T) {
 	for _, maxID := range []int64{0, middleOfHome(t, db)} {
 		const limit = microblog.DefaultLimit + 1
 		query, args, err := tweetsQuery(microblog.TweetQuery{Timeline: microblog.Home, User: 1, Viewer: 1, Range: microblog.Range{MaxID: maxID, Limit: limit}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var out []byte
-		if err := db.pool.QueryRow(context.Background(), `EXPLAIN (ANALYZE, FORMAT JSON) `+query, args...).Scan(&out); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, db.pool.QueryRow(context.Background(), `EXPLAIN (ANALYZE, FORMAT JSON) `+query, args...).Scan(&out))
 		var plans []struct{ Plan planNode }
-		if err := json.Unmarshal(out, &plans); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, json.Unmarshal(out, &plans))
 		read := map[string]float64{}
 		var walk func(n planNode)
 		walk = func(n planNode) {
-			if n.NodeType == "Seq Scan" && n.ActualRows*n.ActualLoops > 0 {
-				// (An empty table, as microblog_likes is here, is
-				// scanned rather than looked up.)
-				t.Errorf("max_id %d: a sequential scan of %s", maxID, n.RelationName)
-			}
+			// (An empty table, as microblog_likes is here, is scanned
+			// rather than looked up.)
+			assert.False(t, n.NodeType == "Seq Scan" && n.ActualRows*n.ActualLoops > 0, "max_id %d: a sequential scan of %s", maxID, n.RelationName)
 			if n.RelationName != "" {
 				read[n.RelationName] += n.ActualRows * n.ActualLoops
 			}
@@ -123,9 +113,8 @@ func TestMicroblogHomeReadsOnlyItsPage(t *testing.T) {
 		walk(plans[0].Plan)
 		// microblog_tweets is read for the page's rows and, for replies,
 		// their parents' existence: at most the page, here no replies.
-		if read["microblog_tweets"] > limit || read["microblog_home"] > limit {
-			t.Errorf("max_id %d: rows read %v, want at most %d of microblog_tweets and microblog_home\n%s", maxID, read, limit, out)
-		}
+		assert.LessOrEqual(t, read["microblog_tweets"], float64(limit), "max_id %d: rows of microblog_tweets read\n%s", maxID, out)
+		assert.LessOrEqual(t, read["microblog_home"], float64(limit), "max_id %d: rows of microblog_home read\n%s", maxID, out)
 	}
 }
 
@@ -166,20 +155,14 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 // copy of the author's tweets ran first.
 func TestMicroblogPostsRacingFollow(t *testing.T) {
 	db, err := Open(context.Background(), pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	s := db.Microblog()
 	ctx := context.Background()
 	var ids [2]hanok.UserID
 	for i, name := range []string{"author", "reader"} {
-		if err := db.pool.QueryRow(ctx, `INSERT INTO users (username, username_key, password_hash, created) VALUES ($1, $1, '\x00', now()) RETURNING id`, name).Scan(&ids[i]); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.CreateProfile(ctx, &microblog.Profile{User: ids[i], Name: name, Created: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, db.pool.QueryRow(ctx, `INSERT INTO users (username, username_key, password_hash, created) VALUES ($1, $1, '\x00', now()) RETURNING id`, name).Scan(&ids[i]))
+		require.NoError(t, s.CreateProfile(ctx, &microblog.Profile{User: ids[i], Name: name, Created: time.Now()}))
 	}
 	author, reader := ids[0], ids[1]
 	for round := range 20 {
@@ -192,20 +175,12 @@ func TestMicroblogPostsRacingFollow(t *testing.T) {
 		}
 		go func() { done <- s.Follow(ctx, reader, author, time.Now()) }()
 		for range posts + 1 {
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, <-done)
 		}
 		var authored, home int
-		if err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM microblog_tweets WHERE author_id = $1),
-			(SELECT count(*) FROM microblog_home WHERE owner_id = $2 AND author_id = $1)`, author, reader).Scan(&authored, &home); err != nil {
-			t.Fatal(err)
-		}
-		if home != authored {
-			t.Fatalf("round %d: %d of the author's %d tweets in the follower's home", round, home, authored)
-		}
-		if err := s.Unfollow(ctx, reader, author); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM microblog_tweets WHERE author_id = $1),
+			(SELECT count(*) FROM microblog_home WHERE owner_id = $2 AND author_id = $1)`, author, reader).Scan(&authored, &home))
+		require.Equal(t, authored, home, "round %d: the author's tweets in the follower's home", round)
+		require.NoError(t, s.Unfollow(ctx, reader, author))
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -31,9 +32,6 @@ var _ microblog.Store = (*MicroblogStore)(nil)
 // Microblog returns the database's microblog store.
 func (db *DB) Microblog() *MicroblogStore { return &MicroblogStore{db: db} }
 
-func errNoProfile() error { return hanok.Errorf(hanok.NotFound, "profile not found") }
-func errNoTweet() error   { return hanok.Errorf(hanok.NotFound, "tweet not found") }
-
 // profileColumns are a profile's columns; the query joins users u (the
 // handle is the username).
 const profileColumns = `p.user_id, u.username, p.name, p.bio, p.created`
@@ -53,9 +51,9 @@ func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile
 			p.User, p.Name, p.Bio, nanos(p.Created))
 		switch {
 		case isForeignKey(err):
-			return hanok.Errorf(hanok.NotFound, "user %d not found", p.User)
+			return auth.ErrUserNotFound
 		case isUnique(err):
-			return hanok.Errorf(hanok.Conflict, "user %d has a profile", p.User)
+			return microblog.ErrProfileExists
 		case err != nil:
 			return fmt.Errorf("sqlite: insert profile: %w", err)
 		}
@@ -71,7 +69,7 @@ func (s *MicroblogStore) profile(ctx context.Context, where string, arg any) (*m
 		return err
 	})
 	if err != nil {
-		return nil, notFound(err, "profile")
+		return nil, noRow(err, microblog.ErrProfileNotFound)
 	}
 	return &p, nil
 }
@@ -95,7 +93,7 @@ func (s *MicroblogStore) ProfileStats(ctx context.Context, user hanok.UserID) (m
 			return err
 		}
 		if n == 0 {
-			return errNoProfile()
+			return microblog.ErrProfileNotFound
 		}
 		return tx.QueryRowContext(ctx, `SELECT
 			(SELECT count(*) FROM microblog_tweets WHERE author_id = ?1),
@@ -117,13 +115,13 @@ func (s *MicroblogStore) CreateTweet(ctx context.Context, t *microblog.Tweet) er
 				return err
 			}
 			if n == 0 {
-				return errNoTweet()
+				return microblog.ErrTweetNotFound
 			}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO microblog_tweets (author_id, content, in_reply_to, created, updated) VALUES (?, ?, ?, ?, ?)`,
 			t.Author, t.Content, nullID(t.InReplyTo), nanos(t.Created), nanos(t.Updated))
 		if isForeignKey(err) {
-			return errNoProfile()
+			return microblog.ErrProfileNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert tweet: %w", err)
@@ -163,7 +161,7 @@ func tweetByID(ctx context.Context, tx *sql.Tx, id microblog.TweetID, viewer han
 	t, err := scanTweet(tx.QueryRowContext(ctx, tweetSelect+`
 		FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id WHERE t.id = ?`, viewer, id))
 	if err != nil {
-		return t, notFound(err, "tweet")
+		return t, noRow(err, microblog.ErrTweetNotFound)
 	}
 	return t, nil
 }
@@ -236,7 +234,7 @@ func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
 			WHERE h.owner_id = ? AND h.tweet_id > ? AND h.tweet_id < ? ORDER BY h.tweet_id ` + order + ` LIMIT ?`
 		args = append(args, q.User)
 	default:
-		return "", nil, hanok.Errorf(hanok.Invalid, "unknown timeline %d", q.Timeline)
+		return "", nil, microblog.ErrUnknownTimeline
 	}
 	return query, append(args, lo, hi, limit), nil
 }
@@ -250,21 +248,11 @@ func (s *MicroblogStore) Tweets(ctx context.Context, q microblog.TweetQuery) ([]
 	var out []microblog.Tweet
 	err = s.db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTweet(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
+		out, err = collect("tweets", rows, err, scanTweet)
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: tweets: %w", err)
+		return nil, err
 	}
 	if q.Range.Oldest {
 		slices.Reverse(out)
@@ -277,7 +265,7 @@ func (s *MicroblogStore) Tweets(ctx context.Context, q microblog.TweetQuery) ([]
 type existsCheck struct {
 	query string
 	arg   any
-	err   func() error
+	err   error
 }
 
 // exists returns the error of the first check that finds no row.
@@ -288,18 +276,18 @@ func exists(ctx context.Context, tx *sql.Tx, checks ...existsCheck) error {
 			return err
 		}
 		if n == 0 {
-			return c.err()
+			return c.err
 		}
 	}
 	return nil
 }
 
 func profileExists(user hanok.UserID) existsCheck {
-	return existsCheck{`SELECT count(*) FROM microblog_profiles WHERE user_id = ?`, user, errNoProfile}
+	return existsCheck{`SELECT count(*) FROM microblog_profiles WHERE user_id = ?`, user, microblog.ErrProfileNotFound}
 }
 
 func tweetExists(id microblog.TweetID) existsCheck {
-	return existsCheck{`SELECT count(*) FROM microblog_tweets WHERE id = ?`, id, errNoTweet}
+	return existsCheck{`SELECT count(*) FROM microblog_tweets WHERE id = ?`, id, microblog.ErrTweetNotFound}
 }
 
 // Like implements microblog.Store.
@@ -384,27 +372,30 @@ func (s *MicroblogStore) Follows(ctx context.Context, q microblog.FollowQuery) (
 	var out []microblog.Follow
 	err := s.db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, q.User, lo, hi, limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		out, err = collect("follows", rows, err, func(sc scanner) (microblog.Follow, error) {
 			var f microblog.Follow
 			var created sql.NullInt64
-			f.Profile, err = scanProfile(rows, &f.ID, &created)
-			if err != nil {
-				return err
-			}
+			var err error
+			f.Profile, err = scanProfile(sc, &f.ID, &created)
 			f.Created = fromNanos(created)
-			out = append(out, f)
-		}
-		return rows.Err()
+			return f, err
+		})
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: follows: %w", err)
+		return nil, err
 	}
 	if q.Range.Oldest {
 		slices.Reverse(out)
 	}
 	return out, nil
+}
+
+// noRow is notFound for the microblog: ErrNoRows becomes the domain's
+// error for the missing row.
+func noRow(err, missing error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return missing
+	}
+	return err
 }

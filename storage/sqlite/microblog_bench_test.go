@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/microblog"
 )
@@ -52,12 +54,9 @@ func fillMicroblog(b *testing.B, db *DB, total int) {
 		}
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.writer.ExecContext(ctx, `ANALYZE`); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
+	_, err = db.writer.ExecContext(ctx, `ANALYZE`)
+	require.NoError(b, err)
 	b.Logf("%d tweets written in %v", total, time.Since(start).Round(time.Millisecond))
 }
 
@@ -72,16 +71,12 @@ func fillMicroblog(b *testing.B, db *DB, total int) {
 func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 	for _, total := range []int{10_000, 1_000_000} {
 		db, err := Open(context.Background(), filepath.Join(b.TempDir(), "microblog.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		fillMicroblog(b, db, total)
 		svc := microblog.New(db.Microblog(), nil, microblog.Config{})
 		reader := hanok.Actor{ID: 1, Username: "user1"}
 		var middle int64
-		if err := db.reader.QueryRow(`SELECT tweet_id FROM microblog_home WHERE owner_id = 1 ORDER BY tweet_id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM microblog_home WHERE owner_id = 1)`).Scan(&middle); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, db.reader.QueryRow(`SELECT tweet_id FROM microblog_home WHERE owner_id = 1 ORDER BY tweet_id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM microblog_home WHERE owner_id = 1)`).Scan(&middle))
 		for _, c := range []struct {
 			name string
 			cur  microblog.Cursor

@@ -1,17 +1,19 @@
-package sqlite
+package sqlite_test
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/microblog/microblogtest"
+	"github.com/hanok-dev/hanok/storage/sqlite"
 	"github.com/hanok-dev/hanok/storetest"
 )
 
 func TestMicroblogStore(t *testing.T) {
 	microblogtest.RunStoreTests(t, func(t testing.TB) storetest.Harness[microblog.Store] {
-		db := openCalendarDB(t)
+		db := openTestDB(t)
 		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
 	})
 }
@@ -20,7 +22,7 @@ func TestMicroblogStore(t *testing.T) {
 // microblog_home by its primary key and looks each tweet up by id, never
 // scanning tweets (of users not followed, or at all).
 func TestMicroblogQueriesUseIndexes(t *testing.T) {
-	db := openCalendarDB(t)
+	db := openTestDB(t)
 	for _, c := range []struct {
 		q    microblog.TweetQuery
 		want []string
@@ -36,20 +38,12 @@ func TestMicroblogQueriesUseIndexes(t *testing.T) {
 		{microblog.TweetQuery{Timeline: microblog.Replies, Parent: 1, Range: microblog.Range{Limit: 21}},
 			[]string{"SEARCH t USING INDEX microblog_tweets_reply (in_reply_to=? AND id>? AND id<?)"}},
 	} {
-		query, args, err := tweetsQuery(c.q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan := queryPlan(t, db, query, args...)
+		plan := sqlite.MicroblogTweetsPlan(t, db, c.q)
 		for _, want := range c.want {
-			if !strings.Contains(plan, want) {
-				t.Errorf("timeline %d: plan lacks %q:\n%s", c.q.Timeline, want, plan)
-			}
+			assert.Contains(t, plan, want, "timeline %d", c.q.Timeline)
 		}
 		for _, bad := range []string{"SCAN t", "SCAN h", "TEMP B-TREE"} {
-			if strings.Contains(plan, bad) {
-				t.Errorf("timeline %d: plan has %q:\n%s", c.q.Timeline, bad, plan)
-			}
+			assert.NotContains(t, plan, bad, "timeline %d", c.q.Timeline)
 		}
 	}
 }
