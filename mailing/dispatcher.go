@@ -250,7 +250,18 @@ func (d *Dispatcher) work(ctx context.Context, worker int) {
 				}
 				campaigns[del.Campaign] = c
 			}
-			d.deliver(ctx, c, del)
+			if !d.deliver(ctx, c, del) {
+				// The store could not record this delivery: it is
+				// likely down, and whatever else this claim sends
+				// would go out unrecorded and again once the lease
+				// ends. Give the rest back if the store takes it,
+				// otherwise leave it to its lease, and wait before
+				// claiming again. So an outage costs at most one
+				// duplicate per worker: the message just sent.
+				d.release(ds[i+1:])
+				d.idle(ctx)
+				break
+			}
 		}
 	}
 }
@@ -266,13 +277,18 @@ func (d *Dispatcher) idle(ctx context.Context) {
 	}
 }
 
-// release gives claimed rows back without counting an attempt.
+// release gives claimed rows back without counting an attempt. It stops
+// at the first row the store fails to take: the others come back when
+// their lease ends.
 func (d *Dispatcher) release(ds []Delivery) {
 	ctx := context.Background()
 	for _, del := range ds {
 		o := Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: del.NextAttempt}
 		if err := d.store.FinishDelivery(ctx, del, o); err != nil {
 			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
+			if !errors.Is(err, ErrNotHeld) {
+				return
+			}
 		}
 	}
 }
@@ -339,8 +355,11 @@ func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil tim
 }
 
 // deliver sends one claimed delivery and records the outcome. A send
-// that has started is finished even if ctx ends meanwhile.
-func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
+// that has started is finished even if ctx ends meanwhile. It reports
+// false when the store failed to record the outcome (or the release),
+// whatever the reason: the worker then stops sending the rest of its
+// claim.
+func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) bool {
 	if due, ok := d.waitTurn(ctx, Domain(del.Email), del.LeaseUntil); !ok {
 		next := del.NextAttempt
 		if due.After(next) {
@@ -348,8 +367,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
 		}
 		if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next}); err != nil {
 			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
+			return false
 		}
-		return
+		return true
 	}
 	msg := d.message(c, del)
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
@@ -361,11 +381,12 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
 	}
 	if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, o); err != nil {
 		d.logger.ErrorContext(ctx, "mailing: recording a delivery", "delivery", del.ID, "status", o.Status, "err", err)
-		return
+		return false
 	}
 	if d.cfg.OnOutcome != nil {
 		d.cfg.OnOutcome(o)
 	}
+	return true
 }
 
 // Outcome decides how an attempt of del that ended with err (nil for

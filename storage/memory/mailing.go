@@ -322,7 +322,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 		return hanok.Errorf(hanok.NotFound, "delivery not found")
 	}
 	if cur.Status != mailing.DeliveryPending || cur.LeaseUntil.IsZero() || !cur.LeaseUntil.Equal(d.LeaseUntil) {
-		return hanok.Errorf(hanok.Conflict, "delivery is no longer held by this claim")
+		return mailing.ErrNotHeld
 	}
 	if o.Status != mailing.DeliveryPending {
 		s.pending[cur.Campaign]--

@@ -390,7 +390,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 			if err := tx.QueryRow(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = $1`, d.ID).Scan(&one); err != nil {
 				return notFound(err, "delivery")
 			}
-			return hanok.Errorf(hanok.Conflict, "delivery is no longer held by this claim")
+			return mailing.ErrNotHeld
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: finish delivery: %w", err)

@@ -461,7 +461,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
 				return notFound(err, "delivery")
 			}
-			return hanok.Errorf(hanok.Conflict, "delivery is no longer held by this claim")
+			return mailing.ErrNotHeld
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: finish delivery: %w", err)
