@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -59,7 +60,7 @@ func BenchmarkDispatch(b *testing.B) {
 			benchCampaigns(b, openSQLite(b, "").Mailing(), smtpTransport(b, srv.Addr), workers)
 		})
 		b.Run(fmt.Sprintf("sqlite/dir/workers=%d", workers), func(b *testing.B) {
-			w, err := mailing.NewDirWriter(filepath.Join(b.TempDir(), "out"))
+			w, err := transport.NewDirWriter(filepath.Join(b.TempDir(), "out"))
 			if err != nil {
 				b.Fatal(err)
 			}

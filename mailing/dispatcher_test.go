@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
@@ -49,9 +50,9 @@ func subscribeAll(t testing.TB, svc *mailing.Service, n int, domains ...string) 
 	return emails
 }
 
-func smtpTransport(t testing.TB, addr string) *mailing.SMTP {
+func smtpTransport(t testing.TB, addr string) *transport.SMTP {
 	t.Helper()
-	tr, err := mailing.NewSMTP(mailing.SMTPConfig{Addr: addr, TLS: mailing.TLSOpportunistic, Timeout: 10 * time.Second})
+	tr, err := transport.NewSMTP(transport.SMTPConfig{Addr: addr, TLS: transport.TLSOpportunistic, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func TestRetriesEndAfterMaxAttempts(t *testing.T) {
 // nothing sent.
 func TestSMTPMandatoryTLSRefusesPlainServer(t *testing.T) {
 	srv := newSMTPServer(t, nil)
-	tr, err := mailing.NewSMTP(mailing.SMTPConfig{Addr: srv.Addr, TLS: mailing.TLSMandatory, Timeout: 5 * time.Second})
+	tr, err := transport.NewSMTP(transport.SMTPConfig{Addr: srv.Addr, TLS: transport.TLSMandatory, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,10 +314,10 @@ func TestSMTPStartTLS(t *testing.T) {
 	serverTLS, clientTLS := selfSigned(t)
 	srv := newSMTPServerTLS(t, nil, serverTLS)
 	for _, tc := range []struct {
-		mode mailing.TLSMode
+		mode transport.TLSMode
 		tls  bool
-	}{{mailing.TLSOpportunistic, true}, {mailing.TLSMandatory, true}, {mailing.TLSOff, false}} {
-		tr, err := mailing.NewSMTP(mailing.SMTPConfig{Addr: srv.Addr, TLS: tc.mode, TLSConfig: clientTLS, Timeout: 5 * time.Second})
+	}{{transport.TLSOpportunistic, true}, {transport.TLSMandatory, true}, {transport.TLSOff, false}} {
+		tr, err := transport.NewSMTP(transport.SMTPConfig{Addr: srv.Addr, TLS: tc.mode, TLSConfig: clientTLS, Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -25,7 +26,7 @@ func Example() {
 
 	dir, _ := os.MkdirTemp("", "mail")
 	defer os.RemoveAll(dir)
-	out, _ := mailing.NewDirWriter(dir)
+	out, _ := transport.NewDirWriter(dir)
 	d, _ := mailing.NewDispatcher(store, mailing.DispatcherConfig{
 		Routing:   mailing.SeedRouting(out, out),
 		PublicURL: "https://lists.example.com/mailing",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -122,8 +123,8 @@ func TestHTTPAPITransport(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := mailing.Message{To: "a@naver.com", Subject: "s", Text: "t"}
-	v1 := &mailing.HTTPAPI{URL: srv.URL, Authorization: "key"}
-	v2 := &mailing.HTTPAPI{URL: srv.URL, Authorization: "key", JSON: true}
+	v1 := &transport.HTTPAPI{URL: srv.URL, Authorization: "key"}
+	v2 := &transport.HTTPAPI{URL: srv.URL, Authorization: "key", JSON: true}
 	if err := v1.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestHTTPAPITransport(t *testing.T) {
 			t.Errorf("status %d: %v, want permanent %v", code, err, permanent)
 		}
 	}
-	if err := (&mailing.HTTPAPI{URL: srv.URL}).Send(context.Background(), m); !mailing.IsPermanent(err) {
+	if err := (&transport.HTTPAPI{URL: srv.URL}).Send(context.Background(), m); !mailing.IsPermanent(err) {
 		t.Errorf("without the key: %v, want permanent", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hanok-dev/hanok/internal/apitest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -254,7 +255,7 @@ func TestSendMailAndReport(t *testing.T) {
 	// Sent through a dispatcher writing files: the report follows, and
 	// a failure shows its errors.
 	dir := t.TempDir()
-	w, err := mailing.NewDirWriter(dir)
+	w, err := transport.NewDirWriter(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

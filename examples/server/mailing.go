@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 )
 
 // mailingConfig is the mailing list's part of the configuration.
@@ -40,7 +41,7 @@ func mailingFlags(fs *flag.FlagSet, str func(p *string, name, def, usage string)
 
 // check validates the mailing flags.
 func (c *mailingConfig) check() error {
-	if _, err := mailing.ParseTLSMode(c.smtpTLS); err != nil {
+	if _, err := transport.ParseTLSMode(c.smtpTLS); err != nil {
 		return fmt.Errorf("-smtp-tls: %w", err)
 	}
 	if c.smtp != "" {
@@ -87,14 +88,14 @@ func newMailing(c *mailingConfig, store mailing.Store, listenAddr string, logger
 	var tr mailing.Transport
 	closeTr := func() error { return nil }
 	if c.smtp != "" {
-		mode, _ := mailing.ParseTLSMode(c.smtpTLS)
-		s, err := mailing.NewSMTP(mailing.SMTPConfig{Addr: c.smtp, Username: c.smtpUser, Password: c.smtpPassword, TLS: mode})
+		mode, _ := transport.ParseTLSMode(c.smtpTLS)
+		s, err := transport.NewSMTP(transport.SMTPConfig{Addr: c.smtp, Username: c.smtpUser, Password: c.smtpPassword, TLS: mode})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("-smtp: %w", err)
 		}
 		tr, closeTr = s, s.Close
 	} else {
-		w, err := mailing.NewDirWriter(c.out)
+		w, err := transport.NewDirWriter(c.out)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("-mail-out: %w", err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 )
@@ -249,7 +250,7 @@ func newDispatcher(t testing.TB, dsn, smtpAddr, host string, workers int) *maili
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	tr, err := mailing.NewSMTP(mailing.SMTPConfig{Addr: smtpAddr, TLS: mailing.TLSOff, Timeout: 10 * time.Second})
+	tr, err := transport.NewSMTP(transport.SMTPConfig{Addr: smtpAddr, TLS: transport.TLSOff, Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package mailing
+package transport
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
+
+	"github.com/hanok-dev/hanok/mailing"
 )
 
 // TLSMode says how the SMTP transport uses STARTTLS.
@@ -82,15 +84,15 @@ const checkAfter = 5 * time.Second
 func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	host, portStr, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("mailing: smtp address %q: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("transport: smtp address %q: %w", cfg.Addr, err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil || port <= 0 || port > 65535 {
-		return nil, fmt.Errorf("mailing: smtp address %q: bad port", cfg.Addr)
+		return nil, fmt.Errorf("transport: smtp address %q: bad port", cfg.Addr)
 	}
 	mode, err := ParseTLSMode(string(cfg.TLS))
 	if err != nil {
-		return nil, fmt.Errorf("mailing: %w", err)
+		return nil, fmt.Errorf("transport: %w", err)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
@@ -111,7 +113,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	}
 	client, err := gomail.NewClient(host, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("mailing: smtp client: %w", err)
+		return nil, fmt.Errorf("transport: smtp client: %w", err)
 	}
 	return &SMTP{client: client}, nil
 }
@@ -152,14 +154,14 @@ func (s *SMTP) put(c *smtp.Client) {
 }
 
 // Send implements Transport.
-func (s *SMTP) Send(ctx context.Context, m Message) error {
-	msg, err := m.Build()
+func (s *SMTP) Send(ctx context.Context, m mailing.Message) error {
+	msg, err := Build(m)
 	if err != nil {
 		return err
 	}
 	c, err := s.take(ctx)
 	if err != nil {
-		return Temporary(fmt.Errorf("smtp connect: %w", err))
+		return mailing.Temporary(fmt.Errorf("smtp connect: %w", err))
 	}
 	// go-mail bounds each command by its timeout; a cancelled context
 	// ends the exchange by closing the connection.
@@ -188,10 +190,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	if errors.As(err, &se) {
 		if code := se.ErrorCode(); code >= 500 && code < 600 {
-			return Permanent(err)
+			return mailing.Permanent(err)
 		}
 	}
-	return Temporary(err)
+	return mailing.Temporary(err)
 }
 
 // Close closes the idle connections; connections in use are closed when
