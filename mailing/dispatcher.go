@@ -32,15 +32,19 @@ type DispatcherConfig struct {
 	Workers int
 	// Batch is how many deliveries a worker claims at once (default 8).
 	Batch int
-	// Lease is how long a claim holds its rows (default 2 minutes): a
-	// row not finished by then is claimed again.
+	// Lease is how long a claim holds its rows (default 30 minutes): a
+	// row not finished by then is claimed again. It must outlast a send
+	// (SendTimeout), so that a slow server is never sent a second copy
+	// while the first is still under way; after a crash, the rows the
+	// dead dispatcher held wait this long.
 	Lease time.Duration
 	// Poll is how long an idle worker waits before looking for due rows
 	// again (default 1 second); Wake cuts the wait short.
 	Poll time.Duration
-	// SendTimeout bounds one send (default 1 minute, or half the lease
-	// if that is shorter). A send starts only while its claim has this
-	// long left to run, so a slow send never outlives its lease.
+	// SendTimeout bounds one send (default 25 minutes, the sum of RFC
+	// 5321's timeouts for a one-block message, or half the lease if that
+	// is shorter). A send starts only while its claim has this long left
+	// to run, so a slow send never outlives its lease.
 	SendTimeout time.Duration
 
 	// MaxAttempts is the number of attempts before a temporary failure
@@ -124,9 +128,9 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 	def(&cfg.Batch, 8)
 	def(&cfg.MaxAttempts, 8)
 	def(&cfg.Burst, 1)
-	defD(&cfg.Lease, 2*time.Minute)
+	defD(&cfg.Lease, 30*time.Minute)
 	defD(&cfg.Poll, time.Second)
-	defD(&cfg.SendTimeout, min(time.Minute, cfg.Lease/2))
+	defD(&cfg.SendTimeout, min(25*time.Minute, cfg.Lease/2))
 	if cfg.SendTimeout >= cfg.Lease {
 		return nil, errors.New("mailing: the send timeout must be shorter than the lease")
 	}

@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -347,4 +350,43 @@ func TestSMTPConnectionReusedPerWorker(t *testing.T) {
 	if n := srv.connections(); n > 2 {
 		t.Fatalf("%d connections for 2 workers", n)
 	}
+}
+
+// A server slow to answer (a RCPT that takes longer than the connection
+// timeout, a final dot answered only after the message was stored) is
+// waited for with RFC 5321's per-step timeouts, here scaled down a
+// hundredfold: 300 ms stands for the old 30-second timeout of every
+// command, and the server takes 650 ms (65 s) to answer the final dot.
+// The message is sent once and recorded sent.
+func TestSMTPSlowServerIsWaitedFor(t *testing.T) {
+	db := openSQLite(t, "")
+	svc := newService(t, db.Mailing())
+	emails := subscribeAll(t, svc, 3, "example.com")
+	srv := newSMTPServer(t, func(string, int) error {
+		time.Sleep(400 * time.Millisecond) // the slow server itself
+		return nil
+	})
+	srv.setOnMessage(func(int) { time.Sleep(650 * time.Millisecond) })
+	tr, err := transport.NewSMTP(transport.SMTPConfig{
+		Addr: srv.Addr, TLS: transport.TLSOff, Timeout: 300 * time.Millisecond,
+		Timeouts: transport.Timeouts{Mail: 3 * time.Second, Rcpt: 3 * time.Second, DataInit: 1200 * time.Millisecond, DataBlock: 1800 * time.Millisecond, DataTermination: 6 * time.Second},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { tr.Close() })
+	c, _, err := svc.CreateCampaign(context.Background(), "slow", "body", "")
+	require.NoError(t, err)
+	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr}, Workers: 1, Lease: time.Minute, SendTimeout: 20 * time.Second, MaxAttempts: 1}, c.ID)
+	assert.Equal(t, 3, r.Sent)
+	assert.Zero(t, r.Failed, "failures: %+v", r.Failures)
+	msgs, byID, _ := srv.snapshot()
+	assert.Len(t, msgs, len(emails), "messages the server accepted")
+	for id, n := range byID {
+		assert.Equal(t, 1, n, "copies of %s", id)
+	}
+}
+
+func TestRFC5321Timeouts(t *testing.T) {
+	assert.Equal(t, 25*time.Minute, transport.RFC5321Timeouts.Total(1))
+	assert.Equal(t, 25*time.Minute, transport.Timeouts{}.Total(1), "zero fields take RFC 5321's values")
+	assert.Equal(t, 27*time.Minute, transport.Timeouts{Mail: time.Minute}.Total(3))
 }

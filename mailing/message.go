@@ -97,4 +97,3 @@ func (r Routing) Transport(email string) Transport {
 	}
 	return r.Default
 }
-
