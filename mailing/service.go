@@ -152,20 +152,31 @@ func (s *Service) Unsubscribe(ctx context.Context, email string) (Subscriber, er
 	return s.cancel(ctx, sub.ID)
 }
 
+// LinkSubscriber returns the subscriber whose unsubscribe link holds
+// token, changing nothing: what the link's page shows before the one-click
+// POST. An unknown token is ErrUnknownLink.
+func (s *Service) LinkSubscriber(ctx context.Context, token string) (Subscriber, error) {
+	if _, err := uuid.Parse(token); err != nil {
+		return Subscriber{}, ErrUnknownLink
+	}
+	sub, err := s.store.SubscriberByToken(ctx, token)
+	if errors.Is(err, ErrSubscriberNotFound) {
+		return Subscriber{}, ErrUnknownLink
+	}
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("mailing: unsubscribe link: %w", err)
+	}
+	return sub, nil
+}
+
 // UnsubscribeToken cancels the subscription whose unsubscribe link holds
 // token (the one-click link of every message). An unknown token is
 // NotFound; an already cancelled subscription is left as it is, so a link
 // followed twice still answers well.
 func (s *Service) UnsubscribeToken(ctx context.Context, token string) (Subscriber, error) {
-	if _, err := uuid.Parse(token); err != nil {
-		return Subscriber{}, hanok.Errorf(hanok.NotFound, "unknown unsubscribe link")
-	}
-	sub, err := s.store.SubscriberByToken(ctx, token)
+	sub, err := s.LinkSubscriber(ctx, token)
 	if err != nil {
-		if hanok.IsCode(err, hanok.NotFound) {
-			return Subscriber{}, hanok.Errorf(hanok.NotFound, "unknown unsubscribe link")
-		}
-		return Subscriber{}, fmt.Errorf("mailing: unsubscribe: %w", err)
+		return Subscriber{}, err
 	}
 	if !sub.Subscribed {
 		return sub, nil

@@ -11,8 +11,8 @@
 //	POST   /subscribe/send-mail             admin {subject, content[, html]} -> 203 {"campaign_id": ...}
 //	                                        ("subjectl", the seed document's spelling, is read as subject)
 //	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts and failures
-//	GET    /unsubscribe/{token}                               -> 200, unsubscribed
-//	POST   /unsubscribe/{token}                               -> 200 (RFC 8058 one-click)
+//	GET    /unsubscribe/{token}                               -> 200 HTML page with a button; changes nothing (HEAD too)
+//	POST   /unsubscribe/{token}                               -> 200 unsubscribed (RFC 8058 one-click)
 //
 // Admin routes need "Authorization: <admin token>" (or "Bearer <token>",
 // or a superuser's token); without it they answer 403. Errors are
@@ -20,7 +20,10 @@
 package mailinghttp
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"errors"
+	"html/template"
 	_ "embed"
 	"log/slog"
 	"net/http"
@@ -79,7 +82,7 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	rt.Public("DELETE /subscribe/{id}", h.admin(h.deleteOne))
 	rt.Public("POST /subscribe/send-mail", h.admin(h.sendMail))
 	rt.Public("GET /subscribe/send-mail/{campaign}", h.admin(h.report))
-	rt.Public("GET /unsubscribe/{token}", h.unsubscribeLink)
+	rt.Public("GET /unsubscribe/{token}", h.linkPageGet)
 	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
@@ -299,11 +302,108 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error {
-	sub, err := h.svc.UnsubscribeToken(r.Context(), r.PathValue("token"))
+// linkPage is the page of the unsubscribe link, in Korean and English. A
+// GET (or HEAD) of the link only shows it: mail scanners and link
+// checkers fetch links, and must not unsubscribe anyone. Its button makes
+// the one-click POST of RFC 8058.
+var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>구독 취소 · Unsubscribe</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1.25rem}</style>
+</head>
+<body>
+{{- if .Unknown}}
+<h1>알 수 없는 링크 · Unknown link</h1>
+<p>이 구독 취소 링크는 유효하지 않습니다.</p>
+<p lang="en">This unsubscribe link is not valid.</p>
+{{- else if .Done}}
+<h1>구독이 취소되었습니다 · Unsubscribed</h1>
+<p><strong>{{.Email}}</strong> 주소로 더 이상 메일을 보내지 않습니다.</p>
+<p lang="en">No more mail will be sent to <strong>{{.Email}}</strong>.</p>
+{{- else}}
+<h1>구독 취소 · Unsubscribe</h1>
+<p><strong>{{.Email}}</strong> 주소의 메일링 리스트 구독을 취소하시겠습니까?</p>
+<p lang="en">Stop the mailing list's mail to <strong>{{.Email}}</strong>?</p>
+<form method="post">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">구독 취소 · Unsubscribe</button>
+</form>
+{{- end}}
+</body>
+</html>
+`))
+
+type linkView struct {
+	Email   string
+	Done    bool
+	Unknown bool
+}
+
+// writePage answers the link's page.
+func writePage(w http.ResponseWriter, status int, v linkView) error {
+	var b bytes.Buffer
+	if err := linkPage.Execute(&b, v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
+}
+
+// linkPageGet shows the unsubscribe link's page and changes nothing (a
+// GET pattern serves HEAD too).
+func (h *handler) linkPageGet(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.svc.LinkSubscriber(r.Context(), r.PathValue("token"))
+	if errors.Is(err, mailing.ErrUnknownLink) {
+		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
+	}
 	if err != nil {
 		return err
 	}
+	return writePage(w, http.StatusOK, linkView{Email: sub.Email, Done: !sub.Subscribed})
+}
+
+// unsubscribeLink is the one-click POST (RFC 8058): it unsubscribes. It
+// answers JSON, or the page when the client asks for HTML (the page's own
+// button, in a browser).
+func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error {
+	// The body ("List-Unsubscribe=One-Click") carries nothing the
+	// token does not say; it is read, bounded, and not required.
+	if _, err := httpx.ReadBody(w, r, 4<<10); err != nil {
+		return err
+	}
+	html := prefersHTML(r)
+	sub, err := h.svc.UnsubscribeToken(r.Context(), r.PathValue("token"))
+	if html && errors.Is(err, mailing.ErrUnknownLink) {
+		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
+	}
+	if err != nil {
+		return err
+	}
+	if html {
+		return writePage(w, http.StatusOK, linkView{Email: sub.Email, Done: true})
+	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"email": sub.Email, "subscribed": sub.Subscribed, "message": sub.Email + " is unsubscribed"})
 	return nil
+}
+
+// prefersHTML reports whether the request's Accept names text/html (a
+// browser's form post) and not JSON first.
+func prefersHTML(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	i := strings.Index(accept, "text/html")
+	if i < 0 {
+		return false
+	}
+	j := strings.Index(accept, "application/json")
+	return j < 0 || i < j
 }

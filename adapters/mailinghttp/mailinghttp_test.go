@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/apitest"
@@ -303,23 +307,68 @@ type transportFunc func(context.Context, mailing.Message) error
 
 func (f transportFunc) Send(ctx context.Context, m mailing.Message) error { return f(ctx, m) }
 
+// The unsubscribe link: HEAD (link checkers) and GET (mail scanners that
+// prefetch links, a person who clicks) change nothing; GET shows a page in
+// Korean and English whose button POSTs; the one-click POST of RFC 8058
+// unsubscribes and answers JSON, or the page to a browser.
 func TestUnsubscribeLink(t *testing.T) {
 	e := newEnv(t)
-	sub, err := e.svc.Subscribe(context.Background(), "a@example.com", "A")
-	if err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	sub, err := e.svc.Subscribe(ctx, "a@example.com", "A")
+	require.NoError(t, err)
+	link := "/unsubscribe/" + sub.Token
+	stillSubscribed := func(want bool) {
+		t.Helper()
+		got, err := e.svc.Subscriber(ctx, sub.ID)
+		require.NoError(t, err)
+		require.Equal(t, want, got.Subscribed, "subscribed")
 	}
-	r := e.do("GET", "/unsubscribe/"+sub.Token, nil, false).Want(t, 200)
-	if m := r.Map(t); m["email"] != "a@example.com" || m["subscribed"] != false {
-		t.Fatalf("body %s", r.Body)
-	}
-	// One-click POST (RFC 8058) on a cancelled one still answers well.
-	e.do("POST", "/unsubscribe/"+sub.Token, "List-Unsubscribe=One-Click", false).Want(t, 200)
-	got, _ := e.svc.Subscriber(context.Background(), sub.ID)
-	if got.Subscribed {
-		t.Fatal("still subscribed")
-	}
-	wantError(t, e.do("GET", "/unsubscribe/00000000-0000-4000-8000-000000000000", nil, false), 404, "unknown unsubscribe link")
+
+	r := e.do("HEAD", link, nil, false).Want(t, 200)
+	assert.Empty(t, r.Body)
+	assert.Equal(t, "text/html; charset=utf-8", r.Header.Get("Content-Type"))
+	stillSubscribed(true)
+
+	r = e.do("GET", link, nil, false).Want(t, 200)
+	assert.Equal(t, "text/html; charset=utf-8", r.Header.Get("Content-Type"))
+	page := string(r.Body)
+	assert.Contains(t, page, "구독 취소")
+	assert.Contains(t, page, "Unsubscribe")
+	assert.Contains(t, page, "a@example.com")
+	assert.Contains(t, page, `<form method="post">`)
+	assert.Contains(t, page, `name="List-Unsubscribe" value="One-Click"`)
+	assert.Contains(t, r.Header.Get("Content-Security-Policy"), "form-action 'self'")
+	stillSubscribed(true)
+
+	// The one-click POST, as a mail client sends it.
+	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + link, Body: "List-Unsubscribe=One-Click",
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}).Want(t, 200)
+	assert.Equal(t, map[string]any{"email": "a@example.com", "subscribed": false, "message": "a@example.com is unsubscribed"}, r.Map(t))
+	stillSubscribed(false)
+
+	// Followed again: still fine; GET now says it is done.
+	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + link, Body: "List-Unsubscribe=One-Click",
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}).Want(t, 200)
+	r = e.do("GET", link, nil, false).Want(t, 200)
+	assert.Contains(t, string(r.Body), "구독이 취소되었습니다")
+	assert.NotContains(t, string(r.Body), "<form")
+
+	// The page's button, in a browser: the answer is the page.
+	other, err := e.svc.Subscribe(ctx, "b@example.com", "B")
+	require.NoError(t, err)
+	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/unsubscribe/" + other.Token, Body: "List-Unsubscribe=One-Click",
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept": {"text/html,application/xhtml+xml,*/*;q=0.8"}}}).Want(t, 200)
+	assert.Contains(t, string(r.Body), "b@example.com")
+	assert.Contains(t, string(r.Body), "Unsubscribed")
+	got, err := e.svc.Subscriber(ctx, other.ID)
+	require.NoError(t, err)
+	assert.False(t, got.Subscribed)
+
+	unknown := "/unsubscribe/00000000-0000-4000-8000-000000000000"
+	r = e.do("GET", unknown, nil, false).Want(t, 404)
+	assert.Contains(t, string(r.Body), "Unknown link")
+	e.do("HEAD", unknown, nil, false).Want(t, 404)
+	wantError(t, e.do("POST", unknown, nil, false), 404, "unknown unsubscribe link")
 	wantError(t, e.do("POST", "/unsubscribe/not-a-token", nil, false), 404, "unknown unsubscribe link")
 }
 
@@ -337,7 +386,11 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 // api checks every exchange of this package's tests against the document.
 var api = apitest.MustLoad(mailinghttp.OpenAPI())
 
-func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }
+func TestMain(m *testing.M) {
+	// The unsubscribe link's page is HTML: checked as plain text.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	os.Exit(apitest.Main(m, api))
+}
 
 // The adapter serves its OpenAPI document, with the mount point as server.
 func TestOpenAPIDocument(t *testing.T) {

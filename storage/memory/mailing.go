@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 )
 
@@ -39,8 +38,6 @@ func (db *DB) Mailing() *MailingStore {
 	}).(*MailingStore)
 }
 
-func subscriberNotFound() error { return hanok.Errorf(hanok.NotFound, "subscriber not found") }
-func campaignNotFound() error   { return hanok.Errorf(hanok.NotFound, "campaign not found") }
 
 func (s *MailingStore) byKey(key string) (mailing.Subscriber, bool) {
 	for _, sub := range s.subscribers {
@@ -56,11 +53,11 @@ func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscr
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.byKey(mailing.EmailKey(sub.Email)); ok {
-		return hanok.Errorf(hanok.Conflict, "email already on the list")
+		return mailing.ErrEmailTaken
 	}
 	for _, o := range s.subscribers {
 		if o.Token == sub.Token {
-			return hanok.Errorf(hanok.Conflict, "token in use")
+			return mailing.ErrTokenTaken
 		}
 	}
 	s.nextSub++
@@ -75,7 +72,7 @@ func (s *MailingStore) Subscriber(ctx context.Context, id mailing.SubscriberID) 
 	defer s.mu.Unlock()
 	sub, ok := s.subscribers[id]
 	if !ok {
-		return mailing.Subscriber{}, subscriberNotFound()
+		return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 	}
 	return sub, nil
 }
@@ -86,7 +83,7 @@ func (s *MailingStore) SubscriberByEmail(ctx context.Context, email string) (mai
 	defer s.mu.Unlock()
 	sub, ok := s.byKey(mailing.EmailKey(email))
 	if !ok {
-		return mailing.Subscriber{}, subscriberNotFound()
+		return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 	}
 	return sub, nil
 }
@@ -100,7 +97,7 @@ func (s *MailingStore) SubscriberByToken(ctx context.Context, token string) (mai
 			return sub, nil
 		}
 	}
-	return mailing.Subscriber{}, subscriberNotFound()
+	return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 }
 
 // UpdateSubscriber implements mailing.Store.
@@ -109,7 +106,7 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 	defer s.mu.Unlock()
 	old, ok := s.subscribers[id]
 	if !ok {
-		return mailing.Subscriber{}, subscriberNotFound()
+		return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 	}
 	sub := old
 	if err := fn(&sub); err != nil {
@@ -137,7 +134,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.subscribers[id]; !ok {
-		return subscriberNotFound()
+		return mailing.ErrSubscriberNotFound
 	}
 	delete(s.subscribers, id)
 	s.dropDeliveries(func(d *mailing.Delivery) bool { return d.Subscriber == id })
@@ -210,7 +207,7 @@ func (s *MailingStore) Campaign(ctx context.Context, id mailing.CampaignID) (mai
 	defer s.mu.Unlock()
 	c, ok := s.campaigns[id]
 	if !ok {
-		return mailing.Campaign{}, campaignNotFound()
+		return mailing.Campaign{}, mailing.ErrCampaignNotFound
 	}
 	return c, nil
 }
@@ -221,7 +218,7 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	defer s.mu.Unlock()
 	old, ok := s.campaigns[id]
 	if !ok {
-		return mailing.Campaign{}, campaignNotFound()
+		return mailing.Campaign{}, mailing.ErrCampaignNotFound
 	}
 	c := old
 	if err := fn(&c); err != nil {
@@ -238,7 +235,7 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 	defer s.mu.Unlock()
 	c, ok := s.campaigns[id]
 	if !ok {
-		return mailing.Report{}, campaignNotFound()
+		return mailing.Report{}, mailing.ErrCampaignNotFound
 	}
 	r := mailing.Report{Campaign: c}
 	for _, did := range s.order {
@@ -319,7 +316,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 	defer s.mu.Unlock()
 	cur, ok := s.deliveries[d.ID]
 	if !ok {
-		return hanok.Errorf(hanok.NotFound, "delivery not found")
+		return mailing.ErrDeliveryNotFound
 	}
 	if cur.Status != mailing.DeliveryPending || cur.LeaseUntil.IsZero() || !cur.LeaseUntil.Equal(d.LeaseUntil) {
 		return mailing.ErrNotHeld

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 )
 
@@ -30,6 +29,14 @@ var _ mailing.Store = (*MailingStore)(nil)
 // Mailing returns the database's mailing store.
 func (db *DB) Mailing() *MailingStore { return &MailingStore{db: db} }
 
+// missing is miss when err is a missing row, err otherwise.
+func missing(err, miss error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return miss
+	}
+	return err
+}
+
 const subscriberColumns = `id, email, name, subscribed, token, created, updated`
 
 func scanSubscriber(sc pgx.Row) (mailing.Subscriber, error) {
@@ -43,7 +50,7 @@ func scanSubscriber(sc pgx.Row) (mailing.Subscriber, error) {
 func subscriberWhere(ctx context.Context, q querier, where string, arg any) (mailing.Subscriber, error) {
 	sub, err := scanSubscriber(q.QueryRow(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers WHERE `+where, arg))
 	if err != nil {
-		return mailing.Subscriber{}, notFound(err, "subscriber")
+		return mailing.Subscriber{}, missing(err, mailing.ErrSubscriberNotFound)
 	}
 	return sub, nil
 }
@@ -54,7 +61,7 @@ func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscr
 	err := s.db.pool.QueryRow(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated)).Scan(&id)
 	if isUnique(err) {
-		return hanok.Errorf(hanok.Conflict, "email already on the list")
+		return mailing.ErrEmailTaken
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: insert subscriber: %w", err)
@@ -93,7 +100,7 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4 WHERE id = $5 RETURNING `+subscriberColumns,
 			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), id))
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "token in use")
+			return mailing.ErrTokenTaken
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: update subscriber: %w", err)
@@ -145,7 +152,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 			return fmt.Errorf("postgres: delete subscriber: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return hanok.Errorf(hanok.NotFound, "subscriber not found")
+			return mailing.ErrSubscriberNotFound
 		}
 		return settleCampaigns(ctx, tx, 0, time.Time{})
 	})
@@ -172,7 +179,7 @@ func scanCampaign(sc pgx.Row) (mailing.Campaign, error) {
 	var created, updated int64
 	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
 	c.Created, c.Updated = fromNanos(created), fromNanos(updated)
-	return c, notFound(err, "campaign")
+	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
 // CreateCampaign implements mailing.Store.
@@ -388,7 +395,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 		if errors.Is(err, pgx.ErrNoRows) {
 			var one int
 			if err := tx.QueryRow(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = $1`, d.ID).Scan(&one); err != nil {
-				return notFound(err, "delivery")
+				return missing(err, mailing.ErrDeliveryNotFound)
 			}
 			return mailing.ErrNotHeld
 		}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 )
 
@@ -36,6 +35,14 @@ func mailingTime(v int64) time.Time {
 	return time.Unix(0, v).UTC()
 }
 
+// missing is miss when err is a missing row, err otherwise.
+func missing(err, miss error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return miss
+	}
+	return err
+}
+
 const subscriberColumns = `id, email, name, subscribed, token, created, updated`
 
 func scanSubscriber(sc scanner) (mailing.Subscriber, error) {
@@ -49,7 +56,7 @@ func scanSubscriber(sc scanner) (mailing.Subscriber, error) {
 func (s *MailingStore) subscriberWhere(ctx context.Context, q sqlQuerier, where string, arg any) (mailing.Subscriber, error) {
 	sub, err := scanSubscriber(q.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers WHERE `+where, arg))
 	if err != nil {
-		return mailing.Subscriber{}, notFound(err, "subscriber")
+		return mailing.Subscriber{}, missing(err, mailing.ErrSubscriberNotFound)
 	}
 	return sub, nil
 }
@@ -65,7 +72,7 @@ func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscr
 		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, mailingNanos(sub.Created), mailingNanos(sub.Updated))
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "email already on the list")
+			return mailing.ErrEmailTaken
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert subscriber: %w", err)
@@ -105,7 +112,7 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ? WHERE id = ?`,
 			sub.Name, sub.Subscribed, sub.Token, mailingNanos(sub.Updated), id)
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "token in use")
+			return mailing.ErrTokenTaken
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: update subscriber: %w", err)
@@ -159,7 +166,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 			return fmt.Errorf("sqlite: delete subscriber: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "subscriber not found")
+			return mailing.ErrSubscriberNotFound
 		}
 		return settleCampaigns(ctx, tx, 0, time.Time{})
 	})
@@ -186,7 +193,7 @@ func scanCampaign(sc scanner) (mailing.Campaign, error) {
 	var created, updated int64
 	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
 	c.Created, c.Updated = mailingTime(created), mailingTime(updated)
-	return c, notFound(err, "campaign")
+	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
 // CreateCampaign implements mailing.Store.
@@ -459,7 +466,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 		if errors.Is(err, sql.ErrNoRows) {
 			var one int
 			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
-				return notFound(err, "delivery")
+				return missing(err, mailing.ErrDeliveryNotFound)
 			}
 			return mailing.ErrNotHeld
 		}
