@@ -24,6 +24,10 @@ var (
 	// ErrUnknownLink: an unsubscribe link whose token names no
 	// subscriber.
 	ErrUnknownLink = &hanok.Error{Code: hanok.NotFound, Message: "unknown unsubscribe link"}
+	// ErrTooManySubscriptions: the client's address has spent its
+	// budget of subscriptions (Config.Throttle); the error returned
+	// wraps it with the RetryAfter.
+	ErrTooManySubscriptions = &hanok.Error{Code: hanok.RateLimited, Message: "too many subscriptions from this address; try again later"}
 	// ErrNotAdmin: an admin action asked by someone who is not the
 	// list's administrator (the admin token's holder or a superuser).
 	ErrNotAdmin = &hanok.Error{Code: hanok.Forbidden, Message: "only the mailing list's administrator may do this"}

@@ -32,6 +32,18 @@ type Config struct {
 	// OnCampaign, if set, is called after a campaign is stored (the
 	// example server wakes its Dispatcher with it).
 	OnCampaign func(Campaign)
+	// Throttle, if set, limits the subscriptions of each client address
+	// (SubscribeFrom). An *auth.Service is one: subscriptions are then
+	// throttled as registrations are, on the same terms.
+	Throttle Throttle
+}
+
+// Throttle is a budget of attempts per key.
+type Throttle interface {
+	// SpendAttempt spends one attempt of key's budget and returns 0,
+	// or, when the budget is spent, how long to wait (spending
+	// nothing).
+	SpendAttempt(ctx context.Context, key string) (wait time.Duration, err error)
 }
 
 // Service holds the rules of the mailing list.
@@ -40,6 +52,7 @@ type Service struct {
 	now        func() time.Time
 	logger     *slog.Logger
 	onCampaign func(Campaign)
+	throttle   Throttle
 }
 
 // New returns a Service over store.
@@ -53,7 +66,7 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign}, nil
+	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign, throttle: cfg.Throttle}, nil
 }
 
 // Store returns the service's store (what a Dispatcher works on).
@@ -97,14 +110,34 @@ func checkName(name string) (string, error) {
 }
 
 // Subscribe adds email to the list, or re-subscribes a cancelled
-// subscriber (with the new name). An active subscriber is Conflict.
+// subscriber (with the new name). An active subscriber is Conflict. It is
+// not throttled: see SubscribeFrom for the public route.
 func (s *Service) Subscribe(ctx context.Context, email, name string) (Subscriber, error) {
+	return s.SubscribeFrom(ctx, "", email, name)
+}
+
+// SubscribeFrom is Subscribe on behalf of the client at clientAddr:
+// with Config.Throttle set, each address has a budget of subscriptions
+// (input refused anyway costs none), past which the answer is
+// ErrTooManySubscriptions with a RetryAfter. An empty clientAddr is not
+// throttled.
+func (s *Service) SubscribeFrom(ctx context.Context, clientAddr, email, name string) (Subscriber, error) {
 	email, err := CheckEmail("email", email)
 	if err != nil {
 		return Subscriber{}, err
 	}
 	if name, err = checkName(name); err != nil {
 		return Subscriber{}, err
+	}
+	if s.throttle != nil && clientAddr != "" {
+		wait, err := s.throttle.SpendAttempt(ctx, "subscribe:"+clientAddr)
+		if err != nil {
+			return Subscriber{}, fmt.Errorf("mailing: subscribe: %w", err)
+		}
+		if wait > 0 {
+			s.logger.WarnContext(ctx, "mailing: subscriptions throttled", "addr", clientAddr)
+			return Subscriber{}, &hanok.Error{Code: hanok.RateLimited, Message: ErrTooManySubscriptions.Message, RetryAfter: wait, Err: ErrTooManySubscriptions}
+		}
 	}
 	now := s.now().UTC()
 	for range 3 {

@@ -22,9 +22,9 @@ package mailinghttp
 import (
 	"bytes"
 	"crypto/subtle"
+	_ "embed"
 	"errors"
 	"html/template"
-	_ "embed"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -153,7 +153,7 @@ func (h *handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if body.Name == nil {
 		return required("name")
 	}
-	sub, err := h.svc.Subscribe(r.Context(), *body.Email, *body.Name)
+	sub, err := h.svc.SubscribeFrom(r.Context(), httpx.ClientAddr(r), *body.Email, *body.Name)
 	if err != nil {
 		return err
 	}

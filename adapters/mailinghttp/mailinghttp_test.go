@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/mailinghttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/apitest"
@@ -401,4 +403,40 @@ func TestOpenAPIDocument(t *testing.T) {
 	if len(servers) != 1 || servers[0].(map[string]any)["url"] != "/mailing" {
 		t.Fatalf("servers %v, want the mount point /mailing", doc["servers"])
 	}
+}
+
+// The public subscribe route is throttled per client address as
+// registration is (the auth service's budget, here 3 an hour): past the
+// budget it answers 429 with Retry-After in the adapter's error body and
+// subscribes no one; refused input costs nothing; another address (from
+// behind a trusted proxy) has its own budget.
+func TestSubscribeIsThrottledPerClientAddress(t *testing.T) {
+	db := memory.New()
+	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), RegisterAttempts: 3, RegisterInterval: time.Hour})
+	require.NoError(t, err)
+	svc, err := mailing.New(db.Mailing(), mailing.Config{Throttle: authn})
+	require.NoError(t, err)
+	trusted, err := httpx.ParseProxies("127.0.0.0/8")
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/mailing/", http.StripPrefix("/mailing", api.Wrap(t, httpx.TrustProxies(trusted)(mailinghttp.NewHandler(svc, authn)))))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	subscribe := func(from, email string) testkit.Response {
+		return testkit.Do(t, nil, testkit.Request{Method: "POST", URL: srv.URL + "/mailing/subscribe",
+			Body: map[string]any{"email": email, "name": "x"}, Header: http.Header{"X-Forwarded-For": {from}}})
+	}
+	for i := range 3 {
+		subscribe("203.0.113.7", fmt.Sprintf("u%d@example.com", i)).Want(t, 201)
+		wantError(t, subscribe("203.0.113.7", "not-an-address"), 400, "email")
+	}
+	r := subscribe("203.0.113.7", "u3@example.com")
+	wantError(t, r, 429, "too many subscriptions from this address")
+	assert.Equal(t, "rate_limited", r.Map(t)["code"])
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After %q", r.Header.Get("Retry-After"))
+	assert.Greater(t, retry, 0)
+	_, err = svc.Store().SubscriberByEmail(context.Background(), "u3@example.com")
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound, "a throttled request subscribed")
+	subscribe("198.51.100.9", "u3@example.com").Want(t, 201)
 }

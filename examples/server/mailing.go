@@ -80,11 +80,13 @@ func mailingToken(ctx context.Context, c *mailingConfig, st *stores, logger *slo
 	return string(kept), nil
 }
 
-// newMailing builds the mailing service and its dispatcher. The
+// newMailing builds the mailing service, its subscriptions throttled per
+// client address by throttle (the auth service, as registrations), and
+// its dispatcher. The
 // dispatcher's transport is the SMTP server of -smtp, or the directory
 // writer of -mail-out; routing sends naver.com, google.com and gmail.com
 // through the second transport as the original did (here the same one).
-func newMailing(c *mailingConfig, store mailing.Store, listenAddr string, logger *slog.Logger) (*mailing.Service, *mailing.Dispatcher, func() error, error) {
+func newMailing(c *mailingConfig, store mailing.Store, throttle mailing.Throttle, listenAddr string, logger *slog.Logger) (*mailing.Service, *mailing.Dispatcher, func() error, error) {
 	var tr mailing.Transport
 	closeTr := func() error { return nil }
 	if c.smtp != "" {
@@ -114,7 +116,7 @@ func newMailing(c *mailingConfig, store mailing.Store, listenAddr string, logger
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc, err := mailing.New(store, mailing.Config{Logger: logger, OnCampaign: func(mailing.Campaign) { disp.Wake() }})
+	svc, err := mailing.New(store, mailing.Config{Logger: logger, Throttle: throttle, OnCampaign: func(mailing.Campaign) { disp.Wake() }})
 	if err != nil {
 		return nil, nil, nil, err
 	}

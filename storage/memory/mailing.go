@@ -38,7 +38,6 @@ func (db *DB) Mailing() *MailingStore {
 	}).(*MailingStore)
 }
 
-
 func (s *MailingStore) byKey(key string) (mailing.Subscriber, bool) {
 	for _, sub := range s.subscribers {
 		if mailing.EmailKey(sub.Email) == key {
