@@ -30,13 +30,13 @@ func benchCampaigns(b *testing.B, store mailing.Store, tr mailing.Transport, wor
 	defer func() { cancel(); <-done }()
 	b.ResetTimer()
 	for range b.N {
-		c, n, err := svc.CreateCampaign(context.Background(), "bench", "a benchmark message\nof two lines", "")
+		c, n, err := svc.CreateCampaign(context.Background(), mailing.Admin, "bench", "a benchmark message\nof two lines", "")
 		if err != nil || n != benchMessages {
 			b.Fatalf("CreateCampaign = %d, %v", n, err)
 		}
 		d.Wake()
 		for {
-			r, err := svc.CampaignReport(context.Background(), c.ID)
+			r, err := svc.CampaignReport(context.Background(), mailing.Admin, c.ID)
 			if err != nil {
 				b.Fatal(err)
 			}

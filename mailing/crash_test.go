@@ -49,7 +49,7 @@ func TestCrashResume(t *testing.T) {
 	db := openSQLite(t, path)
 	svc := newService(t, db.Mailing())
 	emails := subscribeAll(t, svc, 1000, "example.com", "example.org", "example.net")
-	c, _, err := svc.CreateCampaign(context.Background(), "crash", "body", "")
+	c, _, err := svc.CreateCampaign(context.Background(), mailing.Admin, "crash", "body", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestCrashResume(t *testing.T) {
 	}
 	<-exited
 	before := srv.count()
-	r, _ := svc.CampaignReport(context.Background(), c.ID)
+	r, _ := svc.CampaignReport(context.Background(), mailing.Admin, c.ID)
 	t.Logf("killed after %d messages; %d marked sent, %d pending", before, r.Sent, r.Pending)
 	if r.Pending == 0 {
 		t.Fatal("the campaign finished before the kill; nothing was tested")

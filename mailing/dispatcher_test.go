@@ -87,7 +87,7 @@ func sendAll(t testing.TB, svc *mailing.Service, cfg mailing.DispatcherConfig, c
 	// far beyond what the sends take.
 	give := time.Now().Add(2 * time.Minute)
 	for {
-		r, err := svc.CampaignReport(context.Background(), c)
+		r, err := svc.CampaignReport(context.Background(), mailing.Admin, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestSMTPCampaignRoutedOnce(t *testing.T) {
 	emails := subscribeAll(t, svc, 1000, "example.com", "naver.com", "google.com")
 	first, second := newSMTPServer(t, nil), newSMTPServer(t, nil)
 	ctx := context.Background()
-	c, n, err := svc.CreateCampaign(ctx, "Hello", "Dear reader,\nnews.", "<p>news</p>")
+	c, n, err := svc.CreateCampaign(ctx, mailing.Admin, "Hello", "Dear reader,\nnews.", "<p>news</p>")
 	if err != nil || n != 1000 {
 		t.Fatalf("CreateCampaign = %d, %v", n, err)
 	}
@@ -122,7 +122,7 @@ func TestSMTPCampaignRoutedOnce(t *testing.T) {
 	if r.Sent != 1000 || r.Failed != 0 || r.Campaign.Status != mailing.CampaignDone {
 		t.Fatalf("report %+v", r)
 	}
-	subs, _ := svc.Subscribers(ctx)
+	subs, _ := svc.Subscribers(ctx, mailing.Admin)
 	tokens := map[string]string{}
 	ids := map[string]mailing.SubscriberID{}
 	for _, s := range subs {
@@ -180,7 +180,7 @@ func TestSMTPTemporaryFailuresAreRetried(t *testing.T) {
 		}
 		return nil
 	})
-	c, _, err := svc.CreateCampaign(context.Background(), "s", "body", "")
+	c, _, err := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "body", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestSMTPPermanentFailureIsRecorded(t *testing.T) {
 		}
 		return nil
 	})
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "body", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "body", "")
 	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}, Backoff: time.Millisecond}, c.ID)
 	if r.Sent != 5 || r.Failed != 1 || len(r.Failures) != 1 {
 		t.Fatalf("report %+v", r)
@@ -231,7 +231,7 @@ func TestRetriesEndAfterMaxAttempts(t *testing.T) {
 	svc := newService(t, memory.New().Mailing())
 	subscribeAll(t, svc, 1, "example.com")
 	srv := newSMTPServer(t, func(string, int) error { return smtpReply(421, "busy") })
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "body", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "body", "")
 	r := sendAll(t, svc, mailing.DispatcherConfig{
 		Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)},
 		Backoff: time.Millisecond, MaxAttempts: 3,
@@ -277,7 +277,7 @@ func TestStopAndResume(t *testing.T) {
 			cancel()
 		}
 	})
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "body", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "body", "")
 	tr := smtpTransport(t, srv.Addr)
 	d, err := mailing.NewDispatcher(svc.Store(), mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr}, Workers: 4, Poll: time.Millisecond})
 	if err != nil {
@@ -286,7 +286,7 @@ func TestStopAndResume(t *testing.T) {
 	if err := d.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := svc.CampaignReport(context.Background(), c.ID)
+	r, _ := svc.CampaignReport(context.Background(), mailing.Admin, c.ID)
 	if r.Sent != srv.count() || r.Sent+r.Pending != 200 {
 		t.Fatalf("after stop: report %+v, server has %d", r, srv.count())
 	}
@@ -342,7 +342,7 @@ func TestSMTPConnectionReusedPerWorker(t *testing.T) {
 	svc := newService(t, memory.New().Mailing())
 	subscribeAll(t, svc, 100, "example.com")
 	srv := newSMTPServer(t, nil)
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}, Workers: 2}, c.ID)
 	if r.Sent != 100 || srv.count() != 100 {
 		t.Fatalf("report %+v, %d received", r, srv.count())
@@ -373,7 +373,7 @@ func TestSMTPSlowServerIsWaitedFor(t *testing.T) {
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { tr.Close() })
-	c, _, err := svc.CreateCampaign(context.Background(), "slow", "body", "")
+	c, _, err := svc.CreateCampaign(context.Background(), mailing.Admin, "slow", "body", "")
 	require.NoError(t, err)
 	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr}, Workers: 1, Lease: time.Minute, SendTimeout: 20 * time.Second, MaxAttempts: 1}, c.ID)
 	assert.Equal(t, 3, r.Sent)

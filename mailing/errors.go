@@ -21,6 +21,10 @@ var (
 	// it (finished already, failed by an unsubscribe, or claimed again
 	// after its lease ran out).
 	ErrNotHeld = &hanok.Error{Code: hanok.Conflict, Message: "delivery is no longer held by this claim"}
+	// ErrCampaignDone: a done campaign cannot be cancelled.
+	ErrCampaignDone = &hanok.Error{Code: hanok.Conflict, Message: "campaign is done"}
+	// ErrCampaignCancelled: the campaign is already cancelled.
+	ErrCampaignCancelled = &hanok.Error{Code: hanok.Conflict, Message: "campaign is already cancelled"}
 	// ErrUnknownLink: an unsubscribe link whose token names no
 	// subscriber.
 	ErrUnknownLink = &hanok.Error{Code: hanok.NotFound, Message: "unknown unsubscribe link"}

@@ -21,7 +21,7 @@ func Example() {
 	svc.Subscribe(ctx, "mirim@example.com", "Mirim")
 	svc.Subscribe(ctx, "jun@naver.com", "Jun")
 
-	campaign, n, _ := svc.CreateCampaign(ctx, "Hello", "News of the week.", "")
+	campaign, n, _ := svc.CreateCampaign(ctx, mailing.Admin, "Hello", "News of the week.", "")
 	fmt.Println("deliveries:", n)
 
 	dir, _ := os.MkdirTemp("", "mail")
@@ -36,7 +36,7 @@ func Example() {
 	done := make(chan error)
 	go func() { done <- d.Run(runCtx) }()
 	for {
-		r, _ := svc.CampaignReport(ctx, campaign.ID)
+		r, _ := svc.CampaignReport(ctx, mailing.Admin, campaign.ID)
 		if r.Pending == 0 {
 			fmt.Println("sent:", r.Sent, "failed:", r.Failed)
 			break

@@ -57,7 +57,7 @@ func TestDatabaseLostMidCampaign(t *testing.T) {
 	db := openSQLite(t, path)
 	svc := newService(t, db.Mailing())
 	emails := subscribeAll(t, svc, n, "example.com", "example.org")
-	c, _, err := svc.CreateCampaign(context.Background(), "outage", "body", "")
+	c, _, err := svc.CreateCampaign(context.Background(), mailing.Admin, "outage", "body", "")
 	require.NoError(t, err)
 
 	srv := newSMTPServer(t, nil)
@@ -89,7 +89,7 @@ func TestDatabaseLostMidCampaign(t *testing.T) {
 
 	db2 := openSQLite(t, path)
 	svc2 := newService(t, db2.Mailing())
-	r, err := svc2.CampaignReport(context.Background(), c.ID)
+	r, err := svc2.CampaignReport(context.Background(), mailing.Admin, c.ID)
 	require.NoError(t, err)
 	unrecorded := before - r.Sent
 	t.Logf("database closed: %d messages received, %d recorded sent", before, r.Sent)

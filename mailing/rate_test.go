@@ -77,7 +77,7 @@ func TestDomainRateLimits(t *testing.T) {
 			}
 		}
 	}
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	tr := &clockTransport{clock: clock, at: map[string][]time.Time{}}
 	runClocked(t, svc, clock, mailing.DispatcherConfig{
 		Routing:     mailing.Routing{Default: tr},
@@ -109,7 +109,7 @@ func TestGlobalAndDefaultDomainRate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	tr := &clockTransport{clock: clock, at: map[string][]time.Time{}}
 	runClocked(t, svc, clock, mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr}, Rate: 20, DomainRate: 4}, c.ID)
 	var all []time.Time
@@ -129,7 +129,7 @@ func TestGlobalAndDefaultDomainRate(t *testing.T) {
 	for i := range 150 {
 		svc2.Subscribe(context.Background(), fmt.Sprintf("u%d@d%d.example", i, i%3), "x")
 	}
-	c2, _, _ := svc2.CreateCampaign(context.Background(), "s", "t", "")
+	c2, _, _ := svc2.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	tr2 := &clockTransport{clock: clock2, at: map[string][]time.Time{}}
 	runClocked(t, svc2, clock2, mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr2}, Rate: 20}, c2.ID)
 	var first, last time.Time
@@ -172,7 +172,7 @@ func TestSlowBatchReleasesRowsBeforeTheLeaseEnds(t *testing.T) {
 	store := &releaseCounter{Store: memory.New().Mailing()}
 	svc, _ := mailing.New(store, mailing.Config{Now: clock.Now})
 	subscribeAll(t, svc, 20, "example.com")
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	var mu sync.Mutex
 	got := map[string]int{}
 	slow := transportFunc(func(ctx context.Context, m mailing.Message) error {

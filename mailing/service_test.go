@@ -2,6 +2,7 @@ package mailing_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -10,10 +11,14 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storetest"
 )
 
 func TestCheckEmail(t *testing.T) {
@@ -61,41 +66,108 @@ func TestSubscribeRules(t *testing.T) {
 	ctx := context.Background()
 	svc := newService(t, memory.New().Mailing())
 	a, err := svc.Subscribe(ctx, " A@Example.com ", " Ann ")
-	if err != nil || a.Email != "A@Example.com" || a.Name != "Ann" || !a.Subscribed || a.Token == "" {
-		t.Fatalf("Subscribe = %+v, %v", a, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "A@Example.com", a.Email)
+	assert.Equal(t, "Ann", a.Name)
+	assert.True(t, a.Subscribed)
+	assert.NotEmpty(t, a.Token)
 	_, err = svc.Subscribe(ctx, "a@example.COM", "again")
-	if hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second Subscribe = %v, want Conflict", err)
-	}
-	if _, err := svc.Unsubscribe(ctx, "a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Unsubscribe(ctx, "a@example.com"); hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second Unsubscribe = %v, want Conflict", err)
-	}
-	if _, err := svc.Unsubscribe(ctx, "nobody@example.com"); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("Unsubscribe(unknown) = %v, want NotFound", err)
-	}
+	storetest.WantCode(t, err, hanok.Conflict)
+	_, err = svc.Unsubscribe(ctx, "a@example.com")
+	require.NoError(t, err)
+	_, err = svc.Unsubscribe(ctx, "a@example.com")
+	storetest.WantCode(t, err, hanok.Conflict)
+	_, err = svc.Unsubscribe(ctx, "nobody@example.com")
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
+	assert.Equal(t, "nobody@example.com is not on the list", hanok.MessageOf(err))
 	back, err := svc.Subscribe(ctx, "a@example.com", "Ann B")
-	if err != nil || back.ID != a.ID || !back.Subscribed || back.Name != "Ann B" || back.Token != a.Token {
-		t.Fatalf("re-Subscribe = %+v, %v", back, err)
+	require.NoError(t, err)
+	assert.Equal(t, a.ID, back.ID)
+	assert.True(t, back.Subscribed)
+	assert.Equal(t, "Ann B", back.Name)
+	assert.Equal(t, a.Token, back.Token)
+	_, _, err = svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "bad \x00 html")
+	storetest.WantCode(t, err, hanok.Invalid)
+	c, n, err := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	_, err = svc.CancelCampaign(ctx, mailing.Admin, c.ID)
+	require.NoError(t, err)
+	_, err = svc.CancelCampaign(ctx, mailing.Admin, c.ID)
+	assert.ErrorIs(t, err, mailing.ErrCampaignCancelled)
+	assert.Equal(t, fmt.Sprintf("campaign %d is already cancelled", c.ID), hanok.MessageOf(err))
+	_, err = svc.CancelCampaign(ctx, mailing.Admin, 99)
+	assert.ErrorIs(t, err, mailing.ErrCampaignNotFound)
+	assert.Equal(t, "campaign 99 not found", hanok.MessageOf(err))
+	_, err = svc.Subscriber(ctx, mailing.Admin, 99)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
+	assert.Equal(t, "subscriber 99 not found", hanok.MessageOf(err))
+	assert.ErrorIs(t, svc.DeleteSubscriber(ctx, mailing.Admin, 99), mailing.ErrSubscriberNotFound)
+}
+
+// The admin actions check their actor in the domain, so a Go program has
+// the same access control as the HTTP routes: the administrator
+// (mailing.Admin) and superusers may; a signed-in user and nobody may not,
+// and their refused calls change nothing.
+func TestAdminActionsNeedTheAdministrator(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memory.New().Mailing())
+	sub, err := svc.Subscribe(ctx, "a@example.com", "A")
+	require.NoError(t, err)
+	c, _, err := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
+	require.NoError(t, err)
+	for name, actor := range map[string]hanok.Actor{"nobody": {}, "a user": {ID: 7, Username: "user"}} {
+		t.Run(name, func(t *testing.T) {
+			_, err := svc.Subscribers(ctx, actor)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, err = svc.Subscriber(ctx, actor, sub.ID)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			assert.ErrorIs(t, svc.DeleteSubscriber(ctx, actor, sub.ID), mailing.ErrNotAdmin)
+			_, err = svc.DeleteAllSubscribers(ctx, actor)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, _, err = svc.CreateCampaign(ctx, actor, "s", "t", "")
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, err = svc.CancelCampaign(ctx, actor, c.ID)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, err = svc.CampaignReport(ctx, actor, c.ID)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+		})
 	}
-	if _, _, err := svc.CreateCampaign(ctx, "s", "t", "bad \x00 html"); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("CreateCampaign with a control character = %v", err)
+	r, err := svc.CampaignReport(ctx, hanok.Actor{ID: 1, Username: "root", Superuser: true}, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mailing.CampaignQueued, r.Campaign.Status, "a refused cancel changed the campaign")
+	subs, err := svc.Subscribers(ctx, mailing.Admin)
+	require.NoError(t, err)
+	assert.Len(t, subs, 1, "a refused delete changed the list")
+}
+
+// The campaign's life cycle is the domain's: queued, sending once a
+// delivery is claimed, done when none is pending; cancel from queued or
+// sending only.
+func TestCampaignLifeCycle(t *testing.T) {
+	q, sending, done, cancelled := mailing.CampaignQueued, mailing.CampaignSending, mailing.CampaignDone, mailing.CampaignCancelled
+	assert.Equal(t, sending, q.Claimed())
+	assert.Equal(t, sending, sending.Claimed())
+	assert.Equal(t, cancelled, cancelled.Claimed())
+	assert.Equal(t, done, q.Settled(0))
+	assert.Equal(t, done, sending.Settled(0))
+	assert.Equal(t, sending, sending.Settled(1))
+	assert.Equal(t, q, q.Settled(3))
+	assert.Equal(t, cancelled, cancelled.Settled(0))
+	for _, st := range []mailing.CampaignStatus{q, sending} {
+		got, err := st.Cancel()
+		require.NoError(t, err)
+		assert.Equal(t, cancelled, got)
 	}
-	c, n, err := svc.CreateCampaign(ctx, "s", "t", "")
-	if err != nil || n != 1 {
-		t.Fatal(n, err)
-	}
-	if _, err := svc.CancelCampaign(ctx, c.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CancelCampaign(ctx, c.ID); hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second cancel = %v", err)
-	}
-	if _, err := svc.CancelCampaign(ctx, 99); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("cancel unknown = %v", err)
+	_, err := done.Cancel()
+	assert.ErrorIs(t, err, mailing.ErrCampaignDone)
+	_, err = cancelled.Cancel()
+	assert.ErrorIs(t, err, mailing.ErrCampaignCancelled)
+}
+
+func TestEmailKeyIsTheOneFold(t *testing.T) {
+	for _, email := range []string{" Mirim@Example.COM ", "ſtraße@example.com", "ÅSA@example.se"} {
+		assert.Equal(t, hanok.Fold(strings.TrimSpace(email)), mailing.EmailKey(email))
 	}
 }
 
@@ -152,7 +224,7 @@ func TestUnsubscribeFailsPendingDeliveries(t *testing.T) {
 	ctx := context.Background()
 	svc := newService(t, memory.New().Mailing())
 	subscribeAll(t, svc, 3, "example.com")
-	c, _, _ := svc.CreateCampaign(ctx, "s", "t", "")
+	c, _, _ := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
 	if _, err := svc.Unsubscribe(ctx, "user0@example.com"); err != nil {
 		t.Fatal(err)
 	}

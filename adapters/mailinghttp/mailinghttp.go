@@ -15,19 +15,21 @@
 //	POST   /unsubscribe/{token}                               -> 200 unsubscribed (RFC 8058 one-click)
 //
 // Admin routes need "Authorization: <admin token>" (or "Bearer <token>",
-// or a superuser's token); without it they answer 403. Errors are
+// or a superuser's token); without it they answer 403. The adapter only
+// authenticates (through httpx.Router.User); mailing.Service decides who
+// may act. Errors are
 // {"error": message, "code": code, "fields": {...}}.
 package mailinghttp
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	_ "embed"
 	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -73,49 +75,61 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	for _, o := range opts {
 		o(h)
 	}
-	rt := httpx.NewRouter(h.render, authn, "")
+	// The admin routes authenticate through the router (the admin token,
+	// or a user's token); the domain decides who may act.
+	rt := httpx.NewRouter(h.render, adminAuth{token: h.adminToken, authn: authn}, "Authorization")
 	rt.Public("POST /subscribe", h.subscribe)
 	rt.Public("PATCH /subscribe", h.unsubscribe)
-	rt.Public("GET /subscribe", h.admin(h.list))
-	rt.Public("DELETE /subscribe", h.admin(h.deleteAll))
-	rt.Public("GET /subscribe/{id}", h.admin(h.get))
-	rt.Public("DELETE /subscribe/{id}", h.admin(h.deleteOne))
-	rt.Public("POST /subscribe/send-mail", h.admin(h.sendMail))
-	rt.Public("GET /subscribe/send-mail/{campaign}", h.admin(h.report))
+	rt.User("GET /subscribe", h.list)
+	rt.User("DELETE /subscribe", h.deleteAll)
+	rt.User("GET /subscribe/{id}", h.get)
+	rt.User("DELETE /subscribe/{id}", h.deleteOne)
+	rt.User("POST /subscribe/send-mail", h.sendMail)
+	rt.User("GET /subscribe/send-mail/{campaign}", h.report)
 	rt.Public("GET /unsubscribe/{token}", h.linkPageGet)
 	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
 
-// render is the adapter's one error renderer.
+// render is the adapter's one error renderer. A request to an admin
+// route without any token is answered 403 with errAdmin, as the admin
+// routes always have.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, httpx.ErrNoToken) {
+		err = errAdmin
+	}
 	httpx.WriteError(w, r, h.logger, err)
 }
 
 var errAdmin = &hanok.Error{Code: hanok.Forbidden, Message: "this route needs the admin token in the Authorization header"}
 
-// admin lets a request through with the admin token, or a superuser's.
-func (h *handler) admin(next httpx.HandlerFunc) httpx.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		raw := strings.TrimSpace(r.Header.Get("Authorization"))
-		tok := httpx.Token(r, "")
-		if tok == "" {
-			tok = raw
-		}
-		if tok == "" {
-			return errAdmin
-		}
-		if h.adminToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(h.adminToken)) == 1 {
-			return next(w, r)
-		}
-		if h.authn != nil {
-			if u, err := h.authn.Authenticate(r.Context(), tok); err == nil && u.Superuser {
-				return next(w, r)
-			}
-		}
-		return errAdmin
+// adminAuth authenticates the admin routes' Authorization header: the
+// admin token, bare as the seed sent it or as "Bearer <token>", is the
+// list's administrator (mailing.Admin); any other token is a user's
+// (authn's), whose rights the domain checks. A token neither knows is
+// errAdmin.
+type adminAuth struct {
+	token string
+	authn *auth.Service
+}
+
+// Authenticate implements httpx.Authenticator; it gets the whole
+// Authorization header.
+func (a adminAuth) Authenticate(ctx context.Context, header string) (*auth.User, error) {
+	tok := header
+	if scheme, cred, ok := strings.Cut(header, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "JWT")) {
+		tok = strings.TrimSpace(cred)
 	}
+	if a.token != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.token)) == 1 {
+		return &auth.User{Username: mailing.Admin.Username, Superuser: mailing.Admin.Superuser}, nil
+	}
+	if a.authn != nil {
+		if u, err := a.authn.Authenticate(ctx, tok); err == nil {
+			return u, nil
+		}
+	}
+	return nil, errAdmin
 }
 
 // subscriberJSON is a subscriber as the routes show it (never its token).
@@ -179,8 +193,8 @@ func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
-	subs, err := h.svc.Subscribers(r.Context())
+func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	subs, err := h.svc.Subscribers(r.Context(), actor)
 	if err != nil {
 		return err
 	}
@@ -192,22 +206,12 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pathID reads a positive id from the path; anything else names nothing.
-func pathID(r *http.Request, name, what string) (int64, error) {
-	v := r.PathValue(name)
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, hanok.Errorf(hanok.NotFound, "%s %q not found", what, v)
-	}
-	return id, nil
-}
-
-func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "subscriber")
+func (h *handler) get(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "id", "subscriber")
 	if err != nil {
 		return err
 	}
-	sub, err := h.svc.Subscriber(r.Context(), mailing.SubscriberID(id))
+	sub, err := h.svc.Subscriber(r.Context(), actor, mailing.SubscriberID(id))
 	if err != nil {
 		return err
 	}
@@ -215,27 +219,27 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *handler) deleteOne(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "subscriber")
+func (h *handler) deleteOne(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "id", "subscriber")
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteSubscriber(r.Context(), mailing.SubscriberID(id)); err != nil {
+	if err := h.svc.DeleteSubscriber(r.Context(), actor, mailing.SubscriberID(id)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *handler) deleteAll(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.svc.DeleteAllSubscribers(r.Context()); err != nil {
+func (h *handler) deleteAll(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	if _, err := h.svc.DeleteAllSubscribers(r.Context(), actor); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *handler) sendMail(w http.ResponseWriter, r *http.Request) error {
+func (h *handler) sendMail(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	body, err := httpx.DecodeJSON[struct {
 		Subject *string `json:"subject"`
 		// Subjectl is the key as the seed's document spells it.
@@ -255,7 +259,7 @@ func (h *handler) sendMail(w http.ResponseWriter, r *http.Request) error {
 	if body.Content == nil {
 		return required("content")
 	}
-	c, n, err := h.svc.CreateCampaign(r.Context(), *body.Subject, *body.Content, body.HTML)
+	c, n, err := h.svc.CreateCampaign(r.Context(), actor, *body.Subject, *body.Content, body.HTML)
 	if err != nil {
 		return err
 	}
@@ -277,12 +281,12 @@ type failureJSON struct {
 	Errors    []attemptErrorJSON `json:"errors"`
 }
 
-func (h *handler) report(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "campaign", "campaign")
+func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "campaign", "campaign")
 	if err != nil {
 		return err
 	}
-	rep, err := h.svc.CampaignReport(r.Context(), mailing.CampaignID(id))
+	rep, err := h.svc.CampaignReport(r.Context(), actor, mailing.CampaignID(id))
 	if err != nil {
 		return err
 	}

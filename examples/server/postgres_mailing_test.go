@@ -325,7 +325,7 @@ func TestPostgresMailingDispatcherKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, n, err := svc.CreateCampaign(context.Background(), "crash", "Hello from a dispatcher that dies", "")
+	c, n, err := svc.CreateCampaign(context.Background(), mailing.Admin, "crash", "Hello from a dispatcher that dies", "")
 	if err != nil || n != twoServersMessages {
 		t.Fatalf("CreateCampaign = %d, %v", n, err)
 	}
@@ -342,7 +342,7 @@ func TestPostgresMailingDispatcherKilled(t *testing.T) {
 	<-exited
 	exited <- nil // for the cleanup
 	before, _, bySender := sk.counts()
-	r, err := svc.CampaignReport(context.Background(), c.ID)
+	r, err := svc.CampaignReport(context.Background(), mailing.Admin, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +413,7 @@ func BenchmarkPostgresDispatch(b *testing.B) {
 			}
 			b.ResetTimer()
 			for range b.N {
-				c, n, err := svc.CreateCampaign(context.Background(), "bench", "a benchmark message\nof two lines", "")
+				c, n, err := svc.CreateCampaign(context.Background(), mailing.Admin, "bench", "a benchmark message\nof two lines", "")
 				if err != nil || n != benchMessages {
 					b.Fatalf("CreateCampaign = %d, %v", n, err)
 				}
@@ -421,7 +421,7 @@ func BenchmarkPostgresDispatch(b *testing.B) {
 					d.Wake()
 				}
 				for {
-					r, err := svc.CampaignReport(context.Background(), c.ID)
+					r, err := svc.CampaignReport(context.Background(), mailing.Admin, c.ID)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -193,9 +193,7 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		s.order = append(s.order, s.nextDel)
 	}
 	s.pending[c.ID] = len(subs)
-	if len(subs) == 0 && c.Status == mailing.CampaignQueued {
-		c.Status = mailing.CampaignDone
-	}
+	c.Status = c.Status.Settled(len(subs))
 	s.campaigns[c.ID] = *c
 	return len(subs), nil
 }
@@ -279,8 +277,8 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 	out := make([]mailing.Delivery, 0, len(due))
 	for _, d := range due {
 		d.LeaseUntil = leaseUntil
-		if c := s.campaigns[d.Campaign]; c.Status == mailing.CampaignQueued {
-			c.Status, c.Updated = mailing.CampaignSending, now
+		if c := s.campaigns[d.Campaign]; c.Status.Claimed() != c.Status {
+			c.Status, c.Updated = c.Status.Claimed(), now
 			s.campaigns[d.Campaign] = c
 		}
 		cp := *d
@@ -342,17 +340,14 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 	return nil
 }
 
-// settle marks a sending or queued campaign done when none of its
-// deliveries is pending.
+// settle gives campaign id the status its pending count calls for
+// (CampaignStatus.Settled).
 func (s *MailingStore) settle(id mailing.CampaignID, now time.Time) {
 	c, ok := s.campaigns[id]
-	if !ok || (c.Status != mailing.CampaignSending && c.Status != mailing.CampaignQueued) {
+	if !ok || c.Status.Settled(s.pending[id]) == c.Status {
 		return
 	}
-	if s.pending[id] > 0 {
-		return
-	}
-	c.Status = mailing.CampaignDone
+	c.Status = c.Status.Settled(s.pending[id])
 	if !now.IsZero() {
 		c.Updated = now
 	}

@@ -198,8 +198,8 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 			return fmt.Errorf("postgres: insert deliveries: %w", err)
 		}
 		n = tag.RowsAffected()
-		if n == 0 && c.Status == mailing.CampaignQueued {
-			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = 'done' WHERE id = $1`, id); err != nil {
+		if st := c.Status.Settled(int(n)); st != c.Status {
+			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = $2 WHERE id = $1`, id, string(st)); err != nil {
 				return fmt.Errorf("postgres: settle campaign: %w", err)
 			}
 		}
@@ -209,9 +209,7 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		return 0, err
 	}
 	c.ID = id
-	if n == 0 && c.Status == mailing.CampaignQueued {
-		c.Status = mailing.CampaignDone
-	}
+	c.Status = c.Status.Settled(int(n))
 	return int(n), nil
 }
 
@@ -331,7 +329,8 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 		// In id order, as every writer of campaign rows locks them.
 		slices.Sort(campaigns)
 		for _, id := range campaigns {
-			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = 'sending', updated = $1 WHERE id = $2 AND status = 'queued'`, nanos(now), id); err != nil {
+			queued := mailing.CampaignQueued
+			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = $3, updated = $1 WHERE id = $2 AND status = $4`, nanos(now), id, string(queued.Claimed()), string(queued)); err != nil {
 				return fmt.Errorf("postgres: campaign sending: %w", err)
 			}
 		}

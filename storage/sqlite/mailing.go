@@ -217,16 +217,16 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		if n == 0 && c.Status == mailing.CampaignQueued {
-			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = 'done' WHERE id = ?`, id); err != nil {
+		if st := c.Status.Settled(int(n)); st != c.Status {
+			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = ? WHERE id = ?`, st, id); err != nil {
 				return fmt.Errorf("sqlite: settle campaign: %w", err)
 			}
 		}
 		c.ID = mailing.CampaignID(id)
 		return nil
 	})
-	if err == nil && n == 0 && c.Status == mailing.CampaignQueued {
-		c.Status = mailing.CampaignDone
+	if err == nil {
+		c.Status = c.Status.Settled(int(n))
 	}
 	return int(n), err
 }
@@ -373,7 +373,8 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 			return err
 		}
 		for id := range campaigns {
-			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = 'sending', updated = ? WHERE id = ? AND status = 'queued'`, mailingNanos(now), id); err != nil {
+			queued := mailing.CampaignQueued
+			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = ?, updated = ? WHERE id = ? AND status = ?`, queued.Claimed(), mailingNanos(now), id, queued); err != nil {
 				return fmt.Errorf("sqlite: campaign sending: %w", err)
 			}
 		}
