@@ -111,6 +111,13 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 	if err := fn(&sub); err != nil {
 		return mailing.Subscriber{}, err
 	}
+	if sub.Token != old.Token {
+		for oid, o := range s.subscribers {
+			if oid != id && o.Token == sub.Token {
+				return mailing.Subscriber{}, mailing.ErrTokenTaken
+			}
+		}
+	}
 	old.Name, old.Subscribed, old.Token, old.Updated = sub.Name, sub.Subscribed, sub.Token, sub.Updated
 	s.subscribers[id] = old
 	return old, nil
