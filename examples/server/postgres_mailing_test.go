@@ -459,8 +459,8 @@ type claimFailures struct {
 }
 
 func (h *claimFailures) Enabled(context.Context, slog.Level) bool { return true }
-func (h *claimFailures) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h *claimFailures) WithGroup(string) slog.Handler           { return h }
+func (h *claimFailures) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *claimFailures) WithGroup(string) slog.Handler            { return h }
 func (h *claimFailures) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "mailing: claiming deliveries" {
 		return nil
