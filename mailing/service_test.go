@@ -23,14 +23,12 @@ import (
 
 func TestCheckEmail(t *testing.T) {
 	for _, ok := range []string{"a.b@c.com", "a@b.co.kr", " x@example.com ", "first.last+tag@sub.example.org"} {
-		if _, err := mailing.CheckEmail("email", ok); err != nil {
-			t.Errorf("CheckEmail(%q) = %v", ok, err)
-		}
+		_, err := mailing.CheckEmail("email", ok)
+		assert.NoError(t, err, "CheckEmail(%q)", ok)
 	}
 	for _, bad := range []string{"", "@.", "a@b", "a@.com", "a@com.", "a@b..com", "Name <a@b.com>", "a@b.com (c)", "a b@c.com", "a@[127.0.0.1]", "a\x00@b.com", strings.Repeat("a", 246) + "@b.com.kr"} {
-		if _, err := mailing.CheckEmail("email", bad); hanok.CodeOf(err) != hanok.Invalid {
-			t.Errorf("CheckEmail(%q) = %v, want Invalid", bad, err)
-		}
+		_, err := mailing.CheckEmail("email", bad)
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "CheckEmail(%q) = %v", bad, err)
 	}
 }
 
@@ -44,21 +42,20 @@ func FuzzCheckEmail(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := mailing.CheckEmail("email", s)
 		if err != nil {
-			if hanok.CodeOf(err) != hanok.Invalid {
-				t.Fatalf("CheckEmail(%q) = %v, want Invalid", s, err)
-			}
+			require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "CheckEmail(%q) = %v", s, err)
 			return
 		}
-		if got != strings.TrimSpace(got) || !utf8.ValidString(got) || utf8.RuneCountInString(got) > mailing.MaxEmail {
-			t.Fatalf("CheckEmail(%q) accepted %q", s, got)
-		}
+		require.Equal(t, strings.TrimSpace(got), got, "trimmed")
+		require.True(t, utf8.ValidString(got), "valid UTF-8: %q", got)
+		require.LessOrEqual(t, utf8.RuneCountInString(got), mailing.MaxEmail)
 		addr, err := mail.ParseAddress(got)
-		if err != nil || addr.Address != got || addr.Name != "" || !strings.Contains(mailing.Domain(got), ".") {
-			t.Fatalf("CheckEmail(%q) accepted %q: %v %v", s, got, addr, err)
-		}
-		if again, err := mailing.CheckEmail("email", got); err != nil || again != got {
-			t.Fatalf("CheckEmail(%q) then (%q) = %q, %v", s, got, again, err)
-		}
+		require.NoError(t, err, "net/mail reads %q", got)
+		require.Equal(t, got, addr.Address)
+		require.Empty(t, addr.Name)
+		require.Contains(t, mailing.Domain(got), ".")
+		again, err := mailing.CheckEmail("email", got)
+		require.NoError(t, err)
+		require.Equal(t, got, again, "accepted again as it is")
 	})
 }
 
@@ -197,25 +194,16 @@ func TestHTTPAPITransport(t *testing.T) {
 	m := mailing.Message{To: "a@naver.com", Subject: "s", Text: "t"}
 	v1 := &transport.HTTPAPI{URL: srv.URL, Authorization: "key"}
 	v2 := &transport.HTTPAPI{URL: srv.URL, Authorization: "key", JSON: true}
-	if err := v1.Send(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	if err := v2.Send(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	if got[0] != "content=t&mailto=a%40naver.com&subject=s" || got[1] != `{"content":"t","mailto":"a@naver.com","subject":"s"}` {
-		t.Fatalf("bodies %q", got)
-	}
+	require.NoError(t, v1.Send(context.Background(), m))
+	require.NoError(t, v2.Send(context.Background(), m))
+	assert.Equal(t, []string{"content=t&mailto=a%40naver.com&subject=s", `{"content":"t","mailto":"a@naver.com","subject":"s"}`}, got)
 	for code, permanent := range map[int]bool{500: false, 503: false, 429: false, 400: true, 404: true} {
 		status = code
 		err := v2.Send(context.Background(), m)
-		if err == nil || mailing.IsPermanent(err) != permanent {
-			t.Errorf("status %d: %v, want permanent %v", code, err, permanent)
-		}
+		require.Error(t, err, "status %d", code)
+		assert.Equal(t, permanent, mailing.IsPermanent(err), "status %d: %v", code, err)
 	}
-	if err := (&transport.HTTPAPI{URL: srv.URL}).Send(context.Background(), m); !mailing.IsPermanent(err) {
-		t.Errorf("without the key: %v, want permanent", err)
-	}
+	assert.True(t, mailing.IsPermanent((&transport.HTTPAPI{URL: srv.URL}).Send(context.Background(), m)), "without the key")
 }
 
 // Someone who unsubscribes (by email or by link) while a campaign is
@@ -225,21 +213,19 @@ func TestUnsubscribeFailsPendingDeliveries(t *testing.T) {
 	svc := newService(t, memory.New().Mailing())
 	subscribeAll(t, svc, 3, "example.com")
 	c, _, _ := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
-	if _, err := svc.Unsubscribe(ctx, "user0@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	sub, _ := svc.Store().SubscriberByEmail(ctx, "user1@example.com")
-	if _, err := svc.UnsubscribeToken(ctx, sub.Token); err != nil {
-		t.Fatal(err)
-	}
+	_, err := svc.Unsubscribe(ctx, "user0@example.com")
+	require.NoError(t, err)
+	sub, err := svc.Store().SubscriberByEmail(ctx, "user1@example.com")
+	require.NoError(t, err)
+	_, err = svc.UnsubscribeToken(ctx, sub.Token)
+	require.NoError(t, err)
 	srv := newSMTPServer(t, nil)
 	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}}, c.ID)
-	if r.Sent != 1 || r.Failed != 2 || srv.count() != 1 {
-		t.Fatalf("report %+v, %d received", r, srv.count())
-	}
+	assert.Equal(t, 1, r.Sent)
+	assert.Equal(t, 2, r.Failed)
+	assert.Equal(t, 1, srv.count())
 	for _, f := range r.Failures {
-		if f.LastError != mailing.ErrUnsubscribed || f.Attempts != 0 {
-			t.Errorf("failure %+v", f)
-		}
+		assert.Equal(t, mailing.ErrUnsubscribed, f.LastError)
+		assert.Zero(t, f.Attempts)
 	}
 }
