@@ -2,7 +2,8 @@
 // routes and status codes, plus a campaign report and the one-click
 // unsubscribe link every message carries.
 //
-//	POST   /subscribe                       {email, name}     -> 201 (409 when subscribed)
+//	POST   /subscribe                       {email, name}     -> 201 (409 when subscribed, 429 past the
+//	                                        client address's budget, as registration)
 //	PATCH  /subscribe                       {email}           -> 201 cancelled (404 unknown, 409 already)
 //	GET    /subscribe                       admin             -> 200 {"data": [subscriber...]}
 //	GET    /subscribe/{id}                  admin             -> 200 {"data": subscriber}
@@ -17,8 +18,8 @@
 // Admin routes need "Authorization: <admin token>" (or "Bearer <token>",
 // or a superuser's token); without it they answer 403. The adapter only
 // authenticates (through httpx.Router.User); mailing.Service decides who
-// may act. Errors are
-// {"error": message, "code": code, "fields": {...}}.
+// may act. Errors are {"error": message, "code": code, "fields": {...}}
+// (429 with Retry-After). docs/mailing.md says more.
 package mailinghttp
 
 import (
