@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -29,13 +30,13 @@ func benchCampaigns(b *testing.B, store mailing.Store, tr mailing.Transport, wor
 	defer func() { cancel(); <-done }()
 	b.ResetTimer()
 	for range b.N {
-		c, n, err := svc.CreateCampaign(context.Background(), "bench", "a benchmark message\nof two lines", "")
+		c, n, err := svc.CreateCampaign(context.Background(), mailing.Admin, "bench", "a benchmark message\nof two lines", "")
 		if err != nil || n != benchMessages {
 			b.Fatalf("CreateCampaign = %d, %v", n, err)
 		}
 		d.Wake()
 		for {
-			r, err := svc.CampaignReport(context.Background(), c.ID)
+			r, err := svc.CampaignReport(context.Background(), mailing.Admin, c.ID)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -59,7 +60,7 @@ func BenchmarkDispatch(b *testing.B) {
 			benchCampaigns(b, openSQLite(b, "").Mailing(), smtpTransport(b, srv.Addr), workers)
 		})
 		b.Run(fmt.Sprintf("sqlite/dir/workers=%d", workers), func(b *testing.B) {
-			w, err := mailing.NewDirWriter(filepath.Join(b.TempDir(), "out"))
+			w, err := transport.NewDirWriter(filepath.Join(b.TempDir(), "out"))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/mailing"
 )
 
@@ -31,9 +34,7 @@ func TestCrashChild(t *testing.T) {
 	d, err := mailing.NewDispatcher(db.Mailing(), mailing.DispatcherConfig{
 		Routing: mailing.Routing{Default: smtpTransport(t, addr)}, Workers: crashWorkers, Lease: crashLease, SendTimeout: 10 * time.Second, Poll: time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	d.Run(context.Background()) // until killed
 }
 
@@ -49,10 +50,8 @@ func TestCrashResume(t *testing.T) {
 	db := openSQLite(t, path)
 	svc := newService(t, db.Mailing())
 	emails := subscribeAll(t, svc, 1000, "example.com", "example.org", "example.net")
-	c, _, err := svc.CreateCampaign(context.Background(), "crash", "body", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, _, err := svc.CreateCampaign(context.Background(), mailing.Admin, "crash", "body", "")
+	require.NoError(t, err)
 
 	srv := newSMTPServer(t, nil)
 	var once sync.Once
@@ -64,9 +63,7 @@ func TestCrashResume(t *testing.T) {
 	})
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashEnvDB+"="+path, crashEnvSMTP+"="+srv.Addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
@@ -77,38 +74,33 @@ func TestCrashResume(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatal("the child sent too little")
 	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cmd.Process.Kill())
 	<-exited
 	before := srv.count()
-	r, _ := svc.CampaignReport(context.Background(), c.ID)
+	r, _ := svc.CampaignReport(context.Background(), mailing.Admin, c.ID)
 	t.Logf("killed after %d messages; %d marked sent, %d pending", before, r.Sent, r.Pending)
-	if r.Pending == 0 {
-		t.Fatal("the campaign finished before the kill; nothing was tested")
-	}
+	require.Positive(t, r.Pending, "the campaign finished before the kill; nothing was tested")
 
 	// The new dispatcher's clock is past the dead one's leases.
 	later := func() time.Time { return time.Now().Add(crashLease + time.Minute) }
 	r = sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}, Now: later, Workers: crashWorkers}, c.ID)
-	if r.Sent != 1000 || r.Failed != 0 {
-		t.Fatalf("after resuming: %+v", r)
-	}
+	require.Equal(t, 1000, r.Sent, "after resuming")
+	require.Zero(t, r.Failed, "after resuming")
 	msgs, byID, _ := srv.snapshot()
 	got := map[string]int{}
 	for _, m := range msgs {
 		got[m.To[0]]++
 	}
+	missing := 0
 	for _, e := range emails {
 		if got[e] == 0 {
-			t.Errorf("%s never received the message", e)
+			missing++
 		}
 	}
+	assert.Zero(t, missing, "recipients who never received the message")
 	dups := len(msgs) - 1000
 	t.Logf("%d messages for 1000 recipients: %d duplicates", len(msgs), dups)
-	if dups > crashWorkers {
-		t.Fatalf("%d duplicates, more than the %d sends that can be in flight", dups, crashWorkers)
-	}
+	assert.LessOrEqual(t, dups, crashWorkers, "duplicates: at most the sends that can be in flight")
 	for id, n := range byID {
 		if n > 1 {
 			t.Logf("duplicate recognisable by its Message-ID: %s (%d times)", id, n)

@@ -32,15 +32,19 @@ type DispatcherConfig struct {
 	Workers int
 	// Batch is how many deliveries a worker claims at once (default 8).
 	Batch int
-	// Lease is how long a claim holds its rows (default 2 minutes): a
-	// row not finished by then is claimed again.
+	// Lease is how long a claim holds its rows (default 30 minutes): a
+	// row not finished by then is claimed again. It must outlast a send
+	// (SendTimeout), so that a slow server is never sent a second copy
+	// while the first is still under way; after a crash, the rows the
+	// dead dispatcher held wait this long.
 	Lease time.Duration
 	// Poll is how long an idle worker waits before looking for due rows
 	// again (default 1 second); Wake cuts the wait short.
 	Poll time.Duration
-	// SendTimeout bounds one send (default 1 minute, or half the lease
-	// if that is shorter). A send starts only while its claim has this
-	// long left to run, so a slow send never outlives its lease.
+	// SendTimeout bounds one send (default 25 minutes, the sum of RFC
+	// 5321's timeouts for a one-block message, or half the lease if that
+	// is shorter). A send starts only while its claim has this long left
+	// to run, so a slow send never outlives its lease.
 	SendTimeout time.Duration
 
 	// MaxAttempts is the number of attempts before a temporary failure
@@ -124,9 +128,9 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 	def(&cfg.Batch, 8)
 	def(&cfg.MaxAttempts, 8)
 	def(&cfg.Burst, 1)
-	defD(&cfg.Lease, 2*time.Minute)
+	defD(&cfg.Lease, 30*time.Minute)
 	defD(&cfg.Poll, time.Second)
-	defD(&cfg.SendTimeout, min(time.Minute, cfg.Lease/2))
+	defD(&cfg.SendTimeout, min(25*time.Minute, cfg.Lease/2))
 	if cfg.SendTimeout >= cfg.Lease {
 		return nil, errors.New("mailing: the send timeout must be shorter than the lease")
 	}
@@ -250,7 +254,18 @@ func (d *Dispatcher) work(ctx context.Context, worker int) {
 				}
 				campaigns[del.Campaign] = c
 			}
-			d.deliver(ctx, c, del)
+			if !d.deliver(ctx, c, del) {
+				// The store could not record this delivery: it is
+				// likely down, and whatever else this claim sends
+				// would go out unrecorded and again once the lease
+				// ends. Give the rest back if the store takes it,
+				// otherwise leave it to its lease, and wait before
+				// claiming again. So an outage costs at most one
+				// duplicate per worker: the message just sent.
+				d.release(ds[i+1:])
+				d.idle(ctx)
+				break
+			}
 		}
 	}
 }
@@ -266,13 +281,18 @@ func (d *Dispatcher) idle(ctx context.Context) {
 	}
 }
 
-// release gives claimed rows back without counting an attempt.
+// release gives claimed rows back without counting an attempt. It stops
+// at the first row the store fails to take: the others come back when
+// their lease ends.
 func (d *Dispatcher) release(ds []Delivery) {
 	ctx := context.Background()
 	for _, del := range ds {
 		o := Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: del.NextAttempt}
 		if err := d.store.FinishDelivery(ctx, del, o); err != nil {
 			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
+			if !errors.Is(err, ErrNotHeld) {
+				return
+			}
 		}
 	}
 }
@@ -339,8 +359,11 @@ func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil tim
 }
 
 // deliver sends one claimed delivery and records the outcome. A send
-// that has started is finished even if ctx ends meanwhile.
-func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
+// that has started is finished even if ctx ends meanwhile. It reports
+// false when the store failed to record the outcome (or the release),
+// whatever the reason: the worker then stops sending the rest of its
+// claim.
+func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) bool {
 	if due, ok := d.waitTurn(ctx, Domain(del.Email), del.LeaseUntil); !ok {
 		next := del.NextAttempt
 		if due.After(next) {
@@ -348,8 +371,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
 		}
 		if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next}); err != nil {
 			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
+			return false
 		}
-		return
+		return true
 	}
 	msg := d.message(c, del)
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
@@ -361,11 +385,12 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) {
 	}
 	if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, o); err != nil {
 		d.logger.ErrorContext(ctx, "mailing: recording a delivery", "delivery", del.ID, "status", o.Status, "err", err)
-		return
+		return false
 	}
 	if d.cfg.OnOutcome != nil {
 		d.cfg.OnOutcome(o)
 	}
+	return true
 }
 
 // Outcome decides how an attempt of del that ended with err (nil for

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
 )
 
@@ -20,12 +21,12 @@ func Example() {
 	svc.Subscribe(ctx, "mirim@example.com", "Mirim")
 	svc.Subscribe(ctx, "jun@naver.com", "Jun")
 
-	campaign, n, _ := svc.CreateCampaign(ctx, "Hello", "News of the week.", "")
+	campaign, n, _ := svc.CreateCampaign(ctx, mailing.Admin, "Hello", "News of the week.", "")
 	fmt.Println("deliveries:", n)
 
 	dir, _ := os.MkdirTemp("", "mail")
 	defer os.RemoveAll(dir)
-	out, _ := mailing.NewDirWriter(dir)
+	out, _ := transport.NewDirWriter(dir)
 	d, _ := mailing.NewDispatcher(store, mailing.DispatcherConfig{
 		Routing:   mailing.SeedRouting(out, out),
 		PublicURL: "https://lists.example.com/mailing",
@@ -35,7 +36,7 @@ func Example() {
 	done := make(chan error)
 	go func() { done <- d.Run(runCtx) }()
 	for {
-		r, _ := svc.CampaignReport(ctx, campaign.ID)
+		r, _ := svc.CampaignReport(ctx, mailing.Admin, campaign.ID)
 		if r.Pending == 0 {
 			fmt.Println("sent:", r.Sent, "failed:", r.Failed)
 			break

@@ -147,15 +147,20 @@ type Report struct {
 	Failures []Delivery
 }
 
-// Store is the persistence of the mailing list. Stores keep data; the
-// rules are the Service's and the Dispatcher's.
+// Store is the persistence of the mailing list. Stores keep data and
+// return the errors of errors.go; the rules are the Service's, the
+// Dispatcher's and rules.go's (which the stores call inside their
+// transactions). The few rules that run in SQL over many rows are stated
+// here, on the method that applies them, and mailingtest checks them.
 type Store interface {
-	// CreateSubscriber stores s and sets its ID. A subscriber whose email
-	// equals another's case-insensitively is Conflict.
+	// CreateSubscriber stores s and sets its ID. A subscriber whose
+	// EmailKey equals another's is ErrEmailTaken; one whose token is
+	// another's ErrTokenTaken.
 	CreateSubscriber(ctx context.Context, s *Subscriber) error
-	// Subscriber returns the subscriber of id (NotFound if none).
+	// Subscriber returns the subscriber of id (ErrSubscriberNotFound if
+	// none; so do the other lookups).
 	Subscriber(ctx context.Context, id SubscriberID) (Subscriber, error)
-	// SubscriberByEmail finds a subscriber by email, case-insensitively.
+	// SubscriberByEmail finds a subscriber by email, compared by EmailKey.
 	SubscriberByEmail(ctx context.Context, email string) (Subscriber, error)
 	// SubscriberByToken finds a subscriber by unsubscribe token.
 	SubscriberByToken(ctx context.Context, token string) (Subscriber, error)
@@ -166,16 +171,21 @@ type Store interface {
 	// Subscribers lists every subscriber, cancelled ones too, by id.
 	Subscribers(ctx context.Context) ([]Subscriber, error)
 	// DeleteSubscriber deletes the subscriber of id with its deliveries.
+	// Rule in SQL: every queued or sending campaign left without a
+	// pending delivery becomes done (CampaignStatus.Settled), its
+	// Updated unchanged.
 	DeleteSubscriber(ctx context.Context, id SubscriberID) error
 	// DeleteSubscribers deletes every subscriber and their deliveries and
-	// returns how many subscribers there were.
+	// returns how many subscribers there were; campaigns are settled as
+	// by DeleteSubscriber.
 	DeleteSubscribers(ctx context.Context) (int, error)
 
 	// CreateCampaign stores c, sets its ID and, in the same transaction,
 	// adds one pending delivery, due at c.Created, for every subscriber
-	// subscribed at that moment. It returns the number of deliveries.
+	// subscribed at that moment, and gives c the status
+	// c.Status.Settled(deliveries). It returns the number of deliveries.
 	CreateCampaign(ctx context.Context, c *Campaign) (int, error)
-	// Campaign returns the campaign of id.
+	// Campaign returns the campaign of id (ErrCampaignNotFound if none).
 	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
 	// UpdateCampaign runs fn on the campaign of id in a transaction and
 	// stores its Status and Updated unless fn fails.
@@ -190,21 +200,24 @@ type Store interface {
 	// ClaimDeliveries claims up to limit pending deliveries that are due
 	// at now, unleased (LeaseUntil at or before now) and not of a
 	// cancelled campaign, oldest due first, setting their LeaseUntil to
-	// leaseUntil; a queued campaign with a claimed delivery becomes
-	// sending. A delivery is claimed by one caller only until its lease
-	// ends.
+	// leaseUntil; a campaign with a claimed delivery takes the status
+	// CampaignStatus.Claimed. A delivery is claimed by one caller only
+	// until its lease ends.
 	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error)
 	// FailPending marks every pending delivery of the subscriber failed
 	// with the error msg at at (a leased one too: its claim can then no
 	// longer finish it), keeps msg as the error of the attempt that was
-	// not made (number Attempts+1), settles the campaigns left without a pending
-	// delivery, and returns how many deliveries it failed.
+	// not made (number Attempts+1), and returns how many deliveries it
+	// failed. Rule in SQL: the campaigns left without a pending delivery
+	// become done (CampaignStatus.Settled), Updated at.
 	FailPending(ctx context.Context, id SubscriberID, at time.Time, msg string) (int, error)
 	// FinishDelivery stores the outcome of the claim of d (d.ID with the
 	// d.LeaseUntil its claim set): the status, the next attempt, the
 	// attempt and its error, and clears the lease. A delivery no longer
 	// held by that claim (finished, or claimed again after its lease ran
-	// out) is Conflict and is left as it is. When no delivery of the
-	// campaign is pending any more the campaign becomes done.
+	// out) is ErrNotHeld and is left as it is; an unknown one
+	// ErrDeliveryNotFound. Rule in SQL: when no delivery of the campaign
+	// is pending any more, the campaign becomes done
+	// (CampaignStatus.Settled), Updated o.At.
 	FinishDelivery(ctx context.Context, d Delivery, o Outcome) error
 }

@@ -3,10 +3,12 @@ package mailing_test
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/mailing"
@@ -49,17 +51,14 @@ func runClocked(t *testing.T, svc *mailing.Service, clock *testkit.Clock, cfg ma
 		return nil
 	}
 	r := sendAll(t, svc, cfg, c)
-	if r.Pending != 0 || r.Failed != 0 {
-		t.Fatalf("report %+v", r)
-	}
+	require.Zero(t, r.Pending)
+	require.Zero(t, r.Failed)
 }
 
 func within10Percent(t *testing.T, what string, got, limit float64) {
 	t.Helper()
 	t.Logf("%s: %.3f messages/s (limit %.0f)", what, got, limit)
-	if math.Abs(got-limit) > limit/10 {
-		t.Errorf("%s: %.3f messages/s, want within 10%% of %.0f", what, got, limit)
-	}
+	assert.InDelta(t, limit, got, limit/10, "%s: messages/s", what)
 }
 
 // Per-domain limits: each domain is sent at its own rate, and an
@@ -67,34 +66,29 @@ func within10Percent(t *testing.T, what string, got, limit float64) {
 func TestDomainRateLimits(t *testing.T) {
 	clock := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	svc, err := mailing.New(memory.New().Mailing(), mailing.Config{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := range 100 {
 		for _, e := range []string{"a%d-1@fast.example", "a%d-2@fast.example", "b%d@slow.example", "c%d@free.example"} {
-			if _, err := svc.Subscribe(context.Background(), fmt.Sprintf(e, i), "x"); err != nil {
-				t.Fatal(err)
-			}
+			_, err := svc.Subscribe(context.Background(), fmt.Sprintf(e, i), "x")
+			require.NoError(t, err)
 		}
 	}
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	tr := &clockTransport{clock: clock, at: map[string][]time.Time{}}
 	runClocked(t, svc, clock, mailing.DispatcherConfig{
 		Routing:     mailing.Routing{Default: tr},
 		DomainRates: map[string]float64{"fast.example": 10, "slow.example": 5},
 	}, c.ID)
-	if len(tr.at["fast.example"]) != 200 || len(tr.at["slow.example"]) != 100 || len(tr.at["free.example"]) != 100 {
-		t.Fatalf("sends by domain: %d, %d, %d", len(tr.at["fast.example"]), len(tr.at["slow.example"]), len(tr.at["free.example"]))
-	}
+	require.Len(t, tr.at["fast.example"], 200)
+	require.Len(t, tr.at["slow.example"], 100)
+	require.Len(t, tr.at["free.example"], 100)
 	within10Percent(t, "fast.example", ratePerSecond(tr.at["fast.example"]), 10)
 	within10Percent(t, "slow.example", ratePerSecond(tr.at["slow.example"]), 5)
 	// Never faster than the limit over any window of ten messages.
 	for d, limit := range map[string]float64{"fast.example": 10, "slow.example": 5} {
 		at := tr.at[d]
 		for i := 10; i < len(at); i++ {
-			if r := 10 / at[i].Sub(at[i-10]).Seconds(); r > limit*1.0001 {
-				t.Fatalf("%s: %.2f messages/s over messages %d..%d", d, r, i-10, i)
-			}
+			require.LessOrEqual(t, 10/at[i].Sub(at[i-10]).Seconds(), limit*1.0001, "%s: messages/s over messages %d..%d", d, i-10, i)
 		}
 	}
 }
@@ -105,11 +99,10 @@ func TestGlobalAndDefaultDomainRate(t *testing.T) {
 	clock := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	svc, _ := mailing.New(memory.New().Mailing(), mailing.Config{Now: clock.Now})
 	for i := range 150 {
-		if _, err := svc.Subscribe(context.Background(), fmt.Sprintf("u%d@d%d.example", i, i%3), "x"); err != nil {
-			t.Fatal(err)
-		}
+		_, err := svc.Subscribe(context.Background(), fmt.Sprintf("u%d@d%d.example", i, i%3), "x")
+		require.NoError(t, err)
 	}
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	tr := &clockTransport{clock: clock, at: map[string][]time.Time{}}
 	runClocked(t, svc, clock, mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr}, Rate: 20, DomainRate: 4}, c.ID)
 	var all []time.Time
@@ -119,9 +112,7 @@ func TestGlobalAndDefaultDomainRate(t *testing.T) {
 		all = append(all, at...)
 	}
 	// Three domains at 4/s each stay under the global 20/s.
-	if len(all) != 150 {
-		t.Fatalf("%d sends", len(all))
-	}
+	require.Len(t, all, 150)
 
 	// Without domain limits the global one is the rate.
 	clock2 := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
@@ -129,7 +120,7 @@ func TestGlobalAndDefaultDomainRate(t *testing.T) {
 	for i := range 150 {
 		svc2.Subscribe(context.Background(), fmt.Sprintf("u%d@d%d.example", i, i%3), "x")
 	}
-	c2, _, _ := svc2.CreateCampaign(context.Background(), "s", "t", "")
+	c2, _, _ := svc2.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	tr2 := &clockTransport{clock: clock2, at: map[string][]time.Time{}}
 	runClocked(t, svc2, clock2, mailing.DispatcherConfig{Routing: mailing.Routing{Default: tr2}, Rate: 20}, c2.ID)
 	var first, last time.Time
@@ -172,7 +163,7 @@ func TestSlowBatchReleasesRowsBeforeTheLeaseEnds(t *testing.T) {
 	store := &releaseCounter{Store: memory.New().Mailing()}
 	svc, _ := mailing.New(store, mailing.Config{Now: clock.Now})
 	subscribeAll(t, svc, 20, "example.com")
-	c, _, _ := svc.CreateCampaign(context.Background(), "s", "t", "")
+	c, _, _ := svc.CreateCampaign(context.Background(), mailing.Admin, "s", "t", "")
 	var mu sync.Mutex
 	got := map[string]int{}
 	slow := transportFunc(func(ctx context.Context, m mailing.Message) error {
@@ -183,17 +174,11 @@ func TestSlowBatchReleasesRowsBeforeTheLeaseEnds(t *testing.T) {
 		return nil
 	})
 	runClocked(t, svc, clock, mailing.DispatcherConfig{Routing: mailing.Routing{Default: slow}, Lease: 2 * time.Minute, SendTimeout: 30 * time.Second, Batch: 8}, c.ID)
-	if len(got) != 20 {
-		t.Fatalf("%d recipients got mail", len(got))
-	}
+	require.Len(t, got, 20, "recipients who got mail")
 	for to, n := range got {
-		if n != 1 {
-			t.Errorf("%s got %d messages", to, n)
-		}
+		assert.Equal(t, 1, n, "messages to %s", to)
 	}
-	if store.released == 0 {
-		t.Fatal("no row was given back, though a batch of 8 sends of 40 s cannot fit a 2-minute lease")
-	}
+	require.NotZero(t, store.released, "no row was given back, though a batch of 8 sends of 40 s cannot fit a 2-minute lease")
 	t.Logf("%d rows given back", store.released)
 }
 

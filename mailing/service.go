@@ -32,6 +32,18 @@ type Config struct {
 	// OnCampaign, if set, is called after a campaign is stored (the
 	// example server wakes its Dispatcher with it).
 	OnCampaign func(Campaign)
+	// Throttle, if set, limits the subscriptions of each client address
+	// (SubscribeFrom). An *auth.Service is one: subscriptions are then
+	// throttled as registrations are, on the same terms.
+	Throttle Throttle
+}
+
+// Throttle is a budget of attempts per key.
+type Throttle interface {
+	// SpendAttempt spends one attempt of key's budget and returns 0,
+	// or, when the budget is spent, how long to wait (spending
+	// nothing).
+	SpendAttempt(ctx context.Context, key string) (wait time.Duration, err error)
 }
 
 // Service holds the rules of the mailing list.
@@ -40,6 +52,7 @@ type Service struct {
 	now        func() time.Time
 	logger     *slog.Logger
 	onCampaign func(Campaign)
+	throttle   Throttle
 }
 
 // New returns a Service over store.
@@ -53,7 +66,7 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign}, nil
+	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign, throttle: cfg.Throttle}, nil
 }
 
 // Store returns the service's store (what a Dispatcher works on).
@@ -83,8 +96,9 @@ func CheckEmail(field, email string) (string, error) {
 	return email, nil
 }
 
-// EmailKey is the form of an address that uniqueness compares.
-func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// EmailKey is the form of an address that uniqueness compares: trimmed
+// and case-folded with hanok.Fold, the project's one fold.
+func EmailKey(email string) string { return hanok.Fold(strings.TrimSpace(email)) }
 
 // Domain returns the lower-cased domain of an address.
 func Domain(email string) string {
@@ -97,14 +111,34 @@ func checkName(name string) (string, error) {
 }
 
 // Subscribe adds email to the list, or re-subscribes a cancelled
-// subscriber (with the new name). An active subscriber is Conflict.
+// subscriber (with the new name). An active subscriber is Conflict. It is
+// not throttled: see SubscribeFrom for the public route.
 func (s *Service) Subscribe(ctx context.Context, email, name string) (Subscriber, error) {
+	return s.SubscribeFrom(ctx, "", email, name)
+}
+
+// SubscribeFrom is Subscribe on behalf of the client at clientAddr:
+// with Config.Throttle set, each address has a budget of subscriptions
+// (input refused anyway costs none), past which the answer is
+// ErrTooManySubscriptions with a RetryAfter. An empty clientAddr is not
+// throttled.
+func (s *Service) SubscribeFrom(ctx context.Context, clientAddr, email, name string) (Subscriber, error) {
 	email, err := CheckEmail("email", email)
 	if err != nil {
 		return Subscriber{}, err
 	}
 	if name, err = checkName(name); err != nil {
 		return Subscriber{}, err
+	}
+	if s.throttle != nil && clientAddr != "" {
+		wait, err := s.throttle.SpendAttempt(ctx, "subscribe:"+clientAddr)
+		if err != nil {
+			return Subscriber{}, fmt.Errorf("mailing: subscribe: %w", err)
+		}
+		if wait > 0 {
+			s.logger.WarnContext(ctx, "mailing: subscriptions throttled", "addr", clientAddr)
+			return Subscriber{}, &hanok.Error{Code: hanok.RateLimited, Message: ErrTooManySubscriptions.Message, RetryAfter: wait, Err: ErrTooManySubscriptions}
+		}
 	}
 	now := s.now().UTC()
 	for range 3 {
@@ -118,10 +152,10 @@ func (s *Service) Subscribe(ctx context.Context, email, name string) (Subscriber
 				sub.Subscribed, sub.Name, sub.Updated = true, name, now
 				return nil
 			})
-		case hanok.IsCode(err, hanok.NotFound):
+		case errors.Is(err, ErrSubscriberNotFound):
 			sub := Subscriber{Email: email, Name: name, Subscribed: true, Token: uuid.NewString(), Created: now, Updated: now}
 			err := s.store.CreateSubscriber(ctx, &sub)
-			if hanok.IsCode(err, hanok.Conflict) {
+			if errors.Is(err, ErrEmailTaken) || errors.Is(err, ErrTokenTaken) {
 				continue // created at the same moment: look again
 			}
 			if err != nil {
@@ -144,12 +178,29 @@ func (s *Service) Unsubscribe(ctx context.Context, email string) (Subscriber, er
 	}
 	sub, err := s.store.SubscriberByEmail(ctx, email)
 	if err != nil {
-		if hanok.IsCode(err, hanok.NotFound) {
-			return Subscriber{}, hanok.Errorf(hanok.NotFound, "%s is not on the list", email)
+		if errors.Is(err, ErrSubscriberNotFound) {
+			return Subscriber{}, hanok.Wrap(hanok.NotFound, err, email+" is not on the list")
 		}
 		return Subscriber{}, fmt.Errorf("mailing: unsubscribe: %w", err)
 	}
 	return s.cancel(ctx, sub.ID)
+}
+
+// LinkSubscriber returns the subscriber whose unsubscribe link holds
+// token, changing nothing: what the link's page shows before the one-click
+// POST. An unknown token is ErrUnknownLink.
+func (s *Service) LinkSubscriber(ctx context.Context, token string) (Subscriber, error) {
+	if _, err := uuid.Parse(token); err != nil {
+		return Subscriber{}, ErrUnknownLink
+	}
+	sub, err := s.store.SubscriberByToken(ctx, token)
+	if errors.Is(err, ErrSubscriberNotFound) {
+		return Subscriber{}, ErrUnknownLink
+	}
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("mailing: unsubscribe link: %w", err)
+	}
+	return sub, nil
 }
 
 // UnsubscribeToken cancels the subscription whose unsubscribe link holds
@@ -157,24 +208,18 @@ func (s *Service) Unsubscribe(ctx context.Context, email string) (Subscriber, er
 // NotFound; an already cancelled subscription is left as it is, so a link
 // followed twice still answers well.
 func (s *Service) UnsubscribeToken(ctx context.Context, token string) (Subscriber, error) {
-	if _, err := uuid.Parse(token); err != nil {
-		return Subscriber{}, hanok.Errorf(hanok.NotFound, "unknown unsubscribe link")
-	}
-	sub, err := s.store.SubscriberByToken(ctx, token)
+	sub, err := s.LinkSubscriber(ctx, token)
 	if err != nil {
-		if hanok.IsCode(err, hanok.NotFound) {
-			return Subscriber{}, hanok.Errorf(hanok.NotFound, "unknown unsubscribe link")
-		}
-		return Subscriber{}, fmt.Errorf("mailing: unsubscribe: %w", err)
+		return Subscriber{}, err
 	}
 	if !sub.Subscribed {
 		return sub, nil
 	}
-	sub, err = s.cancel(ctx, sub.ID)
-	if hanok.IsCode(err, hanok.Conflict) {
+	cancelled, err := s.cancel(ctx, sub.ID)
+	if errors.Is(err, errAlreadyCancelled) {
 		return s.store.Subscriber(ctx, sub.ID)
 	}
-	return sub, err
+	return cancelled, err
 }
 
 // ErrUnsubscribed is the error recorded for a delivery whose subscriber
@@ -188,7 +233,7 @@ func (s *Service) cancel(ctx context.Context, id SubscriberID) (Subscriber, erro
 	now := s.now().UTC()
 	sub, err := s.store.UpdateSubscriber(ctx, id, func(sub *Subscriber) error {
 		if !sub.Subscribed {
-			return hanok.Errorf(hanok.Conflict, "%s has already unsubscribed", sub.Email)
+			return hanok.Wrap(hanok.Conflict, errAlreadyCancelled, sub.Email+" has already unsubscribed")
 		}
 		sub.Subscribed, sub.Updated = false, now
 		return nil
@@ -202,42 +247,88 @@ func (s *Service) cancel(ctx context.Context, id SubscriberID) (Subscriber, erro
 	return sub, nil
 }
 
-// Subscriber returns one subscriber.
-func (s *Service) Subscriber(ctx context.Context, id SubscriberID) (Subscriber, error) {
-	sub, err := s.store.Subscriber(ctx, id)
-	if hanok.IsCode(err, hanok.NotFound) {
-		return Subscriber{}, hanok.Errorf(hanok.NotFound, "subscriber %d not found", id)
+// errAlreadyCancelled marks the Conflict of cancelling a cancelled
+// subscription.
+var errAlreadyCancelled = errors.New("already unsubscribed")
+
+// Admin is the mailing list's administrator as an actor: what the HTTP
+// adapter makes of the admin token, and what a program acting as the
+// list's operator passes. Any superuser is an administrator too.
+var Admin = hanok.Actor{Username: "mailing admin", Superuser: true}
+
+// checkAdmin lets the list's administrator through: a superuser (Admin
+// is one).
+func checkAdmin(a hanok.Actor) error {
+	if !a.Superuser {
+		return ErrNotAdmin
 	}
-	return sub, err
+	return nil
 }
 
-// Subscribers lists every subscriber, cancelled ones too.
-func (s *Service) Subscribers(ctx context.Context) ([]Subscriber, error) {
-	return s.store.Subscribers(ctx)
-}
-
-// DeleteSubscriber deletes one subscriber with its deliveries.
-func (s *Service) DeleteSubscriber(ctx context.Context, id SubscriberID) error {
-	err := s.store.DeleteSubscriber(ctx, id)
-	if hanok.IsCode(err, hanok.NotFound) {
-		return hanok.Errorf(hanok.NotFound, "subscriber %d not found", id)
+// subscriberMiss words a missing subscriber of id for the client.
+func subscriberMiss(err error, id SubscriberID) error {
+	if errors.Is(err, ErrSubscriberNotFound) {
+		return hanok.Wrap(hanok.NotFound, err, fmt.Sprintf("subscriber %d not found", id))
 	}
 	return err
 }
 
-// DeleteAllSubscribers deletes every subscriber and returns how many.
-func (s *Service) DeleteAllSubscribers(ctx context.Context) (int, error) {
+// campaignMiss words a missing campaign of id for the client.
+func campaignMiss(err error, id CampaignID) error {
+	if errors.Is(err, ErrCampaignNotFound) {
+		return hanok.Wrap(hanok.NotFound, err, fmt.Sprintf("campaign %d not found", id))
+	}
+	return err
+}
+
+// Subscriber returns one subscriber, to the administrator.
+func (s *Service) Subscriber(ctx context.Context, actor hanok.Actor, id SubscriberID) (Subscriber, error) {
+	if err := checkAdmin(actor); err != nil {
+		return Subscriber{}, err
+	}
+	sub, err := s.store.Subscriber(ctx, id)
+	return sub, subscriberMiss(err, id)
+}
+
+// Subscribers lists every subscriber, cancelled ones too, to the
+// administrator.
+func (s *Service) Subscribers(ctx context.Context, actor hanok.Actor) ([]Subscriber, error) {
+	if err := checkAdmin(actor); err != nil {
+		return nil, err
+	}
+	return s.store.Subscribers(ctx)
+}
+
+// DeleteSubscriber deletes one subscriber with its deliveries; only the
+// administrator may.
+func (s *Service) DeleteSubscriber(ctx context.Context, actor hanok.Actor, id SubscriberID) error {
+	if err := checkAdmin(actor); err != nil {
+		return err
+	}
+	return subscriberMiss(s.store.DeleteSubscriber(ctx, id), id)
+}
+
+// DeleteAllSubscribers deletes every subscriber and returns how many;
+// only the administrator may.
+func (s *Service) DeleteAllSubscribers(ctx context.Context, actor hanok.Actor) (int, error) {
+	if err := checkAdmin(actor); err != nil {
+		return 0, err
+	}
 	n, err := s.store.DeleteSubscribers(ctx)
 	if err == nil {
-		s.logger.InfoContext(ctx, "mailing: every subscriber deleted", "count", n)
+		s.logger.InfoContext(ctx, "mailing: every subscriber deleted", "count", n, "by", actor.Username)
 	}
 	return n, err
 }
 
 // CreateCampaign stores a campaign with one pending delivery for every
 // active subscriber, all in one transaction, and returns it with the
-// number of deliveries. A Dispatcher sends them.
-func (s *Service) CreateCampaign(ctx context.Context, subject, text, html string) (Campaign, int, error) {
+// number of deliveries; only the administrator may. A Dispatcher sends
+// them.
+func (s *Service) CreateCampaign(ctx context.Context, actor hanok.Actor, subject, text, html string) (Campaign, int, error) {
+	if err := checkAdmin(actor); err != nil {
+		return Campaign{}, 0, err
+	}
 	subject = strings.TrimSpace(subject)
 	if err := hanok.CheckText("subject", subject, hanok.TextRule{Min: 1, Max: MaxSubject}); err != nil {
 		return Campaign{}, 0, err
@@ -265,33 +356,36 @@ func (s *Service) CreateCampaign(ctx context.Context, subject, text, html string
 }
 
 // CancelCampaign cancels a campaign that is not done: its pending
-// deliveries are no longer claimed. A done campaign is Conflict.
-func (s *Service) CancelCampaign(ctx context.Context, id CampaignID) (Campaign, error) {
+// deliveries are no longer claimed. A done campaign is Conflict. Only the
+// administrator may.
+func (s *Service) CancelCampaign(ctx context.Context, actor hanok.Actor, id CampaignID) (Campaign, error) {
+	if err := checkAdmin(actor); err != nil {
+		return Campaign{}, err
+	}
 	now := s.now().UTC()
 	c, err := s.store.UpdateCampaign(ctx, id, func(c *Campaign) error {
-		switch c.Status {
-		case CampaignDone:
-			return hanok.Errorf(hanok.Conflict, "campaign %d is done", c.ID)
-		case CampaignCancelled:
-			return hanok.Errorf(hanok.Conflict, "campaign %d is already cancelled", c.ID)
+		next, err := c.Status.Cancel()
+		switch {
+		case errors.Is(err, ErrCampaignDone):
+			return hanok.Wrap(hanok.Conflict, err, fmt.Sprintf("campaign %d is done", c.ID))
+		case errors.Is(err, ErrCampaignCancelled):
+			return hanok.Wrap(hanok.Conflict, err, fmt.Sprintf("campaign %d is already cancelled", c.ID))
 		}
-		c.Status, c.Updated = CampaignCancelled, now
+		c.Status, c.Updated = next, now
 		return nil
 	})
-	if hanok.IsCode(err, hanok.NotFound) {
-		return Campaign{}, hanok.Errorf(hanok.NotFound, "campaign %d not found", id)
-	}
-	return c, err
+	return c, campaignMiss(err, id)
 }
 
 // CampaignReport returns a campaign's counts of pending, sent and failed
-// deliveries and the failures with every attempt's error.
-func (s *Service) CampaignReport(ctx context.Context, id CampaignID) (Report, error) {
-	r, err := s.store.CampaignReport(ctx, id)
-	if hanok.IsCode(err, hanok.NotFound) {
-		return Report{}, hanok.Errorf(hanok.NotFound, "campaign %d not found", id)
+// deliveries and the failures with every attempt's error, to the
+// administrator.
+func (s *Service) CampaignReport(ctx context.Context, actor hanok.Actor, id CampaignID) (Report, error) {
+	if err := checkAdmin(actor); err != nil {
+		return Report{}, err
 	}
-	return r, err
+	r, err := s.store.CampaignReport(ctx, id)
+	return r, campaignMiss(err, id)
 }
 
 // UnsubscribeURL is the one-click unsubscribe link of token under base
@@ -302,7 +396,8 @@ func UnsubscribeURL(base, token string) string {
 }
 
 // OutboxDepth counts every campaign's deliveries by status: pending ones
-// are the outbox's depth, for monitoring.
+// are the outbox's depth, for the program's own monitoring (counts only,
+// so no actor is asked for).
 func (s *Service) OutboxDepth(ctx context.Context) (map[DeliveryStatus]int, error) {
 	counts, err := s.store.DeliveryCounts(ctx)
 	if err != nil {

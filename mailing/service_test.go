@@ -2,6 +2,7 @@ package mailing_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
@@ -10,21 +11,24 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storetest"
 )
 
 func TestCheckEmail(t *testing.T) {
 	for _, ok := range []string{"a.b@c.com", "a@b.co.kr", " x@example.com ", "first.last+tag@sub.example.org"} {
-		if _, err := mailing.CheckEmail("email", ok); err != nil {
-			t.Errorf("CheckEmail(%q) = %v", ok, err)
-		}
+		_, err := mailing.CheckEmail("email", ok)
+		assert.NoError(t, err, "CheckEmail(%q)", ok)
 	}
 	for _, bad := range []string{"", "@.", "a@b", "a@.com", "a@com.", "a@b..com", "Name <a@b.com>", "a@b.com (c)", "a b@c.com", "a@[127.0.0.1]", "a\x00@b.com", strings.Repeat("a", 246) + "@b.com.kr"} {
-		if _, err := mailing.CheckEmail("email", bad); hanok.CodeOf(err) != hanok.Invalid {
-			t.Errorf("CheckEmail(%q) = %v, want Invalid", bad, err)
-		}
+		_, err := mailing.CheckEmail("email", bad)
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "CheckEmail(%q) = %v", bad, err)
 	}
 }
 
@@ -38,21 +42,20 @@ func FuzzCheckEmail(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := mailing.CheckEmail("email", s)
 		if err != nil {
-			if hanok.CodeOf(err) != hanok.Invalid {
-				t.Fatalf("CheckEmail(%q) = %v, want Invalid", s, err)
-			}
+			require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "CheckEmail(%q) = %v", s, err)
 			return
 		}
-		if got != strings.TrimSpace(got) || !utf8.ValidString(got) || utf8.RuneCountInString(got) > mailing.MaxEmail {
-			t.Fatalf("CheckEmail(%q) accepted %q", s, got)
-		}
+		require.Equal(t, strings.TrimSpace(got), got, "trimmed")
+		require.True(t, utf8.ValidString(got), "valid UTF-8: %q", got)
+		require.LessOrEqual(t, utf8.RuneCountInString(got), mailing.MaxEmail)
 		addr, err := mail.ParseAddress(got)
-		if err != nil || addr.Address != got || addr.Name != "" || !strings.Contains(mailing.Domain(got), ".") {
-			t.Fatalf("CheckEmail(%q) accepted %q: %v %v", s, got, addr, err)
-		}
-		if again, err := mailing.CheckEmail("email", got); err != nil || again != got {
-			t.Fatalf("CheckEmail(%q) then (%q) = %q, %v", s, got, again, err)
-		}
+		require.NoError(t, err, "net/mail reads %q", got)
+		require.Equal(t, got, addr.Address)
+		require.Empty(t, addr.Name)
+		require.Contains(t, mailing.Domain(got), ".")
+		again, err := mailing.CheckEmail("email", got)
+		require.NoError(t, err)
+		require.Equal(t, got, again, "accepted again as it is")
 	})
 }
 
@@ -60,41 +63,108 @@ func TestSubscribeRules(t *testing.T) {
 	ctx := context.Background()
 	svc := newService(t, memory.New().Mailing())
 	a, err := svc.Subscribe(ctx, " A@Example.com ", " Ann ")
-	if err != nil || a.Email != "A@Example.com" || a.Name != "Ann" || !a.Subscribed || a.Token == "" {
-		t.Fatalf("Subscribe = %+v, %v", a, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "A@Example.com", a.Email)
+	assert.Equal(t, "Ann", a.Name)
+	assert.True(t, a.Subscribed)
+	assert.NotEmpty(t, a.Token)
 	_, err = svc.Subscribe(ctx, "a@example.COM", "again")
-	if hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second Subscribe = %v, want Conflict", err)
-	}
-	if _, err := svc.Unsubscribe(ctx, "a@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Unsubscribe(ctx, "a@example.com"); hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second Unsubscribe = %v, want Conflict", err)
-	}
-	if _, err := svc.Unsubscribe(ctx, "nobody@example.com"); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("Unsubscribe(unknown) = %v, want NotFound", err)
-	}
+	storetest.WantCode(t, err, hanok.Conflict)
+	_, err = svc.Unsubscribe(ctx, "a@example.com")
+	require.NoError(t, err)
+	_, err = svc.Unsubscribe(ctx, "a@example.com")
+	storetest.WantCode(t, err, hanok.Conflict)
+	_, err = svc.Unsubscribe(ctx, "nobody@example.com")
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
+	assert.Equal(t, "nobody@example.com is not on the list", hanok.MessageOf(err))
 	back, err := svc.Subscribe(ctx, "a@example.com", "Ann B")
-	if err != nil || back.ID != a.ID || !back.Subscribed || back.Name != "Ann B" || back.Token != a.Token {
-		t.Fatalf("re-Subscribe = %+v, %v", back, err)
+	require.NoError(t, err)
+	assert.Equal(t, a.ID, back.ID)
+	assert.True(t, back.Subscribed)
+	assert.Equal(t, "Ann B", back.Name)
+	assert.Equal(t, a.Token, back.Token)
+	_, _, err = svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "bad \x00 html")
+	storetest.WantCode(t, err, hanok.Invalid)
+	c, n, err := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	_, err = svc.CancelCampaign(ctx, mailing.Admin, c.ID)
+	require.NoError(t, err)
+	_, err = svc.CancelCampaign(ctx, mailing.Admin, c.ID)
+	assert.ErrorIs(t, err, mailing.ErrCampaignCancelled)
+	assert.Equal(t, fmt.Sprintf("campaign %d is already cancelled", c.ID), hanok.MessageOf(err))
+	_, err = svc.CancelCampaign(ctx, mailing.Admin, 99)
+	assert.ErrorIs(t, err, mailing.ErrCampaignNotFound)
+	assert.Equal(t, "campaign 99 not found", hanok.MessageOf(err))
+	_, err = svc.Subscriber(ctx, mailing.Admin, 99)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
+	assert.Equal(t, "subscriber 99 not found", hanok.MessageOf(err))
+	assert.ErrorIs(t, svc.DeleteSubscriber(ctx, mailing.Admin, 99), mailing.ErrSubscriberNotFound)
+}
+
+// The admin actions check their actor in the domain, so a Go program has
+// the same access control as the HTTP routes: the administrator
+// (mailing.Admin) and superusers may; a signed-in user and nobody may not,
+// and their refused calls change nothing.
+func TestAdminActionsNeedTheAdministrator(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memory.New().Mailing())
+	sub, err := svc.Subscribe(ctx, "a@example.com", "A")
+	require.NoError(t, err)
+	c, _, err := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
+	require.NoError(t, err)
+	for name, actor := range map[string]hanok.Actor{"nobody": {}, "a user": {ID: 7, Username: "user"}} {
+		t.Run(name, func(t *testing.T) {
+			_, err := svc.Subscribers(ctx, actor)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, err = svc.Subscriber(ctx, actor, sub.ID)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			assert.ErrorIs(t, svc.DeleteSubscriber(ctx, actor, sub.ID), mailing.ErrNotAdmin)
+			_, err = svc.DeleteAllSubscribers(ctx, actor)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, _, err = svc.CreateCampaign(ctx, actor, "s", "t", "")
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, err = svc.CancelCampaign(ctx, actor, c.ID)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, err = svc.CampaignReport(ctx, actor, c.ID)
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+		})
 	}
-	if _, _, err := svc.CreateCampaign(ctx, "s", "t", "bad \x00 html"); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("CreateCampaign with a control character = %v", err)
+	r, err := svc.CampaignReport(ctx, hanok.Actor{ID: 1, Username: "root", Superuser: true}, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mailing.CampaignQueued, r.Campaign.Status, "a refused cancel changed the campaign")
+	subs, err := svc.Subscribers(ctx, mailing.Admin)
+	require.NoError(t, err)
+	assert.Len(t, subs, 1, "a refused delete changed the list")
+}
+
+// The campaign's life cycle is the domain's: queued, sending once a
+// delivery is claimed, done when none is pending; cancel from queued or
+// sending only.
+func TestCampaignLifeCycle(t *testing.T) {
+	q, sending, done, cancelled := mailing.CampaignQueued, mailing.CampaignSending, mailing.CampaignDone, mailing.CampaignCancelled
+	assert.Equal(t, sending, q.Claimed())
+	assert.Equal(t, sending, sending.Claimed())
+	assert.Equal(t, cancelled, cancelled.Claimed())
+	assert.Equal(t, done, q.Settled(0))
+	assert.Equal(t, done, sending.Settled(0))
+	assert.Equal(t, sending, sending.Settled(1))
+	assert.Equal(t, q, q.Settled(3))
+	assert.Equal(t, cancelled, cancelled.Settled(0))
+	for _, st := range []mailing.CampaignStatus{q, sending} {
+		got, err := st.Cancel()
+		require.NoError(t, err)
+		assert.Equal(t, cancelled, got)
 	}
-	c, n, err := svc.CreateCampaign(ctx, "s", "t", "")
-	if err != nil || n != 1 {
-		t.Fatal(n, err)
-	}
-	if _, err := svc.CancelCampaign(ctx, c.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CancelCampaign(ctx, c.ID); hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second cancel = %v", err)
-	}
-	if _, err := svc.CancelCampaign(ctx, 99); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("cancel unknown = %v", err)
+	_, err := done.Cancel()
+	assert.ErrorIs(t, err, mailing.ErrCampaignDone)
+	_, err = cancelled.Cancel()
+	assert.ErrorIs(t, err, mailing.ErrCampaignCancelled)
+}
+
+func TestEmailKeyIsTheOneFold(t *testing.T) {
+	for _, email := range []string{" Mirim@Example.COM ", "ſtraße@example.com", "ÅSA@example.se"} {
+		assert.Equal(t, hanok.Fold(strings.TrimSpace(email)), mailing.EmailKey(email))
 	}
 }
 
@@ -122,27 +192,18 @@ func TestHTTPAPITransport(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := mailing.Message{To: "a@naver.com", Subject: "s", Text: "t"}
-	v1 := &mailing.HTTPAPI{URL: srv.URL, Authorization: "key"}
-	v2 := &mailing.HTTPAPI{URL: srv.URL, Authorization: "key", JSON: true}
-	if err := v1.Send(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	if err := v2.Send(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	if got[0] != "content=t&mailto=a%40naver.com&subject=s" || got[1] != `{"content":"t","mailto":"a@naver.com","subject":"s"}` {
-		t.Fatalf("bodies %q", got)
-	}
+	v1 := &transport.HTTPAPI{URL: srv.URL, Authorization: "key"}
+	v2 := &transport.HTTPAPI{URL: srv.URL, Authorization: "key", JSON: true}
+	require.NoError(t, v1.Send(context.Background(), m))
+	require.NoError(t, v2.Send(context.Background(), m))
+	assert.Equal(t, []string{"content=t&mailto=a%40naver.com&subject=s", `{"content":"t","mailto":"a@naver.com","subject":"s"}`}, got)
 	for code, permanent := range map[int]bool{500: false, 503: false, 429: false, 400: true, 404: true} {
 		status = code
 		err := v2.Send(context.Background(), m)
-		if err == nil || mailing.IsPermanent(err) != permanent {
-			t.Errorf("status %d: %v, want permanent %v", code, err, permanent)
-		}
+		require.Error(t, err, "status %d", code)
+		assert.Equal(t, permanent, mailing.IsPermanent(err), "status %d: %v", code, err)
 	}
-	if err := (&mailing.HTTPAPI{URL: srv.URL}).Send(context.Background(), m); !mailing.IsPermanent(err) {
-		t.Errorf("without the key: %v, want permanent", err)
-	}
+	assert.True(t, mailing.IsPermanent((&transport.HTTPAPI{URL: srv.URL}).Send(context.Background(), m)), "without the key")
 }
 
 // Someone who unsubscribes (by email or by link) while a campaign is
@@ -151,22 +212,20 @@ func TestUnsubscribeFailsPendingDeliveries(t *testing.T) {
 	ctx := context.Background()
 	svc := newService(t, memory.New().Mailing())
 	subscribeAll(t, svc, 3, "example.com")
-	c, _, _ := svc.CreateCampaign(ctx, "s", "t", "")
-	if _, err := svc.Unsubscribe(ctx, "user0@example.com"); err != nil {
-		t.Fatal(err)
-	}
-	sub, _ := svc.Store().SubscriberByEmail(ctx, "user1@example.com")
-	if _, err := svc.UnsubscribeToken(ctx, sub.Token); err != nil {
-		t.Fatal(err)
-	}
+	c, _, _ := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
+	_, err := svc.Unsubscribe(ctx, "user0@example.com")
+	require.NoError(t, err)
+	sub, err := svc.Store().SubscriberByEmail(ctx, "user1@example.com")
+	require.NoError(t, err)
+	_, err = svc.UnsubscribeToken(ctx, sub.Token)
+	require.NoError(t, err)
 	srv := newSMTPServer(t, nil)
 	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}}, c.ID)
-	if r.Sent != 1 || r.Failed != 2 || srv.count() != 1 {
-		t.Fatalf("report %+v, %d received", r, srv.count())
-	}
+	assert.Equal(t, 1, r.Sent)
+	assert.Equal(t, 2, r.Failed)
+	assert.Equal(t, 1, srv.count())
 	for _, f := range r.Failures {
-		if f.LastError != mailing.ErrUnsubscribed || f.Attempts != 0 {
-			t.Errorf("failure %+v", f)
-		}
+		assert.Equal(t, mailing.ErrUnsubscribed, f.LastError)
+		assert.Zero(t, f.Attempts)
 	}
 }

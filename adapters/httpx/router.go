@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -60,14 +61,21 @@ type Router struct {
 	// request it redirects is a path, not one of them.
 	patterns map[string]bool
 	render   Renderer
-	authn    *auth.Service
+	authn    Authenticator
 	header   string
+}
+
+// Authenticator turns the token of a request into its user: an
+// *auth.Service, or an adapter's own that also knows a token of its own
+// (the mailing list's admin token).
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*auth.User, error)
 }
 
 // NewRouter returns a Router that renders errors with render and
 // authenticates the routes added with User through authn, reading the
 // token from tokenHeader (if not "") before the Authorization header.
-func NewRouter(render Renderer, authn *auth.Service, tokenHeader string) *Router {
+func NewRouter(render Renderer, authn Authenticator, tokenHeader string) *Router {
 	return &Router{mux: http.NewServeMux(), patterns: map[string]bool{}, render: render, authn: authn, header: tokenHeader}
 }
 

@@ -2,7 +2,8 @@
 // routes and status codes, plus a campaign report and the one-click
 // unsubscribe link every message carries.
 //
-//	POST   /subscribe                       {email, name}     -> 201 (409 when subscribed)
+//	POST   /subscribe                       {email, name}     -> 201 (409 when subscribed, 429 past the
+//	                                        client address's budget, as registration)
 //	PATCH  /subscribe                       {email}           -> 201 cancelled (404 unknown, 409 already)
 //	GET    /subscribe                       admin             -> 200 {"data": [subscriber...]}
 //	GET    /subscribe/{id}                  admin             -> 200 {"data": subscriber}
@@ -11,20 +12,25 @@
 //	POST   /subscribe/send-mail             admin {subject, content[, html]} -> 203 {"campaign_id": ...}
 //	                                        ("subjectl", the seed document's spelling, is read as subject)
 //	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts and failures
-//	GET    /unsubscribe/{token}                               -> 200, unsubscribed
-//	POST   /unsubscribe/{token}                               -> 200 (RFC 8058 one-click)
+//	GET    /unsubscribe/{token}                               -> 200 HTML page with a button; changes nothing (HEAD too)
+//	POST   /unsubscribe/{token}                               -> 200 unsubscribed (RFC 8058 one-click)
 //
 // Admin routes need "Authorization: <admin token>" (or "Bearer <token>",
-// or a superuser's token); without it they answer 403. Errors are
-// {"error": message, "code": code, "fields": {...}}.
+// or a superuser's token); without it they answer 403. The adapter only
+// authenticates (through httpx.Router.User); mailing.Service decides who
+// may act. Errors are {"error": message, "code": code, "fields": {...}}
+// (429 with Retry-After). docs/mailing.md says more.
 package mailinghttp
 
 import (
+	"bytes"
+	"context"
 	"crypto/subtle"
 	_ "embed"
+	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,49 +76,61 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	for _, o := range opts {
 		o(h)
 	}
-	rt := httpx.NewRouter(h.render, authn, "")
+	// The admin routes authenticate through the router (the admin token,
+	// or a user's token); the domain decides who may act.
+	rt := httpx.NewRouter(h.render, adminAuth{token: h.adminToken, authn: authn}, "Authorization")
 	rt.Public("POST /subscribe", h.subscribe)
 	rt.Public("PATCH /subscribe", h.unsubscribe)
-	rt.Public("GET /subscribe", h.admin(h.list))
-	rt.Public("DELETE /subscribe", h.admin(h.deleteAll))
-	rt.Public("GET /subscribe/{id}", h.admin(h.get))
-	rt.Public("DELETE /subscribe/{id}", h.admin(h.deleteOne))
-	rt.Public("POST /subscribe/send-mail", h.admin(h.sendMail))
-	rt.Public("GET /subscribe/send-mail/{campaign}", h.admin(h.report))
-	rt.Public("GET /unsubscribe/{token}", h.unsubscribeLink)
+	rt.User("GET /subscribe", h.list)
+	rt.User("DELETE /subscribe", h.deleteAll)
+	rt.User("GET /subscribe/{id}", h.get)
+	rt.User("DELETE /subscribe/{id}", h.deleteOne)
+	rt.User("POST /subscribe/send-mail", h.sendMail)
+	rt.User("GET /subscribe/send-mail/{campaign}", h.report)
+	rt.Public("GET /unsubscribe/{token}", h.linkPageGet)
 	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
 
-// render is the adapter's one error renderer.
+// render is the adapter's one error renderer. A request to an admin
+// route without any token is answered 403 with errAdmin, as the admin
+// routes always have.
 func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, httpx.ErrNoToken) {
+		err = errAdmin
+	}
 	httpx.WriteError(w, r, h.logger, err)
 }
 
 var errAdmin = &hanok.Error{Code: hanok.Forbidden, Message: "this route needs the admin token in the Authorization header"}
 
-// admin lets a request through with the admin token, or a superuser's.
-func (h *handler) admin(next httpx.HandlerFunc) httpx.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		raw := strings.TrimSpace(r.Header.Get("Authorization"))
-		tok := httpx.Token(r, "")
-		if tok == "" {
-			tok = raw
-		}
-		if tok == "" {
-			return errAdmin
-		}
-		if h.adminToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(h.adminToken)) == 1 {
-			return next(w, r)
-		}
-		if h.authn != nil {
-			if u, err := h.authn.Authenticate(r.Context(), tok); err == nil && u.Superuser {
-				return next(w, r)
-			}
-		}
-		return errAdmin
+// adminAuth authenticates the admin routes' Authorization header: the
+// admin token, bare as the seed sent it or as "Bearer <token>", is the
+// list's administrator (mailing.Admin); any other token is a user's
+// (authn's), whose rights the domain checks. A token neither knows is
+// errAdmin.
+type adminAuth struct {
+	token string
+	authn *auth.Service
+}
+
+// Authenticate implements httpx.Authenticator; it gets the whole
+// Authorization header.
+func (a adminAuth) Authenticate(ctx context.Context, header string) (*auth.User, error) {
+	tok := header
+	if scheme, cred, ok := strings.Cut(header, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "JWT")) {
+		tok = strings.TrimSpace(cred)
 	}
+	if a.token != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.token)) == 1 {
+		return &auth.User{Username: mailing.Admin.Username, Superuser: mailing.Admin.Superuser}, nil
+	}
+	if a.authn != nil {
+		if u, err := a.authn.Authenticate(ctx, tok); err == nil {
+			return u, nil
+		}
+	}
+	return nil, errAdmin
 }
 
 // subscriberJSON is a subscriber as the routes show it (never its token).
@@ -150,7 +168,7 @@ func (h *handler) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if body.Name == nil {
 		return required("name")
 	}
-	sub, err := h.svc.Subscribe(r.Context(), *body.Email, *body.Name)
+	sub, err := h.svc.SubscribeFrom(r.Context(), httpx.ClientAddr(r), *body.Email, *body.Name)
 	if err != nil {
 		return err
 	}
@@ -176,8 +194,8 @@ func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
-	subs, err := h.svc.Subscribers(r.Context())
+func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	subs, err := h.svc.Subscribers(r.Context(), actor)
 	if err != nil {
 		return err
 	}
@@ -189,22 +207,12 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pathID reads a positive id from the path; anything else names nothing.
-func pathID(r *http.Request, name, what string) (int64, error) {
-	v := r.PathValue(name)
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, hanok.Errorf(hanok.NotFound, "%s %q not found", what, v)
-	}
-	return id, nil
-}
-
-func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "subscriber")
+func (h *handler) get(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "id", "subscriber")
 	if err != nil {
 		return err
 	}
-	sub, err := h.svc.Subscriber(r.Context(), mailing.SubscriberID(id))
+	sub, err := h.svc.Subscriber(r.Context(), actor, mailing.SubscriberID(id))
 	if err != nil {
 		return err
 	}
@@ -212,27 +220,27 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *handler) deleteOne(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id", "subscriber")
+func (h *handler) deleteOne(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "id", "subscriber")
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteSubscriber(r.Context(), mailing.SubscriberID(id)); err != nil {
+	if err := h.svc.DeleteSubscriber(r.Context(), actor, mailing.SubscriberID(id)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *handler) deleteAll(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.svc.DeleteAllSubscribers(r.Context()); err != nil {
+func (h *handler) deleteAll(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	if _, err := h.svc.DeleteAllSubscribers(r.Context(), actor); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *handler) sendMail(w http.ResponseWriter, r *http.Request) error {
+func (h *handler) sendMail(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	body, err := httpx.DecodeJSON[struct {
 		Subject *string `json:"subject"`
 		// Subjectl is the key as the seed's document spells it.
@@ -252,7 +260,7 @@ func (h *handler) sendMail(w http.ResponseWriter, r *http.Request) error {
 	if body.Content == nil {
 		return required("content")
 	}
-	c, n, err := h.svc.CreateCampaign(r.Context(), *body.Subject, *body.Content, body.HTML)
+	c, n, err := h.svc.CreateCampaign(r.Context(), actor, *body.Subject, *body.Content, body.HTML)
 	if err != nil {
 		return err
 	}
@@ -274,12 +282,12 @@ type failureJSON struct {
 	Errors    []attemptErrorJSON `json:"errors"`
 }
 
-func (h *handler) report(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "campaign", "campaign")
+func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "campaign", "campaign")
 	if err != nil {
 		return err
 	}
-	rep, err := h.svc.CampaignReport(r.Context(), mailing.CampaignID(id))
+	rep, err := h.svc.CampaignReport(r.Context(), actor, mailing.CampaignID(id))
 	if err != nil {
 		return err
 	}
@@ -299,11 +307,108 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error {
-	sub, err := h.svc.UnsubscribeToken(r.Context(), r.PathValue("token"))
+// linkPage is the page of the unsubscribe link, in Korean and English. A
+// GET (or HEAD) of the link only shows it: mail scanners and link
+// checkers fetch links, and must not unsubscribe anyone. Its button makes
+// the one-click POST of RFC 8058.
+var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>구독 취소 · Unsubscribe</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1.25rem}</style>
+</head>
+<body>
+{{- if .Unknown}}
+<h1>알 수 없는 링크 · Unknown link</h1>
+<p>이 구독 취소 링크는 유효하지 않습니다.</p>
+<p lang="en">This unsubscribe link is not valid.</p>
+{{- else if .Done}}
+<h1>구독이 취소되었습니다 · Unsubscribed</h1>
+<p><strong>{{.Email}}</strong> 주소로 더 이상 메일을 보내지 않습니다.</p>
+<p lang="en">No more mail will be sent to <strong>{{.Email}}</strong>.</p>
+{{- else}}
+<h1>구독 취소 · Unsubscribe</h1>
+<p><strong>{{.Email}}</strong> 주소의 메일링 리스트 구독을 취소하시겠습니까?</p>
+<p lang="en">Stop the mailing list's mail to <strong>{{.Email}}</strong>?</p>
+<form method="post">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">구독 취소 · Unsubscribe</button>
+</form>
+{{- end}}
+</body>
+</html>
+`))
+
+type linkView struct {
+	Email   string
+	Done    bool
+	Unknown bool
+}
+
+// writePage answers the link's page.
+func writePage(w http.ResponseWriter, status int, v linkView) error {
+	var b bytes.Buffer
+	if err := linkPage.Execute(&b, v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
+}
+
+// linkPageGet shows the unsubscribe link's page and changes nothing (a
+// GET pattern serves HEAD too).
+func (h *handler) linkPageGet(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.svc.LinkSubscriber(r.Context(), r.PathValue("token"))
+	if errors.Is(err, mailing.ErrUnknownLink) {
+		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
+	}
 	if err != nil {
 		return err
 	}
+	return writePage(w, http.StatusOK, linkView{Email: sub.Email, Done: !sub.Subscribed})
+}
+
+// unsubscribeLink is the one-click POST (RFC 8058): it unsubscribes. It
+// answers JSON, or the page when the client asks for HTML (the page's own
+// button, in a browser).
+func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error {
+	// The body ("List-Unsubscribe=One-Click") carries nothing the
+	// token does not say; it is read, bounded, and not required.
+	if _, err := httpx.ReadBody(w, r, 4<<10); err != nil {
+		return err
+	}
+	html := prefersHTML(r)
+	sub, err := h.svc.UnsubscribeToken(r.Context(), r.PathValue("token"))
+	if html && errors.Is(err, mailing.ErrUnknownLink) {
+		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
+	}
+	if err != nil {
+		return err
+	}
+	if html {
+		return writePage(w, http.StatusOK, linkView{Email: sub.Email, Done: true})
+	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"email": sub.Email, "subscribed": sub.Subscribed, "message": sub.Email + " is unsubscribed"})
 	return nil
+}
+
+// prefersHTML reports whether the request's Accept names text/html (a
+// browser's form post) and not JSON first.
+func prefersHTML(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	i := strings.Index(accept, "text/html")
+	if i < 0 {
+		return false
+	}
+	j := strings.Index(accept, "application/json")
+	return j < 0 || i < j
 }

@@ -30,7 +30,7 @@ func TestServiceMetrics(t *testing.T) {
 	if _, err := mail.Subscribe(context.Background(), "a@example.com", "A"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := mail.CreateCampaign(context.Background(), "s", "c", ""); err != nil {
+	if _, _, err := mail.CreateCampaign(context.Background(), mailing.Admin, "s", "c", ""); err != nil {
 		t.Fatal(err)
 	}
 	m.WatchOutbox(reg, mail)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/transport"
 )
 
 // mailingConfig is the mailing list's part of the configuration.
@@ -40,7 +41,7 @@ func mailingFlags(fs *flag.FlagSet, str func(p *string, name, def, usage string)
 
 // check validates the mailing flags.
 func (c *mailingConfig) check() error {
-	if _, err := mailing.ParseTLSMode(c.smtpTLS); err != nil {
+	if _, err := transport.ParseTLSMode(c.smtpTLS); err != nil {
 		return fmt.Errorf("-smtp-tls: %w", err)
 	}
 	if c.smtp != "" {
@@ -79,22 +80,24 @@ func mailingToken(ctx context.Context, c *mailingConfig, st *stores, logger *slo
 	return string(kept), nil
 }
 
-// newMailing builds the mailing service and its dispatcher. The
+// newMailing builds the mailing service, its subscriptions throttled per
+// client address by throttle (the auth service, as registrations), and
+// its dispatcher. The
 // dispatcher's transport is the SMTP server of -smtp, or the directory
 // writer of -mail-out; routing sends naver.com, google.com and gmail.com
 // through the second transport as the original did (here the same one).
-func newMailing(c *mailingConfig, store mailing.Store, listenAddr string, logger *slog.Logger) (*mailing.Service, *mailing.Dispatcher, func() error, error) {
+func newMailing(c *mailingConfig, store mailing.Store, throttle mailing.Throttle, listenAddr string, logger *slog.Logger) (*mailing.Service, *mailing.Dispatcher, func() error, error) {
 	var tr mailing.Transport
 	closeTr := func() error { return nil }
 	if c.smtp != "" {
-		mode, _ := mailing.ParseTLSMode(c.smtpTLS)
-		s, err := mailing.NewSMTP(mailing.SMTPConfig{Addr: c.smtp, Username: c.smtpUser, Password: c.smtpPassword, TLS: mode})
+		mode, _ := transport.ParseTLSMode(c.smtpTLS)
+		s, err := transport.NewSMTP(transport.SMTPConfig{Addr: c.smtp, Username: c.smtpUser, Password: c.smtpPassword, TLS: mode})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("-smtp: %w", err)
 		}
 		tr, closeTr = s, s.Close
 	} else {
-		w, err := mailing.NewDirWriter(c.out)
+		w, err := transport.NewDirWriter(c.out)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("-mail-out: %w", err)
 		}
@@ -113,7 +116,7 @@ func newMailing(c *mailingConfig, store mailing.Store, listenAddr string, logger
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc, err := mailing.New(store, mailing.Config{Logger: logger, OnCampaign: func(mailing.Campaign) { disp.Wake() }})
+	svc, err := mailing.New(store, mailing.Config{Logger: logger, Throttle: throttle, OnCampaign: func(mailing.Campaign) { disp.Wake() }})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -364,7 +364,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, ln.Addr().String(), logger)
+	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, authn, ln.Addr().String(), logger)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 // Package mailingtest is the conformance suite of mailing.Store: every
 // store runs RunStoreTests from one _test.go file, so all stores behave
-// alike. The suite asserts hanok error codes only.
+// alike. The suite asserts mailing's declared errors with errors.Is, the
+// rules the Store methods state (the campaign settled in SQL), and times
+// to the microsecond (the precision of PostgreSQL's timestamptz).
 package mailingtest
 
 import (
@@ -10,14 +12,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/storetest"
 )
 
-var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+// t0 is the suite's clock: a sub-second time, to the microsecond.
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
 
-// RunStoreTests runs the suite against the stores mk makes.
+// RunStoreTests runs the suite against the stores mk makes, each test in
+// parallel on a store of its own.
 func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 	tests := []struct {
 		name string
@@ -37,6 +44,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := mk(t)
 			tc.fn(t, h.Store)
 		})
@@ -46,12 +54,8 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 func addSub(t *testing.T, s mailing.Store, email string, subscribed bool) mailing.Subscriber {
 	t.Helper()
 	sub := mailing.Subscriber{Email: email, Name: "name of " + email, Subscribed: subscribed, Token: tokenFor(email), Created: t0, Updated: t0}
-	if err := s.CreateSubscriber(context.Background(), &sub); err != nil {
-		t.Fatalf("CreateSubscriber(%s): %v", email, err)
-	}
-	if sub.ID <= 0 {
-		t.Fatalf("CreateSubscriber(%s) set id %d", email, sub.ID)
-	}
+	require.NoError(t, s.CreateSubscriber(context.Background(), &sub), "CreateSubscriber(%s)", email)
+	require.Positive(t, sub.ID, "CreateSubscriber(%s) set the id", email)
 	return sub
 }
 
@@ -71,55 +75,62 @@ func testSubscribers(t *testing.T, s mailing.Store) {
 	b := addSub(t, s, "bob@example.co.kr", false)
 
 	dup := mailing.Subscriber{Email: "alice@EXAMPLE.com", Name: "x", Subscribed: true, Token: tokenFor("dup"), Created: t0, Updated: t0}
-	storetest.WantCode(t, s.CreateSubscriber(ctx, &dup), hanok.Conflict)
+	assert.ErrorIs(t, s.CreateSubscriber(ctx, &dup), mailing.ErrEmailTaken)
+	sameToken := mailing.Subscriber{Email: "other@example.com", Name: "x", Subscribed: true, Token: a.Token, Created: t0, Updated: t0}
+	assert.ErrorIs(t, s.CreateSubscriber(ctx, &sameToken), mailing.ErrTokenTaken)
 
 	got, err := s.Subscriber(ctx, a.ID)
-	if err != nil || got != a {
-		t.Fatalf("Subscriber = %+v, %v; want %+v", got, err, a)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, a, got)
 	got, err = s.SubscriberByEmail(ctx, "ALICE@example.COM")
-	if err != nil || got.ID != a.ID || got.Email != "Alice@Example.com" {
-		t.Fatalf("SubscriberByEmail = %+v, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, a.ID, got.ID)
+	assert.Equal(t, "Alice@Example.com", got.Email, "the email as given")
 	got, err = s.SubscriberByToken(ctx, b.Token)
-	if err != nil || got.ID != b.ID || got.Subscribed {
-		t.Fatalf("SubscriberByToken = %+v, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, b, got)
 	_, err = s.SubscriberByEmail(ctx, "nobody@example.com")
-	storetest.WantCode(t, err, hanok.NotFound)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
 	_, err = s.SubscriberByToken(ctx, tokenFor("nobody"))
-	storetest.WantCode(t, err, hanok.NotFound)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
 
 	list, err := s.Subscribers(ctx)
-	if err != nil || len(list) != 2 || list[0].ID != a.ID || list[1] != b {
-		t.Fatalf("Subscribers = %+v, %v", list, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []mailing.Subscriber{a, b}, list)
 }
 
 func testUpdateSubscriber(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
 	a := addSub(t, s, "a@example.com", true)
-	later := t0.Add(time.Hour)
+	later := t0.Add(time.Hour + time.Microsecond)
 	got, err := s.UpdateSubscriber(ctx, a.ID, func(sub *mailing.Subscriber) error {
-		if !sub.Subscribed || sub.Email != "a@example.com" {
-			t.Errorf("fn sees %+v", sub)
-		}
+		assert.True(t, sub.Subscribed)
+		assert.Equal(t, "a@example.com", sub.Email)
 		sub.Subscribed, sub.Name, sub.Updated = false, "renamed", later
 		return nil
 	})
-	if err != nil || got.Subscribed || got.Name != "renamed" || !got.Updated.Equal(later) || !got.Created.Equal(t0) {
-		t.Fatalf("UpdateSubscriber = %+v, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.False(t, got.Subscribed)
+	assert.Equal(t, "renamed", got.Name)
+	assert.Equal(t, later, got.Updated)
+	assert.Equal(t, t0, got.Created)
 	// A failing fn stores nothing and its error comes back.
+	no := hanok.Errorf(hanok.Conflict, "no")
 	_, err = s.UpdateSubscriber(ctx, a.ID, func(sub *mailing.Subscriber) error {
 		sub.Name = "lost"
-		return hanok.Errorf(hanok.Conflict, "no")
+		return no
 	})
-	storetest.WantCode(t, err, hanok.Conflict)
-	again, _ := s.Subscriber(ctx, a.ID)
-	if again.Name != "renamed" || again.Subscribed {
-		t.Fatalf("failed update changed the row: %+v", again)
-	}
+	assert.ErrorIs(t, err, no)
+	again, err := s.Subscriber(ctx, a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, got, again, "a failed update changed the row")
+	// A token another subscriber has is refused.
+	b := addSub(t, s, "b@example.com", true)
+	_, err = s.UpdateSubscriber(ctx, b.ID, func(sub *mailing.Subscriber) error {
+		sub.Token = a.Token
+		return nil
+	})
+	assert.ErrorIs(t, err, mailing.ErrTokenTaken)
 }
 
 func testDeleteSubscribers(t *testing.T, s mailing.Store) {
@@ -127,33 +138,33 @@ func testDeleteSubscribers(t *testing.T, s mailing.Store) {
 	a := addSub(t, s, "a@example.com", true)
 	addSub(t, s, "b@example.com", true)
 	c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
-	if n, err := s.CreateCampaign(ctx, &c); err != nil || n != 2 {
-		t.Fatalf("CreateCampaign = %d, %v", n, err)
-	}
-	if err := s.DeleteSubscriber(ctx, a.ID); err != nil {
-		t.Fatal(err)
-	}
-	storetest.WantCode(t, s.DeleteSubscriber(ctx, a.ID), hanok.NotFound)
-	_, err := s.Subscriber(ctx, a.ID)
-	storetest.WantCode(t, err, hanok.NotFound)
+	n, err := s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.NoError(t, s.DeleteSubscriber(ctx, a.ID))
+	assert.ErrorIs(t, s.DeleteSubscriber(ctx, a.ID), mailing.ErrSubscriberNotFound)
+	_, err = s.Subscriber(ctx, a.ID)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
 	r, err := s.CampaignReport(ctx, c.ID)
-	if err != nil || r.Pending != 1 {
-		t.Fatalf("after deleting a subscriber: %+v, %v (its delivery must go with it)", r, err)
-	}
-	n, err := s.DeleteSubscribers(ctx)
-	if err != nil || n != 1 {
-		t.Fatalf("DeleteSubscribers = %d, %v", n, err)
-	}
-	if list, _ := s.Subscribers(ctx); len(list) != 0 {
-		t.Fatalf("subscribers left: %+v", list)
-	}
-	r, _ = s.CampaignReport(ctx, c.ID)
-	if r.Pending != 0 || r.Campaign.Status != mailing.CampaignDone {
-		t.Fatalf("campaign after deleting everyone: %+v", r)
-	}
-	if n, err := s.DeleteSubscribers(ctx); err != nil || n != 0 {
-		t.Fatalf("DeleteSubscribers of none = %d, %v", n, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Pending, "the deleted subscriber's delivery goes with it")
+	assert.Equal(t, mailing.CampaignQueued, r.Campaign.Status)
+	n, err = s.DeleteSubscribers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	list, err := s.Subscribers(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, list)
+	// The rule the Store states: a campaign left without a pending
+	// delivery is settled done, its Updated unchanged.
+	r, err = s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Zero(t, r.Pending)
+	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
+	assert.Equal(t, t0, r.Campaign.Updated)
+	n, err = s.DeleteSubscribers(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
 	// The email is free again.
 	addSub(t, s, "a@example.com", true)
 }
@@ -161,61 +172,68 @@ func testDeleteSubscribers(t *testing.T, s mailing.Store) {
 func testUnknownIDs(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
 	_, err := s.Subscriber(ctx, 999)
-	storetest.WantCode(t, err, hanok.NotFound)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
 	_, err = s.UpdateSubscriber(ctx, 999, func(*mailing.Subscriber) error { t.Error("fn called"); return nil })
-	storetest.WantCode(t, err, hanok.NotFound)
-	storetest.WantCode(t, s.DeleteSubscriber(ctx, 999), hanok.NotFound)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
+	assert.ErrorIs(t, s.DeleteSubscriber(ctx, 999), mailing.ErrSubscriberNotFound)
 	_, err = s.Campaign(ctx, 999)
-	storetest.WantCode(t, err, hanok.NotFound)
+	assert.ErrorIs(t, err, mailing.ErrCampaignNotFound)
 	_, err = s.UpdateCampaign(ctx, 999, func(*mailing.Campaign) error { t.Error("fn called"); return nil })
-	storetest.WantCode(t, err, hanok.NotFound)
+	assert.ErrorIs(t, err, mailing.ErrCampaignNotFound)
 	_, err = s.CampaignReport(ctx, 999)
-	storetest.WantCode(t, err, hanok.NotFound)
+	assert.ErrorIs(t, err, mailing.ErrCampaignNotFound)
 	err = s.FinishDelivery(ctx, mailing.Delivery{ID: 999, LeaseUntil: t0}, mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0})
+	assert.ErrorIs(t, err, mailing.ErrDeliveryNotFound)
 	storetest.WantCode(t, err, hanok.NotFound)
 }
 
 func testCampaignSnapshot(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
-	// No active subscriber: the campaign is done at once.
+	// No active subscriber: the campaign is done at once
+	// (CampaignStatus.Settled).
 	empty := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
-	if n, err := s.CreateCampaign(ctx, &empty); err != nil || n != 0 || empty.ID <= 0 {
-		t.Fatalf("CreateCampaign of none = %d, %v, id %d", n, err, empty.ID)
-	}
-	if c, _ := s.Campaign(ctx, empty.ID); c.Status != mailing.CampaignDone {
-		t.Fatalf("empty campaign status %q, want done", c.Status)
-	}
+	n, err := s.CreateCampaign(ctx, &empty)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	assert.Positive(t, empty.ID)
+	assert.Equal(t, mailing.CampaignDone, empty.Status)
+	got, err := s.Campaign(ctx, empty.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mailing.CampaignDone, got.Status)
 
 	a := addSub(t, s, "a@example.com", true)
 	addSub(t, s, "gone@example.com", false)
 	b := addSub(t, s, "b@example.com", true)
 	c := mailing.Campaign{Subject: "hello", Text: "body\nline", HTML: "<p>x</p>", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
-	n, err := s.CreateCampaign(ctx, &c)
-	if err != nil || n != 2 || c.ID <= 0 || c.ID == empty.ID {
-		t.Fatalf("CreateCampaign = %d, %v, %+v", n, err, c)
-	}
-	got, err := s.Campaign(ctx, c.ID)
-	if err != nil || got.Subject != "hello" || got.Text != "body\nline" || got.HTML != "<p>x</p>" || got.Status != mailing.CampaignQueued || !got.Created.Equal(t0) {
-		t.Fatalf("Campaign = %+v, %v", got, err)
-	}
+	n, err = s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.NotEqual(t, empty.ID, c.ID)
+	got, err = s.Campaign(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, c, got)
 	// A subscriber added later is not in the snapshot.
 	addSub(t, s, "late@example.com", true)
-	ds, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 10)
-	if err != nil || len(ds) != 2 {
-		t.Fatalf("ClaimDeliveries = %+v, %v", ds, err)
-	}
+	lease := t0.Add(time.Minute)
+	ds, err := s.ClaimDeliveries(ctx, t0, lease, 10)
+	require.NoError(t, err)
+	require.Len(t, ds, 2)
 	want := map[mailing.SubscriberID]mailing.Subscriber{a.ID: a, b.ID: b}
 	for _, d := range ds {
 		sub, ok := want[d.Subscriber]
-		if !ok || d.Email != sub.Email || d.Token != sub.Token || d.Campaign != c.ID || d.Status != mailing.DeliveryPending || d.Attempts != 0 || !d.NextAttempt.Equal(t0) || !d.LeaseUntil.Equal(t0.Add(time.Minute)) {
-			t.Errorf("delivery %+v", d)
-		}
+		require.True(t, ok, "delivery to subscriber %d", d.Subscriber)
+		assert.Equal(t, mailing.Delivery{ID: d.ID, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Token: sub.Token,
+			Status: mailing.DeliveryPending, NextAttempt: t0, LeaseUntil: lease}, d)
 		delete(want, d.Subscriber)
 	}
+	// The first claim makes the campaign sending (CampaignStatus.Claimed).
 	r, err := s.CampaignReport(ctx, c.ID)
-	if err != nil || r.Pending != 2 || r.Sent != 0 || r.Failed != 0 || r.Campaign.Status != mailing.CampaignSending {
-		t.Fatalf("report %+v, %v", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 2, r.Pending)
+	assert.Zero(t, r.Sent)
+	assert.Zero(t, r.Failed)
+	assert.Equal(t, mailing.CampaignSending, r.Campaign.Status)
+	assert.Equal(t, t0, r.Campaign.Updated)
 }
 
 func campaignOf(t *testing.T, s mailing.Store, emails ...string) mailing.Campaign {
@@ -224,9 +242,9 @@ func campaignOf(t *testing.T, s mailing.Store, emails ...string) mailing.Campaig
 		addSub(t, s, e, true)
 	}
 	c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
-	if n, err := s.CreateCampaign(context.Background(), &c); err != nil || n != len(emails) {
-		t.Fatalf("CreateCampaign = %d, %v", n, err)
-	}
+	n, err := s.CreateCampaign(context.Background(), &c)
+	require.NoError(t, err)
+	require.Equal(t, len(emails), n)
 	return c
 }
 
@@ -235,125 +253,134 @@ func testClaimAndLease(t *testing.T, s mailing.Store) {
 	campaignOf(t, s, "a@example.com", "b@example.com", "c@example.com")
 	lease := t0.Add(time.Minute)
 	// Not due before the campaign's time.
-	if ds, err := s.ClaimDeliveries(ctx, t0.Add(-time.Second), lease, 10); err != nil || len(ds) != 0 {
-		t.Fatalf("claim before due = %+v, %v", ds, err)
-	}
+	ds, err := s.ClaimDeliveries(ctx, t0.Add(-time.Microsecond), lease, 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "claimed before due")
 	first, err := s.ClaimDeliveries(ctx, t0, lease, 2)
-	if err != nil || len(first) != 2 {
-		t.Fatalf("claim 2 = %+v, %v", first, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, first, 2)
 	second, err := s.ClaimDeliveries(ctx, t0, lease, 10)
-	if err != nil || len(second) != 1 || second[0].ID == first[0].ID || second[0].ID == first[1].ID {
-		t.Fatalf("second claim = %+v, %v", second, err)
-	}
-	if ds, _ := s.ClaimDeliveries(ctx, t0.Add(30*time.Second), lease, 10); len(ds) != 0 {
-		t.Fatalf("leased rows claimed again before the lease ended: %+v", ds)
-	}
+	require.NoError(t, err)
+	require.Len(t, second, 1)
+	assert.NotContains(t, []mailing.DeliveryID{first[0].ID, first[1].ID}, second[0].ID)
+	ds, err = s.ClaimDeliveries(ctx, lease.Add(-time.Microsecond), lease, 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "leased rows claimed again before the lease ended")
 	// Finish one; the lease of the others runs out and they come back.
-	if err := s.FinishDelivery(ctx, first[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0.Add(time.Second)}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.FinishDelivery(ctx, first[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0.Add(time.Second)}))
 	again, err := s.ClaimDeliveries(ctx, lease, lease.Add(time.Minute), 10)
-	if err != nil || len(again) != 2 {
-		t.Fatalf("claim after the lease = %+v, %v", again, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, again, 2)
 	for _, d := range again {
-		if d.ID == first[0].ID {
-			t.Fatalf("a sent delivery was claimed again")
-		}
+		assert.NotEqual(t, first[0].ID, d.ID, "a sent delivery was claimed again")
 	}
 	// The old claim of a reclaimed row can no longer finish it.
-	storetest.WantCode(t, s.FinishDelivery(ctx, first[1], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: lease}), hanok.Conflict)
+	assert.ErrorIs(t, s.FinishDelivery(ctx, first[1], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: lease}), mailing.ErrNotHeld)
 	// Nor can a finished claim finish it twice.
-	storetest.WantCode(t, s.FinishDelivery(ctx, first[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: lease}), hanok.Conflict)
+	assert.ErrorIs(t, s.FinishDelivery(ctx, first[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: lease}), mailing.ErrNotHeld)
+	// Nor a claim that never was (no lease).
+	unleased := again[0]
+	unleased.LeaseUntil = time.Time{}
+	assert.ErrorIs(t, s.FinishDelivery(ctx, unleased, mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: lease}), mailing.ErrNotHeld)
 }
 
 func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
 	c := campaignOf(t, s, "ok@example.com", "retry@example.com", "bad@example.com")
-	if counts, err := s.DeliveryCounts(ctx); err != nil || counts[mailing.DeliveryPending] != 3 || len(counts) != 1 {
-		t.Fatalf("DeliveryCounts of a new campaign = %v, %v", counts, err)
-	}
+	counts, err := s.DeliveryCounts(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[mailing.DeliveryStatus]int{mailing.DeliveryPending: 3}, counts)
 	ds, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 10)
-	if err != nil || len(ds) != 3 {
-		t.Fatalf("claim = %+v, %v", ds, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, ds, 3)
 	by := map[string]mailing.Delivery{}
 	for _, d := range ds {
 		by[d.Email] = d
 	}
-	at := t0.Add(time.Second)
+	at := t0.Add(time.Second + time.Microsecond)
 	next := t0.Add(time.Hour)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(s.FinishDelivery(ctx, by["ok@example.com"], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}))
-	must(s.FinishDelivery(ctx, by["retry@example.com"], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: at, NextAttempt: next, Error: "451 try later"}))
-	must(s.FinishDelivery(ctx, by["bad@example.com"], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: at, NextAttempt: at, Error: "connection reset"}))
+	require.NoError(t, s.FinishDelivery(ctx, by["ok@example.com"], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}))
+	require.NoError(t, s.FinishDelivery(ctx, by["retry@example.com"], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: at, NextAttempt: next, Error: "451 try later"}))
+	require.NoError(t, s.FinishDelivery(ctx, by["bad@example.com"], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: at, NextAttempt: at, Error: "connection reset"}))
 
 	// The retry is not due before its time; the other one is.
-	ds, _ = s.ClaimDeliveries(ctx, at, at.Add(time.Minute), 10)
-	if len(ds) != 1 || ds[0].Email != "bad@example.com" || ds[0].Attempts != 1 || ds[0].LastError != "connection reset" {
-		t.Fatalf("claim at %v = %+v", at, ds)
-	}
-	must(s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryFailed, Attempted: true, At: at.Add(time.Second), Error: "550 no such user"}))
+	ds, err = s.ClaimDeliveries(ctx, at, at.Add(time.Minute), 10)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, "bad@example.com", ds[0].Email)
+	assert.Equal(t, 1, ds[0].Attempts)
+	assert.Equal(t, "connection reset", ds[0].LastError)
+	assert.Equal(t, at, ds[0].NextAttempt)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryFailed, Attempted: true, At: at.Add(time.Second), Error: "550 no such user"}))
 
 	r, err := s.CampaignReport(ctx, c.ID)
-	if err != nil || r.Pending != 1 || r.Sent != 1 || r.Failed != 1 || r.Campaign.Status != mailing.CampaignSending {
-		t.Fatalf("report = %+v, %v", r, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Pending)
+	assert.Equal(t, 1, r.Sent)
+	assert.Equal(t, 1, r.Failed)
+	assert.Equal(t, mailing.CampaignSending, r.Campaign.Status)
+	require.Len(t, r.Failures, 1)
 	f := r.Failures[0]
-	if f.Email != "bad@example.com" || f.Status != mailing.DeliveryFailed || f.Attempts != 2 || f.LastError != "550 no such user" || len(f.Errors) != 2 ||
-		f.Errors[0].Error != "connection reset" || f.Errors[0].Attempt != 1 || !f.Errors[0].At.Equal(at) || f.Errors[1].Error != "550 no such user" || f.Errors[1].Attempt != 2 {
-		t.Fatalf("failure = %+v", f)
-	}
+	assert.Equal(t, "bad@example.com", f.Email)
+	assert.Equal(t, mailing.DeliveryFailed, f.Status)
+	assert.Equal(t, 2, f.Attempts)
+	assert.Equal(t, "550 no such user", f.LastError)
+	assert.True(t, f.LeaseUntil.IsZero(), "a finished delivery holds no lease")
+	assert.Equal(t, []mailing.AttemptError{{Attempt: 1, At: at, Error: "connection reset"}, {Attempt: 2, At: at.Add(time.Second), Error: "550 no such user"}}, f.Errors)
 
 	// A release (no attempt) leaves the count and the errors alone.
-	ds, _ = s.ClaimDeliveries(ctx, next, next.Add(time.Minute), 10)
-	if len(ds) != 1 || ds[0].Email != "retry@example.com" || ds[0].Attempts != 1 {
-		t.Fatalf("claim at next = %+v", ds)
-	}
-	must(s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryPending, At: next, NextAttempt: next}))
-	ds, _ = s.ClaimDeliveries(ctx, next, next.Add(time.Minute), 10)
-	if len(ds) != 1 || ds[0].Attempts != 1 {
-		t.Fatalf("claim after release = %+v", ds)
-	}
-	must(s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: next}))
-	r, _ = s.CampaignReport(ctx, c.ID)
-	if r.Pending != 0 || r.Sent != 2 || r.Failed != 1 || r.Campaign.Status != mailing.CampaignDone {
-		t.Fatalf("final report = %+v", r)
-	}
+	ds, err = s.ClaimDeliveries(ctx, next, next.Add(time.Minute), 10)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, "retry@example.com", ds[0].Email)
+	assert.Equal(t, 1, ds[0].Attempts)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryPending, At: next, NextAttempt: next}))
+	ds, err = s.ClaimDeliveries(ctx, next, next.Add(time.Minute), 10)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, 1, ds[0].Attempts)
+	done := next.Add(time.Microsecond)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: done}))
+	// The rule the Store states: the last finish settles the campaign
+	// done, Updated at its time.
+	r, err = s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Zero(t, r.Pending)
+	assert.Equal(t, 2, r.Sent)
+	assert.Equal(t, 1, r.Failed)
+	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
+	assert.Equal(t, done, r.Campaign.Updated)
 	// The outbox's depth counts the deliveries by status.
-	counts, err := s.DeliveryCounts(ctx)
-	if err != nil || counts[mailing.DeliveryPending] != 0 || counts[mailing.DeliverySent] != 2 || counts[mailing.DeliveryFailed] != 1 {
-		t.Fatalf("DeliveryCounts = %v, %v", counts, err)
-	}
+	counts, err = s.DeliveryCounts(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, counts[mailing.DeliveryPending])
+	assert.Equal(t, 2, counts[mailing.DeliverySent])
+	assert.Equal(t, 1, counts[mailing.DeliveryFailed])
 }
 
 func testCancelledCampaign(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
 	c := campaignOf(t, s, "a@example.com", "b@example.com")
+	cancelledAt := t0.Add(time.Minute + time.Microsecond)
 	got, err := s.UpdateCampaign(ctx, c.ID, func(c *mailing.Campaign) error {
-		c.Status, c.Updated = mailing.CampaignCancelled, t0.Add(time.Minute)
+		c.Status, c.Updated = mailing.CampaignCancelled, cancelledAt
 		return nil
 	})
-	if err != nil || got.Status != mailing.CampaignCancelled || !got.Updated.Equal(t0.Add(time.Minute)) {
-		t.Fatalf("UpdateCampaign = %+v, %v", got, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, mailing.CampaignCancelled, got.Status)
+	assert.Equal(t, cancelledAt, got.Updated)
+	no := hanok.Errorf(hanok.Conflict, "no")
 	_, err = s.UpdateCampaign(ctx, c.ID, func(c *mailing.Campaign) error {
 		c.Status = mailing.CampaignDone
-		return hanok.Errorf(hanok.Conflict, "no")
+		return no
 	})
-	storetest.WantCode(t, err, hanok.Conflict)
-	if ds, _ := s.ClaimDeliveries(ctx, t0.Add(time.Hour), t0.Add(2*time.Hour), 10); len(ds) != 0 {
-		t.Fatalf("deliveries of a cancelled campaign claimed: %+v", ds)
-	}
-	if got, _ := s.Campaign(ctx, c.ID); got.Status != mailing.CampaignCancelled {
-		t.Fatalf("status %q after a failed update", got.Status)
-	}
+	assert.ErrorIs(t, err, no)
+	ds, err := s.ClaimDeliveries(ctx, t0.Add(time.Hour), t0.Add(2*time.Hour), 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "deliveries of a cancelled campaign claimed")
+	got, err = s.Campaign(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mailing.CampaignCancelled, got.Status, "after a failed update")
 }
 
 func testConcurrentClaims(t *testing.T, s mailing.Store) {
@@ -373,11 +400,7 @@ func testConcurrentClaims(t *testing.T, s mailing.Store) {
 			defer wg.Done()
 			for {
 				ds, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 3)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(ds) == 0 {
+				if !assert.NoError(t, err) || len(ds) == 0 {
 					return
 				}
 				mu.Lock()
@@ -389,82 +412,98 @@ func testConcurrentClaims(t *testing.T, s mailing.Store) {
 		}()
 	}
 	wg.Wait()
-	if len(seen) != subs {
-		t.Fatalf("%d deliveries claimed, want %d", len(seen), subs)
-	}
+	assert.Len(t, seen, subs, "deliveries claimed")
 	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("delivery %d claimed %d times", id, n)
-		}
+		assert.Equal(t, 1, n, "claims of delivery %d", id)
 	}
 }
 
+// Times come back equal to the microsecond, in UTC; a time with finer
+// digits is kept at least to the microsecond.
 func testTimes(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
-	at := time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC)
-	sub := mailing.Subscriber{Email: "t@example.com", Name: "t", Subscribed: true, Token: tokenFor("t"), Created: at, Updated: at}
-	if err := s.CreateSubscriber(ctx, &sub); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := s.Subscriber(ctx, sub.ID)
-	if !got.Created.Equal(at) || got.Created.Location() != time.UTC {
-		t.Fatalf("created %v, want %v in UTC", got.Created, at)
-	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 987654000, time.UTC)
+	sub := mailing.Subscriber{Email: "t@example.com", Name: "t", Subscribed: true, Token: tokenFor("t"), Created: at, Updated: at.Add(time.Microsecond)}
+	require.NoError(t, s.CreateSubscriber(ctx, &sub))
+	got, err := s.Subscriber(ctx, sub.ID)
+	require.NoError(t, err)
+	assert.Equal(t, at, got.Created)
+	assert.Equal(t, at.Add(time.Microsecond), got.Updated)
+	assert.Equal(t, time.UTC, got.Created.Location())
 	c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: at, Updated: at}
-	if _, err := s.CreateCampaign(ctx, &c); err != nil {
-		t.Fatal(err)
-	}
-	ds, _ := s.ClaimDeliveries(ctx, at, at.Add(time.Nanosecond), 1)
-	if len(ds) != 1 || !ds[0].NextAttempt.Equal(at) || !ds[0].LeaseUntil.Equal(at.Add(time.Nanosecond)) {
-		t.Fatalf("claimed %+v", ds)
-	}
-	if err := s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	lease := at.Add(time.Microsecond)
+	ds, err := s.ClaimDeliveries(ctx, at, lease, 1)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, at, ds[0].NextAttempt)
+	assert.Equal(t, lease, ds[0].LeaseUntil)
+	assert.True(t, ds[0].Sent.IsZero())
+	// A nanosecond-precise clock (time.Now) works too: the claim hands
+	// back the lease as stored, and finishing with it matches.
+	fine := at.Add(2*time.Second + 123*time.Nanosecond)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: at, NextAttempt: fine, Error: "later"}))
+	ds, err = s.ClaimDeliveries(ctx, fine, fine.Add(time.Minute+time.Nanosecond), 1)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.WithinDuration(t, fine, ds[0].NextAttempt, time.Microsecond)
+	sentAt := at.Add(3 * time.Second)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: sentAt}))
+	r, err := s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, sentAt, r.Campaign.Updated)
 }
 
 func testFailPending(t *testing.T, s mailing.Store) {
 	ctx := context.Background()
 	c := campaignOf(t, s, "a@example.com", "b@example.com")
-	a, _ := s.SubscriberByEmail(ctx, "a@example.com")
-	b, _ := s.SubscriberByEmail(ctx, "b@example.com")
+	a, err := s.SubscriberByEmail(ctx, "a@example.com")
+	require.NoError(t, err)
+	b, err := s.SubscriberByEmail(ctx, "b@example.com")
+	require.NoError(t, err)
 	ds, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 1)
-	if err != nil || len(ds) != 1 || ds[0].Subscriber != a.ID {
-		t.Fatalf("claim = %+v, %v", ds, err)
-	}
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	require.Equal(t, a.ID, ds[0].Subscriber)
 	// a's first attempt fails; its retry is pending.
-	if err := s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: t0, NextAttempt: t0, Error: "451 later"}); err != nil {
-		t.Fatal(err)
-	}
-	ds, _ = s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 1)
-	if len(ds) != 1 || ds[0].Subscriber != a.ID {
-		t.Fatalf("reclaim = %+v", ds)
-	}
-	at := t0.Add(time.Second)
-	if n, err := s.FailPending(ctx, a.ID, at, "unsubscribed"); err != nil || n != 1 {
-		t.Fatalf("FailPending = %d, %v", n, err)
-	}
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: t0, NextAttempt: t0, Error: "451 later"}))
+	ds, err = s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 1)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	require.Equal(t, a.ID, ds[0].Subscriber)
+	at := t0.Add(time.Second + time.Microsecond)
+	n, err := s.FailPending(ctx, a.ID, at, "unsubscribed")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
 	// The claim in flight can no longer finish the row.
-	storetest.WantCode(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}), hanok.Conflict)
-	r, _ := s.CampaignReport(ctx, c.ID)
-	if r.Failed != 1 || r.Pending != 1 || r.Campaign.Status == mailing.CampaignDone {
-		t.Fatalf("report %+v", r)
-	}
+	assert.ErrorIs(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}), mailing.ErrNotHeld)
+	r, err := s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Failed)
+	assert.Equal(t, 1, r.Pending)
+	assert.NotEqual(t, mailing.CampaignDone, r.Campaign.Status)
+	require.Len(t, r.Failures, 1)
 	f := r.Failures[0]
-	if f.LastError != "unsubscribed" || f.Attempts != 1 || len(f.Errors) != 2 || f.Errors[0].Error != "451 later" || f.Errors[1].Attempt != 2 || f.Errors[1].Error != "unsubscribed" {
-		t.Fatalf("failure %+v", f)
-	}
-	if n, err := s.FailPending(ctx, a.ID, at, "again"); err != nil || n != 0 {
-		t.Fatalf("FailPending of none = %d, %v", n, err)
-	}
-	if n, err := s.FailPending(ctx, 999, at, "x"); err != nil || n != 0 {
-		t.Fatalf("FailPending of an unknown subscriber = %d, %v", n, err)
-	}
-	if n, err := s.FailPending(ctx, b.ID, at, "unsubscribed"); err != nil || n != 1 {
-		t.Fatalf("FailPending(b) = %d, %v", n, err)
-	}
-	r, _ = s.CampaignReport(ctx, c.ID)
-	if r.Failed != 2 || r.Pending != 0 || r.Campaign.Status != mailing.CampaignDone {
-		t.Fatalf("report after failing every one %+v", r)
-	}
+	assert.Equal(t, "unsubscribed", f.LastError)
+	assert.Equal(t, 1, f.Attempts)
+	assert.True(t, f.LeaseUntil.IsZero())
+	assert.Equal(t, []mailing.AttemptError{{Attempt: 1, At: t0, Error: "451 later"}, {Attempt: 2, At: at, Error: "unsubscribed"}}, f.Errors)
+	n, err = s.FailPending(ctx, a.ID, at, "again")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	n, err = s.FailPending(ctx, 999, at, "x")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	n, err = s.FailPending(ctx, b.ID, at, "unsubscribed")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	// The rule the Store states: the campaign left without a pending
+	// delivery is done, Updated at.
+	r, err = s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, r.Failed)
+	assert.Zero(t, r.Pending)
+	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
+	assert.Equal(t, at, r.Campaign.Updated)
 }

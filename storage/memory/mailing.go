@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 )
 
@@ -39,9 +38,6 @@ func (db *DB) Mailing() *MailingStore {
 	}).(*MailingStore)
 }
 
-func subscriberNotFound() error { return hanok.Errorf(hanok.NotFound, "subscriber not found") }
-func campaignNotFound() error   { return hanok.Errorf(hanok.NotFound, "campaign not found") }
-
 func (s *MailingStore) byKey(key string) (mailing.Subscriber, bool) {
 	for _, sub := range s.subscribers {
 		if mailing.EmailKey(sub.Email) == key {
@@ -56,11 +52,11 @@ func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscr
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.byKey(mailing.EmailKey(sub.Email)); ok {
-		return hanok.Errorf(hanok.Conflict, "email already on the list")
+		return mailing.ErrEmailTaken
 	}
 	for _, o := range s.subscribers {
 		if o.Token == sub.Token {
-			return hanok.Errorf(hanok.Conflict, "token in use")
+			return mailing.ErrTokenTaken
 		}
 	}
 	s.nextSub++
@@ -75,7 +71,7 @@ func (s *MailingStore) Subscriber(ctx context.Context, id mailing.SubscriberID) 
 	defer s.mu.Unlock()
 	sub, ok := s.subscribers[id]
 	if !ok {
-		return mailing.Subscriber{}, subscriberNotFound()
+		return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 	}
 	return sub, nil
 }
@@ -86,7 +82,7 @@ func (s *MailingStore) SubscriberByEmail(ctx context.Context, email string) (mai
 	defer s.mu.Unlock()
 	sub, ok := s.byKey(mailing.EmailKey(email))
 	if !ok {
-		return mailing.Subscriber{}, subscriberNotFound()
+		return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 	}
 	return sub, nil
 }
@@ -100,7 +96,7 @@ func (s *MailingStore) SubscriberByToken(ctx context.Context, token string) (mai
 			return sub, nil
 		}
 	}
-	return mailing.Subscriber{}, subscriberNotFound()
+	return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 }
 
 // UpdateSubscriber implements mailing.Store.
@@ -109,11 +105,18 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 	defer s.mu.Unlock()
 	old, ok := s.subscribers[id]
 	if !ok {
-		return mailing.Subscriber{}, subscriberNotFound()
+		return mailing.Subscriber{}, mailing.ErrSubscriberNotFound
 	}
 	sub := old
 	if err := fn(&sub); err != nil {
 		return mailing.Subscriber{}, err
+	}
+	if sub.Token != old.Token {
+		for oid, o := range s.subscribers {
+			if oid != id && o.Token == sub.Token {
+				return mailing.Subscriber{}, mailing.ErrTokenTaken
+			}
+		}
 	}
 	old.Name, old.Subscribed, old.Token, old.Updated = sub.Name, sub.Subscribed, sub.Token, sub.Updated
 	s.subscribers[id] = old
@@ -137,7 +140,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.subscribers[id]; !ok {
-		return subscriberNotFound()
+		return mailing.ErrSubscriberNotFound
 	}
 	delete(s.subscribers, id)
 	s.dropDeliveries(func(d *mailing.Delivery) bool { return d.Subscriber == id })
@@ -197,9 +200,7 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		s.order = append(s.order, s.nextDel)
 	}
 	s.pending[c.ID] = len(subs)
-	if len(subs) == 0 && c.Status == mailing.CampaignQueued {
-		c.Status = mailing.CampaignDone
-	}
+	c.Status = c.Status.Settled(len(subs))
 	s.campaigns[c.ID] = *c
 	return len(subs), nil
 }
@@ -210,7 +211,7 @@ func (s *MailingStore) Campaign(ctx context.Context, id mailing.CampaignID) (mai
 	defer s.mu.Unlock()
 	c, ok := s.campaigns[id]
 	if !ok {
-		return mailing.Campaign{}, campaignNotFound()
+		return mailing.Campaign{}, mailing.ErrCampaignNotFound
 	}
 	return c, nil
 }
@@ -221,7 +222,7 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	defer s.mu.Unlock()
 	old, ok := s.campaigns[id]
 	if !ok {
-		return mailing.Campaign{}, campaignNotFound()
+		return mailing.Campaign{}, mailing.ErrCampaignNotFound
 	}
 	c := old
 	if err := fn(&c); err != nil {
@@ -238,7 +239,7 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 	defer s.mu.Unlock()
 	c, ok := s.campaigns[id]
 	if !ok {
-		return mailing.Report{}, campaignNotFound()
+		return mailing.Report{}, mailing.ErrCampaignNotFound
 	}
 	r := mailing.Report{Campaign: c}
 	for _, did := range s.order {
@@ -283,8 +284,8 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 	out := make([]mailing.Delivery, 0, len(due))
 	for _, d := range due {
 		d.LeaseUntil = leaseUntil
-		if c := s.campaigns[d.Campaign]; c.Status == mailing.CampaignQueued {
-			c.Status, c.Updated = mailing.CampaignSending, now
+		if c := s.campaigns[d.Campaign]; c.Status.Claimed() != c.Status {
+			c.Status, c.Updated = c.Status.Claimed(), now
 			s.campaigns[d.Campaign] = c
 		}
 		cp := *d
@@ -319,10 +320,10 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 	defer s.mu.Unlock()
 	cur, ok := s.deliveries[d.ID]
 	if !ok {
-		return hanok.Errorf(hanok.NotFound, "delivery not found")
+		return mailing.ErrDeliveryNotFound
 	}
 	if cur.Status != mailing.DeliveryPending || cur.LeaseUntil.IsZero() || !cur.LeaseUntil.Equal(d.LeaseUntil) {
-		return hanok.Errorf(hanok.Conflict, "delivery is no longer held by this claim")
+		return mailing.ErrNotHeld
 	}
 	if o.Status != mailing.DeliveryPending {
 		s.pending[cur.Campaign]--
@@ -346,17 +347,14 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 	return nil
 }
 
-// settle marks a sending or queued campaign done when none of its
-// deliveries is pending.
+// settle gives campaign id the status its pending count calls for
+// (CampaignStatus.Settled).
 func (s *MailingStore) settle(id mailing.CampaignID, now time.Time) {
 	c, ok := s.campaigns[id]
-	if !ok || (c.Status != mailing.CampaignSending && c.Status != mailing.CampaignQueued) {
+	if !ok || c.Status.Settled(s.pending[id]) == c.Status {
 		return
 	}
-	if s.pending[id] > 0 {
-		return
-	}
-	c.Status = mailing.CampaignDone
+	c.Status = c.Status.Settled(s.pending[id])
 	if !now.IsZero() {
 		c.Updated = now
 	}

@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 )
 
@@ -30,20 +31,38 @@ var _ mailing.Store = (*MailingStore)(nil)
 // Mailing returns the database's mailing store.
 func (db *DB) Mailing() *MailingStore { return &MailingStore{db: db} }
 
+// missing is miss when err is a missing row, err otherwise.
+func missing(err, miss error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return miss
+	}
+	return err
+}
+
+// subscriberTaken is the error of a UNIQUE violation on
+// mailing_subscribers: the token's or the email key's.
+func subscriberTaken(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && strings.Contains(pe.ConstraintName, "token") {
+		return mailing.ErrTokenTaken
+	}
+	return mailing.ErrEmailTaken
+}
+
 const subscriberColumns = `id, email, name, subscribed, token, created, updated`
 
 func scanSubscriber(sc pgx.Row) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated int64
+	var created, updated *time.Time
 	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated)
-	s.Created, s.Updated = fromNanos(created), fromNanos(updated)
+	s.Created, s.Updated = utc(created), utc(updated)
 	return s, err
 }
 
 func subscriberWhere(ctx context.Context, q querier, where string, arg any) (mailing.Subscriber, error) {
 	sub, err := scanSubscriber(q.QueryRow(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers WHERE `+where, arg))
 	if err != nil {
-		return mailing.Subscriber{}, notFound(err, "subscriber")
+		return mailing.Subscriber{}, missing(err, mailing.ErrSubscriberNotFound)
 	}
 	return sub, nil
 }
@@ -52,9 +71,9 @@ func subscriberWhere(ctx context.Context, q querier, where string, arg any) (mai
 func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
 	var id mailing.SubscriberID
 	err := s.db.pool.QueryRow(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated)).Scan(&id)
+		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Created), nullTime(sub.Updated)).Scan(&id)
 	if isUnique(err) {
-		return hanok.Errorf(hanok.Conflict, "email already on the list")
+		return subscriberTaken(err)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: insert subscriber: %w", err)
@@ -91,9 +110,9 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 			return err
 		}
 		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4 WHERE id = $5 RETURNING `+subscriberColumns,
-			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), id))
+			sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Updated), id))
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "token in use")
+			return subscriberTaken(err)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: update subscriber: %w", err)
@@ -128,9 +147,9 @@ func settleCampaigns(ctx context.Context, tx pgx.Tx, id mailing.CampaignID, now 
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM mailing_campaigns WHERE status IN ('queued', 'sending') AND ($1::bigint = 0 OR id = $1) ORDER BY id FOR NO KEY UPDATE`, int64(id)); err != nil {
 		return fmt.Errorf("postgres: lock campaigns: %w", err)
 	}
-	_, err := tx.Exec(ctx, `UPDATE mailing_campaigns c SET status = 'done', updated = CASE WHEN $1::bigint = 0 THEN c.updated ELSE $1 END
+	_, err := tx.Exec(ctx, `UPDATE mailing_campaigns c SET status = 'done', updated = coalesce($1::timestamptz, c.updated)
 		WHERE c.status IN ('queued', 'sending') AND ($2::bigint = 0 OR c.id = $2) AND NOT EXISTS (
-			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = c.id AND d.status = 'pending')`, nanos(now), int64(id))
+			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = c.id AND d.status = 'pending')`, nullTime(now), int64(id))
 	if err != nil {
 		return fmt.Errorf("postgres: settle campaigns: %w", err)
 	}
@@ -145,7 +164,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 			return fmt.Errorf("postgres: delete subscriber: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return hanok.Errorf(hanok.NotFound, "subscriber not found")
+			return mailing.ErrSubscriberNotFound
 		}
 		return settleCampaigns(ctx, tx, 0, time.Time{})
 	})
@@ -169,10 +188,10 @@ const campaignColumns = `id, subject, text_body, html_body, status, created, upd
 
 func scanCampaign(sc pgx.Row) (mailing.Campaign, error) {
 	var c mailing.Campaign
-	var created, updated int64
+	var created, updated *time.Time
 	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
-	c.Created, c.Updated = fromNanos(created), fromNanos(updated)
-	return c, notFound(err, "campaign")
+	c.Created, c.Updated = utc(created), utc(updated)
+	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
 // CreateCampaign implements mailing.Store.
@@ -181,18 +200,18 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 	var id mailing.CampaignID
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated)).Scan(&id)
+			c.Subject, c.Text, c.HTML, c.Status, nullTime(c.Created), nullTime(c.Updated)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("postgres: insert campaign: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, token, status, next_attempt)
-			SELECT $1, id, email, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(c.Created))
+			SELECT $1, id, email, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nullTime(c.Created))
 		if err != nil {
 			return fmt.Errorf("postgres: insert deliveries: %w", err)
 		}
 		n = tag.RowsAffected()
-		if n == 0 && c.Status == mailing.CampaignQueued {
-			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = 'done' WHERE id = $1`, id); err != nil {
+		if st := c.Status.Settled(int(n)); st != c.Status {
+			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = $2 WHERE id = $1`, id, string(st)); err != nil {
 				return fmt.Errorf("postgres: settle campaign: %w", err)
 			}
 		}
@@ -202,9 +221,7 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		return 0, err
 	}
 	c.ID = id
-	if n == 0 && c.Status == mailing.CampaignQueued {
-		c.Status = mailing.CampaignDone
-	}
+	c.Status = c.Status.Settled(int(n))
 	return int(n), nil
 }
 
@@ -225,7 +242,7 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 		if err := fn(&c); err != nil {
 			return err
 		}
-		out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE mailing_campaigns SET status = $1, updated = $2 WHERE id = $3 RETURNING `+campaignColumns, c.Status, nanos(c.Updated), id))
+		out, err = scanCampaign(tx.QueryRow(ctx, `UPDATE mailing_campaigns SET status = $1, updated = $2 WHERE id = $3 RETURNING `+campaignColumns, c.Status, nullTime(c.Updated), id))
 		return err
 	})
 	return out, err
@@ -235,9 +252,9 @@ const deliveryColumns = `id, campaign_id, subscriber_id, email, token, status, a
 
 func scanDelivery(sc pgx.Row) (mailing.Delivery, error) {
 	var d mailing.Delivery
-	var next, lease, sent int64
+	var next, lease, sent *time.Time
 	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
-	d.NextAttempt, d.LeaseUntil, d.Sent = fromNanos(next), fromNanos(lease), fromNanos(sent)
+	d.NextAttempt, d.LeaseUntil, d.Sent = utc(next), utc(lease), utc(sent)
 	return d, err
 }
 
@@ -280,11 +297,11 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		for rows.Next() {
 			var did mailing.DeliveryID
 			var e mailing.AttemptError
-			var at int64
+			var at *time.Time
 			if err := rows.Scan(&did, &e.Attempt, &at, &e.Error); err != nil {
 				return err
 			}
-			e.At = fromNanos(at)
+			e.At = utc(at)
 			if i, ok := index[did]; ok {
 				r.Failures[i].Errors = append(r.Failures[i].Errors, e)
 			}
@@ -303,11 +320,11 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `WITH due AS (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
-				WHERE d.status = 'pending' AND d.next_attempt <= $2 AND d.lease_until <= $2 AND c.status <> 'cancelled'
+				WHERE d.status = 'pending' AND d.next_attempt <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $2) AND c.status <> 'cancelled'
 				ORDER BY d.next_attempt, d.id LIMIT $3
 				FOR UPDATE OF d SKIP LOCKED)
 			UPDATE mailing_deliveries m SET lease_until = $1 FROM due WHERE m.id = due.id
-			RETURNING m.`+deliveryColumns, nanos(leaseUntil), nanos(now), limit)
+			RETURNING m.`+deliveryColumns, nullTime(leaseUntil), nullTime(now), limit)
 		if err != nil {
 			return fmt.Errorf("postgres: claim deliveries: %w", err)
 		}
@@ -324,7 +341,8 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 		// In id order, as every writer of campaign rows locks them.
 		slices.Sort(campaigns)
 		for _, id := range campaigns {
-			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = 'sending', updated = $1 WHERE id = $2 AND status = 'queued'`, nanos(now), id); err != nil {
+			queued := mailing.CampaignQueued
+			if _, err := tx.Exec(ctx, `UPDATE mailing_campaigns SET status = $3, updated = $1 WHERE id = $2 AND status = $4`, nullTime(now), id, string(queued.Claimed()), string(queued)); err != nil {
 				return fmt.Errorf("postgres: campaign sending: %w", err)
 			}
 		}
@@ -348,11 +366,11 @@ func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID,
 	var n int64
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `WITH failed AS (
-				UPDATE mailing_deliveries SET status = 'failed', lease_until = 0, last_error = $1
+				UPDATE mailing_deliveries SET status = 'failed', lease_until = NULL, last_error = $1
 				WHERE subscriber_id = $2 AND status = 'pending' RETURNING id, attempts)
 			INSERT INTO mailing_delivery_errors (delivery_id, attempt, at, error)
 			SELECT id, attempts + 1, $3, $1 FROM failed
-			ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error`, msg, id, nanos(at))
+			ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error`, msg, id, nullTime(at))
 		if err != nil {
 			return fmt.Errorf("postgres: fail pending deliveries: %w", err)
 		}
@@ -372,25 +390,25 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 		if o.Attempted {
 			attempted = 1
 		}
-		var sent int64
+		var sent time.Time
 		if o.Status == mailing.DeliverySent {
-			sent = nanos(o.At)
+			sent = o.At
 		}
 		var campaign mailing.CampaignID
 		var attempts int
 		err := tx.QueryRow(ctx, `UPDATE mailing_deliveries SET
-				status = $1, attempts = attempts + $2, lease_until = 0, sent_at = $3,
+				status = $1, attempts = attempts + $2, lease_until = NULL, sent_at = $3,
 				next_attempt = CASE WHEN $1 = 'pending' THEN $4 ELSE next_attempt END,
 				last_error = CASE WHEN $5 <> '' THEN $5 ELSE last_error END
-			WHERE id = $6 AND status = 'pending' AND lease_until = $7 AND lease_until <> 0
+			WHERE id = $6 AND status = 'pending' AND lease_until = $7
 			RETURNING campaign_id, attempts`,
-			string(o.Status), attempted, sent, nanos(o.NextAttempt), o.Error, d.ID, nanos(d.LeaseUntil)).Scan(&campaign, &attempts)
+			string(o.Status), attempted, nullTime(sent), nullTime(o.NextAttempt), o.Error, d.ID, nullTime(d.LeaseUntil)).Scan(&campaign, &attempts)
 		if errors.Is(err, pgx.ErrNoRows) {
 			var one int
 			if err := tx.QueryRow(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = $1`, d.ID).Scan(&one); err != nil {
-				return notFound(err, "delivery")
+				return missing(err, mailing.ErrDeliveryNotFound)
 			}
-			return hanok.Errorf(hanok.Conflict, "delivery is no longer held by this claim")
+			return mailing.ErrNotHeld
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: finish delivery: %w", err)
@@ -398,7 +416,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 		if o.Error != "" {
 			if _, err := tx.Exec(ctx, `INSERT INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error`,
-				d.ID, attempts, nanos(o.At), o.Error); err != nil {
+				d.ID, attempts, nullTime(o.At), o.Error); err != nil {
 				return fmt.Errorf("postgres: delivery error: %w", err)
 			}
 		}
@@ -415,7 +433,7 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 // Locking the campaign's row exclusively in every finish would make the
 // finishes of a campaign wait for each other's commits, all dispatchers
 // together. Instead a finish first takes a share lock on the row and
-// looks for a pending delivery that no claim holds (lease_until = 0):
+// looks for a pending delivery that no claim holds (lease_until NULL):
 // that one still has to be claimed and finished, by a finish that looks
 // later, so this one keeps its share lock and commits. Only a finish that
 // finds every pending delivery leased (being sent, or being finished at
@@ -426,7 +444,7 @@ func settleAfterFinish(ctx context.Context, tx pgx.Tx, campaign mailing.Campaign
 	b := &pgx.Batch{}
 	b.Queue(`SAVEPOINT settle`)
 	b.Queue(`SELECT 1 FROM mailing_campaigns WHERE id = $1 FOR SHARE`, campaign)
-	b.Queue(`SELECT EXISTS (SELECT 1 FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'pending' AND lease_until = 0)`, campaign)
+	b.Queue(`SELECT EXISTS (SELECT 1 FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'pending' AND lease_until IS NULL)`, campaign)
 	br := tx.SendBatch(ctx, b)
 	var unclaimed bool
 	_, err1 := br.Exec()

@@ -3,11 +3,18 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 )
 
 // Finishes of one campaign's deliveries from many connections at once,
@@ -17,37 +24,71 @@ func TestMailingConcurrentFinishesSettle(t *testing.T) {
 	db := openTestDB(t)
 	s := db.Mailing()
 	ctx := context.Background()
-	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
 	const subs = 64
 	for i := range subs {
 		sub := mailing.Subscriber{Email: fmt.Sprintf("s%d@example.com", i), Name: "s", Subscribed: true, Token: fmt.Sprint("token-", i), Created: t0, Updated: t0}
-		if err := s.CreateSubscriber(ctx, &sub); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.CreateSubscriber(ctx, &sub))
 	}
 	for round := range 10 {
 		c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
-		if n, err := s.CreateCampaign(ctx, &c); err != nil || n != subs {
-			t.Fatalf("CreateCampaign = %d, %v", n, err)
-		}
+		n, err := s.CreateCampaign(ctx, &c)
+		require.NoError(t, err)
+		require.Equal(t, subs, n)
 		ds, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), subs)
-		if err != nil || len(ds) != subs {
-			t.Fatalf("claimed %d, %v", len(ds), err)
-		}
+		require.NoError(t, err)
+		require.Len(t, ds, subs)
 		var wg sync.WaitGroup
 		for _, d := range ds {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := s.FinishDelivery(ctx, d, mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0}); err != nil {
-					t.Error(err)
-				}
+				assert.NoError(t, s.FinishDelivery(ctx, d, mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0}))
 			}()
 		}
 		wg.Wait()
 		got, err := s.Campaign(ctx, c.ID)
-		if err != nil || got.Status != mailing.CampaignDone {
-			t.Fatalf("round %d: campaign %+v, %v; want done", round, got, err)
-		}
+		require.NoError(t, err)
+		require.Equal(t, mailing.CampaignDone, got.Status, "round %d", round)
 	}
+}
+
+// Migration 0009 turns the mailing times from bigint nanoseconds (0 for
+// none) into timestamptz (NULL for none), keeping the microseconds.
+func TestMailingTimesMigration(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.DSN(t))
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	exec := func(file string) {
+		t.Helper()
+		sql, err := os.ReadFile(filepath.Join("migrations", file))
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, string(sql))
+		require.NoError(t, err, file)
+	}
+	exec("0006_mailing.sql")
+	at := time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC)
+	ns := at.UnixNano()
+	for _, q := range []string{
+		`INSERT INTO mailing_subscribers VALUES (1, 'a@example.com', 'a@example.com', 'A', true, 't', $1, $1), (2, 'b@example.com', 'b@example.com', 'B', true, 'u', $1, $1)`,
+		`INSERT INTO mailing_campaigns VALUES (1, 's', 't', '', 'sending', $1, $1)`,
+		`INSERT INTO mailing_deliveries (id, campaign_id, subscriber_id, email, token, status, next_attempt, lease_until, sent_at)
+			VALUES (1, 1, 1, 'a@example.com', 't', 'pending', $1, 0, 0), (2, 1, 2, 'b@example.com', 'u', 'sent', $1, $1, $1)`,
+	} {
+		_, err = conn.Exec(ctx, q, ns)
+		require.NoError(t, err)
+	}
+	exec("0009_mailing_times.sql")
+
+	var created time.Time
+	require.NoError(t, conn.QueryRow(ctx, `SELECT created FROM mailing_subscribers`).Scan(&created))
+	assert.Equal(t, at.Truncate(time.Microsecond), created.UTC())
+	var lease, sent *time.Time
+	require.NoError(t, conn.QueryRow(ctx, `SELECT lease_until, sent_at FROM mailing_deliveries WHERE id = 1`).Scan(&lease, &sent))
+	assert.Nil(t, lease, "0 became NULL")
+	assert.Nil(t, sent, "0 became NULL")
+	require.NoError(t, conn.QueryRow(ctx, `SELECT lease_until, sent_at FROM mailing_deliveries WHERE id = 2`).Scan(&lease, &sent))
+	require.NotNil(t, sent)
+	assert.Equal(t, at.Truncate(time.Microsecond), sent.UTC())
 }

@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/mailing"
 )
 
@@ -20,36 +20,37 @@ var _ mailing.Store = (*MailingStore)(nil)
 // Mailing returns the database's mailing store.
 func (db *DB) Mailing() *MailingStore { return &MailingStore{db: db} }
 
-// mailingNanos is t in unix nanoseconds, 0 for the zero time.
-func mailingNanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
+// missing is miss when err is a missing row, err otherwise.
+func missing(err, miss error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return miss
 	}
-	return t.UnixNano()
+	return err
 }
 
-// mailingTime is the inverse of mailingNanos.
-func mailingTime(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
+// subscriberTaken is the error of a UNIQUE violation on
+// mailing_subscribers: the token's or the email key's.
+func subscriberTaken(err error) error {
+	if strings.Contains(err.Error(), "mailing_subscribers.token") {
+		return mailing.ErrTokenTaken
 	}
-	return time.Unix(0, v).UTC()
+	return mailing.ErrEmailTaken
 }
 
 const subscriberColumns = `id, email, name, subscribed, token, created, updated`
 
 func scanSubscriber(sc scanner) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated int64
+	var created, updated sql.NullInt64
 	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated)
-	s.Created, s.Updated = mailingTime(created), mailingTime(updated)
+	s.Created, s.Updated = fromNanos(created), fromNanos(updated)
 	return s, err
 }
 
 func (s *MailingStore) subscriberWhere(ctx context.Context, q sqlQuerier, where string, arg any) (mailing.Subscriber, error) {
 	sub, err := scanSubscriber(q.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers WHERE `+where, arg))
 	if err != nil {
-		return mailing.Subscriber{}, notFound(err, "subscriber")
+		return mailing.Subscriber{}, missing(err, mailing.ErrSubscriberNotFound)
 	}
 	return sub, nil
 }
@@ -63,9 +64,9 @@ type sqlQuerier interface {
 func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, mailingNanos(sub.Created), mailingNanos(sub.Updated))
+			sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated))
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "email already on the list")
+			return subscriberTaken(err)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert subscriber: %w", err)
@@ -103,9 +104,9 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ? WHERE id = ?`,
-			sub.Name, sub.Subscribed, sub.Token, mailingNanos(sub.Updated), id)
+			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), id)
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "token in use")
+			return subscriberTaken(err)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: update subscriber: %w", err)
@@ -119,28 +120,16 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 // Subscribers implements mailing.Store.
 func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: subscribers: %w", err)
-	}
-	defer rows.Close()
-	out := []mailing.Subscriber{}
-	for rows.Next() {
-		sub, err := scanSubscriber(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rows.Err()
+	return collect("subscribers", rows, err, scanSubscriber)
 }
 
 // settleCampaigns marks done every queued or sending campaign without a
 // pending delivery (of campaign id, or of every campaign when id is 0).
 func settleCampaigns(ctx context.Context, tx *sql.Tx, id mailing.CampaignID, now time.Time) error {
-	q := `UPDATE mailing_campaigns SET status = 'done', updated = CASE WHEN ? = 0 THEN updated ELSE ? END
+	q := `UPDATE mailing_campaigns SET status = 'done', updated = coalesce(?, updated)
 		WHERE status IN ('queued', 'sending') AND NOT EXISTS (
 			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = mailing_campaigns.id AND d.status = 'pending')`
-	args := []any{mailingNanos(now), mailingNanos(now)}
+	args := []any{nanos(now)}
 	if id != 0 {
 		q += ` AND id = ?`
 		args = append(args, id)
@@ -159,7 +148,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 			return fmt.Errorf("sqlite: delete subscriber: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hanok.Errorf(hanok.NotFound, "subscriber not found")
+			return mailing.ErrSubscriberNotFound
 		}
 		return settleCampaigns(ctx, tx, 0, time.Time{})
 	})
@@ -183,10 +172,10 @@ const campaignColumns = `id, subject, text_body, html_body, status, created, upd
 
 func scanCampaign(sc scanner) (mailing.Campaign, error) {
 	var c mailing.Campaign
-	var created, updated int64
+	var created, updated sql.NullInt64
 	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
-	c.Created, c.Updated = mailingTime(created), mailingTime(updated)
-	return c, notFound(err, "campaign")
+	c.Created, c.Updated = fromNanos(created), fromNanos(updated)
+	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
 // CreateCampaign implements mailing.Store.
@@ -194,7 +183,7 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 	var n int64
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Subject, c.Text, c.HTML, c.Status, mailingNanos(c.Created), mailingNanos(c.Updated))
+			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert campaign: %w", err)
 		}
@@ -203,23 +192,23 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 			return err
 		}
 		res, err = tx.ExecContext(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, token, status, next_attempt)
-			SELECT ?, id, email, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, mailingNanos(c.Created))
+			SELECT ?, id, email, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(c.Created))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert deliveries: %w", err)
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		if n == 0 && c.Status == mailing.CampaignQueued {
-			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = 'done' WHERE id = ?`, id); err != nil {
+		if st := c.Status.Settled(int(n)); st != c.Status {
+			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = ? WHERE id = ?`, st, id); err != nil {
 				return fmt.Errorf("sqlite: settle campaign: %w", err)
 			}
 		}
 		c.ID = mailing.CampaignID(id)
 		return nil
 	})
-	if err == nil && n == 0 && c.Status == mailing.CampaignQueued {
-		c.Status = mailing.CampaignDone
+	if err == nil {
+		c.Status = c.Status.Settled(int(n))
 	}
 	return int(n), err
 }
@@ -240,7 +229,7 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 		if err := fn(&c); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = ?, updated = ? WHERE id = ?`, c.Status, mailingNanos(c.Updated), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = ?, updated = ? WHERE id = ?`, c.Status, nanos(c.Updated), id); err != nil {
 			return fmt.Errorf("sqlite: update campaign: %w", err)
 		}
 		out, err = scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM mailing_campaigns WHERE id = ?`, id))
@@ -253,10 +242,21 @@ const deliveryColumns = `id, campaign_id, subscriber_id, email, token, status, a
 
 func scanDelivery(sc scanner) (mailing.Delivery, error) {
 	var d mailing.Delivery
-	var next, lease, sent int64
+	var next, lease, sent sql.NullInt64
 	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
-	d.NextAttempt, d.LeaseUntil, d.Sent = mailingTime(next), mailingTime(lease), mailingTime(sent)
+	d.NextAttempt, d.LeaseUntil, d.Sent = fromNanos(next), fromNanos(lease), fromNanos(sent)
 	return d, err
+}
+
+// statusCount is one row of a count of deliveries by status.
+type statusCount struct {
+	status mailing.DeliveryStatus
+	n      int
+}
+
+func scanStatusCount(sc scanner) (statusCount, error) {
+	var c statusCount
+	return c, sc.Scan(&c.status, &c.n)
 }
 
 // CampaignReport implements mailing.Store.
@@ -269,70 +269,54 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		}
 		r.Campaign = c
 		rows, err := tx.QueryContext(ctx, `SELECT status, count(*) FROM mailing_deliveries WHERE campaign_id = ? GROUP BY status`, id)
+		counts, err := collect("count deliveries", rows, err, scanStatusCount)
 		if err != nil {
-			return fmt.Errorf("sqlite: count deliveries: %w", err)
-		}
-		for rows.Next() {
-			var st mailing.DeliveryStatus
-			var n int
-			if err := rows.Scan(&st, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			switch st {
-			case mailing.DeliveryPending:
-				r.Pending = n
-			case mailing.DeliverySent:
-				r.Sent = n
-			case mailing.DeliveryFailed:
-				r.Failed = n
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
+		}
+		for _, c := range counts {
+			switch c.status {
+			case mailing.DeliveryPending:
+				r.Pending = c.n
+			case mailing.DeliverySent:
+				r.Sent = c.n
+			case mailing.DeliveryFailed:
+				r.Failed = c.n
+			}
 		}
 		if r.Failed == 0 {
 			return nil
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND status = 'failed' ORDER BY id`, id)
-		if err != nil {
-			return fmt.Errorf("sqlite: failed deliveries: %w", err)
-		}
-		index := map[mailing.DeliveryID]int{}
-		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			index[d.ID] = len(r.Failures)
-			r.Failures = append(r.Failures, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if r.Failures, err = collect("failed deliveries", rows, err, scanDelivery); err != nil {
 			return err
+		}
+		index := make(map[mailing.DeliveryID]int, len(r.Failures))
+		for i, d := range r.Failures {
+			index[d.ID] = i
+		}
+		type attemptError struct {
+			delivery mailing.DeliveryID
+			mailing.AttemptError
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT e.delivery_id, e.attempt, e.at, e.error FROM mailing_delivery_errors e
 			JOIN mailing_deliveries d ON d.id = e.delivery_id
 			WHERE d.campaign_id = ? AND d.status = 'failed' ORDER BY e.delivery_id, e.attempt`, id)
+		errs, err := collect("delivery errors", rows, err, func(sc scanner) (attemptError, error) {
+			var e attemptError
+			var at sql.NullInt64
+			err := sc.Scan(&e.delivery, &e.Attempt, &at, &e.Error)
+			e.At = fromNanos(at)
+			return e, err
+		})
 		if err != nil {
-			return fmt.Errorf("sqlite: delivery errors: %w", err)
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var did mailing.DeliveryID
-			var e mailing.AttemptError
-			var at int64
-			if err := rows.Scan(&did, &e.Attempt, &at, &e.Error); err != nil {
-				return err
-			}
-			e.At = mailingTime(at)
-			if i, ok := index[did]; ok {
-				r.Failures[i].Errors = append(r.Failures[i].Errors, e)
+		for _, e := range errs {
+			if i, ok := index[e.delivery]; ok {
+				r.Failures[i].Errors = append(r.Failures[i].Errors, e.AttemptError)
 			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return r, err
 }
@@ -341,32 +325,23 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
 	var out []mailing.Delivery
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
 		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET lease_until = ?
 			WHERE id IN (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
-				WHERE d.status = 'pending' AND d.next_attempt <= ? AND d.lease_until <= ? AND c.status <> 'cancelled'
+				WHERE d.status = 'pending' AND d.next_attempt <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND c.status <> 'cancelled'
 				ORDER BY d.next_attempt, d.id LIMIT ?)
-			RETURNING `+deliveryColumns, mailingNanos(leaseUntil), mailingNanos(now), mailingNanos(now), limit)
+			RETURNING `+deliveryColumns, nanos(leaseUntil), nanos(now), nanos(now), limit)
+		out, err = collect("claim deliveries", rows, err, scanDelivery)
 		if err != nil {
-			return fmt.Errorf("sqlite: claim deliveries: %w", err)
-		}
-		campaigns := map[mailing.CampaignID]bool{}
-		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			campaigns[d.Campaign] = true
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
+		campaigns := map[mailing.CampaignID]bool{}
+		for _, d := range out {
+			campaigns[d.Campaign] = true
+		}
 		for id := range campaigns {
-			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = 'sending', updated = ? WHERE id = ? AND status = 'queued'`, mailingNanos(now), id); err != nil {
+			queued := mailing.CampaignQueued
+			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = ?, updated = ? WHERE id = ? AND status = ?`, queued.Claimed(), nanos(now), id, queued); err != nil {
 				return fmt.Errorf("sqlite: campaign sending: %w", err)
 			}
 		}
@@ -399,31 +374,22 @@ func lessDue(a, b mailing.Delivery) bool {
 func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID, at time.Time, msg string) (int, error) {
 	var n int
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET status = 'failed', lease_until = 0, last_error = ?
+		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET status = 'failed', lease_until = NULL, last_error = ?
 			WHERE subscriber_id = ? AND status = 'pending' RETURNING id, attempts`, msg, id)
-		if err != nil {
-			return fmt.Errorf("sqlite: fail pending deliveries: %w", err)
-		}
 		type failed struct {
 			id       mailing.DeliveryID
 			attempts int
 		}
-		var fs []failed
-		for rows.Next() {
+		fs, err := collect("fail pending deliveries", rows, err, func(sc scanner) (failed, error) {
 			var f failed
-			if err := rows.Scan(&f.id, &f.attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			fs = append(fs, f)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return f, sc.Scan(&f.id, &f.attempts)
+		})
+		if err != nil {
 			return err
 		}
 		for _, f := range fs {
 			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES (?, ?, ?, ?)`,
-				f.id, f.attempts+1, mailingNanos(at), msg); err != nil {
+				f.id, f.attempts+1, nanos(at), msg); err != nil {
 				return fmt.Errorf("sqlite: delivery error: %w", err)
 			}
 		}
@@ -443,32 +409,32 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 		if o.Attempted {
 			attempted = 1
 		}
-		var sent int64
+		var sent time.Time
 		if o.Status == mailing.DeliverySent {
-			sent = mailingNanos(o.At)
+			sent = o.At
 		}
 		var campaign mailing.CampaignID
 		var attempts int
 		err := tx.QueryRowContext(ctx, `UPDATE mailing_deliveries SET
-				status = ?, attempts = attempts + ?, lease_until = 0, sent_at = ?,
+				status = ?, attempts = attempts + ?, lease_until = NULL, sent_at = ?,
 				next_attempt = CASE WHEN ? = 'pending' THEN ? ELSE next_attempt END,
 				last_error = CASE WHEN ? <> '' THEN ? ELSE last_error END
-			WHERE id = ? AND status = 'pending' AND lease_until = ? AND lease_until <> 0
+			WHERE id = ? AND status = 'pending' AND lease_until = ?
 			RETURNING campaign_id, attempts`,
-			o.Status, attempted, sent, o.Status, mailingNanos(o.NextAttempt), o.Error, o.Error, d.ID, mailingNanos(d.LeaseUntil)).Scan(&campaign, &attempts)
+			o.Status, attempted, nanos(sent), o.Status, nanos(o.NextAttempt), o.Error, o.Error, d.ID, nanos(d.LeaseUntil)).Scan(&campaign, &attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			var one int
 			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
-				return notFound(err, "delivery")
+				return missing(err, mailing.ErrDeliveryNotFound)
 			}
-			return hanok.Errorf(hanok.Conflict, "delivery is no longer held by this claim")
+			return mailing.ErrNotHeld
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: finish delivery: %w", err)
 		}
 		if o.Error != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES (?, ?, ?, ?)`,
-				d.ID, attempts, mailingNanos(o.At), o.Error); err != nil {
+				d.ID, attempts, nanos(o.At), o.Error); err != nil {
 				return fmt.Errorf("sqlite: delivery error: %w", err)
 			}
 		}
@@ -483,21 +449,13 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 // index, not the table.
 func (s *MailingStore) DeliveryCounts(ctx context.Context) (map[mailing.DeliveryStatus]int, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT status, count(*) FROM mailing_deliveries INDEXED BY mailing_deliveries_campaign GROUP BY status`)
+	counts, err := collect("count deliveries", rows, err, scanStatusCount)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: count deliveries: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[mailing.DeliveryStatus]int{}
-	for rows.Next() {
-		var st mailing.DeliveryStatus
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("sqlite: count deliveries: %w", err)
-		}
-		out[st] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: count deliveries: %w", err)
+	out := make(map[mailing.DeliveryStatus]int, len(counts))
+	for _, c := range counts {
+		out[c.status] = c.n
 	}
 	return out, nil
 }

@@ -1,12 +1,15 @@
-package mailing
+// Package transport holds the mailing list's transports, the
+// infrastructure a mailing.Dispatcher sends through: an SMTP client that
+// keeps a connection per worker (SMTP), a directory of .eml files
+// (DirWriter), and the original service's HTTP mail API (HTTPAPI). The
+// mailing package keeps only the Transport interface.
+package transport
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,73 +19,20 @@ import (
 	"sync/atomic"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"github.com/hanok-dev/hanok/mailing"
 )
 
-// Message is one mail as a Transport sends it.
-type Message struct {
-	// MessageID is the Message-ID without angle brackets, derived from
-	// (campaign, subscriber): a resend after a crash carries the same one.
-	MessageID  string
-	Campaign   CampaignID
-	Subscriber SubscriberID
-	From       string
-	To         string
-	Subject    string
-	// Text and HTML are the bodies with the unsubscribe link added.
-	Text string
-	HTML string
-	// UnsubscribeURL is the one-click unsubscribe link (List-Unsubscribe).
-	UnsubscribeURL string
-}
-
-// Transport sends messages. Send must be safe for concurrent use. Its
-// error says whether a retry may succeed: wrap it with Permanent when it
-// cannot (an SMTP 5xx reply, an HTTP 4xx); any other error is temporary.
-type Transport interface {
-	Send(ctx context.Context, m Message) error
-}
-
-// SendError is a Transport's error with its class.
-type SendError struct {
-	// Permanent errors are not retried.
-	Permanent bool
-	Err       error
-}
-
-// Error implements error.
-func (e *SendError) Error() string {
-	if e.Permanent {
-		return "permanent: " + e.Err.Error()
-	}
-	return "temporary: " + e.Err.Error()
-}
-
-// Unwrap returns the cause.
-func (e *SendError) Unwrap() error { return e.Err }
-
-// Permanent marks err as a failure a retry cannot fix.
-func Permanent(err error) error { return &SendError{Permanent: true, Err: err} }
-
-// Temporary marks err as a failure a retry may fix.
-func Temporary(err error) error { return &SendError{Err: err} }
-
-// IsPermanent reports whether err is marked permanent. Unmarked errors
-// (network errors, timeouts) are temporary.
-func IsPermanent(err error) bool {
-	var se *SendError
-	return errors.As(err, &se) && se.Permanent
-}
-
-// Build renders m as a go-mail message: From, To, Subject, Message-ID,
+// Build renders the message m as a go-mail message: From, To, Subject, Message-ID,
 // List-Unsubscribe and List-Unsubscribe-Post, and a text body with an
 // optional HTML alternative.
-func (m Message) Build() (*gomail.Msg, error) {
+func Build(m mailing.Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(m.From); err != nil {
-		return nil, Permanent(fmt.Errorf("from %q: %w", m.From, err))
+		return nil, mailing.Permanent(fmt.Errorf("from %q: %w", m.From, err))
 	}
 	if err := msg.To(m.To); err != nil {
-		return nil, Permanent(fmt.Errorf("to %q: %w", m.To, err))
+		return nil, mailing.Permanent(fmt.Errorf("to %q: %w", m.To, err))
 	}
 	msg.Subject(m.Subject)
 	msg.SetMessageIDWithValue(m.MessageID)
@@ -98,49 +48,13 @@ func (m Message) Build() (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// WriteTo writes m in RFC 5322 form.
-func (m Message) WriteTo(w io.Writer) (int64, error) {
-	msg, err := m.Build()
+// WriteMessage writes m to w in RFC 5322 form.
+func WriteMessage(w io.Writer, m mailing.Message) (int64, error) {
+	msg, err := Build(m)
 	if err != nil {
 		return 0, err
 	}
 	return msg.WriteTo(w)
-}
-
-// textWithLink and htmlWithLink add the unsubscribe link to the bodies.
-func textWithLink(text, link string) string {
-	return strings.TrimRight(text, "\r\n") + "\n\n-- \nUnsubscribe: " + link + "\n"
-}
-
-func htmlWithLink(body, link string) string {
-	if body == "" {
-		return ""
-	}
-	return body + "\n<p style=\"font-size:small\"><a href=\"" + html.EscapeString(link) + "\">Unsubscribe</a></p>\n"
-}
-
-// Routing sends each recipient domain through its transport.
-type Routing struct {
-	// Default carries every domain not in Domains.
-	Default Transport
-	// Domains maps a lower-case domain to its transport.
-	Domains map[string]Transport
-}
-
-// SeedRouting is the original service's v2 routing: naver.com, google.com
-// and gmail.com go through second, every other domain through first.
-func SeedRouting(first, second Transport) Routing {
-	return Routing{Default: first, Domains: map[string]Transport{
-		"naver.com": second, "google.com": second, "gmail.com": second,
-	}}
-}
-
-// Transport returns the transport of an address's domain.
-func (r Routing) Transport(email string) Transport {
-	if t, ok := r.Domains[Domain(email)]; ok && t != nil {
-		return t
-	}
-	return r.Default
 }
 
 // DirWriter is a Transport that writes each message as an .eml file into
@@ -156,7 +70,7 @@ type DirWriter struct {
 // the first message; a file in its place is an error now.
 func NewDirWriter(dir string) (*DirWriter, error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("mailing: mail directory %s: not a directory", dir)
+		return nil, fmt.Errorf("transport: mail directory %s: not a directory", dir)
 	}
 	return &DirWriter{dir: dir}, nil
 }
@@ -166,7 +80,7 @@ func (w *DirWriter) Dir() string { return w.dir }
 
 // Send implements Transport: it writes the message to a temporary file
 // and renames it into place, so a reader never sees half a message.
-func (w *DirWriter) Send(ctx context.Context, m Message) error {
+func (w *DirWriter) Send(ctx context.Context, m mailing.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -182,7 +96,7 @@ func (w *DirWriter) Send(ctx context.Context, m Message) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := m.WriteTo(tmp); err != nil {
+	if _, err := WriteMessage(tmp, m); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -207,7 +121,7 @@ type HTTPAPI struct {
 var defaultAPIClient = &http.Client{Timeout: 30e9}
 
 // Send implements Transport.
-func (a *HTTPAPI) Send(ctx context.Context, m Message) error {
+func (a *HTTPAPI) Send(ctx context.Context, m mailing.Message) error {
 	var body []byte
 	var ctype string
 	if a.JSON {
@@ -219,7 +133,7 @@ func (a *HTTPAPI) Send(ctx context.Context, m Message) error {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.URL, bytes.NewReader(body))
 	if err != nil {
-		return Permanent(err)
+		return mailing.Permanent(err)
 	}
 	req.Header.Set("Content-Type", ctype)
 	if a.Authorization != "" {
@@ -231,7 +145,7 @@ func (a *HTTPAPI) Send(ctx context.Context, m Message) error {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return Temporary(err)
+		return mailing.Temporary(err)
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -241,7 +155,7 @@ func (a *HTTPAPI) Send(ctx context.Context, m Message) error {
 	}
 	err = fmt.Errorf("mail API answered %s: %s", resp.Status, strings.TrimSpace(string(snippet)))
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-		return Temporary(err)
+		return mailing.Temporary(err)
 	}
-	return Permanent(err)
+	return mailing.Permanent(err)
 }

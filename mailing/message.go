@@ -1,0 +1,99 @@
+package mailing
+
+import (
+	"context"
+	"errors"
+	"html"
+	"strings"
+)
+
+// Message is one mail as a Transport sends it.
+type Message struct {
+	// MessageID is the Message-ID without angle brackets, derived from
+	// (campaign, subscriber): a resend after a crash carries the same one.
+	MessageID  string
+	Campaign   CampaignID
+	Subscriber SubscriberID
+	From       string
+	To         string
+	Subject    string
+	// Text and HTML are the bodies with the unsubscribe link added.
+	Text string
+	HTML string
+	// UnsubscribeURL is the one-click unsubscribe link (List-Unsubscribe).
+	UnsubscribeURL string
+}
+
+// Transport sends messages. Send must be safe for concurrent use. Its
+// error says whether a retry may succeed: wrap it with Permanent when it
+// cannot (an SMTP 5xx reply, an HTTP 4xx); any other error is temporary.
+type Transport interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// SendError is a Transport's error with its class.
+type SendError struct {
+	// Permanent errors are not retried.
+	Permanent bool
+	Err       error
+}
+
+// Error implements error.
+func (e *SendError) Error() string {
+	if e.Permanent {
+		return "permanent: " + e.Err.Error()
+	}
+	return "temporary: " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Permanent marks err as a failure a retry cannot fix.
+func Permanent(err error) error { return &SendError{Permanent: true, Err: err} }
+
+// Temporary marks err as a failure a retry may fix.
+func Temporary(err error) error { return &SendError{Err: err} }
+
+// IsPermanent reports whether err is marked permanent. Unmarked errors
+// (network errors, timeouts) are temporary.
+func IsPermanent(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Permanent
+}
+
+// textWithLink and htmlWithLink add the unsubscribe link to the bodies.
+func textWithLink(text, link string) string {
+	return strings.TrimRight(text, "\r\n") + "\n\n-- \nUnsubscribe: " + link + "\n"
+}
+
+func htmlWithLink(body, link string) string {
+	if body == "" {
+		return ""
+	}
+	return body + "\n<p style=\"font-size:small\"><a href=\"" + html.EscapeString(link) + "\">Unsubscribe</a></p>\n"
+}
+
+// Routing sends each recipient domain through its transport.
+type Routing struct {
+	// Default carries every domain not in Domains.
+	Default Transport
+	// Domains maps a lower-case domain to its transport.
+	Domains map[string]Transport
+}
+
+// SeedRouting is the original service's v2 routing: naver.com, google.com
+// and gmail.com go through second, every other domain through first.
+func SeedRouting(first, second Transport) Routing {
+	return Routing{Default: first, Domains: map[string]Transport{
+		"naver.com": second, "google.com": second, "gmail.com": second,
+	}}
+}
+
+// Transport returns the transport of an address's domain.
+func (r Routing) Transport(email string) Transport {
+	if t, ok := r.Domains[Domain(email)]; ok && t != nil {
+		return t
+	}
+	return r.Default
+}

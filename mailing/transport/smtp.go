@@ -1,0 +1,329 @@
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strconv"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+
+	"github.com/hanok-dev/hanok/mailing"
+)
+
+// TLSMode says how the SMTP transport uses STARTTLS.
+type TLSMode string
+
+// The TLS modes.
+const (
+	// TLSOpportunistic uses STARTTLS when the server offers it (default).
+	TLSOpportunistic TLSMode = "opportunistic"
+	// TLSMandatory refuses a server that does not offer STARTTLS.
+	TLSMandatory TLSMode = "mandatory"
+	// TLSOff never uses STARTTLS.
+	TLSOff TLSMode = "off"
+)
+
+// ParseTLSMode reads "opportunistic", "mandatory" or "off".
+func ParseTLSMode(s string) (TLSMode, error) {
+	switch m := TLSMode(s); m {
+	case TLSOpportunistic, TLSMandatory, TLSOff:
+		return m, nil
+	case "":
+		return TLSOpportunistic, nil
+	}
+	return "", fmt.Errorf("TLS mode %q: want opportunistic, mandatory or off", s)
+}
+
+// SMTPConfig configures an SMTP transport.
+type SMTPConfig struct {
+	// Addr is the server's host:port.
+	Addr string
+	// Username and Password, if Username is set, authenticate with the
+	// best mechanism the server offers (PLAIN or LOGIN need TLS).
+	Username string
+	Password string
+	// TLS is the STARTTLS policy (default opportunistic).
+	TLS TLSMode
+	// TLSConfig overrides the TLS settings (default: verify the host).
+	TLSConfig *tls.Config
+	// Timeout bounds the dial and each command before the mail
+	// transaction: the greeting, EHLO, STARTTLS and AUTH (default 5
+	// minutes, RFC 5321's for the initial 220 message).
+	Timeout time.Duration
+	// Timeouts bound the commands of the mail transaction; zero fields
+	// take RFC 5321's values (§4.5.3.2).
+	Timeouts Timeouts
+	// HELO is the name sent in EHLO (default "localhost").
+	HELO string
+}
+
+// Timeouts are how long the client waits for the server at each step of a
+// mail transaction (RFC 5321 §4.5.3.2). A server that is slow to answer
+// the final dot has often accepted the message already: giving up on it
+// early sends the message again later, so these are long on purpose.
+type Timeouts struct {
+	// Mail is the wait for the reply to MAIL FROM (default 5 minutes).
+	Mail time.Duration
+	// Rcpt is the wait for the reply to each RCPT TO (default 5 minutes).
+	Rcpt time.Duration
+	// DataInit is the wait for the 354 reply to DATA (default 2 minutes).
+	DataInit time.Duration
+	// DataBlock bounds the sending of each block of the message's data
+	// (default 3 minutes).
+	DataBlock time.Duration
+	// DataTermination is the wait for the reply to the final "."
+	// (default 10 minutes).
+	DataTermination time.Duration
+}
+
+// RFC5321Timeouts are the timeouts RFC 5321 §4.5.3.2 recommends.
+var RFC5321Timeouts = Timeouts{
+	Mail: 5 * time.Minute, Rcpt: 5 * time.Minute, DataInit: 2 * time.Minute,
+	DataBlock: 3 * time.Minute, DataTermination: 10 * time.Minute,
+}
+
+// withDefaults fills the zero fields of t with RFC 5321's values.
+func (t Timeouts) withDefaults() Timeouts {
+	def := func(p *time.Duration, v time.Duration) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	d := RFC5321Timeouts
+	def(&t.Mail, d.Mail)
+	def(&t.Rcpt, d.Rcpt)
+	def(&t.DataInit, d.DataInit)
+	def(&t.DataBlock, d.DataBlock)
+	def(&t.DataTermination, d.DataTermination)
+	return t
+}
+
+// Total is the longest one message's transaction may take by these
+// timeouts with blocks data blocks: what a Dispatcher's SendTimeout
+// should allow at least.
+func (t Timeouts) Total(blocks int) time.Duration {
+	t = t.withDefaults()
+	return t.Mail + t.Rcpt + t.DataInit + time.Duration(blocks)*t.DataBlock + t.DataTermination
+}
+
+// SMTP is a Transport that delivers through one SMTP server with
+// github.com/wneessen/go-mail. Connections are kept open and reused: a
+// worker takes an idle one (or dials), sends, and gives it back, so each
+// worker of a Dispatcher keeps one connection. A reply of 4xx is a
+// temporary failure, 5xx permanent; a network error temporary.
+type SMTP struct {
+	client   *gomail.Client
+	timeout  time.Duration
+	timeouts Timeouts
+
+	mu     sync.Mutex
+	idle   []*idleConn
+	closed bool
+}
+
+type idleConn struct {
+	c    *smtp.Client
+	used time.Time
+}
+
+// checkAfter is how long a connection may sit idle before it is checked
+// with NOOP before use.
+const checkAfter = 5 * time.Second
+
+// NewSMTP returns an SMTP transport. It does not connect yet.
+func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+	host, portStr, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("transport: smtp address %q: %w", cfg.Addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port <= 0 || port > 65535 {
+		return nil, fmt.Errorf("transport: smtp address %q: bad port", cfg.Addr)
+	}
+	mode, err := ParseTLSMode(string(cfg.TLS))
+	if err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Minute
+	}
+	if cfg.HELO == "" {
+		cfg.HELO = "localhost"
+	}
+	policy := map[TLSMode]gomail.TLSPolicy{TLSOpportunistic: gomail.TLSOpportunistic, TLSMandatory: gomail.TLSMandatory, TLSOff: gomail.NoTLS}[mode]
+	opts := []gomail.Option{
+		gomail.WithPort(port), gomail.WithTLSPolicy(policy), gomail.WithTimeout(cfg.Timeout),
+		gomail.WithHELO(cfg.HELO), gomail.WithoutNoop(), gomail.WithoutRset(),
+	}
+	if cfg.TLSConfig != nil {
+		opts = append(opts, gomail.WithTLSConfig(cfg.TLSConfig))
+	}
+	if cfg.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
+	}
+	client, err := gomail.NewClient(host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("transport: smtp client: %w", err)
+	}
+	return &SMTP{client: client, timeout: cfg.Timeout, timeouts: cfg.Timeouts.withDefaults()}, nil
+}
+
+// take returns an idle connection that still answers, or dials one.
+func (s *SMTP) take(ctx context.Context) (*smtp.Client, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, errors.New("smtp transport closed")
+		}
+		var ic *idleConn
+		if n := len(s.idle); n > 0 {
+			ic = s.idle[n-1]
+			s.idle = s.idle[:n-1]
+		}
+		s.mu.Unlock()
+		if ic == nil {
+			return s.client.DialToSMTPClientWithContext(ctx)
+		}
+		if time.Since(ic.used) < checkAfter || (ic.c.UpdateDeadline(s.timeout) == nil && ic.c.Noop() == nil) {
+			return ic.c, nil
+		}
+		_ = ic.c.Close()
+	}
+}
+
+// put gives a connection back for reuse.
+func (s *SMTP) put(c *smtp.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		_ = s.client.CloseWithSMTPClient(c)
+		return
+	}
+	s.idle = append(s.idle, &idleConn{c: c, used: time.Now()})
+}
+
+// Send implements Transport. Each step of the transaction has its own
+// timeout (see Timeouts).
+func (s *SMTP) Send(ctx context.Context, m mailing.Message) error {
+	msg, err := Build(m)
+	if err != nil {
+		return err
+	}
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return mailing.Permanent(fmt.Errorf("sender: %w", err))
+	}
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return mailing.Permanent(fmt.Errorf("recipients: %w", err))
+	}
+	c, err := s.take(ctx)
+	if err != nil {
+		return mailing.Temporary(fmt.Errorf("smtp connect: %w", err))
+	}
+	// A cancelled context ends the exchange by closing the connection.
+	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
+	reusable, err := s.transaction(c, msg, from, rcpts)
+	cancelled := !stop()
+	if err == nil || (reusable && !cancelled) {
+		if cancelled {
+			_ = c.Close()
+		} else {
+			s.put(c)
+		}
+	} else {
+		_ = c.Close()
+	}
+	if err == nil {
+		return nil
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) && te.Code >= 500 && te.Code < 600 {
+		return mailing.Permanent(err)
+	}
+	return mailing.Temporary(err)
+}
+
+// transaction sends msg over c: MAIL, RCPT, DATA, the data and the final
+// dot, each under its timeout. reusable says whether c may carry another
+// message after err (the server refused the envelope and took the RSET).
+func (s *SMTP) transaction(c *smtp.Client, msg *gomail.Msg, from string, rcpts []string) (reusable bool, err error) {
+	t := s.timeouts
+	step := func(d time.Duration, what string, fn func() error) error {
+		if err := c.UpdateDeadline(d); err != nil {
+			return fmt.Errorf("smtp %s: %w", what, err)
+		}
+		if err := fn(); err != nil {
+			return fmt.Errorf("smtp %s: %w", what, err)
+		}
+		return nil
+	}
+	refused := func(err error) (bool, error) {
+		// The server refused the envelope: after RSET the connection
+		// is still good. After a timeout or a broken connection it is
+		// not (a late reply would answer the next command).
+		var te *textproto.Error
+		if !errors.As(err, &te) {
+			return false, err
+		}
+		return step(s.timeout, "RSET", c.Reset) == nil, err
+	}
+	if err := step(t.Mail, "MAIL FROM", func() error { return c.Mail(from) }); err != nil {
+		return refused(err)
+	}
+	for _, r := range rcpts {
+		if err := step(t.Rcpt, "RCPT TO", func() error { return c.Rcpt(r) }); err != nil {
+			return refused(err)
+		}
+	}
+	var w io.WriteCloser
+	if err := step(t.DataInit, "DATA", func() (err error) { w, err = c.Data(); return err }); err != nil {
+		return false, err
+	}
+	if _, err := msg.WriteTo(&blockWriter{w: w, c: c, timeout: t.DataBlock}); err != nil {
+		return false, fmt.Errorf("smtp data: %w", err)
+	}
+	if err := step(t.DataTermination, "final dot", w.Close); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// blockWriter gives each block of the message's data its own timeout.
+type blockWriter struct {
+	w       io.Writer
+	c       *smtp.Client
+	timeout time.Duration
+}
+
+func (b *blockWriter) Write(p []byte) (int, error) {
+	if err := b.c.UpdateDeadline(b.timeout); err != nil {
+		return 0, err
+	}
+	return b.w.Write(p)
+}
+
+// Close closes the idle connections; connections in use are closed when
+// they come back.
+func (s *SMTP) Close() error {
+	s.mu.Lock()
+	idle := s.idle
+	s.idle, s.closed = nil, true
+	s.mu.Unlock()
+	var errs []error
+	for _, ic := range idle {
+		if err := s.client.CloseWithSMTPClient(ic.c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
