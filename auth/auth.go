@@ -33,10 +33,6 @@ func (u *User) Actor() hanok.Actor {
 	return hanok.Actor{ID: u.ID, Username: u.Username, Email: u.Email, Superuser: u.Superuser}
 }
 
-// FoldKey returns the case-folded form of a username or email, under which
-// they are unique: hanok.Fold, the one fold of the project.
-func FoldKey(s string) string { return hanok.Fold(s) }
-
 // ErrUserNotFound is the error a Store returns for an unknown user;
 // ErrUsernameTaken and ErrEmailTaken the errors it returns (wrapped or
 // not) when a user's username or email is already another user's. They
@@ -46,6 +42,32 @@ var (
 	ErrUserNotFound  = &hanok.Error{Code: hanok.NotFound, Message: "user not found"}
 	ErrUsernameTaken = &hanok.Error{Code: hanok.Conflict, Message: "username is already taken", Fields: map[string]string{"username": "is already taken"}}
 	ErrEmailTaken    = &hanok.Error{Code: hanok.Conflict, Message: "email is already registered", Fields: map[string]string{"email": "is already registered"}}
+)
+
+// The other errors of auth, declared once: every word a client reads
+// about accounts and tokens is here or in names.go.
+var (
+	// ErrEmailInvalid is the error of an email that is not ValidEmail.
+	ErrEmailInvalid = hanok.FieldError("email", "is not a valid email address")
+	// ErrUsernameNotOwnEmail is the error of a username with "@" that is
+	// not the account's own email.
+	ErrUsernameNotOwnEmail = hanok.FieldError("username", `may contain "@" only when it is the account's own email`)
+	// ErrBadCredentials is the one answer to a wrong username or
+	// password, so that a caller cannot tell which of the two was wrong.
+	ErrBadCredentials = &hanok.Error{Code: hanok.Unauthenticated, Message: "wrong username or password"}
+	// ErrBadToken is the error of a token that is forged, malformed or
+	// expired, or whose user no longer exists.
+	ErrBadToken = &hanok.Error{Code: hanok.Unauthenticated, Message: "invalid or expired token"}
+	// ErrTokenRevoked is the error of a token that was logged out.
+	ErrTokenRevoked = &hanok.Error{Code: hanok.Unauthenticated, Message: "token has been revoked"}
+	// ErrTokenBeforePassword is the error of a token issued under a
+	// password that has changed since.
+	ErrTokenBeforePassword = &hanok.Error{Code: hanok.Unauthenticated, Message: "token was issued before the password changed"}
+	// ErrTooManyLogins and ErrTooManyRegistrations carry the words of a
+	// throttled login or registration; the errors returned are copies
+	// with a RetryAfter.
+	ErrTooManyLogins        = &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later"}
+	ErrTooManyRegistrations = &hanok.Error{Code: hanok.RateLimited, Message: "too many registrations from this address; try again later"}
 )
 
 // Store is the persistence auth needs.

@@ -1,7 +1,8 @@
 // Package authtest is the conformance suite of auth.Store: every
 // implementation runs RunStoreTests from its own tests, and BenchmarkLogin
 // and BenchmarkAuthenticate from its benchmarks, each with a
-// storetest.Maker whose Harness has the auth store as both Store and Users.
+// storetest.Maker whose Harness has the auth store (a LegacyStore) as
+// Store. Users gives the other domains' suites their users.
 package authtest
 
 import (
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok"
@@ -338,7 +341,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 		if us, err := s.Users(ctx); err != nil || len(us) != 0 {
 			t.Fatalf("Users of an empty store = %v, %v", us, err)
 		}
-		var ids []auth.UserID
+		var ids []hanok.UserID
 		for _, name := range []string{"carol", "alice", "bob"} {
 			u := newUser(name, "")
 			if err := s.CreateUser(ctx, u); err != nil {
@@ -359,6 +362,39 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 		if again, _ := s.Users(ctx); again[0].Username != "carol" {
 			t.Fatal("Users returned stored state")
 		}
+	})
+
+	// The one uniqueness rule (auth.CheckUnique), the same on every
+	// store: a database written before usernames and emails shared one
+	// namespace may hold a username that is another account's email.
+	// Both accounts can still be updated otherwise, and neither can move
+	// further into the other's names.
+	t.Run("LegacyNameClashStillUpdates", func(t *testing.T) {
+		s, ok := newStore(t).(LegacyStore)
+		require.True(t, ok, "the harness's store must be an authtest.LegacyStore")
+		erin := newUser("erin", "erin@example.com")
+		require.NoError(t, s.CreateUser(ctx, erin))
+		mal := newUser("erin@example.com", "mallory@example.com")
+		require.NoError(t, s.InsertUnchecked(ctx, mal))
+		require.NotZero(t, mal.ID)
+
+		erin.Superuser = true
+		require.NoError(t, s.UpdateUser(ctx, erin), "updating Erin beside a legacy clash")
+		mal.PasswordHash = []byte("new")
+		require.NoError(t, s.UpdateUser(ctx, mal), "updating the legacy account's password")
+		got, err := s.UserByID(ctx, mal.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "new", string(got.PasswordHash))
+
+		moved := *mal
+		moved.Email = "ERIN"
+		require.ErrorIs(t, s.UpdateUser(ctx, &moved), auth.ErrEmailTaken, "moving the legacy account's email onto Erin's username")
+		moved = *erin
+		moved.Username = "mallory@example.com"
+		require.ErrorIs(t, s.UpdateUser(ctx, &moved), auth.ErrUsernameTaken, "moving Erin's username onto the legacy account's email")
+		got, err = s.UserByID(ctx, erin.ID)
+		require.NoError(t, err)
+		assert.Equal(t, "erin", got.Username, "a refused update changed nothing")
 	})
 
 	t.Run("ConcurrentCreate", func(t *testing.T) {

@@ -135,14 +135,7 @@ func testProfiles(t *testing.T, h storetest.Harness[microblog.Store]) {
 	if err := s.Follow(ctx, carol, alice, t0); err != nil {
 		t.Fatal(err)
 	}
-	u, err := h.Users.UserByID(ctx, alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Username = "Alicia"
-	if err := h.Users.UpdateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	h.Users.Rename(t, alice, "Alicia")
 	if p, err := s.ProfileByHandle(ctx, "ALICIA"); err != nil || p.User != alice || p.Handle != "Alicia" {
 		t.Fatalf("ProfileByHandle after the rename = %v, %v", p, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/mailing/mailingtest"
 	"github.com/hanok-dev/hanok/storetest"
@@ -17,6 +18,6 @@ func TestMailingStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: db.Auth()}
+		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: authtest.Users(db.Auth())}
 	})
 }

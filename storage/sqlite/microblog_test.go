@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/microblog/microblogtest"
 	"github.com/hanok-dev/hanok/storetest"
@@ -12,7 +13,7 @@ import (
 func TestMicroblogStore(t *testing.T) {
 	microblogtest.RunStoreTests(t, func(t testing.TB) storetest.Harness[microblog.Store] {
 		db := openCalendarDB(t)
-		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
+		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: authtest.Users(db.Auth())}
 	})
 }
 
