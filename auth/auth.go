@@ -70,6 +70,20 @@ var (
 	ErrTooManyRegistrations = &hanok.Error{Code: hanok.RateLimited, Message: "too many registrations from this address; try again later"}
 )
 
+// ChangeCounter is implemented by a Store that counts the writes that can
+// change what a token stands for (a user updated or deleted, a token
+// revoked) made by any process on the same database. Over such a store
+// the token cache trusts an entry only while the count is the one it was
+// verified under, so such a write by another process (the CLI beside a
+// running server, another server) is seen at the next request; asking
+// for the count is one small query per request instead of the two of a
+// verification. Over a store without it, another process's write is seen
+// within Config.TokenCacheTTL.
+type ChangeCounter interface {
+	// AuthChanges returns the count; it only grows.
+	AuthChanges(ctx context.Context) (int64, error)
+}
+
 // Store is the persistence auth needs.
 //
 // Usernames and emails (when not empty) share one namespace, compared by

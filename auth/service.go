@@ -62,12 +62,14 @@ type Config struct {
 	// one budget. Default: each Service keeps its own, in memory.
 	Throttles ThrottleStore
 	// TokenCacheTTL is how long a token verified against the store is
-	// trusted without asking the store again (its signature and time
-	// claims are still checked on every request). A logout, password,
-	// username, email or superuser change made through this Service ends
-	// the cached entries it affects at once, so the next request sees it;
-	// one made by another process on the same store (another server) is
-	// seen within TokenCacheTTL. Default 5s; negative turns the cache off.
+	// trusted without verifying it again (its time claims are still
+	// checked on every request). A logout, password, username, email or
+	// superuser change made through this Service ends the cached entries
+	// it affects at once, so the next request sees it. One made by
+	// another process on the same database (the CLI, another server) is
+	// seen at the next request too when the store is a ChangeCounter
+	// (SQLite and PostgreSQL are), and within TokenCacheTTL otherwise.
+	// Default 5s; negative turns the cache off.
 	TokenCacheTTL time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -607,7 +609,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 		return u, err
 	}
 	now := s.cfg.Now()
-	if u, ok := s.cache.get(token, now, ttl); ok {
+	// The count is read before the verification, so an entry is never
+	// newer than the count it carries: a write after the read makes the
+	// next request verify again.
+	var changes int64
+	if cc, ok := s.store.(ChangeCounter); ok {
+		n, err := cc.AuthChanges(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("auth: authenticate: %w", err)
+		}
+		changes = n
+	}
+	if u, ok := s.cache.get(token, now, ttl, changes); ok {
 		return u, nil
 	}
 	gen := s.cache.generation()
@@ -615,7 +628,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	if err != nil {
 		return nil, err
 	}
-	e := &cachedToken{user: u, jti: c.ID, expires: c.ExpiresAt.Time, checked: now}
+	e := &cachedToken{user: u, jti: c.ID, expires: c.ExpiresAt.Time, checked: now, changes: changes}
 	if c.IssuedAt != nil {
 		e.issued = c.IssuedAt.Time
 	}

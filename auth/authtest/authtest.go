@@ -436,8 +436,13 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 // benchService returns a Service over a new store holding 1,000 users,
 // and a token of one of them.
 func benchService(b *testing.B, mk storetest.Maker[auth.Store]) (*auth.Service, string) {
+	return benchServiceTTL(b, mk, 0)
+}
+
+// benchServiceTTL is benchService with Config.TokenCacheTTL ttl.
+func benchServiceTTL(b *testing.B, mk storetest.Maker[auth.Store], ttl time.Duration) (*auth.Service, string) {
 	ctx := context.Background()
-	svc, err := auth.New(mk(b).Store, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
+	svc, err := auth.New(mk(b).Store, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost, TokenCacheTTL: ttl})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -466,15 +471,24 @@ func BenchmarkLogin(b *testing.B, mk storetest.Maker[auth.Store]) {
 	}
 }
 
-// BenchmarkAuthenticate measures Authenticate: token verification, the
-// revocation check and the user load.
+// BenchmarkAuthenticate measures Authenticate of one token over and over:
+// "cache" with the token cache (an answer from memory, after asking a
+// auth.ChangeCounter store for its count), "no-cache" without it (token
+// verification, the revocation check and the user load every time).
 func BenchmarkAuthenticate(b *testing.B, mk storetest.Maker[auth.Store]) {
-	svc, tok := benchService(b, mk)
-	ctx := context.Background()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := svc.Authenticate(ctx, tok); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cache", 0}, {"no-cache", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			svc, tok := benchServiceTTL(b, mk, c.ttl)
+			ctx := context.Background()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := svc.Authenticate(ctx, tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -208,3 +208,14 @@ func (s *AuthStore) Users(ctx context.Context) ([]auth.User, error) {
 	}
 	return out, nil
 }
+
+// AuthChanges implements auth.ChangeCounter: the count of the writes of
+// any server to users and revoked_tokens, kept by the triggers of
+// migration 0012.
+func (s *AuthStore) AuthChanges(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.pool.QueryRow(ctx, `SELECT counter FROM auth_changes WHERE id = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: auth changes: %w", err)
+	}
+	return n, nil
+}

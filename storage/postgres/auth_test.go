@@ -9,6 +9,7 @@ import (
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/storage/postgres"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storetest"
 )
 
@@ -36,3 +37,20 @@ func TestAuthStore(t *testing.T) { authtest.RunStoreTests(t, authHarness) }
 func BenchmarkLogin(b *testing.B) { authtest.BenchmarkLogin(b, authHarness) }
 
 func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, authHarness) }
+
+// Two pools on one schema: two servers' worth.
+func TestAuthSharedDatabase(t *testing.T) {
+	authtest.RunSharedDatabaseTests(t, func(tb testing.TB) (auth.Store, auth.Store) {
+		dsn := pgtest.DSN(tb)
+		var dbs [2]*postgres.DB
+		for i := range dbs {
+			db, err := postgres.Open(context.Background(), dsn)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { db.Close() })
+			dbs[i] = db
+		}
+		return dbs[0].Auth(), dbs[1].Auth()
+	})
+}

@@ -47,3 +47,16 @@ func TestAuthStore(t *testing.T) { authtest.RunStoreTests(t, authHarness) }
 func BenchmarkLogin(b *testing.B) { authtest.BenchmarkLogin(b, authHarness) }
 
 func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, authHarness) }
+
+// Two *DB handles on one file: two processes' worth.
+func TestAuthSharedFile(t *testing.T) {
+	authtest.RunSharedDatabaseTests(t, func(tb testing.TB) (auth.Store, auth.Store) {
+		a := openTestDB(tb)
+		b, err := sqlite.Open(context.Background(), a.Path())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { b.Close() })
+		return a.Auth(), b.Auth()
+	})
+}
