@@ -13,13 +13,15 @@ import (
 	"github.com/hanok-dev/hanok"
 )
 
-// UserID identifies a user: hanok.UserID, named here too because auth
-// is where users are made.
+// UserID is hanok.UserID, the one user id of the project; auth itself
+// and its stores write hanok.UserID. This alias only keeps the auction
+// and calendar code that still says auth.UserID compiling until it says
+// hanok.UserID too; it names no other type.
 type UserID = hanok.UserID
 
 // User is an account.
 type User struct {
-	ID       UserID
+	ID       hanok.UserID
 	Username string
 	// Email is optional; "" when not given. Unique when given.
 	Email        string
@@ -98,7 +100,7 @@ type Store interface {
 	// UpdateUser replaces the stored user with the same ID.
 	UpdateUser(ctx context.Context, u *User) error
 	// UserByID returns the user with that id.
-	UserByID(ctx context.Context, id UserID) (*User, error)
+	UserByID(ctx context.Context, id hanok.UserID) (*User, error)
 	// UserByUsername finds a user by username, case-insensitively.
 	UserByUsername(ctx context.Context, username string) (*User, error)
 	// UserByEmail finds a user by email, case-insensitively.

@@ -3,6 +3,8 @@ package auth
 import (
 	"sync"
 	"time"
+
+	"github.com/hanok-dev/hanok"
 )
 
 // maxCachedTokens bounds the verified-token cache; when it is full, it is
@@ -92,6 +94,6 @@ func (c *tokenCache) drop(match func(*cachedToken) bool) {
 }
 
 // dropUser removes the entries of user id.
-func (c *tokenCache) dropUser(id UserID) {
+func (c *tokenCache) dropUser(id hanok.UserID) {
 	c.drop(func(e *cachedToken) bool { return e.user.ID == id })
 }

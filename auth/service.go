@@ -500,7 +500,7 @@ func (s *Service) lookup(ctx context.Context, name string) (*User, error) {
 
 // VerifyPassword reports whether password is the password of user id,
 // without issuing a token and without throttling.
-func (s *Service) VerifyPassword(ctx context.Context, id UserID, password string) (bool, error) {
+func (s *Service) VerifyPassword(ctx context.Context, id hanok.UserID, password string) (bool, error) {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("auth: verify password: %w", err)
@@ -665,7 +665,7 @@ func (s *Service) authenticate(ctx context.Context, token string) (*User, *claim
 	if err != nil {
 		return nil, nil, ErrBadToken
 	}
-	u, err := s.store.UserByID(ctx, UserID(id))
+	u, err := s.store.UserByID(ctx, hanok.UserID(id))
 	if hanok.CodeOf(err) == hanok.NotFound {
 		return nil, nil, ErrBadToken
 	}
@@ -697,7 +697,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // User returns the user with that id.
-func (s *Service) User(ctx context.Context, id UserID) (*User, error) {
+func (s *Service) User(ctx context.Context, id hanok.UserID) (*User, error) {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("auth: user %d: %w", id, err)
@@ -755,7 +755,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor hanok.Actor, in Profi
 }
 
 // SetSuperuser grants or withdraws the superuser flag.
-func (s *Service) SetSuperuser(ctx context.Context, id UserID, superuser bool) error {
+func (s *Service) SetSuperuser(ctx context.Context, id hanok.UserID, superuser bool) error {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return fmt.Errorf("auth: set superuser: %w", err)

@@ -73,7 +73,7 @@ func (s *sharedUsers) CreateUser(_ context.Context, u *User) error {
 		}
 	}
 	c := *u
-	c.ID = UserID(len(s.users) + 1)
+	c.ID = hanok.UserID(len(s.users) + 1)
 	s.users = append(s.users, &c)
 	u.ID = c.ID
 	return nil
