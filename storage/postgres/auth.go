@@ -193,17 +193,13 @@ func (s *AuthStore) Users(ctx context.Context) ([]auth.User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select users: %w", err)
 	}
-	defer rows.Close()
-	var out []auth.User
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.User, error) {
 		var u auth.User
-		if err := rows.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &u.Created); err != nil {
-			return nil, fmt.Errorf("postgres: select users: %w", err)
-		}
+		err := r.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &u.Created)
 		u.Created = u.Created.UTC()
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+		return u, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("postgres: select users: %w", err)
 	}
 	return out, nil

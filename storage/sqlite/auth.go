@@ -92,18 +92,23 @@ func uniqueErr(err error) error {
 
 const userColumns = `id, username, email, password_hash, superuser, created`
 
-func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth.User, error) {
+// scanUser scans a row of userColumns.
+func scanUser(sc scanner) (auth.User, error) {
 	var u auth.User
 	var created int64
-	err := s.db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg).
-		Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created)
+	err := sc.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created)
+	u.Created = time.Unix(0, created).UTC()
+	return u, err
+}
+
+func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth.User, error) {
+	u, err := scanUser(s.db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select user: %w", err)
 	}
-	u.Created = time.Unix(0, created).UTC()
 	return &u, nil
 }
 
@@ -128,24 +133,7 @@ func (s *AuthStore) UserByEmail(ctx context.Context, email string) (*auth.User, 
 // Users implements auth.Store.
 func (s *AuthStore) Users(ctx context.Context) ([]auth.User, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select users: %w", err)
-	}
-	defer rows.Close()
-	var out []auth.User
-	for rows.Next() {
-		var u auth.User
-		var created int64
-		if err := rows.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: select users: %w", err)
-		}
-		u.Created = time.Unix(0, created).UTC()
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: select users: %w", err)
-	}
-	return out, nil
+	return collect("select users", rows, err, scanUser)
 }
 
 // RevokeToken implements auth.Store.
