@@ -188,22 +188,3 @@ func (s *AuthStore) Secret(ctx context.Context, name string, generated []byte) (
 	}
 	return value, nil
 }
-
-// AuthChanges implements auth.ChangeCounter: the count of the writes of
-// any process to users and revoked_tokens, kept by the triggers of
-// migration 0012.
-// It runs at every authenticated request, so its statement is prepared
-// once.
-func (s *AuthStore) AuthChanges(ctx context.Context) (int64, error) {
-	stmts, err := s.db.prepared(ctx, authChangesQuery)
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: auth changes: %w", err)
-	}
-	var n int64
-	if err := (poolQuerier{s.db.reader, stmts}).QueryRowContext(ctx, authChangesQuery).Scan(&n); err != nil {
-		return 0, fmt.Errorf("sqlite: auth changes: %w", err)
-	}
-	return n, nil
-}
-
-const authChangesQuery = `SELECT counter FROM auth_changes WHERE id = 1`
