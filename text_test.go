@@ -2,11 +2,14 @@ package hanok_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok"
 )
 
 func TestCheckText(t *testing.T) {
@@ -37,10 +40,32 @@ func TestCheckText(t *testing.T) {
 		{"NUL", "a\x00b", multi, "control characters (found U+0000)"},
 		{"DEL", "a\x7fb", multi, "control characters"},
 		{"C1 control", "a\u0085b", multi, "control characters"},
-		{"zero-width joiner", "a\u200db", multi, "invisible format characters (found U+200D)"},
-		{"right-to-left override", "a\u202eb", multi, "invisible format characters"},
-		{"byte order mark", "\ufeffab", multi, "invisible format characters"},
+		{"right-to-left override", "a\u202eb", multi, "direction overrides or isolates; found U+202E)"},
+		{"left-to-right embedding", "a\u202ab", multi, "direction overrides"},
+		{"first strong isolate", "a\u2068b\u2069", multi, "direction overrides"},
+		{"pop directional isolate", "ab\u2069", multi, "direction overrides"},
+		{"byte order mark", "\ufeffab", multi, "invisible format characters (found U+FEFF)"},
+		{"zero-width space", "a\u200bb", multi, "invisible format characters (found U+200B)"},
+		{"word joiner", "a\u2060b", multi, "invisible format characters (found U+2060)"},
+		{"right-to-left mark", "a\u200fb", multi, "invisible format characters"},
+		{"soft hyphen", "a\u00adb", multi, "invisible format characters"},
 		{"emoji", "🚗", line, ""},
+		// Emoji and scripts whose format characters are text.
+		{"family (ZWJ sequence)", "👨\u200d👩\u200d👧", line, ""},
+		{"ZWNJ in Persian", "می\u200cخواهم", multi, ""},
+		{"ZWJ at the start", "\u200da", multi, "joiner (U+200D)"},
+		{"ZWJ at the end", "a\u200d", multi, "joiner (U+200D)"},
+		{"two joiners", "a\u200d\u200db", multi, "joiner"},
+		{"ZWNJ before a space", "a\u200c b", multi, "joiner (U+200C)"},
+		{"flag (regional indicators)", "🇰🇷", line, ""},
+		{"keycap", "1\ufe0f\u20e3", line, ""},
+		{"text presentation selector", "☺\ufe0e", line, ""},
+		{"ideographic variation selector", "葛\U000E0100", line, ""},
+		{"tag sequence flag (Scotland)", "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", multi, ""},
+		{"tags without their flag", "a\U000E0067\U000E0062\U000E007F", multi, "emoji tags (found U+E0067)"},
+		{"tags without their end", "🏴\U000E0067\U000E0062", multi, "emoji tags"},
+		{"a lone cancel tag", "🏴\U000E007F", multi, "emoji tags (found U+E007F)"},
+		{"hidden text in tags after a flag", "🏴\U000E0067\U000E007Fx\U000E0068\U000E007F", multi, "emoji tags (found U+E0068)"},
 	}
 	for _, c := range cases {
 		err := hanok.CheckText("subject", c.s, c.rule)
@@ -52,6 +77,41 @@ func TestCheckText(t *testing.T) {
 		assert.Contains(t, hanok.MessageOf(err), c.want, c.name)
 		assert.NotEmpty(t, hanok.FieldsOf(err)["subject"], c.name)
 	}
+}
+
+// A Graphemes rule counts what a reader sees as one character: 300
+// family emoji (1,500 code points) are one full tweet.
+func TestCheckTextGraphemes(t *testing.T) {
+	tweet := hanok.TextRule{Min: 1, Max: 300, Multiline: true, Graphemes: true}
+	family := "👨\u200d👩\u200d👧"
+	for _, c := range []struct {
+		name string
+		s    string
+		n    int
+	}{
+		{"family", family, 1},
+		{"flag", "🇰🇷", 1},
+		{"two flags", "🇰🇷🇯🇵", 2},
+		{"keycap", "1\ufe0f\u20e3", 1},
+		{"tag sequence flag", "🏴\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", 1},
+		{"skin tone", "👋🏽", 1},
+		{"decomposed Hangul", "\u1100\u1161\u11a8", 1},
+		{"e and its accent", "e\u0301", 1},
+	} {
+		assert.NoError(t, hanok.CheckText("content", strings.Repeat(c.s, 300/c.n), tweet), c.name)
+		err := hanok.CheckText("content", strings.Repeat(c.s, 300/c.n+1), tweet)
+		assert.ErrorContains(t, err, "at most 300 characters", c.name)
+	}
+	full := strings.Repeat(family, 300)
+	require.Equal(t, 1500, utf8.RuneCountInString(full))
+	require.NoError(t, hanok.CheckText("content", full, tweet))
+	// Counted in code points, the same text is five times too long.
+	assert.ErrorContains(t, hanok.CheckText("content", full, hanok.TextRule{Max: 300}), "at most 300 characters")
+	// One character of stacked marks is refused, however few characters.
+	zalgo := "a" + strings.Repeat("\u0301", hanok.MaxGraphemeRunes)
+	assert.ErrorContains(t, hanok.CheckText("content", zalgo, tweet), "more than 32 code points")
+	assert.NoError(t, hanok.CheckText("content", zalgo[:len(zalgo)-2], tweet))
+	assert.ErrorContains(t, hanok.CheckText("content", "", tweet), "is required")
 }
 
 // Fold is one fold for every key: case, and the letters with two lower

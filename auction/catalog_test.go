@@ -13,6 +13,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storetest"
@@ -44,7 +45,7 @@ func xlsx(t testing.TB, rows ...[]string) []byte {
 
 func newService(t testing.TB) (*auction.Service, *memory.DB) {
 	db := memory.New()
-	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 of the tests
+	storetest.CreateUsers(t, authtest.Users(db.Auth()), 2) // the actors 1 and 2 of the tests
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
 	if err != nil {
 		t.Fatal(err)

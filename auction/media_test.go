@@ -11,6 +11,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storetest"
@@ -112,7 +113,7 @@ func TestStagedUploads(t *testing.T) {
 // older than the grace period; what a car refers to is kept.
 func TestCleanMedia(t *testing.T) {
 	db := memory.New()
-	storetest.CreateUsers(t, db.Auth(), 1)
+	storetest.CreateUsers(t, authtest.Users(db.Auth()), 1)
 	clock := testkit.NewClock(time.Now())
 	var log bytes.Buffer
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(&log, nil))})

@@ -17,6 +17,7 @@ import (
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/storage/files"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storage/sqlite"
@@ -174,7 +175,7 @@ func TestCreateCarRules(t *testing.T) {
 
 func TestApproveRules(t *testing.T) {
 	db := memory.New()
-	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 below
+	storetest.CreateUsers(t, authtest.Users(db.Auth()), 2) // the actors 1 and 2 below
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{AuctionDuration: 2 * time.Hour, Now: func() time.Time { return now }})
 	if err != nil {
@@ -215,7 +216,7 @@ func TestApproveRules(t *testing.T) {
 
 func TestSeed(t *testing.T) {
 	db := memory.New()
-	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 below
+	storetest.CreateUsers(t, authtest.Users(db.Auth()), 2) // the actors 1 and 2 below
 	seeded := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	now := seeded
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }, PageSize: 100})
@@ -392,7 +393,7 @@ func TestListHugePage(t *testing.T) {
 	}
 	defer sq.Close()
 	mem := memory.New()
-	storetest.CreateUsers(t, mem.Auth(), 1) // the seeded cars' owner
+	storetest.CreateUsers(t, authtest.Users(mem.Auth()), 1) // the seeded cars' owner
 	for name, store := range map[string]auction.Store{"memory": mem.Auction(), "sqlite": sq.Auction()} {
 		t.Run(name, func(t *testing.T) {
 			svc, err := auction.New(store, memory.NewMediaStore(), auction.Config{Now: func() time.Time { return now }, PageSize: 3})
@@ -434,7 +435,7 @@ func (failingRead) Car(context.Context, auction.CarID) (*auction.Car, error) {
 func TestCreateCarKeepsImagesOfAStoredCar(t *testing.T) {
 	ctx := context.Background()
 	db := memory.New()
-	storetest.CreateUsers(t, db.Auth(), 2) // the actors 1 and 2 below
+	storetest.CreateUsers(t, authtest.Users(db.Auth()), 2) // the actors 1 and 2 below
 	svc, err := auction.New(failingRead{db.Auction()}, db.Media(), auction.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/hanok-dev/hanok"
 )
 
 // This file holds what an operator's admin commands need: the accounts
@@ -37,7 +39,7 @@ func (s *Service) CreateUser(ctx context.Context, in RegisterInput, superuser bo
 // SetPassword sets user id's password, under the rules of Register. Every
 // token issued before stops working, as it carries a stamp of the old
 // password.
-func (s *Service) SetPassword(ctx context.Context, id UserID, password string) error {
+func (s *Service) SetPassword(ctx context.Context, id hanok.UserID, password string) error {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return fmt.Errorf("auth: set password: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storetest"
@@ -17,9 +19,7 @@ func TestAdminAccounts(t *testing.T) {
 		t.Fatalf("CreateUser = %+v, %v", u, err)
 	}
 	sess, err := svc.Register(ctx, auth.RegisterInput{Username: "alice", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if _, err := svc.CreateUser(ctx, auth.RegisterInput{Username: "ALICE", Password: "password123"}, false); hanok.CodeOf(err) != hanok.Conflict {
 		t.Fatalf("duplicate: %v", err)
 	}
@@ -38,9 +38,7 @@ func TestAdminAccounts(t *testing.T) {
 	// A new password works, the old does not, and old tokens end.
 	storetest.WantCode(t, svc.SetPassword(ctx, sess.User.ID, "short"), hanok.Invalid)
 	storetest.WantCode(t, svc.SetPassword(ctx, 9999, "password456"), hanok.NotFound)
-	if err := svc.SetPassword(ctx, sess.User.ID, "password456"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, svc.SetPassword(ctx, sess.User.ID, "password456"))
 	if _, err := svc.Authenticate(ctx, sess.Token); err == nil {
 		t.Fatal("a token issued before the password change still works")
 	}

@@ -3,6 +3,8 @@ package auth
 import (
 	"sync"
 	"time"
+
+	"github.com/hanok-dev/hanok"
 )
 
 // maxCachedTokens bounds the verified-token cache; when it is full, it is
@@ -18,8 +20,10 @@ const maxCachedTokens = 10_000
 // affected entries and bumps the generation. A verification that began
 // before a bump is not cached, so an entry never holds what the store held
 // before a write of this Service that has returned. Writes by another
-// process (another server on the same database) are seen once an entry is
-// older than Config.TokenCacheTTL.
+// process on the same database are seen at the next request over a
+// ChangeCounter store (an entry carries the count it was verified under
+// and is trusted only while the store's count is that one), and once an
+// entry is older than Config.TokenCacheTTL otherwise.
 type tokenCache struct {
 	mu     sync.Mutex
 	gen    uint64
@@ -32,8 +36,10 @@ type cachedToken struct {
 	// time claims (notBefore zero when absent).
 	jti                        string
 	issued, notBefore, expires time.Time
-	// checked is when the store was asked.
+	// checked is when the store was asked; changes the store's
+	// ChangeCounter count before it was (0 for a store without one).
 	checked time.Time
+	changes int64
 }
 
 // generation returns the current generation, to pass to put.
@@ -44,12 +50,13 @@ func (c *tokenCache) generation() uint64 {
 }
 
 // get returns a copy of the user of token if the cache holds it, the
-// token's time claims hold at now and it was checked less than ttl ago.
-func (c *tokenCache) get(token string, now time.Time, ttl time.Duration) (*User, bool) {
+// token's time claims hold at now, it was checked less than ttl ago and
+// under the store's count of changes that is changes now.
+func (c *tokenCache) get(token string, now time.Time, ttl time.Duration, changes int64) (*User, bool) {
 	c.mu.Lock()
 	e, ok := c.tokens[token]
 	c.mu.Unlock()
-	if !ok || now.Sub(e.checked) >= ttl || now.Before(e.checked) ||
+	if !ok || e.changes != changes || now.Sub(e.checked) >= ttl || now.Before(e.checked) ||
 		!now.Before(e.expires) || now.Before(e.issued) || (!e.notBefore.IsZero() && now.Before(e.notBefore)) {
 		return nil, false
 	}
@@ -87,6 +94,6 @@ func (c *tokenCache) drop(match func(*cachedToken) bool) {
 }
 
 // dropUser removes the entries of user id.
-func (c *tokenCache) dropUser(id UserID) {
+func (c *tokenCache) dropUser(id hanok.UserID) {
 	c.drop(func(e *cachedToken) bool { return e.user.ID == id })
 }

@@ -5,6 +5,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
@@ -15,38 +18,36 @@ func TestNamesCannotImpersonate(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
 	erin, err := svc.Register(ctx, auth.RegisterInput{Username: "erin", Email: "erin@example.com", Password: "erin-password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := []struct {
-		in    auth.RegisterInput
-		code  hanok.Code
-		field string
+	require.NoError(t, err)
+	for _, c := range []struct {
+		in   auth.RegisterInput
+		want error
 	}{
-		{auth.RegisterInput{Username: "erin@example.com", Email: "mallory@example.com"}, hanok.Invalid, "username"},
-		{auth.RegisterInput{Username: "erin@example.com"}, hanok.Invalid, "username"},
-		{auth.RegisterInput{Username: "a@b", Email: "mallory@example.com"}, hanok.Invalid, "username"},
-		{auth.RegisterInput{Username: "Erin@Example.com", Email: "erin@example.com"}, hanok.Conflict, "username"},
-		{auth.RegisterInput{Username: "mallory", Email: "ERIN@example.com"}, hanok.Conflict, "email"},
-		{auth.RegisterInput{Username: "ERIN", Email: "mallory@example.com"}, hanok.Conflict, "username"},
-		{auth.RegisterInput{Username: "mallory", Email: "erin@example.com\u200b"}, hanok.Invalid, "email"},
-	}
-	for _, c := range cases {
+		{auth.RegisterInput{Username: "erin@example.com", Email: "mallory@example.com"}, auth.ErrUsernameNotOwnEmail},
+		{auth.RegisterInput{Username: "erin@example.com"}, auth.ErrUsernameNotOwnEmail},
+		{auth.RegisterInput{Username: "a@b", Email: "mallory@example.com"}, auth.ErrUsernameNotOwnEmail},
+		{auth.RegisterInput{Username: "Erin@Example.com", Email: "erin@example.com"}, auth.ErrUsernameTaken},
+		{auth.RegisterInput{Username: "mallory", Email: "ERIN@example.com"}, auth.ErrEmailTaken},
+		{auth.RegisterInput{Username: "ERIN", Email: "mallory@example.com"}, auth.ErrUsernameTaken},
+		{auth.RegisterInput{Username: "ｅｒｉｎ", Email: "mallory@example.com"}, auth.ErrUsernameTaken},
+		{auth.RegisterInput{Username: "\u0435rin", Email: "mallory@example.com"}, auth.ErrUsernameScripts},
+		{auth.RegisterInput{Username: "mallory", Email: "not an email"}, auth.ErrEmailInvalid},
+	} {
 		c.in.Password = "mallory-password"
 		_, err := svc.Register(ctx, c.in)
-		if hanok.CodeOf(err) != c.code || hanok.FieldsOf(err)[c.field] == "" {
-			t.Errorf("Register(%q, %q) = %v, want %s naming %s", c.in.Username, c.in.Email, err, c.code, c.field)
-		}
+		assert.ErrorIs(t, err, c.want, "Register(%q, %q)", c.in.Username, c.in.Email)
 	}
+	// An invisible character in an email is refused as text.
+	_, err = svc.Register(ctx, auth.RegisterInput{Username: "mallory", Email: "erin@example.com\u200b", Password: "mallory-password"})
+	assert.Equal(t, hanok.Invalid, hanok.CodeOf(err))
+	assert.NotEmpty(t, hanok.FieldsOf(err)["email"])
 	// Her own email as her username is allowed (a calendar account).
-	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "Kim@example.com", Email: "kim@example.com", Password: "kim-password"}); err != nil {
-		t.Fatalf("username = own email: %v", err)
-	}
-	for _, name := range []string{"erin", "ERIN@example.com"} {
+	_, err = svc.Register(ctx, auth.RegisterInput{Username: "Kim@example.com", Email: "kim@example.com", Password: "kim-password"})
+	require.NoError(t, err, "username = own email")
+	for _, name := range []string{"erin", "ERIN@example.com", "ｅｒｉｎ"} {
 		s, err := svc.Login(ctx, auth.LoginInput{Username: name, Password: "erin-password"})
-		if err != nil || s.User.ID != erin.User.ID {
-			t.Fatalf("Login(%s) = %v, %v; want Erin", name, s, err)
-		}
+		require.NoError(t, err, "Login(%s)", name)
+		assert.Equal(t, erin.User.ID, s.User.ID, "Login(%s)", name)
 	}
 }
 
@@ -58,34 +59,29 @@ func TestLoginByEmailNeverReachesAnotherUsername(t *testing.T) {
 	ctx := context.Background()
 	svc, _, store := newService(t)
 	s, err := svc.Register(ctx, auth.RegisterInput{Username: "tmp", Password: "legacy-password"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	hash := s.User.PasswordHash
 	for _, u := range []*auth.User{
 		{Username: "old@example.com", PasswordHash: hash},
 		{Username: "other@example.com", Email: "mine@example.com", PasswordHash: hash},
 	} {
-		if err := store.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, store.CreateUser(ctx, u))
 	}
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "old@example.com", Password: "legacy-password"}); err != nil {
-		t.Fatalf("legacy username with @ and no email: %v", err)
-	}
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "other@example.com", Password: "legacy-password"}); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("username with @ that is not its email = %v, want Unauthenticated", err)
-	}
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "mine@example.com", Password: "legacy-password"}); err != nil {
-		t.Fatalf("that account by its own email: %v", err)
-	}
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "old@example.com", Password: "legacy-password"})
+	require.NoError(t, err, "legacy username with @ and no email")
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "other@example.com", Password: "legacy-password"})
+	require.ErrorIs(t, err, auth.ErrBadCredentials, "username with @ that is not its email")
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "mine@example.com", Password: "legacy-password"})
+	require.NoError(t, err, "that account by its own email")
 }
 
 func TestUpdateProfile(t *testing.T) {
 	ctx := context.Background()
-	svc, _, _ := newService(t)
-	erin, _ := svc.Register(ctx, auth.RegisterInput{Username: "erin", Email: "erin@example.com", Password: "erin-password"})
-	mal, _ := svc.Register(ctx, auth.RegisterInput{Username: "mallory", Password: "mallory-password"})
+	svc, _, store := newService(t)
+	erin, err := svc.Register(ctx, auth.RegisterInput{Username: "erin", Email: "erin@example.com", Password: "erin-password"})
+	require.NoError(t, err)
+	mal, err := svc.Register(ctx, auth.RegisterInput{Username: "mallory", Password: "mallory-password"})
+	require.NoError(t, err)
 	str := func(s string) *string { return &s }
 	for _, c := range []struct {
 		in    auth.ProfileInput
@@ -94,26 +90,38 @@ func TestUpdateProfile(t *testing.T) {
 	}{
 		{auth.ProfileInput{Username: str("erin@example.com")}, hanok.Invalid, "username"},
 		{auth.ProfileInput{Username: str("Erin")}, hanok.Conflict, "username"},
+		{auth.ProfileInput{Username: str("ｅrin")}, hanok.Conflict, "username"},
+		{auth.ProfileInput{Username: str("\u0435rin")}, hanok.Invalid, "username"},
 		{auth.ProfileInput{Email: str("Erin@example.com")}, hanok.Conflict, "email"},
 		{auth.ProfileInput{Username: str("erin@example.com"), Email: str("erin@example.com")}, hanok.Conflict, "username"},
 		{auth.ProfileInput{Username: str("")}, hanok.Invalid, "username"},
 		{auth.ProfileInput{Username: str("a\x00b")}, hanok.Invalid, "username"},
 	} {
 		_, err := svc.UpdateProfile(ctx, mal.User.Actor(), c.in)
-		if hanok.CodeOf(err) != c.code || hanok.FieldsOf(err)[c.field] == "" {
-			t.Errorf("UpdateProfile(%+v) = %v, want %s naming %s", c.in, err, c.code, c.field)
-		}
+		assert.Equal(t, c.code, hanok.CodeOf(err), "UpdateProfile(%+v): %v", c.in, err)
+		assert.NotEmpty(t, hanok.FieldsOf(err)[c.field], "UpdateProfile(%+v) names %s", c.in, c.field)
 	}
 	u, err := svc.UpdateProfile(ctx, mal.User.Actor(), auth.ProfileInput{Username: str("mal@example.com"), Email: str("mal@example.com")})
-	if err != nil || u.Username != "mal@example.com" {
-		t.Fatalf("UpdateProfile to own email = %+v, %v", u, err)
-	}
-	if _, err := svc.UpdateProfile(ctx, hanok.Actor{}, auth.ProfileInput{}); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("UpdateProfile without actor = %v", err)
-	}
-	if s, err := svc.Login(ctx, auth.LoginInput{Username: "erin@example.com", Password: "erin-password"}); err != nil || s.User.ID != erin.User.ID {
-		t.Fatalf("Erin after the attempts: %v", err)
-	}
+	require.NoError(t, err, "UpdateProfile to own email")
+	assert.Equal(t, "mal@example.com", u.Username)
+	// A new username is stored in its PRECIS form.
+	u, err = svc.UpdateProfile(ctx, mal.User.Actor(), auth.ProfileInput{Username: str("Ｍａｌ")})
+	require.NoError(t, err)
+	assert.Equal(t, "Mal", u.Username)
+	_, err = svc.UpdateProfile(ctx, hanok.Actor{}, auth.ProfileInput{})
+	require.ErrorIs(t, err, hanok.ErrNotSignedIn)
+	s, err := svc.Login(ctx, auth.LoginInput{Username: "erin@example.com", Password: "erin-password"})
+	require.NoError(t, err, "Erin after the attempts")
+	assert.Equal(t, erin.User.ID, s.User.ID)
+
+	// An account whose name predates the rules of names (mixed scripts,
+	// written to the store directly) may still change its email.
+	legacy := &auth.User{Username: "\u0430dmin", PasswordHash: mal.User.PasswordHash}
+	require.NoError(t, store.CreateUser(ctx, legacy))
+	u, err = svc.UpdateProfile(ctx, legacy.Actor(), auth.ProfileInput{Email: str("legacy@example.com")})
+	require.NoError(t, err)
+	assert.Equal(t, "\u0430dmin", u.Username)
+	assert.Equal(t, "legacy@example.com", u.Email)
 }
 
 // TestSignInByEmail: the calendar's one-step sign-in creates the account
@@ -123,16 +131,16 @@ func TestSignInByEmail(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
 	s, created, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: " Park@jungi.me ", Password: "password-1"})
-	if err != nil || !created || s.User.Username != "Park@jungi.me" || s.User.Email != "Park@jungi.me" {
-		t.Fatalf("first sign-in = %+v, %v, %v", s, created, err)
-	}
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, "Park@jungi.me", s.User.Username)
+	assert.Equal(t, "Park@jungi.me", s.User.Email)
 	again, created, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: "park@JUNGI.me", Password: "password-1"})
-	if err != nil || created || again.User.ID != s.User.ID {
-		t.Fatalf("second sign-in = %+v, %v, %v", again, created, err)
-	}
-	if _, _, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: "park@jungi.me", Password: "wrong-password"}); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("wrong password = %v", err)
-	}
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, s.User.ID, again.User.ID)
+	_, _, err = svc.SignInByEmail(ctx, auth.EmailSignIn{Email: "park@jungi.me", Password: "wrong-password"})
+	require.ErrorIs(t, err, auth.ErrBadCredentials)
 	for _, c := range []struct {
 		in    auth.EmailSignIn
 		field string
@@ -142,27 +150,24 @@ func TestSignInByEmail(t *testing.T) {
 		{auth.EmailSignIn{Email: "new@jungi.me"}, "password"},
 		{auth.EmailSignIn{Email: "new@jungi.me", Password: "short"}, "password"},
 	} {
-		if _, _, err := svc.SignInByEmail(ctx, c.in); hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)[c.field] == "" {
-			t.Errorf("SignInByEmail(%+v) = %v, want Invalid naming %s", c.in, err, c.field)
-		}
+		_, _, err := svc.SignInByEmail(ctx, c.in)
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "SignInByEmail(%+v): %v", c.in, err)
+		assert.NotEmpty(t, hanok.FieldsOf(err)[c.field], "SignInByEmail(%+v) names %s", c.in, c.field)
 	}
 	// A double tap.
-	var ids [2]auth.UserID
+	var ids [2]hanok.UserID
+	var errs [2]error
 	var wg sync.WaitGroup
 	for i := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			s, _, err := svc.SignInByEmail(ctx, auth.EmailSignIn{Email: "tap@jungi.me", Password: "password-1"})
-			if err != nil {
-				t.Errorf("double tap %d: %v", i, err)
-				return
+			if errs[i] = err; err == nil {
+				ids[i] = s.User.ID
 			}
-			ids[i] = s.User.ID
-		}()
+		})
 	}
 	wg.Wait()
-	if ids[0] != ids[1] {
-		t.Fatalf("a double tap made two accounts: %v", ids)
-	}
+	require.NoError(t, errs[0])
+	require.NoError(t, errs[1])
+	assert.Equal(t, ids[0], ids[1], "a double tap made two accounts")
 }

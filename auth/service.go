@@ -62,12 +62,14 @@ type Config struct {
 	// one budget. Default: each Service keeps its own, in memory.
 	Throttles ThrottleStore
 	// TokenCacheTTL is how long a token verified against the store is
-	// trusted without asking the store again (its signature and time
-	// claims are still checked on every request). A logout, password,
-	// username, email or superuser change made through this Service ends
-	// the cached entries it affects at once, so the next request sees it;
-	// one made by another process on the same store (another server) is
-	// seen within TokenCacheTTL. Default 5s; negative turns the cache off.
+	// trusted without verifying it again (its time claims are still
+	// checked on every request). A logout, password, username, email or
+	// superuser change made through this Service ends the cached entries
+	// it affects at once, so the next request sees it. One made by
+	// another process on the same database (the CLI, another server) is
+	// seen at the next request too when the store is a ChangeCounter
+	// (SQLite and PostgreSQL are), and within TokenCacheTTL otherwise.
+	// Default 5s; negative turns the cache off.
 	TokenCacheTTL time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -199,7 +201,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, err
 		}
 		if wait > 0 {
 			s.cfg.Logger.WarnContext(ctx, "registration throttled", "addr", in.ClientAddr)
-			return nil, &hanok.Error{Code: hanok.RateLimited, Message: "too many registrations from this address; try again later", RetryAfter: wait}
+			return nil, &hanok.Error{Code: hanok.RateLimited, Message: ErrTooManyRegistrations.Message, RetryAfter: wait}
 		}
 		// Every registration spends budget, refused or not: its cost is
 		// the password hash.
@@ -213,9 +215,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Session, err
 }
 
 func (s *Service) createUser(ctx context.Context, in RegisterInput, superuser bool) (*User, error) {
-	username := strings.TrimSpace(in.Username)
-	email := strings.TrimSpace(in.Email)
-	if err := CheckNames(username, email); err != nil {
+	username, email, err := prepareNames(strings.TrimSpace(in.Username), strings.TrimSpace(in.Email))
+	if err != nil {
 		return nil, err
 	}
 	hash, err := s.hash(in.Password)
@@ -240,25 +241,61 @@ func (s *Service) createUser(ctx context.Context, in RegisterInput, superuser bo
 const MaxEmailLen = 254
 
 // CheckNames checks the username and email of one account (email may be
-// empty). Both are user text (hanok.CheckText, one line). A username
-// may contain "@" only when it is the account's own email (compared by
+// empty), as Register does. Both are user text (hanok.CheckText, one
+// line); the username must be what PrepareUsername accepts (PRECIS, one
+// script or an allowed mix) and the email a ValidEmail. A username may
+// contain "@" only when it is the account's own email (compared by
 // FoldKey): an email always contains "@", so no other username can be
 // mistaken for an email, and every login name with "@" is looked up as
 // an email. With the store's rule that no username or email equals
-// another account's username or email, no account can be named by
-// another's name.
+// another account's username or email (CheckUnique), no account can be
+// named by another's name.
 func CheckNames(username, email string) error {
-	if err := hanok.CheckText("username", username, hanok.TextRule{Min: 1, Max: MaxUsernameLen}); err != nil {
-		return err
+	_, _, err := prepareNames(username, email)
+	return err
+}
+
+// prepareNames checks a new account's names as CheckNames says and
+// returns them as they are stored: the username in its PRECIS form.
+func prepareNames(username, email string) (string, string, error) {
+	username, err := prepareUsername(username)
+	if err != nil {
+		return "", "", err
 	}
+	if err := checkEmail(email); err != nil {
+		return "", "", err
+	}
+	if err := checkOwnEmail(username, email); err != nil {
+		return "", "", err
+	}
+	return username, email, nil
+}
+
+// prepareUsername checks a username as user text, then returns its
+// PRECIS form (PrepareUsername).
+func prepareUsername(username string) (string, error) {
+	if err := hanok.CheckText("username", username, hanok.TextRule{Min: 1, Max: MaxUsernameLen}); err != nil {
+		return "", err
+	}
+	return PrepareUsername(username)
+}
+
+// checkEmail checks an email ("" is none).
+func checkEmail(email string) error {
 	if err := hanok.CheckText("email", email, hanok.TextRule{Max: MaxEmailLen}); err != nil {
 		return err
 	}
 	if email != "" && !ValidEmail(email) {
-		return hanok.FieldError("email", "is not a valid email address")
+		return ErrEmailInvalid
 	}
+	return nil
+}
+
+// checkOwnEmail refuses a username with "@" that is not the account's own
+// email.
+func checkOwnEmail(username, email string) error {
 	if strings.Contains(username, "@") && FoldKey(username) != FoldKey(email) {
-		return hanok.FieldError("username", `may contain "@" only when it is the account's own email`)
+		return ErrUsernameNotOwnEmail
 	}
 	return nil
 }
@@ -323,10 +360,6 @@ type LoginInput struct {
 // longest username (in 4-byte characters) or email.
 const maxLoginNameBytes = 4 * MaxUsernameLen
 
-// errBadCredentials is the one answer to a wrong username or password, so
-// that a caller cannot tell which of the two was wrong.
-var errBadCredentials = &hanok.Error{Code: hanok.Unauthenticated, Message: "wrong username or password"}
-
 // Login checks a username (or email) and password and issues a token.
 //
 // Failed attempts are throttled per username and per client address; a
@@ -336,7 +369,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	if len(name) > maxLoginNameBytes {
 		// No user has so long a name or email; keeping it as a throttle
 		// key would let large bodies fill memory.
-		return nil, errBadCredentials
+		return nil, ErrBadCredentials
 	}
 	// The account's budget is held by the guesses in flight for it; the
 	// address's is spent by failures only, so that many people behind one
@@ -386,7 +419,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	if u == nil || tooLong || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(in.Password)) != nil {
 		failed = true
 		s.cfg.Logger.InfoContext(ctx, "login failed", "username", name, "addr", in.ClientAddr)
-		return nil, errBadCredentials
+		return nil, ErrBadCredentials
 	}
 	return s.issue(u)
 }
@@ -415,7 +448,7 @@ func (s *Service) SignInByEmail(ctx context.Context, in EmailSignIn) (sess *Sess
 	case email == "":
 		return nil, false, hanok.FieldError("email", "is required")
 	case len(email) > MaxUsernameLen || !ValidEmail(email):
-		return nil, false, hanok.FieldError("email", "is not a valid email address")
+		return nil, false, ErrEmailInvalid
 	case in.Password == "":
 		return nil, false, hanok.FieldError("password", "is required")
 	}
@@ -438,7 +471,7 @@ func (s *Service) SignInByEmail(ctx context.Context, in EmailSignIn) (sess *Sess
 
 func (s *Service) throttled(ctx context.Context, name, addr string, wait time.Duration) error {
 	s.cfg.Logger.WarnContext(ctx, "login throttled", "username", name, "addr", addr)
-	return &hanok.Error{Code: hanok.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
+	return &hanok.Error{Code: hanok.RateLimited, Message: ErrTooManyLogins.Message, RetryAfter: wait}
 }
 
 // lookup finds the user a login names. A name with "@" is an email (no
@@ -449,7 +482,7 @@ func (s *Service) throttled(ctx context.Context, name, addr string, wait time.Du
 // no account has that email and it has no other email of its own.
 func (s *Service) lookup(ctx context.Context, name string) (*User, error) {
 	if name == "" {
-		return nil, hanok.Errorf(hanok.NotFound, "no user")
+		return nil, ErrUserNotFound
 	}
 	if !strings.Contains(name, "@") {
 		return s.store.UserByUsername(ctx, name)
@@ -460,14 +493,14 @@ func (s *Service) lookup(ctx context.Context, name string) (*User, error) {
 	}
 	u, err = s.store.UserByUsername(ctx, name)
 	if err == nil && u.Email != "" {
-		return nil, hanok.Errorf(hanok.NotFound, "no user")
+		return nil, ErrUserNotFound
 	}
 	return u, err
 }
 
 // VerifyPassword reports whether password is the password of user id,
 // without issuing a token and without throttling.
-func (s *Service) VerifyPassword(ctx context.Context, id UserID, password string) (bool, error) {
+func (s *Service) VerifyPassword(ctx context.Context, id hanok.UserID, password string) (bool, error) {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("auth: verify password: %w", err)
@@ -514,8 +547,6 @@ func (s *Service) issue(u *User) (*Session, error) {
 	return &Session{Token: tok, ExpiresAt: c.ExpiresAt.Time, User: u}, nil
 }
 
-var errBadToken = &hanok.Error{Code: hanok.Unauthenticated, Message: "invalid or expired token"}
-
 // parse verifies the token's signature, algorithm, issuer, audience and
 // expiry, and returns its claims. It does not check revocation.
 func (s *Service) parse(token string) (*claims, error) {
@@ -530,10 +561,10 @@ func (s *Service) parse(token string) (*claims, error) {
 		jwt.WithTimeFunc(s.cfg.Now),
 	)
 	if err != nil {
-		return nil, &hanok.Error{Code: hanok.Unauthenticated, Message: errBadToken.Message, Err: err}
+		return nil, &hanok.Error{Code: hanok.Unauthenticated, Message: ErrBadToken.Message, Err: err}
 	}
 	if c.ID == "" || c.Subject == "" || !numericTimes(token) {
-		return nil, errBadToken
+		return nil, ErrBadToken
 	}
 	return &c, nil
 }
@@ -578,7 +609,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 		return u, err
 	}
 	now := s.cfg.Now()
-	if u, ok := s.cache.get(token, now, ttl); ok {
+	// The count is read before the verification, so an entry is never
+	// newer than the count it carries: a write after the read makes the
+	// next request verify again.
+	var changes int64
+	if cc, ok := s.store.(ChangeCounter); ok {
+		n, err := cc.AuthChanges(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("auth: authenticate: %w", err)
+		}
+		changes = n
+	}
+	if u, ok := s.cache.get(token, now, ttl, changes); ok {
 		return u, nil
 	}
 	gen := s.cache.generation()
@@ -586,7 +628,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	if err != nil {
 		return nil, err
 	}
-	e := &cachedToken{user: u, jti: c.ID, expires: c.ExpiresAt.Time, checked: now}
+	e := &cachedToken{user: u, jti: c.ID, expires: c.ExpiresAt.Time, checked: now, changes: changes}
 	if c.IssuedAt != nil {
 		e.issued = c.IssuedAt.Time
 	}
@@ -595,6 +637,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	}
 	s.cache.put(token, gen, e)
 	return u, nil
+}
+
+// AuthenticateActor is Authenticate for the HTTP adapters
+// (httpx.Authenticator): the actor of token's user.
+func (s *Service) AuthenticateActor(ctx context.Context, token string) (hanok.Actor, error) {
+	u, err := s.Authenticate(ctx, token)
+	if err != nil {
+		return hanok.Actor{}, err
+	}
+	return u.Actor(), nil
 }
 
 func (s *Service) authenticate(ctx context.Context, token string) (*User, *claims, error) {
@@ -607,21 +659,21 @@ func (s *Service) authenticate(ctx context.Context, token string) (*User, *claim
 		return nil, nil, fmt.Errorf("auth: check revocation: %w", err)
 	}
 	if revoked {
-		return nil, nil, &hanok.Error{Code: hanok.Unauthenticated, Message: "token has been revoked"}
+		return nil, nil, ErrTokenRevoked
 	}
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
 	if err != nil {
-		return nil, nil, errBadToken
+		return nil, nil, ErrBadToken
 	}
-	u, err := s.store.UserByID(ctx, UserID(id))
+	u, err := s.store.UserByID(ctx, hanok.UserID(id))
 	if hanok.CodeOf(err) == hanok.NotFound {
-		return nil, nil, errBadToken
+		return nil, nil, ErrBadToken
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("auth: load user: %w", err)
 	}
 	if !hmac.Equal([]byte(c.PasswordStamp), []byte(s.passwordStamp(u))) {
-		return nil, nil, &hanok.Error{Code: hanok.Unauthenticated, Message: "token was issued before the password changed"}
+		return nil, nil, ErrTokenBeforePassword
 	}
 	return u, c, nil
 }
@@ -645,7 +697,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // User returns the user with that id.
-func (s *Service) User(ctx context.Context, id UserID) (*User, error) {
+func (s *Service) User(ctx context.Context, id hanok.UserID) (*User, error) {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("auth: user %d: %w", id, err)
@@ -679,13 +731,20 @@ func (s *Service) UpdateProfile(ctx context.Context, actor hanok.Actor, in Profi
 	if err != nil {
 		return nil, fmt.Errorf("auth: update profile: %w", err)
 	}
+	// The rules apply to the names being set: an account whose stored
+	// name predates a rule can still change its other name.
 	if in.Username != nil {
-		u.Username = strings.TrimSpace(*in.Username)
+		if u.Username, err = prepareUsername(strings.TrimSpace(*in.Username)); err != nil {
+			return nil, err
+		}
 	}
 	if in.Email != nil {
 		u.Email = strings.TrimSpace(*in.Email)
+		if err := checkEmail(u.Email); err != nil {
+			return nil, err
+		}
 	}
-	if err := CheckNames(u.Username, u.Email); err != nil {
+	if err := checkOwnEmail(u.Username, u.Email); err != nil {
 		return nil, err
 	}
 	if err := s.store.UpdateUser(ctx, u); err != nil {
@@ -696,7 +755,7 @@ func (s *Service) UpdateProfile(ctx context.Context, actor hanok.Actor, in Profi
 }
 
 // SetSuperuser grants or withdraws the superuser flag.
-func (s *Service) SetSuperuser(ctx context.Context, id UserID, superuser bool) error {
+func (s *Service) SetSuperuser(ctx context.Context, id hanok.UserID, superuser bool) error {
 	u, err := s.store.UserByID(ctx, id)
 	if err != nil {
 		return fmt.Errorf("auth: set superuser: %w", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok"
@@ -25,9 +26,7 @@ func newService(t *testing.T) (*auth.Service, *testkit.Clock, auth.Store) {
 	clk := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	store := memory.New().Auth()
 	svc, err := auth.New(store, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return svc, clk, store
 }
 
@@ -44,9 +43,7 @@ func TestRegisterLoginAuthenticateLogout(t *testing.T) {
 	ctx := context.Background()
 	svc, _, store := newService(t)
 	s, err := svc.Register(ctx, auth.RegisterInput{Username: "  mirim ", Password: "password123", Email: "mirim@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if s.User.Username != "mirim" || s.User.ID == 0 || s.Token == "" {
 		t.Fatalf("Register = %+v", s)
 	}
@@ -70,9 +67,7 @@ func TestRegisterLoginAuthenticateLogout(t *testing.T) {
 		}
 	}
 	l, _ := svc.Login(ctx, auth.LoginInput{Username: "mirim", Password: "password123"})
-	if err := svc.Logout(ctx, l.Token); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, svc.Logout(ctx, l.Token))
 	if _, err := svc.Authenticate(ctx, l.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
 		t.Fatalf("Authenticate(logged-out token) = %v, want Unauthenticated", err)
 	}
@@ -213,14 +208,10 @@ func TestLogoutPrunesExpiredRevocations(t *testing.T) {
 	ctx := context.Background()
 	svc, clk, store := newService(t)
 	s1, _ := svc.Register(ctx, auth.RegisterInput{Username: "p1", Password: "password123"})
-	if err := svc.Logout(ctx, s1.Token); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, svc.Logout(ctx, s1.Token))
 	clk.Add(25 * time.Hour)
 	s2, _ := svc.Register(ctx, auth.RegisterInput{Username: "p2", Password: "password123"})
-	if err := svc.Logout(ctx, s2.Token); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, svc.Logout(ctx, s2.Token))
 	// The first revocation expired before the second logout and is gone;
 	// pruning again finds only nothing older than now.
 	if n, _ := store.PruneRevocations(ctx, clk.Now()); n != 0 {
@@ -232,9 +223,7 @@ func TestLogoutPrunesExpiredRevocations(t *testing.T) {
 func sign(t *testing.T, method jwt.SigningMethod, key any, c jwt.MapClaims) string {
 	t.Helper()
 	tok, err := jwt.NewWithClaims(method, c).SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return tok
 }
 
@@ -307,9 +296,7 @@ func TestTokensFromAnotherSecretRefused(t *testing.T) {
 	a, _ := auth.New(store, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
 	b, _ := auth.New(store, auth.Config{Secret: []byte("ffffffffffffffffffffffffffffffff"), BcryptCost: bcrypt.MinCost})
 	s, err := a.Register(ctx, auth.RegisterInput{Username: "x", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if _, err := b.Authenticate(ctx, s.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
 		t.Fatalf("token of another secret = %v", err)
 	}
@@ -342,9 +329,7 @@ func TestSuperuser(t *testing.T) {
 	if !got.Superuser {
 		t.Fatal("EnsureSuperuser did not promote an existing user")
 	}
-	if err := svc.SetSuperuser(ctx, s.User.ID, false); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, svc.SetSuperuser(ctx, s.User.ID, false))
 	// Authenticate loads the user fresh: the flag change shows at once.
 	au, _ := svc.Authenticate(ctx, s.Token)
 	if au.Superuser {
@@ -372,9 +357,7 @@ func TestVerifyPassword(t *testing.T) {
 	// right 72 is still wrong, as it is for Login.
 	long := strings.Repeat("p", 72)
 	l, err := svc.Register(ctx, auth.RegisterInput{Username: "long", Password: long})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if ok, _ := svc.VerifyPassword(ctx, l.User.ID, long+"extra"); ok {
 		t.Fatal("VerifyPassword(right 72 bytes + more) = true")
 	}
@@ -485,9 +468,7 @@ func TestUnknownUserLoginTakesAsLong(t *testing.T) {
 	ctx := context.Background()
 	const cost = 8
 	svc, err := auth.New(memory.New().Auth(), auth.Config{Secret: testSecret, BcryptCost: cost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "known", Password: "password123"}); err != nil {
 		t.Fatal(err)
 	}
@@ -541,9 +522,7 @@ func TestEnsureSuperuserEndsTheOldPasswordsTokens(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
 	squatter, err := svc.Register(ctx, auth.RegisterInput{Username: "admin", Password: "squatter-pass"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if _, err := svc.EnsureSuperuser(ctx, "admin", "operator-pass"); err != nil {
 		t.Fatal(err)
 	}
@@ -607,9 +586,7 @@ func gatedLogins(t *testing.T, users []string, ins []auth.LoginInput) (*auth.Ser
 	events := make(chan struct{}, 2*len(ins))
 	gate := make(chan struct{})
 	svc, err := auth.New(gatedStore{Store: memory.New().Auth(), entered: events, gate: gate}, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, u := range users {
 		if _, err := svc.Register(ctx, auth.RegisterInput{Username: u, Password: "password123"}); err != nil {
 			t.Fatal(err)

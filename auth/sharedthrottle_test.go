@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
@@ -73,7 +75,7 @@ func (s *sharedUsers) CreateUser(_ context.Context, u *User) error {
 		}
 	}
 	c := *u
-	c.ID = UserID(len(s.users) + 1)
+	c.ID = hanok.UserID(len(s.users) + 1)
 	s.users = append(s.users, &c)
 	u.ID = c.ID
 	return nil
@@ -104,9 +106,7 @@ func sharingServices(t *testing.T) (a, b *Service, clk *testkit.Clock, th *mapTh
 	users := &sharedUsers{}
 	mk := func() *Service {
 		svc, err := New(users, Config{Secret: make([]byte, 32), BcryptCost: bcrypt.MinCost, Now: clk.Now, Throttles: th})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return svc
 	}
 	return mk(), mk(), clk, th

@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 )
 
@@ -25,9 +27,7 @@ func (nopStore) UserByEmail(context.Context, string) (*User, error) {
 // any username or email fails without storing the name as a throttle key.
 func TestLoginWithHugeNameKeepsNoState(t *testing.T) {
 	svc, err := New(nopStore{}, Config{Secret: make([]byte, 32), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	huge := strings.Repeat("x", 1<<20)
 	_, err = svc.Login(context.Background(), LoginInput{Username: huge, Password: "password123", ClientAddr: "10.0.0.1"})
 	if hanok.CodeOf(err) != hanok.Unauthenticated {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -30,7 +31,7 @@ func newService(t *testing.T) (*calendar.Service, *testkit.Clock) {
 	t.Helper()
 	c := testkit.NewClock(time.Date(2017, 6, 19, 19, 55, 4, 0, seoul))
 	db := memory.New()
-	storetest.CreateUsers(t, db.Auth(), 3) // alice, bob and carol below
+	storetest.CreateUsers(t, authtest.Users(db.Auth()), 3) // alice, bob and carol below
 	svc, err := calendar.New(db.Calendar(), calendar.Config{Now: c.Now})
 	require.NoError(t, err)
 	return svc, c

@@ -55,11 +55,11 @@ func NewHandler(authn *auth.Service, opts ...Option) http.Handler {
 
 // User is the JSON form of a user.
 type User struct {
-	ID        auth.UserID `json:"id"`
-	Username  string      `json:"username"`
-	Email     string      `json:"email"`
-	Superuser bool        `json:"superuser"`
-	Created   time.Time   `json:"created"`
+	ID        hanok.UserID `json:"id"`
+	Username  string       `json:"username"`
+	Email     string       `json:"email"`
+	Superuser bool         `json:"superuser"`
+	Created   time.Time    `json:"created"`
 }
 
 func userJSON(u *auth.User) User {
@@ -119,8 +119,11 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, _ hanok.Actor) 
 	return nil
 }
 
-func (h *handler) me(w http.ResponseWriter, r *http.Request, _ hanok.Actor) error {
-	u, _ := httpx.UserFrom(r.Context())
+func (h *handler) me(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	u, err := h.authn.User(r.Context(), actor.ID)
+	if err != nil {
+		return err
+	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]User{"user": userJSON(u)})
 	return nil
 }

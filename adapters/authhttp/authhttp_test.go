@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/apitest"
@@ -20,9 +22,7 @@ import (
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(api.Wrap(t, authhttp.NewHandler(authn)))
 	t.Cleanup(srv.Close)
 	return srv
@@ -140,9 +140,7 @@ func TestUnknownRoutes(t *testing.T) {
 // The document is served with its servers set to the mount point.
 func TestOpenAPIDocument(t *testing.T) {
 	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/accounts/", http.StripPrefix("/accounts", api.Wrap(t, authhttp.NewHandler(authn))))
 	srv := httptest.NewServer(mux)

@@ -6,8 +6,15 @@ import (
 	"strings"
 
 	"github.com/hanok-dev/hanok"
-	"github.com/hanok-dev/hanok/auth"
 )
+
+// Authenticator is what a Router needs of the accounts: the actor a token
+// names. *auth.Service is one; httpx itself imports no domain.
+type Authenticator interface {
+	// AuthenticateActor returns the actor of token, or an error
+	// (hanok.Unauthenticated for a token that is not valid).
+	AuthenticateActor(ctx context.Context, token string) (hanok.Actor, error)
+}
 
 // ErrNoToken is the error of a request that carries no token at all, as
 // opposed to one with a bad token.
@@ -36,20 +43,20 @@ func Token(r *http.Request, header string) string {
 type ctxKey int
 
 const (
-	userKey ctxKey = iota
+	actorKey ctxKey = iota
 	tokenKey
 )
 
-// WithUser returns ctx carrying the authenticated user and its token.
-func WithUser(ctx context.Context, u *auth.User, token string) context.Context {
-	ctx = context.WithValue(ctx, userKey, u)
+// WithActor returns ctx carrying the authenticated actor and its token.
+func WithActor(ctx context.Context, a hanok.Actor, token string) context.Context {
+	ctx = context.WithValue(ctx, actorKey, a)
 	return context.WithValue(ctx, tokenKey, token)
 }
 
-// UserFrom returns the authenticated user of ctx.
-func UserFrom(ctx context.Context) (*auth.User, bool) {
-	u, ok := ctx.Value(userKey).(*auth.User)
-	return u, ok && u != nil
+// ActorFrom returns the authenticated actor of ctx.
+func ActorFrom(ctx context.Context) (hanok.Actor, bool) {
+	a, ok := ctx.Value(actorKey).(hanok.Actor)
+	return a, ok && a.Check() == nil
 }
 
 // TokenFrom returns the token the user of ctx authenticated with.

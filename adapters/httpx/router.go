@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // Renderer writes err as an adapter's own error body (the calendar's meta
@@ -65,13 +63,6 @@ type Router struct {
 	header   string
 }
 
-// Authenticator turns the token of a request into its user: an
-// *auth.Service, or an adapter's own that also knows a token of its own
-// (the mailing list's admin token).
-type Authenticator interface {
-	Authenticate(ctx context.Context, token string) (*auth.User, error)
-}
-
 // NewRouter returns a Router that renders errors with render and
 // authenticates the routes added with User through authn, reading the
 // token from tokenHeader (if not "") before the Authorization header.
@@ -86,22 +77,22 @@ func (rt *Router) Public(pattern string, h HandlerFunc) {
 
 // User adds a route that needs a signed-in user. A request without a token
 // is answered with ErrNoToken, one with a bad token with the error of
-// auth.Service.Authenticate; neither reaches h.
+// the Authenticator; neither reaches h.
 func (rt *Router) User(pattern string, h ActorFunc) {
 	rt.Handle(pattern, rt.handler(func(w http.ResponseWriter, r *http.Request) error {
 		tok := Token(r, rt.header)
 		if tok == "" {
 			return ErrNoToken
 		}
-		u, err := rt.authn.Authenticate(r.Context(), tok)
+		a, err := rt.authn.AuthenticateActor(r.Context(), tok)
 		if err != nil {
 			return err
 		}
 		if info := RequestInfoFrom(r.Context()); info != nil {
-			info.UserID = u.ID
+			info.UserID = a.ID
 		}
-		r = r.WithContext(WithUser(r.Context(), u, tok))
-		return h(w, r, u.Actor())
+		r = r.WithContext(WithActor(r.Context(), a, tok))
+		return h(w, r, a)
 	}))
 }
 

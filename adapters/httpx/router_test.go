@@ -40,8 +40,8 @@ func newRouterServer(t *testing.T, authn *auth.Service, logger *slog.Logger) (*h
 	})
 	rt.Public("GET /dir/{$}", func(w http.ResponseWriter, r *http.Request) error { return nil })
 	rt.User("GET /me/{name}", func(w http.ResponseWriter, r *http.Request, a hanok.Actor) error {
-		u, ok := httpx.UserFrom(r.Context())
-		if !ok || httpx.TokenFrom(r.Context()) == "" || u.ID != a.ID {
+		u, ok := httpx.ActorFrom(r.Context())
+		if !ok || httpx.TokenFrom(r.Context()) == "" || u != a {
 			t.Error("no user or token in the request context")
 		}
 		io.WriteString(w, a.Username+"/"+r.PathValue("name"))

@@ -115,22 +115,22 @@ type adminAuth struct {
 	authn *auth.Service
 }
 
-// Authenticate implements httpx.Authenticator; it gets the whole
+// AuthenticateActor implements httpx.Authenticator; it gets the whole
 // Authorization header.
-func (a adminAuth) Authenticate(ctx context.Context, header string) (*auth.User, error) {
+func (a adminAuth) AuthenticateActor(ctx context.Context, header string) (hanok.Actor, error) {
 	tok := header
 	if scheme, cred, ok := strings.Cut(header, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "JWT")) {
 		tok = strings.TrimSpace(cred)
 	}
 	if a.token != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(a.token)) == 1 {
-		return &auth.User{Username: mailing.Admin.Username, Superuser: mailing.Admin.Superuser}, nil
+		return mailing.Admin, nil
 	}
 	if a.authn != nil {
-		if u, err := a.authn.Authenticate(ctx, tok); err == nil {
+		if u, err := a.authn.AuthenticateActor(ctx, tok); err == nil {
 			return u, nil
 		}
 	}
-	return nil, errAdmin
+	return hanok.Actor{}, errAdmin
 }
 
 // subscriberJSON is a subscriber as the routes show it (never its token).

@@ -127,6 +127,7 @@ var exampleTours = map[string]exampleTour{
 		skip: map[string]string{
 			"GET /unsubscribe/{token}":  "the token is in a sent message",
 			"POST /unsubscribe/{token}": "the token is in a sent message",
+			"HEAD /unsubscribe/{token}": "the token is in a sent message",
 		},
 	},
 	"trials": {

@@ -137,10 +137,7 @@ func testProfiles(t *testing.T, h storetest.Harness[microblog.Store]) {
 	tw := &microblog.Tweet{Author: alice, Content: "before the rename", Created: t0, Updated: t0}
 	require.NoError(t, s.CreateTweet(ctx, tw))
 	require.NoError(t, s.Follow(ctx, carol, alice, t0))
-	u, err := h.Users.UserByID(ctx, alice)
-	require.NoError(t, err)
-	u.Username = "Alicia"
-	require.NoError(t, h.Users.UpdateUser(ctx, u))
+	h.Users.Rename(t, alice, "Alicia")
 	p, err = s.ProfileByHandle(ctx, "ALICIA")
 	require.NoError(t, err)
 	assert.Equal(t, alice, p.User)

@@ -8,14 +8,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
 // AuthStore is an in-memory auth.Store.
 type AuthStore struct {
 	mu      sync.Mutex
-	nextID  auth.UserID
-	users   map[auth.UserID]auth.User
+	nextID  hanok.UserID
+	users   map[hanok.UserID]auth.User
 	revoked map[string]time.Time
 	secrets map[string][]byte
 }
@@ -24,7 +25,7 @@ var _ auth.Store = (*AuthStore)(nil)
 
 // NewAuthStore returns an empty AuthStore.
 func NewAuthStore() *AuthStore {
-	return &AuthStore{users: map[auth.UserID]auth.User{}, revoked: map[string]time.Time{}, secrets: map[string][]byte{}}
+	return &AuthStore{users: map[hanok.UserID]auth.User{}, revoked: map[string]time.Time{}, secrets: map[string][]byte{}}
 }
 
 // Auth returns the database's auth store.
@@ -35,7 +36,7 @@ func (db *DB) Auth() *AuthStore {
 // requireUser returns hanok.NotFound unless id is a stored user. The
 // stores of other domains call it, holding their own lock (taken before
 // this one, never after), to refuse rows of unknown users as SQLite's do.
-func (s *AuthStore) requireUser(id auth.UserID) error {
+func (s *AuthStore) requireUser(id hanok.UserID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.users[id]; !ok {
@@ -49,31 +50,21 @@ func copyUser(u auth.User) *auth.User {
 	return &u
 }
 
-// conflict reports a clash of u's username or email with another user's
-// username or email. A name whose key is unchanged from the stored user
-// of u.ID is not checked, so that an account that clashes by a rule newer
-// than its data can still be updated otherwise. Callers hold s.mu.
+// conflict runs auth.CheckUnique for u (a new user when its ID is not
+// stored). Callers hold s.mu.
 func (s *AuthStore) conflict(u *auth.User) error {
-	name, email := auth.FoldKey(u.Username), auth.FoldKey(u.Email)
-	old, updating := s.users[u.ID]
-	taken := func(key string) bool {
-		if updating && (key == auth.FoldKey(old.Username) || key == auth.FoldKey(old.Email)) {
-			return false
-		}
+	var old *auth.User
+	if o, ok := s.users[u.ID]; ok {
+		old = &o
+	}
+	return auth.CheckUnique(u, old, func(key string) (bool, error) {
 		for id, o := range s.users {
-			if id != u.ID && key != "" && (auth.FoldKey(o.Username) == key || auth.FoldKey(o.Email) == key) {
-				return true
+			if id != u.ID && (auth.FoldKey(o.Username) == key || (o.Email != "" && auth.FoldKey(o.Email) == key)) {
+				return true, nil
 			}
 		}
-		return false
-	}
-	if taken(name) {
-		return auth.ErrUsernameTaken
-	}
-	if taken(email) {
-		return auth.ErrEmailTaken
-	}
-	return nil
+		return false, nil
+	})
 }
 
 // CreateUser implements auth.Store.
@@ -107,7 +98,7 @@ func (s *AuthStore) UpdateUser(_ context.Context, u *auth.User) error {
 }
 
 // UserByID implements auth.Store.
-func (s *AuthStore) UserByID(_ context.Context, id auth.UserID) (*auth.User, error) {
+func (s *AuthStore) UserByID(_ context.Context, id hanok.UserID) (*auth.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, ok := s.users[id]

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auction/auctiontest"
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storetest"
 )
@@ -12,6 +13,6 @@ import (
 func TestMediaStore(t *testing.T) {
 	auctiontest.RunMediaStoreTests(t, func(t testing.TB) storetest.Harness[auction.MediaStore] {
 		db := memory.New()
-		return storetest.Harness[auction.MediaStore]{Store: db.Media(), Users: db.Auth()}
+		return storetest.Harness[auction.MediaStore]{Store: db.Media(), Users: authtest.Users(db.Auth())}
 	})
 }

@@ -3,6 +3,7 @@ package memory_test
 import (
 	"testing"
 
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/storage/memory"
 	"github.com/hanok-dev/hanok/storetest"
 	"github.com/hanok-dev/hanok/trials"
@@ -12,6 +13,6 @@ import (
 func TestTrialsStore(t *testing.T) {
 	trialstest.RunStoreTests(t, func(t testing.TB) storetest.Harness[trials.Store] {
 		db := memory.New()
-		return storetest.Harness[trials.Store]{Store: db.Trials(), Users: db.Auth()}
+		return storetest.Harness[trials.Store]{Store: db.Trials(), Users: authtest.Users(db.Auth())}
 	})
 }

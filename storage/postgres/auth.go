@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -27,30 +30,14 @@ const usersLock = 0x68616e6f0001
 
 func foldKey(s string) string { return auth.FoldKey(s) }
 
-// conflict reports a clash of u's username or email with another user's
-// username or email. The caller holds usersLock.
-func conflict(ctx context.Context, tx pgx.Tx, u *auth.User) error {
-	taken := func(key string) (bool, error) {
-		if key == "" {
-			return false, nil
-		}
+// conflict runs auth.CheckUnique for u; old is the user as stored before
+// an update, nil for a new one. The caller holds usersLock.
+func conflict(ctx context.Context, tx pgx.Tx, u, old *auth.User) error {
+	return auth.CheckUnique(u, old, func(key string) (bool, error) {
 		var t bool
 		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id <> $1 AND (username_key = $2 OR email_key = $2))`, u.ID, key).Scan(&t)
 		return t, err
-	}
-	if t, err := taken(foldKey(u.Username)); err != nil || t {
-		if err != nil {
-			return fmt.Errorf("postgres: check username: %w", err)
-		}
-		return auth.ErrUsernameTaken
-	}
-	if t, err := taken(foldKey(u.Email)); err != nil || t {
-		if err != nil {
-			return fmt.Errorf("postgres: check email: %w", err)
-		}
-		return auth.ErrEmailTaken
-	}
-	return nil
+	})
 }
 
 // lockUsers takes usersLock until the end of tx.
@@ -61,20 +48,34 @@ func lockUsers(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
+// uniqueErr names the field of a unique index that fired although
+// auth.CheckUnique passed (a name kept from data older than the rule,
+// which a unique index still guards): auth's error, wrapping err.
+func uniqueErr(err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" {
+		return err
+	}
+	if strings.Contains(pe.ConstraintName, "email") {
+		return fmt.Errorf("%w (%v)", auth.ErrEmailTaken, err)
+	}
+	return fmt.Errorf("%w (%v)", auth.ErrUsernameTaken, err)
+}
+
 // CreateUser implements auth.Store.
 func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
-	var id auth.UserID
+	var id hanok.UserID
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		if err := lockUsers(ctx, tx); err != nil {
 			return err
 		}
-		if err := conflict(ctx, tx, &auth.User{Username: u.Username, Email: u.Email}); err != nil {
+		if err := conflict(ctx, tx, &auth.User{Username: u.Username, Email: u.Email}, nil); err != nil {
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO users (username, username_key, email, email_key, password_hash, superuser, created) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.Created).Scan(&id)
 		if err != nil {
-			return fmt.Errorf("postgres: insert user: %w", err)
+			return fmt.Errorf("postgres: insert user: %w", uniqueErr(err))
 		}
 		return nil
 	})
@@ -91,16 +92,21 @@ func (s *AuthStore) UpdateUser(ctx context.Context, u *auth.User) error {
 		if err := lockUsers(ctx, tx); err != nil {
 			return err
 		}
-		if err := conflict(ctx, tx, u); err != nil {
-			return err
+		var old auth.User
+		err := tx.QueryRow(ctx, `SELECT username, email FROM users WHERE id = $1`, u.ID).Scan(&old.Username, &old.Email)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return auth.ErrUserNotFound
 		}
-		tag, err := tx.Exec(ctx, `UPDATE users SET username = $1, username_key = $2, email = $3, email_key = $4, password_hash = $5, superuser = $6 WHERE id = $7`,
-			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.ID)
 		if err != nil {
 			return fmt.Errorf("postgres: update user: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
-			return auth.ErrUserNotFound
+		if err := conflict(ctx, tx, u, &old); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE users SET username = $1, username_key = $2, email = $3, email_key = $4, password_hash = $5, superuser = $6 WHERE id = $7`,
+			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.ID)
+		if err != nil {
+			return fmt.Errorf("postgres: update user: %w", uniqueErr(err))
 		}
 		return nil
 	})
@@ -121,7 +127,7 @@ func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth
 }
 
 // UserByID implements auth.Store.
-func (s *AuthStore) UserByID(ctx context.Context, id auth.UserID) (*auth.User, error) {
+func (s *AuthStore) UserByID(ctx context.Context, id hanok.UserID) (*auth.User, error) {
 	return s.userWhere(ctx, `id = $1`, id)
 }
 
@@ -187,18 +193,25 @@ func (s *AuthStore) Users(ctx context.Context) ([]auth.User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select users: %w", err)
 	}
-	defer rows.Close()
-	var out []auth.User
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.User, error) {
 		var u auth.User
-		if err := rows.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &u.Created); err != nil {
-			return nil, fmt.Errorf("postgres: select users: %w", err)
-		}
+		err := r.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &u.Created)
 		u.Created = u.Created.UTC()
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+		return u, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("postgres: select users: %w", err)
 	}
 	return out, nil
+}
+
+// AuthChanges implements auth.ChangeCounter: the count of the writes of
+// any server to users and revoked_tokens, kept by the triggers of
+// migration 0012.
+func (s *AuthStore) AuthChanges(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.pool.QueryRow(ctx, `SELECT counter FROM auth_changes WHERE id = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("postgres: auth changes: %w", err)
+	}
+	return n, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auction/auctiontest"
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/calendar/calendartest"
 	"github.com/hanok-dev/hanok/storage/postgres"
@@ -20,7 +21,7 @@ import (
 func BenchmarkAuctionList(b *testing.B) {
 	auctiontest.BenchmarkListCars(b, func(tb testing.TB) storetest.Harness[auction.Store] {
 		db := openTestDB(tb)
-		return storetest.Harness[auction.Store]{Store: analyzedAuction{db.Auction(), db}, Users: db.Auth()}
+		return storetest.Harness[auction.Store]{Store: analyzedAuction{db.Auction(), db}, Users: authtest.Users(db.Auth())}
 	})
 }
 

@@ -6,7 +6,6 @@ import (
 
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auction/auctiontest"
-	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/calendar/calendartest"
@@ -36,34 +35,23 @@ func openTestDB(tb testing.TB) *postgres.DB {
 	return db
 }
 
-func authHarness(tb testing.TB) storetest.Harness[auth.Store] {
-	db := openTestDB(tb)
-	return storetest.Harness[auth.Store]{Store: db.Auth(), Users: db.Auth()}
-}
-
-func TestAuthStore(t *testing.T) { authtest.RunStoreTests(t, authHarness) }
-
-func BenchmarkLogin(b *testing.B) { authtest.BenchmarkLogin(b, authHarness) }
-
-func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, authHarness) }
-
 func TestAuctionStore(t *testing.T) {
 	auctiontest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[auction.Store] {
 		db := openTestDB(tb)
-		return storetest.Harness[auction.Store]{Store: db.Auction(), Users: db.Auth()}
+		return storetest.Harness[auction.Store]{Store: db.Auction(), Users: authtest.Users(db.Auth())}
 	})
 }
 
 func TestCalendarStore(t *testing.T) {
 	calendartest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[calendar.Store] {
 		db := openTestDB(tb)
-		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: db.Auth()}
+		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: authtest.Users(db.Auth())}
 	})
 }
 
 func microblogHarness(tb testing.TB) storetest.Harness[microblog.Store] {
 	db := openTestDB(tb)
-	return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
+	return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: authtest.Users(db.Auth())}
 }
 
 func TestMicroblogStore(t *testing.T) { microblogtest.RunStoreTests(t, microblogHarness) }
@@ -71,7 +59,7 @@ func TestMicroblogStore(t *testing.T) { microblogtest.RunStoreTests(t, microblog
 func TestMailingStore(t *testing.T) {
 	mailingtest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[mailing.Store] {
 		db := openTestDB(tb)
-		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: db.Auth()}
+		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: authtest.Users(db.Auth())}
 	})
 }
 

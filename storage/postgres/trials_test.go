@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
@@ -19,7 +20,7 @@ import (
 
 func trialsHarness(tb testing.TB) storetest.Harness[trials.Store] {
 	db := openTestDB(tb)
-	return storetest.Harness[trials.Store]{Store: db.Trials(), Users: db.Auth()}
+	return storetest.Harness[trials.Store]{Store: db.Trials(), Users: authtest.Users(db.Auth())}
 }
 
 // openPools opens n pools on one new schema, as n servers would.

@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
+	"strings"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -19,62 +20,36 @@ var _ auth.Store = (*AuthStore)(nil)
 // Auth returns the database's auth store.
 func (db *DB) Auth() *AuthStore { return &AuthStore{db: db} }
 
-// foldKey is the case-folded form used for case-insensitive uniqueness of
-// usernames and emails.
+// foldKey is auth.FoldKey, the key under which usernames and emails are
+// unique and looked up.
 func foldKey(s string) string { return auth.FoldKey(s) }
 
-// conflict reports a clash of u's username or email with another user's
-// username or email, inside the write transaction. A name whose key is
-// in unchanged (the keys u had before an update) is not checked, so that
-// an account that clashes by a rule newer than its data can still be
-// updated otherwise.
-func (s *AuthStore) conflict(ctx context.Context, tx *sql.Tx, u *auth.User, unchanged ...string) error {
-	taken := func(key string) (bool, error) {
-		if key == "" || slices.Contains(unchanged, key) {
-			return false, nil
-		}
+// conflict runs auth.CheckUnique for u inside the write transaction; old
+// is the user as stored before an update, nil for a new one.
+func conflict(ctx context.Context, tx *sql.Tx, u, old *auth.User) error {
+	return auth.CheckUnique(u, old, func(key string) (bool, error) {
 		var n int
 		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id <> ? AND (username_key = ? OR email_key = ?)`, u.ID, key, key).Scan(&n)
 		return n > 0, err
-	}
-	if t, err := taken(foldKey(u.Username)); err != nil || t {
-		if err != nil {
-			return fmt.Errorf("sqlite: check username: %w", err)
-		}
-		return auth.ErrUsernameTaken
-	}
-	if t, err := taken(foldKey(u.Email)); err != nil || t {
-		if err != nil {
-			return fmt.Errorf("sqlite: check email: %w", err)
-		}
-		return auth.ErrEmailTaken
-	}
-	return nil
+	})
 }
 
 // CreateUser implements auth.Store.
 func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		if err := s.conflict(ctx, tx, &auth.User{Username: u.Username, Email: u.Email}); err != nil {
+		if err := conflict(ctx, tx, &auth.User{Username: u.Username, Email: u.Email}, nil); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, email, email_key, password_hash, superuser, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.Created.UnixNano())
-		if isUnique(err) {
-			// The unique indexes agree with conflict, which ran first in
-			// this transaction; if one fires anyway, name the field.
-			if cerr := s.conflict(ctx, tx, u); cerr != nil {
-				return cerr
-			}
-		}
 		if err != nil {
-			return fmt.Errorf("sqlite: insert user: %w", err)
+			return fmt.Errorf("sqlite: insert user: %w", uniqueErr(err))
 		}
 		id, err := res.LastInsertId()
 		if err != nil {
 			return err
 		}
-		u.ID = auth.UserID(id)
+		u.ID = hanok.UserID(id)
 		return nil
 	})
 }
@@ -82,55 +57,63 @@ func (s *AuthStore) CreateUser(ctx context.Context, u *auth.User) error {
 // UpdateUser implements auth.Store.
 func (s *AuthStore) UpdateUser(ctx context.Context, u *auth.User) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		var oldName, oldEmail string
-		err := tx.QueryRowContext(ctx, `SELECT username_key, email_key FROM users WHERE id = ?`, u.ID).Scan(&oldName, &oldEmail)
+		var old auth.User
+		err := tx.QueryRowContext(ctx, `SELECT username, email FROM users WHERE id = ?`, u.ID).Scan(&old.Username, &old.Email)
 		if errors.Is(err, sql.ErrNoRows) {
 			return auth.ErrUserNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: update user: %w", err)
 		}
-		if err := s.conflict(ctx, tx, u, oldName, oldEmail); err != nil {
+		if err := conflict(ctx, tx, u, &old); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?, password_hash = ?, superuser = ? WHERE id = ?`,
+		_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?, email_key = ?, password_hash = ?, superuser = ? WHERE id = ?`,
 			u.Username, foldKey(u.Username), u.Email, foldKey(u.Email), u.PasswordHash, u.Superuser, u.ID)
-		if isUnique(err) {
-			// The unique indexes agree with conflict, which ran first in
-			// this transaction; if one fires anyway, name the field.
-			if cerr := s.conflict(ctx, tx, u, oldName, oldEmail); cerr != nil {
-				return cerr
-			}
-		}
 		if err != nil {
-			return fmt.Errorf("sqlite: update user: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return auth.ErrUserNotFound
+			return fmt.Errorf("sqlite: update user: %w", uniqueErr(err))
 		}
 		return nil
 	})
 }
 
+// uniqueErr names the field of a unique index that fired although
+// auth.CheckUnique passed (a name kept from data older than the rule,
+// which a unique index still guards): auth's error, wrapping err.
+func uniqueErr(err error) error {
+	if !isUnique(err) {
+		return err
+	}
+	if strings.Contains(err.Error(), "email_key") {
+		return fmt.Errorf("%w (%v)", auth.ErrEmailTaken, err)
+	}
+	return fmt.Errorf("%w (%v)", auth.ErrUsernameTaken, err)
+}
+
 const userColumns = `id, username, email, password_hash, superuser, created`
 
-func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth.User, error) {
+// scanUser scans a row of userColumns.
+func scanUser(sc scanner) (auth.User, error) {
 	var u auth.User
 	var created int64
-	err := s.db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg).
-		Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created)
+	err := sc.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created)
+	u.Created = time.Unix(0, created).UTC()
+	return u, err
+}
+
+func (s *AuthStore) userWhere(ctx context.Context, where string, arg any) (*auth.User, error) {
+	u, err := scanUser(s.db.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select user: %w", err)
 	}
-	u.Created = time.Unix(0, created).UTC()
 	return &u, nil
 }
 
 // UserByID implements auth.Store.
-func (s *AuthStore) UserByID(ctx context.Context, id auth.UserID) (*auth.User, error) {
+func (s *AuthStore) UserByID(ctx context.Context, id hanok.UserID) (*auth.User, error) {
 	return s.userWhere(ctx, `id = ?`, id)
 }
 
@@ -150,24 +133,7 @@ func (s *AuthStore) UserByEmail(ctx context.Context, email string) (*auth.User, 
 // Users implements auth.Store.
 func (s *AuthStore) Users(ctx context.Context) ([]auth.User, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select users: %w", err)
-	}
-	defer rows.Close()
-	var out []auth.User
-	for rows.Next() {
-		var u auth.User
-		var created int64
-		if err := rows.Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash, &u.Superuser, &created); err != nil {
-			return nil, fmt.Errorf("sqlite: select users: %w", err)
-		}
-		u.Created = time.Unix(0, created).UTC()
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: select users: %w", err)
-	}
-	return out, nil
+	return collect("select users", rows, err, scanUser)
 }
 
 // RevokeToken implements auth.Store.

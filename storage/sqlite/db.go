@@ -44,6 +44,8 @@ type DB struct {
 	auction auctionCache
 	// stmts are the read pool's prepared statements (stmt.go).
 	stmts stmtCache
+	// authChanges answers auth.ChangeCounter (auth_changes.go).
+	authChanges changeGate
 }
 
 // Option configures Open.
@@ -135,7 +137,7 @@ func createPrivate(path string) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.reader.Close(), db.writer.Close())
+	return errors.Join(db.reader.Close(), db.writer.Close(), db.authChanges.close())
 }
 
 // Path returns the file the database was opened from.

@@ -92,21 +92,20 @@ func TestMigratesOldFileForward(t *testing.T) {
 	newest, raw := migratedRaw(t, path)
 
 	// Rebuild the file as version 1: the auth tables and one user.
-	rows, err := raw.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('users', 'revoked_tokens', 'secrets', 'sqlite_sequence')`)
+	// The tables of later migrations go, and the triggers they put on
+	// the auth tables.
+	rows, err := raw.Query(`SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name NOT IN ('users', 'revoked_tokens', 'secrets', 'sqlite_sequence') ORDER BY type DESC`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var drop []string
 	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		drop = append(drop, n)
+		var typ, n string
+		rows.Scan(&typ, &n)
+		drop = append(drop, "DROP "+typ+" "+n)
 	}
 	rows.Close()
-	stmts := []string{"PRAGMA foreign_keys = OFF"}
-	for _, n := range drop {
-		stmts = append(stmts, "DROP TABLE "+n)
-	}
+	stmts := append([]string{"PRAGMA foreign_keys = OFF"}, drop...)
 	stmts = append(stmts,
 		"PRAGMA user_version = 1",
 		`INSERT INTO users (username, username_key, password_hash, created) VALUES ('old', 'old', x'00', 0)`)

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hanok-dev/hanok/auth/authtest"
+
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/mailing/mailingtest"
 	"github.com/hanok-dev/hanok/storetest"
@@ -20,7 +22,7 @@ func TestMailingStore(t *testing.T) {
 		db, err := Open(context.Background(), filepath.Join(t.TempDir(), "mailing.db"))
 		require.NoError(t, err)
 		t.Cleanup(func() { db.Close() })
-		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: db.Auth()}
+		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: authtest.Users(db.Auth())}
 	})
 }
 

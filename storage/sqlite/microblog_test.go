@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/microblog/microblogtest"
 	"github.com/hanok-dev/hanok/storage/sqlite"
@@ -14,7 +15,7 @@ import (
 func TestMicroblogStore(t *testing.T) {
 	microblogtest.RunStoreTests(t, func(t testing.TB) storetest.Harness[microblog.Store] {
 		db := openTestDB(t)
-		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
+		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: authtest.Users(db.Auth())}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 	"github.com/hanok-dev/hanok/storetest"
 	"github.com/hanok-dev/hanok/trials"
@@ -18,7 +19,7 @@ func TestTrialsStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return storetest.Harness[trials.Store]{Store: db.Trials(), Users: db.Auth()}
+		return storetest.Harness[trials.Store]{Store: db.Trials(), Users: authtest.Users(db.Auth())}
 	})
 }
 
