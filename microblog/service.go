@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/rivo/uniseg"
-
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
@@ -235,13 +233,13 @@ func CheckContent(content string) (string, error) {
 	if content == "" {
 		return "", tooLong
 	}
-	if err := hanok.CheckText("content", content, hanok.TextRule{Min: 1, Multiline: true}); err != nil {
-		return "", err
-	}
-	if uniseg.GraphemeClusterCount(content) > MaxContentLen {
+	// The one text rule, counting what a reader sees as one character
+	// (grapheme clusters); its length error is worded as the tweet's.
+	err := hanok.CheckText("content", content, hanok.TextRule{Min: 1, Max: MaxContentLen, Multiline: true, Graphemes: true})
+	if err != nil && strings.Contains(hanok.MessageOf(err), "at most") {
 		return "", tooLong
 	}
-	return content, nil
+	return content, err
 }
 
 // PostInput is a new tweet.
