@@ -97,11 +97,11 @@ func cmdBackup(ctx context.Context, c *config, args []string, stdout io.Writer) 
 // commandStores opens the stores of c for a command: a database file,
 // never memory (a command on memory stores would change nothing that
 // lasts).
-func commandStores(ctx context.Context, c *config, what string) (*stores, error) {
+func commandStores(ctx context.Context, c *config, what string, withMedia bool) (*stores, error) {
 	if c.db == "memory" {
 		return nil, fmt.Errorf("%s: -db memory keeps nothing; give the database file with -db", what)
 	}
-	return openStores(ctx, c)
+	return openStores(ctx, c, withMedia)
 }
 
 // commandAuth is the auth service of a command, under the same secret as
@@ -167,7 +167,7 @@ func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) 
 	if fs.NArg() != nargs {
 		return errors.New("usage: " + usage)
 	}
-	st, err := commandStores(ctx, c, "user "+sub)
+	st, err := commandStores(ctx, c, "user "+sub, false)
 	if err != nil {
 		return err
 	}
@@ -298,7 +298,7 @@ func cmdAuction(ctx context.Context, c *config, args []string, logger *slog.Logg
 		defer f.Close()
 		file = f
 	}
-	st, err := commandStores(ctx, c, "auction "+sub)
+	st, err := commandStores(ctx, c, "auction "+sub, true)
 	if err != nil {
 		return err
 	}

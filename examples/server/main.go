@@ -213,24 +213,40 @@ type stores struct {
 	stats func() map[string]sql.DBStats
 }
 
-func openStores(ctx context.Context, c *config) (*stores, error) {
+// openStores opens the stores of c; the media directory (-media) only
+// when withMedia is set, so that a command that uploads nothing creates
+// no directory.
+func openStores(ctx context.Context, c *config, withMedia bool) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
 		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), trials: m.Trials(), close: func() error { return nil }}, nil
 	}
 	if postgres.IsDSN(c.db) {
-		return openPostgres(ctx, c)
+		return openPostgres(ctx, c, withMedia)
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
 		return nil, fmt.Errorf("-db %s: %w", c.db, err)
 	}
+	st := &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: db.Close}
+	return st, st.openMedia(c, withMedia)
+}
+
+// openMedia opens -media as the auction's media store when withMedia is
+// set; on failure it closes the database.
+func (st *stores) openMedia(c *config, withMedia bool) error {
+	if !withMedia {
+		return nil
+	}
 	media, err := files.Open(c.media)
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("-media %s: %w", c.media, err)
+		st.close()
+		return fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	closeDB := st.close
+	st.auctionMedia = media
+	st.close = func() error { return errors.Join(media.Close(), closeDB()) }
+	return nil
 }
 
 // openPostgres opens the PostgreSQL database of -db, shared with any other
@@ -239,18 +255,14 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 // mailing dispatcher: their claims of deliveries exclude each other. One
 // trials sync runs at a time, and each day's scheduled sync once across
 // all the servers.
-func openPostgres(ctx context.Context, c *config) (*stores, error) {
+func openPostgres(ctx context.Context, c *config, withMedia bool) (*stores, error) {
 	db, err := postgres.Open(ctx, c.db)
 	if err != nil {
 		return nil, fmt.Errorf("-db %s: %w", postgres.Redacted(c.db), err)
 	}
-	media, err := files.Open(c.media)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("-media %s: %w", c.media, err)
-	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
-		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	st := &stores{auction: db.Auction(), auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
+		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: db.Close}
+	return st, st.openMedia(c, withMedia)
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -287,7 +299,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { errc <- srv.Serve(ln) }()
 	defer srv.Close()
 	logger.Info("hanok starting", "addr", "http://"+ln.Addr().String())
-	st, err := openStores(ctx, c)
+	st, err := openStores(ctx, c, true)
 	if err != nil {
 		return err
 	}

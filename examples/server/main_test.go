@@ -55,7 +55,15 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	getenv := func(k string) string { return env[k] }
-	go func() { done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), getenv, out) }()
+	// A free port, and the files under the test's own directory unless
+	// the test names them: a test writes nothing into the tree.
+	first := []string{"-addr", "127.0.0.1:0"}
+	for _, f := range []string{"media", "mail-out"} {
+		if _, ok := env[envName(f)]; !ok {
+			first = append(first, "-"+f, filepath.Join(t.TempDir(), f))
+		}
+	}
+	go func() { done <- run(ctx, append(first, args...), getenv, out) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {

@@ -106,7 +106,7 @@ func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 		return errors.New("trials-sync: no service key: set -trials-key or HANOK_TRIALS_KEY")
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
-	st, err := openStores(ctx, c)
+	st, err := openStores(ctx, c, false)
 	if err != nil {
 		return err
 	}

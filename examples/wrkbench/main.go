@@ -261,7 +261,7 @@ func load(ctx context.Context, path string, ncars, ntweets int) (string, error) 
 }
 
 // trialsData is the upstream's 145 real records, in its own envelope.
-const trialsData = "../shared/data/trials/odcloud_3074271_all.json"
+const trialsData = "testdata/trials/odcloud_3074271_all.json"
 
 // fileSource serves the records of trialsData as the upstream's one page.
 type fileSource struct{ page *trials.Page }
@@ -278,7 +278,7 @@ func (f fileSource) Page(_ context.Context, n int) (*trials.Page, error) {
 func loadTrials(ctx context.Context, db *sqlite.DB) error {
 	body, err := os.ReadFile(trialsData)
 	if err != nil {
-		return fmt.Errorf("the trials records (run from the module's root, with ../shared beside it): %w", err)
+		return fmt.Errorf("the trials records (run from the module's root): %w", err)
 	}
 	page, err := odcloud.DecodePage(body)
 	if err != nil {
