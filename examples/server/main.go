@@ -34,6 +34,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auction"
@@ -92,6 +93,14 @@ type config struct {
 	corsOrigins         []string
 	// command is the subcommand and its arguments, if any.
 	command []string
+	// flags are the server's flags; fromEnv holds the names of those whose
+	// value came from the environment.
+	flags   *flag.FlagSet
+	fromEnv map[string]bool
+	// help prints the usage of the server's flags and commands (-h).
+	help func()
+	// zone and proxies are -calendar-zone and -trusted-proxies as given.
+	zone, proxies string
 	// trials is the trials mirror's part.
 	trials trialsConfig
 }
@@ -101,92 +110,199 @@ func envName(flagName string) string {
 	return "HANOK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// usageHead and usageTail frame the flags in the output of -h.
+const (
+	usageHead = `usage: server [flags] [command [flags] ARGS...]
+
+Runs every hanok service on one port, or, with a command, one admin task
+on the same database. Every flag has an environment variable: HANOK_ and
+its name in upper case, "-" as "_" (-jwt-secret: HANOK_JWT_SECRET); a flag
+on the command line wins. Flags may also follow the command.
+
+flags:`
+)
+
+// parseConfig reads the flags in args (those before a command, the
+// command's own flags being its to read), then the environment: one
+// variable a flag, for each flag not on the command line. -h prints the
+// usage to out and returns flag.ErrHelp.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
-	var c config
+	c := &config{fromEnv: map[string]bool{}}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(out)
-	str := func(p *string, name, def, usage string) {
-		if v := getenv(envName(name)); v != "" {
-			def = v
-		}
-		fs.StringVar(p, name, def, usage+" (env "+envName(name)+")")
+	// The error is returned (and printed once, by main), not printed here.
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.db, "db", "hanok.db", `SQLite database file, "memory" for in-memory stores, or a postgres:// URL`)
+	fs.StringVar(&c.media, "media", "media", "directory of uploaded files")
+	fs.StringVar(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
+	fs.StringVar(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
+	fs.StringVar(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: the built-in catalog of 1,326 models, on first start)")
+	fs.DurationVar(&c.auctionDuration, "auction-duration", 48*time.Hour, "how long an approved auction runs")
+	fs.DurationVar(&c.mediaGrace, "media-grace", time.Hour, "at start, remove unfinished uploads and images no car refers to once they are this old")
+	fs.StringVar(&c.zone, "calendar-zone", calendar.DefaultZone, "time zone of the calendar's days and wall-clock times")
+	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
+	mailingFlags(fs, &c.mailing)
+	opsFlags(fs, c)
+	trialsFlags(fs, &c.trials)
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
+	c.help = func() {
+		fmt.Fprintln(out, usageHead)
+		fs.SetOutput(out)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, commandsUsage)
 	}
-	str(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	str(&c.db, "db", "hanok.db", `SQLite database file, "memory" for in-memory stores, or a postgres:// URL`)
-	str(&c.media, "media", "media", "directory of uploaded files")
-	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
-	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
-	str(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: the built-in catalog of 1,326 models, on first start)")
-	auctionDuration := 48 * time.Hour
-	if v := getenv(envName("auction-duration")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", envName("auction-duration"), err)
-		}
-		auctionDuration = d
-	}
-	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
-	mediaGrace := time.Hour
-	if v := getenv(envName("media-grace")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", envName("media-grace"), err)
-		}
-		mediaGrace = d
-	}
-	fs.DurationVar(&c.mediaGrace, "media-grace", mediaGrace, "at start, remove unfinished uploads and images no car refers to once they are this old (env "+envName("media-grace")+")")
-	zone := calendar.DefaultZone
-	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
-	var proxies string
-	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
-	mailingFlags(fs, str, &c.mailing)
-	opsFlags(&c, str)
-	trialsFlags(str, &c.trials)
-	if err := fs.Parse(args); err != nil {
+	c.flags = fs
+	if err := c.parse(fs, args, c.help); err != nil {
 		return nil, err
 	}
-	nets, err := httpx.ParseProxies(proxies)
+	c.command = fs.Args()
+	// The environment: every flag not given on the command line takes its
+	// variable's value, through the flag's own parser.
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f.Name))
+		if v == "" || onCommandLine[f.Name] {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
+			return
+		}
+		c.fromEnv[f.Name] = true
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, c.check()
+}
+
+// parse parses args with fs, which is the server's flag set or a
+// command's: -h calls help and is flag.ErrHelp; a bad flag is an error
+// that says where the flags are listed, printed once (by main).
+func (c *config) parse(fs *flag.FlagSet, args []string, help func()) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		help()
+		return err
+	}
 	if err != nil {
-		return nil, fmt.Errorf("-trusted-proxies: %w", err)
+		return fmt.Errorf("%w (-h lists the flags)", err)
+	}
+	return nil
+}
+
+// parseCommand parses the arguments of a command with fs, its own flags,
+// to which it adds every server flag it does not define itself: the flags
+// of the database, the trials upstream... may follow the command. It
+// checks the configuration again.
+func (c *config) parseCommand(fs *flag.FlagSet, usage string, args []string, out io.Writer) error {
+	fs.SetOutput(io.Discard)
+	own := map[string]bool{}
+	help := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	help.SetOutput(out)
+	fs.VisitAll(func(f *flag.Flag) {
+		own[f.Name] = true
+		help.Var(f.Value, f.Name, f.Usage)
+	})
+	printHelp := func() {
+		fmt.Fprintln(out, "usage: "+usage)
+		help.PrintDefaults()
+		fmt.Fprintln(out, "and any of the server's flags (server -h lists them)")
+	}
+	c.flags.VisitAll(func(f *flag.Flag) {
+		if !own[f.Name] {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	// Flags and arguments may mix (trials import FILE -db X): parse up to
+	// each argument, keep it, and go on after it.
+	var positional []string
+	for {
+		if err := c.parse(fs, args, printHelp); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+		if len(args) > 0 && args[0] == "--" {
+			positional = append(positional, args[1:]...)
+			break
+		}
+	}
+	_ = fs.Parse(append([]string{"--"}, positional...)) // fs.Args() is now the arguments
+	fs.Visit(func(f *flag.Flag) {
+		if !own[f.Name] {
+			delete(c.fromEnv, f.Name) // the command line's value now
+		}
+	})
+	return c.check()
+}
+
+// name is how an error names the flag f: "-f", or "HANOK_F (-f)" when the
+// value came from the environment.
+func (c *config) name(f string) string {
+	if c.fromEnv[f] {
+		return envName(f) + " (-" + f + ")"
+	}
+	return "-" + f
+}
+
+// check checks the flags' values and derives the parsed ones.
+func (c *config) check() error {
+	nets, err := httpx.ParseProxies(c.proxies)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.name("trusted-proxies"), err)
 	}
 	c.trustedProxies = nets
-	loc, err := time.LoadLocation(zone)
+	loc, err := time.LoadLocation(c.zone)
 	if err != nil {
-		return nil, fmt.Errorf("-calendar-zone %q: %w", zone, err)
+		return fmt.Errorf("%s %q: %w", c.name("calendar-zone"), c.zone, err)
 	}
 	c.calendarZone = loc
-	c.command = fs.Args()
 	if err := c.checkOps(); err != nil {
-		return nil, err
+		return err
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
-		return nil, fmt.Errorf("-addr %q: %w", c.addr, err)
+		return fmt.Errorf("%s %q: %w", c.name("addr"), c.addr, err)
 	}
 	if c.db == "" {
-		return nil, errors.New("-db must not be empty")
+		return fmt.Errorf("%s must not be empty", c.name("db"))
 	}
 	if c.jwtSecret != "" && len(c.jwtSecret) < 32 {
-		return nil, errors.New("-jwt-secret must be at least 32 bytes")
+		return fmt.Errorf("%s must be at least 32 bytes", c.name("jwt-secret"))
 	}
 	if c.auctionDuration <= 0 {
-		return nil, errors.New("-auction-duration must be positive")
+		return fmt.Errorf("%s must be positive", c.name("auction-duration"))
 	}
 	if c.mediaGrace < 0 {
-		return nil, errors.New("-media-grace must not be negative")
+		return fmt.Errorf("%s must not be negative", c.name("media-grace"))
 	}
-	if err := c.trials.check(); err != nil {
-		return nil, err
+	if err := c.trials.check(c.name); err != nil {
+		return err
 	}
-	if err := c.mailing.check(); err != nil {
-		return nil, err
+	if err := c.mailing.check(c.name); err != nil {
+		return err
 	}
 	if c.superuser != "" {
+		// Checked before anything is created: a refused password leaves
+		// no database behind.
 		name, pw, ok := strings.Cut(c.superuser, ":")
 		if !ok || name == "" || pw == "" {
-			return nil, errors.New(`-superuser must be "name:password"`)
+			return fmt.Errorf(`%s must be "name:password"`, c.name("superuser"))
+		}
+		if err := auth.CheckPassword(pw); err != nil {
+			return fmt.Errorf("%s: %s", c.name("superuser"), hanok.MessageOf(err))
 		}
 	}
-	return &c, nil
+	return nil
 }
 
 // stores are the persistence of every service.
@@ -273,10 +389,6 @@ func openPostgres(ctx context.Context, c *config, withMedia bool) (*stores, erro
 // gate that answers /healthz and says 503 to everything else (/readyz
 // too) until the services are built.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) > 0 && args[0] == "trials-sync" {
-		// The subcommand's own flags may follow it.
-		return trialsSync(ctx, args[1:], getenv, stdout)
-	}
 	c, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		// -h printed the usage: asking for help is no failure.
@@ -287,7 +399,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := c.logger(stdout)
 	if len(c.command) > 0 {
-		return runCommand(ctx, c, getenv, os.Stdin, stdout)
+		err := runCommand(ctx, c, getenv, os.Stdin, stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -299,6 +415,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { errc <- srv.Serve(ln) }()
 	defer srv.Close()
 	logger.Info("hanok starting", "addr", "http://"+ln.Addr().String())
+	if err := c.mailing.checkOut(); err != nil {
+		return err
+	}
 	st, err := openStores(ctx, c, true)
 	if err != nil {
 		return err

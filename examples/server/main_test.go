@@ -385,7 +385,8 @@ func TestHelpExitsZero(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("server %s: %v (stderr %q)", arg, err, stderr.String())
 		}
-		if out := stdout.String(); !strings.Contains(out, "Usage of server") || !strings.Contains(out, "-addr") || !strings.Contains(out, "HANOK_DB") {
+		if out := stdout.String(); !strings.Contains(out, "usage: server [flags]") || !strings.Contains(out, "-addr") || !strings.Contains(out, "HANOK_DB") ||
+			!strings.Contains(out, "trials import FILE.json") || strings.Count(out, "  -addr string\n") != 1 {
 			t.Errorf("server %s printed %q, want the usage of every flag", arg, out)
 		}
 		if stderr.Len() != 0 {
