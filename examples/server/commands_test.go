@@ -180,3 +180,23 @@ func TestTrialsImportCommand(t *testing.T) {
 	}
 	assert.NoFileExists(t, other, "a refused import created the database")
 }
+
+// A database file that cannot be written fails the start with its name and
+// what to do; made writable again, the next start succeeds.
+func TestReadOnlyDatabaseStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hanok.db")
+	s := start(t, nil, "-db", path)
+	require.NoError(t, s.stop())
+
+	require.NoError(t, os.Chmod(path, 0o400))
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", path, "-media", filepath.Join(dir, "media"), "-mail-out", filepath.Join(dir, "mail")}, func(string) string { return "" }, &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-db "+path+": sqlite: "+path+" is read-only")
+	assert.Contains(t, err.Error(), "chmod u+w")
+
+	require.NoError(t, os.Chmod(path, 0o600))
+	s = start(t, nil, "-db", path)
+	code, _ := s.do(t, "GET", "/readyz", "", "")
+	assert.Equal(t, 200, code)
+}

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -95,6 +96,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
 	writer, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -131,6 +135,46 @@ func createPrivate(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// checkWritable returns an error naming the file, and what to do, when
+// the database file or the WAL or shared-memory file beside it cannot be
+// written, or cannot be created where it is missing: SQLite would open it
+// read-only and fail at the first write ("attempt to write a readonly
+// database") instead. A file whose mode lacks the owner's write bit
+// counts as read-only even for root, who could write it anyway.
+func checkWritable(path string) error {
+	missing := false
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			missing = true
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if fi.Mode().Perm()&0o200 == 0 {
+			return fmt.Errorf("sqlite: %s is read-only (mode %v): make it writable by the user running hanok (chmod u+w %s)", name, fi.Mode().Perm(), name)
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("sqlite: %s cannot be written (%w): make it writable by the user running hanok", name, err)
+		}
+		f.Close()
+	}
+	if missing {
+		// SQLite creates the WAL and shared-memory files beside the
+		// database: its directory must take new files.
+		dir := filepath.Dir(path)
+		f, err := os.CreateTemp(dir, ".hanok-write-check-*")
+		if err != nil {
+			return fmt.Errorf("sqlite: the directory %s of %s takes no new file (%w): SQLite keeps its -wal and -shm files there; make it writable by the user running hanok", dir, filepath.Base(path), err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return nil
 }
 
 // Close closes both pools.
@@ -217,12 +261,23 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.readOnly(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return db.readOnly(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
+}
+
+// readOnly adds to a write refused because the file cannot be written
+// (which Open checks, but a file system may turn read-only later) the
+// file's name and what to do.
+func (db *DB) readOnly(err error) error {
+	var e *sqlite3.Error
+	if errors.As(err, &e) && e.Code()&0xff == sqlite3lib.SQLITE_READONLY {
+		return fmt.Errorf("%w (%s cannot be written: make it and its directory writable by the user running hanok)", err, db.path)
+	}
+	return err
 }
 
 // read runs fn in a read transaction on the read pool, so that its queries
