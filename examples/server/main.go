@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -75,6 +76,9 @@ type config struct {
 	// auctionDuration is how long an approved auction runs.
 	auctionCatalog  string
 	auctionDuration time.Duration
+	// drain is how long a shutdown serves with /readyz failing before it
+	// stops accepting.
+	drain time.Duration
 	// mediaGrace is how old a leftover media file must be for the
 	// cleanup at start to remove it.
 	mediaGrace time.Duration
@@ -140,6 +144,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.DurationVar(&c.auctionDuration, "auction-duration", 48*time.Hour, "how long an approved auction runs")
 	fs.DurationVar(&c.mediaGrace, "media-grace", time.Hour, "at start, remove unfinished uploads and images no car refers to once they are this old")
 	fs.StringVar(&c.zone, "calendar-zone", calendar.DefaultZone, "time zone of the calendar's days and wall-clock times")
+	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGTERM or Ctrl-C, how long /readyz fails (503) while requests are still served, before the server stops accepting and shuts down")
 	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
 	mailingFlags(fs, &c.mailing)
 	opsFlags(fs, c)
@@ -282,6 +287,9 @@ func (c *config) check() error {
 	if c.auctionDuration <= 0 {
 		return fmt.Errorf("%s must be positive", c.name("auction-duration"))
 	}
+	if c.drain < 0 {
+		return fmt.Errorf("%s must not be negative", c.name("drain"))
+	}
 	if c.mediaGrace < 0 {
 		return fmt.Errorf("%s must not be negative", c.name("media-grace"))
 	}
@@ -410,7 +418,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("-addr %s: %w", c.addr, err)
 	}
 	gate := system.NewGate("starting: opening and migrating the database")
-	srv := newHTTPServer(gate, logger)
+	drain := &drainer{next: gate}
+	srv := newHTTPServer(drain, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	defer srv.Close()
@@ -474,6 +483,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer stopDebug()
+	sysCfg.Ready = drain.ready(sysCfg.Ready)
 	metrics := system.NewServiceMetrics(sysCfg.Registry)
 	c.trials.onRun = metrics.TrialsRun
 	c.mailing.onOutcome = metrics.MailOutcome
@@ -524,6 +534,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// A load balancer polling /readyz sees 503 at once and stops sending;
+	// what still comes in the drain period is served, each answer closing
+	// its connection, so that no request reaches a connection the
+	// shutdown closes.
+	drain.start(c.drain)
+	logger.Info("shutting down: draining", "for", c.drain.String())
+	select {
+	case <-time.After(c.drain):
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -531,6 +552,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// drainer is the server's handler during a shutdown's drain period:
+// every answer closes its connection, and /readyz fails.
+type drainer struct {
+	next     http.Handler
+	draining atomic.Bool
+	// retry is the Retry-After of /readyz while draining.
+	retry time.Duration
+}
+
+func (d *drainer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if d.draining.Load() {
+		w.Header().Set("Connection", "close")
+	}
+	d.next.ServeHTTP(w, r)
+}
+
+// start begins the drain, which lasts for drain.
+func (d *drainer) start(drain time.Duration) {
+	d.retry = max(drain, time.Second)
+	d.draining.Store(true)
+}
+
+// ready is the readiness check check (nil: none) failing while draining.
+func (d *drainer) ready(check func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if d.draining.Load() {
+			return &hanok.Error{Code: hanok.Unavailable, Message: "shutting down", RetryAfter: d.retry}
+		}
+		if check == nil {
+			return nil
+		}
+		return check(ctx)
+	}
 }
 
 // Connection limits of the server. Request bodies have their own

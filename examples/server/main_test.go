@@ -57,7 +57,7 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 	getenv := func(k string) string { return env[k] }
 	// A free port, and the files under the test's own directory unless
 	// the test names them: a test writes nothing into the tree.
-	first := []string{"-addr", "127.0.0.1:0"}
+	first := []string{"-addr", "127.0.0.1:0", "-drain", "0"}
 	for _, f := range []string{"media", "mail-out"} {
 		if _, ok := env[envName(f)]; !ok {
 			first = append(first, "-"+f, filepath.Join(t.TempDir(), f))
