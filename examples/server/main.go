@@ -139,7 +139,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.StringVar(&c.db, "db", "hanok.db", `SQLite database file, "memory" for in-memory stores, or a postgres:// URL`)
 	fs.StringVar(&c.media, "media", "media", "directory of uploaded files")
 	fs.StringVar(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
-	fs.StringVar(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
+	fs.StringVar(&c.superuser, "superuser", "", "a superuser to create or update at start: NAME, with the password from HANOK_PASSWORD or the first line of standard input, or NAME:PASSWORD (best from the environment: on the command line the process list shows it)")
 	fs.StringVar(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: the built-in catalog of 1,326 models, on first start)")
 	fs.DurationVar(&c.auctionDuration, "auction-duration", 48*time.Hour, "how long an approved auction runs")
 	fs.DurationVar(&c.mediaGrace, "media-grace", time.Hour, "at start, remove unfinished uploads and images no car refers to once they are this old")
@@ -303,14 +303,55 @@ func (c *config) check() error {
 		// Checked before anything is created: a refused password leaves
 		// no database behind.
 		name, pw, ok := strings.Cut(c.superuser, ":")
-		if !ok || name == "" || pw == "" {
-			return fmt.Errorf(`%s must be "name:password"`, c.name("superuser"))
+		if name == "" || ok && pw == "" {
+			return fmt.Errorf(`%s must be "name" (the password then from HANOK_PASSWORD or standard input) or "name:password"`, c.name("superuser"))
 		}
-		if err := auth.CheckPassword(pw); err != nil {
-			return fmt.Errorf("%s: %s", c.name("superuser"), hanok.MessageOf(err))
+		if ok {
+			if err := auth.CheckPassword(pw); err != nil {
+				return fmt.Errorf("%s: %s", c.name("superuser"), hanok.MessageOf(err))
+			}
 		}
 	}
 	return nil
+}
+
+// superuserCredentials returns the name and password of -superuser, or
+// "" when it is not set: the password after the colon (with a warning when
+// it came from the command line, which the process list and
+// /debug/pprof/cmdline show), else $HANOK_PASSWORD or the first line of
+// standard input. The password is checked before anything is created.
+func (c *config) superuserCredentials(getenv func(string) string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) (name, password string, err error) {
+	if c.superuser == "" {
+		return "", "", nil
+	}
+	name, password, ok := strings.Cut(c.superuser, ":")
+	if ok {
+		if !c.fromEnv["superuser"] {
+			logger.Warn("-superuser NAME:PASSWORD shows the password in the process list: set HANOK_SUPERUSER instead, or give -superuser NAME and the password in HANOK_PASSWORD or on standard input")
+		}
+		return name, password, nil
+	}
+	password, err = readPassword(getenv, stdin, stdout, name)
+	if err != nil {
+		return "", "", fmt.Errorf("-superuser %s: %w", name, err)
+	}
+	if err := auth.CheckPassword(password); err != nil {
+		return "", "", fmt.Errorf("-superuser %s: %s", name, hanok.MessageOf(err))
+	}
+	return name, password, nil
+}
+
+// warnFileMode warns when the database file at path may be read by its
+// group or others: it holds the JWT signing key and the users' password
+// hashes. (A new file is created 0600; one made readable by hand stays
+// so.)
+func warnFileMode(path string, logger *slog.Logger) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	logger.Warn("the database file may be read by other users: it holds the JWT signing key and password hashes; make it private (chmod 600)",
+		"file", path, "mode", fi.Mode().Perm().String())
 }
 
 // stores are the persistence of every service.
@@ -413,6 +454,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		return err
 	}
+	superName, superPassword, err := c.superuserCredentials(getenv, os.Stdin, stdout, logger)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("-addr %s: %w", c.addr, err)
@@ -436,6 +481,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			logger.Error("closing database", "err", err)
 		}
 	}()
+	if st.db != nil {
+		warnFileMode(st.db.Path(), logger)
+	}
 
 	secret := []byte(c.jwtSecret)
 	if len(secret) == 0 {
@@ -454,12 +502,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	if c.superuser != "" {
-		name, pw, _ := strings.Cut(c.superuser, ":")
-		if _, err := authn.EnsureSuperuser(ctx, name, pw); err != nil {
+	if superName != "" {
+		if _, err := authn.EnsureSuperuser(ctx, superName, superPassword); err != nil {
 			return fmt.Errorf("-superuser: %w", err)
 		}
-		logger.Info("superuser ready", "username", name)
+		logger.Info("superuser ready", "username", superName)
 	}
 
 	cal, err := calendar.New(st.calendar, calendar.Config{Location: c.calendarZone, Logger: logger})

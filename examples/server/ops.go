@@ -83,9 +83,20 @@ func (c *config) systemConfig(st *stores, logger *slog.Logger) (system.Config, f
 		}
 	}()
 	logger.Info("debug listening", "addr", "http://"+ln.Addr().String(), "paths", strings.Join([]string{"/metrics", "/debug/pprof/"}, " "))
+	if !loopback(ln.Addr()) {
+		logger.Warn("-debug-addr listens beyond this host: anyone who reaches it can read /metrics and /debug/pprof/ (the process's memory, goroutines and command line); listen on 127.0.0.1 or ::1",
+			"addr", ln.Addr().String())
+	}
 	return cfg, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// loopback reports whether addr is a loopback address: not the wildcard
+// (":6060" listens on every interface) nor a routable one.
+func loopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
