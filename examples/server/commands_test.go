@@ -77,7 +77,7 @@ func TestEnvironmentErrorsNameTheVariable(t *testing.T) {
 		{"HANOK_SMTP_TLS", "sometimes", "HANOK_SMTP_TLS (-smtp-tls)"},
 		{"HANOK_TRIALS_SYNC_AT", "noon", "HANOK_TRIALS_SYNC_AT (-trials-sync-at)"},
 		{"HANOK_LOG_LEVEL", "loud", "HANOK_LOG_LEVEL (-log-level)"},
-		{"HANOK_SUPERUSER", "admin", "HANOK_SUPERUSER (-superuser)"},
+		{"HANOK_SUPERUSER", "admin:", "HANOK_SUPERUSER (-superuser)"},
 	} {
 		_, err := parseConfig(nil, func(k string) string { return map[string]string{c.name: c.value}[k] }, &bytes.Buffer{})
 		assert.ErrorContains(t, err, c.want, c.name)
