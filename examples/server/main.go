@@ -3,18 +3,25 @@
 // PostgreSQL database that several servers share (-db postgres://...).
 //
 //	go run ./examples/server
-//	go run ./examples/server trials-sync   # one trials sync, then exit
+//	go run ./examples/server -h      # the flags and the commands
 //
-// Every flag has an environment default: HANOK_ + the flag's name in upper
-// case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET).
+// Every flag has an environment variable: HANOK_ + the flag's name in
+// upper case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET); a flag on
+// the command line wins over its variable.
 //
-// Admin work is subcommands of the same program, after the flags, with the
-// same flags and environment (see commands.go):
+// Admin work is commands of the same program, with the same flags and
+// environment, given before or after the command (see commands.go):
 //
 //	go run ./examples/server [flags] backup FILE
 //	go run ./examples/server [flags] user add|passwd|list|superuser ...
 //	go run ./examples/server [flags] auction import FILE.xlsx
 //	go run ./examples/server [flags] auction seed -n N
+//	go run ./examples/server [flags] trials-sync
+//	go run ./examples/server [flags] trials import FILE.json
+//
+// On SIGTERM or Ctrl-C the server drains for -drain (5s): /readyz answers
+// 503 and every answer closes its connection, then it stops accepting and
+// finishes the requests in flight.
 package main
 
 import (
