@@ -82,8 +82,13 @@ func TestEnvironmentErrorsNameTheVariable(t *testing.T) {
 		_, err := parseConfig(nil, func(k string) string { return map[string]string{c.name: c.value}[k] }, &bytes.Buffer{})
 		assert.ErrorContains(t, err, c.want, c.name)
 	}
+	// Values refused only at start are named by their variable too.
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0"}, func(k string) string {
+		return map[string]string{"HANOK_DB": "memory", "HANOK_MAIL_OUT": "/proc"}[k]
+	}, &bytes.Buffer{})
+	assert.ErrorContains(t, err, "HANOK_MAIL_OUT (-mail-out) /proc: the directory is not writable")
 	// The command line wins over the environment, and is named as a flag.
-	_, err := parseConfig([]string{"-addr", "worse"}, func(k string) string { return map[string]string{"HANOK_ADDR": "bad"}[k] }, &bytes.Buffer{})
+	_, err = parseConfig([]string{"-addr", "worse"}, func(k string) string { return map[string]string{"HANOK_ADDR": "bad"}[k] }, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `-addr "worse"`)
 	assert.NotContains(t, err.Error(), "HANOK_ADDR")

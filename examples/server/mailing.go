@@ -65,16 +65,16 @@ func (c *mailingConfig) check(name func(string) string) error {
 // checkOut makes sure the mail directory can be written to, at start
 // (as -media is), rather than when the first campaign fails: it creates
 // the directory and a file in it, and removes the file.
-func (c *mailingConfig) checkOut() error {
+func (c *mailingConfig) checkOut(name func(string) string) error {
 	if c.smtp != "" {
 		return nil
 	}
 	if err := os.MkdirAll(c.out, 0o700); err != nil {
-		return fmt.Errorf("-mail-out %s: %w", c.out, err)
+		return fmt.Errorf("%s %s: %w", name("mail-out"), c.out, err)
 	}
 	f, err := os.CreateTemp(c.out, ".write-check-*")
 	if err != nil {
-		return fmt.Errorf("-mail-out %s: the directory is not writable: %w", c.out, err)
+		return fmt.Errorf("%s %s: the directory is not writable: %w", name("mail-out"), c.out, err)
 	}
 	f.Close()
 	return os.Remove(f.Name())

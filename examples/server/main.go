@@ -340,10 +340,10 @@ func (c *config) superuserCredentials(getenv func(string) string, stdin io.Reade
 	}
 	password, err = readPassword(getenv, stdin, stdout, name)
 	if err != nil {
-		return "", "", fmt.Errorf("-superuser %s: %w", name, err)
+		return "", "", fmt.Errorf("%s %s: %w", c.name("superuser"), name, err)
 	}
 	if err := auth.CheckPassword(password); err != nil {
-		return "", "", fmt.Errorf("-superuser %s: %s", name, hanok.MessageOf(err))
+		return "", "", fmt.Errorf("%s %s: %s", c.name("superuser"), name, hanok.MessageOf(err))
 	}
 	return name, password, nil
 }
@@ -398,7 +398,7 @@ func openStores(ctx context.Context, c *config, withMedia bool) (*stores, error)
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
-		return nil, fmt.Errorf("-db %s: %w", c.db, err)
+		return nil, fmt.Errorf("%s %s: %w", c.name("db"), c.db, err)
 	}
 	st := &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: db.Close}
 	return st, st.openMedia(c, withMedia)
@@ -413,7 +413,7 @@ func (st *stores) openMedia(c *config, withMedia bool) error {
 	media, err := files.Open(c.media)
 	if err != nil {
 		st.close()
-		return fmt.Errorf("-media %s: %w", c.media, err)
+		return fmt.Errorf("%s %s: %w", c.name("media"), c.media, err)
 	}
 	closeDB := st.close
 	st.auctionMedia = media
@@ -430,7 +430,7 @@ func (st *stores) openMedia(c *config, withMedia bool) error {
 func openPostgres(ctx context.Context, c *config, withMedia bool) (*stores, error) {
 	db, err := postgres.Open(ctx, c.db)
 	if err != nil {
-		return nil, fmt.Errorf("-db %s: %w", postgres.Redacted(c.db), err)
+		return nil, fmt.Errorf("%s %s: %w", c.name("db"), postgres.Redacted(c.db), err)
 	}
 	st := &stores{auction: db.Auction(), auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
 		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: db.Close}
@@ -467,7 +467,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return fmt.Errorf("-addr %s: %w", c.addr, err)
+		return fmt.Errorf("%s %s: %w", c.name("addr"), c.addr, err)
 	}
 	gate := system.NewGate("starting: opening and migrating the database")
 	drain := &drainer{next: gate}
@@ -476,7 +476,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { errc <- srv.Serve(ln) }()
 	defer srv.Close()
 	logger.Info("hanok starting", "addr", "http://"+ln.Addr().String())
-	if err := c.mailing.checkOut(); err != nil {
+	if err := c.mailing.checkOut(c.name); err != nil {
 		return err
 	}
 	st, err := openStores(ctx, c, true)
@@ -511,7 +511,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	if superName != "" {
 		if _, err := authn.EnsureSuperuser(ctx, superName, superPassword); err != nil {
-			return fmt.Errorf("-superuser: %w", err)
+			return fmt.Errorf("%s: %w", c.name("superuser"), err)
 		}
 		logger.Info("superuser ready", "username", superName)
 	}
@@ -682,11 +682,11 @@ func newAuction(ctx context.Context, c *config, st *stores, logger *slog.Logger)
 	if c.auctionCatalog != "" {
 		f, err := os.Open(c.auctionCatalog)
 		if err != nil {
-			return nil, fmt.Errorf("-auction-catalog: %w", err)
+			return nil, fmt.Errorf("%s: %w", c.name("auction-catalog"), err)
 		}
 		defer f.Close()
 		if _, err := svc.ImportCatalog(ctx, f); err != nil {
-			return nil, fmt.Errorf("-auction-catalog %s: %w", c.auctionCatalog, err)
+			return nil, fmt.Errorf("%s %s: %w", c.name("auction-catalog"), c.auctionCatalog, err)
 		}
 		return svc, nil
 	}

@@ -74,7 +74,7 @@ func (c *config) systemConfig(st *stores, logger *slog.Logger) (system.Config, f
 	cfg.NoMetricsRoute = true
 	ln, err := net.Listen("tcp", c.debugAddr)
 	if err != nil {
-		return cfg, nil, fmt.Errorf("-debug-addr %s: %w", c.debugAddr, err)
+		return cfg, nil, fmt.Errorf("%s %s: %w", c.name("debug-addr"), c.debugAddr, err)
 	}
 	srv := &http.Server{Handler: system.DebugHandler(cfg.Registry), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
