@@ -68,8 +68,11 @@ func TestPostgresOutageIs503(t *testing.T) {
 	require.NoError(t, err)
 	proxy := newTCPProxy(t, u.Host)
 	u.Host = proxy.ln.Addr().String()
-	s := start(t, nil, "-db", u.String())
+	s := start(t, nil, "-db", u.String(), "-superuser", "admin:password123")
 	testkit.Do(t, nil, testkit.Request{URL: s.url + "/trials/tasks/search"}).Want(t, 200)
+	code, body := s.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"password123"}`)
+	require.Equal(t, 200, code)
+	token := body["token"].(string)
 
 	proxy.cut()
 	for _, path := range []string{"/trials/tasks/search", "/microblog/tweet/"} {
@@ -78,7 +81,10 @@ func TestPostgresOutageIs503(t *testing.T) {
 		assert.Equal(t, "5", r.Header.Get("Retry-After"), path)
 		assert.Contains(t, string(r.Body), "the database is unreachable; try again later", path)
 	}
-	r := testkit.Do(t, nil, testkit.Request{URL: s.url + "/readyz"})
+	// A signed-in user is not told to sign in again.
+	r := testkit.Do(t, nil, testkit.Request{URL: s.url + "/auth/me", Token: token})
+	assert.Equal(t, 503, r.Status, "/auth/me: %s", r.Body)
+	r = testkit.Do(t, nil, testkit.Request{URL: s.url + "/readyz"})
 	assert.Equal(t, 503, r.Status)
 	assert.Equal(t, "5", r.Header.Get("Retry-After"))
 	assert.Contains(t, s.out.String(), `msg="database unavailable"`)
