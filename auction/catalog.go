@@ -118,6 +118,11 @@ func (s *Service) ImportEntries(ctx context.Context, entries []CatalogEntry) (Im
 	if err != nil {
 		return ImportReport{}, fmt.Errorf("auction: import catalog: %w", err)
 	}
+	if rep.Brands+rep.Kinds+rep.Models == 0 {
+		// Another process (a server sharing the database) got there first.
+		s.cfg.Logger.InfoContext(ctx, "catalog already there: nothing imported", "rows", rep.Rows)
+		return rep, nil
+	}
 	s.cfg.Logger.InfoContext(ctx, "catalog imported", "rows", rep.Rows, "brands", rep.Brands, "kinds", rep.Kinds, "models", rep.Models)
 	return rep, nil
 }

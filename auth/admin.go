@@ -30,6 +30,11 @@ func (s *Service) UserByName(ctx context.Context, username string) (*User, error
 	return u, nil
 }
 
+// CheckPassword returns the Invalid error of a password the service would
+// refuse (too short or too long), else nil: a command line can check one
+// before it creates anything.
+func CheckPassword(password string) error { return checkPassword(password) }
+
 // CreateUser creates a user, a superuser if superuser is set, without
 // signing it in. The rules are Register's.
 func (s *Service) CreateUser(ctx context.Context, in RegisterInput, superuser bool) (*User, error) {

@@ -159,7 +159,8 @@ type ErrorBody struct {
 }
 
 // Report logs err if it is internal and sets Retry-After for rate-limited
-// errors. It returns the HTTP status and the client-safe message; the
+// errors. An error that says the database is unreachable or its disk
+// full is answered 503 with Retry-After, saying which (see unavailable). It returns the HTTP status and the client-safe message; the
 // message of a 5xx ends with the request's id when it has one
 // ("internal error (request id 3f2a...)"). Adapters
 // that render their own error bodies call it first.
@@ -168,6 +169,12 @@ func Report(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err err
 	if errors.As(err, &notAllowed) {
 		w.Header().Set("Allow", notAllowed.Allow)
 		return http.StatusMethodNotAllowed, "method " + notAllowed.Method + " not allowed"
+	}
+	if u := unavailable(err); u != err {
+		if logger != nil {
+			logger.WarnContext(r.Context(), "database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		err = u
 	}
 	code := hanok.CodeOf(err)
 	if code == hanok.Internal {
@@ -198,6 +205,7 @@ func withRequestID(r *http.Request, msg string) string {
 // WriteError writes err as an ErrorBody with its status.
 func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	status, msg := Report(w, r, logger, err)
+	err = unavailable(err)
 	WriteJSON(w, status, ErrorBody{Error: msg, Code: hanok.CodeOf(err), Fields: hanok.FieldsOf(err)})
 }
 

@@ -110,6 +110,7 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	render := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(w, r, logger, err) }
 
+	const readyRetry = 5 * time.Second
 	// The root is a Router, as each adapter's is, so that an unknown path
 	// (/nowhere, /healthz/x) or method (POST /healthz) is answered in JSON
 	// like every other error, not in the ServeMux's plain text.
@@ -123,7 +124,14 @@ func Handler(svcs Services, cfg Config) http.Handler {
 			defer cancel()
 			if err := cfg.Ready(ctx); err != nil {
 				logger.WarnContext(ctx, "not ready", "err", err)
-				render(w, r, hanok.Wrap(hanok.Unavailable, err, "not ready: the database is unreachable"))
+				if !hanok.IsCode(err, hanok.Unavailable) {
+					err = hanok.Wrap(hanok.Unavailable, err, "not ready: the database is unreachable")
+				}
+				if hanok.RetryAfterOf(err) == 0 {
+					// A load balancer or client may ask again soon.
+					err = &hanok.Error{Code: hanok.Unavailable, Message: hanok.MessageOf(err), RetryAfter: readyRetry, Err: err}
+				}
+				render(w, r, err)
 				return
 			}
 		}

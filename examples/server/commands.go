@@ -19,7 +19,7 @@ import (
 )
 
 // commandsUsage lists the subcommands.
-const commandsUsage = `commands (after the flags):
+const commandsUsage = `commands (the server's flags may come before or after them):
   backup FILE                              write a consistent copy of the database to the new FILE
   user add [-email E] [-superuser] NAME    create a user (password: $HANOK_PASSWORD or the first line of stdin)
   user passwd NAME                         set a user's password (the same way); ends the user's sessions
@@ -27,11 +27,13 @@ const commandsUsage = `commands (after the flags):
   user superuser [-off] NAME               make a user a superuser (or, with -off, no longer one)
   auction import FILE.xlsx                 add the brands, kinds and models of a catalog file
   auction seed [-n N] [-owner NAME]        generate N test cars (default 500) owned by a superuser
-  trials-sync                              run one sync of the trials mirror now (also: trials-sync FLAGS...)`
+  trials-sync                              run one sync of the trials mirror from -trials-source now
+  trials import FILE.json                  run one sync of the trials mirror from a file in the upstream's JSON
+  help                                     print this list`
 
 // runCommand runs the subcommand in c.command on the database of c's
 // flags. Every bad input is an error saying what was wrong; main exits
-// non-zero with it.
+// non-zero with it. -h after a command prints its usage (flag.ErrHelp).
 func runCommand(ctx context.Context, c *config, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	name, args := c.command[0], c.command[1:]
 	// The services' own info lines would drown the commands' output.
@@ -44,10 +46,16 @@ func runCommand(ctx context.Context, c *config, getenv func(string) string, stdi
 	case "auction":
 		return cmdAuction(ctx, c, args, logger, stdout)
 	case "trials-sync":
-		if len(args) > 0 {
-			return fmt.Errorf("trials-sync: unexpected argument %q (flags only, before the command)", args[0])
+		fs := newFlags("trials-sync")
+		if err := c.parseCommand(fs, "trials-sync [flags]", args, stdout); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("trials-sync: unexpected argument %q (usage: trials-sync [flags])", fs.Arg(0))
 		}
 		return cmdTrialsSync(ctx, c, stdout)
+	case "trials":
+		return cmdTrials(ctx, c, args, stdout)
 	case "help":
 		fmt.Fprintln(stdout, commandsUsage)
 		return nil
@@ -69,8 +77,14 @@ func (c *config) quietLogger(out io.Writer) *slog.Logger {
 // cmdBackup writes a copy of the database with VACUUM INTO: safe while a
 // server writes to it.
 func cmdBackup(ctx context.Context, c *config, args []string, stdout io.Writer) error {
+	const usage = "backup FILE (a new file to write the copy to)"
+	fs := newFlags("backup")
+	if err := c.parseCommand(fs, usage, args, stdout); err != nil {
+		return err
+	}
+	args = fs.Args()
 	if len(args) != 1 || args[0] == "" {
-		return errors.New("usage: backup FILE (a new file to write the copy to)")
+		return errors.New("usage: " + usage)
 	}
 	if c.db == "memory" {
 		return errors.New("backup: -db memory has nothing to back up; give the database file with -db")
@@ -97,11 +111,11 @@ func cmdBackup(ctx context.Context, c *config, args []string, stdout io.Writer) 
 // commandStores opens the stores of c for a command: a database file,
 // never memory (a command on memory stores would change nothing that
 // lasts).
-func commandStores(ctx context.Context, c *config, what string) (*stores, error) {
+func commandStores(ctx context.Context, c *config, what string, withMedia bool) (*stores, error) {
 	if c.db == "memory" {
 		return nil, fmt.Errorf("%s: -db memory keeps nothing; give the database file with -db", what)
 	}
-	return openStores(ctx, c)
+	return openStores(ctx, c, withMedia)
 }
 
 // commandAuth is the auth service of a command, under the same secret as
@@ -117,15 +131,10 @@ func commandAuth(ctx context.Context, c *config, st *stores, logger *slog.Logger
 	return auth.New(st.auth, auth.Config{Secret: secret, Logger: logger})
 }
 
-// newFlags returns the flag set of a subcommand, whose usage names it.
-func newFlags(name, usage string, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.Usage = func() {
-		fmt.Fprintln(out, "usage: "+usage)
-		fs.PrintDefaults()
-	}
-	return fs
+// newFlags returns the flag set of a subcommand (parsed by
+// config.parseCommand).
+func newFlags(name string) *flag.FlagSet {
+	return flag.NewFlagSet(name, flag.ContinueOnError)
 }
 
 func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) string, logger *slog.Logger, stdin io.Reader, stdout io.Writer) error {
@@ -144,30 +153,30 @@ func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) 
 	switch sub {
 	case "add":
 		usage = "user add [-email E] [-superuser] NAME"
-		fs = newFlags("user add", usage, stdout)
+		fs = newFlags("user add")
 		fs.StringVar(&email, "email", "", "the user's email (optional)")
 		fs.BoolVar(&super, "superuser", false, "make the user a superuser")
 	case "passwd":
 		usage = "user passwd NAME"
-		fs = newFlags("user passwd", usage, stdout)
+		fs = newFlags("user passwd")
 	case "list":
 		usage = "user list"
-		fs = newFlags("user list", usage, stdout)
+		fs = newFlags("user list")
 		nargs = 0
 	case "superuser":
 		usage = "user superuser [-off] NAME"
-		fs = newFlags("user superuser", usage, stdout)
+		fs = newFlags("user superuser")
 		fs.BoolVar(&off, "off", false, "withdraw the superuser flag instead")
 	default:
 		return fmt.Errorf("unknown command \"user %s\"; usage: user add|passwd|list|superuser ARGS (see: help)", sub)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := c.parseCommand(fs, usage, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != nargs {
 		return errors.New("usage: " + usage)
 	}
-	st, err := commandStores(ctx, c, "user "+sub)
+	st, err := commandStores(ctx, c, "user "+sub, false)
 	if err != nil {
 		return err
 	}
@@ -193,9 +202,9 @@ func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) 
 		}
 		fmt.Fprintf(stdout, "created %s %s (id %d)\n", kind, u.Username, u.ID)
 	case "passwd":
-		u, err := authn.UserByName(ctx, name)
+		u, err := userByName(ctx, authn, "user passwd", name)
 		if err != nil {
-			return fmt.Errorf("user passwd: %s", hanok.MessageOf(err))
+			return err
 		}
 		pw, err := readPassword(getenv, stdin, stdout, name)
 		if err != nil {
@@ -217,9 +226,9 @@ func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) 
 		}
 		return tw.Flush()
 	case "superuser":
-		u, err := authn.UserByName(ctx, name)
+		u, err := userByName(ctx, authn, "user superuser", name)
 		if err != nil {
-			return fmt.Errorf("user superuser: %s", hanok.MessageOf(err))
+			return err
 		}
 		if err := authn.SetSuperuser(ctx, u.ID, !off); err != nil {
 			return fmt.Errorf("user superuser: %w", err)
@@ -231,6 +240,19 @@ func cmdUser(ctx context.Context, c *config, args []string, getenv func(string) 
 		}
 	}
 	return nil
+}
+
+// userByName is the user called name, or an error of the command cmd
+// that names the missing user.
+func userByName(ctx context.Context, authn *auth.Service, cmd, name string) (*auth.User, error) {
+	u, err := authn.UserByName(ctx, name)
+	if errors.Is(err, auth.ErrUserNotFound) {
+		return nil, fmt.Errorf("%s: there is no user %q (user list shows them; user add %s creates it)", cmd, name, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return u, nil
 }
 
 // readPassword reads a password from $HANOK_PASSWORD, else from the first
@@ -269,17 +291,17 @@ func cmdAuction(ctx context.Context, c *config, args []string, logger *slog.Logg
 	switch sub {
 	case "import":
 		usage = "auction import FILE.xlsx"
-		fs = newFlags("auction import", usage, stdout)
+		fs = newFlags("auction import")
 		nargs = 1
 	case "seed":
 		usage = "auction seed [-n N] [-owner NAME]"
-		fs = newFlags("auction seed", usage, stdout)
+		fs = newFlags("auction seed")
 		fs.IntVar(&n, "n", auction.DefaultSeedCount, "number of cars to generate, 1 to 100000")
 		fs.StringVar(&owner, "owner", "", "the superuser who owns the cars (default: the first superuser)")
 	default:
 		return fmt.Errorf("unknown command \"auction %s\"; usage: auction import FILE.xlsx | auction seed [-n N] [-owner NAME]", sub)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := c.parseCommand(fs, usage, args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != nargs {
@@ -298,7 +320,7 @@ func cmdAuction(ctx context.Context, c *config, args []string, logger *slog.Logg
 		defer f.Close()
 		file = f
 	}
-	st, err := commandStores(ctx, c, "auction "+sub)
+	st, err := commandStores(ctx, c, "auction "+sub, true)
 	if err != nil {
 		return err
 	}

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/hanok-dev/hanok/mailing"
@@ -29,38 +29,56 @@ type mailingConfig struct {
 }
 
 // mailingFlags adds the mailing list's flags to fs.
-func mailingFlags(fs *flag.FlagSet, str func(p *string, name, def, usage string), c *mailingConfig) {
-	str(&c.token, "mailing-token", "", "token of the mailing list's admin routes (default: generated on first start, logged, and kept in the database)")
-	str(&c.out, "mail-out", "mail-out", "directory the mailing list writes its mail to, one .eml file a message (when -smtp is not set)")
-	str(&c.smtp, "smtp", "", "host:port of an SMTP server to send the mailing list's mail through, instead of -mail-out")
-	str(&c.smtpUser, "smtp-user", "", "SMTP username")
-	str(&c.smtpPassword, "smtp-password", "", "SMTP password")
-	str(&c.smtpTLS, "smtp-tls", "opportunistic", "STARTTLS: opportunistic, mandatory or off")
-	str(&c.publicURL, "public-url", "", "the server's public URL, the base of unsubscribe links (default http:// + the listen address)")
+func mailingFlags(fs *flag.FlagSet, c *mailingConfig) {
+	fs.StringVar(&c.token, "mailing-token", "", "token of the mailing list's admin routes (default: generated on first start, logged, and kept in the database)")
+	fs.StringVar(&c.out, "mail-out", "mail-out", "directory the mailing list writes its mail to, one .eml file a message (when -smtp is not set)")
+	fs.StringVar(&c.smtp, "smtp", "", "host:port of an SMTP server to send the mailing list's mail through, instead of -mail-out")
+	fs.StringVar(&c.smtpUser, "smtp-user", "", "SMTP username")
+	fs.StringVar(&c.smtpPassword, "smtp-password", "", "SMTP password")
+	fs.StringVar(&c.smtpTLS, "smtp-tls", "opportunistic", "STARTTLS: opportunistic, mandatory or off")
+	fs.StringVar(&c.publicURL, "public-url", "", "the server's public URL, the base of unsubscribe links (default http:// + the listen address)")
 }
 
-// check validates the mailing flags.
-func (c *mailingConfig) check() error {
+// check validates the mailing flags; name is how an error names a flag.
+func (c *mailingConfig) check(name func(string) string) error {
 	if _, err := transport.ParseTLSMode(c.smtpTLS); err != nil {
-		return fmt.Errorf("-smtp-tls: %w", err)
+		return fmt.Errorf("%s: %w", name("smtp-tls"), err)
 	}
 	if c.smtp != "" {
 		if _, _, err := net.SplitHostPort(c.smtp); err != nil {
-			return fmt.Errorf("-smtp %q: %w", c.smtp, err)
+			return fmt.Errorf("%s %q: %w", name("smtp"), c.smtp, err)
 		}
 	} else if c.out == "" {
-		return errors.New("-mail-out must not be empty without -smtp")
+		return fmt.Errorf("%s must not be empty without -smtp", name("mail-out"))
 	}
 	if c.smtpUser == "" && c.smtpPassword != "" {
-		return errors.New("-smtp-password needs -smtp-user")
+		return fmt.Errorf("%s needs -smtp-user", name("smtp-password"))
 	}
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("-public-url %q: want an http:// or https:// URL", c.publicURL)
+			return fmt.Errorf("%s %q: want an http:// or https:// URL", name("public-url"), c.publicURL)
 		}
 	}
 	return nil
+}
+
+// checkOut makes sure the mail directory can be written to, at start
+// (as -media is), rather than when the first campaign fails: it creates
+// the directory and a file in it, and removes the file.
+func (c *mailingConfig) checkOut(name func(string) string) error {
+	if c.smtp != "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.out, 0o700); err != nil {
+		return fmt.Errorf("%s %s: %w", name("mail-out"), c.out, err)
+	}
+	f, err := os.CreateTemp(c.out, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("%s %s: the directory is not writable: %w", name("mail-out"), c.out, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // mailingToken returns the admin token: the flag's, or the one kept in

@@ -94,7 +94,7 @@ func TestMailingFlagErrors(t *testing.T) {
 		{[]string{"-smtp", "nohost"}, nil, "-smtp"},
 		{[]string{"-public-url", "ftp://x"}, nil, "-public-url"},
 		{[]string{"-smtp-password", "p"}, nil, "-smtp-user"},
-		{[]string{"-db", "memory", "-mail-out", "/dev/null"}, nil, "-mail-out"},
+		{[]string{"-addr", "127.0.0.1:0", "-db", "memory", "-mail-out", "/dev/null"}, nil, "-mail-out"},
 	} {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)

@@ -3,18 +3,25 @@
 // PostgreSQL database that several servers share (-db postgres://...).
 //
 //	go run ./examples/server
-//	go run ./examples/server trials-sync   # one trials sync, then exit
+//	go run ./examples/server -h      # the flags and the commands
 //
-// Every flag has an environment default: HANOK_ + the flag's name in upper
-// case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET).
+// Every flag has an environment variable: HANOK_ + the flag's name in
+// upper case with "-" as "_" (-jwt-secret -> HANOK_JWT_SECRET); a flag on
+// the command line wins over its variable.
 //
-// Admin work is subcommands of the same program, after the flags, with the
-// same flags and environment (see commands.go):
+// Admin work is commands of the same program, with the same flags and
+// environment, given before or after the command (see commands.go):
 //
 //	go run ./examples/server [flags] backup FILE
 //	go run ./examples/server [flags] user add|passwd|list|superuser ...
 //	go run ./examples/server [flags] auction import FILE.xlsx
 //	go run ./examples/server [flags] auction seed -n N
+//	go run ./examples/server [flags] trials-sync
+//	go run ./examples/server [flags] trials import FILE.json
+//
+// On SIGTERM or Ctrl-C the server drains for -drain (5s): /readyz answers
+// 503 and every answer closes its connection, then it stops accepting and
+// finishes the requests in flight.
 package main
 
 import (
@@ -31,9 +38,11 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auction"
@@ -74,6 +83,9 @@ type config struct {
 	// auctionDuration is how long an approved auction runs.
 	auctionCatalog  string
 	auctionDuration time.Duration
+	// drain is how long a shutdown serves with /readyz failing before it
+	// stops accepting.
+	drain time.Duration
 	// mediaGrace is how old a leftover media file must be for the
 	// cleanup at start to remove it.
 	mediaGrace time.Duration
@@ -92,6 +104,14 @@ type config struct {
 	corsOrigins         []string
 	// command is the subcommand and its arguments, if any.
 	command []string
+	// flags are the server's flags; fromEnv holds the names of those whose
+	// value came from the environment.
+	flags   *flag.FlagSet
+	fromEnv map[string]bool
+	// help prints the usage of the server's flags and commands (-h).
+	help func()
+	// zone and proxies are -calendar-zone and -trusted-proxies as given.
+	zone, proxies string
 	// trials is the trials mirror's part.
 	trials trialsConfig
 }
@@ -101,92 +121,244 @@ func envName(flagName string) string {
 	return "HANOK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// usageHead and usageTail frame the flags in the output of -h.
+const (
+	usageHead = `usage: server [flags] [command [flags] ARGS...]
+
+Runs every hanok service on one port, or, with a command, one admin task
+on the same database. Every flag has an environment variable: HANOK_ and
+its name in upper case, "-" as "_" (-jwt-secret: HANOK_JWT_SECRET); a flag
+on the command line wins. Flags may also follow the command.
+
+flags:`
+)
+
+// parseConfig reads the flags in args (those before a command, the
+// command's own flags being its to read), then the environment: one
+// variable a flag, for each flag not on the command line. -h prints the
+// usage to out and returns flag.ErrHelp.
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
-	var c config
+	c := &config{fromEnv: map[string]bool{}}
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(out)
-	str := func(p *string, name, def, usage string) {
-		if v := getenv(envName(name)); v != "" {
-			def = v
-		}
-		fs.StringVar(p, name, def, usage+" (env "+envName(name)+")")
+	// The error is returned (and printed once, by main), not printed here.
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.db, "db", "hanok.db", `SQLite database file, "memory" for in-memory stores, or a postgres:// URL`)
+	fs.StringVar(&c.media, "media", "media", "directory of uploaded files")
+	fs.StringVar(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
+	fs.StringVar(&c.superuser, "superuser", "", "a superuser to create or update at start: NAME, with the password from HANOK_PASSWORD or the first line of standard input, or NAME:PASSWORD (best from the environment: on the command line the process list shows it)")
+	fs.StringVar(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: the built-in catalog of 1,326 models, on first start)")
+	fs.DurationVar(&c.auctionDuration, "auction-duration", 48*time.Hour, "how long an approved auction runs")
+	fs.DurationVar(&c.mediaGrace, "media-grace", time.Hour, "at start, remove unfinished uploads and images no car refers to once they are this old")
+	fs.StringVar(&c.zone, "calendar-zone", calendar.DefaultZone, "time zone of the calendar's days and wall-clock times")
+	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGTERM or Ctrl-C, how long /readyz fails (503) while requests are still served, before the server stops accepting and shuts down")
+	fs.StringVar(&c.proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
+	mailingFlags(fs, &c.mailing)
+	opsFlags(fs, c)
+	trialsFlags(fs, &c.trials)
+	fs.VisitAll(func(f *flag.Flag) { f.Usage += " (env " + envName(f.Name) + ")" })
+	c.help = func() {
+		fmt.Fprintln(out, usageHead)
+		fs.SetOutput(out)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, commandsUsage)
 	}
-	str(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	str(&c.db, "db", "hanok.db", `SQLite database file, "memory" for in-memory stores, or a postgres:// URL`)
-	str(&c.media, "media", "media", "directory of uploaded files")
-	str(&c.jwtSecret, "jwt-secret", "", "JWT signing secret, at least 32 bytes (default: generated on first start and kept in the database)")
-	str(&c.superuser, "superuser", "", "name:password of a superuser to create or update at start")
-	str(&c.auctionCatalog, "auction-catalog", "", "auction catalog .xlsx (브랜드 | 차종 | 모델) to import at start (default: the built-in catalog of 1,326 models, on first start)")
-	auctionDuration := 48 * time.Hour
-	if v := getenv(envName("auction-duration")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", envName("auction-duration"), err)
-		}
-		auctionDuration = d
-	}
-	fs.DurationVar(&c.auctionDuration, "auction-duration", auctionDuration, "how long an approved auction runs (env "+envName("auction-duration")+")")
-	mediaGrace := time.Hour
-	if v := getenv(envName("media-grace")); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", envName("media-grace"), err)
-		}
-		mediaGrace = d
-	}
-	fs.DurationVar(&c.mediaGrace, "media-grace", mediaGrace, "at start, remove unfinished uploads and images no car refers to once they are this old (env "+envName("media-grace")+")")
-	zone := calendar.DefaultZone
-	str(&zone, "calendar-zone", zone, "time zone of the calendar's days and wall-clock times")
-	var proxies string
-	str(&proxies, "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For gives the client address (default: none)")
-	mailingFlags(fs, str, &c.mailing)
-	opsFlags(&c, str)
-	trialsFlags(str, &c.trials)
-	if err := fs.Parse(args); err != nil {
+	c.flags = fs
+	if err := c.parse(fs, args, c.help); err != nil {
 		return nil, err
 	}
-	nets, err := httpx.ParseProxies(proxies)
+	c.command = fs.Args()
+	// The environment: every flag not given on the command line takes its
+	// variable's value, through the flag's own parser.
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f.Name))
+		if v == "" || onCommandLine[f.Name] {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", envName(f.Name), v, err))
+			return
+		}
+		c.fromEnv[f.Name] = true
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, c.check()
+}
+
+// parse parses args with fs, which is the server's flag set or a
+// command's: -h calls help and is flag.ErrHelp; a bad flag is an error
+// that says where the flags are listed, printed once (by main).
+func (c *config) parse(fs *flag.FlagSet, args []string, help func()) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		help()
+		return err
+	}
 	if err != nil {
-		return nil, fmt.Errorf("-trusted-proxies: %w", err)
+		return fmt.Errorf("%w (-h lists the flags)", err)
+	}
+	return nil
+}
+
+// parseCommand parses the arguments of a command with fs, its own flags,
+// to which it adds every server flag it does not define itself: the flags
+// of the database, the trials upstream... may follow the command. It
+// checks the configuration again.
+func (c *config) parseCommand(fs *flag.FlagSet, usage string, args []string, out io.Writer) error {
+	fs.SetOutput(io.Discard)
+	own := map[string]bool{}
+	help := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	help.SetOutput(out)
+	fs.VisitAll(func(f *flag.Flag) {
+		own[f.Name] = true
+		help.Var(f.Value, f.Name, f.Usage)
+	})
+	printHelp := func() {
+		fmt.Fprintln(out, "usage: "+usage)
+		help.PrintDefaults()
+		fmt.Fprintln(out, "and any of the server's flags (server -h lists them)")
+	}
+	c.flags.VisitAll(func(f *flag.Flag) {
+		if !own[f.Name] {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	// Flags and arguments may mix (trials import FILE -db X): parse up to
+	// each argument, keep it, and go on after it.
+	var positional []string
+	for {
+		if err := c.parse(fs, args, printHelp); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+		if len(args) > 0 && args[0] == "--" {
+			positional = append(positional, args[1:]...)
+			break
+		}
+	}
+	_ = fs.Parse(append([]string{"--"}, positional...)) // fs.Args() is now the arguments
+	fs.Visit(func(f *flag.Flag) {
+		if !own[f.Name] {
+			delete(c.fromEnv, f.Name) // the command line's value now
+		}
+	})
+	return c.check()
+}
+
+// name is how an error names the flag f: "-f", or "HANOK_F (-f)" when the
+// value came from the environment.
+func (c *config) name(f string) string {
+	if c.fromEnv[f] {
+		return envName(f) + " (-" + f + ")"
+	}
+	return "-" + f
+}
+
+// check checks the flags' values and derives the parsed ones.
+func (c *config) check() error {
+	nets, err := httpx.ParseProxies(c.proxies)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.name("trusted-proxies"), err)
 	}
 	c.trustedProxies = nets
-	loc, err := time.LoadLocation(zone)
+	loc, err := time.LoadLocation(c.zone)
 	if err != nil {
-		return nil, fmt.Errorf("-calendar-zone %q: %w", zone, err)
+		return fmt.Errorf("%s %q: %w", c.name("calendar-zone"), c.zone, err)
 	}
 	c.calendarZone = loc
-	c.command = fs.Args()
 	if err := c.checkOps(); err != nil {
-		return nil, err
+		return err
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
-		return nil, fmt.Errorf("-addr %q: %w", c.addr, err)
+		return fmt.Errorf("%s %q: %w", c.name("addr"), c.addr, err)
 	}
 	if c.db == "" {
-		return nil, errors.New("-db must not be empty")
+		return fmt.Errorf("%s must not be empty", c.name("db"))
 	}
 	if c.jwtSecret != "" && len(c.jwtSecret) < 32 {
-		return nil, errors.New("-jwt-secret must be at least 32 bytes")
+		return fmt.Errorf("%s must be at least 32 bytes", c.name("jwt-secret"))
 	}
 	if c.auctionDuration <= 0 {
-		return nil, errors.New("-auction-duration must be positive")
+		return fmt.Errorf("%s must be positive", c.name("auction-duration"))
+	}
+	if c.drain < 0 {
+		return fmt.Errorf("%s must not be negative", c.name("drain"))
 	}
 	if c.mediaGrace < 0 {
-		return nil, errors.New("-media-grace must not be negative")
+		return fmt.Errorf("%s must not be negative", c.name("media-grace"))
 	}
-	if err := c.trials.check(); err != nil {
-		return nil, err
+	if err := c.trials.check(c.name); err != nil {
+		return err
 	}
-	if err := c.mailing.check(); err != nil {
-		return nil, err
+	if err := c.mailing.check(c.name); err != nil {
+		return err
 	}
 	if c.superuser != "" {
+		// Checked before anything is created: a refused password leaves
+		// no database behind.
 		name, pw, ok := strings.Cut(c.superuser, ":")
-		if !ok || name == "" || pw == "" {
-			return nil, errors.New(`-superuser must be "name:password"`)
+		if name == "" || ok && pw == "" {
+			return fmt.Errorf(`%s must be "name" (the password then from HANOK_PASSWORD or standard input) or "name:password"`, c.name("superuser"))
+		}
+		if ok {
+			if err := auth.CheckPassword(pw); err != nil {
+				return fmt.Errorf("%s: %s", c.name("superuser"), hanok.MessageOf(err))
+			}
 		}
 	}
-	return &c, nil
+	return nil
+}
+
+// superuserCredentials returns the name and password of -superuser, or
+// "" when it is not set: the password after the colon (with a warning when
+// it came from the command line, which the process list and
+// /debug/pprof/cmdline show), else $HANOK_PASSWORD or the first line of
+// standard input. The password is checked before anything is created.
+func (c *config) superuserCredentials(getenv func(string) string, stdin io.Reader, stdout io.Writer, logger *slog.Logger) (name, password string, err error) {
+	if c.superuser == "" {
+		return "", "", nil
+	}
+	name, password, ok := strings.Cut(c.superuser, ":")
+	if ok {
+		if !c.fromEnv["superuser"] {
+			logger.Warn("-superuser NAME:PASSWORD shows the password in the process list: set HANOK_SUPERUSER instead, or give -superuser NAME and the password in HANOK_PASSWORD or on standard input")
+		}
+		return name, password, nil
+	}
+	password, err = readPassword(getenv, stdin, stdout, name)
+	if err != nil {
+		return "", "", fmt.Errorf("%s %s: %w", c.name("superuser"), name, err)
+	}
+	if err := auth.CheckPassword(password); err != nil {
+		return "", "", fmt.Errorf("%s %s: %s", c.name("superuser"), name, hanok.MessageOf(err))
+	}
+	return name, password, nil
+}
+
+// warnFileMode warns when the database file at path may be read by its
+// group or others: it holds the JWT signing key and the users' password
+// hashes. (A new file is created 0600; one made readable by hand stays
+// so.)
+func warnFileMode(path string, logger *slog.Logger) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	logger.Warn("the database file may be read by other users: it holds the JWT signing key and password hashes; make it private (chmod 600)",
+		"file", path, "mode", fi.Mode().Perm().String())
 }
 
 // stores are the persistence of every service.
@@ -213,24 +385,40 @@ type stores struct {
 	stats func() map[string]sql.DBStats
 }
 
-func openStores(ctx context.Context, c *config) (*stores, error) {
+// openStores opens the stores of c; the media directory (-media) only
+// when withMedia is set, so that a command that uploads nothing creates
+// no directory.
+func openStores(ctx context.Context, c *config, withMedia bool) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
 		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), trials: m.Trials(), close: func() error { return nil }}, nil
 	}
 	if postgres.IsDSN(c.db) {
-		return openPostgres(ctx, c)
+		return openPostgres(ctx, c, withMedia)
 	}
 	db, err := sqlite.Open(ctx, c.db)
 	if err != nil {
-		return nil, fmt.Errorf("-db %s: %w", c.db, err)
+		return nil, fmt.Errorf("%s %s: %w", c.name("db"), c.db, err)
+	}
+	st := &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: db.Close}
+	return st, st.openMedia(c, withMedia)
+}
+
+// openMedia opens -media as the auction's media store when withMedia is
+// set; on failure it closes the database.
+func (st *stores) openMedia(c *config, withMedia bool) error {
+	if !withMedia {
+		return nil
 	}
 	media, err := files.Open(c.media)
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("-media %s: %w", c.media, err)
+		st.close()
+		return fmt.Errorf("%s %s: %w", c.name("media"), c.media, err)
 	}
-	return &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	closeDB := st.close
+	st.auctionMedia = media
+	st.close = func() error { return errors.Join(media.Close(), closeDB()) }
+	return nil
 }
 
 // openPostgres opens the PostgreSQL database of -db, shared with any other
@@ -239,18 +427,14 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 // mailing dispatcher: their claims of deliveries exclude each other. One
 // trials sync runs at a time, and each day's scheduled sync once across
 // all the servers.
-func openPostgres(ctx context.Context, c *config) (*stores, error) {
+func openPostgres(ctx context.Context, c *config, withMedia bool) (*stores, error) {
 	db, err := postgres.Open(ctx, c.db)
 	if err != nil {
-		return nil, fmt.Errorf("-db %s: %w", postgres.Redacted(c.db), err)
+		return nil, fmt.Errorf("%s %s: %w", c.name("db"), postgres.Redacted(c.db), err)
 	}
-	media, err := files.Open(c.media)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("-media %s: %w", c.media, err)
-	}
-	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
-		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	st := &stores{auction: db.Auction(), auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
+		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: db.Close}
+	return st, st.openMedia(c, withMedia)
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -261,10 +445,6 @@ func openPostgres(ctx context.Context, c *config) (*stores, error) {
 // gate that answers /healthz and says 503 to everything else (/readyz
 // too) until the services are built.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	if len(args) > 0 && args[0] == "trials-sync" {
-		// The subcommand's own flags may follow it.
-		return trialsSync(ctx, args[1:], getenv, stdout)
-	}
 	c, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		// -h printed the usage: asking for help is no failure.
@@ -275,19 +455,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	logger := c.logger(stdout)
 	if len(c.command) > 0 {
-		return runCommand(ctx, c, getenv, os.Stdin, stdout)
+		err := runCommand(ctx, c, getenv, os.Stdin, stdout)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	superName, superPassword, err := c.superuserCredentials(getenv, os.Stdin, stdout, logger)
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return fmt.Errorf("-addr %s: %w", c.addr, err)
+		return fmt.Errorf("%s %s: %w", c.name("addr"), c.addr, err)
 	}
 	gate := system.NewGate("starting: opening and migrating the database")
-	srv := newHTTPServer(gate, logger)
+	drain := &drainer{next: gate}
+	srv := newHTTPServer(drain, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	defer srv.Close()
 	logger.Info("hanok starting", "addr", "http://"+ln.Addr().String())
-	st, err := openStores(ctx, c)
+	if err := c.mailing.checkOut(c.name); err != nil {
+		return err
+	}
+	st, err := openStores(ctx, c, true)
 	if err != nil {
 		return err
 	}
@@ -296,6 +488,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			logger.Error("closing database", "err", err)
 		}
 	}()
+	if st.db != nil {
+		warnFileMode(st.db.Path(), logger)
+	}
 
 	secret := []byte(c.jwtSecret)
 	if len(secret) == 0 {
@@ -314,12 +509,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	if c.superuser != "" {
-		name, pw, _ := strings.Cut(c.superuser, ":")
-		if _, err := authn.EnsureSuperuser(ctx, name, pw); err != nil {
-			return fmt.Errorf("-superuser: %w", err)
+	if superName != "" {
+		if _, err := authn.EnsureSuperuser(ctx, superName, superPassword); err != nil {
+			return fmt.Errorf("%s: %w", c.name("superuser"), err)
 		}
-		logger.Info("superuser ready", "username", name)
+		logger.Info("superuser ready", "username", superName)
 	}
 
 	cal, err := calendar.New(st.calendar, calendar.Config{Location: c.calendarZone, Logger: logger})
@@ -343,6 +537,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer stopDebug()
+	sysCfg.Ready = drain.ready(sysCfg.Ready)
 	metrics := system.NewServiceMetrics(sysCfg.Registry)
 	c.trials.onRun = metrics.TrialsRun
 	c.mailing.onOutcome = metrics.MailOutcome
@@ -393,6 +588,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// A load balancer polling /readyz sees 503 at once and stops sending;
+	// what still comes in the drain period is served, each answer closing
+	// its connection, so that no request reaches a connection the
+	// shutdown closes.
+	drain.start(c.drain)
+	logger.Info("shutting down: draining", "for", c.drain.String())
+	select {
+	case <-time.After(c.drain):
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	}
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -400,6 +606,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// drainer is the server's handler during a shutdown's drain period:
+// every answer closes its connection, and /readyz fails.
+type drainer struct {
+	next     http.Handler
+	draining atomic.Bool
+	// retry is the Retry-After of /readyz while draining.
+	retry time.Duration
+}
+
+func (d *drainer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if d.draining.Load() {
+		w.Header().Set("Connection", "close")
+	}
+	d.next.ServeHTTP(w, r)
+}
+
+// start begins the drain, which lasts for drain.
+func (d *drainer) start(drain time.Duration) {
+	d.retry = max(drain, time.Second)
+	d.draining.Store(true)
+}
+
+// ready is the readiness check check (nil: none) failing while draining.
+func (d *drainer) ready(check func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if d.draining.Load() {
+			return &hanok.Error{Code: hanok.Unavailable, Message: "shutting down", RetryAfter: d.retry}
+		}
+		if check == nil {
+			return nil
+		}
+		return check(ctx)
+	}
 }
 
 // Connection limits of the server. Request bodies have their own
@@ -441,11 +682,11 @@ func newAuction(ctx context.Context, c *config, st *stores, logger *slog.Logger)
 	if c.auctionCatalog != "" {
 		f, err := os.Open(c.auctionCatalog)
 		if err != nil {
-			return nil, fmt.Errorf("-auction-catalog: %w", err)
+			return nil, fmt.Errorf("%s: %w", c.name("auction-catalog"), err)
 		}
 		defer f.Close()
 		if _, err := svc.ImportCatalog(ctx, f); err != nil {
-			return nil, fmt.Errorf("-auction-catalog %s: %w", c.auctionCatalog, err)
+			return nil, fmt.Errorf("%s %s: %w", c.name("auction-catalog"), c.auctionCatalog, err)
 		}
 		return svc, nil
 	}

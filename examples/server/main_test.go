@@ -55,7 +55,15 @@ func start(t *testing.T, env map[string]string, args ...string) *server {
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	getenv := func(k string) string { return env[k] }
-	go func() { done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), getenv, out) }()
+	// A free port, and the files under the test's own directory unless
+	// the test names them: a test writes nothing into the tree.
+	first := []string{"-addr", "127.0.0.1:0", "-drain", "0"}
+	for _, f := range []string{"media", "mail-out"} {
+		if _, ok := env[envName(f)]; !ok {
+			first = append(first, "-"+f, filepath.Join(t.TempDir(), f))
+		}
+	}
+	go func() { done <- run(ctx, append(first, args...), getenv, out) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
@@ -186,7 +194,8 @@ func TestConfigErrors(t *testing.T) {
 		{[]string{"-addr", "no-port"}, nil, "-addr"},
 		{nil, map[string]string{"HANOK_ADDR": "bad"}, "-addr"},
 		{[]string{"-jwt-secret", "short"}, nil, "-jwt-secret"},
-		{[]string{"-superuser", "nopassword"}, nil, "-superuser"},
+		{[]string{"-superuser", "admin:"}, nil, "-superuser"},
+		{[]string{"-superuser", ":password123"}, nil, "-superuser"},
 		{[]string{"-addr", "127.0.0.1:0", "-superuser", "admin:short"}, map[string]string{"HANOK_DB": "memory"}, "-superuser"},
 		{[]string{"-db", ""}, nil, "-db"},
 		{[]string{"extra"}, nil, "extra"},
@@ -377,7 +386,8 @@ func TestHelpExitsZero(t *testing.T) {
 		if err := cmd.Run(); err != nil {
 			t.Fatalf("server %s: %v (stderr %q)", arg, err, stderr.String())
 		}
-		if out := stdout.String(); !strings.Contains(out, "Usage of server") || !strings.Contains(out, "-addr") || !strings.Contains(out, "HANOK_DB") {
+		if out := stdout.String(); !strings.Contains(out, "usage: server [flags]") || !strings.Contains(out, "-addr") || !strings.Contains(out, "HANOK_DB") ||
+			!strings.Contains(out, "trials import FILE.json") || strings.Count(out, "  -addr string\n") != 1 {
 			t.Errorf("server %s printed %q, want the usage of every flag", arg, out)
 		}
 		if stderr.Len() != 0 {

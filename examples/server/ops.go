@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,31 +17,31 @@ import (
 )
 
 // opsFlags adds the flags of operation: logging, the debug listener and
-// CORS. str adds a string flag with its environment default.
-func opsFlags(c *config, str func(p *string, name, def, usage string)) {
-	str(&c.logFormat, "log-format", "text", `log format: "text" or "json"`)
-	str(&c.logLevel, "log-level", "info", `lowest level logged: "debug", "info", "warn" or "error"`)
-	str(&c.debugAddr, "debug-addr", "", "listen address of /metrics and /debug/pprof/ (default: off; /metrics is then on -addr, pprof nowhere)")
-	str(&c.corsList, "cors-origins", "", `comma-separated origins a browser app may call from, or "*" (default: none, CORS off)`)
+// CORS.
+func opsFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.logFormat, "log-format", "text", `log format: "text" or "json"`)
+	fs.StringVar(&c.logLevel, "log-level", "info", `lowest level logged: "debug", "info", "warn" or "error"`)
+	fs.StringVar(&c.debugAddr, "debug-addr", "", "listen address of /metrics and /debug/pprof/ (default: off; /metrics is then on -addr, pprof nowhere)")
+	fs.StringVar(&c.corsList, "cors-origins", "", `comma-separated origins a browser app may call from, or "*" (default: none, CORS off)`)
 }
 
 // checkOps checks the operation flags and parses -cors-origins.
 func (c *config) checkOps() error {
 	o, err := system.ParseOrigins(c.corsList)
 	if err != nil {
-		return fmt.Errorf("-cors-origins: %w", err)
+		return fmt.Errorf("%s: %w", c.name("cors-origins"), err)
 	}
 	c.corsOrigins = o
 	if c.logFormat != "text" && c.logFormat != "json" {
-		return fmt.Errorf(`-log-format %q: want "text" or "json"`, c.logFormat)
+		return fmt.Errorf(`%s %q: want "text" or "json"`, c.name("log-format"), c.logFormat)
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return fmt.Errorf(`-log-level %q: want "debug", "info", "warn" or "error"`, c.logLevel)
+		return fmt.Errorf(`%s %q: want "debug", "info", "warn" or "error"`, c.name("log-level"), c.logLevel)
 	}
 	if c.debugAddr != "" {
 		if _, _, err := net.SplitHostPort(c.debugAddr); err != nil {
-			return fmt.Errorf("-debug-addr %q: %w", c.debugAddr, err)
+			return fmt.Errorf("%s %q: %w", c.name("debug-addr"), c.debugAddr, err)
 		}
 	}
 	return nil
@@ -73,7 +74,7 @@ func (c *config) systemConfig(st *stores, logger *slog.Logger) (system.Config, f
 	cfg.NoMetricsRoute = true
 	ln, err := net.Listen("tcp", c.debugAddr)
 	if err != nil {
-		return cfg, nil, fmt.Errorf("-debug-addr %s: %w", c.debugAddr, err)
+		return cfg, nil, fmt.Errorf("%s %s: %w", c.name("debug-addr"), c.debugAddr, err)
 	}
 	srv := &http.Server{Handler: system.DebugHandler(cfg.Registry), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -82,9 +83,20 @@ func (c *config) systemConfig(st *stores, logger *slog.Logger) (system.Config, f
 		}
 	}()
 	logger.Info("debug listening", "addr", "http://"+ln.Addr().String(), "paths", strings.Join([]string{"/metrics", "/debug/pprof/"}, " "))
+	if !loopback(ln.Addr()) {
+		logger.Warn("-debug-addr listens beyond this host: anyone who reaches it can read /metrics and /debug/pprof/ (the process's memory, goroutines and command line); listen on 127.0.0.1 or ::1",
+			"addr", ln.Addr().String())
+	}
 	return cfg, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}, nil
+}
+
+// loopback reports whether addr is a loopback address: not the wildcard
+// (":6060" listens on every interface) nor a routable one.
+func loopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }

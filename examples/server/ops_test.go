@@ -180,8 +180,8 @@ func TestUserCommands(t *testing.T) {
 		{map[string]string{"HANOK_PASSWORD": "short"}, []string{"user", "add", "bob"}, "password"},
 		{nil, []string{"user", "add", "bob"}, "no password"},
 		{pw, []string{"user", "add", "-nope", "bob"}, "-nope"},
-		{pw, []string{"user", "passwd", "nobody"}, "user not found"},
-		{pw, []string{"user", "superuser", "nobody"}, "user not found"},
+		{pw, []string{"user", "passwd", "nobody"}, `user passwd: there is no user "nobody"`},
+		{pw, []string{"user", "superuser", "nobody"}, `user superuser: there is no user "nobody"`},
 		{pw, []string{"user", "list", "extra"}, "usage: user list"},
 		{pw, []string{"-db", "memory", "user", "list"}, "-db memory keeps nothing"},
 		{pw, []string{"frobnicate"}, `unknown command "frobnicate"`},
@@ -387,7 +387,7 @@ func TestNotReadyWhileMigrating(t *testing.T) {
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", path, "-media", dir}, func(string) string { return "" }, out)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-drain", "0", "-db", path, "-media", dir}, func(string) string { return "" }, out)
 	}()
 	url := waitFor(t, out, startingRE, done)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/healthz"}).Want(t, 200)
@@ -432,7 +432,7 @@ func TestServerJSONLogs(t *testing.T) {
 	out := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", "memory", "-log-format", "json"}, func(string) string { return "" }, out)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-drain", "0", "-db", "memory", "-log-format", "json"}, func(string) string { return "" }, out)
 	}()
 	url := waitFor(t, out, regexp.MustCompile(`"msg":"hanok listening","addr":"(http://[^"]+)"`), done)
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: url + "/auth/register", Body: `{"username":"jay","password":"password123"}`,

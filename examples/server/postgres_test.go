@@ -213,7 +213,7 @@ func TestPostgresUnreachable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	dsn := "postgres://hanok:not-this-password@127.0.0.1:1/hanok?sslmode=disable&connect_timeout=5"
-	err := run(ctx, []string{"-addr", "127.0.0.1:0", "-db", dsn, "-media", t.TempDir()}, func(string) string { return "" }, io.Discard)
+	err := run(ctx, []string{"-addr", "127.0.0.1:0", "-drain", "0", "-db", dsn, "-media", t.TempDir()}, func(string) string { return "" }, io.Discard)
 	if err == nil {
 		t.Fatal("server started without its database")
 	}
@@ -237,7 +237,7 @@ func TestPostgresServersStartAtOnce(t *testing.T) {
 	for i := range servers {
 		servers[i] = started{out: &syncBuffer{}, done: make(chan error, 1)}
 		go func() {
-			servers[i].done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", dsn, "-media", t.TempDir()}, func(string) string { return "" }, servers[i].out)
+			servers[i].done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-drain", "0", "-db", dsn, "-media", t.TempDir()}, func(string) string { return "" }, servers[i].out)
 		}()
 	}
 	var urls [2]string

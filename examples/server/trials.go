@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,24 +30,24 @@ type trialsConfig struct {
 	schedule *trials.Schedule
 }
 
-type strFlag func(p *string, name, def, usage string)
-
-func trialsFlags(str strFlag, c *trialsConfig) {
-	str(&c.source, "trials-source", odcloud.DefaultEndpoint, "the trials upstream's endpoint URL (the client adds page, perPage and serviceKey)")
-	str(&c.key, "trials-key", "", "the trials upstream's service key; without one the daily sync is off")
-	str(&c.syncAt, "trials-sync-at", "00:00", `time of day (HH:MM, Asia/Seoul) of the daily trials sync, or "off"`)
+func trialsFlags(fs *flag.FlagSet, c *trialsConfig) {
+	fs.StringVar(&c.source, "trials-source", odcloud.DefaultEndpoint, "the trials upstream's endpoint URL (the client adds page, perPage and serviceKey)")
+	fs.StringVar(&c.key, "trials-key", "", "the trials upstream's service key; without one the daily sync is off")
+	fs.StringVar(&c.syncAt, "trials-sync-at", "00:00", `time of day (HH:MM, Asia/Seoul) of the daily trials sync, or "off"`)
 }
 
-func (c *trialsConfig) check() error {
+// check validates the trials flags; name is how an error names a flag.
+func (c *trialsConfig) check(name func(string) string) error {
 	if _, err := odcloud.New(odcloud.Config{Endpoint: c.source, Key: "check"}); err != nil {
-		return fmt.Errorf("-trials-source: %w", err)
+		return fmt.Errorf("%s: %w", name("trials-source"), err)
 	}
+	c.schedule = nil
 	if strings.EqualFold(c.syncAt, "off") {
 		return nil
 	}
 	sc, err := trials.ParseSchedule(c.syncAt)
 	if err != nil {
-		return fmt.Errorf("-trials-sync-at: %w", err)
+		return fmt.Errorf("%s: %w", name("trials-sync-at"), err)
 	}
 	c.schedule = &sc
 	return nil
@@ -86,37 +87,71 @@ func startTrialsSchedule(ctx context.Context, c *trialsConfig, svc *trials.Servi
 	return func() { <-done }
 }
 
-// trialsSync is the trials-sync subcommand: one sync against the
-// configured source, progress on stdout, then the run record. A failed run
-// is an error (exit status 1); Ctrl-C cancels it and nothing is stored.
-func trialsSync(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	c, err := parseConfig(args, getenv, stdout)
-	if err != nil {
-		return err
-	}
-	if len(c.command) > 0 {
-		return fmt.Errorf("trials-sync: unexpected argument %q (flags only)", c.command[0])
-	}
-	return cmdTrialsSync(ctx, c, stdout)
-}
-
 // cmdTrialsSync runs one sync with the configuration c.
 func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 	if c.trials.key == "" {
-		return errors.New("trials-sync: no service key: set -trials-key or HANOK_TRIALS_KEY")
+		return errors.New("trials-sync: no service key: set -trials-key or HANOK_TRIALS_KEY (without one, trials import FILE fills the mirror from a file)")
 	}
+	return runTrialsSync(ctx, c, "trials-sync", nil, stdout)
+}
+
+// cmdTrials is the trials command: trials import FILE runs one sync from
+// a dump of the dataset in the upstream's own JSON envelope (odcloud.File)
+// instead of the API, recorded as any run is; trials sync is trials-sync.
+func cmdTrials(ctx context.Context, c *config, args []string, stdout io.Writer) error {
+	const usage = "trials import FILE.json | trials sync"
+	if len(args) == 0 {
+		return errors.New("usage: " + usage)
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlags("trials " + sub)
+	switch sub {
+	case "import", "sync":
+	default:
+		return fmt.Errorf("unknown command \"trials %s\"; usage: %s", sub, usage)
+	}
+	if err := c.parseCommand(fs, usage, args, stdout); err != nil {
+		return err
+	}
+	if sub == "sync" {
+		if fs.NArg() != 0 {
+			return errors.New("usage: trials sync")
+		}
+		return cmdTrialsSync(ctx, c, stdout)
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: trials import FILE.json")
+	}
+	// Read before the database is opened: a bad file changes nothing.
+	file, err := odcloud.OpenFile(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("trials import: %w", err)
+	}
+	return runTrialsSync(ctx, c, "trials import", file, stdout)
+}
+
+// runTrialsSync runs one sync of the mirror on c's database from src (nil:
+// the upstream of c's flags): progress on stdout, then the run record. A
+// failed run is an error (exit status 1); Ctrl-C cancels it and nothing is
+// stored.
+func runTrialsSync(ctx context.Context, c *config, what string, src trials.Source, stdout io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
-	st, err := openStores(ctx, c)
+	st, err := openStores(ctx, c, false)
 	if err != nil {
 		return err
 	}
 	defer st.close()
-	svc, err := newTrials(&c.trials, st.trials, logger)
+	var svc *trials.Service
+	if src == nil {
+		svc, err = newTrials(&c.trials, st.trials, logger)
+	} else {
+		svc, err = trials.New(st.trials, trials.Config{Source: src, Logger: logger})
+	}
 	if err != nil {
 		return err
 	}
 	started := time.Now()
-	progress, bar := syncProgress(stdout, started)
+	progress, bar := syncProgress(stdout, what+" pages", started)
 	run, err := svc.RunSync(ctx, trials.SyncOptions{Progress: progress})
 	bar.finish()
 	if run != nil {
@@ -125,10 +160,12 @@ func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return errors.New("trials-sync: canceled; nothing was stored")
+			return fmt.Errorf("%s: canceled; nothing was stored", what)
 		}
-		return fmt.Errorf("trials-sync: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
+	fmt.Fprintf(stdout, "%s: run %d: %d trials inserted, %d changed, %d unchanged, %d withdrawn, %d skipped\n",
+		what, run.ID, run.Inserted, run.Changed, run.Unchanged, run.Withdrawn, run.Skipped)
 	return nil
 }
 
@@ -142,8 +179,8 @@ func rate(records int, started time.Time) float64 {
 
 // syncProgress shows a sync's pages fetched of the total and the records
 // a second: a bar on a terminal, a line a page otherwise.
-func syncProgress(out io.Writer, started time.Time) (func(trials.Progress), *progress) {
-	bar := newProgress(out, "trials-sync pages", 0)
+func syncProgress(out io.Writer, label string, started time.Time) (func(trials.Progress), *progress) {
+	bar := newProgress(out, label, 0)
 	return func(p trials.Progress) {
 		bar.show(p.Page, p.Pages, fmt.Sprintf("%d/%d records, %.0f records/s", p.Records, p.Total, rate(p.Records, started)))
 	}, bar

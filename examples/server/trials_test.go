@@ -156,7 +156,7 @@ func TestTrialsSyncCommandCanceled(t *testing.T) {
 
 func TestSyncProgress(t *testing.T) {
 	var out bytes.Buffer
-	show, bar := syncProgress(&out, time.Now().Add(-time.Second))
+	show, bar := syncProgress(&out, "trials-sync pages", time.Now().Add(-time.Second))
 	bar.term = true // as on a terminal
 	show(trials.Progress{Page: 1, Pages: 4, Records: 100, Total: 400})
 	show(trials.Progress{Page: 4, Pages: 4, Records: 400, Total: 400})
@@ -169,7 +169,7 @@ func TestSyncProgress(t *testing.T) {
 		t.Fatal("a buffer is not a terminal")
 	}
 	out.Reset()
-	show, _ = syncProgress(&out, time.Now())
+	show, _ = syncProgress(&out, "trials-sync pages", time.Now())
 	show(trials.Progress{Page: 2, Pages: 4, Records: 200, Total: 400})
 	if got := out.String(); !strings.HasPrefix(got, "trials-sync pages: 2/4 (50%), 200/400 records,") || !strings.HasSuffix(got, "\n") {
 		t.Fatalf("plain line %q", got)

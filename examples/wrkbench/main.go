@@ -261,31 +261,15 @@ func load(ctx context.Context, path string, ncars, ntweets int) (string, error) 
 }
 
 // trialsData is the upstream's 145 real records, in its own envelope.
-const trialsData = "../shared/data/trials/odcloud_3074271_all.json"
+const trialsData = "testdata/trials/odcloud_3074271_all.json"
 
-// fileSource serves the records of trialsData as the upstream's one page.
-type fileSource struct{ page *trials.Page }
-
-func (f fileSource) Page(_ context.Context, n int) (*trials.Page, error) {
-	if n > 1 {
-		return &trials.Page{Number: n, PerPage: f.page.PerPage, Total: f.page.Total}, nil
-	}
-	return f.page, nil
-}
-
-// loadTrials syncs the real trial records into db, as a sync from the
-// upstream would.
+// loadTrials syncs the real trial records into db, as trials import does.
 func loadTrials(ctx context.Context, db *sqlite.DB) error {
-	body, err := os.ReadFile(trialsData)
+	file, err := odcloud.OpenFile(trialsData)
 	if err != nil {
-		return fmt.Errorf("the trials records (run from the module's root, with ../shared beside it): %w", err)
+		return fmt.Errorf("the trials records (run from the module's root): %w", err)
 	}
-	page, err := odcloud.DecodePage(body)
-	if err != nil {
-		return err
-	}
-	page.Number, page.PerPage, page.Total = 1, len(page.Records), len(page.Records)
-	mirror, err := trials.New(db.Trials(), trials.Config{Source: fileSource{page}})
+	mirror, err := trials.New(db.Trials(), trials.Config{Source: file})
 	if err != nil {
 		return err
 	}

@@ -10,16 +10,17 @@
 // under an advisory lock, so servers starting at once apply each one once.
 //
 // The schema is a list of numbered migrations embedded in the binary
-// (migrations/NNNN_name.sql) and tracked in the table schema_migrations of
-// the schema the connection's search_path selects. A database migrated by
+// (migrations/NNNN_name.sql), run by package migrate and tracked in the
+// table schema_migrations of the schema the connection's search_path
+// selects. A database migrated by
 // a newer program is refused. Time columns are timestamptz, and times are
 // returned in UTC to the microsecond (PostgreSQL's precision), except in
 // the domains whose Store keeps times to the nanosecond (microblog,
 // mailing): theirs are bigint unix nanoseconds, as in storage/sqlite.
 //
 // Adding a domain is one file holding its store and accessor (db.X())
-// and one migration, numbered after the newest here (these numbers are
-// this package's own, not storage/sqlite's), plus a line in the test file
+// and one migration, under the number reserved for its service (package
+// migrate says how the numbers of the two backends relate), plus a line in the test file
 // that runs the domain's conformance suite.
 //
 // Tests take a DSN from HANOK_TEST_POSTGRES and a fresh schema per test
@@ -31,11 +32,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
-	"slices"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +41,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/storage/migrate"
 )
 
 //go:embed migrations/*.sql
@@ -98,48 +96,13 @@ func (db *DB) Close() error {
 // Pool returns the connection pool, for an embedder's own queries.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// migrations are the embedded migration files, in order.
+func migrations() ([]migrate.Migration, error) {
+	ms, err := migrate.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %q: name must start with a positive number and '_'", e.Name())
-		}
-		b, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	// Numbers are reserved per domain, so a program may lack some of the
-	// numbers below its newest: they must increase, not be contiguous.
-	if err := checkNumbers(ms); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ms, nil
-}
-
-// checkNumbers returns an error if two of ms (sorted by version) have the
-// same number.
-func checkNumbers(ms []migration) error {
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return fmt.Errorf("postgres: migrations %q and %q have the same number", ms[i-1].name, ms[i].name)
-		}
-	}
-	return nil
 }
 
 // migrationLock is the first key of the advisory lock migrations hold;
@@ -153,58 +116,67 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// migrate applies, in one transaction under an advisory lock on the
-// schema, the migrations not yet recorded in schema_migrations. A server
-// starting while another migrates waits for it, then finds nothing to do.
+// migrate applies the migrations not yet recorded in schema_migrations
+// (see package migrate), in one transaction under an advisory lock on the
+// schema, and only when one is pending. A server starting while another
+// migrates waits for it, then finds nothing to do.
 func (db *DB) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
-	err = db.write(ctx, func(tx pgx.Tx) error {
+	if err := migrate.Run(ctx, migrator{db}, ms); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return nil
+}
+
+// migrator is the migrate.Backend of a DB.
+type migrator struct{ db *DB }
+
+// Applied reads schema_migrations, if the table is there.
+func (m migrator) Applied(ctx context.Context) ([]int, error) {
+	var exists bool
+	if err := m.db.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return nil, err
+	}
+	rows, err := m.db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int])
+}
+
+func (m migrator) Write(ctx context.Context, fn func(migrate.Tx) error) error {
+	return m.db.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, int32(migrationLock)); err != nil {
-			return fmt.Errorf("postgres: migration lock: %w", err)
+			return fmt.Errorf("migration lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version integer PRIMARY KEY,
 			name    text NOT NULL,
 			applied timestamptz NOT NULL DEFAULT now())`); err != nil {
-			return fmt.Errorf("postgres: create schema_migrations: %w", err)
+			return fmt.Errorf("create schema_migrations: %w", err)
 		}
-		rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
-		if err != nil {
-			return fmt.Errorf("postgres: schema version: %w", err)
-		}
-		applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
-		if err != nil {
-			return fmt.Errorf("postgres: schema version: %w", err)
-		}
-		// A database migrated by a newer program has tables this one does
-		// not know how to keep consistent: refuse it rather than write.
-		newest := ms[len(ms)-1].version
-		if v := slices.Max(append(applied, 0)); v > newest {
-			return fmt.Errorf("postgres: the database has schema version %d, newer than this program's %d", v, newest)
-		}
-		// Every migration not recorded is applied, in order: one below the
-		// newest applied is a domain's migration that another program
-		// (built without that domain) skipped.
-		for _, m := range ms {
-			if slices.Contains(applied, m.version) {
-				continue
-			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("postgres: migration %s: %w", m.name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-				return fmt.Errorf("postgres: migration %s: %w", m.name, err)
-			}
-		}
-		return nil
+		return fn(migratorTx{tx})
 	})
-	if err != nil && !strings.HasPrefix(err.Error(), "postgres: ") {
-		// Connecting or committing failed.
-		err = fmt.Errorf("postgres: migrate: %w", err)
+}
+
+type migratorTx struct{ tx pgx.Tx }
+
+func (m migratorTx) Applied(ctx context.Context) ([]int, error) {
+	rows, err := m.tx.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
 	}
+	return pgx.CollectRows(rows, pgx.RowTo[int])
+}
+
+func (m migratorTx) Apply(ctx context.Context, mig migrate.Migration) error {
+	if _, err := m.tx.Exec(ctx, mig.SQL); err != nil {
+		return err
+	}
+	_, err := m.tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, mig.Version, mig.Name)
 	return err
 }
 

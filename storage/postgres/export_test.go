@@ -9,7 +9,7 @@ func MigrationVersions() ([]int, error) {
 	}
 	vs := make([]int, len(ms))
 	for i, m := range ms {
-		vs[i] = m.version
+		vs[i] = m.Version
 	}
 	return vs, nil
 }

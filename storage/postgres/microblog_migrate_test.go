@@ -28,12 +28,12 @@ func TestMicroblogTimesMigrateToTimestamptz(t *testing.T) {
 	_, err = conn.Exec(ctx, `CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())`)
 	require.NoError(t, err)
 	for _, m := range ms {
-		if m.version >= 10 {
+		if m.Version >= 10 {
 			break
 		}
-		_, err := conn.Exec(ctx, m.sql)
-		require.NoError(t, err, m.name)
-		_, err = conn.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+		_, err := conn.Exec(ctx, m.SQL)
+		require.NoError(t, err, m.Name)
+		_, err = conn.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 		require.NoError(t, err)
 	}
 	created := time.Date(2026, 3, 1, 9, 30, 0, 123456789, time.UTC)

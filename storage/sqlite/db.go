@@ -6,7 +6,8 @@
 // with SQLITE_BUSY when it upgrades a read lock, and a read pool for
 // queries. Pragmas are set in the DSN, so every pooled connection gets
 // them. The schema is a list of numbered migrations embedded in the
-// binary and tracked with PRAGMA user_version. Every time column of every
+// binary, run by package migrate (which says how the numbers relate to
+// PostgreSQL's) and tracked with PRAGMA user_version. Every time column of every
 // table is an INTEGER of unix nanoseconds, UTC.
 package sqlite
 
@@ -19,9 +20,8 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +29,7 @@ import (
 	sqlite3lib "modernc.org/sqlite/lib"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/storage/migrate"
 )
 
 //go:embed migrations/*.sql
@@ -97,6 +98,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
+	}
 	writer, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -135,6 +139,46 @@ func createPrivate(path string) error {
 	return f.Close()
 }
 
+// checkWritable returns an error naming the file, and what to do, when
+// the database file or the WAL or shared-memory file beside it cannot be
+// written, or cannot be created where it is missing: SQLite would open it
+// read-only and fail at the first write ("attempt to write a readonly
+// database") instead. A file whose mode lacks the owner's write bit
+// counts as read-only even for root, who could write it anyway.
+func checkWritable(path string) error {
+	missing := false
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			missing = true
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if fi.Mode().Perm()&0o200 == 0 {
+			return fmt.Errorf("sqlite: %s is read-only (mode %v): make it writable by the user running hanok (chmod u+w %s)", name, fi.Mode().Perm(), name)
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("sqlite: %s cannot be written (%w): make it writable by the user running hanok", name, err)
+		}
+		f.Close()
+	}
+	if missing {
+		// SQLite creates the WAL and shared-memory files beside the
+		// database: its directory must take new files.
+		dir := filepath.Dir(path)
+		f, err := os.CreateTemp(dir, ".hanok-write-check-*")
+		if err != nil {
+			return fmt.Errorf("sqlite: the directory %s of %s takes no new file (%w): SQLite keeps its -wal and -shm files there; make it writable by the user running hanok", dir, filepath.Base(path), err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return nil
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
 	return errors.Join(db.reader.Close(), db.writer.Close(), db.authChanges.close())
@@ -143,37 +187,11 @@ func (db *DB) Close() error {
 // Path returns the file the database was opened from.
 func (db *DB) Path() string { return db.path }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+// migrations are the embedded migration files, in order.
+func migrations() ([]migrate.Migration, error) {
+	ms, err := migrate.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration %q: name must start with a positive number and '_'", e.Name())
-		}
-		b, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	// Numbers are reserved per service, so a branch may lack some of the
-	// numbers below its own: they must increase, not be contiguous.
-	for i, m := range ms {
-		if i > 0 && m.version == ms[i-1].version {
-			return nil, fmt.Errorf("sqlite: migrations %q and %q have the same number", ms[i-1].name, m.name)
-		}
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return ms, nil
 }
@@ -185,43 +203,55 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// migrate applies, in one IMMEDIATE transaction each, the migrations newer
-// than the file's user_version. Two processes opening the same file at
-// once serialize on the write lock and the second finds nothing to do.
+// migrate applies the migrations newer than the file's user_version (see
+// package migrate), all in one IMMEDIATE transaction, and only when one
+// is pending: a file that is up to date is not written to. Two processes
+// opening the same file at once serialize on the write lock and the
+// second finds nothing to do.
 func (db *DB) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
 	}
-	// A file migrated by a newer program has tables this one does not
-	// know how to keep consistent: refuse it rather than write to it.
-	v, err := db.SchemaVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("sqlite: schema version: %w", err)
-	}
-	if newest := ms[len(ms)-1].version; v > newest {
-		return fmt.Errorf("sqlite: %s has schema version %d, newer than this program's %d", db.path, v, newest)
-	}
-	for _, m := range ms {
-		err := db.write(ctx, func(tx *sql.Tx) error {
-			var v int
-			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-				return err
-			}
-			if v >= m.version {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
-		}
+	if err := migrate.Run(ctx, migrator{db, ms}, ms); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", db.path, err)
 	}
 	return nil
+}
+
+// migrator is the migrate.Backend (and, in a transaction, the migrate.Tx)
+// of a DB: the applied versions are those up to user_version.
+type migrator struct {
+	db *DB
+	ms []migrate.Migration
+}
+
+func (m migrator) Applied(ctx context.Context) ([]int, error) {
+	v, err := m.db.SchemaVersion(ctx)
+	return migrate.UpTo(m.ms, v), err
+}
+
+func (m migrator) Write(ctx context.Context, fn func(migrate.Tx) error) error {
+	return m.db.write(ctx, func(tx *sql.Tx) error { return fn(migratorTx{tx, m.ms}) })
+}
+
+type migratorTx struct {
+	tx *sql.Tx
+	ms []migrate.Migration
+}
+
+func (m migratorTx) Applied(ctx context.Context) ([]int, error) {
+	var v int
+	err := m.tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return migrate.UpTo(m.ms, v), err
+}
+
+func (m migratorTx) Apply(ctx context.Context, mig migrate.Migration) error {
+	if _, err := m.tx.ExecContext(ctx, mig.SQL); err != nil {
+		return err
+	}
+	_, err := m.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", mig.Version))
+	return err
 }
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on the single
@@ -233,12 +263,23 @@ func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.readOnly(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return db.readOnly(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
+}
+
+// readOnly adds to a write refused because the file cannot be written
+// (which Open checks, but a file system may turn read-only later) the
+// file's name and what to do.
+func (db *DB) readOnly(err error) error {
+	var e *sqlite3.Error
+	if errors.As(err, &e) && e.Code()&0xff == sqlite3lib.SQLITE_READONLY {
+		return fmt.Errorf("%w (%s cannot be written: make it and its directory writable by the user running hanok)", err, db.path)
+	}
+	return err
 }
 
 // read runs fn in a read transaction on the read pool, so that its queries

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -112,4 +115,39 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
+}
+
+// A database file made read-only is refused at Open with its name and
+// what to do, and Open leaves nothing behind that would refuse the next
+// Open once the file is writable again (issue: the failed start left a
+// read-only -shm file and the next one failed in its migration). A
+// leftover read-only -shm file is named too.
+func TestReadOnlyFileNamedAndNotPoisoned(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes are not unix permissions on windows")
+	}
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ro.db")
+	db, err := Open(ctx, path)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	require.NoError(t, os.Chmod(path, 0o400))
+	_, err = Open(ctx, path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path+" is read-only (mode -r--------)")
+	assert.Contains(t, err.Error(), "chmod u+w "+path)
+	assert.NoFileExists(t, path+"-shm")
+
+	require.NoError(t, os.Chmod(path, 0o600))
+	db, err = Open(ctx, path)
+	require.NoError(t, err, "the failed Open poisoned the next")
+	_, err = db.Auth().Secret(ctx, "jwt", []byte("0123456789abcdef0123456789abcdef"))
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	require.NoError(t, os.WriteFile(path+"-shm", nil, 0o400))
+	_, err = Open(ctx, path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path+"-shm is read-only")
 }

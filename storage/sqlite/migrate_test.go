@@ -29,8 +29,8 @@ func writeVersion3(t *testing.T, path string, rows ...string) {
 	}
 	defer raw.Close()
 	for _, m := range ms[:3] {
-		if _, err := raw.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
+		if _, err := raw.Exec(m.SQL); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
 		}
 	}
 	for _, q := range append(rows, "PRAGMA user_version = 3") {
@@ -78,8 +78,8 @@ func TestMigrateCalendarToNanoseconds(t *testing.T) {
 	}
 	defer db.Close()
 	ms, _ := migrations()
-	if v, _ := db.SchemaVersion(ctx); v != ms[len(ms)-1].version {
-		t.Fatalf("schema version %d after Open, want %d", v, ms[len(ms)-1].version)
+	if v, _ := db.SchemaVersion(ctx); v != ms[len(ms)-1].Version {
+		t.Fatalf("schema version %d after Open, want %d", v, ms[len(ms)-1].Version)
 	}
 	s := db.Calendar()
 
