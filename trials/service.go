@@ -227,8 +227,15 @@ func (s *Service) filter(q Query) (Filter, error) {
 }
 
 // Runs returns the last limit sync runs (DefaultRuns when 0), newest
-// first.
-func (s *Service) Runs(ctx context.Context, limit int) ([]Run, error) {
+// first, to actor, who must be a superuser: the runs describe the
+// operator's upstream.
+func (s *Service) Runs(ctx context.Context, actor hanok.Actor, limit int) ([]Run, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	if !actor.Superuser {
+		return nil, ErrSuperuserOnly
+	}
 	if limit == 0 {
 		limit = DefaultRuns
 	}

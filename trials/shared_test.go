@@ -86,7 +86,7 @@ func TestSharedStoreSyncLock(t *testing.T) {
 	if n := up.pages(); n != 0 {
 		t.Fatalf("refused syncs asked the upstream %d times", n)
 	}
-	if runs, _ := svc.Runs(ctx, 0); len(runs) != 0 {
+	if runs, _ := svc.Runs(ctx, admin, 0); len(runs) != 0 {
 		t.Fatalf("refused syncs recorded runs %+v", runs)
 	}
 	store.lockErr = nil
@@ -129,7 +129,7 @@ func TestSharedStoreRunDailyClaims(t *testing.T) {
 	}
 	runs := func() int {
 		t.Helper()
-		rs, err := svc.Runs(context.Background(), 0)
+		rs, err := svc.Runs(context.Background(), admin, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,12 +12,6 @@ import (
 	"github.com/hanok-dev/hanok"
 )
 
-// ErrSyncRunning is the error of a sync asked for while another runs: the
-// second request does not wait.
-var ErrSyncRunning = &hanok.Error{Code: hanok.Conflict, Message: "a sync is already running"}
-
-// ErrNoSource is the error of a sync on a service without a Source.
-var ErrNoSource = &hanok.Error{Code: hanok.Unavailable, Message: "no upstream source is configured"}
 
 // maxPages bounds a run: an upstream that keeps sending pages past its
 // own total is not followed for ever.
@@ -47,7 +41,7 @@ func (s *Service) Sync(ctx context.Context, actor hanok.Actor) (*Run, error) {
 		return nil, err
 	}
 	if !actor.Superuser {
-		return nil, hanok.Errorf(hanok.Forbidden, "only a superuser may run a sync")
+		return nil, ErrSuperuserOnly
 	}
 	return s.RunSync(ctx, SyncOptions{})
 }

@@ -231,6 +231,9 @@ type Page struct {
 	Number  int
 	PerPage int
 	Total   int
+	// Current is the number of records the page says it holds (the
+	// upstream's currentCount), nil when it does not say.
+	Current *int
 	Records []Record
 }
 

@@ -148,7 +148,7 @@ func TestSyncFailureChangesNothing(t *testing.T) {
 	if d.Title == "changed" || len(d.History) != 0 || !d.LastSeen.Equal(start) {
 		t.Fatalf("a failed run changed %+v", d)
 	}
-	runs, _ := svc.Runs(ctx, 0)
+	runs, _ := svc.Runs(ctx, admin, 0)
 	if len(runs) != 2 || runs[0].Error == "" || runs[1].Error != "" {
 		t.Fatalf("runs %+v", runs)
 	}
@@ -160,7 +160,7 @@ func TestSyncFailureChangesNothing(t *testing.T) {
 	if _, err := svc.RunSync(cctx, trials.SyncOptions{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("canceled run: %v", err)
 	}
-	if runs, _ := svc.Runs(ctx, 0); len(runs) != 2 {
+	if runs, _ := svc.Runs(ctx, admin, 0); len(runs) != 2 {
 		t.Fatalf("a canceled run was recorded: %+v", runs[0])
 	}
 }
@@ -344,14 +344,14 @@ func TestRunDaily(t *testing.T) {
 	if d := <-waits; d != 24*time.Hour {
 		t.Fatalf("second wait %v, want 24h", d)
 	}
-	runs, _ := svc.Runs(context.Background(), 0)
+	runs, _ := svc.Runs(context.Background(), admin, 0)
 	if len(runs) != 1 || runs[0].Inserted != 3 || !runs[0].Started.Equal(clock.Now()) {
 		t.Fatalf("runs after the first tick: %+v", runs)
 	}
 	clock.Add(24 * time.Hour)
 	fire <- clock.Now()
 	<-waits
-	if runs, _ := svc.Runs(context.Background(), 0); len(runs) != 2 || runs[0].Unchanged != 3 {
+	if runs, _ := svc.Runs(context.Background(), admin, 0); len(runs) != 2 || runs[0].Unchanged != 3 {
 		t.Fatalf("runs after the second tick: %+v", runs)
 	}
 	cancel()
@@ -436,3 +436,4 @@ func TestSyncWithoutPageSize(t *testing.T) {
 		t.Fatalf("run %+v, %v", run, err)
 	}
 }
+var admin = hanok.Actor{ID: 1, Username: "admin", Superuser: true}

@@ -7,7 +7,7 @@
 //	GET  /tasks/export.xlsx  the same as an .xlsx workbook
 //	GET  /tasks/{key}        one trial by 과제번호 (C130010) or internal id, with its history
 //	POST /sync               superuser: run a sync now; 200 with the run, or 502 when it failed
-//	GET  /sync/runs          ?limit=20: the last runs, newest first
+//	GET  /sync/runs          superuser: ?limit=20: the last runs, newest first
 //	GET  /openapi.json       the adapter's OpenAPI document
 //
 // A list is {"message": "SUCCESS", "count": <total>, "task_list": [...]};
@@ -50,7 +50,7 @@ type handler struct {
 }
 
 // NewHandler returns the adapter's handler, to be mounted under any prefix
-// with http.StripPrefix. authn authenticates POST /sync.
+// with http.StripPrefix. authn authenticates the sync routes.
 func NewHandler(svc *trials.Service, authn *auth.Service, opts ...Option) http.Handler {
 	h := &handler{svc: svc, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
@@ -63,7 +63,7 @@ func NewHandler(svc *trials.Service, authn *auth.Service, opts ...Option) http.H
 	rt.Public("GET /tasks/export.xlsx", h.exportXLSX)
 	rt.Public("GET /tasks/{key}", h.get)
 	rt.User("POST /sync", h.sync)
-	rt.Public("GET /sync/runs", h.runs)
+	rt.User("GET /sync/runs", h.runs)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
@@ -342,12 +342,12 @@ func (h *handler) sync(w http.ResponseWriter, r *http.Request, actor hanok.Actor
 	return nil
 }
 
-func (h *handler) runs(w http.ResponseWriter, r *http.Request) error {
+func (h *handler) runs(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	limit, err := intParam(r, "limit", 1, trials.MaxRuns)
 	if err != nil {
 		return err
 	}
-	runs, err := h.svc.Runs(r.Context(), limit)
+	runs, err := h.svc.Runs(r.Context(), actor, limit)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -13,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/trialshttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/apitest"
@@ -39,7 +43,15 @@ type env struct {
 
 func newEnv(t *testing.T, src trials.Source) *env {
 	t.Helper()
+	return newEnvConfig(t, trials.Config{Source: src})
+}
+
+// newEnvConfig is newEnv with the service's configuration cfg (its
+// clock is the env's), and the adapter's options.
+func newEnvConfig(t *testing.T, cfg trials.Config, opts ...trialshttp.Option) *env {
+	t.Helper()
 	ctx := context.Background()
+	src := cfg.Source
 	e := &env{clock: testkit.NewClock(time.Date(2026, 11, 1, 15, 0, 0, 0, time.UTC))}
 	if src == nil {
 		e.up = trialstest.NewUpstream(t, trialstest.RealRecords(t))
@@ -50,7 +62,8 @@ func newEnv(t *testing.T, src trials.Source) *env {
 		src = c
 	}
 	db := memory.New()
-	svc, err := trials.New(db.Trials(), trials.Config{Source: src, Now: e.clock.Now})
+	cfg.Source, cfg.Now = src, e.clock.Now
+	svc, err := trials.New(db.Trials(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +86,7 @@ func newEnv(t *testing.T, src trials.Source) *env {
 	}
 	e.user = s.Token
 	mux := http.NewServeMux()
-	mux.Handle("/trials/", http.StripPrefix("/trials", api.Wrap(t, trialshttp.NewHandler(svc, authn))))
+	mux.Handle("/trials/", http.StripPrefix("/trials", api.Wrap(t, trialshttp.NewHandler(svc, authn, opts...))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL + "/trials"
@@ -83,6 +96,12 @@ func newEnv(t *testing.T, src trials.Source) *env {
 func (e *env) get(t *testing.T, path string) testkit.Response {
 	t.Helper()
 	return testkit.Do(t, nil, testkit.Request{URL: e.url + path})
+}
+
+// getAs is a GET with token.
+func (e *env) getAs(t *testing.T, path, token string) testkit.Response {
+	t.Helper()
+	return testkit.Do(t, nil, testkit.Request{URL: e.url + path, Token: token})
 }
 
 func (e *env) sync(t *testing.T, token string) testkit.Response {
@@ -192,15 +211,19 @@ func TestSyncAndChanges(t *testing.T) {
 			t.Fatal("a failed sync changed the trials")
 		}
 	}
-	runs := wantMessage(t, e.get(t, "/sync/runs"), http.StatusOK, "SUCCESS")
+	runs := wantMessage(t, e.getAs(t, "/sync/runs", e.admin), http.StatusOK, "SUCCESS")
 	list := runs["runs"].([]any)
-	if runs["count"] != 6.0 || len(list) != 6 || list[0].(map[string]any)["error"] == nil || list[5].(map[string]any)["inserted"] != 145.0 {
-		t.Fatalf("runs %s", e.get(t, "/sync/runs").Body)
-	}
-	if r := wantMessage(t, e.get(t, "/sync/runs?limit=2"), http.StatusOK, "SUCCESS"); len(r["runs"].([]any)) != 2 {
-		t.Fatalf("limited runs %v", r)
-	}
-	wantMessage(t, e.get(t, "/sync/runs?limit=x"), http.StatusBadRequest, "VALUE_ERROR")
+	require.Len(t, list, 6)
+	assert.Equal(t, 6.0, runs["count"])
+	assert.NotNil(t, list[0].(map[string]any)["error"])
+	assert.Equal(t, 145.0, list[5].(map[string]any)["inserted"])
+	r := wantMessage(t, e.getAs(t, "/sync/runs?limit=2", e.admin), http.StatusOK, "SUCCESS")
+	assert.Len(t, r["runs"], 2)
+	wantMessage(t, e.getAs(t, "/sync/runs?limit=x", e.admin), http.StatusBadRequest, "VALUE_ERROR")
+	// The runs describe the operator's upstream: the superuser's only.
+	wantMessage(t, e.get(t, "/sync/runs"), http.StatusUnauthorized, "INVALID_TOKEN")
+	wantMessage(t, e.getAs(t, "/sync/runs", "not-a-token"), http.StatusUnauthorized, "INVALID_TOKEN")
+	wantMessage(t, e.getAs(t, "/sync/runs", e.user), http.StatusForbidden, "PERMISSION_DENIED")
 }
 
 func TestReadAndSearch(t *testing.T) {
@@ -393,6 +416,59 @@ func TestOpenAPI(t *testing.T) {
 			t.Errorf("message %q is not documented", m)
 		}
 	}
+}
+
+// Whatever the upstream echoes back, the service key reaches no run
+// record, no response and no log line.
+func TestSyncHidesTheKey(t *testing.T) {
+	for form := range trialstest.KeySpellings {
+		t.Run(form, func(t *testing.T) {
+			var logs syncBuffer
+			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c, err := odcloud.New(odcloud.Config{Endpoint: trialstest.NewEchoUpstream(t, form), Key: trialstest.EchoKey,
+				BaseDelay: time.Millisecond, Rate: -1, Retries: 1, Logger: logger})
+			require.NoError(t, err)
+			e := newEnvConfig(t, trials.Config{Source: c, Logger: logger}, trialshttp.WithLogger(logger))
+			var seen []string
+			run := e.sync(t, e.admin)
+			wantMessage(t, run, http.StatusBadGateway, "SYNC_FAILED")
+			seen = append(seen, string(run.Body))
+			runs := wantMessage(t, e.getAs(t, "/sync/runs", e.admin), http.StatusOK, "SUCCESS")
+			require.Len(t, runs["runs"], 1)
+			seen = append(seen, string(e.getAs(t, "/sync/runs", e.admin).Body))
+			stored, err := e.svc.Runs(context.Background(), hanok.Actor{ID: 1, Superuser: true}, 0)
+			require.NoError(t, err)
+			require.Len(t, stored, 1)
+			require.NotEmpty(t, stored[0].Error)
+			seen = append(seen, stored[0].Error, logs.String())
+			for _, text := range seen {
+				for name, spelling := range trialstest.KeySpellings {
+					assert.NotContains(t, text, spelling, "the key's %s spelling", name)
+				}
+				assert.NotContains(t, strings.ToLower(text), "ab3", "a part of the key")
+			}
+			assert.Contains(t, stored[0].Error, "[REDACTED]")
+			assert.Contains(t, logs.String(), "sync failed")
+		})
+	}
+}
+
+// syncBuffer is a buffer that log handlers of several goroutines write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // api checks every exchange of this package's tests against the document.

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/internal/testkit"
@@ -107,7 +111,7 @@ func TestNoRetry(t *testing.T) {
 		}
 	}
 	// A wrong key and no key are the upstream's -4 and -401.
-	_, err := client(t, up.URL, "wrong").Page(ctx, 1)
+	_, err := client(t, up.URL, "not-registered-7Q").Page(ctx, 1)
 	wantUnavailable(t, err, "-4", "service key is wrong")
 	if _, err := odcloud.New(odcloud.Config{Endpoint: up.URL}); hanok.CodeOf(err) != hanok.Invalid {
 		t.Fatalf("no key: %v", err)
@@ -275,5 +279,26 @@ func TestSyncAgainstFakeUpstream(t *testing.T) {
 	up.Fail(2, trialstest.FailQuota)
 	if run := mustRun(); run.Withdrawn != 26 || run.Changed != 2 {
 		t.Fatalf("-10 then success: %+v", run)
+	}
+}
+
+func TestErrorsHideTheKey(t *testing.T) {
+	for form := range trialstest.KeySpellings {
+		t.Run(form, func(t *testing.T) {
+			var logs strings.Builder
+			c, err := odcloud.New(odcloud.Config{Endpoint: trialstest.NewEchoUpstream(t, form), Key: trialstest.EchoKey, BaseDelay: time.Millisecond, Rate: -1, Retries: 1,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			require.NoError(t, err)
+			_, err = c.Page(context.Background(), 1)
+			require.Error(t, err)
+			assert.Equal(t, hanok.Unavailable, hanok.CodeOf(err))
+			for name, spelling := range trialstest.KeySpellings {
+				for _, text := range []string{err.Error(), hanok.MessageOf(err), logs.String()} {
+					assert.NotContains(t, text, spelling, "the key's %s spelling", name)
+					assert.NotContains(t, strings.ToLower(text), "ab3", "part of the key")
+				}
+			}
+			assert.Contains(t, hanok.MessageOf(err), "[REDACTED]")
+		})
 	}
 }
