@@ -32,6 +32,10 @@ const (
 	MaxRuns     = 500
 )
 
+// DefaultMaxWithdraw is Config.MaxWithdraw when none is given: one run
+// withdraws at most a tenth of the mirror unless forced.
+const DefaultMaxWithdraw = 0.10
+
 // Config configures a Service. The zero value is usable, without a Source
 // (a sync then fails with ErrNoSource).
 type Config struct {
@@ -45,6 +49,10 @@ type Config struct {
 	// FetchWorkers is how many pages a sync asks for at once after the
 	// first (default 4); the source's rate limit still holds.
 	FetchWorkers int
+	// MaxWithdraw is the largest share (0 to 1) of the trials that are
+	// not withdrawn that one sync may withdraw without being forced
+	// (SyncOptions.Force). Default DefaultMaxWithdraw.
+	MaxWithdraw float64
 	// OnRun, if set, is called with every recorded run, done or failed
 	// (a canceled run is not recorded): the program's metrics.
 	OnRun func(Run)
@@ -67,6 +75,12 @@ func New(store Store, cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.MaxWithdraw == 0 {
+		cfg.MaxWithdraw = DefaultMaxWithdraw
+	}
+	if !(cfg.MaxWithdraw > 0 && cfg.MaxWithdraw <= 1) {
+		return nil, hanok.Errorf(hanok.Invalid, "trials: MaxWithdraw %g: want a share from 0 to 1", cfg.MaxWithdraw)
 	}
 	if cfg.FetchWorkers <= 0 {
 		cfg.FetchWorkers = 4

@@ -12,7 +12,6 @@ import (
 	"github.com/hanok-dev/hanok"
 )
 
-
 // maxPages bounds a run: an upstream that keeps sending pages past its
 // own total is not followed for ever.
 const maxPages = 100_000
@@ -33,23 +32,38 @@ type Progress struct {
 type SyncOptions struct {
 	// Progress, if not nil, is called after each page.
 	Progress func(Progress)
+	// Force lets the run withdraw more of the mirror than
+	// Config.MaxWithdraw allows: for an operator who knows that the
+	// upstream really dropped that many trials. It forces nothing else:
+	// an inconsistent upstream still fails the run.
+	Force bool
 }
 
 // Sync runs a sync now for actor, who must be a superuser. See RunSync.
-func (s *Service) Sync(ctx context.Context, actor hanok.Actor) (*Run, error) {
+func (s *Service) Sync(ctx context.Context, actor hanok.Actor, opts SyncOptions) (*Run, error) {
 	if err := actor.Check(); err != nil {
 		return nil, err
 	}
 	if !actor.Superuser {
 		return nil, ErrSuperuserOnly
 	}
-	return s.RunSync(ctx, SyncOptions{})
+	return s.RunSync(ctx, opts)
 }
 
 // RunSync fetches every upstream page, then applies them to the store in
 // one transaction: new trials are inserted, changed ones updated (with a
 // Change for each field that differs), and stored trials missing upstream
 // marked withdrawn. It is what the schedule and the command line run.
+//
+// An upstream is not believed blindly, since what it leaves out is
+// withdrawn. A run fails, with ErrInconsistent, and changes nothing,
+// unless its answer is complete and consistent: every page gives the
+// first page's totalCount, each page holds the records its currentCount
+// says, the records fetched are totalCount, and every record has a key
+// (과제번호) no other record has. And a run fails, with
+// ErrTooManyWithdrawals, and changes nothing, if it would withdraw more
+// than Config.MaxWithdraw of the trials that are not withdrawn, unless
+// opts.Force is set.
 //
 // Only one sync runs at a time: while one runs, RunSync returns
 // ErrSyncRunning at once. On a SharedStore this holds across all the
@@ -79,13 +93,16 @@ func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
 	run := &Run{Started: s.now()}
 	records, err := s.fetch(ctx, run, opts)
 	if err == nil {
-		records, err = s.clean(ctx, run, records)
+		records, err = s.clean(records)
 	}
 	if err == nil {
 		err = s.store.ApplySync(ctx, run, func(stored []Stored, load Load) (*Changeset, error) {
 			cs, err := plan(stored, load, records, run, func(r Record, err error) {
 				s.cfg.Logger.WarnContext(ctx, "trials: skipping an upstream record", "number", r.Number, "err", err)
 			})
+			if err == nil {
+				err = s.checkWithdrawals(stored, run, opts.Force)
+			}
 			run.Finished = s.now()
 			return cs, err
 		})
@@ -124,6 +141,9 @@ func (s *Service) fetch(ctx context.Context, run *Run, opts SyncOptions) ([]Reco
 		return nil, err
 	}
 	run.Pages, run.Total = 1, first.Total
+	if err := checkPage(first, 1, first.Total); err != nil {
+		return nil, err
+	}
 	pages := 1
 	per := first.PerPage
 	if per <= 0 {
@@ -143,7 +163,7 @@ func (s *Service) fetch(ctx context.Context, run *Run, opts SyncOptions) ([]Reco
 	}
 	progress(1, len(first.Records))
 	if pages == 1 {
-		return first.Records, nil
+		return first.Records, checkCount(len(first.Records), 1, first.Total)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -162,6 +182,9 @@ func (s *Service) fetch(ctx context.Context, run *Run, opts SyncOptions) ([]Reco
 		wg.Go(func() {
 			for n := range next {
 				p, err := s.cfg.Source.Page(ctx, n)
+				if err == nil {
+					err = checkPage(p, n, first.Total)
+				}
 				mu.Lock()
 				if err != nil {
 					if firstErr == nil {
@@ -195,11 +218,59 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := checkCount(fetched, pages, first.Total); err != nil {
+		return nil, err
+	}
 	records := make([]Record, 0, fetched)
 	for _, rs := range results {
 		records = append(records, rs...)
 	}
 	return records, nil
+}
+
+// inconsistent is ErrInconsistent saying what was wrong.
+func inconsistent(format string, args ...any) error {
+	return hanok.Wrap(hanok.Unavailable, ErrInconsistent, "the upstream's answer is not consistent ("+fmt.Sprintf(format, args...)+"); nothing was changed")
+}
+
+// checkPage checks page n's envelope against itself and the first page's
+// total.
+func checkPage(p *Page, n, total int) error {
+	switch {
+	case p.Total != total:
+		return inconsistent("page %d says totalCount %d, page 1 said %d", n, p.Total, total)
+	case p.Current != nil && *p.Current != len(p.Records):
+		return inconsistent("page %d says currentCount %d and holds %d records", n, *p.Current, len(p.Records))
+	}
+	return nil
+}
+
+// checkCount checks the records fetched over pages against the total.
+func checkCount(fetched, pages, total int) error {
+	if fetched != total {
+		return inconsistent("%d records over %d pages, and totalCount %d", fetched, pages, total)
+	}
+	return nil
+}
+
+// checkWithdrawals refuses a run that would withdraw more than
+// Config.MaxWithdraw of the trials that are not withdrawn, unless forced.
+func (s *Service) checkWithdrawals(stored []Stored, run *Run, force bool) error {
+	if run.Withdrawn == 0 || force {
+		return nil
+	}
+	active := 0
+	for i := range stored {
+		if !stored[i].Withdrawn {
+			active++
+		}
+	}
+	if limit := int(s.cfg.MaxWithdraw * float64(active)); run.Withdrawn > limit {
+		return hanok.Wrap(hanok.Unavailable, ErrTooManyWithdrawals, fmt.Sprintf(
+			"the sync would withdraw %d of the %d trials in the mirror, more than the %d (%g of them) one run may; nothing was changed (a forced sync may withdraw them)",
+			run.Withdrawn, active, limit, s.cfg.MaxWithdraw))
+	}
+	return nil
 }
 
 // recordRule is what an upstream text field may hold.
@@ -215,27 +286,31 @@ func (r *Record) check() error {
 	return nil
 }
 
-// clean drops the records without a valid number, logging each; a number
-// seen twice keeps its last record. The other fields are checked by plan,
-// for the records it stores.
-func (s *Service) clean(ctx context.Context, run *Run, records []Record) ([]Record, error) {
+// clean checks that every record has a valid key (과제번호) that no other
+// record has: a record without one could be a stored trial that would be
+// withdrawn, and two records of one key say the upstream's pages moved
+// under the fetch. Either fails the run. The other fields are checked by
+// plan, for the records it stores.
+func (s *Service) clean(records []Record) ([]Record, error) {
 	index := make(map[string]int, len(records))
-	out := records[:0]
+	missing := 0
+	first := -1
 	for i, r := range records {
 		if err := hanok.CheckText("number", r.Number, hanok.TextRule{Min: 1, Max: 100}); err != nil {
-			run.Skipped++
-			s.cfg.Logger.WarnContext(ctx, "trials: skipping an upstream record", "index", i, "number", strconv.Quote(r.Number), "err", err)
+			if missing++; first < 0 {
+				first = i
+			}
 			continue
 		}
 		if j, ok := index[r.Number]; ok {
-			s.cfg.Logger.WarnContext(ctx, "trials: upstream sent a number twice; keeping the later record", "number", r.Number)
-			out[j] = r
-			continue
+			return nil, inconsistent("과제번호 %s is the key of records %d and %d", strconv.Quote(r.Number), j+1, i+1)
 		}
-		index[r.Number] = len(out)
-		out = append(out, r)
+		index[r.Number] = i
 	}
-	return out, nil
+	if missing > 0 {
+		return nil, inconsistent("%d records without a valid 과제번호, the first record %d", missing, first+1)
+	}
+	return records, nil
 }
 
 // plan compares the stored trials with the fetched records and says what

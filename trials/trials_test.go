@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hanok-dev/hanok"
@@ -171,12 +173,11 @@ func TestSyncWithdrawAndReturn(t *testing.T) {
 	recs := trialstest.Synthetic(5)
 	src := &trialstest.StaticSource{Records: recs}
 	svc, _ := newService(t, src, clock)
+	// One of five is more than a run may withdraw unforced.
 	mustRun := func() *trials.Run {
 		t.Helper()
-		run, err := svc.RunSync(ctx, trials.SyncOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		run, err := svc.RunSync(ctx, trials.SyncOptions{Force: true})
+		require.NoError(t, err)
 		return run
 	}
 	mustRun()
@@ -204,24 +205,81 @@ func TestSyncWithdrawAndReturn(t *testing.T) {
 	}
 }
 
+// A record whose key is good and whose text is not is skipped; it is not
+// withdrawn if it is stored.
 func TestSyncSkipsBadRecords(t *testing.T) {
-	recs := trialstest.Synthetic(4)
-	recs[1].Number = ""
-	recs[2].Title = "bad\x00title"
-	recs = append(recs, recs[3])
-	recs[4].Title = "later copy"
-	svc, _ := newService(t, &trialstest.StaticSource{Records: recs}, testkit.NewClock(start))
+	ctx := context.Background()
+	recs := trialstest.Synthetic(40)
+	src := &trialstest.StaticSource{Records: recs}
+	clock := testkit.NewClock(start)
+	svc, _ := newService(t, src, clock)
+	_, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+
+	bad := append([]trials.Record(nil), recs...)
+	bad[2].Title = "bad\x00title"
+	bad = append(bad, trials.Record{Number: "N1", Title: "new but \x00 bad"})
+	src.Records = bad
+	clock.Add(time.Hour)
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, run.Skipped)
+	assert.Equal(t, 0, run.Inserted)
+	assert.Equal(t, 0, run.Withdrawn)
+	assert.Equal(t, 40, run.Unchanged)
+	d, err := svc.Get(ctx, recs[2].Number)
+	require.NoError(t, err)
+	assert.False(t, d.Withdrawn)
+	assert.Equal(t, recs[2].Title, d.Title)
+}
+
+// Keys that are missing or given twice fail the run, which changes
+// nothing.
+func TestSyncRefusesBadKeys(t *testing.T) {
+	ctx := context.Background()
+	for name, edit := range map[string]func([]trials.Record) []trials.Record{
+		"missing":  func(r []trials.Record) []trials.Record { r[1].Number = ""; return r },
+		"not text": func(r []trials.Record) []trials.Record { r[1].Number = "C\xff"; return r },
+		"twice":    func(r []trials.Record) []trials.Record { r[3].Number = r[0].Number; return r },
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := &trialstest.StaticSource{Records: trialstest.Synthetic(30)}
+			clock := testkit.NewClock(start)
+			svc, _ := newService(t, src, clock)
+			_, err := svc.RunSync(ctx, trials.SyncOptions{})
+			require.NoError(t, err)
+			before, err := svc.Export(ctx, trials.Query{})
+			require.NoError(t, err)
+			src.Records = edit(trialstest.Synthetic(30))
+			clock.Add(time.Hour)
+			run, err := svc.RunSync(ctx, trials.SyncOptions{Force: true})
+			require.ErrorIs(t, err, trials.ErrInconsistent)
+			assert.Contains(t, run.Error, "과제번호")
+			after, err := svc.Export(ctx, trials.Query{})
+			require.NoError(t, err)
+			assert.Equal(t, before, after)
+		})
+	}
+}
+
+func TestMaxWithdrawConfig(t *testing.T) {
+	for _, bad := range []float64{-0.1, 1.5} {
+		_, err := trials.New(memory.New().Trials(), trials.Config{MaxWithdraw: bad})
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "MaxWithdraw %g", bad)
+	}
+	// A quarter may go at once when the operator says so.
+	src := &trialstest.StaticSource{Records: trialstest.Synthetic(100)}
+	svc, err := trials.New(memory.New().Trials(), trials.Config{Source: src, MaxWithdraw: 0.25})
+	require.NoError(t, err)
+	_, err = svc.RunSync(context.Background(), trials.SyncOptions{})
+	require.NoError(t, err)
+	src.Records = src.Records[:74]
+	_, err = svc.RunSync(context.Background(), trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrTooManyWithdrawals)
+	src.Records = src.Records[:75]
 	run, err := svc.RunSync(context.Background(), trials.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Inserted != 2 || run.Skipped != 2 {
-		t.Fatalf("run %+v", run)
-	}
-	d, _ := svc.Get(context.Background(), recs[3].Number)
-	if d.Title != "later copy" {
-		t.Fatalf("duplicate number kept %q", d.Title)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 25, run.Withdrawn)
 }
 
 // blockingSource blocks every page until release is closed.
@@ -246,7 +304,7 @@ func TestOneSyncAtATime(t *testing.T) {
 		done <- err
 	}()
 	<-src.started
-	_, err := svc.Sync(context.Background(), hanok.Actor{ID: 1, Superuser: true})
+	_, err := svc.Sync(context.Background(), hanok.Actor{ID: 1, Superuser: true}, trials.SyncOptions{})
 	if !errors.Is(err, trials.ErrSyncRunning) || hanok.CodeOf(err) != hanok.Conflict {
 		t.Fatalf("second sync: %v", err)
 	}
@@ -258,11 +316,11 @@ func TestOneSyncAtATime(t *testing.T) {
 
 func TestSyncNeedsSuperuser(t *testing.T) {
 	svc, _ := newService(t, &trialstest.StaticSource{}, testkit.NewClock(start))
-	_, err := svc.Sync(context.Background(), hanok.Actor{})
+	_, err := svc.Sync(context.Background(), hanok.Actor{}, trials.SyncOptions{})
 	if hanok.CodeOf(err) != hanok.Unauthenticated {
 		t.Fatalf("anonymous: %v", err)
 	}
-	_, err = svc.Sync(context.Background(), hanok.Actor{ID: 2, Username: "mirim"})
+	_, err = svc.Sync(context.Background(), hanok.Actor{ID: 2, Username: "mirim"}, trials.SyncOptions{})
 	if hanok.CodeOf(err) != hanok.Forbidden {
 		t.Fatalf("plain user: %v", err)
 	}
@@ -436,4 +494,5 @@ func TestSyncWithoutPageSize(t *testing.T) {
 		t.Fatalf("run %+v, %v", run, err)
 	}
 }
+
 var admin = hanok.Actor{ID: 1, Username: "admin", Superuser: true}

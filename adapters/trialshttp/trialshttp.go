@@ -6,7 +6,7 @@
 //	GET  /tasks/export.csv   the search's parameters (and days): every match as CSV (UTF-8 with BOM)
 //	GET  /tasks/export.xlsx  the same as an .xlsx workbook
 //	GET  /tasks/{key}        one trial by 과제번호 (C130010) or internal id, with its history
-//	POST /sync               superuser: run a sync now; 200 with the run, or 502 when it failed
+//	POST /sync               superuser: ?force=true: run a sync now; 200 with the run, or 502 when it failed
 //	GET  /sync/runs          superuser: ?limit=20: the last runs, newest first
 //	GET  /openapi.json       the adapter's OpenAPI document
 //
@@ -330,7 +330,15 @@ func NewRunBody(r *trials.Run) RunBody {
 // sync runs a sync in the request: a client that goes away cancels it,
 // and a canceled sync stores nothing.
 func (h *handler) sync(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	run, err := h.svc.Sync(r.Context(), actor)
+	var opts trials.SyncOptions
+	switch f := r.URL.Query().Get("force"); f {
+	case "", "false", "0":
+	case "true", "1":
+		opts.Force = true
+	default:
+		return hanok.FieldError("force", fmt.Sprintf("must be true or false, not %s", strconv.Quote(f)))
+	}
+	run, err := h.svc.Sync(r.Context(), actor, opts)
 	if err != nil && (run == nil || run.ID == 0) {
 		return err
 	}

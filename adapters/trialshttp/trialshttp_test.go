@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -416,6 +416,31 @@ func TestOpenAPI(t *testing.T) {
 			t.Errorf("message %q is not documented", m)
 		}
 	}
+}
+
+// An upstream that lies fails the sync with 502 and the reason; a large
+// withdrawal goes through when forced.
+func TestSyncRefusesLyingUpstream(t *testing.T) {
+	e := newEnv(t, nil)
+	wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
+	e.up.SetTotal(150)
+	run := wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
+	assert.Contains(t, run["error"], "145 records over 2 pages, and totalCount 150")
+	// A total that hides the rest is consistent, and the bound holds.
+	e.up.SetTotal(100)
+	run = wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
+	assert.Contains(t, run["error"], "would withdraw 45 of the 145 trials")
+	e.up.SetTotal(-1)
+	e.up.SetRecords(e.up.Records()[:100])
+	run = wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
+	assert.Contains(t, run["error"], "would withdraw 45 of the 145 trials")
+	n, _ := count(t, e.get(t, "/tasks/search"))
+	assert.Equal(t, 145, n, "a refused sync withdrew trials")
+	wantMessage(t, testkit.Do(t, nil, testkit.Request{Method: http.MethodPost, URL: e.url + "/sync?force=maybe", Token: e.admin}), http.StatusBadRequest, "VALUE_ERROR")
+	run = wantMessage(t, testkit.Do(t, nil, testkit.Request{Method: http.MethodPost, URL: e.url + "/sync?force=true", Token: e.admin}), http.StatusOK, "SUCCESS")
+	assert.Equal(t, 45.0, run["withdrawn"])
+	n, _ = count(t, e.get(t, "/tasks/search"))
+	assert.Equal(t, 100, n)
 }
 
 // Whatever the upstream echoes back, the service key reaches no run

@@ -27,7 +27,8 @@ const commandsUsage = `commands (after the flags):
   user superuser [-off] NAME               make a user a superuser (or, with -off, no longer one)
   auction import FILE.xlsx                 add the brands, kinds and models of a catalog file
   auction seed [-n N] [-owner NAME]        generate N test cars (default 500) owned by a superuser
-  trials-sync                              run one sync of the trials mirror now (also: trials-sync FLAGS...)`
+  trials-sync [-force]                     run one sync of the trials mirror now (also: trials-sync FLAGS...);
+                                           -force lets it withdraw more than -trials-max-withdraw`
 
 // runCommand runs the subcommand in c.command on the database of c's
 // flags. Every bad input is an error saying what was wrong; main exits
@@ -44,9 +45,11 @@ func runCommand(ctx context.Context, c *config, getenv func(string) string, stdi
 	case "auction":
 		return cmdAuction(ctx, c, args, logger, stdout)
 	case "trials-sync":
-		if len(args) > 0 {
-			return fmt.Errorf("trials-sync: unexpected argument %q (flags only, before the command)", args[0])
+		rest, force := forceFlag(args)
+		if len(rest) > 0 {
+			return fmt.Errorf("trials-sync: unexpected argument %q (flags only, before the command; or -force)", rest[0])
 		}
+		c.trials.force = force
 		return cmdTrialsSync(ctx, c, stdout)
 	case "help":
 		fmt.Fprintln(stdout, commandsUsage)

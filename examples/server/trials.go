@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,11 @@ type trialsConfig struct {
 	// schedule is it parsed (nil when off).
 	syncAt   string
 	schedule *trials.Schedule
+	// maxWithdraw is -trials-max-withdraw, the share of the mirror one
+	// sync may withdraw unforced; force is trials-sync -force.
+	maxWithdraw    string
+	maxWithdrawVal float64
+	force          bool
 }
 
 type strFlag func(p *string, name, def, usage string)
@@ -35,9 +41,15 @@ func trialsFlags(str strFlag, c *trialsConfig) {
 	str(&c.source, "trials-source", odcloud.DefaultEndpoint, "the trials upstream's endpoint URL (the client adds page, perPage and serviceKey)")
 	str(&c.key, "trials-key", "", "the trials upstream's service key; without one the daily sync is off")
 	str(&c.syncAt, "trials-sync-at", "00:00", `time of day (HH:MM, Asia/Seoul) of the daily trials sync, or "off"`)
+	str(&c.maxWithdraw, "trials-max-withdraw", "0.10", "the largest share (0 to 1) of the trials mirror one sync may withdraw; a larger withdrawal fails unless forced (trials-sync -force, POST /trials/sync?force=true)")
 }
 
 func (c *trialsConfig) check() error {
+	v, err := strconv.ParseFloat(c.maxWithdraw, 64)
+	if err != nil || !(v > 0 && v <= 1) {
+		return fmt.Errorf("-trials-max-withdraw %q: want a share from 0 to 1, such as 0.10", c.maxWithdraw)
+	}
+	c.maxWithdrawVal = v
 	if _, err := odcloud.New(odcloud.Config{Endpoint: c.source, Key: "check"}); err != nil {
 		return fmt.Errorf("-trials-source: %w", err)
 	}
@@ -55,7 +67,7 @@ func (c *trialsConfig) check() error {
 // newTrials builds the trials service: with the upstream as its source
 // when a key is configured.
 func newTrials(c *trialsConfig, store trials.Store, logger *slog.Logger) (*trials.Service, error) {
-	cfg := trials.Config{Logger: logger, OnRun: c.onRun}
+	cfg := trials.Config{Logger: logger, OnRun: c.onRun, MaxWithdraw: c.maxWithdrawVal}
 	if c.key != "" {
 		src, err := odcloud.New(odcloud.Config{Endpoint: c.source, Key: c.key, Logger: logger})
 		if err != nil {
@@ -89,11 +101,15 @@ func startTrialsSchedule(ctx context.Context, c *trialsConfig, svc *trials.Servi
 // trialsSync is the trials-sync subcommand: one sync against the
 // configured source, progress on stdout, then the run record. A failed run
 // is an error (exit status 1); Ctrl-C cancels it and nothing is stored.
+// -force among its flags lets the run withdraw more than
+// -trials-max-withdraw.
 func trialsSync(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	c, err := parseConfig(args, getenv, stdout)
+	rest, force := forceFlag(args)
+	c, err := parseConfig(rest, getenv, stdout)
 	if err != nil {
 		return err
 	}
+	c.trials.force = force
 	if len(c.command) > 0 {
 		return fmt.Errorf("trials-sync: unexpected argument %q (flags only)", c.command[0])
 	}
@@ -117,7 +133,7 @@ func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 	}
 	started := time.Now()
 	progress, bar := syncProgress(stdout, started)
-	run, err := svc.RunSync(ctx, trials.SyncOptions{Progress: progress})
+	run, err := svc.RunSync(ctx, trials.SyncOptions{Progress: progress, Force: c.trials.force})
 	bar.finish()
 	if run != nil {
 		out, _ := json.MarshalIndent(trialshttp.NewRunBody(run), "", "  ")
@@ -130,6 +146,18 @@ func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 		return fmt.Errorf("trials-sync: %w", err)
 	}
 	return nil
+}
+
+// forceFlag takes -force (or --force) out of args.
+func forceFlag(args []string) (rest []string, force bool) {
+	for _, a := range args {
+		if a == "-force" || a == "--force" || a == "-force=true" || a == "--force=true" {
+			force = true
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return rest, force
 }
 
 func rate(records int, started time.Time) float64 {

@@ -63,6 +63,8 @@ func TestTrialsFlagErrors(t *testing.T) {
 		{[]string{"-trials-sync-at", "noon"}, "-trials-sync-at"},
 		{[]string{"-trials-source", "ftp://example.com/x"}, "-trials-source"},
 		{[]string{"trials-sync", "-trials-key", "k", "extra"}, "extra"},
+		{[]string{"-trials-max-withdraw", "1.5"}, "-trials-max-withdraw"},
+		{[]string{"-trials-max-withdraw", "none"}, "-trials-max-withdraw"},
 	} {
 		var out bytes.Buffer
 		err := run(context.Background(), append(c.args, "-db", "memory"), func(string) string { return "" }, &out)
@@ -124,6 +126,17 @@ func TestTrialsSyncCommand(t *testing.T) {
 	}
 	if n, runs := storedTrials(t, path); n != 145 || len(runs) != 2 || runs[0].Error == "" || runs[0].Withdrawn != 0 {
 		t.Fatalf("after a failed run: %d trials, runs %+v", n, runs)
+	}
+
+	// 25 of 145 gone is more than -trials-max-withdraw (0.10) lets go
+	// unforced; -force lets them go.
+	out.Reset()
+	if err := run(context.Background(), args, getenv, &out); err == nil || !strings.Contains(err.Error(), "would withdraw 25 of the 145") {
+		t.Fatalf("unforced large withdrawal: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), append(args, "-force"), getenv, &out); err != nil || !strings.Contains(out.String(), `"withdrawn": 25`) {
+		t.Fatalf("forced trials-sync: %v\n%s", err, out.String())
 	}
 }
 

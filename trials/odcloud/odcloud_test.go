@@ -275,11 +275,13 @@ func TestSyncAgainstFakeUpstream(t *testing.T) {
 	if after := state(t, svc); after != before {
 		t.Fatal("500s changed the store")
 	}
-	// -10 then success on page 2 is a good run.
+	// -10 then success on page 2 is a good run (forced: it withdraws
+	// 26 of 145).
 	up.Fail(2, trialstest.FailQuota)
-	if run := mustRun(); run.Withdrawn != 26 || run.Changed != 2 {
-		t.Fatalf("-10 then success: %+v", run)
-	}
+	run, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, 26, run.Withdrawn)
+	assert.Equal(t, 2, run.Changed)
 }
 
 func TestErrorsHideTheKey(t *testing.T) {
@@ -301,4 +303,75 @@ func TestErrorsHideTheKey(t *testing.T) {
 			assert.Contains(t, hanok.MessageOf(err), "[REDACTED]")
 		})
 	}
+}
+
+// An upstream that lies, in each of the ways it was seen to (issue 20),
+// fails the run, which says why and changes nothing; a withdrawal above
+// the bound goes through only when forced.
+func TestLyingUpstreams(t *testing.T) {
+	ctx := context.Background()
+	recs := trialstest.Synthetic(250)
+	up := trialstest.NewUpstream(t, recs)
+	clock := testkit.NewClock(time.Date(2026, 11, 1, 15, 0, 0, 123456000, time.UTC))
+	svc := syncer(t, up, clock)
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 250, run.Inserted)
+	before := state(t, svc)
+
+	dupes := append(append([]trials.Record(nil), recs[:100]...), recs[:100]...)
+	dupes = append(dupes, recs[200:]...)
+	noKey := append([]trials.Record(nil), recs...)
+	for i := 100; i < 200; i++ {
+		noKey[i].Number = ""
+	}
+	cases := []struct {
+		name    string
+		records []trials.Record
+		total   int
+		want    error
+		reason  string
+	}{
+		{"250 served, totalCount 150", recs, 150, trials.ErrInconsistent, "200 records over 2 pages, and totalCount 150"},
+		{"duplicate ids on page 2", dupes, -1, trials.ErrInconsistent, "is the key of records 1 and 101"},
+		{"records missing 과제번호", noKey, -1, trials.ErrInconsistent, "100 records without a valid 과제번호"},
+		{"totalCount 0 with 250 stored", nil, -1, trials.ErrTooManyWithdrawals, "withdraw 250 of the 250 trials"},
+		{"a withdrawal above 10%", recs[:200], -1, trials.ErrTooManyWithdrawals, "withdraw 50 of the 250 trials in the mirror, more than the 25"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clock.Add(time.Hour)
+			up.SetRecords(c.records)
+			up.SetTotal(c.total)
+			run, err := svc.RunSync(ctx, trials.SyncOptions{})
+			require.ErrorIs(t, err, c.want)
+			assert.Equal(t, hanok.Unavailable, hanok.CodeOf(err))
+			require.NotNil(t, run)
+			assert.Contains(t, run.Error, c.reason)
+			assert.Contains(t, run.Error, "nothing was changed")
+			assert.Zero(t, run.Withdrawn)
+			runs, err := svc.Runs(ctx, hanok.Actor{ID: 1, Superuser: true}, 1)
+			require.NoError(t, err)
+			require.Len(t, runs, 1)
+			assert.Equal(t, run.ID, runs[0].ID, "case %d", i)
+			assert.Equal(t, run.Error, runs[0].Error, "the run's record says why")
+			assert.Equal(t, before, state(t, svc), "the store changed")
+		})
+	}
+
+	// The operator who knows that 50 trials went away forces it.
+	up.SetRecords(recs[:200])
+	up.SetTotal(-1)
+	clock.Add(time.Hour)
+	run, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, 50, run.Withdrawn)
+	assert.Equal(t, 200, run.Unchanged)
+	d, err := svc.Get(ctx, recs[249].Number)
+	require.NoError(t, err)
+	assert.True(t, d.Withdrawn)
+	// Forcing lifts the bound only: a lying upstream still fails.
+	up.SetTotal(150)
+	_, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.ErrorIs(t, err, trials.ErrInconsistent)
 }
