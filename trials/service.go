@@ -53,8 +53,8 @@ type Config struct {
 	// not withdrawn that one sync may withdraw without being forced
 	// (SyncOptions.Force). Default DefaultMaxWithdraw.
 	MaxWithdraw float64
-	// OnRun, if set, is called with every recorded run, done or failed
-	// (a canceled run is not recorded): the program's metrics.
+	// OnRun, if set, is called with every run that ends, done or
+	// failed: the program's metrics.
 	OnRun func(Run)
 	// Logger receives a line for each run and each skipped record.
 	// Default: discard.
@@ -94,8 +94,8 @@ func New(store Store, cfg Config) (*Service, error) {
 	return &Service{store: store, cfg: cfg}, nil
 }
 
-// now is the clock in UTC.
-func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+// now is the clock in UTC, to the microsecond: what every store keeps.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 
 // Detail is one trial with its history, newest change first.
 type Detail struct {
@@ -232,7 +232,7 @@ func (s *Service) filter(q Query) (Filter, error) {
 		if err := hanok.CheckText(t.name, v, hanok.TextRule{Max: MaxTermLen}); err != nil {
 			return Filter{}, err
 		}
-		*t.out = Fold(v)
+		*t.out = hanok.Fold(v)
 	}
 	if q.Days > 0 {
 		f.ChangedSince = s.now().Add(-time.Duration(q.Days) * 24 * time.Hour)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hanok-dev/hanok"
 )
@@ -39,15 +40,70 @@ type SyncOptions struct {
 	Force bool
 }
 
-// Sync runs a sync now for actor, who must be a superuser. See RunSync.
+// Sync runs a sync now for actor, who must be a superuser, and returns
+// when it ends. See RunSync.
 func (s *Service) Sync(ctx context.Context, actor hanok.Actor, opts SyncOptions) (*Run, error) {
-	if err := actor.Check(); err != nil {
+	if err := checkSuperuser(actor); err != nil {
 		return nil, err
 	}
-	if !actor.Superuser {
-		return nil, ErrSuperuserOnly
-	}
 	return s.RunSync(ctx, opts)
+}
+
+// checkSuperuser is the rule of the sync routes: a superuser's only.
+func checkSuperuser(actor hanok.Actor) error {
+	if err := actor.Check(); err != nil {
+		return err
+	}
+	if !actor.Superuser {
+		return ErrSuperuserOnly
+	}
+	return nil
+}
+
+// SyncResult is how a sync started with StartSync ended: the run as
+// recorded, and the error RunSync would have returned.
+type SyncResult struct {
+	Run *Run
+	Err error
+}
+
+// StartSync starts a sync for actor, who must be a superuser, and returns
+// once the run is recorded as started (its ID set, for the caller to
+// follow with Run), with a channel that receives how it ended. The run
+// goes on in the background with a context that ctx's cancellation and
+// deadline do not end (its values, such as a request id, are kept): a
+// caller that stops waiting does not stop the run. The errors are those
+// of RunSync that come before a run is recorded (ErrSyncRunning,
+// ErrNoSource).
+func (s *Service) StartSync(ctx context.Context, actor hanok.Actor, opts SyncOptions) (*Run, <-chan SyncResult, error) {
+	if err := checkSuperuser(actor); err != nil {
+		return nil, nil, err
+	}
+	run, release, err := s.begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	started := *run
+	done := make(chan SyncResult, 1)
+	go func() {
+		defer release()
+		run, err := s.run(context.WithoutCancel(ctx), run, opts)
+		done <- SyncResult{Run: run, Err: err}
+	}()
+	return &started, done, nil
+}
+
+// Run returns the sync run of id to actor, who must be a superuser; a
+// run that goes on has no Finished time.
+func (s *Service) Run(ctx context.Context, actor hanok.Actor, id RunID) (*Run, error) {
+	if err := checkSuperuser(actor); err != nil {
+		return nil, err
+	}
+	r, err := s.store.Run(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("trials: run %d: %w", id, err)
+	}
+	return r, nil
 }
 
 // RunSync fetches every upstream page, then applies them to the store in
@@ -67,30 +123,81 @@ func (s *Service) Sync(ctx context.Context, actor hanok.Actor, opts SyncOptions)
 //
 // Only one sync runs at a time: while one runs, RunSync returns
 // ErrSyncRunning at once. On a SharedStore this holds across all the
-// processes that share it (the store's sync lock). Every run that gets to start is recorded and
-// returned, a failed one with its Error set next to the error (Unavailable
-// for an upstream failure); a failed run changes no trial. A run canceled
-// through ctx is not recorded.
+// processes that share it (the store's sync lock). Every run that gets to
+// start is recorded as it starts and again as it ends, and returned; a
+// failed one with its Error set next to the error (Unavailable for an
+// upstream failure). A failed run, a canceled one included, changes no
+// trial. A run left unfinished by a process that died is recorded as
+// failed by the next run.
 func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
+	run, release, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return s.run(ctx, run, opts)
+}
+
+// msgInterrupted is the Error of a run that a dead process left
+// unfinished, and msgCanceled that of a run whose context ended.
+const (
+	msgInterrupted = "interrupted: the process running it stopped before it ended; nothing was changed"
+	msgCanceled    = "canceled before it ended; nothing was changed"
+)
+
+// begin takes the sync locks and records a new run as started. release
+// gives the locks back.
+func (s *Service) begin(ctx context.Context) (run *Run, release func(), err error) {
 	if s.cfg.Source == nil {
-		return nil, ErrNoSource
+		return nil, nil, ErrNoSource
 	}
 	if !s.syncing.TryLock() {
-		return nil, ErrSyncRunning
+		return nil, nil, ErrSyncRunning
 	}
-	defer s.syncing.Unlock()
+	unlocks := []func(){s.syncing.Unlock}
+	unlockAll := func() {
+		for i := len(unlocks) - 1; i >= 0; i-- {
+			unlocks[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			unlockAll()
+		}
+	}()
 	if shared, ok := s.store.(SharedStore); ok {
 		unlock, locked, err := shared.TryLockSync(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("trials: sync lock: %w", err)
+			return nil, nil, fmt.Errorf("trials: sync lock: %w", err)
 		}
 		if !locked {
-			return nil, ErrSyncRunning
+			return nil, nil, ErrSyncRunning
 		}
-		defer unlock()
+		unlocks = append(unlocks, unlock)
 	}
+	// Under the locks no run goes on: the newest one, if unfinished, was
+	// left so by a process that died.
+	last, err := s.store.Runs(ctx, 1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trials: last run: %w", err)
+	}
+	if len(last) == 1 && last[0].Running() {
+		stale := last[0]
+		stale.Finished, stale.Error = s.now(), msgInterrupted
+		if err := s.store.FinishRun(ctx, &stale); err != nil {
+			return nil, nil, fmt.Errorf("trials: finish the interrupted run %d: %w", stale.ID, err)
+		}
+		s.cfg.Logger.WarnContext(ctx, "trials: a run was left unfinished; recorded as interrupted", "run", stale.ID)
+	}
+	run = &Run{Started: s.now()}
+	if err := s.store.BeginRun(ctx, run); err != nil {
+		return nil, nil, fmt.Errorf("trials: begin a run: %w", err)
+	}
+	return run, unlockAll, nil
+}
 
-	run := &Run{Started: s.now()}
+// run runs the sync of the begun run and records its end.
+func (s *Service) run(ctx context.Context, run *Run, opts SyncOptions) (*Run, error) {
 	records, err := s.fetch(ctx, run, opts)
 	if err == nil {
 		records, err = s.clean(records)
@@ -111,17 +218,25 @@ func (s *Service) RunSync(ctx context.Context, opts SyncOptions) (*Run, error) {
 		run.Inserted, run.Changed, run.Unchanged, run.Withdrawn = 0, 0, 0, 0
 		run.Finished = s.now()
 		run.Error = hanok.MessageOf(err)
+		rctx := ctx
 		if ctx.Err() != nil {
-			return run, fmt.Errorf("trials: sync canceled: %w", errors.Join(ctx.Err(), err))
+			err = fmt.Errorf("trials: sync canceled: %w", errors.Join(ctx.Err(), err))
+			run.Error = msgCanceled
+			// The end of a canceled run is still recorded.
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+		} else {
+			err = fmt.Errorf("trials: sync: %w", err)
 		}
-		if rerr := s.store.RecordRun(ctx, run); rerr != nil {
-			s.cfg.Logger.ErrorContext(ctx, "trials: recording a failed run", "err", rerr)
+		if rerr := s.store.FinishRun(rctx, run); rerr != nil {
+			s.cfg.Logger.ErrorContext(ctx, "trials: recording a failed run", "run", run.ID, "err", rerr)
 		}
 		s.cfg.Logger.WarnContext(ctx, "trials: sync failed", "run", run.ID, "pages", run.Pages, "err", err)
 		if s.cfg.OnRun != nil {
 			s.cfg.OnRun(*run)
 		}
-		return run, fmt.Errorf("trials: sync: %w", err)
+		return run, err
 	}
 	s.cfg.Logger.InfoContext(ctx, "trials: sync done", "run", run.ID, "pages", run.Pages, "total", run.Total,
 		"inserted", run.Inserted, "changed", run.Changed, "unchanged", run.Unchanged, "withdrawn", run.Withdrawn,

@@ -401,7 +401,7 @@ func TestOpenAPI(t *testing.T) {
 		}
 	}
 	slices.Sort(documented)
-	routes := []string{"GET /openapi.json", "GET /sync/runs", "GET /tasks", "GET /tasks/export.csv", "GET /tasks/export.xlsx",
+	routes := []string{"GET /openapi.json", "GET /sync/runs", "GET /sync/runs/{id}", "GET /tasks", "GET /tasks/export.csv", "GET /tasks/export.xlsx",
 		"GET /tasks/search", "GET /tasks/{key}", "POST /sync"}
 	if !slices.Equal(documented, routes) {
 		t.Fatalf("documented %v, routes %v", documented, routes)
@@ -416,6 +416,62 @@ func TestOpenAPI(t *testing.T) {
 			t.Errorf("message %q is not documented", m)
 		}
 	}
+}
+
+// With an upstream that hangs, POST /sync answers 202 within its wait,
+// with the run and where to follow it; the run goes on and ends on its
+// own.
+func TestSyncAnswersWhileUpstreamHangs(t *testing.T) {
+	up := trialstest.NewUpstream(t, trialstest.Synthetic(3))
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		up.Server.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(unblock)
+	c, err := odcloud.New(odcloud.Config{Endpoint: hang.URL + trialstest.EndpointPath, Key: trialstest.UpstreamKey, Timeout: time.Minute, Rate: -1, Retries: -1})
+	require.NoError(t, err)
+	ended := make(chan trials.Run, 1)
+	e := newEnvConfig(t, trials.Config{Source: c, OnRun: func(r trials.Run) { ended <- r }}, trialshttp.WithSyncWait(20*time.Millisecond))
+
+	r := e.sync(t, e.admin)
+	run := wantMessage(t, r, http.StatusAccepted, "SYNC_RUNNING")
+	<-entered
+	assert.Equal(t, 1.0, run["id"])
+	assert.Nil(t, run["finished_at"])
+	assert.Nil(t, run["error"])
+	loc := r.Header.Get("Location")
+	require.Equal(t, "/trials/sync/runs/1", loc)
+	follow := strings.TrimPrefix(loc, "/trials")
+	wantMessage(t, e.getAs(t, follow, e.admin), http.StatusOK, "SYNC_RUNNING")
+	wantMessage(t, e.getAs(t, follow, e.user), http.StatusForbidden, "PERMISSION_DENIED")
+	wantMessage(t, e.get(t, follow), http.StatusUnauthorized, "INVALID_TOKEN")
+	for _, bad := range []string{"/sync/runs/2", "/sync/runs/0", "/sync/runs/x", "/sync/runs/99999999999999999999"} {
+		m := wantMessage(t, e.getAs(t, bad, e.admin), http.StatusNotFound, "RUN_DOES_NOT_EXIST")
+		assert.Contains(t, m["detail"], "sync run")
+	}
+	wantMessage(t, e.sync(t, e.admin), http.StatusConflict, "SYNC_IN_PROGRESS")
+
+	unblock()
+	done := <-ended
+	assert.Equal(t, trials.RunID(1), done.ID)
+	assert.Equal(t, 3, done.Inserted)
+	got := wantMessage(t, e.getAs(t, follow, e.admin), http.StatusOK, "SUCCESS")
+	assert.Equal(t, 3.0, got["inserted"])
+	assert.NotNil(t, got["finished_at"])
+	n, _ := count(t, e.get(t, "/tasks/search"))
+	assert.Equal(t, 3, n)
 }
 
 // An upstream that lies fails the sync with 502 and the reason; a large

@@ -141,7 +141,7 @@ func cmdTrialsSync(ctx context.Context, c *config, stdout io.Writer) error {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return errors.New("trials-sync: canceled; nothing was stored")
+			return errors.New("trials-sync: canceled; no trial was changed")
 		}
 		return fmt.Errorf("trials-sync: %w", err)
 	}

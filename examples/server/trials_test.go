@@ -140,8 +140,8 @@ func TestTrialsSyncCommand(t *testing.T) {
 	}
 }
 
-// Ctrl-C during the fetch cancels the sync: nothing is stored, not even a
-// run.
+// Ctrl-C during the fetch cancels the sync: no trial is stored, and the
+// run is recorded as canceled.
 func TestTrialsSyncCommandCanceled(t *testing.T) {
 	up := trialstest.NewUpstream(t, trialstest.RealRecords(t))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -162,8 +162,9 @@ func TestTrialsSyncCommandCanceled(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "canceled; nothing was stored") {
 		t.Fatalf("canceled trials-sync: %v\n%s", err, out.String())
 	}
-	if n, runs := storedTrials(t, path); n != 0 || len(runs) != 0 {
-		t.Fatalf("a canceled sync stored %d trials, %d runs", n, len(runs))
+	// The run is recorded as it started, and its end as canceled.
+	if n, runs := storedTrials(t, path); n != 0 || len(runs) != 1 || !strings.Contains(runs[0].Error, "canceled") || runs[0].Running() {
+		t.Fatalf("a canceled sync stored %d trials, runs %+v", n, runs)
 	}
 }
 

@@ -108,7 +108,7 @@ func TestTrialsOneSyncAcrossServers(t *testing.T) {
 	if r.err != nil || r.run.Inserted != 145 {
 		t.Fatalf("A's sync: %+v %v", r.run, r.err)
 	}
-	runs, err := b.Runs(ctx, 10)
+	runs, err := b.Runs(ctx, hanok.Actor{ID: 1, Superuser: true}, 10)
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs after the refused sync: %+v %v, want A's only", runs, err)
 	}
@@ -249,7 +249,11 @@ func TestTrialsApplySerializedAcrossPools(t *testing.T) {
 	records := trialstest.Synthetic(50)
 	apply := func(s trials.Store) (int, error) {
 		inserted := 0
-		run := &trials.Run{Started: time.Now(), Finished: time.Now()}
+		run := &trials.Run{Started: time.Now()}
+		if err := s.BeginRun(context.Background(), run); err != nil {
+			return 0, err
+		}
+		run.Finished = time.Now()
 		err := s.ApplySync(context.Background(), run, func(stored []trials.Stored, _ trials.Load) (*trials.Changeset, error) {
 			have := map[string]bool{}
 			for _, st := range stored {

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/storetest"
 	"github.com/hanok-dev/hanok/trials"
@@ -37,6 +40,8 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 		{"Runs", testRuns},
 		{"Copies", testCopies},
 		{"Sync", testSync},
+		{"RunLifecycle", testRunLifecycle},
+		{"WithdrawalBound", testWithdrawalBound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,14 +50,22 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 	}
 }
 
-// base has nanoseconds, so that a store that drops them is caught.
-var base = time.Date(2026, 11, 20, 3, 4, 5, 123456789, time.UTC)
+// base has microseconds, so that a store that drops them is caught (the
+// service keeps its times to the microsecond).
+var base = time.Date(2026, 11, 20, 3, 4, 5, 123456000, time.UTC)
 
 func must(t *testing.T, err error) {
 	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+}
+
+// begin records a run started at at.
+func begin(t *testing.T, s trials.Store, at time.Time) *trials.Run {
+	t.Helper()
+	run := &trials.Run{Started: at}
+	require.NoError(t, s.BeginRun(context.Background(), run))
+	require.NotZero(t, run.ID, "BeginRun did not set the run's id")
+	return run
 }
 
 func trial(number, title string, at time.Time) trials.Trial {
@@ -68,7 +81,8 @@ func trial(number, title string, at time.Time) trials.Trial {
 // saw: every stored trial, loaded whole.
 func apply(t *testing.T, s trials.Store, at time.Time, cs trials.Changeset) (*trials.Run, []trials.Trial) {
 	t.Helper()
-	run := &trials.Run{Started: at, Finished: at.Add(time.Second), Pages: 1, Total: len(cs.Insert)}
+	run := begin(t, s, at)
+	run.Finished, run.Pages, run.Total = at.Add(time.Second+time.Microsecond), 1, len(cs.Insert)
 	var seen []trials.Trial
 	cs.Seen = at
 	must(t, s.ApplySync(context.Background(), run, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
@@ -147,10 +161,15 @@ func testEmpty(t *testing.T, s trials.Store) {
 	ctx := context.Background()
 	_, err := s.Trial(ctx, 1)
 	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 	_, err = s.Trial(ctx, 1<<40)
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 	_, err = s.TrialByNumber(ctx, "C999999")
 	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
+	_, err = s.Run(ctx, 1)
+	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
 	h, err := s.History(ctx, "C999999")
 	must(t, err)
 	if len(h) != 0 {
@@ -205,7 +224,7 @@ func testInsertRoundTrip(t *testing.T, s trials.Store) {
 	}
 	// Numbers are keys as they are: another case is another number.
 	_, err = s.TrialByNumber(ctx, "c130010")
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 
 	// The next run's plan sees both.
 	_, seen := apply(t, s, base.Add(time.Hour), trials.Changeset{})
@@ -308,8 +327,8 @@ func snapshot(t *testing.T, s trials.Store) string {
 
 func testPlanErrorWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	run := begin(t, s, base.Add(time.Hour))
 	before := snapshot(t, s)
-	run := &trials.Run{Started: base.Add(time.Hour)}
 	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) { return nil, errPlan })
 	if !errors.Is(err, errPlan) {
 		t.Fatalf("ApplySync = %v, want the plan's error", err)
@@ -321,14 +340,16 @@ func testPlanErrorWritesNothing(t *testing.T, s trials.Store) {
 
 func testUnknownUpdateWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	before := snapshot(t, s)
 	ghost := trial("C9", "ghost", base)
 	ghost.ID = 1 << 40
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+	run := begin(t, s, at)
+	before := snapshot(t, s)
+	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
 		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at)}, Update: []trials.Trial{ghost}, Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 	if after := snapshot(t, s); after != before {
 		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
 	}
@@ -336,12 +357,14 @@ func testUnknownUpdateWritesNothing(t *testing.T, s trials.Store) {
 
 func testDuplicateInsertWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	before := snapshot(t, s)
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+	run := begin(t, s, at)
+	before := snapshot(t, s)
+	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
 		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at), trial("C1", "again", at)}, Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.Conflict)
+	require.ErrorIs(t, err, trials.ErrTrialExists)
 	if after := snapshot(t, s); after != before {
 		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
 	}
@@ -349,15 +372,17 @@ func testDuplicateInsertWritesNothing(t *testing.T, s trials.Store) {
 
 func testLoadUnknown(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	before := snapshot(t, s)
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
+	run := begin(t, s, at)
+	before := snapshot(t, s)
+	err := s.ApplySync(context.Background(), run, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
 		if _, err := load([]trials.ID{stored[0].ID, 1 << 40}); err != nil {
 			return nil, err
 		}
 		return &trials.Changeset{Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 	if after := snapshot(t, s); after != before {
 		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
 	}
@@ -395,7 +420,7 @@ func testFilter(t *testing.T, s trials.Store) {
 		{trials.Filter{Scope: "단일기관"}, []string{"C4", "C1"}},
 		{trials.Filter{Scope: "단일기관", Department: "hematology", Title: "study"}, []string{"C1"}},
 		{trials.Filter{ChangedSince: base.Add(-2 * day)}, []string{"C3", "C2", "C4"}},
-		{trials.Filter{ChangedSince: base.Add(-2*day + 1)}, []string{"C3", "C2"}},
+		{trials.Filter{ChangedSince: base.Add(-2*day + time.Microsecond)}, []string{"C3", "C2"}},
 		{trials.Filter{Title: "no such title"}, nil},
 		{trials.Filter{Title: "%"}, nil},
 		{trials.Filter{Title: "_"}, nil},
@@ -440,10 +465,11 @@ func testPaging(t *testing.T, s trials.Store) {
 func testRuns(t *testing.T, s trials.Store) {
 	ctx := context.Background()
 	r1, _ := apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	failed := &trials.Run{Started: base.Add(time.Hour), Finished: base.Add(time.Hour + time.Second), Pages: 2, Total: 145, Error: "upstream: 500"}
-	must(t, s.RecordRun(ctx, failed))
+	failed := begin(t, s, base.Add(time.Hour))
+	failed.Finished, failed.Pages, failed.Total, failed.Error = base.Add(time.Hour+time.Second+time.Microsecond), 2, 145, "upstream: 500"
+	must(t, s.FinishRun(ctx, failed))
 	if failed.ID == 0 || failed.ID == r1.ID {
-		t.Fatalf("RecordRun set id %d (first run %d)", failed.ID, r1.ID)
+		t.Fatalf("BeginRun set id %d (first run %d)", failed.ID, r1.ID)
 	}
 	r3, _ := apply(t, s, base.Add(2*time.Hour), trials.Changeset{})
 	runs, err := s.Runs(ctx, 10)
@@ -540,4 +566,83 @@ func testSync(t *testing.T, s trials.Store) {
 	if list.Total != 2 {
 		t.Fatalf("recent: %d, want the 2 changed", list.Total)
 	}
+}
+
+// testRunLifecycle: a run is recorded when it begins, without a finished
+// time, and its end is written into the same record.
+func testRunLifecycle(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	run := begin(t, s, base)
+	got, err := s.Run(ctx, run.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Running(), "a begun run has no finished time: %+v", got)
+	assert.True(t, got.Started.Equal(base), "started %v, want %v", got.Started, base)
+	runs, err := s.Runs(ctx, 5)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	assert.True(t, runs[0].Running())
+
+	run.Finished, run.Pages, run.Total, run.Error = base.Add(1500*time.Millisecond+time.Microsecond), 1, 3, "upstream: HTTP 500"
+	require.NoError(t, s.FinishRun(ctx, run))
+	got, err = s.Run(ctx, run.ID)
+	require.NoError(t, err)
+	assert.False(t, got.Running())
+	assert.True(t, got.Finished.Equal(run.Finished), "finished %v, want %v", got.Finished, run.Finished)
+	assert.Equal(t, "upstream: HTTP 500", got.Error)
+	assert.Equal(t, 3, got.Total)
+
+	// A run that was not begun is not found, and nothing is written.
+	ghost := &trials.Run{ID: run.ID + 100, Started: base, Finished: base}
+	err = s.FinishRun(ctx, ghost)
+	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
+	before := snapshot(t, s)
+	err = s.ApplySync(ctx, ghost, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+		return &trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}, Seen: base}, nil
+	})
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
+	assert.Equal(t, before, snapshot(t, s))
+	_, err = s.Run(ctx, ghost.ID)
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
+}
+
+// testWithdrawalBound: a sync that would withdraw more than the bound
+// fails inside the store's transaction and the store keeps nothing of it;
+// forced, it withdraws. And a run a dead process left unfinished is
+// recorded as failed by the next one.
+func testWithdrawalBound(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	src := &StaticSource{Records: Synthetic(250), PerPage: 100}
+	now := base
+	svc, err := trials.New(s, trials.Config{Source: src, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+	before := snapshot(t, s)
+
+	now = now.Add(time.Hour)
+	src.Records = Synthetic(250)[:200]
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrTooManyWithdrawals)
+	assert.Contains(t, run.Error, "withdraw 50 of the 250")
+	after := snapshot(t, s)
+	// One more run recorded; the trials as they were.
+	assert.Equal(t, before[:len(before)-len("2 runs")], after[:len(after)-len("2 runs")])
+	got, err := s.Run(ctx, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, run.Error, got.Error)
+	assert.False(t, got.Running())
+
+	// A process died in the middle of a run.
+	stale := begin(t, s, now.Add(time.Minute))
+	now = now.Add(time.Hour)
+	run, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, 50, run.Withdrawn)
+	got, err = s.Run(ctx, stale.ID)
+	require.NoError(t, err)
+	assert.False(t, got.Running())
+	assert.Contains(t, got.Error, "interrupted")
+	_, total := list(t, s, trials.Filter{})
+	assert.Equal(t, 200, total)
 }
