@@ -159,7 +159,7 @@ func TestTrialsSyncCommandCanceled(t *testing.T) {
 	args := []string{"trials-sync", "-db", path, "-trials-source", slow.URL + trialstest.EndpointPath, "-trials-key", trialstest.UpstreamKey}
 	var out bytes.Buffer
 	err := run(ctx, args, func(string) string { return "" }, &out)
-	if err == nil || !strings.Contains(err.Error(), "canceled; nothing was stored") {
+	if err == nil || !strings.Contains(err.Error(), "canceled; no trial was changed") {
 		t.Fatalf("canceled trials-sync: %v\n%s", err, out.String())
 	}
 	// The run is recorded as it started, and its end as canceled.
