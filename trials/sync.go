@@ -86,9 +86,14 @@ func (s *Service) StartSync(ctx context.Context, actor hanok.Actor, opts SyncOpt
 	started := *run
 	done := make(chan SyncResult, 1)
 	go func() {
-		defer release()
-		run, err := s.run(context.WithoutCancel(ctx), run, opts)
-		done <- SyncResult{Run: run, Err: err}
+		var res SyncResult
+		func() {
+			// The locks go before the result: whoever gets it may start
+			// the next sync.
+			defer release()
+			res.Run, res.Err = s.run(context.WithoutCancel(ctx), run, opts)
+		}()
+		done <- res
 	}()
 	return &started, done, nil
 }
