@@ -1,6 +1,7 @@
 package odcloud_test
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -23,7 +24,19 @@ func FuzzDecodePage(f *testing.F) {
 		p, err := odcloud.DecodePage(body)
 		if err != nil {
 			require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "error %v", err)
-			require.True(t, utf8.ValidString(hanok.MessageOf(err)), "message is not UTF-8: %q", hanok.MessageOf(err))
+			msg := hanok.MessageOf(err)
+			require.True(t, utf8.ValidString(msg), "message is not UTF-8: %q", msg)
+			// Every serviceKey value the body held is redacted.
+			lower := strings.ToLower(msg)
+			for i := strings.Index(lower, "servicekey="); i >= 0; {
+				rest := lower[i+len("servicekey="):]
+				require.True(t, strings.HasPrefix(rest, "[redacted]"), "a serviceKey value in %q", msg)
+				j := strings.Index(rest, "servicekey=")
+				if j < 0 {
+					break
+				}
+				i += len("servicekey=") + j
+			}
 			return
 		}
 		require.GreaterOrEqual(t, p.Total, 0)
