@@ -104,10 +104,11 @@ type Detail struct {
 }
 
 // Get returns the trial of key, its upstream number (C130010) or its
-// internal id (42), with its history; NotFound when there is none.
+// internal id (42), with its history; ErrTrialNotFound (its message
+// naming key) when there is none.
 func (s *Service) Get(ctx context.Context, key string) (*Detail, error) {
 	key = strings.TrimSpace(key)
-	notFound := hanok.Errorf(hanok.NotFound, "trial %q not found", key)
+	notFound := hanok.Wrap(hanok.NotFound, ErrTrialNotFound, fmt.Sprintf("trial %q not found", key))
 	if key == "" {
 		return nil, notFound
 	}

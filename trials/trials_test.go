@@ -318,6 +318,7 @@ func TestSearchValidation(t *testing.T) {
 	}
 	for _, key := range []string{"", "C999", "0", "-1", "99999999999999999999", "1"} {
 		_, err := svc.Get(ctx, key)
+		assert.ErrorIs(t, err, trials.ErrTrialNotFound, "Get(%q)", key)
 		assert.Equal(t, hanok.NotFound, hanok.CodeOf(err), "Get(%q): %v", key, err)
 	}
 }
