@@ -32,6 +32,10 @@ const (
 	MaxRuns     = 500
 )
 
+// DefaultMaxWithdraw is Config.MaxWithdraw when none is given: one run
+// withdraws at most a tenth of the mirror unless forced.
+const DefaultMaxWithdraw = 0.10
+
 // Config configures a Service. The zero value is usable, without a Source
 // (a sync then fails with ErrNoSource).
 type Config struct {
@@ -45,8 +49,12 @@ type Config struct {
 	// FetchWorkers is how many pages a sync asks for at once after the
 	// first (default 4); the source's rate limit still holds.
 	FetchWorkers int
-	// OnRun, if set, is called with every recorded run, done or failed
-	// (a canceled run is not recorded): the program's metrics.
+	// MaxWithdraw is the largest share (0 to 1) of the trials that are
+	// not withdrawn that one sync may withdraw without being forced
+	// (SyncOptions.Force). Default DefaultMaxWithdraw.
+	MaxWithdraw float64
+	// OnRun, if set, is called with every run that ends, done or
+	// failed: the program's metrics.
 	OnRun func(Run)
 	// Logger receives a line for each run and each skipped record.
 	// Default: discard.
@@ -68,6 +76,12 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxWithdraw == 0 {
+		cfg.MaxWithdraw = DefaultMaxWithdraw
+	}
+	if !(cfg.MaxWithdraw > 0 && cfg.MaxWithdraw <= 1) {
+		return nil, hanok.Errorf(hanok.Invalid, "trials: MaxWithdraw %g: want a share from 0 to 1", cfg.MaxWithdraw)
+	}
 	if cfg.FetchWorkers <= 0 {
 		cfg.FetchWorkers = 4
 	}
@@ -80,8 +94,8 @@ func New(store Store, cfg Config) (*Service, error) {
 	return &Service{store: store, cfg: cfg}, nil
 }
 
-// now is the clock in UTC.
-func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+// now is the clock in UTC, to the microsecond: what every store keeps.
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
 
 // Detail is one trial with its history, newest change first.
 type Detail struct {
@@ -90,10 +104,11 @@ type Detail struct {
 }
 
 // Get returns the trial of key, its upstream number (C130010) or its
-// internal id (42), with its history; NotFound when there is none.
+// internal id (42), with its history; ErrTrialNotFound (its message
+// naming key) when there is none.
 func (s *Service) Get(ctx context.Context, key string) (*Detail, error) {
 	key = strings.TrimSpace(key)
-	notFound := hanok.Errorf(hanok.NotFound, "trial %q not found", key)
+	notFound := hanok.Wrap(hanok.NotFound, ErrTrialNotFound, fmt.Sprintf("trial %q not found", key))
 	if key == "" {
 		return nil, notFound
 	}
@@ -218,7 +233,7 @@ func (s *Service) filter(q Query) (Filter, error) {
 		if err := hanok.CheckText(t.name, v, hanok.TextRule{Max: MaxTermLen}); err != nil {
 			return Filter{}, err
 		}
-		*t.out = Fold(v)
+		*t.out = hanok.Fold(v)
 	}
 	if q.Days > 0 {
 		f.ChangedSince = s.now().Add(-time.Duration(q.Days) * 24 * time.Hour)
@@ -227,8 +242,15 @@ func (s *Service) filter(q Query) (Filter, error) {
 }
 
 // Runs returns the last limit sync runs (DefaultRuns when 0), newest
-// first.
-func (s *Service) Runs(ctx context.Context, limit int) ([]Run, error) {
+// first, to actor, who must be a superuser: the runs describe the
+// operator's upstream.
+func (s *Service) Runs(ctx context.Context, actor hanok.Actor, limit int) ([]Run, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	if !actor.Superuser {
+		return nil, ErrSuperuserOnly
+	}
 	if limit == 0 {
 		limit = DefaultRuns
 	}

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/internal/testkit"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -72,30 +75,23 @@ func TestSharedStoreSyncLock(t *testing.T) {
 	store := newShared()
 	up := &countingSource{src: &trialstest.StaticSource{Records: trialstest.Synthetic(3)}}
 	svc, err := trials.New(store, trials.Config{Source: up, Now: testkit.NewClock(start).Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	store.heldElsewhere = true
-	if _, err := svc.RunSync(ctx, trials.SyncOptions{}); !errors.Is(err, trials.ErrSyncRunning) {
-		t.Fatalf("sync while another process holds the lock: %v, want ErrSyncRunning", err)
-	}
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrSyncRunning, "a sync while another process holds the lock")
 	store.heldElsewhere, store.lockErr = false, errors.New("connection refused")
-	if _, err := svc.RunSync(ctx, trials.SyncOptions{}); err == nil || hanok.CodeOf(err) == hanok.Conflict {
-		t.Fatalf("sync when the lock cannot be taken: %v, want an error that is not Conflict", err)
-	}
-	if n := up.pages(); n != 0 {
-		t.Fatalf("refused syncs asked the upstream %d times", n)
-	}
-	if runs, _ := svc.Runs(ctx, 0); len(runs) != 0 {
-		t.Fatalf("refused syncs recorded runs %+v", runs)
-	}
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	require.Error(t, err)
+	assert.NotEqual(t, hanok.Conflict, hanok.CodeOf(err), "a lock that cannot be taken is no conflict")
+	assert.Zero(t, up.pages(), "refused syncs asked the upstream")
+	runs, err := svc.Runs(ctx, admin, 0)
+	require.NoError(t, err)
+	assert.Empty(t, runs, "refused syncs recorded runs")
 	store.lockErr = nil
-	if run, err := svc.RunSync(ctx, trials.SyncOptions{}); err != nil || run.Inserted != 3 {
-		t.Fatalf("sync: %+v %v", run, err)
-	}
-	if store.locked {
-		t.Fatal("the lock is still held after the run")
-	}
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 3, run.Inserted)
+	assert.False(t, store.locked, "the lock is still held after the run")
 }
 
 // On a SharedStore the schedule claims each day before it runs: a day
@@ -114,9 +110,7 @@ func TestSharedStoreRunDailyClaims(t *testing.T) {
 			return fire
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sc, _ := trials.ParseSchedule("00:00")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -129,43 +123,28 @@ func TestSharedStoreRunDailyClaims(t *testing.T) {
 	}
 	runs := func() int {
 		t.Helper()
-		rs, err := svc.Runs(context.Background(), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rs, err := svc.Runs(context.Background(), admin, 0)
+		require.NoError(t, err)
 		return len(rs)
 	}
 
 	tick() // midnight of 11-24: claimed elsewhere
 	tick() // midnight of 11-25: this server's
 	<-waits
-	if n := runs(); n != 1 {
-		t.Fatalf("%d runs, want the one of 11-25", n)
-	}
+	require.Equal(t, 1, runs(), "the run of 11-25")
 	store.mu.Lock()
 	store.claimErr = errors.New("connection refused")
 	store.mu.Unlock()
 	clock.Set(sc.Next(clock.Now())) // midnight of 11-26: the claim fails
 	fire <- clock.Now()
 	<-waits
-	if n := runs(); n != 1 {
-		t.Fatalf("%d runs after a failed claim, want 1", n)
-	}
+	require.Equal(t, 1, runs(), "runs after a failed claim")
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, <-done)
 	store.mu.Lock()
 	defer store.mu.Unlock()
 	want := []string{"2026-11-24", "2026-11-25", "2026-11-26"}
-	if len(store.claims) != len(want) {
-		t.Fatalf("claims %v, want %v", store.claims, want)
-	}
-	for i := range want {
-		if store.claims[i] != want[i] {
-			t.Fatalf("claims %v, want %v", store.claims, want)
-		}
-	}
+	assert.Equal(t, want, store.claims)
 }
 
 // countingSource counts the pages asked of src.

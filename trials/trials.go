@@ -100,10 +100,12 @@ type Change struct {
 	At time.Time
 }
 
-// Run is the record of one sync run.
+// Run is the record of one sync run. A run is recorded when it starts
+// (Store.BeginRun) and again when it ends.
 type Run struct {
-	ID       RunID
-	Started  time.Time
+	ID      RunID
+	Started time.Time
+	// Finished is the zero time while the run goes on.
 	Finished time.Time
 	// Pages is the number of pages fetched; Total the upstream's
 	// totalCount.
@@ -114,16 +116,19 @@ type Run struct {
 	Changed   int
 	Unchanged int
 	Withdrawn int
-	// Skipped counts upstream records that could not be stored (no
-	// number, or text that is not valid), each logged.
+	// Skipped counts upstream records that could not be stored (text
+	// that is not valid), each logged.
 	Skipped int
-	// Error is "" for a run that succeeded, else why it failed; a failed
-	// run changed no trial.
+	// Error is "" for a run that succeeded (or goes on), else why it
+	// failed; a failed run changed no trial.
 	Error string
 }
 
+// Running reports whether r has not ended.
+func (r *Run) Running() bool { return r.Finished.IsZero() }
+
 // Filter selects trials for Store.Trials. Text fields are matched against
-// the folded (Fold) stored values: Title and Institute as substrings, the
+// the folded (hanok.Fold) stored values: Title and Institute as substrings, the
 // others as whole values; "" matches everything. Every field given must
 // match.
 type Filter struct {
@@ -142,10 +147,6 @@ type Filter struct {
 	Offset int
 	Limit  int
 }
-
-// Fold is the one case folding of the trials' searches: stores match
-// Fold(stored) against the Filter, whose values the service has folded.
-func Fold(s string) string { return strings.ToLower(s) }
 
 // Changeset is what a sync does to the store, computed by Plan inside the
 // store's transaction.
@@ -172,25 +173,35 @@ type Stored struct {
 	Withdrawn bool
 }
 
-// Load returns the stored trials of ids (in any order), or NotFound if
-// one is not stored.
+// Load returns the stored trials of ids (in any order), or
+// ErrTrialNotFound if one is not stored.
 type Load func(ids []ID) ([]Trial, error)
 
-// Store is the persistence of the trials mirror.
+// Store is the persistence of the trials mirror. Its errors are this
+// package's (ErrTrialNotFound, ErrTrialExists, ErrRunNotFound), wrapped
+// or not; times come back in UTC, to the microsecond at least.
 type Store interface {
+	// BeginRun records run as started (it has no Finished time yet),
+	// setting run.ID.
+	BeginRun(ctx context.Context, run *Run) error
 	// ApplySync runs one sync in one transaction: it calls plan with every
 	// stored trial (withdrawn ones too) as Stored, and a Load that reads
 	// whole trials in the same transaction; it writes the Changeset plan
-	// returns, and records run (setting run.ID) with the counts plan left
-	// in it. If plan fails, nothing is written. The store keeps each
-	// trial's Digest (of t.Record()) as it writes it.
+	// returns, and records the end of run (begun with BeginRun: its row
+	// is the one of run.ID, else ErrRunNotFound) with the counts and the
+	// Finished time plan left in it. If plan fails, nothing is written.
+	// The store keeps each trial's Digest (of t.Record()) as it writes
+	// it.
 	ApplySync(ctx context.Context, run *Run, plan func(stored []Stored, load Load) (*Changeset, error)) error
-	// RecordRun records a run that changed nothing (a failed one),
-	// setting run.ID.
-	RecordRun(ctx context.Context, run *Run) error
-	// Trial returns the trial of id, or NotFound.
+	// FinishRun records the end of a run that changed nothing (a failed
+	// one), begun with BeginRun; ErrRunNotFound if it was not.
+	FinishRun(ctx context.Context, run *Run) error
+	// Run returns the run of id, or ErrRunNotFound.
+	Run(ctx context.Context, id RunID) (*Run, error)
+	// Trial returns the trial of id, or ErrTrialNotFound.
 	Trial(ctx context.Context, id ID) (*Trial, error)
-	// TrialByNumber returns the trial of the upstream number, or NotFound.
+	// TrialByNumber returns the trial of the upstream number, or
+	// ErrTrialNotFound.
 	TrialByNumber(ctx context.Context, number string) (*Trial, error)
 	// Trials returns the trials that match f, ordered by LastChanged
 	// (newest first) then Number, paged by f.Offset and f.Limit, and the
@@ -231,6 +242,9 @@ type Page struct {
 	Number  int
 	PerPage int
 	Total   int
+	// Current is the number of records the page says it holds (the
+	// upstream's currentCount), nil when it does not say.
+	Current *int
 	Records []Record
 }
 

@@ -3,12 +3,13 @@ package trials_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hanok-dev/hanok"
@@ -22,27 +23,23 @@ var start = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 
 func TestParseCount(t *testing.T) {
 	for in, want := range map[string]int{"120": 120, " 1,200 ": 1200, "1200명": 1200, "0": 0} {
-		if got := trials.ParseCount(in); got == nil || *got != want {
-			t.Errorf("ParseCount(%q) = %v, want %d", in, got, want)
+		if got := trials.ParseCount(in); assert.NotNil(t, got, in) {
+			assert.Equal(t, want, *got, in)
 		}
 	}
 	for _, in := range []string{"", "약 100", "-5", "12.5", "many"} {
-		if got := trials.ParseCount(in); got != nil {
-			t.Errorf("ParseCount(%q) = %d, want nil", in, *got)
-		}
+		assert.Nil(t, trials.ParseCount(in), in)
 	}
 }
 
 func TestParseMonths(t *testing.T) {
 	for in, want := range map[string]int{"3년": 36, "11개월": 11, "120개월": 120, "1년 6개월": 18, "24 개월": 24, "2년간": 24, " 5년 ": 60} {
-		if got := trials.ParseMonths(in); got == nil || *got != want {
-			t.Errorf("ParseMonths(%q) = %v, want %d", in, got, want)
+		if got := trials.ParseMonths(in); assert.NotNil(t, got, in) {
+			assert.Equal(t, want, *got, in)
 		}
 	}
 	for _, in := range []string{"", "3", "년", "3주", "약 3년", "3년 이상", "99999999999999999999년"} {
-		if got := trials.ParseMonths(in); got != nil {
-			t.Errorf("ParseMonths(%q) = %d, want nil", in, *got)
-		}
+		assert.Nil(t, trials.ParseMonths(in), in)
 	}
 }
 
@@ -50,9 +47,7 @@ func newService(t *testing.T, src trials.Source, clock *testkit.Clock) (*trials.
 	t.Helper()
 	store := memory.New().Trials()
 	svc, err := trials.New(store, trials.Config{Source: src, Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return svc, store
 }
 
@@ -64,47 +59,33 @@ func TestSyncRealRecords(t *testing.T) {
 	svc, _ := newService(t, src, clock)
 
 	run, err := svc.RunSync(ctx, trials.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Inserted != 145 || run.Pages != 2 || run.Total != 145 || run.Error != "" {
-		t.Fatalf("first run %+v", run)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 145, run.Inserted)
+	assert.Equal(t, 2, run.Pages)
+	assert.Equal(t, 145, run.Total)
+	assert.Empty(t, run.Error)
 	d, err := svc.Get(ctx, "C130010")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Title != "조직구증식증 임상연구 네트워크 구축 및 운영(HLH)" || *d.TargetSize != 120 || *d.DurationMonths != 36 || d.Department != "Pediatrics" {
-		t.Fatalf("C130010 = %+v", d.Trial)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, "조직구증식증 임상연구 네트워크 구축 및 운영(HLH)", d.Title)
+	assert.Equal(t, 120, *d.TargetSize)
+	assert.Equal(t, 36, *d.DurationMonths)
+	assert.Equal(t, "Pediatrics", d.Department)
 	byID, err := svc.Get(ctx, "1")
-	if err != nil || byID.Number == "" {
-		t.Fatalf("by id: %v %v", byID, err)
-	}
+	require.NoError(t, err)
+	assert.NotEmpty(t, byID.Number)
 
 	clock.Add(24 * time.Hour)
 	run, err = svc.RunSync(ctx, trials.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Unchanged != 145 || run.Inserted+run.Changed+run.Withdrawn != 0 {
-		t.Fatalf("identical run %+v", run)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 145, run.Unchanged)
+	assert.Zero(t, run.Inserted+run.Changed+run.Withdrawn)
 	recent, err := svc.Recent(ctx, 0, 0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if recent.Total != 145 {
-		t.Fatalf("recent %d (first seen a day ago counts as changed)", recent.Total)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 145, recent.Total, "first seen a day ago counts as changed")
 	clock.Add(7 * 24 * time.Hour)
 	recent, err = svc.Recent(ctx, 7, 0, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if recent.Total != 0 {
-		t.Fatalf("recent after a quiet week: %d", recent.Total)
-	}
+	require.NoError(t, err)
+	assert.Zero(t, recent.Total, "recent after a quiet week")
 }
 
 // failingSource fails the page fail with err.
@@ -126,9 +107,8 @@ func TestSyncFailureChangesNothing(t *testing.T) {
 	clock := testkit.NewClock(start)
 	src := &failingSource{Source: &trialstest.StaticSource{Records: trialstest.Synthetic(300)}}
 	svc, _ := newService(t, src, clock)
-	if _, err := svc.RunSync(ctx, trials.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
 	before, _ := svc.Search(ctx, trials.Query{Limit: 100})
 	src.fail = 2
 	src.err = hanok.Errorf(hanok.Unavailable, "upstream: HTTP 500")
@@ -137,32 +117,30 @@ func TestSyncFailureChangesNothing(t *testing.T) {
 	src.Source = &trialstest.StaticSource{Records: recs[:200]}
 	clock.Add(time.Hour)
 	run, err := svc.RunSync(ctx, trials.SyncOptions{})
-	if hanok.CodeOf(err) != hanok.Unavailable || run == nil || run.Error != "upstream: HTTP 500" || run.ID == 0 || run.Pages < 1 || run.Pages > 2 {
-		t.Fatalf("failed run %+v, %v", run, err)
-	}
+	assert.Equal(t, hanok.Unavailable, hanok.CodeOf(err))
+	require.NotNil(t, run)
+	assert.Equal(t, "upstream: HTTP 500", run.Error)
+	assert.NotZero(t, run.ID)
+	assert.Contains(t, []int{1, 2}, run.Pages)
 	after, _ := svc.Search(ctx, trials.Query{Limit: 100})
-	if after.Total != before.Total || after.Trials[0] != before.Trials[0] && after.Trials[0].Title != before.Trials[0].Title {
-		t.Fatal("a failed run changed trials")
-	}
+	assert.Equal(t, before, after, "a failed run changed trials")
 	d, _ := svc.Get(ctx, recs[0].Number)
-	if d.Title == "changed" || len(d.History) != 0 || !d.LastSeen.Equal(start) {
-		t.Fatalf("a failed run changed %+v", d)
-	}
-	runs, _ := svc.Runs(ctx, 0)
-	if len(runs) != 2 || runs[0].Error == "" || runs[1].Error != "" {
-		t.Fatalf("runs %+v", runs)
-	}
+	assert.NotEqual(t, "changed", d.Title)
+	assert.Empty(t, d.History)
+	assert.True(t, d.LastSeen.Equal(start), "last seen %v", d.LastSeen)
+	runs, _ := svc.Runs(ctx, admin, 0)
+	require.Len(t, runs, 2)
+	assert.NotEmpty(t, runs[0].Error)
+	assert.Empty(t, runs[1].Error)
 
 	// A canceled run is not recorded.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	src.err = context.Canceled
-	if _, err := svc.RunSync(cctx, trials.SyncOptions{}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("canceled run: %v", err)
-	}
-	if runs, _ := svc.Runs(ctx, 0); len(runs) != 2 {
-		t.Fatalf("a canceled run was recorded: %+v", runs[0])
-	}
+	_, err = svc.RunSync(cctx, trials.SyncOptions{})
+	require.ErrorIs(t, err, context.Canceled)
+	runs, _ = svc.Runs(ctx, admin, 0)
+	assert.Len(t, runs, 2, "a run canceled before it began was recorded")
 }
 
 func TestSyncWithdrawAndReturn(t *testing.T) {
@@ -171,57 +149,113 @@ func TestSyncWithdrawAndReturn(t *testing.T) {
 	recs := trialstest.Synthetic(5)
 	src := &trialstest.StaticSource{Records: recs}
 	svc, _ := newService(t, src, clock)
+	// One of five is more than a run may withdraw unforced.
 	mustRun := func() *trials.Run {
 		t.Helper()
-		run, err := svc.RunSync(ctx, trials.SyncOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		run, err := svc.RunSync(ctx, trials.SyncOptions{Force: true})
+		require.NoError(t, err)
 		return run
 	}
 	mustRun()
 	clock.Add(time.Hour)
 	src.Records = recs[1:]
-	if run := mustRun(); run.Withdrawn != 1 || run.Unchanged != 4 {
-		t.Fatalf("drop run %+v", run)
-	}
+	run := mustRun()
+	assert.Equal(t, 1, run.Withdrawn)
+	assert.Equal(t, 4, run.Unchanged)
 	list, _ := svc.Search(ctx, trials.Query{})
-	if list.Total != 4 {
-		t.Fatalf("a withdrawn trial is listed: %d", list.Total)
-	}
+	assert.Equal(t, 4, list.Total, "a withdrawn trial is listed")
 	clock.Add(time.Hour)
-	if run := mustRun(); run.Withdrawn != 0 || run.Unchanged != 4 {
-		t.Fatalf("still-missing run %+v (a withdrawn trial is withdrawn once)", run)
-	}
+	run = mustRun()
+	assert.Zero(t, run.Withdrawn, "a withdrawn trial is withdrawn once")
+	assert.Equal(t, 4, run.Unchanged)
 	clock.Add(time.Hour)
 	src.Records = recs
-	if run := mustRun(); run.Changed != 1 || run.Unchanged != 4 {
-		t.Fatalf("return run %+v", run)
-	}
+	run = mustRun()
+	assert.Equal(t, 1, run.Changed)
+	assert.Equal(t, 4, run.Unchanged)
 	d, _ := svc.Get(ctx, recs[0].Number)
-	if d.Withdrawn || !d.LastChanged.Equal(clock.Now()) || len(d.History) != 2 || d.History[0].New != "false" || d.History[1].New != "true" {
-		t.Fatalf("returned trial %+v", d)
+	assert.False(t, d.Withdrawn)
+	assert.True(t, d.LastChanged.Equal(clock.Now()))
+	require.Len(t, d.History, 2)
+	assert.Equal(t, "false", d.History[0].New)
+	assert.Equal(t, "true", d.History[1].New)
+}
+
+// A record whose key is good and whose text is not is skipped; it is not
+// withdrawn if it is stored.
+func TestSyncSkipsBadRecords(t *testing.T) {
+	ctx := context.Background()
+	recs := trialstest.Synthetic(40)
+	src := &trialstest.StaticSource{Records: recs}
+	clock := testkit.NewClock(start)
+	svc, _ := newService(t, src, clock)
+	_, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+
+	bad := append([]trials.Record(nil), recs...)
+	bad[2].Title = "bad\x00title"
+	bad = append(bad, trials.Record{Number: "N1", Title: "new but \x00 bad"})
+	src.Records = bad
+	clock.Add(time.Hour)
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, run.Skipped)
+	assert.Equal(t, 0, run.Inserted)
+	assert.Equal(t, 0, run.Withdrawn)
+	assert.Equal(t, 40, run.Unchanged)
+	d, err := svc.Get(ctx, recs[2].Number)
+	require.NoError(t, err)
+	assert.False(t, d.Withdrawn)
+	assert.Equal(t, recs[2].Title, d.Title)
+}
+
+// Keys that are missing or given twice fail the run, which changes
+// nothing.
+func TestSyncRefusesBadKeys(t *testing.T) {
+	ctx := context.Background()
+	for name, edit := range map[string]func([]trials.Record) []trials.Record{
+		"missing":  func(r []trials.Record) []trials.Record { r[1].Number = ""; return r },
+		"not text": func(r []trials.Record) []trials.Record { r[1].Number = "C\xff"; return r },
+		"twice":    func(r []trials.Record) []trials.Record { r[3].Number = r[0].Number; return r },
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := &trialstest.StaticSource{Records: trialstest.Synthetic(30)}
+			clock := testkit.NewClock(start)
+			svc, _ := newService(t, src, clock)
+			_, err := svc.RunSync(ctx, trials.SyncOptions{})
+			require.NoError(t, err)
+			before, err := svc.Export(ctx, trials.Query{})
+			require.NoError(t, err)
+			src.Records = edit(trialstest.Synthetic(30))
+			clock.Add(time.Hour)
+			run, err := svc.RunSync(ctx, trials.SyncOptions{Force: true})
+			require.ErrorIs(t, err, trials.ErrInconsistent)
+			assert.Contains(t, run.Error, "과제번호")
+			after, err := svc.Export(ctx, trials.Query{})
+			require.NoError(t, err)
+			assert.Equal(t, before, after)
+		})
 	}
 }
 
-func TestSyncSkipsBadRecords(t *testing.T) {
-	recs := trialstest.Synthetic(4)
-	recs[1].Number = ""
-	recs[2].Title = "bad\x00title"
-	recs = append(recs, recs[3])
-	recs[4].Title = "later copy"
-	svc, _ := newService(t, &trialstest.StaticSource{Records: recs}, testkit.NewClock(start))
+func TestMaxWithdrawConfig(t *testing.T) {
+	for _, bad := range []float64{-0.1, 1.5} {
+		_, err := trials.New(memory.New().Trials(), trials.Config{MaxWithdraw: bad})
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "MaxWithdraw %g", bad)
+	}
+	// A quarter may go at once when the operator says so.
+	src := &trialstest.StaticSource{Records: trialstest.Synthetic(100)}
+	svc, err := trials.New(memory.New().Trials(), trials.Config{Source: src, MaxWithdraw: 0.25})
+	require.NoError(t, err)
+	_, err = svc.RunSync(context.Background(), trials.SyncOptions{})
+	require.NoError(t, err)
+	src.Records = src.Records[:74]
+	_, err = svc.RunSync(context.Background(), trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrTooManyWithdrawals)
+	src.Records = src.Records[:75]
 	run, err := svc.RunSync(context.Background(), trials.SyncOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if run.Inserted != 2 || run.Skipped != 2 {
-		t.Fatalf("run %+v", run)
-	}
-	d, _ := svc.Get(context.Background(), recs[3].Number)
-	if d.Title != "later copy" {
-		t.Fatalf("duplicate number kept %q", d.Title)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 25, run.Withdrawn)
 }
 
 // blockingSource blocks every page until release is closed.
@@ -246,31 +280,30 @@ func TestOneSyncAtATime(t *testing.T) {
 		done <- err
 	}()
 	<-src.started
-	_, err := svc.Sync(context.Background(), hanok.Actor{ID: 1, Superuser: true})
-	if !errors.Is(err, trials.ErrSyncRunning) || hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second sync: %v", err)
-	}
+	_, err := svc.Sync(context.Background(), hanok.Actor{ID: 1, Superuser: true}, trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrSyncRunning)
+	assert.Equal(t, hanok.Conflict, hanok.CodeOf(err))
 	close(src.release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, <-done)
 }
 
 func TestSyncNeedsSuperuser(t *testing.T) {
 	svc, _ := newService(t, &trialstest.StaticSource{}, testkit.NewClock(start))
-	_, err := svc.Sync(context.Background(), hanok.Actor{})
-	if hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("anonymous: %v", err)
-	}
-	_, err = svc.Sync(context.Background(), hanok.Actor{ID: 2, Username: "mirim"})
-	if hanok.CodeOf(err) != hanok.Forbidden {
-		t.Fatalf("plain user: %v", err)
-	}
+	_, err := svc.Sync(context.Background(), hanok.Actor{}, trials.SyncOptions{})
+	require.ErrorIs(t, err, hanok.ErrNotSignedIn)
+	_, err = svc.Sync(context.Background(), hanok.Actor{ID: 2, Username: "mirim"}, trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrSuperuserOnly)
+	_, err = svc.Runs(context.Background(), hanok.Actor{ID: 2, Username: "mirim"}, 0)
+	require.ErrorIs(t, err, trials.ErrSuperuserOnly)
+	_, err = svc.Run(context.Background(), hanok.Actor{}, 1)
+	require.ErrorIs(t, err, hanok.ErrNotSignedIn)
+	_, _, err = svc.StartSync(context.Background(), hanok.Actor{ID: 2, Username: "mirim"}, trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrSuperuserOnly)
+	_, err = svc.Run(context.Background(), admin, 1)
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
 	noSource, _ := trials.New(memory.New().Trials(), trials.Config{})
 	_, err = noSource.RunSync(context.Background(), trials.SyncOptions{})
-	if !errors.Is(err, trials.ErrNoSource) {
-		t.Fatalf("no source: %v", err)
-	}
+	require.ErrorIs(t, err, trials.ErrNoSource)
 }
 
 func TestSearchValidation(t *testing.T) {
@@ -280,39 +313,29 @@ func TestSearchValidation(t *testing.T) {
 		{Limit: -1}, {Limit: trials.MaxLimit + 1}, {Offset: -1}, {Days: -1}, {Days: trials.MaxDays + 1},
 		{Title: "bad\xff"}, {Institute: strings.Repeat("가", trials.MaxTermLen+1)}, {Scope: "a\u200bb"},
 	} {
-		if _, err := svc.Search(ctx, q); hanok.CodeOf(err) != hanok.Invalid {
-			t.Errorf("Search(%+v) = %v, want Invalid", q, err)
-		}
+		_, err := svc.Search(ctx, q)
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "Search(%+v): %v", q, err)
 	}
 	for _, key := range []string{"", "C999", "0", "-1", "99999999999999999999", "1"} {
-		if _, err := svc.Get(ctx, key); hanok.CodeOf(err) != hanok.NotFound {
-			t.Errorf("Get(%q) = %v, want NotFound", key, err)
-		}
+		_, err := svc.Get(ctx, key)
+		assert.ErrorIs(t, err, trials.ErrTrialNotFound, "Get(%q)", key)
+		assert.Equal(t, hanok.NotFound, hanok.CodeOf(err), "Get(%q): %v", key, err)
 	}
 }
 
 func TestSchedule(t *testing.T) {
 	sc, err := trials.ParseSchedule("00:00")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// 2026-11-23 01:00 UTC is 10:00 in Seoul: the next midnight there is
 	// 15:00 UTC the same day.
-	if got, want := sc.Next(start), time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC); !got.Equal(want) {
-		t.Fatalf("Next = %v, want %v", got, want)
-	}
+	assert.Equal(t, time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC), sc.Next(start).UTC())
 	at := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
-	if got := sc.Next(at); !got.Equal(at.Add(24 * time.Hour)) {
-		t.Fatalf("Next at the time itself = %v, want the next day", got)
-	}
+	assert.Equal(t, at.Add(24*time.Hour), sc.Next(at).UTC(), "Next at the time itself is the next day")
 	sc2, _ := trials.ParseSchedule("23:30")
-	if got, want := sc2.Next(start), time.Date(2026, 11, 23, 14, 30, 0, 0, time.UTC); !got.Equal(want) {
-		t.Fatalf("23:30 Next = %v, want %v", got, want)
-	}
+	assert.Equal(t, time.Date(2026, 11, 23, 14, 30, 0, 0, time.UTC), sc2.Next(start).UTC())
 	for _, bad := range []string{"", "24:00", "7", "07:60", "off"} {
-		if _, err := trials.ParseSchedule(bad); hanok.CodeOf(err) != hanok.Invalid {
-			t.Errorf("ParseSchedule(%q) = %v", bad, err)
-		}
+		_, err := trials.ParseSchedule(bad)
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "ParseSchedule(%q): %v", bad, err)
 	}
 }
 
@@ -328,36 +351,28 @@ func TestRunDaily(t *testing.T) {
 		waits <- d
 		return fire
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sc, _ := trials.ParseSchedule("00:00")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- svc.RunDaily(ctx, sc) }()
 
-	if d := <-waits; d != 14*time.Hour {
-		t.Fatalf("first wait %v, want 14h (10:00 to midnight in Seoul)", d)
-	}
+	require.Equal(t, 14*time.Hour, <-waits, "10:00 to midnight in Seoul")
 	clock.Add(14 * time.Hour)
 	fire <- clock.Now()
-	if d := <-waits; d != 24*time.Hour {
-		t.Fatalf("second wait %v, want 24h", d)
-	}
-	runs, _ := svc.Runs(context.Background(), 0)
-	if len(runs) != 1 || runs[0].Inserted != 3 || !runs[0].Started.Equal(clock.Now()) {
-		t.Fatalf("runs after the first tick: %+v", runs)
-	}
+	require.Equal(t, 24*time.Hour, <-waits)
+	runs, _ := svc.Runs(context.Background(), admin, 0)
+	require.Len(t, runs, 1)
+	assert.Equal(t, 3, runs[0].Inserted)
+	assert.True(t, runs[0].Started.Equal(clock.Now()))
 	clock.Add(24 * time.Hour)
 	fire <- clock.Now()
 	<-waits
-	if runs, _ := svc.Runs(context.Background(), 0); len(runs) != 2 || runs[0].Unchanged != 3 {
-		t.Fatalf("runs after the second tick: %+v", runs)
-	}
+	runs, _ = svc.Runs(context.Background(), admin, 0)
+	require.Len(t, runs, 2)
+	assert.Equal(t, 3, runs[0].Unchanged)
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, <-done)
 }
 
 func sampleTrials(t *testing.T) []trials.Trial {
@@ -370,52 +385,37 @@ func sampleTrials(t *testing.T) []trials.Trial {
 
 func TestWriteCSV(t *testing.T) {
 	var buf bytes.Buffer
-	if err := trials.WriteCSV(&buf, sampleTrials(t)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, trials.WriteCSV(&buf, sampleTrials(t)))
 	out := buf.String()
-	if !strings.HasPrefix(out, "\uFEFF과제번호,과제명,") {
-		t.Fatalf("no BOM and header: %q", out[:40])
-	}
+	require.True(t, strings.HasPrefix(out, "\uFEFF과제번호,과제명,"), "no BOM and header: %q", out[:40])
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d lines", len(lines))
-	}
-	if !strings.HasPrefix(lines[1], "C130010,조직구증식증 임상연구,,,120,3년,") || !strings.Contains(lines[1], "2026-11-23T01:00:00Z") {
-		t.Fatalf("row %q", lines[1])
-	}
-	if !strings.Contains(lines[2], `"'=HYPERLINK(""x"")"`) || !strings.Contains(lines[2], ",-5,") {
-		t.Fatalf("formula not neutralized or number changed: %q", lines[2])
-	}
+	require.Len(t, lines, 3)
+	assert.True(t, strings.HasPrefix(lines[1], "C130010,조직구증식증 임상연구,,,120,3년,"), lines[1])
+	assert.Contains(t, lines[1], "2026-11-23T01:00:00Z")
+	assert.Contains(t, lines[2], `"'=HYPERLINK(""x"")"`, "the formula is neutralized")
+	assert.Contains(t, lines[2], ",-5,", "a number is kept")
 }
 
 func TestWriteXLSX(t *testing.T) {
 	var buf bytes.Buffer
-	if err := trials.WriteXLSX(&buf, sampleTrials(t)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, trials.WriteXLSX(&buf, sampleTrials(t)))
 	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	rows, err := f.GetRows("trials")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 3 || rows[0][0] != "과제번호" || rows[1][1] != "조직구증식증 임상연구" || rows[1][4] != "120" {
-		t.Fatalf("rows %q", rows)
-	}
-	if typ, _ := f.GetCellType("trials", "E2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
-		t.Fatalf("target size stored as text (%v)", typ)
-	}
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	assert.Equal(t, "과제번호", rows[0][0])
+	assert.Equal(t, "조직구증식증 임상연구", rows[1][1])
+	assert.Equal(t, "120", rows[1][4])
+	typ, _ := f.GetCellType("trials", "E2")
+	assert.NotContains(t, []excelize.CellType{excelize.CellTypeSharedString, excelize.CellTypeInlineString}, typ, "target size stored as text")
 	panes, err := f.GetPanes("trials")
-	if err != nil || !panes.Freeze || panes.YSplit != 1 {
-		t.Fatalf("panes %+v, %v", panes, err)
-	}
-	if w, _ := f.GetColWidth("trials", "B"); w != 60 {
-		t.Fatalf("title column width %v", w)
-	}
+	require.NoError(t, err)
+	assert.True(t, panes.Freeze)
+	assert.Equal(t, 1, panes.YSplit)
+	w, _ := f.GetColWidth("trials", "B")
+	assert.Equal(t, 60.0, w, "title column width")
 }
 
 // noPageSize is a source whose pages do not say their size.
@@ -432,7 +432,9 @@ func (n noPageSize) Page(ctx context.Context, i int) (*trials.Page, error) {
 func TestSyncWithoutPageSize(t *testing.T) {
 	svc, _ := newService(t, noPageSize{&trialstest.StaticSource{Records: trialstest.Synthetic(250), PerPage: 100}}, testkit.NewClock(start))
 	run, err := svc.RunSync(context.Background(), trials.SyncOptions{})
-	if err != nil || run.Inserted != 250 || run.Pages != 3 {
-		t.Fatalf("run %+v, %v", run, err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 250, run.Inserted)
+	assert.Equal(t, 3, run.Pages)
 }
+
+var admin = hanok.Actor{ID: 1, Username: "admin", Superuser: true}

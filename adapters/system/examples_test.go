@@ -139,7 +139,7 @@ var exampleTours = map[string]exampleTour{
 		steps: []exampleStep{
 			{"GET /tasks", ""}, {"GET /tasks/search", ""}, {"GET /tasks/export.csv", ""},
 			{"GET /tasks/export.xlsx", ""}, {"GET /tasks/{key}", ""},
-			{"POST /sync", "admin"}, {"GET /sync/runs", "admin"}, {"GET /openapi.json", ""},
+			{"POST /sync", "admin"}, {"GET /sync/runs", "admin"}, {"GET /sync/runs/{id}", "admin"}, {"GET /openapi.json", ""},
 		},
 	},
 }

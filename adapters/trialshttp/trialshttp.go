@@ -6,8 +6,10 @@
 //	GET  /tasks/export.csv   the search's parameters (and days): every match as CSV (UTF-8 with BOM)
 //	GET  /tasks/export.xlsx  the same as an .xlsx workbook
 //	GET  /tasks/{key}        one trial by 과제번호 (C130010) or internal id, with its history
-//	POST /sync               superuser: run a sync now; 200 with the run, or 502 when it failed
-//	GET  /sync/runs          ?limit=20: the last runs, newest first
+//	POST /sync               superuser: ?force=true: run a sync now; 200 with the run, 502 when it failed,
+//	                         202 with the run and a Location to poll when it goes on past the wait (25 s)
+//	GET  /sync/runs          superuser: ?limit=20: the last runs, newest first
+//	GET  /sync/runs/{id}     superuser: one run (SYNC_RUNNING while it goes on)
 //	GET  /openapi.json       the adapter's OpenAPI document
 //
 // A list is {"message": "SUCCESS", "count": <total>, "task_list": [...]};
@@ -22,7 +24,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hanok-dev/hanok"
@@ -44,15 +48,31 @@ type Option func(*handler)
 // WithLogger sets the logger of internal errors.
 func WithLogger(l *slog.Logger) Option { return func(h *handler) { h.logger = l } }
 
+// DefaultSyncWait is how long POST /sync waits for the run to end before
+// it answers 202 Accepted: under the server's write timeout, and under
+// what a client or proxy waits for an answer.
+const DefaultSyncWait = 25 * time.Second
+
+// WithSyncWait sets how long POST /sync waits for the run to end before
+// it answers 202 Accepted (DefaultSyncWait when d <= 0).
+func WithSyncWait(d time.Duration) Option {
+	return func(h *handler) {
+		if d > 0 {
+			h.wait = d
+		}
+	}
+}
+
 type handler struct {
 	svc    *trials.Service
 	logger *slog.Logger
+	wait   time.Duration
 }
 
 // NewHandler returns the adapter's handler, to be mounted under any prefix
-// with http.StripPrefix. authn authenticates POST /sync.
+// with http.StripPrefix. authn authenticates the sync routes.
 func NewHandler(svc *trials.Service, authn *auth.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, logger: slog.New(slog.DiscardHandler)}
+	h := &handler{svc: svc, logger: slog.New(slog.DiscardHandler), wait: DefaultSyncWait}
 	for _, o := range opts {
 		o(h)
 	}
@@ -63,7 +83,8 @@ func NewHandler(svc *trials.Service, authn *auth.Service, opts ...Option) http.H
 	rt.Public("GET /tasks/export.xlsx", h.exportXLSX)
 	rt.Public("GET /tasks/{key}", h.get)
 	rt.User("POST /sync", h.sync)
-	rt.Public("GET /sync/runs", h.runs)
+	rt.User("GET /sync/runs", h.runs)
+	rt.User("GET /sync/runs/{id}", h.run)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }
@@ -77,6 +98,8 @@ func message(err error, status int) string {
 		return "METHOD_NOT_ALLOWED"
 	case errors.Is(err, trials.ErrSyncRunning):
 		return "SYNC_IN_PROGRESS"
+	case errors.Is(err, trials.ErrRunNotFound):
+		return "RUN_DOES_NOT_EXIST"
 	}
 	switch hanok.CodeOf(err) {
 	case hanok.Invalid:
@@ -298,12 +321,12 @@ func (h *handler) exportXLSX(w http.ResponseWriter, r *http.Request) error {
 }
 
 // RunBody is a sync run as the routes show it (and the trials-sync
-// command prints it).
+// command prints it). FinishedAt is null while the run goes on.
 type RunBody struct {
 	Message    string       `json:"message,omitempty"`
 	ID         trials.RunID `json:"id"`
 	StartedAt  time.Time    `json:"started_at"`
-	FinishedAt time.Time    `json:"finished_at"`
+	FinishedAt *time.Time   `json:"finished_at"`
 	Pages      int          `json:"pages"`
 	Total      int          `json:"total"`
 	Inserted   int          `json:"inserted"`
@@ -314,40 +337,94 @@ type RunBody struct {
 	Error      *string      `json:"error"`
 }
 
-// NewRunBody returns the body of run r: its message is SUCCESS, or
-// SYNC_FAILED with the run's error.
+// NewRunBody returns the body of run r: its message is SUCCESS,
+// SYNC_FAILED with the run's error, or SYNC_RUNNING while it goes on.
 func NewRunBody(r *trials.Run) RunBody {
 	b := RunBody{
-		Message: "SUCCESS", ID: r.ID, StartedAt: r.Started, FinishedAt: r.Finished, Pages: r.Pages, Total: r.Total,
+		Message: "SUCCESS", ID: r.ID, StartedAt: r.Started, Pages: r.Pages, Total: r.Total,
 		Inserted: r.Inserted, Changed: r.Changed, Unchanged: r.Unchanged, Withdrawn: r.Withdrawn, Skipped: r.Skipped,
 	}
-	if r.Error != "" {
-		b.Message, b.Error = "SYNC_FAILED", &r.Error
+	switch {
+	case r.Running():
+		b.Message = "SYNC_RUNNING"
+	case r.Error != "":
+		finished := r.Finished
+		b.Message, b.FinishedAt, b.Error = "SYNC_FAILED", &finished, &r.Error
+	default:
+		finished := r.Finished
+		b.FinishedAt = &finished
 	}
 	return b
 }
 
-// sync runs a sync in the request: a client that goes away cancels it,
-// and a canceled sync stores nothing.
+// sync starts a sync and waits for it up to h.wait: it answers the
+// outcome when the run ends in time (200, or 502 for a failed run), else
+// 202 Accepted with the run and its Location, where the caller follows
+// it. The run goes on in the background either way, whether or not the
+// caller waits.
 func (h *handler) sync(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	run, err := h.svc.Sync(r.Context(), actor)
-	if err != nil && (run == nil || run.ID == 0) {
+	var opts trials.SyncOptions
+	switch f := r.URL.Query().Get("force"); f {
+	case "", "false", "0":
+	case "true", "1":
+		opts.Force = true
+	default:
+		return hanok.FieldError("force", fmt.Sprintf("must be true or false, not %s", strconv.Quote(f)))
+	}
+	run, done, err := h.svc.StartSync(r.Context(), actor, opts)
+	if err != nil {
 		return err
 	}
+	t := time.NewTimer(h.wait)
+	defer t.Stop()
+	select {
+	case res := <-done:
+		status := http.StatusOK
+		if res.Err != nil {
+			status = http.StatusBadGateway
+		}
+		httpx.WriteJSON(w, status, NewRunBody(res.Run))
+	case <-t.C:
+		w.Header().Set("Location", mountPath(r, fmt.Sprintf("/sync/runs/%d", run.ID)))
+		httpx.WriteJSON(w, http.StatusAccepted, NewRunBody(run))
+	case <-r.Context().Done():
+		// The caller went away; the run goes on.
+	}
+	return nil
+}
+
+// mountPath is path (of this adapter) as the client addresses it: behind
+// the prefix the adapter is mounted under (what http.StripPrefix took
+// off the request's path).
+func mountPath(r *http.Request, path string) string {
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		if prefix, ok := strings.CutSuffix(u.EscapedPath(), r.URL.EscapedPath()); ok {
+			return prefix + path
+		}
+	}
+	return path
+}
+
+// run answers one sync run.
+func (h *handler) run(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "id", "sync run")
 	if err != nil {
-		httpx.WriteJSON(w, http.StatusBadGateway, NewRunBody(run))
-		return nil
+		return hanok.Wrap(hanok.NotFound, trials.ErrRunNotFound, hanok.MessageOf(err))
+	}
+	run, err := h.svc.Run(r.Context(), actor, trials.RunID(id))
+	if err != nil {
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, NewRunBody(run))
 	return nil
 }
 
-func (h *handler) runs(w http.ResponseWriter, r *http.Request) error {
+func (h *handler) runs(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	limit, err := intParam(r, "limit", 1, trials.MaxRuns)
 	if err != nil {
 		return err
 	}
-	runs, err := h.svc.Runs(r.Context(), limit)
+	runs, err := h.svc.Runs(r.Context(), actor, limit)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,9 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/trialshttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/apitest"
@@ -39,41 +43,39 @@ type env struct {
 
 func newEnv(t *testing.T, src trials.Source) *env {
 	t.Helper()
+	return newEnvConfig(t, trials.Config{Source: src})
+}
+
+// newEnvConfig is newEnv with the service's configuration cfg (its
+// clock is the env's), and the adapter's options.
+func newEnvConfig(t *testing.T, cfg trials.Config, opts ...trialshttp.Option) *env {
+	t.Helper()
 	ctx := context.Background()
+	src := cfg.Source
 	e := &env{clock: testkit.NewClock(time.Date(2026, 11, 1, 15, 0, 0, 0, time.UTC))}
 	if src == nil {
 		e.up = trialstest.NewUpstream(t, trialstest.RealRecords(t))
 		c, err := odcloud.New(odcloud.Config{Endpoint: e.up.URL, Key: trialstest.UpstreamKey, BaseDelay: time.Millisecond, Rate: -1, Retries: 2})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		src = c
 	}
 	db := memory.New()
-	svc, err := trials.New(db.Trials(), trials.Config{Source: src, Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg.Source, cfg.Now = src, e.clock.Now
+	svc, err := trials.New(db.Trials(), cfg)
+	require.NoError(t, err)
 	e.svc = svc
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := authn.EnsureSuperuser(ctx, "admin", "password123"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = authn.EnsureSuperuser(ctx, "admin", "password123")
+	require.NoError(t, err)
 	s, err := authn.Login(ctx, auth.LoginInput{Username: "admin", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e.admin = s.Token
 	s, err = authn.Register(ctx, auth.RegisterInput{Username: "mirim", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e.user = s.Token
 	mux := http.NewServeMux()
-	mux.Handle("/trials/", http.StripPrefix("/trials", api.Wrap(t, trialshttp.NewHandler(svc, authn))))
+	mux.Handle("/trials/", http.StripPrefix("/trials", api.Wrap(t, trialshttp.NewHandler(svc, authn, opts...))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	e.url = srv.URL + "/trials"
@@ -85,6 +87,12 @@ func (e *env) get(t *testing.T, path string) testkit.Response {
 	return testkit.Do(t, nil, testkit.Request{URL: e.url + path})
 }
 
+// getAs is a GET with token.
+func (e *env) getAs(t *testing.T, path, token string) testkit.Response {
+	t.Helper()
+	return testkit.Do(t, nil, testkit.Request{URL: e.url + path, Token: token})
+}
+
 func (e *env) sync(t *testing.T, token string) testkit.Response {
 	t.Helper()
 	return testkit.Do(t, nil, testkit.Request{Method: http.MethodPost, URL: e.url + "/sync", Token: token})
@@ -94,9 +102,7 @@ func wantMessage(t *testing.T, r testkit.Response, status int, message string) m
 	t.Helper()
 	r.Want(t, status)
 	m := r.Map(t)
-	if m["message"] != message {
-		t.Fatalf("message %v, want %q; body %s", m["message"], message, r.Body)
-	}
+	require.Equal(t, message, m["message"], "body %s", r.Body)
 	return m
 }
 
@@ -115,27 +121,28 @@ func TestSyncAndChanges(t *testing.T) {
 	wantMessage(t, e.sync(t, ""), http.StatusUnauthorized, "INVALID_TOKEN")
 	wantMessage(t, e.sync(t, "not-a-token"), http.StatusUnauthorized, "INVALID_TOKEN")
 	wantMessage(t, e.sync(t, e.user), http.StatusForbidden, "PERMISSION_DENIED")
-	if n, _ := count(t, e.get(t, "/tasks")); n != 0 {
-		t.Fatalf("%d trials before any sync", n)
-	}
+	n, _ := count(t, e.get(t, "/tasks"))
+	require.Zero(t, n, "trials before any sync")
 
 	run := wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
-	if run["inserted"] != 145.0 || run["pages"] != 2.0 || run["total"] != 145.0 || run["error"] != nil || run["id"] != 1.0 {
-		t.Fatalf("first sync %v", run)
-	}
-	if n, items := count(t, e.get(t, "/tasks")); n != 145 || len(items) != 10 {
-		t.Fatalf("recent after the first sync: count %d, %d items", n, len(items))
-	}
+	assert.Equal(t, 145.0, run["inserted"])
+	assert.Equal(t, 2.0, run["pages"])
+	assert.Equal(t, 145.0, run["total"])
+	assert.Nil(t, run["error"])
+	assert.Equal(t, 1.0, run["id"])
+	assert.NotNil(t, run["finished_at"])
+	n, items := count(t, e.get(t, "/tasks"))
+	require.Equal(t, 145, n, "recent after the first sync")
+	require.Len(t, items, 10)
 
 	// A week and a day later, an identical sync: nothing is recent.
 	e.clock.Add(8 * 24 * time.Hour)
 	run = wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
-	if run["unchanged"] != 145.0 || run["changed"] != 0.0 || run["inserted"] != 0.0 {
-		t.Fatalf("identical sync %v", run)
-	}
-	if n, _ := count(t, e.get(t, "/tasks")); n != 0 {
-		t.Fatalf("recent after an identical sync: %d", n)
-	}
+	assert.Equal(t, 145.0, run["unchanged"])
+	assert.Equal(t, 0.0, run["changed"])
+	assert.Equal(t, 0.0, run["inserted"])
+	n, _ = count(t, e.get(t, "/tasks"))
+	require.Zero(t, n, "recent after an identical sync")
 
 	// One field of one trial changes upstream, and one trial is dropped.
 	e.clock.Add(24 * time.Hour)
@@ -145,37 +152,29 @@ func TestSyncAndChanges(t *testing.T) {
 	dropped := recs[9].Number
 	e.up.SetRecords(append(recs[:9:9], recs[10:]...))
 	run = wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
-	if run["changed"] != 1.0 || run["withdrawn"] != 1.0 || run["unchanged"] != 143.0 {
-		t.Fatalf("changing sync %v", run)
-	}
-	n, items := count(t, e.get(t, "/tasks?days=7"))
-	if n != 1 || items[0]["number"] != target.Number || items[0]["institute"] != "서울대학교병원" {
-		t.Fatalf("recent after the change: %d %v", n, items)
-	}
+	assert.Equal(t, 1.0, run["changed"])
+	assert.Equal(t, 1.0, run["withdrawn"])
+	assert.Equal(t, 143.0, run["unchanged"])
+	n, items = count(t, e.get(t, "/tasks?days=7"))
+	require.Equal(t, 1, n, "recent after the change")
+	assert.Equal(t, target.Number, items[0]["number"])
+	assert.Equal(t, "서울대학교병원", items[0]["institute"])
 	for _, k := range []string{"id", "number", "title", "department", "institute", "number_of_target", "duration", "type", "trial_stage", "scope", "updated_at"} {
-		if _, ok := items[0][k]; !ok {
-			t.Errorf("list item lacks %q", k)
-		}
+		assert.Contains(t, items[0], k, "a list item's field")
 	}
 	info := wantMessage(t, e.get(t, "/tasks/"+target.Number), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
 	hist := info["history"].([]any)
-	if len(hist) != 1 {
-		t.Fatalf("history %v", hist)
-	}
+	require.Len(t, hist, 1)
 	h := hist[0].(map[string]any)
-	if h["field"] != "institute" || h["old"] != target.Institute || h["new"] != "서울대학교병원" || h["run"] != 3.0 {
-		t.Fatalf("history entry %v", h)
-	}
-	if info["last_changed"] != "2026-11-10T15:00:00Z" || info["first_seen"] != "2026-11-01T15:00:00Z" || info["withdrawn"] != false {
-		t.Fatalf("task_info %v", info)
-	}
+	assert.Equal(t, map[string]any{"field": "institute", "old": target.Institute, "new": "서울대학교병원", "run": 3.0, "changed_at": "2026-11-10T15:00:00Z"}, h)
+	assert.Equal(t, "2026-11-10T15:00:00Z", info["last_changed"])
+	assert.Equal(t, "2026-11-01T15:00:00Z", info["first_seen"])
+	assert.Equal(t, false, info["withdrawn"])
 	info = wantMessage(t, e.get(t, "/tasks/"+dropped), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
-	if info["withdrawn"] != true || info["last_seen"] != "2026-11-09T15:00:00Z" {
-		t.Fatalf("dropped trial %v", info)
-	}
-	if n, _ := count(t, e.get(t, "/tasks/search?limit=100")); n != 144 {
-		t.Fatalf("search lists %d, want 144 (the withdrawn one is not listed)", n)
-	}
+	assert.Equal(t, true, info["withdrawn"])
+	assert.Equal(t, "2026-11-09T15:00:00Z", info["last_seen"])
+	n, _ = count(t, e.get(t, "/tasks/search?limit=100"))
+	assert.Equal(t, 144, n, "the withdrawn one is not listed")
 
 	// A failure mid-run answers 502 with the run and changes nothing.
 	before := string(e.get(t, "/tasks/export.csv").Body)
@@ -185,22 +184,24 @@ func TestSyncAndChanges(t *testing.T) {
 	for _, f := range []trialstest.Failure{trialstest.FailHTML, trialstest.FailKey, trialstest.FailNoData} {
 		e.up.Fail(2, f)
 		run = wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
-		if msg, _ := run["error"].(string); !strings.Contains(msg, "upstream page 2") || run["inserted"] != 0.0 || run["id"] == 0.0 {
-			t.Fatalf("failed sync %v", run)
-		}
-		if after := string(e.get(t, "/tasks/export.csv").Body); after != before {
-			t.Fatal("a failed sync changed the trials")
-		}
+		assert.Contains(t, run["error"], "upstream page 2")
+		assert.Equal(t, 0.0, run["inserted"])
+		assert.NotEqual(t, 0.0, run["id"])
+		require.Equal(t, before, string(e.get(t, "/tasks/export.csv").Body), "a failed sync changed the trials")
 	}
-	runs := wantMessage(t, e.get(t, "/sync/runs"), http.StatusOK, "SUCCESS")
+	runs := wantMessage(t, e.getAs(t, "/sync/runs", e.admin), http.StatusOK, "SUCCESS")
 	list := runs["runs"].([]any)
-	if runs["count"] != 6.0 || len(list) != 6 || list[0].(map[string]any)["error"] == nil || list[5].(map[string]any)["inserted"] != 145.0 {
-		t.Fatalf("runs %s", e.get(t, "/sync/runs").Body)
-	}
-	if r := wantMessage(t, e.get(t, "/sync/runs?limit=2"), http.StatusOK, "SUCCESS"); len(r["runs"].([]any)) != 2 {
-		t.Fatalf("limited runs %v", r)
-	}
-	wantMessage(t, e.get(t, "/sync/runs?limit=x"), http.StatusBadRequest, "VALUE_ERROR")
+	require.Len(t, list, 6)
+	assert.Equal(t, 6.0, runs["count"])
+	assert.NotNil(t, list[0].(map[string]any)["error"])
+	assert.Equal(t, 145.0, list[5].(map[string]any)["inserted"])
+	r := wantMessage(t, e.getAs(t, "/sync/runs?limit=2", e.admin), http.StatusOK, "SUCCESS")
+	assert.Len(t, r["runs"], 2)
+	wantMessage(t, e.getAs(t, "/sync/runs?limit=x", e.admin), http.StatusBadRequest, "VALUE_ERROR")
+	// The runs describe the operator's upstream: the superuser's only.
+	wantMessage(t, e.get(t, "/sync/runs"), http.StatusUnauthorized, "INVALID_TOKEN")
+	wantMessage(t, e.getAs(t, "/sync/runs", "not-a-token"), http.StatusUnauthorized, "INVALID_TOKEN")
+	wantMessage(t, e.getAs(t, "/sync/runs", e.user), http.StatusForbidden, "PERMISSION_DENIED")
 }
 
 func TestReadAndSearch(t *testing.T) {
@@ -208,24 +209,20 @@ func TestReadAndSearch(t *testing.T) {
 	wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
 
 	info := wantMessage(t, e.get(t, "/tasks/C130010"), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
-	if info["title"] != "조직구증식증 임상연구 네트워크 구축 및 운영(HLH)" || info["number_of_target"] != 120.0 || info["duration"] != "3년" ||
-		info["duration_months"] != 36.0 || info["type"] != "관찰연구" || info["trial_stage"] != "코호트" || info["scope"] != "국내다기관" ||
-		info["department"] != "Pediatrics" || info["institute"] != "서울아산병원" || len(info["history"].([]any)) != 0 {
-		t.Fatalf("C130010: %v", info)
+	for k, v := range map[string]any{
+		"title": "조직구증식증 임상연구 네트워크 구축 및 운영(HLH)", "number_of_target": 120.0, "duration": "3년", "duration_months": 36.0,
+		"type": "관찰연구", "trial_stage": "코호트", "scope": "국내다기관", "department": "Pediatrics", "institute": "서울아산병원", "history": []any{},
+	} {
+		assert.Equal(t, v, info[k], "C130010's %s", k)
 	}
 	byID := wantMessage(t, e.get(t, fmt.Sprintf("/tasks/%v", info["id"])), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
-	if byID["number"] != "C130010" {
-		t.Fatalf("by id: %v", byID)
-	}
+	assert.Equal(t, "C130010", byID["number"])
 	noTarget := wantMessage(t, e.get(t, "/tasks/C100002"), http.StatusOK, "SUCCESS")["task_info"].(map[string]any)
-	if noTarget["number_of_target"] != nil || noTarget["number_of_target_text"] != "" {
-		t.Fatalf("C100002: %v", noTarget)
-	}
+	assert.Nil(t, noTarget["number_of_target"])
+	assert.Equal(t, "", noTarget["number_of_target_text"])
 	for _, key := range []string{"C999999", "999999", "0", "-1", "c130010", "%20"} {
 		m := wantMessage(t, e.get(t, "/tasks/"+key), http.StatusNotFound, "TASK_DOES_NOT_EXIST")
-		if m["detail"] == "" {
-			t.Errorf("%s: no detail", key)
-		}
+		assert.Contains(t, m["detail"], "not found", key)
 	}
 
 	cases := []struct {
@@ -246,35 +243,21 @@ func TestReadAndSearch(t *testing.T) {
 	}
 	for _, c := range cases {
 		n, items := count(t, e.get(t, "/tasks/search?"+c.query))
-		if c.want >= 0 && n != c.want {
-			t.Errorf("search %q: count %d, want %d", c.query, n, c.want)
-		}
-		if c.want < 0 && n == 0 {
-			t.Errorf("search %q: nothing", c.query)
-		}
-		if len(items) != min(n, 10) {
-			t.Errorf("search %q: %d items of %d", c.query, len(items), n)
-		}
+		assert.Equal(t, c.want, n, "search %q", c.query)
+		assert.Len(t, items, min(n, 10), "search %q", c.query)
 	}
 	// Pages follow one stable order and keep the total.
 	var seen []string
 	for offset := 0; offset < 30; offset += 7 {
 		n, items := count(t, e.get(t, fmt.Sprintf("/tasks/search?title=코호트&offset=%d&limit=7", offset)))
-		if n != 25 {
-			t.Fatalf("page at %d: count %d", offset, n)
-		}
+		require.Equal(t, 25, n, "count of the page at %d", offset)
 		for _, it := range items {
 			seen = append(seen, it["number"].(string))
 		}
 	}
-	if len(seen) != 25 {
-		t.Fatalf("pages gave %d trials", len(seen))
-	}
-	for i := 1; i < len(seen); i++ {
-		if seen[i-1] >= seen[i] {
-			t.Fatalf("not ordered by number within one sync: %v", seen)
-		}
-	}
+	require.Len(t, seen, 25)
+	assert.True(t, slices.IsSorted(seen), "not ordered by number within one sync: %v", seen)
+	assert.Len(t, slices.Compact(slices.Clone(seen)), 25, "a trial on two pages")
 
 	for _, q := range []string{
 		"/tasks/search?offset=abc", "/tasks/search?limit=ten", "/tasks/search?limit=0", "/tasks/search?limit=101",
@@ -283,16 +266,12 @@ func TestReadAndSearch(t *testing.T) {
 		"/tasks?offset=99999999999999999999", "/tasks/export.csv?limit=x", "/tasks/export.xlsx?title=%FF",
 	} {
 		m := wantMessage(t, e.get(t, q), http.StatusBadRequest, "VALUE_ERROR")
-		if m["detail"] == "" {
-			t.Errorf("%s: no detail", q)
-		}
+		assert.NotEmpty(t, m["detail"], q)
 	}
 	wantMessage(t, e.get(t, "/nothing"), http.StatusNotFound, "NOT_FOUND")
 	r := testkit.Do(t, nil, testkit.Request{Method: http.MethodDelete, URL: e.url + "/tasks/C130010"})
 	wantMessage(t, r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
-	if r.Header.Get("Allow") == "" {
-		t.Error("405 without Allow")
-	}
+	assert.NotEmpty(t, r.Header.Get("Allow"), "405 without Allow")
 	wantMessage(t, testkit.Do(t, nil, testkit.Request{URL: e.url + "/sync"}), http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
 }
 
@@ -301,37 +280,24 @@ func TestExport(t *testing.T) {
 	wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
 
 	r := e.get(t, "/tasks/export.csv?title=코호트").Want(t, http.StatusOK)
-	if ct := r.Header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
-		t.Fatalf("content type %q", ct)
-	}
-	if !strings.Contains(r.Header.Get("Content-Disposition"), `filename="trials.csv"`) {
-		t.Fatalf("disposition %q", r.Header.Get("Content-Disposition"))
-	}
+	assert.Equal(t, "text/csv; charset=utf-8", r.Header.Get("Content-Type"))
+	assert.Contains(t, r.Header.Get("Content-Disposition"), `filename="trials.csv"`)
 	body := string(r.Body)
-	if !strings.HasPrefix(body, "\uFEFF과제번호,") {
-		t.Fatalf("no BOM and header: %q", body[:30])
-	}
-	if lines := strings.Split(strings.TrimSpace(body), "\n"); len(lines) != 26 {
-		t.Fatalf("%d lines, want a header and 25 rows", len(lines))
-	}
+	require.True(t, strings.HasPrefix(body, "\uFEFF과제번호,"), "no BOM and header: %q", body[:30])
+	assert.Len(t, strings.Split(strings.TrimSpace(body), "\n"), 26, "a header and 25 rows")
 	all := e.get(t, "/tasks/export.csv").Want(t, http.StatusOK)
-	if lines := strings.Split(strings.TrimSpace(string(all.Body)), "\n"); len(lines) != 146 {
-		t.Fatalf("full export has %d lines", len(lines))
-	}
+	assert.Len(t, strings.Split(strings.TrimSpace(string(all.Body)), "\n"), 146, "the full export")
 
 	r = e.get(t, "/tasks/export.xlsx?department=Cardiology").Want(t, http.StatusOK)
-	if ct := r.Header.Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") {
-		t.Fatalf("content type %q", ct)
-	}
+	assert.Contains(t, r.Header.Get("Content-Type"), "spreadsheetml")
 	f, err := excelize.OpenReader(bytes.NewReader(r.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	rows, err := f.GetRows("trials")
-	if err != nil || len(rows) != 24 || rows[0][1] != "과제명" || rows[1][2] != "Cardiology" {
-		t.Fatalf("xlsx rows %d %v", len(rows), err)
-	}
+	require.NoError(t, err)
+	require.Len(t, rows, 24)
+	assert.Equal(t, "과제명", rows[0][1])
+	assert.Equal(t, "Cardiology", rows[1][2])
 	// Its filters are optional (apitest.Main checks that one request
 	// goes without each): the whole mirror.
 	e.get(t, "/tasks/export.xlsx").Want(t, http.StatusOK)
@@ -363,17 +329,13 @@ func TestOneSyncAtATime(t *testing.T) {
 	wantMessage(t, e.sync(t, e.admin), http.StatusConflict, "SYNC_IN_PROGRESS")
 	close(src.release)
 	run := wantMessage(t, <-first, http.StatusOK, "SUCCESS")
-	if run["inserted"] != 3.0 {
-		t.Fatalf("first sync %v", run)
-	}
+	assert.Equal(t, 3.0, run["inserted"])
 }
 
 func TestOpenAPI(t *testing.T) {
 	e := newEnv(t, &trialstest.StaticSource{})
 	doc := e.get(t, "/openapi.json").Want(t, http.StatusOK).Map(t)
-	if servers := doc["servers"].([]any); servers[0].(map[string]any)["url"] != "/trials" {
-		t.Fatalf("servers %v, want the mount point", servers)
-	}
+	assert.Equal(t, "/trials", doc["servers"].([]any)[0].(map[string]any)["url"], "the mount point")
 	var documented []string
 	for path, ops := range doc["paths"].(map[string]any) {
 		for method := range ops.(map[string]any) {
@@ -381,21 +343,152 @@ func TestOpenAPI(t *testing.T) {
 		}
 	}
 	slices.Sort(documented)
-	routes := []string{"GET /openapi.json", "GET /sync/runs", "GET /tasks", "GET /tasks/export.csv", "GET /tasks/export.xlsx",
+	routes := []string{"GET /openapi.json", "GET /sync/runs", "GET /sync/runs/{id}", "GET /tasks", "GET /tasks/export.csv", "GET /tasks/export.xlsx",
 		"GET /tasks/search", "GET /tasks/{key}", "POST /sync"}
-	if !slices.Equal(documented, routes) {
-		t.Fatalf("documented %v, routes %v", documented, routes)
-	}
+	require.Equal(t, routes, documented)
 	// Every error message the renderer gives is in the document's enum.
 	var enum []string
 	for _, v := range doc["components"].(map[string]any)["schemas"].(map[string]any)["Error"].(map[string]any)["properties"].(map[string]any)["message"].(map[string]any)["enum"].([]any) {
 		enum = append(enum, v.(string))
 	}
-	for _, r := range []testkit.Response{e.get(t, "/nothing"), e.get(t, "/tasks/C0"), e.get(t, "/tasks?limit=x"), e.sync(t, ""), e.sync(t, e.user)} {
-		if m := r.Map(t)["message"].(string); !slices.Contains(enum, m) {
-			t.Errorf("message %q is not documented", m)
-		}
+	for _, r := range []testkit.Response{e.get(t, "/nothing"), e.get(t, "/tasks/C0"), e.get(t, "/tasks?limit=x"), e.sync(t, ""), e.sync(t, e.user),
+		e.getAs(t, "/sync/runs/7", e.admin)} {
+		assert.Contains(t, enum, r.Map(t)["message"], "an undocumented message")
 	}
+}
+
+// With an upstream that hangs, POST /sync answers 202 within its wait,
+// with the run and where to follow it; the run goes on and ends on its
+// own.
+func TestSyncAnswersWhileUpstreamHangs(t *testing.T) {
+	up := trialstest.NewUpstream(t, trialstest.Synthetic(3))
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		up.Server.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(unblock)
+	c, err := odcloud.New(odcloud.Config{Endpoint: hang.URL + trialstest.EndpointPath, Key: trialstest.UpstreamKey, Timeout: time.Minute, Rate: -1, Retries: -1})
+	require.NoError(t, err)
+	ended := make(chan trials.Run, 1)
+	e := newEnvConfig(t, trials.Config{Source: c, OnRun: func(r trials.Run) { ended <- r }}, trialshttp.WithSyncWait(20*time.Millisecond))
+
+	r := e.sync(t, e.admin)
+	run := wantMessage(t, r, http.StatusAccepted, "SYNC_RUNNING")
+	<-entered
+	assert.Equal(t, 1.0, run["id"])
+	assert.Nil(t, run["finished_at"])
+	assert.Nil(t, run["error"])
+	loc := r.Header.Get("Location")
+	require.Equal(t, "/trials/sync/runs/1", loc)
+	follow := strings.TrimPrefix(loc, "/trials")
+	wantMessage(t, e.getAs(t, follow, e.admin), http.StatusOK, "SYNC_RUNNING")
+	wantMessage(t, e.getAs(t, follow, e.user), http.StatusForbidden, "PERMISSION_DENIED")
+	wantMessage(t, e.get(t, follow), http.StatusUnauthorized, "INVALID_TOKEN")
+	for _, bad := range []string{"/sync/runs/2", "/sync/runs/0", "/sync/runs/x", "/sync/runs/99999999999999999999"} {
+		m := wantMessage(t, e.getAs(t, bad, e.admin), http.StatusNotFound, "RUN_DOES_NOT_EXIST")
+		assert.Contains(t, m["detail"], "sync run")
+	}
+	wantMessage(t, e.sync(t, e.admin), http.StatusConflict, "SYNC_IN_PROGRESS")
+
+	unblock()
+	done := <-ended
+	assert.Equal(t, trials.RunID(1), done.ID)
+	assert.Equal(t, 3, done.Inserted)
+	got := wantMessage(t, e.getAs(t, follow, e.admin), http.StatusOK, "SUCCESS")
+	assert.Equal(t, 3.0, got["inserted"])
+	assert.NotNil(t, got["finished_at"])
+	n, _ := count(t, e.get(t, "/tasks/search"))
+	assert.Equal(t, 3, n)
+}
+
+// An upstream that lies fails the sync with 502 and the reason; a large
+// withdrawal goes through when forced.
+func TestSyncRefusesLyingUpstream(t *testing.T) {
+	e := newEnv(t, nil)
+	wantMessage(t, e.sync(t, e.admin), http.StatusOK, "SUCCESS")
+	e.up.SetTotal(150)
+	run := wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
+	assert.Contains(t, run["error"], "145 records over 2 pages, and totalCount 150")
+	// A total that hides the rest is consistent, and the bound holds.
+	e.up.SetTotal(100)
+	run = wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
+	assert.Contains(t, run["error"], "would withdraw 45 of the 145 trials")
+	e.up.SetTotal(-1)
+	e.up.SetRecords(e.up.Records()[:100])
+	run = wantMessage(t, e.sync(t, e.admin), http.StatusBadGateway, "SYNC_FAILED")
+	assert.Contains(t, run["error"], "would withdraw 45 of the 145 trials")
+	n, _ := count(t, e.get(t, "/tasks/search"))
+	assert.Equal(t, 145, n, "a refused sync withdrew trials")
+	wantMessage(t, testkit.Do(t, nil, testkit.Request{Method: http.MethodPost, URL: e.url + "/sync?force=maybe", Token: e.admin}), http.StatusBadRequest, "VALUE_ERROR")
+	run = wantMessage(t, testkit.Do(t, nil, testkit.Request{Method: http.MethodPost, URL: e.url + "/sync?force=true", Token: e.admin}), http.StatusOK, "SUCCESS")
+	assert.Equal(t, 45.0, run["withdrawn"])
+	n, _ = count(t, e.get(t, "/tasks/search"))
+	assert.Equal(t, 100, n)
+}
+
+// Whatever the upstream echoes back, the service key reaches no run
+// record, no response and no log line.
+func TestSyncHidesTheKey(t *testing.T) {
+	for form := range trialstest.KeySpellings {
+		t.Run(form, func(t *testing.T) {
+			var logs syncBuffer
+			logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			c, err := odcloud.New(odcloud.Config{Endpoint: trialstest.NewEchoUpstream(t, form), Key: trialstest.EchoKey,
+				BaseDelay: time.Millisecond, Rate: -1, Retries: 1, Logger: logger})
+			require.NoError(t, err)
+			e := newEnvConfig(t, trials.Config{Source: c, Logger: logger}, trialshttp.WithLogger(logger))
+			var seen []string
+			run := e.sync(t, e.admin)
+			wantMessage(t, run, http.StatusBadGateway, "SYNC_FAILED")
+			seen = append(seen, string(run.Body))
+			runs := wantMessage(t, e.getAs(t, "/sync/runs", e.admin), http.StatusOK, "SUCCESS")
+			require.Len(t, runs["runs"], 1)
+			seen = append(seen, string(e.getAs(t, "/sync/runs", e.admin).Body))
+			stored, err := e.svc.Runs(context.Background(), hanok.Actor{ID: 1, Superuser: true}, 0)
+			require.NoError(t, err)
+			require.Len(t, stored, 1)
+			require.NotEmpty(t, stored[0].Error)
+			seen = append(seen, stored[0].Error, logs.String())
+			for _, text := range seen {
+				for name, spelling := range trialstest.KeySpellings {
+					assert.NotContains(t, text, spelling, "the key's %s spelling", name)
+				}
+				assert.NotContains(t, strings.ToLower(text), "ab3", "a part of the key")
+			}
+			assert.Contains(t, stored[0].Error, "[REDACTED]")
+			assert.Contains(t, logs.String(), "sync failed")
+		})
+	}
+}
+
+// syncBuffer is a buffer that log handlers of several goroutines write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // api checks every exchange of this package's tests against the document.

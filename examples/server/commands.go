@@ -27,7 +27,8 @@ const commandsUsage = `commands (the server's flags may come before or after the
   user superuser [-off] NAME               make a user a superuser (or, with -off, no longer one)
   auction import FILE.xlsx                 add the brands, kinds and models of a catalog file
   auction seed [-n N] [-owner NAME]        generate N test cars (default 500) owned by a superuser
-  trials-sync                              run one sync of the trials mirror from -trials-source now
+  trials-sync [-force]                     run one sync of the trials mirror from -trials-source now;
+                                           -force lets it withdraw more than -trials-max-withdraw
   trials import FILE.json                  run one sync of the trials mirror from a file in the upstream's JSON
   help                                     print this list`
 
@@ -47,11 +48,12 @@ func runCommand(ctx context.Context, c *config, getenv func(string) string, stdi
 		return cmdAuction(ctx, c, args, logger, stdout)
 	case "trials-sync":
 		fs := newFlags("trials-sync")
-		if err := c.parseCommand(fs, "trials-sync [flags]", args, stdout); err != nil {
+		fs.BoolVar(&c.trials.force, "force", false, "let the run withdraw more than -trials-max-withdraw of the mirror")
+		if err := c.parseCommand(fs, "trials-sync [-force] [flags]", args, stdout); err != nil {
 			return err
 		}
 		if fs.NArg() > 0 {
-			return fmt.Errorf("trials-sync: unexpected argument %q (usage: trials-sync [flags])", fs.Arg(0))
+			return fmt.Errorf("trials-sync: unexpected argument %q (usage: trials-sync [-force] [flags])", fs.Arg(0))
 		}
 		return cmdTrialsSync(ctx, c, stdout)
 	case "trials":

@@ -80,7 +80,7 @@ func TestPostgresOneTrialsSyncAcrossServers(t *testing.T) {
 	if code, body := b.do(t, "POST", "/trials/sync", admin, ""); code != 200 || body["unchanged"] != 145.0 {
 		t.Fatalf("sync on B after A's: %d %v", code, body)
 	}
-	if code, body := a.do(t, "GET", "/trials/sync/runs", "", ""); code != 200 || len(body["runs"].([]any)) != 2 {
+	if code, body := a.do(t, "GET", "/trials/sync/runs", admin, ""); code != 200 || len(body["runs"].([]any)) != 2 {
 		t.Fatalf("runs on A: %d %v, want A's and B's", code, body)
 	}
 }

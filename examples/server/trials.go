@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,16 +29,27 @@ type trialsConfig struct {
 	// schedule is it parsed (nil when off).
 	syncAt   string
 	schedule *trials.Schedule
+	// maxWithdraw is -trials-max-withdraw, the share of the mirror one
+	// sync may withdraw unforced; force is trials-sync -force.
+	maxWithdraw    string
+	maxWithdrawVal float64
+	force          bool
 }
 
 func trialsFlags(fs *flag.FlagSet, c *trialsConfig) {
 	fs.StringVar(&c.source, "trials-source", odcloud.DefaultEndpoint, "the trials upstream's endpoint URL (the client adds page, perPage and serviceKey)")
 	fs.StringVar(&c.key, "trials-key", "", "the trials upstream's service key; without one the daily sync is off")
 	fs.StringVar(&c.syncAt, "trials-sync-at", "00:00", `time of day (HH:MM, Asia/Seoul) of the daily trials sync, or "off"`)
+	fs.StringVar(&c.maxWithdraw, "trials-max-withdraw", "0.10", "the largest share (0 to 1) of the trials mirror one sync may withdraw; a larger withdrawal fails unless forced (trials-sync -force, POST /trials/sync?force=true)")
 }
 
 // check validates the trials flags; name is how an error names a flag.
 func (c *trialsConfig) check(name func(string) string) error {
+	v, err := strconv.ParseFloat(c.maxWithdraw, 64)
+	if err != nil || !(v > 0 && v <= 1) {
+		return fmt.Errorf("%s %q: want a share from 0 to 1, such as 0.10", name("trials-max-withdraw"), c.maxWithdraw)
+	}
+	c.maxWithdrawVal = v
 	if _, err := odcloud.New(odcloud.Config{Endpoint: c.source, Key: "check"}); err != nil {
 		return fmt.Errorf("%s: %w", name("trials-source"), err)
 	}
@@ -56,7 +68,7 @@ func (c *trialsConfig) check(name func(string) string) error {
 // newTrials builds the trials service: with the upstream as its source
 // when a key is configured.
 func newTrials(c *trialsConfig, store trials.Store, logger *slog.Logger) (*trials.Service, error) {
-	cfg := trials.Config{Logger: logger, OnRun: c.onRun}
+	cfg := trials.Config{Logger: logger, OnRun: c.onRun, MaxWithdraw: c.maxWithdrawVal}
 	if c.key != "" {
 		src, err := odcloud.New(odcloud.Config{Endpoint: c.source, Key: c.key, Logger: logger})
 		if err != nil {
@@ -145,14 +157,14 @@ func runTrialsSync(ctx context.Context, c *config, what string, src trials.Sourc
 	if src == nil {
 		svc, err = newTrials(&c.trials, st.trials, logger)
 	} else {
-		svc, err = trials.New(st.trials, trials.Config{Source: src, Logger: logger})
+		svc, err = trials.New(st.trials, trials.Config{Source: src, Logger: logger, MaxWithdraw: c.trials.maxWithdrawVal})
 	}
 	if err != nil {
 		return err
 	}
 	started := time.Now()
 	progress, bar := syncProgress(stdout, what+" pages", started)
-	run, err := svc.RunSync(ctx, trials.SyncOptions{Progress: progress})
+	run, err := svc.RunSync(ctx, trials.SyncOptions{Progress: progress, Force: c.trials.force})
 	bar.finish()
 	if run != nil {
 		out, _ := json.MarshalIndent(trialshttp.NewRunBody(run), "", "  ")
@@ -160,7 +172,7 @@ func runTrialsSync(ctx context.Context, c *config, what string, src trials.Sourc
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%s: canceled; nothing was stored", what)
+			return fmt.Errorf("%s: canceled; no trial was changed", what)
 		}
 		return fmt.Errorf("%s: %w", what, err)
 	}

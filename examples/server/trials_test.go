@@ -63,6 +63,8 @@ func TestTrialsFlagErrors(t *testing.T) {
 		{[]string{"-trials-sync-at", "noon"}, "-trials-sync-at"},
 		{[]string{"-trials-source", "ftp://example.com/x"}, "-trials-source"},
 		{[]string{"trials-sync", "-trials-key", "k", "extra"}, "extra"},
+		{[]string{"-trials-max-withdraw", "1.5"}, "-trials-max-withdraw"},
+		{[]string{"-trials-max-withdraw", "none"}, "-trials-max-withdraw"},
 	} {
 		var out bytes.Buffer
 		err := run(context.Background(), append(c.args, "-db", "memory"), func(string) string { return "" }, &out)
@@ -125,10 +127,21 @@ func TestTrialsSyncCommand(t *testing.T) {
 	if n, runs := storedTrials(t, path); n != 145 || len(runs) != 2 || runs[0].Error == "" || runs[0].Withdrawn != 0 {
 		t.Fatalf("after a failed run: %d trials, runs %+v", n, runs)
 	}
+
+	// 25 of 145 gone is more than -trials-max-withdraw (0.10) lets go
+	// unforced; -force lets them go.
+	out.Reset()
+	if err := run(context.Background(), args, getenv, &out); err == nil || !strings.Contains(err.Error(), "would withdraw 25 of the 145") {
+		t.Fatalf("unforced large withdrawal: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), append(args, "-force"), getenv, &out); err != nil || !strings.Contains(out.String(), `"withdrawn": 25`) {
+		t.Fatalf("forced trials-sync: %v\n%s", err, out.String())
+	}
 }
 
-// Ctrl-C during the fetch cancels the sync: nothing is stored, not even a
-// run.
+// Ctrl-C during the fetch cancels the sync: no trial is stored, and the
+// run is recorded as canceled.
 func TestTrialsSyncCommandCanceled(t *testing.T) {
 	up := trialstest.NewUpstream(t, trialstest.RealRecords(t))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -146,11 +159,12 @@ func TestTrialsSyncCommandCanceled(t *testing.T) {
 	args := []string{"trials-sync", "-db", path, "-trials-source", slow.URL + trialstest.EndpointPath, "-trials-key", trialstest.UpstreamKey}
 	var out bytes.Buffer
 	err := run(ctx, args, func(string) string { return "" }, &out)
-	if err == nil || !strings.Contains(err.Error(), "canceled; nothing was stored") {
+	if err == nil || !strings.Contains(err.Error(), "canceled; no trial was changed") {
 		t.Fatalf("canceled trials-sync: %v\n%s", err, out.String())
 	}
-	if n, runs := storedTrials(t, path); n != 0 || len(runs) != 0 {
-		t.Fatalf("a canceled sync stored %d trials, %d runs", n, len(runs))
+	// The run is recorded as it started, and its end as canceled.
+	if n, runs := storedTrials(t, path); n != 0 || len(runs) != 1 || !strings.Contains(runs[0].Error, "canceled") || runs[0].Running() {
+		t.Fatalf("a canceled sync stored %d trials, runs %+v", n, runs)
 	}
 }
 

@@ -3,9 +3,11 @@ package memory
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/trials"
@@ -71,7 +73,7 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 		for _, id := range ids {
 			t, ok := s.byID[id]
 			if !ok {
-				return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+				return nil, fmt.Errorf("trial %d: %w", id, trials.ErrTrialNotFound)
 			}
 			out = append(out, copyTrial(*t))
 		}
@@ -83,21 +85,23 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 	}
 	// Check before writing anything, so that a failure leaves the store
 	// as it was.
+	i, err := s.runIndex(run.ID)
+	if err != nil {
+		return err
+	}
 	for _, t := range cs.Update {
 		if _, ok := s.byID[t.ID]; !ok {
-			return hanok.Errorf(hanok.NotFound, "trial %d not found", t.ID)
+			return fmt.Errorf("trial %d: %w", t.ID, trials.ErrTrialNotFound)
 		}
 	}
 	for _, t := range cs.Insert {
 		if _, ok := s.byNumber[t.Number]; ok {
-			return hanok.Errorf(hanok.Conflict, "trial %s already stored", t.Number)
+			return fmt.Errorf("trial %s: %w", t.Number, trials.ErrTrialExists)
 		}
 	}
 	r := *run
-	r.ID = trials.RunID(len(s.runs) + 1)
 	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
-	s.runs = append(s.runs, r)
-	run.ID = r.ID
+	s.runs[i] = r
 	for _, t := range cs.Insert {
 		s.nextID++
 		c := copyTrial(t)
@@ -130,8 +134,16 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 	return nil
 }
 
-// RecordRun implements trials.Store.
-func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
+// runIndex is the index in s.runs of the run of id (ids are 1, 2, ...).
+func (s *TrialsStore) runIndex(id trials.RunID) (int, error) {
+	if id < 1 || int(id) > len(s.runs) {
+		return 0, fmt.Errorf("run %d: %w", id, trials.ErrRunNotFound)
+	}
+	return int(id) - 1, nil
+}
+
+// BeginRun implements trials.Store.
+func (s *TrialsStore) BeginRun(ctx context.Context, run *trials.Run) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -139,10 +151,39 @@ func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
 	defer s.mu.Unlock()
 	r := *run
 	r.ID = trials.RunID(len(s.runs) + 1)
-	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
+	r.Started, r.Finished = r.Started.UTC(), time.Time{}
 	s.runs = append(s.runs, r)
 	run.ID = r.ID
 	return nil
+}
+
+// FinishRun implements trials.Store.
+func (s *TrialsStore) FinishRun(ctx context.Context, run *trials.Run) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, err := s.runIndex(run.ID)
+	if err != nil {
+		return err
+	}
+	r := *run
+	r.Started, r.Finished = r.Started.UTC(), r.Finished.UTC()
+	s.runs[i] = r
+	return nil
+}
+
+// Run implements trials.Store.
+func (s *TrialsStore) Run(_ context.Context, id trials.RunID) (*trials.Run, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, err := s.runIndex(id)
+	if err != nil {
+		return nil, err
+	}
+	r := s.runs[i]
+	return &r, nil
 }
 
 // Trial implements trials.Store.
@@ -151,7 +192,7 @@ func (s *TrialsStore) Trial(_ context.Context, id trials.ID) (*trials.Trial, err
 	defer s.mu.Unlock()
 	t, ok := s.byID[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+		return nil, fmt.Errorf("trial %d: %w", id, trials.ErrTrialNotFound)
 	}
 	c := copyTrial(*t)
 	return &c, nil
@@ -163,7 +204,7 @@ func (s *TrialsStore) TrialByNumber(_ context.Context, number string) (*trials.T
 	defer s.mu.Unlock()
 	id, ok := s.byNumber[number]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "trial %q not found", number)
+		return nil, fmt.Errorf("trial %q: %w", number, trials.ErrTrialNotFound)
 	}
 	c := copyTrial(*s.byID[id])
 	return &c, nil
@@ -173,12 +214,12 @@ func matches(t *trials.Trial, f *trials.Filter) bool {
 	switch {
 	case t.Withdrawn && !f.IncludeWithdrawn,
 		!f.ChangedSince.IsZero() && t.LastChanged.Before(f.ChangedSince),
-		f.Title != "" && !strings.Contains(trials.Fold(t.Title), f.Title),
-		f.Institute != "" && !strings.Contains(trials.Fold(t.Institute), f.Institute),
-		f.Department != "" && trials.Fold(t.Department) != f.Department,
-		f.StudyType != "" && trials.Fold(t.StudyType) != f.StudyType,
-		f.Phase != "" && trials.Fold(t.Phase) != f.Phase,
-		f.Scope != "" && trials.Fold(t.Scope) != f.Scope:
+		f.Title != "" && !strings.Contains(hanok.Fold(t.Title), f.Title),
+		f.Institute != "" && !strings.Contains(hanok.Fold(t.Institute), f.Institute),
+		f.Department != "" && hanok.Fold(t.Department) != f.Department,
+		f.StudyType != "" && hanok.Fold(t.StudyType) != f.StudyType,
+		f.Phase != "" && hanok.Fold(t.Phase) != f.Phase,
+		f.Scope != "" && hanok.Fold(t.Scope) != f.Scope:
 		return false
 	}
 	return true

@@ -85,28 +85,23 @@ func (s *TrialsStore) ClaimScheduledSync(ctx context.Context, day string) (bool,
 	return tag.RowsAffected() == 1, nil
 }
 
-// trialNanos is a time as the trials tables keep it: unix nanoseconds UTC.
-func trialNanos(t time.Time) int64 { return t.UnixNano() }
-
-func fromTrialNanos(v int64) time.Time { return time.Unix(0, v).UTC() }
-
 // trialColumns are what scanTrial reads. A trial that is not withdrawn
 // was last seen by the last sync (trials_seen), which is not written into
 // every row.
 const trialColumns = `id, number, title, department, institute, target_size, target_size_text, duration, duration_months,
 	study_type, phase, scope, first_seen, last_changed,
-	CASE WHEN NOT withdrawn THEN greatest(last_seen, coalesce((SELECT at FROM trials_seen WHERE id = 1), 0)) ELSE last_seen END,
+	CASE WHEN NOT withdrawn THEN greatest(last_seen, (SELECT at FROM trials_seen WHERE id = 1)) ELSE last_seen END,
 	withdrawn`
 
 // scanTrial reads trialColumns.
 func scanTrial(sc pgx.Row) (trials.Trial, error) {
 	var t trials.Trial
 	var size, months *int32
-	var first, changed, seen int64
+	var first, changed, seen *time.Time
 	err := sc.Scan(&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
 		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn)
 	t.TargetSize, t.DurationMonths = intOrNil(size), intOrNil(months)
-	t.FirstSeen, t.LastChanged, t.LastSeen = fromTrialNanos(first), fromTrialNanos(changed), fromTrialNanos(seen)
+	t.FirstSeen, t.LastChanged, t.LastSeen = utc(first), utc(changed), utc(seen)
 	return t, err
 }
 
@@ -135,8 +130,8 @@ func trialValues(t *trials.Trial) []any {
 	return []any{
 		t.Number, t.Title, t.Department, t.Institute, nullInt(t.TargetSize), t.TargetSizeText, t.Duration, nullInt(t.DurationMonths),
 		t.StudyType, t.Phase, t.Scope, t.Record().Digest(),
-		trials.Fold(t.Title), trials.Fold(t.Department), trials.Fold(t.Institute), trials.Fold(t.StudyType), trials.Fold(t.Phase), trials.Fold(t.Scope),
-		trialNanos(t.FirstSeen), trialNanos(t.LastChanged), trialNanos(t.LastSeen), t.Withdrawn,
+		hanok.Fold(t.Title), hanok.Fold(t.Department), hanok.Fold(t.Institute), hanok.Fold(t.StudyType), hanok.Fold(t.Phase), hanok.Fold(t.Scope),
+		nullTime(t.FirstSeen), nullTime(t.LastChanged), nullTime(t.LastSeen), t.Withdrawn,
 	}
 }
 
@@ -149,11 +144,37 @@ var updateTrial = func() string {
 	return `UPDATE trials SET ` + strings.Join(sets, ", ") + ` WHERE id = $` + strconv.Itoa(len(trialWriteColumns)+1)
 }()
 
-const insertRun = `INSERT INTO trial_runs (started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error)
+const (
+	insertRun = `INSERT INTO trial_runs (started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+	updateRun = `UPDATE trial_runs SET started = $1, finished = $2, pages = $3, total = $4, inserted = $5, changed = $6,
+	unchanged = $7, withdrawn = $8, skipped = $9, error = $10 WHERE id = $11`
+	runColumns = `id, started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error`
+)
 
 func runValues(r *trials.Run) []any {
-	return []any{trialNanos(r.Started), trialNanos(r.Finished), r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, r.Error}
+	return []any{nullTime(r.Started), nullTime(r.Finished), r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, r.Error}
+}
+
+// scanRun reads runColumns.
+func scanRun(row pgx.Row) (trials.Run, error) {
+	var r trials.Run
+	var started, finished *time.Time
+	err := row.Scan(&r.ID, &started, &finished, &r.Pages, &r.Total, &r.Inserted, &r.Changed, &r.Unchanged, &r.Withdrawn, &r.Skipped, &r.Error)
+	r.Started, r.Finished = utc(started), utc(finished)
+	return r, err
+}
+
+// finishRun writes the end of run into its row.
+func finishRun(ctx context.Context, q querier, run *trials.Run) error {
+	tag, err := q.Exec(ctx, updateRun, append(runValues(run), int64(run.ID))...)
+	if err != nil {
+		return fmt.Errorf("postgres: update trial run %d: %w", run.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: run %d: %w", run.ID, trials.ErrRunNotFound)
+	}
+	return nil
 }
 
 // ApplySync implements trials.Store: everything, from reading the stored
@@ -173,15 +194,10 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 		if err != nil {
 			return err
 		}
-		var id trials.RunID
-		if err := tx.QueryRow(ctx, insertRun, runValues(run)...).Scan(&id); err != nil {
-			return fmt.Errorf("postgres: insert trial run: %w", err)
-		}
-		if err := writeChangeset(ctx, tx, id, cs); err != nil {
+		if err := finishRun(ctx, tx, run); err != nil {
 			return err
 		}
-		run.ID = id
-		return nil
+		return writeChangeset(ctx, tx, run.ID, cs)
 	})
 }
 
@@ -228,7 +244,7 @@ func loadTrials(ctx context.Context, tx pgx.Tx, ids []trials.ID) ([]trials.Trial
 		return nil, fmt.Errorf("postgres: select trials: %w", err)
 	}
 	if len(out) != len(ids) {
-		return nil, hanok.Errorf(hanok.NotFound, "%d of %d trials not found", len(ids)-len(out), len(ids))
+		return nil, fmt.Errorf("postgres: %d of %d trials: %w", len(ids)-len(out), len(ids), trials.ErrTrialNotFound)
 	}
 	return out, nil
 }
@@ -241,7 +257,7 @@ func writeChangeset(ctx context.Context, tx pgx.Tx, run trials.RunID, cs *trials
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"trials"}, trialWriteColumns, pgx.CopyFromRows(rows)); err != nil {
 			if isUnique(err) {
-				return hanok.Errorf(hanok.Conflict, "a trial of the sync is already stored")
+				return fmt.Errorf("postgres: insert trials: %w", trials.ErrTrialExists)
 			}
 			return fmt.Errorf("postgres: insert trials: %w", err)
 		}
@@ -259,13 +275,13 @@ func writeChangeset(ctx context.Context, tx pgx.Tx, run trials.RunID, cs *trials
 			if err != nil {
 				br.Close()
 				if isUnique(err) {
-					return hanok.Errorf(hanok.Conflict, "trial %s already stored", t.Number)
+					return fmt.Errorf("postgres: trial %s: %w", t.Number, trials.ErrTrialExists)
 				}
 				return fmt.Errorf("postgres: update trial %d: %w", t.ID, err)
 			}
 			if tag.RowsAffected() == 0 {
 				br.Close()
-				return hanok.Errorf(hanok.NotFound, "trial %d not found", t.ID)
+				return fmt.Errorf("postgres: trial %d: %w", t.ID, trials.ErrTrialNotFound)
 			}
 		}
 		if err := br.Close(); err != nil {
@@ -275,34 +291,53 @@ func writeChangeset(ctx context.Context, tx pgx.Tx, run trials.RunID, cs *trials
 	if len(cs.Changes) > 0 {
 		rows := make([][]any, len(cs.Changes))
 		for i, c := range cs.Changes {
-			rows[i] = []any{c.Number, int64(run), c.Field, c.Old, c.New, trialNanos(c.At)}
+			rows[i] = []any{c.Number, int64(run), c.Field, c.Old, c.New, nullTime(c.At)}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"trial_changes"}, []string{"number", "run_id", "field", "old", "new", "at"}, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("postgres: insert changes: %w", err)
 		}
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO trials_seen (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
-		trialNanos(cs.Seen)); err != nil {
+		nullTime(cs.Seen)); err != nil {
 		return fmt.Errorf("postgres: mark trials seen: %w", err)
 	}
 	return nil
 }
 
-// RecordRun implements trials.Store.
-func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
+// BeginRun implements trials.Store.
+func (s *TrialsStore) BeginRun(ctx context.Context, run *trials.Run) error {
+	begun := *run
+	begun.Finished = time.Time{}
 	var id trials.RunID
-	if err := s.db.pool.QueryRow(ctx, insertRun, runValues(run)...).Scan(&id); err != nil {
+	if err := s.db.pool.QueryRow(ctx, insertRun, runValues(&begun)...).Scan(&id); err != nil {
 		return fmt.Errorf("postgres: insert trial run: %w", err)
 	}
 	run.ID = id
 	return nil
 }
 
+// FinishRun implements trials.Store.
+func (s *TrialsStore) FinishRun(ctx context.Context, run *trials.Run) error {
+	return finishRun(ctx, s.db.pool, run)
+}
+
+// Run implements trials.Store.
+func (s *TrialsStore) Run(ctx context.Context, id trials.RunID) (*trials.Run, error) {
+	r, err := scanRun(s.db.pool.QueryRow(ctx, `SELECT `+runColumns+` FROM trial_runs WHERE id = $1`, int64(id)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("postgres: run %d: %w", id, trials.ErrRunNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select trial run %d: %w", id, err)
+	}
+	return &r, nil
+}
+
 // Trial implements trials.Store.
 func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, error) {
 	t, err := scanTrial(s.db.pool.QueryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = $1`, int64(id)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+		return nil, fmt.Errorf("postgres: trial %d: %w", id, trials.ErrTrialNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select trial %d: %w", id, err)
@@ -314,7 +349,7 @@ func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, e
 func (s *TrialsStore) TrialByNumber(ctx context.Context, number string) (*trials.Trial, error) {
 	t, err := scanTrial(s.db.pool.QueryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE number = $1`, number))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "trial %q not found", number)
+		return nil, fmt.Errorf("postgres: trial %q: %w", number, trials.ErrTrialNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select trial %q: %w", number, err)
@@ -334,7 +369,7 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 		conds = append(conds, "NOT withdrawn")
 	}
 	if !f.ChangedSince.IsZero() {
-		conds = append(conds, "last_changed >= "+arg(trialNanos(f.ChangedSince)))
+		conds = append(conds, "last_changed >= "+arg(f.ChangedSince))
 	}
 	// strpos, not LIKE: a % or _ in a search is a character to find.
 	for _, c := range []struct{ col, v string }{{"title_key", f.Title}, {"institute_key", f.Institute}} {
@@ -411,43 +446,34 @@ func (s *TrialsStore) History(ctx context.Context, number string) ([]trials.Chan
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select history of %q: %w", number, err)
 	}
-	defer rows.Close()
-	out := []trials.Change{}
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (trials.Change, error) {
 		var c trials.Change
-		var at int64
-		if err := rows.Scan(&c.Number, &c.Run, &c.Field, &c.Old, &c.New, &at); err != nil {
-			return nil, fmt.Errorf("postgres: scan change: %w", err)
-		}
-		c.At = fromTrialNanos(at)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		var at *time.Time
+		err := row.Scan(&c.Number, &c.Run, &c.Field, &c.Old, &c.New, &at)
+		c.At = utc(at)
+		return c, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("postgres: select history of %q: %w", number, err)
+	}
+	if out == nil {
+		out = []trials.Change{}
 	}
 	return out, nil
 }
 
 // Runs implements trials.Store.
 func (s *TrialsStore) Runs(ctx context.Context, limit int) ([]trials.Run, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT id, started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error
-		FROM trial_runs ORDER BY id DESC LIMIT $1`, limit)
+	rows, err := s.db.pool.Query(ctx, `SELECT `+runColumns+` FROM trial_runs ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select trial runs: %w", err)
 	}
-	defer rows.Close()
-	out := []trials.Run{}
-	for rows.Next() {
-		var r trials.Run
-		var started, finished int64
-		if err := rows.Scan(&r.ID, &started, &finished, &r.Pages, &r.Total, &r.Inserted, &r.Changed, &r.Unchanged, &r.Withdrawn, &r.Skipped, &r.Error); err != nil {
-			return nil, fmt.Errorf("postgres: scan trial run: %w", err)
-		}
-		r.Started, r.Finished = fromTrialNanos(started), fromTrialNanos(finished)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (trials.Run, error) { return scanRun(row) })
+	if err != nil {
 		return nil, fmt.Errorf("postgres: select trial runs: %w", err)
+	}
+	if out == nil {
+		out = []trials.Run{}
 	}
 	return out, nil
 }

@@ -22,10 +22,10 @@ type TrialsStore struct {
 	stmts sync.Map // query text -> *sql.Stmt on the read pool
 
 	// cache holds the results of searches (lists without a time window)
-	// of one generation of the data: the id of the newest sync run. Every
-	// change to the trials comes with a new run row in its transaction (by
-	// this process or another on the same file), so a newer run id means
-	// the cache is dropped.
+	// of one generation of the data: the number of sync runs that have
+	// ended. Every change to the trials comes with the end of a run in its
+	// transaction (by this process or another on the same file), so a
+	// larger number means the cache is dropped.
 	cacheMu  sync.Mutex
 	cacheGen int64
 	cache    map[trials.Filter]cachedList
@@ -69,11 +69,6 @@ func (s *TrialsStore) queryRow(ctx context.Context, query string, args ...any) (
 	return st.QueryRowContext(ctx, args...), nil
 }
 
-// trialNanos is a time as the trials tables keep it: unix nanoseconds UTC.
-func trialNanos(t time.Time) int64 { return t.UnixNano() }
-
-func fromTrialNanos(v int64) time.Time { return time.Unix(0, v).UTC() }
-
 func nullInt(p *int) any {
 	if p == nil {
 		return nil
@@ -101,11 +96,11 @@ const trialColumns = `id, number, title, department, institute, target_size, tar
 func scanTrial(sc scanner) (trials.Trial, error) {
 	var t trials.Trial
 	var size, months sql.NullInt64
-	var first, changed, seen int64
+	var first, changed, seen sql.NullInt64
 	err := sc.Scan(&t.ID, &t.Number, &t.Title, &t.Department, &t.Institute, &size, &t.TargetSizeText, &t.Duration, &months,
 		&t.StudyType, &t.Phase, &t.Scope, &first, &changed, &seen, &t.Withdrawn)
 	t.TargetSize, t.DurationMonths = intOrNil(size), intOrNil(months)
-	t.FirstSeen, t.LastChanged, t.LastSeen = fromTrialNanos(first), fromTrialNanos(changed), fromTrialNanos(seen)
+	t.FirstSeen, t.LastChanged, t.LastSeen = fromNanos(first), fromNanos(changed), fromNanos(seen)
 	return t, err
 }
 
@@ -115,8 +110,8 @@ func trialValues(t *trials.Trial) []any {
 	return []any{
 		t.Number, t.Title, t.Department, t.Institute, nullInt(t.TargetSize), t.TargetSizeText, t.Duration, nullInt(t.DurationMonths),
 		t.StudyType, t.Phase, t.Scope, t.Record().Digest(),
-		trials.Fold(t.Title), trials.Fold(t.Department), trials.Fold(t.Institute), trials.Fold(t.StudyType), trials.Fold(t.Phase), trials.Fold(t.Scope),
-		trialNanos(t.FirstSeen), trialNanos(t.LastChanged), trialNanos(t.LastSeen), t.Withdrawn,
+		hanok.Fold(t.Title), hanok.Fold(t.Department), hanok.Fold(t.Institute), hanok.Fold(t.StudyType), hanok.Fold(t.Phase), hanok.Fold(t.Scope),
+		nanos(t.FirstSeen), nanos(t.LastChanged), nanos(t.LastSeen), t.Withdrawn,
 	}
 }
 
@@ -130,10 +125,34 @@ const (
 	insertChange = `INSERT INTO trial_changes (number, run_id, field, old, new, at) VALUES (?, ?, ?, ?, ?, ?)`
 	insertRun    = `INSERT INTO trial_runs (started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateRun = `UPDATE trial_runs SET started = ?, finished = ?, pages = ?, total = ?, inserted = ?, changed = ?, unchanged = ?,
+	withdrawn = ?, skipped = ?, error = ? WHERE id = ?`
+	runColumns = `id, started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error`
 )
 
 func runValues(r *trials.Run) []any {
-	return []any{trialNanos(r.Started), trialNanos(r.Finished), r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, r.Error}
+	return []any{nanos(r.Started), nanos(r.Finished), r.Pages, r.Total, r.Inserted, r.Changed, r.Unchanged, r.Withdrawn, r.Skipped, r.Error}
+}
+
+// scanRun reads runColumns.
+func scanRun(sc scanner) (trials.Run, error) {
+	var r trials.Run
+	var started, finished sql.NullInt64
+	err := sc.Scan(&r.ID, &started, &finished, &r.Pages, &r.Total, &r.Inserted, &r.Changed, &r.Unchanged, &r.Withdrawn, &r.Skipped, &r.Error)
+	r.Started, r.Finished = fromNanos(started), fromNanos(finished)
+	return r, err
+}
+
+// finishRun writes the end of run into its row.
+func finishRun(ctx context.Context, tx *sql.Tx, run *trials.Run) error {
+	res, err := tx.ExecContext(ctx, updateRun, append(runValues(run), run.ID)...)
+	if err != nil {
+		return fmt.Errorf("sqlite: update trial run %d: %w", run.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sqlite: run %d: %w", run.ID, trials.ErrRunNotFound)
+	}
+	return nil
 }
 
 // ApplySync implements trials.Store: everything, from reading the stored
@@ -148,44 +167,20 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, insertRun, runValues(run)...)
-		if err != nil {
-			return fmt.Errorf("sqlite: insert trial run: %w", err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("sqlite: insert trial run: %w", err)
-		}
-		if err := writeChangeset(ctx, tx, trials.RunID(id), cs); err != nil {
+		if err := finishRun(ctx, tx, run); err != nil {
 			return err
 		}
-		run.ID = trials.RunID(id)
-		return nil
+		return writeChangeset(ctx, tx, run.ID, cs)
 	})
 }
 
 func storedTrials(ctx context.Context, tx *sql.Tx) ([]trials.Stored, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM trials`).Scan(&n); err != nil {
-		return nil, fmt.Errorf("sqlite: count trials: %w", err)
-	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, number, digest, withdrawn FROM trials ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select trials: %w", err)
-	}
-	defer rows.Close()
-	out := make([]trials.Stored, 0, n)
-	for rows.Next() {
+	return collect("select trials", rows, err, func(sc scanner) (trials.Stored, error) {
 		var st trials.Stored
-		if err := rows.Scan(&st.ID, &st.Number, &st.Digest, &st.Withdrawn); err != nil {
-			return nil, fmt.Errorf("sqlite: scan trial: %w", err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: select trials: %w", err)
-	}
-	return out, nil
+		err := sc.Scan(&st.ID, &st.Number, &st.Digest, &st.Withdrawn)
+		return st, err
+	})
 }
 
 // loadTrials reads the trials of ids, in chunks that keep under SQLite's
@@ -216,7 +211,7 @@ func loadTrials(ctx context.Context, tx *sql.Tx, ids []trials.ID) ([]trials.Tria
 			return nil, fmt.Errorf("sqlite: select trials: %w", err)
 		}
 		if got := len(out) - n; got != len(chunk) {
-			return nil, hanok.Errorf(hanok.NotFound, "%d of %d trials not found", len(chunk)-got, len(chunk))
+			return nil, fmt.Errorf("sqlite: %d of %d trials: %w", len(chunk)-got, len(chunk), trials.ErrTrialNotFound)
 		}
 	}
 	return out, nil
@@ -232,7 +227,7 @@ func writeChangeset(ctx context.Context, tx *sql.Tx, run trials.RunID, cs *trial
 		for i := range cs.Insert {
 			if _, err := stmt.ExecContext(ctx, trialValues(&cs.Insert[i])...); err != nil {
 				if isUnique(err) {
-					return hanok.Errorf(hanok.Conflict, "trial %s already stored", cs.Insert[i].Number)
+					return fmt.Errorf("sqlite: trial %s: %w", cs.Insert[i].Number, trials.ErrTrialExists)
 				}
 				return fmt.Errorf("sqlite: insert trial %s: %w", cs.Insert[i].Number, err)
 			}
@@ -249,12 +244,12 @@ func writeChangeset(ctx context.Context, tx *sql.Tx, run trials.RunID, cs *trial
 			res, err := stmt.ExecContext(ctx, append(trialValues(t), t.ID)...)
 			if err != nil {
 				if isUnique(err) {
-					return hanok.Errorf(hanok.Conflict, "trial %s already stored", t.Number)
+					return fmt.Errorf("sqlite: trial %s: %w", t.Number, trials.ErrTrialExists)
 				}
 				return fmt.Errorf("sqlite: update trial %d: %w", t.ID, err)
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
-				return hanok.Errorf(hanok.NotFound, "trial %d not found", t.ID)
+				return fmt.Errorf("sqlite: trial %d: %w", t.ID, trials.ErrTrialNotFound)
 			}
 		}
 	}
@@ -265,22 +260,41 @@ func writeChangeset(ctx context.Context, tx *sql.Tx, run trials.RunID, cs *trial
 		}
 		defer stmt.Close()
 		for _, c := range cs.Changes {
-			if _, err := stmt.ExecContext(ctx, c.Number, run, c.Field, c.Old, c.New, trialNanos(c.At)); err != nil {
+			if _, err := stmt.ExecContext(ctx, c.Number, run, c.Field, c.Old, c.New, nanos(c.At)); err != nil {
 				return fmt.Errorf("sqlite: insert change of %s: %w", c.Number, err)
 			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO trials_seen (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at`,
-		trialNanos(cs.Seen)); err != nil {
+		nanos(cs.Seen)); err != nil {
 		return fmt.Errorf("sqlite: mark trials seen: %w", err)
 	}
 	return nil
 }
 
-// RecordRun implements trials.Store.
-func (s *TrialsStore) RecordRun(ctx context.Context, run *trials.Run) error {
+// FinishRun implements trials.Store.
+func (s *TrialsStore) FinishRun(ctx context.Context, run *trials.Run) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error { return finishRun(ctx, tx, run) })
+}
+
+// Run implements trials.Store.
+func (s *TrialsStore) Run(ctx context.Context, id trials.RunID) (*trials.Run, error) {
+	r, err := scanRun(s.db.reader.QueryRowContext(ctx, `SELECT `+runColumns+` FROM trial_runs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: run %d: %w", id, trials.ErrRunNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select trial run %d: %w", id, err)
+	}
+	return &r, nil
+}
+
+// BeginRun implements trials.Store.
+func (s *TrialsStore) BeginRun(ctx context.Context, run *trials.Run) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, insertRun, runValues(run)...)
+		begun := *run
+		begun.Finished = time.Time{}
+		res, err := tx.ExecContext(ctx, insertRun, runValues(&begun)...)
 		if err != nil {
 			return fmt.Errorf("sqlite: insert trial run: %w", err)
 		}
@@ -301,7 +315,7 @@ func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, e
 	}
 	t, err := scanTrial(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "trial %d not found", id)
+		return nil, fmt.Errorf("sqlite: trial %d: %w", id, trials.ErrTrialNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select trial %d: %w", id, err)
@@ -317,7 +331,7 @@ func (s *TrialsStore) TrialByNumber(ctx context.Context, number string) (*trials
 	}
 	t, err := scanTrial(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "trial %q not found", number)
+		return nil, fmt.Errorf("sqlite: trial %q: %w", number, trials.ErrTrialNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select trial %q: %w", number, err)
@@ -334,7 +348,7 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 	}
 	if !f.ChangedSince.IsZero() {
 		conds = append(conds, "last_changed >= ?")
-		args = append(args, trialNanos(f.ChangedSince))
+		args = append(args, nanos(f.ChangedSince))
 	}
 	// instr, not LIKE: a % or _ in a search is a character to find.
 	for _, c := range []struct{ col, v string }{{"title_key", f.Title}, {"institute_key", f.Institute}} {
@@ -358,12 +372,14 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 }
 
 // Trials implements trials.Store. A search without a time window is
-// answered from the cache while no sync has run since it was cached.
+// answered from the cache while no sync has ended since it was cached.
 func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	if !f.ChangedSince.IsZero() {
 		return s.queryTrials(ctx, f)
 	}
-	row, err := s.queryRow(ctx, `SELECT coalesce(max(id), 0) FROM trial_runs`)
+	// The trials change only in the transaction that ends a run: the
+	// number of ended runs is the data's generation.
+	row, err := s.queryRow(ctx, `SELECT count(finished) FROM trial_runs`)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -473,46 +489,17 @@ func (s *TrialsStore) History(ctx context.Context, number string) ([]trials.Chan
 		return nil, err
 	}
 	rows, err := st.QueryContext(ctx, number)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select history of %q: %w", number, err)
-	}
-	defer rows.Close()
-	out := []trials.Change{}
-	for rows.Next() {
+	return collect("select history of "+number, rows, err, func(sc scanner) (trials.Change, error) {
 		var c trials.Change
-		var at int64
-		if err := rows.Scan(&c.Number, &c.Run, &c.Field, &c.Old, &c.New, &at); err != nil {
-			return nil, fmt.Errorf("sqlite: scan change: %w", err)
-		}
-		c.At = fromTrialNanos(at)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: select history of %q: %w", number, err)
-	}
-	return out, nil
+		var at sql.NullInt64
+		err := sc.Scan(&c.Number, &c.Run, &c.Field, &c.Old, &c.New, &at)
+		c.At = fromNanos(at)
+		return c, err
+	})
 }
 
 // Runs implements trials.Store.
 func (s *TrialsStore) Runs(ctx context.Context, limit int) ([]trials.Run, error) {
-	rows, err := s.db.reader.QueryContext(ctx, `SELECT id, started, finished, pages, total, inserted, changed, unchanged, withdrawn, skipped, error
-		FROM trial_runs ORDER BY id DESC LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: select trial runs: %w", err)
-	}
-	defer rows.Close()
-	out := []trials.Run{}
-	for rows.Next() {
-		var r trials.Run
-		var started, finished int64
-		if err := rows.Scan(&r.ID, &started, &finished, &r.Pages, &r.Total, &r.Inserted, &r.Changed, &r.Unchanged, &r.Withdrawn, &r.Skipped, &r.Error); err != nil {
-			return nil, fmt.Errorf("sqlite: scan trial run: %w", err)
-		}
-		r.Started, r.Finished = fromTrialNanos(started), fromTrialNanos(finished)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: select trial runs: %w", err)
-	}
-	return out, nil
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+runColumns+` FROM trial_runs ORDER BY id DESC LIMIT ?`, limit)
+	return collect("select trial runs", rows, err, scanRun)
 }

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/auth/authtest"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 	"github.com/hanok-dev/hanok/storetest"
@@ -15,9 +18,7 @@ import (
 func TestTrialsStore(t *testing.T) {
 	trialstest.RunStoreTests(t, func(t testing.TB) storetest.Harness[trials.Store] {
 		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "trials.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		t.Cleanup(func() { db.Close() })
 		return storetest.Harness[trials.Store]{Store: db.Trials(), Users: authtest.Users(db.Auth())}
 	})
@@ -30,9 +31,7 @@ func TestTrialsSearchCacheSeesOtherWriters(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "trials.db")
 	open := func() *sqlite.DB {
 		db, err := sqlite.Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
@@ -40,32 +39,22 @@ func TestTrialsSearchCacheSeesOtherWriters(t *testing.T) {
 	recs := trialstest.Synthetic(3)
 	src := &trialstest.StaticSource{Records: recs}
 	svc, err := trials.New(other, trials.Config{Source: src})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.RunSync(ctx, trials.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
 	search := func() []trials.Trial {
 		ts, total, err := server.Trials(ctx, trials.Filter{Title: "renamed"})
-		if err != nil || total != len(ts) {
-			t.Fatalf("%v (total %d)", err, total)
-		}
+		require.NoError(t, err)
+		require.Len(t, ts, total)
 		return ts
 	}
-	if got := search(); len(got) != 0 {
-		t.Fatalf("found %d before the rename", len(got))
-	}
+	require.Empty(t, search(), "found before the rename")
 	recs[1].Title = "renamed"
-	if _, err := svc.RunSync(ctx, trials.SyncOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
 	got := search()
-	if len(got) != 1 || got[0].Number != recs[1].Number {
-		t.Fatalf("after another handle's sync: %+v", got)
-	}
+	require.Len(t, got, 1, "after another handle's sync")
+	assert.Equal(t, recs[1].Number, got[0].Number)
 	*got[0].TargetSize = 0
-	if again := search(); *again[0].TargetSize == 0 {
-		t.Fatal("the cache hands out its own values")
-	}
+	assert.NotZero(t, *search()[0].TargetSize, "the cache hands out its own values")
 }

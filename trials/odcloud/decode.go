@@ -3,7 +3,6 @@ package odcloud
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/hanok-dev/hanok"
@@ -11,29 +10,17 @@ import (
 )
 
 // envelope is the upstream's page: {"page", "perPage", "totalCount",
-// "currentCount", "matchCount", "data": [...]}, its records of type R.
-type envelope[R any] struct {
-	Page       *int `json:"page"`
-	PerPage    *int `json:"perPage"`
-	TotalCount *int `json:"totalCount"`
-	Data       *[]R `json:"data"`
+// "currentCount", "matchCount", "data": [...]}.
+type envelope struct {
+	Page         *int      `json:"page"`
+	PerPage      *int      `json:"perPage"`
+	TotalCount   *int      `json:"totalCount"`
+	CurrentCount *int      `json:"currentCount"`
+	Data         *[]record `json:"data"`
 }
 
-// wireRecord is a record as the upstream writes it: text fields. It is
-// the fast path; flexRecord also takes numbers and nulls.
-type wireRecord struct {
-	Number     string `json:"과제번호"`
-	Title      string `json:"과제명"`
-	Department string `json:"진료과"`
-	Institute  string `json:"연구책임기관"`
-	TargetSize string `json:"전체목표연구대상자수"`
-	Duration   string `json:"연구기간"`
-	StudyType  string `json:"연구종류"`
-	Phase      string `json:"임상시험단계(연구모형)"`
-	Scope      string `json:"연구범위"`
-}
-
-type flexRecord struct {
+// record is one record of the envelope: nine text fields.
+type record struct {
 	Number     field `json:"과제번호"`
 	Title      field `json:"과제명"`
 	Department field `json:"진료과"`
@@ -45,9 +32,13 @@ type flexRecord struct {
 	Scope      field `json:"연구범위"`
 }
 
-// field is a record's value: a string as it is, a number as its digits,
-// null as "".
+// field is a record's value: a string as it is, a number as its digits
+// (전체목표연구대상자수 has come as one), null as "".
 type field string
+
+// errNotText is the error of a value that is neither text, a number nor
+// null.
+var errNotText = fmt.Errorf("a field is not text")
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (f *field) UnmarshalJSON(raw []byte) error {
@@ -66,53 +57,25 @@ func (f *field) UnmarshalJSON(raw []byte) error {
 		*f = field(raw)
 		return nil
 	}
-	return fmt.Errorf("want text, got %s", Quote(raw))
+	return errNotText
 }
 
-// DecodePage reads one page body. A body that is not a JSON object, lacks
-// "data" or "totalCount", or has a record that is not an object of text
-// (or number) fields is refused with an Invalid error that quotes it. A
-// missing field reads as "".
+// DecodePage reads one page body with encoding/json: the one decoder of
+// the upstream's envelope. A body that is not a JSON object, lacks "data"
+// or "totalCount", or has a record that is not an object of text (or
+// number, or null) fields is refused with an Invalid error that quotes it
+// (without any serviceKey value). A missing field reads as "".
 func DecodePage(body []byte) (*trials.Page, error) {
 	bad := func(format string, args ...any) error {
-		return hanok.Errorf(hanok.Invalid, "not the upstream's page envelope (%s): %s", fmt.Sprintf(format, args...), Quote(body))
+		return hanok.Errorf(hanok.Invalid, "not the upstream's page envelope (%s): %s", fmt.Sprintf(format, args...), redactor{}.quote(body))
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, bad("not a JSON object")
 	}
-	if p, ok := fastPage(trimmed); ok {
-		return p, nil
-	}
-	return slowPage(trimmed, bad)
-}
-
-// slowPage is DecodePage through encoding/json.
-func slowPage(trimmed []byte, bad func(string, ...any) error) (*trials.Page, error) {
-	var env envelope[wireRecord]
+	var env envelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
-		var typ *json.UnmarshalTypeError
-		if !errors.As(err, &typ) {
-			return nil, bad("%v", err)
-		}
-		// A field that is not text: the slow path, which reads numbers
-		// and nulls as text and refuses the rest.
-		var flex envelope[flexRecord]
-		if err := json.Unmarshal(trimmed, &flex); err != nil {
-			return nil, bad("%v", err)
-		}
-		env = envelope[wireRecord]{Page: flex.Page, PerPage: flex.PerPage, TotalCount: flex.TotalCount}
-		if flex.Data != nil && *flex.Data != nil {
-			data := make([]wireRecord, len(*flex.Data))
-			for i, f := range *flex.Data {
-				data[i] = wireRecord{
-					Number: string(f.Number), Title: string(f.Title), Department: string(f.Department),
-					Institute: string(f.Institute), TargetSize: string(f.TargetSize), Duration: string(f.Duration),
-					StudyType: string(f.StudyType), Phase: string(f.Phase), Scope: string(f.Scope),
-				}
-			}
-			env.Data = &data
-		}
+		return nil, bad("%v", err)
 	}
 	switch {
 	case env.Data == nil || *env.Data == nil:
@@ -121,16 +84,22 @@ func slowPage(trimmed []byte, bad func(string, ...any) error) (*trials.Page, err
 		return nil, bad(`no "totalCount"`)
 	case *env.TotalCount < 0:
 		return nil, bad("totalCount %d", *env.TotalCount)
+	case env.CurrentCount != nil && *env.CurrentCount < 0:
+		return nil, bad("currentCount %d", *env.CurrentCount)
 	}
-	p := &trials.Page{Total: *env.TotalCount, Records: make([]trials.Record, len(*env.Data))}
+	p := &trials.Page{Total: *env.TotalCount, Current: env.CurrentCount, Records: make([]trials.Record, len(*env.Data))}
 	if env.Page != nil {
 		p.Number = *env.Page
 	}
 	if env.PerPage != nil {
 		p.PerPage = *env.PerPage
 	}
-	for i, w := range *env.Data {
-		p.Records[i] = trials.Record(w)
+	for i, r := range *env.Data {
+		p.Records[i] = trials.Record{
+			Number: string(r.Number), Title: string(r.Title), Department: string(r.Department),
+			Institute: string(r.Institute), TargetSize: string(r.TargetSize), Duration: string(r.Duration),
+			StudyType: string(r.StudyType), Phase: string(r.Phase), Scope: string(r.Scope),
+		}
 	}
 	return p, nil
 }

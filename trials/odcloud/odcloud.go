@@ -71,6 +71,8 @@ type Client struct {
 	cfg     Config
 	base    *url.URL
 	limiter *rate.Limiter
+	// red removes the key from every message the client builds.
+	red redactor
 }
 
 var _ trials.Source = (*Client)(nil)
@@ -121,7 +123,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(limit, cfg.Burst)}, nil
+	return &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(limit, cfg.Burst), red: newRedactor(cfg.Key)}, nil
 }
 
 // pageURL is the URL of page n, key included.
@@ -156,8 +158,11 @@ type attemptError struct {
 }
 
 // Page implements trials.Source: it fetches page n (from 1), retrying what
-// may pass. Every error is hanok.Unavailable with a message that says what
-// the upstream did, and never holds the key.
+// may pass. Every error but a canceled context's is hanok.Unavailable with
+// a message that says what the upstream did. Neither that message, nor
+// the error's text, nor the log line of a retry holds the service key in
+// any spelling, whatever the upstream echoes back: each goes through the
+// client's redactor, and no error keeps an upstream-made cause.
 func (c *Client) Page(ctx context.Context, n int) (*trials.Page, error) {
 	if n < 1 {
 		return nil, hanok.Errorf(hanok.Invalid, "odcloud: page %d: pages are numbered from 1", n)
@@ -179,11 +184,11 @@ func (c *Client) Page(ctx context.Context, n int) (*trials.Page, error) {
 			if aerr.retry {
 				msg += fmt.Sprintf(" (gave up after %d attempts)", attempt)
 			}
-			return nil, hanok.Wrap(hanok.Unavailable, aerr.err, msg)
+			return nil, &hanok.Error{Code: hanok.Unavailable, Message: c.red.redact(msg)}
 		}
 		// Full jitter over the upper half: between delay/2 and delay.
 		wait := delay/2 + rand.N(delay/2+1)
-		c.cfg.Logger.WarnContext(ctx, "odcloud: retrying", "page", n, "attempt", attempt, "wait", wait, "err", hanok.MessageOf(aerr.err))
+		c.cfg.Logger.WarnContext(ctx, "odcloud: retrying", "page", n, "attempt", attempt, "wait", wait, "err", c.red.redact(hanok.MessageOf(aerr.err)))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -202,7 +207,8 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-// failure builds an attempt's error with a client-safe message.
+// failure builds an attempt's error. Its message may quote the upstream:
+// Page redacts it before it leaves the client.
 func failure(retry bool, cause error, format string, args ...any) *attemptError {
 	return &attemptError{retry: retry, err: &hanok.Error{Code: hanok.Unavailable, Message: fmt.Sprintf(format, args...), Err: cause}}
 }
@@ -253,7 +259,7 @@ func (c *Client) try(ctx context.Context, n int) (*trials.Page, *attemptError) {
 		return nil, codeFailure(resp.StatusCode, code, msg)
 	}
 	retry := resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
-	return nil, failure(retry, nil, "HTTP %d: %s", resp.StatusCode, Quote(body))
+	return nil, failure(retry, nil, "HTTP %d: %s", resp.StatusCode, c.red.quote(body))
 }
 
 // codeFailure is the error of an upstream error code.
@@ -300,7 +306,8 @@ func redact(err error) error {
 }
 
 // Quote returns what came back for an error message: at most 200 bytes of
-// body, as a quoted Go string.
+// body, as a quoted Go string. It knows no key: a body that may hold one
+// goes through a redactor first.
 func Quote(body []byte) string {
 	const limit = 200
 	if len(body) == 0 {

@@ -2,13 +2,16 @@ package odcloud_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/internal/testkit"
@@ -23,45 +26,37 @@ import (
 func client(t *testing.T, endpoint, key string) *odcloud.Client {
 	t.Helper()
 	c, err := odcloud.New(odcloud.Config{Endpoint: endpoint, Key: key, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond, Rate: -1, Retries: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
 func wantUnavailable(t *testing.T, err error, parts ...string) {
 	t.Helper()
-	if hanok.CodeOf(err) != hanok.Unavailable {
-		t.Fatalf("error %v, want Unavailable", err)
-	}
+	require.Equal(t, hanok.Unavailable, hanok.CodeOf(err), "error %v", err)
 	msg := hanok.MessageOf(err)
 	for _, p := range parts {
-		if !strings.Contains(msg, p) {
-			t.Errorf("message %q lacks %q", msg, p)
-		}
+		assert.Contains(t, msg, p)
 	}
-	if strings.Contains(err.Error(), trialstest.UpstreamKey) || strings.Contains(msg, trialstest.UpstreamKey) {
-		t.Errorf("error shows the key: %v", err)
-	}
+	assert.NotContains(t, err.Error(), trialstest.UpstreamKey, "the error shows the key")
 }
 
 func TestPages(t *testing.T) {
 	up := trialstest.NewUpstream(t, trialstest.RealRecords(t))
 	c := client(t, up.URL, trialstest.UpstreamKey)
 	p, err := c.Page(context.Background(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Total != 145 || p.PerPage != 100 || len(p.Records) != 100 || p.Records[0].Number != "C130010" || p.Records[0].Phase != "코호트" {
-		t.Fatalf("page 1: total %d per %d, %d records, first %+v", p.Total, p.PerPage, len(p.Records), p.Records[0])
-	}
+	require.NoError(t, err)
+	assert.Equal(t, 145, p.Total)
+	assert.Equal(t, 100, p.PerPage)
+	require.Len(t, p.Records, 100)
+	require.NotNil(t, p.Current)
+	assert.Equal(t, 100, *p.Current)
+	assert.Equal(t, "C130010", p.Records[0].Number)
+	assert.Equal(t, "코호트", p.Records[0].Phase)
 	p, err = c.Page(context.Background(), 2)
-	if err != nil || len(p.Records) != 45 {
-		t.Fatalf("page 2: %v %v", p, err)
-	}
-	if _, err := c.Page(context.Background(), 0); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("page 0: %v", err)
-	}
+	require.NoError(t, err)
+	assert.Len(t, p.Records, 45)
+	_, err = c.Page(context.Background(), 0)
+	assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "page 0: %v", err)
 }
 
 func TestRetries(t *testing.T) {
@@ -70,19 +65,17 @@ func TestRetries(t *testing.T) {
 	c := client(t, up.URL, trialstest.UpstreamKey)
 
 	up.Fail(0, trialstest.Fail500)
-	if _, err := c.Page(ctx, 1); err != nil || up.Requests() != 2 {
-		t.Fatalf("500 then success: %v after %d requests", err, up.Requests())
-	}
-	up.Fail(0, trialstest.FailQuota, trialstest.FailQuota)
-	if _, err := c.Page(ctx, 1); err != nil || up.Requests() != 5 {
-		t.Fatalf("-10 twice then success: %v after %d requests", err, up.Requests())
-	}
-	up.Fail(0, trialstest.FailQuota, trialstest.FailQuota, trialstest.FailQuota, trialstest.FailQuota, trialstest.FailQuota)
 	_, err := c.Page(ctx, 1)
+	require.NoError(t, err, "500 then success")
+	assert.Equal(t, 2, up.Requests())
+	up.Fail(0, trialstest.FailQuota, trialstest.FailQuota)
+	_, err = c.Page(ctx, 1)
+	require.NoError(t, err, "-10 twice then success")
+	assert.Equal(t, 5, up.Requests())
+	up.Fail(0, trialstest.FailQuota, trialstest.FailQuota, trialstest.FailQuota, trialstest.FailQuota, trialstest.FailQuota)
+	_, err = c.Page(ctx, 1)
 	wantUnavailable(t, err, "-10", "quota", "gave up after 4 attempts")
-	if up.Requests() != 9 {
-		t.Fatalf("%d requests, want 4 more", up.Requests())
-	}
+	assert.Equal(t, 9, up.Requests(), "4 more requests")
 }
 
 func TestNoRetry(t *testing.T) {
@@ -102,19 +95,15 @@ func TestNoRetry(t *testing.T) {
 		up.Fail(0, tc.fail)
 		_, err := c.Page(ctx, 1)
 		wantUnavailable(t, err, tc.parts...)
-		if up.Requests() != before+1 {
-			t.Errorf("failure %d was retried", tc.fail)
-		}
+		assert.Equal(t, before+1, up.Requests(), "failure %d was retried", tc.fail)
 	}
 	// A wrong key and no key are the upstream's -4 and -401.
-	_, err := client(t, up.URL, "wrong").Page(ctx, 1)
+	_, err := client(t, up.URL, "not-registered-7Q").Page(ctx, 1)
 	wantUnavailable(t, err, "-4", "service key is wrong")
-	if _, err := odcloud.New(odcloud.Config{Endpoint: up.URL}); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("no key: %v", err)
-	}
-	if _, err := odcloud.New(odcloud.Config{Endpoint: "ftp://x", Key: "k"}); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("bad endpoint: %v", err)
-	}
+	_, err = odcloud.New(odcloud.Config{Endpoint: up.URL})
+	assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "no key: %v", err)
+	_, err = odcloud.New(odcloud.Config{Endpoint: "ftp://x", Key: "k"})
+	assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "bad endpoint: %v", err)
 }
 
 func TestNetworkError(t *testing.T) {
@@ -133,39 +122,40 @@ func TestKeyEncoding(t *testing.T) {
 	}))
 	defer srv.Close()
 	for _, key := range []string{"a+b/c==", "a%2Bb%2Fc%3D%3D"} {
-		if _, err := client(t, srv.URL+"/x?returnType=JSON", key).Page(context.Background(), 3); err != nil {
-			t.Fatal(err)
-		}
+		_, err := client(t, srv.URL+"/x?returnType=JSON", key).Page(context.Background(), 3)
+		require.NoError(t, err)
 	}
 	want := "page=3&perPage=100&returnType=JSON&serviceKey=a%2Bb%2Fc%3D%3D"
-	if len(got) != 2 || got[0] != want || got[1] != want {
-		t.Fatalf("queries %q, want %q twice", got, want)
-	}
+	assert.Equal(t, []string{want, want}, got)
 }
 
+// A request canceled during a backoff ends at once.
 func TestCanceled(t *testing.T) {
-	up := trialstest.NewUpstream(t, trialstest.Synthetic(3))
-	up.Fail(0, trialstest.Fail500, trialstest.Fail500, trialstest.Fail500)
-	c, _ := odcloud.New(odcloud.Config{Endpoint: up.URL, Key: trialstest.UpstreamKey, BaseDelay: time.Hour, Rate: -1})
+	served := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		select {
+		case served <- struct{}{}:
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := odcloud.New(odcloud.Config{Endpoint: srv.URL + trialstest.EndpointPath, Key: trialstest.UpstreamKey, BaseDelay: time.Hour, Rate: -1})
+	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for up.Requests() == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-served
 		cancel()
 	}()
-	if _, err := c.Page(ctx, 1); !errors.Is(err, context.Canceled) {
-		t.Fatalf("canceled during a backoff: %v", err)
-	}
+	_, err = c.Page(ctx, 1)
+	require.ErrorIs(t, err, context.Canceled, "canceled during a backoff")
 }
 
 // syncer is a service over a memory store that syncs from up.
 func syncer(t *testing.T, up *trialstest.Upstream, clock *testkit.Clock) *trials.Service {
 	t.Helper()
 	svc, err := trials.New(memory.New().Trials(), trials.Config{Source: client(t, up.URL, trialstest.UpstreamKey), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return svc
 }
 
@@ -175,15 +165,11 @@ func state(t *testing.T, svc *trials.Service) string {
 	t.Helper()
 	ctx := context.Background()
 	list, err := svc.Export(ctx, trials.Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var b strings.Builder
 	for _, tr := range list {
 		d, err := svc.Get(ctx, tr.Number)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		fmt.Fprintf(&b, "%+v %d\n", d.Trial.Record(), len(d.History))
 		fmt.Fprintln(&b, d.ID, d.FirstSeen, d.LastChanged, d.LastSeen, d.Withdrawn)
 	}
@@ -199,24 +185,23 @@ func TestSyncAgainstFakeUpstream(t *testing.T) {
 	mustRun := func() *trials.Run {
 		t.Helper()
 		run, err := svc.RunSync(ctx, trials.SyncOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return run
 	}
 
-	if run := mustRun(); run.Inserted != 145 || run.Pages != 2 || run.Total != 145 {
-		t.Fatalf("first sync %+v", run)
-	}
+	run := mustRun()
+	assert.Equal(t, 145, run.Inserted)
+	assert.Equal(t, 2, run.Pages)
+	assert.Equal(t, 145, run.Total)
 	first := state(t, svc)
 
 	clock.Add(24 * time.Hour)
-	if run := mustRun(); run.Unchanged != 145 || run.Inserted+run.Changed+run.Withdrawn != 0 {
-		t.Fatalf("identical sync %+v", run)
-	}
-	if d, _ := svc.Get(ctx, "C130010"); !d.LastChanged.Equal(clock.Now().Add(-24*time.Hour)) || !d.LastSeen.Equal(clock.Now()) {
-		t.Fatalf("identical sync moved LastChanged or kept LastSeen: %+v", d.Trial)
-	}
+	run = mustRun()
+	assert.Equal(t, 145, run.Unchanged)
+	assert.Zero(t, run.Inserted+run.Changed+run.Withdrawn)
+	d, _ := svc.Get(ctx, "C130010")
+	assert.True(t, d.LastChanged.Equal(clock.Now().Add(-24*time.Hour)), "an identical sync moved LastChanged")
+	assert.True(t, d.LastSeen.Equal(clock.Now()), "an identical sync kept LastSeen")
 
 	// Ten days on, one field of one trial changes, one is dropped, one
 	// added.
@@ -227,27 +212,22 @@ func TestSyncAgainstFakeUpstream(t *testing.T) {
 	recs = append(recs[:7], recs[8:]...)
 	recs = append(recs, trials.Record{Number: "C999001", Title: "새 과제", StudyType: "기타"})
 	up.SetRecords(recs)
-	run := mustRun()
-	if run.Changed != 1 || run.Withdrawn != 1 || run.Inserted != 1 || run.Unchanged != 143 {
-		t.Fatalf("changing sync %+v", run)
-	}
+	run = mustRun()
+	assert.Equal(t, [4]int{1, 1, 1, 143}, [4]int{run.Changed, run.Withdrawn, run.Inserted, run.Unchanged}, "changed, withdrawn, inserted, unchanged")
 	recent, err := svc.Recent(ctx, 7, 0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if recent.Total != 2 || recent.Trials[0].Number != recs[5].Number || recent.Trials[1].Number != "C999001" {
-		t.Fatalf("recent after the change: %+v", recent)
-	}
-	d, _ := svc.Get(ctx, recs[5].Number)
-	if len(d.History) != 1 || d.History[0].Field != trials.FieldDuration || d.History[0].New != "2년" || d.History[0].Run != run.ID || *d.DurationMonths != 24 {
-		t.Fatalf("changed trial %+v history %+v", d.Trial, d.History)
-	}
-	if d, _ := svc.Get(ctx, dropped); !d.Withdrawn {
-		t.Fatalf("dropped trial not withdrawn: %+v", d.Trial)
-	}
-	if first == state(t, svc) {
-		t.Fatal("state did not change")
-	}
+	require.NoError(t, err)
+	require.Equal(t, 2, recent.Total)
+	assert.Equal(t, recs[5].Number, recent.Trials[0].Number)
+	assert.Equal(t, "C999001", recent.Trials[1].Number)
+	d, _ = svc.Get(ctx, recs[5].Number)
+	require.Len(t, d.History, 1)
+	assert.Equal(t, trials.FieldDuration, d.History[0].Field)
+	assert.Equal(t, "2년", d.History[0].New)
+	assert.Equal(t, run.ID, d.History[0].Run)
+	assert.Equal(t, 24, *d.DurationMonths)
+	d, _ = svc.Get(ctx, dropped)
+	assert.True(t, d.Withdrawn, "the dropped trial is withdrawn")
+	assert.NotEqual(t, first, state(t, svc))
 
 	// A failure on the second page, of every kind, leaves the store as
 	// it was.
@@ -257,23 +237,112 @@ func TestSyncAgainstFakeUpstream(t *testing.T) {
 		clock.Add(time.Hour)
 		up.Fail(2, f)
 		run, err := svc.RunSync(ctx, trials.SyncOptions{})
-		if hanok.CodeOf(err) != hanok.Unavailable || run.Error == "" || run.ID == 0 {
-			t.Fatalf("failure %d: %+v %v", f, run, err)
-		}
-		if after := state(t, svc); after != before {
-			t.Fatalf("failure %d changed the store", f)
-		}
+		assert.Equal(t, hanok.Unavailable, hanok.CodeOf(err), "failure %d", f)
+		assert.NotEmpty(t, run.Error)
+		assert.NotZero(t, run.ID)
+		require.Equal(t, before, state(t, svc), "failure %d changed the store", f)
 	}
 	up.Fail(2, trialstest.Fail500, trialstest.Fail500, trialstest.Fail500, trialstest.Fail500)
-	if _, err := svc.RunSync(ctx, trials.SyncOptions{}); hanok.CodeOf(err) != hanok.Unavailable {
-		t.Fatalf("500s on page 2: %v", err)
-	}
-	if after := state(t, svc); after != before {
-		t.Fatal("500s changed the store")
-	}
-	// -10 then success on page 2 is a good run.
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	assert.Equal(t, hanok.Unavailable, hanok.CodeOf(err), "500s on page 2: %v", err)
+	require.Equal(t, before, state(t, svc), "500s changed the store")
+	// -10 then success on page 2 is a good run (forced: it withdraws
+	// 26 of 145).
 	up.Fail(2, trialstest.FailQuota)
-	if run := mustRun(); run.Withdrawn != 26 || run.Changed != 2 {
-		t.Fatalf("-10 then success: %+v", run)
+	run, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, 26, run.Withdrawn)
+	assert.Equal(t, 2, run.Changed)
+}
+
+func TestErrorsHideTheKey(t *testing.T) {
+	for form := range trialstest.KeySpellings {
+		t.Run(form, func(t *testing.T) {
+			var logs strings.Builder
+			c, err := odcloud.New(odcloud.Config{Endpoint: trialstest.NewEchoUpstream(t, form), Key: trialstest.EchoKey, BaseDelay: time.Millisecond, Rate: -1, Retries: 1,
+				Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			require.NoError(t, err)
+			_, err = c.Page(context.Background(), 1)
+			require.Error(t, err)
+			assert.Equal(t, hanok.Unavailable, hanok.CodeOf(err))
+			for name, spelling := range trialstest.KeySpellings {
+				for _, text := range []string{err.Error(), hanok.MessageOf(err), logs.String()} {
+					assert.NotContains(t, text, spelling, "the key's %s spelling", name)
+					assert.NotContains(t, strings.ToLower(text), "ab3", "part of the key")
+				}
+			}
+			assert.Contains(t, hanok.MessageOf(err), "[REDACTED]")
+		})
 	}
+}
+
+// An upstream that lies, in each of the ways it was seen to (issue 20),
+// fails the run, which says why and changes nothing; a withdrawal above
+// the bound goes through only when forced.
+func TestLyingUpstreams(t *testing.T) {
+	ctx := context.Background()
+	recs := trialstest.Synthetic(250)
+	up := trialstest.NewUpstream(t, recs)
+	clock := testkit.NewClock(time.Date(2026, 11, 1, 15, 0, 0, 123456000, time.UTC))
+	svc := syncer(t, up, clock)
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 250, run.Inserted)
+	before := state(t, svc)
+
+	dupes := append(append([]trials.Record(nil), recs[:100]...), recs[:100]...)
+	dupes = append(dupes, recs[200:]...)
+	noKey := append([]trials.Record(nil), recs...)
+	for i := 100; i < 200; i++ {
+		noKey[i].Number = ""
+	}
+	cases := []struct {
+		name    string
+		records []trials.Record
+		total   int
+		want    error
+		reason  string
+	}{
+		{"250 served, totalCount 150", recs, 150, trials.ErrInconsistent, "200 records over 2 pages, and totalCount 150"},
+		{"duplicate ids on page 2", dupes, -1, trials.ErrInconsistent, "is the key of records 1 and 101"},
+		{"records missing 과제번호", noKey, -1, trials.ErrInconsistent, "100 records without a valid 과제번호"},
+		{"totalCount 0 with 250 stored", nil, -1, trials.ErrTooManyWithdrawals, "withdraw 250 of the 250 trials"},
+		{"a withdrawal above 10%", recs[:200], -1, trials.ErrTooManyWithdrawals, "withdraw 50 of the 250 trials in the mirror, more than the 25"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clock.Add(time.Hour)
+			up.SetRecords(c.records)
+			up.SetTotal(c.total)
+			run, err := svc.RunSync(ctx, trials.SyncOptions{})
+			require.ErrorIs(t, err, c.want)
+			assert.Equal(t, hanok.Unavailable, hanok.CodeOf(err))
+			require.NotNil(t, run)
+			assert.Contains(t, run.Error, c.reason)
+			assert.Contains(t, run.Error, "nothing was changed")
+			assert.Zero(t, run.Withdrawn)
+			runs, err := svc.Runs(ctx, hanok.Actor{ID: 1, Superuser: true}, 1)
+			require.NoError(t, err)
+			require.Len(t, runs, 1)
+			assert.Equal(t, run.ID, runs[0].ID, "case %d", i)
+			assert.Equal(t, run.Error, runs[0].Error, "the run's record says why")
+			assert.Equal(t, before, state(t, svc), "the store changed")
+		})
+	}
+
+	// The operator who knows that 50 trials went away forces it.
+	up.SetRecords(recs[:200])
+	up.SetTotal(-1)
+	clock.Add(time.Hour)
+	run, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, 50, run.Withdrawn)
+	assert.Equal(t, 200, run.Unchanged)
+	d, err := svc.Get(ctx, recs[249].Number)
+	require.NoError(t, err)
+	assert.True(t, d.Withdrawn)
+	// Forcing lifts the bound only: a lying upstream still fails.
+	up.SetTotal(150)
+	_, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.ErrorIs(t, err, trials.ErrInconsistent)
 }

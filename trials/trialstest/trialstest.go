@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/storetest"
 	"github.com/hanok-dev/hanok/trials"
@@ -37,6 +40,8 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 		{"Runs", testRuns},
 		{"Copies", testCopies},
 		{"Sync", testSync},
+		{"RunLifecycle", testRunLifecycle},
+		{"WithdrawalBound", testWithdrawalBound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -45,14 +50,22 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 	}
 }
 
-// base has nanoseconds, so that a store that drops them is caught.
-var base = time.Date(2026, 11, 20, 3, 4, 5, 123456789, time.UTC)
+// base has microseconds, so that a store that drops them is caught (the
+// service keeps its times to the microsecond).
+var base = time.Date(2026, 11, 20, 3, 4, 5, 123456000, time.UTC)
 
 func must(t *testing.T, err error) {
 	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+}
+
+// begin records a run started at at.
+func begin(t *testing.T, s trials.Store, at time.Time) *trials.Run {
+	t.Helper()
+	run := &trials.Run{Started: at}
+	require.NoError(t, s.BeginRun(context.Background(), run))
+	require.NotZero(t, run.ID, "BeginRun did not set the run's id")
+	return run
 }
 
 func trial(number, title string, at time.Time) trials.Trial {
@@ -68,7 +81,8 @@ func trial(number, title string, at time.Time) trials.Trial {
 // saw: every stored trial, loaded whole.
 func apply(t *testing.T, s trials.Store, at time.Time, cs trials.Changeset) (*trials.Run, []trials.Trial) {
 	t.Helper()
-	run := &trials.Run{Started: at, Finished: at.Add(time.Second), Pages: 1, Total: len(cs.Insert)}
+	run := begin(t, s, at)
+	run.Finished, run.Pages, run.Total = at.Add(time.Second+time.Microsecond), 1, len(cs.Insert)
 	var seen []trials.Trial
 	cs.Seen = at
 	must(t, s.ApplySync(context.Background(), run, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
@@ -80,23 +94,18 @@ func apply(t *testing.T, s trials.Store, at time.Time, cs trials.Changeset) (*tr
 		if err != nil {
 			return nil, err
 		}
-		if len(loaded) != len(stored) {
-			t.Errorf("load of %d ids gave %d trials", len(ids), len(loaded))
-		}
+		assert.Len(t, loaded, len(stored), "load of %d ids", len(ids))
 		for i := range loaded {
 			tr := &loaded[i]
 			st := stored[slices.IndexFunc(stored, func(st trials.Stored) bool { return st.ID == tr.ID })]
-			if st.Number != tr.Number || st.Withdrawn != tr.Withdrawn || st.Digest != tr.Record().Digest() {
-				t.Errorf("stored %+v does not describe the loaded %+v (digest %s)", st, *tr, tr.Record().Digest())
-			}
+			assert.Equal(t, trials.Stored{ID: tr.ID, Number: tr.Number, Digest: tr.Record().Digest(), Withdrawn: tr.Withdrawn}, st,
+				"the Stored of a trial does not describe it")
 		}
 		seen = loaded
 		run.Inserted = len(cs.Insert)
 		return &cs, nil
 	}))
-	if run.ID == 0 {
-		t.Fatal("ApplySync did not set the run's id")
-	}
+	require.NotZero(t, run.ID, "the run has no id")
 	return run, seen
 }
 
@@ -117,9 +126,7 @@ func numbers(ts []trials.Trial) []string {
 
 func wantNumbers(t *testing.T, ts []trials.Trial, want ...string) {
 	t.Helper()
-	if got := fmt.Sprint(numbers(ts)); got != fmt.Sprint(want) {
-		t.Fatalf("trials %s, want %s", got, fmt.Sprint(want))
-	}
+	require.Equal(t, want, numbers(ts))
 }
 
 func equalTrial(t *testing.T, got, want trials.Trial) {
@@ -131,45 +138,41 @@ func equalTrial(t *testing.T, got, want trials.Trial) {
 		return fmt.Sprint(*p)
 	}
 	g, w := got, want
-	if !g.FirstSeen.Equal(w.FirstSeen) || !g.LastChanged.Equal(w.LastChanged) || !g.LastSeen.Equal(w.LastSeen) {
-		t.Fatalf("times of %s: got %v/%v/%v, want %v/%v/%v", w.Number, g.FirstSeen, g.LastChanged, g.LastSeen, w.FirstSeen, w.LastChanged, w.LastSeen)
-	}
-	if ip(g.TargetSize) != ip(w.TargetSize) || ip(g.DurationMonths) != ip(w.DurationMonths) {
-		t.Fatalf("numbers of %s: got %s/%s, want %s/%s", w.Number, ip(g.TargetSize), ip(g.DurationMonths), ip(w.TargetSize), ip(w.DurationMonths))
-	}
+	require.True(t, g.FirstSeen.Equal(w.FirstSeen), "first seen of %s: %v, want %v", w.Number, g.FirstSeen, w.FirstSeen)
+	require.True(t, g.LastChanged.Equal(w.LastChanged), "last changed of %s: %v, want %v", w.Number, g.LastChanged, w.LastChanged)
+	require.True(t, g.LastSeen.Equal(w.LastSeen), "last seen of %s: %v, want %v", w.Number, g.LastSeen, w.LastSeen)
+	require.Equal(t, ip(w.TargetSize), ip(g.TargetSize), "target size of %s", w.Number)
+	require.Equal(t, ip(w.DurationMonths), ip(g.DurationMonths), "duration months of %s", w.Number)
 	g.FirstSeen, g.LastChanged, g.LastSeen, g.TargetSize, g.DurationMonths = w.FirstSeen, w.LastChanged, w.LastSeen, w.TargetSize, w.DurationMonths
-	if g != w {
-		t.Fatalf("trial\n got %+v\nwant %+v", g, w)
-	}
+	require.Equal(t, w, g)
 }
 
 func testEmpty(t *testing.T, s trials.Store) {
 	ctx := context.Background()
 	_, err := s.Trial(ctx, 1)
 	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 	_, err = s.Trial(ctx, 1<<40)
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 	_, err = s.TrialByNumber(ctx, "C999999")
 	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
+	_, err = s.Run(ctx, 1)
+	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
 	h, err := s.History(ctx, "C999999")
 	must(t, err)
-	if len(h) != 0 {
-		t.Fatalf("history of an unknown number: %v", h)
-	}
+	require.Empty(t, h, "history of an unknown number")
+	require.NotNil(t, h)
 	ts, total := list(t, s, trials.Filter{IncludeWithdrawn: true})
-	if len(ts) != 0 || total != 0 {
-		t.Fatalf("empty store lists %d (total %d)", len(ts), total)
-	}
+	require.Empty(t, ts)
+	require.Zero(t, total)
 	runs, err := s.Runs(ctx, 10)
 	must(t, err)
-	if len(runs) != 0 {
-		t.Fatalf("empty store has runs %v", runs)
-	}
+	require.Empty(t, runs)
 	// The first run sees no trials.
 	_, seen := apply(t, s, base, trials.Changeset{})
-	if len(seen) != 0 {
-		t.Fatalf("plan of an empty store saw %d trials", len(seen))
-	}
+	require.Empty(t, seen)
 }
 
 func testInsertRoundTrip(t *testing.T, s trials.Store) {
@@ -181,37 +184,29 @@ func testInsertRoundTrip(t *testing.T, s trials.Store) {
 
 	got, err := s.TrialByNumber(ctx, "C130010")
 	must(t, err)
-	if got.ID <= 0 {
-		t.Fatalf("stored trial has id %d", got.ID)
-	}
+	require.Positive(t, got.ID)
 	a.ID = got.ID
 	equalTrial(t, *got, a)
-	if *got.TargetSize != 120 || *got.DurationMonths != 36 {
-		t.Fatalf("typed fields %d, %d", *got.TargetSize, *got.DurationMonths)
-	}
+	assert.Equal(t, 120, *got.TargetSize)
+	assert.Equal(t, 36, *got.DurationMonths)
 	byID, err := s.Trial(ctx, got.ID)
 	must(t, err)
 	equalTrial(t, *byID, a)
 
 	gb, err := s.TrialByNumber(ctx, "C100002")
 	must(t, err)
-	if gb.ID == got.ID {
-		t.Fatal("two trials share an id")
-	}
+	require.NotEqual(t, got.ID, gb.ID, "two trials share an id")
 	b.ID = gb.ID
 	equalTrial(t, *gb, b)
-	if gb.TargetSize != nil || gb.DurationMonths != nil {
-		t.Fatal("empty fields came back as numbers")
-	}
+	assert.Nil(t, gb.TargetSize)
+	assert.Nil(t, gb.DurationMonths)
 	// Numbers are keys as they are: another case is another number.
 	_, err = s.TrialByNumber(ctx, "c130010")
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
 
 	// The next run's plan sees both.
 	_, seen := apply(t, s, base.Add(time.Hour), trials.Changeset{})
-	if len(seen) != 2 {
-		t.Fatalf("plan saw %d trials, want 2", len(seen))
-	}
+	require.Len(t, seen, 2)
 }
 
 func testUpdateHistorySeen(t *testing.T, s trials.Store) {
@@ -237,22 +232,18 @@ func testUpdateHistorySeen(t *testing.T, s trials.Store) {
 			{Number: "C3", Field: trials.FieldWithdrawn, Old: "false", New: "true", At: t2},
 		},
 	})
-	if len(seen) != 3 {
-		t.Fatalf("plan saw %d trials", len(seen))
-	}
+	require.Len(t, seen, 3)
 	got, err := s.TrialByNumber(ctx, "C1")
 	must(t, err)
 	equalTrial(t, *got, a2)
 	got, err = s.TrialByNumber(ctx, "C2")
 	must(t, err)
-	if !got.LastSeen.Equal(t2) || !got.LastChanged.Equal(base) {
-		t.Fatalf("C2 seen %v changed %v, want seen %v changed %v", got.LastSeen, got.LastChanged, t2, base)
-	}
+	assert.True(t, got.LastSeen.Equal(t2), "C2 seen %v, want %v", got.LastSeen, t2)
+	assert.True(t, got.LastChanged.Equal(base), "C2 changed %v, want %v", got.LastChanged, base)
 	got, err = s.TrialByNumber(ctx, "C3")
 	must(t, err)
-	if !got.Withdrawn || !got.LastSeen.Equal(base) {
-		t.Fatalf("C3 withdrawn %v seen %v, want withdrawn, seen %v", got.Withdrawn, got.LastSeen, base)
-	}
+	assert.True(t, got.Withdrawn)
+	assert.True(t, got.LastSeen.Equal(base), "C3 seen %v, want %v", got.LastSeen, base)
 
 	// Run 3: C1 changes twice more.
 	t3 := t2.Add(24 * time.Hour)
@@ -272,20 +263,17 @@ func testUpdateHistorySeen(t *testing.T, s trials.Store) {
 		{Number: "C1", Run: run3.ID, Field: trials.FieldScope, Old: "국내다기관", New: "단일기관", At: t3},
 		{Number: "C1", Run: run2.ID, Field: trials.FieldTitle, Old: "one", New: "one, renamed", At: t2},
 	}
-	if len(h) != len(want) {
-		t.Fatalf("history %+v, want %+v", h, want)
-	}
+	require.Len(t, h, len(want))
 	for i := range want {
-		if h[i].Number != want[i].Number || h[i].Run != want[i].Run || h[i].Field != want[i].Field ||
-			h[i].Old != want[i].Old || h[i].New != want[i].New || !h[i].At.Equal(want[i].At) {
-			t.Fatalf("history[%d] %+v, want %+v", i, h[i], want[i])
-		}
+		require.True(t, h[i].At.Equal(want[i].At), "history[%d] at %v, want %v", i, h[i].At, want[i].At)
+		h[i].At = want[i].At
+		require.Equal(t, want[i], h[i], "history[%d]", i)
 	}
 	h, err = s.History(ctx, "C3")
 	must(t, err)
-	if len(h) != 1 || h[0].Field != trials.FieldWithdrawn || h[0].Run != run2.ID {
-		t.Fatalf("history of C3: %+v", h)
-	}
+	require.Len(t, h, 1)
+	assert.Equal(t, trials.FieldWithdrawn, h[0].Field)
+	assert.Equal(t, run2.ID, h[0].Run)
 }
 
 var errPlan = errors.New("plan failed")
@@ -308,59 +296,55 @@ func snapshot(t *testing.T, s trials.Store) string {
 
 func testPlanErrorWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
+	run := begin(t, s, base.Add(time.Hour))
 	before := snapshot(t, s)
-	run := &trials.Run{Started: base.Add(time.Hour)}
 	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) { return nil, errPlan })
-	if !errors.Is(err, errPlan) {
-		t.Fatalf("ApplySync = %v, want the plan's error", err)
-	}
-	if after := snapshot(t, s); after != before {
-		t.Fatalf("a failed plan changed the store:\n%s\nwas\n%s", after, before)
-	}
+	require.ErrorIs(t, err, errPlan)
+	require.Equal(t, before, snapshot(t, s), "a failed plan changed the store")
 }
 
 func testUnknownUpdateWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	before := snapshot(t, s)
 	ghost := trial("C9", "ghost", base)
 	ghost.ID = 1 << 40
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+	run := begin(t, s, at)
+	before := snapshot(t, s)
+	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
 		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at)}, Update: []trials.Trial{ghost}, Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.NotFound)
-	if after := snapshot(t, s); after != before {
-		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
-	}
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
+	require.Equal(t, before, snapshot(t, s), "a failed apply changed the store")
 }
 
 func testDuplicateInsertWritesNothing(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	before := snapshot(t, s)
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+	run := begin(t, s, at)
+	before := snapshot(t, s)
+	err := s.ApplySync(context.Background(), run, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
 		return &trials.Changeset{Insert: []trials.Trial{trial("C2", "two", at), trial("C1", "again", at)}, Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.Conflict)
-	if after := snapshot(t, s); after != before {
-		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
-	}
+	require.ErrorIs(t, err, trials.ErrTrialExists)
+	require.Equal(t, before, snapshot(t, s), "a failed apply changed the store")
 }
 
 func testLoadUnknown(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	before := snapshot(t, s)
 	at := base.Add(time.Hour)
-	err := s.ApplySync(context.Background(), &trials.Run{Started: at}, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
+	run := begin(t, s, at)
+	before := snapshot(t, s)
+	err := s.ApplySync(context.Background(), run, func(stored []trials.Stored, load trials.Load) (*trials.Changeset, error) {
 		if _, err := load([]trials.ID{stored[0].ID, 1 << 40}); err != nil {
 			return nil, err
 		}
 		return &trials.Changeset{Seen: at}, nil
 	})
 	storetest.WantCode(t, err, hanok.NotFound)
-	if after := snapshot(t, s); after != before {
-		t.Fatalf("a failed apply changed the store:\n%s\nwas\n%s", after, before)
-	}
+	require.ErrorIs(t, err, trials.ErrTrialNotFound)
+	require.Equal(t, before, snapshot(t, s), "a failed apply changed the store")
 }
 
 func testFilter(t *testing.T, s trials.Store) {
@@ -395,16 +379,18 @@ func testFilter(t *testing.T, s trials.Store) {
 		{trials.Filter{Scope: "단일기관"}, []string{"C4", "C1"}},
 		{trials.Filter{Scope: "단일기관", Department: "hematology", Title: "study"}, []string{"C1"}},
 		{trials.Filter{ChangedSince: base.Add(-2 * day)}, []string{"C3", "C2", "C4"}},
-		{trials.Filter{ChangedSince: base.Add(-2*day + 1)}, []string{"C3", "C2"}},
+		{trials.Filter{ChangedSince: base.Add(-2*day + time.Microsecond)}, []string{"C3", "C2"}},
 		{trials.Filter{Title: "no such title"}, nil},
 		{trials.Filter{Title: "%"}, nil},
 		{trials.Filter{Title: "_"}, nil},
 	}
 	for _, c := range cases {
 		ts, total := list(t, s, c.f)
-		if fmt.Sprint(numbers(ts)) != fmt.Sprint(c.want) || total != len(c.want) {
-			t.Errorf("filter %+v: %v (total %d), want %v", c.f, numbers(ts), total, c.want)
+		if c.want == nil {
+			c.want = []string{}
 		}
+		assert.Equal(t, c.want, numbers(ts), "filter %+v", c.f)
+		assert.Equal(t, len(c.want), total, "total of filter %+v", c.f)
 	}
 }
 
@@ -418,55 +404,44 @@ func testPaging(t *testing.T, s trials.Store) {
 	apply(t, s, base, trials.Changeset{Insert: ins})
 	all, total := list(t, s, trials.Filter{})
 	wantNumbers(t, all, "C16", "C17", "C18", "C19", "C20", "C11", "C12", "C13", "C14", "C15", "C09", "C10")
-	if total != 12 {
-		t.Fatalf("total %d", total)
-	}
+	require.Equal(t, 12, total)
 	page, total := list(t, s, trials.Filter{Offset: 3, Limit: 4})
 	wantNumbers(t, page, "C19", "C20", "C11", "C12")
-	if total != 12 {
-		t.Fatalf("paged total %d, want 12", total)
-	}
+	require.Equal(t, 12, total, "paged total")
 	page, total = list(t, s, trials.Filter{Offset: 10, Limit: 4})
 	wantNumbers(t, page, "C09", "C10")
-	if total != 12 {
-		t.Fatalf("last page total %d", total)
-	}
+	require.Equal(t, 12, total, "last page total")
 	page, total = list(t, s, trials.Filter{Offset: 50, Limit: 4})
-	if len(page) != 0 || total != 12 {
-		t.Fatalf("past the end: %v total %d", numbers(page), total)
-	}
+	require.Empty(t, page, "past the end")
+	require.Equal(t, 12, total, "total past the end")
 }
 
 func testRuns(t *testing.T, s trials.Store) {
 	ctx := context.Background()
 	r1, _ := apply(t, s, base, trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}})
-	failed := &trials.Run{Started: base.Add(time.Hour), Finished: base.Add(time.Hour + time.Second), Pages: 2, Total: 145, Error: "upstream: 500"}
-	must(t, s.RecordRun(ctx, failed))
-	if failed.ID == 0 || failed.ID == r1.ID {
-		t.Fatalf("RecordRun set id %d (first run %d)", failed.ID, r1.ID)
-	}
+	failed := begin(t, s, base.Add(time.Hour))
+	failed.Finished, failed.Pages, failed.Total, failed.Error = base.Add(time.Hour+time.Second+time.Microsecond), 2, 145, "upstream: 500"
+	must(t, s.FinishRun(ctx, failed))
+	require.NotEqual(t, r1.ID, failed.ID)
 	r3, _ := apply(t, s, base.Add(2*time.Hour), trials.Changeset{})
 	runs, err := s.Runs(ctx, 10)
 	must(t, err)
-	if len(runs) != 3 || runs[0].ID != r3.ID || runs[1].ID != failed.ID || runs[2].ID != r1.ID {
-		t.Fatalf("runs %+v", runs)
-	}
+	require.Len(t, runs, 3)
+	assert.Equal(t, []trials.RunID{r3.ID, failed.ID, r1.ID}, []trials.RunID{runs[0].ID, runs[1].ID, runs[2].ID})
 	got := runs[1]
-	if !got.Started.Equal(failed.Started) || !got.Finished.Equal(failed.Finished) || got.Pages != 2 || got.Total != 145 || got.Error != failed.Error {
-		t.Fatalf("failed run came back as %+v, want %+v", got, *failed)
-	}
-	if runs[2].Inserted != 1 || runs[2].Error != "" {
-		t.Fatalf("first run came back as %+v", runs[2])
-	}
+	assert.True(t, got.Started.Equal(failed.Started), "started %v, want %v", got.Started, failed.Started)
+	assert.True(t, got.Finished.Equal(failed.Finished), "finished %v, want %v", got.Finished, failed.Finished)
+	got.Started, got.Finished = failed.Started, failed.Finished
+	assert.Equal(t, *failed, got)
+	assert.Equal(t, 1, runs[2].Inserted)
+	assert.Empty(t, runs[2].Error)
 	runs, err = s.Runs(ctx, 2)
 	must(t, err)
-	if len(runs) != 2 || runs[0].ID != r3.ID {
-		t.Fatalf("last 2 runs %+v", runs)
-	}
+	require.Len(t, runs, 2)
+	assert.Equal(t, r3.ID, runs[0].ID)
 	// A failed run changed no trial.
-	if _, total := list(t, s, trials.Filter{}); total != 1 {
-		t.Fatalf("%d trials", total)
-	}
+	_, total := list(t, s, trials.Filter{})
+	assert.Equal(t, 1, total)
 }
 
 func testCopies(t *testing.T, s trials.Store) {
@@ -478,23 +453,19 @@ func testCopies(t *testing.T, s trials.Store) {
 	cs.Insert[0].Title = "changed after insert"
 	got, err := s.TrialByNumber(ctx, "C1")
 	must(t, err)
-	if *got.TargetSize != 120 || got.Title != "one" {
-		t.Fatalf("store aliases the inserted value: %d %q", *got.TargetSize, got.Title)
-	}
+	require.Equal(t, 120, *got.TargetSize, "the store aliases the inserted value")
+	require.Equal(t, "one", got.Title, "the store aliases the inserted value")
 	*got.TargetSize = 7
 	got.Title = "changed after read"
 	again, err := s.TrialByNumber(ctx, "C1")
 	must(t, err)
-	if *again.TargetSize != 120 || again.Title != "one" {
-		t.Fatalf("store aliases a returned value: %d %q", *again.TargetSize, again.Title)
-	}
+	require.Equal(t, 120, *again.TargetSize, "the store aliases a returned value")
+	require.Equal(t, "one", again.Title, "the store aliases a returned value")
 	ts, _ := list(t, s, trials.Filter{})
 	*ts[0].TargetSize = 8
 	again, err = s.Trial(ctx, got.ID)
 	must(t, err)
-	if *again.TargetSize != 120 {
-		t.Fatalf("store aliases a listed value: %d", *again.TargetSize)
-	}
+	require.Equal(t, 120, *again.TargetSize, "the store aliases a listed value")
 }
 
 // testSync runs the service's sync over the store: the rules are the
@@ -507,9 +478,9 @@ func testSync(t *testing.T, s trials.Store) {
 	must(t, err)
 	run, err := svc.RunSync(ctx, trials.SyncOptions{})
 	must(t, err)
-	if run.Inserted != 250 || run.Pages != 3 || run.Total != 250 {
-		t.Fatalf("first run %+v", run)
-	}
+	assert.Equal(t, 250, run.Inserted)
+	assert.Equal(t, 3, run.Pages)
+	assert.Equal(t, 250, run.Total)
 	now = base.Add(48 * time.Hour)
 	recs := Synthetic(250)
 	recs[10].Title = "renamed"
@@ -517,27 +488,104 @@ func testSync(t *testing.T, s trials.Store) {
 	src.Records = recs[:249]
 	run, err = svc.RunSync(ctx, trials.SyncOptions{})
 	must(t, err)
-	if run.Inserted != 0 || run.Changed != 2 || run.Unchanged != 247 || run.Withdrawn != 1 {
-		t.Fatalf("second run %+v", run)
-	}
+	assert.Equal(t, [4]int{0, 2, 247, 1}, [4]int{run.Inserted, run.Changed, run.Unchanged, run.Withdrawn}, "inserted, changed, unchanged, withdrawn")
 	d, err := svc.Get(ctx, recs[20].Number)
 	must(t, err)
-	if d.TargetSize != nil || d.TargetSizeText != "" || !d.LastChanged.Equal(now) || len(d.History) != 1 || d.History[0].Field != trials.FieldTargetSize {
-		t.Fatalf("changed trial %+v", d)
-	}
+	assert.Nil(t, d.TargetSize)
+	assert.Empty(t, d.TargetSizeText)
+	assert.True(t, d.LastChanged.Equal(now), "last changed %v, want %v", d.LastChanged, now)
+	require.Len(t, d.History, 1)
+	assert.Equal(t, trials.FieldTargetSize, d.History[0].Field)
 	d, err = svc.Get(ctx, recs[249].Number)
 	must(t, err)
-	if !d.Withdrawn || !d.LastSeen.Equal(base) {
-		t.Fatalf("dropped trial %+v", d)
-	}
+	assert.True(t, d.Withdrawn)
+	assert.True(t, d.LastSeen.Equal(base), "last seen %v, want %v", d.LastSeen, base)
 	d, err = svc.Get(ctx, recs[0].Number)
 	must(t, err)
-	if !d.LastChanged.Equal(base) || !d.LastSeen.Equal(now) || d.TargetSize == nil || *d.TargetSize != 100 {
-		t.Fatalf("unchanged trial %+v", d)
-	}
+	assert.True(t, d.LastChanged.Equal(base), "last changed %v, want %v", d.LastChanged, base)
+	assert.True(t, d.LastSeen.Equal(now), "last seen %v, want %v", d.LastSeen, now)
+	require.NotNil(t, d.TargetSize)
+	assert.Equal(t, 100, *d.TargetSize)
 	list, err := svc.Recent(ctx, 1, 0, 10)
 	must(t, err)
-	if list.Total != 2 {
-		t.Fatalf("recent: %d, want the 2 changed", list.Total)
-	}
+	assert.Equal(t, 2, list.Total, "recent: the 2 changed")
+}
+
+// testRunLifecycle: a run is recorded when it begins, without a finished
+// time, and its end is written into the same record.
+func testRunLifecycle(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	run := begin(t, s, base)
+	got, err := s.Run(ctx, run.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Running(), "a begun run has no finished time: %+v", got)
+	assert.True(t, got.Started.Equal(base), "started %v, want %v", got.Started, base)
+	runs, err := s.Runs(ctx, 5)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	assert.True(t, runs[0].Running())
+
+	run.Finished, run.Pages, run.Total, run.Error = base.Add(1500*time.Millisecond+time.Microsecond), 1, 3, "upstream: HTTP 500"
+	require.NoError(t, s.FinishRun(ctx, run))
+	got, err = s.Run(ctx, run.ID)
+	require.NoError(t, err)
+	assert.False(t, got.Running())
+	assert.True(t, got.Finished.Equal(run.Finished), "finished %v, want %v", got.Finished, run.Finished)
+	assert.Equal(t, "upstream: HTTP 500", got.Error)
+	assert.Equal(t, 3, got.Total)
+
+	// A run that was not begun is not found, and nothing is written.
+	ghost := &trials.Run{ID: run.ID + 100, Started: base, Finished: base}
+	err = s.FinishRun(ctx, ghost)
+	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
+	before := snapshot(t, s)
+	err = s.ApplySync(ctx, ghost, func([]trials.Stored, trials.Load) (*trials.Changeset, error) {
+		return &trials.Changeset{Insert: []trials.Trial{trial("C1", "one", base)}, Seen: base}, nil
+	})
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
+	assert.Equal(t, before, snapshot(t, s))
+	_, err = s.Run(ctx, ghost.ID)
+	require.ErrorIs(t, err, trials.ErrRunNotFound)
+}
+
+// testWithdrawalBound: a sync that would withdraw more than the bound
+// fails inside the store's transaction and the store keeps nothing of it;
+// forced, it withdraws. And a run a dead process left unfinished is
+// recorded as failed by the next one.
+func testWithdrawalBound(t *testing.T, s trials.Store) {
+	ctx := context.Background()
+	src := &StaticSource{Records: Synthetic(250), PerPage: 100}
+	now := base
+	svc, err := trials.New(s, trials.Config{Source: src, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(t, err)
+	before := snapshot(t, s)
+
+	now = now.Add(time.Hour)
+	src.Records = Synthetic(250)[:200]
+	run, err := svc.RunSync(ctx, trials.SyncOptions{})
+	require.ErrorIs(t, err, trials.ErrTooManyWithdrawals)
+	assert.Contains(t, run.Error, "withdraw 50 of the 250")
+	after := snapshot(t, s)
+	// One more run recorded; the trials as they were.
+	assert.Equal(t, before[:len(before)-len("2 runs")], after[:len(after)-len("2 runs")])
+	got, err := s.Run(ctx, run.ID)
+	require.NoError(t, err)
+	assert.Equal(t, run.Error, got.Error)
+	assert.False(t, got.Running())
+
+	// A process died in the middle of a run.
+	stale := begin(t, s, now.Add(time.Minute))
+	now = now.Add(time.Hour)
+	run, err = svc.RunSync(ctx, trials.SyncOptions{Force: true})
+	require.NoError(t, err)
+	assert.Equal(t, 50, run.Withdrawn)
+	got, err = s.Run(ctx, stale.ID)
+	require.NoError(t, err)
+	assert.False(t, got.Running())
+	assert.Contains(t, got.Error, "interrupted")
+	_, total := list(t, s, trials.Filter{})
+	assert.Equal(t, 200, total)
 }

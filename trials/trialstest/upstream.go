@@ -52,13 +52,14 @@ type Upstream struct {
 	encoded  [][]byte          // each record as the upstream writes it
 	failures map[int][]Failure // by page; 0 is any page
 	requests int
+	total    int // the totalCount sent; -1: the records' count
 }
 
 // NewUpstream starts a fake upstream serving records; it is closed when
 // the test ends.
 func NewUpstream(tb testing.TB, records []trials.Record) *Upstream {
 	tb.Helper()
-	u := &Upstream{failures: map[int][]Failure{}}
+	u := &Upstream{failures: map[int][]Failure{}, total: -1}
 	u.SetRecords(records)
 	u.Server = httptest.NewServer(http.HandlerFunc(u.serve))
 	u.URL = u.Server.URL + EndpointPath
@@ -76,6 +77,14 @@ func (u *Upstream) SetRecords(records []trials.Record) {
 	defer u.mu.Unlock()
 	u.records = append([]trials.Record(nil), records...)
 	u.encoded = encoded
+}
+
+// SetTotal makes the upstream lie: every page says totalCount n, whatever
+// it serves; -1 makes it tell the truth again.
+func (u *Upstream) SetTotal(n int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.total = n
 }
 
 // Records returns a copy of what the upstream serves.
@@ -140,6 +149,10 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	records := u.encoded
+	total := u.total
+	if total < 0 {
+		total = len(records)
+	}
 	u.mu.Unlock()
 
 	switch {
@@ -174,7 +187,7 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "<html><body><h1>Service temporarily unavailable</h1></body></html>")
 		return
 	case FailNoData:
-		writeJSON(w, http.StatusOK, map[string]any{"page": page, "perPage": perPage, "totalCount": len(records)})
+		writeJSON(w, http.StatusOK, map[string]any{"page": page, "perPage": perPage, "totalCount": total})
 		return
 	}
 	from := min((page-1)*perPage, len(records))
@@ -185,7 +198,7 @@ func (u *Upstream) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	b := bytes.NewBuffer(make([]byte, 0, size))
 	fmt.Fprintf(b, `{"page":%d,"perPage":%d,"totalCount":%d,"currentCount":%d,"matchCount":%d,"data":[`,
-		page, perPage, len(records), to-from, len(records))
+		page, perPage, total, to-from, total)
 	b.Write(bytes.Join(records[from:to], []byte(",")))
 	b.WriteString("]}\n")
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
@@ -248,7 +261,7 @@ func Synthetic(n int) []trials.Record {
 }
 
 // StaticSource is a trials.Source over records in memory, PerPage a page
-// (100 when 0).
+// (100 when 0). Its pages say their currentCount.
 type StaticSource struct {
 	Records []trials.Record
 	PerPage int
@@ -262,5 +275,6 @@ func (s *StaticSource) Page(_ context.Context, n int) (*trials.Page, error) {
 	}
 	from := min((n-1)*per, len(s.Records))
 	to := min(from+per, len(s.Records))
-	return &trials.Page{Number: n, PerPage: per, Total: len(s.Records), Records: append([]trials.Record(nil), s.Records[from:to]...)}, nil
+	current := to - from
+	return &trials.Page{Number: n, PerPage: per, Total: len(s.Records), Current: &current, Records: append([]trials.Record(nil), s.Records[from:to]...)}, nil
 }
