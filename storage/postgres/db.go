@@ -242,24 +242,6 @@ func isForeignKey(err error) bool { return pgCode(err) == "23503" }
 // isUnique reports whether err is a unique violation.
 func isUnique(err error) bool { return pgCode(err) == "23505" }
 
-// nanos is t in unix nanoseconds, 0 for the zero time: the time columns of
-// the domains whose stores keep times to the nanosecond (microblog,
-// mailing) are bigint.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromNanos is the inverse of nanos, in UTC.
-func fromNanos(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, v).UTC()
-}
-
 // notFound maps pgx.ErrNoRows to a hanok.NotFound error naming what.
 func notFound(err error, what string) error {
 	if errors.Is(err, pgx.ErrNoRows) {
