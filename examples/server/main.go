@@ -200,6 +200,7 @@ type stores struct {
 	db *sqlite.DB
 
 	microblog microblog.Store
+	oauth     auth.OAuthStore
 
 	auction      auction.Store
 	auctionMedia auction.MediaStore
@@ -216,7 +217,7 @@ type stores struct {
 func openStores(ctx context.Context, c *config) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), trials: m.Trials(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), oauth: m.OAuth(), mailing: m.Mailing(), trials: m.Trials(), close: func() error { return nil }}, nil
 	}
 	if postgres.IsDSN(c.db) {
 		return openPostgres(ctx, c)
@@ -230,7 +231,7 @@ func openStores(ctx context.Context, c *config) (*stores, error) {
 		db.Close()
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
-	return &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+	return &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auctionMedia: media, auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), oauth: db.OAuth(), mailing: db.Mailing(), trials: db.Trials(), close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // openPostgres opens the PostgreSQL database of -db, shared with any other
@@ -250,7 +251,7 @@ func openPostgres(ctx context.Context, c *config) (*stores, error) {
 		return nil, fmt.Errorf("-media %s: %w", c.media, err)
 	}
 	return &stores{auction: db.Auction(), auctionMedia: media, auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
-		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
+		microblog: db.Microblog(), oauth: db.OAuth(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: func() error { return errors.Join(media.Close(), db.Close()) }}, nil
 }
 
 // run starts the server and blocks until ctx is done, then shuts down
@@ -384,7 +385,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	sysCfg.TrustedProxies = c.trustedProxies
 	sysCfg.MailingToken = token
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail}, sysCfg)
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail,
+		OAuth: auth.NewOAuth(authn, st.oauth, auth.OAuthConfig{})}, sysCfg)
 	gate.Open(handler)
 
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", postgres.Redacted(c.db))
