@@ -661,8 +661,8 @@ func statusURL(base, term string) (microblog.TweetID, bool) {
 }
 
 // cursorOf reads max_id, since_id, min_id and limit from the query, as
-// Mastodon does: a limit above max is max, and one that is not a positive
-// number is def.
+// Mastodon does: an id of 0 is no bound, a limit above max is max, and
+// one that is not a positive number is def.
 func cursorOf(r *http.Request, def, max int) (microblog.Cursor, error) {
 	q := r.URL.Query()
 	var c microblog.Cursor
@@ -672,8 +672,8 @@ func cursorOf(r *http.Request, def, max int) (microblog.Cursor, error) {
 	}{{"max_id", &c.MaxID}, {"since_id", &c.SinceID}, {"min_id", &c.MinID}} {
 		if v := q.Get(p.name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n <= 0 {
-				return c, unprocessable(p.name + " must be a positive integer id")
+			if err != nil || n < 0 {
+				return c, unprocessable(p.name + " must be an integer id")
 			}
 			*p.dst = n
 		}
