@@ -33,7 +33,10 @@ var api = apitest.MustLoad(mastodonhttp.OpenAPI())
 func TestMain(m *testing.M) { os.Exit(apitest.Main(m, api)) }
 
 type env struct {
-	srv   *httptest.Server
+	srv *httptest.Server
+	// raw serves the adapter without the document's checks, for the
+	// routes the document leaves out (those that only refuse).
+	raw   *httptest.Server
 	authn *auth.Service
 	oauth *auth.OAuth
 	svc   *microblog.Service
@@ -58,13 +61,21 @@ func newEnv(t testing.TB) *env {
 	mux.Handle("/microblog/", http.StripPrefix("/microblog", microbloghttp.NewHandler(svc, authn)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, authn: authn, oauth: oauth, svc: svc, clock: clock}
+	raw := httptest.NewServer(mastodonhttp.NewHandler(svc, oauth))
+	t.Cleanup(raw.Close)
+	return &env{srv: srv, raw: raw, authn: authn, oauth: oauth, svc: svc, clock: clock}
 }
 
 // do sends a request with a JSON body (or none).
 func (e *env) do(t testing.TB, method, path, token string, body any) testkit.Response {
 	t.Helper()
 	return testkit.Do(t, e.noRedirect(), testkit.Request{Method: method, URL: e.srv.URL + path, Body: body, Token: token})
+}
+
+// rawDo sends a request to the adapter outside the document's checks.
+func (e *env) rawDo(t testing.TB, method, path, token string, body any) testkit.Response {
+	t.Helper()
+	return testkit.Do(t, e.raw.Client(), testkit.Request{Method: method, URL: e.raw.URL + path, Body: body, Token: token})
 }
 
 // form sends a form body.
