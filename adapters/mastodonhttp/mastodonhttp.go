@@ -9,7 +9,7 @@
 //
 //	POST   /api/v1/apps                          register an app: client_id, client_secret
 //	GET    /api/v1/apps/verify_credentials       (token) the token's app
-//	GET    /oauth/authorize                      the login and consent page
+//	GET    /oauth/authorize                      the login and consent page (also with a trailing /)
 //	POST   /oauth/authorize                      the page's form: a code (redirect, or shown for oob)
 //	POST   /oauth/token                          grant_type password, authorization_code, client_credentials
 //	POST   /oauth/revoke                         revoke a token (RFC 7009)
@@ -109,6 +109,8 @@ func NewHandler(svc *microblog.Service, oauth *auth.OAuth, opts ...Option) http.
 	rt.Public("POST /api/v1/apps", h.createApp)
 	rt.Public("GET /api/v1/apps/verify_credentials", h.verifyApp)
 	rt.Public("GET /oauth/authorize", h.authorizePage)
+	// toot asks for the page with a trailing slash.
+	rt.Public("GET /oauth/authorize/", h.authorizePage)
 	rt.Public("POST /oauth/authorize", h.authorize)
 	rt.Public("POST /oauth/token", h.token)
 	rt.Public("POST /oauth/revoke", h.revoke)

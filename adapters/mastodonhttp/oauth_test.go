@@ -123,6 +123,10 @@ func TestAuthorizationCodeWithPKCE(t *testing.T) {
 	assert.Equal(t, "DENY", r.Header.Get("X-Frame-Options"))
 	assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"))
 
+	// As toot asks for it, with a trailing slash (outside the document).
+	r = e.rawDo(t, "GET", "/oauth/authorize/?"+q.Encode(), "", nil).Want(t, http.StatusOK)
+	assert.Contains(t, string(r.Body), `<strong id="app">Test App</strong>`)
+
 	// A wrong password shows the form again.
 	f := url.Values{"username": {"alice"}, "password": {"wrong password"}, "decision": {"authorize"}}
 	for k, v := range q {

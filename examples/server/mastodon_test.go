@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,4 +158,34 @@ func runToot(t *testing.T, bin string, s *server) {
 	out = must("", "whoami")
 	assert.Contains(t, out, "Statuses: 1")
 	assert.Contains(t, out, "Following: 1")
+
+	// bob logs in with the authorization code flow, as `toot login` asks:
+	// the page at the URL toot shows, its form, and the code pasted back.
+	cfg, err := os.ReadFile(filepath.Join(home, "config", "toot", "config.json"))
+	require.NoError(t, err)
+	var conf struct {
+		Apps map[string]struct {
+			ClientID string `json:"client_id"`
+		} `json:"apps"`
+	}
+	require.NoError(t, json.Unmarshal(cfg, &conf))
+	clientID := conf.Apps[host].ClientID
+	require.NotEmpty(t, clientID, "toot saved no app: %s", cfg)
+	q := url.Values{"response_type": {"code"}, "redirect_uri": {"urn:ietf:wg:oauth:2.0:oob"}, "scope": {"read write follow"}, "client_id": {clientID}}
+	r = testkit.Do(t, nil, testkit.Request{URL: s.url + "/oauth/authorize/?" + q.Encode()}).Want(t, 200)
+	assert.Contains(t, string(r.Body), "toot")
+	q.Set("username", "bob")
+	q.Set("password", "bob-password")
+	q.Set("decision", "authorize")
+	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: s.url + "/oauth/authorize", Body: q.Encode(),
+		Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}).Want(t, 200)
+	m = regexp.MustCompile(`<code id="code">([^<]+)</code>`).FindStringSubmatch(string(r.Body))
+	require.NotNil(t, m, "no code on the page: %s", r.Body)
+	out = must("n\n"+m[1]+"\n", "login", "--disable-https", "-i", host)
+	assert.Contains(t, out, "Successfully logged in")
+	out = must("", "whoami")
+	assert.Contains(t, out, "@bob")
+	out, err = toot("", "delete", first)
+	assert.Error(t, err, "bob deleting alice's status: %s", out)
+	assert.Contains(t, seedTweets(t, s), first)
 }
