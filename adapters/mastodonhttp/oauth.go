@@ -145,6 +145,9 @@ type pageData struct {
 	Username string
 	// Code is the authorization code shown to an app without a redirect.
 	Code string
+	// redirect is where the form's answer may send the browser (the
+	// app's redirect URI), for the page's Content-Security-Policy.
+	redirect string
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
@@ -177,12 +180,30 @@ label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password]{w
 // page's form sends back.
 var authorizeFields = []string{"client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state"}
 
+// formTarget is the CSP source of a redirect URI, so that the browser
+// follows the form's redirect to the app (a browser applies form-action
+// to it): the origin of an http(s) URI, the scheme of an app's own. The
+// out-of-band URI and anything unreadable give nothing.
+func formTarget(redirect string) string {
+	if redirect == "" || redirect == auth.OOBRedirect {
+		return ""
+	}
+	u, err := url.Parse(redirect)
+	if err != nil || u.Scheme == "" || strings.ContainsAny(u.Scheme+u.Host, " ;,'\"") {
+		return ""
+	}
+	if (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return " " + u.Scheme + "://" + u.Host
+	}
+	return " " + u.Scheme + ":"
+}
+
 func (h *handler) page(w http.ResponseWriter, status int, d pageData) error {
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"+formTarget(d.redirect)+"; frame-ancestors 'none'")
 	hd.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	return pageTemplate.Execute(w, d)
@@ -207,7 +228,7 @@ func formData(az *auth.Authorization, p url.Values, username, message string) pa
 		}
 	}
 	fields["redirect_uri"] = az.RedirectURI
-	return pageData{Title: "Authorize " + az.App.Name, Form: true, App: az.App.Name, Scopes: az.Scopes, Fields: fields, Username: username, Error: message}
+	return pageData{Title: "Authorize " + az.App.Name, Form: true, App: az.App.Name, Scopes: az.Scopes, Fields: fields, Username: username, Error: message, redirect: az.RedirectURI}
 }
 
 // POST /oauth/authorize: the page's form. Approved with the right

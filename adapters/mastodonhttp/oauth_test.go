@@ -171,11 +171,16 @@ func TestAuthorizationCodeRedirect(t *testing.T) {
 	e.user(t, "bob")
 	a := e.app(t, "read")
 	q := url.Values{"client_id": {a.id}, "redirect_uri": {"https://app.example/cb"}, "response_type": {"code"}, "state": {"s1"}}
+	// The page lets its form's answer go to the app (a browser applies
+	// form-action to the redirect).
+	r := e.do(t, "GET", "/oauth/authorize?"+q.Encode(), "", nil).Want(t, http.StatusOK)
+	assert.Contains(t, r.Header.Get("Content-Security-Policy"), "form-action 'self' https://app.example;")
+
 	f := url.Values{"username": {"bob@example.com"}, "password": {"password bob"}, "decision": {"authorize"}}
 	for k, v := range q {
 		f[k] = v
 	}
-	r := e.form(t, "POST", "/oauth/authorize", "", f).Want(t, http.StatusFound)
+	r = e.form(t, "POST", "/oauth/authorize", "", f).Want(t, http.StatusFound)
 	loc, err := url.Parse(r.Header.Get("Location"))
 	require.NoError(t, err)
 	assert.Equal(t, "app.example", loc.Host)
