@@ -25,9 +25,6 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 
 func mtime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
-// mdate is Mastodon's date of an account's last status (a day).
-func mdate(t time.Time) string { return t.UTC().Format("2006-01-02") }
-
 // baseURL is the scheme and host the request came to.
 func baseURL(r *http.Request) string {
 	scheme := "http"
