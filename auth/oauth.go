@@ -292,6 +292,10 @@ type AppInput struct {
 	// Scopes are space-separated; default "read".
 	Scopes  string
 	Website string
+	// ClientAddr is the client's address: registrations of apps are
+	// throttled per address like those of users (Config.RegisterAttempts,
+	// a budget of their own). Empty: no throttling.
+	ClientAddr string
 }
 
 // RegisterApp registers an app and returns it with its client secret,
@@ -320,6 +324,19 @@ func (o *OAuth) RegisterApp(ctx context.Context, in AppInput) (*App, string, err
 	website := strings.TrimSpace(in.Website)
 	if err := hanok.CheckText("website", website, hanok.TextRule{Max: MaxWebsiteLen}); err != nil {
 		return nil, "", err
+	}
+	if in.ClientAddr != "" {
+		// Each app is a stored row: an address may not register them
+		// without end.
+		wait, end, err := o.authn.beginRegistration(ctx, o.cfg.Now(), []string{"app:" + in.ClientAddr})
+		if err != nil {
+			return nil, "", err
+		}
+		if wait > 0 {
+			o.cfg.Logger.WarnContext(ctx, "app registration throttled", "addr", in.ClientAddr)
+			return nil, "", &hanok.Error{Code: hanok.RateLimited, Message: "too many apps registered from this address; try again later", RetryAfter: wait}
+		}
+		defer end(true)
 	}
 	secret := randomToken()
 	a := &App{

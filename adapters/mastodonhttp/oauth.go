@@ -20,6 +20,7 @@ func (h *handler) createApp(w http.ResponseWriter, r *http.Request) error {
 	uris := strings.Join(p["redirect_uris"], " ")
 	a, secret, err := h.oauth.RegisterApp(r.Context(), auth.AppInput{
 		Name: p.Get("client_name"), RedirectURIs: uris, Scopes: p.Get("scopes"), Website: p.Get("website"),
+		ClientAddr: httpx.ClientAddr(r),
 	})
 	if err != nil {
 		return err

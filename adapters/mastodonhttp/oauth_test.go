@@ -46,6 +46,22 @@ func TestCreateApp(t *testing.T) {
 	e.do(t, "POST", "/api/v1/apps", "", "{not json").Want(t, http.StatusUnprocessableEntity)
 }
 
+func TestCreateAppIsThrottled(t *testing.T) {
+	e := newEnv(t)
+	body := map[string]any{"client_name": "x", "redirect_uris": auth.OOBRedirect}
+	// auth's default: 10 registrations in a burst per address, refused
+	// input costing nothing.
+	for range 5 {
+		e.do(t, "POST", "/api/v1/apps", "", map[string]any{"client_name": "x"}).Want(t, http.StatusUnprocessableEntity)
+	}
+	for range 10 {
+		e.do(t, "POST", "/api/v1/apps", "", body).Want(t, http.StatusOK)
+	}
+	r := e.do(t, "POST", "/api/v1/apps", "", body).Want(t, http.StatusTooManyRequests)
+	assert.NotEmpty(t, r.Header.Get("Retry-After"))
+	assert.NotEmpty(t, r.Map(t)["error"])
+}
+
 func TestPasswordGrant(t *testing.T) {
 	e := newEnv(t)
 	e.user(t, "alice")
