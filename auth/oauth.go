@@ -118,6 +118,9 @@ type OAuthStore interface {
 	// RevokeGrant records that the token was revoked at the given time
 	// (the first time is kept); ErrGrantNotFound if none.
 	RevokeGrant(ctx context.Context, tokenID string, at time.Time) error
+	// PruneGrants deletes the grants of tokens that expired before t (no
+	// one can use them any more) and returns how many it deleted.
+	PruneGrants(ctx context.Context, before time.Time) (int, error)
 	// CreateCode stores c. The app must exist (ErrAppNotFound).
 	CreateCode(ctx context.Context, c *AuthCode) error
 	// TakeCode deletes and returns the code stored under hash, so that a
@@ -449,6 +452,10 @@ func (o *OAuth) issue(ctx context.Context, a *App, u *User, scopes []string) (*T
 	}
 	if err := o.store.CreateGrant(ctx, g); err != nil {
 		return nil, fmt.Errorf("auth: store grant: %w", err)
+	}
+	// Grants are only needed until their tokens expire.
+	if _, err := o.store.PruneGrants(ctx, now); err != nil {
+		o.cfg.Logger.WarnContext(ctx, "pruning token grants failed", "err", err)
 	}
 	return &Token{AccessToken: tok, Scopes: scopes, Created: g.Created, Expires: g.Expires, User: u}, nil
 }

@@ -73,6 +73,16 @@ func RunOAuthStoreTests(t *testing.T, mk storetest.Maker[auth.OAuthStore]) {
 		assert.True(t, got.Revoked.Equal(at.Add(time.Minute)), "revoked %v", got.Revoked)
 		err = s.RevokeGrant(ctx, "nobody", at)
 		assert.True(t, errors.Is(err, auth.ErrGrantNotFound), "got %v", err)
+
+		// Pruning deletes the grants of expired tokens only.
+		require.NoError(t, s.CreateGrant(ctx, &auth.Grant{TokenID: "old", ClientID: "c", User: user, Scopes: []string{"read"}, Created: at, Expires: at.Add(time.Minute)}))
+		n, err := s.PruneGrants(ctx, at.Add(30*time.Minute))
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		_, err = s.GrantByToken(ctx, "old")
+		assert.True(t, errors.Is(err, auth.ErrGrantNotFound), "got %v", err)
+		_, err = s.GrantByToken(ctx, "jti-1")
+		assert.NoError(t, err)
 	})
 
 	t.Run("RevokeApp", func(t *testing.T) {

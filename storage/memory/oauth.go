@@ -131,6 +131,20 @@ func (s *OAuthStore) RevokeGrant(_ context.Context, tokenID string, at time.Time
 	return nil
 }
 
+// PruneGrants implements auth.OAuthStore.
+func (s *OAuthStore) PruneGrants(_ context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, g := range s.grants {
+		if g.Expires.Before(before) {
+			delete(s.grants, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // CreateCode implements auth.OAuthStore.
 func (s *OAuthStore) CreateCode(_ context.Context, c *auth.AuthCode) error {
 	s.mu.Lock()

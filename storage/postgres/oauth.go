@@ -167,6 +167,15 @@ func (s *OAuthStore) RevokeGrant(ctx context.Context, tokenID string, at time.Ti
 	return nil
 }
 
+// PruneGrants implements auth.OAuthStore.
+func (s *OAuthStore) PruneGrants(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM oauth_grants WHERE expires < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: prune grants: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // CreateCode implements auth.OAuthStore.
 func (s *OAuthStore) CreateCode(ctx context.Context, c *auth.AuthCode) error {
 	return s.db.write(ctx, func(tx pgx.Tx) error {

@@ -192,6 +192,20 @@ func (s *OAuthStore) RevokeGrant(ctx context.Context, tokenID string, at time.Ti
 	})
 }
 
+// PruneGrants implements auth.OAuthStore.
+func (s *OAuthStore) PruneGrants(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM oauth_grants WHERE expires < ?`, nanos(before))
+		if err != nil {
+			return fmt.Errorf("sqlite: prune grants: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // CreateCode implements auth.OAuthStore.
 func (s *OAuthStore) CreateCode(ctx context.Context, c *auth.AuthCode) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {

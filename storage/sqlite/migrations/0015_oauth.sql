@@ -26,6 +26,7 @@ CREATE TABLE oauth_grants (
     revoked   INTEGER
 );
 CREATE INDEX oauth_grants_app ON oauth_grants (app_id);
+CREATE INDEX oauth_grants_expires ON oauth_grants (expires);
 
 CREATE TABLE oauth_codes (
     code_hash        TEXT PRIMARY KEY,
