@@ -426,6 +426,11 @@ type Token struct {
 	User *User
 }
 
+// oauthAudience is the second audience of an OAuth token: a token that
+// has it is good only with its grant, never as a token of the Service's
+// own login (which has every scope).
+const oauthAudience = "hanok-oauth"
+
 // issue signs a token for the app (and user, unless nil) and stores its
 // grant.
 func (o *OAuth) issue(ctx context.Context, a *App, u *User, scopes []string) (*Token, error) {
@@ -433,7 +438,7 @@ func (o *OAuth) issue(ctx context.Context, a *App, u *User, scopes []string) (*T
 	c := claims{RegisteredClaims: jwt.RegisteredClaims{
 		ID:        uuid.NewString(),
 		Issuer:    o.authn.cfg.Issuer,
-		Audience:  jwt.ClaimStrings{o.authn.cfg.Audience},
+		Audience:  jwt.ClaimStrings{o.authn.cfg.Audience, oauthAudience},
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(now.Add(o.cfg.TokenLifetime)),
 	}}
@@ -733,6 +738,10 @@ func (o *OAuth) Verify(ctx context.Context, token string) (*Access, error) {
 	switch hanok.CodeOf(err) {
 	case "":
 	case hanok.NotFound:
+		if slices.Contains(c.Audience, oauthAudience) {
+			// An OAuth token whose grant is gone.
+			return nil, ErrInvalidToken
+		}
 		// A token of the Service's own login.
 		u, err := o.authn.Authenticate(ctx, token)
 		if hanok.CodeOf(err) == hanok.Unauthenticated {

@@ -136,6 +136,25 @@ func TestOAuthTokens(t *testing.T) {
 	assert.True(t, errors.Is(err, auth.ErrInvalidToken), "%v", err)
 }
 
+func TestOAuthTokenWithoutItsGrant(t *testing.T) {
+	authn, _, _ := newService(t)
+	ctx := context.Background()
+	store := memory.NewOAuthStore()
+	o := auth.NewOAuth(authn, store, auth.OAuthConfig{})
+	_, err := authn.Register(ctx, auth.RegisterInput{Username: "mina", Password: "password mina"})
+	require.NoError(t, err)
+	a, secret, err := o.RegisterApp(ctx, auth.AppInput{Name: "app", RedirectURIs: auth.OOBRedirect})
+	require.NoError(t, err)
+	tok, err := o.PasswordToken(ctx, auth.PasswordGrant{ClientID: a.ClientID, ClientSecret: secret, Username: "mina", Password: "password mina"})
+	require.NoError(t, err)
+	// The grant gone (pruned as expired, by a clock that ran ahead): the
+	// token is refused, not taken for one of auth's own with every scope.
+	_, err = store.PruneGrants(ctx, tok.Expires.Add(time.Second))
+	require.NoError(t, err)
+	_, err = o.Verify(ctx, tok.AccessToken)
+	assert.True(t, errors.Is(err, auth.ErrInvalidToken), "%v", err)
+}
+
 func TestAuthorizationCodes(t *testing.T) {
 	o, authn, advance := newOAuth(t)
 	ctx := context.Background()
