@@ -5,7 +5,10 @@
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
 // /calendar/, /microblog/, /trials/, /mailing/. A service left nil in
-// Services is not mounted.
+// Services is not mounted. The microblog's Mastodon client API
+// (mastodonhttp), when Services.OAuth is set, is served at Mastodon's own
+// paths instead: /api/v1/, /api/v2/, /oauth/, /.well-known/nodeinfo,
+// /nodeinfo/2.0.
 package system
 
 import (
