@@ -197,6 +197,23 @@ func (h *handler) lookup(w http.ResponseWriter, r *http.Request, _ *auth.Access)
 	return nil
 }
 
+// GET /api/v1/accounts/search: q as a username (see handleOf); a list
+// of the one account it names, or none.
+func (h *handler) searchAccounts(w http.ResponseWriter, r *http.Request, _ *auth.Access) error {
+	out := []Account{}
+	if handle, ok := handleOf(r, r.URL.Query().Get("q")); ok {
+		a, err := h.byHandle(r.Context(), baseURL(r), handle)
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			out = append(out, *a)
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
 // relationship is the relationship of the actor with the user id.
 func (h *handler) relationship(ctx context.Context, actor, other hanok.UserID) (Relationship, error) {
 	rel := Relationship{ID: idString(other), Languages: nil}

@@ -17,6 +17,7 @@
 //	GET    /.well-known/nodeinfo, /nodeinfo/2.0  NodeInfo
 //	GET    /api/v1/accounts/verify_credentials   (read) the token's user
 //	GET    /api/v1/accounts/lookup?acct=         an account by username
+//	GET    /api/v1/accounts/search?q=            the same, as a list
 //	GET    /api/v1/accounts/relationships?id[]=  (read:follows)
 //	GET    /api/v1/accounts/{id}                 an account with its counts
 //	GET    /api/v1/accounts/{id}/statuses        paged
@@ -33,6 +34,7 @@
 //	GET    /api/v1/statuses/{id}/favourited_by   an empty list
 //	GET    /api/v1/timelines/home                (read:statuses) paged
 //	GET    /api/v1/timelines/public              paged
+//	GET    /api/v1/timelines/tag/{hashtag}       an empty list (no hashtags)
 //	GET    /api/v2/search?q=&type=               accounts by exact username
 //	GET    /api/v1/openapi.json                  the OpenAPI document of these routes
 //
@@ -124,6 +126,7 @@ func NewHandler(svc *microblog.Service, oauth *auth.OAuth, opts ...Option) http.
 	// Accounts.
 	rt.Public("GET /api/v1/accounts/verify_credentials", h.user("read:accounts", h.verifyCredentials))
 	rt.Public("GET /api/v1/accounts/lookup", h.account(h.lookup))
+	rt.Public("GET /api/v1/accounts/search", h.account(h.searchAccounts))
 	rt.Public("GET /api/v1/accounts/relationships", h.user("read:follows", h.relationships))
 	rt.Public("GET /api/v1/accounts/{id}", h.account(h.getAccount))
 	rt.Public("GET /api/v1/accounts/{id}/statuses", h.account(h.accountStatuses))
@@ -145,6 +148,8 @@ func NewHandler(svc *microblog.Service, oauth *auth.OAuth, opts ...Option) http.
 	// Timelines and search.
 	rt.Public("GET /api/v1/timelines/home", h.user("read:statuses", h.homeTimeline))
 	rt.Public("GET /api/v1/timelines/public", h.account(h.publicTimeline))
+	// hanok has no hashtags: every tag's timeline is empty.
+	rt.Public("GET /api/v1/timelines/tag/{hashtag}", h.account(h.emptyList))
 	rt.Public("GET /api/v2/search", h.account(h.search))
 
 	// What hanok has none of: empty lists for a signed-in user.

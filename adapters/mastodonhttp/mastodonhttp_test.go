@@ -175,6 +175,8 @@ func TestAccounts(t *testing.T) {
 		assert.Equal(t, b, e.do(t, "GET", "/api/v1/accounts/lookup?acct="+url.QueryEscape(acct), "", nil).Want(t, http.StatusOK).Map(t)["id"], acct)
 	}
 	e.do(t, "GET", "/api/v1/accounts/lookup?acct=bob@elsewhere.example", "", nil).Want(t, http.StatusNotFound)
+	assert.Equal(t, []string{b}, ids(t, e.do(t, "GET", "/api/v1/accounts/search?q=%40bob&resolve=true", alice, nil).Want(t, http.StatusOK)))
+	assert.Empty(t, ids(t, e.do(t, "GET", "/api/v1/accounts/search?q=bo", "", nil).Want(t, http.StatusOK)))
 	e.do(t, "GET", "/api/v1/accounts/lookup?acct=nobody", "", nil).Want(t, http.StatusNotFound)
 
 	r := e.do(t, "GET", "/api/v1/accounts/"+b+"/statuses?limit=1", "", nil).Want(t, http.StatusOK)
@@ -248,6 +250,7 @@ func TestTimelinesPage(t *testing.T) {
 	assert.Equal(t, []string{posted[1]}, ids(t, e.do(t, "GET", "/api/v1/timelines/public?min_id="+posted[0]+"&limit=1", "", nil).Want(t, http.StatusOK)))
 	assert.Equal(t, []string{mine}, ids(t, e.do(t, "GET", "/api/v1/timelines/home?since_id="+posted[4], alice, nil).Want(t, http.StatusOK)))
 	assert.Empty(t, ids(t, e.do(t, "GET", "/api/v1/timelines/public?remote=true", "", nil).Want(t, http.StatusOK)))
+	assert.Empty(t, ids(t, e.do(t, "GET", "/api/v1/timelines/tag/hanok?limit=5", alice, nil).Want(t, http.StatusOK)))
 	r = e.do(t, "GET", "/api/v1/timelines/public?max_id=x", "", nil).Want(t, http.StatusUnprocessableEntity)
 	assert.NotEmpty(t, r.Map(t)["error"])
 }
