@@ -5,7 +5,10 @@
 // Each service is mounted under its own prefix with http.StripPrefix, so
 // the seed's own paths follow the prefix unchanged: /auth/, /auction/,
 // /calendar/, /microblog/, /trials/, /mailing/. A service left nil in
-// Services is not mounted.
+// Services is not mounted. The microblog's Mastodon client API
+// (mastodonhttp), when Services.OAuth is set, is served at Mastodon's own
+// paths instead: /api/v1/, /api/v2/, /oauth/, /.well-known/nodeinfo,
+// /nodeinfo/2.0.
 package system
 
 import (
@@ -25,6 +28,7 @@ import (
 	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/mailinghttp"
+	"github.com/hanok-dev/hanok/adapters/mastodonhttp"
 	"github.com/hanok-dev/hanok/adapters/microbloghttp"
 	"github.com/hanok-dev/hanok/adapters/trialshttp"
 	"github.com/hanok-dev/hanok/auction"
@@ -51,6 +55,10 @@ type Services struct {
 	// Trials is mounted at /trials/ (its routes are /trials/tasks...,
 	// /trials/sync).
 	Trials *trials.Service
+	// OAuth, with Microblog, serves the Mastodon client API
+	// (mastodonhttp) at Mastodon's paths: /api/v1/, /api/v2/, /oauth/,
+	// /.well-known/nodeinfo and /nodeinfo/2.0.
+	OAuth *auth.OAuth
 }
 
 // Config configures Handler.
@@ -156,6 +164,13 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	if svcs.Microblog != nil {
 		service("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))
+	}
+	if svcs.Microblog != nil && svcs.OAuth != nil {
+		mh := mastodonhttp.NewHandler(svcs.Microblog, svcs.OAuth, mastodonhttp.WithLogger(logger))
+		for _, p := range mastodonhttp.Paths {
+			handle(mux, "mastodon", p, mh)
+		}
+		docs = append(docs, apiDoc{Name: "mastodon", URL: "/api/v1/openapi.json"})
 	}
 	if svcs.Trials != nil {
 		service("/trials", trialshttp.NewHandler(svcs.Trials, svcs.Auth, trialshttp.WithLogger(logger)))

@@ -372,6 +372,7 @@ type stores struct {
 	db *sqlite.DB
 
 	microblog microblog.Store
+	oauth     auth.OAuthStore
 
 	auction      auction.Store
 	auctionMedia auction.MediaStore
@@ -391,7 +392,7 @@ type stores struct {
 func openStores(ctx context.Context, c *config, withMedia bool) (*stores, error) {
 	if c.db == "memory" {
 		m := memory.New()
-		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), mailing: m.Mailing(), trials: m.Trials(), close: func() error { return nil }}, nil
+		return &stores{auction: m.Auction(), auctionMedia: m.Media(), auth: m.Auth(), calendar: m.Calendar(), microblog: m.Microblog(), oauth: m.OAuth(), mailing: m.Mailing(), trials: m.Trials(), close: func() error { return nil }}, nil
 	}
 	if postgres.IsDSN(c.db) {
 		return openPostgres(ctx, c, withMedia)
@@ -400,7 +401,7 @@ func openStores(ctx context.Context, c *config, withMedia bool) (*stores, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", c.name("db"), c.db, err)
 	}
-	st := &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), close: db.Close}
+	st := &stores{db: db, ping: db.Ping, stats: db.Stats, auction: db.Auction(), auth: db.Auth(), calendar: db.Calendar(), microblog: db.Microblog(), oauth: db.OAuth(), mailing: db.Mailing(), trials: db.Trials(), close: db.Close}
 	return st, st.openMedia(c, withMedia)
 }
 
@@ -433,7 +434,7 @@ func openPostgres(ctx context.Context, c *config, withMedia bool) (*stores, erro
 		return nil, fmt.Errorf("%s %s: %w", c.name("db"), postgres.Redacted(c.db), err)
 	}
 	st := &stores{auction: db.Auction(), auth: db.Auth(), throttles: db.Auth(), calendar: db.Calendar(),
-		microblog: db.Microblog(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: db.Close}
+		microblog: db.Microblog(), oauth: db.OAuth(), mailing: db.Mailing(), trials: db.Trials(), ping: db.Pool().Ping, close: db.Close}
 	return st, st.openMedia(c, withMedia)
 }
 
@@ -579,7 +580,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	sysCfg.TrustedProxies = c.trustedProxies
 	sysCfg.MailingToken = token
-	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail}, sysCfg)
+	handler := system.Handler(system.Services{Auth: authn, Auction: auctions, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail,
+		OAuth: auth.NewOAuth(authn, st.oauth, auth.OAuthConfig{})}, sysCfg)
 	gate.Open(handler)
 
 	logger.Info("hanok listening", "addr", "http://"+ln.Addr().String(), "db", postgres.Redacted(c.db))

@@ -1,0 +1,17 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/hanok-dev/hanok/microblog"
+	"github.com/hanok-dev/hanok/microblog/microblogtest"
+	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storetest"
+)
+
+func TestMicroblogRelations(t *testing.T) {
+	microblogtest.RunRelationsTests(t, func(t testing.TB) storetest.Harness[microblog.Store] {
+		db := memory.New()
+		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: db.Auth()}
+	})
+}

@@ -1,0 +1,17 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/auth/authtest"
+	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storetest"
+)
+
+func oauthHarness(tb testing.TB) storetest.Harness[auth.OAuthStore] {
+	db := memory.New()
+	return storetest.Harness[auth.OAuthStore]{Store: db.OAuth(), Users: db.Auth()}
+}
+
+func TestOAuthStore(t *testing.T) { authtest.RunOAuthStoreTests(t, oauthHarness) }
