@@ -15,6 +15,7 @@ import (
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
 
@@ -90,6 +91,9 @@ func cmdBackup(ctx context.Context, c *config, args []string, stdout io.Writer) 
 	}
 	if c.db == "memory" {
 		return errors.New("backup: -db memory has nothing to back up; give the database file with -db")
+	}
+	if postgres.IsDSN(c.db) {
+		return fmt.Errorf("backup: -db %s is a PostgreSQL database: back it up with pg_dump (backup copies SQLite files)", postgres.Redacted(c.db))
 	}
 	if _, err := os.Stat(c.db); err != nil {
 		return fmt.Errorf("backup: -db %s: %w", c.db, err)

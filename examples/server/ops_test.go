@@ -331,10 +331,14 @@ func TestBackupCommandWhileServing(t *testing.T) {
 		{[]string{"-db", dbPath, "backup", backup}, "exists"},
 		{[]string{"-db", filepath.Join(dir, "none.db"), "backup", filepath.Join(dir, "b2.db")}, "none.db"},
 		{[]string{"-db", "memory", "backup", filepath.Join(dir, "b3.db")}, "-db memory"},
+		{[]string{"-db", "postgres://hanok:s3cret-pw@127.0.0.1:1/hanok", "backup", filepath.Join(dir, "b4.db")}, "pg_dump"},
 	} {
 		out, err := command(t, nil, c.args...)
 		if err == nil || !strings.Contains(err.Error()+out, c.want) {
 			t.Errorf("%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
+		}
+		if err != nil && strings.Contains(err.Error()+out, "s3cret-pw") {
+			t.Errorf("%q: the error shows the database password: %v", c.args, err)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "none.db")); err == nil {
