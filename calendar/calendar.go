@@ -138,4 +138,20 @@ type Store interface {
 	SetBirthday(ctx context.Context, b Birthday) (replaced bool, err error)
 	// Birthday returns the user's birthday.
 	Birthday(ctx context.Context, user auth.UserID) (*Birthday, error)
+
+	// EventsByUID returns every event whose UID is uid, whoever owns
+	// it, by id (CalDAV names an event by its UID).
+	EventsByUID(ctx context.Context, uid string) ([]Event, error)
+
+	// SetFeed stores f, replacing the user's feed if it had one.
+	SetFeed(ctx context.Context, f Feed) error
+	// FeedBySecret returns the feed whose SecretHash is hash:
+	// ErrFeedNotFound if none.
+	FeedBySecret(ctx context.Context, hash []byte) (*Feed, error)
+	// DeleteFeed deletes the user's feed: ErrNoFeed if it has none.
+	DeleteFeed(ctx context.Context, user auth.UserID) error
+	// MarkFeed records the ETag of the document last served by the
+	// user's feed and when it first had it. A feed deleted meanwhile is
+	// not an error.
+	MarkFeed(ctx context.Context, user auth.UserID, etag string, modified time.Time) error
 }

@@ -142,6 +142,9 @@ type EventInput struct {
 	// Group is the group to add the event to; 0 for none. Ignored by
 	// UpdateEvent: an event stays in its group.
 	Group GroupID
+	// UID is the iCalendar UID of a new event (CalDAV sends its own; see
+	// CheckUID); "" makes a new one. Ignored by UpdateEvent.
+	UID string
 }
 
 // MinEventYear and MaxEventYear bound the years, in the calendar's zone,
@@ -187,6 +190,9 @@ func (s *Service) checkEvent(in *EventInput) error {
 	if in.Group < 0 {
 		return ErrGroupID
 	}
+	if in.UID != "" {
+		return CheckUID(in.UID)
+	}
 	return nil
 }
 
@@ -199,8 +205,12 @@ func (s *Service) CreateEvent(ctx context.Context, actor hanok.Actor, in EventIn
 	if err := s.checkEvent(&in); err != nil {
 		return nil, err
 	}
+	uid := in.UID
+	if uid == "" {
+		uid = uuid.NewString() + "@hanok"
+	}
 	e := &Event{
-		UID:        uuid.NewString() + "@hanok",
+		UID:        uid,
 		Owner:      actor.ID,
 		OwnerEmail: shownEmail(actor),
 		Subject:    in.Subject,
@@ -276,7 +286,7 @@ func (s *Service) UpdateEvent(ctx context.Context, actor hanok.Actor, id EventID
 	if err != nil {
 		return nil, err
 	}
-	in.Group = 0
+	in.Group, in.UID = 0, ""
 	if err := s.checkEvent(&in); err != nil {
 		return nil, err
 	}

@@ -48,6 +48,8 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[calendar.Store]) {
 		{"Birthday", testBirthday},
 		{"Copies", testCopies},
 		{"UnknownUsers", testUnknownUsers},
+		{"Feeds", testFeeds},
+		{"EventsByUID", testEventsByUID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,8 @@ type AuthStore struct {
 	users   map[auth.UserID]auth.User
 	revoked map[string]time.Time
 	secrets map[string][]byte
+	// apps are the app passwords (apppassword.go).
+	apps appPasswords
 }
 
 var _ auth.Store = (*AuthStore)(nil)

@@ -21,6 +21,8 @@ type CalendarStore struct {
 	groups    map[calendar.GroupID]calendar.Group
 	selected  map[auth.UserID][]calendar.GroupID
 	birthdays map[auth.UserID]calendar.Birthday
+	// feeds are the subscription links (feed.go), made on first use.
+	feeds map[auth.UserID]calendar.Feed
 	// users are the users rows may refer to.
 	users *AuthStore
 }

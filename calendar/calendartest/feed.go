@@ -1,0 +1,82 @@
+package calendartest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok/calendar"
+)
+
+// testFeeds checks the subscription links: one per user, replaced by a
+// new one, found by the hash of its secret, marked, deleted.
+func testFeeds(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	s := f.s
+	_, err := s.FeedBySecret(ctx, calendar.HashFeedSecret("nothing"))
+	require.ErrorIs(t, err, calendar.ErrFeedNotFound)
+	require.ErrorIs(t, s.DeleteFeed(ctx, f.u1), calendar.ErrNoFeed)
+
+	first := calendar.HashFeedSecret("first")
+	require.NoError(t, s.SetFeed(ctx, calendar.Feed{User: f.u1, SecretHash: first, Created: base}))
+	got, err := s.FeedBySecret(ctx, first)
+	require.NoError(t, err)
+	assert.Equal(t, f.u1, got.User)
+	assert.Equal(t, first, got.SecretHash)
+	wantTime(t, base, got.Created, "Created")
+	assert.Empty(t, got.ETag)
+	assert.True(t, got.Modified.IsZero(), "Modified before the first document")
+
+	require.NoError(t, s.MarkFeed(ctx, f.u1, "tag1", at(1)))
+	got, err = s.FeedBySecret(ctx, first)
+	require.NoError(t, err)
+	assert.Equal(t, "tag1", got.ETag)
+	wantTime(t, at(1), got.Modified, "Modified")
+
+	// A new secret replaces the old one: the old one names nothing.
+	second := calendar.HashFeedSecret("second")
+	require.NoError(t, s.SetFeed(ctx, calendar.Feed{User: f.u1, SecretHash: second, Created: at(2)}))
+	_, err = s.FeedBySecret(ctx, first)
+	require.ErrorIs(t, err, calendar.ErrFeedNotFound)
+	got, err = s.FeedBySecret(ctx, second)
+	require.NoError(t, err)
+	assert.Empty(t, got.ETag, "a new secret starts without a tag")
+
+	// Another user's feed is apart.
+	other := calendar.HashFeedSecret("other")
+	require.NoError(t, s.SetFeed(ctx, calendar.Feed{User: f.u2, SecretHash: other, Created: base}))
+	require.NoError(t, s.DeleteFeed(ctx, f.u1))
+	_, err = s.FeedBySecret(ctx, second)
+	require.ErrorIs(t, err, calendar.ErrFeedNotFound)
+	got, err = s.FeedBySecret(ctx, other)
+	require.NoError(t, err)
+	assert.Equal(t, f.u2, got.User)
+	require.NoError(t, s.MarkFeed(ctx, f.u1, "gone", at(3)), "marking a deleted feed")
+
+	require.Error(t, s.SetFeed(ctx, calendar.Feed{User: 999999, SecretHash: calendar.HashFeedSecret("x"), Created: base}), "a feed of an unknown user")
+}
+
+// testEventsByUID checks the lookup CalDAV names events by.
+func testEventsByUID(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	g := newGroup(t, f.s, f.u2, "team")
+	e1 := newEvent(t, f.s, f.u1, 0, "mine", at(1), at(2))
+	e2 := newEvent(t, f.s, f.u2, g.ID, "theirs", at(1), at(2))
+	newEvent(t, f.s, f.u1, 0, "other", at(3), at(4))
+
+	got, err := f.s.EventsByUID(ctx, e1.UID)
+	require.NoError(t, err)
+	wantIDs(t, "by e1's uid", got, e1.ID)
+	assert.Equal(t, "mine", got[0].Subject)
+
+	got, err = f.s.EventsByUID(ctx, e2.UID)
+	require.NoError(t, err)
+	wantIDs(t, "by e2's uid", got, e2.ID)
+	assert.Equal(t, "team", got[0].GroupName)
+
+	got, err = f.s.EventsByUID(ctx, "no such uid")
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}

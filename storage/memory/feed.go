@@ -1,0 +1,76 @@
+package memory
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+)
+
+// EventsByUID implements calendar.Store.
+func (s *CalendarStore) EventsByUID(_ context.Context, uid string) ([]calendar.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []calendar.Event
+	for _, e := range s.events {
+		if e.UID == uid {
+			out = append(out, s.withGroup(e))
+		}
+	}
+	slices.SortFunc(out, func(a, b calendar.Event) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
+// SetFeed implements calendar.Store.
+func (s *CalendarStore) SetFeed(_ context.Context, f calendar.Feed) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.users.requireUser(f.User); err != nil {
+		return err
+	}
+	if s.feeds == nil {
+		s.feeds = map[auth.UserID]calendar.Feed{}
+	}
+	f.SecretHash = bytes.Clone(f.SecretHash)
+	f.Created, f.Modified = micros(f.Created), micros(f.Modified)
+	s.feeds[f.User] = f
+	return nil
+}
+
+// FeedBySecret implements calendar.Store.
+func (s *CalendarStore) FeedBySecret(_ context.Context, hash []byte) (*calendar.Feed, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.feeds {
+		if bytes.Equal(f.SecretHash, hash) {
+			f.SecretHash = bytes.Clone(f.SecretHash)
+			return &f, nil
+		}
+	}
+	return nil, calendar.ErrFeedNotFound
+}
+
+// DeleteFeed implements calendar.Store.
+func (s *CalendarStore) DeleteFeed(_ context.Context, user auth.UserID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.feeds[user]; !ok {
+		return calendar.ErrNoFeed
+	}
+	delete(s.feeds, user)
+	return nil
+}
+
+// MarkFeed implements calendar.Store.
+func (s *CalendarStore) MarkFeed(_ context.Context, user auth.UserID, etag string, modified time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.feeds[user]; ok {
+		f.ETag, f.Modified = etag, micros(modified)
+		s.feeds[user] = f
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+)
+
+// EventsByUID implements calendar.Store.
+func (s *CalendarStore) EventsByUID(ctx context.Context, uid string) ([]calendar.Event, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM calendar_events e LEFT JOIN calendar_groups g ON g.id = e.group_id WHERE e.uid = $1 ORDER BY e.id`, uid)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select events by uid: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (calendar.Event, error) { return scanEvent(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select events by uid: %w", err)
+	}
+	return out, nil
+}
+
+// SetFeed implements calendar.Store.
+func (s *CalendarStore) SetFeed(ctx context.Context, f calendar.Feed) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		if err := requireUser(ctx, tx, f.User); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO calendar_feeds (user_id, secret_hash, created, etag, modified) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (user_id) DO UPDATE SET secret_hash = excluded.secret_hash, created = excluded.created, etag = excluded.etag, modified = excluded.modified`,
+			f.User, f.SecretHash, f.Created, f.ETag, orNull(f.Modified))
+		if err != nil {
+			return fmt.Errorf("postgres: upsert feed: %w", err)
+		}
+		return nil
+	})
+}
+
+// FeedBySecret implements calendar.Store.
+func (s *CalendarStore) FeedBySecret(ctx context.Context, hash []byte) (*calendar.Feed, error) {
+	var f calendar.Feed
+	var modified *time.Time
+	err := s.db.pool.QueryRow(ctx, `SELECT user_id, secret_hash, created, etag, modified FROM calendar_feeds WHERE secret_hash = $1`, hash).
+		Scan(&f.User, &f.SecretHash, &f.Created, &f.ETag, &modified)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, calendar.ErrFeedNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select feed: %w", err)
+	}
+	f.Created, f.Modified = f.Created.UTC(), utc(modified)
+	return &f, nil
+}
+
+// DeleteFeed implements calendar.Store.
+func (s *CalendarStore) DeleteFeed(ctx context.Context, user auth.UserID) error {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM calendar_feeds WHERE user_id = $1`, user)
+	if err != nil {
+		return fmt.Errorf("postgres: delete feed: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return calendar.ErrNoFeed
+	}
+	return nil
+}
+
+// MarkFeed implements calendar.Store.
+func (s *CalendarStore) MarkFeed(ctx context.Context, user auth.UserID, etag string, modified time.Time) error {
+	if _, err := s.db.pool.Exec(ctx, `UPDATE calendar_feeds SET etag = $1, modified = $2 WHERE user_id = $3`, etag, orNull(modified), user); err != nil {
+		return fmt.Errorf("postgres: mark feed: %w", err)
+	}
+	return nil
+}

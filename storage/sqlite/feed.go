@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
+)
+
+// EventsByUID implements calendar.Store.
+func (s *CalendarStore) EventsByUID(ctx context.Context, uid string) ([]calendar.Event, error) {
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+eventColumns+` FROM calendar_events e LEFT JOIN calendar_groups g ON g.id = e.group_id WHERE e.uid = ? ORDER BY e.id`, uid)
+	return collect("select events by uid", rows, err, scanEvent)
+}
+
+// SetFeed implements calendar.Store.
+func (s *CalendarStore) SetFeed(ctx context.Context, f calendar.Feed) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, f.User); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO calendar_feeds (user_id, secret_hash, created, etag, modified) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET secret_hash = excluded.secret_hash, created = excluded.created, etag = excluded.etag, modified = excluded.modified`,
+			f.User, f.SecretHash, nanos(f.Created), f.ETag, nanos(f.Modified))
+		if err != nil {
+			return fmt.Errorf("sqlite: upsert feed: %w", err)
+		}
+		return nil
+	})
+}
+
+// FeedBySecret implements calendar.Store.
+func (s *CalendarStore) FeedBySecret(ctx context.Context, hash []byte) (*calendar.Feed, error) {
+	var f calendar.Feed
+	var created, modified sql.NullInt64
+	err := s.db.reader.QueryRowContext(ctx, `SELECT user_id, secret_hash, created, etag, modified FROM calendar_feeds WHERE secret_hash = ?`, hash).
+		Scan(&f.User, &f.SecretHash, &created, &f.ETag, &modified)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, calendar.ErrFeedNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select feed: %w", err)
+	}
+	f.Created, f.Modified = fromNanos(created), fromNanos(modified)
+	return &f, nil
+}
+
+// DeleteFeed implements calendar.Store.
+func (s *CalendarStore) DeleteFeed(ctx context.Context, user auth.UserID) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_feeds WHERE user_id = ?`, user)
+		if err != nil {
+			return fmt.Errorf("sqlite: delete feed: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return calendar.ErrNoFeed
+		}
+		return nil
+	})
+}
+
+// MarkFeed implements calendar.Store.
+func (s *CalendarStore) MarkFeed(ctx context.Context, user auth.UserID, etag string, modified time.Time) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE calendar_feeds SET etag = ?, modified = ? WHERE user_id = ?`, etag, nanos(modified), user); err != nil {
+			return fmt.Errorf("sqlite: mark feed: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,25 @@
+-- CalDAV and the subscription link: app passwords (auth), subscription
+-- links (calendar), and the index CalDAV finds events by (their UID).
+-- Times are INTEGER unix nanoseconds, NULL for none.
+CREATE TABLE auth_app_passwords (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name      TEXT NOT NULL,
+    -- hash is the SHA-256 of the password; the password is never stored.
+    hash      BLOB NOT NULL UNIQUE,
+    created   INTEGER NOT NULL,
+    last_used INTEGER
+);
+CREATE INDEX auth_app_passwords_user ON auth_app_passwords (user_id, id);
+
+-- One subscription link per user: the SHA-256 of its secret, and the
+-- validators of the document it served last.
+CREATE TABLE calendar_feeds (
+    user_id     INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    secret_hash BLOB NOT NULL UNIQUE,
+    created     INTEGER NOT NULL,
+    etag        TEXT NOT NULL DEFAULT '',
+    modified    INTEGER
+);
+
+CREATE INDEX calendar_events_uid ON calendar_events (uid);
