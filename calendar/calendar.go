@@ -35,7 +35,10 @@ type GroupID int64
 type Event struct {
 	ID EventID
 	// UID is the stable iCalendar identifier of the event.
-	UID   string
+	UID string
+	// Resource is the name of the event's CalDAV resource: "<UID>.ics",
+	// unless the CalDAV client that created the event chose another.
+	Resource string
 	Owner auth.UserID
 	// OwnerEmail is the email recorded with the event (the username of an
 	// account without one). The Service shows it to the owner only: in
@@ -140,8 +143,12 @@ type Store interface {
 	Birthday(ctx context.Context, user auth.UserID) (*Birthday, error)
 
 	// EventsByUID returns every event whose UID is uid, whoever owns
-	// it, by id (CalDAV names an event by its UID).
+	// it, by id.
 	EventsByUID(ctx context.Context, uid string) ([]Event, error)
+	// EventsByResource returns every event whose Resource is name,
+	// whoever owns it, by id (CalDAV names an event by it). A store
+	// keeps the Resource of CreateEvent; an empty one is "<UID>.ics".
+	EventsByResource(ctx context.Context, name string) ([]Event, error)
 
 	// SetFeed stores f, replacing the user's feed if it had one.
 	SetFeed(ctx context.Context, f Feed) error

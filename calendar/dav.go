@@ -36,13 +36,61 @@ func CheckUID(uid string) error {
 	return nil
 }
 
+// ErrResource is a CalDAV resource name that hanok cannot keep.
+var ErrResource = hanok.FieldError("resource", fmt.Sprintf("must be 1 to %d bytes of printable characters other than / and \\", MaxUIDLen))
+
+// CheckResource returns ErrResource unless name may name an event's
+// CalDAV resource.
+func CheckResource(name string) error {
+	if CheckUID(name) != nil {
+		return ErrResource
+	}
+	return nil
+}
+
+// ByResource returns the events of the actor's calendar whose CalDAV
+// resource is name (several only if different users chose the same).
+func (s *Service) ByResource(ctx context.Context, actor hanok.Actor, name string) ([]Event, error) {
+	if err := actor.Check(); err != nil {
+		return nil, err
+	}
+	if CheckResource(name) != nil {
+		return nil, nil
+	}
+	all, err := s.store.EventsByResource(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: events by resource: %w", err)
+	}
+	return s.visibleOnes(ctx, actor, all)
+}
+
+// visibleOnes keeps the events of all that the actor sees: its own and
+// those of the groups it selected.
+func (s *Service) visibleOnes(ctx context.Context, actor hanok.Actor, all []Event) ([]Event, error) {
+	var sel []GroupID
+	var err error
+	if slices.ContainsFunc(all, func(e Event) bool { return e.Owner != actor.ID }) {
+		if sel, err = s.store.Selection(ctx, actor.ID); err != nil {
+			return nil, fmt.Errorf("calendar: selection: %w", err)
+		}
+	}
+	var out []Event
+	for _, e := range all {
+		if e.Owner == actor.ID || e.Group != 0 && slices.Contains(sel, e.Group) {
+			s.shown(actor, &e)
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // ETag is the entity tag of an event's CalDAV resource: a hash of all
 // that its iCalendar form shows, so that any change of the event, made
 // through CalDAV or the API, changes it.
 func ETag(e Event) string {
 	h := sha256.New()
 	parts := []string{
-		strconv.FormatInt(int64(e.ID), 10), e.UID, e.Subject,
+		strconv.FormatInt(int64(e.ID), 10), e.UID, e.Resource, e.Subject,
 		strconv.FormatInt(e.Start.UnixNano(), 10), strconv.FormatInt(e.End.UnixNano(), 10),
 		strconv.FormatInt(int64(e.Group), 10), e.GroupName,
 		strconv.FormatInt(e.Created.UnixNano(), 10), strconv.FormatInt(e.Updated.UnixNano(), 10),
@@ -94,20 +142,7 @@ func (s *Service) ByUID(ctx context.Context, actor hanok.Actor, uid string) ([]E
 	if err != nil {
 		return nil, fmt.Errorf("calendar: events by uid: %w", err)
 	}
-	var sel []GroupID
-	if slices.ContainsFunc(all, func(e Event) bool { return e.Owner != actor.ID }) {
-		if sel, err = s.store.Selection(ctx, actor.ID); err != nil {
-			return nil, fmt.Errorf("calendar: selection: %w", err)
-		}
-	}
-	var out []Event
-	for _, e := range all {
-		if e.Owner == actor.ID || e.Group != 0 && slices.Contains(sel, e.Group) {
-			s.shown(actor, &e)
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return s.visibleOnes(ctx, actor, all)
 }
 
 // Birthday returns the actor's birthday as one event: the first
@@ -128,6 +163,7 @@ func (s *Service) Birthday(ctx context.Context, actor hanok.Actor) (*Event, erro
 	date := b.Date
 	e := &Event{
 		UID:        BirthdayUID(actor.ID),
+		Resource:   BirthdayUID(actor.ID) + ".ics",
 		Owner:      actor.ID,
 		OwnerEmail: b.Email,
 		Subject:    s.cfg.BirthdaySubject,

@@ -145,6 +145,9 @@ type EventInput struct {
 	// UID is the iCalendar UID of a new event (CalDAV sends its own; see
 	// CheckUID); "" makes a new one. Ignored by UpdateEvent.
 	UID string
+	// Resource is the name of a new event's CalDAV resource (see
+	// CheckUID); "" is "<UID>.ics". Ignored by UpdateEvent.
+	Resource string
 }
 
 // MinEventYear and MaxEventYear bound the years, in the calendar's zone,
@@ -191,7 +194,12 @@ func (s *Service) checkEvent(in *EventInput) error {
 		return ErrGroupID
 	}
 	if in.UID != "" {
-		return CheckUID(in.UID)
+		if err := CheckUID(in.UID); err != nil {
+			return err
+		}
+	}
+	if in.Resource != "" {
+		return CheckResource(in.Resource)
 	}
 	return nil
 }
@@ -209,8 +217,13 @@ func (s *Service) CreateEvent(ctx context.Context, actor hanok.Actor, in EventIn
 	if uid == "" {
 		uid = uuid.NewString() + "@hanok"
 	}
+	resource := in.Resource
+	if resource == "" {
+		resource = uid + ".ics"
+	}
 	e := &Event{
 		UID:        uid,
+		Resource:   resource,
 		Owner:      actor.ID,
 		OwnerEmail: shownEmail(actor),
 		Subject:    in.Subject,
@@ -286,7 +299,7 @@ func (s *Service) UpdateEvent(ctx context.Context, actor hanok.Actor, id EventID
 	if err != nil {
 		return nil, err
 	}
-	in.Group, in.UID = 0, ""
+	in.Group, in.UID, in.Resource = 0, "", ""
 	if err := s.checkEvent(&in); err != nil {
 		return nil, err
 	}

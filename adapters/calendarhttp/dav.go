@@ -31,7 +31,8 @@ import (
 //	/dav/<user id>/calendars/              its calendar-home-set
 //	/dav/<user id>/calendars/personal/     its own events and its birthday
 //	/dav/<user id>/calendars/group-<id>/   each group it selected
-//	.../<UID>.ics                          one event, named by its UID
+//	.../<name>                             one event: <UID>.ics, or the name
+//	                                       its client chose when it made it
 //
 // A user's own events in no group (or in a group it did not select) are
 // in "personal"; the events of each selected group, whoever added them,
@@ -171,8 +172,8 @@ func (d *davRequest) home() string { return d.principal() + "calendars/" }
 
 func (d *davRequest) calendarPath(name string) string { return d.home() + name + "/" }
 
-func (d *davRequest) objectPath(name, uid string) string {
-	return d.calendarPath(name) + url.PathEscape(uid) + ".ics"
+func (d *davRequest) objectPath(calendarName, resource string) string {
+	return d.calendarPath(calendarName) + url.PathEscape(resource)
 }
 
 // CurrentUserPrincipal implements webdav.UserPrincipalBackend.
@@ -226,7 +227,7 @@ func parseCollection(name string) (collection, bool) {
 }
 
 // resolve splits a calendar or object path into its calendar and its
-// UID ("" for the calendar itself), checking that it is under the
+// resource name ("" for the calendar itself), checking that it is under the
 // actor's home and that a group calendar is one the actor selected.
 func (b *davBackend) resolve(ctx context.Context, p string) (*davRequest, collection, string, error) {
 	d, err := b.req(ctx)
@@ -254,11 +255,10 @@ func (b *davBackend) resolve(ctx context.Context, p string) (*davRequest, collec
 	if file == "" {
 		return d, c, "", nil
 	}
-	uid, ok := strings.CutSuffix(file, ".ics")
-	if !ok || calendar.CheckUID(uid) != nil {
+	if calendar.CheckResource(file) != nil {
 		return nil, collection{}, "", davStatus(http.StatusNotFound, "not found")
 	}
-	return d, c, uid, nil
+	return d, c, file, nil
 }
 
 // in reports whether e belongs to calendar c of a user who selected sel.
@@ -349,7 +349,7 @@ func (b *davBackend) object(ctx context.Context, d *davRequest, c collection, e 
 		mod = e.Created
 	}
 	return caldav.CalendarObject{
-		Path: d.objectPath(c.name, e.UID), ModTime: mod, ContentLength: size,
+		Path: d.objectPath(c.name, e.Resource), ModTime: mod, ContentLength: size,
 		ETag: calendar.ETag(e), Data: cal,
 	}, nil
 }
@@ -398,16 +398,19 @@ func (b *davBackend) objects(ctx context.Context, d *davRequest, c collection, e
 	return out, nil
 }
 
-// find returns the event uid of calendar c, or nil.
-func (b *davBackend) find(ctx context.Context, d *davRequest, c collection, uid string) (*calendar.Event, error) {
-	if c.group == 0 && uid == calendar.BirthdayUID(d.actor.ID) {
+// birthdayResource is the resource name of the actor's birthday.
+func birthdayResource(d *davRequest) string { return calendar.BirthdayUID(d.actor.ID) + ".ics" }
+
+// find returns the event of calendar c whose resource is name, or nil.
+func (b *davBackend) find(ctx context.Context, d *davRequest, c collection, name string) (*calendar.Event, error) {
+	if c.group == 0 && name == birthdayResource(d) {
 		bd, err := b.h.svc.Birthday(ctx, d.actor)
 		if errors.Is(err, calendar.ErrNoBirthday) {
 			return nil, nil
 		}
 		return bd, b.davError(ctx, err)
 	}
-	es, err := b.h.svc.ByUID(ctx, d.actor, uid)
+	es, err := b.h.svc.ByResource(ctx, d.actor, name)
 	if err != nil {
 		return nil, b.davError(ctx, err)
 	}
@@ -521,13 +524,14 @@ func (b *davBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 	if uid == "" {
 		return nil, davStatus(http.StatusMethodNotAllowed, "PUT an event into a calendar, as <UID>.ics")
 	}
-	if c.group == 0 && uid == calendar.BirthdayUID(d.actor.ID) {
+	if c.group == 0 && uid == birthdayResource(d) {
 		return nil, davStatus(http.StatusForbidden, "the birthday is read-only here: set it through the API")
 	}
-	in, dropped, err := b.h.eventFromICS(cal, uid)
+	in, dropped, err := b.h.eventFromICS(cal)
 	if err != nil {
 		return nil, err
 	}
+	name := uid
 	old, err := b.find(ctx, d, c, uid)
 	if err != nil {
 		return nil, err
@@ -540,18 +544,21 @@ func (b *davBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 		if old.Owner != d.actor.ID {
 			return nil, b.davError(ctx, calendar.ErrNotYourEvent)
 		}
+		if old.UID != in.UID {
+			return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)
+		}
 		e, err = b.h.svc.UpdateEvent(ctx, d.actor, old.ID, in)
 	} else {
-		// The same UID in another calendar of the user would be two
+		// The same UID in another resource of the user would be two
 		// resources of one event.
-		same, err := b.h.svc.ByUID(ctx, d.actor, uid)
+		same, err := b.h.svc.ByUID(ctx, d.actor, in.UID)
 		if err != nil {
 			return nil, b.davError(ctx, err)
 		}
 		if slices.ContainsFunc(same, func(e calendar.Event) bool { return e.Owner == d.actor.ID }) {
 			return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)
 		}
-		in.UID = uid
+		in.Resource = name
 		if c.group != 0 {
 			e, err = b.h.svc.CreateGroupEvent(ctx, d.actor, c.group, in)
 		} else {
@@ -615,7 +622,7 @@ func (b *davBackend) DeleteCalendarObject(ctx context.Context, p string) error {
 	if uid == "" {
 		return davStatus(http.StatusForbidden, "calendars are not deleted over CalDAV")
 	}
-	if c.group == 0 && uid == calendar.BirthdayUID(d.actor.ID) {
+	if c.group == 0 && uid == birthdayResource(d) {
 		return davStatus(http.StatusForbidden, "the birthday is read-only here: set it through the API")
 	}
 	e, err := b.find(ctx, d, c, uid)

@@ -1,7 +1,6 @@
 package calendarhttp
 
 import (
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -40,9 +39,9 @@ var recurrenceProps = []string{ical.PropRecurrenceRule, ical.PropRecurrenceDates
 // noSubject is the subject of an event sent without a SUMMARY.
 const noSubject = "(no subject)"
 
-// eventFromICS reads the event a PUT sends to the resource <uid>.ics: its
-// subject and times, and the names of what hanok dropped.
-func (h *handler) eventFromICS(cal *ical.Calendar, uid string) (calendar.EventInput, []string, error) {
+// eventFromICS reads the event a PUT sends: its UID, subject and times,
+// and the names of what hanok dropped.
+func (h *handler) eventFromICS(cal *ical.Calendar) (calendar.EventInput, []string, error) {
 	var in calendar.EventInput
 	kind, bodyUID, err := caldav.ValidateCalendarObject(cal)
 	if err != nil {
@@ -51,9 +50,10 @@ func (h *handler) eventFromICS(cal *ical.Calendar, uid string) (calendar.EventIn
 	if kind != ical.CompEvent {
 		return in, nil, caldav.NewPreconditionError(caldav.PreconditionSupportedCalendarComponent)
 	}
-	if bodyUID != uid {
-		return in, nil, davStatus(http.StatusConflict, "the resource of the event %q must be named by its UID", bodyUID)
+	if calendar.CheckUID(bodyUID) != nil {
+		return in, nil, caldav.NewPreconditionError(caldav.PreconditionValidCalendarObjectResource)
 	}
+	in.UID = bodyUID
 	events := cal.Events()
 	if len(events) != 1 {
 		return in, nil, caldav.NewPreconditionError(caldav.PreconditionValidCalendarObjectResource)

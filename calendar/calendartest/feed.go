@@ -58,7 +58,8 @@ func testFeeds(t *testing.T, f *fixture) {
 	require.Error(t, s.SetFeed(ctx, calendar.Feed{User: 999999, SecretHash: calendar.HashFeedSecret("x"), Created: base}), "a feed of an unknown user")
 }
 
-// testEventsByUID checks the lookup CalDAV names events by.
+// testEventsByUID checks the lookups CalDAV finds events by: UID and
+// resource name.
 func testEventsByUID(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	g := newGroup(t, f.s, f.u2, "team")
@@ -79,4 +80,31 @@ func testEventsByUID(t *testing.T, f *fixture) {
 	got, err = f.s.EventsByUID(ctx, "no such uid")
 	require.NoError(t, err)
 	assert.Empty(t, got)
+
+	// The resource: "<UID>.ics" unless another was chosen.
+	assert.Equal(t, e1.UID+".ics", got1(t, f.s, e1.ID).Resource, "the default resource")
+	got, err = f.s.EventsByResource(ctx, e1.UID+".ics")
+	require.NoError(t, err)
+	wantIDs(t, "by e1's default resource", got, e1.ID)
+	named := &calendar.Event{UID: "named@test", Resource: "3F2504E0.ics", Owner: f.u1, OwnerEmail: email(f.u1),
+		Subject: "named", Start: at(5), End: at(6), Created: base}
+	require.NoError(t, f.s.CreateEvent(ctx, named))
+	assert.Equal(t, "3F2504E0.ics", got1(t, f.s, named.ID).Resource)
+	got, err = f.s.EventsByResource(ctx, "3F2504E0.ics")
+	require.NoError(t, err)
+	wantIDs(t, "by the chosen resource", got, named.ID)
+	assert.Equal(t, "named@test", got[0].UID)
+	got, err = f.s.EventsByResource(ctx, "named@test.ics")
+	require.NoError(t, err)
+	assert.Empty(t, got, "a chosen resource replaces the default one")
+	got, err = f.s.EventsByUID(ctx, "named@test")
+	require.NoError(t, err)
+	wantIDs(t, "by the UID of a named resource", got, named.ID)
+}
+
+func got1(t *testing.T, s calendar.Store, id calendar.EventID) *calendar.Event {
+	t.Helper()
+	e, err := s.Event(context.Background(), id)
+	require.NoError(t, err)
+	return e
 }

@@ -146,6 +146,9 @@ func (s *CalendarStore) CreateEvent(_ context.Context, e *calendar.Event) error 
 	c := *e
 	c.ID = s.nextEvent
 	c.GroupName, c.Birthday = "", nil
+	if c.Resource == "" {
+		c.Resource = c.UID + ".ics"
+	}
 	c.Start, c.End, c.Created, c.Updated = micros(c.Start), micros(c.End), micros(c.Created), micros(c.Updated)
 	s.events[c.ID] = c
 	e.ID = c.ID

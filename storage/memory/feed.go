@@ -24,6 +24,20 @@ func (s *CalendarStore) EventsByUID(_ context.Context, uid string) ([]calendar.E
 	return out, nil
 }
 
+// EventsByResource implements calendar.Store.
+func (s *CalendarStore) EventsByResource(_ context.Context, name string) ([]calendar.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []calendar.Event
+	for _, e := range s.events {
+		if e.Resource == name {
+			out = append(out, s.withGroup(e))
+		}
+	}
+	slices.SortFunc(out, func(a, b calendar.Event) int { return int(a.ID - b.ID) })
+	return out, nil
+}
+
 // SetFeed implements calendar.Store.
 func (s *CalendarStore) SetFeed(_ context.Context, f calendar.Feed) error {
 	s.mu.Lock()

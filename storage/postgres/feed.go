@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,42 @@ func (s *CalendarStore) EventsByUID(ctx context.Context, uid string) ([]calendar
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (calendar.Event, error) { return scanEvent(r) })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: select events by uid: %w", err)
+	}
+	return out, nil
+}
+
+// resourceColumn is the resource column of e: NULL for the default name,
+// "<UID>.ics", so that the rows written without it (before CalDAV, and by
+// bulk loads) need none.
+func resourceColumn(e *calendar.Event) any {
+	if e.Resource == "" || e.Resource == e.UID+".ics" {
+		return nil
+	}
+	return e.Resource
+}
+
+// resourceOf is the Resource of an event whose resource column holds
+// stored ("" for NULL).
+func resourceOf(uid, stored string) string {
+	if stored == "" {
+		return uid + ".ics"
+	}
+	return stored
+}
+
+// EventsByResource implements calendar.Store.
+func (s *CalendarStore) EventsByResource(ctx context.Context, name string) ([]calendar.Event, error) {
+	uid, _ := strings.CutSuffix(name, ".ics")
+	if uid == name {
+		uid = ""
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT `+eventColumns+` FROM calendar_events e LEFT JOIN calendar_groups g ON g.id = e.group_id WHERE e.resource = $1 OR (e.resource IS NULL AND e.uid = $2) ORDER BY e.id`, name, uid)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select events by resource: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (calendar.Event, error) { return scanEvent(r) })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select events by resource: %w", err)
 	}
 	return out, nil
 }

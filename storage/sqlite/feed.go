@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hanok-dev/hanok/auth"
@@ -15,6 +16,35 @@ import (
 func (s *CalendarStore) EventsByUID(ctx context.Context, uid string) ([]calendar.Event, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+eventColumns+` FROM calendar_events e LEFT JOIN calendar_groups g ON g.id = e.group_id WHERE e.uid = ? ORDER BY e.id`, uid)
 	return collect("select events by uid", rows, err, scanEvent)
+}
+
+// resourceColumn is the resource column of e: NULL for the default name,
+// "<UID>.ics", so that the rows written without it (before CalDAV, and by
+// bulk loads) need none.
+func resourceColumn(e *calendar.Event) any {
+	if e.Resource == "" || e.Resource == e.UID+".ics" {
+		return nil
+	}
+	return e.Resource
+}
+
+// resourceOf is the Resource of an event whose resource column holds
+// stored ("" for NULL).
+func resourceOf(uid, stored string) string {
+	if stored == "" {
+		return uid + ".ics"
+	}
+	return stored
+}
+
+// EventsByResource implements calendar.Store.
+func (s *CalendarStore) EventsByResource(ctx context.Context, name string) ([]calendar.Event, error) {
+	uid, _ := strings.CutSuffix(name, ".ics")
+	if uid == name {
+		uid = ""
+	}
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+eventColumns+` FROM calendar_events e LEFT JOIN calendar_groups g ON g.id = e.group_id WHERE e.resource = ?1 OR (e.resource IS NULL AND e.uid = ?2) ORDER BY e.id`, name, uid)
+	return collect("select events by resource", rows, err, scanEvent)
 }
 
 // SetFeed implements calendar.Store.

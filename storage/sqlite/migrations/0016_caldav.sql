@@ -1,5 +1,5 @@
 -- CalDAV and the subscription link: app passwords (auth), subscription
--- links (calendar), and the index CalDAV finds events by (their UID).
+-- links (calendar), and how CalDAV names and finds events.
 -- Times are INTEGER unix nanoseconds, NULL for none.
 CREATE TABLE auth_app_passwords (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -22,4 +22,8 @@ CREATE TABLE calendar_feeds (
     modified    INTEGER
 );
 
+-- The name of an event's CalDAV resource when its client chose another
+-- than "<uid>.ics" (NULL, the default name, for every other row).
+ALTER TABLE calendar_events ADD COLUMN resource TEXT;
 CREATE INDEX calendar_events_uid ON calendar_events (uid);
+CREATE INDEX calendar_events_resource ON calendar_events (resource) WHERE resource IS NOT NULL;
