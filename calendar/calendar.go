@@ -39,7 +39,7 @@ type Event struct {
 	// Resource is the name of the event's CalDAV resource: "<UID>.ics",
 	// unless the CalDAV client that created the event chose another.
 	Resource string
-	Owner auth.UserID
+	Owner    auth.UserID
 	// OwnerEmail is the email recorded with the event (the username of an
 	// account without one). The Service shows it to the owner only: in
 	// what it returns to anyone else it is "".
