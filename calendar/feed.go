@@ -140,7 +140,12 @@ func (s *Service) Document(ctx context.Context, actor hanok.Actor, f *Feed) (*Fe
 	etag := hex.EncodeToString(sum[:16])
 	modified := f.Modified
 	if etag != f.ETag || modified.IsZero() {
-		modified = s.now()
+		// Last-Modified has whole seconds: a change in the second of the
+		// last one still moves it, so that a poll by date sees it.
+		modified = max(s.now(), f.Modified.Truncate(time.Second).Add(time.Second))
+		if f.Modified.IsZero() {
+			modified = s.now()
+		}
 		if err := s.store.MarkFeed(ctx, f.User, etag, modified); err != nil {
 			return nil, fmt.Errorf("calendar: mark feed: %w", err)
 		}

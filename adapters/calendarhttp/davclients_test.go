@@ -1,7 +1,9 @@
 package calendarhttp_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hanok-dev/hanok/adapters/calendarhttp"
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
@@ -262,4 +265,75 @@ default_timezone = Asia/Seoul
 path = %s/khal.db
 `, dir)
 	return b.String()
+}
+
+// feedPoll is what feed_icalendar.py reports.
+type feedPoll struct {
+	Status   int      `json:"status"`
+	ETag     string   `json:"etag"`
+	Modified string   `json:"modified"`
+	Subjects []string `json:"subjects"`
+	RRules   []string `json:"rrules"`
+}
+
+// TestFeedWithClients polls a subscription link as apps do (conditional
+// GETs) and parses it with python3-icalendar, then imports it with khal.
+func TestFeedWithClients(t *testing.T) {
+	py := requirePython(t, "icalendar")
+	khal := requireProgram(t, "khal")
+	script := testkit.ModuleFile(t, "adapters/calendarhttp/testdata/dav/feed_icalendar.py")
+	for _, store := range davStores {
+		t.Run(store, func(t *testing.T) {
+			s := newDAVServer(t, store)
+			ctx := t.Context()
+			soon := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+			_, err := s.cal.CreateEvent(ctx, s.actor, calendar.EventInput{Subject: "Soon", Start: soon, End: soon.Add(time.Hour)})
+			require.NoError(t, err)
+			_, err = s.cal.SetBirthday(ctx, s.actor, calendar.Date{Year: 1990, Month: time.March, Day: 1})
+			require.NoError(t, err)
+			r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: s.url + "/calendar/api/v1/feed/", Token: s.token})
+			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+			var link struct {
+				Data calendarhttp.FeedLink `json:"data"`
+			}
+			require.NoError(t, json.Unmarshal(r.Body, &link))
+
+			poll := func(extra ...string) feedPoll {
+				t.Helper()
+				out := run(t, t.TempDir(), append([]string{"FEED_URL=" + link.Data.URL}, extra...), py, script)
+				var p feedPoll
+				require.NoError(t, json.Unmarshal([]byte(out), &p), "%s", out)
+				return p
+			}
+			first := poll()
+			assert.Equal(t, 200, first.Status)
+			assert.Equal(t, []string{"Birthday", "Soon"}, first.Subjects)
+			assert.Equal(t, []string{"FREQ=YEARLY"}, first.RRules, "the birthday repeats yearly")
+			again := poll("FEED_ETAG="+first.ETag, "FEED_MODIFIED="+first.Modified)
+			assert.Equal(t, 304, again.Status, "an unchanged calendar")
+
+			_, err = s.cal.CreateEvent(ctx, s.actor, calendar.EventInput{Subject: "Later", Start: soon.Add(48 * time.Hour), End: soon.Add(49 * time.Hour)})
+			require.NoError(t, err)
+			changed := poll("FEED_ETAG="+first.ETag, "FEED_MODIFIED="+first.Modified)
+			assert.Equal(t, 200, changed.Status, "a changed calendar")
+			assert.Equal(t, []string{"Birthday", "Later", "Soon"}, changed.Subjects)
+			assert.NotEqual(t, first.ETag, changed.ETag)
+
+			// khal imports the feed into a calendar of its own.
+			dir := t.TempDir()
+			vdir := filepath.Join(dir, "subscribed")
+			require.NoError(t, os.Mkdir(vdir, 0o700))
+			feed := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: link.Data.URL})
+			require.Equal(t, http.StatusOK, feed.Status)
+			ics := filepath.Join(dir, "feed.ics")
+			require.NoError(t, os.WriteFile(ics, feed.Body, 0o600))
+			conf := filepath.Join(dir, "khal.conf")
+			require.NoError(t, os.WriteFile(conf, []byte(khalConf(dir, map[string]string{"subscribed": vdir})), 0o600))
+			env := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + dir, "XDG_CACHE_HOME=" + dir}
+			run(t, dir, env, khal, "-c", conf, "import", "--batch", "-a", "subscribed", ics)
+			listed := run(t, dir, env, khal, "-c", conf, "list", "--format", "{title}", soon.Format("2006-01-02"), "4d")
+			assert.Contains(t, listed, "Soon")
+			assert.Contains(t, listed, "Later")
+		})
+	}
 }
