@@ -142,9 +142,9 @@ func (s *Service) Document(ctx context.Context, actor hanok.Actor, f *Feed) (*Fe
 	if etag != f.ETag || modified.IsZero() {
 		// Last-Modified has whole seconds: a change in the second of the
 		// last one still moves it, so that a poll by date sees it.
-		modified = max(s.now(), f.Modified.Truncate(time.Second).Add(time.Second))
-		if f.Modified.IsZero() {
-			modified = s.now()
+		modified = s.now()
+		if next := f.Modified.Truncate(time.Second).Add(time.Second); !f.Modified.IsZero() && modified.Before(next) {
+			modified = next
 		}
 		if err := s.store.MarkFeed(ctx, f.User, etag, modified); err != nil {
 			return nil, fmt.Errorf("calendar: mark feed: %w", err)
