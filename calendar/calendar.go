@@ -161,4 +161,12 @@ type Store interface {
 	// user's feed and when it first had it. A feed deleted meanwhile is
 	// not an error.
 	MarkFeed(ctx context.Context, user auth.UserID, etag string, modified time.Time) error
+
+	// SaveSyncState stores st (of the same token: sets its Created and
+	// State), keeping the SyncStatesKept newest of its user and
+	// collection.
+	SaveSyncState(ctx context.Context, st SyncState) error
+	// SyncState returns the state kept for token of the user's
+	// collection: ErrSyncToken if none.
+	SyncState(ctx context.Context, user auth.UserID, collection, token string) (*SyncState, error)
 }

@@ -101,7 +101,12 @@ func (h *handler) dav(w http.ResponseWriter, r *http.Request) {
 	}))
 	r2.URL.Path = prefix + r.URL.Path
 	r2.URL.RawPath = ""
-	(&caldav.Handler{Backend: &davBackend{h: h}, Prefix: base}).ServeHTTP(&davWriter{ResponseWriter: w, r: r, h: h}, r2)
+	backend := &davBackend{h: h}
+	dw := &davWriter{ResponseWriter: w, r: r, h: h}
+	if backend.serveSync(dw, r2) {
+		return
+	}
+	(&caldav.Handler{Backend: backend, Prefix: base}).ServeHTTP(dw, r2)
 }
 
 // davWriter keeps the cause of a go-webdav 500 out of the response: its

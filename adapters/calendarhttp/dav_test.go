@@ -3,12 +3,14 @@ package calendarhttp_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
@@ -142,4 +144,77 @@ func TestDAVOverHTTP(t *testing.T) {
 	// Another user's tree is not ours.
 	r = s.dav(t, "PROPFIND", "/calendar/dav/999/calendars/personal/", propfindBody, map[string]string{"Depth": "1"})
 	assert.Equal(t, http.StatusNotFound, r.Status)
+}
+
+// syncReport sends a sync-collection REPORT of the calendar at path with
+// token.
+func (s *davServer) syncReport(t *testing.T, path, token string) testkit.Response {
+	t.Helper()
+	return s.dav(t, "REPORT", path, `<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:sync-token>`+token+
+		`</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/><c:calendar-data/><d:displayname/></d:prop></d:sync-collection>`, map[string]string{"Depth": "0"})
+}
+
+var syncTokenRE = regexp.MustCompile(`<d:sync-token>(urn:hanok:sync:[0-9a-f]+)</d:sync-token>`)
+
+func TestDAVSyncCollection(t *testing.T) {
+	for _, store := range append([]string{"memory"}, davStores...) {
+		t.Run(store, func(t *testing.T) {
+			s := newDAVServer(t, store)
+			ctx := t.Context()
+			cal := fmt.Sprintf("/calendar/dav/%d/calendars/personal/", s.actor.ID)
+			changed := s.apiEvent(t, "Changed", 1)
+			deleted := s.apiEvent(t, "Deleted", 2)
+			kept := s.apiEvent(t, "Kept", 3)
+
+			// The calendar advertises sync-collection and its token.
+			r := s.dav(t, "PROPFIND", cal, `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:cs="http://calendarserver.org/ns/"><d:prop><d:sync-token/><cs:getctag/><d:supported-report-set/><d:displayname/></d:prop></d:propfind>`, map[string]string{"Depth": "0"})
+			require.Equal(t, http.StatusMultiStatus, r.Status, "%s", r.Body)
+			body := string(r.Body)
+			assert.Regexp(t, `<sync-token xmlns="DAV:">urn:hanok:sync:[0-9a-f]+</sync-token>`, body)
+			assert.Regexp(t, `<getctag xmlns="http://calendarserver.org/ns/">urn:hanok:sync:[0-9a-f]+</getctag>`, body)
+			assert.Contains(t, body, "<sync-collection/>")
+			assert.Contains(t, body, "<displayname xmlns=\"DAV:\">hanok</displayname>")
+			assert.NotContains(t, body, "404 Not Found", "nothing asked is missing")
+
+			// The first sync: everything.
+			r = s.syncReport(t, cal, "")
+			require.Equal(t, http.StatusMultiStatus, r.Status, "%s", r.Body)
+			body = string(r.Body)
+			for _, e := range []string{"Changed", "Deleted", "Kept"} {
+				assert.Contains(t, body, "SUMMARY:"+e)
+			}
+			m := syncTokenRE.FindStringSubmatch(body)
+			require.NotNil(t, m, "a sync token in %s", body)
+			first := m[1]
+
+			// Changes through the API: the next sync returns only them.
+			_, err := s.cal.UpdateEvent(ctx, s.actor, changed.ID, calendar.EventInput{Subject: "Changed again", Start: changed.Start, End: changed.End})
+			require.NoError(t, err)
+			require.NoError(t, s.cal.DeleteEvent(ctx, s.actor, deleted.ID))
+			s.apiEvent(t, "Added", 4)
+			r = s.syncReport(t, cal, first)
+			require.Equal(t, http.StatusMultiStatus, r.Status, "%s", r.Body)
+			body = string(r.Body)
+			assert.Contains(t, body, "SUMMARY:Changed again")
+			assert.Contains(t, body, "SUMMARY:Added")
+			assert.NotContains(t, body, "SUMMARY:Kept", "an unchanged event is not sent again")
+			assert.Contains(t, body, "<d:href>"+cal+deleted.UID+".ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status>", "the deleted one is 404")
+			assert.NotContains(t, body, kept.UID)
+			m = syncTokenRE.FindStringSubmatch(body)
+			require.NotNil(t, m)
+			second := m[1]
+			assert.NotEqual(t, first, second)
+
+			// Nothing changed since: no response but the token.
+			r = s.syncReport(t, cal, second)
+			require.Equal(t, http.StatusMultiStatus, r.Status)
+			assert.NotContains(t, string(r.Body), "<d:response>")
+			assert.Contains(t, string(r.Body), second)
+
+			// An unknown token: sync again from nothing.
+			r = s.syncReport(t, cal, "urn:hanok:sync:0000")
+			assert.Equal(t, http.StatusForbidden, r.Status)
+			assert.Contains(t, string(r.Body), "valid-sync-token")
+		})
+	}
 }

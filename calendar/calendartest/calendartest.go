@@ -50,6 +50,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[calendar.Store]) {
 		{"UnknownUsers", testUnknownUsers},
 		{"Feeds", testFeeds},
 		{"EventsByUID", testEventsByUID},
+		{"SyncStates", testSyncStates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

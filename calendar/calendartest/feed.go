@@ -2,11 +2,13 @@ package calendartest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 )
 
@@ -107,4 +109,39 @@ func got1(t *testing.T, s calendar.Store, id calendar.EventID) *calendar.Event {
 	e, err := s.Event(context.Background(), id)
 	require.NoError(t, err)
 	return e
+}
+
+// testSyncStates checks the CalDAV sync states: found by user,
+// collection and token; the same token replaced; the newest
+// SyncStatesKept kept.
+func testSyncStates(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	s := f.s
+	_, err := s.SyncState(ctx, f.u1, "personal", "t0")
+	require.ErrorIs(t, err, calendar.ErrSyncToken)
+	save := func(user auth.UserID, coll, token, state string, h int) {
+		t.Helper()
+		require.NoError(t, s.SaveSyncState(ctx, calendar.SyncState{User: user, Collection: coll, Token: token, State: []byte(state), Created: at(h)}))
+	}
+	save(f.u1, "personal", "t0", "a", 0)
+	save(f.u1, "personal", "t0", "b", 1)
+	got, err := s.SyncState(ctx, f.u1, "personal", "t0")
+	require.NoError(t, err)
+	assert.Equal(t, "b", string(got.State))
+	wantTime(t, at(1), got.Created, "Created")
+	_, err = s.SyncState(ctx, f.u1, "group-1", "t0")
+	require.ErrorIs(t, err, calendar.ErrSyncToken, "another collection's")
+	_, err = s.SyncState(ctx, f.u2, "personal", "t0")
+	require.ErrorIs(t, err, calendar.ErrSyncToken, "another user's")
+
+	save(f.u2, "personal", "other", "x", 0)
+	for i := 1; i <= calendar.SyncStatesKept; i++ {
+		save(f.u1, "personal", fmt.Sprintf("t%d", i), "s", 1+i)
+	}
+	_, err = s.SyncState(ctx, f.u1, "personal", "t0")
+	require.ErrorIs(t, err, calendar.ErrSyncToken, "the oldest is dropped past SyncStatesKept")
+	_, err = s.SyncState(ctx, f.u1, "personal", "t1")
+	require.NoError(t, err)
+	_, err = s.SyncState(ctx, f.u2, "personal", "other")
+	require.NoError(t, err, "another user's states are kept apart")
 }

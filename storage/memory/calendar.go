@@ -23,6 +23,8 @@ type CalendarStore struct {
 	birthdays map[auth.UserID]calendar.Birthday
 	// feeds are the subscription links (feed.go), made on first use.
 	feeds map[auth.UserID]calendar.Feed
+	// syncStates are the CalDAV sync states (feed.go), oldest first.
+	syncStates map[syncKey][]calendar.SyncState
 	// users are the users rows may refer to.
 	users *AuthStore
 }

@@ -88,3 +88,43 @@ func (s *CalendarStore) MarkFeed(_ context.Context, user auth.UserID, etag strin
 	}
 	return nil
 }
+
+// syncKey names the sync states of one calendar of one user.
+type syncKey struct {
+	user       auth.UserID
+	collection string
+}
+
+// SaveSyncState implements calendar.Store.
+func (s *CalendarStore) SaveSyncState(_ context.Context, st calendar.SyncState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.users.requireUser(st.User); err != nil {
+		return err
+	}
+	if s.syncStates == nil {
+		s.syncStates = map[syncKey][]calendar.SyncState{}
+	}
+	k := syncKey{st.User, st.Collection}
+	st.State, st.Created = bytes.Clone(st.State), micros(st.Created)
+	kept := slices.DeleteFunc(s.syncStates[k], func(o calendar.SyncState) bool { return o.Token == st.Token })
+	kept = append(kept, st)
+	if len(kept) > calendar.SyncStatesKept {
+		kept = kept[len(kept)-calendar.SyncStatesKept:]
+	}
+	s.syncStates[k] = kept
+	return nil
+}
+
+// SyncState implements calendar.Store.
+func (s *CalendarStore) SyncState(_ context.Context, user auth.UserID, collection, token string) (*calendar.SyncState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.syncStates[syncKey{user, collection}] {
+		if st.Token == token {
+			st.State = bytes.Clone(st.State)
+			return &st, nil
+		}
+	}
+	return nil, calendar.ErrSyncToken
+}

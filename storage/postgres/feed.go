@@ -113,3 +113,38 @@ func (s *CalendarStore) MarkFeed(ctx context.Context, user auth.UserID, etag str
 	}
 	return nil
 }
+
+// SaveSyncState implements calendar.Store.
+func (s *CalendarStore) SaveSyncState(ctx context.Context, st calendar.SyncState) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		if err := requireUser(ctx, tx, st.User); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO calendar_sync_states (user_id, collection, token, state, created) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (user_id, collection, token) DO UPDATE SET state = excluded.state, created = excluded.created`,
+			st.User, st.Collection, st.Token, st.State, st.Created); err != nil {
+			return fmt.Errorf("postgres: upsert sync state: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM calendar_sync_states WHERE user_id = $1 AND collection = $2 AND token NOT IN (
+			SELECT token FROM calendar_sync_states WHERE user_id = $1 AND collection = $2 ORDER BY created DESC LIMIT $3)`,
+			st.User, st.Collection, calendar.SyncStatesKept); err != nil {
+			return fmt.Errorf("postgres: prune sync states: %w", err)
+		}
+		return nil
+	})
+}
+
+// SyncState implements calendar.Store.
+func (s *CalendarStore) SyncState(ctx context.Context, user auth.UserID, collection, token string) (*calendar.SyncState, error) {
+	st := calendar.SyncState{User: user, Collection: collection, Token: token}
+	err := s.db.pool.QueryRow(ctx, `SELECT state, created FROM calendar_sync_states WHERE user_id = $1 AND collection = $2 AND token = $3`,
+		user, collection, token).Scan(&st.State, &st.Created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, calendar.ErrSyncToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: select sync state: %w", err)
+	}
+	st.Created = st.Created.UTC()
+	return &st, nil
+}

@@ -102,3 +102,39 @@ func (s *CalendarStore) MarkFeed(ctx context.Context, user auth.UserID, etag str
 		return nil
 	})
 }
+
+// SaveSyncState implements calendar.Store.
+func (s *CalendarStore) SaveSyncState(ctx context.Context, st calendar.SyncState) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUser(ctx, tx, st.User); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO calendar_sync_states (user_id, collection, token, state, created) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, collection, token) DO UPDATE SET state = excluded.state, created = excluded.created`,
+			st.User, st.Collection, st.Token, st.State, nanos(st.Created)); err != nil {
+			return fmt.Errorf("sqlite: upsert sync state: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM calendar_sync_states WHERE user_id = ?1 AND collection = ?2 AND token NOT IN (
+			SELECT token FROM calendar_sync_states WHERE user_id = ?1 AND collection = ?2 ORDER BY created DESC LIMIT ?3)`,
+			st.User, st.Collection, calendar.SyncStatesKept); err != nil {
+			return fmt.Errorf("sqlite: prune sync states: %w", err)
+		}
+		return nil
+	})
+}
+
+// SyncState implements calendar.Store.
+func (s *CalendarStore) SyncState(ctx context.Context, user auth.UserID, collection, token string) (*calendar.SyncState, error) {
+	st := calendar.SyncState{User: user, Collection: collection, Token: token}
+	var created sql.NullInt64
+	err := s.db.reader.QueryRowContext(ctx, `SELECT state, created FROM calendar_sync_states WHERE user_id = ? AND collection = ? AND token = ?`,
+		user, collection, token).Scan(&st.State, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, calendar.ErrSyncToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: select sync state: %w", err)
+	}
+	st.Created = fromNanos(created)
+	return &st, nil
+}

@@ -26,3 +26,15 @@ CREATE TABLE calendar_feeds (
 ALTER TABLE calendar_events ADD COLUMN resource text;
 CREATE INDEX calendar_events_uid ON calendar_events (uid);
 CREATE INDEX calendar_events_resource ON calendar_events (resource) WHERE resource IS NOT NULL;
+
+-- The states of CalDAV calendars when their sync tokens (RFC 6578) were
+-- given out: a sync-collection report answers the difference from one.
+-- The newest few per user and calendar are kept.
+CREATE TABLE calendar_sync_states (
+    user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    collection text NOT NULL,
+    token      text NOT NULL,
+    state      bytea NOT NULL,
+    created    timestamptz NOT NULL,
+    PRIMARY KEY (user_id, collection, token)
+);

@@ -27,3 +27,15 @@ CREATE TABLE calendar_feeds (
 ALTER TABLE calendar_events ADD COLUMN resource TEXT;
 CREATE INDEX calendar_events_uid ON calendar_events (uid);
 CREATE INDEX calendar_events_resource ON calendar_events (resource) WHERE resource IS NOT NULL;
+
+-- The states of CalDAV calendars when their sync tokens (RFC 6578) were
+-- given out: a sync-collection report answers the difference from one.
+-- The newest few per user and calendar are kept.
+CREATE TABLE calendar_sync_states (
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    collection TEXT NOT NULL,
+    token      TEXT NOT NULL,
+    state      BLOB NOT NULL,
+    created    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, collection, token)
+);

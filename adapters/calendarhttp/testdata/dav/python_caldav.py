@@ -1,6 +1,6 @@
 """The python3-caldav flow against hanok: discovery from the server root,
-the calendars, create, search by time range, update with the ETag (and a
-stale ETag refused), delete. Run by TestPythonCalDAV with DAV_URL,
+the calendars, sync-collection, create, search by time range, update with the
+ETag (and a stale ETag refused), delete. Run by TestPythonCalDAV with DAV_URL,
 DAV_USER and DAV_PASSWORD set; exits non-zero with a message on failure."""
 import datetime
 import os
@@ -33,8 +33,17 @@ check(any(p.endswith("/calendars/personal/") for p in paths), "the personal cale
 check(any("/calendars/group-" in p for p in paths), "the selected group is listed")
 cal = [c for c in calendars if c.url.path.endswith("/calendars/personal/")][0]
 
+# A sync-collection report (RFC 6578): all, then only what changed.
+everything = cal.objects_by_sync_token(load_objects=True)
+check([str(o.instance.vevent.summary.value) for o in everything] == ["API dinner"], "the first sync holds the API's event")
+token = everything.sync_token
+check(token and token.startswith("urn:hanok:sync:"), "a sync token: %r" % token)
+
 created = cal.save_event(event("py-1@test", "Python lunch", "20261210T030000Z", "20261210T040000Z"))
 print("created:", created.url)
+
+changes = cal.objects_by_sync_token(sync_token=token, load_objects=True)
+check([str(o.instance.vevent.summary.value) for o in changes] == ["Python lunch"], "the next sync holds only the new event")
 
 found = cal.date_search(start=datetime.datetime(2026, 12, 10, tzinfo=UTC), end=datetime.datetime(2026, 12, 11, tzinfo=UTC))
 summaries = sorted(str(o.instance.vevent.summary.value) for o in found)
