@@ -200,12 +200,16 @@ func (s *Service) CheckAppPassword(ctx context.Context, in LoginInput) (*User, e
 	if name == "" || len(name) > maxLoginNameBytes {
 		return nil, errBadCredentials
 	}
-	var addrKeys []string
+	// Failures spend the account's and the address's budgets, those of
+	// Login. Unlike Login, attempts in flight hold none of the account's:
+	// an app password is 160 random bits, not guessed by running many
+	// at once, and a calendar app sends several requests at once.
+	counted := []string{"u:" + FoldKey(name)}
 	if in.ClientAddr != "" {
-		addrKeys = []string{"a:" + in.ClientAddr}
+		counted = append(counted, "a:"+in.ClientAddr)
 	}
 	now := s.cfg.Now()
-	wait, end, err := s.beginLogin(ctx, now, []string{"u:" + FoldKey(name)}, addrKeys)
+	wait, end, err := s.beginLogin(ctx, now, nil, counted)
 	if err != nil {
 		return nil, err
 	}

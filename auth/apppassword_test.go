@@ -2,7 +2,9 @@ package auth_test
 
 import (
 	"bytes"
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +21,8 @@ import (
 func TestAppPasswordSignIn(t *testing.T) {
 	ctx := t.Context()
 	clk := testkit.NewClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
-	svc, err := auth.New(memory.New().Auth(), auth.Config{Secret: bytes.Repeat([]byte("s"), 32), BcryptCost: bcrypt.MinCost, Now: clk.Now, LoginAttempts: 3})
+	store := &barrierStore{AuthStore: memory.New().Auth()}
+	svc, err := auth.New(store, auth.Config{Secret: bytes.Repeat([]byte("s"), 32), BcryptCost: bcrypt.MinCost, Now: clk.Now, LoginAttempts: 3})
 	require.NoError(t, err)
 	s, err := svc.Register(ctx, auth.RegisterInput{Username: "park", Email: "park@jungi.me", Password: "account-password"})
 	require.NoError(t, err)
@@ -42,6 +45,23 @@ func TestAppPasswordSignIn(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ps, 1)
 	assert.True(t, clk.Now().Equal(ps[0].LastUsed), "the use is recorded: %v", ps[0].LastUsed)
+
+	// A calendar app sends several requests at once: more than the
+	// budget of failures, all signed in. The store holds every lookup
+	// until all ten are in flight.
+	var wg sync.WaitGroup
+	errs := make([]error, 10)
+	store.arm(len(errs))
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = svc.CheckAppPassword(ctx, auth.LoginInput{Username: "park@jungi.me", Password: password, ClientAddr: "192.0.2.9"})
+		})
+	}
+	wg.Wait()
+	store.arm(0)
+	for _, err := range errs {
+		require.NoError(t, err, "concurrent sign-ins with the right app password")
+	}
 
 	for _, tc := range []struct{ name, user, password string }{
 		{"the account password", "park@jungi.me", "account-password"},
@@ -77,4 +97,41 @@ func TestAppPasswordSignIn(t *testing.T) {
 	}
 	_, _, err = svc.CreateAppPassword(ctx, actor, "one too many")
 	require.ErrorIs(t, err, auth.ErrTooManyAppPasswords)
+}
+
+// barrierStore holds each AppPasswordByHash, once armed for n callers,
+// until n are in it (or a second has passed, so that a test that fails
+// does not hang).
+type barrierStore struct {
+	*memory.AuthStore
+	mu      sync.Mutex
+	n       int
+	in      int
+	release chan struct{}
+}
+
+func (b *barrierStore) arm(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.n, b.in, b.release = n, 0, make(chan struct{})
+}
+
+func (b *barrierStore) AppPasswordByHash(ctx context.Context, hash []byte) (*auth.AppPassword, error) {
+	b.mu.Lock()
+	release := b.release
+	if b.n > 0 {
+		b.in++
+		if b.in == b.n {
+			close(b.release)
+		}
+	}
+	armed := b.n > 0
+	b.mu.Unlock()
+	if armed {
+		select {
+		case <-release:
+		case <-time.After(time.Second):
+		}
+	}
+	return b.AuthStore.AppPasswordByHash(ctx, hash)
 }

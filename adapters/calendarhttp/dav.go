@@ -51,6 +51,10 @@ const davPath = "/dav"
 // personal is the name of a user's own calendar.
 const personal = "personal"
 
+// davMaxBody is the largest CalDAV request body accepted (and the
+// calendars' max-resource-size).
+const davMaxBody = 1 << 20
+
 // davRealm is the realm of the Basic challenge.
 const davRealm = "hanok calendar"
 
@@ -94,6 +98,7 @@ func (h *handler) dav(w http.ResponseWriter, r *http.Request) {
 	if info := httpx.RequestInfoFrom(r.Context()); info != nil {
 		info.UserID = u.ID
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, davMaxBody)
 	prefix := httpx.MountPrefix(r)
 	base := prefix + davPath
 	r2 := r.Clone(context.WithValue(r.Context(), davKey{}, &davRequest{
@@ -305,7 +310,7 @@ func (b *davBackend) calendarOf(d *davRequest, c collection, groupName string) c
 	cal := caldav.Calendar{
 		Path:                  d.calendarPath(c.name),
 		SupportedComponentSet: []string{ical.CompEvent},
-		MaxResourceSize:       maxBody,
+		MaxResourceSize:       davMaxBody,
 	}
 	if c.group == 0 {
 		cal.Name = "hanok"

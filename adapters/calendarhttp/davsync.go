@@ -124,11 +124,11 @@ func (b *davBackend) syncToken(ctx context.Context, d *davRequest, c collection)
 // readBody reads a request body (bounded) and puts it back for whoever
 // reads it next.
 func readBody(r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, davMaxBody+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > maxBody {
+	if len(body) > davMaxBody {
 		return nil, errors.New("request body too large")
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
