@@ -561,9 +561,9 @@ func (b *davBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 	} else {
 		// The same UID in another resource of the user would be two
 		// resources of one event.
-		same, err := b.h.svc.ByUID(ctx, d.actor, in.UID)
-		if err != nil {
-			return nil, b.davError(ctx, err)
+		same, lookErr := b.h.svc.ByUID(ctx, d.actor, in.UID)
+		if lookErr != nil {
+			return nil, b.davError(ctx, lookErr)
 		}
 		if slices.ContainsFunc(same, func(e calendar.Event) bool { return e.Owner == d.actor.ID }) {
 			return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)

@@ -68,6 +68,9 @@ func TestDAVOverHTTP(t *testing.T) {
 	r = testkit.Do(t, noRedirect, testkit.Request{Method: "GET", URL: s.url + "/.well-known/caldav"})
 	assert.Equal(t, http.StatusPermanentRedirect, r.Status)
 	assert.Equal(t, "/calendar/dav/", r.Header.Get("Location"))
+	r = testkit.Do(t, noRedirect, testkit.Request{Method: "PROPFIND", URL: s.url + "/"})
+	assert.Equal(t, http.StatusPermanentRedirect, r.Status, "a PROPFIND of the root, for clients given the server's address")
+	assert.Equal(t, "/calendar/dav/", r.Header.Get("Location"))
 	r = s.dav(t, "PROPFIND", "/calendar/dav/", propfindBody, map[string]string{"Depth": "0"})
 	require.Equal(t, http.StatusMultiStatus, r.Status, "%s", r.Body)
 	assert.Contains(t, string(r.Body), fmt.Sprintf("<href>/calendar/dav/%d/</href>", s.actor.ID))
@@ -121,6 +124,14 @@ func TestDAVOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
 	assert.Empty(t, r.Header.Get("ETag"), "no ETag for what was altered")
 	assert.Contains(t, s.logs.String(), "dropped=ATTENDEE,VALARM")
+
+	// An event the calendar's rules refuse: 400 naming the rule, nothing
+	// stored.
+	r = s.dav(t, "PUT", cal+"long@test.ics", icsEvent("long@test", "Too long", "20261201T000000Z", "20281201T000000Z"), map[string]string{"Content-Type": "text/calendar"})
+	assert.Equal(t, http.StatusBadRequest, r.Status)
+	assert.Contains(t, string(r.Body), "edate")
+	r = s.dav(t, "GET", cal+"long@test.ics", "", nil)
+	assert.Equal(t, http.StatusNotFound, r.Status)
 
 	// REPORT calendar-query by time range, calendar-multiget.
 	query := `<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><c:calendar-data/></d:prop>
