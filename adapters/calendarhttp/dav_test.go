@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -228,4 +230,51 @@ func TestDAVSyncCollection(t *testing.T) {
 			assert.Contains(t, string(r.Body), "valid-sync-token")
 		})
 	}
+}
+
+// TestDAVReportAgreesWithMonth checks that a calendar-query of a month
+// holds what the month view holds, at the edges too: an event that ends
+// as the month begins is in neither, one of zero length at its first
+// instant is in both, one that spans it is in both.
+func TestDAVReportAgreesWithMonth(t *testing.T) {
+	s := newDAVServer(t, "memory")
+	ctx := t.Context()
+	loc := s.cal.Location()
+	first := time.Date(2026, 12, 1, 0, 0, 0, 0, loc)
+	next := first.AddDate(0, 1, 0)
+	for _, ev := range []struct {
+		subject    string
+		start, end time.Time
+	}{
+		{"ends as it begins", first.Add(-time.Hour), first},
+		{"zero length at its start", first, first},
+		{"spans its start", first.Add(-24 * time.Hour), first.Add(24 * time.Hour)},
+		{"inside", first.AddDate(0, 0, 9), first.AddDate(0, 0, 9).Add(time.Hour)},
+		{"spans its end", next.Add(-time.Hour), next.Add(time.Hour)},
+		{"starts as it ends", next, next.Add(time.Hour)},
+	} {
+		_, err := s.cal.CreateEvent(ctx, s.actor, calendar.EventInput{Subject: ev.subject, Start: ev.start, End: ev.end})
+		require.NoError(t, err)
+	}
+	_, err := s.cal.SetBirthday(ctx, s.actor, calendar.Date{Year: 1990, Month: time.December, Day: 24})
+	require.NoError(t, err)
+
+	month, err := s.cal.Month(ctx, s.actor, 2026, time.December)
+	require.NoError(t, err)
+	var want []string
+	for _, e := range month {
+		want = append(want, "SUMMARY:"+e.Subject)
+	}
+	sort.Strings(want)
+	require.Equal(t, []string{"SUMMARY:Birthday", "SUMMARY:inside", "SUMMARY:spans its end", "SUMMARY:spans its start", "SUMMARY:zero length at its start"}, want)
+
+	cal := fmt.Sprintf("/calendar/dav/%d/calendars/personal/", s.actor.ID)
+	query := fmt.Sprintf(`<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data/></d:prop>
+<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT"><c:time-range start="%s" end="%s"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>`,
+		first.UTC().Format("20060102T150405Z"), next.UTC().Format("20060102T150405Z"))
+	r := s.dav(t, "REPORT", cal, query, map[string]string{"Depth": "1"})
+	require.Equal(t, http.StatusMultiStatus, r.Status, "%s", r.Body)
+	got := regexp.MustCompile(`SUMMARY:[^\r\n&]*`).FindAllString(string(r.Body), -1)
+	sort.Strings(got)
+	assert.Equal(t, want, got, "the REPORT of the month holds the month view's events")
 }
