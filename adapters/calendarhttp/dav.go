@@ -324,22 +324,22 @@ func (b *davBackend) calendarOf(d *davRequest, c collection, groupName string) c
 
 // GetCalendar implements caldav.Backend.
 func (b *davBackend) GetCalendar(ctx context.Context, p string) (*caldav.Calendar, error) {
-	d, c, uid, err := b.resolve(ctx, p)
+	d, c, name, err := b.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if uid != "" {
+	if name != "" {
 		return nil, davStatus(http.StatusNotFound, "not a calendar")
 	}
-	name := ""
+	groupName := ""
 	if c.group != 0 {
 		g, err := b.h.svc.Group(ctx, d.actor, c.group)
 		if err != nil {
 			return nil, b.davError(ctx, err)
 		}
-		name = g.Name
+		groupName = g.Name
 	}
-	cal := b.calendarOf(d, c, name)
+	cal := b.calendarOf(d, c, groupName)
 	return &cal, nil
 }
 
@@ -440,19 +440,19 @@ func (b *davBackend) find(ctx context.Context, d *davRequest, c collection, name
 
 // GetCalendarObject implements caldav.Backend.
 func (b *davBackend) GetCalendarObject(ctx context.Context, p string, _ *caldav.CalendarCompRequest) (*caldav.CalendarObject, error) {
-	d, c, uid, err := b.resolve(ctx, p)
+	d, c, name, err := b.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if uid == "" {
+	if name == "" {
 		return nil, davStatus(http.StatusNotFound, "not an event")
 	}
-	e, err := b.find(ctx, d, c, uid)
+	e, err := b.find(ctx, d, c, name)
 	if err != nil {
 		return nil, err
 	}
 	if e == nil {
-		return nil, davStatus(http.StatusNotFound, "no event %q", uid)
+		return nil, davStatus(http.StatusNotFound, "no event %q", name)
 	}
 	o, err := b.object(ctx, d, c, *e)
 	return &o, err
@@ -460,11 +460,11 @@ func (b *davBackend) GetCalendarObject(ctx context.Context, p string, _ *caldav.
 
 // ListCalendarObjects implements caldav.Backend.
 func (b *davBackend) ListCalendarObjects(ctx context.Context, p string, _ *caldav.CalendarCompRequest) ([]caldav.CalendarObject, error) {
-	d, c, uid, err := b.resolve(ctx, p)
+	d, c, name, err := b.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if uid != "" {
+	if name != "" {
 		return nil, davStatus(http.StatusNotFound, "not a calendar")
 	}
 	es, err := b.events(ctx, d, c, time.Time{}, time.Time{})
@@ -481,11 +481,11 @@ func (b *davBackend) ListCalendarObjects(ctx context.Context, p string, _ *calda
 // view agree; what else the filter asks (a text match on UID, say) is
 // matched by go-webdav on those events.
 func (b *davBackend) QueryCalendarObjects(ctx context.Context, p string, q *caldav.CalendarQuery) ([]caldav.CalendarObject, error) {
-	d, c, uid, err := b.resolve(ctx, p)
+	d, c, name, err := b.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if uid != "" {
+	if name != "" {
 		return nil, davStatus(http.StatusNotFound, "not a calendar")
 	}
 	var from, to time.Time
@@ -527,22 +527,21 @@ func (b *davBackend) QueryCalendarObjects(ctx context.Context, p string, q *cald
 // the event named by the path's UID, honouring If-Match (a stale ETag is
 // 412 and changes nothing) and If-None-Match: *.
 func (b *davBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.Calendar, opts *caldav.PutCalendarObjectOptions) (*caldav.CalendarObject, error) {
-	d, c, uid, err := b.resolve(ctx, p)
+	d, c, name, err := b.resolve(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	if uid == "" {
+	if name == "" {
 		return nil, davStatus(http.StatusMethodNotAllowed, "PUT an event into a calendar, as <UID>.ics")
 	}
-	if c.group == 0 && uid == birthdayResource(d) {
+	if c.group == 0 && name == birthdayResource(d) {
 		return nil, davStatus(http.StatusForbidden, "the birthday is read-only here: set it through the API")
 	}
 	in, dropped, err := b.h.eventFromICS(cal)
 	if err != nil {
 		return nil, err
 	}
-	name := uid
-	old, err := b.find(ctx, d, c, uid)
+	old, err := b.find(ctx, d, c, name)
 	if err != nil {
 		return nil, err
 	}
@@ -625,22 +624,22 @@ func precondition(ifMatch, ifNoneMatch webdav.ConditionalMatch, cur *calendar.Ev
 
 // DeleteCalendarObject implements caldav.Backend, honouring If-Match.
 func (b *davBackend) DeleteCalendarObject(ctx context.Context, p string) error {
-	d, c, uid, err := b.resolve(ctx, p)
+	d, c, name, err := b.resolve(ctx, p)
 	if err != nil {
 		return err
 	}
-	if uid == "" {
+	if name == "" {
 		return davStatus(http.StatusForbidden, "calendars are not deleted over CalDAV")
 	}
-	if c.group == 0 && uid == birthdayResource(d) {
+	if c.group == 0 && name == birthdayResource(d) {
 		return davStatus(http.StatusForbidden, "the birthday is read-only here: set it through the API")
 	}
-	e, err := b.find(ctx, d, c, uid)
+	e, err := b.find(ctx, d, c, name)
 	if err != nil {
 		return err
 	}
 	if e == nil {
-		return davStatus(http.StatusNotFound, "no event %q", uid)
+		return davStatus(http.StatusNotFound, "no event %q", name)
 	}
 	if err := precondition(d.ifMatch, "", e); err != nil {
 		return err
