@@ -142,6 +142,16 @@ type Store interface {
 	// Birthday returns the user's birthday.
 	Birthday(ctx context.Context, user auth.UserID) (*Birthday, error)
 
+	// ReplaceEvent is UpdateEvent done only if the stored event still
+	// has the subject, start, end and Updated of old (as read before):
+	// ErrEventChanged if it changed since, so that two writers never
+	// overwrite each other unseen.
+	ReplaceEvent(ctx context.Context, old, e *Event) error
+	// DeleteEventIf is DeleteEvent done only if the stored event still
+	// has the subject, start, end and Updated of old: ErrEventChanged if
+	// not.
+	DeleteEventIf(ctx context.Context, old *Event) error
+
 	// EventsByUID returns every event whose UID is uid, whoever owns
 	// it, by id.
 	EventsByUID(ctx context.Context, uid string) ([]Event, error)

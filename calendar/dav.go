@@ -36,6 +36,43 @@ func CheckUID(uid string) error {
 	return nil
 }
 
+// ErrEventChanged is a conditional change of an event (a CalDAV If-Match)
+// that another change overtook: the event is not what the writer read.
+var ErrEventChanged = &hanok.Error{Code: hanok.Conflict, Message: "the event changed since it was read: read it again"}
+
+// UpdateEventIf is UpdateEvent of the event as the actor read it (old,
+// from Event, ByResource or Collection), done only if it is still so:
+// ErrEventChanged if another change came first, and nothing is written.
+func (s *Service) UpdateEventIf(ctx context.Context, actor hanok.Actor, old *Event, in EventInput) (*Event, error) {
+	e, err := s.owned(ctx, actor, old.ID)
+	if err != nil {
+		return nil, err
+	}
+	in.Group, in.UID, in.Resource = 0, "", ""
+	if err := s.checkEvent(&in); err != nil {
+		return nil, err
+	}
+	e.Subject, e.Start, e.End, e.Updated = in.Subject, in.Start, in.End, s.now()
+	if err := s.store.ReplaceEvent(ctx, old, e); err != nil {
+		return nil, fmt.Errorf("calendar: update event %d: %w", old.ID, err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "event updated", "event_id", old.ID, "user_id", actor.ID)
+	return s.Event(ctx, actor, old.ID)
+}
+
+// DeleteEventIf is DeleteEvent of the event as the actor read it (old),
+// done only if it is still so: ErrEventChanged if not.
+func (s *Service) DeleteEventIf(ctx context.Context, actor hanok.Actor, old *Event) error {
+	if _, err := s.owned(ctx, actor, old.ID); err != nil {
+		return err
+	}
+	if err := s.store.DeleteEventIf(ctx, old); err != nil {
+		return fmt.Errorf("calendar: delete event %d: %w", old.ID, err)
+	}
+	s.cfg.Logger.InfoContext(ctx, "event deleted", "event_id", old.ID, "user_id", actor.ID)
+	return nil
+}
+
 // ErrResource is a CalDAV resource name that hanok cannot keep.
 var ErrResource = hanok.FieldError("resource", fmt.Sprintf("must be 1 to %d bytes of printable characters other than / and \\", MaxUIDLen))
 

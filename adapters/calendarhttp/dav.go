@@ -149,6 +149,9 @@ func (b *davBackend) davError(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, calendar.ErrEventChanged) {
+		return davStatus(http.StatusPreconditionFailed, "%s", hanok.MessageOf(err))
+	}
 	var he *hanok.Error
 	if !errors.As(err, &he) || hanok.CodeOf(err) == hanok.Internal {
 		b.h.logger.ErrorContext(ctx, "caldav", "err", err)
@@ -556,7 +559,9 @@ func (b *davBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 		if old.UID != in.UID {
 			return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)
 		}
-		e, err = b.h.svc.UpdateEvent(ctx, d.actor, old.ID, in)
+		// Only if it is still the event the preconditions were checked
+		// against: a change that came between is never overwritten.
+		e, err = b.h.svc.UpdateEventIf(ctx, d.actor, old, in)
 	} else {
 		// The same UID in another resource of the user would be two
 		// resources of one event.
@@ -644,5 +649,5 @@ func (b *davBackend) DeleteCalendarObject(ctx context.Context, p string) error {
 	if err := precondition(d.ifMatch, "", e); err != nil {
 		return err
 	}
-	return b.davError(ctx, b.h.svc.DeleteEvent(ctx, d.actor, e.ID))
+	return b.davError(ctx, b.h.svc.DeleteEventIf(ctx, d.actor, e))
 }

@@ -51,6 +51,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[calendar.Store]) {
 		{"Feeds", testFeeds},
 		{"EventsByUID", testEventsByUID},
 		{"SyncStates", testSyncStates},
+		{"ConditionalWrites", testConditionalWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

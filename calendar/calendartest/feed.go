@@ -145,3 +145,38 @@ func testSyncStates(t *testing.T, f *fixture) {
 	_, err = s.SyncState(ctx, f.u2, "personal", "other")
 	require.NoError(t, err, "another user's states are kept apart")
 }
+
+// testConditionalWrites checks ReplaceEvent and DeleteEventIf: done when
+// the event is as read, ErrEventChanged and nothing written when another
+// change came between, EventNotFound when it is gone.
+func testConditionalWrites(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	s := f.s
+	e := newEvent(t, s, f.u1, 0, "first", at(1), at(2))
+	read := got1(t, s, e.ID)
+
+	// Another writer changes it after it was read.
+	other := *read
+	other.Subject, other.Updated = "other", at(3)
+	require.NoError(t, s.UpdateEvent(ctx, &other))
+
+	stale := *read
+	stale.Subject, stale.Updated = "stale", at(4)
+	require.ErrorIs(t, s.ReplaceEvent(ctx, read, &stale), calendar.ErrEventChanged)
+	require.ErrorIs(t, s.DeleteEventIf(ctx, read), calendar.ErrEventChanged)
+	assert.Equal(t, "other", got1(t, s, e.ID).Subject, "nothing overwritten")
+
+	current := got1(t, s, e.ID)
+	next := *current
+	next.Subject, next.Start, next.End, next.Updated = "next", at(5), at(7), at(5)
+	require.NoError(t, s.ReplaceEvent(ctx, current, &next))
+	now := got1(t, s, e.ID)
+	assert.Equal(t, "next", now.Subject)
+	wantTime(t, at(5), now.Start, "Start")
+	wantTime(t, at(7), now.End, "End")
+	wantTime(t, at(5), now.Updated, "Updated")
+	require.ErrorIs(t, s.DeleteEventIf(ctx, current), calendar.ErrEventChanged)
+	require.NoError(t, s.DeleteEventIf(ctx, now))
+	require.ErrorIs(t, s.DeleteEventIf(ctx, now), calendar.ErrEventNotFound)
+	require.ErrorIs(t, s.ReplaceEvent(ctx, now, &next), calendar.ErrEventNotFound)
+}

@@ -24,6 +24,43 @@ func (s *CalendarStore) EventsByUID(_ context.Context, uid string) ([]calendar.E
 	return out, nil
 }
 
+// unchanged reports whether the stored event cur still has old's
+// subject, start, end and Updated.
+func unchanged(cur, old calendar.Event) bool {
+	return cur.Subject == old.Subject && cur.Start.Equal(old.Start) && cur.End.Equal(old.End) && cur.Updated.Equal(old.Updated)
+}
+
+// ReplaceEvent implements calendar.Store.
+func (s *CalendarStore) ReplaceEvent(_ context.Context, old, e *calendar.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.events[old.ID]
+	if !ok {
+		return calendar.EventNotFound(old.ID)
+	}
+	if !unchanged(cur, *old) {
+		return calendar.ErrEventChanged
+	}
+	cur.Subject, cur.Start, cur.End, cur.Updated = e.Subject, micros(e.Start), micros(e.End), micros(e.Updated)
+	s.events[old.ID] = cur
+	return nil
+}
+
+// DeleteEventIf implements calendar.Store.
+func (s *CalendarStore) DeleteEventIf(_ context.Context, old *calendar.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.events[old.ID]
+	if !ok {
+		return calendar.EventNotFound(old.ID)
+	}
+	if !unchanged(cur, *old) {
+		return calendar.ErrEventChanged
+	}
+	delete(s.events, old.ID)
+	return nil
+}
+
 // EventsByResource implements calendar.Store.
 func (s *CalendarStore) EventsByResource(_ context.Context, name string) ([]calendar.Event, error) {
 	s.mu.Lock()

@@ -148,3 +148,49 @@ func (s *CalendarStore) SyncState(ctx context.Context, user auth.UserID, collect
 	st.Created = st.Created.UTC()
 	return &st, nil
 }
+
+// ReplaceEvent implements calendar.Store: the update is made only where
+// the row still has old's subject, times and updated.
+func (s *CalendarStore) ReplaceEvent(ctx context.Context, old, e *calendar.Event) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE calendar_events SET subject = $1, subject_key = $2, start_at = $3, end_at = $4, updated = $5
+			WHERE id = $6 AND subject = $7 AND start_at = $8 AND end_at = $9 AND updated IS NOT DISTINCT FROM $10`,
+			e.Subject, subjectKey(e.Subject), e.Start, e.End, orNull(e.Updated),
+			old.ID, old.Subject, old.Start, old.End, orNull(old.Updated))
+		if err != nil {
+			return fmt.Errorf("postgres: replace event: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return eventGoneOrChanged(ctx, tx, old.ID)
+		}
+		return growSpan(ctx, tx, e)
+	})
+}
+
+// DeleteEventIf implements calendar.Store.
+func (s *CalendarStore) DeleteEventIf(ctx context.Context, old *calendar.Event) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM calendar_events WHERE id = $1 AND subject = $2 AND start_at = $3 AND end_at = $4 AND updated IS NOT DISTINCT FROM $5`,
+			old.ID, old.Subject, old.Start, old.End, orNull(old.Updated))
+		if err != nil {
+			return fmt.Errorf("postgres: delete event: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return eventGoneOrChanged(ctx, tx, old.ID)
+		}
+		return nil
+	})
+}
+
+// eventGoneOrChanged is the error of a conditional write that matched no
+// row: EventNotFound if the event is gone, else ErrEventChanged.
+func eventGoneOrChanged(ctx context.Context, tx pgx.Tx, id calendar.EventID) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM calendar_events WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return fmt.Errorf("postgres: look up event: %w", err)
+	}
+	if !exists {
+		return calendar.EventNotFound(id)
+	}
+	return calendar.ErrEventChanged
+}

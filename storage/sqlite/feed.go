@@ -138,3 +138,49 @@ func (s *CalendarStore) SyncState(ctx context.Context, user auth.UserID, collect
 	st.Created = fromNanos(created)
 	return &st, nil
 }
+
+// ReplaceEvent implements calendar.Store: the update is made only where
+// the row still has old's subject, times and updated.
+func (s *CalendarStore) ReplaceEvent(ctx context.Context, old, e *calendar.Event) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE calendar_events SET subject = ?, subject_key = ?, start_at = ?, end_at = ?, updated = ?
+			WHERE id = ? AND subject = ? AND start_at = ? AND end_at = ? AND updated IS ?`,
+			e.Subject, subjectKey(e.Subject), nanos(e.Start), nanos(e.End), nanos(e.Updated),
+			old.ID, old.Subject, nanos(old.Start), nanos(old.End), nanos(old.Updated))
+		if err != nil {
+			return fmt.Errorf("sqlite: replace event: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return eventGoneOrChanged(ctx, tx, old.ID)
+		}
+		return growSpan(ctx, tx, e)
+	})
+}
+
+// DeleteEventIf implements calendar.Store.
+func (s *CalendarStore) DeleteEventIf(ctx context.Context, old *calendar.Event) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_events WHERE id = ? AND subject = ? AND start_at = ? AND end_at = ? AND updated IS ?`,
+			old.ID, old.Subject, nanos(old.Start), nanos(old.End), nanos(old.Updated))
+		if err != nil {
+			return fmt.Errorf("sqlite: delete event: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return eventGoneOrChanged(ctx, tx, old.ID)
+		}
+		return nil
+	})
+}
+
+// eventGoneOrChanged is the error of a conditional write that matched no
+// row: EventNotFound if the event is gone, else ErrEventChanged.
+func eventGoneOrChanged(ctx context.Context, tx *sql.Tx, id calendar.EventID) error {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM calendar_events WHERE id = ?)`, id).Scan(&exists); err != nil {
+		return fmt.Errorf("sqlite: look up event: %w", err)
+	}
+	if !exists {
+		return calendar.EventNotFound(id)
+	}
+	return calendar.ErrEventChanged
+}
