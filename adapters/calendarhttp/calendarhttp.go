@@ -67,6 +67,8 @@ type handler struct {
 	svc    *calendar.Service
 	authn  *auth.Service
 	logger *slog.Logger
+	// davWrites serializes each user's CalDAV PUTs (dav.go).
+	davWrites userLocks
 }
 
 // NewHandler returns the adapter's handler, to be mounted under any

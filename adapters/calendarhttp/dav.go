@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -544,6 +545,11 @@ func (b *davBackend) PutCalendarObject(ctx context.Context, p string, cal *ical.
 	if err != nil {
 		return nil, err
 	}
+	// One PUT of a user at a time on this server, so that two creations
+	// of one resource (both If-None-Match: *) do not both find it absent.
+	// Changes of an existing event are safe without it (UpdateEventIf).
+	unlock := b.h.davWrites.lock(d.actor.ID)
+	defer unlock()
 	old, err := b.find(ctx, d, c, name)
 	if err != nil {
 		return nil, err
@@ -650,4 +656,15 @@ func (b *davBackend) DeleteCalendarObject(ctx context.Context, p string) error {
 		return err
 	}
 	return b.davError(ctx, b.h.svc.DeleteEventIf(ctx, d.actor, e))
+}
+
+// userLocks is one mutex per user, made on first use.
+type userLocks struct{ m sync.Map }
+
+// lock locks user's mutex and returns its unlock.
+func (l *userLocks) lock(user hanok.UserID) func() {
+	v, _ := l.m.LoadOrStore(user, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -277,4 +278,25 @@ func TestDAVReportAgreesWithMonth(t *testing.T) {
 	got := regexp.MustCompile(`SUMMARY:[^\r\n&]*`).FindAllString(string(r.Body), -1)
 	sort.Strings(got)
 	assert.Equal(t, want, got, "the REPORT of the month holds the month view's events")
+}
+
+// TestDAVConcurrentCreate sends one new event ten times at once, each
+// If-None-Match: *: one is created, the others are 412.
+func TestDAVConcurrentCreate(t *testing.T) {
+	s := newDAVServer(t, "sqlite")
+	cal := fmt.Sprintf("/calendar/dav/%d/calendars/personal/", s.actor.ID)
+	body := icsEvent("once@test", "Once", "20261203T030000Z", "20261203T040000Z")
+	statuses := make([]int, 10)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() {
+			statuses[i] = s.dav(t, "PUT", cal+"once@test.ics", body, map[string]string{"Content-Type": "text/calendar", "If-None-Match": "*"}).Status
+		})
+	}
+	wg.Wait()
+	sort.Ints(statuses)
+	assert.Equal(t, []int{201, 412, 412, 412, 412, 412, 412, 412, 412, 412}, statuses)
+	evs, err := s.cal.ByUID(t.Context(), s.actor, "once@test")
+	require.NoError(t, err)
+	assert.Len(t, evs, 1)
 }
