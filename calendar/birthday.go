@@ -1,7 +1,6 @@
 package calendar
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -33,7 +32,7 @@ func (s *Service) birthdays(b *Birthday, from, to time.Time) []Event {
 		}
 		date := b.Date
 		out = append(out, Event{
-			UID:        fmt.Sprintf("birthday-%d@hanok", b.User),
+			UID:        BirthdayUID(b.User),
 			Owner:      b.User,
 			OwnerEmail: b.Email,
 			Subject:    s.cfg.BirthdaySubject,

@@ -35,8 +35,11 @@ type GroupID int64
 type Event struct {
 	ID EventID
 	// UID is the stable iCalendar identifier of the event.
-	UID   string
-	Owner auth.UserID
+	UID string
+	// Resource is the name of the event's CalDAV resource: "<UID>.ics",
+	// unless the CalDAV client that created the event chose another.
+	Resource string
+	Owner    auth.UserID
 	// OwnerEmail is the email recorded with the event (the username of an
 	// account without one). The Service shows it to the owner only: in
 	// what it returns to anyone else it is "".
@@ -138,4 +141,42 @@ type Store interface {
 	SetBirthday(ctx context.Context, b Birthday) (replaced bool, err error)
 	// Birthday returns the user's birthday.
 	Birthday(ctx context.Context, user auth.UserID) (*Birthday, error)
+
+	// ReplaceEvent is UpdateEvent done only if the stored event still
+	// has the subject, start, end and Updated of old (as read before):
+	// ErrEventChanged if it changed since, so that two writers never
+	// overwrite each other unseen.
+	ReplaceEvent(ctx context.Context, old, e *Event) error
+	// DeleteEventIf is DeleteEvent done only if the stored event still
+	// has the subject, start, end and Updated of old: ErrEventChanged if
+	// not.
+	DeleteEventIf(ctx context.Context, old *Event) error
+
+	// EventsByUID returns every event whose UID is uid, whoever owns
+	// it, by id.
+	EventsByUID(ctx context.Context, uid string) ([]Event, error)
+	// EventsByResource returns every event whose Resource is name,
+	// whoever owns it, by id (CalDAV names an event by it). A store
+	// keeps the Resource of CreateEvent; an empty one is "<UID>.ics".
+	EventsByResource(ctx context.Context, name string) ([]Event, error)
+
+	// SetFeed stores f, replacing the user's feed if it had one.
+	SetFeed(ctx context.Context, f Feed) error
+	// FeedBySecret returns the feed whose SecretHash is hash:
+	// ErrFeedNotFound if none.
+	FeedBySecret(ctx context.Context, hash []byte) (*Feed, error)
+	// DeleteFeed deletes the user's feed: ErrNoFeed if it has none.
+	DeleteFeed(ctx context.Context, user auth.UserID) error
+	// MarkFeed records the ETag of the document last served by the
+	// user's feed and when it first had it. A feed deleted meanwhile is
+	// not an error.
+	MarkFeed(ctx context.Context, user auth.UserID, etag string, modified time.Time) error
+
+	// SaveSyncState stores st (of the same token: sets its Created and
+	// State), keeping the SyncStatesKept newest of its user and
+	// collection.
+	SaveSyncState(ctx context.Context, st SyncState) error
+	// SyncState returns the state kept for token of the user's
+	// collection: ErrSyncToken if none.
+	SyncState(ctx context.Context, user auth.UserID, collection, token string) (*SyncState, error)
 }

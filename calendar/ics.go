@@ -23,6 +23,23 @@ const (
 // repeats yearly from the registered date. Lines end in CRLF and are
 // folded at 75 octets.
 func (s *Service) WriteICS(w io.Writer, events []Event) error {
+	return s.writeICS(w, events, s.cfg.Now(), true)
+}
+
+// WriteObject writes one event as a CalDAV calendar object resource (RFC
+// 4791 4.1): a VCALENDAR without METHOD, whose DTSTAMP is the event's last
+// change, so that the same event is always the same bytes.
+func (s *Service) WriteObject(w io.Writer, e Event) error {
+	stamp := e.Updated
+	if stamp.IsZero() {
+		stamp = e.Created
+	}
+	return s.writeICS(w, []Event{e}, stamp, false)
+}
+
+// writeICS writes events with DTSTAMP stamp, and METHOD:PUBLISH if
+// publish.
+func (s *Service) writeICS(w io.Writer, events []Event, stamp time.Time, publish bool) error {
 	bw := bufio.NewWriter(w)
 	iw := &icsWriter{w: bw}
 	loc := s.cfg.Location
@@ -31,7 +48,9 @@ func (s *Service) WriteICS(w io.Writer, events []Event) error {
 	iw.line("VERSION:2.0")
 	iw.line("PRODID:-//hanok//calendar//EN")
 	iw.line("CALSCALE:GREGORIAN")
-	iw.line("METHOD:PUBLISH")
+	if publish {
+		iw.line("METHOD:PUBLISH")
+	}
 	var timed []Event
 	for _, e := range events {
 		if e.Birthday == nil {
@@ -50,7 +69,7 @@ func (s *Service) WriteICS(w io.Writer, events []Event) error {
 		}
 		writeTimezone(iw, loc, from, to)
 	}
-	stamp := s.cfg.Now().UTC().Format(icsUTC)
+	dtstamp := stamp.UTC().Format(icsUTC)
 	tzid := "TZID=" + paramValue(loc.String())
 	when := func(name string, t time.Time) {
 		if utc {
@@ -67,7 +86,7 @@ func (s *Service) WriteICS(w io.Writer, events []Event) error {
 		seen[e.UID] = true
 		iw.line("BEGIN:VEVENT")
 		iw.line("UID:" + escapeText(e.UID))
-		iw.line("DTSTAMP:" + stamp)
+		iw.line("DTSTAMP:" + dtstamp)
 		if !e.Created.IsZero() {
 			iw.line("CREATED:" + e.Created.UTC().Format(icsUTC))
 		}
@@ -94,7 +113,7 @@ func (s *Service) WriteICS(w io.Writer, events []Event) error {
 		if e.Group != 0 && e.GroupName != "" {
 			iw.line("CATEGORIES:" + escapeText(e.GroupName))
 		}
-		if strings.Contains(e.OwnerEmail, "@") && !strings.ContainsAny(e.OwnerEmail, " \t\r\n\"<>\\;:,") {
+		if publish && strings.Contains(e.OwnerEmail, "@") && !strings.ContainsAny(e.OwnerEmail, " \t\r\n\"<>\\;:,") {
 			iw.line("ORGANIZER:mailto:" + e.OwnerEmail)
 		}
 		iw.line("END:VEVENT")

@@ -142,6 +142,12 @@ type EventInput struct {
 	// Group is the group to add the event to; 0 for none. Ignored by
 	// UpdateEvent: an event stays in its group.
 	Group GroupID
+	// UID is the iCalendar UID of a new event (CalDAV sends its own; see
+	// CheckUID); "" makes a new one. Ignored by UpdateEvent.
+	UID string
+	// Resource is the name of a new event's CalDAV resource (see
+	// CheckUID); "" is "<UID>.ics". Ignored by UpdateEvent.
+	Resource string
 }
 
 // MinEventYear and MaxEventYear bound the years, in the calendar's zone,
@@ -187,6 +193,14 @@ func (s *Service) checkEvent(in *EventInput) error {
 	if in.Group < 0 {
 		return ErrGroupID
 	}
+	if in.UID != "" {
+		if err := CheckUID(in.UID); err != nil {
+			return err
+		}
+	}
+	if in.Resource != "" {
+		return CheckResource(in.Resource)
+	}
 	return nil
 }
 
@@ -199,8 +213,17 @@ func (s *Service) CreateEvent(ctx context.Context, actor hanok.Actor, in EventIn
 	if err := s.checkEvent(&in); err != nil {
 		return nil, err
 	}
+	uid := in.UID
+	if uid == "" {
+		uid = uuid.NewString() + "@hanok"
+	}
+	resource := in.Resource
+	if resource == "" {
+		resource = uid + ".ics"
+	}
 	e := &Event{
-		UID:        uuid.NewString() + "@hanok",
+		UID:        uid,
+		Resource:   resource,
 		Owner:      actor.ID,
 		OwnerEmail: shownEmail(actor),
 		Subject:    in.Subject,
@@ -276,7 +299,7 @@ func (s *Service) UpdateEvent(ctx context.Context, actor hanok.Actor, id EventID
 	if err != nil {
 		return nil, err
 	}
-	in.Group = 0
+	in.Group, in.UID, in.Resource = 0, "", ""
 	if err := s.checkEvent(&in); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,13 @@
 //	GET    /api/v1/group/list            every group
 //	POST   /api/v1/group/event           {sdate, edate, subject, group_id}
 //	GET    /api/v1/calendar.ics          ?from=2017-06-01&to=2017-07-01 (text/calendar; default this month)
+//	POST   /api/v1/feed/                 a new subscription link {url, webcal} (replaces the old one)
+//	DELETE /api/v1/feed/                 revokes it
+//	GET    /feeds/<secret>.ics           the subscription link: no token; ETag, Last-Modified, 304
+//	GET    /api/v1/app-passwords/        the actor's app passwords
+//	POST   /api/v1/app-passwords/        {name} -> {id, name, password, username, dav_url} (shown once)
+//	DELETE /api/v1/app-passwords/{id}    revokes one
+//	*      /dav/...                      CalDAV (RFC 4791), HTTP Basic: email and app password (dav.go)
 package calendarhttp
 
 import (
@@ -60,6 +67,8 @@ type handler struct {
 	svc    *calendar.Service
 	authn  *auth.Service
 	logger *slog.Logger
+	// davWrites serializes each user's CalDAV PUTs (dav.go).
+	davWrites userLocks
 }
 
 // NewHandler returns the adapter's handler, to be mounted under any
@@ -89,6 +98,13 @@ func NewHandler(svc *calendar.Service, authn *auth.Service, opts ...Option) http
 	rt.User("GET /api/v1/group/list", h.allGroups)
 	rt.User("POST /api/v1/group/event", h.createGroupEvent)
 	rt.User("GET /api/v1/calendar.ics", h.ics)
+	rt.User("POST /api/v1/feed/{$}", h.createFeed)
+	rt.User("DELETE /api/v1/feed/{$}", h.revokeFeed)
+	rt.Public("GET /feeds/{file}", h.feed)
+	rt.User("GET /api/v1/app-passwords/{$}", h.appPasswords)
+	rt.User("POST /api/v1/app-passwords/{$}", h.createAppPassword)
+	rt.User("DELETE /api/v1/app-passwords/{id}", h.revokeAppPassword)
+	rt.Handle("/dav/", http.HandlerFunc(h.dav))
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
 	return rt
 }

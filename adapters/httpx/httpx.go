@@ -179,7 +179,7 @@ func Report(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err err
 	code := hanok.CodeOf(err)
 	if code == hanok.Internal {
 		if logger != nil {
-			logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+			logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", RedactPath(r.URL.Path), "err", err)
 		}
 	}
 	if d := hanok.RetryAfterOf(err); d > 0 {

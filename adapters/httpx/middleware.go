@@ -65,7 +65,7 @@ func LogRequests(logger *slog.Logger) func(http.Handler) http.Handler {
 				level := slog.LevelInfo
 				attrs := []slog.Attr{
 					slog.String("method", r.Method),
-					slog.String("path", r.URL.Path),
+					slog.String("path", RedactPath(r.URL.Path)),
 					slog.Int("status", rec.status),
 					slog.Int64("bytes", rec.bytes),
 					slog.Duration("duration", time.Since(start)),
@@ -107,7 +107,7 @@ func Recover(logger *slog.Logger) func(http.Handler) http.Handler {
 					panic(v)
 				}
 				logger.ErrorContext(r.Context(), "panic serving request",
-					"method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+					"method", r.Method, "path", RedactPath(r.URL.Path), "panic", v, "stack", string(debug.Stack()))
 				if rec.status != 0 {
 					panic(http.ErrAbortHandler)
 				}

@@ -161,6 +161,11 @@ func Handler(svcs Services, cfg Config) http.Handler {
 	}
 	if svcs.Calendar != nil {
 		service("/calendar", calendarhttp.NewHandler(svcs.Calendar, svcs.Auth, calendarhttp.WithLogger(logger)))
+		// CalDAV discovery (RFC 6764): the well-known URL, and a PROPFIND
+		// of the root, lead to the calendar's DAV tree.
+		davRoot := http.RedirectHandler("/calendar/dav/", http.StatusPermanentRedirect)
+		handle(mux, "calendar", "/.well-known/caldav", davRoot)
+		handle(mux, "calendar", "PROPFIND /{$}", davRoot)
 	}
 	if svcs.Microblog != nil {
 		service("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))

@@ -48,6 +48,10 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[calendar.Store]) {
 		{"Birthday", testBirthday},
 		{"Copies", testCopies},
 		{"UnknownUsers", testUnknownUsers},
+		{"Feeds", testFeeds},
+		{"EventsByUID", testEventsByUID},
+		{"SyncStates", testSyncStates},
+		{"ConditionalWrites", testConditionalWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,8 @@ type AuthStore struct {
 	users   map[hanok.UserID]auth.User
 	revoked map[string]time.Time
 	secrets map[string][]byte
+	// apps are the app passwords (apppassword.go).
+	apps appPasswords
 }
 
 var _ auth.Store = (*AuthStore)(nil)

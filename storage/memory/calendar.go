@@ -21,6 +21,10 @@ type CalendarStore struct {
 	groups    map[calendar.GroupID]calendar.Group
 	selected  map[auth.UserID][]calendar.GroupID
 	birthdays map[auth.UserID]calendar.Birthday
+	// feeds are the subscription links (feed.go), made on first use.
+	feeds map[auth.UserID]calendar.Feed
+	// syncStates are the CalDAV sync states (feed.go), oldest first.
+	syncStates map[syncKey][]calendar.SyncState
 	// users are the users rows may refer to.
 	users *AuthStore
 }
@@ -144,6 +148,9 @@ func (s *CalendarStore) CreateEvent(_ context.Context, e *calendar.Event) error 
 	c := *e
 	c.ID = s.nextEvent
 	c.GroupName, c.Birthday = "", nil
+	if c.Resource == "" {
+		c.Resource = c.UID + ".ics"
+	}
 	c.Start, c.End, c.Created, c.Updated = micros(c.Start), micros(c.End), micros(c.Created), micros(c.Updated)
 	s.events[c.ID] = c
 	e.ID = c.ID

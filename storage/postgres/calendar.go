@@ -133,9 +133,9 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 		if err := requireUser(ctx, tx, e.Owner); err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start, e.End, e.Created, orNull(e.Updated)).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO calendar_events (uid, resource, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			e.UID, resourceColumn(e), e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start, e.End, e.Created, orNull(e.Updated)).Scan(&id)
 		if isForeignKey(err) {
 			return calendar.GroupNotFound(e.Group)
 		}
@@ -179,20 +179,25 @@ func (s *CalendarStore) DeleteEvent(ctx context.Context, id calendar.EventID) er
 
 // eventColumns are the columns scanEvent reads, from calendar_events as e
 // joined to calendar_groups as g.
-const eventColumns = `e.id, e.uid, e.owner_id, e.owner_email, e.group_id, g.name, e.subject, e.start_at, e.end_at, e.created, e.updated`
+const eventColumns = `e.id, e.uid, e.resource, e.owner_id, e.owner_email, e.group_id, g.name, e.subject, e.start_at, e.end_at, e.created, e.updated`
 
 func scanEvent(sc pgx.Row) (calendar.Event, error) {
 	var e calendar.Event
 	var group *int64
 	var groupName *string
 	var updated *time.Time
-	err := sc.Scan(&e.ID, &e.UID, &e.Owner, &e.OwnerEmail, &group, &groupName, &e.Subject, &e.Start, &e.End, &e.Created, &updated)
+	var resource *string
+	err := sc.Scan(&e.ID, &e.UID, &resource, &e.Owner, &e.OwnerEmail, &group, &groupName, &e.Subject, &e.Start, &e.End, &e.Created, &updated)
 	if group != nil {
 		e.Group = calendar.GroupID(*group)
 	}
 	if groupName != nil {
 		e.GroupName = *groupName
 	}
+	if resource != nil {
+		e.Resource = *resource
+	}
+	e.Resource = resourceOf(e.UID, e.Resource)
 	e.Start, e.End, e.Created, e.Updated = e.Start.UTC(), e.End.UTC(), e.Created.UTC(), utc(updated)
 	return e, err
 }

@@ -147,9 +147,9 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 		if err := requireUser(ctx, tx, e.Owner); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.UID, e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), nanos(e.Start), nanos(e.End), nanos(e.Created), nanos(e.Updated))
+		res, err := tx.ExecContext(ctx, `INSERT INTO calendar_events (uid, resource, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.UID, resourceColumn(e), e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), nanos(e.Start), nanos(e.End), nanos(e.Created), nanos(e.Updated))
 		if isForeignKey(err) {
 			return calendar.GroupNotFound(e.Group)
 		}
@@ -196,15 +196,17 @@ func (s *CalendarStore) DeleteEvent(ctx context.Context, id calendar.EventID) er
 
 // eventColumns are the columns scanEvent reads, from calendar_events as e
 // joined to calendar_groups as g.
-const eventColumns = `e.id, e.uid, e.owner_id, e.owner_email, e.group_id, g.name, e.subject, e.start_at, e.end_at, e.created, e.updated`
+const eventColumns = `e.id, e.uid, e.resource, e.owner_id, e.owner_email, e.group_id, g.name, e.subject, e.start_at, e.end_at, e.created, e.updated`
 
 func scanEvent(sc scanner) (calendar.Event, error) {
 	var e calendar.Event
 	var group sql.NullInt64
 	var groupName sql.NullString
 	var start, end, created, updated sql.NullInt64
-	err := sc.Scan(&e.ID, &e.UID, &e.Owner, &e.OwnerEmail, &group, &groupName, &e.Subject, &start, &end, &created, &updated)
+	var resource sql.NullString
+	err := sc.Scan(&e.ID, &e.UID, &resource, &e.Owner, &e.OwnerEmail, &group, &groupName, &e.Subject, &start, &end, &created, &updated)
 	e.Group, e.GroupName = calendar.GroupID(group.Int64), groupName.String
+	e.Resource = resourceOf(e.UID, resource.String)
 	e.Start, e.End, e.Created, e.Updated = fromNanos(start), fromNanos(end), fromNanos(created), fromNanos(updated)
 	return e, err
 }
