@@ -10,7 +10,7 @@ import (
 
 func oauthHarness(tb testing.TB) storetest.Harness[auth.OAuthStore] {
 	db := openTestDB(tb)
-	return storetest.Harness[auth.OAuthStore]{Store: db.OAuth(), Users: db.Auth()}
+	return storetest.Harness[auth.OAuthStore]{Store: db.OAuth(), Users: authtest.Users(db.Auth())}
 }
 
 func TestOAuthStore(t *testing.T) { authtest.RunOAuthStoreTests(t, oauthHarness) }
