@@ -360,3 +360,31 @@ func TestScopesPerRoute(t *testing.T) {
 	_, own := e.signinPlain(t, "carol")
 	e.do(t, "POST", "/api/v1/statuses", own, map[string]any{"status": "mine"}).Want(t, http.StatusOK)
 }
+
+// An app that registered one redirect URI may leave it out of the
+// authorization request (RFC 6749 §3.1.2.3): the page is shown for that
+// URI. With two registered, it must be named.
+func TestAuthorizeWithoutRedirectURI(t *testing.T) {
+	e := newEnv(t)
+	r := e.do(t, "POST", "/api/v1/apps", "", map[string]any{
+		"client_name": "One URI", "redirect_uris": auth.OOBRedirect, "scopes": "read",
+	}).Want(t, http.StatusOK)
+	id := r.Map(t)["client_id"].(string)
+	q := url.Values{"client_id": {id}, "response_type": {"code"}, "scope": {"read"}}
+	page := e.do(t, "GET", "/oauth/authorize?"+q.Encode(), "", nil).Want(t, http.StatusOK)
+	assert.Contains(t, string(page.Body), `<strong id="app">One URI</strong>`)
+
+	two := e.app(t, "read")
+	q.Set("client_id", two.id)
+	e.rawDo(t, "GET", "/oauth/authorize?"+q.Encode(), "", nil).Want(t, http.StatusBadRequest)
+}
+
+// Relationships with no id[] are an empty list, as Mastodon answers.
+func TestRelationshipsWithoutIDs(t *testing.T) {
+	e := newEnv(t)
+	e.user(t, "alice")
+	a := e.app(t, "read")
+	tok := e.login(t, a, "alice", "read")
+	rels := list(t, e.do(t, "GET", "/api/v1/accounts/relationships", tok, nil).Want(t, http.StatusOK))
+	assert.Empty(t, rels)
+}

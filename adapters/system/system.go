@@ -165,7 +165,15 @@ func Handler(svcs Services, cfg Config) http.Handler {
 		// of the root, lead to the calendar's DAV tree.
 		davRoot := http.RedirectHandler("/calendar/dav/", http.StatusPermanentRedirect)
 		handle(mux, "calendar", "/.well-known/caldav", davRoot)
-		handle(mux, "calendar", "PROPFIND /{$}", davRoot)
+		// Only PROPFIND: any other method on the root is the unknown path
+		// it always was (404), not a 405 naming PROPFIND.
+		handle(mux, "calendar", "/{$}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != "PROPFIND" {
+				render(w, r, httpx.ErrNoRoute)
+				return
+			}
+			davRoot.ServeHTTP(w, r)
+		}))
 	}
 	if svcs.Microblog != nil {
 		service("/microblog", microbloghttp.NewHandler(svcs.Microblog, svcs.Auth, microbloghttp.WithLogger(logger)))
