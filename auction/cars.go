@@ -204,7 +204,10 @@ func (s *Service) Approve(ctx context.Context, actor hanok.Actor, id CarID) (*Ca
 func (s *Service) carError(id CarID, err error) error {
 	switch hanok.CodeOf(err) {
 	case hanok.NotFound:
-		return &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("car %d not found", id), Err: err}
+		if errors.Is(err, ErrCarNotFound) {
+			return carNotFound(id, err)
+		}
+		return err
 	case hanok.Internal:
 		return fmt.Errorf("auction: car %d: %w", id, err)
 	}
@@ -230,7 +233,7 @@ func (s *Service) Car(ctx context.Context, actor hanok.Actor, id CarID) (*Car, e
 		return nil, s.carError(id, err)
 	}
 	if !CanRead(actor, c) {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		return nil, carNotFound(id, nil)
 	}
 	return s.derive(c), nil
 }
@@ -362,7 +365,7 @@ func (s *Service) Bids(ctx context.Context, actor hanok.Actor, car CarID) ([]Bid
 		return bs, nil
 	}
 	b, err := s.store.BidOf(ctx, car, actor.ID)
-	if hanok.IsCode(err, hanok.NotFound) {
+	if errors.Is(err, ErrBidNotFound) {
 		return []Bid{}, nil
 	}
 	if err != nil {
@@ -384,7 +387,7 @@ func (s *Service) AcceptBid(ctx context.Context, actor hanok.Actor, car CarID, b
 		return nil, hanok.Errorf(hanok.Forbidden, "only the owner of car %d may accept a bid", car)
 	}
 	b, err := s.store.Bid(ctx, bid)
-	if hanok.IsCode(err, hanok.NotFound) {
+	if errors.Is(err, ErrBidNotFound) {
 		return nil, &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("bid %d not found", bid), Err: err}
 	}
 	if err != nil {

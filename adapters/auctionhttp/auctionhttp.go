@@ -25,7 +25,6 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -101,7 +100,7 @@ func NewHandler(svc *auction.Service, authn *auth.Service, opts ...Option) http.
 
 // routes lists every route.
 func (h *handler) routes() http.Handler {
-	rt := httpx.NewRouter(h.error, h.authn, "")
+	rt := httpx.NewRouter(h.render, h.authn, "")
 	rt.Public("POST /users/registration/{$}", h.register)
 	rt.Public("POST /users/login/{$}", h.login)
 	rt.User("POST /users/logout/{$}", h.logout)
@@ -122,10 +121,10 @@ func (h *handler) routes() http.Handler {
 	return rt
 }
 
-// error is the adapter's one renderer: err as a body in the style of
+// render is the adapter's one renderer: err as a body in the style of
 // Django REST framework, {"detail": "..."}, or {"<field>": ["reason"]} for
 // an invalid field. A request that is not signed in is told the scheme.
-func (h *handler) error(w http.ResponseWriter, r *http.Request, err error) {
+func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
 	if hanok.IsCode(err, hanok.Unauthenticated) {
 		w.Header().Set("WWW-Authenticate", `JWT realm="api"`)
 	}
@@ -155,13 +154,9 @@ type Detail struct {
 	Detail string `json:"detail"`
 }
 
-// carID parses the {id} path value; anything but a positive integer is a
-// car that does not exist.
+// carID parses the {id} path value with httpx.PathID: anything but a
+// positive integer is a car that does not exist.
 func carID(r *http.Request) (auction.CarID, error) {
-	raw := r.PathValue("id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, hanok.Errorf(hanok.NotFound, "car %q not found", raw)
-	}
-	return auction.CarID(id), nil
+	id, err := httpx.PathID(r, "id", "car")
+	return auction.CarID(id), err
 }

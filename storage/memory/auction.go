@@ -3,11 +3,11 @@ package memory
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
 )
@@ -97,7 +97,7 @@ func (s *AuctionStore) BrandByName(_ context.Context, name string) (*auction.Bra
 			return &b, nil
 		}
 	}
-	return nil, hanok.Errorf(hanok.NotFound, "brand %q not found", name)
+	return nil, auction.ErrBrandNotFound
 }
 
 // Kinds implements auction.Store.
@@ -176,7 +176,7 @@ func (s *AuctionStore) CreateCars(_ context.Context, cars []*auction.Car) error 
 	defer s.mu.Unlock()
 	for _, c := range cars {
 		if _, ok := s.modelIdx[c.Model.ID]; !ok {
-			return hanok.Errorf(hanok.NotFound, "model %d not found", c.Model.ID)
+			return fmt.Errorf("memory: model %d: %w", c.Model.ID, auction.ErrModelNotFound)
 		}
 		if err := s.users.requireUser(c.Owner); err != nil {
 			return err
@@ -224,7 +224,7 @@ func (s *AuctionStore) Car(_ context.Context, id auction.CarID) (*auction.Car, e
 	defer s.mu.Unlock()
 	c, ok := s.cars[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		return nil, auction.ErrCarNotFound
 	}
 	out := s.read(c, true)
 	return &out, nil
@@ -242,7 +242,7 @@ func (s *AuctionStore) UpdateCar(_ context.Context, id auction.CarID, fn func(*a
 	defer s.mu.Unlock()
 	c, ok := s.cars[id]
 	if !ok {
-		return nil, errNotFound("car")
+		return nil, auction.ErrCarNotFound
 	}
 	next := ruleView(c)
 	if err := fn(&next); err != nil {
@@ -284,7 +284,7 @@ func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder aut
 	defer s.mu.Unlock()
 	c, ok := s.cars[car]
 	if !ok {
-		return nil, errNotFound("car")
+		return nil, auction.ErrCarNotFound
 	}
 	var prev *auction.Bid
 	for _, id := range s.bidsOf[car] {
@@ -342,7 +342,7 @@ func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder auth.U
 			return &out, nil
 		}
 	}
-	return nil, hanok.Errorf(hanok.NotFound, "no bid of user %d on car %d", bidder, car)
+	return nil, auction.ErrBidNotFound
 }
 
 // Bid implements auction.Store.
@@ -351,7 +351,7 @@ func (s *AuctionStore) Bid(_ context.Context, id auction.BidID) (*auction.Bid, e
 	defer s.mu.Unlock()
 	b, ok := s.bids[id]
 	if !ok {
-		return nil, errNotFound("bid")
+		return nil, auction.ErrBidNotFound
 	}
 	out := *b
 	return &out, nil
