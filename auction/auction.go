@@ -41,7 +41,10 @@ type (
 	BidID int64
 )
 
-// Brand is a maker (현대, 기아...). CarCount counts its cars in every status.
+// Brand is a maker (현대, 기아...). CarCount counts its cars whose auction
+// started (ongoing, ended or sold): the cars anyone may see. A car waiting
+// for approval is its owner's and the superusers' only, so it is not
+// counted until it is approved (as the list does not show it).
 type Brand struct {
 	ID       BrandID
 	Name     string
@@ -49,7 +52,7 @@ type Brand struct {
 }
 
 // Kind is a line of cars of one brand (소나타, sm...), unique by (brand,
-// name). CarCount counts its cars in every status.
+// name). CarCount counts its cars whose auction started, as Brand's.
 type Kind struct {
 	ID       KindID
 	BrandID  BrandID
@@ -58,7 +61,7 @@ type Kind struct {
 }
 
 // Model is one model of a kind, unique by (kind, name). CarCount counts
-// its cars in every status.
+// its cars whose auction started, as Brand's.
 type Model struct {
 	ID       ModelID
 	KindID   KindID
@@ -207,8 +210,9 @@ type ListQuery struct {
 	Limit   int
 }
 
-// Store is the persistence auction needs. Unknown ids are hanok.NotFound,
-// a user id too: cars and bids belong to users of the same database's
+// Store is the persistence auction needs. Unknown ids are the declared
+// errors of errors.go (ErrCarNotFound, ErrBidNotFound...), a user id too
+// (ErrUserNotFound): cars and bids belong to users of the same database's
 // auth.Store.
 type Store interface {
 	// ImportCatalog adds the brands, kinds and models of entries that do
@@ -232,16 +236,19 @@ type Store interface {
 	ModelIDs(ctx context.Context) ([]ModelID, error)
 
 	// CreateCars stores cars with their images in one transaction, sets
-	// their ids and their images' ids, and adds each to the car counts of
-	// its model, kind and brand. An unknown model is hanok.NotFound and
-	// stores nothing.
+	// their ids and their images' ids, and adds each car whose auction
+	// started to the car counts of its model, kind and brand. An unknown
+	// model is ErrModelNotFound, an unknown owner ErrUserNotFound, and
+	// either stores nothing.
 	CreateCars(ctx context.Context, cars []*Car) error
 	// Car returns a car with its brand, kind, model and every image.
 	Car(ctx context.Context, id CarID) (*Car, error)
 	// UpdateCar runs fn on the car inside one write transaction and, if fn
 	// returns nil, stores the auction fields fn set (Status, AuctionStart,
 	// AuctionEnd, Buyer, SoldBid) and returns the car as stored, with its
-	// catalog entries and images. fn sees the car's id, owner and auction
+	// catalog entries and images. A car that leaves the waiting status is
+	// added to the car counts of its model, kind and brand. An unknown car
+	// is ErrCarNotFound. fn sees the car's id, owner and auction
 	// fields only. If fn fails, nothing is stored and its error is
 	// returned as it is.
 	UpdateCar(ctx context.Context, id CarID, fn func(c *Car) error) (*Car, error)

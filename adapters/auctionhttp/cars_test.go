@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/auction"
@@ -28,18 +31,38 @@ func TestSearch(t *testing.T) {
 	if len(brands) != 9 || first["brand_name"] != "현대" || first["car_count"] != 0.0 || first["id"] == nil || len(first) != 3 {
 		t.Fatalf("brands: %v", brands)
 	}
-	e.createCar(t, e.alice, carFields()) // an sm5 of 르노삼성
-	_, body, _ = e.call(t, "GET", "/cars/search/", e.alice, "")
-	for _, b := range arr(t, body) {
-		b := obj(t, b)
-		want := 0.0
-		if b["brand_name"] == "르노삼성" {
-			want = 1
+	// A car waiting for approval is its owner's and the superusers' only:
+	// no car_count reveals it, to anyone (issue 20, point 11).
+	car := e.createCar(t, e.alice, carFields()) // an sm5 of 르노삼성
+	brandCounts := func(token string) map[string]float64 {
+		_, body, _ := e.call(t, "GET", "/cars/search/", token, "")
+		out := map[string]float64{}
+		for _, b := range arr(t, body) {
+			b := obj(t, b)
+			if n := b["car_count"].(float64); n != 0 {
+				out[b["brand_name"].(string)] = n
+			}
 		}
-		if b["car_count"] != want {
-			t.Errorf("brand %v: car_count %v, want %v", b["brand_name"], b["car_count"], want)
-		}
+		return out
 	}
+	countOf := func(path, name, field string) float64 {
+		code, body, _ := e.call(t, "GET", path, e.bob, "")
+		require.Equal(t, http.StatusOK, code, "GET %s: %v", path, body)
+		for _, it := range arr(t, body) {
+			if it := obj(t, it); it[field] == name {
+				return it["car_count"].(float64)
+			}
+		}
+		t.Fatalf("GET %s: no %s %q in %v", path, field, name, body)
+		return 0
+	}
+	for _, tok := range []string{e.bob, e.alice, e.admin} {
+		assert.Empty(t, brandCounts(tok), "brand counts with only a waiting car")
+	}
+	assert.Zero(t, countOf("/cars/search/?brand="+urlq("르노삼성"), "sm", "kind_name"), "kind count of a waiting car")
+	assert.Zero(t, countOf("/cars/search/?kind=sm", "sm5", "model_name"), "model count of a waiting car")
+	e.approve(t, car["id"])
+	assert.Equal(t, map[string]float64{"르노삼성": 1}, brandCounts(e.bob), "brand counts once approved")
 
 	code, body, _ = e.call(t, "GET", "/cars/search/?brand="+urlq("르노삼성"), e.alice, "")
 	kinds := arr(t, body)
@@ -273,7 +296,7 @@ func TestDetail(t *testing.T) {
 		}
 		m := obj(t, body)
 		images := asJSON(t, car["images"])
-		want := fmt.Sprintf(`{"address":"서울 신도림","brand":{"car_count":1,"id":%v,"name":"르노삼성"},"car_detail_info":"하이브리드·수동·흰색","car_detail_mileage":"25,000km","car_detail_year":"1996-12 (1996년형)","id":%v,"images":%s,"kind":{"car_count":1,"id":%v,"name":"sm"},"model":{"car_count":1,"id":%v,"name":"sm5"},"owner":%d,"status":"waiting","time_remaining":null}`,
+		want := fmt.Sprintf(`{"address":"서울 신도림","brand":{"car_count":0,"id":%v,"name":"르노삼성"},"car_detail_info":"하이브리드·수동·흰색","car_detail_mileage":"25,000km","car_detail_year":"1996-12 (1996년형)","id":%v,"images":%s,"kind":{"car_count":0,"id":%v,"name":"sm"},"model":{"car_count":0,"id":%v,"name":"sm5"},"owner":%d,"status":"waiting","time_remaining":null}`,
 			obj(t, m["brand"])["id"], car["id"], images, obj(t, m["kind"])["id"], obj(t, m["model"])["id"], e.aliceID)
 		if got := asJSON(t, m); got != want {
 			t.Fatalf("GET %s:\n got %s\nwant %s", path, got, want)
@@ -282,6 +305,7 @@ func TestDetail(t *testing.T) {
 	e.approve(t, car["id"])
 	e.clock.Add(40*time.Hour + 55*time.Minute + 54*time.Second + 500*time.Millisecond)
 	_, body, _ := e.call(t, "GET", fmt.Sprintf("/cars/%v", car["id"]), e.bob, "")
+	assert.Equal(t, 1.0, obj(t, obj(t, body)["model"])["car_count"], "an approved car counts in its model")
 	if m := obj(t, body); m["status"] != "ongoing" || m["time_remaining"] != "7:4:5" {
 		t.Fatalf("7h4m5s before the end: %v %v", m["status"], m["time_remaining"])
 	}
@@ -333,7 +357,7 @@ func TestList(t *testing.T) {
 	item := obj(t, arr(t, body)[2])
 	car, _ := e.svc.Car(context.Background(), hanok.Actor{ID: e.adminID, Superuser: true}, auction.CarID(ids[0]))
 	rep := obj(t, item["representative_image"])
-	want := fmt.Sprintf(`{"address":"서울 신도림","car_detail_year":"1996-12 (1996년형)","car_list_mileage":"2.5만km","id":%v,"kind":{"car_count":4,"id":%d,"name":"sm"},"model":{"car_count":3,"id":%d,"name":"sm5"},"representative_image":{"id":%d,"image":"/media/%s","represent":true},"status":"ongoing","time_remaining":"45:0:0"}`,
+	want := fmt.Sprintf(`{"address":"서울 신도림","car_detail_year":"1996-12 (1996년형)","car_list_mileage":"2.5만km","id":%v,"kind":{"car_count":3,"id":%d,"name":"sm"},"model":{"car_count":2,"id":%d,"name":"sm5"},"representative_image":{"id":%d,"image":"/media/%s","represent":true},"status":"ongoing","time_remaining":"45:0:0"}`,
 		ids[0], car.Kind.ID, car.Model.ID, car.Images[0].ID, car.Images[0].Path)
 	if got := asJSON(t, item); got != want || rep["represent"] != true {
 		t.Fatalf("list item:\n got %s\nwant %s", got, want)
@@ -436,15 +460,14 @@ func TestSeedRoute(t *testing.T) {
 			t.Fatalf("after seed %d: %s listed, want %s", i, h.Get("X-Total-Count"), want)
 		}
 	}
-	// Every generated car counts in its brand.
+	// Every generated car whose auction started counts in its brand; the
+	// waiting ones do not.
 	_, body, _ = e.call(t, "GET", "/cars/search/", e.bob, "")
 	total := 0.0
 	for _, b := range arr(t, body) {
 		total += obj(t, b)["car_count"].(float64)
 	}
-	if total != 1000 {
-		t.Fatalf("brand car counts sum to %v, want 1000", total)
-	}
+	assert.Equal(t, 800.0, total, "brand car counts")
 	// The shared image is served.
 	code, raw, _ := e.do(t, "GET", "/media/"+auction.SeedImagePath, "", "", nil)
 	if code != http.StatusOK || !bytes.Equal(raw, auction.SeedImage()) {

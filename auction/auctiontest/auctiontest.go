@@ -207,9 +207,9 @@ func testCreateCars(t *testing.T, mk storetest.Maker[auction.Store]) {
 	for _, im := range c2.Images {
 		require.NotZero(t, im.ID, "image id set: %+v", c2.Images)
 	}
-	checkCounts(t, f, "르노삼성/sm/sm5", 2, 3, 3)
-	checkCounts(t, f, "르노삼성/sm/sm7", 1, 3, 3)
-	checkCounts(t, f, "현대/소나타/소나타 2.0", 0, 0, 0)
+	// Waiting cars are their owners' only: no count reveals them.
+	checkCounts(t, f, "르노삼성/sm/sm5", 0, 0, 0)
+	checkCounts(t, f, "르노삼성/sm/sm7", 0, 0, 0)
 
 	got := must[*auction.Car](t)(f.s.Car(ctx, c2.ID))
 	assert.Equal(t, f.owner, got.Owner)
@@ -217,7 +217,7 @@ func testCreateCars(t *testing.T, mk storetest.Maker[auction.Store]) {
 	assert.Equal(t, "sm5", got.Model.Name)
 	assert.Equal(t, "sm", got.Kind.Name)
 	assert.Equal(t, "르노삼성", got.Brand.Name)
-	assert.Equal(t, []int{2, 3, 3}, []int{got.Model.CarCount, got.Kind.CarCount, got.Brand.CarCount}, "car_count of the car's model, kind, brand")
+	assert.Equal(t, []int{0, 0, 0}, []int{got.Model.CarCount, got.Kind.CarCount, got.Brand.CarCount}, "car_count of the car's model, kind, brand")
 	assert.True(t, got.Year.Equal(c2.Year), "year %v", got.Year)
 	assert.Equal(t, c2.Fuel, got.Fuel)
 	assert.Equal(t, c2.Transmission, got.Transmission)
@@ -236,13 +236,26 @@ func testCreateCars(t *testing.T, mk storetest.Maker[auction.Store]) {
 
 	bad := newCar(f.owner, 999999, 5)
 	good := newCar(f.owner, sm5, 5)
+	// A car whose auction started (as generated cars are) counts from its
+	// creation; an approved car from its approval.
+	listed := newCar(f.bob, sm5, 5)
+	listed.Status, listed.AuctionStart, listed.AuctionEnd = auction.StatusOngoing, t0, t0.Add(48*time.Hour)
+	require.NoError(t, f.s.CreateCars(ctx, []*auction.Car{listed}))
+	checkCounts(t, f, "르노삼성/sm/sm5", 1, 1, 1)
+	must[*auction.Car](t)(f.approve(ctx, c3.ID, t0, t0.Add(48*time.Hour)))
+	checkCounts(t, f, "르노삼성/sm/sm7", 1, 2, 2)
+	checkCounts(t, f, "르노삼성/sm/sm5", 1, 2, 2)
+	checkCounts(t, f, "현대/소나타/소나타 2.0", 0, 0, 0)
+	got = must[*auction.Car](t)(f.s.Car(ctx, c3.ID))
+	assert.Equal(t, []int{1, 2, 2}, []int{got.Model.CarCount, got.Kind.CarCount, got.Brand.CarCount}, "car_count of an approved car's model, kind, brand")
+
 	wantErr(t, f.s.CreateCars(ctx, []*auction.Car{good, bad}), auction.ErrModelNotFound)
-	checkCounts(t, f, "르노삼성/sm/sm5", 2, 3, 3)
-	_, err := f.s.Car(ctx, c3.ID+1)
+	checkCounts(t, f, "르노삼성/sm/sm5", 1, 2, 2)
+	_, err := f.s.Car(ctx, listed.ID+1)
 	wantErr(t, err, auction.ErrCarNotFound)
 	page, total := must2(t)(f.s.ListCars(ctx, auction.ListQuery{Limit: 16}))
-	assert.Zero(t, total, "waiting cars counted in the list")
-	assert.Empty(t, page, "waiting cars listed")
+	assert.Equal(t, 2, total, "only the cars whose auction started are listed")
+	assert.Len(t, page, 2, "only the cars whose auction started are listed")
 }
 
 // testUnknownUsers: a car of an owner, or a bid of a bidder, that is no
@@ -260,8 +273,9 @@ func testUnknownUsers(t *testing.T, mk storetest.Maker[auction.Store]) {
 
 	c := newCar(f.owner, sm5, 5)
 	require.NoError(t, f.s.CreateCars(ctx, []*auction.Car{c}))
-	checkCounts(t, f, "르노삼성/sm/sm5", 1, 1, 1)
+	checkCounts(t, f, "르노삼성/sm/sm5", 0, 0, 0)
 	must[*auction.Car](t)(f.approve(ctx, c.ID, t0, t0.Add(48*time.Hour)))
+	checkCounts(t, f, "르노삼성/sm/sm5", 1, 1, 1)
 	_, err := f.bid(ctx, c.ID, storetest.UnknownUser, 1000, t0.Add(time.Minute))
 	wantErr(t, err, auction.ErrUserNotFound)
 	assert.Empty(t, must[[]auction.Bid](t)(f.s.Bids(ctx, c.ID)), "a bid of an unknown bidder was stored")
@@ -355,7 +369,8 @@ func testList(t *testing.T, mk storetest.Maker[auction.Store]) {
 	assert.Equal(t, "sm5", c.Model.Name)
 	assert.Equal(t, "sm", c.Kind.Name)
 	assert.Equal(t, "르노삼성", c.Brand.Name)
-	assert.Equal(t, []int{5, 7, 8}, []int{c.Model.CarCount, c.Kind.CarCount, c.Brand.CarCount}, "car_count of the item's model, kind, brand")
+	// The waiting sm5 is not counted: 4 approved sm5, 6 sm, 7 of 르노삼성.
+	assert.Equal(t, []int{4, 6, 7}, []int{c.Model.CarCount, c.Kind.CarCount, c.Brand.CarCount}, "car_count of the item's model, kind, brand")
 	assert.Equal(t, auction.StatusOngoing, c.Status)
 	assert.True(t, c.AuctionStart.Equal(t0.Add(7*time.Hour)), "auction start %v", c.AuctionStart)
 	assert.Equal(t, 25000, c.Mileage)

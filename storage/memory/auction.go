@@ -193,13 +193,21 @@ func (s *AuctionStore) CreateCars(_ context.Context, cars []*auction.Car) error 
 		stored.Images = slices.Clone(c.Images)
 		stored.Brand, stored.Kind, stored.Model = auction.Brand{}, auction.Kind{}, auction.Model{ID: c.Model.ID}
 		s.cars[c.ID] = &stored
-		mi := s.modelIdx[c.Model.ID]
-		s.models[mi].CarCount++
-		ki := s.kindIdx[s.models[mi].KindID]
-		s.kinds[ki].CarCount++
-		s.brands[s.brandIdx[s.kinds[ki].BrandID]].CarCount++
+		if !c.AuctionStart.IsZero() {
+			s.count(c.Model.ID)
+		}
 	}
 	return nil
+}
+
+// count adds a car that left (or never had) the waiting status to the car
+// counts of its model, kind and brand. Callers hold s.mu.
+func (s *AuctionStore) count(model auction.ModelID) {
+	mi := s.modelIdx[model]
+	s.models[mi].CarCount++
+	ki := s.kindIdx[s.models[mi].KindID]
+	s.kinds[ki].CarCount++
+	s.brands[s.brandIdx[s.kinds[ki].BrandID]].CarCount++
 }
 
 // read returns a copy of a stored car with its catalog. Callers hold s.mu.
@@ -247,6 +255,9 @@ func (s *AuctionStore) UpdateCar(_ context.Context, id auction.CarID, fn func(*a
 	next := ruleView(c)
 	if err := fn(&next); err != nil {
 		return nil, err
+	}
+	if c.Status == auction.StatusWaiting && next.Status != auction.StatusWaiting {
+		s.count(c.Model.ID)
 	}
 	c.Status, c.AuctionStart, c.AuctionEnd, c.Buyer, c.SoldBid = next.Status, next.AuctionStart, next.AuctionEnd, next.Buyer, next.SoldBid
 	out := s.read(c, true)

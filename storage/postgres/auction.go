@@ -188,7 +188,8 @@ func (s *AuctionStore) ModelIDs(ctx context.Context) ([]auction.ModelID, error) 
 
 // CreateCars implements auction.Store.
 func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) error {
-	type counts struct{ cars, listed int64 }
+	// Only a car whose auction started counts (see auction.Brand).
+	type counts struct{ listed int64 }
 	perModel := map[auction.ModelID]*counts{}
 	var order []auction.ModelID
 	var listed int64
@@ -199,7 +200,6 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 			perModel[c.Model.ID] = n
 			order = append(order, c.Model.ID)
 		}
-		n.cars++
 		if !c.AuctionStart.IsZero() {
 			n.listed++
 			listed++
@@ -216,7 +216,7 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 		for _, m := range order {
 			n := perModel[m]
 			var kind int64
-			err := tx.QueryRow(ctx, `UPDATE auction_models SET car_count = car_count + $1, listed_count = listed_count + $2 WHERE id = $3 RETURNING kind_id`, n.cars, n.listed, m).Scan(&kind)
+			err := tx.QueryRow(ctx, `UPDATE auction_models SET car_count = car_count + $1, listed_count = listed_count + $1 WHERE id = $2 RETURNING kind_id`, n.listed, m).Scan(&kind)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("postgres: model %d: %w", m, auction.ErrModelNotFound)
 			}
@@ -224,10 +224,10 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 				return fmt.Errorf("postgres: count cars: %w", err)
 			}
 			var brand int64
-			if err := tx.QueryRow(ctx, `UPDATE auction_kinds SET car_count = car_count + $1 WHERE id = $2 RETURNING brand_id`, n.cars, kind).Scan(&brand); err != nil {
+			if err := tx.QueryRow(ctx, `UPDATE auction_kinds SET car_count = car_count + $1 WHERE id = $2 RETURNING brand_id`, n.listed, kind).Scan(&brand); err != nil {
 				return fmt.Errorf("postgres: count cars: %w", err)
 			}
-			if _, err := tx.Exec(ctx, `UPDATE auction_brands SET car_count = car_count + $1 WHERE id = $2`, n.cars, brand); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE auction_brands SET car_count = car_count + $1 WHERE id = $2`, n.listed, brand); err != nil {
 				return fmt.Errorf("postgres: count cars: %w", err)
 			}
 		}
@@ -375,7 +375,15 @@ func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(
 			return fmt.Errorf("postgres: update car: %w", err)
 		}
 		if old.Status == auction.StatusWaiting && next.Status != auction.StatusWaiting {
-			if _, err := tx.Exec(ctx, `UPDATE auction_models SET listed_count = listed_count + 1 WHERE id = $1`, model); err != nil {
+			// The car counts now: in its model, kind and brand.
+			var kind, brand int64
+			if err := tx.QueryRow(ctx, `UPDATE auction_models SET car_count = car_count + 1, listed_count = listed_count + 1 WHERE id = $1 RETURNING kind_id`, model).Scan(&kind); err != nil {
+				return fmt.Errorf("postgres: update car: %w", err)
+			}
+			if err := tx.QueryRow(ctx, `UPDATE auction_kinds SET car_count = car_count + 1 WHERE id = $1 RETURNING brand_id`, kind).Scan(&brand); err != nil {
+				return fmt.Errorf("postgres: update car: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE auction_brands SET car_count = car_count + 1 WHERE id = $1`, brand); err != nil {
 				return fmt.Errorf("postgres: update car: %w", err)
 			}
 			if _, err := tx.Exec(ctx, `UPDATE auction_totals SET listed = listed + 1 WHERE id = 1`); err != nil {

@@ -189,7 +189,8 @@ func (s *AuctionStore) ModelIDs(ctx context.Context) ([]auction.ModelID, error) 
 
 // CreateCars implements auction.Store.
 func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) error {
-	type counts struct{ cars, listed int64 }
+	// Only a car whose auction started counts (see auction.Brand).
+	type counts struct{ listed int64 }
 	perModel := map[auction.ModelID]*counts{}
 	var order []auction.ModelID
 	var listed int64
@@ -200,7 +201,6 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 			perModel[c.Model.ID] = n
 			order = append(order, c.Model.ID)
 		}
-		n.cars++
 		if !c.AuctionStart.IsZero() {
 			n.listed++
 			listed++
@@ -214,7 +214,7 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 		for _, m := range order {
 			n := perModel[m]
 			var kind int64
-			err := tx.QueryRowContext(ctx, `UPDATE auction_models SET car_count = car_count + ?, listed_count = listed_count + ? WHERE id = ? RETURNING kind_id`, n.cars, n.listed, m).Scan(&kind)
+			err := tx.QueryRowContext(ctx, `UPDATE auction_models SET car_count = car_count + ?, listed_count = listed_count + ? WHERE id = ? RETURNING kind_id`, n.listed, n.listed, m).Scan(&kind)
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("sqlite: model %d: %w", m, auction.ErrModelNotFound)
 			}
@@ -222,10 +222,10 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 				return fmt.Errorf("sqlite: count cars: %w", err)
 			}
 			var brand int64
-			if err := tx.QueryRowContext(ctx, `UPDATE auction_kinds SET car_count = car_count + ? WHERE id = ? RETURNING brand_id`, n.cars, kind).Scan(&brand); err != nil {
+			if err := tx.QueryRowContext(ctx, `UPDATE auction_kinds SET car_count = car_count + ? WHERE id = ? RETURNING brand_id`, n.listed, kind).Scan(&brand); err != nil {
 				return fmt.Errorf("sqlite: count cars: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE auction_brands SET car_count = car_count + ? WHERE id = ?`, n.cars, brand); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_brands SET car_count = car_count + ? WHERE id = ?`, n.listed, brand); err != nil {
 				return fmt.Errorf("sqlite: count cars: %w", err)
 			}
 		}
@@ -402,7 +402,14 @@ func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(
 			return fmt.Errorf("sqlite: update car: %w", err)
 		}
 		if old.Status == auction.StatusWaiting && next.Status != auction.StatusWaiting {
-			if _, err := tx.ExecContext(ctx, `UPDATE auction_models SET listed_count = listed_count + 1 WHERE id = ?`, model); err != nil {
+			// The car counts now: in its model, kind and brand.
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_models SET car_count = car_count + 1, listed_count = listed_count + 1 WHERE id = ?`, model); err != nil {
+				return fmt.Errorf("sqlite: update car: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_kinds SET car_count = car_count + 1 WHERE id = (SELECT kind_id FROM auction_models WHERE id = ?)`, model); err != nil {
+				return fmt.Errorf("sqlite: update car: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_brands SET car_count = car_count + 1 WHERE id = (SELECT k.brand_id FROM auction_models m JOIN auction_kinds k ON k.id = m.kind_id WHERE m.id = ?)`, model); err != nil {
 				return fmt.Errorf("sqlite: update car: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET listed = listed + 1 WHERE id = 1`); err != nil {

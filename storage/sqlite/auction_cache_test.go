@@ -104,10 +104,12 @@ func TestAuctionCacheSeesEveryWrite(t *testing.T) {
 		t.Fatalf("after approval the car reads %s from %v", c.Status, c.AuctionStart)
 	}
 
-	// New cars change the counts that the list's rows carry.
+	// New cars (whose auction started) change the counts that the list's
+	// rows carry.
 	model := page[0].Model
 	more := []*auction.Car{{Owner: waiting.Owner, Model: model, Year: waiting.Year, Fuel: waiting.Fuel, Transmission: waiting.Transmission,
-		Color: "red", Mileage: 10, Address: "Seoul", Status: auction.StatusWaiting, Created: at,
+		Color: "red", Mileage: 10, Address: "Seoul", Status: auction.StatusOngoing, Created: at,
+		AuctionStart: at.Add(-time.Minute), AuctionEnd: at.Add(time.Hour),
 		Images: []auction.Image{{Path: "cars/x.png", Represent: true}}}}
 	if err := s.CreateCars(ctx, more); err != nil {
 		t.Fatal(err)
