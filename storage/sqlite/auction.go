@@ -23,12 +23,22 @@ var _ auction.Store = (*AuctionStore)(nil)
 // Auction returns the database's auction store.
 func (db *DB) Auction() *AuctionStore { return &AuctionStore{db: db} }
 
-// write runs fn in a write transaction and then, committed or not, bumps
-// the generation of the read cache, so that no read after it is answered
-// with rows from before it. Every auction write goes through it.
+// write runs fn in a write transaction that also adds one to the count of
+// auction writes (which the read caches of other processes on the file
+// watch), and then, committed or not, bumps the generation of this DB's
+// read cache, so that no read after it is answered with rows from before
+// it. Every auction write goes through it.
 func (s *AuctionStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer s.db.auction.bump()
-	return s.db.write(ctx, fn)
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET writes = writes + 1 WHERE id = 1`); err != nil {
+			return fmt.Errorf("sqlite: count the auction write: %w", err)
+		}
+		return nil
+	})
 }
 
 // missing returns miss for sql.ErrNoRows, else err wrapped.
@@ -342,10 +352,10 @@ func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*a
 	return c, nil
 }
 
-// Car implements auction.Store.
-// A car read since the last auction write is answered from the read
-// cache.
+// Car implements auction.Store. A car read since the last write to the
+// file, by any process, is answered from the read cache.
 func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car, error) {
+	s.db.auction.sync(ctx, s.db)
 	if c, ok := s.db.auction.car(id); ok {
 		return c, nil
 	}
@@ -464,9 +474,10 @@ func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string
 
 // ListCars implements auction.Store. It issues one query whatever the
 // page size, the page with the total, and a second (the total) only for a
-// page past the end. A page read since the last auction
-// write is answered from the read cache.
+// page past the end. A page read since the last write to the file, by any
+// process, is answered from the read cache.
 func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
+	s.db.auction.sync(ctx, s.db)
 	key := pageKey(q)
 	if cars, total, ok := s.db.auction.page(key); ok {
 		return cars, total, nil

@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
 	"strconv"
 	"sync"
 
@@ -21,15 +23,101 @@ const (
 // Every auction write of this DB bumps the generation once it has
 // committed, which empties the cache; a read that began before a bump is
 // not cached. So once a write has returned, no read is answered with what
-// the database held before it. The cache sees only the writes of this
-// process: a DB assumes it is the only process that writes the auction
-// tables of its file (several servers need a store whose cache hears of
-// the others' writes, as the PostgreSQL store will).
+// the database held before it.
+//
+// A write by another process on the same file (the CLI's seed beside a
+// running server, a second server), or by another DB of this one, is seen
+// the same way: every read first reads the file's version (sync, a
+// fileWatch, a few loads from shared memory) and, when it changed since
+// the last reading, the count of auction writes that every auction write
+// adds to in its transaction (auction_totals.writes); when that changed
+// too, it bumps the generation. A read that starts after such a write has
+// committed sees a new version and a new count, so it too is answered
+// from the database, never from rows cached before the write; a write to
+// the file's other tables costs one small query, not the cache.
 type auctionCache struct {
 	mu    sync.Mutex
 	gen   uint64
 	pages map[string]cachedPage
 	cars  map[auction.CarID]*auction.Car
+	// seen is the file's version at the last sync, and writes the count
+	// of auction writes read after it; watched tells whether they were
+	// ever read.
+	seen    fileVersion
+	writes  int64
+	watched bool
+
+	watchMu sync.Mutex
+	watch   fileWatch // opened at the first sync
+	closed  bool
+}
+
+// auctionWritesQuery reads the count of auction writes.
+const auctionWritesQuery = `SELECT writes FROM auction_totals WHERE id = 1`
+
+// sync bumps the generation if any connection of any process committed
+// an auction write to db's file since the previous sync. A version or
+// count that cannot be read is taken as a change, so the read goes to the
+// database.
+func (c *auctionCache) sync(ctx context.Context, db *DB) {
+	w, err := c.watcher(ctx, db.path)
+	var v fileVersion
+	if err == nil {
+		v, err = w.version(ctx)
+	}
+	c.mu.Lock()
+	unchanged := err == nil && c.watched && v == c.seen
+	c.mu.Unlock()
+	if unchanged {
+		return
+	}
+	// Read after the version: the count includes every write the version
+	// does.
+	var writes int64
+	if err == nil {
+		var stmts map[string]*sql.Stmt
+		if stmts, err = db.prepared(ctx, auctionWritesQuery); err == nil {
+			err = poolQuerier{db.reader, stmts}.QueryRowContext(ctx, auctionWritesQuery).Scan(&writes)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && c.watched && writes == c.writes {
+		c.seen = v
+		return
+	}
+	c.seen, c.writes, c.watched = v, writes, err == nil
+	c.gen++
+	c.pages, c.cars = nil, nil
+}
+
+// watcher returns the cache's fileWatch, opening it the first time.
+func (c *auctionCache) watcher(ctx context.Context, path string) (fileWatch, error) {
+	c.watchMu.Lock()
+	defer c.watchMu.Unlock()
+	if c.watch != nil || c.closed {
+		if c.closed {
+			return nil, errClosedWatch
+		}
+		return c.watch, nil
+	}
+	w, err := newFileWatch(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	c.watch = w
+	return w, nil
+}
+
+// close releases the cache's fileWatch.
+func (c *auctionCache) close() error {
+	c.watchMu.Lock()
+	defer c.watchMu.Unlock()
+	c.closed = true
+	if c.watch == nil {
+		return nil
+	}
+	return c.watch.close()
 }
 
 type cachedPage struct {

@@ -135,7 +135,7 @@ func createPrivate(path string) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.reader.Close(), db.writer.Close())
+	return errors.Join(db.auction.close(), db.reader.Close(), db.writer.Close())
 }
 
 // Path returns the file the database was opened from.
