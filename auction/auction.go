@@ -288,10 +288,17 @@ type Config struct {
 	// DefaultMaxImagePixels.
 	MaxImagePixels int64
 	// MaxConcurrentDecodes is how many images may be decoded at once,
-	// over every upload: decoding is what an upload costs in memory (up
-	// to a few bytes a pixel of the budget) and CPU, so more at once than
-	// there are CPUs only takes memory. Default runtime.GOMAXPROCS(0).
+	// over every upload: decoding is CPU work, so more at once than there
+	// are CPUs only takes memory. Default runtime.GOMAXPROCS(0).
 	MaxConcurrentDecodes int
+	// MaxDecodeBytes is the memory that decoding images may take at once,
+	// over every upload: each decode reserves what its header says it
+	// will take (pixels times what the decoder keeps of each: 8 bytes for
+	// a 16-bit PNG, about 7.5 for a progressive 4:2:0 JPEG; see
+	// decodecost.go) and waits, first come first served, until that much
+	// is free. An image that alone would take more is refused. Default
+	// DefaultMaxDecodeBytes.
+	MaxDecodeBytes int64
 	// MaxImages is the most images a car may have. Default 30.
 	MaxImages int
 	// PageSize is the number of cars in a page of the list. Default 16.
@@ -301,6 +308,13 @@ type Config struct {
 	// Logger receives notable events. Default: discard.
 	Logger *slog.Logger
 }
+
+// DefaultMaxDecodeBytes is the default memory budget of image decoding
+// (Config.MaxDecodeBytes): enough for a 25-megapixel 8-bit PNG (100 MB)
+// or a progressive 6000×4000 JPEG (180 MB) at once, and so that a
+// server's peak stays within a few hundred MB however many uploads
+// arrive.
+const DefaultMaxDecodeBytes = 192 << 20
 
 // MinImages is the fewest images a car may have.
 const MinImages = 5
@@ -315,6 +329,8 @@ type Service struct {
 	cfg   Config
 	// decodes holds a token for each image being checked.
 	decodes chan struct{}
+	// decodeMem is the memory budget of decoding (Config.MaxDecodeBytes).
+	decodeMem *budget
 }
 
 // New returns a Service over store, keeping images in media.
@@ -334,6 +350,9 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	if cfg.MaxConcurrentDecodes <= 0 {
 		cfg.MaxConcurrentDecodes = runtime.GOMAXPROCS(0)
 	}
+	if cfg.MaxDecodeBytes <= 0 {
+		cfg.MaxDecodeBytes = DefaultMaxDecodeBytes
+	}
 	if cfg.MaxImages <= 0 {
 		cfg.MaxImages = 30
 	}
@@ -349,7 +368,7 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, media: media, cfg: cfg, decodes: make(chan struct{}, cfg.MaxConcurrentDecodes)}, nil
+	return &Service{store: store, media: media, cfg: cfg, decodes: make(chan struct{}, cfg.MaxConcurrentDecodes), decodeMem: newBudget(cfg.MaxDecodeBytes)}, nil
 }
 
 // Config returns the service's configuration with its defaults filled in.

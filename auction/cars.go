@@ -77,7 +77,7 @@ func enumList[T ~string](vs []T) string {
 
 // validate checks everything of in but the model, and returns the year
 // and the type of each image.
-func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, error) {
+func (s *Service) validate(ctx context.Context, in *NewCar, now time.Time) (time.Time, []ImageType, error) {
 	year, err := ParseYear(in.Year)
 	if err != nil {
 		return time.Time{}, nil, err
@@ -107,7 +107,7 @@ func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, e
 	if len(in.Images) > s.cfg.MaxImages {
 		return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("takes at most %d images, got %d", s.cfg.MaxImages, len(in.Images)))
 	}
-	types, err := s.checkImages(in.Images)
+	types, err := s.checkImages(ctx, in.Images)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) CreateCar(ctx context.Context, actor hanok.Actor, in NewCar) (
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	year, types, err := s.validate(&in, now)
+	year, types, err := s.validate(ctx, &in, now)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auction"
@@ -75,6 +78,15 @@ func (t spyTemp) Commit(ctx context.Context, name string) error {
 type uploadEnv struct {
 	url   string
 	token string
+	authn *auth.Service
+}
+
+// user registers a user and returns its token.
+func (e *uploadEnv) user(t *testing.T, name string) string {
+	t.Helper()
+	s, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: name, Password: name + "-password"})
+	require.NoError(t, err)
+	return s.Token
 }
 
 func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Option) *uploadEnv {
@@ -98,7 +110,7 @@ func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Op
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &uploadEnv{url: srv.URL, token: s.Token}
+	return &uploadEnv{url: srv.URL, token: s.Token, authn: authn}
 }
 
 // paddedJPEG is a valid 16×16 JPEG of size bytes: application segments
@@ -158,12 +170,17 @@ func streamForm(img []byte, n int) (string, io.Reader) {
 // upload sends a registration form and returns the status and body; it
 // is safe to call from any goroutine.
 func (e *uploadEnv) upload(contentType string, body io.Reader) (int, http.Header, string, error) {
+	return e.uploadAs(e.token, contentType, body)
+}
+
+// uploadAs is upload by the user of token.
+func (e *uploadEnv) uploadAs(token, contentType string, body io.Reader) (int, http.Header, string, error) {
 	req, err := http.NewRequest("POST", e.url+"/cars/new/", body)
 	if err != nil {
 		return 0, nil, "", err
 	}
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "JWT "+e.token)
+	req.Header.Set("Authorization", "JWT "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, "", err
@@ -240,7 +257,7 @@ func TestUploadMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	e := newUploadEnv(t, store)
+	e := newUploadEnv(t, store, auctionhttp.WithMaxUploadsPerUser(4))
 	const uploads, images, size = 4, 5, 8 << 20
 	img := paddedJPEG(t, size)
 
@@ -290,6 +307,93 @@ func TestUploadMemory(t *testing.T) {
 	if grew > total/4 {
 		t.Fatalf("heap in use grew by %d MiB for %d MiB of concurrent uploads: uploads are held in memory", grew>>20, total>>20)
 	}
+}
+
+// stallUpload starts a registration of token's user that stops in its
+// first image, once streaming (a token on streaming) and holding its
+// slot; finish sends the rest and returns the answer's status and body.
+func (e *uploadEnv) stallUpload(t *testing.T, token string, streaming <-chan struct{}) (finish func() string) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	w := multipart.NewWriter(pw)
+	done := make(chan string, 1)
+	go func() {
+		req, err := http.NewRequest("POST", e.url+"/cars/new/", pr)
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Authorization", "JWT "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		done <- fmt.Sprintf("%d %s", resp.StatusCode, body)
+	}()
+	for k, v := range carFields() {
+		require.NoError(t, w.WriteField(k, v))
+	}
+	img := jpegImage(t)
+	fw, err := w.CreateFormFile("car_images", "0.jpg")
+	require.NoError(t, err)
+	_, err = fw.Write(img[:10])
+	require.NoError(t, err)
+	<-streaming
+	return func() string {
+		_, err := fw.Write(img[10:])
+		require.NoError(t, err)
+		for i := 1; i < 5; i++ {
+			fw, err := w.CreateFormFile("car_images", fmt.Sprintf("%d.jpg", i))
+			require.NoError(t, err)
+			_, err = fw.Write(img)
+			require.NoError(t, err)
+		}
+		require.NoError(t, w.Close())
+		require.NoError(t, pw.Close())
+		return <-done
+	}
+}
+
+// TestUploadSlotsPerUser: one user may upload at most two registrations at
+// once (issue 20, point 8: four slow uploads of one user held every slot
+// for everyone); a third is answered 429 with Retry-After before its body
+// is read, while another user still gets a slot; past every slot, 503.
+func TestUploadSlotsPerUser(t *testing.T) {
+	// A token for every image staged: 6 uploads of 5 images.
+	streaming := make(chan struct{}, 64)
+	media := &spyMedia{MediaStore: memory.NewMediaStore(), onTemp: func() { streaming <- struct{}{} }}
+	e := newUploadEnv(t, media, auctionhttp.WithMaxConcurrentUploads(3), auctionhttp.WithMaxUploadsPerUser(2))
+	alice, bob, carol := e.token, e.user(t, "bob"), e.user(t, "carol")
+	send := func(token string) testkit.Response {
+		ct, body := multipartBody(t, carFields(), fiveImages(t))
+		return testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
+			Header: http.Header{"Content-Type": {ct}, "Authorization": {"JWT " + token}}})
+	}
+
+	first, second := e.stallUpload(t, alice, streaming), e.stallUpload(t, alice, streaming)
+	resp := send(alice)
+	resp.Want(t, http.StatusTooManyRequests)
+	assert.Equal(t, "you already have as many car registrations uploading as one user may; try again when one has finished", resp.Map(t)["detail"])
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+	assert.Empty(t, streaming, "the refused upload's body was read")
+
+	// Another user is not held up by alice's two.
+	third := e.stallUpload(t, bob, streaming)
+	// Every slot is taken now: 503 for anyone.
+	resp = send(carol)
+	resp.Want(t, http.StatusServiceUnavailable)
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+
+	// One of alice's ends: she may upload again, and carol once bob's ends.
+	assert.True(t, strings.HasPrefix(first(), "201 "), "alice's first upload")
+	send(alice).Want(t, http.StatusCreated)
+	assert.True(t, strings.HasPrefix(third(), "201 "), "bob's upload")
+	send(carol).Want(t, http.StatusCreated)
+	assert.True(t, strings.HasPrefix(second(), "201 "), "alice's second upload")
 }
 
 // TestUploadSlots: a registration past the concurrent uploads allowed is
