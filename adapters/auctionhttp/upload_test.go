@@ -94,22 +94,15 @@ func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Op
 	ctx := context.Background()
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	svc, err := auction.New(db.Auction(), media, auction.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	srv := httptest.NewServer(auctionhttp.NewHandler(svc, authn, opts...))
 	t.Cleanup(srv.Close)
 	s, err := authn.Register(ctx, auth.RegisterInput{Username: "uploader", Password: "uploader-password"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return &uploadEnv{url: srv.URL, token: s.Token, authn: authn}
 }
 
@@ -118,9 +111,7 @@ func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Op
 // and cheap to decode.
 func paddedJPEG(t testing.TB, size int) []byte {
 	var small bytes.Buffer
-	if err := jpeg.Encode(&small, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, jpeg.Encode(&small, image.NewGray(image.Rect(0, 0, 16, 16)), nil))
 	j := small.Bytes()
 	out := append(make([]byte, 0, size), j[:2]...) // SOI
 	for room := size - len(j); room > 0; {
@@ -197,9 +188,7 @@ func TestUploadsDoNotSpill(t *testing.T) {
 	sysTmp := t.TempDir()
 	t.Setenv("TMPDIR", sysTmp)
 	store, err := files.Open(filepath.Join(t.TempDir(), "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer store.Close()
 	var (
 		mu      sync.Mutex
@@ -225,23 +214,14 @@ func TestUploadsDoNotSpill(t *testing.T) {
 	// 5 images of 2 MiB: past the 8 MiB a parsed form keeps in memory.
 	ct, body := streamForm(paddedJPEG(t, 2<<20), 5)
 	code, _, resp, err := e.upload(ct, body)
-	if err != nil || code != http.StatusCreated {
-		t.Fatalf("upload: %d %s %v", code, resp, err)
-	}
-	if len(spilled) != 0 {
-		t.Fatalf("the upload spilled %q into the system's temporary directory", spilled)
-	}
-	if temps != 5 {
-		t.Fatalf("%d images streamed into the media store's temporary area, want 5", temps)
-	}
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, "upload: %s", resp)
+	assert.Empty(t, spilled, "the upload spilled into the system's temporary directory")
+	assert.Equal(t, 5, temps, "images streamed into the media store's temporary area")
 	infos, err := store.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, in := range infos {
-		if in.Temp {
-			t.Fatalf("left %s in the temporary area", in.Name)
-		}
+		assert.False(t, in.Temp, "left %s in the temporary area", in.Name)
 	}
 }
 
@@ -253,9 +233,7 @@ func TestUploadMemory(t *testing.T) {
 		t.Skip("moves 160 MiB through loopback")
 	}
 	store, err := files.Open(filepath.Join(t.TempDir(), "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer store.Close()
 	e := newUploadEnv(t, store, auctionhttp.WithMaxUploadsPerUser(4))
 	const uploads, images, size = 4, 5, 8 << 20
@@ -299,14 +277,12 @@ func TestUploadMemory(t *testing.T) {
 	<-sampled
 	close(errs)
 	for msg := range errs {
-		t.Fatal(msg)
+		assert.Fail(t, msg)
 	}
 	grew := int64(peak.Load()) - int64(base)
 	total := int64(uploads * images * size)
 	t.Logf("heap in use grew by at most %d MiB over %d MiB of uploads", grew>>20, total>>20)
-	if grew > total/4 {
-		t.Fatalf("heap in use grew by %d MiB for %d MiB of concurrent uploads: uploads are held in memory", grew>>20, total>>20)
-	}
+	assert.LessOrEqual(t, grew, total/4, "heap in use grew by %d MiB for %d MiB of concurrent uploads: uploads are held in memory", grew>>20, total>>20)
 }
 
 // stallUpload starts a registration of token's user that stops in its
@@ -413,51 +389,35 @@ func TestUploadSlots(t *testing.T) {
 		first <- fmt.Sprintf("%d %s %v", code, body, err)
 	}()
 	for k, v := range carFields() {
-		if err := w.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WriteField(k, v))
 	}
 	img := jpegImage(t)
 	fw, err := w.CreateFormFile("car_images", "0.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fw.Write(img[:10]); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = fw.Write(img[:10])
+	require.NoError(t, err)
 	<-streaming
 
 	ct, body := multipartBody(t, carFields(), fiveImages(t))
 	resp := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
 		Header: http.Header{"Content-Type": {ct}, "Authorization": {"JWT " + e.token}}})
 	resp.Want(t, http.StatusServiceUnavailable)
-	if got := resp.Map(t)["detail"]; got != "too many car registrations are uploading; try again in a few seconds" {
-		t.Fatalf("detail %q", got)
-	}
-	if ra := resp.Header.Get("Retry-After"); ra != "5" {
-		t.Fatalf("Retry-After %q, want 5", ra)
-	}
+	assert.Equal(t, "too many car registrations are uploading; try again in a few seconds", resp.Map(t)["detail"])
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
 
 	// The first upload ends; its slot is free again.
-	if _, err := fw.Write(img[10:]); err != nil {
-		t.Fatal(err)
-	}
+	_, err = fw.Write(img[10:])
+	require.NoError(t, err)
 	for i := 1; i < 5; i++ {
 		fw, err := w.CreateFormFile("car_images", fmt.Sprintf("%d.jpg", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fw.Write(img); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		_, err = fw.Write(img)
+		require.NoError(t, err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	pw.Close()
-	if got := <-first; !strings.HasPrefix(got, "201 ") {
-		t.Fatalf("the first upload: %s", got)
-	}
+	got := <-first
+	require.True(t, strings.HasPrefix(got, "201 "), "the first upload: %s", got)
 	ct, body = multipartBody(t, carFields(), fiveImages(t))
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
 		Header: http.Header{"Content-Type": {ct}, "Authorization": {"JWT " + e.token}}}).Want(t, http.StatusCreated)
@@ -486,9 +446,7 @@ func TestUploadRefusesWhatIsNotAnImage(t *testing.T) {
 		code, resp, _ := e.callRaw(t, "POST", "/cars/new/", e.alice, ct, body)
 		fieldError(t, code, resp, "car_images", tc.want)
 	}
-	if n := len(e.db.Media().Names()); n != 0 {
-		t.Fatalf("refused uploads stored %d files", n)
-	}
+	assert.Empty(t, e.db.Media().Names(), "refused uploads stored files")
 }
 
 // TestStalledUploadIsCutOff: a registration whose body stops arriving is
@@ -515,17 +473,12 @@ func TestStalledUploadIsCutOff(t *testing.T) {
 		// ... and nothing more.
 	}()
 	got := <-done
-	if !strings.HasPrefix(got, "400 ") || !strings.Contains(got, "did not arrive in time") {
-		t.Fatalf("a stalled upload: %s", got)
-	}
+	assert.True(t, strings.HasPrefix(got, "400 "), "a stalled upload: %s", got)
+	assert.Contains(t, got, "did not arrive in time")
 	infos, err := media.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, in := range infos {
-		if in.Temp {
-			t.Fatalf("a staged file was left behind: %+v", in)
-		}
+		assert.False(t, in.Temp, "a staged file was left behind: %+v", in)
 	}
 	ct, body := multipartBody(t, carFields(), fiveImages(t))
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
