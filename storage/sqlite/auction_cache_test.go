@@ -305,8 +305,3 @@ func TestFileWatches(t *testing.T) {
 		})
 	}
 }
-
-var (
-	osGetenv = os.Getenv
-	osArgs0  = func() string { return os.Args[0] }
-)
