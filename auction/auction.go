@@ -22,7 +22,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok"
 )
 
 // Identifiers of the catalog, cars, images and bids.
@@ -127,7 +127,7 @@ type Image struct {
 // Car is a car put up for auction.
 type Car struct {
 	ID    CarID
-	Owner auth.UserID
+	Owner hanok.UserID
 	// Brand, Kind and Model are filled on read, with their car counts.
 	Brand        Brand
 	Kind         Kind
@@ -149,7 +149,7 @@ type Car struct {
 	AuctionStart time.Time
 	AuctionEnd   time.Time
 	// Buyer and SoldBid are set once a bid was accepted.
-	Buyer   auth.UserID
+	Buyer   hanok.UserID
 	SoldBid BidID
 	Created time.Time
 }
@@ -177,7 +177,7 @@ func (c *Car) Representative() (Image, bool) {
 type Bid struct {
 	ID     BidID
 	Car    CarID
-	Bidder auth.UserID
+	Bidder hanok.UserID
 	// Amount is in 만원 (10,000 won).
 	Amount  int64
 	Created time.Time
@@ -268,11 +268,11 @@ type Store interface {
 	// raised to it, at the time at, and returned. If fn fails, nothing is
 	// stored and its error is returned as it is. Concurrent calls are
 	// serialized, so fn always sees the state its write changes.
-	PlaceBid(ctx context.Context, car CarID, bidder auth.UserID, amount int64, at time.Time, fn func(c *Car, prev *Bid) error) (*Bid, error)
+	PlaceBid(ctx context.Context, car CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(c *Car, prev *Bid) error) (*Bid, error)
 	// Bids returns the bids on a car, highest first (then oldest first).
 	Bids(ctx context.Context, car CarID) ([]Bid, error)
 	// BidOf returns bidder's bid on a car; none is hanok.NotFound.
-	BidOf(ctx context.Context, car CarID, bidder auth.UserID) (*Bid, error)
+	BidOf(ctx context.Context, car CarID, bidder hanok.UserID) (*Bid, error)
 	// Bid returns a bid by id.
 	Bid(ctx context.Context, id BidID) (*Bid, error)
 }

@@ -335,7 +335,7 @@ func TestConcurrentBids(t *testing.T) {
 			if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
 				t.Fatal(err)
 			}
-			users := make([]auth.UserID, 11)
+			users := make([]hanok.UserID, 11)
 			for i := range users {
 				u := &auth.User{Username: "user" + string(rune('a'+i)), PasswordHash: []byte("x"), Created: now}
 				if err := us.CreateUser(ctx, u); err != nil {

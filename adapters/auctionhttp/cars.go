@@ -13,7 +13,6 @@ import (
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // BrandItem, KindItem and ModelItem are the bodies of the search lists.
@@ -91,8 +90,8 @@ type CarDetail struct {
 	DetailInfo     string         `json:"car_detail_info"`
 	Address        string         `json:"address"`
 	Images         []ImageBody    `json:"images"`
-	Owner          auth.UserID    `json:"owner"`
-	Buyer          *auth.UserID   `json:"buyer,omitempty"`
+	Owner          hanok.UserID   `json:"owner"`
+	Buyer          *hanok.UserID  `json:"buyer,omitempty"`
 	SoldBid        *auction.BidID `json:"sold_bid,omitempty"`
 	AuctionStarted *time.Time     `json:"auction_start,omitempty"`
 	AuctionEnds    *time.Time     `json:"auction_end,omitempty"`
@@ -102,7 +101,7 @@ type CarDetail struct {
 type BidBody struct {
 	ID      auction.BidID `json:"id"`
 	Car     auction.CarID `json:"car"`
-	Bidder  auth.UserID   `json:"bidder"`
+	Bidder  hanok.UserID  `json:"bidder"`
 	Amount  int64         `json:"amount"`
 	Created time.Time     `json:"created"`
 	Updated time.Time     `json:"updated"`

@@ -23,6 +23,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
@@ -44,7 +45,7 @@ type env struct {
 	clock *testkit.Clock
 	// admin is a superuser's token; alice and bob are users' tokens.
 	admin, alice, bob       string
-	aliceID, bobID, adminID auth.UserID
+	aliceID, bobID, adminID hanok.UserID
 }
 
 func newEnv(t testing.TB, opts ...auctionhttp.Option) *env {
@@ -68,14 +69,14 @@ func newEnv(t testing.TB, opts ...auctionhttp.Option) *env {
 	return e
 }
 
-func (e *env) register(t testing.TB, name string) (string, auth.UserID) {
+func (e *env) register(t testing.TB, name string) (string, hanok.UserID) {
 	t.Helper()
 	s, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: name, Password: name + "-password"})
 	require.NoError(t, err)
 	return s.Token, s.User.ID
 }
 
-func (e *env) login(t testing.TB, name, pw string) (string, auth.UserID) {
+func (e *env) login(t testing.TB, name, pw string) (string, hanok.UserID) {
 	t.Helper()
 	s, err := e.authn.Login(context.Background(), auth.LoginInput{Username: name, Password: pw})
 	require.NoError(t, err)

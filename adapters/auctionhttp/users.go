@@ -46,11 +46,11 @@ func decodeFields[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 
 // User is the seed's user body.
 type User struct {
-	PK        auth.UserID `json:"pk"`
-	Username  string      `json:"username"`
-	Email     string      `json:"email"`
-	FirstName string      `json:"first_name"`
-	LastName  string      `json:"last_name"`
+	PK        hanok.UserID `json:"pk"`
+	Username  string       `json:"username"`
+	Email     string       `json:"email"`
+	FirstName string       `json:"first_name"`
+	LastName  string       `json:"last_name"`
 }
 
 // Session is the body of a registration or login.

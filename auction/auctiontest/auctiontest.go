@@ -17,22 +17,32 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storetest"
 )
 
 // RunStoreTests runs the conformance suite against the harnesses mk
-// makes, one fresh harness per subtest.
+// makes, one fresh harness per subtest; the subtests run in parallel, so
+// mk must make independent harnesses (a database, or a schema, each).
 func RunStoreTests(t *testing.T, mk storetest.Maker[auction.Store]) {
-	t.Run("Catalog", func(t *testing.T) { testCatalog(t, mk) })
-	t.Run("CreateCars", func(t *testing.T) { testCreateCars(t, mk) })
-	t.Run("UnknownUsers", func(t *testing.T) { testUnknownUsers(t, mk) })
-	t.Run("ApproveCar", func(t *testing.T) { testApprove(t, mk) })
-	t.Run("ListCars", func(t *testing.T) { testList(t, mk) })
-	t.Run("Bids", func(t *testing.T) { testBids(t, mk) })
-	t.Run("AcceptBid", func(t *testing.T) { testAccept(t, mk) })
-	t.Run("ConcurrentBids", func(t *testing.T) { testConcurrentBids(t, mk) })
-	t.Run("ImagePaths", func(t *testing.T) { testImagePaths(t, mk) })
+	for _, tc := range []struct {
+		name string
+		run  func(*testing.T, storetest.Maker[auction.Store])
+	}{
+		{"Catalog", testCatalog},
+		{"CreateCars", testCreateCars},
+		{"UnknownUsers", testUnknownUsers},
+		{"ApproveCar", testApprove},
+		{"ListCars", testList},
+		{"Bids", testBids},
+		{"AcceptBid", testAccept},
+		{"ConcurrentBids", testConcurrentBids},
+		{"ImagePaths", testImagePaths},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, mk)
+		})
+	}
 }
 
 // t0 has a sub-second part of microsecond precision, the finest every
@@ -78,7 +88,7 @@ var catalog = []auction.CatalogEntry{
 type fixture struct {
 	h          storetest.Harness[auction.Store]
 	s          auction.Store
-	owner, bob auth.UserID
+	owner, bob hanok.UserID
 	models     map[string]auction.ModelPath // by "brand/kind/model"
 }
 
@@ -107,7 +117,7 @@ func (f *fixture) model(t *testing.T, key string) auction.ModelID {
 	return p.Model.ID
 }
 
-func newCar(owner auth.UserID, model auction.ModelID, images int) *auction.Car {
+func newCar(owner hanok.UserID, model auction.ModelID, images int) *auction.Car {
 	c := &auction.Car{
 		Owner: owner, Model: auction.Model{ID: model},
 		Year: time.Date(1996, 12, 25, 0, 0, 0, 0, time.UTC), Fuel: auction.FuelHybrid, Transmission: auction.TransmissionManual,
@@ -478,7 +488,7 @@ func testConcurrentBids(t *testing.T, mk storetest.Maker[auction.Store]) {
 	require.NoError(t, f.s.CreateCars(ctx, []*auction.Car{c}))
 	must[*auction.Car](t)(f.approve(ctx, c.ID, t0, t0.Add(48*time.Hour)))
 	const bidders, goroutines = 20, 100
-	users := make([]auth.UserID, bidders)
+	users := make([]hanok.UserID, bidders)
 	for i := range users {
 		users[i] = f.h.CreateUser(t, fmt.Sprintf("bidder%d", i))
 	}
@@ -516,7 +526,7 @@ func (f *fixture) approve(ctx context.Context, id auction.CarID, start, end time
 }
 
 // bid places a bid through PlaceBid with the domain's rule.
-func (f *fixture) bid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time) (*auction.Bid, error) {
+func (f *fixture) bid(ctx context.Context, car auction.CarID, bidder hanok.UserID, amount int64, at time.Time) (*auction.Bid, error) {
 	return f.s.PlaceBid(ctx, car, bidder, amount, at, func(c *auction.Car, prev *auction.Bid) error {
 		return auction.CheckBid(c, hanok.Actor{ID: bidder}, prev, amount, at)
 	})

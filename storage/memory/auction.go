@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // AuctionStore is an in-memory auction.Store.
@@ -290,7 +290,7 @@ func (s *AuctionStore) ListCars(_ context.Context, q auction.ListQuery) ([]aucti
 }
 
 // PlaceBid implements auction.Store.
-func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.cars[car]
@@ -344,7 +344,7 @@ func (s *AuctionStore) Bids(_ context.Context, car auction.CarID) ([]auction.Bid
 }
 
 // BidOf implements auction.Store.
-func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder hanok.UserID) (*auction.Bid, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range s.bidsOf[car] {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // missing returns miss for pgx.ErrNoRows, else err wrapped.
@@ -293,7 +293,7 @@ func scanCar(sc pgx.Row, extra ...any) (*auction.Car, error) {
 	c.Year = c.Year.UTC()
 	c.Created = c.Created.UTC()
 	c.AuctionStart, c.AuctionEnd = utc(start), utc(end)
-	c.Buyer, c.SoldBid = auth.UserID(deref(buyer)), auction.BidID(deref(sold))
+	c.Buyer, c.SoldBid = hanok.UserID(deref(buyer)), auction.BidID(deref(sold))
 	return &c, nil
 }
 
@@ -347,7 +347,7 @@ func lockCar(ctx context.Context, tx pgx.Tx, id auction.CarID) (*auction.Car, er
 		return nil, missing(err, auction.ErrCarNotFound)
 	}
 	c.AuctionStart, c.AuctionEnd = utc(start), utc(end)
-	c.Buyer, c.SoldBid = auth.UserID(deref(buyer)), auction.BidID(deref(sold))
+	c.Buyer, c.SoldBid = hanok.UserID(deref(buyer)), auction.BidID(deref(sold))
 	return c, nil
 }
 
@@ -482,7 +482,7 @@ func scanBid(sc pgx.Row) (*auction.Bid, error) {
 // FOR UPDATE) before fn runs, so bids on one car are serialized across
 // every process on the database and fn always sees the state its write
 // changes.
-func (s *AuctionStore) PlaceBid(ctx context.Context, carID auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(ctx context.Context, carID auction.CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	var b *auction.Bid
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		c, err := lockCar(ctx, tx, carID)
@@ -529,7 +529,7 @@ func (s *AuctionStore) Bids(ctx context.Context, carID auction.CarID) ([]auction
 }
 
 // BidOf implements auction.Store.
-func (s *AuctionStore) BidOf(ctx context.Context, carID auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+func (s *AuctionStore) BidOf(ctx context.Context, carID auction.CarID, bidder hanok.UserID) (*auction.Bid, error) {
 	b, err := scanBid(s.db.pool.QueryRow(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = $1 AND bidder_id = $2`, carID, bidder))
 	if err != nil {
 		return nil, missing(err, auction.ErrBidNotFound)

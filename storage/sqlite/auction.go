@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // AuctionStore is the auction.Store of a DB.
@@ -322,7 +322,7 @@ func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
 	}
 	c.Year = y
 	c.AuctionStart, c.AuctionEnd = fromNanos(start), fromNanos(end)
-	c.Buyer, c.SoldBid = auth.UserID(buyer.Int64), auction.BidID(sold.Int64)
+	c.Buyer, c.SoldBid = hanok.UserID(buyer.Int64), auction.BidID(sold.Int64)
 	c.Created = time.Unix(0, created).UTC()
 	return &c, nil
 }
@@ -388,7 +388,7 @@ func carForUpdate(ctx context.Context, tx *sql.Tx, id auction.CarID) (*auction.C
 		return nil, missing(err, auction.ErrCarNotFound)
 	}
 	c.AuctionStart, c.AuctionEnd = fromNanos(start), fromNanos(end)
-	c.Buyer, c.SoldBid = auth.UserID(buyer.Int64), auction.BidID(sold.Int64)
+	c.Buyer, c.SoldBid = hanok.UserID(buyer.Int64), auction.BidID(sold.Int64)
 	return c, nil
 }
 
@@ -537,7 +537,7 @@ func scanBid(sc scanner) (*auction.Bid, error) {
 // PlaceBid implements auction.Store. The rule and the write share one
 // IMMEDIATE transaction on the single writer connection, so concurrent
 // bids are serialized.
-func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	var b *auction.Bid
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		c, err := carForUpdate(ctx, tx, car)
@@ -584,7 +584,7 @@ func (s *AuctionStore) Bids(ctx context.Context, car auction.CarID) ([]auction.B
 }
 
 // BidOf implements auction.Store.
-func (s *AuctionStore) BidOf(ctx context.Context, car auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+func (s *AuctionStore) BidOf(ctx context.Context, car auction.CarID, bidder hanok.UserID) (*auction.Bid, error) {
 	b, err := scanBid(s.db.reader.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? AND bidder_id = ?`, car, bidder))
 	if err != nil {
 		return nil, missing(err, auction.ErrBidNotFound)
