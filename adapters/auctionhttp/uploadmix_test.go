@@ -156,7 +156,7 @@ func TestUploadMixPeakRSS(t *testing.T) {
 	}
 	assert.Less(t, peak, int64(300e6), "peak RSS")
 
-	// A progressive JPEG of 4:4:4 at 25 megapixels takes 376 MB to decode
+	// A progressive JPEG of 4:4:4 at 25 megapixels takes about 376 MB to decode
 	// by itself: more than the whole budget, it is refused.
 	full := progressiveJPEG(t, w, h, "1x1")
 	ct, body := multipartBody(t, carFields(), append([]file{{"full.jpg", full}}, small...))
