@@ -23,7 +23,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok"
 )
 
 // Identifiers of the catalog, cars, images and bids.
@@ -42,7 +42,10 @@ type (
 	BidID int64
 )
 
-// Brand is a maker (현대, 기아...). CarCount counts its cars in every status.
+// Brand is a maker (현대, 기아...). CarCount counts its cars whose auction
+// started (ongoing, ended or sold): the cars anyone may see. A car waiting
+// for approval is its owner's and the superusers' only, so it is not
+// counted until it is approved (as the list does not show it).
 type Brand struct {
 	ID       BrandID
 	Name     string
@@ -50,7 +53,7 @@ type Brand struct {
 }
 
 // Kind is a line of cars of one brand (소나타, sm...), unique by (brand,
-// name). CarCount counts its cars in every status.
+// name). CarCount counts its cars whose auction started, as Brand's.
 type Kind struct {
 	ID       KindID
 	BrandID  BrandID
@@ -59,7 +62,7 @@ type Kind struct {
 }
 
 // Model is one model of a kind, unique by (kind, name). CarCount counts
-// its cars in every status.
+// its cars whose auction started, as Brand's.
 type Model struct {
 	ID       ModelID
 	KindID   KindID
@@ -125,7 +128,7 @@ type Image struct {
 // Car is a car put up for auction.
 type Car struct {
 	ID    CarID
-	Owner auth.UserID
+	Owner hanok.UserID
 	// Brand, Kind and Model are filled on read, with their car counts.
 	Brand        Brand
 	Kind         Kind
@@ -147,7 +150,7 @@ type Car struct {
 	AuctionStart time.Time
 	AuctionEnd   time.Time
 	// Buyer and SoldBid are set once a bid was accepted.
-	Buyer   auth.UserID
+	Buyer   hanok.UserID
 	SoldBid BidID
 	Created time.Time
 }
@@ -175,7 +178,7 @@ func (c *Car) Representative() (Image, bool) {
 type Bid struct {
 	ID     BidID
 	Car    CarID
-	Bidder auth.UserID
+	Bidder hanok.UserID
 	// Amount is in 만원 (10,000 won).
 	Amount  int64
 	Created time.Time
@@ -208,8 +211,9 @@ type ListQuery struct {
 	Limit   int
 }
 
-// Store is the persistence auction needs. Unknown ids are hanok.NotFound,
-// a user id too: cars and bids belong to users of the same database's
+// Store is the persistence auction needs. Unknown ids are the declared
+// errors of errors.go (ErrCarNotFound, ErrBidNotFound...), a user id too
+// (ErrUserNotFound): cars and bids belong to users of the same database's
 // auth.Store.
 type Store interface {
 	// ImportCatalog adds the brands, kinds and models of entries that do
@@ -233,16 +237,19 @@ type Store interface {
 	ModelIDs(ctx context.Context) ([]ModelID, error)
 
 	// CreateCars stores cars with their images in one transaction, sets
-	// their ids and their images' ids, and adds each to the car counts of
-	// its model, kind and brand. An unknown model is hanok.NotFound and
-	// stores nothing.
+	// their ids and their images' ids, and adds each car whose auction
+	// started to the car counts of its model, kind and brand. An unknown
+	// model is ErrModelNotFound, an unknown owner ErrUserNotFound, and
+	// either stores nothing.
 	CreateCars(ctx context.Context, cars []*Car) error
 	// Car returns a car with its brand, kind, model and every image.
 	Car(ctx context.Context, id CarID) (*Car, error)
 	// UpdateCar runs fn on the car inside one write transaction and, if fn
 	// returns nil, stores the auction fields fn set (Status, AuctionStart,
 	// AuctionEnd, Buyer, SoldBid) and returns the car as stored, with its
-	// catalog entries and images. fn sees the car's id, owner and auction
+	// catalog entries and images. A car that leaves the waiting status is
+	// added to the car counts of its model, kind and brand. An unknown car
+	// is ErrCarNotFound. fn sees the car's id, owner and auction
 	// fields only. If fn fails, nothing is stored and its error is
 	// returned as it is.
 	UpdateCar(ctx context.Context, id CarID, fn func(c *Car) error) (*Car, error)
@@ -262,11 +269,11 @@ type Store interface {
 	// raised to it, at the time at, and returned. If fn fails, nothing is
 	// stored and its error is returned as it is. Concurrent calls are
 	// serialized, so fn always sees the state its write changes.
-	PlaceBid(ctx context.Context, car CarID, bidder auth.UserID, amount int64, at time.Time, fn func(c *Car, prev *Bid) error) (*Bid, error)
+	PlaceBid(ctx context.Context, car CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(c *Car, prev *Bid) error) (*Bid, error)
 	// Bids returns the bids on a car, highest first (then oldest first).
 	Bids(ctx context.Context, car CarID) ([]Bid, error)
 	// BidOf returns bidder's bid on a car; none is hanok.NotFound.
-	BidOf(ctx context.Context, car CarID, bidder auth.UserID) (*Bid, error)
+	BidOf(ctx context.Context, car CarID, bidder hanok.UserID) (*Bid, error)
 	// Bid returns a bid by id.
 	Bid(ctx context.Context, id BidID) (*Bid, error)
 }
@@ -282,10 +289,17 @@ type Config struct {
 	// DefaultMaxImagePixels.
 	MaxImagePixels int64
 	// MaxConcurrentDecodes is how many images may be decoded at once,
-	// over every upload: decoding is what an upload costs in memory (up
-	// to a few bytes a pixel of the budget) and CPU, so more at once than
-	// there are CPUs only takes memory. Default runtime.GOMAXPROCS(0).
+	// over every upload: decoding is CPU work, so more at once than there
+	// are CPUs only takes memory. Default runtime.GOMAXPROCS(0).
 	MaxConcurrentDecodes int
+	// MaxDecodeBytes is the memory that decoding images may take at once,
+	// over every upload: each decode reserves what its header says it
+	// will take (pixels times what the decoder keeps of each: 8 bytes for
+	// a 16-bit PNG, about 7.5 for a progressive 4:2:0 JPEG; see
+	// decodecost.go) and waits, first come first served, until that much
+	// is free. An image that alone would take more is refused. Default
+	// DefaultMaxDecodeBytes.
+	MaxDecodeBytes int64
 	// MaxImages is the most images a car may have. Default 30.
 	MaxImages int
 	// PageSize is the number of cars in a page of the list. Default 16.
@@ -295,6 +309,13 @@ type Config struct {
 	// Logger receives notable events. Default: discard.
 	Logger *slog.Logger
 }
+
+// DefaultMaxDecodeBytes is the default memory budget of image decoding
+// (Config.MaxDecodeBytes): enough for a 25-megapixel 8-bit PNG (100 MB)
+// or a progressive 6000×4000 JPEG (180 MB) at once, and so that a
+// server's peak stays within a few hundred MB however many uploads
+// arrive.
+const DefaultMaxDecodeBytes = 192 << 20
 
 // MinImages is the fewest images a car may have.
 const MinImages = 5
@@ -309,6 +330,8 @@ type Service struct {
 	cfg   Config
 	// decodes holds a token for each image being checked.
 	decodes chan struct{}
+	// decodeMem is the memory budget of decoding (Config.MaxDecodeBytes).
+	decodeMem *budget
 }
 
 // New returns a Service over store, keeping images in media.
@@ -328,6 +351,9 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	if cfg.MaxConcurrentDecodes <= 0 {
 		cfg.MaxConcurrentDecodes = runtime.GOMAXPROCS(0)
 	}
+	if cfg.MaxDecodeBytes <= 0 {
+		cfg.MaxDecodeBytes = DefaultMaxDecodeBytes
+	}
 	if cfg.MaxImages <= 0 {
 		cfg.MaxImages = 30
 	}
@@ -343,7 +369,7 @@ func New(store Store, media MediaStore, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, media: media, cfg: cfg, decodes: make(chan struct{}, cfg.MaxConcurrentDecodes)}, nil
+	return &Service{store: store, media: media, cfg: cfg, decodes: make(chan struct{}, cfg.MaxConcurrentDecodes), decodeMem: newBudget(cfg.MaxDecodeBytes)}, nil
 }
 
 // Config returns the service's configuration with its defaults filled in.

@@ -77,7 +77,7 @@ func enumList[T ~string](vs []T) string {
 
 // validate checks everything of in but the model, and returns the year
 // and the type of each image.
-func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, error) {
+func (s *Service) validate(ctx context.Context, in *NewCar, now time.Time) (time.Time, []ImageType, error) {
 	year, err := ParseYear(in.Year)
 	if err != nil {
 		return time.Time{}, nil, err
@@ -107,7 +107,7 @@ func (s *Service) validate(in *NewCar, now time.Time) (time.Time, []ImageType, e
 	if len(in.Images) > s.cfg.MaxImages {
 		return time.Time{}, nil, hanok.FieldError("car_images", fmt.Sprintf("takes at most %d images, got %d", s.cfg.MaxImages, len(in.Images)))
 	}
-	types, err := s.checkImages(in.Images)
+	types, err := s.checkImages(ctx, in.Images)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) CreateCar(ctx context.Context, actor hanok.Actor, in NewCar) (
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	year, types, err := s.validate(&in, now)
+	year, types, err := s.validate(ctx, &in, now)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,10 @@ func (s *Service) Approve(ctx context.Context, actor hanok.Actor, id CarID) (*Ca
 func (s *Service) carError(id CarID, err error) error {
 	switch hanok.CodeOf(err) {
 	case hanok.NotFound:
-		return &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("car %d not found", id), Err: err}
+		if errors.Is(err, ErrCarNotFound) {
+			return carNotFound(id, err)
+		}
+		return err
 	case hanok.Internal:
 		return fmt.Errorf("auction: car %d: %w", id, err)
 	}
@@ -230,7 +233,7 @@ func (s *Service) Car(ctx context.Context, actor hanok.Actor, id CarID) (*Car, e
 		return nil, s.carError(id, err)
 	}
 	if !CanRead(actor, c) {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		return nil, carNotFound(id, nil)
 	}
 	return s.derive(c), nil
 }
@@ -362,7 +365,7 @@ func (s *Service) Bids(ctx context.Context, actor hanok.Actor, car CarID) ([]Bid
 		return bs, nil
 	}
 	b, err := s.store.BidOf(ctx, car, actor.ID)
-	if hanok.IsCode(err, hanok.NotFound) {
+	if errors.Is(err, ErrBidNotFound) {
 		return []Bid{}, nil
 	}
 	if err != nil {
@@ -384,7 +387,7 @@ func (s *Service) AcceptBid(ctx context.Context, actor hanok.Actor, car CarID, b
 		return nil, hanok.Errorf(hanok.Forbidden, "only the owner of car %d may accept a bid", car)
 	}
 	b, err := s.store.Bid(ctx, bid)
-	if hanok.IsCode(err, hanok.NotFound) {
+	if errors.Is(err, ErrBidNotFound) {
 		return nil, &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("bid %d not found", bid), Err: err}
 	}
 	if err != nil {

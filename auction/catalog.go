@@ -2,6 +2,7 @@ package auction
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -165,6 +166,11 @@ func DefaultCatalog() []CatalogEntry {
 	return out
 }
 
+// brandNotFound is the service's answer about a brand name no brand has.
+func brandNotFound(name string, cause error) error {
+	return &hanok.Error{Code: hanok.NotFound, Message: fmt.Sprintf("brand %q not found", name), Err: cause}
+}
+
 // Brands returns every brand with its car count.
 func (s *Service) Brands(ctx context.Context) ([]Brand, error) {
 	bs, err := s.store.Brands(ctx)
@@ -178,8 +184,8 @@ func (s *Service) Brands(ctx context.Context) ([]Brand, error) {
 // hanok.NotFound.
 func (s *Service) KindsOf(ctx context.Context, brand string) ([]Kind, error) {
 	b, err := s.store.BrandByName(ctx, strings.TrimSpace(brand))
-	if hanok.IsCode(err, hanok.NotFound) {
-		return nil, hanok.Errorf(hanok.NotFound, "brand %q not found", brand)
+	if errors.Is(err, ErrBrandNotFound) {
+		return nil, brandNotFound(brand, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auction: brand: %w", err)
@@ -204,8 +210,8 @@ func (s *Service) ModelsOf(ctx context.Context, kind, brand string) ([]Model, er
 	var ids []KindID
 	if brand != "" {
 		b, err := s.store.BrandByName(ctx, brand)
-		if hanok.IsCode(err, hanok.NotFound) {
-			return nil, hanok.Errorf(hanok.NotFound, "brand %q not found", brand)
+		if errors.Is(err, ErrBrandNotFound) {
+			return nil, brandNotFound(brand, err)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("auction: brand: %w", err)

@@ -57,18 +57,33 @@ var errNotImage = errors.New("is not a PNG, JPEG, GIF or WebP image")
 // maxPixels pixels are refused before they are decoded; see the comment
 // above for what each format must be.
 func CheckImage(r io.ReaderAt, size, maxPixels int64) (ImageType, error) {
+	return checkImage(r, size, maxPixels, nil)
+}
+
+// decodeGate is called with what an image's decode will take in memory
+// (see decodecost.go) once its header and structure are checked, just
+// before it is decoded; the decode runs only if the gate returns nil, and
+// release is called once it is done. An error of the gate is the check's
+// error.
+type decodeGate func(cost int64) (release func(), err error)
+
+// checkImage is CheckImage with a gate before the decode (nil: none).
+func checkImage(r io.ReaderAt, size, maxPixels int64, gate decodeGate) (ImageType, error) {
 	var head [16]byte
 	n, _ := r.ReadAt(head[:], 0)
 	h := head[:n]
 	switch {
 	case bytes.HasPrefix(h, []byte("\x89PNG\r\n\x1a\n")):
-		return imagePNG, checkDecoded(r, size, maxPixels, "PNG", pngEnd, png.DecodeConfig, png.Decode)
+		cost := func(c image.Config) int64 { return pngDecodeCost(r, c.Width, c.Height) }
+		return imagePNG, checkDecoded(r, size, maxPixels, "PNG", pngEnd, png.DecodeConfig, png.Decode, cost, gate)
 	case bytes.HasPrefix(h, []byte("\xff\xd8\xff")):
-		return imageJPEG, checkDecoded(r, size, maxPixels, "JPEG", jpegEnd, jpeg.DecodeConfig, jpeg.Decode)
+		cost := func(c image.Config) int64 { return jpegDecodeCost(r, size, c.Width, c.Height) }
+		return imageJPEG, checkDecoded(r, size, maxPixels, "JPEG", jpegEnd, jpeg.DecodeConfig, jpeg.Decode, cost, gate)
 	case bytes.HasPrefix(h, []byte("GIF87a")), bytes.HasPrefix(h, []byte("GIF89a")):
-		return imageGIF, checkGIF(r, size, maxPixels)
+		return imageGIF, checkGIF(r, size, maxPixels, gate)
 	case len(h) >= 12 && string(h[0:4]) == "RIFF" && string(h[8:12]) == "WEBP":
-		return imageWebP, checkDecoded(r, size, maxPixels, "WebP", webpEnd, webp.DecodeConfig, webp.Decode)
+		cost := func(c image.Config) int64 { return webpDecodeCost(r, size, c.Width, c.Height) }
+		return imageWebP, checkDecoded(r, size, maxPixels, "WebP", webpEnd, webp.DecodeConfig, webp.Decode, cost, gate)
 	}
 	return ImageType{}, errNotImage
 }
@@ -95,7 +110,8 @@ func errBudget(format string, w, h int, maxPixels int64) error {
 func checkDecoded(r io.ReaderAt, size, maxPixels int64, format string,
 	end func(r io.ReaderAt, size int64) error,
 	decodeConfig func(io.Reader) (image.Config, error),
-	decode func(io.Reader) (image.Image, error)) (err error) {
+	decode func(io.Reader) (image.Image, error),
+	cost func(image.Config) int64, gate decodeGate) (err error) {
 	defer func() {
 		// The decoders are fuzzed, but a refused upload is better than a
 		// crashed server.
@@ -112,6 +128,13 @@ func checkDecoded(r io.ReaderAt, size, maxPixels int64, format string,
 	}
 	if err := end(r, size); err != nil {
 		return err
+	}
+	if gate != nil {
+		release, err := gate(cost(cfg))
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	if _, err := decode(io.NewSectionReader(r, 0, size)); err != nil {
 		return fmt.Errorf("is not a complete %s image", format)
@@ -294,7 +317,7 @@ func webpEnd(r io.ReaderAt, size int64) error {
 // checkGIF checks a GIF: its blocks to the trailer, the pixels of its
 // screen and of all its frames against the budget, then a decode of every
 // frame.
-func checkGIF(r io.ReaderAt, size, maxPixels int64) (err error) {
+func checkGIF(r io.ReaderAt, size, maxPixels int64, gate decodeGate) (err error) {
 	defer func() {
 		if recover() != nil {
 			err = errors.New("is not a valid GIF image")
@@ -388,6 +411,14 @@ func checkGIF(r io.ReaderAt, size, maxPixels int64) (err error) {
 			}
 			if off != size {
 				return errTrailing("GIF", "trailer", size-off)
+			}
+			if gate != nil {
+				// DecodeAll keeps every frame, a byte a pixel.
+				release, err := gate(pixels + decodeOverhead)
+				if err != nil {
+					return err
+				}
+				defer release()
 			}
 			if _, err := gif.DecodeAll(io.NewSectionReader(r, 0, size)); err != nil {
 				return errors.New("is not a valid GIF image")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"strings"
 	"time"
 
@@ -155,10 +156,46 @@ func (s *Service) StageUpload(ctx context.Context, name string, r io.Reader) (Up
 	return up, nil
 }
 
-// checkImages checks the uploads of a car, one at a time and at most
-// Config.MaxConcurrentDecodes over every call, and returns the type of
-// each.
-func (s *Service) checkImages(us []Upload) ([]ImageType, error) {
+// collectAfter is the decode cost from which checkImages collects the
+// decode's garbage before it gives back its share of the budget.
+const collectAfter = 32 << 20
+
+// checkImages checks the uploads of a car, one at a time, and returns the
+// type of each. Each decode waits for its share of Config.MaxDecodeBytes
+// (what its header says it takes), then for one of
+// Config.MaxConcurrentDecodes, over every call; an image that alone takes
+// more than the budget is refused. If ctx ends while it waits, its error
+// is returned.
+func (s *Service) checkImages(ctx context.Context, us []Upload) ([]ImageType, error) {
+	var waitErr error
+	gate := func(cost int64) (func(), error) {
+		if cost > s.cfg.MaxDecodeBytes {
+			return nil, fmt.Errorf("takes %d MB of memory to decode, more than the limit of %d MB", (cost+1e6-1)/1e6, s.cfg.MaxDecodeBytes/1e6)
+		}
+		if err := s.decodeMem.acquire(ctx, cost); err != nil {
+			waitErr = err
+			return nil, err
+		}
+		select {
+		case s.decodes <- struct{}{}:
+		case <-ctx.Done():
+			s.decodeMem.release(cost)
+			waitErr = ctx.Err()
+			return nil, waitErr
+		}
+		return func() {
+			if cost >= collectAfter {
+				// What the decode allocated is garbage now; collected
+				// before the next decode takes its place, the process
+				// stays near the budget instead of the budget plus a
+				// heap's worth of garbage (Go's collector lets the heap
+				// grow to twice what it last found live).
+				runtime.GC()
+			}
+			<-s.decodes
+			s.decodeMem.release(cost)
+		}, nil
+	}
 	types := make([]ImageType, len(us))
 	for i, up := range us {
 		if up.size() > int64(s.cfg.MaxImageBytes) {
@@ -171,9 +208,10 @@ func (s *Service) checkImages(us []Upload) ([]ImageType, error) {
 			}
 			r = up.staged.file
 		}
-		s.decodes <- struct{}{}
-		t, err := CheckImage(r, up.size(), s.cfg.MaxImagePixels)
-		<-s.decodes
+		t, err := checkImage(r, up.size(), s.cfg.MaxImagePixels, gate)
+		if waitErr != nil {
+			return nil, fmt.Errorf("auction: waiting to check image %d: %w", i+1, waitErr)
+		}
 		if err != nil {
 			return nil, hanok.FieldError("car_images", fmt.Sprintf("image %d (%q) %s", i+1, up.Name, err))
 		}

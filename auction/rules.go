@@ -32,7 +32,7 @@ func CheckBid(c *Car, bidder hanok.Actor, prev *Bid, amount int64, at time.Time)
 	case amount <= 0 || amount > MaxBid:
 		return hanok.FieldError("amount", fmt.Sprintf("must be a whole number of 만원 from 1 to %d", MaxBid))
 	case !CanRead(bidder, c):
-		return hanok.Errorf(hanok.NotFound, "car %d not found", c.ID)
+		return carNotFound(c.ID, nil)
 	case c.Owner == bidder.ID:
 		return hanok.Errorf(hanok.Forbidden, "the owner of car %d may not bid on it", c.ID)
 	case c.StatusAt(at) != StatusOngoing:

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
@@ -119,7 +122,8 @@ func TestCreateCarLeavesNoOrphans(t *testing.T) {
 			t.Fatalf("image %d content differs", i)
 		}
 	}
-	if car.Status != auction.StatusWaiting || car.Model.CarCount != 1 || car.Brand.Name != "르노삼성" {
+	// A waiting car is not counted: the counts show what anyone may see.
+	if car.Status != auction.StatusWaiting || car.Model.CarCount != 0 || car.Brand.Name != "르노삼성" {
 		t.Fatalf("created car: %+v", car)
 	}
 }
@@ -286,8 +290,9 @@ func TestSeed(t *testing.T) {
 	for _, b := range brands {
 		sum += b.CarCount
 	}
-	if sum != 20 {
-		t.Fatalf("brand counts sum to %d, want 20", sum)
+	// The 16 cars whose auction started, not the 4 waiting ones.
+	if sum != 16 {
+		t.Fatalf("brand counts sum to %d, want 16", sum)
 	}
 	f, err := svc.OpenMedia(ctx, auction.SeedImagePath)
 	if err != nil {
@@ -331,7 +336,7 @@ func TestConcurrentBids(t *testing.T) {
 			if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
 				t.Fatal(err)
 			}
-			users := make([]auth.UserID, 11)
+			users := make([]hanok.UserID, 11)
 			for i := range users {
 				u := &auth.User{Username: "user" + string(rune('a'+i)), PasswordHash: []byte("x"), Created: now}
 				if err := us.CreateUser(ctx, u); err != nil {
@@ -459,4 +464,34 @@ func TestCreateCarKeepsImagesOfAStoredCar(t *testing.T) {
 			t.Fatalf("image %s of the stored car was deleted", im.Path)
 		}
 	}
+}
+
+// TestDecodeBudget: an image whose decode alone would take more memory
+// than Config.MaxDecodeBytes is refused, naming what it takes, and one
+// within it is accepted (issue 20, point 8).
+func TestDecodeBudget(t *testing.T) {
+	ctx := context.Background()
+	db := memory.New()
+	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{MaxDecodeBytes: 4 << 20})
+	require.NoError(t, err)
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
+	owner := authtest.Users(db.Auth()).Create(t, "owner")
+	big := func(w, h int) []byte {
+		var b bytes.Buffer
+		require.NoError(t, png.Encode(&b, image.NewNRGBA64(image.Rect(0, 0, w, h))))
+		return b.Bytes()
+	}
+	in := newCarInput(t, 5)
+	// 1000×1000 at 16 bits: 8 MB and the decoder's own, over the 4 MiB.
+	in.Images[2] = auction.Upload{Name: "deep.png", Data: big(1000, 1000)}
+	_, err = svc.CreateCar(ctx, hanok.Actor{ID: owner}, in)
+	storetest.WantCode(t, err, hanok.Invalid)
+	assert.Equal(t, `image 3 ("deep.png") takes 10 MB of memory to decode, more than the limit of 4 MB`, hanok.FieldsOf(err)["car_images"])
+	assert.Empty(t, db.Media().Names(), "a refused car stores no image")
+
+	in = newCarInput(t, 5)
+	in.Images[2] = auction.Upload{Name: "fits.png", Data: big(300, 300)}
+	_, err = svc.CreateCar(ctx, hanok.Actor{ID: owner}, in)
+	require.NoError(t, err)
 }

@@ -25,7 +25,6 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,11 +65,20 @@ func WithMediaURL(prefix string) Option {
 func WithMaxUploadBytes(n int64) Option { return func(h *handler) { h.maxUpload = n } }
 
 // WithMaxConcurrentUploads sets how many car registrations may upload at
-// once (default 4); one more is answered 503 with Retry-After before its
-// body is read. Each holds one image decoding at a time, so this bounds
-// the memory that uploads take.
+// once, over every user (default 8); one more is answered 503 with
+// Retry-After before its body is read. An upload streams its images to
+// the media store's disk and decodes them within the service's memory
+// budget (auction.Config.MaxDecodeBytes), so this bounds connections and
+// disk, not memory.
 func WithMaxConcurrentUploads(n int) Option {
-	return func(h *handler) { h.uploads = make(chan struct{}, max(n, 1)) }
+	return func(h *handler) { h.uploads.max = max(n, 1) }
+}
+
+// WithMaxUploadsPerUser sets how many car registrations one user may
+// upload at once (default 2), so that no user holds every upload slot;
+// one more is answered 429 with Retry-After before its body is read.
+func WithMaxUploadsPerUser(n int) Option {
+	return func(h *handler) { h.uploads.perUser = max(n, 1) }
 }
 
 // WithUploadProgress sets how a car registration's body must keep
@@ -85,13 +93,13 @@ type handler struct {
 	logger    *slog.Logger
 	mediaURL  string
 	maxUpload int64
-	// uploads holds a token for each car registration in flight.
-	uploads chan struct{}
+	// uploads counts the car registrations in flight.
+	uploads uploadSlots
 }
 
 // NewHandler returns the adapter's handler.
 func NewHandler(svc *auction.Service, authn *auth.Service, opts ...Option) http.Handler {
-	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler), mediaURL: "/media/", maxUpload: 100 << 20, uploads: make(chan struct{}, 4),
+	h := &handler{svc: svc, authn: authn, logger: slog.New(slog.DiscardHandler), mediaURL: "/media/", maxUpload: 100 << 20, uploads: uploadSlots{max: 8, perUser: 2},
 		progress: httpx.Progress{Idle: 30 * time.Second, MinRate: 16 << 10}}
 	for _, o := range opts {
 		o(h)
@@ -101,7 +109,7 @@ func NewHandler(svc *auction.Service, authn *auth.Service, opts ...Option) http.
 
 // routes lists every route.
 func (h *handler) routes() http.Handler {
-	rt := httpx.NewRouter(h.error, h.authn, "")
+	rt := httpx.NewRouter(h.render, h.authn, "")
 	rt.Public("POST /users/registration/{$}", h.register)
 	rt.Public("POST /users/login/{$}", h.login)
 	rt.User("POST /users/logout/{$}", h.logout)
@@ -122,10 +130,10 @@ func (h *handler) routes() http.Handler {
 	return rt
 }
 
-// error is the adapter's one renderer: err as a body in the style of
+// render is the adapter's one renderer: err as a body in the style of
 // Django REST framework, {"detail": "..."}, or {"<field>": ["reason"]} for
 // an invalid field. A request that is not signed in is told the scheme.
-func (h *handler) error(w http.ResponseWriter, r *http.Request, err error) {
+func (h *handler) render(w http.ResponseWriter, r *http.Request, err error) {
 	if hanok.IsCode(err, hanok.Unauthenticated) {
 		w.Header().Set("WWW-Authenticate", `JWT realm="api"`)
 	}
@@ -155,13 +163,9 @@ type Detail struct {
 	Detail string `json:"detail"`
 }
 
-// carID parses the {id} path value; anything but a positive integer is a
-// car that does not exist.
+// carID parses the {id} path value with httpx.PathID: anything but a
+// positive integer is a car that does not exist.
 func carID(r *http.Request) (auction.CarID, error) {
-	raw := r.PathValue("id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, hanok.Errorf(hanok.NotFound, "car %q not found", raw)
-	}
-	return auction.CarID(id), nil
+	id, err := httpx.PathID(r, "id", "car")
+	return auction.CarID(id), err
 }

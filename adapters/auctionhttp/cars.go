@@ -7,12 +7,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // BrandItem, KindItem and ModelItem are the bodies of the search lists.
@@ -90,8 +90,8 @@ type CarDetail struct {
 	DetailInfo     string         `json:"car_detail_info"`
 	Address        string         `json:"address"`
 	Images         []ImageBody    `json:"images"`
-	Owner          auth.UserID    `json:"owner"`
-	Buyer          *auth.UserID   `json:"buyer,omitempty"`
+	Owner          hanok.UserID   `json:"owner"`
+	Buyer          *hanok.UserID  `json:"buyer,omitempty"`
 	SoldBid        *auction.BidID `json:"sold_bid,omitempty"`
 	AuctionStarted *time.Time     `json:"auction_start,omitempty"`
 	AuctionEnds    *time.Time     `json:"auction_end,omitempty"`
@@ -101,7 +101,7 @@ type CarDetail struct {
 type BidBody struct {
 	ID      auction.BidID `json:"id"`
 	Car     auction.CarID `json:"car"`
-	Bidder  auth.UserID   `json:"bidder"`
+	Bidder  hanok.UserID  `json:"bidder"`
 	Amount  int64         `json:"amount"`
 	Created time.Time     `json:"created"`
 	Updated time.Time     `json:"updated"`
@@ -306,15 +306,55 @@ func (h *handler) decodeNewCar(w http.ResponseWriter, r *http.Request) (in aucti
 // errUploadsBusy answers an upload while every upload slot is taken.
 var errUploadsBusy = &hanok.Error{Code: hanok.Unavailable, Message: "too many car registrations are uploading; try again in a few seconds", RetryAfter: 5 * time.Second}
 
-func (h *handler) createCar(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	// Bound the uploads in flight, each of which decodes its images: a
-	// request past the bound is refused before its body is read.
-	select {
-	case h.uploads <- struct{}{}:
-		defer func() { <-h.uploads }()
-	default:
+// errUserUploadsBusy answers an upload of a user who has as many uploading
+// as one user may.
+var errUserUploadsBusy = &hanok.Error{Code: hanok.RateLimited, Message: "you already have as many car registrations uploading as one user may; try again when one has finished", RetryAfter: 5 * time.Second}
+
+// uploadSlots counts the car registrations in flight, over every user and
+// per user.
+type uploadSlots struct {
+	mu           sync.Mutex
+	max, perUser int
+	total        int
+	byUser       map[hanok.UserID]int
+}
+
+// take reserves a slot for an upload of user: errUserUploadsBusy if the
+// user has perUser uploading, errUploadsBusy if every slot is taken.
+func (s *uploadSlots) take(user hanok.UserID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byUser[user] >= s.perUser {
+		return errUserUploadsBusy
+	}
+	if s.total >= s.max {
 		return errUploadsBusy
 	}
+	if s.byUser == nil {
+		s.byUser = map[hanok.UserID]int{}
+	}
+	s.total++
+	s.byUser[user]++
+	return nil
+}
+
+// give frees the slot of an upload of user.
+func (s *uploadSlots) give(user hanok.UserID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total--
+	if s.byUser[user]--; s.byUser[user] <= 0 {
+		delete(s.byUser, user)
+	}
+}
+
+func (h *handler) createCar(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	// Bound the uploads in flight, a user's and everyone's: a request
+	// past a bound is refused before its body is read.
+	if err := h.uploads.take(actor.ID); err != nil {
+		return err
+	}
+	defer h.uploads.give(actor.ID)
 	in, err := h.decodeNewCar(w, r)
 	if err != nil {
 		return err

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/auction"
@@ -20,52 +23,70 @@ import (
 func TestSearch(t *testing.T) {
 	e := newEnv(t)
 	code, body, _ := e.call(t, "GET", "/cars/search/", e.alice, "")
-	if code != http.StatusOK {
-		t.Fatalf("brands: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusOK, code, "brands: %v", body)
 	brands := arr(t, body)
 	first := obj(t, brands[0])
-	if len(brands) != 9 || first["brand_name"] != "현대" || first["car_count"] != 0.0 || first["id"] == nil || len(first) != 3 {
-		t.Fatalf("brands: %v", brands)
-	}
-	e.createCar(t, e.alice, carFields()) // an sm5 of 르노삼성
-	_, body, _ = e.call(t, "GET", "/cars/search/", e.alice, "")
-	for _, b := range arr(t, body) {
-		b := obj(t, b)
-		want := 0.0
-		if b["brand_name"] == "르노삼성" {
-			want = 1
+	require.Len(t, brands, 9)
+	assert.Len(t, first, 3, "fields of a brand")
+	assert.Equal(t, "현대", first["brand_name"])
+	assert.Equal(t, 0.0, first["car_count"])
+	assert.NotNil(t, first["id"])
+	// A car waiting for approval is its owner's and the superusers' only:
+	// no car_count reveals it, to anyone (issue 20, point 11).
+	car := e.createCar(t, e.alice, carFields()) // an sm5 of 르노삼성
+	brandCounts := func(token string) map[string]float64 {
+		_, body, _ := e.call(t, "GET", "/cars/search/", token, "")
+		out := map[string]float64{}
+		for _, b := range arr(t, body) {
+			b := obj(t, b)
+			if n := b["car_count"].(float64); n != 0 {
+				out[b["brand_name"].(string)] = n
+			}
 		}
-		if b["car_count"] != want {
-			t.Errorf("brand %v: car_count %v, want %v", b["brand_name"], b["car_count"], want)
-		}
+		return out
 	}
+	countOf := func(path, name, field string) float64 {
+		code, body, _ := e.call(t, "GET", path, e.bob, "")
+		require.Equal(t, http.StatusOK, code, "GET %s: %v", path, body)
+		for _, it := range arr(t, body) {
+			if it := obj(t, it); it[field] == name {
+				return it["car_count"].(float64)
+			}
+		}
+		t.Fatalf("GET %s: no %s %q in %v", path, field, name, body)
+		return 0
+	}
+	for _, tok := range []string{e.bob, e.alice, e.admin} {
+		assert.Empty(t, brandCounts(tok), "brand counts with only a waiting car")
+	}
+	assert.Zero(t, countOf("/cars/search/?brand="+urlq("르노삼성"), "sm", "kind_name"), "kind count of a waiting car")
+	assert.Zero(t, countOf("/cars/search/?kind=sm", "sm5", "model_name"), "model count of a waiting car")
+	e.approve(t, car["id"])
+	assert.Equal(t, map[string]float64{"르노삼성": 1}, brandCounts(e.bob), "brand counts once approved")
 
 	code, body, _ = e.call(t, "GET", "/cars/search/?brand="+urlq("르노삼성"), e.alice, "")
 	kinds := arr(t, body)
-	if code != http.StatusOK || len(kinds) != 3 {
-		t.Fatalf("kinds: %d %v", code, body)
-	}
-	if k := obj(t, kinds[0]); k["kind_name"] != "sm" || k["car_count"] != 1.0 || len(k) != 3 {
-		t.Fatalf("kind sm: %v", k)
-	}
+	require.Equal(t, http.StatusOK, code, "kinds: %v", body)
+	require.Len(t, kinds, 3)
+	k := obj(t, kinds[0])
+	assert.Len(t, k, 3, "fields of a kind")
+	assert.Equal(t, "sm", k["kind_name"])
+	assert.Equal(t, 1.0, k["car_count"])
 	code, body, _ = e.call(t, "GET", "/cars/search/?kind=sm", e.alice, "")
 	models := arr(t, body)
-	if code != http.StatusOK || len(models) != 4 {
-		t.Fatalf("models: %d %v", code, body)
-	}
-	if m := obj(t, models[1]); m["model_name"] != "sm5" || m["car_count"] != 1.0 || len(m) != 3 {
-		t.Fatalf("model sm5: %v", m)
-	}
+	require.Equal(t, http.StatusOK, code, "models: %v", body)
+	require.Len(t, models, 4)
+	m := obj(t, models[1])
+	assert.Len(t, m, 3, "fields of a model")
+	assert.Equal(t, "sm5", m["model_name"])
+	assert.Equal(t, 1.0, m["car_count"])
 	// A kind name under two brands: both kinds' models, or one brand's.
 	_, body, _ = e.call(t, "GET", "/cars/search/?kind="+urlq("클리오"), e.alice, "")
-	if n := len(arr(t, body)); n != 2 {
-		t.Fatalf("클리오 of both brands: %d models", n)
-	}
+	assert.Len(t, arr(t, body), 2, "클리오 of both brands")
 	_, body, _ = e.call(t, "GET", "/cars/search/?kind="+urlq("클리오")+"&brand="+urlq("르노"), e.alice, "")
-	if ms := arr(t, body); len(ms) != 1 || obj(t, ms[0])["model_name"] != "클리오 4세대 (12년~19년)" {
-		t.Fatalf("클리오 of 르노: %v", ms)
-	}
+	ms := arr(t, body)
+	require.Len(t, ms, 1, "클리오 of 르노")
+	assert.Equal(t, "클리오 4세대 (12년~19년)", obj(t, ms[0])["model_name"])
 
 	code, body, _ = e.call(t, "GET", "/cars/search/?brand="+urlq("없는브랜드"), e.alice, "")
 	detail(t, code, body, http.StatusNotFound, "brand")
@@ -264,32 +285,28 @@ func TestDetail(t *testing.T) {
 		// point 7): anyone else gets the answer of an unknown car.
 		code, body, _ := e.call(t, "GET", path, e.bob, "")
 		detail(t, code, body, http.StatusNotFound, fmt.Sprintf("car %v not found", car["id"]))
-		if code, body, _ := e.call(t, "GET", path, e.admin, ""); code != http.StatusOK {
-			t.Fatalf("GET %s as a superuser: %d %v", path, code, body)
-		}
+		code, body, _ = e.call(t, "GET", path, e.admin, "")
+		require.Equal(t, http.StatusOK, code, "GET %s as a superuser: %v", path, body)
 		code, body, _ = e.call(t, "GET", path, e.alice, "")
-		if code != http.StatusOK {
-			t.Fatalf("GET %s: %d %v", path, code, body)
-		}
+		require.Equal(t, http.StatusOK, code, "GET %s as its owner: %v", path, body)
 		m := obj(t, body)
 		images := asJSON(t, car["images"])
-		want := fmt.Sprintf(`{"address":"서울 신도림","brand":{"car_count":1,"id":%v,"name":"르노삼성"},"car_detail_info":"하이브리드·수동·흰색","car_detail_mileage":"25,000km","car_detail_year":"1996-12 (1996년형)","id":%v,"images":%s,"kind":{"car_count":1,"id":%v,"name":"sm"},"model":{"car_count":1,"id":%v,"name":"sm5"},"owner":%d,"status":"waiting","time_remaining":null}`,
+		want := fmt.Sprintf(`{"address":"서울 신도림","brand":{"car_count":0,"id":%v,"name":"르노삼성"},"car_detail_info":"하이브리드·수동·흰색","car_detail_mileage":"25,000km","car_detail_year":"1996-12 (1996년형)","id":%v,"images":%s,"kind":{"car_count":0,"id":%v,"name":"sm"},"model":{"car_count":0,"id":%v,"name":"sm5"},"owner":%d,"status":"waiting","time_remaining":null}`,
 			obj(t, m["brand"])["id"], car["id"], images, obj(t, m["kind"])["id"], obj(t, m["model"])["id"], e.aliceID)
-		if got := asJSON(t, m); got != want {
-			t.Fatalf("GET %s:\n got %s\nwant %s", path, got, want)
-		}
+		assert.JSONEq(t, want, asJSON(t, m), "GET %s", path)
 	}
 	e.approve(t, car["id"])
 	e.clock.Add(40*time.Hour + 55*time.Minute + 54*time.Second + 500*time.Millisecond)
 	_, body, _ := e.call(t, "GET", fmt.Sprintf("/cars/%v", car["id"]), e.bob, "")
-	if m := obj(t, body); m["status"] != "ongoing" || m["time_remaining"] != "7:4:5" {
-		t.Fatalf("7h4m5s before the end: %v %v", m["status"], m["time_remaining"])
-	}
+	assert.Equal(t, 1.0, obj(t, obj(t, body)["model"])["car_count"], "an approved car counts in its model")
+	m := obj(t, body)
+	assert.Equal(t, "ongoing", m["status"], "7h4m5s before the end")
+	assert.Equal(t, "7:4:5", m["time_remaining"], "7h4m5s before the end")
 	e.clock.Add(7*time.Hour + 4*time.Minute + 5*time.Second + 500*time.Millisecond)
 	_, body, _ = e.call(t, "GET", fmt.Sprintf("/cars/%v", car["id"]), e.bob, "")
-	if m := obj(t, body); m["status"] != "end" || m["time_remaining"] != "0:0:0" {
-		t.Fatalf("at the end: %v %v", m["status"], m["time_remaining"])
-	}
+	m = obj(t, body)
+	assert.Equal(t, "end", m["status"], "at the end")
+	assert.Equal(t, "0:0:0", m["time_remaining"], "at the end")
 	code, body, _ := e.call(t, "GET", "/cars/999", e.bob, "")
 	detail(t, code, body, http.StatusNotFound, "car 999 not found")
 	code, body, _ = e.call(t, "GET", "/cars/x1/", e.bob, "")
@@ -324,39 +341,30 @@ func TestList(t *testing.T) {
 	e.createCar(t, e.alice, carFields())
 
 	code, body, h := e.call(t, "GET", "/cars/", e.bob, "")
-	if code != http.StatusOK || !slices.Equal(listIDs(t, body), []float64{ids[2], ids[1], ids[0]}) {
-		t.Fatalf("list: %d %v, want ids %v newest first", code, body, ids)
-	}
-	if h.Get("X-Total-Count") != "3" || h.Get("X-Page") != "1" || h.Get("X-Page-Count") != "1" {
-		t.Fatalf("pagination headers: %v", h)
-	}
+	require.Equal(t, http.StatusOK, code, "list: %v", body)
+	assert.Equal(t, []float64{ids[2], ids[1], ids[0]}, listIDs(t, body), "newest first")
+	assert.Equal(t, "3", h.Get("X-Total-Count"))
+	assert.Equal(t, "1", h.Get("X-Page"))
+	assert.Equal(t, "1", h.Get("X-Page-Count"))
 	item := obj(t, arr(t, body)[2])
 	car, _ := e.svc.Car(context.Background(), hanok.Actor{ID: e.adminID, Superuser: true}, auction.CarID(ids[0]))
 	rep := obj(t, item["representative_image"])
-	want := fmt.Sprintf(`{"address":"서울 신도림","car_detail_year":"1996-12 (1996년형)","car_list_mileage":"2.5만km","id":%v,"kind":{"car_count":4,"id":%d,"name":"sm"},"model":{"car_count":3,"id":%d,"name":"sm5"},"representative_image":{"id":%d,"image":"/media/%s","represent":true},"status":"ongoing","time_remaining":"45:0:0"}`,
+	want := fmt.Sprintf(`{"address":"서울 신도림","car_detail_year":"1996-12 (1996년형)","car_list_mileage":"2.5만km","id":%v,"kind":{"car_count":3,"id":%d,"name":"sm"},"model":{"car_count":2,"id":%d,"name":"sm5"},"representative_image":{"id":%d,"image":"/media/%s","represent":true},"status":"ongoing","time_remaining":"45:0:0"}`,
 		ids[0], car.Kind.ID, car.Model.ID, car.Images[0].ID, car.Images[0].Path)
-	if got := asJSON(t, item); got != want || rep["represent"] != true {
-		t.Fatalf("list item:\n got %s\nwant %s", got, want)
-	}
-	if m := obj(t, arr(t, body)[1]); m["car_list_mileage"] != "1만km" {
-		t.Fatalf("10000 km: %v", m["car_list_mileage"])
-	}
-	if m := obj(t, arr(t, body)[0]); m["car_list_mileage"] != "0.7만km" || obj(t, m["model"])["name"] != "sm7" {
-		t.Fatalf("6500 km sm7: %v", m)
-	}
+	assert.JSONEq(t, want, asJSON(t, item), "list item")
+	assert.Equal(t, true, rep["represent"])
+	assert.Equal(t, "1만km", obj(t, arr(t, body)[1])["car_list_mileage"], "10000 km")
+	m := obj(t, arr(t, body)[0])
+	assert.Equal(t, "0.7만km", m["car_list_mileage"], "6500 km")
+	assert.Equal(t, "sm7", obj(t, m["model"])["name"])
 
 	_, body, _ = e.call(t, "GET", "/cars/?ordering=reverse", e.bob, "")
-	if !slices.Equal(listIDs(t, body), ids) {
-		t.Fatalf("reverse: %v, want %v", listIDs(t, body), ids)
-	}
+	assert.Equal(t, ids, listIDs(t, body), "reverse")
 	_, body, h = e.call(t, "GET", "/cars/?model=sm5", e.bob, "")
-	if !slices.Equal(listIDs(t, body), []float64{ids[1], ids[0]}) || h.Get("X-Total-Count") != "2" {
-		t.Fatalf("model sm5: %v", listIDs(t, body))
-	}
+	assert.Equal(t, []float64{ids[1], ids[0]}, listIDs(t, body), "model sm5")
+	assert.Equal(t, "2", h.Get("X-Total-Count"), "model sm5")
 	_, body, _ = e.call(t, "GET", "/cars/?model=sm5&ordering=reverse", e.bob, "")
-	if !slices.Equal(listIDs(t, body), []float64{ids[0], ids[1]}) {
-		t.Fatalf("model sm5 reversed: %v", listIDs(t, body))
-	}
+	assert.Equal(t, []float64{ids[0], ids[1]}, listIDs(t, body), "model sm5 reversed")
 	code, body, _ = e.call(t, "GET", "/cars/?model="+urlq("없는모델"), e.bob, "")
 	detail(t, code, body, http.StatusNotFound, "not found")
 
@@ -364,12 +372,12 @@ func TestList(t *testing.T) {
 	e.clock.Add(45 * time.Hour)
 	_, body, _ = e.call(t, "GET", "/cars/", e.bob, "")
 	items := arr(t, body)
-	if m := obj(t, items[2]); m["status"] != "end" || m["time_remaining"] != "0:0:0" {
-		t.Fatalf("ended car in the list: %v", m)
-	}
-	if m := obj(t, items[1]); m["status"] != "ongoing" || m["time_remaining"] != "1:0:0" {
-		t.Fatalf("ongoing car in the list: %v", m)
-	}
+	m = obj(t, items[2])
+	assert.Equal(t, "end", m["status"], "ended car in the list")
+	assert.Equal(t, "0:0:0", m["time_remaining"], "ended car in the list")
+	m = obj(t, items[1])
+	assert.Equal(t, "ongoing", m["status"], "ongoing car in the list")
+	assert.Equal(t, "1:0:0", m["time_remaining"], "ongoing car in the list")
 }
 
 func TestListPages(t *testing.T) {
@@ -428,28 +436,23 @@ func TestSeedRoute(t *testing.T) {
 	detail(t, code, body, http.StatusUnauthorized, "superuser")
 	for i := 1; i <= 2; i++ {
 		code, body, _ = e.call(t, "POST", "/cars/test/", e.admin, "")
-		if code != http.StatusOK || asJSON(t, body) != `{"catalog_models_added":0,"detail":"500 test cars created","ending_soon":200,"ongoing":200,"waiting":100}` {
-			t.Fatalf("seed %d: %d %s", i, code, asJSON(t, body))
-		}
+		require.Equal(t, http.StatusOK, code, "seed %d", i)
+		assert.JSONEq(t, `{"catalog_models_added":0,"detail":"500 test cars created","ending_soon":200,"ongoing":200,"waiting":100}`, asJSON(t, body), "seed %d", i)
 		_, _, h := e.call(t, "GET", "/cars/", e.bob, "")
-		if want := fmt.Sprint(400 * i); h.Get("X-Total-Count") != want {
-			t.Fatalf("after seed %d: %s listed, want %s", i, h.Get("X-Total-Count"), want)
-		}
+		assert.Equal(t, fmt.Sprint(400*i), h.Get("X-Total-Count"), "listed after seed %d", i)
 	}
-	// Every generated car counts in its brand.
+	// Every generated car whose auction started counts in its brand; the
+	// waiting ones do not.
 	_, body, _ = e.call(t, "GET", "/cars/search/", e.bob, "")
 	total := 0.0
 	for _, b := range arr(t, body) {
 		total += obj(t, b)["car_count"].(float64)
 	}
-	if total != 1000 {
-		t.Fatalf("brand car counts sum to %v, want 1000", total)
-	}
+	assert.Equal(t, 800.0, total, "brand car counts")
 	// The shared image is served.
 	code, raw, _ := e.do(t, "GET", "/media/"+auction.SeedImagePath, "", "", nil)
-	if code != http.StatusOK || !bytes.Equal(raw, auction.SeedImage()) {
-		t.Fatalf("seed image: %d", code)
-	}
+	require.Equal(t, http.StatusOK, code, "seed image")
+	assert.Equal(t, auction.SeedImage(), raw, "seed image")
 }
 
 func TestMedia(t *testing.T) {
@@ -473,9 +476,7 @@ func TestMedia(t *testing.T) {
 	req, _ := http.NewRequest("GET", e.srv.URL+imgURL, nil)
 	req.Header.Set("Range", "bytes=0-3")
 	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("range: %d %v", resp.StatusCode, resp.Header)

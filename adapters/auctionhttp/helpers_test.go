@@ -21,6 +21,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auth"
@@ -42,7 +45,7 @@ type env struct {
 	clock *testkit.Clock
 	// admin is a superuser's token; alice and bob are users' tokens.
 	admin, alice, bob       string
-	aliceID, bobID, adminID auth.UserID
+	aliceID, bobID, adminID hanok.UserID
 }
 
 func newEnv(t testing.TB, opts ...auctionhttp.Option) *env {
@@ -51,42 +54,32 @@ func newEnv(t testing.TB, opts ...auctionhttp.Option) *env {
 	e := &env{db: memory.New(), clock: testkit.NewClock(start)}
 	var err error
 	e.authn, err = auth.New(e.db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost, Now: e.clock.Now, TokenLifetime: tokenLifetime})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	e.svc, err = auction.New(e.db.Auction(), e.db.Media(), auction.Config{Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = e.svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	e.srv = httptest.NewServer(api.Wrap(t, auctionhttp.NewHandler(e.svc, e.authn, opts...)))
 	t.Cleanup(e.srv.Close)
-	if _, err := e.authn.EnsureSuperuser(ctx, "admin", "adminpass1"); err != nil {
-		t.Fatal(err)
-	}
+	_, err = e.authn.EnsureSuperuser(ctx, "admin", "adminpass1")
+	require.NoError(t, err)
 	e.admin, e.adminID = e.login(t, "admin", "adminpass1")
 	e.alice, e.aliceID = e.register(t, "alice")
 	e.bob, e.bobID = e.register(t, "bob")
 	return e
 }
 
-func (e *env) register(t testing.TB, name string) (string, auth.UserID) {
+func (e *env) register(t testing.TB, name string) (string, hanok.UserID) {
 	t.Helper()
 	s, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: name, Password: name + "-password"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return s.Token, s.User.ID
 }
 
-func (e *env) login(t testing.TB, name, pw string) (string, auth.UserID) {
+func (e *env) login(t testing.TB, name, pw string) (string, hanok.UserID) {
 	t.Helper()
 	s, err := e.authn.Login(context.Background(), auth.LoginInput{Username: name, Password: pw})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return s.Token, s.User.ID
 }
 
@@ -118,9 +111,7 @@ func (e *env) call(t testing.TB, method, path, token, body string) (int, any, ht
 	}
 	code, raw, h := e.do(t, method, path, token, ct, r)
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatalf("%s %s: %d, body is not JSON: %q", method, path, code, raw)
-	}
+	require.NoError(t, json.Unmarshal(raw, &v), "%s %s: %d, body is not JSON: %q", method, path, code, raw)
 	return code, v, h
 }
 
@@ -128,9 +119,7 @@ func (e *env) call(t testing.TB, method, path, token, body string) (int, any, ht
 func obj(t testing.TB, v any) map[string]any {
 	t.Helper()
 	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("not a JSON object: %#v", v)
-	}
+	require.True(t, ok, "not a JSON object: %#v", v)
 	return m
 }
 
@@ -138,9 +127,7 @@ func obj(t testing.TB, v any) map[string]any {
 func arr(t testing.TB, v any) []any {
 	t.Helper()
 	a, ok := v.([]any)
-	if !ok {
-		t.Fatalf("not a JSON array: %#v", v)
-	}
+	require.True(t, ok, "not a JSON array: %#v", v)
 	return a
 }
 
@@ -148,9 +135,7 @@ func arr(t testing.TB, v any) []any {
 func asJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return string(b)
 }
 
@@ -158,52 +143,41 @@ func asJSON(t testing.TB, v any) string {
 // want.
 func fieldError(t testing.TB, code int, body any, field, want string) {
 	t.Helper()
-	if code != http.StatusBadRequest {
-		t.Fatalf("status %d, want 400; body %v", code, body)
-	}
+	require.Equal(t, http.StatusBadRequest, code, "body %v", body)
 	m := obj(t, body)
 	reasons, ok := m[field].([]any)
-	if !ok || len(reasons) != 1 || !strings.Contains(reasons[0].(string), want) {
-		t.Fatalf("body %v: want field %q with a reason containing %q", m, field, want)
-	}
+	require.True(t, ok, "body %v: want field %q", m, field)
+	require.Len(t, reasons, 1, "body %v", m)
+	require.Contains(t, reasons[0], want, "body %v", m)
 }
 
 // detail asserts the status and a {"detail": "..."} body containing want.
 func detail(t testing.TB, code int, body any, wantCode int, want string) {
 	t.Helper()
-	if code != wantCode {
-		t.Fatalf("status %d, want %d; body %v", code, wantCode, body)
-	}
+	require.Equal(t, wantCode, code, "body %v", body)
 	m := obj(t, body)
 	d, ok := m["detail"].(string)
-	if !ok || !strings.Contains(d, want) {
-		t.Fatalf("body %v: want a detail containing %q", m, want)
-	}
+	require.True(t, ok, "body %v: want a detail", m)
+	require.Contains(t, d, want, "body %v", m)
 }
 
 func pngImage(t testing.TB, shade uint8) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
 	img.Set(1, 1, color.RGBA{shade, 0, 0, 255})
 	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, png.Encode(&b, img))
 	return b.Bytes()
 }
 
 func jpegImage(t testing.TB) []byte {
 	var b bytes.Buffer
-	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4)), nil); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4)), nil))
 	return b.Bytes()
 }
 
 func gifImage(t testing.TB) []byte {
 	var b bytes.Buffer
-	if err := gif.Encode(&b, image.NewPaletted(image.Rect(0, 0, 2, 2), color.Palette{color.Black, color.White}), nil); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, gif.Encode(&b, image.NewPaletted(image.Rect(0, 0, 2, 2), color.Palette{color.Black, color.White}), nil))
 	return b.Bytes()
 }
 
@@ -231,22 +205,15 @@ func multipartBody(t testing.TB, fields map[string]string, files []file) (string
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
 	for k, v := range fields {
-		if err := w.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WriteField(k, v))
 	}
 	for _, f := range files {
 		fw, err := w.CreateFormFile("car_images", f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fw.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		_, err = fw.Write(f.data)
+		require.NoError(t, err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	return w.FormDataContentType(), &b
 }
 
@@ -255,22 +222,16 @@ func (e *env) createCar(t testing.TB, token string, fields map[string]string) ma
 	t.Helper()
 	ct, body := multipartBody(t, fields, fiveImages(t))
 	code, raw, _ := e.do(t, "POST", "/cars/new/", token, ct, body)
-	if code != http.StatusCreated {
-		t.Fatalf("create car: %d %s", code, raw)
-	}
+	require.Equal(t, http.StatusCreated, code, "create car: %s", raw)
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, json.Unmarshal(raw, &m))
 	return m
 }
 
 func (e *env) approve(t testing.TB, id any) {
 	t.Helper()
 	code, body, _ := e.call(t, "PUT", fmt.Sprintf("/cars/%v/approval/", id), e.admin, "")
-	if code != http.StatusOK {
-		t.Fatalf("approve %v: %d %v", id, code, body)
-	}
+	require.Equal(t, http.StatusOK, code, "approve %v: %v", id, body)
 }
 
 // callRaw sends body with a content type and decodes the JSON answer.
@@ -278,9 +239,7 @@ func (e *env) callRaw(t testing.TB, method, path, token, contentType string, bod
 	t.Helper()
 	code, raw, h := e.do(t, method, path, token, contentType, body)
 	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatalf("%s %s: %d, body is not JSON: %q", method, path, code, raw)
-	}
+	require.NoError(t, json.Unmarshal(raw, &v), "%s %s: %d, body is not JSON: %q", method, path, code, raw)
 	return code, v, h
 }
 

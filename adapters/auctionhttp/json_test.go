@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // stdJSON is what httpx.WriteJSON writes for v.
@@ -72,7 +72,7 @@ func FuzzDetailJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s1, s2 string, nanos int64, flags uint8) {
 		n := nanos % 1e6
 		d := CarDetail{ID: auction.CarID(n), Status: auction.Status(s2), Brand: Ref{1, s1, 2}, Kind: Ref{n, s2, 3}, Model: Ref{4, s1 + s2, int(n)},
-			DetailYear: s1, DetailMileage: s2, DetailInfo: s1 + "·" + s2, Address: s2, Owner: auth.UserID(n)}
+			DetailYear: s1, DetailMileage: s2, DetailInfo: s1 + "·" + s2, Address: s2, Owner: hanok.UserID(n)}
 		if flags&1 != 0 {
 			d.TimeRemaining = &s1
 		}
@@ -82,7 +82,7 @@ func FuzzDetailJSON(f *testing.F) {
 			d.Images = []ImageBody{}
 		}
 		if flags&8 != 0 {
-			buyer, bid := auth.UserID(n), auction.BidID(-n)
+			buyer, bid := hanok.UserID(n), auction.BidID(-n)
 			d.Buyer, d.SoldBid = &buyer, &bid
 		}
 		if flags&16 != 0 {

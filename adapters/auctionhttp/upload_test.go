@@ -23,6 +23,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auction"
@@ -75,6 +78,15 @@ func (t spyTemp) Commit(ctx context.Context, name string) error {
 type uploadEnv struct {
 	url   string
 	token string
+	authn *auth.Service
+}
+
+// user registers a user and returns its token.
+func (e *uploadEnv) user(t *testing.T, name string) string {
+	t.Helper()
+	s, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: name, Password: name + "-password"})
+	require.NoError(t, err)
+	return s.Token
 }
 
 func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Option) *uploadEnv {
@@ -82,23 +94,16 @@ func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Op
 	ctx := context.Background()
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	svc, err := auction.New(db.Auction(), media, auction.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	srv := httptest.NewServer(auctionhttp.NewHandler(svc, authn, opts...))
 	t.Cleanup(srv.Close)
 	s, err := authn.Register(ctx, auth.RegisterInput{Username: "uploader", Password: "uploader-password"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &uploadEnv{url: srv.URL, token: s.Token}
+	require.NoError(t, err)
+	return &uploadEnv{url: srv.URL, token: s.Token, authn: authn}
 }
 
 // paddedJPEG is a valid 16×16 JPEG of size bytes: application segments
@@ -106,9 +111,7 @@ func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Op
 // and cheap to decode.
 func paddedJPEG(t testing.TB, size int) []byte {
 	var small bytes.Buffer
-	if err := jpeg.Encode(&small, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, jpeg.Encode(&small, image.NewGray(image.Rect(0, 0, 16, 16)), nil))
 	j := small.Bytes()
 	out := append(make([]byte, 0, size), j[:2]...) // SOI
 	for room := size - len(j); room > 0; {
@@ -158,12 +161,17 @@ func streamForm(img []byte, n int) (string, io.Reader) {
 // upload sends a registration form and returns the status and body; it
 // is safe to call from any goroutine.
 func (e *uploadEnv) upload(contentType string, body io.Reader) (int, http.Header, string, error) {
+	return e.uploadAs(e.token, contentType, body)
+}
+
+// uploadAs is upload by the user of token.
+func (e *uploadEnv) uploadAs(token, contentType string, body io.Reader) (int, http.Header, string, error) {
 	req, err := http.NewRequest("POST", e.url+"/cars/new/", body)
 	if err != nil {
 		return 0, nil, "", err
 	}
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "JWT "+e.token)
+	req.Header.Set("Authorization", "JWT "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, nil, "", err
@@ -180,9 +188,7 @@ func TestUploadsDoNotSpill(t *testing.T) {
 	sysTmp := t.TempDir()
 	t.Setenv("TMPDIR", sysTmp)
 	store, err := files.Open(filepath.Join(t.TempDir(), "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer store.Close()
 	var (
 		mu      sync.Mutex
@@ -208,23 +214,14 @@ func TestUploadsDoNotSpill(t *testing.T) {
 	// 5 images of 2 MiB: past the 8 MiB a parsed form keeps in memory.
 	ct, body := streamForm(paddedJPEG(t, 2<<20), 5)
 	code, _, resp, err := e.upload(ct, body)
-	if err != nil || code != http.StatusCreated {
-		t.Fatalf("upload: %d %s %v", code, resp, err)
-	}
-	if len(spilled) != 0 {
-		t.Fatalf("the upload spilled %q into the system's temporary directory", spilled)
-	}
-	if temps != 5 {
-		t.Fatalf("%d images streamed into the media store's temporary area, want 5", temps)
-	}
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, "upload: %s", resp)
+	assert.Empty(t, spilled, "the upload spilled into the system's temporary directory")
+	assert.Equal(t, 5, temps, "images streamed into the media store's temporary area")
 	infos, err := store.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, in := range infos {
-		if in.Temp {
-			t.Fatalf("left %s in the temporary area", in.Name)
-		}
+		assert.False(t, in.Temp, "left %s in the temporary area", in.Name)
 	}
 }
 
@@ -236,11 +233,9 @@ func TestUploadMemory(t *testing.T) {
 		t.Skip("moves 160 MiB through loopback")
 	}
 	store, err := files.Open(filepath.Join(t.TempDir(), "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer store.Close()
-	e := newUploadEnv(t, store)
+	e := newUploadEnv(t, store, auctionhttp.WithMaxUploadsPerUser(4))
 	const uploads, images, size = 4, 5, 8 << 20
 	img := paddedJPEG(t, size)
 
@@ -282,14 +277,99 @@ func TestUploadMemory(t *testing.T) {
 	<-sampled
 	close(errs)
 	for msg := range errs {
-		t.Fatal(msg)
+		assert.Fail(t, msg)
 	}
 	grew := int64(peak.Load()) - int64(base)
 	total := int64(uploads * images * size)
 	t.Logf("heap in use grew by at most %d MiB over %d MiB of uploads", grew>>20, total>>20)
-	if grew > total/4 {
-		t.Fatalf("heap in use grew by %d MiB for %d MiB of concurrent uploads: uploads are held in memory", grew>>20, total>>20)
+	assert.LessOrEqual(t, grew, total/4, "heap in use grew by %d MiB for %d MiB of concurrent uploads: uploads are held in memory", grew>>20, total>>20)
+}
+
+// stallUpload starts a registration of token's user that stops in its
+// first image, once streaming (a token on streaming) and holding its
+// slot; finish sends the rest and returns the answer's status and body.
+func (e *uploadEnv) stallUpload(t *testing.T, token string, streaming <-chan struct{}) (finish func() string) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	w := multipart.NewWriter(pw)
+	done := make(chan string, 1)
+	go func() {
+		req, err := http.NewRequest("POST", e.url+"/cars/new/", pr)
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Authorization", "JWT "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		done <- fmt.Sprintf("%d %s", resp.StatusCode, body)
+	}()
+	for k, v := range carFields() {
+		require.NoError(t, w.WriteField(k, v))
 	}
+	img := jpegImage(t)
+	fw, err := w.CreateFormFile("car_images", "0.jpg")
+	require.NoError(t, err)
+	_, err = fw.Write(img[:10])
+	require.NoError(t, err)
+	<-streaming
+	return func() string {
+		_, err := fw.Write(img[10:])
+		require.NoError(t, err)
+		for i := 1; i < 5; i++ {
+			fw, err := w.CreateFormFile("car_images", fmt.Sprintf("%d.jpg", i))
+			require.NoError(t, err)
+			_, err = fw.Write(img)
+			require.NoError(t, err)
+		}
+		require.NoError(t, w.Close())
+		require.NoError(t, pw.Close())
+		return <-done
+	}
+}
+
+// TestUploadSlotsPerUser: one user may upload at most two registrations at
+// once (issue 20, point 8: four slow uploads of one user held every slot
+// for everyone); a third is answered 429 with Retry-After before its body
+// is read, while another user still gets a slot; past every slot, 503.
+func TestUploadSlotsPerUser(t *testing.T) {
+	// A token for every image staged: 6 uploads of 5 images.
+	streaming := make(chan struct{}, 64)
+	media := &spyMedia{MediaStore: memory.NewMediaStore(), onTemp: func() { streaming <- struct{}{} }}
+	e := newUploadEnv(t, media, auctionhttp.WithMaxConcurrentUploads(3), auctionhttp.WithMaxUploadsPerUser(2))
+	alice, bob, carol := e.token, e.user(t, "bob"), e.user(t, "carol")
+	send := func(token string) testkit.Response {
+		ct, body := multipartBody(t, carFields(), fiveImages(t))
+		return testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
+			Header: http.Header{"Content-Type": {ct}, "Authorization": {"JWT " + token}}})
+	}
+
+	first, second := e.stallUpload(t, alice, streaming), e.stallUpload(t, alice, streaming)
+	resp := send(alice)
+	resp.Want(t, http.StatusTooManyRequests)
+	assert.Equal(t, "you already have as many car registrations uploading as one user may; try again when one has finished", resp.Map(t)["detail"])
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+	assert.Empty(t, streaming, "the refused upload's body was read")
+
+	// Another user is not held up by alice's two.
+	third := e.stallUpload(t, bob, streaming)
+	// Every slot is taken now: 503 for anyone.
+	resp = send(carol)
+	resp.Want(t, http.StatusServiceUnavailable)
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
+
+	// One of alice's ends: she may upload again, and carol once bob's ends.
+	assert.True(t, strings.HasPrefix(first(), "201 "), "alice's first upload")
+	send(alice).Want(t, http.StatusCreated)
+	assert.True(t, strings.HasPrefix(third(), "201 "), "bob's upload")
+	send(carol).Want(t, http.StatusCreated)
+	assert.True(t, strings.HasPrefix(second(), "201 "), "alice's second upload")
 }
 
 // TestUploadSlots: a registration past the concurrent uploads allowed is
@@ -309,51 +389,35 @@ func TestUploadSlots(t *testing.T) {
 		first <- fmt.Sprintf("%d %s %v", code, body, err)
 	}()
 	for k, v := range carFields() {
-		if err := w.WriteField(k, v); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WriteField(k, v))
 	}
 	img := jpegImage(t)
 	fw, err := w.CreateFormFile("car_images", "0.jpg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fw.Write(img[:10]); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = fw.Write(img[:10])
+	require.NoError(t, err)
 	<-streaming
 
 	ct, body := multipartBody(t, carFields(), fiveImages(t))
 	resp := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
 		Header: http.Header{"Content-Type": {ct}, "Authorization": {"JWT " + e.token}}})
 	resp.Want(t, http.StatusServiceUnavailable)
-	if got := resp.Map(t)["detail"]; got != "too many car registrations are uploading; try again in a few seconds" {
-		t.Fatalf("detail %q", got)
-	}
-	if ra := resp.Header.Get("Retry-After"); ra != "5" {
-		t.Fatalf("Retry-After %q, want 5", ra)
-	}
+	assert.Equal(t, "too many car registrations are uploading; try again in a few seconds", resp.Map(t)["detail"])
+	assert.Equal(t, "5", resp.Header.Get("Retry-After"))
 
 	// The first upload ends; its slot is free again.
-	if _, err := fw.Write(img[10:]); err != nil {
-		t.Fatal(err)
-	}
+	_, err = fw.Write(img[10:])
+	require.NoError(t, err)
 	for i := 1; i < 5; i++ {
 		fw, err := w.CreateFormFile("car_images", fmt.Sprintf("%d.jpg", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fw.Write(img); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		_, err = fw.Write(img)
+		require.NoError(t, err)
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Close())
 	pw.Close()
-	if got := <-first; !strings.HasPrefix(got, "201 ") {
-		t.Fatalf("the first upload: %s", got)
-	}
+	got := <-first
+	require.True(t, strings.HasPrefix(got, "201 "), "the first upload: %s", got)
 	ct, body = multipartBody(t, carFields(), fiveImages(t))
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),
 		Header: http.Header{"Content-Type": {ct}, "Authorization": {"JWT " + e.token}}}).Want(t, http.StatusCreated)
@@ -382,9 +446,7 @@ func TestUploadRefusesWhatIsNotAnImage(t *testing.T) {
 		code, resp, _ := e.callRaw(t, "POST", "/cars/new/", e.alice, ct, body)
 		fieldError(t, code, resp, "car_images", tc.want)
 	}
-	if n := len(e.db.Media().Names()); n != 0 {
-		t.Fatalf("refused uploads stored %d files", n)
-	}
+	assert.Empty(t, e.db.Media().Names(), "refused uploads stored files")
 }
 
 // TestStalledUploadIsCutOff: a registration whose body stops arriving is
@@ -411,17 +473,12 @@ func TestStalledUploadIsCutOff(t *testing.T) {
 		// ... and nothing more.
 	}()
 	got := <-done
-	if !strings.HasPrefix(got, "400 ") || !strings.Contains(got, "did not arrive in time") {
-		t.Fatalf("a stalled upload: %s", got)
-	}
+	assert.True(t, strings.HasPrefix(got, "400 "), "a stalled upload: %s", got)
+	assert.Contains(t, got, "did not arrive in time")
 	infos, err := media.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, in := range infos {
-		if in.Temp {
-			t.Fatalf("a staged file was left behind: %+v", in)
-		}
+		assert.False(t, in.Temp, "a staged file was left behind: %+v", in)
 	}
 	ct, body := multipartBody(t, carFields(), fiveImages(t))
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: e.url + "/cars/new/", Body: body.Bytes(),

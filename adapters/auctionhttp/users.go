@@ -46,11 +46,11 @@ func decodeFields[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 
 // User is the seed's user body.
 type User struct {
-	PK        auth.UserID `json:"pk"`
-	Username  string      `json:"username"`
-	Email     string      `json:"email"`
-	FirstName string      `json:"first_name"`
-	LastName  string      `json:"last_name"`
+	PK        hanok.UserID `json:"pk"`
+	Username  string       `json:"username"`
+	Email     string       `json:"email"`
+	FirstName string       `json:"first_name"`
+	LastName  string       `json:"last_name"`
 }
 
 // Session is the body of a registration or login.
@@ -89,8 +89,13 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// loginFailed is the answer to wrong credentials, as django-rest-auth gave it.
+// loginFailed is the answer to wrong credentials, as django-rest-auth gave
+// it: 400 {"non_field_errors": ["Unable to log in with provided credentials."]}.
 const loginFailed = "Unable to log in with provided credentials."
+
+// errLoginFailed is loginFailed as an error of the form, which render
+// writes as the seed's body.
+var errLoginFailed = &hanok.Error{Code: hanok.Invalid, Message: loginFailed, Fields: map[string]string{"non_field_errors": loginFailed}}
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) error {
 	in, err := decodeFields[struct {
@@ -102,8 +107,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	s, err := h.authn.Login(r.Context(), auth.LoginInput{Username: in.Username, Password: in.Password, ClientAddr: httpx.ClientAddr(r)})
 	if hanok.IsCode(err, hanok.Unauthenticated) {
-		httpx.WriteJSON(w, http.StatusBadRequest, map[string][]string{"non_field_errors": {loginFailed}})
-		return nil
+		return &hanok.Error{Code: errLoginFailed.Code, Message: errLoginFailed.Message, Fields: errLoginFailed.Fields, Err: err}
 	}
 	if err != nil {
 		return err

@@ -6,30 +6,33 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRegistration(t *testing.T) {
 	e := newEnv(t)
 	code, body, _ := e.call(t, "POST", "/users/registration/", "", `{"username":"이미림","password1":"secret-pass","password2":"secret-pass","email":""}`)
-	if code != http.StatusCreated {
-		t.Fatalf("register: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusCreated, code, "register: %v", body)
 	m := obj(t, body)
 	tok, _ := m["token"].(string)
+	require.NotEmpty(t, tok, "token")
 	user := obj(t, m["user"])
-	if tok == "" || user["username"] != "이미림" || user["email"] != "" || user["first_name"] != "" || user["last_name"] != "" || user["pk"].(float64) <= 0 || len(user) != 5 {
-		t.Fatalf("register body: %v", m)
-	}
-	if code, body, _ := e.call(t, "GET", "/cars/search/", tok, ""); code != http.StatusOK {
-		t.Fatalf("new token refused: %d %v", code, body)
-	}
+	assert.Len(t, user, 5, "user fields")
+	assert.Equal(t, "이미림", user["username"])
+	assert.Equal(t, "", user["email"])
+	assert.Equal(t, "", user["first_name"])
+	assert.Equal(t, "", user["last_name"])
+	assert.Greater(t, user["pk"], float64(0))
+	code, body, _ = e.call(t, "GET", "/cars/search/", tok, "")
+	require.Equal(t, http.StatusOK, code, "the new token: %v", body)
 
 	// A form body works as well as JSON.
 	form := url.Values{"username": {"mirim2"}, "password1": {"secret-pass"}, "password2": {"secret-pass"}, "email": {"m2@example.com"}}
 	code, raw, _ := e.do(t, "POST", "/users/registration/", "", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	if code != http.StatusCreated || !strings.Contains(string(raw), `"email":"m2@example.com"`) {
-		t.Fatalf("form registration: %d %s", code, raw)
-	}
+	require.Equal(t, http.StatusCreated, code, "form registration: %s", raw)
+	assert.Contains(t, string(raw), `"email":"m2@example.com"`)
 
 	code, body, _ = e.call(t, "POST", "/users/registration/", "", `{"username":"other","password1":"secret-pass","password2":"secret-pasS"}`)
 	fieldError(t, code, body, "password2", "didn't match")
@@ -48,31 +51,27 @@ func TestRegistration(t *testing.T) {
 	// None of the refused registrations created a user.
 	for _, name := range []string{"other", "new", "new2"} {
 		code, body, _ := e.call(t, "POST", "/users/login/", "", `{"username":"`+name+`","password":"secret-pass"}`)
-		if code != http.StatusBadRequest {
-			t.Fatalf("refused registration of %s created a user: %d %v", name, code, body)
-		}
+		assert.Equal(t, http.StatusBadRequest, code, "refused registration of %s created a user: %v", name, body)
 	}
 }
 
 func TestLogin(t *testing.T) {
 	e := newEnv(t)
 	code, body, _ := e.call(t, "POST", "/users/login/", "", `{"username":"alice","password":"alice-password"}`)
-	if code != http.StatusOK {
-		t.Fatalf("login: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusOK, code, "login: %v", body)
 	m := obj(t, body)
 	user := obj(t, m["user"])
-	if m["token"] == "" || user["username"] != "alice" || user["pk"].(float64) != float64(e.aliceID) {
-		t.Fatalf("login body: %v", m)
-	}
+	assert.NotEmpty(t, m["token"])
+	assert.Equal(t, "alice", user["username"])
+	assert.Equal(t, float64(e.aliceID), user["pk"])
+	// Wrong credentials are the seed's form error, whoever asks.
+	const failed = `{"non_field_errors":["Unable to log in with provided credentials."]}`
 	code, body, _ = e.call(t, "POST", "/users/login/", "", `{"username":"alice","password":"wrong-password"}`)
-	if code != http.StatusBadRequest || asJSON(t, body) != `{"non_field_errors":["Unable to log in with provided credentials."]}` {
-		t.Fatalf("wrong password: %d %v", code, body)
-	}
+	assert.Equal(t, http.StatusBadRequest, code, "wrong password")
+	assert.JSONEq(t, failed, asJSON(t, body), "wrong password")
 	code, body, _ = e.call(t, "POST", "/users/login/", "", `{"username":"nobody","password":"wrong-password"}`)
-	if code != http.StatusBadRequest || obj(t, body)["non_field_errors"] == nil {
-		t.Fatalf("unknown user: %d %v", code, body)
-	}
+	assert.Equal(t, http.StatusBadRequest, code, "unknown user")
+	assert.JSONEq(t, failed, asJSON(t, body), "unknown user")
 	// The default throttle allows 5 failures, then refuses even the right
 	// password with 429 and Retry-After.
 	for range 3 {
@@ -80,17 +79,14 @@ func TestLogin(t *testing.T) {
 	}
 	code, body, h := e.call(t, "POST", "/users/login/", "", `{"username":"alice","password":"alice-password"}`)
 	detail(t, code, body, http.StatusTooManyRequests, "too many")
-	if h.Get("Retry-After") == "" {
-		t.Fatal("429 without Retry-After")
-	}
+	assert.NotEmpty(t, h.Get("Retry-After"), "429 without Retry-After")
 }
 
 func TestLogout(t *testing.T) {
 	e := newEnv(t)
 	code, body, _ := e.call(t, "POST", "/users/logout/", e.alice, "")
-	if code != http.StatusOK || asJSON(t, body) != `{"detail":"로그아웃되었습니다."}` {
-		t.Fatalf("logout: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusOK, code, "logout")
+	assert.JSONEq(t, `{"detail":"로그아웃되었습니다."}`, asJSON(t, body))
 	code, body, _ = e.call(t, "GET", "/cars/", e.alice, "")
 	detail(t, code, body, http.StatusUnauthorized, "revoked")
 	code, body, _ = e.call(t, "POST", "/users/logout/", "", "")
@@ -107,25 +103,17 @@ func TestTokenRequired(t *testing.T) {
 	for _, r := range routes {
 		code, body, h := e.call(t, r.method, r.path, "", "")
 		detail(t, code, body, http.StatusUnauthorized, "not provided")
-		if h.Get("WWW-Authenticate") == "" {
-			t.Errorf("%s %s: 401 without WWW-Authenticate", r.method, r.path)
-		}
+		assert.NotEmpty(t, h.Get("WWW-Authenticate"), "%s %s: 401 without WWW-Authenticate", r.method, r.path)
 		code, body, _ = e.call(t, r.method, r.path, "not-a-token", "")
-		if code != http.StatusUnauthorized {
-			t.Errorf("%s %s with a bad token: %d %v", r.method, r.path, code, body)
-		}
+		assert.Equal(t, http.StatusUnauthorized, code, "%s %s with a bad token: %v", r.method, r.path, body)
 	}
 	// Bearer works as well as JWT.
 	req, _ := http.NewRequest("GET", e.srv.URL+"/cars/search/", nil)
 	req.Header.Set("Authorization", "Bearer "+e.alice)
 	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("Bearer token: %d", resp.StatusCode)
-	}
+	require.Equal(t, http.StatusOK, resp.StatusCode, "Bearer token")
 	// An expired token is refused.
 	e.clock.Add(tokenLifetime + time.Second)
 	code, body, _ := e.call(t, "GET", "/cars/search/", e.alice, "")
@@ -148,14 +136,11 @@ func TestMalformedFormBodies(t *testing.T) {
 		code, body, _ = e.callRaw(t, "POST", "/users/login/", "", urlencoded, strings.NewReader("username=alice&password=%zz"))
 		detail(t, code, body, http.StatusBadRequest, "malformed form body")
 	}
-	if code, body, _ := e.call(t, "POST", "/users/login/", "", `{"username":"alice","password":"alice-password"}`); code != http.StatusOK {
-		t.Fatalf("login after malformed bodies: %d %v", code, body)
-	}
+	code, body, _ = e.call(t, "POST", "/users/login/", "", `{"username":"alice","password":"alice-password"}`)
+	require.Equal(t, http.StatusOK, code, "login after malformed bodies: %v", body)
 	for _, name := range []string{"big", "bad"} {
 		code, body, _ := e.call(t, "POST", "/users/login/", "", `{"username":"`+name+`","password":"secret-pass"}`)
-		if code != http.StatusBadRequest {
-			t.Fatalf("refused registration of %s created a user: %d %v", name, code, body)
-		}
+		assert.Equal(t, http.StatusBadRequest, code, "refused registration of %s created a user: %v", name, body)
 	}
 }
 
@@ -164,9 +149,7 @@ func TestUnknownRoutes(t *testing.T) {
 	e := newEnv(t)
 	code, body, h := e.call(t, "DELETE", "/cars/", e.alice, "")
 	detail(t, code, body, http.StatusMethodNotAllowed, "method DELETE not allowed")
-	if h.Get("Allow") != "GET, HEAD" {
-		t.Fatalf("Allow %q", h.Get("Allow"))
-	}
+	assert.Equal(t, "GET, HEAD", h.Get("Allow"))
 	code, body, _ = e.call(t, "GET", "/nowhere/", e.alice, "")
 	detail(t, code, body, http.StatusNotFound, "no such route")
 }
@@ -176,7 +159,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	e := newEnv(t)
 	code, body, _ := e.call(t, "GET", "/openapi.json", "", "")
 	m := obj(t, body)
-	if code != http.StatusOK || m["openapi"] != "3.0.3" || asJSON(t, m["servers"]) != `[{"url":"/"}]` {
-		t.Fatalf("GET /openapi.json: %d openapi %v servers %v", code, m["openapi"], m["servers"])
-	}
+	require.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "3.0.3", m["openapi"])
+	assert.JSONEq(t, `[{"url":"/"}]`, asJSON(t, m["servers"]))
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/storetest"
@@ -273,15 +276,11 @@ func testMediaConcurrent(t *testing.T, m auction.MediaStore) {
 func testImagePaths(t *testing.T, mk storetest.Maker[auction.Store]) {
 	ctx := context.Background()
 	f := setup(t, mk)
-	if got := must[[]string](t)(f.s.ImagePaths(ctx)); len(got) != 0 {
-		t.Fatalf("image paths of an empty store: %q", got)
-	}
+	assert.Empty(t, must[[]string](t)(f.s.ImagePaths(ctx)), "image paths of an empty store")
 	a := newCar(f.owner, f.model(t, "르노삼성/sm/sm5"), 5)
 	b := newCar(f.bob, f.model(t, "현대/소나타/LF 소나타"), 5)
 	b.Images[4].Path = a.Images[0].Path // shared, as generated cars share one
-	if err := f.s.CreateCars(ctx, []*auction.Car{a, b}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, f.s.CreateCars(ctx, []*auction.Car{a, b}))
 	var want []string
 	for _, c := range []*auction.Car{a, b} {
 		for _, im := range c.Images {
@@ -293,7 +292,5 @@ func testImagePaths(t *testing.T, mk storetest.Maker[auction.Store]) {
 	got := must[[]string](t)(f.s.ImagePaths(ctx))
 	slices.Sort(got)
 	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Fatalf("image paths %q, want %q", got, want)
-	}
+	assert.Equal(t, want, got, "image paths")
 }

@@ -3,13 +3,13 @@ package memory
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // AuctionStore is an in-memory auction.Store.
@@ -97,7 +97,7 @@ func (s *AuctionStore) BrandByName(_ context.Context, name string) (*auction.Bra
 			return &b, nil
 		}
 	}
-	return nil, hanok.Errorf(hanok.NotFound, "brand %q not found", name)
+	return nil, auction.ErrBrandNotFound
 }
 
 // Kinds implements auction.Store.
@@ -176,7 +176,7 @@ func (s *AuctionStore) CreateCars(_ context.Context, cars []*auction.Car) error 
 	defer s.mu.Unlock()
 	for _, c := range cars {
 		if _, ok := s.modelIdx[c.Model.ID]; !ok {
-			return hanok.Errorf(hanok.NotFound, "model %d not found", c.Model.ID)
+			return fmt.Errorf("memory: model %d: %w", c.Model.ID, auction.ErrModelNotFound)
 		}
 		if err := s.users.requireUser(c.Owner); err != nil {
 			return err
@@ -193,13 +193,21 @@ func (s *AuctionStore) CreateCars(_ context.Context, cars []*auction.Car) error 
 		stored.Images = slices.Clone(c.Images)
 		stored.Brand, stored.Kind, stored.Model = auction.Brand{}, auction.Kind{}, auction.Model{ID: c.Model.ID}
 		s.cars[c.ID] = &stored
-		mi := s.modelIdx[c.Model.ID]
-		s.models[mi].CarCount++
-		ki := s.kindIdx[s.models[mi].KindID]
-		s.kinds[ki].CarCount++
-		s.brands[s.brandIdx[s.kinds[ki].BrandID]].CarCount++
+		if !c.AuctionStart.IsZero() {
+			s.count(c.Model.ID)
+		}
 	}
 	return nil
+}
+
+// count adds a car that left (or never had) the waiting status to the car
+// counts of its model, kind and brand. Callers hold s.mu.
+func (s *AuctionStore) count(model auction.ModelID) {
+	mi := s.modelIdx[model]
+	s.models[mi].CarCount++
+	ki := s.kindIdx[s.models[mi].KindID]
+	s.kinds[ki].CarCount++
+	s.brands[s.brandIdx[s.kinds[ki].BrandID]].CarCount++
 }
 
 // read returns a copy of a stored car with its catalog. Callers hold s.mu.
@@ -224,7 +232,7 @@ func (s *AuctionStore) Car(_ context.Context, id auction.CarID) (*auction.Car, e
 	defer s.mu.Unlock()
 	c, ok := s.cars[id]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		return nil, auction.ErrCarNotFound
 	}
 	out := s.read(c, true)
 	return &out, nil
@@ -242,11 +250,14 @@ func (s *AuctionStore) UpdateCar(_ context.Context, id auction.CarID, fn func(*a
 	defer s.mu.Unlock()
 	c, ok := s.cars[id]
 	if !ok {
-		return nil, errNotFound("car")
+		return nil, auction.ErrCarNotFound
 	}
 	next := ruleView(c)
 	if err := fn(&next); err != nil {
 		return nil, err
+	}
+	if c.Status == auction.StatusWaiting && next.Status != auction.StatusWaiting {
+		s.count(c.Model.ID)
 	}
 	c.Status, c.AuctionStart, c.AuctionEnd, c.Buyer, c.SoldBid = next.Status, next.AuctionStart, next.AuctionEnd, next.Buyer, next.SoldBid
 	out := s.read(c, true)
@@ -279,12 +290,12 @@ func (s *AuctionStore) ListCars(_ context.Context, q auction.ListQuery) ([]aucti
 }
 
 // PlaceBid implements auction.Store.
-func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(_ context.Context, car auction.CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.cars[car]
 	if !ok {
-		return nil, errNotFound("car")
+		return nil, auction.ErrCarNotFound
 	}
 	var prev *auction.Bid
 	for _, id := range s.bidsOf[car] {
@@ -333,7 +344,7 @@ func (s *AuctionStore) Bids(_ context.Context, car auction.CarID) ([]auction.Bid
 }
 
 // BidOf implements auction.Store.
-func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder hanok.UserID) (*auction.Bid, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range s.bidsOf[car] {
@@ -342,7 +353,7 @@ func (s *AuctionStore) BidOf(_ context.Context, car auction.CarID, bidder auth.U
 			return &out, nil
 		}
 	}
-	return nil, hanok.Errorf(hanok.NotFound, "no bid of user %d on car %d", bidder, car)
+	return nil, auction.ErrBidNotFound
 }
 
 // Bid implements auction.Store.
@@ -351,7 +362,7 @@ func (s *AuctionStore) Bid(_ context.Context, id auction.BidID) (*auction.Bid, e
 	defer s.mu.Unlock()
 	b, ok := s.bids[id]
 	if !ok {
-		return nil, errNotFound("bid")
+		return nil, auction.ErrBidNotFound
 	}
 	out := *b
 	return &out, nil

@@ -10,8 +10,6 @@ package memory
 
 import (
 	"sync"
-
-	"github.com/hanok-dev/hanok"
 )
 
 // DB holds one in-memory store per domain, created on first use. The zero
@@ -34,10 +32,4 @@ func (db *DB) store(domain string, create func() any) any {
 		db.stores[domain] = s
 	}
 	return s
-}
-
-// errNotFound is the error of an unknown id. Its message names only the
-// kind of thing; the domain service says which one, in its own words.
-func errNotFound(what string) error {
-	return &hanok.Error{Code: hanok.NotFound, Message: what + " not found"}
 }

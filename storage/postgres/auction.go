@@ -11,7 +11,6 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // AuctionStore is the auction.Store of a DB.
@@ -88,20 +87,27 @@ func (s *AuctionStore) ImportCatalog(ctx context.Context, entries []auction.Cata
 	return rep, err
 }
 
-func scanBrands(rows pgx.Rows, err error) ([]auction.Brand, error) {
+// auctionRows is pgx.CollectRows of a query's rows (and error) with scan,
+// into a slice that is empty, not nil, when there are none; errors are
+// wrapped with what.
+func auctionRows[T any](what string, rows pgx.Rows, err error, scan func(pgx.CollectableRow) (T, error)) ([]T, error) {
 	if err != nil {
-		return nil, fmt.Errorf("postgres: brands: %w", err)
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
 	}
-	defer rows.Close()
-	out := []auction.Brand{}
-	for rows.Next() {
-		var b auction.Brand
-		if err := rows.Scan(&b.ID, &b.Name, &b.CarCount); err != nil {
-			return nil, fmt.Errorf("postgres: brands: %w", err)
-		}
-		out = append(out, b)
+	out, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", what, err)
 	}
-	return out, rows.Err()
+	if out == nil {
+		out = []T{}
+	}
+	return out, nil
+}
+
+func scanBrands(rows pgx.Rows, err error) ([]auction.Brand, error) {
+	return auctionRows("brands", rows, err, func(row pgx.CollectableRow) (b auction.Brand, err error) {
+		return b, row.Scan(&b.ID, &b.Name, &b.CarCount)
+	})
 }
 
 // Brands implements auction.Store.
@@ -114,25 +120,15 @@ func (s *AuctionStore) BrandByName(ctx context.Context, name string) (*auction.B
 	var b auction.Brand
 	err := s.db.pool.QueryRow(ctx, `SELECT id, name, car_count FROM auction_brands WHERE name = $1`, name).Scan(&b.ID, &b.Name, &b.CarCount)
 	if err != nil {
-		return nil, notFound(err, "brand")
+		return nil, missing(err, auction.ErrBrandNotFound)
 	}
 	return &b, nil
 }
 
 func scanKinds(rows pgx.Rows, err error) ([]auction.Kind, error) {
-	if err != nil {
-		return nil, fmt.Errorf("postgres: kinds: %w", err)
-	}
-	defer rows.Close()
-	out := []auction.Kind{}
-	for rows.Next() {
-		var k auction.Kind
-		if err := rows.Scan(&k.ID, &k.BrandID, &k.Name, &k.CarCount); err != nil {
-			return nil, fmt.Errorf("postgres: kinds: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return auctionRows("kinds", rows, err, func(row pgx.CollectableRow) (k auction.Kind, err error) {
+		return k, row.Scan(&k.ID, &k.BrandID, &k.Name, &k.CarCount)
+	})
 }
 
 // Kinds implements auction.Store.
@@ -161,18 +157,9 @@ func (s *AuctionStore) Models(ctx context.Context, kinds []auction.KindID) ([]au
 		return out, nil
 	}
 	rows, err := s.db.pool.Query(ctx, `SELECT id, kind_id, name, car_count FROM auction_models WHERE kind_id = ANY($1) ORDER BY id`, int64s(kinds))
-	if err != nil {
-		return nil, fmt.Errorf("postgres: models: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m auction.Model
-		if err := rows.Scan(&m.ID, &m.KindID, &m.Name, &m.CarCount); err != nil {
-			return nil, fmt.Errorf("postgres: models: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return auctionRows("models", rows, err, func(row pgx.CollectableRow) (m auction.Model, err error) {
+		return m, row.Scan(&m.ID, &m.KindID, &m.Name, &m.CarCount)
+	})
 }
 
 // ModelsByName implements auction.Store.
@@ -180,42 +167,21 @@ func (s *AuctionStore) ModelsByName(ctx context.Context, name string) ([]auction
 	rows, err := s.db.pool.Query(ctx, `SELECT m.id, m.kind_id, m.name, m.car_count, k.id, k.brand_id, k.name, k.car_count, b.id, b.name, b.car_count
 		FROM auction_models m JOIN auction_kinds k ON k.id = m.kind_id JOIN auction_brands b ON b.id = k.brand_id
 		WHERE m.name = $1 ORDER BY m.id`, name)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: models by name: %w", err)
-	}
-	defer rows.Close()
-	out := []auction.ModelPath{}
-	for rows.Next() {
-		var p auction.ModelPath
-		if err := rows.Scan(&p.Model.ID, &p.Model.KindID, &p.Model.Name, &p.Model.CarCount, &p.Kind.ID, &p.Kind.BrandID, &p.Kind.Name, &p.Kind.CarCount, &p.Brand.ID, &p.Brand.Name, &p.Brand.CarCount); err != nil {
-			return nil, fmt.Errorf("postgres: models by name: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return auctionRows("models by name", rows, err, func(row pgx.CollectableRow) (p auction.ModelPath, err error) {
+		return p, row.Scan(&p.Model.ID, &p.Model.KindID, &p.Model.Name, &p.Model.CarCount, &p.Kind.ID, &p.Kind.BrandID, &p.Kind.Name, &p.Kind.CarCount, &p.Brand.ID, &p.Brand.Name, &p.Brand.CarCount)
+	})
 }
 
 // ModelIDs implements auction.Store.
 func (s *AuctionStore) ModelIDs(ctx context.Context) ([]auction.ModelID, error) {
 	rows, err := s.db.pool.Query(ctx, `SELECT id FROM auction_models ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: model ids: %w", err)
-	}
-	defer rows.Close()
-	var out []auction.ModelID
-	for rows.Next() {
-		var id auction.ModelID
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("postgres: model ids: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return auctionRows("model ids", rows, err, pgx.RowTo[auction.ModelID])
 }
 
 // CreateCars implements auction.Store.
 func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) error {
-	type counts struct{ cars, listed int64 }
+	// Only a car whose auction started counts (see auction.Brand).
+	type counts struct{ listed int64 }
 	perModel := map[auction.ModelID]*counts{}
 	var order []auction.ModelID
 	var listed int64
@@ -226,7 +192,6 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 			perModel[c.Model.ID] = n
 			order = append(order, c.Model.ID)
 		}
-		n.cars++
 		if !c.AuctionStart.IsZero() {
 			n.listed++
 			listed++
@@ -243,18 +208,18 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 		for _, m := range order {
 			n := perModel[m]
 			var kind int64
-			err := tx.QueryRow(ctx, `UPDATE auction_models SET car_count = car_count + $1, listed_count = listed_count + $2 WHERE id = $3 RETURNING kind_id`, n.cars, n.listed, m).Scan(&kind)
+			err := tx.QueryRow(ctx, `UPDATE auction_models SET car_count = car_count + $1, listed_count = listed_count + $1 WHERE id = $2 RETURNING kind_id`, n.listed, m).Scan(&kind)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return hanok.Errorf(hanok.NotFound, "model %d not found", m)
+				return fmt.Errorf("postgres: model %d: %w", m, auction.ErrModelNotFound)
 			}
 			if err != nil {
 				return fmt.Errorf("postgres: count cars: %w", err)
 			}
 			var brand int64
-			if err := tx.QueryRow(ctx, `UPDATE auction_kinds SET car_count = car_count + $1 WHERE id = $2 RETURNING brand_id`, n.cars, kind).Scan(&brand); err != nil {
+			if err := tx.QueryRow(ctx, `UPDATE auction_kinds SET car_count = car_count + $1 WHERE id = $2 RETURNING brand_id`, n.listed, kind).Scan(&brand); err != nil {
 				return fmt.Errorf("postgres: count cars: %w", err)
 			}
-			if _, err := tx.Exec(ctx, `UPDATE auction_brands SET car_count = car_count + $1 WHERE id = $2`, n.cars, brand); err != nil {
+			if _, err := tx.Exec(ctx, `UPDATE auction_brands SET car_count = car_count + $1 WHERE id = $2`, n.listed, brand); err != nil {
 				return fmt.Errorf("postgres: count cars: %w", err)
 			}
 		}
@@ -270,7 +235,7 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 				c.Owner, c.Model.ID, c.Year, c.Fuel, c.Transmission, c.Color, c.Mileage, c.Address,
 				c.Status, nullTime(c.AuctionStart), nullTime(c.AuctionEnd), nullID(c.Buyer), nullID(c.SoldBid), c.Created).Scan(&id)
 			if isForeignKey(err) {
-				return hanok.Errorf(hanok.NotFound, "user %d not found", c.Owner)
+				return fmt.Errorf("postgres: owner %d: %w", c.Owner, auction.ErrUserNotFound)
 			}
 			if err != nil {
 				return fmt.Errorf("postgres: insert car: %w", err)
@@ -320,7 +285,7 @@ func scanCar(sc pgx.Row, extra ...any) (*auction.Car, error) {
 	c.Year = c.Year.UTC()
 	c.Created = c.Created.UTC()
 	c.AuctionStart, c.AuctionEnd = utc(start), utc(end)
-	c.Buyer, c.SoldBid = auth.UserID(deref(buyer)), auction.BidID(deref(sold))
+	c.Buyer, c.SoldBid = hanok.UserID(deref(buyer)), auction.BidID(deref(sold))
 	return &c, nil
 }
 
@@ -335,24 +300,19 @@ func deref(p *int64) int64 {
 func car(ctx context.Context, q querier, id auction.CarID) (*auction.Car, error) {
 	c, err := scanCar(q.QueryRow(ctx, `SELECT `+carColumns+` FROM auction_cars c `+carJoins+` WHERE c.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		return nil, auction.ErrCarNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: car: %w", err)
 	}
 	rows, err := q.Query(ctx, `SELECT id, path, represent FROM auction_car_images WHERE car_id = $1 ORDER BY position`, id)
+	c.Images, err = auctionRows("car images", rows, err, func(row pgx.CollectableRow) (im auction.Image, err error) {
+		return im, row.Scan(&im.ID, &im.Path, &im.Represent)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: car images: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var im auction.Image
-		if err := rows.Scan(&im.ID, &im.Path, &im.Represent); err != nil {
-			return nil, fmt.Errorf("postgres: car images: %w", err)
-		}
-		c.Images = append(c.Images, im)
-	}
-	return c, rows.Err()
+	return c, nil
 }
 
 // Car implements auction.Store.
@@ -376,10 +336,10 @@ func lockCar(ctx context.Context, tx pgx.Tx, id auction.CarID) (*auction.Car, er
 	err := tx.QueryRow(ctx, `SELECT owner_id, status, auction_start, auction_end, buyer_id, sold_bid_id FROM auction_cars WHERE id = $1 FOR UPDATE`, id).
 		Scan(&c.Owner, &c.Status, &start, &end, &buyer, &sold)
 	if err != nil {
-		return nil, notFound(err, "car")
+		return nil, missing(err, auction.ErrCarNotFound)
 	}
 	c.AuctionStart, c.AuctionEnd = utc(start), utc(end)
-	c.Buyer, c.SoldBid = auth.UserID(deref(buyer)), auction.BidID(deref(sold))
+	c.Buyer, c.SoldBid = hanok.UserID(deref(buyer)), auction.BidID(deref(sold))
 	return c, nil
 }
 
@@ -401,13 +361,21 @@ func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(
 		err = tx.QueryRow(ctx, `UPDATE auction_cars SET status = $1, auction_start = $2, auction_end = $3, buyer_id = $4, sold_bid_id = $5 WHERE id = $6 RETURNING model_id`,
 			next.Status, nullTime(next.AuctionStart), nullTime(next.AuctionEnd), nullID(next.Buyer), nullID(next.SoldBid), id).Scan(&model)
 		if isForeignKey(err) {
-			return hanok.Errorf(hanok.NotFound, "user %d not found", next.Buyer)
+			return fmt.Errorf("postgres: buyer %d: %w", next.Buyer, auction.ErrUserNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: update car: %w", err)
 		}
 		if old.Status == auction.StatusWaiting && next.Status != auction.StatusWaiting {
-			if _, err := tx.Exec(ctx, `UPDATE auction_models SET listed_count = listed_count + 1 WHERE id = $1`, model); err != nil {
+			// The car counts now: in its model, kind and brand.
+			var kind, brand int64
+			if err := tx.QueryRow(ctx, `UPDATE auction_models SET car_count = car_count + 1, listed_count = listed_count + 1 WHERE id = $1 RETURNING kind_id`, model).Scan(&kind); err != nil {
+				return fmt.Errorf("postgres: update car: %w", err)
+			}
+			if err := tx.QueryRow(ctx, `UPDATE auction_kinds SET car_count = car_count + 1 WHERE id = $1 RETURNING brand_id`, kind).Scan(&brand); err != nil {
+				return fmt.Errorf("postgres: update car: %w", err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE auction_brands SET car_count = car_count + 1 WHERE id = $1`, brand); err != nil {
 				return fmt.Errorf("postgres: update car: %w", err)
 			}
 			if _, err := tx.Exec(ctx, `UPDATE auction_totals SET listed = listed + 1 WHERE id = 1`); err != nil {
@@ -506,7 +474,7 @@ func scanBid(sc pgx.Row) (*auction.Bid, error) {
 // FOR UPDATE) before fn runs, so bids on one car are serialized across
 // every process on the database and fn always sees the state its write
 // changes.
-func (s *AuctionStore) PlaceBid(ctx context.Context, carID auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(ctx context.Context, carID auction.CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	var b *auction.Bid
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		c, err := lockCar(ctx, tx, carID)
@@ -527,7 +495,7 @@ func (s *AuctionStore) PlaceBid(ctx context.Context, carID auction.CarID, bidder
 			b, err = scanBid(tx.QueryRow(ctx, `INSERT INTO auction_bids (car_id, bidder_id, amount, created, updated) VALUES ($1, $2, $3, $4, $4) RETURNING `+bidColumns,
 				carID, bidder, amount, at))
 			if isForeignKey(err) {
-				return hanok.Errorf(hanok.NotFound, "user %d not found", bidder)
+				return fmt.Errorf("postgres: bidder %d: %w", bidder, auction.ErrUserNotFound)
 			}
 		} else {
 			b, err = scanBid(tx.QueryRow(ctx, `UPDATE auction_bids SET amount = $1, updated = $2 WHERE id = $3 RETURNING `+bidColumns, amount, at, prev.ID))
@@ -543,26 +511,20 @@ func (s *AuctionStore) PlaceBid(ctx context.Context, carID auction.CarID, bidder
 // Bids implements auction.Store.
 func (s *AuctionStore) Bids(ctx context.Context, carID auction.CarID) ([]auction.Bid, error) {
 	rows, err := s.db.pool.Query(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = $1 ORDER BY amount DESC, id`, carID)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: bids: %w", err)
-	}
-	defer rows.Close()
-	out := []auction.Bid{}
-	for rows.Next() {
-		b, err := scanBid(rows)
+	return auctionRows("bids", rows, err, func(row pgx.CollectableRow) (auction.Bid, error) {
+		b, err := scanBid(row)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: bids: %w", err)
+			return auction.Bid{}, err
 		}
-		out = append(out, *b)
-	}
-	return out, rows.Err()
+		return *b, nil
+	})
 }
 
 // BidOf implements auction.Store.
-func (s *AuctionStore) BidOf(ctx context.Context, carID auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+func (s *AuctionStore) BidOf(ctx context.Context, carID auction.CarID, bidder hanok.UserID) (*auction.Bid, error) {
 	b, err := scanBid(s.db.pool.QueryRow(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = $1 AND bidder_id = $2`, carID, bidder))
 	if err != nil {
-		return nil, notFound(err, "bid")
+		return nil, missing(err, auction.ErrBidNotFound)
 	}
 	return b, nil
 }
@@ -571,7 +533,7 @@ func (s *AuctionStore) BidOf(ctx context.Context, carID auction.CarID, bidder au
 func (s *AuctionStore) Bid(ctx context.Context, id auction.BidID) (*auction.Bid, error) {
 	b, err := scanBid(s.db.pool.QueryRow(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE id = $1`, id))
 	if err != nil {
-		return nil, notFound(err, "bid")
+		return nil, missing(err, auction.ErrBidNotFound)
 	}
 	return b, nil
 }
@@ -579,12 +541,5 @@ func (s *AuctionStore) Bid(ctx context.Context, id auction.BidID) (*auction.Bid,
 // ImagePaths implements auction.Store.
 func (s *AuctionStore) ImagePaths(ctx context.Context) ([]string, error) {
 	rows, err := s.db.pool.Query(ctx, `SELECT DISTINCT path FROM auction_car_images`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: image paths: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("postgres: image paths: %w", err)
-	}
-	return out, nil
+	return auctionRows("image paths", rows, err, pgx.RowTo[string])
 }

@@ -306,3 +306,13 @@ func Redacted(s string) string {
 	}
 	return u.Redacted()
 }
+
+// missing is miss, the domain's declared error, for a query that found no
+// row, else err: the one way a store turns "no rows" into what a client
+// reads.
+func missing(err, miss error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return miss
+	}
+	return err
+}

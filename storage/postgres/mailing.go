@@ -31,14 +31,6 @@ var _ mailing.Store = (*MailingStore)(nil)
 // Mailing returns the database's mailing store.
 func (db *DB) Mailing() *MailingStore { return &MailingStore{db: db} }
 
-// missing is miss when err is a missing row, err otherwise.
-func missing(err, miss error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return miss
-	}
-	return err
-}
-
 // subscriberTaken is the error of a UNIQUE violation on
 // mailing_subscribers: the token's or the email key's.
 func subscriberTaken(err error) error {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
-	"github.com/hanok-dev/hanok/auth"
 )
 
 // AuctionStore is the auction.Store of a DB.
@@ -24,12 +23,22 @@ var _ auction.Store = (*AuctionStore)(nil)
 // Auction returns the database's auction store.
 func (db *DB) Auction() *AuctionStore { return &AuctionStore{db: db} }
 
-// write runs fn in a write transaction and then, committed or not, bumps
-// the generation of the read cache, so that no read after it is answered
-// with rows from before it. Every auction write goes through it.
+// write runs fn in a write transaction that also adds one to the count of
+// auction writes (which the read caches of other processes on the file
+// watch), and then, committed or not, bumps the generation of this DB's
+// read cache, so that no read after it is answered with rows from before
+// it. Every auction write goes through it.
 func (s *AuctionStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	defer s.db.auction.bump()
-	return s.db.write(ctx, fn)
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET writes = writes + 1 WHERE id = 1`); err != nil {
+			return fmt.Errorf("sqlite: count the auction write: %w", err)
+		}
+		return nil
+	})
 }
 
 // querier is what reads need from a *sql.Tx.
@@ -119,25 +128,15 @@ func (s *AuctionStore) BrandByName(ctx context.Context, name string) (*auction.B
 	var b auction.Brand
 	err := s.db.reader.QueryRowContext(ctx, `SELECT id, name, car_count FROM auction_brands WHERE name = ?`, name).Scan(&b.ID, &b.Name, &b.CarCount)
 	if err != nil {
-		return nil, notFound(err, "brand")
+		return nil, missing(err, auction.ErrBrandNotFound)
 	}
 	return &b, nil
 }
 
 func scanKinds(rows *sql.Rows, err error) ([]auction.Kind, error) {
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: kinds: %w", err)
-	}
-	defer rows.Close()
-	out := []auction.Kind{}
-	for rows.Next() {
-		var k auction.Kind
-		if err := rows.Scan(&k.ID, &k.BrandID, &k.Name, &k.CarCount); err != nil {
-			return nil, fmt.Errorf("sqlite: kinds: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect("kinds", rows, err, func(sc scanner) (k auction.Kind, err error) {
+		return k, sc.Scan(&k.ID, &k.BrandID, &k.Name, &k.CarCount)
+	})
 }
 
 // Kinds implements auction.Store.
@@ -167,18 +166,9 @@ func (s *AuctionStore) Models(ctx context.Context, kinds []auction.KindID) ([]au
 	}
 	ph, args := placeholders(kinds)
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT id, kind_id, name, car_count FROM auction_models WHERE kind_id IN (`+ph+`) ORDER BY id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: models: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var m auction.Model
-		if err := rows.Scan(&m.ID, &m.KindID, &m.Name, &m.CarCount); err != nil {
-			return nil, fmt.Errorf("sqlite: models: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect("models", rows, err, func(sc scanner) (m auction.Model, err error) {
+		return m, sc.Scan(&m.ID, &m.KindID, &m.Name, &m.CarCount)
+	})
 }
 
 // ModelsByName implements auction.Store.
@@ -186,42 +176,23 @@ func (s *AuctionStore) ModelsByName(ctx context.Context, name string) ([]auction
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT m.id, m.kind_id, m.name, m.car_count, k.id, k.brand_id, k.name, k.car_count, b.id, b.name, b.car_count
 		FROM auction_models m JOIN auction_kinds k ON k.id = m.kind_id JOIN auction_brands b ON b.id = k.brand_id
 		WHERE m.name = ? ORDER BY m.id`, name)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: models by name: %w", err)
-	}
-	defer rows.Close()
-	out := []auction.ModelPath{}
-	for rows.Next() {
-		var p auction.ModelPath
-		if err := rows.Scan(&p.Model.ID, &p.Model.KindID, &p.Model.Name, &p.Model.CarCount, &p.Kind.ID, &p.Kind.BrandID, &p.Kind.Name, &p.Kind.CarCount, &p.Brand.ID, &p.Brand.Name, &p.Brand.CarCount); err != nil {
-			return nil, fmt.Errorf("sqlite: models by name: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return collect("models by name", rows, err, func(sc scanner) (p auction.ModelPath, err error) {
+		return p, sc.Scan(&p.Model.ID, &p.Model.KindID, &p.Model.Name, &p.Model.CarCount, &p.Kind.ID, &p.Kind.BrandID, &p.Kind.Name, &p.Kind.CarCount, &p.Brand.ID, &p.Brand.Name, &p.Brand.CarCount)
+	})
 }
 
 // ModelIDs implements auction.Store.
 func (s *AuctionStore) ModelIDs(ctx context.Context) ([]auction.ModelID, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT id FROM auction_models ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: model ids: %w", err)
-	}
-	defer rows.Close()
-	var out []auction.ModelID
-	for rows.Next() {
-		var id auction.ModelID
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("sqlite: model ids: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return collect("model ids", rows, err, func(sc scanner) (id auction.ModelID, err error) {
+		return id, sc.Scan(&id)
+	})
 }
 
 // CreateCars implements auction.Store.
 func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) error {
-	type counts struct{ cars, listed int64 }
+	// Only a car whose auction started counts (see auction.Brand).
+	type counts struct{ listed int64 }
 	perModel := map[auction.ModelID]*counts{}
 	var order []auction.ModelID
 	var listed int64
@@ -232,7 +203,6 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 			perModel[c.Model.ID] = n
 			order = append(order, c.Model.ID)
 		}
-		n.cars++
 		if !c.AuctionStart.IsZero() {
 			n.listed++
 			listed++
@@ -246,18 +216,18 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 		for _, m := range order {
 			n := perModel[m]
 			var kind int64
-			err := tx.QueryRowContext(ctx, `UPDATE auction_models SET car_count = car_count + ?, listed_count = listed_count + ? WHERE id = ? RETURNING kind_id`, n.cars, n.listed, m).Scan(&kind)
+			err := tx.QueryRowContext(ctx, `UPDATE auction_models SET car_count = car_count + ?, listed_count = listed_count + ? WHERE id = ? RETURNING kind_id`, n.listed, n.listed, m).Scan(&kind)
 			if errors.Is(err, sql.ErrNoRows) {
-				return hanok.Errorf(hanok.NotFound, "model %d not found", m)
+				return fmt.Errorf("sqlite: model %d: %w", m, auction.ErrModelNotFound)
 			}
 			if err != nil {
 				return fmt.Errorf("sqlite: count cars: %w", err)
 			}
 			var brand int64
-			if err := tx.QueryRowContext(ctx, `UPDATE auction_kinds SET car_count = car_count + ? WHERE id = ? RETURNING brand_id`, n.cars, kind).Scan(&brand); err != nil {
+			if err := tx.QueryRowContext(ctx, `UPDATE auction_kinds SET car_count = car_count + ? WHERE id = ? RETURNING brand_id`, n.listed, kind).Scan(&brand); err != nil {
 				return fmt.Errorf("sqlite: count cars: %w", err)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE auction_brands SET car_count = car_count + ? WHERE id = ?`, n.cars, brand); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_brands SET car_count = car_count + ? WHERE id = ?`, n.listed, brand); err != nil {
 				return fmt.Errorf("sqlite: count cars: %w", err)
 			}
 		}
@@ -281,7 +251,7 @@ func (s *AuctionStore) CreateCars(ctx context.Context, cars []*auction.Car) erro
 			res, err := insCar.ExecContext(ctx, c.Owner, c.Model.ID, c.Year.Format(time.DateOnly), c.Fuel, c.Transmission, c.Color, c.Mileage, c.Address,
 				c.Status, nanos(c.AuctionStart), nanos(c.AuctionEnd), nullID(c.Buyer), nullID(c.SoldBid), c.Created.UnixNano())
 			if isForeignKey(err) {
-				return hanok.Errorf(hanok.NotFound, "user %d not found", c.Owner)
+				return fmt.Errorf("sqlite: owner %d: %w", c.Owner, auction.ErrUserNotFound)
 			}
 			if err != nil {
 				return fmt.Errorf("sqlite: insert car: %w", err)
@@ -344,7 +314,7 @@ func scanCar(sc scanner, extra ...any) (*auction.Car, error) {
 	}
 	c.Year = y
 	c.AuctionStart, c.AuctionEnd = fromNanos(start), fromNanos(end)
-	c.Buyer, c.SoldBid = auth.UserID(buyer.Int64), auction.BidID(sold.Int64)
+	c.Buyer, c.SoldBid = hanok.UserID(buyer.Int64), auction.BidID(sold.Int64)
 	c.Created = time.Unix(0, created).UTC()
 	return &c, nil
 }
@@ -359,30 +329,25 @@ const (
 func (s *AuctionStore) car(ctx context.Context, q querier, id auction.CarID) (*auction.Car, error) {
 	c, err := scanCar(q.QueryRowContext(ctx, carQuery, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hanok.Errorf(hanok.NotFound, "car %d not found", id)
+		return nil, auction.ErrCarNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: car: %w", err)
 	}
 	rows, err := q.QueryContext(ctx, carImagesQuery, id)
+	c.Images, err = collect("car images", rows, err, func(sc scanner) (im auction.Image, err error) {
+		return im, sc.Scan(&im.ID, &im.Path, &im.Represent)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: car images: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var im auction.Image
-		if err := rows.Scan(&im.ID, &im.Path, &im.Represent); err != nil {
-			return nil, fmt.Errorf("sqlite: car images: %w", err)
-		}
-		c.Images = append(c.Images, im)
-	}
-	return c, rows.Err()
+	return c, nil
 }
 
-// Car implements auction.Store.
-// A car read since the last auction write is answered from the read
-// cache.
+// Car implements auction.Store. A car read since the last write to the
+// file, by any process, is answered from the read cache.
 func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car, error) {
+	s.db.auction.sync(ctx, s.db)
 	if c, ok := s.db.auction.car(id); ok {
 		return c, nil
 	}
@@ -412,10 +377,10 @@ func carForUpdate(ctx context.Context, tx *sql.Tx, id auction.CarID) (*auction.C
 	err := tx.QueryRowContext(ctx, `SELECT owner_id, status, auction_start, auction_end, buyer_id, sold_bid_id FROM auction_cars WHERE id = ?`, id).
 		Scan(&c.Owner, &c.Status, &start, &end, &buyer, &sold)
 	if err != nil {
-		return nil, notFound(err, "car")
+		return nil, missing(err, auction.ErrCarNotFound)
 	}
 	c.AuctionStart, c.AuctionEnd = fromNanos(start), fromNanos(end)
-	c.Buyer, c.SoldBid = auth.UserID(buyer.Int64), auction.BidID(sold.Int64)
+	c.Buyer, c.SoldBid = hanok.UserID(buyer.Int64), auction.BidID(sold.Int64)
 	return c, nil
 }
 
@@ -439,7 +404,14 @@ func (s *AuctionStore) UpdateCar(ctx context.Context, id auction.CarID, fn func(
 			return fmt.Errorf("sqlite: update car: %w", err)
 		}
 		if old.Status == auction.StatusWaiting && next.Status != auction.StatusWaiting {
-			if _, err := tx.ExecContext(ctx, `UPDATE auction_models SET listed_count = listed_count + 1 WHERE id = ?`, model); err != nil {
+			// The car counts now: in its model, kind and brand.
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_models SET car_count = car_count + 1, listed_count = listed_count + 1 WHERE id = ?`, model); err != nil {
+				return fmt.Errorf("sqlite: update car: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_kinds SET car_count = car_count + 1 WHERE id = (SELECT kind_id FROM auction_models WHERE id = ?)`, model); err != nil {
+				return fmt.Errorf("sqlite: update car: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE auction_brands SET car_count = car_count + 1 WHERE id = (SELECT k.brand_id FROM auction_models m JOIN auction_kinds k ON k.id = m.kind_id WHERE m.id = ?)`, model); err != nil {
 				return fmt.Errorf("sqlite: update car: %w", err)
 			}
 			if _, err := tx.ExecContext(ctx, `UPDATE auction_totals SET listed = listed + 1 WHERE id = 1`); err != nil {
@@ -494,16 +466,16 @@ func listQueries(q auction.ListQuery) (page string, pageArgs []any, count string
 
 // ListCars implements auction.Store. It issues one query whatever the
 // page size, the page with the total, and a second (the total) only for a
-// page past the end. A page read since the last auction
-// write is answered from the read cache.
+// page past the end. A page read since the last write to the file, by any
+// process, is answered from the read cache.
 func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auction.Car, int, error) {
+	s.db.auction.sync(ctx, s.db)
 	key := pageKey(q)
 	if cars, total, ok := s.db.auction.page(key); ok {
 		return cars, total, nil
 	}
 	gen := s.db.auction.generation()
 	pageQ, pageArgs, countQ, countArgs := listQueries(q)
-	out := []auction.Car{}
 	var total int
 	// A query of one model or all is prepared once per connection; a
 	// query of several models, whose text has one placeholder per model,
@@ -517,24 +489,20 @@ func (s *AuctionStore) ListCars(ctx context.Context, q auction.ListQuery) ([]auc
 	}
 	rq := poolQuerier{s.db.reader, stmts}
 	rows, err := rq.QueryContext(ctx, pageQ, pageArgs...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	out, err := collect("list cars", rows, err, func(sc scanner) (auction.Car, error) {
 		var imID sql.NullInt64
 		var imPath sql.NullString
-		c, err := scanCar(rows, &imID, &imPath, &total)
+		c, err := scanCar(sc, &imID, &imPath, &total)
 		if err != nil {
-			return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+			return auction.Car{}, err
 		}
 		if imID.Valid {
 			c.Images = []auction.Image{{ID: auction.ImageID(imID.Int64), Path: imPath.String, Represent: true}}
 		}
-		out = append(out, *c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("sqlite: list cars: %w", err)
+		return *c, nil
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	if len(out) == 0 {
 		// A page past the end has no row to carry the total.
@@ -561,7 +529,7 @@ func scanBid(sc scanner) (*auction.Bid, error) {
 // PlaceBid implements auction.Store. The rule and the write share one
 // IMMEDIATE transaction on the single writer connection, so concurrent
 // bids are serialized.
-func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder auth.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
+func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder hanok.UserID, amount int64, at time.Time, fn func(*auction.Car, *auction.Bid) error) (*auction.Bid, error) {
 	var b *auction.Bid
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		c, err := carForUpdate(ctx, tx, car)
@@ -582,7 +550,7 @@ func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder a
 			b, err = scanBid(tx.QueryRowContext(ctx, `INSERT INTO auction_bids (car_id, bidder_id, amount, created, updated) VALUES (?, ?, ?, ?, ?) RETURNING `+bidColumns,
 				car, bidder, amount, at.UnixNano(), at.UnixNano()))
 			if isForeignKey(err) {
-				return notFound(sql.ErrNoRows, "user")
+				return fmt.Errorf("sqlite: bidder %d: %w", bidder, auction.ErrUserNotFound)
 			}
 		} else {
 			b, err = scanBid(tx.QueryRowContext(ctx, `UPDATE auction_bids SET amount = ?, updated = ? WHERE id = ? RETURNING `+bidColumns, amount, at.UnixNano(), prev.ID))
@@ -598,26 +566,20 @@ func (s *AuctionStore) PlaceBid(ctx context.Context, car auction.CarID, bidder a
 // Bids implements auction.Store.
 func (s *AuctionStore) Bids(ctx context.Context, car auction.CarID) ([]auction.Bid, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? ORDER BY amount DESC, id`, car)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: bids: %w", err)
-	}
-	defer rows.Close()
-	out := []auction.Bid{}
-	for rows.Next() {
-		b, err := scanBid(rows)
+	return collect("bids", rows, err, func(sc scanner) (auction.Bid, error) {
+		b, err := scanBid(sc)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: bids: %w", err)
+			return auction.Bid{}, err
 		}
-		out = append(out, *b)
-	}
-	return out, rows.Err()
+		return *b, nil
+	})
 }
 
 // BidOf implements auction.Store.
-func (s *AuctionStore) BidOf(ctx context.Context, car auction.CarID, bidder auth.UserID) (*auction.Bid, error) {
+func (s *AuctionStore) BidOf(ctx context.Context, car auction.CarID, bidder hanok.UserID) (*auction.Bid, error) {
 	b, err := scanBid(s.db.reader.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE car_id = ? AND bidder_id = ?`, car, bidder))
 	if err != nil {
-		return nil, notFound(err, "bid")
+		return nil, missing(err, auction.ErrBidNotFound)
 	}
 	return b, nil
 }
@@ -626,7 +588,7 @@ func (s *AuctionStore) BidOf(ctx context.Context, car auction.CarID, bidder auth
 func (s *AuctionStore) Bid(ctx context.Context, id auction.BidID) (*auction.Bid, error) {
 	b, err := scanBid(s.db.reader.QueryRowContext(ctx, `SELECT `+bidColumns+` FROM auction_bids WHERE id = ?`, id))
 	if err != nil {
-		return nil, notFound(err, "bid")
+		return nil, missing(err, auction.ErrBidNotFound)
 	}
 	return b, nil
 }

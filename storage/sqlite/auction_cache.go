@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
 	"strconv"
 	"sync"
 
@@ -21,16 +23,68 @@ const (
 // Every auction write of this DB bumps the generation once it has
 // committed, which empties the cache; a read that began before a bump is
 // not cached. So once a write has returned, no read is answered with what
-// the database held before it. The cache sees only the writes of this
-// process: a DB assumes it is the only process that writes the auction
-// tables of its file. Several servers share a PostgreSQL database
-// instead, whose auction store keeps no cache: every read goes to the
-// database.
+// the database held before it.
+//
+// A write by another process on the same file (the CLI's seed beside a
+// running server, a second server), or by another DB of this one, is seen
+// the same way: every read first reads the file's version (sync, a
+// fileWatch, a few loads from shared memory) and, when it changed since
+// the last reading, the count of auction writes that every auction write
+// adds to in its transaction (auction_totals.writes); when that changed
+// too, it bumps the generation. A read that starts after such a write has
+// committed sees a new version and a new count, so it too is answered
+// from the database, never from rows cached before the write; a write to
+// the file's other tables costs one small query, not the cache.
 type auctionCache struct {
 	mu    sync.Mutex
 	gen   uint64
 	pages map[string]cachedPage
 	cars  map[auction.CarID]*auction.Car
+	// seen is the file's version at the last sync, and writes the count
+	// of auction writes read after it; watched tells whether they were
+	// ever read.
+	seen    fileVersion
+	writes  int64
+	watched bool
+}
+
+// auctionWritesQuery reads the count of auction writes.
+const auctionWritesQuery = `SELECT writes FROM auction_totals WHERE id = 1`
+
+// sync bumps the generation if any connection of any process committed
+// an auction write to db's file since the previous sync. A version or
+// count that cannot be read is taken as a change, so the read goes to the
+// database.
+func (c *auctionCache) sync(ctx context.Context, db *DB) {
+	var err error
+	v, ok := db.version(ctx)
+	if !ok {
+		err = errClosedWatch
+	}
+	c.mu.Lock()
+	unchanged := err == nil && c.watched && v == c.seen
+	c.mu.Unlock()
+	if unchanged {
+		return
+	}
+	// Read after the version: the count includes every write the version
+	// does.
+	var writes int64
+	if err == nil {
+		var stmts map[string]*sql.Stmt
+		if stmts, err = db.prepared(ctx, auctionWritesQuery); err == nil {
+			err = poolQuerier{db.reader, stmts}.QueryRowContext(ctx, auctionWritesQuery).Scan(&writes)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && c.watched && writes == c.writes {
+		c.seen = v
+		return
+	}
+	c.seen, c.writes, c.watched = v, writes, err == nil
+	c.gen++
+	c.pages, c.cars = nil, nil
 }
 
 type cachedPage struct {

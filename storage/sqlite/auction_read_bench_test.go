@@ -43,3 +43,32 @@ func BenchmarkAuctionRead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAuctionCacheSync is what every read of the cache adds to see
+// the writes of other processes: the file's version, unchanged (the WAL
+// index where it is mapped, else PRAGMA data_version), and for comparison
+// PRAGMA data_version alone.
+func BenchmarkAuctionCacheSync(b *testing.B) {
+	ctx := context.Background()
+	db, _, _, _ := cacheFixture(b, 10)
+	b.Run("sync", func(b *testing.B) {
+		db.auction.sync(ctx, db)
+		b.ReportAllocs()
+		for b.Loop() {
+			db.auction.sync(ctx, db)
+		}
+	})
+	b.Run("pragma-data_version", func(b *testing.B) {
+		w, err := newPragmaWatch(ctx, db.Path())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer w.close()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.version(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

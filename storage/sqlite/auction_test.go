@@ -2,11 +2,16 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
@@ -113,6 +118,12 @@ func TestAuctionReadsIssueConstantQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	queries := countReads(t, db)
+	// The first read after a write reads the count of auction writes
+	// once (the file changed: was it the auction?); the reads after it
+	// only their own queries.
+	_, _, err = s.ListCars(ctx, auction.ListQuery{Limit: 2, Offset: 2})
+	require.NoError(t, err)
+	require.EqualValues(t, 2, queries.Load(), "the first read after a write")
 	for _, limit := range []int{1, 16, 100, 500} {
 		queries.Store(0)
 		page, total, err := s.ListCars(ctx, auction.ListQuery{Limit: limit})
@@ -141,4 +152,52 @@ func TestAuctionReadsIssueConstantQueries(t *testing.T) {
 	if n := queries.Load(); n != 2 {
 		t.Errorf("a detail read issued %d queries, want 2", n)
 	}
+}
+
+// TestMigrateAuctionVisibleCounts opens a file written before migration
+// 0013, whose car counts include a waiting car, and checks that Open
+// leaves only the approved car counted (issue 20, point 11).
+func TestMigrateAuctionVisibleCounts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v12.db")
+	ms, err := migrations()
+	require.NoError(t, err)
+	raw, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	for _, m := range ms {
+		if m.Version < 13 {
+			_, err := raw.Exec(m.SQL)
+			require.NoError(t, err, m.Name)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO users (id, username, username_key, email, email_key, password_hash, created) VALUES (7, 'park', 'park', 'park@example.com', 'park@example.com', x'00', 0)`,
+		// One waiting car and one ongoing, both counted, as before 0013.
+		`INSERT INTO auction_brands (id, name, car_count) VALUES (1, '르노삼성', 2), (2, '현대', 0)`,
+		`INSERT INTO auction_kinds (id, brand_id, name, car_count) VALUES (1, 1, 'sm', 2), (2, 2, '소나타', 0)`,
+		`INSERT INTO auction_models (id, kind_id, name, car_count, listed_count) VALUES (1, 1, 'sm5', 1, 1), (2, 1, 'sm7', 1, 0), (3, 2, 'LF 소나타', 0, 0)`,
+		`UPDATE auction_totals SET listed = 1`,
+		`INSERT INTO auction_cars (id, owner_id, model_id, year, fuel_type, transmission, color, mileage, address, status, auction_start, auction_end, created) VALUES
+			(1, 7, 1, '2018-12-25', '디젤', '오토', '은색', 1, '서울', 'ongoing', 1, 2, 0),
+			(2, 7, 2, '2018-12-25', '디젤', '오토', '은색', 1, '서울', 'waiting', NULL, NULL, 0)`,
+		fmt.Sprintf("PRAGMA user_version = %d", 12),
+	} {
+		_, err := raw.Exec(q)
+		require.NoError(t, err, q)
+	}
+	require.NoError(t, raw.Close())
+
+	db, err := Open(ctx, path)
+	require.NoError(t, err)
+	defer db.Close()
+	s := db.Auction()
+	brands, err := s.Brands(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []auction.Brand{{ID: 1, Name: "르노삼성", CarCount: 1}, {ID: 2, Name: "현대"}}, brands)
+	kinds, err := s.Kinds(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, []auction.Kind{{ID: 1, BrandID: 1, Name: "sm", CarCount: 1}}, kinds)
+	models, err := s.Models(ctx, []auction.KindID{1})
+	require.NoError(t, err)
+	assert.Equal(t, []auction.Model{{ID: 1, KindID: 1, Name: "sm5", CarCount: 1}, {ID: 2, KindID: 1, Name: "sm7"}}, models)
 }

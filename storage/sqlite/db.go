@@ -47,6 +47,8 @@ type DB struct {
 	stmts stmtCache
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
 	authChanges changeGate
+	// watch is the one fileWatch of the file (auction_watch.go).
+	watch dbWatch
 }
 
 // Option configures Open.
@@ -181,7 +183,7 @@ func checkWritable(path string) error {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.reader.Close(), db.writer.Close(), db.authChanges.close())
+	return errors.Join(db.watch.close(), db.reader.Close(), db.writer.Close())
 }
 
 // Path returns the file the database was opened from.
@@ -385,4 +387,14 @@ func nullID[T ~int64](id T) any {
 		return nil
 	}
 	return int64(id)
+}
+
+// missing is miss, the domain's declared error, for a query that found no
+// row, else err: the one way a store turns "no rows" into what a client
+// reads.
+func missing(err, miss error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return miss
+	}
+	return err
 }
