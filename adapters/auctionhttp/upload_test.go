@@ -82,14 +82,14 @@ type uploadEnv struct {
 }
 
 // user registers a user and returns its token.
-func (e *uploadEnv) user(t *testing.T, name string) string {
+func (e *uploadEnv) user(t testing.TB, name string) string {
 	t.Helper()
 	s, err := e.authn.Register(context.Background(), auth.RegisterInput{Username: name, Password: name + "-password"})
 	require.NoError(t, err)
 	return s.Token
 }
 
-func newUploadEnv(t *testing.T, media auction.MediaStore, opts ...auctionhttp.Option) *uploadEnv {
+func newUploadEnv(t testing.TB, media auction.MediaStore, opts ...auctionhttp.Option) *uploadEnv {
 	t.Helper()
 	ctx := context.Background()
 	db := memory.New()

@@ -113,12 +113,20 @@ func peakRSS(t testing.TB) int64 {
 // progressive JPEG. It reports the process's peak RSS, which must stay
 // under 300 MB (before the decode budget: 953 MB for the six PNGs). It
 // decodes 7 images of 25 megapixels, a minute of CPU on a busy machine,
-// so it runs only with HANOK_UPLOAD_MIX=1 (Linux: it reads
-// /proc/self/status).
-func TestUploadMixPeakRSS(t *testing.T) {
-	if os.Getenv("HANOK_UPLOAD_MIX") == "" {
-		t.Skip("set HANOK_UPLOAD_MIX=1 to run the upload mix (a minute of CPU)")
+// so it is a benchmark, run once with
+//
+//	go test ./adapters/auctionhttp -run '^$' -bench UploadMixPeakRSS -benchtime 1x
+//
+// (Linux: it reads /proc/self/status; it needs cjpeg, from Debian's
+// libjpeg-turbo-progs).
+func BenchmarkUploadMixPeakRSS(b *testing.B) {
+	for range b.N {
+		b.ReportMetric(float64(uploadMix(b))/1e6, "peak-MB")
 	}
+}
+
+// uploadMix runs the mix once and returns the peak RSS.
+func uploadMix(t testing.TB) int64 {
 	const w, h = 5000, 5000
 	deep := deepPNG(t, w, h)
 	prog := progressiveJPEG(t, w, h, "2x2")
@@ -164,4 +172,5 @@ func TestUploadMixPeakRSS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusBadRequest, code, resp)
 	assert.Contains(t, resp, "of memory to decode, more than the limit of")
+	return peak
 }
