@@ -242,14 +242,6 @@ func isForeignKey(err error) bool { return pgCode(err) == "23503" }
 // isUnique reports whether err is a unique violation.
 func isUnique(err error) bool { return pgCode(err) == "23505" }
 
-// notFound maps pgx.ErrNoRows to a hanok.NotFound error naming what.
-func notFound(err error, what string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hanok.Errorf(hanok.NotFound, "%s not found", what)
-	}
-	return err
-}
-
 // requireUser returns hanok.NotFound unless id is a row of users, for the
 // stores whose rows refer to a user without a foreign key.
 func requireUser(ctx context.Context, q querier, id hanok.UserID) error {

@@ -315,14 +315,6 @@ func isForeignKey(err error) bool {
 	return false
 }
 
-// notFound maps sql.ErrNoRows to a hanok.NotFound error naming what.
-func notFound(err error, what string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return hanok.Errorf(hanok.NotFound, "%s not found", what)
-	}
-	return err
-}
-
 // requireUser returns hanok.NotFound unless id is a row of users, for the
 // stores whose rows refer to a user without a foreign key.
 func requireUser(ctx context.Context, tx *sql.Tx, id hanok.UserID) error {
