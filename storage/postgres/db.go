@@ -41,6 +41,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/migrate"
 )
 
@@ -268,15 +269,16 @@ func notFound(err error, what string) error {
 	return err
 }
 
-// requireUser returns hanok.NotFound unless id is a row of users, for the
-// stores whose rows refer to a user without a foreign key.
+// requireUser returns auth.ErrUserNotFound (naming id in its wrapping)
+// unless id is a row of users, for the stores whose rows refer to a user
+// without a foreign key.
 func requireUser(ctx context.Context, q querier, id hanok.UserID) error {
 	var ok bool
 	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, id).Scan(&ok); err != nil {
 		return fmt.Errorf("postgres: look up user %d: %w", id, err)
 	}
 	if !ok {
-		return hanok.Errorf(hanok.NotFound, "user %d not found", id)
+		return fmt.Errorf("postgres: user %d: %w", id, auth.ErrUserNotFound)
 	}
 	return nil
 }

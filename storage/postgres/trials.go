@@ -76,7 +76,7 @@ func (s *TrialsStore) TryLockSync(ctx context.Context) (unlock func(), ok bool, 
 // the day wins.
 func (s *TrialsStore) ClaimScheduledSync(ctx context.Context, day string) (bool, error) {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return false, hanok.Errorf(hanok.Invalid, "day %q is not a date", day)
+		return false, fmt.Errorf("postgres: claim the sync of %q: %w", day, err)
 	}
 	tag, err := s.db.pool.Exec(ctx, `INSERT INTO trial_schedule_claims (day) VALUES ($1::date) ON CONFLICT (day) DO NOTHING`, day)
 	if err != nil {
