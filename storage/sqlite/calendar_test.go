@@ -29,16 +29,13 @@ func openCalendarDB(tb testing.TB) *DB {
 func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
 	t.Helper()
 	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-	require.NoError(t, err)
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
+	lines, err := collect("query plan", rows, err, func(sc scanner) (string, error) {
 		var id, parent, unused int
 		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-		lines = append(lines, detail)
-	}
-	require.NoError(t, rows.Err())
+		err := sc.Scan(&id, &parent, &unused, &detail)
+		return detail, err
+	})
+	require.NoError(t, err)
 	return strings.Join(lines, "\n")
 }
 

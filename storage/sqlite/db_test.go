@@ -14,6 +14,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/sqlite"
@@ -95,15 +97,14 @@ func TestMigratesOldFileForward(t *testing.T) {
 	// The tables of later migrations go, and the triggers they put on
 	// the auth tables.
 	rows, err := raw.Query(`SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name NOT IN ('users', 'revoked_tokens', 'secrets', 'sqlite_sequence') ORDER BY type DESC`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var drop []string
 	for rows.Next() {
 		var typ, n string
-		rows.Scan(&typ, &n)
+		require.NoError(t, rows.Scan(&typ, &n))
 		drop = append(drop, "DROP "+typ+" "+n)
 	}
+	require.NoError(t, rows.Err())
 	rows.Close()
 	stmts := append([]string{"PRAGMA foreign_keys = OFF"}, drop...)
 	stmts = append(stmts,

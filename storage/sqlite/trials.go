@@ -193,26 +193,14 @@ func loadTrials(ctx context.Context, tx *sql.Tx, ids []trials.ID) ([]trials.Tria
 			args[i] = id
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		got, err := collect("select trials", rows, err, scanTrial)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: select trials: %w", err)
+			return nil, err
 		}
-		n := len(out)
-		for rows.Next() {
-			t, err := scanTrial(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sqlite: scan trial: %w", err)
-			}
-			out = append(out, t)
+		if len(got) != len(chunk) {
+			return nil, fmt.Errorf("sqlite: %d of %d trials: %w", len(chunk)-len(got), len(chunk), trials.ErrTrialNotFound)
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: select trials: %w", err)
-		}
-		if got := len(out) - n; got != len(chunk) {
-			return nil, fmt.Errorf("sqlite: %d of %d trials: %w", len(chunk)-got, len(chunk), trials.ErrTrialNotFound)
-		}
+		out = append(out, got...)
 	}
 	return out, nil
 }
@@ -445,23 +433,12 @@ func (s *TrialsStore) queryTrials(ctx context.Context, f trials.Filter) ([]trial
 	if err != nil {
 		return nil, 0, err
 	}
-	out := []trials.Trial{}
+	var out []trials.Trial
 	total := 0
 	err = s.db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.StmtContext(ctx, page).QueryContext(ctx, append(args, limit, f.Offset)...)
-		if err != nil {
-			return fmt.Errorf("sqlite: select trials: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTrial(rows)
-			if err != nil {
-				return fmt.Errorf("sqlite: scan trial: %w", err)
-			}
-			out = append(out, t)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sqlite: select trials: %w", err)
+		if out, err = collect("select trials", rows, err, scanTrial); err != nil {
+			return err
 		}
 		if limit < 0 || len(out) > 0 && len(out) < limit {
 			total = f.Offset + len(out)
