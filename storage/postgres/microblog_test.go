@@ -12,7 +12,6 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/microblog"
-	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 )
 
 // The microblog population of storage/sqlite's benchmark: user 1 reads,
@@ -30,9 +29,7 @@ const (
 func openMicroblog(tb testing.TB, total int) *DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, pgtest.DSN(tb))
-	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
+	db := openTestDB(tb)
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps := []struct {
 		query string
@@ -154,9 +151,7 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 // post is in the follower's home, whether its fan-out or the follow's
 // copy of the author's tweets ran first.
 func TestMicroblogPostsRacingFollow(t *testing.T) {
-	db, err := Open(context.Background(), pgtest.DSN(t))
-	require.NoError(t, err)
-	defer db.Close()
+	db := openTestDB(t)
 	s := db.Microblog()
 	ctx := context.Background()
 	var ids [2]hanok.UserID

@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/hanok-dev/hanok/auction"
@@ -14,7 +13,6 @@ import (
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/microblog/microblogtest"
 	"github.com/hanok-dev/hanok/storage/postgres"
-	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storetest"
 	"github.com/hanok-dev/hanok/trials/trialstest"
 )
@@ -22,18 +20,9 @@ import (
 // The conformance suites of every domain, each test over a new schema of
 // the database HANOK_TEST_POSTGRES names.
 
-// openTestDB opens a new schema and closes the pool when the test ends
-// (before the schema is dropped).
-func openTestDB(tb testing.TB) *postgres.DB {
-	tb.Helper()
-	dsn := pgtest.DSN(tb)
-	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
+// openTestDB opens a new schema and closes the pool when the test ends,
+// before the schema is dropped (postgres.OpenTestDB).
+var openTestDB = postgres.OpenTestDB
 
 func TestAuctionStore(t *testing.T) {
 	auctiontest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[auction.Store] {

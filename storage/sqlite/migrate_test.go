@@ -142,7 +142,7 @@ func TestMigrateCalendarToNanoseconds(t *testing.T) {
 // nanoseconds, not seconds.
 func TestEveryTimeColumnIsNanoseconds(t *testing.T) {
 	ctx := context.Background()
-	db := openCalendarDB(t)
+	db := openTestDB(t)
 	at := time.Date(2017, 6, 20, 9, 0, 0, 0, time.UTC)
 	owner := createTestUser(t, db, "owner", at)
 	s := db.Calendar()

@@ -94,7 +94,7 @@ func countReads(t *testing.T, db *DB) *atomic.Int64 {
 // TestQueryCounter checks the counter itself: one query, one count; a
 // transaction's BEGIN and COMMIT are not queries.
 func TestQueryCounter(t *testing.T) {
-	db := openAuctionDB(t)
+	db := openTestDB(t)
 	n := countReads(t, db)
 	ctx := context.Background()
 	if err := db.read(ctx, func(tx *sql.Tx) error {
