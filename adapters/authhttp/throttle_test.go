@@ -53,9 +53,8 @@ func TestRegistrationThrottled(t *testing.T) {
 		t.Fatalf("12 concurrent registrations from one address: %v, want at most 3 created and the rest 429", status)
 	}
 	r := register(100).Want(t, 429)
-	if m := r.Map(t); m["code"] != "rate_limited" {
-		t.Fatalf("throttled registration body: %s", r.Body)
-	}
+	m := r.Map(t)
+	require.Equal(t, "rate_limited", m["code"], "throttled registration body: %s", r.Body)
 	// Input refused anyway is answered as such, without spending budget.
 	testkit.Do(t, srv.Client(), testkit.Request{Method: "POST", URL: srv.URL + "/register", Body: map[string]string{"username": "x", "password": "short"}}).Want(t, 400)
 	clk.Add(time.Minute)

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/httpx"
 )
 
@@ -24,12 +26,9 @@ func TestRouterSetsPathValues(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/p/things/42")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(body) != "42" {
-		t.Fatalf("%d %q, want 200 \"42\"", resp.StatusCode, body)
-	}
+	require.EqualValues(t, 200, resp.StatusCode, "%d %q, want 200 \"42\"", resp.StatusCode, body)
+	require.Equal(t, "42", string(body), "%d %q, want 200 \"42\"", resp.StatusCode, body)
 }

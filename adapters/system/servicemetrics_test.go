@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -24,15 +26,11 @@ func TestServiceMetrics(t *testing.T) {
 	m.TrialsRun(trials.Run{Total: 145, Inserted: 145})
 	db := memory.New()
 	mail, err := mailing.New(db.Mailing(), mailing.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mail.Subscribe(context.Background(), "a@example.com", "A"); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := mail.CreateCampaign(context.Background(), mailing.Admin, "s", "c", ""); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = mail.Subscribe(context.Background(), "a@example.com", "A")
+	require.NoError(t, err)
+	_, _, err = mail.CreateCampaign(context.Background(), mailing.Admin, "s", "c", "")
+	require.NoError(t, err)
 	m.WatchOutbox(reg, mail)
 	m.TrialsRun(trials.Run{Error: "upstream page 1: 500"})
 	srv := httptest.NewServer(system.MetricsHandler(reg))

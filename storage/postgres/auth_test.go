@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/auth/authtest"
@@ -45,9 +46,7 @@ func TestAuthSharedDatabase(t *testing.T) {
 		var dbs [2]*postgres.DB
 		for i := range dbs {
 			db, err := postgres.Open(context.Background(), dsn)
-			if err != nil {
-				tb.Fatal(err)
-			}
+			require.NoError(tb, err)
 			tb.Cleanup(func() { db.Close() })
 			dbs[i] = db
 		}

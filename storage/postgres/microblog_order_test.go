@@ -320,9 +320,7 @@ func BenchmarkMicroblogPost(b *testing.B) {
 	s := db.Microblog()
 	post := func(b *testing.B) {
 		now := time.Now()
-		if err := s.CreateTweet(ctx, &microblog.Tweet{Author: users[0], Content: "benchmark post", Created: now, Updated: now}); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, s.CreateTweet(ctx, &microblog.Tweet{Author: users[0], Content: "benchmark post", Created: now, Updated: now}))
 	}
 	b.Run("writers=1", func(b *testing.B) {
 		for b.Loop() {

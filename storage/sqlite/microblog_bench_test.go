@@ -83,9 +83,8 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					page, err := svc.HomeTimeline(context.Background(), reader, c.cur)
-					if err != nil || len(page.Items) != microblog.DefaultLimit {
-						b.Fatalf("page of %d, %v", len(page.Items), err)
-					}
+					require.NoError(b, err, "page of %d, %v", len(page.Items), err)
+					require.Len(b, page.Items, microblog.DefaultLimit, "page of %d, %v", len(page.Items), err)
 				}
 			})
 		}
