@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -233,15 +235,25 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 		res <- result{code: resp.StatusCode}
 	}()
 	io.WriteString(pw, `{"username":"late",`)
-	// Wait until the server has the request in hand: its handler is
-	// reading the body, so the connection is active.
-	time.Sleep(200 * time.Millisecond)
+	// The server has the request in hand once its handler counts it in
+	// flight (the scrape of /metrics is the other request counted).
+	require.Eventually(t, func() bool { return inFlight(s.url) >= 2 }, 10*time.Second, 5*time.Millisecond,
+		"the request never reached the handler:\n%s", s.out.String())
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
+	// The shutdown has begun once the listener is closed.
+	host := strings.TrimPrefix(s.url, "http://")
+	require.Eventually(t, func() bool {
+		c, err := net.Dial("tcp", host)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}, 10*time.Second, 5*time.Millisecond, "the server never stopped listening")
 	select {
 	case err := <-stopped:
 		t.Fatalf("server stopped with a request in flight: %v", err)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	io.WriteString(pw, `"password":"password123"}`)
 	pw.Close()
@@ -394,4 +406,23 @@ func TestServerMicroblog(t *testing.T) {
 	code, body = s.do(t, "GET", "/microblog/user_auth/", tok, "")
 	require.EqualValues(t, 200, code, "user_auth after restart: %d %v", code, body)
 	require.Equal(t, "mirim", body["data"].(map[string]any)["user_id"], "user_auth after restart: %d %v", code, body)
+}
+
+var inFlightRE = regexp.MustCompile(`(?m)^hanok_http_requests_in_flight (\d+)$`)
+
+// inFlight is the server's count of requests in flight, from its
+// /metrics (the scrape included), or -1 if it cannot be read.
+func inFlight(url string) int {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	m := inFlightRE.FindSubmatch(body)
+	if err != nil || m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }
