@@ -33,7 +33,10 @@ func (s legacyAuth) InsertUnchecked(ctx context.Context, u *auth.User) error {
 		u.Username, auth.FoldKey(u.Username), u.Email, auth.FoldKey(u.Email), u.PasswordHash, u.Superuser, u.Created).Scan(&u.ID)
 }
 
-func TestAuthStore(t *testing.T) { authtest.RunStoreTests(t, authHarness) }
+func TestAuthStore(t *testing.T) {
+	t.Parallel()
+	authtest.RunStoreTests(t, authHarness)
+}
 
 func BenchmarkLogin(b *testing.B) { authtest.BenchmarkLogin(b, authHarness) }
 
@@ -41,6 +44,7 @@ func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, aut
 
 // Two pools on one schema: two servers' worth.
 func TestAuthSharedDatabase(t *testing.T) {
+	t.Parallel()
 	authtest.RunSharedDatabaseTests(t, func(tb testing.TB) (auth.Store, auth.Store) {
 		dsn := pgtest.DSN(tb)
 		var dbs [2]*postgres.DB

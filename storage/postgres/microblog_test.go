@@ -82,6 +82,7 @@ type planNode struct {
 // the tweets read are the page's (the one more that tells there is more
 // included), not the tweets of the 9,000 authors not followed.
 func TestMicroblogHomeReadsOnlyItsPage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes 100,000 tweets")
 	}
@@ -150,6 +151,7 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 // post is in the follower's home, whether its fan-out or the follow's
 // copy of the author's tweets ran first.
 func TestMicroblogPostsRacingFollow(t *testing.T) {
+	t.Parallel()
 	db := openTestDB(t)
 	s := db.Microblog()
 	ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 // Servers starting at once on a new database migrate it once: the others
 // wait on the advisory lock and find nothing left to do.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	const n = 4
@@ -41,6 +42,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 
 // A database migrated by a newer program is refused, and left as it is.
 func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, dsn)
@@ -56,6 +58,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 
 // Reopening a migrated database keeps its data and applies nothing.
 func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, dsn)
@@ -72,6 +75,7 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 func TestBadDSNHidesPassword(t *testing.T) {
+	t.Parallel()
 	_, err := postgres.Open(context.Background(), "postgres://u:hunter2@127.0.0.1:5432/db?sslmode=bogus")
 	require.Error(t, err, "bad DSN: %v, want an error without the password", err)
 	require.NotContains(t, err.Error(), "hunter2", "bad DSN: %v, want an error without the password", err)
@@ -84,6 +88,7 @@ func TestBadDSNHidesPassword(t *testing.T) {
 // A migration numbered below the newest applied one but not recorded (a
 // domain another program was built without) is applied on the next open.
 func TestSkippedMigrationApplied(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, dsn)

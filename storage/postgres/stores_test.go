@@ -25,6 +25,7 @@ import (
 var openTestDB = postgres.OpenTestDB
 
 func TestAuctionStore(t *testing.T) {
+	t.Parallel()
 	auctiontest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[auction.Store] {
 		db := openTestDB(tb)
 		return storetest.Harness[auction.Store]{Store: db.Auction(), Users: authtest.Users(db.Auth())}
@@ -32,6 +33,7 @@ func TestAuctionStore(t *testing.T) {
 }
 
 func TestCalendarStore(t *testing.T) {
+	t.Parallel()
 	calendartest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[calendar.Store] {
 		db := openTestDB(tb)
 		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: authtest.Users(db.Auth())}
@@ -43,13 +45,20 @@ func microblogHarness(tb testing.TB) storetest.Harness[microblog.Store] {
 	return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: authtest.Users(db.Auth())}
 }
 
-func TestMicroblogStore(t *testing.T) { microblogtest.RunStoreTests(t, microblogHarness) }
+func TestMicroblogStore(t *testing.T) {
+	t.Parallel()
+	microblogtest.RunStoreTests(t, microblogHarness)
+}
 
 func TestMailingStore(t *testing.T) {
+	t.Parallel()
 	mailingtest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[mailing.Store] {
 		db := openTestDB(tb)
 		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: authtest.Users(db.Auth())}
 	})
 }
 
-func TestTrialsStore(t *testing.T) { trialstest.RunStoreTests(t, trialsHarness) }
+func TestTrialsStore(t *testing.T) {
+	t.Parallel()
+	trialstest.RunStoreTests(t, trialsHarness)
+}

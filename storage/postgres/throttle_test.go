@@ -17,6 +17,7 @@ import (
 // Updates of one key from two pools (two servers) at once are serialized:
 // none is lost. A zero bucket deletes the key.
 func TestUpdateThrottleAcrossPools(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	var stores [2]*postgres.AuthStore

@@ -71,6 +71,7 @@ func (g *gatedSource) Page(ctx context.Context, n int) (*trials.Page, error) {
 // nothing; once the first is done, and after a failed one, the other
 // syncs.
 func TestTrialsOneSyncAcrossServers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbs := openPools(t, 2)
 	up := trialstest.NewUpstream(t, trialstest.RealRecords(t))
@@ -118,6 +119,7 @@ func TestTrialsOneSyncAcrossServers(t *testing.T) {
 // A server whose connection dies mid-sync loses the lock with it: the
 // other server may sync at once.
 func TestTrialsSyncLockDiesWithItsConnection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbs := openPools(t, 2)
 	unlock, ok, err := dbs[0].Trials().TryLockSync(ctx)
@@ -151,6 +153,7 @@ func TestTrialsSyncLockDiesWithItsConnection(t *testing.T) {
 // Two servers' daily schedules on one database: each day's sync runs
 // once, by whichever server claims the day first, not once per server.
 func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
+	t.Parallel()
 	dbs := openPools(t, 2)
 	up := trialstest.NewUpstream(t, trialstest.Synthetic(30))
 	sc, err := trials.ParseSchedule("03:00")
@@ -221,6 +224,7 @@ func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
 // programs using the store directly would), run one after the other: the
 // second plans with what the first wrote, so each trial is inserted once.
 func TestTrialsApplySerializedAcrossPools(t *testing.T) {
+	t.Parallel()
 	dbs := openPools(t, 2)
 	records := trialstest.Synthetic(50)
 	apply := func(s trials.Store) (int, error) {
