@@ -395,11 +395,8 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 		if out, err = pgx.CollectRows(rows, collectTrial); err != nil {
 			return fmt.Errorf("postgres: select trials: %w", err)
 		}
-		if f.Limit <= 0 || len(out) > 0 && len(out) < f.Limit {
-			total = f.Offset + len(out)
-			return nil
-		}
-		if len(out) == 0 && f.Offset == 0 {
+		if n, known := f.PageTotal(len(out)); known {
+			total = n
 			return nil
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM trials`+where, args...).Scan(&total); err != nil {

@@ -403,15 +403,7 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 func copyTrials(ts []trials.Trial) []trials.Trial {
 	out := make([]trials.Trial, len(ts))
 	for i, t := range ts {
-		if t.TargetSize != nil {
-			n := *t.TargetSize
-			t.TargetSize = &n
-		}
-		if t.DurationMonths != nil {
-			n := *t.DurationMonths
-			t.DurationMonths = &n
-		}
-		out[i] = t
+		out[i] = t.Clone()
 	}
 	return out
 }
@@ -440,11 +432,8 @@ func (s *TrialsStore) queryTrials(ctx context.Context, f trials.Filter) ([]trial
 		if out, err = collect("select trials", rows, err, scanTrial); err != nil {
 			return err
 		}
-		if limit < 0 || len(out) > 0 && len(out) < limit {
-			total = f.Offset + len(out)
-			return nil
-		}
-		if len(out) == 0 && f.Offset == 0 {
+		if n, known := f.PageTotal(len(out)); known {
+			total = n
 			return nil
 		}
 		if err := tx.StmtContext(ctx, count).QueryRowContext(ctx, args...).Scan(&total); err != nil {
