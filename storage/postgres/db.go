@@ -13,10 +13,9 @@
 // (migrations/NNNN_name.sql), run by package migrate and tracked in the
 // table schema_migrations of the schema the connection's search_path
 // selects. A database migrated by
-// a newer program is refused. Time columns are timestamptz, and times are
-// returned in UTC to the microsecond (PostgreSQL's precision), except in
-// the domains whose Store keeps times to the nanosecond (microblog,
-// mailing): theirs are bigint unix nanoseconds, as in storage/sqlite.
+// a newer program is refused. Time columns are timestamptz, NULL for no
+// time (nullTime writes one), and times are returned in UTC to the
+// microsecond (PostgreSQL's precision).
 //
 // Adding a domain is one file holding its store and accessor (db.X())
 // and one migration, under the number reserved for its service (package
@@ -242,24 +241,6 @@ func isForeignKey(err error) bool { return pgCode(err) == "23503" }
 
 // isUnique reports whether err is a unique violation.
 func isUnique(err error) bool { return pgCode(err) == "23505" }
-
-// nanos is t in unix nanoseconds, 0 for the zero time: the time columns of
-// the domains whose stores keep times to the nanosecond (microblog,
-// mailing) are bigint.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// fromNanos is the inverse of nanos, in UTC.
-func fromNanos(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, v).UTC()
-}
 
 // notFound maps pgx.ErrNoRows to a hanok.NotFound error naming what.
 func notFound(err error, what string) error {
