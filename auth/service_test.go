@@ -97,9 +97,8 @@ func TestRegisterValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := svc.Register(ctx, c.in)
-		if hanok.CodeOf(err) != c.code || hanok.FieldsOf(err)[c.field] == "" {
-			t.Errorf("%s: %v, want %s naming %s", c.name, err, c.code, c.field)
-		}
+		assert.Equal(t, c.code, hanok.CodeOf(err), "%s: code of %v", c.name, err)
+		assert.Contains(t, hanok.FieldsOf(err), c.field, "%s: fields of %v", c.name, err)
 	}
 	// Exactly 72 bytes and exactly 8 characters are accepted.
 	_, err = svc.Register(ctx, auth.RegisterInput{Username: "max", Password: strings.Repeat("x", 72)})
@@ -143,9 +142,9 @@ func TestLoginThrottling(t *testing.T) {
 	}
 	_, err := svc.Login(ctx, auth.LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"})
 	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "throttled login with right password = %v, want RateLimited", err)
-	if d := hanok.RetryAfterOf(err); d < time.Second || d > 12*time.Second {
-		t.Fatalf("RetryAfter = %v, want between 1s and 12s", d)
-	}
+	d := hanok.RetryAfterOf(err)
+	require.GreaterOrEqual(t, d, time.Second, "RetryAfter")
+	require.LessOrEqual(t, d, 12*time.Second, "RetryAfter")
 	// The same address is throttled for another username too.
 	_, err = svc.Login(ctx, auth.LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.1"})
 	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "login from a throttled address = %v, want RateLimited", err)
@@ -372,9 +371,8 @@ func TestConcurrentFailedLoginsThrottled(t *testing.T) {
 			t.Errorf("login = %v", err)
 		}
 	}
-	if checked > 5 || checked+limited != n {
-		t.Fatalf("%d concurrent attempts checked the password, %d throttled; want at most 5 checked", checked, limited)
-	}
+	require.LessOrEqual(t, checked, 5, "concurrent attempts that checked the password")
+	require.Equal(t, n, checked+limited, "concurrent attempts checked or throttled")
 	// A successful login does not spend the budget: after the five
 	// failures the right password is throttled too, as with sequential
 	// failures.
@@ -426,9 +424,7 @@ func TestUnknownUserLoginTakesAsLong(t *testing.T) {
 	}
 	fastest("nobody") // the first unknown-user login prepares the comparison hash
 	known, unknown := fastest("known"), fastest("nobody-else")
-	if unknown < known/4 {
-		t.Fatalf("wrong password takes %v, unknown user %v: the time tells them apart", known, unknown)
-	}
+	require.GreaterOrEqual(t, unknown, known/4, "an unknown user's login against a wrong password's (%v): the time tells them apart", known)
 }
 
 // TestLoginThrottleSharedByEmail: failures by username and by email count

@@ -129,9 +129,9 @@ func TestSharedLoginBudget(t *testing.T) {
 	for _, svc := range []*Service{a, b} {
 		_, err := svc.Login(ctx, LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"})
 		require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "sixth attempt = %v, want RateLimited", err)
-		if d := hanok.RetryAfterOf(err); d < time.Second || d > 12*time.Second {
-			t.Fatalf("RetryAfter = %v, want between 1s and 12s", d)
-		}
+		d := hanok.RetryAfterOf(err)
+		require.GreaterOrEqual(t, d, time.Second, "RetryAfter")
+		require.LessOrEqual(t, d, 12*time.Second, "RetryAfter")
 	}
 	// The address is spent too; another user from another address is not.
 	_, err := b.Login(ctx, LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.1"})
@@ -191,9 +191,7 @@ func TestSharedBudgetConcurrentFailures(t *testing.T) {
 			t.Errorf("login = %v", err)
 		}
 	}
-	if checked > 5 {
-		t.Fatalf("%d concurrent guesses checked the password, want at most 5", checked)
-	}
+	require.LessOrEqual(t, checked, 5, "concurrent guesses that checked the password")
 }
 
 // An attempt whose server stopped before ending it stops counting after

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/adapters/authhttp"
@@ -91,9 +92,8 @@ func TestErrors(t *testing.T) {
 	for _, c := range cases {
 		code, body, _ := call(t, srv, c.method, c.path, c.token, c.body)
 		msg, _ := body["error"].(string)
-		if code != c.status || !strings.Contains(msg, c.contains) {
-			t.Errorf("%s: %d %v, want %d mentioning %q", c.name, code, body, c.status, c.contains)
-		}
+		assert.Equal(t, c.status, code, "%s: status; body %v", c.name, body)
+		assert.Contains(t, msg, c.contains, "%s: error", c.name)
 	}
 	// None of the refused registrations was stored.
 	code, _, _ := call(t, srv, "POST", "/login", "", `{"username":"lee","password":"short"}`)
@@ -109,9 +109,9 @@ func TestLoginThrottled(t *testing.T) {
 	code, body, h := call(t, srv, "POST", "/login", "", `{"username":"park","password":"password123"}`)
 	require.EqualValues(t, 429, code, "throttled: %d %v", code, body)
 	require.Equal(t, "rate_limited", body["code"], "throttled: %d %v", code, body)
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err != nil || s < 1 {
-		t.Fatalf("Retry-After = %q", h.Get("Retry-After"))
-	}
+	s, err := strconv.Atoi(h.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After")
+	require.GreaterOrEqual(t, s, 1, "Retry-After")
 }
 
 // Unknown paths and methods answer in the adapter's JSON error body.

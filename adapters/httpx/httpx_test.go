@@ -88,14 +88,13 @@ func TestDecodeJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := decode(t, c.body, c.limit)
-		if hanok.CodeOf(err) != hanok.Invalid {
-			t.Errorf("%s: %v, want Invalid", c.name, err)
+		if !assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "%s: code of %v", c.name, err) {
 			continue
 		}
 		msg := hanok.MessageOf(err)
 		assert.Contains(t, msg, c.contains, "%s: message %q does not say %q", c.name, msg, c.contains)
-		if c.field != "" && hanok.FieldsOf(err)[c.field] == "" {
-			t.Errorf("%s: fields %v do not name %q", c.name, hanok.FieldsOf(err), c.field)
+		if c.field != "" {
+			assert.Contains(t, hanok.FieldsOf(err), c.field, "%s: fields", c.name)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
@@ -43,9 +44,9 @@ func newRouterServer(t *testing.T, authn *auth.Service, logger *slog.Logger) (*h
 	rt.Public("GET /dir/{$}", func(w http.ResponseWriter, r *http.Request) error { return nil })
 	rt.User("GET /me/{name}", func(w http.ResponseWriter, r *http.Request, a hanok.Actor) error {
 		u, ok := httpx.ActorFrom(r.Context())
-		if !ok || httpx.TokenFrom(r.Context()) == "" || u != a {
-			t.Error("no user or token in the request context")
-		}
+		assert.True(t, ok, "no user in the request context")
+		assert.NotEmpty(t, httpx.TokenFrom(r.Context()), "no token in the request context")
+		assert.Equal(t, a, u, "the context's user is the handler's")
 		io.WriteString(w, a.Username+"/"+r.PathValue("name"))
 		return nil
 	})

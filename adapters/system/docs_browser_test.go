@@ -107,8 +107,8 @@ func TestDocsInBrowser(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 		}
-		if err == nil && !strings.Contains(title, "hanok "+name) {
-			t.Errorf("document %s: the page shows %q", name, title)
+		if err == nil {
+			assert.Contains(t, title, "hanok "+name, "document %s: the page's title", name)
 		}
 	}
 	if err == nil {

@@ -100,8 +100,10 @@ func TestRequestIDs(t *testing.T) {
 	} {
 		r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/healthz", Header: http.Header{"X-Request-Id": {in}}}).Want(t, 200)
 		got := r.Header.Get("X-Request-ID")
-		if keep && got != in || !keep && !hexID.MatchString(got) {
-			t.Errorf("incoming %q: echoed %q", in, got)
+		if keep {
+			assert.Equal(t, in, got, "incoming %q: echoed", in)
+		} else {
+			assert.Regexp(t, hexID, got, "incoming %q: a generated id instead", in)
 		}
 	}
 	// A 5xx body names the id, and every log line of the request carries it.
@@ -115,9 +117,7 @@ func TestRequestIDs(t *testing.T) {
 			assert.Contains(t, line, `"request_id":"quote-me-42"`, "log line without the request_id attribute: %s", line)
 		}
 	}
-	if lines < 2 { // "not ready" and the access line
-		t.Fatalf("%d log lines carry the id:\n%s", lines, s.logs.String())
-	}
+	require.GreaterOrEqual(t, lines, 2, "log lines carrying the id (\"not ready\" and the access line):\n%s", s.logs.String())
 }
 
 func TestAccessLogNamesRouteAndUser(t *testing.T) {
@@ -200,9 +200,8 @@ func TestMetrics(t *testing.T) {
 	ids := regexp.MustCompile(`123456|987654|555|31337|4242|8080|abc`)
 	for _, fam := range []string{"hanok_http_requests_total", "hanok_http_request_duration_seconds"} {
 		for _, l := range m[fam] {
-			if ids.MatchString(l["route"]) || ids.MatchString(l["service"]) {
-				t.Errorf("%s label holds a raw path: %v", fam, l)
-			}
+			assert.NotRegexp(t, ids, l["route"], "%s: the route label holds a raw path", fam)
+			assert.NotRegexp(t, ids, l["service"], "%s: the service label holds a raw path", fam)
 		}
 	}
 	for _, want := range []map[string]string{
@@ -221,10 +220,8 @@ func TestMetrics(t *testing.T) {
 	assert.NotNil(t, find(m["hanok_http_request_duration_seconds"], map[string]string{"service": "auction", "route": "GET /cars/{$}", "value": "1"}), "no latency histogram for the list: %v", m["hanok_http_request_duration_seconds"])
 	// The scrape itself is in flight while it is gathered.
 	assert.NotNil(t, find(m["hanok_http_requests_in_flight"], map[string]string{"value": "1"}), "in flight: %v", m["hanok_http_requests_in_flight"])
-	if find(m["go_sql_max_open_connections"], map[string]string{"db_name": "writer", "value": "1"}) == nil ||
-		find(m["go_sql_open_connections"], map[string]string{"db_name": "reader"}) == nil {
-		t.Errorf("database pool stats: %v %v", m["go_sql_max_open_connections"], m["go_sql_open_connections"])
-	}
+	assert.NotNil(t, find(m["go_sql_max_open_connections"], map[string]string{"db_name": "writer", "value": "1"}), "writer pool's max open connections: %v", m["go_sql_max_open_connections"])
+	assert.NotNil(t, find(m["go_sql_open_connections"], map[string]string{"db_name": "reader"}), "reader pool's open connections: %v", m["go_sql_open_connections"])
 	assert.NotEmpty(t, m["go_goroutines"], "no Go runtime metrics")
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/adapters/system"
@@ -51,8 +52,8 @@ func TestServiceMetrics(t *testing.T) {
 		{"hanok_mailing_outbox", map[string]string{"status": "sent"}, "0"},
 	} {
 		s := find(got[c.name], c.want)
-		if s == nil || s["value"] != c.value {
-			t.Errorf("%s%v = %v, want %s", c.name, c.want, s, c.value)
+		if assert.NotNil(t, s, "%s%v: no sample", c.name, c.want) {
+			assert.Equal(t, c.value, s["value"], "%s%v: value", c.name, c.want)
 		}
 	}
 }

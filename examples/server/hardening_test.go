@@ -44,9 +44,11 @@ func TestTrustedProxiesFlag(t *testing.T) {
 // of a request's answer; bodies are bounded by the handler's deadlines.
 func TestServerLimits(t *testing.T) {
 	srv := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
-	if srv.ReadHeaderTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
-		t.Fatalf("server limits: header timeout %v, write timeout %v, idle %v, max header bytes %d", srv.ReadHeaderTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
-	}
+	require.Positive(t, srv.ReadHeaderTimeout, "ReadHeaderTimeout")
+	require.Positive(t, srv.WriteTimeout, "WriteTimeout")
+	require.Positive(t, srv.IdleTimeout, "IdleTimeout")
+	require.Positive(t, srv.MaxHeaderBytes, "MaxHeaderBytes")
+	require.LessOrEqual(t, srv.MaxHeaderBytes, 1<<20, "MaxHeaderBytes")
 }
 
 // TestServerCutsOffStalledBody: against the running server, a client that

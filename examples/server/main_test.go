@@ -198,8 +198,8 @@ func TestConfigErrors(t *testing.T) {
 	for _, c := range cases {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
-		if err == nil || !strings.Contains(err.Error()+out.String(), c.want) {
-			t.Errorf("run(%q, %v) = %v (output %q), want an error naming %q", c.args, c.env, err, out.String(), c.want)
+		if assert.Error(t, err, "run(%q, %v) = %v (output %q), want an error naming %q", c.args, c.env, err, out.String(), c.want) {
+			assert.Contains(t, err.Error()+out.String(), c.want, "run(%q, %v) = %v (output %q), want an error naming %q", c.args, c.env, err, out.String(), c.want)
 		}
 	}
 }
@@ -331,8 +331,8 @@ func TestServiceFlagErrors(t *testing.T) {
 	for _, c := range cases {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
-		if err == nil || !strings.Contains(err.Error()+out.String(), c.want) {
-			t.Errorf("run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want)
+		if assert.Error(t, err, "run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want) {
+			assert.Contains(t, err.Error()+out.String(), c.want, "run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want)
 		}
 	}
 }

@@ -109,8 +109,9 @@ func TestLogFlags(t *testing.T) {
 	for _, bad := range [][]string{
 		{"-log-format", "xml"}, {"-log-level", "loud"}, {"-debug-addr", "nope"}, {"-cors-origins", "example.com"}, {"-cors-origins", "*,https://a.com"},
 	} {
-		if _, err := parseConfig(bad, func(string) string { return "" }, &out); err == nil || !strings.Contains(err.Error(), bad[0]) {
-			t.Errorf("parseConfig(%q) = %v, want an error naming %s", bad, err, bad[0])
+		_, err := parseConfig(bad, func(string) string { return "" }, &out)
+		if assert.Error(t, err, "parseConfig(%q) = %v, want an error naming %s", bad, err, bad[0]) {
+			assert.Contains(t, err.Error(), bad[0], "parseConfig(%q) = %v, want an error naming %s", bad, err, bad[0])
 		}
 	}
 	_, err = parseConfig(nil, func(k string) string { return map[string]string{"HANOK_LOG_FORMAT": "yaml"}[k] }, &out)
@@ -164,8 +165,8 @@ func TestUserCommands(t *testing.T) {
 	} {
 		args := append(append([]string{}, db...), c.args...)
 		out, err := command(t, c.env, args...)
-		if err == nil || !strings.Contains(err.Error()+out, c.want) {
-			t.Errorf("%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
+		if assert.Error(t, err, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want) {
+			assert.Contains(t, err.Error()+out, c.want, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
 		}
 	}
 	out = run(nil, "user", "list")
@@ -237,8 +238,8 @@ func TestAuctionCommands(t *testing.T) {
 		{[]string{"auction", "seed", "-owner", "nobody"}, "-owner nobody"},
 	} {
 		out, err := command(t, nil, append(append([]string{}, db...), c.args...)...)
-		if err == nil || !strings.Contains(err.Error()+out, c.want) {
-			t.Errorf("%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
+		if assert.Error(t, err, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want) {
+			assert.Contains(t, err.Error()+out, c.want, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
 		}
 	}
 }
@@ -293,8 +294,8 @@ func TestBackupCommandWhileServing(t *testing.T) {
 		{[]string{"-db", "memory", "backup", filepath.Join(dir, "b3.db")}, "-db memory"},
 	} {
 		out, err := command(t, nil, c.args...)
-		if err == nil || !strings.Contains(err.Error()+out, c.want) {
-			t.Errorf("%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
+		if assert.Error(t, err, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want) {
+			assert.Contains(t, err.Error()+out, c.want, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
 		}
 	}
 	_, err = os.Stat(filepath.Join(dir, "none.db"))
@@ -389,8 +390,10 @@ func TestServerJSONLogs(t *testing.T) {
 		require.NoError(t, err, "not a JSON line: %q", line)
 		if m["request_id"] == "reg-1" {
 			msgs = append(msgs, m["msg"].(string))
-			if m["msg"] == "request" && (m["route"] != "POST /register" || m["service"] != "auth" || m["status"] != float64(201)) {
-				t.Errorf("access line: %s", line)
+			if m["msg"] == "request" {
+				assert.Equal(t, "POST /register", m["route"], "access line's route: %s", line)
+				assert.Equal(t, "auth", m["service"], "access line's service: %s", line)
+				assert.Equal(t, float64(201), m["status"], "access line's status: %s", line)
 			}
 		}
 	}

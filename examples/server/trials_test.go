@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/storage/sqlite"
@@ -65,8 +66,8 @@ func TestTrialsFlagErrors(t *testing.T) {
 	} {
 		var out bytes.Buffer
 		err := run(context.Background(), append(c.args, "-db", "memory"), func(string) string { return "" }, &out)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("run(%q) = %v, want an error naming %s", c.args, err, c.want)
+		if assert.Error(t, err, "run(%q) = %v, want an error naming %s", c.args, err, c.want) {
+			assert.Contains(t, err.Error(), c.want, "run(%q) = %v, want an error naming %s", c.args, err, c.want)
 		}
 	}
 }

@@ -38,8 +38,9 @@ func TestCheckerFailsWhatTheDocumentDoesNotDescribe(t *testing.T) {
 		"undocumented status":      {418, `{"error": "teapot", "code": "internal"}`, "418"},
 		"error body without code":  {401, `{"error": "no token"}`, "code"},
 	} {
-		if err := check(t, c, tc.status, tc.body); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v, want an error mentioning %q", name, err, tc.want)
+		err := check(t, c, tc.status, tc.body)
+		if assert.Error(t, err, "%s: %v, want an error mentioning %q", name, err, tc.want) {
+			assert.Contains(t, err.Error(), tc.want, "%s: %v, want an error mentioning %q", name, err, tc.want)
 		}
 	}
 	req := httptest.NewRequest("GET", "/undocumented", nil)

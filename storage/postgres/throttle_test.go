@@ -51,9 +51,10 @@ func TestUpdateThrottleAcrossPools(t *testing.T) {
 	wg.Wait()
 	err := stores[0].UpdateThrottle(ctx, []string{"u:kim", "a:10.0.0.1", "u:nobody"}, func(bs []auth.Bucket) error {
 		for j, want := range []auth.Bucket{{Spent: n / 2, At: at, Pending: n, PendingAt: at}, {Spent: n / 2, At: at, Pending: n, PendingAt: at}, {}} {
-			if !bs[j].At.Equal(want.At) || !bs[j].PendingAt.Equal(want.PendingAt) || bs[j].Pending != want.Pending || bs[j].Spent != want.Spent {
-				t.Errorf("bucket %d = %+v, want %+v", j, bs[j], want)
-			}
+			assert.True(t, bs[j].At.Equal(want.At), "bucket %d: At %v, want %v", j, bs[j].At, want.At)
+			assert.True(t, bs[j].PendingAt.Equal(want.PendingAt), "bucket %d: PendingAt %v, want %v", j, bs[j].PendingAt, want.PendingAt)
+			assert.Equal(t, want.Pending, bs[j].Pending, "bucket %d: Pending", j)
+			assert.Equal(t, want.Spent, bs[j].Spent, "bucket %d: Spent", j)
 		}
 		bs[0] = auth.Bucket{}
 		return nil

@@ -214,8 +214,8 @@ func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
 		rs := runs()
 		require.Len(t, rs, day+1, "after day %d: runs %+v, want one a day", day+1, rs)
 		require.Empty(t, rs[0].Error, "after day %d: runs %+v, want one a day", day+1, rs)
-		if day == 0 && rs[0].Inserted != 30 {
-			t.Fatalf("first run %+v", rs[0])
+		if day == 0 {
+			require.Equal(t, 30, rs[0].Inserted, "the first run's Inserted: %+v", rs[0])
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,9 +27,8 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	db, err := sqlite.Open(ctx, path)
 	require.NoError(t, err)
 	v1, err := db.SchemaVersion(ctx)
-	if err != nil || v1 < 1 {
-		t.Fatalf("SchemaVersion = %d, %v", v1, err)
-	}
+	require.NoError(t, err, "SchemaVersion")
+	require.GreaterOrEqual(t, v1, 1, "SchemaVersion")
 	u := &auth.User{Username: "keep", Email: "keep@example.com", PasswordHash: []byte("h"), Created: time.Now()}
 	require.NoError(t, db.Auth().CreateUser(ctx, u))
 	secret, err := db.Auth().Secret(ctx, "jwt", []byte("s1"))
@@ -139,12 +137,11 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	_, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", newest+1))
 	require.NoError(t, err)
 	raw.Close()
-	if db, err := sqlite.Open(ctx, path); err == nil || !strings.Contains(err.Error(), "schema version") {
-		if err == nil {
-			db.Close()
-		}
-		t.Fatalf("Open(file of schema %d) = %v, want an error naming the schema version", newest+1, err)
+	db, err := sqlite.Open(ctx, path)
+	if err == nil {
+		db.Close()
 	}
+	require.ErrorContains(t, err, "schema version", "Open(file of schema %d)", newest+1)
 }
 
 func TestOpenRefusesNonFilePaths(t *testing.T) {
@@ -177,7 +174,7 @@ func TestConcurrentRegistration(t *testing.T) {
 		if err != nil {
 			require.NotContains(t, err.Error(), "locked", "goroutine %d: %v", i, err)
 			require.NotContains(t, err.Error(), "busy", "goroutine %d: %v", i, err)
-			t.Fatalf("goroutine %d: unexpected error %v (code %s)", i, err, hanok.CodeOf(err))
+			require.NoError(t, err, "goroutine %d (code %s)", i, hanok.CodeOf(err))
 		}
 	}
 	for i := range n {
