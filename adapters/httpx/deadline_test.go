@@ -3,7 +3,6 @@ package httpx_test
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -109,8 +108,8 @@ func rawRequest(t *testing.T, srv *httptest.Server, method, path string, length 
 	<-done
 	// A server that closes while the client is still sending resets the
 	// connection rather than ending it: both are a close. A timeout is not.
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("%s %s: the server did not close the connection: %v (read %q)", method, path, err, out)
+	if err != nil {
+		require.ErrorIs(t, err, syscall.ECONNRESET, "%s %s: the server did not close the connection (read %q)", method, path, out)
 	}
 	return string(out)
 }
