@@ -18,6 +18,7 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 func TestStatusTable(t *testing.T) {
@@ -181,21 +182,15 @@ func TestRecoverAndLog(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL + "/boom")
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.EqualValues(t, 500, resp.StatusCode, "panic: %d %s", resp.StatusCode, body)
-	require.NotContains(t, string(body), "kaboom", "panic: %d %s", resp.StatusCode, body)
-	resp, err = http.Get(srv.URL + "/tea")
-	require.NoError(t, err)
-	resp.Body.Close()
+	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/boom"}).Want(t, 500)
+	require.NotContains(t, string(r.Body), "kaboom", "panic: the body")
+	testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/tea"}).Want(t, http.StatusTeapot)
 
 	// A panic after the response began cannot become a 500: the response
 	// is cut short, not completed with an error body appended.
-	resp, err = http.Get(srv.URL + "/late")
+	resp, err := http.Get(srv.URL + "/late")
 	if err == nil {
-		body, err = io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.Error(t, err, "late panic: complete response %d %q, want it aborted", resp.StatusCode, body)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // A route's wildcards reach its handler through r.PathValue, also under
@@ -25,10 +26,6 @@ func TestRouterSetsPathValues(t *testing.T) {
 	mux.Handle("/p/", http.StripPrefix("/p", rt))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/p/things/42")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	require.EqualValues(t, 200, resp.StatusCode, "%d %q, want 200 \"42\"", resp.StatusCode, body)
-	require.Equal(t, "42", string(body), "%d %q, want 200 \"42\"", resp.StatusCode, body)
+	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/p/things/42"}).Want(t, 200)
+	require.Equal(t, "42", string(r.Body), "the path value")
 }

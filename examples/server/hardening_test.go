@@ -13,17 +13,15 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // TestTrustedProxiesFlag: the request log (and the login throttle) see the
 // X-Forwarded-For client only when the peer is a configured proxy.
 func TestTrustedProxiesFlag(t *testing.T) {
 	get := func(s *server) {
-		req, _ := http.NewRequest("GET", s.url+"/healthz", nil)
-		req.Header.Set("X-Forwarded-For", "6.6.6.6, 198.51.100.9")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		resp.Body.Close()
+		testkit.Do(t, nil, testkit.Request{URL: s.url + "/healthz", Header: http.Header{"X-Forwarded-For": {"6.6.6.6, 198.51.100.9"}}}).Want(t, 200)
 	}
 	trusting := start(t, map[string]string{"HANOK_TRUSTED_PROXIES": "127.0.0.1/32, ::1"}, "-db", "memory")
 	get(trusting)
