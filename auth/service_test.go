@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
@@ -31,12 +32,10 @@ func newService(t *testing.T) (*auth.Service, *testkit.Clock, auth.Store) {
 }
 
 func TestNewRejectsShortSecret(t *testing.T) {
-	if _, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("short")}); err == nil {
-		t.Fatal("New accepted a 5-byte secret")
-	}
-	if _, err := auth.New(memory.New().Auth(), auth.Config{Secret: testSecret, BcryptCost: 99}); err == nil {
-		t.Fatal("New accepted bcrypt cost 99")
-	}
+	_, err := auth.New(memory.New().Auth(), auth.Config{Secret: []byte("short")})
+	require.Error(t, err, "New accepted a 5-byte secret")
+	_, err = auth.New(memory.New().Auth(), auth.Config{Secret: testSecret, BcryptCost: 99})
+	require.Error(t, err, "New accepted bcrypt cost 99")
 }
 
 func TestRegisterLoginAuthenticateLogout(t *testing.T) {
@@ -44,48 +43,38 @@ func TestRegisterLoginAuthenticateLogout(t *testing.T) {
 	svc, _, store := newService(t)
 	s, err := svc.Register(ctx, auth.RegisterInput{Username: "  mirim ", Password: "password123", Email: "mirim@example.com"})
 	require.NoError(t, err)
-	if s.User.Username != "mirim" || s.User.ID == 0 || s.Token == "" {
-		t.Fatalf("Register = %+v", s)
-	}
+	require.Equal(t, "mirim", s.User.Username, "Register = %+v", s)
+	require.NotEqualValues(t, 0, s.User.ID, "Register = %+v", s)
+	require.NotEmpty(t, s.Token, "Register = %+v", s)
 	stored, _ := store.UserByID(ctx, s.User.ID)
-	if bcrypt.CompareHashAndPassword(stored.PasswordHash, []byte("password123")) != nil {
-		t.Fatal("stored hash does not match the password")
-	}
-	if strings.Contains(string(stored.PasswordHash), "password123") {
-		t.Fatal("password stored in plain text")
-	}
+	require.NoError(t, bcrypt.CompareHashAndPassword(stored.PasswordHash, []byte("password123")), "stored hash does not match the password")
+	require.NotContains(t, string(stored.PasswordHash), "password123", "password stored in plain text")
 
 	u, err := svc.Authenticate(ctx, s.Token)
-	if err != nil || u.ID != s.User.ID {
-		t.Fatalf("Authenticate(register token) = %+v, %v", u, err)
-	}
+	require.NoError(t, err, "Authenticate(register token) = %+v, %v", u, err)
+	require.Equal(t, s.User.ID, u.ID, "Authenticate(register token) = %+v, %v", u, err)
 
 	for _, name := range []string{"mirim", "MIRIM", "mirim@example.com"} {
 		l, err := svc.Login(ctx, auth.LoginInput{Username: name, Password: "password123"})
-		if err != nil || l.User.ID != s.User.ID {
-			t.Fatalf("Login(%q) = %v", name, err)
-		}
+		require.NoError(t, err, "Login(%q) = %v", name, err)
+		require.Equal(t, s.User.ID, l.User.ID, "Login(%q) = %v", name, err)
 	}
 	l, _ := svc.Login(ctx, auth.LoginInput{Username: "mirim", Password: "password123"})
 	require.NoError(t, svc.Logout(ctx, l.Token))
-	if _, err := svc.Authenticate(ctx, l.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("Authenticate(logged-out token) = %v, want Unauthenticated", err)
-	}
-	if err := svc.Logout(ctx, l.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("second Logout = %v, want Unauthenticated", err)
-	}
+	_, err = svc.Authenticate(ctx, l.Token)
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "Authenticate(logged-out token) = %v, want Unauthenticated", err)
+	err = svc.Logout(ctx, l.Token)
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "second Logout = %v, want Unauthenticated", err)
 	// Other tokens of the same user are unaffected.
-	if _, err := svc.Authenticate(ctx, s.Token); err != nil {
-		t.Fatalf("another token of the user after logout: %v", err)
-	}
+	_, err = svc.Authenticate(ctx, s.Token)
+	require.NoError(t, err, "another token of the user after logout: %v", err)
 }
 
 func TestRegisterValidation(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
-	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "taken", Password: "password123", Email: "t@example.com"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := svc.Register(ctx, auth.RegisterInput{Username: "taken", Password: "password123", Email: "t@example.com"})
+	require.NoError(t, err)
 	cases := []struct {
 		name  string
 		in    auth.RegisterInput
@@ -108,29 +97,22 @@ func TestRegisterValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := svc.Register(ctx, c.in)
-		if hanok.CodeOf(err) != c.code || hanok.FieldsOf(err)[c.field] == "" {
-			t.Errorf("%s: %v, want %s naming %s", c.name, err, c.code, c.field)
-		}
+		assert.Equal(t, c.code, hanok.CodeOf(err), "%s: code of %v", c.name, err)
+		assert.Contains(t, hanok.FieldsOf(err), c.field, "%s: fields of %v", c.name, err)
 	}
 	// Exactly 72 bytes and exactly 8 characters are accepted.
-	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "max", Password: strings.Repeat("x", 72)}); err != nil {
-		t.Errorf("72-byte password: %v", err)
-	}
-	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "min", Password: "12345678"}); err != nil {
-		t.Errorf("8-character password: %v", err)
-	}
+	_, err = svc.Register(ctx, auth.RegisterInput{Username: "max", Password: strings.Repeat("x", 72)})
+	assert.NoError(t, err, "72-byte password: %v", err)
+	_, err = svc.Register(ctx, auth.RegisterInput{Username: "min", Password: "12345678"})
+	assert.NoError(t, err, "8-character password: %v", err)
 }
 
 func TestValidEmail(t *testing.T) {
 	for _, ok := range []string{"a.b@c.com", "a@b.co.kr", "first.last+tag@sub.example.org"} {
-		if !auth.ValidEmail(ok) {
-			t.Errorf("ValidEmail(%q) = false", ok)
-		}
+		assert.True(t, auth.ValidEmail(ok), "ValidEmail(%q) = false", ok)
 	}
 	for _, bad := range []string{"", "@.", "a@", "@b.com", "a@b", "a@.com", "a@b..com", "a b@c.com", "a@b_c.com", "a\x00b@c.com", "a\x85b@c.com", "a\u0085b@c.com", "a@b\u200b.com", "a\ufffd@c.com"} {
-		if auth.ValidEmail(bad) {
-			t.Errorf("ValidEmail(%q) = true", bad)
-		}
+		assert.False(t, auth.ValidEmail(bad), "ValidEmail(%q) = true", bad)
 	}
 }
 
@@ -141,13 +123,9 @@ func TestLoginWrongCredentials(t *testing.T) {
 	_, errWrongPW := svc.Login(ctx, auth.LoginInput{Username: "kim", Password: "wrong-password"})
 	_, errNoUser := svc.Login(ctx, auth.LoginInput{Username: "lee", Password: "password123"})
 	for _, err := range []error{errWrongPW, errNoUser} {
-		if hanok.CodeOf(err) != hanok.Unauthenticated {
-			t.Fatalf("bad login = %v, want Unauthenticated", err)
-		}
+		require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "bad login = %v, want Unauthenticated", err)
 	}
-	if hanok.MessageOf(errWrongPW) != hanok.MessageOf(errNoUser) {
-		t.Fatalf("wrong password and unknown user answer differently: %q vs %q", hanok.MessageOf(errWrongPW), hanok.MessageOf(errNoUser))
-	}
+	require.Equal(t, hanok.MessageOf(errNoUser), hanok.MessageOf(errWrongPW), "wrong password and unknown user answer differently: %q vs %q", hanok.MessageOf(errWrongPW), hanok.MessageOf(errNoUser))
 }
 
 func TestLoginThrottling(t *testing.T) {
@@ -160,48 +138,36 @@ func TestLoginThrottling(t *testing.T) {
 	// the right password.
 	for i := range 5 {
 		_, err := svc.Login(ctx, auth.LoginInput{Username: "park", Password: "wrong-password", ClientAddr: "10.0.0.1"})
-		if hanok.CodeOf(err) != hanok.Unauthenticated {
-			t.Fatalf("failure %d = %v, want Unauthenticated", i+1, err)
-		}
+		require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "failure %d = %v, want Unauthenticated", i+1, err)
 	}
 	_, err := svc.Login(ctx, auth.LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"})
-	if hanok.CodeOf(err) != hanok.RateLimited {
-		t.Fatalf("throttled login with right password = %v, want RateLimited", err)
-	}
-	if d := hanok.RetryAfterOf(err); d < time.Second || d > 12*time.Second {
-		t.Fatalf("RetryAfter = %v, want between 1s and 12s", d)
-	}
+	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "throttled login with right password = %v, want RateLimited", err)
+	d := hanok.RetryAfterOf(err)
+	require.GreaterOrEqual(t, d, time.Second, "RetryAfter")
+	require.LessOrEqual(t, d, 12*time.Second, "RetryAfter")
 	// The same address is throttled for another username too.
 	_, err = svc.Login(ctx, auth.LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.1"})
-	if hanok.CodeOf(err) != hanok.RateLimited {
-		t.Fatalf("login from a throttled address = %v, want RateLimited", err)
-	}
+	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "login from a throttled address = %v, want RateLimited", err)
 	// Another user from another address is not affected.
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.3"}); err != nil {
-		t.Fatalf("unrelated login: %v", err)
-	}
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.3"})
+	require.NoError(t, err, "unrelated login: %v", err)
 	// After the interval one more attempt is allowed.
 	clk.Add(13 * time.Second)
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"}); err != nil {
-		t.Fatalf("login after waiting: %v", err)
-	}
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"})
+	require.NoError(t, err, "login after waiting: %v", err)
 }
 
 func TestTokenExpires(t *testing.T) {
 	ctx := context.Background()
 	svc, clk, _ := newService(t)
 	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "exp", Password: "password123"})
-	if !s.ExpiresAt.Equal(clk.Now().Add(24 * time.Hour)) {
-		t.Fatalf("ExpiresAt = %v, want 24h from now", s.ExpiresAt)
-	}
+	require.True(t, s.ExpiresAt.Equal(clk.Now().Add(24*time.Hour)), "ExpiresAt = %v, want 24h from now", s.ExpiresAt)
 	clk.Add(23 * time.Hour)
-	if _, err := svc.Authenticate(ctx, s.Token); err != nil {
-		t.Fatalf("token after 23h: %v", err)
-	}
+	_, err := svc.Authenticate(ctx, s.Token)
+	require.NoError(t, err, "token after 23h: %v", err)
 	clk.Add(2 * time.Hour)
-	if _, err := svc.Authenticate(ctx, s.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("token after 25h = %v, want Unauthenticated", err)
-	}
+	_, err = svc.Authenticate(ctx, s.Token)
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "token after 25h = %v, want Unauthenticated", err)
 }
 
 func TestLogoutPrunesExpiredRevocations(t *testing.T) {
@@ -214,9 +180,8 @@ func TestLogoutPrunesExpiredRevocations(t *testing.T) {
 	require.NoError(t, svc.Logout(ctx, s2.Token))
 	// The first revocation expired before the second logout and is gone;
 	// pruning again finds only nothing older than now.
-	if n, _ := store.PruneRevocations(ctx, clk.Now()); n != 0 {
-		t.Fatalf("%d expired revocations left after logout pruned", n)
-	}
+	n, _ := store.PruneRevocations(ctx, clk.Now())
+	require.EqualValues(t, 0, n, "%d expired revocations left after logout pruned", n)
 }
 
 // sign signs claims with method and key, for forged-token tests.
@@ -234,9 +199,8 @@ func TestForgedTokensRefused(t *testing.T) {
 	now := clk.Now()
 	// The password stamp is copied from a real token of the victim.
 	var real jwt.MapClaims
-	if _, _, err := jwt.NewParser().ParseUnverified(s.Token, &real); err != nil {
-		t.Fatal(err)
-	}
+	_, _, err := jwt.NewParser().ParseUnverified(s.Token, &real)
+	require.NoError(t, err)
 	good := func() jwt.MapClaims {
 		return jwt.MapClaims{
 			"sub": "1", "jti": uuid.NewString(), "iss": "hanok", "aud": "hanok",
@@ -245,9 +209,8 @@ func TestForgedTokensRefused(t *testing.T) {
 	}
 	// A correctly made token is accepted, so the refusals below are about
 	// the one thing each case changes.
-	if _, err := svc.Authenticate(ctx, sign(t, jwt.SigningMethodHS256, testSecret, good())); err != nil {
-		t.Fatalf("control token refused: %v", err)
-	}
+	_, err = svc.Authenticate(ctx, sign(t, jwt.SigningMethodHS256, testSecret, good()))
+	require.NoError(t, err, "control token refused: %v", err)
 	with := func(k string, v any) jwt.MapClaims { c := good(); c[k] = v; return c }
 	without := func(k string) jwt.MapClaims { c := good(); delete(c, k); return c }
 	none := sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, good())
@@ -277,9 +240,8 @@ func TestForgedTokensRefused(t *testing.T) {
 		"alg none stripped": strings.TrimSuffix(none, ".") + ".",
 	}
 	for name, tok := range cases {
-		if _, err := svc.Authenticate(ctx, tok); hanok.CodeOf(err) != hanok.Unauthenticated {
-			t.Errorf("%s: Authenticate = %v, want Unauthenticated", name, err)
-		}
+		_, err := svc.Authenticate(ctx, tok)
+		assert.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "%s: Authenticate = %v, want Unauthenticated", name, err)
 	}
 }
 
@@ -297,73 +259,57 @@ func TestTokensFromAnotherSecretRefused(t *testing.T) {
 	b, _ := auth.New(store, auth.Config{Secret: []byte("ffffffffffffffffffffffffffffffff"), BcryptCost: bcrypt.MinCost})
 	s, err := a.Register(ctx, auth.RegisterInput{Username: "x", Password: "password123"})
 	require.NoError(t, err)
-	if _, err := b.Authenticate(ctx, s.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("token of another secret = %v", err)
-	}
+	_, err = b.Authenticate(ctx, s.Token)
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "token of another secret = %v", err)
 }
 
 func TestSuperuser(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
 	u, err := svc.EnsureSuperuser(ctx, "admin", "secret123")
-	if err != nil || !u.Superuser {
-		t.Fatalf("EnsureSuperuser (create) = %+v, %v", u, err)
-	}
+	require.NoError(t, err, "EnsureSuperuser (create) = %+v, %v", u, err)
+	require.True(t, u.Superuser, "EnsureSuperuser (create) = %+v, %v", u, err)
 	// Again with a new password: same user, new password.
 	u2, err := svc.EnsureSuperuser(ctx, "admin", "newsecret123")
-	if err != nil || u2.ID != u.ID {
-		t.Fatalf("EnsureSuperuser (update) = %+v, %v", u2, err)
-	}
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "admin", Password: "newsecret123"}); err != nil {
-		t.Fatalf("login with the new password: %v", err)
-	}
+	require.NoError(t, err, "EnsureSuperuser (update) = %+v, %v", u2, err)
+	require.Equal(t, u.ID, u2.ID, "EnsureSuperuser (update) = %+v, %v", u2, err)
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "admin", Password: "newsecret123"})
+	require.NoError(t, err, "login with the new password: %v", err)
 	// An existing ordinary user becomes a superuser.
 	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "plain", Password: "password123"})
-	if s.User.Superuser {
-		t.Fatal("registered user is a superuser")
-	}
-	if _, err := svc.EnsureSuperuser(ctx, "plain", "password123"); err != nil {
-		t.Fatal(err)
-	}
+	require.False(t, s.User.Superuser, "registered user is a superuser")
+	_, err = svc.EnsureSuperuser(ctx, "plain", "password123")
+	require.NoError(t, err)
 	got, _ := svc.User(ctx, s.User.ID)
-	if !got.Superuser {
-		t.Fatal("EnsureSuperuser did not promote an existing user")
-	}
+	require.True(t, got.Superuser, "EnsureSuperuser did not promote an existing user")
 	require.NoError(t, svc.SetSuperuser(ctx, s.User.ID, false))
 	// Authenticate loads the user fresh: the flag change shows at once.
 	au, _ := svc.Authenticate(ctx, s.Token)
-	if au.Superuser {
-		t.Fatal("Authenticate returned a stale superuser flag")
-	}
-	if err := svc.SetSuperuser(ctx, 999, true); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("SetSuperuser(unknown) = %v", err)
-	}
-	if _, err := svc.EnsureSuperuser(ctx, "weak", "short"); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("EnsureSuperuser with a short password = %v", err)
-	}
+	require.False(t, au.Superuser, "Authenticate returned a stale superuser flag")
+	err = svc.SetSuperuser(ctx, 999, true)
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "SetSuperuser(unknown) = %v", err)
+	_, err = svc.EnsureSuperuser(ctx, "weak", "short")
+	require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "EnsureSuperuser with a short password = %v", err)
 }
 
 func TestVerifyPassword(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
 	s, _ := svc.Register(ctx, auth.RegisterInput{Username: "v", Password: "password123"})
-	if ok, err := svc.VerifyPassword(ctx, s.User.ID, "password123"); !ok || err != nil {
-		t.Fatalf("VerifyPassword(right) = %v, %v", ok, err)
-	}
-	if ok, _ := svc.VerifyPassword(ctx, s.User.ID, "nope-nope"); ok {
-		t.Fatal("VerifyPassword(wrong) = true")
-	}
+	ok, err := svc.VerifyPassword(ctx, s.User.ID, "password123")
+	require.True(t, ok, "VerifyPassword(right) = %v, %v", ok, err)
+	require.NoError(t, err, "VerifyPassword(right) = %v, %v", ok, err)
+	ok, _ = svc.VerifyPassword(ctx, s.User.ID, "nope-nope")
+	require.False(t, ok, "VerifyPassword(wrong) = true")
 	// bcrypt reads 72 bytes only: a longer password that starts with the
 	// right 72 is still wrong, as it is for Login.
 	long := strings.Repeat("p", 72)
 	l, err := svc.Register(ctx, auth.RegisterInput{Username: "long", Password: long})
 	require.NoError(t, err)
-	if ok, _ := svc.VerifyPassword(ctx, l.User.ID, long+"extra"); ok {
-		t.Fatal("VerifyPassword(right 72 bytes + more) = true")
-	}
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "long", Password: long + "extra"}); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("Login(right 72 bytes + more) = %v, want Unauthenticated", err)
-	}
+	ok, _ = svc.VerifyPassword(ctx, l.User.ID, long+"extra")
+	require.False(t, ok, "VerifyPassword(right 72 bytes + more) = true")
+	_, err = svc.Login(ctx, auth.LoginInput{Username: "long", Password: long + "extra"})
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "Login(right 72 bytes + more) = %v, want Unauthenticated", err)
 }
 
 // TestConcurrentLogins runs logins, failures and authentications from many
@@ -379,9 +325,8 @@ func TestConcurrentLogins(t *testing.T) {
 			defer wg.Done()
 			addr := "10.0.1." + string(rune('0'+i%10))
 			svc.Login(ctx, auth.LoginInput{Username: "nobody", Password: "wrong-password", ClientAddr: addr})
-			if _, err := svc.Authenticate(ctx, s.Token); err != nil {
-				t.Errorf("Authenticate: %v", err)
-			}
+			_, err := svc.Authenticate(ctx, s.Token)
+			assert.NoError(t, err, "Authenticate: %v", err)
 		}()
 	}
 	wg.Wait()
@@ -426,15 +371,13 @@ func TestConcurrentFailedLoginsThrottled(t *testing.T) {
 			t.Errorf("login = %v", err)
 		}
 	}
-	if checked > 5 || checked+limited != n {
-		t.Fatalf("%d concurrent attempts checked the password, %d throttled; want at most 5 checked", checked, limited)
-	}
+	require.LessOrEqual(t, checked, 5, "concurrent attempts that checked the password")
+	require.Equal(t, n, checked+limited, "concurrent attempts checked or throttled")
 	// A successful login does not spend the budget: after the five
 	// failures the right password is throttled too, as with sequential
 	// failures.
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "target", Password: "password123"}); hanok.CodeOf(err) != hanok.RateLimited {
-		t.Fatalf("login after %d failures = %v, want RateLimited", checked, err)
-	}
+	_, err := svc.Login(ctx, auth.LoginInput{Username: "target", Password: "password123"})
+	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "login after %d failures = %v, want RateLimited", checked, err)
 }
 
 // TestSuccessfulLoginsDoNotThrottle logs in many times in a row with the
@@ -444,18 +387,16 @@ func TestSuccessfulLoginsDoNotThrottle(t *testing.T) {
 	svc, _, _ := newService(t)
 	svc.Register(ctx, auth.RegisterInput{Username: "often", Password: "password123"})
 	for i := range 20 {
-		if _, err := svc.Login(ctx, auth.LoginInput{Username: "often", Password: "password123", ClientAddr: "10.0.0.9"}); err != nil {
-			t.Fatalf("login %d: %v", i+1, err)
-		}
+		_, err := svc.Login(ctx, auth.LoginInput{Username: "often", Password: "password123", ClientAddr: "10.0.0.9"})
+		require.NoError(t, err, "login %d: %v", i+1, err)
 	}
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := svc.Login(ctx, auth.LoginInput{Username: "often", Password: "password123", ClientAddr: "10.0.0.9"}); err != nil {
-				t.Errorf("concurrent login: %v", err)
-			}
+			_, err := svc.Login(ctx, auth.LoginInput{Username: "often", Password: "password123", ClientAddr: "10.0.0.9"})
+			assert.NoError(t, err, "concurrent login: %v", err)
 		}()
 	}
 	wg.Wait()
@@ -469,26 +410,21 @@ func TestUnknownUserLoginTakesAsLong(t *testing.T) {
 	const cost = 8
 	svc, err := auth.New(memory.New().Auth(), auth.Config{Secret: testSecret, BcryptCost: cost})
 	require.NoError(t, err)
-	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "known", Password: "password123"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = svc.Register(ctx, auth.RegisterInput{Username: "known", Password: "password123"})
+	require.NoError(t, err)
 	fastest := func(username string) time.Duration {
 		best := time.Hour
 		for i := range 3 {
 			start := time.Now()
 			_, err := svc.Login(ctx, auth.LoginInput{Username: username, Password: "wrong-password", ClientAddr: username + string(rune('a'+i))})
-			if hanok.CodeOf(err) != hanok.Unauthenticated {
-				t.Fatalf("Login(%s) = %v", username, err)
-			}
+			require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "Login(%s) = %v", username, err)
 			best = min(best, time.Since(start))
 		}
 		return best
 	}
 	fastest("nobody") // the first unknown-user login prepares the comparison hash
 	known, unknown := fastest("known"), fastest("nobody-else")
-	if unknown < known/4 {
-		t.Fatalf("wrong password takes %v, unknown user %v: the time tells them apart", known, unknown)
-	}
+	require.GreaterOrEqual(t, unknown, known/4, "an unknown user's login against a wrong password's (%v): the time tells them apart", known)
 }
 
 // TestLoginThrottleSharedByEmail: failures by username and by email count
@@ -496,21 +432,16 @@ func TestUnknownUserLoginTakesAsLong(t *testing.T) {
 func TestLoginThrottleSharedByEmail(t *testing.T) {
 	ctx := context.Background()
 	svc, _, _ := newService(t)
-	if _, err := svc.Register(ctx, auth.RegisterInput{Username: "jung", Password: "password123", Email: "jung@example.com"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := svc.Register(ctx, auth.RegisterInput{Username: "jung", Password: "password123", Email: "jung@example.com"})
+	require.NoError(t, err)
 	names := []string{"jung", "jung@example.com", "JUNG", "Jung@Example.com", "jung"}
 	for i, name := range names {
 		_, err := svc.Login(ctx, auth.LoginInput{Username: name, Password: "wrong-password", ClientAddr: fmt.Sprintf("10.0.2.%d", i)})
-		if hanok.CodeOf(err) != hanok.Unauthenticated {
-			t.Fatalf("failure %d (%s) = %v, want Unauthenticated", i+1, name, err)
-		}
+		require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "failure %d (%s) = %v, want Unauthenticated", i+1, name, err)
 	}
 	for _, name := range []string{"jung@example.com", "jung"} {
 		_, err := svc.Login(ctx, auth.LoginInput{Username: name, Password: "password123", ClientAddr: "10.0.2.99"})
-		if hanok.CodeOf(err) != hanok.RateLimited {
-			t.Fatalf("login as %s after 5 failures = %v, want RateLimited", name, err)
-		}
+		require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "login as %s after 5 failures = %v, want RateLimited", name, err)
 	}
 }
 
@@ -523,26 +454,20 @@ func TestEnsureSuperuserEndsTheOldPasswordsTokens(t *testing.T) {
 	svc, _, _ := newService(t)
 	squatter, err := svc.Register(ctx, auth.RegisterInput{Username: "admin", Password: "squatter-pass"})
 	require.NoError(t, err)
-	if _, err := svc.EnsureSuperuser(ctx, "admin", "operator-pass"); err != nil {
-		t.Fatal(err)
-	}
-	if u, err := svc.Authenticate(ctx, squatter.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("token from before the superuser's password = %+v, %v, want Unauthenticated", u, err)
-	}
-	if err := svc.Logout(ctx, squatter.Token); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("Logout(old token) = %v, want Unauthenticated", err)
-	}
+	_, err = svc.EnsureSuperuser(ctx, "admin", "operator-pass")
+	require.NoError(t, err)
+	u, err := svc.Authenticate(ctx, squatter.Token)
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "token from before the superuser's password = %+v, %v, want Unauthenticated", u, err)
+	err = svc.Logout(ctx, squatter.Token)
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "Logout(old token) = %v, want Unauthenticated", err)
 	op, err := svc.Login(ctx, auth.LoginInput{Username: "admin", Password: "operator-pass"})
-	if err != nil || !op.User.Superuser {
-		t.Fatalf("operator login = %+v, %v", op, err)
-	}
+	require.NoError(t, err, "operator login = %+v, %v", op, err)
+	require.True(t, op.User.Superuser, "operator login = %+v, %v", op, err)
 	// A restart with the same setting.
-	if _, err := svc.EnsureSuperuser(ctx, "admin", "operator-pass"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Authenticate(ctx, op.Token); err != nil {
-		t.Fatalf("superuser token after EnsureSuperuser with the same password: %v", err)
-	}
+	_, err = svc.EnsureSuperuser(ctx, "admin", "operator-pass")
+	require.NoError(t, err)
+	_, err = svc.Authenticate(ctx, op.Token)
+	require.NoError(t, err, "superuser token after EnsureSuperuser with the same password: %v", err)
 }
 
 // TestConcurrentCorrectLoginsFromOneAddress: 20 users behind one address
@@ -560,19 +485,15 @@ func TestConcurrentCorrectLoginsFromOneAddress(t *testing.T) {
 	}
 	svc, errs := gatedLogins(t, users, ins)
 	for _, err := range errs {
-		if err != nil {
-			t.Errorf("concurrent correct login from one address: %v", err)
-		}
+		assert.NoError(t, err, "concurrent correct login from one address: %v", err)
 	}
 	// Failures from that address still spend its budget.
 	for i := range 5 {
-		if _, err := svc.Login(ctx, auth.LoginInput{Username: fmt.Sprintf("user%d", i), Password: "wrong-password", ClientAddr: "203.0.113.7"}); hanok.CodeOf(err) != hanok.Unauthenticated {
-			t.Fatalf("failure %d = %v", i+1, err)
-		}
+		_, err := svc.Login(ctx, auth.LoginInput{Username: fmt.Sprintf("user%d", i), Password: "wrong-password", ClientAddr: "203.0.113.7"})
+		require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "failure %d = %v", i+1, err)
 	}
-	if _, err := svc.Login(ctx, auth.LoginInput{Username: "user9", Password: "password123", ClientAddr: "203.0.113.7"}); hanok.CodeOf(err) != hanok.RateLimited {
-		t.Fatalf("login after 5 failures from the address = %v, want RateLimited", err)
-	}
+	_, err := svc.Login(ctx, auth.LoginInput{Username: "user9", Password: "password123", ClientAddr: "203.0.113.7"})
+	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "login after 5 failures from the address = %v, want RateLimited", err)
 }
 
 // gatedLogins registers users (password "password123") and runs every
@@ -588,9 +509,8 @@ func gatedLogins(t *testing.T, users []string, ins []auth.LoginInput) (*auth.Ser
 	svc, err := auth.New(gatedStore{Store: memory.New().Auth(), entered: events, gate: gate}, auth.Config{Secret: testSecret, BcryptCost: bcrypt.MinCost})
 	require.NoError(t, err)
 	for _, u := range users {
-		if _, err := svc.Register(ctx, auth.RegisterInput{Username: u, Password: "password123"}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := svc.Register(ctx, auth.RegisterInput{Username: u, Password: "password123"})
+		require.NoError(t, err)
 	}
 	errs := make([]error, len(ins))
 	var wg sync.WaitGroup

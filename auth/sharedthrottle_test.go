@@ -116,47 +116,38 @@ func TestSharedLoginBudget(t *testing.T) {
 	ctx := context.Background()
 	a, b, clk, th := sharingServices(t)
 	for _, name := range []string{"park", "choi"} {
-		if _, err := a.Register(ctx, RegisterInput{Username: name, Password: "password123"}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := a.Register(ctx, RegisterInput{Username: name, Password: "password123"})
+		require.NoError(t, err)
 	}
 	// Five failures spread over both services spend one budget; the sixth
 	// attempt, on either, is throttled even with the right password.
 	for i := range 5 {
 		svc := []*Service{a, b}[i%2]
-		if _, err := svc.Login(ctx, LoginInput{Username: "park", Password: "wrong-password", ClientAddr: "10.0.0.1"}); hanok.CodeOf(err) != hanok.Unauthenticated {
-			t.Fatalf("failure %d = %v, want Unauthenticated", i+1, err)
-		}
+		_, err := svc.Login(ctx, LoginInput{Username: "park", Password: "wrong-password", ClientAddr: "10.0.0.1"})
+		require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "failure %d = %v, want Unauthenticated", i+1, err)
 	}
 	for _, svc := range []*Service{a, b} {
 		_, err := svc.Login(ctx, LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"})
-		if hanok.CodeOf(err) != hanok.RateLimited {
-			t.Fatalf("sixth attempt = %v, want RateLimited", err)
-		}
-		if d := hanok.RetryAfterOf(err); d < time.Second || d > 12*time.Second {
-			t.Fatalf("RetryAfter = %v, want between 1s and 12s", d)
-		}
+		require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "sixth attempt = %v, want RateLimited", err)
+		d := hanok.RetryAfterOf(err)
+		require.GreaterOrEqual(t, d, time.Second, "RetryAfter")
+		require.LessOrEqual(t, d, 12*time.Second, "RetryAfter")
 	}
 	// The address is spent too; another user from another address is not.
-	if _, err := b.Login(ctx, LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.1"}); hanok.CodeOf(err) != hanok.RateLimited {
-		t.Fatalf("login from a spent address = %v, want RateLimited", err)
-	}
-	if _, err := b.Login(ctx, LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.3"}); err != nil {
-		t.Fatalf("unrelated login: %v", err)
-	}
+	_, err := b.Login(ctx, LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.1"})
+	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "login from a spent address = %v, want RateLimited", err)
+	_, err = b.Login(ctx, LoginInput{Username: "choi", Password: "password123", ClientAddr: "10.0.0.3"})
+	require.NoError(t, err, "unrelated login: %v", err)
 	// One interval later, one more attempt.
 	clk.Add(13 * time.Second)
-	if _, err := b.Login(ctx, LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"}); err != nil {
-		t.Fatalf("login after waiting: %v", err)
-	}
+	_, err = b.Login(ctx, LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.2"})
+	require.NoError(t, err, "login after waiting: %v", err)
 	// Once every bucket has refilled, nothing is kept.
 	clk.Add(time.Hour)
-	if _, err := a.Login(ctx, LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.1"}); err != nil {
-		t.Fatal(err)
-	}
-	if n := th.len(); n != 0 {
-		t.Fatalf("%d buckets kept after every one refilled, want 0", n)
-	}
+	_, err = a.Login(ctx, LoginInput{Username: "park", Password: "password123", ClientAddr: "10.0.0.1"})
+	require.NoError(t, err)
+	n := th.len()
+	require.EqualValues(t, 0, n, "%d buckets kept after every one refilled, want 0", n)
 }
 
 func TestSharedRegistrationBudget(t *testing.T) {
@@ -164,13 +155,11 @@ func TestSharedRegistrationBudget(t *testing.T) {
 	a, b, _, _ := sharingServices(t)
 	for i := range 10 {
 		svc := []*Service{a, b}[i%2]
-		if _, err := svc.Register(ctx, RegisterInput{Username: "user" + string(rune('a'+i)), Password: "password123", ClientAddr: "10.0.0.9"}); err != nil {
-			t.Fatalf("registration %d: %v", i+1, err)
-		}
+		_, err := svc.Register(ctx, RegisterInput{Username: "user" + string(rune('a'+i)), Password: "password123", ClientAddr: "10.0.0.9"})
+		require.NoError(t, err, "registration %d: %v", i+1, err)
 	}
-	if _, err := b.Register(ctx, RegisterInput{Username: "onemore", Password: "password123", ClientAddr: "10.0.0.9"}); hanok.CodeOf(err) != hanok.RateLimited {
-		t.Fatalf("eleventh registration = %v, want RateLimited", err)
-	}
+	_, err := b.Register(ctx, RegisterInput{Username: "onemore", Password: "password123", ClientAddr: "10.0.0.9"})
+	require.Equal(t, hanok.RateLimited, hanok.CodeOf(err), "eleventh registration = %v, want RateLimited", err)
 }
 
 // Concurrent wrong guesses on two services reach the password check at
@@ -178,9 +167,8 @@ func TestSharedRegistrationBudget(t *testing.T) {
 func TestSharedBudgetConcurrentFailures(t *testing.T) {
 	ctx := context.Background()
 	a, b, _, _ := sharingServices(t)
-	if _, err := a.Register(ctx, RegisterInput{Username: "target", Password: "password123"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err := a.Register(ctx, RegisterInput{Username: "target", Password: "password123"})
+	require.NoError(t, err)
 	const n = 20
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -203,9 +191,7 @@ func TestSharedBudgetConcurrentFailures(t *testing.T) {
 			t.Errorf("login = %v", err)
 		}
 	}
-	if checked > 5 {
-		t.Fatalf("%d concurrent guesses checked the password, want at most 5", checked)
-	}
+	require.LessOrEqual(t, checked, 5, "concurrent guesses that checked the password")
 }
 
 // An attempt whose server stopped before ending it stops counting after
@@ -215,21 +201,18 @@ func TestSharedPendingExpires(t *testing.T) {
 	th := &mapThrottles{buckets: map[string]Bucket{}}
 	st := newSharedThrottle(th, 1, time.Minute, 0)
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	if wait, _, err := st.begin(ctx, now, []string{"u:x"}, nil); wait != 0 || err != nil {
-		t.Fatalf("first attempt: %v %v", wait, err)
-	}
+	wait, _, err := st.begin(ctx, now, []string{"u:x"}, nil)
+	require.EqualValues(t, 0, wait, "first attempt: %v %v", wait, err)
+	require.NoError(t, err, "first attempt: %v %v", wait, err)
 	// Never ended: the one token is held.
-	if wait, _, _ := st.begin(ctx, now.Add(time.Second), []string{"u:x"}, nil); wait == 0 {
-		t.Fatal("second attempt while the first is in progress was let through")
-	}
+	wait, _, _ = st.begin(ctx, now.Add(time.Second), []string{"u:x"}, nil)
+	require.NotEqualValues(t, 0, wait, "second attempt while the first is in progress was let through")
 	wait, end, err := st.begin(ctx, now.Add(pendingLifetime+time.Second), []string{"u:x"}, nil)
-	if wait != 0 || err != nil {
-		t.Fatalf("attempt after the first was abandoned: %v %v", wait, err)
-	}
+	require.EqualValues(t, 0, wait, "attempt after the first was abandoned: %v %v", wait, err)
+	require.NoError(t, err, "attempt after the first was abandoned: %v %v", wait, err)
 	end(false)
-	if n := th.len(); n != 0 {
-		t.Fatalf("%d buckets kept after a success on a full bucket, want 0", n)
-	}
+	n := th.len()
+	require.EqualValues(t, 0, n, "%d buckets kept after a success on a full bucket, want 0", n)
 }
 
 // Buckets nobody tries again are pruned once every budget would be full,
@@ -241,19 +224,16 @@ func TestSharedThrottlePrunes(t *testing.T) {
 		a.Login(ctx, LoginInput{Username: fmt.Sprint("nobody", i), Password: "wrong-password", ClientAddr: "10.0.0.1"})
 	}
 	a.Register(ctx, RegisterInput{Username: "new", Password: "password123", ClientAddr: "10.0.0.2"})
-	if n := th.len(); n != 5 {
-		t.Fatalf("%d buckets after 3 failures and a registration, want 5", n)
-	}
+	n := th.len()
+	require.EqualValues(t, 5, n, "%d buckets after 3 failures and a registration, want 5", n)
 	// A minute on, login buckets are full but the registration's is not
 	// (10 every 30s): nothing is pruned that is not idle.
 	clk.Add(2 * time.Minute)
 	a.Login(ctx, LoginInput{Username: "nobody0", Password: "wrong-password", ClientAddr: "10.0.0.3"})
-	if _, ok := th.buckets["r:10.0.0.2"]; !ok {
-		t.Fatal("a registration budget was pruned before it refilled")
-	}
+	_, ok := th.buckets["r:10.0.0.2"]
+	require.True(t, ok, "a registration budget was pruned before it refilled")
 	clk.Add(10 * time.Minute)
 	a.Login(ctx, LoginInput{Username: "other", Password: "wrong-password", ClientAddr: "10.0.0.4"})
-	if n := th.len(); n != 2 {
-		t.Fatalf("%d buckets after every old one refilled, want 2 (the last failure's)", n)
-	}
+	n = th.len()
+	require.EqualValues(t, 2, n, "%d buckets after every old one refilled, want 2 (the last failure's)", n)
 }

@@ -30,20 +30,14 @@ func TestLoginWithHugeNameKeepsNoState(t *testing.T) {
 	require.NoError(t, err)
 	huge := strings.Repeat("x", 1<<20)
 	_, err = svc.Login(context.Background(), LoginInput{Username: huge, Password: "password123", ClientAddr: "10.0.0.1"})
-	if hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("Login(huge name) = %v, want Unauthenticated", err)
-	}
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "Login(huge name) = %v, want Unauthenticated", err)
 	for k := range svc.throttle.entries {
-		if len(k) > 1000 {
-			t.Fatalf("a %d-byte throttle key was kept", len(k))
-		}
+		require.LessOrEqual(t, len(k), 1000, "the length of a kept throttle key")
 	}
 	// The longest acceptable name still counts as a failure.
 	longest := strings.Repeat("가", MaxUsernameLen)
-	if _, err := svc.Login(context.Background(), LoginInput{Username: longest, Password: "password123"}); hanok.CodeOf(err) != hanok.Unauthenticated {
-		t.Fatalf("Login(longest name) = %v", err)
-	}
-	if _, ok := svc.throttle.entries["u:"+longest]; !ok {
-		t.Fatal("the failure of the longest username was not counted")
-	}
+	_, err = svc.Login(context.Background(), LoginInput{Username: longest, Password: "password123"})
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(err), "Login(longest name) = %v", err)
+	_, ok := svc.throttle.entries["u:"+longest]
+	require.True(t, ok, "the failure of the longest username was not counted")
 }

@@ -17,6 +17,7 @@ package microblog
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/hanok-dev/hanok"
@@ -105,6 +106,18 @@ type Range struct {
 	SinceID int64
 	Oldest  bool
 	Limit   int
+}
+
+// Bounds is r as a query reads it: the ids strictly between lo and hi (hi
+// is the largest int64 when MaxID is 0), read in ascending id order (the
+// Limit rows just above lo) when ascending, else in descending order.
+// A store returns the rows newest first whichever way it reads them.
+func (r Range) Bounds() (lo, hi int64, ascending bool) {
+	hi = r.MaxID
+	if hi <= 0 {
+		hi = math.MaxInt64
+	}
+	return r.SinceID, hi, r.Oldest
 }
 
 // TweetQuery is a page of one timeline.

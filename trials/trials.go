@@ -42,6 +42,19 @@ type Record struct {
 	Scope      string // 연구범위
 }
 
+// Clone returns a copy of t that shares no memory with it.
+func (t Trial) Clone() Trial {
+	if t.TargetSize != nil {
+		n := *t.TargetSize
+		t.TargetSize = &n
+	}
+	if t.DurationMonths != nil {
+		n := *t.DurationMonths
+		t.DurationMonths = &n
+	}
+	return t
+}
+
 // Trial is a stored trial: the upstream fields, typed where they have a
 // type, and what the mirror knows about its life upstream.
 type Trial struct {
@@ -146,6 +159,19 @@ type Filter struct {
 	// Offset and Limit page the result; Limit 0 means no limit.
 	Offset int
 	Limit  int
+}
+
+// PageTotal is the number of trials f matches, when a page of n trials
+// read with f tells it (the page is not full, or f reads from the start
+// and found none); known is false when the store must count them.
+func (f Filter) PageTotal(n int) (total int, known bool) {
+	switch {
+	case f.Limit <= 0 || n > 0 && n < f.Limit:
+		return f.Offset + n, true
+	case n == 0 && f.Offset == 0:
+		return 0, true
+	}
+	return 0, false
 }
 
 // Changeset is what a sync does to the store, computed by Plan inside the

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/adapters/authhttp"
@@ -38,40 +39,33 @@ func call(t *testing.T, srv *httptest.Server, method, path, token, body string) 
 func TestRegisterLoginMeLogout(t *testing.T) {
 	srv := newServer(t)
 	code, body, _ := call(t, srv, "POST", "/register", "", `{"username":"mirim","password":"password123","email":"m@example.com"}`)
-	if code != 201 || body["token"] == "" {
-		t.Fatalf("register: %d %v", code, body)
-	}
+	require.EqualValues(t, 201, code, "register: %d %v", code, body)
+	require.NotEmpty(t, body["token"], "register: %d %v", code, body)
 	user := body["user"].(map[string]any)
-	if user["username"] != "mirim" || user["email"] != "m@example.com" || user["superuser"] != false || user["id"] == nil {
-		t.Fatalf("register user: %v", user)
-	}
-	if _, ok := user["password_hash"]; ok {
-		t.Fatal("password hash in the response")
-	}
+	require.Equal(t, "mirim", user["username"], "register user: %v", user)
+	require.Equal(t, "m@example.com", user["email"], "register user: %v", user)
+	require.Equal(t, false, user["superuser"], "register user: %v", user)
+	require.NotNil(t, user["id"], "register user: %v", user)
+	_, ok := user["password_hash"]
+	require.False(t, ok, "password hash in the response")
 
 	code, body, _ = call(t, srv, "POST", "/login", "", `{"username":"mirim","password":"password123"}`)
-	if code != 200 || body["token"] == "" {
-		t.Fatalf("login: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "login: %d %v", code, body)
+	require.NotEmpty(t, body["token"], "login: %d %v", code, body)
 	tok := body["token"].(string)
 
 	code, body, _ = call(t, srv, "GET", "/me", tok, "")
-	if code != 200 || body["user"].(map[string]any)["username"] != "mirim" {
-		t.Fatalf("me: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "me: %d %v", code, body)
+	require.Equal(t, "mirim", body["user"].(map[string]any)["username"], "me: %d %v", code, body)
 
 	code, body, _ = call(t, srv, "POST", "/logout", tok, "")
-	if code != 200 || body["detail"] != "logged out" {
-		t.Fatalf("logout: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "logout: %d %v", code, body)
+	require.Equal(t, "logged out", body["detail"], "logout: %d %v", code, body)
 	code, body, _ = call(t, srv, "GET", "/me", tok, "")
-	if code != 401 || !strings.Contains(body["error"].(string), "revoked") {
-		t.Fatalf("me after logout: %d %v", code, body)
-	}
+	require.EqualValues(t, 401, code, "me after logout: %d %v", code, body)
+	require.Contains(t, body["error"].(string), "revoked", "me after logout: %d %v", code, body)
 	code, _, _ = call(t, srv, "POST", "/logout", tok, "")
-	if code != 401 {
-		t.Fatalf("logout twice: %d", code)
-	}
+	require.EqualValues(t, 401, code, "logout twice: %d", code)
 }
 
 func TestErrors(t *testing.T) {
@@ -98,15 +92,12 @@ func TestErrors(t *testing.T) {
 	for _, c := range cases {
 		code, body, _ := call(t, srv, c.method, c.path, c.token, c.body)
 		msg, _ := body["error"].(string)
-		if code != c.status || !strings.Contains(msg, c.contains) {
-			t.Errorf("%s: %d %v, want %d mentioning %q", c.name, code, body, c.status, c.contains)
-		}
+		assert.Equal(t, c.status, code, "%s: status; body %v", c.name, body)
+		assert.Contains(t, msg, c.contains, "%s: error", c.name)
 	}
 	// None of the refused registrations was stored.
 	code, _, _ := call(t, srv, "POST", "/login", "", `{"username":"lee","password":"short"}`)
-	if code != 401 {
-		t.Fatalf("a refused registration was stored: login %d", code)
-	}
+	require.EqualValues(t, 401, code, "a refused registration was stored: login %d", code)
 }
 
 func TestLoginThrottled(t *testing.T) {
@@ -116,25 +107,24 @@ func TestLoginThrottled(t *testing.T) {
 		call(t, srv, "POST", "/login", "", `{"username":"park","password":"wrong-password"}`)
 	}
 	code, body, h := call(t, srv, "POST", "/login", "", `{"username":"park","password":"password123"}`)
-	if code != 429 || body["code"] != "rate_limited" {
-		t.Fatalf("throttled: %d %v", code, body)
-	}
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err != nil || s < 1 {
-		t.Fatalf("Retry-After = %q", h.Get("Retry-After"))
-	}
+	require.EqualValues(t, 429, code, "throttled: %d %v", code, body)
+	require.Equal(t, "rate_limited", body["code"], "throttled: %d %v", code, body)
+	s, err := strconv.Atoi(h.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After")
+	require.GreaterOrEqual(t, s, 1, "Retry-After")
 }
 
 // Unknown paths and methods answer in the adapter's JSON error body.
 func TestUnknownRoutes(t *testing.T) {
 	srv := newServer(t)
 	code, body, h := call(t, srv, "POST", "/me", "", "")
-	if code != http.StatusMethodNotAllowed || body["error"] != "method POST not allowed" || h.Get("Allow") != "GET, HEAD" {
-		t.Fatalf("POST /me = %d %v Allow %q", code, body, h.Get("Allow"))
-	}
+	require.Equal(t, http.StatusMethodNotAllowed, code, "POST /me = %d %v Allow %q", code, body, h.Get("Allow"))
+	require.Equal(t, "method POST not allowed", body["error"], "POST /me = %d %v Allow %q", code, body, h.Get("Allow"))
+	require.Equal(t, "GET, HEAD", h.Get("Allow"), "POST /me = %d %v Allow %q", code, body, h.Get("Allow"))
 	code, body, _ = call(t, srv, "GET", "/nowhere", "", "")
-	if code != http.StatusNotFound || body["error"] != "no such route" || body["code"] != "not_found" {
-		t.Fatalf("GET /nowhere = %d %v", code, body)
-	}
+	require.Equal(t, http.StatusNotFound, code, "GET /nowhere = %d %v", code, body)
+	require.Equal(t, "no such route", body["error"], "GET /nowhere = %d %v", code, body)
+	require.Equal(t, "not_found", body["code"], "GET /nowhere = %d %v", code, body)
 }
 
 // The document is served with its servers set to the mount point.
@@ -148,12 +138,10 @@ func TestOpenAPIDocument(t *testing.T) {
 	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/accounts/openapi.json"}).Want(t, 200)
 	doc := r.Map(t)
 	servers, _ := doc["servers"].([]any)
-	if len(servers) != 1 || servers[0].(map[string]any)["url"] != "/accounts" {
-		t.Fatalf("servers %v, want the mount point /accounts", doc["servers"])
-	}
-	if _, ok := doc["paths"].(map[string]any)["/login"]; !ok {
-		t.Fatalf("no /login in the document")
-	}
+	require.Len(t, servers, 1, "servers %v, want the mount point /accounts", doc["servers"])
+	require.Equal(t, "/accounts", servers[0].(map[string]any)["url"], "servers %v, want the mount point /accounts", doc["servers"])
+	_, ok := doc["paths"].(map[string]any)["/login"]
+	require.True(t, ok, "no /login in the document")
 }
 
 // api checks every exchange of this package's tests against the document.

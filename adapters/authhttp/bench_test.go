@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/authhttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/internal/testkit"
@@ -22,13 +24,10 @@ import (
 func BenchmarkConcurrentLoginsOneAddress(b *testing.B) {
 	const users = 20
 	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: auth.GenerateSecret()})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	for i := range users {
-		if _, err := authn.Register(context.Background(), auth.RegisterInput{Username: fmt.Sprintf("user%d", i), Password: "password123"}); err != nil {
-			b.Fatal(err)
-		}
+		_, err := authn.Register(context.Background(), auth.RegisterInput{Username: fmt.Sprintf("user%d", i), Password: "password123"})
+		require.NoError(b, err)
 	}
 	srv := httptest.NewServer(authhttp.NewHandler(authn))
 	defer srv.Close()

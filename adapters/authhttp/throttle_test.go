@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/adapters/authhttp"
@@ -42,20 +43,18 @@ func TestRegistrationThrottled(t *testing.T) {
 			status[r.Status]++
 			mu.Unlock()
 			if r.Status == 429 {
-				if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 1 {
-					t.Errorf("Retry-After = %q", r.Header.Get("Retry-After"))
-				}
+				s, err := strconv.Atoi(r.Header.Get("Retry-After"))
+				assert.NoError(t, err, "Retry-After")
+				assert.GreaterOrEqual(t, s, 1, "Retry-After")
 			}
 		}()
 	}
 	wg.Wait()
-	if status[201] > 3 || status[201]+status[429] != 12 {
-		t.Fatalf("12 concurrent registrations from one address: %v, want at most 3 created and the rest 429", status)
-	}
+	require.LessOrEqual(t, status[201], 3, "12 concurrent registrations from one address: created (statuses %v)", status)
+	require.Equal(t, 12, status[201]+status[429], "12 concurrent registrations from one address: created or 429 (statuses %v)", status)
 	r := register(100).Want(t, 429)
-	if m := r.Map(t); m["code"] != "rate_limited" {
-		t.Fatalf("throttled registration body: %s", r.Body)
-	}
+	m := r.Map(t)
+	require.Equal(t, "rate_limited", m["code"], "throttled registration body: %s", r.Body)
 	// Input refused anyway is answered as such, without spending budget.
 	testkit.Do(t, srv.Client(), testkit.Request{Method: "POST", URL: srv.URL + "/register", Body: map[string]string{"username": "x", "password": "short"}}).Want(t, 400)
 	clk.Add(time.Minute)

@@ -3,8 +3,10 @@ package httpx_test
 import (
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
@@ -33,9 +35,7 @@ func TestTrustProxies(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			nets, err := httpx.ParseProxies(c.trusted)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			srv := httptest.NewServer(httpx.TrustProxies(nets)(echo))
 			defer srv.Close()
 			h := http.Header{}
@@ -43,25 +43,21 @@ func TestTrustProxies(t *testing.T) {
 				h.Add("X-Forwarded-For", v)
 			}
 			r := testkit.Do(t, srv.Client(), testkit.Request{URL: srv.URL, Header: h}).Want(t, 200)
-			if string(r.Body) != c.want {
-				t.Fatalf("client address %q, want %q", r.Body, c.want)
-			}
+			require.Equal(t, c.want, string(r.Body), "client address %q, want %q", r.Body, c.want)
 		})
 	}
 	for _, bad := range []string{"10.0.0.0/33", "not-an-ip", "10.0.0.1/8/1"} {
-		if _, err := httpx.ParseProxies(bad); err == nil {
-			t.Errorf("ParseProxies(%q) accepted", bad)
-		}
+		_, err := httpx.ParseProxies(bad)
+		assert.Error(t, err, "ParseProxies(%q) accepted", bad)
 	}
 }
 
 func TestRenameField(t *testing.T) {
 	err := httpx.RenameField(hanok.FieldError("email", "is required"), "email", "useremail")
-	if hanok.FieldsOf(err)["useremail"] != "is required" || hanok.FieldsOf(err)["email"] != "" || !strings.Contains(hanok.MessageOf(err), "useremail") {
-		t.Fatalf("renamed: %v %v", err, hanok.FieldsOf(err))
-	}
+	require.Equal(t, "is required", hanok.FieldsOf(err)["useremail"], "renamed: %v %v", err, hanok.FieldsOf(err))
+	require.Empty(t, hanok.FieldsOf(err)["email"], "renamed: %v %v", err, hanok.FieldsOf(err))
+	require.Contains(t, hanok.MessageOf(err), "useremail", "renamed: %v %v", err, hanok.FieldsOf(err))
 	other := hanok.FieldError("password", "is required")
-	if got := httpx.RenameField(other, "email", "useremail"); got != other {
-		t.Fatalf("an error without the field changed: %v", got)
-	}
+	got := httpx.RenameField(other, "email", "useremail")
+	require.Equal(t, other, got, "an error without the field changed: %v", got)
 }

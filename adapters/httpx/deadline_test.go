@@ -3,7 +3,6 @@ package httpx_test
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/adapters/httpx"
 )
@@ -90,9 +91,7 @@ func deadlineServer(t *testing.T) (*httptest.Server, *logBuffer) {
 func rawRequest(t *testing.T, srv *httptest.Server, method, path string, length int, send func(c net.Conn)) string {
 	t.Helper()
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", method, path, length)
 	stop := make(chan struct{})
@@ -109,8 +108,8 @@ func rawRequest(t *testing.T, srv *httptest.Server, method, path string, length 
 	<-done
 	// A server that closes while the client is still sending resets the
 	// connection rather than ending it: both are a close. A timeout is not.
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("%s %s: the server did not close the connection: %v (read %q)", method, path, err, out)
+	if err != nil {
+		require.ErrorIs(t, err, syscall.ECONNRESET, "%s %s: the server did not close the connection (read %q)", method, path, out)
 	}
 	return string(out)
 }
@@ -160,17 +159,13 @@ func TestStalledClientsAreCutOff(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := rawRequest(t, srv, c.method, c.path, 100000, c.send)
-			if !strings.Contains(out, c.want) {
-				t.Fatalf("answer %q, want it to say %q", out, c.want)
-			}
+			require.Contains(t, out, c.want, "answer %q, want it to say %q", out, c.want)
 		})
 	}
-	if n := strings.Count(logs.String(), "stalled=true"); n != 4 {
-		t.Fatalf("%d stalled requests logged, want 4:\n%s", n, logs.String())
-	}
-	if !strings.Contains(logs.String(), "stalled_total=4") || !strings.Contains(logs.String(), "level=WARN") {
-		t.Fatalf("stalled requests not counted:\n%s", logs.String())
-	}
+	n := strings.Count(logs.String(), "stalled=true")
+	require.EqualValues(t, 4, n, "%d stalled requests logged, want 4:\n%s", n, logs.String())
+	require.Contains(t, logs.String(), "stalled_total=4", "stalled requests not counted:\n%s", logs.String())
+	require.Contains(t, logs.String(), "level=WARN", "stalled requests not counted:\n%s", logs.String())
 }
 
 // TestUploadDeadlineMovesWithProgress: an upload that keeps arriving
@@ -190,19 +185,14 @@ func TestUploadDeadlineMovesWithProgress(t *testing.T) {
 		}
 		c.(*stoppable).Conn.(*net.TCPConn).CloseWrite()
 	})
-	if !strings.Contains(out, "200 OK") || !strings.Contains(out, fmt.Sprintf(`"bytes":%d`, chunks*size)) {
-		t.Fatalf("steady upload: %q", out)
-	}
+	require.Contains(t, out, "200 OK", "steady upload: %q", out)
+	require.Contains(t, out, fmt.Sprintf(`"bytes":%d`, chunks*size), "steady upload: %q", out)
 
 	for _, path := range []string{"/json", "/slow"} {
 		resp, err := srv.Client().Post(srv.URL+path, "application/json", strings.NewReader(`{"a": 1}`))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			t.Fatalf("prompt JSON body to %s: %d %s", path, resp.StatusCode, body)
-		}
+		require.EqualValues(t, 200, resp.StatusCode, "prompt JSON body to %s: %d %s", path, resp.StatusCode, body)
 	}
 }

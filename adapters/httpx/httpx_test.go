@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hanok-dev/hanok"
-	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 func TestStatusTable(t *testing.T) {
@@ -33,9 +35,8 @@ func TestStatusTable(t *testing.T) {
 		"something-else":      500,
 	}
 	for code, status := range want {
-		if got := httpx.Status(code); got != status {
-			t.Errorf("Status(%q) = %d, want %d", code, got, status)
-		}
+		got := httpx.Status(code)
+		assert.Equal(t, status, got, "Status(%q) = %d, want %d", code, got, status)
 	}
 }
 
@@ -58,9 +59,11 @@ func decode(t *testing.T, body string, limit int64) (payload, error) {
 
 func TestDecodeJSON(t *testing.T) {
 	p, err := decode(t, `{"name":"kim","age":30,"tags":["a"],"inner":{"ok":true},"unknown":1}`, 0)
-	if err != nil || p.Name != "kim" || p.Age != 30 || len(p.Tags) != 1 || !p.Inner.OK {
-		t.Fatalf("good body: %+v, %v", p, err)
-	}
+	require.NoError(t, err, "good body: %+v, %v", p, err)
+	require.Equal(t, "kim", p.Name, "good body: %+v, %v", p, err)
+	require.EqualValues(t, 30, p.Age, "good body: %+v, %v", p, err)
+	require.Len(t, p.Tags, 1, "good body: %+v, %v", p, err)
+	require.True(t, p.Inner.OK, "good body: %+v, %v", p, err)
 	cases := []struct {
 		name, body string
 		limit      int64
@@ -86,16 +89,13 @@ func TestDecodeJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := decode(t, c.body, c.limit)
-		if hanok.CodeOf(err) != hanok.Invalid {
-			t.Errorf("%s: %v, want Invalid", c.name, err)
+		if !assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "%s: code of %v", c.name, err) {
 			continue
 		}
 		msg := hanok.MessageOf(err)
-		if !strings.Contains(msg, c.contains) {
-			t.Errorf("%s: message %q does not say %q", c.name, msg, c.contains)
-		}
-		if c.field != "" && hanok.FieldsOf(err)[c.field] == "" {
-			t.Errorf("%s: fields %v do not name %q", c.name, hanok.FieldsOf(err), c.field)
+		assert.Contains(t, msg, c.contains, "%s: message %q does not say %q", c.name, msg, c.contains)
+		if c.field != "" {
+			assert.Contains(t, hanok.FieldsOf(err), c.field, "%s: fields", c.name)
 		}
 	}
 }
@@ -112,9 +112,8 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 		// Every failure is a client error with a message, never a panic
 		// or an internal error.
-		if hanok.CodeOf(err) != hanok.Invalid || hanok.MessageOf(err) == "" {
-			t.Fatalf("Unmarshal(%q) = %v, want Invalid with a message", data, err)
-		}
+		require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "Unmarshal(%q) = %v, want Invalid with a message", data, err)
+		require.NotEmpty(t, hanok.MessageOf(err), "Unmarshal(%q) = %v, want Invalid with a message", data, err)
 	})
 }
 
@@ -125,26 +124,23 @@ func TestWriteErrorAndRetryAfter(t *testing.T) {
 
 	w := httptest.NewRecorder()
 	httpx.WriteError(w, r, logger, &hanok.Error{Code: hanok.RateLimited, Message: "slow down", RetryAfter: 1500 * time.Millisecond})
-	if w.Code != 429 || w.Header().Get("Retry-After") != "2" {
-		t.Fatalf("rate limited: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
-	}
+	require.EqualValues(t, 429, w.Code, "rate limited: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+	require.Equal(t, "2", w.Header().Get("Retry-After"), "rate limited: %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
 
 	w = httptest.NewRecorder()
 	httpx.WriteError(w, r, logger, hanok.FieldError("age", "must be positive"))
 	var body httpx.ErrorBody
 	json.Unmarshal(w.Body.Bytes(), &body)
-	if w.Code != 400 || body.Code != hanok.Invalid || body.Fields["age"] != "must be positive" || !strings.Contains(body.Error, "age") {
-		t.Fatalf("field error: %d %+v", w.Code, body)
-	}
+	require.EqualValues(t, 400, w.Code, "field error: %d %+v", w.Code, body)
+	require.Equal(t, hanok.Invalid, body.Code, "field error: %d %+v", w.Code, body)
+	require.Equal(t, "must be positive", body.Fields["age"], "field error: %d %+v", w.Code, body)
+	require.Contains(t, body.Error, "age", "field error: %d %+v", w.Code, body)
 
 	w = httptest.NewRecorder()
 	httpx.WriteError(w, r, logger, errors.New("disk on fire: /secret/path"))
-	if w.Code != 500 || strings.Contains(w.Body.String(), "disk on fire") {
-		t.Fatalf("internal error leaked: %d %s", w.Code, w.Body.String())
-	}
-	if !strings.Contains(logs.String(), "disk on fire") {
-		t.Fatalf("internal error not logged: %s", logs.String())
-	}
+	require.EqualValues(t, 500, w.Code, "internal error leaked: %d %s", w.Code, w.Body.String())
+	require.NotContains(t, w.Body.String(), "disk on fire", "internal error leaked: %d %s", w.Code, w.Body.String())
+	require.Contains(t, logs.String(), "disk on fire", "internal error not logged: %s", logs.String())
 }
 
 func TestToken(t *testing.T) {
@@ -163,9 +159,8 @@ func TestToken(t *testing.T) {
 	for _, c := range cases {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set(c.header, c.value)
-		if got := httpx.Token(r, c.extra); got != c.want {
-			t.Errorf("%s: %q (extra %q) -> %q, want %q", c.header, c.value, c.extra, got, c.want)
-		}
+		got := httpx.Token(r, c.extra)
+		assert.Equal(t, c.want, got, "%s: %q (extra %q) -> %q, want %q", c.header, c.value, c.extra, got, c.want)
 	}
 }
 
@@ -187,37 +182,23 @@ func TestRecoverAndLog(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
-	resp, err := http.Get(srv.URL + "/boom")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 500 || strings.Contains(string(body), "kaboom") {
-		t.Fatalf("panic: %d %s", resp.StatusCode, body)
-	}
-	resp, err = http.Get(srv.URL + "/tea")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/boom"}).Want(t, 500)
+	require.NotContains(t, string(r.Body), "kaboom", "panic: the body")
+	testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/tea"}).Want(t, http.StatusTeapot)
 
 	// A panic after the response began cannot become a 500: the response
 	// is cut short, not completed with an error body appended.
-	resp, err = http.Get(srv.URL + "/late")
+	resp, err := http.Get(srv.URL + "/late")
 	if err == nil {
-		body, err = io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if err == nil {
-			t.Fatalf("late panic: complete response %d %q, want it aborted", resp.StatusCode, body)
-		}
+		require.Error(t, err, "late panic: complete response %d %q, want it aborted", resp.StatusCode, body)
 	}
 
 	srv.Close() // waits for the handlers, whose log lines come after the answers
 	out := logs.String()
-	if !strings.Contains(out, `"panic":"kaboom"`) || !strings.Contains(out, "goroutine") {
-		t.Fatalf("panic not logged with stack: %s", out)
-	}
+	require.Contains(t, out, `"panic":"kaboom"`, "panic not logged with stack: %s", out)
+	require.Contains(t, out, "goroutine", "panic not logged with stack: %s", out)
 	var teaLine map[string]any
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var m map[string]any
@@ -226,12 +207,12 @@ func TestRecoverAndLog(t *testing.T) {
 			teaLine = m
 		}
 	}
-	if teaLine == nil || teaLine["status"] != float64(418) || teaLine["method"] != "GET" || teaLine["bytes"] != float64(15) {
-		t.Fatalf("request line: %v\nall logs: %s", teaLine, out)
-	}
-	if !strings.Contains(out, `"panic":"late kaboom"`) || !strings.Contains(out, `"path":"/late"`) {
-		t.Fatalf("late panic or its request line not logged: %s", out)
-	}
+	require.NotNil(t, teaLine, "request line: %v\nall logs: %s", teaLine, out)
+	require.Equal(t, float64(418), teaLine["status"], "request line: %v\nall logs: %s", teaLine, out)
+	require.Equal(t, "GET", teaLine["method"], "request line: %v\nall logs: %s", teaLine, out)
+	require.Equal(t, float64(15), teaLine["bytes"], "request line: %v\nall logs: %s", teaLine, out)
+	require.Contains(t, out, `"panic":"late kaboom"`, "late panic or its request line not logged: %s", out)
+	require.Contains(t, out, `"path":"/late"`, "late panic or its request line not logged: %s", out)
 }
 
 func TestParseID(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/httpx"
 )
 
@@ -26,11 +28,9 @@ func FuzzRequestID(f *testing.F) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		id := w.Header().Get("X-Request-ID")
-		if got == nil || got.ID != id || !saneID.MatchString(id) {
-			t.Fatalf("in %q: id %q (info %+v)", in, id, got)
-		}
-		if saneID.MatchString(in) != (id == in) {
-			t.Fatalf("in %q: sane input not kept, or insane one kept: %q", in, id)
-		}
+		require.NotNil(t, got, "in %q: id %q (info %+v)", in, id, got)
+		require.Equal(t, id, got.ID, "in %q: id %q (info %+v)", in, id, got)
+		require.True(t, saneID.MatchString(id), "in %q: id %q (info %+v)", in, id, got)
+		require.Equal(t, (id == in), saneID.MatchString(in), "in %q: sane input not kept, or insane one kept: %q", in, id)
 	})
 }

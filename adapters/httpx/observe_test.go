@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
@@ -25,17 +28,13 @@ func TestFiveHundredsNameTheRequestID(t *testing.T) {
 	defer srv.Close()
 	for _, path := range []string{"/fail", "/panic"} {
 		r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + path, Header: http.Header{"X-Request-Id": {"id-" + path[1:]}}}).Want(t, 500)
-		if got := r.Map(t)["error"]; got != "internal error (request id id-"+path[1:]+")" {
-			t.Errorf("%s body: %s", path, r.Body)
-		}
-		if !strings.Contains(logs.String(), "request_id=id-"+path[1:]) {
-			t.Errorf("%s: log lacks the id:\n%s", path, logs.String())
-		}
+		got := r.Map(t)["error"]
+		assert.Equal(t, "internal error (request id id-"+path[1:]+")", got, "%s body: %s", path, r.Body)
+		assert.Contains(t, logs.String(), "request_id=id-"+path[1:], "%s: log lacks the id:\n%s", path, logs.String())
 	}
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + "/nope", Header: http.Header{"X-Request-Id": {"four"}}}).Want(t, 404)
-	if strings.Contains(string(r.Body), "four") || r.Header.Get("X-Request-ID") != "four" {
-		t.Errorf("404: %v %s", r.Header, r.Body)
-	}
+	assert.NotContains(t, string(r.Body), "four", "404: the body")
+	assert.Equal(t, "four", r.Header.Get("X-Request-ID"), "404: X-Request-ID")
 }
 
 // Wrapping a log handler twice adds the id once; WithAttrs keeps it.
@@ -48,7 +47,7 @@ func TestNewLogHandlerOnce(t *testing.T) {
 	})))
 	defer srv.Close()
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL, Header: http.Header{"X-Request-Id": {"abc"}}}).Want(t, 200)
-	if got := strings.Count(logs.String(), "request_id=abc"); got != 1 || !strings.Contains(logs.String(), "svc=x") {
-		t.Fatalf("log: %s", logs.String())
-	}
+	got := strings.Count(logs.String(), "request_id=abc")
+	require.EqualValues(t, 1, got, "log: %s", logs.String())
+	require.Contains(t, logs.String(), "svc=x", "log: %s", logs.String())
 }

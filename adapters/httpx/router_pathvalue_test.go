@@ -6,7 +6,10 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/httpx"
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // A route's wildcards reach its handler through r.PathValue, also under
@@ -23,13 +26,6 @@ func TestRouterSetsPathValues(t *testing.T) {
 	mux.Handle("/p/", http.StripPrefix("/p", rt))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/p/things/42")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || string(body) != "42" {
-		t.Fatalf("%d %q, want 200 \"42\"", resp.StatusCode, body)
-	}
+	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/p/things/42"}).Want(t, 200)
+	require.Equal(t, "42", string(r.Body), "the path value")
 }

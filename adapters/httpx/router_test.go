@@ -12,6 +12,9 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auth"
@@ -41,9 +44,9 @@ func newRouterServer(t *testing.T, authn *auth.Service, logger *slog.Logger) (*h
 	rt.Public("GET /dir/{$}", func(w http.ResponseWriter, r *http.Request) error { return nil })
 	rt.User("GET /me/{name}", func(w http.ResponseWriter, r *http.Request, a hanok.Actor) error {
 		u, ok := httpx.ActorFrom(r.Context())
-		if !ok || httpx.TokenFrom(r.Context()) == "" || u != a {
-			t.Error("no user or token in the request context")
-		}
+		assert.True(t, ok, "no user in the request context")
+		assert.NotEmpty(t, httpx.TokenFrom(r.Context()), "no token in the request context")
+		assert.Equal(t, a, u, "the context's user is the handler's")
 		io.WriteString(w, a.Username+"/"+r.PathValue("name"))
 		return nil
 	})
@@ -57,59 +60,46 @@ func newRouterServer(t *testing.T, authn *auth.Service, logger *slog.Logger) (*h
 func TestRouter(t *testing.T) {
 	ctx := context.Background()
 	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: routerSecret, BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s, err := authn.Register(ctx, auth.RegisterInput{Username: "u", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv, last := newRouterServer(t, authn, nil)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path string, header http.Header) testkit.Response {
 		return testkit.Do(t, noRedirect, testkit.Request{URL: srv.URL + path, Header: header})
 	}
 
-	if r := get("/mount/public", nil).Want(t, 200); string(r.Body) != "public" {
-		t.Fatalf("public: %q", r.Body)
-	}
+	r := get("/mount/public", nil).Want(t, 200)
+	require.Equal(t, "public", string(r.Body), "public: %q", r.Body)
 	// The actor comes from the token, in the custom header or Authorization.
 	for _, h := range []http.Header{{"X-Token": {s.Token}}, {"Authorization": {"Bearer " + s.Token}}} {
-		if r := get("/mount/me/x", h).Want(t, 200); string(r.Body) != "u/x" {
-			t.Fatalf("user route with %v: %q", h, r.Body)
-		}
+		r := get("/mount/me/x", h).Want(t, 200)
+		require.Equal(t, "u/x", string(r.Body), "user route with %v: %q", h, r.Body)
 	}
 	*last = nil
 	get("/mount/me/x", nil).Want(t, 401)
-	if *last != httpx.ErrNoToken {
-		t.Fatalf("no token rendered %v", *last)
-	}
+	require.Equal(t, httpx.ErrNoToken, *last, "no token rendered %v", *last)
 	get("/mount/me/x", http.Header{"Authorization": {"Bearer nope"}}).Want(t, 401)
-	if *last == httpx.ErrNoToken || hanok.CodeOf(*last) != hanok.Unauthenticated {
-		t.Fatalf("bad token rendered %v", *last)
-	}
+	require.NotEqual(t, httpx.ErrNoToken, *last, "bad token rendered %v", *last)
+	require.Equal(t, hanok.Unauthenticated, hanok.CodeOf(*last), "bad token rendered %v", *last)
 	// A handler's error goes through the renderer.
-	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: srv.URL + "/mount/fail"}).Want(t, 400)
-	if m := r.Map(t); m["error"] != "name: is required" {
-		t.Fatalf("handler error body: %s", r.Body)
-	}
+	r = testkit.Do(t, nil, testkit.Request{Method: "POST", URL: srv.URL + "/mount/fail"}).Want(t, 400)
+	m := r.Map(t)
+	require.Equal(t, "name: is required", m["error"], "handler error body: %s", r.Body)
 	// Unknown paths and methods are rendered by the adapter, as JSON.
 	r = get("/mount/nowhere", nil).Want(t, 404)
-	if m := r.Map(t); m["error"] != "no such route" || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		t.Fatalf("unknown path: %s %v", r.Body, r.Header)
-	}
+	m = r.Map(t)
+	require.Equal(t, "no such route", m["error"], "unknown path: %s %v", r.Body, r.Header)
+	require.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "application/json"), "unknown path: %s %v", r.Body, r.Header)
 	r = testkit.Do(t, nil, testkit.Request{Method: "DELETE", URL: srv.URL + "/mount/public"}).Want(t, 405)
-	if m := r.Map(t); m["error"] != "method DELETE not allowed" || r.Header.Get("Allow") != "GET, HEAD" {
-		t.Fatalf("wrong method: %s Allow %q", r.Body, r.Header.Get("Allow"))
-	}
+	m = r.Map(t)
+	require.Equal(t, "method DELETE not allowed", m["error"], "wrong method: %s Allow %q", r.Body, r.Header.Get("Allow"))
+	require.Equal(t, "GET, HEAD", r.Header.Get("Allow"), "wrong method: %s Allow %q", r.Body, r.Header.Get("Allow"))
 	// The mux's redirect to the trailing-slash route keeps the mount prefix.
 	r = get("/mount/dir", nil)
-	if r.Status/100 != 3 {
-		t.Fatalf("/mount/dir: status %d, want a redirect", r.Status)
-	}
-	if loc := r.Header.Get("Location"); loc != "/mount/dir/" {
-		t.Fatalf("redirect to %q, want /mount/dir/", loc)
-	}
+	require.EqualValues(t, 3, r.Status/100, "/mount/dir: status %d, want a redirect", r.Status)
+	loc := r.Header.Get("Location")
+	require.Equal(t, "/mount/dir/", loc, "redirect to %q, want /mount/dir/", loc)
 }
 
 type brokenStore struct{ auth.Store }
@@ -127,17 +117,11 @@ func TestRouterLogsInternalAuthErrors(t *testing.T) {
 	mem := memory.New().Auth()
 	good, _ := auth.New(mem, auth.Config{Secret: routerSecret, BcryptCost: bcrypt.MinCost})
 	s, err := good.Register(ctx, auth.RegisterInput{Username: "u", Password: "password123"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	broken, _ := auth.New(brokenStore{mem}, auth.Config{Secret: routerSecret, BcryptCost: bcrypt.MinCost})
 	var logs bytes.Buffer
 	srv, _ := newRouterServer(t, broken, slog.New(slog.NewTextHandler(&logs, nil)))
 	r := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/mount/me/x", Token: s.Token}).Want(t, 500)
-	if strings.Contains(string(r.Body), "database is down") {
-		t.Fatalf("store failure shown to the client: %s", r.Body)
-	}
-	if !strings.Contains(logs.String(), "database is down") {
-		t.Fatalf("store failure not logged: %q", logs.String())
-	}
+	require.NotContains(t, string(r.Body), "database is down", "store failure shown to the client: %s", r.Body)
+	require.Contains(t, logs.String(), "database is down", "store failure not logged: %q", logs.String())
 }

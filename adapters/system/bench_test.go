@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/httpx"
@@ -39,33 +41,20 @@ import (
 func BenchmarkOverhead(b *testing.B) {
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { db.Close() })
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	svc, err := auction.New(db.Auction(), memory.NewMediaStore(), auction.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(b, err)
 	s, err := authn.Register(ctx, auth.RegisterInput{Username: "bench", Password: "bench-password"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	models, err := db.Auction().ModelIDs(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	cars := auction.GenerateCars(models, hanok.Actor{ID: s.User.ID}, 1000, time.Now(), 48*time.Hour, rand.New(rand.NewPCG(1, 2)))
-	if err := db.Auction().CreateCars(ctx, cars); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, db.Auction().CreateCars(ctx, cars))
 
 	bareMux := http.NewServeMux()
 	bareMux.Handle("/auction/", http.StripPrefix("/auction", auctionhttp.NewHandler(svc, authn)))
@@ -89,9 +78,7 @@ func BenchmarkOverhead(b *testing.B) {
 					req.Header.Set("Authorization", "JWT "+s.Token)
 					rec := httptest.NewRecorder()
 					h.h.ServeHTTP(rec, req)
-					if rec.Code != http.StatusOK {
-						b.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
-					}
+					require.Equal(b, http.StatusOK, rec.Code, "GET %s: %d %s", path, rec.Code, rec.Body)
 				}
 				b.ReportMetric(float64(testkit.CPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
 			})

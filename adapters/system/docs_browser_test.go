@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok/adapters/system"
@@ -45,32 +47,20 @@ func chromiumPath() string {
 func TestDocsInBrowser(t *testing.T) {
 	browser := chromiumPath()
 	if browser == "" {
-		if os.Getenv("HANOK_REQUIRE_BROWSER") != "" {
-			t.Fatal("HANOK_REQUIRE_BROWSER is set but no Chromium is installed")
-		}
+		require.Empty(t, os.Getenv("HANOK_REQUIRE_BROWSER"), "HANOK_REQUIRE_BROWSER is set but no Chromium is installed")
 		t.Skip("no Chromium installed (apt-get install chromium, or set CHROMIUM): the Swagger UI browser test needs one")
 	}
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	auc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cal, err := calendar.New(db.Calendar(), calendar.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	mail, err := mailing.New(db.Mailing(), mailing.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	mirror, err := trials.New(db.Trials(), trials.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	posts := microblog.New(db.Microblog(), authn, microblog.Config{})
 	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Auction: auc, Calendar: cal, Microblog: posts, Trials: mirror, Mailing: mail}, system.Config{}))
 	defer srv.Close()
@@ -117,8 +107,8 @@ func TestDocsInBrowser(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 		}
-		if err == nil && !strings.Contains(title, "hanok "+name) {
-			t.Errorf("document %s: the page shows %q", name, title)
+		if err == nil {
+			assert.Contains(t, title, "hanok "+name, "document %s: the page's title", name)
 		}
 	}
 	if err == nil {
@@ -146,18 +136,12 @@ func TestDocsInBrowser(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "docs-auction-register.png"), shot, 0o644)
 		}
 	}
-	if err != nil {
-		t.Fatalf("driving Swagger UI: %v (documents listed: %q)", err, titles)
-	}
-	if want := "auth,auction,calendar,microblog,trials,mailing"; titles != want {
-		t.Errorf("documents listed: %q, want %s", titles, want)
-	}
-	if !strings.Contains(status, "201") {
-		t.Fatalf("the response shown is %q, want 201", status)
-	}
-	if _, err := authn.UserByEmail(context.Background(), "dohyun@example.com"); err != nil {
-		t.Fatalf("the user registered through the page is not stored: %v", err)
-	}
+	require.NoError(t, err, "driving Swagger UI: %v (documents listed: %q)", err, titles)
+	want := "auth,auction,calendar,microblog,trials,mailing"
+	assert.Equal(t, want, titles, "documents listed: %q, want %s", titles, want)
+	require.Contains(t, status, "201", "the response shown is %q, want 201", status)
+	_, err = authn.UserByEmail(context.Background(), "dohyun@example.com")
+	require.NoError(t, err, "the user registered through the page is not stored: %v", err)
 }
 
 // selectDoc selects the named document in Swagger UI's selector as a person

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/system"
 )
 
@@ -22,9 +24,7 @@ func FuzzParseOrigins(f *testing.F) {
 		}
 		for _, o := range got {
 			if o == "*" {
-				if len(got) != 1 {
-					t.Fatalf("%q: * with others: %q", list, got)
-				}
+				require.Len(t, got, 1, "%q: * with others: %q", list, got)
 				continue
 			}
 			u, err := url.Parse(o)

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/adapters/system"
@@ -24,17 +25,11 @@ func newSystem(t *testing.T) *httptest.Server {
 	t.Helper()
 	m := memory.New()
 	authn, err := auth.New(m.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cal, err := calendar.New(m.Calendar(), calendar.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	auc, err := auction.New(m.Auction(), m.Media(), auction.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Auction: auc, Calendar: cal}, system.Config{}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -62,56 +57,42 @@ func TestEmailCannotBeTakenAsUsername(t *testing.T) {
 		{"username": "Erin", "email": "mallory@example.com", "password": "mallory-password"},
 	} {
 		r := do("POST", "/auth/register", in)
-		if r.Status != 400 && r.Status != 409 {
-			t.Fatalf("/auth/register %v: %d %s, want 400 or 409", in, r.Status, r.Body)
-		}
+		require.Contains(t, []int{400, 409}, r.Status, "/auth/register %v: status; body %s", in, r.Body)
 	}
 	r := do("POST", "/auction/users/registration/", map[string]string{"username": "erin@example.com", "password1": "mallory-password", "password2": "mallory-password", "email": "mallory@example.com"})
-	if r.Status != 400 || !strings.Contains(string(r.Body), "username") {
-		t.Fatalf("auction registration of her email as a username: %d %s", r.Status, r.Body)
-	}
+	require.EqualValues(t, 400, r.Status, "auction registration of her email as a username: %d %s", r.Status, r.Body)
+	require.Contains(t, string(r.Body), "username", "auction registration of her email as a username: %d %s", r.Status, r.Body)
 	// Nobody else can sign in to the calendar as her email: that is
 	// a wrong password for Erin's account, not a new account.
 	do("POST", "/calendar/api/v1/user/", map[string]string{"useremail": "erin@example.com", "password": "mallory-password"}).Want(t, 401)
 
 	// Erin signs in with her email everywhere, to her own account.
 	login := do("POST", "/auth/login", map[string]string{"username": "erin@example.com", "password": "erin-password"}).Want(t, 200).Map(t)
-	if id := login["user"].(map[string]any)["id"]; id != erinID {
-		t.Fatalf("/auth/login by email signed in to user %v, want Erin (%v)", id, erinID)
-	}
+	id := login["user"].(map[string]any)["id"]
+	require.Equal(t, erinID, id, "/auth/login by email signed in to user %v, want Erin (%v)", id, erinID)
 	al := do("POST", "/auction/users/login/", map[string]string{"username": "ERIN@example.com", "password": "erin-password"}).Want(t, 200).Map(t)
-	if id := al["user"].(map[string]any)["pk"]; id != erinID {
-		t.Fatalf("auction login by email signed in to user %v, want Erin (%v)", id, erinID)
-	}
+	id = al["user"].(map[string]any)["pk"]
+	require.Equal(t, erinID, id, "auction login by email signed in to user %v, want Erin (%v)", id, erinID)
 	cal := do("POST", "/calendar/api/v1/user/", map[string]string{"useremail": "erin@example.com", "password": "erin-password"}).Want(t, 200).Map(t)
 	tok := cal["data"].(map[string]any)["token"].(string)
 	me := testkit.Do(t, nil, testkit.Request{URL: srv.URL + "/auth/me", Token: tok}).Want(t, 200).Map(t)
-	if id := me["user"].(map[string]any)["id"]; id != erinID {
-		t.Fatalf("calendar sign-in by email gave a token of user %v, want Erin (%v)", id, erinID)
-	}
+	id = me["user"].(map[string]any)["id"]
+	require.Equal(t, erinID, id, "calendar sign-in by email gave a token of user %v, want Erin (%v)", id, erinID)
 	// A calendar account (username = email) cannot be shadowed either.
 	do("POST", "/calendar/api/v1/user/", map[string]string{"useremail": "kim@example.com", "password": "kim-password"}).Want(t, 200)
 	r = do("POST", "/auth/register", map[string]string{"username": "KIM@example.com", "password": "mallory-password"})
-	if r.Status != 400 && r.Status != 409 {
-		t.Fatalf("registering a calendar user's email as a username: %d %s", r.Status, r.Body)
-	}
+	require.Contains(t, []int{400, 409}, r.Status, "registering a calendar user's email as a username: status; body %s", r.Body)
 	r = do("POST", "/auth/register", map[string]string{"username": "mallory", "email": "Kim@example.com", "password": "mallory-password"})
-	if r.Status != 409 {
-		t.Fatalf("registering a calendar user's email as an email: %d %s", r.Status, r.Body)
-	}
+	require.EqualValues(t, 409, r.Status, "registering a calendar user's email as an email: %d %s", r.Status, r.Body)
 }
 
 // TestThrottleSeesClientsBehindTrustedProxy: behind a trusted proxy, the
 // failures of one client do not throttle another client of the proxy.
 func TestThrottleSeesClientsBehindTrustedProxy(t *testing.T) {
 	authn, err := auth.New(memory.New().Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	proxies, err := httpx.ParseProxies("127.0.0.1/32, ::1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn}, system.Config{TrustedProxies: proxies}))
 	defer srv.Close()
 	login := func(from, user, password string) testkit.Response {
@@ -120,9 +101,8 @@ func TestThrottleSeesClientsBehindTrustedProxy(t *testing.T) {
 			Body:   map[string]string{"username": user, "password": password}})
 	}
 	for _, u := range []string{"ahn", "bae"} {
-		if _, err := authn.Register(context.Background(), auth.RegisterInput{Username: u, Password: "password123"}); err != nil {
-			t.Fatal(err)
-		}
+		_, err := authn.Register(context.Background(), auth.RegisterInput{Username: u, Password: "password123"})
+		require.NoError(t, err)
 	}
 	for i := range 5 {
 		login("198.51.100.1", fmt.Sprintf("guess%d", i), "wrong-password").Want(t, 401)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok/adapters/system"
@@ -56,17 +58,11 @@ func newSys(t *testing.T, cfg system.Config) *sys {
 	t.Helper()
 	db := memory.New()
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: auth.GenerateSecret(), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	cal, err := calendar.New(db.Calendar(), calendar.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	logs := &lockedBuffer{}
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	srv := httptest.NewServer(system.Handler(system.Services{Auth: authn, Auction: svc, Calendar: cal}, cfg))
@@ -76,9 +72,8 @@ func newSys(t *testing.T, cfg system.Config) *sys {
 
 func (s *sys) superuser(t *testing.T) string {
 	t.Helper()
-	if _, err := s.authn.EnsureSuperuser(context.Background(), "admin", "password123"); err != nil {
-		t.Fatal(err)
-	}
+	_, err := s.authn.EnsureSuperuser(context.Background(), "admin", "password123")
+	require.NoError(t, err)
 	r := testkit.Do(t, nil, testkit.Request{Method: "POST", URL: s.url + "/auction/users/login/", Body: `{"username":"admin","password":"password123"}`}).Want(t, 200)
 	return r.Map(t)["token"].(string)
 }
@@ -91,9 +86,9 @@ func TestRequestIDs(t *testing.T) {
 	a := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/healthz"}).Want(t, 200)
 	b := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/healthz"}).Want(t, 200)
 	idA, idB := a.Header.Get("X-Request-ID"), b.Header.Get("X-Request-ID")
-	if !hexID.MatchString(idA) || !hexID.MatchString(idB) || idA == idB {
-		t.Fatalf("generated ids %q, %q", idA, idB)
-	}
+	require.True(t, hexID.MatchString(idA), "generated ids %q, %q", idA, idB)
+	require.True(t, hexID.MatchString(idB), "generated ids %q, %q", idA, idB)
+	require.NotEqual(t, idB, idA, "generated ids %q, %q", idA, idB)
 	// A sane incoming id is kept; a long or odd one is replaced.
 	for in, keep := range map[string]bool{
 		"abc-123_x.y:z":           true,
@@ -105,27 +100,24 @@ func TestRequestIDs(t *testing.T) {
 	} {
 		r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/healthz", Header: http.Header{"X-Request-Id": {in}}}).Want(t, 200)
 		got := r.Header.Get("X-Request-ID")
-		if keep && got != in || !keep && !hexID.MatchString(got) {
-			t.Errorf("incoming %q: echoed %q", in, got)
+		if keep {
+			assert.Equal(t, in, got, "incoming %q: echoed", in)
+		} else {
+			assert.Regexp(t, hexID, got, "incoming %q: a generated id instead", in)
 		}
 	}
 	// A 5xx body names the id, and every log line of the request carries it.
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/readyz", Header: http.Header{"X-Request-Id": {"quote-me-42"}}}).Want(t, 503)
-	if !strings.Contains(string(r.Body), "request id quote-me-42") || strings.Contains(string(r.Body), "disk on fire") {
-		t.Fatalf("503 body: %s", r.Body)
-	}
+	require.Contains(t, string(r.Body), "request id quote-me-42", "503 body: %s", r.Body)
+	require.NotContains(t, string(r.Body), "disk on fire", "503 body: %s", r.Body)
 	var lines int
 	for _, line := range strings.Split(s.logs.String(), "\n") {
 		if strings.Contains(line, "quote-me-42") {
 			lines++
-			if !strings.Contains(line, `"request_id":"quote-me-42"`) {
-				t.Errorf("log line without the request_id attribute: %s", line)
-			}
+			assert.Contains(t, line, `"request_id":"quote-me-42"`, "log line without the request_id attribute: %s", line)
 		}
 	}
-	if lines < 2 { // "not ready" and the access line
-		t.Fatalf("%d log lines carry the id:\n%s", lines, s.logs.String())
-	}
+	require.GreaterOrEqual(t, lines, 2, "log lines carrying the id (\"not ready\" and the access line):\n%s", s.logs.String())
 }
 
 func TestAccessLogNamesRouteAndUser(t *testing.T) {
@@ -139,9 +131,7 @@ func TestAccessLogNamesRouteAndUser(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`"request_id":"car-77"`, `"method":"GET"`, `"service":"auction"`, `"route":"GET /cars/{id}"`, `"status":404`, `"duration":`, `"user_id":1`} {
-		if !strings.Contains(line, want) {
-			t.Errorf("access line lacks %s: %s", want, line)
-		}
+		assert.Contains(t, line, want, "access line lacks %s: %s", want, line)
 	}
 }
 
@@ -151,9 +141,7 @@ func scrape(t *testing.T, url string) map[string][]map[string]string {
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url}).Want(t, 200)
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(bytes.NewReader(r.Body))
-	if err != nil {
-		t.Fatalf("metrics do not parse: %v\n%s", err, r.Body)
-	}
+	require.NoError(t, err, "metrics do not parse: %v\n%s", err, r.Body)
 	out := map[string][]map[string]string{}
 	for name, f := range fams {
 		for _, m := range f.GetMetric() {
@@ -190,9 +178,7 @@ next:
 
 func TestMetrics(t *testing.T) {
 	db, err := sqlite.Open(context.Background(), t.TempDir()+"/m.db")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	s := newSys(t, system.Config{DBStats: db.Stats})
 	tok := s.superuser(t)
@@ -210,15 +196,12 @@ func TestMetrics(t *testing.T) {
 
 	m := scrape(t, s.url+"/metrics")
 	reqs := m["hanok_http_requests_total"]
-	if len(reqs) == 0 {
-		t.Fatalf("no hanok_http_requests_total: %v", m)
-	}
+	require.NotEmpty(t, reqs, "no hanok_http_requests_total: %v", m)
 	ids := regexp.MustCompile(`123456|987654|555|31337|4242|8080|abc`)
 	for _, fam := range []string{"hanok_http_requests_total", "hanok_http_request_duration_seconds"} {
 		for _, l := range m[fam] {
-			if ids.MatchString(l["route"]) || ids.MatchString(l["service"]) {
-				t.Errorf("%s label holds a raw path: %v", fam, l)
-			}
+			assert.NotRegexp(t, ids, l["route"], "%s: the route label holds a raw path", fam)
+			assert.NotRegexp(t, ids, l["service"], "%s: the service label holds a raw path", fam)
 		}
 	}
 	for _, want := range []map[string]string{
@@ -232,24 +215,14 @@ func TestMetrics(t *testing.T) {
 		{"service": "auction", "route": "POST /users/login/{$}", "code": "200"},
 		{"service": "auction", "route": "GET /media/{path...}", "code": "404"},
 	} {
-		if find(reqs, want) == nil {
-			t.Errorf("no request series %v among %v", want, reqs)
-		}
+		assert.NotNil(t, find(reqs, want), "no request series %v among %v", want, reqs)
 	}
-	if find(m["hanok_http_request_duration_seconds"], map[string]string{"service": "auction", "route": "GET /cars/{$}", "value": "1"}) == nil {
-		t.Errorf("no latency histogram for the list: %v", m["hanok_http_request_duration_seconds"])
-	}
+	assert.NotNil(t, find(m["hanok_http_request_duration_seconds"], map[string]string{"service": "auction", "route": "GET /cars/{$}", "value": "1"}), "no latency histogram for the list: %v", m["hanok_http_request_duration_seconds"])
 	// The scrape itself is in flight while it is gathered.
-	if find(m["hanok_http_requests_in_flight"], map[string]string{"value": "1"}) == nil {
-		t.Errorf("in flight: %v", m["hanok_http_requests_in_flight"])
-	}
-	if find(m["go_sql_max_open_connections"], map[string]string{"db_name": "writer", "value": "1"}) == nil ||
-		find(m["go_sql_open_connections"], map[string]string{"db_name": "reader"}) == nil {
-		t.Errorf("database pool stats: %v %v", m["go_sql_max_open_connections"], m["go_sql_open_connections"])
-	}
-	if len(m["go_goroutines"]) == 0 {
-		t.Error("no Go runtime metrics")
-	}
+	assert.NotNil(t, find(m["hanok_http_requests_in_flight"], map[string]string{"value": "1"}), "in flight: %v", m["hanok_http_requests_in_flight"])
+	assert.NotNil(t, find(m["go_sql_max_open_connections"], map[string]string{"db_name": "writer", "value": "1"}), "writer pool's max open connections: %v", m["go_sql_max_open_connections"])
+	assert.NotNil(t, find(m["go_sql_open_connections"], map[string]string{"db_name": "reader"}), "reader pool's open connections: %v", m["go_sql_open_connections"])
+	assert.NotEmpty(t, m["go_goroutines"], "no Go runtime metrics")
 }
 
 func TestMetricsElsewhereAndPprofOnlyThere(t *testing.T) {
@@ -261,13 +234,9 @@ func TestMetricsElsewhereAndPprofOnlyThere(t *testing.T) {
 	debug := httptest.NewServer(system.DebugHandler(reg))
 	defer debug.Close()
 	m := scrape(t, debug.URL+"/metrics")
-	if find(m["hanok_http_requests_total"], map[string]string{"service": "system", "route": "GET /healthz", "code": "200"}) == nil {
-		t.Errorf("main listener's requests not in the debug listener's metrics: %v", m["hanok_http_requests_total"])
-	}
+	assert.NotNil(t, find(m["hanok_http_requests_total"], map[string]string{"service": "system", "route": "GET /healthz", "code": "200"}), "main listener's requests not in the debug listener's metrics: %v", m["hanok_http_requests_total"])
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: debug.URL + "/debug/pprof/"}).Want(t, 200)
-	if !strings.Contains(string(r.Body), "goroutine") {
-		t.Fatalf("pprof index: %s", r.Body)
-	}
+	require.Contains(t, string(r.Body), "goroutine", "pprof index: %s", r.Body)
 }
 
 func TestReadyz(t *testing.T) {
@@ -275,16 +244,14 @@ func TestReadyz(t *testing.T) {
 	var mu sync.Mutex
 	s := newSys(t, system.Config{Ready: func(context.Context) error { mu.Lock(); defer mu.Unlock(); return fail }})
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/readyz"}).Want(t, 200)
-	if r.Map(t)["status"] != "ready" {
-		t.Fatalf("readyz: %s", r.Body)
-	}
+	require.Equal(t, "ready", r.Map(t)["status"], "readyz: %s", r.Body)
 	mu.Lock()
 	fail = errors.New("unreachable")
 	mu.Unlock()
 	r = testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/readyz"}).Want(t, 503)
-	if m := r.Map(t); m["code"] != "unavailable" || !strings.Contains(m["error"].(string), "not ready") {
-		t.Fatalf("readyz when down: %s", r.Body)
-	}
+	m := r.Map(t)
+	require.Equal(t, "unavailable", m["code"], "readyz when down: %s", r.Body)
+	require.Contains(t, m["error"].(string), "not ready", "readyz when down: %s", r.Body)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/healthz"}).Want(t, 200)
 }
 
@@ -295,9 +262,8 @@ func TestGate(t *testing.T) {
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + "/healthz"}).Want(t, 200)
 	for _, path := range []string{"/readyz", "/auction/cars/"} {
 		r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + path}).Want(t, 503)
-		if !strings.Contains(string(r.Body), "migrating the database (request id "+r.Header.Get("X-Request-ID")+")") || r.Header.Get("Retry-After") != "1" {
-			t.Fatalf("%s while starting: %v %s", path, r.Header, r.Body)
-		}
+		require.Contains(t, string(r.Body), "migrating the database (request id "+r.Header.Get("X-Request-ID")+")", "%s while starting: %v %s", path, r.Header, r.Body)
+		require.Equal(t, "1", r.Header.Get("Retry-After"), "%s while starting: %v %s", path, r.Header, r.Body)
 	}
 	g.Open(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + "/readyz"}).Want(t, 418)
@@ -312,50 +278,45 @@ func TestCORS(t *testing.T) {
 	}
 	r := preflight("https://app.example.com", "POST", "x-calendar-access-token, content-type").Want(t, 204)
 	h := r.Header
-	if h.Get("Access-Control-Allow-Origin") != "https://app.example.com" || h.Get("Access-Control-Allow-Credentials") != "true" ||
-		!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "DELETE") ||
-		!strings.Contains(h.Get("Access-Control-Allow-Headers"), "Authorization") || !strings.Contains(h.Get("Access-Control-Allow-Headers"), "X-calendar-access-token") ||
-		!strings.Contains(strings.Join(h.Values("Vary"), ","), "Origin") {
-		t.Fatalf("preflight headers: %v", h)
-	}
+	require.Equal(t, "https://app.example.com", h.Get("Access-Control-Allow-Origin"), "preflight headers: %v", h)
+	require.Equal(t, "true", h.Get("Access-Control-Allow-Credentials"), "preflight headers: %v", h)
+	require.Contains(t, h.Get("Access-Control-Allow-Methods"), "POST", "preflight headers: %v", h)
+	require.Contains(t, h.Get("Access-Control-Allow-Methods"), "DELETE", "preflight headers: %v", h)
+	require.Contains(t, h.Get("Access-Control-Allow-Headers"), "Authorization", "preflight headers: %v", h)
+	require.Contains(t, h.Get("Access-Control-Allow-Headers"), "X-calendar-access-token", "preflight headers: %v", h)
+	require.Contains(t, strings.Join(h.Values("Vary"), ","), "Origin", "preflight headers: %v", h)
 	// Another origin gets no grant.
 	r = preflight("https://evil.example.com", "POST", "authorization").Want(t, 403)
-	if r.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Fatalf("disallowed origin granted: %v", r.Header)
-	}
+	require.Empty(t, r.Header.Get("Access-Control-Allow-Origin"), "disallowed origin granted: %v", r.Header)
 	// A simple request from the allowed origin can read the id and counts.
 	r = testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/healthz", Header: http.Header{"Origin": {"https://app.example.com"}}}).Want(t, 200)
-	if r.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || !strings.Contains(r.Header.Get("Access-Control-Expose-Headers"), "X-Total-Count") {
-		t.Fatalf("simple request: %v", r.Header)
-	}
+	require.Equal(t, "https://app.example.com", r.Header.Get("Access-Control-Allow-Origin"), "simple request: %v", r.Header)
+	require.Contains(t, r.Header.Get("Access-Control-Expose-Headers"), "X-Total-Count", "simple request: %v", r.Header)
 	// Without an Origin nothing changes: OPTIONS is not a route.
 	testkit.Do(t, nil, testkit.Request{Method: "OPTIONS", URL: s.url + "/auction/cars/"}).Want(t, 405)
 
 	// "*": every origin, never with credentials.
 	s = newSys(t, system.Config{CORSOrigins: []string{"*"}})
 	r = testkit.Do(t, nil, testkit.Request{Method: "OPTIONS", URL: s.url + "/auction/cars/", Header: http.Header{"Origin": {"http://localhost:5173"}, "Access-Control-Request-Method": {"GET"}}}).Want(t, 204)
-	if r.Header.Get("Access-Control-Allow-Origin") != "*" || r.Header.Get("Access-Control-Allow-Credentials") != "" {
-		t.Fatalf("wildcard preflight: %v", r.Header)
-	}
+	require.Equal(t, "*", r.Header.Get("Access-Control-Allow-Origin"), "wildcard preflight: %v", r.Header)
+	require.Empty(t, r.Header.Get("Access-Control-Allow-Credentials"), "wildcard preflight: %v", r.Header)
 	// CORS off by default: a preflight is just an OPTIONS request.
 	s = newSys(t, system.Config{})
 	r = testkit.Do(t, nil, testkit.Request{Method: "OPTIONS", URL: s.url + "/auction/cars/", Header: http.Header{"Origin": {"http://localhost:5173"}, "Access-Control-Request-Method": {"GET"}}}).Want(t, 405)
-	if r.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Fatalf("CORS off answered: %v", r.Header)
-	}
+	require.Empty(t, r.Header.Get("Access-Control-Allow-Origin"), "CORS off answered: %v", r.Header)
 }
 
 func TestParseOrigins(t *testing.T) {
 	got, err := system.ParseOrigins(" https://A.example.com ,http://localhost:5173, ")
-	if err != nil || len(got) != 2 || got[0] != "https://a.example.com" || got[1] != "http://localhost:5173" {
-		t.Fatalf("ParseOrigins = %q, %v", got, err)
-	}
-	if got, err := system.ParseOrigins(""); err != nil || len(got) != 0 {
-		t.Fatalf("empty: %q %v", got, err)
-	}
+	require.NoError(t, err, "ParseOrigins = %q, %v", got, err)
+	require.Len(t, got, 2, "ParseOrigins = %q, %v", got, err)
+	require.Equal(t, "https://a.example.com", got[0], "ParseOrigins = %q, %v", got, err)
+	require.Equal(t, "http://localhost:5173", got[1], "ParseOrigins = %q, %v", got, err)
+	got, err = system.ParseOrigins("")
+	require.NoError(t, err, "empty: %q %v", got, err)
+	require.Len(t, got, 0, "empty: %q %v", got, err)
 	for _, bad := range []string{"example.com", "https://a.com/path", "ftp://a.com", "*,https://a.com", "https://u@a.com"} {
-		if _, err := system.ParseOrigins(bad); err == nil {
-			t.Errorf("ParseOrigins(%q) accepted", bad)
-		}
+		_, err := system.ParseOrigins(bad)
+		assert.Error(t, err, "ParseOrigins(%q) accepted", bad)
 	}
 }

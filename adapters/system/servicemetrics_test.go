@@ -5,6 +5,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/storage/memory"
@@ -24,15 +27,11 @@ func TestServiceMetrics(t *testing.T) {
 	m.TrialsRun(trials.Run{Total: 145, Inserted: 145})
 	db := memory.New()
 	mail, err := mailing.New(db.Mailing(), mailing.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := mail.Subscribe(context.Background(), "a@example.com", "A"); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := mail.CreateCampaign(context.Background(), mailing.Admin, "s", "c", ""); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = mail.Subscribe(context.Background(), "a@example.com", "A")
+	require.NoError(t, err)
+	_, _, err = mail.CreateCampaign(context.Background(), mailing.Admin, "s", "c", "")
+	require.NoError(t, err)
 	m.WatchOutbox(reg, mail)
 	m.TrialsRun(trials.Run{Error: "upstream page 1: 500"})
 	srv := httptest.NewServer(system.MetricsHandler(reg))
@@ -53,8 +52,8 @@ func TestServiceMetrics(t *testing.T) {
 		{"hanok_mailing_outbox", map[string]string{"status": "sent"}, "0"},
 	} {
 		s := find(got[c.name], c.want)
-		if s == nil || s["value"] != c.value {
-			t.Errorf("%s%v = %v, want %s", c.name, c.want, s, c.value)
+		if assert.NotNil(t, s, "%s%v: no sample", c.name, c.want) {
+			assert.Equal(t, c.value, s["value"], "%s%v: value", c.name, c.want)
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/trialshttp"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/sqlite"
@@ -23,21 +25,14 @@ func benchHandler(b *testing.B) http.Handler {
 	b.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "trials.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { db.Close() })
 	svc, err := trials.New(db.Trials(), trials.Config{Source: &trialstest.StaticSource{Records: trialstest.RealRecords(b)}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := svc.RunSync(ctx, trials.SyncOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
+	_, err = svc.RunSync(ctx, trials.SyncOptions{})
+	require.NoError(b, err)
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: bytes.Repeat([]byte("k"), 32), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	return trialshttp.NewHandler(svc, authn)
 }
 
@@ -46,9 +41,7 @@ func benchGet(b *testing.B, target string, parallel bool) {
 	serve := func() {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
-		if w.Code != http.StatusOK {
-			b.Fatalf("%s: %d %s", target, w.Code, w.Body)
-		}
+		require.Equal(b, http.StatusOK, w.Code, "%s: %d %s", target, w.Code, w.Body)
 	}
 	serve()
 	b.ReportAllocs()

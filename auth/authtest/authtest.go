@@ -22,7 +22,7 @@ import (
 )
 
 // RunStoreTests runs the conformance suite against the stores mk makes;
-// each subtest gets a new, empty store.
+// each subtest gets a new, empty store, and they run in parallel.
 func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	newStore := func(t *testing.T) auth.Store { return mk(t).Store }
 	ctx := context.Background()
@@ -39,6 +39,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	}
 
 	t.Run("CreateAndGet", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		u := newUser("Alice", "alice@example.com")
 		create(t, s, u)
@@ -65,6 +66,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("NonASCIICaseFolding", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		create(t, s, newUser("Ωμέγα", ""))
 		_, err := s.UserByUsername(ctx, "ωΜΈΓΑ")
@@ -82,6 +84,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("IDsAreDistinct", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		a, b := newUser("a", ""), newUser("b", "")
 		create(t, s, a, b)
@@ -89,6 +92,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("NotFound", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		_, err := s.UserByID(ctx, 12345)
 		assert.ErrorIs(t, err, auth.ErrUserNotFound)
@@ -101,6 +105,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("EmptyEmailIsNotAnEmail", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		create(t, s, newUser("a", ""), newUser("b", ""))
 		_, err := s.UserByEmail(ctx, "")
@@ -108,6 +113,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("DuplicateUsernameCaseInsensitive", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		create(t, s, newUser("Bob", ""))
 		err := s.CreateUser(ctx, newUser("bOB", "other@example.com"))
@@ -119,6 +125,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("DuplicateEmailCaseInsensitive", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		create(t, s, newUser("a", "same@example.com"))
 		err := s.CreateUser(ctx, newUser("b", "SAME@example.com"))
@@ -127,6 +134,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("UsernamesAndEmailsShareOneNamespace", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		create(t, s, newUser("erin", "erin@example.com"))
 		// Another account's username may not be her email, nor its email
@@ -157,6 +165,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("Update", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		u := newUser("carol", "")
 		other := newUser("dave", "dave@example.com")
@@ -190,6 +199,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("NoAliasing", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		u := newUser("erin", "")
 		create(t, s, u)
@@ -206,6 +216,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("Revocations", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 		ok, err := s.IsRevoked(ctx, "a")
@@ -231,6 +242,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("Secret", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		first, err := s.Secret(ctx, "jwt", []byte("first-secret"))
 		require.NoError(t, err)
@@ -244,6 +256,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("ConcurrentSecret", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		const n = 20
 		got := make([][]byte, n)
@@ -262,6 +275,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("Users", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		us, err := s.Users(ctx)
 		require.NoError(t, err)
@@ -293,6 +307,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	// Both accounts can still be updated otherwise, and neither can move
 	// further into the other's names.
 	t.Run("LegacyNameClashStillUpdates", func(t *testing.T) {
+		t.Parallel()
 		s, ok := newStore(t).(LegacyStore)
 		require.True(t, ok, "the harness's store must be an authtest.LegacyStore")
 		erin := newUser("erin", "erin@example.com")
@@ -321,6 +336,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[auth.Store]) {
 	})
 
 	t.Run("ConcurrentCreate", func(t *testing.T) {
+		t.Parallel()
 		s := newStore(t)
 		const n = 50
 		var wg sync.WaitGroup

@@ -479,21 +479,23 @@ func testCopies(t *testing.T, f *fixture) {
 }
 
 // testUnknownUsers: a group, an event, a selection or a birthday of a user
-// that is no user of the harness's auth store is hanok.NotFound on every
-// store, and stores nothing; reading an unknown user's calendar finds
+// that is no user of the harness's auth store is auth.ErrUserNotFound on
+// every store, and stores nothing; reading an unknown user's calendar finds
 // nothing.
 func testUnknownUsers(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	s := f.s
 	nobody := storetest.UnknownUser
-	storetest.WantCode(t, s.CreateGroup(ctx, &calendar.Group{Name: "orphan", Creator: nobody, CreatorEmail: email(nobody), Created: base}), hanok.NotFound)
+	err := s.CreateGroup(ctx, &calendar.Group{Name: "orphan", Creator: nobody, CreatorEmail: email(nobody), Created: base})
+	require.ErrorIs(t, err, auth.ErrUserNotFound, "a group of an unknown user")
+	storetest.WantCode(t, err, hanok.NotFound)
 	all, err := s.Groups(ctx, 0)
 	require.NoError(t, err)
 	assert.Empty(t, all, "a group of an unknown user was stored")
 	g := newGroup(t, s, f.u1, "real")
 	for _, group := range []calendar.GroupID{0, g.ID} {
 		e := &calendar.Event{UID: "orphan@test", Owner: nobody, OwnerEmail: email(nobody), Subject: "x", Start: at(1), End: at(2), Group: group, Created: base}
-		storetest.WantCode(t, s.CreateEvent(ctx, e), hanok.NotFound)
+		require.ErrorIs(t, s.CreateEvent(ctx, e), auth.ErrUserNotFound, "an event of an unknown user in group %d", group)
 	}
 	require.NoError(t, s.SelectGroups(ctx, f.u2, []calendar.GroupID{g.ID}))
 	evs, err := s.Events(ctx, f.u2, at(-100), at(100))
@@ -503,12 +505,12 @@ func testUnknownUsers(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	wantIDs(t, "search after refusing an unknown owner", evs)
 
-	storetest.WantCode(t, s.SelectGroups(ctx, nobody, []calendar.GroupID{g.ID}), hanok.NotFound)
+	require.ErrorIs(t, s.SelectGroups(ctx, nobody, []calendar.GroupID{g.ID}), auth.ErrUserNotFound, "a selection of an unknown user")
 	sel, err := s.Selection(ctx, nobody)
 	require.NoError(t, err)
 	assert.Empty(t, sel, "a selection of an unknown user was stored")
 	_, err = s.SetBirthday(ctx, calendar.Birthday{User: nobody, Email: email(nobody), Date: calendar.Date{Year: 1990, Month: 1, Day: 1}, Created: base})
-	storetest.WantCode(t, err, hanok.NotFound)
+	require.ErrorIs(t, err, auth.ErrUserNotFound, "a birthday of an unknown user")
 	_, err = s.Birthday(ctx, nobody)
 	require.ErrorIs(t, err, calendar.ErrNoBirthday)
 	evs, err = s.Events(ctx, nobody, at(-100), at(100))

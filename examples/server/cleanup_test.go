@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // uploadCar registers a car with five small PNGs as the user of token and
@@ -27,9 +30,7 @@ func (s *server) uploadCar(t *testing.T, token string) []string {
 	}
 	for i := range 5 {
 		var img bytes.Buffer
-		if err := png.Encode(&img, image.NewGray(image.Rect(0, 0, 2+i, 2))); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, png.Encode(&img, image.NewGray(image.Rect(0, 0, 2+i, 2))))
 		fw, _ := w.CreateFormFile("car_images", fmt.Sprintf("%d.png", i))
 		fw.Write(img.Bytes())
 	}
@@ -38,17 +39,16 @@ func (s *server) uploadCar(t *testing.T, token string) []string {
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var car struct {
 		Images []struct{ Image string } `json:"images"`
 	}
-	if err := json.Unmarshal(raw, &car); resp.StatusCode != http.StatusCreated || err != nil || len(car.Images) != 5 {
-		t.Fatalf("create car: %d %s", resp.StatusCode, raw)
-	}
+	err = json.Unmarshal(raw, &car)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "create car: %d %s", resp.StatusCode, raw)
+	require.NoError(t, err, "create car: %d %s", resp.StatusCode, raw)
+	require.Len(t, car.Images, 5, "create car: %d %s", resp.StatusCode, raw)
 	var paths []string
 	for _, im := range car.Images {
 		paths = append(paths, strings.TrimPrefix(im.Image, "/media/"))
@@ -65,14 +65,11 @@ func TestServerCleansMediaOnStart(t *testing.T) {
 	media := filepath.Join(dir, "media")
 	args := []string{"-db", filepath.Join(dir, "hanok.db"), "-media", media, "-media-grace", "1h"}
 	s := start(t, nil, args...)
-	if code, body := s.do(t, "POST", "/auth/register", "", `{"username":"mirim","password":"password123"}`); code != 201 {
-		t.Fatalf("register: %d %v", code, body)
-	}
-	_, body := s.do(t, "POST", "/auth/login", "", `{"username":"mirim","password":"password123"}`)
+	code, body := s.do(t, "POST", "/auth/register", "", `{"username":"mirim","password":"password123"}`)
+	require.EqualValues(t, 201, code, "register: %d %v", code, body)
+	_, body = s.do(t, "POST", "/auth/login", "", `{"username":"mirim","password":"password123"}`)
 	images := s.uploadCar(t, body["token"].(string))
-	if err := s.stop(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.stop())
 
 	// What a kill -9 leaves: an image stored for a car never committed, a
 	// partial upload in the temporary area, and a partial file of an
@@ -80,15 +77,9 @@ func TestServerCleansMediaOnStart(t *testing.T) {
 	old, young := time.Now().Add(-2*time.Hour), time.Now()
 	write := func(name string, mod time.Time) {
 		p := filepath.Join(media, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte("leftover"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(p, mod, mod); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("leftover"), 0o644))
+		require.NoError(t, os.Chtimes(p, mod, mod))
 	}
 	removed := []string{"cars/2026-01-01/orphan.png", ".tmp/partial", "cars/2026-01-01/.tmp-1f2e"}
 	kept := []string{"cars/2026-01-01/young.png", ".tmp/young", "notes.txt"}
@@ -99,30 +90,21 @@ func TestServerCleansMediaOnStart(t *testing.T) {
 	write(kept[1], young)
 	write(kept[2], old)
 	for _, name := range images {
-		if err := os.Chtimes(filepath.Join(media, filepath.FromSlash(name)), old, old); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.Chtimes(filepath.Join(media, filepath.FromSlash(name)), old, old))
 	}
 
 	s = start(t, nil, args...)
 	for _, name := range removed {
-		if _, err := os.Stat(filepath.Join(media, filepath.FromSlash(name))); !os.IsNotExist(err) {
-			t.Errorf("%s was not removed: %v", name, err)
-		}
-		if !strings.Contains(s.out.String(), `msg="media cleanup removed a file" path=`+name+" ") {
-			t.Errorf("the removal of %s was not logged", name)
-		}
+		_, err := os.Stat(filepath.Join(media, filepath.FromSlash(name)))
+		assert.True(t, os.IsNotExist(err), "%s was not removed: %v", name, err)
+		assert.Contains(t, s.out.String(), `msg="media cleanup removed a file" path=`+name+" ", "the removal of %s was not logged", name)
 	}
 	for _, name := range append(kept, images...) {
-		if _, err := os.Stat(filepath.Join(media, filepath.FromSlash(name))); err != nil {
-			t.Errorf("%s was removed: %v", name, err)
-		}
+		_, err := os.Stat(filepath.Join(media, filepath.FromSlash(name)))
+		assert.NoError(t, err, "%s was removed: %v", name, err)
 	}
-	if !strings.Contains(s.out.String(), `msg="media cleanup done" orphans=1 temporary=2`) {
-		t.Errorf("no summary of the cleanup:\n%s", s.out.String())
-	}
+	assert.Contains(t, s.out.String(), `msg="media cleanup done" orphans=1 temporary=2`, "no summary of the cleanup:\n%s", s.out.String())
 	// The images of the car are still served.
-	if code, _ := s.do(t, "GET", "/media/"+images[0], "", ""); code != 200 {
-		t.Fatalf("image of a stored car after the cleanup: %d", code)
-	}
+	code, _ = s.do(t, "GET", "/media/"+images[0], "", "")
+	require.EqualValues(t, 200, code, "image of a stored car after the cleanup: %d", code)
 }

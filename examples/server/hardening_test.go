@@ -11,46 +11,42 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hanok-dev/hanok/internal/testkit"
 )
 
 // TestTrustedProxiesFlag: the request log (and the login throttle) see the
 // X-Forwarded-For client only when the peer is a configured proxy.
 func TestTrustedProxiesFlag(t *testing.T) {
 	get := func(s *server) {
-		req, _ := http.NewRequest("GET", s.url+"/healthz", nil)
-		req.Header.Set("X-Forwarded-For", "6.6.6.6, 198.51.100.9")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		testkit.Do(t, nil, testkit.Request{URL: s.url + "/healthz", Header: http.Header{"X-Forwarded-For": {"6.6.6.6, 198.51.100.9"}}}).Want(t, 200)
 	}
 	trusting := start(t, map[string]string{"HANOK_TRUSTED_PROXIES": "127.0.0.1/32, ::1"}, "-db", "memory")
 	get(trusting)
 	trusting.stop()
-	if !strings.Contains(trusting.out.String(), "addr=198.51.100.9") {
-		t.Fatalf("X-Forwarded-For from a trusted proxy not honoured:\n%s", trusting.out.String())
-	}
+	require.Contains(t, trusting.out.String(), "addr=198.51.100.9", "X-Forwarded-For from a trusted proxy not honoured:\n%s", trusting.out.String())
 	plain := start(t, nil, "-db", "memory")
 	get(plain)
 	plain.stop()
-	if strings.Contains(plain.out.String(), "198.51.100.9") || !strings.Contains(plain.out.String(), "addr=127.0.0.1") {
-		t.Fatalf("X-Forwarded-For honoured without -trusted-proxies:\n%s", plain.out.String())
-	}
+	require.NotContains(t, plain.out.String(), "198.51.100.9", "X-Forwarded-For honoured without -trusted-proxies:\n%s", plain.out.String())
+	require.Contains(t, plain.out.String(), "addr=127.0.0.1", "X-Forwarded-For honoured without -trusted-proxies:\n%s", plain.out.String())
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"-db", "memory", "-trusted-proxies", "10.0.0.0/99"}, func(string) string { return "" }, &out)
-	if err == nil || !strings.Contains(err.Error(), "-trusted-proxies") {
-		t.Fatalf("bad -trusted-proxies = %v", err)
-	}
+	require.Error(t, err, "bad -trusted-proxies = %v", err)
+	require.Contains(t, err.Error(), "-trusted-proxies", "bad -trusted-proxies = %v", err)
 }
 
 // TestServerLimits: the server bounds headers, their time, and the time
 // of a request's answer; bodies are bounded by the handler's deadlines.
 func TestServerLimits(t *testing.T) {
 	srv := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
-	if srv.ReadHeaderTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
-		t.Fatalf("server limits: header timeout %v, write timeout %v, idle %v, max header bytes %d", srv.ReadHeaderTimeout, srv.WriteTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
-	}
+	require.Positive(t, srv.ReadHeaderTimeout, "ReadHeaderTimeout")
+	require.Positive(t, srv.WriteTimeout, "WriteTimeout")
+	require.Positive(t, srv.IdleTimeout, "IdleTimeout")
+	require.Positive(t, srv.MaxHeaderBytes, "MaxHeaderBytes")
+	require.LessOrEqual(t, srv.MaxHeaderBytes, 1<<20, "MaxHeaderBytes")
 }
 
 // TestServerCutsOffStalledBody: against the running server, a client that
@@ -63,21 +59,14 @@ func TestServerCutsOffStalledBody(t *testing.T) {
 	}
 	s := start(t, nil, "-db", "memory")
 	c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer c.Close()
 	fmt.Fprintf(c, "POST /auth/register HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
 	c.SetReadDeadline(time.Now().Add(2 * time.Minute))
 	out, err := io.ReadAll(c)
-	if err != nil {
-		t.Fatalf("the server did not close the connection: %v (read %q)", err, out)
-	}
-	if !strings.Contains(string(out), "400 Bad Request") || !strings.Contains(string(out), "did not arrive in time") {
-		t.Fatalf("answer to a stalled body: %q", out)
-	}
+	require.NoError(t, err, "the server did not close the connection: %v (read %q)", err, out)
+	require.Contains(t, string(out), "400 Bad Request", "answer to a stalled body: %q", out)
+	require.Contains(t, string(out), "did not arrive in time", "answer to a stalled body: %q", out)
 	s.stop()
-	if !strings.Contains(s.out.String(), "stalled=true") {
-		t.Fatalf("stalled request not logged:\n%s", s.out.String())
-	}
+	require.Contains(t, s.out.String(), "stalled=true", "stalled request not logged:\n%s", s.out.String())
 }

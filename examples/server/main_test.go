@@ -6,15 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
@@ -104,62 +109,49 @@ func TestServerAuthFlowSurvivesRestart(t *testing.T) {
 	args := []string{"-db", db, "-media", filepath.Join(dir, "media"), "-superuser", "admin:secret123"}
 	s := start(t, nil, args...)
 
-	if code, body := s.do(t, "GET", "/healthz", "", ""); code != 200 || body["status"] != "ok" {
-		t.Fatalf("healthz: %d %v", code, body)
-	}
-	code, body := s.do(t, "POST", "/auth/register", "", `{"username":"mirim","password":"password123"}`)
-	if code != 201 {
-		t.Fatalf("register: %d %v", code, body)
-	}
+	code, body := s.do(t, "GET", "/healthz", "", "")
+	require.EqualValues(t, 200, code, "healthz: %d %v", code, body)
+	require.Equal(t, "ok", body["status"], "healthz: %d %v", code, body)
+	code, body = s.do(t, "POST", "/auth/register", "", `{"username":"mirim","password":"password123"}`)
+	require.EqualValues(t, 201, code, "register: %d %v", code, body)
 	code, body = s.do(t, "POST", "/auth/login", "", `{"username":"mirim","password":"password123"}`)
-	if code != 200 {
-		t.Fatalf("login: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "login: %d %v", code, body)
 	kept := body["token"].(string)
 	_, body = s.do(t, "POST", "/auth/login", "", `{"username":"mirim","password":"password123"}`)
 	dropped := body["token"].(string)
-	if code, _ := s.do(t, "POST", "/auth/logout", dropped, ""); code != 200 {
-		t.Fatalf("logout: %d", code)
-	}
-	if code, _ := s.do(t, "GET", "/auth/me", dropped, ""); code != 401 {
-		t.Fatalf("logged-out token: %d, want 401", code)
-	}
+	code, _ = s.do(t, "POST", "/auth/logout", dropped, "")
+	require.EqualValues(t, 200, code, "logout: %d", code)
+	code, _ = s.do(t, "GET", "/auth/me", dropped, "")
+	require.EqualValues(t, 401, code, "logged-out token: %d, want 401", code)
 	code, body = s.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"secret123"}`)
-	if code != 200 || body["user"].(map[string]any)["superuser"] != true {
-		t.Fatalf("superuser login: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "superuser login: %d %v", code, body)
+	require.Equal(t, true, body["user"].(map[string]any)["superuser"], "superuser login: %d %v", code, body)
 	adminToken := body["token"].(string)
-	if err := s.stop(); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-	if !strings.Contains(s.out.String(), "msg=request") || !strings.Contains(s.out.String(), "path=/auth/login") {
-		t.Fatalf("no request log lines:\n%s", s.out.String())
-	}
+	require.NoError(t, s.stop(), "shutdown")
+	require.Contains(t, s.out.String(), "msg=request", "no request log lines:\n%s", s.out.String())
+	require.Contains(t, s.out.String(), "path=/auth/login", "no request log lines:\n%s", s.out.String())
 
 	// Restart on the same file: the token issued before still works, the
 	// revoked one stays revoked.
 	s = start(t, nil, args...)
-	if code, body := s.do(t, "GET", "/auth/me", kept, ""); code != 200 || body["user"].(map[string]any)["username"] != "mirim" {
-		t.Fatalf("token after restart: %d %v", code, body)
-	}
-	if code, _ := s.do(t, "GET", "/auth/me", dropped, ""); code != 401 {
-		t.Fatalf("revoked token after restart: %d, want 401", code)
-	}
+	code, body = s.do(t, "GET", "/auth/me", kept, "")
+	require.EqualValues(t, 200, code, "token after restart: %d %v", code, body)
+	require.Equal(t, "mirim", body["user"].(map[string]any)["username"], "token after restart: %d %v", code, body)
+	code, _ = s.do(t, "GET", "/auth/me", dropped, "")
+	require.EqualValues(t, 401, code, "revoked token after restart: %d, want 401", code)
 	// The restart set the same superuser password again: its tokens live on.
-	if code, body := s.do(t, "GET", "/auth/me", adminToken, ""); code != 200 || body["user"].(map[string]any)["superuser"] != true {
-		t.Fatalf("superuser token after restart: %d %v", code, body)
-	}
+	code, body = s.do(t, "GET", "/auth/me", adminToken, "")
+	require.EqualValues(t, 200, code, "superuser token after restart: %d %v", code, body)
+	require.Equal(t, true, body["user"].(map[string]any)["superuser"], "superuser token after restart: %d %v", code, body)
 }
 
 func TestServerMemoryAndEnvironment(t *testing.T) {
 	env := map[string]string{"HANOK_DB": "memory", "HANOK_SUPERUSER": "root:password123", "HANOK_MEDIA": t.TempDir()}
 	s := start(t, env)
-	if code, body := s.do(t, "POST", "/auth/login", "", `{"username":"root","password":"password123"}`); code != 200 {
-		t.Fatalf("superuser from the environment: %d %v", code, body)
-	}
-	if code, _ := s.do(t, "GET", "/nowhere", "", ""); code != 404 {
-		t.Fatalf("unknown path: %d", code)
-	}
+	code, body := s.do(t, "POST", "/auth/login", "", `{"username":"root","password":"password123"}`)
+	require.EqualValues(t, 200, code, "superuser from the environment: %d %v", code, body)
+	code, _ = s.do(t, "GET", "/nowhere", "", "")
+	require.EqualValues(t, 404, code, "unknown path: %d", code)
 }
 
 func TestJWTSecretFlag(t *testing.T) {
@@ -174,14 +166,12 @@ func TestJWTSecretFlag(t *testing.T) {
 	// Without it the server signs with the secret kept in the database,
 	// and the token is refused.
 	s = start(t, map[string]string{"HANOK_JWT_SECRET": secret}, "-db", filepath.Join(dir, "a.db"), "-media", dir)
-	if code, _ := s.do(t, "GET", "/auth/me", tok, ""); code != 200 {
-		t.Fatalf("token with the secret from the environment: %d", code)
-	}
+	code, _ := s.do(t, "GET", "/auth/me", tok, "")
+	require.EqualValues(t, 200, code, "token with the secret from the environment: %d", code)
 	s.stop()
 	s = start(t, nil, "-db", filepath.Join(dir, "a.db"), "-media", dir)
-	if code, _ := s.do(t, "GET", "/auth/me", tok, ""); code != 401 {
-		t.Fatalf("token signed with -jwt-secret accepted under the generated secret: %d", code)
-	}
+	code, _ = s.do(t, "GET", "/auth/me", tok, "")
+	require.EqualValues(t, 401, code, "token signed with -jwt-secret accepted under the generated secret: %d", code)
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -208,17 +198,16 @@ func TestConfigErrors(t *testing.T) {
 	for _, c := range cases {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
-		if err == nil || !strings.Contains(err.Error()+out.String(), c.want) {
-			t.Errorf("run(%q, %v) = %v (output %q), want an error naming %q", c.args, c.env, err, out.String(), c.want)
+		if assert.Error(t, err, "run(%q, %v) = %v (output %q), want an error naming %q", c.args, c.env, err, out.String(), c.want) {
+			assert.Contains(t, err.Error()+out.String(), c.want, "run(%q, %v) = %v (output %q), want an error naming %q", c.args, c.env, err, out.String(), c.want)
 		}
 	}
 }
 
 func TestEnvName(t *testing.T) {
 	for flag, want := range map[string]string{"addr": "HANOK_ADDR", "jwt-secret": "HANOK_JWT_SECRET", "trials-key": "HANOK_TRIALS_KEY"} {
-		if got := envName(flag); got != want {
-			t.Errorf("envName(%q) = %q, want %q", flag, got, want)
-		}
+		got := envName(flag)
+		assert.Equal(t, want, got, "envName(%q) = %q, want %q", flag, got, want)
 	}
 }
 
@@ -246,25 +235,32 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 		res <- result{code: resp.StatusCode}
 	}()
 	io.WriteString(pw, `{"username":"late",`)
-	// Wait until the server has the request in hand: its handler is
-	// reading the body, so the connection is active.
-	time.Sleep(200 * time.Millisecond)
+	// The server has the request in hand once its handler counts it in
+	// flight (the scrape of /metrics is the other request counted).
+	require.Eventually(t, func() bool { return inFlight(s.url) >= 2 }, 10*time.Second, 5*time.Millisecond,
+		"the request never reached the handler:\n%s", s.out.String())
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.stop() }()
+	// The shutdown has begun once the listener is closed.
+	host := strings.TrimPrefix(s.url, "http://")
+	require.Eventually(t, func() bool {
+		c, err := net.Dial("tcp", host)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	}, 10*time.Second, 5*time.Millisecond, "the server never stopped listening")
 	select {
 	case err := <-stopped:
 		t.Fatalf("server stopped with a request in flight: %v", err)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	io.WriteString(pw, `"password":"password123"}`)
 	pw.Close()
 	r := <-res
-	if r.err != nil || r.code != 201 {
-		t.Fatalf("in-flight request: %d, %v", r.code, r.err)
-	}
-	if err := <-stopped; err != nil {
-		t.Fatalf("run returned %v", err)
-	}
+	require.NoError(t, r.err, "in-flight request: %d, %v", r.code, r.err)
+	require.EqualValues(t, 201, r.code, "in-flight request: %d, %v", r.code, r.err)
+	require.NoError(t, <-stopped, "run returned")
 }
 
 // realCatalog is the original service's full car catalog, as the
@@ -280,14 +276,11 @@ func TestAuctionFlags(t *testing.T) {
 	tok := body["token"].(string)
 
 	brands := s.list(t, "/auction/cars/search/", tok)
-	if len(brands) != 68 {
-		t.Fatalf("brands after importing the real catalog: %d, want 68", len(brands))
-	}
+	require.Len(t, brands, 68, "brands after importing the real catalog: %d, want 68", len(brands))
 
 	// Test data, then approve one waiting car: its auction lasts 1h.
-	if code, _ := s.do(t, "POST", "/auction/cars/test/", tok, ""); code != 200 {
-		t.Fatalf("cars/test: %d", code)
-	}
+	code, _ := s.do(t, "POST", "/auction/cars/test/", tok, "")
+	require.EqualValues(t, 200, code, "cars/test: %d", code)
 	var approved map[string]any
 	for id := 1; id <= 600 && approved == nil; id++ {
 		code, car := s.do(t, "PUT", fmt.Sprintf("/auction/cars/%d/approval/", id), tok, "")
@@ -295,41 +288,32 @@ func TestAuctionFlags(t *testing.T) {
 			approved = car
 		}
 	}
-	if approved == nil {
-		t.Fatal("no waiting car could be approved")
-	}
+	require.NotNil(t, approved, "no waiting car could be approved")
 	began, _ := time.Parse(time.RFC3339Nano, approved["auction_start"].(string))
 	end, _ := time.Parse(time.RFC3339Nano, approved["auction_end"].(string))
-	if end.Sub(began) != time.Hour {
-		t.Fatalf("auction runs %v, want 1h (-auction-duration)", end.Sub(began))
-	}
+	require.Equal(t, time.Hour, end.Sub(began), "auction runs %v, want 1h (-auction-duration)", end.Sub(began))
 	s.stop()
 
 	// Restarting without -auction-catalog keeps the imported catalog and
 	// does not add the built-in one.
 	s = start(t, nil, "-db", db, "-media", filepath.Join(dir, "media"))
 	_, body = s.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"secret123"}`)
-	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n != 68 {
-		t.Fatalf("brands after restart: %d, want 68", n)
-	}
+	n := len(s.list(t, "/auction/cars/search/", body["token"].(string)))
+	require.EqualValues(t, 68, n, "brands after restart: %d, want 68", n)
 }
 
 func TestBuiltInCatalogAndCalendarZone(t *testing.T) {
 	dir := t.TempDir()
 	s := start(t, map[string]string{"HANOK_CALENDAR_ZONE": "UTC"}, "-db", filepath.Join(dir, "b.db"), "-media", dir)
 	_, body := s.do(t, "POST", "/auth/register", "", `{"username":"kim","password":"password123"}`)
-	if n := len(s.list(t, "/auction/cars/search/", body["token"].(string))); n != 68 {
-		t.Fatalf("%d brands on first start, want the 68 of the built-in catalog", n)
-	}
+	n := len(s.list(t, "/auction/cars/search/", body["token"].(string)))
+	require.EqualValues(t, 68, n, "%d brands on first start, want the 68 of the built-in catalog", n)
 	_, body = s.do(t, "POST", "/calendar/api/v1/user/", "", `{"useremail":"kim@example.com","password":"password123"}`)
 	cal := body["data"].(map[string]any)["token"].(string)
 	code, body := s.do(t, "POST", "/calendar/api/v1/calendar/event", cal, `{"sdate":"2026-06-19 20:00:00","edate":"2026-06-19 23:00:00","subject":"x"}`)
-	if code != 200 {
-		t.Fatalf("create event: %d %v", code, body)
-	}
-	if sdate := body["data"].(map[string]any)["sdate"]; sdate != "Fri, 19 Jun 2026 20:00:00 +0000" {
-		t.Fatalf("sdate in -calendar-zone UTC = %v", sdate)
-	}
+	require.EqualValues(t, 200, code, "create event: %d %v", code, body)
+	sdate := body["data"].(map[string]any)["sdate"]
+	require.Equal(t, "Fri, 19 Jun 2026 20:00:00 +0000", sdate, "sdate in -calendar-zone UTC = %v", sdate)
 }
 
 func TestServiceFlagErrors(t *testing.T) {
@@ -347,8 +331,8 @@ func TestServiceFlagErrors(t *testing.T) {
 	for _, c := range cases {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
-		if err == nil || !strings.Contains(err.Error()+out.String(), c.want) {
-			t.Errorf("run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want)
+		if assert.Error(t, err, "run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want) {
+			assert.Contains(t, err.Error()+out.String(), c.want, "run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want)
 		}
 	}
 }
@@ -359,14 +343,12 @@ func (s *server) list(t *testing.T, path, token string) []any {
 	req, _ := http.NewRequest("GET", s.url+path, nil)
 	req.Header.Set("Authorization", "JWT "+token)
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	var v []any
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d, %v", path, resp.StatusCode, err)
-	}
+	err = json.NewDecoder(resp.Body).Decode(&v)
+	require.NoError(t, err, "GET %s: %d, %v", path, resp.StatusCode, err)
+	require.EqualValues(t, 200, resp.StatusCode, "GET %s: %d, %v", path, resp.StatusCode, err)
 	return v
 }
 
@@ -383,16 +365,14 @@ func TestHelpExitsZero(t *testing.T) {
 		cmd.Env = append(os.Environ(), "HANOK_TEST_RUN_MAIN=1", "HANOK_TEST_ARGS="+arg)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("server %s: %v (stderr %q)", arg, err, stderr.String())
+		err := cmd.Run()
+		require.NoError(t, err, "server %s: %v (stderr %q)", arg, err, stderr.String())
+		out := stdout.String()
+		for _, want := range []string{"usage: server [flags]", "-addr", "HANOK_DB", "trials import FILE.json"} {
+			assert.Contains(t, out, want, "server %s: the usage", arg)
 		}
-		if out := stdout.String(); !strings.Contains(out, "usage: server [flags]") || !strings.Contains(out, "-addr") || !strings.Contains(out, "HANOK_DB") ||
-			!strings.Contains(out, "trials import FILE.json") || strings.Count(out, "  -addr string\n") != 1 {
-			t.Errorf("server %s printed %q, want the usage of every flag", arg, out)
-		}
-		if stderr.Len() != 0 {
-			t.Errorf("server %s wrote to stderr: %q", arg, stderr.String())
-		}
+		assert.Equal(t, 1, strings.Count(out, "  -addr string\n"), "server %s: -addr in the usage, once:\n%s", arg, out)
+		assert.Empty(t, stderr.String(), "server %s: stderr", arg)
 	}
 }
 
@@ -402,32 +382,48 @@ func TestServerMicroblog(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"-db", filepath.Join(dir, "hanok.db"), "-media", filepath.Join(dir, "media")}
 	s := start(t, nil, args...)
-	if code, body := s.do(t, "POST", "/microblog/signup/", "", `{"user_id":"mirim","user_name":"Mirim","user_password":"password123","user_profile":"hi"}`); code != 201 || body["message"] != "Sign Up Success" {
-		t.Fatalf("signup: %d %v", code, body)
-	}
-	code, body := s.do(t, "POST", "/microblog/login/", "", `{"user_id":"mirim","user_password":"password123"}`)
-	if code != 200 || body["message"] != "Login Success" {
-		t.Fatalf("login: %d %v", code, body)
-	}
+	code, body := s.do(t, "POST", "/microblog/signup/", "", `{"user_id":"mirim","user_name":"Mirim","user_password":"password123","user_profile":"hi"}`)
+	require.EqualValues(t, 201, code, "signup: %d %v", code, body)
+	require.Equal(t, "Sign Up Success", body["message"], "signup: %d %v", code, body)
+	code, body = s.do(t, "POST", "/microblog/login/", "", `{"user_id":"mirim","user_password":"password123"}`)
+	require.EqualValues(t, 200, code, "login: %d %v", code, body)
+	require.Equal(t, "Login Success", body["message"], "login: %d %v", code, body)
 	tok := body["token"].(string)
 	for i := range 3 {
-		if code, body := s.do(t, "POST", "/microblog/tweet/", tok, fmt.Sprintf(`{"user_content":"tweet %d"}`, i)); code != 201 || body["message"] != "Tweet Success" {
-			t.Fatalf("tweet: %d %v", code, body)
-		}
+		code, body := s.do(t, "POST", "/microblog/tweet/", tok, fmt.Sprintf(`{"user_content":"tweet %d"}`, i))
+		require.EqualValues(t, 201, code, "tweet: %d %v", code, body)
+		require.Equal(t, "Tweet Success", body["message"], "tweet: %d %v", code, body)
 	}
 	s.stop()
 
 	s = start(t, nil, args...)
 	req, _ := http.NewRequest("GET", s.url+"/microblog/tweet/?limit=2", nil)
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if link := resp.Header.Get("Link"); resp.StatusCode != 200 || !strings.Contains(link, `</microblog/tweet/?limit=2&max_id=`) {
-		t.Fatalf("GET /microblog/tweet/: %d, Link %q", resp.StatusCode, link)
+	link := resp.Header.Get("Link")
+	require.EqualValues(t, 200, resp.StatusCode, "GET /microblog/tweet/: %d, Link %q", resp.StatusCode, link)
+	require.Contains(t, link, `</microblog/tweet/?limit=2&max_id=`, "GET /microblog/tweet/: %d, Link %q", resp.StatusCode, link)
+	code, body = s.do(t, "GET", "/microblog/user_auth/", tok, "")
+	require.EqualValues(t, 200, code, "user_auth after restart: %d %v", code, body)
+	require.Equal(t, "mirim", body["data"].(map[string]any)["user_id"], "user_auth after restart: %d %v", code, body)
+}
+
+var inFlightRE = regexp.MustCompile(`(?m)^hanok_http_requests_in_flight (\d+)$`)
+
+// inFlight is the server's count of requests in flight, from its
+// /metrics (the scrape included), or -1 if it cannot be read.
+func inFlight(url string) int {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return -1
 	}
-	if code, body := s.do(t, "GET", "/microblog/user_auth/", tok, ""); code != 200 || body["data"].(map[string]any)["user_id"] != "mirim" {
-		t.Fatalf("user_auth after restart: %d %v", code, body)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	m := inFlightRE.FindSubmatch(body)
+	if err != nil || m == nil {
+		return -1
 	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hanok-dev/hanok/internal/testkit"
@@ -36,9 +38,7 @@ func command(t *testing.T, env map[string]string, args ...string) (string, error
 func mustCommand(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
 	out, err := command(t, env, args...)
-	if err != nil {
-		t.Fatalf("%q: %v\n%s", args, err, out)
-	}
+	require.NoError(t, err, "%q: %v\n%s", args, err, out)
 	return out
 }
 
@@ -46,9 +46,7 @@ func TestServerMetricsReadyzAndRequestIDs(t *testing.T) {
 	dir := t.TempDir()
 	s := start(t, nil, "-db", filepath.Join(dir, "a.db"), "-media", dir, "-superuser", "admin:secret123")
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/readyz", Header: http.Header{"X-Request-Id": {"ready-1"}}}).Want(t, 200)
-	if r.Header.Get("X-Request-ID") != "ready-1" {
-		t.Fatalf("X-Request-ID %q", r.Header.Get("X-Request-ID"))
-	}
+	require.Equal(t, "ready-1", r.Header.Get("X-Request-ID"), "X-Request-ID %q", r.Header.Get("X-Request-ID"))
 	_, body := s.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"secret123"}`)
 	tok := body["token"].(string)
 	for _, p := range []string{"/auction/cars/", "/auction/cars/42", "/auction/cars/?page=2"} {
@@ -57,47 +55,33 @@ func TestServerMetricsReadyzAndRequestIDs(t *testing.T) {
 	r = testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/metrics"}).Want(t, 200)
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(bytes.NewReader(r.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var routes []string
 	for _, m := range fams["hanok_http_requests_total"].GetMetric() {
 		for _, l := range m.GetLabel() {
 			if l.GetName() == "route" {
 				routes = append(routes, l.GetValue())
-				if strings.Contains(l.GetValue(), "42") {
-					t.Errorf("route label holds an id: %s", l.GetValue())
-				}
+				assert.NotContains(t, l.GetValue(), "42", "route label holds an id: %s", l.GetValue())
 			}
 		}
 	}
 	for _, want := range []string{"GET /cars/{$}", "GET /cars/{id}", "GET /readyz", "POST /login"} {
-		if !strings.Contains(strings.Join(routes, "|"), want) {
-			t.Errorf("no series of %s among %q", want, routes)
-		}
+		assert.Contains(t, strings.Join(routes, "|"), want, "no series of %s among %q", want, routes)
 	}
-	if len(fams["go_sql_open_connections"].GetMetric()) != 2 {
-		t.Errorf("pool stats: %v", fams["go_sql_open_connections"])
-	}
+	assert.Len(t, fams["go_sql_open_connections"].GetMetric(), 2, "pool stats: %v", fams["go_sql_open_connections"])
 	// Every line of a request carries its id: the access line here.
-	if !regexp.MustCompile(`msg=request .*request_id=ready-1`).MatchString(s.out.String()) {
-		t.Fatalf("access line without the id:\n%s", s.out.String())
-	}
+	require.True(t, regexp.MustCompile(`msg=request .*request_id=ready-1`).MatchString(s.out.String()), "access line without the id:\n%s", s.out.String())
 }
 
 func TestServerDebugAddr(t *testing.T) {
 	s := start(t, nil, "-db", "memory", "-debug-addr", "127.0.0.1:0")
 	m := debugRE.FindStringSubmatch(s.out.String())
-	if m == nil {
-		t.Fatalf("debug listener not logged:\n%s", s.out.String())
-	}
+	require.NotNil(t, m, "debug listener not logged:\n%s", s.out.String())
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/healthz"}).Want(t, 200)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/metrics"}).Want(t, 404)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/debug/pprof/"}).Want(t, 404)
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: m[1] + "/metrics"}).Want(t, 200)
-	if !strings.Contains(string(r.Body), `route="GET /healthz"`) {
-		t.Fatalf("debug metrics lack the main listener's requests:\n%s", r.Body)
-	}
+	require.Contains(t, string(r.Body), `route="GET /healthz"`, "debug metrics lack the main listener's requests:\n%s", r.Body)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: m[1] + "/debug/pprof/cmdline"}).Want(t, 200)
 }
 
@@ -106,65 +90,58 @@ func TestServerCORSFlag(t *testing.T) {
 	r := testkit.Do(t, nil, testkit.Request{Method: "OPTIONS", URL: s.url + "/calendar/api/v1/events", Header: http.Header{
 		"Origin": {"http://localhost:5173"}, "Access-Control-Request-Method": {"POST"}, "Access-Control-Request-Headers": {"x-calendar-access-token"},
 	}}).Want(t, 204)
-	if r.Header.Get("Access-Control-Allow-Origin") != "http://localhost:5173" || !strings.Contains(r.Header.Get("Access-Control-Allow-Headers"), "X-calendar-access-token") {
-		t.Fatalf("preflight: %v", r.Header)
-	}
+	require.Equal(t, "http://localhost:5173", r.Header.Get("Access-Control-Allow-Origin"), "preflight: %v", r.Header)
+	require.Contains(t, r.Header.Get("Access-Control-Allow-Headers"), "X-calendar-access-token", "preflight: %v", r.Header)
 }
 
 func TestLogFlags(t *testing.T) {
 	var out bytes.Buffer
 	c, err := parseConfig([]string{"-log-format", "json", "-log-level", "warn"}, func(string) string { return "" }, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	l := c.logger(&out)
 	l.Info("hidden")
 	l.Warn("shown", "k", 1)
 	var line map[string]any
-	if err := json.Unmarshal(out.Bytes(), &line); err != nil || line["msg"] != "shown" || line["level"] != "WARN" {
-		t.Fatalf("json warn logger wrote %q", out.String())
-	}
+	err = json.Unmarshal(out.Bytes(), &line)
+	require.NoError(t, err, "json warn logger wrote %q", out.String())
+	require.Equal(t, "shown", line["msg"], "json warn logger wrote %q", out.String())
+	require.Equal(t, "WARN", line["level"], "json warn logger wrote %q", out.String())
 	for _, bad := range [][]string{
 		{"-log-format", "xml"}, {"-log-level", "loud"}, {"-debug-addr", "nope"}, {"-cors-origins", "example.com"}, {"-cors-origins", "*,https://a.com"},
 	} {
-		if _, err := parseConfig(bad, func(string) string { return "" }, &out); err == nil || !strings.Contains(err.Error(), bad[0]) {
-			t.Errorf("parseConfig(%q) = %v, want an error naming %s", bad, err, bad[0])
+		_, err := parseConfig(bad, func(string) string { return "" }, &out)
+		if assert.Error(t, err, "parseConfig(%q) = %v, want an error naming %s", bad, err, bad[0]) {
+			assert.Contains(t, err.Error(), bad[0], "parseConfig(%q) = %v, want an error naming %s", bad, err, bad[0])
 		}
 	}
-	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"HANOK_LOG_FORMAT": "yaml"}[k] }, &out); err == nil {
-		t.Error("HANOK_LOG_FORMAT=yaml accepted")
-	}
+	_, err = parseConfig(nil, func(k string) string { return map[string]string{"HANOK_LOG_FORMAT": "yaml"}[k] }, &out)
+	assert.Error(t, err, "HANOK_LOG_FORMAT=yaml accepted")
 }
 
 func TestUserCommands(t *testing.T) {
 	db := []string{"-db", filepath.Join(t.TempDir(), "u.db"), "-media", t.TempDir()}
 	pw := map[string]string{"HANOK_PASSWORD": "password123"}
 	run := func(env map[string]string, args ...string) string { return mustCommand(t, env, append(db, args...)...) }
-	if out := run(pw, "user", "add", "-email", "root@example.com", "-superuser", "root"); !strings.Contains(out, "created superuser root (id 1)") {
-		t.Fatalf("user add: %s", out)
-	}
+	out := run(pw, "user", "add", "-email", "root@example.com", "-superuser", "root")
+	require.Contains(t, out, "created superuser root (id 1)", "user add: %s", out)
 	run(pw, "user", "add", "alice")
-	out := run(nil, "user", "list")
-	if !regexp.MustCompile(`(?m)^1\s+root\s+root@example.com\s+true`).MatchString(out) || !regexp.MustCompile(`(?m)^2\s+alice\s+false`).MatchString(out) {
-		t.Fatalf("user list:\n%s", out)
-	}
+	out = run(nil, "user", "list")
+	require.True(t, regexp.MustCompile(`(?m)^1\s+root\s+root@example.com\s+true`).MatchString(out), "user list:\n%s", out)
+	require.True(t, regexp.MustCompile(`(?m)^2\s+alice\s+false`).MatchString(out), "user list:\n%s", out)
 	run(nil, "user", "superuser", "alice")
 	run(nil, "user", "superuser", "-off", "root")
 	out = run(nil, "user", "list")
-	if !regexp.MustCompile(`(?m)^1\s+root\s+root@example.com\s+false`).MatchString(out) || !regexp.MustCompile(`(?m)^2\s+alice\s+true`).MatchString(out) {
-		t.Fatalf("after superuser:\n%s", out)
-	}
+	require.True(t, regexp.MustCompile(`(?m)^1\s+root\s+root@example.com\s+false`).MatchString(out), "after superuser:\n%s", out)
+	require.True(t, regexp.MustCompile(`(?m)^2\s+alice\s+true`).MatchString(out), "after superuser:\n%s", out)
 	run(map[string]string{"HANOK_PASSWORD": "another-pass"}, "user", "passwd", "alice")
 
 	// The server sees the accounts.
 	s := start(t, nil, db...)
-	if code, _ := s.do(t, "POST", "/auth/login", "", `{"username":"alice","password":"password123"}`); code != 401 {
-		t.Fatalf("old password: %d", code)
-	}
+	code, _ := s.do(t, "POST", "/auth/login", "", `{"username":"alice","password":"password123"}`)
+	require.EqualValues(t, 401, code, "old password: %d", code)
 	code, body := s.do(t, "POST", "/auth/login", "", `{"username":"alice","password":"another-pass"}`)
-	if code != 200 || body["user"].(map[string]any)["superuser"] != true {
-		t.Fatalf("new password: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "new password: %d %v", code, body)
+	require.Equal(t, true, body["user"].(map[string]any)["superuser"], "new password: %d %v", code, body)
 	s.stop()
 
 	for _, c := range []struct {
@@ -188,16 +165,15 @@ func TestUserCommands(t *testing.T) {
 	} {
 		args := append(append([]string{}, db...), c.args...)
 		out, err := command(t, c.env, args...)
-		if err == nil || !strings.Contains(err.Error()+out, c.want) {
-			t.Errorf("%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
+		if assert.Error(t, err, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want) {
+			assert.Contains(t, err.Error()+out, c.want, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
 		}
 	}
-	if out := run(nil, "user", "list"); strings.Contains(out, "bob") {
-		t.Fatalf("a refused command created a user:\n%s", out)
-	}
-	if out := mustCommand(t, nil, "help"); !strings.Contains(out, "backup FILE") || !strings.Contains(out, "auction seed [-n N]") {
-		t.Fatalf("help:\n%s", out)
-	}
+	out = run(nil, "user", "list")
+	require.NotContains(t, out, "bob", "a refused command created a user:\n%s", out)
+	out = mustCommand(t, nil, "help")
+	require.Contains(t, out, "backup FILE", "help:\n%s", out)
+	require.Contains(t, out, "auction seed [-n N]", "help:\n%s", out)
 }
 
 // catalog writes a small .xlsx catalog (브랜드 | 차종 | 모델).
@@ -209,14 +185,10 @@ func catalog(t *testing.T, rows ...[]string) string {
 		for j, v := range r {
 			vals[j] = v
 		}
-		if err := f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &vals); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, f.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &vals))
 	}
 	path := filepath.Join(t.TempDir(), "catalog.xlsx")
-	if err := f.SaveAs(path); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, f.SaveAs(path))
 	return path
 }
 
@@ -227,34 +199,27 @@ func TestAuctionCommands(t *testing.T) {
 		return mustCommand(t, map[string]string{"HANOK_PASSWORD": "password123"}, append(db, args...)...)
 	}
 	file := catalog(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "아반떼", "아반떼 N"}, []string{"현대", "아반떼", "아반떼 하이브리드"})
-	if out := run("auction", "import", file); !strings.Contains(out, "new: 1 brands, 1 kinds, 2 models") {
-		t.Fatalf("import: %s", out)
-	}
-	if out := run("auction", "import", file); !strings.Contains(out, "new: 0 brands, 0 kinds, 0 models") {
-		t.Fatalf("second import: %s", out)
-	}
+	out := run("auction", "import", file)
+	require.Contains(t, out, "new: 1 brands, 1 kinds, 2 models", "import: %s", out)
+	out = run("auction", "import", file)
+	require.Contains(t, out, "new: 0 brands, 0 kinds, 0 models", "second import: %s", out)
 	// Seeding needs a superuser.
-	if _, err := command(t, nil, append(db, "auction", "seed", "-n", "3")...); err == nil || !strings.Contains(err.Error(), "no superuser") {
-		t.Fatalf("seed without a superuser: %v", err)
-	}
+	_, err := command(t, nil, append(db, "auction", "seed", "-n", "3")...)
+	require.Error(t, err, "seed without a superuser: %v", err)
+	require.Contains(t, err.Error(), "no superuser", "seed without a superuser: %v", err)
 	run("user", "add", "-superuser", "admin")
-	out := run("auction", "seed", "-n", "600")
+	out = run("auction", "seed", "-n", "600")
 	// Not a terminal: plain progress lines, one a batch.
 	for _, want := range []string{"seeding cars: 500/600 (83%)\n", "seeding cars: 600/600 (100%)\n", "generated 600 test cars owned by admin\n"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("seed output lacks %q:\n%s", want, out)
-		}
+		assert.Contains(t, out, want, "seed output lacks %q:\n%s", want, out)
 	}
-	if strings.Contains(out, "\r") {
-		t.Errorf("a bar drawn on a pipe: %q", out)
-	}
+	assert.NotContains(t, out, "\r", "a bar drawn on a pipe: %q", out)
 
 	s := start(t, nil, db...)
 	_, body := s.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"password123"}`)
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: s.url + "/auction/cars/", Header: http.Header{"Authorization": {"JWT " + body["token"].(string)}}}).Want(t, 200)
-	if r.Header.Get("X-Total-Count") != "480" || !strings.Contains(r.Header.Get("Link"), `rel="next"`) {
-		t.Fatalf("after seeding 600: %v", r.Header)
-	}
+	require.Equal(t, "480", r.Header.Get("X-Total-Count"), "after seeding 600: %v", r.Header)
+	require.Contains(t, r.Header.Get("Link"), `rel="next"`, "after seeding 600: %v", r.Header)
 	s.stop()
 
 	for _, c := range []struct {
@@ -273,8 +238,8 @@ func TestAuctionCommands(t *testing.T) {
 		{[]string{"auction", "seed", "-owner", "nobody"}, "-owner nobody"},
 	} {
 		out, err := command(t, nil, append(append([]string{}, db...), c.args...)...)
-		if err == nil || !strings.Contains(err.Error()+out, c.want) {
-			t.Errorf("%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
+		if assert.Error(t, err, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want) {
+			assert.Contains(t, err.Error()+out, c.want, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
 		}
 	}
 }
@@ -286,9 +251,8 @@ func TestBackupCommandWhileServing(t *testing.T) {
 	dbPath := filepath.Join(dir, "live.db")
 	s := start(t, nil, "-db", dbPath, "-media", filepath.Join(dir, "media"))
 	for i := range 5 {
-		if code, _ := s.do(t, "POST", "/auth/register", "", fmt.Sprintf(`{"username":"before%d","password":"password123"}`, i)); code != 201 {
-			t.Fatalf("register: %d", code)
-		}
+		code, _ := s.do(t, "POST", "/auth/register", "", fmt.Sprintf(`{"username":"before%d","password":"password123"}`, i))
+		require.EqualValues(t, 201, code, "register: %d", code)
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -314,14 +278,11 @@ func TestBackupCommandWhileServing(t *testing.T) {
 	out, err := command(t, nil, "-db", dbPath, "backup", backup)
 	close(stop)
 	wg.Wait()
-	if err != nil || !strings.Contains(out, "backed up "+dbPath+" to "+backup) {
-		t.Fatalf("backup: %v\n%s", err, out)
-	}
+	require.NoError(t, err, "backup: %v\n%s", err, out)
+	require.Contains(t, out, "backed up "+dbPath+" to "+backup, "backup: %v\n%s", err, out)
 	list := mustCommand(t, nil, "-db", backup, "-media", filepath.Join(dir, "media"), "user", "list")
 	for i := range 5 {
-		if !strings.Contains(list, fmt.Sprintf("before%d", i)) {
-			t.Fatalf("before%d missing from the backup:\n%s", i, list)
-		}
+		require.Contains(t, list, fmt.Sprintf("before%d", i), "before%d missing from the backup:\n%s", i, list)
 	}
 	for _, c := range []struct {
 		args []string
@@ -334,16 +295,15 @@ func TestBackupCommandWhileServing(t *testing.T) {
 		{[]string{"-db", "postgres://hanok:s3cret-pw@127.0.0.1:1/hanok", "backup", filepath.Join(dir, "b4.db")}, "pg_dump"},
 	} {
 		out, err := command(t, nil, c.args...)
-		if err == nil || !strings.Contains(err.Error()+out, c.want) {
-			t.Errorf("%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
+		if assert.Error(t, err, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want) {
+			assert.Contains(t, err.Error()+out, c.want, "%q: %v (output %q), want an error naming %q", c.args, err, out, c.want)
 		}
 		if err != nil && strings.Contains(err.Error()+out, "s3cret-pw") {
 			t.Errorf("%q: the error shows the database password: %v", c.args, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "none.db")); err == nil {
-		t.Error("backup of a missing database created it")
-	}
+	_, err = os.Stat(filepath.Join(dir, "none.db"))
+	assert.Error(t, err, "backup of a missing database created it")
 }
 
 func TestProgressBar(t *testing.T) {
@@ -356,12 +316,8 @@ func TestProgressBar(t *testing.T) {
 	want := "\rseeding cars [                              ] 0/4   0%" +
 		"\rseeding cars [###############               ] 2/4  50%" +
 		"\rseeding cars [##############################] 4/4 100%\n"
-	if out.String() != want {
-		t.Fatalf("bar:\n%q\nwant\n%q", out.String(), want)
-	}
-	if isTerminal(&out) {
-		t.Fatal("a buffer is a terminal")
-	}
+	require.Equal(t, want, out.String(), "bar:\n%q\nwant\n%q", out.String(), want)
+	require.False(t, isTerminal(&out), "a buffer is a terminal")
 }
 
 var startingRE = regexp.MustCompile(`msg="hanok starting" addr=(http://\S+)`)
@@ -373,19 +329,13 @@ func TestNotReadyWhileMigrating(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.db")
 	db, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	db.Close()
 	raw, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer raw.Close()
 	tx, err := raw.Begin() // BEGIN IMMEDIATE: the write lock
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := &syncBuffer{}
@@ -396,17 +346,13 @@ func TestNotReadyWhileMigrating(t *testing.T) {
 	url := waitFor(t, out, startingRE, done)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/healthz"}).Want(t, 200)
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/readyz"}).Want(t, 503)
-	if !strings.Contains(string(r.Body), "migrating the database") {
-		t.Fatalf("readyz while migrating: %s", r.Body)
-	}
+	require.Contains(t, string(r.Body), "migrating the database", "readyz while migrating: %s", r.Body)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/auction/cars/"}).Want(t, 503)
 	tx.Rollback()
 	waitFor(t, out, listenRE, done)
 	testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url + "/readyz"}).Want(t, 200)
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, <-done)
 }
 
 // waitFor waits until out holds a match of re and returns its group.
@@ -422,9 +368,7 @@ func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp, done chan error) 
 			t.Fatalf("server exited: %v\n%s", err, out.String())
 		case <-time.After(10 * time.Millisecond):
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s in:\n%s", re, out.String())
-		}
+		require.False(t, time.Now().After(deadline), "no %s in:\n%s", re, out.String())
 	}
 }
 
@@ -442,23 +386,20 @@ func TestServerJSONLogs(t *testing.T) {
 	testkit.Do(t, nil, testkit.Request{Method: "POST", URL: url + "/auth/register", Body: `{"username":"jay","password":"password123"}`,
 		Header: http.Header{"X-Request-Id": {"reg-1"}}}).Want(t, 201)
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, <-done)
 	var msgs []string
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("not a JSON line: %q", line)
-		}
+		err := json.Unmarshal([]byte(line), &m)
+		require.NoError(t, err, "not a JSON line: %q", line)
 		if m["request_id"] == "reg-1" {
 			msgs = append(msgs, m["msg"].(string))
-			if m["msg"] == "request" && (m["route"] != "POST /register" || m["service"] != "auth" || m["status"] != float64(201)) {
-				t.Errorf("access line: %s", line)
+			if m["msg"] == "request" {
+				assert.Equal(t, "POST /register", m["route"], "access line's route: %s", line)
+				assert.Equal(t, "auth", m["service"], "access line's service: %s", line)
+				assert.Equal(t, float64(201), m["status"], "access line's status: %s", line)
 			}
 		}
 	}
-	if strings.Join(msgs, ",") != "user registered,request" {
-		t.Fatalf("lines of the request: %q\n%s", msgs, out.String())
-	}
+	require.Equal(t, "user registered,request", strings.Join(msgs, ","), "lines of the request: %q\n%s", msgs, out.String())
 }

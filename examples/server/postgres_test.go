@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -39,37 +38,28 @@ func startPair(t *testing.T) (dsn string, a, b *server) {
 
 func TestPostgresServersShareAccountsAndLogouts(t *testing.T) {
 	dsn, a, b := startPair(t)
-	if out := a.out.String() + b.out.String(); pgtest.ContainsPassword(out, dsn) {
-		t.Fatalf("the log holds the DSN with its password:\n%s", out)
-	}
+	out := a.out.String() + b.out.String()
+	require.False(t, pgtest.ContainsPassword(out, dsn), "the log holds the DSN with its password:\n%s", out)
 
 	code, body := a.do(t, "POST", "/auth/register", "", `{"username":"mirim","password":"password123"}`)
-	if code != 201 {
-		t.Fatalf("register on A: %d %v", code, body)
-	}
+	require.EqualValues(t, 201, code, "register on A: %d %v", code, body)
 	// Registered on A, signed in on B with the signing key both read from
 	// the database.
 	code, body = b.do(t, "POST", "/auth/login", "", `{"username":"mirim","password":"password123"}`)
-	if code != 200 {
-		t.Fatalf("login on B: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "login on B: %d %v", code, body)
 	tok := body["token"].(string)
-	if code, _ := a.do(t, "GET", "/auth/me", tok, ""); code != 200 {
-		t.Fatalf("B's token on A: %d, want 200", code)
-	}
+	code, _ = a.do(t, "GET", "/auth/me", tok, "")
+	require.EqualValues(t, 200, code, "B's token on A: %d, want 200", code)
 	// A logout on B is refused on A at once.
-	if code, _ := b.do(t, "POST", "/auth/logout", tok, ""); code != 200 {
-		t.Fatalf("logout on B: %d", code)
-	}
+	code, _ = b.do(t, "POST", "/auth/logout", tok, "")
+	require.EqualValues(t, 200, code, "logout on B: %d", code)
 	for _, s := range []*server{a, b} {
-		if code, _ := s.do(t, "GET", "/auth/me", tok, ""); code != 401 {
-			t.Fatalf("logged-out token on %s: %d, want 401", s.url, code)
-		}
+		code, _ := s.do(t, "GET", "/auth/me", tok, "")
+		require.EqualValues(t, 401, code, "logged-out token on %s: %d, want 401", s.url, code)
 	}
 	// One username across both.
-	if code, _ := b.do(t, "POST", "/auth/register", "", `{"username":"MIRIM","password":"password123"}`); code != 409 {
-		t.Fatalf("registering a taken name on B: %d, want 409", code)
-	}
+	code, _ = b.do(t, "POST", "/auth/register", "", `{"username":"MIRIM","password":"password123"}`)
+	require.EqualValues(t, 409, code, "registering a taken name on B: %d, want 409", code)
 }
 
 // TestPostgresConcurrentBidsAcrossServers sends 100 bids at once, half to
@@ -84,43 +74,30 @@ func TestPostgresConcurrentBidsAcrossServers(t *testing.T) {
 	// The test's own pool on the same database: bidders with cheap hashes,
 	// and a car already in its auction.
 	db, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	secret, err := db.Auth().Secret(ctx, "jwt", auth.GenerateSecret())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: secret, BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	admin, err := db.Auth().UserByUsername(ctx, "admin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	models, err := db.Auction().ModelIDs(ctx)
-	if err != nil || len(models) == 0 {
-		t.Fatalf("models: %v %v", models, err)
-	}
+	require.NoError(t, err, "models: %v %v", models, err)
+	require.NotEmpty(t, models, "models: %v %v", models, err)
 	now := time.Now().UTC()
 	car := &auction.Car{Owner: admin.ID, Model: auction.Model{ID: models[0]}, Year: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC),
 		Fuel: auction.FuelHybrid, Transmission: auction.TransmissionManual, Color: "흰색", Mileage: 1000, Address: "서울",
 		Status: auction.StatusOngoing, AuctionStart: now, AuctionEnd: now.Add(time.Hour), Created: now,
 		Images: []auction.Image{{Path: auction.SeedImagePath, Represent: true}}}
-	if err := db.Auction().CreateCars(ctx, []*auction.Car{car}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Auction().CreateCars(ctx, []*auction.Car{car}))
 
 	const bidders = 50
 	tokens := make([]string, bidders)
 	ids := make([]auth.UserID, bidders)
 	for i := range bidders {
 		s, err := authn.Register(ctx, auth.RegisterInput{Username: fmt.Sprintf("bidder%d", i), Password: "password123"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		tokens[i], ids[i] = s.Token, s.User.ID
 	}
 	low := func(i int) int64 { return int64(1000 + 10*i) }
@@ -167,23 +144,16 @@ func TestPostgresConcurrentBidsAcrossServers(t *testing.T) {
 			Bidder auth.UserID `json:"bidder"`
 			Amount int64       `json:"amount"`
 		}
-		if err := json.Unmarshal(r.Body, &bids); err != nil {
-			t.Fatal(err)
-		}
-		if len(bids) != bidders {
-			t.Fatalf("%d bids stored, want one per bidder (%d)", len(bids), bidders)
-		}
-		if bids[0].Amount != high(bidders-1) || bids[0].Bidder != ids[bidders-1] {
-			t.Fatalf("highest bid %+v, want %d by user %d", bids[0], high(bidders-1), ids[bidders-1])
-		}
+		require.NoError(t, json.Unmarshal(r.Body, &bids))
+		require.Len(t, bids, bidders, "%d bids stored, want one per bidder (%d)", len(bids), bidders)
+		require.Equal(t, high(bidders-1), bids[0].Amount, "highest bid %+v, want %d by user %d", bids[0], high(bidders-1), ids[bidders-1])
+		require.Equal(t, ids[bidders-1], bids[0].Bidder, "highest bid %+v, want %d by user %d", bids[0], high(bidders-1), ids[bidders-1])
 		got := map[auth.UserID]int64{}
 		for _, bid := range bids {
 			got[bid.Bidder] = bid.Amount
 		}
 		for i, id := range ids {
-			if got[id] != high(i) {
-				t.Fatalf("bidder %d's stored bid %d, want its higher bid %d", i, got[id], high(i))
-			}
+			require.Equal(t, high(i), got[id], "bidder %d's stored bid %d, want its higher bid %d", i, got[id], high(i))
 		}
 	}
 }
@@ -228,12 +198,10 @@ func TestPostgresUnreachable(t *testing.T) {
 	defer cancel()
 	dsn := "postgres://hanok:not-this-password@127.0.0.1:1/hanok?sslmode=disable&connect_timeout=5"
 	err := run(ctx, []string{"-addr", "127.0.0.1:0", "-drain", "0", "-db", dsn, "-media", t.TempDir()}, func(string) string { return "" }, io.Discard)
-	if err == nil {
-		t.Fatal("server started without its database")
-	}
-	if msg := err.Error(); strings.Contains(msg, "not-this-password") || !strings.Contains(msg, "127.0.0.1:1") {
-		t.Fatalf("error %q: want the database named without its password", msg)
-	}
+	require.Error(t, err, "server started without its database")
+	msg := err.Error()
+	require.NotContains(t, msg, "not-this-password", "error %q: want the database named without its password", msg)
+	require.Contains(t, msg, "127.0.0.1:1", "error %q: want the database named without its password", msg)
 }
 
 // Two servers started at once on a new database: one migrates it, makes
@@ -267,23 +235,19 @@ func TestPostgresServersStartAtOnce(t *testing.T) {
 				t.Fatalf("server %d exited: %v\n%s", i, err, servers[i].out.String())
 			case <-time.After(10 * time.Millisecond):
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("server %d did not start:\n%s", i, servers[i].out.String())
-			}
+			require.False(t, time.Now().After(deadline), "server %d did not start:\n%s", i, servers[i].out.String())
 		}
 	}
 	a, b := &server{url: urls[0]}, &server{url: urls[1]}
 	_, body := a.do(t, "POST", "/auth/register", "", `{"username":"kim","password":"password123"}`)
 	tok, _ := body["token"].(string)
 	for _, s := range []*server{a, b} {
-		if n := len(s.list(t, "/auction/cars/search/", tok)); n != 68 {
-			t.Fatalf("%s: %d brands, want the 68 of the built-in catalog once", s.url, n)
-		}
+		n := len(s.list(t, "/auction/cars/search/", tok))
+		require.EqualValues(t, 68, n, "%s: %d brands, want the 68 of the built-in catalog once", s.url, n)
 	}
 	cancel()
 	for i := range servers {
-		if err := <-servers[i].done; err != nil {
-			t.Errorf("server %d: %v", i, err)
-		}
+		err := <-servers[i].done
+		assert.NoError(t, err, "server %d: %v", i, err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/trials/trialstest"
@@ -41,9 +43,7 @@ func TestPostgresOneTrialsSyncAcrossServers(t *testing.T) {
 	b := start(t, nil, append([]string{"-db", dsn, "-media", filepath.Join(t.TempDir(), "media")}, mirror...)...)
 
 	code, body := a.do(t, "POST", "/auth/login", "", `{"username":"admin","password":"secret123"}`)
-	if code != 200 {
-		t.Fatalf("login: %d %v", code, body)
-	}
+	require.EqualValues(t, 200, code, "login: %d %v", code, body)
 	admin := body["token"].(string)
 
 	type answer struct {
@@ -66,23 +66,22 @@ func TestPostgresOneTrialsSyncAcrossServers(t *testing.T) {
 		first <- answer{resp.StatusCode, m, err}
 	}()
 	<-entered
-	if code, body := b.do(t, "POST", "/trials/sync", admin, ""); code != 409 || body["message"] != "SYNC_IN_PROGRESS" {
-		t.Fatalf("sync on B while A syncs: %d %v, want 409 SYNC_IN_PROGRESS", code, body)
-	}
+	code, body = b.do(t, "POST", "/trials/sync", admin, "")
+	require.EqualValues(t, 409, code, "sync on B while A syncs: %d %v, want 409 SYNC_IN_PROGRESS", code, body)
+	require.Equal(t, "SYNC_IN_PROGRESS", body["message"], "sync on B while A syncs: %d %v, want 409 SYNC_IN_PROGRESS", code, body)
 	open()
 	r := <-first
-	if r.err != nil || r.status != 200 || r.body["inserted"] != 145.0 {
-		t.Fatalf("sync on A: %d %v %v", r.status, r.body, r.err)
-	}
-	if code, body := b.do(t, "GET", "/trials/tasks/C130010", "", ""); code != 200 {
-		t.Fatalf("A's trial on B: %d %v", code, body)
-	}
-	if code, body := b.do(t, "POST", "/trials/sync", admin, ""); code != 200 || body["unchanged"] != 145.0 {
-		t.Fatalf("sync on B after A's: %d %v", code, body)
-	}
-	if code, body := a.do(t, "GET", "/trials/sync/runs", admin, ""); code != 200 || len(body["runs"].([]any)) != 2 {
-		t.Fatalf("runs on A: %d %v, want A's and B's", code, body)
-	}
+	require.NoError(t, r.err, "sync on A: %d %v %v", r.status, r.body, r.err)
+	require.EqualValues(t, 200, r.status, "sync on A: %d %v %v", r.status, r.body, r.err)
+	require.EqualValues(t, 145.0, r.body["inserted"], "sync on A: %d %v %v", r.status, r.body, r.err)
+	code, body = b.do(t, "GET", "/trials/tasks/C130010", "", "")
+	require.EqualValues(t, 200, code, "A's trial on B: %d %v", code, body)
+	code, body = b.do(t, "POST", "/trials/sync", admin, "")
+	require.EqualValues(t, 200, code, "sync on B after A's: %d %v", code, body)
+	require.EqualValues(t, 145.0, body["unchanged"], "sync on B after A's: %d %v", code, body)
+	code, body = a.do(t, "GET", "/trials/sync/runs", admin, "")
+	require.EqualValues(t, 200, code, "runs on A: %d %v, want A's and B's", code, body)
+	require.Len(t, body["runs"].([]any), 2, "runs on A: %d %v, want A's and B's", code, body)
 }
 
 // The trials-sync command syncs a PostgreSQL database too.
@@ -91,19 +90,14 @@ func TestPostgresTrialsSyncCommand(t *testing.T) {
 	up := trialstest.NewUpstream(t, trialstest.RealRecords(t))
 	var out bytes.Buffer
 	args := []string{"trials-sync", "-db", dsn, "-trials-source", up.URL, "-trials-key", trialstest.UpstreamKey}
-	if err := run(context.Background(), args, func(string) string { return "" }, &out); err != nil {
-		t.Fatalf("trials-sync: %v\n%s", err, out.String())
-	}
-	if pgtest.ContainsPassword(out.String(), dsn) {
-		t.Fatalf("the output holds the DSN's password:\n%s", out.String())
-	}
+	err := run(context.Background(), args, func(string) string { return "" }, &out)
+	require.NoError(t, err, "trials-sync: %v\n%s", err, out.String())
+	require.False(t, pgtest.ContainsPassword(out.String(), dsn), "the output holds the DSN's password:\n%s", out.String())
 	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	runs, err := db.Trials().Runs(context.Background(), 10)
-	if err != nil || len(runs) != 1 || runs[0].Inserted != 145 {
-		t.Fatalf("runs after trials-sync: %+v %v", runs, err)
-	}
+	require.NoError(t, err, "runs after trials-sync: %+v %v", runs, err)
+	require.Len(t, runs, 1, "runs after trials-sync: %+v %v", runs, err)
+	require.EqualValues(t, 145, runs[0].Inserted, "runs after trials-sync: %+v %v", runs, err)
 }

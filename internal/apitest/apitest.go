@@ -23,6 +23,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func init() {
@@ -66,9 +68,7 @@ func New(spec []byte) (*Checker, error) {
 func MustNew(t testing.TB, spec []byte) *Checker {
 	t.Helper()
 	c, err := New(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
@@ -209,9 +209,8 @@ func (c *Checker) Wrap(t testing.TB, h http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		check := r.Clone(context.Background())
-		if err := c.Check(check, reqBody, rec.status, w.Header(), rec.body.Bytes()); err != nil {
-			t.Errorf("OpenAPI: %v", err)
-		}
+		err = c.Check(check, reqBody, rec.status, w.Header(), rec.body.Bytes())
+		assert.NoError(t, err, "OpenAPI: %v", err)
 	})
 }
 

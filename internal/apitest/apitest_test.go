@@ -27,9 +27,7 @@ func check(t *testing.T, c *apitest.Checker, status int, body string) error {
 func TestCheckerFailsWhatTheDocumentDoesNotDescribe(t *testing.T) {
 	c := apitest.MustNew(t, authhttp.OpenAPI())
 	good := `{"user": {"id": 1, "username": "u", "email": "", "superuser": false, "created": "2026-11-23T10:00:00Z"}}`
-	if err := check(t, c, 200, good); err != nil {
-		t.Fatalf("a documented response failed: %v", err)
-	}
+	require.NoError(t, check(t, c, 200, good), "a documented response failed")
 	for name, tc := range map[string]struct {
 		status int
 		body   string
@@ -40,24 +38,22 @@ func TestCheckerFailsWhatTheDocumentDoesNotDescribe(t *testing.T) {
 		"undocumented status":      {418, `{"error": "teapot", "code": "internal"}`, "418"},
 		"error body without code":  {401, `{"error": "no token"}`, "code"},
 	} {
-		if err := check(t, c, tc.status, tc.body); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v, want an error mentioning %q", name, err, tc.want)
+		err := check(t, c, tc.status, tc.body)
+		if assert.Error(t, err, "%s: %v, want an error mentioning %q", name, err, tc.want) {
+			assert.Contains(t, err.Error(), tc.want, "%s: %v, want an error mentioning %q", name, err, tc.want)
 		}
 	}
 	req := httptest.NewRequest("GET", "/undocumented", nil)
-	if err := c.Check(req, nil, 200, http.Header{}, []byte(`{}`)); err == nil {
-		t.Error("a 200 from an undocumented route passed")
-	}
-	if err := c.Check(req, nil, 404, http.Header{}, []byte(`{}`)); err != nil {
-		t.Errorf("a 404 for an unknown route failed: %v", err)
-	}
+	err := c.Check(req, nil, 200, http.Header{}, []byte(`{}`))
+	assert.Error(t, err, "a 200 from an undocumented route passed")
+	err = c.Check(req, nil, 404, http.Header{}, []byte(`{}`))
+	assert.NoError(t, err, "a 404 for an unknown route failed: %v", err)
 	// An accepted request must be one the document describes.
 	login := httptest.NewRequest("POST", "/login", strings.NewReader(`{"username": 5}`))
 	login.Header.Set("Content-Type", "application/json")
 	session := `{"token": "t", "expires_at": "2026-11-24T10:00:00Z", "user": {"id": 1, "username": "u", "email": "", "superuser": false, "created": "2026-11-23T10:00:00Z"}}`
-	if err := c.Check(login, []byte(`{"username": 5}`), 200, http.Header{"Content-Type": {"application/json"}}, []byte(session)); err == nil {
-		t.Error("an accepted request the document does not describe passed")
-	}
+	err = c.Check(login, []byte(`{"username": 5}`), 200, http.Header{"Content-Type": {"application/json"}}, []byte(session))
+	assert.Error(t, err, "an accepted request the document does not describe passed")
 }
 
 // An optional query parameter counts as exercised absent only when a

@@ -43,14 +43,7 @@ func (db *DB) Trials() *TrialsStore {
 
 // copyTrial returns a copy of t that shares nothing with it.
 func copyTrial(t trials.Trial) trials.Trial {
-	if t.TargetSize != nil {
-		n := *t.TargetSize
-		t.TargetSize = &n
-	}
-	if t.DurationMonths != nil {
-		n := *t.DurationMonths
-		t.DurationMonths = &n
-	}
+	t = t.Clone()
 	t.FirstSeen, t.LastChanged, t.LastSeen = t.FirstSeen.UTC(), t.LastChanged.UTC(), t.LastSeen.UTC()
 	return t
 }

@@ -31,7 +31,7 @@ func (s *AuthStore) CreateAppPassword(ctx context.Context, p *auth.AppPassword) 
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO auth_app_passwords (user_id, name, hash, created, last_used) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			p.User, p.Name, p.Hash, p.Created, orNull(p.LastUsed)).Scan(&id)
+			p.User, p.Name, p.Hash, p.Created, nullTime(p.LastUsed)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("postgres: insert app password: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/auth/authtest"
@@ -32,7 +33,10 @@ func (s legacyAuth) InsertUnchecked(ctx context.Context, u *auth.User) error {
 		u.Username, auth.FoldKey(u.Username), u.Email, auth.FoldKey(u.Email), u.PasswordHash, u.Superuser, u.Created).Scan(&u.ID)
 }
 
-func TestAuthStore(t *testing.T) { authtest.RunStoreTests(t, authHarness) }
+func TestAuthStore(t *testing.T) {
+	t.Parallel()
+	authtest.RunStoreTests(t, authHarness)
+}
 
 func BenchmarkLogin(b *testing.B) { authtest.BenchmarkLogin(b, authHarness) }
 
@@ -40,14 +44,13 @@ func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, aut
 
 // Two pools on one schema: two servers' worth.
 func TestAuthSharedDatabase(t *testing.T) {
+	t.Parallel()
 	authtest.RunSharedDatabaseTests(t, func(tb testing.TB) (auth.Store, auth.Store) {
 		dsn := pgtest.DSN(tb)
 		var dbs [2]*postgres.DB
 		for i := range dbs {
 			db, err := postgres.Open(context.Background(), dsn)
-			if err != nil {
-				tb.Fatal(err)
-			}
+			require.NoError(tb, err)
 			tb.Cleanup(func() { db.Close() })
 			dbs[i] = db
 		}

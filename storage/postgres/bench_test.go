@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/auction/auctiontest"
@@ -55,21 +56,18 @@ func fillCalendar(b *testing.B, db *postgres.DB, total, mine int) {
 	for u := 1; u <= others+1; u++ {
 		users = append(users, []any{fmt.Sprint("user", u), fmt.Sprint("user", u), fmt.Sprintf("user%d@example.com", u), fmt.Sprintf("user%d@example.com", u), []byte("x"), created})
 	}
-	if _, err := db.Pool().CopyFrom(ctx, pgx.Identifier{"users"}, []string{"username", "username_key", "email", "email_key", "password_hash", "created"}, pgx.CopyFromRows(users)); err != nil {
-		b.Fatal(err)
-	}
+	_, err := db.Pool().CopyFrom(ctx, pgx.Identifier{"users"}, []string{"username", "username_key", "email", "email_key", "password_hash", "created"}, pgx.CopyFromRows(users))
+	require.NoError(b, err)
 	var groups []int64
 	for u := range 50 {
 		var id int64
-		if err := db.Pool().QueryRow(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created) VALUES ($1, $2, $3, $4) RETURNING id`,
-			fmt.Sprint("group ", u), u+2, fmt.Sprintf("user%d@example.com", u+2), created).Scan(&id); err != nil {
-			b.Fatal(err)
-		}
+		err := db.Pool().QueryRow(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created) VALUES ($1, $2, $3, $4) RETURNING id`,
+			fmt.Sprint("group ", u), u+2, fmt.Sprintf("user%d@example.com", u+2), created).Scan(&id)
+		require.NoError(b, err)
 		groups = append(groups, id)
 	}
-	if _, err := db.Pool().Exec(ctx, `UPDATE calendar_span SET max_seconds = $1 WHERE id = 1`, int64(3*time.Hour/time.Second)); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Pool().Exec(ctx, `UPDATE calendar_span SET max_seconds = $1 WHERE id = 1`, int64(3*time.Hour/time.Second))
+	require.NoError(b, err)
 	rng := rand.New(rand.NewPCG(1, 2))
 	lo := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 	hi := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
@@ -94,12 +92,10 @@ func fillCalendar(b *testing.B, db *postgres.DB, total, mine int) {
 		i++
 		return row, nil
 	})
-	if _, err := db.Pool().CopyFrom(ctx, pgx.Identifier{"calendar_events"}, []string{"uid", "owner_id", "owner_email", "group_id", "subject", "subject_key", "start_at", "end_at", "created"}, src); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Pool().Exec(ctx, `ANALYZE`); err != nil {
-		b.Fatal(err)
-	}
+	_, err = db.Pool().CopyFrom(ctx, pgx.Identifier{"calendar_events"}, []string{"uid", "owner_id", "owner_email", "group_id", "subject", "subject_key", "start_at", "end_at", "created"}, src)
+	require.NoError(b, err)
+	_, err = db.Pool().Exec(ctx, `ANALYZE`)
+	require.NoError(b, err)
 }
 
 // BenchmarkCalendarMonth is calendartest.BenchmarkMonth on PostgreSQL.

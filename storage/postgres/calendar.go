@@ -21,15 +21,6 @@ var _ calendar.Store = (*CalendarStore)(nil)
 // Calendar returns the database's calendar store.
 func (db *DB) Calendar() *CalendarStore { return &CalendarStore{db: db} }
 
-// orNull is t, or NULL for the zero time: the one convention of the
-// PostgreSQL stores (timestamptz, microseconds; NULL for no time).
-func orNull(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
-}
-
 // subjectKey is the folded subject that Search matches: kept in the
 // subject_key column, written with the subject, so that the search folds
 // no row at query time; the Service folds the word by the same fold.
@@ -53,7 +44,7 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 			return err
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO calendar_groups (name, creator_id, creator_email, created, updated) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			g.Name, g.Creator, g.CreatorEmail, g.Created, orNull(g.Updated)).Scan(&id)
+			g.Name, g.Creator, g.CreatorEmail, g.Created, nullTime(g.Updated)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("postgres: insert group: %w", err)
 		}
@@ -67,7 +58,7 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 
 // UpdateGroup implements calendar.Store.
 func (s *CalendarStore) UpdateGroup(ctx context.Context, g *calendar.Group) error {
-	tag, err := s.db.pool.Exec(ctx, `UPDATE calendar_groups SET name = $1, updated = $2 WHERE id = $3`, g.Name, orNull(g.Updated), g.ID)
+	tag, err := s.db.pool.Exec(ctx, `UPDATE calendar_groups SET name = $1, updated = $2 WHERE id = $3`, g.Name, nullTime(g.Updated), g.ID)
 	if err != nil {
 		return fmt.Errorf("postgres: update group: %w", err)
 	}
@@ -135,7 +126,7 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO calendar_events (uid, resource, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created, updated)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			e.UID, resourceColumn(e), e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start, e.End, e.Created, orNull(e.Updated)).Scan(&id)
+			e.UID, resourceColumn(e), e.Owner, e.OwnerEmail, nullID(e.Group), e.Subject, subjectKey(e.Subject), e.Start, e.End, e.Created, nullTime(e.Updated)).Scan(&id)
 		if isForeignKey(err) {
 			return calendar.GroupNotFound(e.Group)
 		}
@@ -154,7 +145,7 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 func (s *CalendarStore) UpdateEvent(ctx context.Context, e *calendar.Event) error {
 	return s.db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE calendar_events SET subject = $1, subject_key = $2, start_at = $3, end_at = $4, updated = $5 WHERE id = $6`,
-			e.Subject, subjectKey(e.Subject), e.Start, e.End, orNull(e.Updated), e.ID)
+			e.Subject, subjectKey(e.Subject), e.Start, e.End, nullTime(e.Updated), e.ID)
 		if err != nil {
 			return fmt.Errorf("postgres: update event: %w", err)
 		}

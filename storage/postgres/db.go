@@ -13,10 +13,9 @@
 // (migrations/NNNN_name.sql), run by package migrate and tracked in the
 // table schema_migrations of the schema the connection's search_path
 // selects. A database migrated by
-// a newer program is refused. Time columns are timestamptz, and times are
-// returned in UTC to the microsecond (PostgreSQL's precision), except in
-// the domains whose Store keeps times to the nanosecond (microblog,
-// mailing): theirs are bigint unix nanoseconds, as in storage/sqlite.
+// a newer program is refused. Time columns are timestamptz, NULL for no
+// time (nullTime writes one), and times are returned in UTC to the
+// microsecond (PostgreSQL's precision).
 //
 // Adding a domain is one file holding its store and accessor (db.X())
 // and one migration, under the number reserved for its service (package
@@ -41,6 +40,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/migrate"
 )
 
@@ -242,15 +242,16 @@ func isForeignKey(err error) bool { return pgCode(err) == "23503" }
 // isUnique reports whether err is a unique violation.
 func isUnique(err error) bool { return pgCode(err) == "23505" }
 
-// requireUser returns hanok.NotFound unless id is a row of users, for the
-// stores whose rows refer to a user without a foreign key.
+// requireUser returns auth.ErrUserNotFound (naming id in its wrapping)
+// unless id is a row of users, for the stores whose rows refer to a user
+// without a foreign key.
 func requireUser(ctx context.Context, q querier, id hanok.UserID) error {
 	var ok bool
 	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, id).Scan(&ok); err != nil {
 		return fmt.Errorf("postgres: look up user %d: %w", id, err)
 	}
 	if !ok {
-		return hanok.Errorf(hanok.NotFound, "user %d not found", id)
+		return fmt.Errorf("postgres: user %d: %w", id, auth.ErrUserNotFound)
 	}
 	return nil
 }

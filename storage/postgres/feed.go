@@ -70,7 +70,7 @@ func (s *CalendarStore) SetFeed(ctx context.Context, f calendar.Feed) error {
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO calendar_feeds (user_id, secret_hash, created, etag, modified) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (user_id) DO UPDATE SET secret_hash = excluded.secret_hash, created = excluded.created, etag = excluded.etag, modified = excluded.modified`,
-			f.User, f.SecretHash, f.Created, f.ETag, orNull(f.Modified))
+			f.User, f.SecretHash, f.Created, f.ETag, nullTime(f.Modified))
 		if err != nil {
 			return fmt.Errorf("postgres: upsert feed: %w", err)
 		}
@@ -108,7 +108,7 @@ func (s *CalendarStore) DeleteFeed(ctx context.Context, user auth.UserID) error 
 
 // MarkFeed implements calendar.Store.
 func (s *CalendarStore) MarkFeed(ctx context.Context, user auth.UserID, etag string, modified time.Time) error {
-	if _, err := s.db.pool.Exec(ctx, `UPDATE calendar_feeds SET etag = $1, modified = $2 WHERE user_id = $3`, etag, orNull(modified), user); err != nil {
+	if _, err := s.db.pool.Exec(ctx, `UPDATE calendar_feeds SET etag = $1, modified = $2 WHERE user_id = $3`, etag, nullTime(modified), user); err != nil {
 		return fmt.Errorf("postgres: mark feed: %w", err)
 	}
 	return nil
@@ -155,8 +155,8 @@ func (s *CalendarStore) ReplaceEvent(ctx context.Context, old, e *calendar.Event
 	return s.db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE calendar_events SET subject = $1, subject_key = $2, start_at = $3, end_at = $4, updated = $5
 			WHERE id = $6 AND subject = $7 AND start_at = $8 AND end_at = $9 AND updated IS NOT DISTINCT FROM $10`,
-			e.Subject, subjectKey(e.Subject), e.Start, e.End, orNull(e.Updated),
-			old.ID, old.Subject, old.Start, old.End, orNull(old.Updated))
+			e.Subject, subjectKey(e.Subject), e.Start, e.End, nullTime(e.Updated),
+			old.ID, old.Subject, old.Start, old.End, nullTime(old.Updated))
 		if err != nil {
 			return fmt.Errorf("postgres: replace event: %w", err)
 		}
@@ -171,7 +171,7 @@ func (s *CalendarStore) ReplaceEvent(ctx context.Context, old, e *calendar.Event
 func (s *CalendarStore) DeleteEventIf(ctx context.Context, old *calendar.Event) error {
 	return s.db.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM calendar_events WHERE id = $1 AND subject = $2 AND start_at = $3 AND end_at = $4 AND updated IS NOT DISTINCT FROM $5`,
-			old.ID, old.Subject, old.Start, old.End, orNull(old.Updated))
+			old.ID, old.Subject, old.Start, old.End, nullTime(old.Updated))
 		if err != nil {
 			return fmt.Errorf("postgres: delete event: %w", err)
 		}

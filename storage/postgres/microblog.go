@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
 
@@ -242,18 +241,10 @@ func (s *MicroblogStore) DeleteTweet(ctx context.Context, id microblog.TweetID, 
 	})
 }
 
-// bounds returns r's exclusive id bounds, the order to read in, and the
-// limit.
+// bounds is r.Bounds with the order as SQL, and the limit.
 func bounds(r microblog.Range) (lo, hi int64, order string, limit int) {
-	hi = r.MaxID
-	if hi <= 0 {
-		hi = math.MaxInt64
-	}
-	order = "DESC"
-	if r.Oldest {
-		order = "ASC"
-	}
-	return r.SinceID, hi, order, r.Limit
+	lo, hi, ascending := r.Bounds()
+	return lo, hi, map[bool]string{true: "ASC", false: "DESC"}[ascending], r.Limit
 }
 
 // tweetsQuery returns the query of q and its arguments.

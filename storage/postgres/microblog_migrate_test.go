@@ -18,6 +18,7 @@ import (
 // timestamptz: a database written before it reads back its times to the
 // microsecond (rounded down), and 0, the old "no time", as the zero time.
 func TestMicroblogTimesMigrateToTimestamptz(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	conn, err := pgx.Connect(ctx, dsn)

@@ -94,6 +94,7 @@ func (p *poller) check(t testing.TB, want []microblog.TweetID) {
 // between the two commits must not step over the slow one. Ids are
 // handed out in commit order, so the second post waits for the first.
 func TestMicroblogSlowCommitIsNotSkipped(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a, b, users := twoServers(t, 2)
 	slow, fast := users[0], users[1]
@@ -187,6 +188,7 @@ func waitUntil(ctx context.Context, db *DB, query string, args ...any) error {
 // user on another server must not commit out of order, or a reader
 // polling the list with min_id steps over the first.
 func TestMicroblogSlowFollowIsNotSkipped(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a, b, users := twoServers(t, 3)
 	follower, slowFollowee, fastFollowee := users[0], users[1], users[2]
@@ -259,6 +261,7 @@ func TestMicroblogSlowFollowIsNotSkipped(t *testing.T) {
 // of them polls the public timeline forward from the newest id it has
 // seen: when the posts are done it has seen every tweet once.
 func TestMicroblogPollingTwoServersMissesNone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	a, b, users := twoServers(t, 8)
 	// Followers make each post's transaction longer (its fan-out), which
@@ -320,9 +323,7 @@ func BenchmarkMicroblogPost(b *testing.B) {
 	s := db.Microblog()
 	post := func(b *testing.B) {
 		now := time.Now()
-		if err := s.CreateTweet(ctx, &microblog.Tweet{Author: users[0], Content: "benchmark post", Created: now, Updated: now}); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, s.CreateTweet(ctx, &microblog.Tweet{Author: users[0], Content: "benchmark post", Created: now, Updated: now}))
 	}
 	b.Run("writers=1", func(b *testing.B) {
 		for b.Loop() {

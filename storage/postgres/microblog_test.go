@@ -12,7 +12,6 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/microblog"
-	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 )
 
 // The microblog population of storage/sqlite's benchmark: user 1 reads,
@@ -30,9 +29,7 @@ const (
 func openMicroblog(tb testing.TB, total int) *DB {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := Open(ctx, pgtest.DSN(tb))
-	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
+	db := openTestDB(tb)
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps := []struct {
 		query string
@@ -85,6 +82,7 @@ type planNode struct {
 // the tweets read are the page's (the one more that tells there is more
 // included), not the tweets of the 9,000 authors not followed.
 func TestMicroblogHomeReadsOnlyItsPage(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("writes 100,000 tweets")
 	}
@@ -140,9 +138,8 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {
 						page, err := svc.HomeTimeline(context.Background(), reader, c.cur)
-						if err != nil || len(page.Items) != microblog.DefaultLimit {
-							b.Fatalf("page of %d, %v", len(page.Items), err)
-						}
+						require.NoError(b, err, "page of %d, %v", len(page.Items), err)
+						require.Len(b, page.Items, microblog.DefaultLimit, "page of %d, %v", len(page.Items), err)
 					}
 				})
 			}
@@ -154,9 +151,8 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 // post is in the follower's home, whether its fan-out or the follow's
 // copy of the author's tweets ran first.
 func TestMicroblogPostsRacingFollow(t *testing.T) {
-	db, err := Open(context.Background(), pgtest.DSN(t))
-	require.NoError(t, err)
-	defer db.Close()
+	t.Parallel()
+	db := openTestDB(t)
 	s := db.Microblog()
 	ctx := context.Background()
 	var ids [2]hanok.UserID

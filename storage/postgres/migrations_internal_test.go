@@ -9,6 +9,7 @@ import (
 // The embedded migrations load (numbers unique, increasing; the rules are
 // package migrate's and tested there).
 func TestMigrationNumbers(t *testing.T) {
+	t.Parallel()
 	got, err := MigrationVersions()
 	require.NoError(t, err)
 	for i := 1; i < len(got); i++ {

@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/hanok-dev/hanok/auction"
@@ -14,7 +13,6 @@ import (
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/microblog/microblogtest"
 	"github.com/hanok-dev/hanok/storage/postgres"
-	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storetest"
 	"github.com/hanok-dev/hanok/trials/trialstest"
 )
@@ -22,20 +20,12 @@ import (
 // The conformance suites of every domain, each test over a new schema of
 // the database HANOK_TEST_POSTGRES names.
 
-// openTestDB opens a new schema and closes the pool when the test ends
-// (before the schema is dropped).
-func openTestDB(tb testing.TB) *postgres.DB {
-	tb.Helper()
-	dsn := pgtest.DSN(tb)
-	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
+// openTestDB opens a new schema and closes the pool when the test ends,
+// before the schema is dropped (postgres.OpenTestDB).
+var openTestDB = postgres.OpenTestDB
 
 func TestAuctionStore(t *testing.T) {
+	t.Parallel()
 	auctiontest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[auction.Store] {
 		db := openTestDB(tb)
 		return storetest.Harness[auction.Store]{Store: db.Auction(), Users: authtest.Users(db.Auth())}
@@ -43,6 +33,7 @@ func TestAuctionStore(t *testing.T) {
 }
 
 func TestCalendarStore(t *testing.T) {
+	t.Parallel()
 	calendartest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[calendar.Store] {
 		db := openTestDB(tb)
 		return storetest.Harness[calendar.Store]{Store: db.Calendar(), Users: authtest.Users(db.Auth())}
@@ -54,13 +45,20 @@ func microblogHarness(tb testing.TB) storetest.Harness[microblog.Store] {
 	return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: authtest.Users(db.Auth())}
 }
 
-func TestMicroblogStore(t *testing.T) { microblogtest.RunStoreTests(t, microblogHarness) }
+func TestMicroblogStore(t *testing.T) {
+	t.Parallel()
+	microblogtest.RunStoreTests(t, microblogHarness)
+}
 
 func TestMailingStore(t *testing.T) {
+	t.Parallel()
 	mailingtest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[mailing.Store] {
 		db := openTestDB(tb)
 		return storetest.Harness[mailing.Store]{Store: db.Mailing(), Users: authtest.Users(db.Auth())}
 	})
 }
 
-func TestTrialsStore(t *testing.T) { trialstest.RunStoreTests(t, trialsHarness) }
+func TestTrialsStore(t *testing.T) {
+	t.Parallel()
+	trialstest.RunStoreTests(t, trialsHarness)
+}

@@ -26,25 +26,14 @@ func (s *AuthStore) UpdateThrottle(ctx context.Context, keys []string, fn func([
 				return fmt.Errorf("postgres: lock throttle: %w", err)
 			}
 		}
-		rows, err := tx.Query(ctx, `SELECT key, spent, at, pending, pending_at FROM auth_throttle WHERE key = ANY($1)`, keys)
+		rows, _ := tx.Query(ctx, `SELECT key, spent, at, pending, pending_at FROM auth_throttle WHERE key = ANY($1)`, keys)
+		read, err := pgx.CollectRows(rows, scanBucket)
 		if err != nil {
 			return fmt.Errorf("postgres: read throttle: %w", err)
 		}
-		stored := map[string]auth.Bucket{}
-		for rows.Next() {
-			var k string
-			var b auth.Bucket
-			var pendingAt *time.Time
-			if err := rows.Scan(&k, &b.Spent, &b.At, &b.Pending, &pendingAt); err != nil {
-				rows.Close()
-				return fmt.Errorf("postgres: read throttle: %w", err)
-			}
-			b.At, b.PendingAt = b.At.UTC(), utc(pendingAt)
-			stored[k] = b
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("postgres: read throttle: %w", err)
+		stored := make(map[string]auth.Bucket, len(read))
+		for _, kb := range read {
+			stored[kb.key] = kb.Bucket
 		}
 		bs := make([]auth.Bucket, len(keys))
 		for i, k := range keys {
@@ -78,4 +67,18 @@ func (s *AuthStore) PruneThrottle(ctx context.Context, before time.Time) error {
 		return fmt.Errorf("postgres: prune throttle: %w", err)
 	}
 	return nil
+}
+
+// keyedBucket is a row of auth_throttle.
+type keyedBucket struct {
+	key string
+	auth.Bucket
+}
+
+func scanBucket(row pgx.CollectableRow) (keyedBucket, error) {
+	var kb keyedBucket
+	var pendingAt *time.Time
+	err := row.Scan(&kb.key, &kb.Spent, &kb.At, &kb.Pending, &pendingAt)
+	kb.At, kb.PendingAt = kb.At.UTC(), utc(pendingAt)
+	return kb, err
 }

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/postgres"
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
@@ -14,14 +17,13 @@ import (
 // Updates of one key from two pools (two servers) at once are serialized:
 // none is lost. A zero bucket deletes the key.
 func TestUpdateThrottleAcrossPools(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := pgtest.DSN(t)
 	var stores [2]*postgres.AuthStore
 	for i := range stores {
 		db, err := postgres.Open(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		t.Cleanup(func() { db.Close() })
 		stores[i] = db.Auth()
 	}
@@ -43,47 +45,34 @@ func TestUpdateThrottleAcrossPools(t *testing.T) {
 				}
 				return nil
 			})
-			if err != nil {
-				t.Error(err)
-			}
+			assert.NoError(t, err)
 		})
 	}
 	wg.Wait()
 	err := stores[0].UpdateThrottle(ctx, []string{"u:kim", "a:10.0.0.1", "u:nobody"}, func(bs []auth.Bucket) error {
 		for j, want := range []auth.Bucket{{Spent: n / 2, At: at, Pending: n, PendingAt: at}, {Spent: n / 2, At: at, Pending: n, PendingAt: at}, {}} {
-			if !bs[j].At.Equal(want.At) || !bs[j].PendingAt.Equal(want.PendingAt) || bs[j].Pending != want.Pending || bs[j].Spent != want.Spent {
-				t.Errorf("bucket %d = %+v, want %+v", j, bs[j], want)
-			}
+			assert.True(t, bs[j].At.Equal(want.At), "bucket %d: At %v, want %v", j, bs[j].At, want.At)
+			assert.True(t, bs[j].PendingAt.Equal(want.PendingAt), "bucket %d: PendingAt %v, want %v", j, bs[j].PendingAt, want.PendingAt)
+			assert.Equal(t, want.Pending, bs[j].Pending, "bucket %d: Pending", j)
+			assert.Equal(t, want.Spent, bs[j].Spent, "bucket %d: Spent", j)
 		}
 		bs[0] = auth.Bucket{}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	stores[1].UpdateThrottle(ctx, []string{"u:kim"}, func(bs []auth.Bucket) error {
-		if bs[0] != (auth.Bucket{}) {
-			t.Errorf("deleted bucket = %+v, want the zero Bucket", bs[0])
-		}
+		assert.Equal(t, (auth.Bucket{}), bs[0], "deleted bucket = %+v, want the zero Bucket", bs[0])
 		return nil
 	})
 	// Pruning keeps what changed at or after the bound, deletes the rest.
-	if err := stores[1].PruneThrottle(ctx, at); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, stores[1].PruneThrottle(ctx, at))
 	stores[1].UpdateThrottle(ctx, []string{"a:10.0.0.1"}, func(bs []auth.Bucket) error {
-		if bs[0].Pending != n {
-			t.Errorf("bucket changed at the bound = %+v, want it kept", bs[0])
-		}
+		assert.Equal(t, n, bs[0].Pending, "bucket changed at the bound = %+v, want it kept", bs[0])
 		return nil
 	})
-	if err := stores[1].PruneThrottle(ctx, at.Add(time.Second)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, stores[1].PruneThrottle(ctx, at.Add(time.Second)))
 	stores[0].UpdateThrottle(ctx, []string{"a:10.0.0.1"}, func(bs []auth.Bucket) error {
-		if bs[0] != (auth.Bucket{}) {
-			t.Errorf("bucket older than the bound = %+v, want it pruned", bs[0])
-		}
+		assert.Equal(t, (auth.Bucket{}), bs[0], "bucket older than the bound = %+v, want it pruned", bs[0])
 		return nil
 	})
 }

@@ -76,7 +76,7 @@ func (s *TrialsStore) TryLockSync(ctx context.Context) (unlock func(), ok bool, 
 // the day wins.
 func (s *TrialsStore) ClaimScheduledSync(ctx context.Context, day string) (bool, error) {
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return false, hanok.Errorf(hanok.Invalid, "day %q is not a date", day)
+		return false, fmt.Errorf("postgres: claim the sync of %q: %w", day, err)
 	}
 	tag, err := s.db.pool.Exec(ctx, `INSERT INTO trial_schedule_claims (day) VALUES ($1::date) ON CONFLICT (day) DO NOTHING`, day)
 	if err != nil {
@@ -92,6 +92,9 @@ const trialColumns = `id, number, title, department, institute, target_size, tar
 	study_type, phase, scope, first_seen, last_changed,
 	CASE WHEN NOT withdrawn THEN greatest(last_seen, (SELECT at FROM trials_seen WHERE id = 1)) ELSE last_seen END,
 	withdrawn`
+
+// collectTrial is scanTrial for pgx.CollectRows.
+func collectTrial(r pgx.CollectableRow) (trials.Trial, error) { return scanTrial(r) }
 
 // scanTrial reads trialColumns.
 func scanTrial(sc pgx.Row) (trials.Trial, error) {
@@ -202,20 +205,13 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 }
 
 func storedTrials(ctx context.Context, tx pgx.Tx) ([]trials.Stored, error) {
-	rows, err := tx.Query(ctx, `SELECT id, number, digest, withdrawn FROM trials ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: select trials: %w", err)
-	}
-	defer rows.Close()
-	out := []trials.Stored{}
-	for rows.Next() {
+	rows, _ := tx.Query(ctx, `SELECT id, number, digest, withdrawn FROM trials ORDER BY id`)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (trials.Stored, error) {
 		var st trials.Stored
-		if err := rows.Scan(&st.ID, &st.Number, &st.Digest, &st.Withdrawn); err != nil {
-			return nil, fmt.Errorf("postgres: scan trial: %w", err)
-		}
-		out = append(out, st)
-	}
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&st.ID, &st.Number, &st.Digest, &st.Withdrawn)
+		return st, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("postgres: select trials: %w", err)
 	}
 	return out, nil
@@ -227,20 +223,9 @@ func loadTrials(ctx context.Context, tx pgx.Tx, ids []trials.ID) ([]trials.Trial
 	for i, id := range ids {
 		keys[i] = int64(id)
 	}
-	rows, err := tx.Query(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = ANY($1)`, keys)
+	rows, _ := tx.Query(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = ANY($1)`, keys)
+	out, err := pgx.CollectRows(rows, collectTrial)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: select trials: %w", err)
-	}
-	defer rows.Close()
-	out := make([]trials.Trial, 0, len(ids))
-	for rows.Next() {
-		t, err := scanTrial(rows)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: scan trial: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: select trials: %w", err)
 	}
 	if len(out) != len(ids) {
@@ -401,31 +386,17 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 	}
 	n := len(args)
 	page := `SELECT ` + trialColumns + ` FROM trials` + where + ` ORDER BY last_changed DESC, number LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	out := []trials.Trial{}
+	var out []trials.Trial
 	total := 0
 	err := s.db.read(ctx, func(tx pgx.Tx) error {
-		out, total = out[:0], 0
-		rows, err := tx.Query(ctx, page, append(args[:n:n], limit, f.Offset)...)
-		if err != nil {
+		total = 0
+		rows, _ := tx.Query(ctx, page, append(args[:n:n], limit, f.Offset)...)
+		var err error
+		if out, err = pgx.CollectRows(rows, collectTrial); err != nil {
 			return fmt.Errorf("postgres: select trials: %w", err)
 		}
-		for rows.Next() {
-			t, err := scanTrial(rows)
-			if err != nil {
-				rows.Close()
-				return fmt.Errorf("postgres: scan trial: %w", err)
-			}
-			out = append(out, t)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("postgres: select trials: %w", err)
-		}
-		if f.Limit <= 0 || len(out) > 0 && len(out) < f.Limit {
-			total = f.Offset + len(out)
-			return nil
-		}
-		if len(out) == 0 && f.Offset == 0 {
+		if n, known := f.PageTotal(len(out)); known {
+			total = n
 			return nil
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM trials`+where, args...).Scan(&total); err != nil {

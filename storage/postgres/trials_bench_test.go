@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/trials"
 	"github.com/hanok-dev/hanok/trials/trialstest"
 )
@@ -14,9 +16,8 @@ import (
 func trialsBenchStore(b *testing.B) (trials.Store, func()) {
 	db := openTestDB(b)
 	return db.Trials(), func() {
-		if _, err := db.Pool().Exec(context.Background(), `ANALYZE`); err != nil {
-			b.Fatal(err)
-		}
+		_, err := db.Pool().Exec(context.Background(), `ANALYZE`)
+		require.NoError(b, err)
 	}
 }
 

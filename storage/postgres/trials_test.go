@@ -71,6 +71,7 @@ func (g *gatedSource) Page(ctx context.Context, n int) (*trials.Page, error) {
 // nothing; once the first is done, and after a failed one, the other
 // syncs.
 func TestTrialsOneSyncAcrossServers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbs := openPools(t, 2)
 	up := trialstest.NewUpstream(t, trialstest.RealRecords(t))
@@ -118,42 +119,41 @@ func TestTrialsOneSyncAcrossServers(t *testing.T) {
 // A server whose connection dies mid-sync loses the lock with it: the
 // other server may sync at once.
 func TestTrialsSyncLockDiesWithItsConnection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbs := openPools(t, 2)
 	unlock, ok, err := dbs[0].Trials().TryLockSync(ctx)
-	if err != nil || !ok {
-		t.Fatalf("first lock: %v %v", ok, err)
-	}
+	require.NoError(t, err, "first lock: %v %v", ok, err)
+	require.True(t, ok, "first lock: %v %v", ok, err)
 	release := sync.OnceFunc(unlock)
 	defer release()
-	if _, ok, err := dbs[1].Trials().TryLockSync(ctx); err != nil || ok {
-		t.Fatalf("second lock while the first is held: %v %v, want refused", ok, err)
-	}
+	_, ok, err = dbs[1].Trials().TryLockSync(ctx)
+	require.NoError(t, err, "second lock while the first is held: %v %v, want refused", ok, err)
+	require.False(t, ok, "second lock while the first is held: %v %v, want refused", ok, err)
 	// The holder's connection dies (its server crashed, or the network
 	// went away); pg_terminate_backend waits until it has.
 	var killed int
-	if err := dbs[1].Pool().QueryRow(ctx, `WITH holder AS MATERIALIZED (
+	err = dbs[1].Pool().QueryRow(ctx, `WITH holder AS MATERIALIZED (
 			SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND pid <> pg_backend_pid()
 				AND objid::bigint = hashtext(current_schema())::bigint & 4294967295)
-		SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 60000)) FROM holder`, 0x74726961).Scan(&killed); err != nil || killed != 1 {
-		t.Fatalf("terminating the holder: %d %v", killed, err)
-	}
+		SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 60000)) FROM holder`, 0x74726961).Scan(&killed)
+	require.NoError(t, err, "terminating the holder: %d %v", killed, err)
+	require.EqualValues(t, 1, killed, "terminating the holder: %d %v", killed, err)
 	unlock2, ok, err := dbs[1].Trials().TryLockSync(ctx)
-	if err != nil || !ok {
-		t.Fatalf("lock after the holder's connection died: %v %v", ok, err)
-	}
+	require.NoError(t, err, "lock after the holder's connection died: %v %v", ok, err)
+	require.True(t, ok, "lock after the holder's connection died: %v %v", ok, err)
 	unlock2()
 	release() // unlocking on a dead connection does no harm
 	unlock, ok, err = dbs[0].Trials().TryLockSync(ctx)
-	if err != nil || !ok {
-		t.Fatalf("the first pool locks again: %v %v", ok, err)
-	}
+	require.NoError(t, err, "the first pool locks again: %v %v", ok, err)
+	require.True(t, ok, "the first pool locks again: %v %v", ok, err)
 	unlock()
 }
 
 // Two servers' daily schedules on one database: each day's sync runs
 // once, by whichever server claims the day first, not once per server.
 func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
+	t.Parallel()
 	dbs := openPools(t, 2)
 	up := trialstest.NewUpstream(t, trialstest.Synthetic(30))
 	sc, err := trials.ParseSchedule("03:00")
@@ -176,9 +176,8 @@ func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
 		})
 		require.NoError(t, err)
 		wg.Go(func() {
-			if err := svc.RunDaily(ctx, sc); err != nil {
-				t.Error(err)
-			}
+			err := svc.RunDaily(ctx, sc)
+			assert.NoError(t, err)
 		})
 	}
 	defer func() {
@@ -213,11 +212,10 @@ func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
 		fire[1] <- clock.Now()
 		bothWaiting() // each has claimed (or not), run, and waits again
 		rs := runs()
-		if len(rs) != day+1 || rs[0].Error != "" {
-			t.Fatalf("after day %d: runs %+v, want one a day", day+1, rs)
-		}
-		if day == 0 && rs[0].Inserted != 30 {
-			t.Fatalf("first run %+v", rs[0])
+		require.Len(t, rs, day+1, "after day %d: runs %+v, want one a day", day+1, rs)
+		require.Empty(t, rs[0].Error, "after day %d: runs %+v, want one a day", day+1, rs)
+		if day == 0 {
+			require.Equal(t, 30, rs[0].Inserted, "the first run's Inserted: %+v", rs[0])
 		}
 	}
 }
@@ -226,6 +224,7 @@ func TestTrialsScheduleOncePerDayAcrossServers(t *testing.T) {
 // programs using the store directly would), run one after the other: the
 // second plans with what the first wrote, so each trial is inserted once.
 func TestTrialsApplySerializedAcrossPools(t *testing.T) {
+	t.Parallel()
 	dbs := openPools(t, 2)
 	records := trialstest.Synthetic(50)
 	apply := func(s trials.Store) (int, error) {
@@ -260,14 +259,10 @@ func TestTrialsApplySerializedAcrossPools(t *testing.T) {
 		wg.Go(func() { n[i], errs[i] = apply(dbs[i].Trials()) })
 	}
 	wg.Wait()
-	if errs[0] != nil || errs[1] != nil {
-		t.Fatalf("applies: %v, %v", errs[0], errs[1])
-	}
-	if n[0]+n[1] != len(records) {
-		t.Fatalf("inserted %d and %d, want %d in all", n[0], n[1], len(records))
-	}
+	require.Nil(t, errs[0], "applies: %v, %v", errs[0], errs[1])
+	require.Nil(t, errs[1], "applies: %v, %v", errs[0], errs[1])
+	require.Equal(t, len(records), n[0]+n[1], "inserted %d and %d, want %d in all", n[0], n[1], len(records))
 	_, total, err := dbs[0].Trials().Trials(context.Background(), trials.Filter{IncludeWithdrawn: true})
-	if err != nil || total != len(records) {
-		t.Fatalf("%d trials stored (%v), want %d", total, err, len(records))
-	}
+	require.NoError(t, err, "%d trials stored (%v), want %d", total, err, len(records))
+	require.Equal(t, len(records), total, "%d trials stored (%v), want %d", total, err, len(records))
 }

@@ -280,7 +280,7 @@ func TestAuctionCacheHelperProcess(t *testing.T) {
 // commit of another connection, and only then.
 func TestFileWatches(t *testing.T) {
 	ctx := context.Background()
-	db := openAuctionDB(t)
+	db := openTestDB(t)
 	pragma, err := newPragmaWatch(ctx, db.Path())
 	require.NoError(t, err)
 	t.Cleanup(func() { pragma.close() })

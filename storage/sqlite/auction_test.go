@@ -18,16 +18,6 @@ import (
 	"github.com/hanok-dev/hanok/auth"
 )
 
-func openAuctionDB(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "hanok.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // auctionQueryPlan returns the EXPLAIN QUERY PLAN details of query, one a line.
 func auctionQueryPlan(t *testing.T, db *DB, query string, args ...any) string {
 	t.Helper()
@@ -54,7 +44,7 @@ func auctionQueryPlan(t *testing.T, db *DB, query string, args ...any) string {
 // TestAuctionListUsesIndexes checks that the list and its count walk
 // indexes (or read counters) and never scan or sort the cars table.
 func TestAuctionListUsesIndexes(t *testing.T) {
-	db := openAuctionDB(t)
+	db := openTestDB(t)
 	for _, tc := range []struct {
 		name      string
 		q         auction.ListQuery
@@ -99,7 +89,7 @@ func TestAuctionListUsesIndexes(t *testing.T) {
 // for a list, two for a detail.
 func TestAuctionReadsIssueConstantQueries(t *testing.T) {
 	ctx := context.Background()
-	db := openAuctionDB(t)
+	db := openTestDB(t)
 	s := db.Auction()
 	if _, err := s.ImportCatalog(ctx, auction.DefaultCatalog()); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/auth/authtest"
@@ -17,9 +19,7 @@ import (
 func authHarness(tb testing.TB) storetest.Harness[auth.Store] {
 	db := openTestDB(tb)
 	raw, err := sql.Open("sqlite", db.Path())
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	tb.Cleanup(func() { raw.Close() })
 	return storetest.Harness[auth.Store]{Store: legacyAuth{db.Auth(), raw}, Users: authtest.Users(db.Auth())}
 }
@@ -53,9 +53,7 @@ func TestAuthSharedFile(t *testing.T) {
 	authtest.RunSharedDatabaseTests(t, func(tb testing.TB) (auth.Store, auth.Store) {
 		a := openTestDB(tb)
 		b, err := sqlite.Open(context.Background(), a.Path())
-		if err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, err)
 		tb.Cleanup(func() { b.Close() })
 		return a.Auth(), b.Auth()
 	})

@@ -76,7 +76,7 @@ func fillCalendar(b *testing.B, db *DB, total, mine int) {
 // BenchmarkCalendarMonth is calendartest.BenchmarkMonth on a SQLite file.
 func BenchmarkCalendarMonth(b *testing.B) {
 	calendartest.BenchmarkMonth(b, func(b *testing.B, total, mine int) calendar.Store {
-		db := openCalendarDB(b)
+		db := openTestDB(b)
 		fillCalendar(b, db, total, mine)
 		return db.Calendar()
 	})

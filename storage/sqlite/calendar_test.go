@@ -17,35 +17,24 @@ import (
 	"github.com/hanok-dev/hanok/calendar"
 )
 
-func openCalendarDB(tb testing.TB) *DB {
-	tb.Helper()
-	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "calendar.db"))
-	require.NoError(tb, err)
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
-
 // queryPlan returns the details of EXPLAIN QUERY PLAN q, one per line.
 func queryPlan(t *testing.T, db *DB, q string, args ...any) string {
 	t.Helper()
 	rows, err := db.reader.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
-	require.NoError(t, err)
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
+	lines, err := collect("query plan", rows, err, func(sc scanner) (string, error) {
 		var id, parent, unused int
 		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-		lines = append(lines, detail)
-	}
-	require.NoError(t, rows.Err())
+		err := sc.Scan(&id, &parent, &unused, &detail)
+		return detail, err
+	})
+	require.NoError(t, err)
 	return strings.Join(lines, "\n")
 }
 
 // The overlap query must read calendar_events through its indexes, by a
 // start_at range, never by a scan of the table.
 func TestCalendarEventsQueryUsesIndexes(t *testing.T) {
-	db := openCalendarDB(t)
+	db := openTestDB(t)
 	from := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	plan := queryPlan(t, db, eventsQuery, 1, from+int64(30*24*time.Hour), from, from-int64(time.Hour))
 	t.Logf("plan:\n%s", plan)
@@ -65,7 +54,7 @@ func TestCalendarEventsQueryUsesIndexes(t *testing.T) {
 // Concurrent writers and readers: writes serialize on the writer
 // connection, reads see whole events, and nothing is lost.
 func TestCalendarConcurrentWrites(t *testing.T) {
-	db := openCalendarDB(t)
+	db := openTestDB(t)
 	s := db.Calendar()
 	ctx := context.Background()
 	base := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)

@@ -29,6 +29,7 @@ import (
 	sqlite3lib "modernc.org/sqlite/lib"
 
 	"github.com/hanok-dev/hanok"
+	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/migrate"
 )
 
@@ -315,15 +316,16 @@ func isForeignKey(err error) bool {
 	return false
 }
 
-// requireUser returns hanok.NotFound unless id is a row of users, for the
-// stores whose rows refer to a user without a foreign key.
+// requireUser returns auth.ErrUserNotFound (naming id in its wrapping)
+// unless id is a row of users, for the stores whose rows refer to a user
+// without a foreign key.
 func requireUser(ctx context.Context, tx *sql.Tx, id hanok.UserID) error {
 	var ok bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, id).Scan(&ok); err != nil {
 		return fmt.Errorf("sqlite: look up user %d: %w", id, err)
 	}
 	if !ok {
-		return hanok.Errorf(hanok.NotFound, "user %d not found", id)
+		return fmt.Errorf("sqlite: user %d: %w", id, auth.ErrUserNotFound)
 	}
 	return nil
 }

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
@@ -23,42 +25,27 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hanok.db")
 	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	v1, err := db.SchemaVersion(ctx)
-	if err != nil || v1 < 1 {
-		t.Fatalf("SchemaVersion = %d, %v", v1, err)
-	}
+	require.NoError(t, err, "SchemaVersion")
+	require.GreaterOrEqual(t, v1, 1, "SchemaVersion")
 	u := &auth.User{Username: "keep", Email: "keep@example.com", PasswordHash: []byte("h"), Created: time.Now()}
-	if err := db.Auth().CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Auth().CreateUser(ctx, u))
 	secret, err := db.Auth().Secret(ctx, "jwt", []byte("s1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
 
 	db, err = sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
+	require.NoError(t, err, "reopen")
 	defer db.Close()
 	v2, _ := db.SchemaVersion(ctx)
-	if v2 != v1 {
-		t.Fatalf("schema version changed on reopen: %d -> %d", v1, v2)
-	}
+	require.Equal(t, v1, v2, "schema version changed on reopen: %d -> %d", v1, v2)
 	got, err := db.Auth().UserByUsername(ctx, "keep")
-	if err != nil || got.ID != u.ID || got.Email != "keep@example.com" {
-		t.Fatalf("after reopen: %+v, %v", got, err)
-	}
+	require.NoError(t, err, "after reopen: %+v, %v", got, err)
+	require.Equal(t, u.ID, got.ID, "after reopen: %+v, %v", got, err)
+	require.Equal(t, "keep@example.com", got.Email, "after reopen: %+v, %v", got, err)
 	again, _ := db.Auth().Secret(ctx, "jwt", []byte("s2"))
-	if string(again) != string(secret) {
-		t.Fatalf("secret changed across reopen: %q -> %q", secret, again)
-	}
+	require.Equal(t, string(secret), string(again), "secret changed across reopen: %q -> %q", secret, again)
 }
 
 // migratedRaw creates the database file at path with the newest schema,
@@ -68,18 +55,12 @@ func migratedRaw(t *testing.T, path string) (int, *sql.DB) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	newest, err := db.SchemaVersion(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	db.Close()
 	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return newest, raw
 }
 
@@ -95,38 +76,32 @@ func TestMigratesOldFileForward(t *testing.T) {
 	// The tables of later migrations go, and the triggers they put on
 	// the auth tables.
 	rows, err := raw.Query(`SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name NOT IN ('users', 'revoked_tokens', 'secrets', 'sqlite_sequence') ORDER BY type DESC`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var drop []string
 	for rows.Next() {
 		var typ, n string
-		rows.Scan(&typ, &n)
+		require.NoError(t, rows.Scan(&typ, &n))
 		drop = append(drop, "DROP "+typ+" "+n)
 	}
+	require.NoError(t, rows.Err())
 	rows.Close()
 	stmts := append([]string{"PRAGMA foreign_keys = OFF"}, drop...)
 	stmts = append(stmts,
 		"PRAGMA user_version = 1",
 		`INSERT INTO users (username, username_key, password_hash, created) VALUES ('old', 'old', x'00', 0)`)
 	for _, s := range stmts {
-		if _, err := raw.Exec(s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
+		_, err := raw.Exec(s)
+		require.NoError(t, err, "%s: %v", s, err)
 	}
 	raw.Close()
 
 	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatalf("open old file: %v", err)
-	}
+	require.NoError(t, err, "open old file")
 	defer db.Close()
-	if v, _ := db.SchemaVersion(ctx); v != newest {
-		t.Fatalf("version after migrating = %d, want %d", v, newest)
-	}
-	if _, err := db.Auth().UserByUsername(ctx, "old"); err != nil {
-		t.Fatalf("row from version 1 lost: %v", err)
-	}
+	v, _ := db.SchemaVersion(ctx)
+	require.Equal(t, newest, v, "version after migrating = %d, want %d", v, newest)
+	_, err = db.Auth().UserByUsername(ctx, "old")
+	require.NoError(t, err, "row from version 1 lost: %v", err)
 }
 
 // TestOpenOddFileNames opens files whose names hold the characters of a
@@ -139,22 +114,17 @@ func TestOpenOddFileNames(t *testing.T) {
 		path := filepath.Join(dir, name)
 		for round := range 2 {
 			db, err := sqlite.Open(ctx, path)
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
+			require.NoError(t, err, "%s", name)
 			if round == 0 {
 				err = db.Auth().CreateUser(ctx, &auth.User{Username: "u", PasswordHash: []byte("h"), Created: time.Now()})
 			} else {
 				_, err = db.Auth().UserByUsername(ctx, "u")
 			}
 			db.Close()
-			if err != nil {
-				t.Fatalf("%s round %d: %v", name, round, err)
-			}
+			require.NoError(t, err, "%s round %d", name, round)
 		}
-		if _, err := os.Stat(path); err != nil {
-			t.Errorf("%s: the file of that name was not created: %v", name, err)
-		}
+		_, err := os.Stat(path)
+		assert.NoError(t, err, "%s: the file of that name was not created: %v", name, err)
 	}
 }
 
@@ -164,23 +134,20 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "future.db")
 	newest, raw := migratedRaw(t, path)
-	if _, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", newest+1)); err != nil {
-		t.Fatal(err)
-	}
+	_, err := raw.Exec(fmt.Sprintf("PRAGMA user_version = %d", newest+1))
+	require.NoError(t, err)
 	raw.Close()
-	if db, err := sqlite.Open(ctx, path); err == nil || !strings.Contains(err.Error(), "schema version") {
-		if err == nil {
-			db.Close()
-		}
-		t.Fatalf("Open(file of schema %d) = %v, want an error naming the schema version", newest+1, err)
+	db, err := sqlite.Open(ctx, path)
+	if err == nil {
+		db.Close()
 	}
+	require.ErrorContains(t, err, "schema version", "Open(file of schema %d)", newest+1)
 }
 
 func TestOpenRefusesNonFilePaths(t *testing.T) {
 	for _, p := range []string{"", ":memory:", "file:x.db?mode=memory"} {
-		if _, err := sqlite.Open(context.Background(), p); err == nil {
-			t.Errorf("Open(%q) succeeded; want an error", p)
-		}
+		_, err := sqlite.Open(context.Background(), p)
+		assert.Error(t, err, "Open(%q) succeeded; want an error", p)
 	}
 }
 
@@ -191,9 +158,7 @@ func TestConcurrentRegistration(t *testing.T) {
 	ctx := context.Background()
 	db := openTestDB(t)
 	svc, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), BcryptCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	const n = 50
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -207,15 +172,13 @@ func TestConcurrentRegistration(t *testing.T) {
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			if strings.Contains(err.Error(), "locked") || strings.Contains(err.Error(), "busy") {
-				t.Fatalf("goroutine %d: %v", i, err)
-			}
-			t.Fatalf("goroutine %d: unexpected error %v (code %s)", i, err, hanok.CodeOf(err))
+			require.NotContains(t, err.Error(), "locked", "goroutine %d: %v", i, err)
+			require.NotContains(t, err.Error(), "busy", "goroutine %d: %v", i, err)
+			require.NoError(t, err, "goroutine %d (code %s)", i, hanok.CodeOf(err))
 		}
 	}
 	for i := range n {
-		if _, err := db.Auth().UserByUsername(ctx, fmt.Sprintf("racer%d", i)); err != nil {
-			t.Fatalf("racer%d missing: %v", i, err)
-		}
+		_, err := db.Auth().UserByUsername(ctx, fmt.Sprintf("racer%d", i))
+		require.NoError(t, err, "racer%d missing: %v", i, err)
 	}
 }

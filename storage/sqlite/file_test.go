@@ -26,24 +26,16 @@ func TestNewFileIsPrivate(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "private.db")
 	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
-	if _, err := db.Auth().Secret(ctx, "jwt", []byte("0123456789abcdef0123456789abcdef")); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Auth().CreateUser(ctx, &auth.User{Username: "u", PasswordHash: []byte("h"), Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = db.Auth().Secret(ctx, "jwt", []byte("0123456789abcdef0123456789abcdef"))
+	require.NoError(t, err)
+	require.NoError(t, db.Auth().CreateUser(ctx, &auth.User{Username: "u", PasswordHash: []byte("h"), Created: time.Now()}))
 	for _, name := range []string{path, path + "-wal", path + "-shm"} {
 		fi, err := os.Stat(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if mode := fi.Mode().Perm(); mode != 0o600 {
-			t.Errorf("%s has mode %v, want -rw-------", filepath.Base(name), mode)
-		}
+		require.NoError(t, err)
+		mode := fi.Mode().Perm()
+		assert.EqualValues(t, 0o600, mode, "%s has mode %v, want -rw-------", filepath.Base(name), mode)
 	}
 }
 
@@ -54,24 +46,15 @@ func TestOpenKeepsModeOfExistingFile(t *testing.T) {
 		t.Skip("file modes are not unix permissions on windows")
 	}
 	path := filepath.Join(t.TempDir(), "shared.db")
-	if err := os.WriteFile(path, nil, 0o640); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, 0o640); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, nil, 0o640))
+	require.NoError(t, os.Chmod(path, 0o640))
 	db, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	db.Close()
 	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mode := fi.Mode().Perm(); mode != 0o640 {
-		t.Errorf("mode %v, want the file's own -rw-r-----", mode)
-	}
+	require.NoError(t, err)
+	mode := fi.Mode().Perm()
+	assert.EqualValues(t, 0o640, mode, "mode %v, want the file's own -rw-r-----", mode)
 }
 
 // TestPragmasOnEveryConnection checks the DSN pragmas on the writer and on
@@ -80,9 +63,7 @@ func TestOpenKeepsModeOfExistingFile(t *testing.T) {
 func TestPragmasOnEveryConnection(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "pragmas.db"), WithReadConns(3))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	want := map[string]int64{"journal_size_limit": journalSizeLimit, "foreign_keys": 1, "busy_timeout": 10000}
 	check := func(who string, q interface {
@@ -91,12 +72,8 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		t.Helper()
 		for pragma, v := range want {
 			var got int64
-			if err := q.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
-				t.Fatalf("%s: PRAGMA %s: %v", who, pragma, err)
-			}
-			if got != v {
-				t.Errorf("%s: %s = %d, want %d", who, pragma, got, v)
-			}
+			require.NoError(t, q.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got), "%s: PRAGMA %s", who, pragma)
+			assert.Equal(t, v, got, "%s: %s = %d, want %d", who, pragma, got, v)
 		}
 	}
 	check("writer", db.writer)
@@ -104,9 +81,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	var conns []*sql.Conn
 	for range 3 {
 		c, err := db.reader.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		conns = append(conns, c)
 	}
 	for i, c := range conns {

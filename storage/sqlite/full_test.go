@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +20,10 @@ import (
 // answered 503 with Retry-After, saying so, not 500.
 func TestDiskFullAnswers503(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "full.db"))
-	require.NoError(t, err)
-	defer db.Close()
+	db := openTestDB(t)
 	var pages int
 	require.NoError(t, db.writer.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages))
-	_, err = db.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+2))
+	_, err := db.writer.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+2))
 	require.NoError(t, err)
 	for i := 0; i < 10_000 && err == nil; i++ {
 		err = db.Auth().CreateUser(ctx, &auth.User{Username: fmt.Sprintf("user%05d-%s", i, strings.Repeat("x", 60)), PasswordHash: []byte("h"), Created: time.Now()})

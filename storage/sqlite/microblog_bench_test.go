@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -70,8 +69,7 @@ func fillMicroblog(b *testing.B, db *DB, total int) {
 //	go test -run '^$' -bench MicroblogHomeTimeline -benchtime 2s ./storage/sqlite
 func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 	for _, total := range []int{10_000, 1_000_000} {
-		db, err := Open(context.Background(), filepath.Join(b.TempDir(), "microblog.db"))
-		require.NoError(b, err)
+		db := openTestDB(b)
 		fillMicroblog(b, db, total)
 		svc := microblog.New(db.Microblog(), nil, microblog.Config{})
 		reader := hanok.Actor{ID: 1, Username: "user1"}
@@ -85,9 +83,8 @@ func BenchmarkMicroblogHomeTimeline(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					page, err := svc.HomeTimeline(context.Background(), reader, c.cur)
-					if err != nil || len(page.Items) != microblog.DefaultLimit {
-						b.Fatalf("page of %d, %v", len(page.Items), err)
-					}
+					require.NoError(b, err, "page of %d, %v", len(page.Items), err)
+					require.Len(b, page.Items, microblog.DefaultLimit, "page of %d, %v", len(page.Items), err)
 				}
 			})
 		}

@@ -11,7 +11,7 @@ import (
 
 func TestMicroblogRelations(t *testing.T) {
 	microblogtest.RunRelationsTests(t, func(t testing.TB) storetest.Harness[microblog.Store] {
-		db := openCalendarDB(t)
+		db := openTestDB(t)
 		return storetest.Harness[microblog.Store]{Store: db.Microblog(), Users: authtest.Users(db.Auth())}
 	})
 }

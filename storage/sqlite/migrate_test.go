@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
 )
@@ -20,23 +23,17 @@ import (
 func writeVersion3(t *testing.T, path string, rows ...string) {
 	t.Helper()
 	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	raw, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer raw.Close()
 	for _, m := range ms[:3] {
-		if _, err := raw.Exec(m.SQL); err != nil {
-			t.Fatalf("%s: %v", m.Name, err)
-		}
+		_, err := raw.Exec(m.SQL)
+		require.NoError(t, err, "%s: %v", m.Name, err)
 	}
 	for _, q := range append(rows, "PRAGMA user_version = 3") {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		_, err := raw.Exec(q)
+		require.NoError(t, err, "%s: %v", q, err)
 	}
 }
 
@@ -48,9 +45,7 @@ func TestMigrateCalendarToNanoseconds(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "v3.db")
 	sec := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		return v.UTC()
 	}
 	created, renamed := sec("2017-06-19T10:55:04Z"), sec("2017-06-20T01:02:03Z")
@@ -73,67 +68,71 @@ func TestMigrateCalendarToNanoseconds(t *testing.T) {
 	)
 
 	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("open a version 3 file: %v", err)
-	}
+	require.NoError(t, err, "open a version 3 file")
 	defer db.Close()
 	ms, _ := migrations()
-	if v, _ := db.SchemaVersion(ctx); v != ms[len(ms)-1].Version {
-		t.Fatalf("schema version %d after Open, want %d", v, ms[len(ms)-1].Version)
-	}
+	v, _ := db.SchemaVersion(ctx)
+	require.Equal(t, ms[len(ms)-1].Version, v, "schema version %d after Open, want %d", v, ms[len(ms)-1].Version)
 	s := db.Calendar()
 
 	g, err := s.Group(ctx, 3)
-	if err != nil || g.Name != "team" || g.Creator != 7 || !g.Created.Equal(created) || !g.Updated.IsZero() {
-		t.Fatalf("group 3 = %+v, %v", g, err)
-	}
+	require.NoError(t, err, "group 3 = %+v, %v", g, err)
+	require.Equal(t, "team", g.Name, "group 3 = %+v, %v", g, err)
+	require.EqualValues(t, 7, g.Creator, "group 3 = %+v, %v", g, err)
+	require.True(t, g.Created.Equal(created), "group 3 = %+v, %v", g, err)
+	require.True(t, g.Updated.IsZero(), "group 3 = %+v, %v", g, err)
 	g, err = s.Group(ctx, 4)
-	if err != nil || !g.Created.Equal(created) || !g.Updated.Equal(renamed) {
-		t.Fatalf("group 4 = %+v, %v", g, err)
-	}
+	require.NoError(t, err, "group 4 = %+v, %v", g, err)
+	require.True(t, g.Created.Equal(created), "group 4 = %+v, %v", g, err)
+	require.True(t, g.Updated.Equal(renamed), "group 4 = %+v, %v", g, err)
 	e, err := s.Event(ctx, 11)
-	if err != nil || e.Subject != "Team Dinner" || e.Group != 3 || e.GroupName != "team" ||
-		!e.Start.Equal(start) || !e.End.Equal(end) || !e.Created.Equal(created) || !e.Updated.IsZero() {
-		t.Fatalf("event 11 = %+v, %v", e, err)
-	}
+	require.NoError(t, err, "event 11 = %+v, %v", e, err)
+	require.Equal(t, "Team Dinner", e.Subject, "event 11 = %+v, %v", e, err)
+	require.EqualValues(t, 3, e.Group, "event 11 = %+v, %v", e, err)
+	require.Equal(t, "team", e.GroupName, "event 11 = %+v, %v", e, err)
+	require.True(t, e.Start.Equal(start), "event 11 = %+v, %v", e, err)
+	require.True(t, e.End.Equal(end), "event 11 = %+v, %v", e, err)
+	require.True(t, e.Created.Equal(created), "event 11 = %+v, %v", e, err)
+	require.True(t, e.Updated.IsZero(), "event 11 = %+v, %v", e, err)
 	e, err = s.Event(ctx, 12)
-	if err != nil || !e.Start.Equal(moved) || !e.End.Equal(moved) || !e.Updated.Equal(renamed) {
-		t.Fatalf("event 12 = %+v, %v", e, err)
-	}
+	require.NoError(t, err, "event 12 = %+v, %v", e, err)
+	require.True(t, e.Start.Equal(moved), "event 12 = %+v, %v", e, err)
+	require.True(t, e.End.Equal(moved), "event 12 = %+v, %v", e, err)
+	require.True(t, e.Updated.Equal(renamed), "event 12 = %+v, %v", e, err)
 	// The far event is clamped to the last second nanoseconds can hold.
 	e, err = s.Event(ctx, 13)
-	if last := time.Unix(math.MaxInt64/int64(time.Second), 0).UTC(); err != nil || !e.Start.Equal(last) || !e.End.Equal(last) {
-		t.Fatalf("event 13 = %+v, %v; want its times clamped to %v", e, err, last)
-	}
+	last := time.Unix(math.MaxInt64/int64(time.Second), 0).UTC()
+	require.NoError(t, err, "event 13 = %+v, %v; want its times clamped to %v", e, err, last)
+	require.True(t, e.Start.Equal(last), "event 13 = %+v, %v; want its times clamped to %v", e, err, last)
+	require.True(t, e.End.Equal(last), "event 13 = %+v, %v; want its times clamped to %v", e, err, last)
 	b, err := s.Birthday(ctx, 7)
-	if err != nil || b.Date != (calendar.Date{Year: 1990, Month: 6, Day: 22}) || !b.Created.Equal(renamed) {
-		t.Fatalf("birthday = %+v, %v", b, err)
-	}
+	require.NoError(t, err, "birthday = %+v, %v", b, err)
+	require.Equal(t, (calendar.Date{Year: 1990, Month: 6, Day: 22}), b.Date, "birthday = %+v, %v", b, err)
+	require.True(t, b.Created.Equal(renamed), "birthday = %+v, %v", b, err)
 
 	// The range query finds event 11 a day and a half after its start:
 	// the recorded span was converted with the times.
 	evs, err := s.Events(ctx, 7, sec("2017-06-21T11:00:00Z"), sec("2017-06-21T11:30:00Z"))
-	if err != nil || len(evs) != 1 || evs[0].ID != 11 {
-		t.Fatalf("events overlapping the end of event 11 = %+v, %v", evs, err)
-	}
+	require.NoError(t, err, "events overlapping the end of event 11 = %+v, %v", evs, err)
+	require.Len(t, evs, 1, "events overlapping the end of event 11 = %+v, %v", evs, err)
+	require.EqualValues(t, 11, evs[0].ID, "events overlapping the end of event 11 = %+v, %v", evs, err)
 	var span int64
-	if err := db.reader.QueryRowContext(ctx, `SELECT max_span FROM calendar_span`).Scan(&span); err != nil || span != int64(36*time.Hour) {
-		t.Fatalf("max_span = %d, %v; want 36 hours in nanoseconds", span, err)
-	}
+	err = db.reader.QueryRowContext(ctx, `SELECT max_span FROM calendar_span`).Scan(&span)
+	require.NoError(t, err, "max_span = %d, %v; want 36 hours in nanoseconds", span, err)
+	require.Equal(t, int64(36*time.Hour), span, "max_span = %d, %v; want 36 hours in nanoseconds", span, err)
 
 	// New rows go in beside the old ones, in the same unit.
 	ne := &calendar.Event{UID: "d@hanok", Owner: 7, OwnerEmail: "park@example.com", Subject: "new", Start: sec("2017-06-21T09:00:00Z"), End: sec("2017-06-21T10:00:00Z"), Created: renamed}
-	if err := s.CreateEvent(ctx, ne); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.CreateEvent(ctx, ne))
 	evs, err = s.Events(ctx, 7, sec("2017-06-21T00:00:00Z"), sec("2017-06-22T00:00:00Z"))
-	if err != nil || len(evs) != 2 || evs[0].ID != 11 || evs[1].ID != ne.ID {
-		t.Fatalf("a day of old and new events = %+v, %v", evs, err)
-	}
+	require.NoError(t, err, "a day of old and new events = %+v, %v", evs, err)
+	require.Len(t, evs, 2, "a day of old and new events = %+v, %v", evs, err)
+	require.EqualValues(t, 11, evs[0].ID, "a day of old and new events = %+v, %v", evs, err)
+	require.Equal(t, ne.ID, evs[1].ID, "a day of old and new events = %+v, %v", evs, err)
 	sel, err := s.Selection(ctx, 7)
-	if err != nil || len(sel) != 1 || sel[0] != 4 {
-		t.Fatalf("selection = %v, %v", sel, err)
-	}
+	require.NoError(t, err, "selection = %v, %v", sel, err)
+	require.Len(t, sel, 1, "selection = %v, %v", sel, err)
+	require.EqualValues(t, 4, sel[0], "selection = %v, %v", sel, err)
 }
 
 // TestEveryTimeColumnIsNanoseconds checks the one time convention on a
@@ -142,24 +141,17 @@ func TestMigrateCalendarToNanoseconds(t *testing.T) {
 // nanoseconds, not seconds.
 func TestEveryTimeColumnIsNanoseconds(t *testing.T) {
 	ctx := context.Background()
-	db := openCalendarDB(t)
+	db := openTestDB(t)
 	at := time.Date(2017, 6, 20, 9, 0, 0, 0, time.UTC)
 	owner := createTestUser(t, db, "owner", at)
 	s := db.Calendar()
 	g := &calendar.Group{Name: "g", Creator: owner, CreatorEmail: "o@example.com", Created: at, Updated: at}
-	if err := s.CreateGroup(ctx, g); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.UpdateGroup(ctx, g); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.CreateGroup(ctx, g))
+	require.NoError(t, s.UpdateGroup(ctx, g))
 	e := &calendar.Event{UID: "x", Owner: owner, Subject: "x", Start: at, End: at.Add(time.Hour), Created: at, Updated: at}
-	if err := s.CreateEvent(ctx, e); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.SetBirthday(ctx, calendar.Birthday{User: owner, Date: calendar.Date{Year: 1990, Month: 1, Day: 2}, Created: at}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.CreateEvent(ctx, e))
+	_, err := s.SetBirthday(ctx, calendar.Birthday{User: owner, Date: calendar.Date{Year: 1990, Month: 1, Day: 2}, Created: at})
+	require.NoError(t, err)
 	for _, q := range []string{
 		`SELECT created FROM users`,
 		`SELECT created FROM calendar_groups`, `SELECT updated FROM calendar_groups`,
@@ -168,12 +160,9 @@ func TestEveryTimeColumnIsNanoseconds(t *testing.T) {
 		`SELECT created FROM calendar_birthdays`,
 	} {
 		var v int64
-		if err := db.reader.QueryRowContext(ctx, q).Scan(&v); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		if got := time.Unix(0, v).UTC(); got.Year() != 2017 {
-			t.Errorf("%s = %d, which as unix nanoseconds is %v", q, v, got)
-		}
+		require.NoError(t, db.reader.QueryRowContext(ctx, q).Scan(&v), "%s", q)
+		got := time.Unix(0, v).UTC()
+		assert.EqualValues(t, 2017, got.Year(), "%s = %d, which as unix nanoseconds is %v", q, v, got)
 	}
 }
 
@@ -185,8 +174,6 @@ func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 func createTestUser(t *testing.T, db *DB, name string, at time.Time) auth.UserID {
 	t.Helper()
 	u := &auth.User{Username: name, PasswordHash: []byte("x"), Created: at}
-	if err := db.Auth().CreateUser(context.Background(), u); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Auth().CreateUser(context.Background(), u))
 	return u.ID
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 )
@@ -20,9 +23,7 @@ func TestBackupWhileWriting(t *testing.T) {
 	db := openTestDB(t)
 	users := db.Auth()
 	for i := range 10 {
-		if err := users.CreateUser(ctx, &auth.User{Username: fmt.Sprintf("before%d", i), PasswordHash: []byte("x"), Created: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, users.CreateUser(ctx, &auth.User{Username: fmt.Sprintf("before%d", i), PasswordHash: []byte("x"), Created: time.Now()}))
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -45,45 +46,30 @@ func TestBackupWhileWriting(t *testing.T) {
 	err := db.Backup(ctx, path)
 	close(stop)
 	wg.Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Mode().Perm() != 0o600 {
-		t.Errorf("backup mode %v, want 0600", st.Mode().Perm())
-	}
+	require.NoError(t, err)
+	assert.EqualValues(t, 0o600, st.Mode().Perm(), "backup mode %v, want 0600", st.Mode().Perm())
 	cp, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer cp.Close()
 	for i := range 10 {
-		if _, err := cp.Auth().UserByUsername(ctx, fmt.Sprintf("before%d", i)); err != nil {
-			t.Fatalf("before%d missing from the backup: %v", i, err)
-		}
+		_, err := cp.Auth().UserByUsername(ctx, fmt.Sprintf("before%d", i))
+		require.NoError(t, err, "before%d missing from the backup: %v", i, err)
 	}
-	if err := db.Backup(ctx, path); err == nil {
-		t.Fatal("backup over an existing file succeeded")
-	}
-	if _, err := cp.Auth().UserByUsername(ctx, "before0"); err != nil {
-		t.Fatalf("a refused backup damaged the existing file: %v", err)
-	}
+	err = db.Backup(ctx, path)
+	require.Error(t, err, "backup over an existing file succeeded")
+	_, err = cp.Auth().UserByUsername(ctx, "before0")
+	require.NoError(t, err, "a refused backup damaged the existing file: %v", err)
 }
 
 func TestStatsAndPing(t *testing.T) {
 	db := openTestDB(t)
-	if err := db.Ping(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Ping(context.Background()))
 	st := db.Stats()
-	if st["writer"].MaxOpenConnections != 1 || st["reader"].MaxOpenConnections < 1 {
-		t.Fatalf("stats: %+v", st)
-	}
+	require.Equal(t, 1, st["writer"].MaxOpenConnections, "the writer's MaxOpenConnections")
+	require.GreaterOrEqual(t, st["reader"].MaxOpenConnections, 1, "the readers' MaxOpenConnections")
 	db.Close()
-	if err := db.Ping(context.Background()); err == nil {
-		t.Fatal("ping of a closed database succeeded")
-	}
+	err := db.Ping(context.Background())
+	require.Error(t, err, "ping of a closed database succeeded")
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	sqlite3 "modernc.org/sqlite"
 )
 
@@ -85,25 +86,21 @@ func countReads(t *testing.T, db *DB) *atomic.Int64 {
 	// Statements prepared on the old pool cannot run on the new one.
 	db.stmts = stmtCache{}
 	t.Cleanup(func() { reader.Close() })
-	if err := old.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, old.Close())
 	return &qc.queries
 }
 
 // TestQueryCounter checks the counter itself: one query, one count; a
 // transaction's BEGIN and COMMIT are not queries.
 func TestQueryCounter(t *testing.T) {
-	db := openAuctionDB(t)
+	db := openTestDB(t)
 	n := countReads(t, db)
 	ctx := context.Background()
-	if err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx *sql.Tx) error {
 		var v int
 		return tx.QueryRowContext(ctx, "SELECT 1").Scan(&v)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if got := n.Load(); got != 1 {
-		t.Fatalf("one query in a read transaction counted %d", got)
-	}
+	})
+	require.NoError(t, err)
+	got := n.Load()
+	require.EqualValues(t, 1, got, "one query in a read transaction counted %d", got)
 }

@@ -1,8 +1,6 @@
 package sqlite_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/hanok-dev/hanok/auction"
@@ -17,16 +15,8 @@ import (
 // The conformance suites of every domain, each over a new database file.
 
 // openTestDB opens a new database file under tb's temporary directory and
-// closes it when the test ends.
-func openTestDB(tb testing.TB) *sqlite.DB {
-	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "test.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
+// closes it when the test ends (sqlite.OpenTestDB).
+var openTestDB = sqlite.OpenTestDB
 
 func TestAuctionStore(t *testing.T) {
 	auctiontest.RunStoreTests(t, func(tb testing.TB) storetest.Harness[auction.Store] {

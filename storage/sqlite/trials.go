@@ -193,26 +193,14 @@ func loadTrials(ctx context.Context, tx *sql.Tx, ids []trials.ID) ([]trials.Tria
 			args[i] = id
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		got, err := collect("select trials", rows, err, scanTrial)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: select trials: %w", err)
+			return nil, err
 		}
-		n := len(out)
-		for rows.Next() {
-			t, err := scanTrial(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sqlite: scan trial: %w", err)
-			}
-			out = append(out, t)
+		if len(got) != len(chunk) {
+			return nil, fmt.Errorf("sqlite: %d of %d trials: %w", len(chunk)-len(got), len(chunk), trials.ErrTrialNotFound)
 		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: select trials: %w", err)
-		}
-		if got := len(out) - n; got != len(chunk) {
-			return nil, fmt.Errorf("sqlite: %d of %d trials: %w", len(chunk)-got, len(chunk), trials.ErrTrialNotFound)
-		}
+		out = append(out, got...)
 	}
 	return out, nil
 }
@@ -415,15 +403,7 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 func copyTrials(ts []trials.Trial) []trials.Trial {
 	out := make([]trials.Trial, len(ts))
 	for i, t := range ts {
-		if t.TargetSize != nil {
-			n := *t.TargetSize
-			t.TargetSize = &n
-		}
-		if t.DurationMonths != nil {
-			n := *t.DurationMonths
-			t.DurationMonths = &n
-		}
-		out[i] = t
+		out[i] = t.Clone()
 	}
 	return out
 }
@@ -445,29 +425,15 @@ func (s *TrialsStore) queryTrials(ctx context.Context, f trials.Filter) ([]trial
 	if err != nil {
 		return nil, 0, err
 	}
-	out := []trials.Trial{}
+	var out []trials.Trial
 	total := 0
 	err = s.db.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.StmtContext(ctx, page).QueryContext(ctx, append(args, limit, f.Offset)...)
-		if err != nil {
-			return fmt.Errorf("sqlite: select trials: %w", err)
+		if out, err = collect("select trials", rows, err, scanTrial); err != nil {
+			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTrial(rows)
-			if err != nil {
-				return fmt.Errorf("sqlite: scan trial: %w", err)
-			}
-			out = append(out, t)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sqlite: select trials: %w", err)
-		}
-		if limit < 0 || len(out) > 0 && len(out) < limit {
-			total = f.Offset + len(out)
-			return nil
-		}
-		if len(out) == 0 && f.Offset == 0 {
+		if n, known := f.PageTotal(len(out)); known {
+			total = n
 			return nil
 		}
 		if err := tx.StmtContext(ctx, count).QueryRowContext(ctx, args...).Scan(&total); err != nil {

@@ -1,22 +1,15 @@
 package sqlite_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
-	"github.com/hanok-dev/hanok/storage/sqlite"
 	"github.com/hanok-dev/hanok/trials"
 	"github.com/hanok-dev/hanok/trials/trialstest"
 )
 
 // trialsBenchStore is an empty trials store on a new SQLite file.
 func trialsBenchStore(b *testing.B) (trials.Store, func()) {
-	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "trials.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := openTestDB(b)
 	return db.Trials(), nil
 }
 

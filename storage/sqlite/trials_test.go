@@ -17,9 +17,7 @@ import (
 
 func TestTrialsStore(t *testing.T) {
 	trialstest.RunStoreTests(t, func(t testing.TB) storetest.Harness[trials.Store] {
-		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "trials.db"))
-		require.NoError(t, err)
-		t.Cleanup(func() { db.Close() })
+		db := openTestDB(t)
 		return storetest.Harness[trials.Store]{Store: db.Trials(), Users: authtest.Users(db.Auth())}
 	})
 }

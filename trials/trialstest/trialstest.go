@@ -22,7 +22,7 @@ import (
 )
 
 // RunStoreTests runs the conformance suite; each subtest gets a fresh
-// harness from mk.
+// harness from mk, and they run in parallel.
 func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 	tests := []struct {
 		name string
@@ -45,6 +45,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			tc.fn(t, mk(t).Store)
 		})
 	}

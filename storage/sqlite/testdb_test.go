@@ -1,0 +1,23 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// openTestDB opens a new database file under tb's temporary directory
+// with opts and closes it when the test ends: the one way the tests of
+// this package, internal and external, open a database of their own.
+func openTestDB(tb testing.TB, opts ...Option) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "test.db"), opts...)
+	require.NoError(tb, err, "open a test database")
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// OpenTestDB is openTestDB for the external tests (package sqlite_test).
+var OpenTestDB = openTestDB
