@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"strings"
 	"sync"
@@ -19,8 +20,14 @@ type DispatcherConfig struct {
 	// Routing picks each recipient's transport. Routing.Default is
 	// required.
 	Routing Routing
-	// From is the sender address (default "hanok mailing <mailing@localhost>").
+	// From is the From: header, an address with an optional display
+	// name (default "hanok mailing <mailing@localhost>").
 	From string
+	// ReplyTo, if set, is the Reply-To: header of every message.
+	ReplyTo string
+	// ReturnPath is the envelope sender (SMTP MAIL FROM), where bounces
+	// go (default: From's address).
+	ReturnPath string
 	// PublicURL is the public base URL of the HTTP adapter, under which
 	// the unsubscribe links live (default "http://127.0.0.1:8080/mailing").
 	PublicURL string
@@ -103,6 +110,19 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 	}
 	if cfg.From == "" {
 		cfg.From = "hanok mailing <mailing@localhost>"
+	}
+	if _, err := mail.ParseAddress(cfg.From); err != nil {
+		return nil, fmt.Errorf("mailing: from %q: %w", cfg.From, err)
+	}
+	if cfg.ReplyTo != "" {
+		if _, err := mail.ParseAddress(cfg.ReplyTo); err != nil {
+			return nil, fmt.Errorf("mailing: reply-to %q: %w", cfg.ReplyTo, err)
+		}
+	}
+	if cfg.ReturnPath != "" {
+		if a, err := mail.ParseAddress(cfg.ReturnPath); err != nil || a.Name != "" || a.Address != cfg.ReturnPath {
+			return nil, fmt.Errorf("mailing: return path %q: want a bare address", cfg.ReturnPath)
+		}
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://127.0.0.1:8080/mailing"
@@ -307,15 +327,19 @@ func MessageID(c CampaignID, s SubscriberID, domain string) string {
 func (d *Dispatcher) message(c Campaign, del Delivery) Message {
 	link := UnsubscribeURL(d.cfg.PublicURL, del.Token)
 	return Message{
-		MessageID:      MessageID(del.Campaign, del.Subscriber, d.cfg.MessageIDDomain),
-		Campaign:       del.Campaign,
-		Subscriber:     del.Subscriber,
-		From:           d.cfg.From,
-		To:             del.Email,
-		Subject:        c.Subject,
-		Text:           textWithLink(c.Text, link),
-		HTML:           htmlWithLink(c.HTML, link),
-		UnsubscribeURL: link,
+		MessageID:       MessageID(del.Campaign, del.Subscriber, d.cfg.MessageIDDomain),
+		Campaign:        del.Campaign,
+		CampaignCreated: c.Created,
+		Subscriber:      del.Subscriber,
+		From:            d.cfg.From,
+		ReplyTo:         d.cfg.ReplyTo,
+		ReturnPath:      d.cfg.ReturnPath,
+		To:              del.Email,
+		ToName:          del.Name,
+		Subject:         c.Subject,
+		Text:            textWithLink(c.Text, link),
+		HTML:            htmlWithLink(c.HTML, link),
+		UnsubscribeURL:  link,
 	}
 }
 

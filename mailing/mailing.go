@@ -93,9 +93,10 @@ type Delivery struct {
 	ID         DeliveryID
 	Campaign   CampaignID
 	Subscriber SubscriberID
-	// Email and Token are the subscriber's address and unsubscribe token
-	// when the campaign was created.
+	// Email, Name and Token are the subscriber's address, name and
+	// unsubscribe token when the campaign was created.
 	Email  string
+	Name   string
 	Token  string
 	Status DeliveryStatus
 	// Attempts counts the sends tried and finished (a send cut off by a
@@ -145,6 +146,9 @@ type Report struct {
 	Failed   int
 	// Failures are the failed deliveries with every attempt's error.
 	Failures []Delivery
+	// Retrying are the pending deliveries whose last attempt failed, by
+	// id, each with its LastError and NextAttempt (Errors not filled).
+	Retrying []Delivery
 }
 
 // Store is the persistence of the mailing list. Stores keep data and
@@ -182,7 +186,7 @@ type Store interface {
 
 	// CreateCampaign stores c, sets its ID and, in the same transaction,
 	// adds one pending delivery, due at c.Created, for every subscriber
-	// subscribed at that moment, and gives c the status
+	// subscribed at that moment (with its email, name and token), and gives c the status
 	// c.Status.Settled(deliveries). It returns the number of deliveries.
 	CreateCampaign(ctx context.Context, c *Campaign) (int, error)
 	// Campaign returns the campaign of id (ErrCampaignNotFound if none).
@@ -190,8 +194,9 @@ type Store interface {
 	// UpdateCampaign runs fn on the campaign of id in a transaction and
 	// stores its Status and Updated unless fn fails.
 	UpdateCampaign(ctx context.Context, id CampaignID, fn func(*Campaign) error) (Campaign, error)
-	// CampaignReport counts the campaign's deliveries by status and lists
-	// the failed ones with their errors.
+	// CampaignReport counts the campaign's deliveries by status, lists
+	// the failed ones with their errors and the pending ones with a last
+	// error (Report.Retrying).
 	CampaignReport(ctx context.Context, id CampaignID) (Report, error)
 	// DeliveryCounts counts every campaign's deliveries by status: the
 	// outbox's depth.

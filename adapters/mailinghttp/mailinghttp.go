@@ -11,7 +11,8 @@
 //	DELETE /subscribe/{id}                  admin             -> 204
 //	POST   /subscribe/send-mail             admin {subject, content[, html]} -> 203 {"campaign_id": ...}
 //	                                        ("subjectl", the seed document's spelling, is read as subject)
-//	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts and failures
+//	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts, failures, and the pending
+//	                                        deliveries retrying (last error, next attempt)
 //	GET    /unsubscribe/{token}                               -> 200 HTML page with a button; changes nothing (HEAD too)
 //	POST   /unsubscribe/{token}                               -> 200 unsubscribed (RFC 8058 one-click)
 //
@@ -282,6 +283,15 @@ type failureJSON struct {
 	Errors    []attemptErrorJSON `json:"errors"`
 }
 
+// retryingJSON is a pending delivery whose last attempt failed: when it
+// is tried again, and why the last attempt failed.
+type retryingJSON struct {
+	Email       string    `json:"email"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error"`
+	NextAttempt time.Time `json:"next_attempt"`
+}
+
 func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	id, err := httpx.PathID(r, "campaign", "campaign")
 	if err != nil {
@@ -299,10 +309,14 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Act
 		}
 		failures[i] = failureJSON{Email: f.Email, Attempts: f.Attempts, LastError: f.LastError, Errors: errs}
 	}
+	retrying := make([]retryingJSON, len(rep.Retrying))
+	for i, d := range rep.Retrying {
+		retrying[i] = retryingJSON{Email: d.Email, Attempts: d.Attempts, LastError: d.LastError, NextAttempt: d.NextAttempt}
+	}
 	c := rep.Campaign
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"campaign_id": c.ID, "subject": c.Subject, "status": c.Status, "created_at": c.Created,
-		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "failures": failures,
+		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "failures": failures, "retrying": retrying,
 	})
 	return nil
 }

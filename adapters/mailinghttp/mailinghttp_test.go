@@ -275,8 +275,41 @@ func TestSendMailAndReport(t *testing.T) {
 	require.Len(t, files, 1)
 	data, err := os.ReadFile(files[0])
 	require.NoError(t, err)
-	assert.Contains(t, string(data), "To: <a@example.com>")
+	assert.Contains(t, string(data), "To: \"x\" <a@example.com>", "To carries the subscriber's name")
 	assert.Contains(t, string(data), "List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+}
+
+// A delivery whose server answered 451 shows in the report as retrying,
+// with its last error and next attempt.
+func TestReportRetrying(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/subscribe", map[string]any{"email": "a@example.com", "name": "A"}, false).Want(t, 201)
+	e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+	r := e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+	assert.Equal(t, []any{}, r.Map(t)["retrying"])
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	greylisting := transportFunc(func(context.Context, mailing.Message) error {
+		return mailing.Temporary(fmt.Errorf("451 4.7.1 greylisted, try again later"))
+	})
+	recorded := make(chan mailing.Outcome, 1)
+	d, err := mailing.NewDispatcher(e.svc.Store(), mailing.DispatcherConfig{Routing: mailing.Routing{Default: greylisting}, Poll: time.Millisecond,
+		Backoff: time.Minute, Now: func() time.Time { return at }, OnOutcome: func(o mailing.Outcome) { recorded <- o }})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	select {
+	case <-recorded:
+	case <-time.After(time.Minute):
+		t.Fatal("the dispatcher recorded no outcome within a minute")
+	}
+	cancel()
+	require.NoError(t, <-done)
+	r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+	m := r.Map(t)
+	assert.Equal(t, float64(1), m["pending"])
+	assert.Equal(t, []any{map[string]any{"email": "a@example.com", "attempts": float64(1),
+		"last_error": "temporary: 451 4.7.1 greylisted, try again later", "next_attempt": "2026-03-01T09:01:00Z"}}, m["retrying"])
 }
 
 type transportFunc func(context.Context, mailing.Message) error

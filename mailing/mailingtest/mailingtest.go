@@ -222,7 +222,7 @@ func testCampaignSnapshot(t *testing.T, s mailing.Store) {
 	for _, d := range ds {
 		sub, ok := want[d.Subscriber]
 		require.True(t, ok, "delivery to subscriber %d", d.Subscriber)
-		assert.Equal(t, mailing.Delivery{ID: d.ID, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Token: sub.Token,
+		assert.Equal(t, mailing.Delivery{ID: d.ID, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Name: sub.Name, Token: sub.Token,
 			Status: mailing.DeliveryPending, NextAttempt: t0, LeaseUntil: lease}, d)
 		delete(want, d.Subscriber)
 	}
@@ -296,6 +296,8 @@ func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	by := map[string]mailing.Delivery{}
 	for _, d := range ds {
 		by[d.Email] = d
+		// A delivery carries the subscriber's name, for its To: header.
+		assert.Equal(t, "name of "+d.Email, d.Name)
 	}
 	at := t0.Add(time.Second + time.Microsecond)
 	next := t0.Add(time.Hour)
@@ -319,6 +321,13 @@ func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	assert.Equal(t, 1, r.Sent)
 	assert.Equal(t, 1, r.Failed)
 	assert.Equal(t, mailing.CampaignSending, r.Campaign.Status)
+	// The pending delivery whose attempt failed is listed with its last
+	// error and when it is tried again.
+	require.Len(t, r.Retrying, 1)
+	assert.Equal(t, "retry@example.com", r.Retrying[0].Email)
+	assert.Equal(t, "451 try later", r.Retrying[0].LastError)
+	assert.Equal(t, next, r.Retrying[0].NextAttempt)
+	assert.Equal(t, 1, r.Retrying[0].Attempts)
 	require.Len(t, r.Failures, 1)
 	f := r.Failures[0]
 	assert.Equal(t, "bad@example.com", f.Email)
@@ -350,6 +359,7 @@ func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	assert.Equal(t, 1, r.Failed)
 	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
 	assert.Equal(t, done, r.Campaign.Updated)
+	assert.Empty(t, r.Retrying, "a sent delivery is not retrying")
 	// The outbox's depth counts the deliveries by status.
 	counts, err = s.DeliveryCounts(ctx)
 	require.NoError(t, err)

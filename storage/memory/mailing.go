@@ -194,7 +194,7 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 	for _, sub := range subs {
 		s.nextDel++
 		s.deliveries[s.nextDel] = &mailing.Delivery{
-			ID: s.nextDel, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Token: sub.Token,
+			ID: s.nextDel, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Name: sub.Name, Token: sub.Token,
 			Status: mailing.DeliveryPending, NextAttempt: c.Created,
 		}
 		s.order = append(s.order, s.nextDel)
@@ -250,6 +250,11 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		switch d.Status {
 		case mailing.DeliveryPending:
 			r.Pending++
+			if d.LastError != "" {
+				cp := *d
+				cp.Errors = nil
+				r.Retrying = append(r.Retrying, cp)
+			}
 		case mailing.DeliverySent:
 			r.Sent++
 		case mailing.DeliveryFailed:

@@ -204,8 +204,8 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		if err != nil {
 			return fmt.Errorf("postgres: insert campaign: %w", err)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, token, status, next_attempt)
-			SELECT $1, id, email, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nullTime(c.Created))
+		tag, err := tx.Exec(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, name, token, status, next_attempt)
+			SELECT $1, id, email, name, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nullTime(c.Created))
 		if err != nil {
 			return fmt.Errorf("postgres: insert deliveries: %w", err)
 		}
@@ -248,12 +248,12 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	return out, err
 }
 
-const deliveryColumns = `id, campaign_id, subscriber_id, email, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
+const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
 
 func scanDelivery(sc pgx.Row) (mailing.Delivery, error) {
 	var d mailing.Delivery
 	var next, lease, sent *time.Time
-	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
+	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
 	d.NextAttempt, d.LeaseUntil, d.Sent = utc(next), utc(lease), utc(sent)
 	return d, err
 }
@@ -271,6 +271,16 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 			FROM mailing_deliveries WHERE campaign_id = $1`, id).Scan(&r.Pending, &r.Sent, &r.Failed)
 		if err != nil {
 			return fmt.Errorf("postgres: count deliveries: %w", err)
+		}
+		if r.Pending > 0 {
+			rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'pending' AND last_error <> '' ORDER BY id`, id)
+			if err != nil {
+				return fmt.Errorf("postgres: retrying deliveries: %w", err)
+			}
+			r.Retrying, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (mailing.Delivery, error) { return scanDelivery(r) })
+			if err != nil {
+				return fmt.Errorf("postgres: retrying deliveries: %w", err)
+			}
 		}
 		if r.Failed == 0 {
 			return nil

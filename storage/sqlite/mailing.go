@@ -191,8 +191,8 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		if err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, token, status, next_attempt)
-			SELECT ?, id, email, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(c.Created))
+		res, err = tx.ExecContext(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, name, token, status, next_attempt)
+			SELECT ?, id, email, name, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(c.Created))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert deliveries: %w", err)
 		}
@@ -238,12 +238,12 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	return out, err
 }
 
-const deliveryColumns = `id, campaign_id, subscriber_id, email, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
+const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
 
 func scanDelivery(sc scanner) (mailing.Delivery, error) {
 	var d mailing.Delivery
 	var next, lease, sent sql.NullInt64
-	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
+	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
 	d.NextAttempt, d.LeaseUntil, d.Sent = fromNanos(next), fromNanos(lease), fromNanos(sent)
 	return d, err
 }
@@ -281,6 +281,12 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 				r.Sent = c.n
 			case mailing.DeliveryFailed:
 				r.Failed = c.n
+			}
+		}
+		if r.Pending > 0 {
+			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND status = 'pending' AND last_error <> '' ORDER BY id`, id)
+			if r.Retrying, err = collect("retrying deliveries", rows, err, scanDelivery); err != nil {
+				return err
 			}
 		}
 		if r.Failed == 0 {
