@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
+	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/hanok-dev/hanok/mailing"
@@ -26,6 +29,25 @@ type mailingConfig struct {
 	smtpPassword string
 	smtpTLS      string
 	publicURL    string
+	// from and fromName are the From: header; replyTo the Reply-To:;
+	// returnPath the envelope sender (bounces go there).
+	from       string
+	fromName   string
+	replyTo    string
+	returnPath string
+	// rate is the global rate ("10/s"), domainRate the per-domain ones
+	// ("naver.com=5/s,*=2/s"), parsed by check into rates.
+	rate       string
+	domainRate string
+	rates      mailRates
+}
+
+// mailRates are the rates of -mail-rate and -mail-domain-rate, in
+// messages a second (0 unlimited).
+type mailRates struct {
+	global      float64
+	domain      float64
+	domainRates map[string]float64
 }
 
 // mailingFlags adds the mailing list's flags to fs.
@@ -34,9 +56,89 @@ func mailingFlags(fs *flag.FlagSet, str func(p *string, name, def, usage string)
 	str(&c.out, "mail-out", "mail-out", "directory the mailing list writes its mail to, one .eml file a message (when -smtp is not set)")
 	str(&c.smtp, "smtp", "", "host:port of an SMTP server to send the mailing list's mail through, instead of -mail-out")
 	str(&c.smtpUser, "smtp-user", "", "SMTP username")
-	str(&c.smtpPassword, "smtp-password", "", "SMTP password")
+	str(&c.smtpPassword, "smtp-password", "", "SMTP password (better given in the environment than on the command line, where other users of the machine see it)")
 	str(&c.smtpTLS, "smtp-tls", "opportunistic", "STARTTLS: opportunistic, mandatory or off")
-	str(&c.publicURL, "public-url", "", "the server's public URL, the base of unsubscribe links (default http:// + the listen address)")
+	str(&c.publicURL, "public-url", "", "the server's public URL, the base of unsubscribe links (default http:// + the listen address; required with -smtp, and not on loopback)")
+	str(&c.from, "mail-from", "mailing@localhost", "address of the mailing list's From: header (with -smtp, a real domain's)")
+	str(&c.fromName, "mail-from-name", "hanok mailing", "display name of the From: header")
+	str(&c.replyTo, "mail-reply-to", "", "address of the Reply-To: header (default: none, replies go to -mail-from)")
+	str(&c.returnPath, "mail-return-path", "", "envelope sender (MAIL FROM), where bounces go (default: -mail-from)")
+	str(&c.rate, "mail-rate", "", `most messages sent a second over all domains, such as "10/s" or "600/m" (default: unlimited)`)
+	str(&c.domainRate, "mail-domain-rate", "", `most messages a second to single recipient domains, such as "naver.com=5/s,gmail.com=10/s"; "*" sets every other domain's (default: unlimited)`)
+}
+
+// parseRate reads a rate: "5/s", "300/m", "1000/h", or a bare number of
+// messages a second; "" is 0, unlimited.
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit, _ := strings.Cut(s, "/")
+	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+		return 0, fmt.Errorf("rate %q: want a number of messages such as 5/s, 300/m or 1000/h", s)
+	}
+	switch strings.TrimSpace(unit) {
+	case "", "s":
+		return n, nil
+	case "m":
+		return n / 60, nil
+	case "h":
+		return n / 3600, nil
+	}
+	return 0, fmt.Errorf("rate %q: the unit is s, m or h", s)
+}
+
+// parseRates reads -mail-rate and -mail-domain-rate.
+func parseRates(global, domains string) (mailRates, error) {
+	var r mailRates
+	var err error
+	if r.global, err = parseRate(global); err != nil {
+		return r, fmt.Errorf("-mail-rate: %w", err)
+	}
+	for _, item := range strings.Split(domains, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		domain, rate, ok := strings.Cut(item, "=")
+		domain = strings.ToLower(strings.TrimSpace(domain))
+		if !ok || domain == "" {
+			return r, fmt.Errorf("-mail-domain-rate: %q: want domain=rate, such as naver.com=5/s", item)
+		}
+		n, err := parseRate(strings.TrimSpace(rate))
+		if err != nil {
+			return r, fmt.Errorf("-mail-domain-rate: %s: %w", domain, err)
+		}
+		if domain == "*" {
+			r.domain = n
+			continue
+		}
+		if r.domainRates == nil {
+			r.domainRates = map[string]float64{}
+		}
+		if _, dup := r.domainRates[domain]; dup {
+			return r, fmt.Errorf("-mail-domain-rate: %s is given twice", domain)
+		}
+		r.domainRates[domain] = n
+	}
+	return r, nil
+}
+
+// loopbackHost reports whether host names this machine only: localhost
+// (and *.localhost), a loopback or unspecified IP address.
+func loopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || host == "localhost.localdomain" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
+}
+
+// sender is the From: header of the flags.
+func (c *mailingConfig) sender() string {
+	return (&mail.Address{Name: c.fromName, Address: c.from}).String()
 }
 
 // check validates the mailing flags.
@@ -54,12 +156,44 @@ func (c *mailingConfig) check() error {
 	if c.smtpUser == "" && c.smtpPassword != "" {
 		return errors.New("-smtp-password needs -smtp-user")
 	}
+	var publicHost string
 	if c.publicURL != "" {
 		u, err := url.Parse(c.publicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("-public-url %q: want an http:// or https:// URL", c.publicURL)
 		}
+		publicHost = u.Hostname()
 	}
+	for _, a := range []struct{ flag, value string }{{"-mail-from", c.from}, {"-mail-reply-to", c.replyTo}, {"-mail-return-path", c.returnPath}} {
+		if a.value == "" && a.flag != "-mail-from" {
+			continue
+		}
+		addr, err := mail.ParseAddress(a.value)
+		if err != nil || addr.Name != "" || addr.Address != a.value {
+			return fmt.Errorf("%s %q: want a bare address such as news@example.com", a.flag, a.value)
+		}
+	}
+	if c.smtp != "" {
+		// Mail that leaves the machine: a From on localhost is refused
+		// or junked by the receiving servers, and a link to loopback
+		// works for nobody who reads it.
+		for _, a := range []struct{ flag, value string }{{"-mail-from", c.from}, {"-mail-reply-to", c.replyTo}, {"-mail-return-path", c.returnPath}} {
+			if a.value != "" && (loopbackHost(mailing.Domain(a.value)) || !strings.Contains(mailing.Domain(a.value), ".")) {
+				return fmt.Errorf("%s %q: with -smtp the address must be on a real domain, such as news@example.com", a.flag, a.value)
+			}
+		}
+		if c.publicURL == "" {
+			return errors.New("-smtp needs -public-url, the public address of this server that unsubscribe links point to")
+		}
+		if loopbackHost(publicHost) {
+			return fmt.Errorf("-public-url %q: with -smtp the unsubscribe links must work for the recipients, not on this machine only", c.publicURL)
+		}
+	}
+	rates, err := parseRates(c.rate, c.domainRate)
+	if err != nil {
+		return err
+	}
+	c.rates = rates
 	return nil
 }
 
@@ -108,10 +242,16 @@ func newMailing(c *mailingConfig, store mailing.Store, throttle mailing.Throttle
 		public = "http://" + listenAddr
 	}
 	disp, err := mailing.NewDispatcher(store, mailing.DispatcherConfig{
-		Routing:   mailing.SeedRouting(tr, tr),
-		PublicURL: strings.TrimRight(public, "/") + "/mailing",
-		OnOutcome: c.onOutcome,
-		Logger:    logger,
+		Routing:     mailing.SeedRouting(tr, tr),
+		From:        c.sender(),
+		ReplyTo:     c.replyTo,
+		ReturnPath:  c.returnPath,
+		PublicURL:   strings.TrimRight(public, "/") + "/mailing",
+		Rate:        c.rates.global,
+		DomainRate:  c.rates.domain,
+		DomainRates: c.rates.domainRates,
+		OnOutcome:   c.onOutcome,
+		Logger:      logger,
 	})
 	if err != nil {
 		return nil, nil, nil, err

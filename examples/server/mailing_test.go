@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"mime"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
@@ -95,6 +100,22 @@ func TestMailingFlagErrors(t *testing.T) {
 		{[]string{"-public-url", "ftp://x"}, nil, "-public-url"},
 		{[]string{"-smtp-password", "p"}, nil, "-smtp-user"},
 		{[]string{"-db", "memory", "-mail-out", "/dev/null"}, nil, "-mail-out"},
+		// Mail that leaves the machine needs a real sender and public links.
+		{[]string{"-smtp", "127.0.0.1:25", "-public-url", "https://hanok.example"}, nil, `-mail-from "mailing@localhost"`},
+		{[]string{"-smtp", "127.0.0.1:25", "-public-url", "https://hanok.example", "-mail-from", "news@localhost"}, nil, "-mail-from"},
+		{[]string{"-smtp", "127.0.0.1:25", "-public-url", "https://hanok.example", "-mail-from", "news@hanok.example", "-mail-return-path", "b@127.0.0.1"}, nil, "-mail-return-path"},
+		{[]string{"-smtp", "127.0.0.1:25", "-mail-from", "news@hanok.example"}, nil, "-public-url"},
+		{[]string{"-smtp", "127.0.0.1:25", "-mail-from", "news@hanok.example", "-public-url", "http://127.0.0.1:8080"}, nil, "-public-url"},
+		{[]string{"-smtp", "127.0.0.1:25", "-mail-from", "news@hanok.example", "-public-url", "http://localhost"}, nil, "-public-url"},
+		{[]string{"-smtp", "127.0.0.1:25", "-mail-from", "news@hanok.example", "-public-url", "http://[::1]:8080"}, nil, "-public-url"},
+		{[]string{"-mail-from", "Name <a@example.com>"}, nil, "-mail-from"},
+		{[]string{"-mail-reply-to", "nope"}, nil, "-mail-reply-to"},
+		{[]string{"-mail-rate", "fast"}, nil, "-mail-rate"},
+		{[]string{"-mail-rate", "5/d"}, nil, "-mail-rate"},
+		{[]string{"-mail-rate", "-1/s"}, nil, "-mail-rate"},
+		{[]string{"-mail-domain-rate", "naver.com"}, nil, "-mail-domain-rate"},
+		{[]string{"-mail-domain-rate", "naver.com=5/s,naver.com=1/s"}, nil, "-mail-domain-rate"},
+		{nil, map[string]string{"HANOK_MAIL_DOMAIN_RATE": "=5"}, "-mail-domain-rate"},
 	} {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
@@ -102,4 +123,54 @@ func TestMailingFlagErrors(t *testing.T) {
 			t.Errorf("run(%q, %v) = %v, want an error naming %q", c.args, c.env, err, c.want)
 		}
 	}
+}
+
+func TestMailingRates(t *testing.T) {
+	r, err := parseRates("600/m", "naver.com=5/s, Gmail.com=7200/h,*=2")
+	require.NoError(t, err)
+	assert.Equal(t, mailRates{global: 10, domain: 2, domainRates: map[string]float64{"naver.com": 5, "gmail.com": 2}}, r)
+	r, err = parseRates("", "")
+	require.NoError(t, err)
+	assert.Equal(t, mailRates{}, r, "unlimited by default")
+}
+
+// With -smtp, the sender flags make the message: From with its name,
+// Reply-To, the envelope sender, and unsubscribe links under
+// -public-url; the SMTP password may come from the environment; the
+// rate flags reach the dispatcher.
+func TestMailingSenderFlags(t *testing.T) {
+	sk := newSink(t)
+	got := make(chan struct{}, 1)
+	sk.setOnMessage(func(string, int, int) { got <- struct{}{} })
+	c, err := parseConfig([]string{"-smtp", sk.addr, "-smtp-user", "u"}, func(k string) string {
+		return map[string]string{"HANOK_SMTP_PASSWORD": "from-env", "HANOK_MAIL_FROM": "news@hanok.example", "HANOK_PUBLIC_URL": "https://hanok.example"}[k]
+	}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "from-env", c.mailing.smtpPassword)
+
+	s := start(t, nil, "-db", "memory", "-mailing-token", "admin", "-smtp", sk.addr, "-smtp-tls", "off",
+		"-mail-from", "news@hanok.example", "-mail-from-name", "한옥 소식", "-mail-reply-to", "help@hanok.example",
+		"-mail-return-path", "bounces@hanok.example", "-public-url", "https://lists.hanok.example/",
+		"-mail-rate", "100/s", "-mail-domain-rate", "example.org=50/s,*=20/s")
+	code, m := s.do(t, "POST", "/mailing/subscribe", "", `{"email":"kim@example.org","name":"김철수"}`)
+	require.Equal(t, 201, code, "%v", m)
+	code, m = s.do(t, "POST", "/mailing/subscribe/send-mail", "admin", `{"subject":"한옥 소식: 12월의 행사 안내와 겨울 방학 특별 프로그램","content":"안녕하세요"}`)
+	require.Equal(t, 203, code, "%v", m)
+	select {
+	case <-got:
+	case <-time.After(time.Minute):
+		t.Fatal("no message within a minute")
+	}
+	from, h := sk.last()
+	assert.Equal(t, "bounces@hanok.example", from)
+	dec := new(mime.WordDecoder)
+	for k, want := range map[string]string{
+		"From": "한옥 소식 <news@hanok.example>", "To": "김철수 <kim@example.org>",
+		"Reply-To": "<help@hanok.example>", "Subject": "한옥 소식: 12월의 행사 안내와 겨울 방학 특별 프로그램",
+	} {
+		v, err := dec.DecodeHeader(h.Get(k))
+		require.NoError(t, err)
+		assert.Equal(t, want, v, k)
+	}
+	assert.Regexp(t, `^<https://lists\.hanok\.example/mailing/unsubscribe/[0-9a-f-]{36}>$`, h.Get("List-Unsubscribe"))
 }
