@@ -28,6 +28,10 @@ type DispatcherConfig struct {
 	// ReturnPath is the envelope sender (SMTP MAIL FROM), where bounces
 	// go (default: From's address).
 	ReturnPath string
+	// VERP, if set, makes each message's envelope sender the VERP
+	// address of its delivery instead of ReturnPath, so that a bounce
+	// names the delivery it is about.
+	VERP *VERP
 	// PublicURL is the public base URL of the HTTP adapter, under which
 	// the unsubscribe links live (default "http://127.0.0.1:8080/mailing").
 	PublicURL string
@@ -122,6 +126,14 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 	if cfg.ReturnPath != "" {
 		if a, err := mail.ParseAddress(cfg.ReturnPath); err != nil || a.Name != "" || a.Address != cfg.ReturnPath {
 			return nil, fmt.Errorf("mailing: return path %q: want a bare address", cfg.ReturnPath)
+		}
+	}
+	if v := cfg.VERP; v != nil {
+		if len(v.Secret) < 16 {
+			return nil, errors.New("mailing: the VERP secret needs 16 bytes at least")
+		}
+		if _, err := mail.ParseAddress(v.Address(1, 1)); err != nil {
+			return nil, fmt.Errorf("mailing: VERP domain %q: %w", v.Domain, err)
 		}
 	}
 	if cfg.PublicURL == "" {
@@ -333,7 +345,7 @@ func (d *Dispatcher) message(c Campaign, del Delivery) Message {
 		Subscriber:      del.Subscriber,
 		From:            d.cfg.From,
 		ReplyTo:         d.cfg.ReplyTo,
-		ReturnPath:      d.cfg.ReturnPath,
+		ReturnPath:      d.returnPath(del),
 		To:              del.Email,
 		ToName:          del.Name,
 		Subject:         c.Subject,
@@ -341,6 +353,14 @@ func (d *Dispatcher) message(c Campaign, del Delivery) Message {
 		HTML:            htmlWithLink(c.HTML, link),
 		UnsubscribeURL:  link,
 	}
+}
+
+// returnPath is the envelope sender of del's message.
+func (d *Dispatcher) returnPath(del Delivery) string {
+	if d.cfg.VERP != nil {
+		return d.cfg.VERP.Address(del.Campaign, del.Subscriber)
+	}
+	return d.cfg.ReturnPath
 }
 
 // waitTurn waits for the rate limiters' permission to send to domain. It

@@ -35,4 +35,7 @@ var (
 	// ErrNotAdmin: an admin action asked by someone who is not the
 	// list's administrator (the admin token's holder or a superuser).
 	ErrNotAdmin = &hanok.Error{Code: hanok.Forbidden, Message: "only the mailing list's administrator may do this"}
+	// ErrBounceKind: a bounce whose kind is not hard, soft or
+	// complaint.
+	ErrBounceKind = &hanok.Error{Code: hanok.Invalid, Message: "type must be hard, soft or complaint", Fields: map[string]string{"type": "must be hard, soft or complaint"}}
 )

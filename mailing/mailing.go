@@ -47,6 +47,13 @@ type Subscriber struct {
 	Token   string
 	Created time.Time
 	Updated time.Time
+	// Bounced is when the address was found dead (a hard bounce, or too
+	// many soft ones): it is then no longer Subscribed. Zero otherwise.
+	Bounced time.Time
+	// SoftBounces counts the soft bounces since SoftSince, the start of
+	// the current window (see Subscriber.SoftBounce).
+	SoftBounces int
+	SoftSince   time.Time
 }
 
 // CampaignStatus is where a campaign is in its life.
@@ -114,6 +121,19 @@ type Delivery struct {
 	// Errors are the errors of every failed attempt, oldest first; only
 	// filled by Store.CampaignReport.
 	Errors []AttemptError
+	// Bounce is the report received about the message after it was sent
+	// (a bounce or a complaint); zero if none.
+	Bounce DeliveryBounce
+}
+
+// DeliveryBounce is what a bounce or complaint said about one delivery.
+type DeliveryBounce struct {
+	Kind BounceKind
+	// Status is the enhanced status code (RFC 3463), such as "5.1.1".
+	Status string
+	// Detail is the diagnostic the reporting server gave.
+	Detail string
+	At     time.Time
 }
 
 // AttemptError is the error of one failed attempt of a delivery.
@@ -146,6 +166,10 @@ type Report struct {
 	Failed   int
 	// Failures are the failed deliveries with every attempt's error.
 	Failures []Delivery
+	// Bounced counts the deliveries a bounce or complaint was received
+	// for, and Bounces lists them by id with their DeliveryBounce.
+	Bounced int
+	Bounces []Delivery
 	// Retrying are the pending deliveries whose last attempt failed, by
 	// id, each with its LastError and NextAttempt (Errors not filled).
 	Retrying []Delivery
@@ -170,7 +194,8 @@ type Store interface {
 	SubscriberByToken(ctx context.Context, token string) (Subscriber, error)
 	// UpdateSubscriber runs fn on the subscriber of id inside a
 	// transaction and stores the result unless fn fails (whose error is
-	// returned). Only Name, Subscribed, Token and Updated are stored.
+	// returned). Only Name, Subscribed, Token, Updated, Bounced,
+	// SoftBounces and SoftSince are stored.
 	UpdateSubscriber(ctx context.Context, id SubscriberID, fn func(*Subscriber) error) (Subscriber, error)
 	// Subscribers lists every subscriber, cancelled ones too, by id.
 	Subscribers(ctx context.Context) ([]Subscriber, error)
@@ -195,9 +220,13 @@ type Store interface {
 	// stores its Status and Updated unless fn fails.
 	UpdateCampaign(ctx context.Context, id CampaignID, fn func(*Campaign) error) (Campaign, error)
 	// CampaignReport counts the campaign's deliveries by status, lists
-	// the failed ones with their errors and the pending ones with a last
-	// error (Report.Retrying).
+	// the failed ones with their errors, the pending ones with a last
+	// error (Report.Retrying) and the bounced ones (Report.Bounces).
 	CampaignReport(ctx context.Context, id CampaignID) (Report, error)
+	// BounceDelivery records b on the delivery of campaign c to
+	// subscriber s (ErrDeliveryNotFound if there is none); a later report
+	// replaces an earlier one.
+	BounceDelivery(ctx context.Context, c CampaignID, s SubscriberID, b DeliveryBounce) error
 	// DeliveryCounts counts every campaign's deliveries by status: the
 	// outbox's depth.
 	DeliveryCounts(ctx context.Context) (map[DeliveryStatus]int, error)

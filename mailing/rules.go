@@ -1,5 +1,7 @@
 package mailing
 
+import "time"
+
 // The life of a campaign, decided here and nowhere else:
 //
 //	queued ──first claim──▶ sending ──no delivery pending──▶ done
@@ -41,4 +43,63 @@ func (s CampaignStatus) Cancel() (CampaignStatus, error) {
 		return s, ErrCampaignCancelled
 	}
 	return CampaignCancelled, nil
+}
+
+// SubscriberStatus is where a subscriber is, derived from its fields
+// (Subscriber.Status).
+type SubscriberStatus string
+
+// The subscriber statuses.
+const (
+	// SubscriberActive: subscribed; gets every campaign.
+	SubscriberActive SubscriberStatus = "active"
+	// SubscriberUnsubscribed: unsubscribed (or complained).
+	SubscriberUnsubscribed SubscriberStatus = "unsubscribed"
+	// SubscriberBounced: the address is dead (a hard bounce, or
+	// Config.SoftBounceLimit soft ones within Config.SoftBounceWindow).
+	SubscriberBounced SubscriberStatus = "bounced"
+)
+
+// Status is the subscriber's status. Only an active subscriber gets
+// campaigns; subscribing again makes a bounced or unsubscribed one
+// active (and forgets its bounces).
+func (s Subscriber) Status() SubscriberStatus {
+	switch {
+	case s.Subscribed:
+		return SubscriberActive
+	case !s.Bounced.IsZero():
+		return SubscriberBounced
+	}
+	return SubscriberUnsubscribed
+}
+
+// The bounces of a subscriber, decided here:
+//
+//	hard bounce ───────────────────────────────▶ bounced
+//	soft bounce ── limit-th within the window ──▶ bounced
+//	complaint ─────────────────────────────────▶ unsubscribed
+//
+// The window is fixed: it starts with the first soft bounce after the
+// previous window ended, and the count starts again with it.
+
+// SoftBounce counts a soft bounce at at in s's window of length window
+// and reports whether it makes limit or more: the address is then to be
+// bounced.
+func (s *Subscriber) SoftBounce(at time.Time, window time.Duration, limit int) bool {
+	if s.SoftSince.IsZero() || at.Sub(s.SoftSince) >= window {
+		s.SoftSince, s.SoftBounces = at, 0
+	}
+	s.SoftBounces++
+	return s.SoftBounces >= limit
+}
+
+// Bounce marks s bounced at at: it gets no more campaigns.
+func (s *Subscriber) Bounce(at time.Time) {
+	s.Subscribed, s.Bounced, s.Updated = false, at, at
+}
+
+// Resubscribe makes s active again at at, its bounces forgotten.
+func (s *Subscriber) Resubscribe(name string, at time.Time) {
+	s.Subscribed, s.Name, s.Updated = true, name, at
+	s.Bounced, s.SoftBounces, s.SoftSince = time.Time{}, 0, time.Time{}
 }

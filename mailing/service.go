@@ -36,6 +36,10 @@ type Config struct {
 	// (SubscribeFrom). An *auth.Service is one: subscriptions are then
 	// throttled as registrations are, on the same terms.
 	Throttle Throttle
+	// SoftBounceLimit soft bounces within SoftBounceWindow make an
+	// address bounced (defaults 3 and 7 days).
+	SoftBounceLimit  int
+	SoftBounceWindow time.Duration
 }
 
 // Throttle is a budget of attempts per key.
@@ -53,6 +57,8 @@ type Service struct {
 	logger     *slog.Logger
 	onCampaign func(Campaign)
 	throttle   Throttle
+	softLimit  int
+	softWindow time.Duration
 }
 
 // New returns a Service over store.
@@ -66,7 +72,14 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign, throttle: cfg.Throttle}, nil
+	if cfg.SoftBounceLimit <= 0 {
+		cfg.SoftBounceLimit = 3
+	}
+	if cfg.SoftBounceWindow <= 0 {
+		cfg.SoftBounceWindow = 7 * 24 * time.Hour
+	}
+	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign, throttle: cfg.Throttle,
+		softLimit: cfg.SoftBounceLimit, softWindow: cfg.SoftBounceWindow}, nil
 }
 
 // Store returns the service's store (what a Dispatcher works on).
@@ -149,7 +162,7 @@ func (s *Service) SubscribeFrom(ctx context.Context, clientAddr, email, name str
 				if sub.Subscribed {
 					return hanok.Errorf(hanok.Conflict, "%s is already subscribed", sub.Email)
 				}
-				sub.Subscribed, sub.Name, sub.Updated = true, name, now
+				sub.Resubscribe(name, now)
 				return nil
 			})
 		case errors.Is(err, ErrSubscriberNotFound):

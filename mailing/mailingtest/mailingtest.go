@@ -41,6 +41,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 		{"FailPending", testFailPending},
 		{"ConcurrentClaimsAreExclusive", testConcurrentClaims},
 		{"TimesRoundTrip", testTimes},
+		{"Bounces", testBounces},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -516,4 +517,46 @@ func testFailPending(t *testing.T, s mailing.Store) {
 	assert.Zero(t, r.Pending)
 	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
 	assert.Equal(t, at, r.Campaign.Updated)
+}
+
+// testBounces: a subscriber's bounce fields round-trip through
+// UpdateSubscriber; BounceDelivery keeps a report on one delivery (the
+// later replacing the earlier), which CampaignReport lists; a delivery
+// that does not exist is ErrDeliveryNotFound.
+func testBounces(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	c := campaignOf(t, s, "gone@example.com", "ok@example.com")
+	gone, err := s.SubscriberByEmail(ctx, "gone@example.com")
+	require.NoError(t, err)
+	at := t0.Add(time.Hour + time.Microsecond)
+	up, err := s.UpdateSubscriber(ctx, gone.ID, func(sub *mailing.Subscriber) error {
+		sub.SoftBounces, sub.SoftSince = 2, t0.Add(time.Microsecond)
+		sub.Bounce(at)
+		return nil
+	})
+	require.NoError(t, err)
+	got, err := s.Subscriber(ctx, gone.ID)
+	require.NoError(t, err)
+	assert.Equal(t, up, got)
+	assert.Equal(t, at, got.Bounced)
+	assert.Equal(t, 2, got.SoftBounces)
+	assert.Equal(t, t0.Add(time.Microsecond), got.SoftSince)
+	assert.Equal(t, mailing.SubscriberBounced, got.Status())
+	list, err := s.Subscribers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, at, list[0].Bounced, "the list shows the bounce")
+
+	soft := mailing.DeliveryBounce{Kind: mailing.BounceSoft, Status: "4.2.2", Detail: "mailbox full", At: t0.Add(time.Minute)}
+	require.NoError(t, s.BounceDelivery(ctx, c.ID, gone.ID, soft))
+	hard := mailing.DeliveryBounce{Kind: mailing.BounceHard, Status: "5.1.1", Detail: "smtp; 550 5.1.1 no such user", At: at}
+	require.NoError(t, s.BounceDelivery(ctx, c.ID, gone.ID, hard))
+	assert.ErrorIs(t, s.BounceDelivery(ctx, c.ID+100, gone.ID, hard), mailing.ErrDeliveryNotFound)
+	assert.ErrorIs(t, s.BounceDelivery(ctx, c.ID, gone.ID+100, hard), mailing.ErrDeliveryNotFound)
+	r, err := s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Bounced)
+	require.Len(t, r.Bounces, 1)
+	assert.Equal(t, "gone@example.com", r.Bounces[0].Email)
+	assert.Equal(t, hard, r.Bounces[0].Bounce)
+	assert.Equal(t, 2, r.Pending, "a bounce report leaves the delivery's status alone")
 }

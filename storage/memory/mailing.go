@@ -119,6 +119,7 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		}
 	}
 	old.Name, old.Subscribed, old.Token, old.Updated = sub.Name, sub.Subscribed, sub.Token, sub.Updated
+	old.Bounced, old.SoftBounces, old.SoftSince = sub.Bounced, sub.SoftBounces, sub.SoftSince
 	s.subscribers[id] = old
 	return old, nil
 }
@@ -247,6 +248,12 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		if d.Campaign != id {
 			continue
 		}
+		if d.Bounce.Kind != "" {
+			r.Bounced++
+			cp := *d
+			cp.Errors = nil
+			r.Bounces = append(r.Bounces, cp)
+		}
 		switch d.Status {
 		case mailing.DeliveryPending:
 			r.Pending++
@@ -265,6 +272,19 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		}
 	}
 	return r, nil
+}
+
+// BounceDelivery implements mailing.Store.
+func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.deliveries {
+		if d.Campaign == c && d.Subscriber == sub {
+			d.Bounce = b
+			return nil
+		}
+	}
+	return mailing.ErrDeliveryNotFound
 }
 
 // ClaimDeliveries implements mailing.Store.

@@ -49,13 +49,13 @@ func subscriberTaken(err error) error {
 	return mailing.ErrEmailTaken
 }
 
-const subscriberColumns = `id, email, name, subscribed, token, created, updated`
+const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since`
 
 func scanSubscriber(sc pgx.Row) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated *time.Time
-	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated)
-	s.Created, s.Updated = utc(created), utc(updated)
+	var created, updated, bounced, softSince *time.Time
+	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince)
+	s.Created, s.Updated, s.Bounced, s.SoftSince = utc(created), utc(updated), utc(bounced), utc(softSince)
 	return s, err
 }
 
@@ -109,8 +109,9 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		if err := fn(&sub); err != nil {
 			return err
 		}
-		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4 WHERE id = $5 RETURNING `+subscriberColumns,
-			sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Updated), id))
+		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4, bounced_at = $5, soft_bounces = $6, soft_since = $7
+			WHERE id = $8 RETURNING `+subscriberColumns,
+			sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Updated), nullTime(sub.Bounced), sub.SoftBounces, nullTime(sub.SoftSince), id))
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}
@@ -248,14 +249,30 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	return out, err
 }
 
-const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
+const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at, bounce_kind, bounce_status, bounce_detail, bounced_at`
 
 func scanDelivery(sc pgx.Row) (mailing.Delivery, error) {
 	var d mailing.Delivery
-	var next, lease, sent *time.Time
-	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
-	d.NextAttempt, d.LeaseUntil, d.Sent = utc(next), utc(lease), utc(sent)
+	var next, lease, sent, bounced *time.Time
+	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent,
+		&d.Bounce.Kind, &d.Bounce.Status, &d.Bounce.Detail, &bounced)
+	d.NextAttempt, d.LeaseUntil, d.Sent, d.Bounce.At = utc(next), utc(lease), utc(sent), utc(bounced)
 	return d, err
+}
+
+// BounceDelivery implements mailing.Store.
+func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE mailing_deliveries SET bounce_kind = $1, bounce_status = $2, bounce_detail = $3, bounced_at = $4 WHERE campaign_id = $5 AND subscriber_id = $6`,
+			b.Kind, b.Status, b.Detail, nullTime(b.At), c, sub)
+		if err != nil {
+			return fmt.Errorf("postgres: bounce delivery: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return mailing.ErrDeliveryNotFound
+		}
+		return nil
+	})
 }
 
 // CampaignReport implements mailing.Store; its queries read one snapshot.
@@ -272,6 +289,15 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		if err != nil {
 			return fmt.Errorf("postgres: count deliveries: %w", err)
 		}
+		rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND bounce_kind <> '' ORDER BY id`, id)
+		if err != nil {
+			return fmt.Errorf("postgres: bounced deliveries: %w", err)
+		}
+		r.Bounces, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (mailing.Delivery, error) { return scanDelivery(r) })
+		if err != nil {
+			return fmt.Errorf("postgres: bounced deliveries: %w", err)
+		}
+		r.Bounced = len(r.Bounces)
 		if r.Pending > 0 {
 			rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'pending' AND last_error <> '' ORDER BY id`, id)
 			if err != nil {
@@ -285,7 +311,7 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		if r.Failed == 0 {
 			return nil
 		}
-		rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'failed' ORDER BY id`, id)
+		rows, err = tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'failed' ORDER BY id`, id)
 		if err != nil {
 			return fmt.Errorf("postgres: failed deliveries: %w", err)
 		}

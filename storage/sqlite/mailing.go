@@ -37,13 +37,13 @@ func subscriberTaken(err error) error {
 	return mailing.ErrEmailTaken
 }
 
-const subscriberColumns = `id, email, name, subscribed, token, created, updated`
+const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since`
 
 func scanSubscriber(sc scanner) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated sql.NullInt64
-	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated)
-	s.Created, s.Updated = fromNanos(created), fromNanos(updated)
+	var created, updated, bounced, softSince sql.NullInt64
+	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince)
+	s.Created, s.Updated, s.Bounced, s.SoftSince = fromNanos(created), fromNanos(updated), fromNanos(bounced), fromNanos(softSince)
 	return s, err
 }
 
@@ -103,8 +103,8 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		if err := fn(&sub); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ? WHERE id = ?`,
-			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), id)
+		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ?, bounced_at = ?, soft_bounces = ?, soft_since = ? WHERE id = ?`,
+			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), nanos(sub.Bounced), sub.SoftBounces, nanos(sub.SoftSince), id)
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}
@@ -238,14 +238,34 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	return out, err
 }
 
-const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
+const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at, bounce_kind, bounce_status, bounce_detail, bounced_at`
 
 func scanDelivery(sc scanner) (mailing.Delivery, error) {
 	var d mailing.Delivery
-	var next, lease, sent sql.NullInt64
-	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
-	d.NextAttempt, d.LeaseUntil, d.Sent = fromNanos(next), fromNanos(lease), fromNanos(sent)
+	var next, lease, sent, bounced sql.NullInt64
+	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent,
+		&d.Bounce.Kind, &d.Bounce.Status, &d.Bounce.Detail, &bounced)
+	d.NextAttempt, d.LeaseUntil, d.Sent, d.Bounce.At = fromNanos(next), fromNanos(lease), fromNanos(sent), fromNanos(bounced)
 	return d, err
+}
+
+// BounceDelivery implements mailing.Store.
+func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET bounce_kind = ?, bounce_status = ?, bounce_detail = ?, bounced_at = ? WHERE campaign_id = ? AND subscriber_id = ?`,
+			b.Kind, b.Status, b.Detail, nanos(b.At), c, sub)
+		if err != nil {
+			return fmt.Errorf("sqlite: bounce delivery: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("sqlite: bounce delivery: %w", err)
+		}
+		if n == 0 {
+			return mailing.ErrDeliveryNotFound
+		}
+		return nil
+	})
 }
 
 // statusCount is one row of a count of deliveries by status.
@@ -283,6 +303,11 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 				r.Failed = c.n
 			}
 		}
+		rows, err = tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND bounce_kind <> '' ORDER BY id`, id)
+		if r.Bounces, err = collect("bounced deliveries", rows, err, scanDelivery); err != nil {
+			return err
+		}
+		r.Bounced = len(r.Bounces)
 		if r.Pending > 0 {
 			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND status = 'pending' AND last_error <> '' ORDER BY id`, id)
 			if r.Retrying, err = collect("retrying deliveries", rows, err, scanDelivery); err != nil {

@@ -1,3 +1,14 @@
 -- A delivery keeps the subscriber's name with the address it was made
 -- for, so its To: header carries the name.
 ALTER TABLE mailing_deliveries ADD COLUMN name TEXT NOT NULL DEFAULT '';
+
+-- Bounces: when an address was found dead, the soft bounces of the
+-- current window, and what a bounce or complaint said of one delivery.
+-- Times are unix nanoseconds, NULL for none.
+ALTER TABLE mailing_subscribers ADD COLUMN bounced_at INTEGER;
+ALTER TABLE mailing_subscribers ADD COLUMN soft_bounces INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailing_subscribers ADD COLUMN soft_since INTEGER;
+ALTER TABLE mailing_deliveries ADD COLUMN bounce_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE mailing_deliveries ADD COLUMN bounce_status TEXT NOT NULL DEFAULT '';
+ALTER TABLE mailing_deliveries ADD COLUMN bounce_detail TEXT NOT NULL DEFAULT '';
+ALTER TABLE mailing_deliveries ADD COLUMN bounced_at INTEGER;
