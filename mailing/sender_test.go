@@ -96,3 +96,29 @@ func TestDispatcherSenderChecked(t *testing.T) {
 		From: "\"한옥\" <news@hanok.example>", ReplyTo: "Help <help@hanok.example>", ReturnPath: "b@hanok.example"})
 	assert.NoError(t, err)
 }
+
+// With VERP, each message's envelope sender is its delivery's VERP
+// address, which the VERP reads back to the delivery.
+func TestDispatcherVERP(t *testing.T) {
+	srv := newSMTPServer(t, nil)
+	svc := newService(t, memory.New().Mailing())
+	ctx := context.Background()
+	sub, err := svc.Subscribe(ctx, "kim@example.org", "Kim")
+	require.NoError(t, err)
+	c, _, err := svc.CreateCampaign(ctx, mailing.Admin, "s", "t", "")
+	require.NoError(t, err)
+	verp := &mailing.VERP{Domain: "lists.hanok.example", Secret: []byte("0123456789abcdef0123")}
+	r := sendAll(t, svc, mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)},
+		From: "news@hanok.example", ReturnPath: "ignored@hanok.example", VERP: verp}, c.ID)
+	require.Equal(t, 1, r.Sent)
+	msgs, _, _ := srv.snapshot()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, verp.Address(c.ID, sub.ID), msgs[0].From)
+	gotC, gotS, ok := verp.Parse(msgs[0].From)
+	assert.True(t, ok)
+	assert.Equal(t, c.ID, gotC)
+	assert.Equal(t, sub.ID, gotS)
+	_, err = mailing.NewDispatcher(svc.Store(), mailing.DispatcherConfig{Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)},
+		VERP: &mailing.VERP{Domain: "lists.hanok.example", Secret: []byte("short")}})
+	assert.Error(t, err, "a short VERP secret")
+}

@@ -13,6 +13,8 @@
 //	                                        ("subjectl", the seed document's spelling, is read as subject)
 //	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts, failures, and the pending
 //	                                        deliveries retrying (last error, next attempt)
+//	POST   /webhooks/bounce                 admin {email, type[, status, diagnostic, campaign_id]}
+//	                                        -> 200 {"data": subscriber} (a bounce or complaint by HTTP)
 //	GET    /unsubscribe/{token}                               -> 200 HTML page with a button; changes nothing (HEAD too)
 //	POST   /unsubscribe/{token}                               -> 200 unsubscribed (RFC 8058 one-click)
 //
@@ -88,6 +90,7 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	rt.User("DELETE /subscribe/{id}", h.deleteOne)
 	rt.User("POST /subscribe/send-mail", h.sendMail)
 	rt.User("GET /subscribe/send-mail/{campaign}", h.report)
+	rt.User("POST /webhooks/bounce", h.bounceHook)
 	rt.Public("GET /unsubscribe/{token}", h.linkPageGet)
 	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
@@ -136,16 +139,24 @@ func (a adminAuth) Authenticate(ctx context.Context, header string) (*auth.User,
 
 // subscriberJSON is a subscriber as the routes show it (never its token).
 type subscriberJSON struct {
-	ID         mailing.SubscriberID `json:"id"`
-	Email      string               `json:"email"`
-	Name       string               `json:"name"`
-	Subscribed bool                 `json:"subscribed"`
-	Created    time.Time            `json:"created_at"`
-	Updated    time.Time            `json:"updated_at"`
+	ID         mailing.SubscriberID     `json:"id"`
+	Email      string                   `json:"email"`
+	Name       string                   `json:"name"`
+	Subscribed bool                     `json:"subscribed"`
+	Status     mailing.SubscriberStatus `json:"status"`
+	// Bounced is when the address was found dead (omitted if never).
+	Bounced     *time.Time `json:"bounced_at,omitempty"`
+	SoftBounces int        `json:"soft_bounces"`
+	Created     time.Time  `json:"created_at"`
+	Updated     time.Time  `json:"updated_at"`
 }
 
 func subscriberOut(s mailing.Subscriber) subscriberJSON {
-	return subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Subscribed: s.Subscribed, Created: s.Created, Updated: s.Updated}
+	out := subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Subscribed: s.Subscribed, Status: s.Status(), SoftBounces: s.SoftBounces, Created: s.Created, Updated: s.Updated}
+	if !s.Bounced.IsZero() {
+		out.Bounced = &s.Bounced
+	}
+	return out
 }
 
 type data struct {
@@ -292,6 +303,47 @@ type retryingJSON struct {
 	NextAttempt time.Time `json:"next_attempt"`
 }
 
+// bounceJSON is a bounce or complaint received about one delivery.
+type bounceJSON struct {
+	Email      string             `json:"email"`
+	Type       mailing.BounceKind `json:"type"`
+	Status     string             `json:"status"`
+	Diagnostic string             `json:"diagnostic"`
+	At         time.Time          `json:"at"`
+}
+
+// bounceHook is the webhook of providers that report bounces by HTTP:
+// POST /webhooks/bounce, admin, with one report (see openapi.json).
+func (h *handler) bounceHook(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	body, err := httpx.DecodeJSON[struct {
+		Email      *string `json:"email"`
+		Type       *string `json:"type"`
+		Status     string  `json:"status"`
+		Diagnostic string  `json:"diagnostic"`
+		// Campaign, if set, names the campaign whose message bounced.
+		Campaign int64 `json:"campaign_id"`
+	}](w, r, maxBody)
+	if err != nil {
+		return err
+	}
+	if body.Email == nil {
+		return required("email")
+	}
+	if body.Type == nil {
+		return required("type")
+	}
+	if body.Campaign < 0 {
+		return hanok.FieldError("campaign_id", "must be a campaign's id")
+	}
+	sub, err := h.svc.RecordBounce(r.Context(), actor, mailing.Bounce{Campaign: mailing.CampaignID(body.Campaign), Email: *body.Email,
+		Kind: mailing.BounceKind(*body.Type), Status: body.Status, Detail: body.Diagnostic})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, data{subscriberOut(sub)})
+	return nil
+}
+
 func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
 	id, err := httpx.PathID(r, "campaign", "campaign")
 	if err != nil {
@@ -309,6 +361,10 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Act
 		}
 		failures[i] = failureJSON{Email: f.Email, Attempts: f.Attempts, LastError: f.LastError, Errors: errs}
 	}
+	bounces := make([]bounceJSON, len(rep.Bounces))
+	for i, d := range rep.Bounces {
+		bounces[i] = bounceJSON{Email: d.Email, Type: d.Bounce.Kind, Status: d.Bounce.Status, Diagnostic: d.Bounce.Detail, At: d.Bounce.At}
+	}
 	retrying := make([]retryingJSON, len(rep.Retrying))
 	for i, d := range rep.Retrying {
 		retrying[i] = retryingJSON{Email: d.Email, Attempts: d.Attempts, LastError: d.LastError, NextAttempt: d.NextAttempt}
@@ -317,6 +373,7 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Act
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"campaign_id": c.ID, "subject": c.Subject, "status": c.Status, "created_at": c.Created,
 		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "failures": failures, "retrying": retrying,
+		"bounced": rep.Bounced, "bounces": bounces,
 	})
 	return nil
 }

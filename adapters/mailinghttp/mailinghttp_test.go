@@ -24,6 +24,9 @@ import (
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storage/postgres"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
+	"github.com/hanok-dev/hanok/storage/sqlite"
 )
 
 const adminToken = "test-admin-token-0123456789"
@@ -38,10 +41,36 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := memory.New()
+	return newEnvOn(t, db.Mailing(), db.Auth())
+}
+
+// stores are the stores the tests of new routes run on over HTTP:
+// memory, SQLite and PostgreSQL (when HANOK_TEST_POSTGRES is set).
+var stores = map[string]func(t *testing.T) (mailing.Store, auth.Store){
+	"memory": func(t *testing.T) (mailing.Store, auth.Store) {
+		db := memory.New()
+		return db.Mailing(), db.Auth()
+	},
+	"sqlite": func(t *testing.T) (mailing.Store, auth.Store) {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		return db.Mailing(), db.Auth()
+	},
+	"postgres": func(t *testing.T) (mailing.Store, auth.Store) {
+		db, err := postgres.Open(context.Background(), pgtest.DSN(t))
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		return db.Mailing(), db.Auth()
+	},
+}
+
+func newEnvOn(t *testing.T, ms mailing.Store, as auth.Store) *env {
+	t.Helper()
 	clock := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	svc, err := mailing.New(db.Mailing(), mailing.Config{Now: clock.Now})
+	svc, err := mailing.New(ms, mailing.Config{Now: clock.Now, SoftBounceLimit: 2})
 	require.NoError(t, err)
-	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
+	authn, err := auth.New(as, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/mailing/", http.StripPrefix("/mailing", api.Wrap(t, mailinghttp.NewHandler(svc, authn, mailinghttp.WithAdminToken(adminToken)))))
@@ -81,7 +110,7 @@ func TestSubscribe(t *testing.T) {
 	e := newEnv(t)
 	r := e.do("POST", "/subscribe", map[string]any{"email": " Mirim@Example.com ", "name": "Mirim"}, false).Want(t, 201)
 	d := r.Map(t)["data"].(map[string]any)
-	assert.Equal(t, map[string]any{"id": float64(1), "email": "Mirim@Example.com", "name": "Mirim", "subscribed": true,
+	assert.Equal(t, map[string]any{"id": float64(1), "email": "Mirim@Example.com", "name": "Mirim", "subscribed": true, "status": "active", "soft_bounces": float64(0),
 		"created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T09:00:00Z"}, d, "never the unsubscribe token")
 	for _, ok := range []string{"a.b@c.com", "a@b.co.kr"} {
 		e.do("POST", "/subscribe", map[string]any{"email": ok, "name": "x"}, false).Want(t, 201)
@@ -443,4 +472,85 @@ func TestSubscribeIsThrottledPerClientAddress(t *testing.T) {
 	_, err = svc.Store().SubscriberByEmail(context.Background(), "u3@example.com")
 	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound, "a throttled request subscribed")
 	subscribe("198.51.100.9", "u3@example.com").Want(t, 201)
+}
+
+// The bounce webhook, over HTTP on every store: admin only; a hard
+// bounce marks the subscriber bounced (in the list, the subscriber and
+// the campaign's report) and a later campaign skips it; soft bounces
+// count up to the limit (2 here); a complaint unsubscribes; bad input is
+// a 4xx that changes nothing.
+func TestBounceWebhook(t *testing.T) {
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ms, as := mk(t)
+			e := newEnvOn(t, ms, as)
+			for _, email := range []string{"dead@example.com", "full@example.com", "angry@example.com", "fine@example.com"} {
+				e.do("POST", "/subscribe", map[string]any{"email": email, "name": "x"}, false).Want(t, 201)
+			}
+			e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+
+			hard := map[string]any{"email": "dead@example.com", "type": "hard", "status": "5.1.1", "diagnostic": "smtp; 550 5.1.1 user unknown", "campaign_id": 1}
+			wantError(t, e.do("POST", "/webhooks/bounce", hard, false), 403, "admin token")
+			for _, tc := range []struct {
+				body   any
+				status int
+				want   string
+			}{
+				{map[string]any{"type": "hard"}, 400, "email: is required"},
+				{map[string]any{"email": "dead@example.com"}, 400, "type: is required"},
+				{map[string]any{"email": "dead@example.com", "type": "bounced"}, 400, "type must be hard, soft or complaint"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "status": "4.2.2"}, 400, "4.2.2 is not a hard bounce"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "status": "5.1"}, 400, "enhanced status code"},
+				{map[string]any{"email": "not an address", "type": "hard"}, 400, "email"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "campaign_id": -1}, 400, "campaign_id"},
+				{map[string]any{"email": "nobody@example.com", "type": "hard"}, 404, "nobody@example.com is not on the list"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "campaign_id": 9}, 404, "campaign 9 sent nothing to dead@example.com"},
+				{"[", 400, "malformed JSON"},
+			} {
+				wantError(t, e.do("POST", "/webhooks/bounce", tc.body, true), tc.status, tc.want)
+			}
+			r := e.do("GET", "/subscribe", nil, true).Want(t, 200)
+			for _, s := range r.Map(t)["data"].([]any) {
+				sub := s.(map[string]any)
+				assert.Equal(t, "active", sub["status"], "bad input changed %v", sub["email"])
+				assert.NotContains(t, sub, "bounced_at")
+			}
+
+			r = e.do("POST", "/webhooks/bounce", hard, true).Want(t, 200)
+			sub := r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "dead@example.com", sub["email"])
+			assert.Equal(t, "bounced", sub["status"])
+			assert.Equal(t, false, sub["subscribed"])
+			assert.Equal(t, "2026-03-01T09:00:00Z", sub["bounced_at"])
+			// Again: nothing more happens.
+			r = e.do("POST", "/webhooks/bounce", hard, true).Want(t, 200)
+			assert.Equal(t, "bounced", r.Map(t)["data"].(map[string]any)["status"])
+
+			soft := map[string]any{"email": "full@example.com", "type": "soft", "status": "4.2.2"}
+			r = e.do("POST", "/webhooks/bounce", soft, true).Want(t, 200)
+			sub = r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "active", sub["status"])
+			assert.Equal(t, float64(1), sub["soft_bounces"])
+			r = e.do("POST", "/webhooks/bounce", soft, true).Want(t, 200)
+			assert.Equal(t, "bounced", r.Map(t)["data"].(map[string]any)["status"])
+
+			r = e.do("POST", "/webhooks/bounce", map[string]any{"email": "ANGRY@example.com", "type": "complaint", "campaign_id": 1}, true).Want(t, 200)
+			sub = r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "unsubscribed", sub["status"])
+			assert.Equal(t, false, sub["subscribed"])
+
+			r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+			m := r.Map(t)
+			assert.Equal(t, float64(2), m["bounced"])
+			assert.Equal(t, []any{
+				map[string]any{"email": "dead@example.com", "type": "hard", "status": "5.1.1", "diagnostic": "smtp; 550 5.1.1 user unknown", "at": "2026-03-01T09:00:00Z"},
+				map[string]any{"email": "angry@example.com", "type": "complaint", "status": "", "diagnostic": "", "at": "2026-03-01T09:00:00Z"},
+			}, m["bounces"])
+			assert.Equal(t, float64(1), m["pending"], "the dead addresses' deliveries are not sent")
+			r = e.do("GET", "/subscribe/2", nil, true).Want(t, 200)
+			assert.Equal(t, "bounced", r.Map(t)["data"].(map[string]any)["status"])
+			r = e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "Later", "content": "x"}, true).Want(t, 203)
+			assert.Equal(t, float64(1), r.Map(t)["deliveries"], "only the active subscriber gets the next campaign")
+		})
+	}
 }

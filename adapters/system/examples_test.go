@@ -121,12 +121,14 @@ var exampleTours = map[string]exampleTour{
 		steps: []exampleStep{
 			{"POST /subscribe", ""}, {"GET /subscribe", "admin"}, {"GET /subscribe/{id}", "admin"},
 			{"POST /subscribe/send-mail", "admin"}, {"GET /subscribe/send-mail/{campaign}", "admin"},
-			{"PATCH /subscribe", ""}, {"DELETE /subscribe/{id}", "admin"}, {"DELETE /subscribe", "admin"},
+			{"PATCH /subscribe", ""}, {"POST /webhooks/bounce", "admin"},
+			{"DELETE /subscribe/{id}", "admin"}, {"DELETE /subscribe", "admin"},
 			{"GET /openapi.json", ""},
 		},
 		skip: map[string]string{
 			"GET /unsubscribe/{token}":  "the token is in a sent message",
 			"POST /unsubscribe/{token}": "the token is in a sent message",
+			"HEAD /unsubscribe/{token}": "the token is in a sent message",
 		},
 	},
 	"trials": {
