@@ -13,8 +13,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/bounce"
 	"github.com/hanok-dev/hanok/mailing/transport"
 )
 
@@ -40,6 +44,16 @@ type mailingConfig struct {
 	rate       string
 	domainRate string
 	rates      mailRates
+	// bounceAddr is where the bounce listener listens; bounceDomain the
+	// domain of the VERP envelope senders (verp, once check and
+	// mailingVERPSecret have run).
+	bounceAddr   string
+	bounceDomain string
+	verp         *mailing.VERP
+	// softLimit soft bounces within softWindow bounce an address.
+	softLimitFlag, softWindowFlag string
+	softLimit                     int
+	softWindow                    time.Duration
 }
 
 // mailRates are the rates of -mail-rate and -mail-domain-rate, in
@@ -64,6 +78,10 @@ func mailingFlags(fs *flag.FlagSet, str func(p *string, name, def, usage string)
 	str(&c.replyTo, "mail-reply-to", "", "address of the Reply-To: header (default: none, replies go to -mail-from)")
 	str(&c.returnPath, "mail-return-path", "", "envelope sender (MAIL FROM), where bounces go (default: -mail-from)")
 	str(&c.rate, "mail-rate", "", `most messages sent a second over all domains, such as "10/s" or "600/m" (default: unlimited)`)
+	str(&c.bounceAddr, "bounce-addr", "", "host:port of the SMTP listener for bounces and abuse reports sent to the VERP addresses (default: none)")
+	str(&c.bounceDomain, "bounce-domain", "", "domain of the VERP envelope senders (bounces+<token>@domain), whose MX is -bounce-addr (default with -bounce-addr: the domain of -mail-return-path, else of -mail-from)")
+	str(&c.softLimitFlag, "mail-soft-bounce-limit", "3", "soft bounces within -mail-soft-bounce-window that mark an address bounced")
+	str(&c.softWindowFlag, "mail-soft-bounce-window", "168h", "window in which soft bounces are counted")
 	str(&c.domainRate, "mail-domain-rate", "", `most messages a second to single recipient domains, such as "naver.com=5/s,gmail.com=10/s"; "*" sets every other domain's (default: unlimited)`)
 }
 
@@ -194,6 +212,46 @@ func (c *mailingConfig) check() error {
 		return err
 	}
 	c.rates = rates
+	if c.softLimit, err = strconv.Atoi(c.softLimitFlag); err != nil || c.softLimit < 1 {
+		return fmt.Errorf("-mail-soft-bounce-limit %q: want a positive number", c.softLimitFlag)
+	}
+	if c.softWindow, err = time.ParseDuration(c.softWindowFlag); err != nil || c.softWindow <= 0 {
+		return fmt.Errorf("-mail-soft-bounce-window %q: want a positive duration such as 168h", c.softWindowFlag)
+	}
+	if c.bounceAddr != "" {
+		if _, _, err := net.SplitHostPort(c.bounceAddr); err != nil {
+			return fmt.Errorf("-bounce-addr %q: %w", c.bounceAddr, err)
+		}
+		if c.bounceDomain == "" {
+			c.bounceDomain = mailing.Domain(c.from)
+			if c.returnPath != "" {
+				c.bounceDomain = mailing.Domain(c.returnPath)
+			}
+		}
+	}
+	if d := c.bounceDomain; d != "" {
+		if _, err := mail.ParseAddress("bounces@" + d); err != nil || strings.ContainsAny(d, "@ ") {
+			return fmt.Errorf("-bounce-domain %q: want a domain such as lists.example.com", d)
+		}
+		if c.smtp != "" && (loopbackHost(d) || !strings.Contains(d, ".")) {
+			return fmt.Errorf("-bounce-domain %q: with -smtp bounces must reach a real domain", d)
+		}
+	}
+	return nil
+}
+
+// mailingVERPSecret loads the secret of the VERP addresses (kept in the
+// database, generated on first start) when -bounce-domain or
+// -bounce-addr is set.
+func mailingVERPSecret(ctx context.Context, c *mailingConfig, st *stores) error {
+	if c.bounceDomain == "" {
+		return nil
+	}
+	secret, err := st.auth.Secret(ctx, "mailing-verp", []byte(rand.Text()))
+	if err != nil {
+		return fmt.Errorf("mailing VERP secret: %w", err)
+	}
+	c.verp = &mailing.VERP{Domain: c.bounceDomain, Secret: secret}
 	return nil
 }
 
@@ -247,6 +305,7 @@ func newMailing(c *mailingConfig, store mailing.Store, throttle mailing.Throttle
 		ReplyTo:     c.replyTo,
 		ReturnPath:  c.returnPath,
 		PublicURL:   strings.TrimRight(public, "/") + "/mailing",
+		VERP:        c.verp,
 		Rate:        c.rates.global,
 		DomainRate:  c.rates.domain,
 		DomainRates: c.rates.domainRates,
@@ -256,9 +315,25 @@ func newMailing(c *mailingConfig, store mailing.Store, throttle mailing.Throttle
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc, err := mailing.New(store, mailing.Config{Logger: logger, Throttle: throttle, OnCampaign: func(mailing.Campaign) { disp.Wake() }})
+	svc, err := mailing.New(store, mailing.Config{Logger: logger, Throttle: throttle, OnCampaign: func(mailing.Campaign) { disp.Wake() },
+		SoftBounceLimit: c.softLimit, SoftBounceWindow: c.softWindow})
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if c.bounceAddr != "" && c.verp != nil {
+		ln, err := net.Listen("tcp", c.bounceAddr)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("-bounce-addr: %w", err)
+		}
+		srv := bounce.NewServer(svc, *c.verp, logger)
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+				logger.Error("bounce listener", "err", err)
+			}
+		}()
+		logger.Info("mailing bounce listener", "addr", ln.Addr().String(), "verp", "bounces+<token>@"+c.verp.Domain)
+		closeSMTP := closeTr
+		closeTr = func() error { return errors.Join(srv.Close(), closeSMTP()) }
 	}
 	return svc, disp, closeTr, nil
 }

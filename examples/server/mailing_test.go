@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -116,6 +117,11 @@ func TestMailingFlagErrors(t *testing.T) {
 		{[]string{"-mail-domain-rate", "naver.com"}, nil, "-mail-domain-rate"},
 		{[]string{"-mail-domain-rate", "naver.com=5/s,naver.com=1/s"}, nil, "-mail-domain-rate"},
 		{nil, map[string]string{"HANOK_MAIL_DOMAIN_RATE": "=5"}, "-mail-domain-rate"},
+		{[]string{"-bounce-addr", "nohost"}, nil, "-bounce-addr"},
+		{[]string{"-bounce-domain", "a b"}, nil, "-bounce-domain"},
+		{[]string{"-smtp", "127.0.0.1:25", "-public-url", "https://hanok.example", "-mail-from", "news@hanok.example", "-bounce-domain", "localhost"}, nil, "-bounce-domain"},
+		{[]string{"-mail-soft-bounce-limit", "0"}, nil, "-mail-soft-bounce-limit"},
+		{[]string{"-mail-soft-bounce-window", "a week"}, nil, "-mail-soft-bounce-window"},
 	} {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
@@ -173,4 +179,56 @@ func TestMailingSenderFlags(t *testing.T) {
 		assert.Equal(t, want, v, k)
 	}
 	assert.Regexp(t, `^<https://lists\.hanok\.example/mailing/unsubscribe/[0-9a-f-]{36}>$`, h.Get("List-Unsubscribe"))
+}
+
+// The bounce listener of -bounce-addr: a campaign's message goes out
+// with a VERP envelope sender on -bounce-domain; Postfix's report of an
+// unknown user, sent back to that address, marks the subscriber bounced,
+// and the next campaign skips it. A report to a forged address is
+// refused.
+func TestMailingBounceListener(t *testing.T) {
+	sk := newSink(t)
+	got := make(chan struct{}, 1)
+	sk.setOnMessage(func(string, int, int) { got <- struct{}{} })
+	s := start(t, nil, "-db", "memory", "-mailing-token", "admin", "-smtp", sk.addr, "-smtp-tls", "off",
+		"-mail-from", "news@hanok.example", "-public-url", "https://lists.hanok.example",
+		"-bounce-addr", "127.0.0.1:0", "-bounce-domain", "lists.hanok.example")
+	m := regexp.MustCompile(`mailing bounce listener.* addr=(\S+)`).FindStringSubmatch(s.out.String())
+	require.NotNil(t, m, "the listener's address is logged:\n%s", s.out.String())
+	bounceAddr := m[1]
+	code, body := s.do(t, "POST", "/mailing/subscribe", "", `{"email":"nobody@example.org","name":"Nobody"}`)
+	require.Equal(t, 201, code, "%v", body)
+	code, body = s.do(t, "POST", "/mailing/subscribe/send-mail", "admin", `{"subject":"News","content":"Hello"}`)
+	require.Equal(t, 203, code, "%v", body)
+	select {
+	case <-got:
+	case <-time.After(time.Minute):
+		t.Fatal("no message within a minute")
+	}
+	verp, _ := sk.last()
+	require.Regexp(t, `^bounces\+c1s1-[0-9a-f]{20}@lists\.hanok\.example$`, verp)
+
+	dsn, err := os.ReadFile(testkit.ModuleFile(t, "mailing/bounce/testdata/postfix-5.1.1.eml"))
+	require.NoError(t, err)
+	send := func(to string) error {
+		c, err := smtp.Dial(bounceAddr)
+		require.NoError(t, err)
+		defer c.Close()
+		return c.SendMail("", []string{to}, bytes.NewReader(dsn))
+	}
+	require.Error(t, send(strings.Replace(verp, "c1s1-", "c1s1-0", 1)), "a forged VERP address")
+	code, body = s.do(t, "GET", "/mailing/subscribe/1", "admin", "")
+	require.Equal(t, 200, code)
+	assert.Equal(t, "active", body["data"].(map[string]any)["status"])
+
+	require.NoError(t, send(verp))
+	code, body = s.do(t, "GET", "/mailing/subscribe/1", "admin", "")
+	require.Equal(t, 200, code)
+	assert.Equal(t, "bounced", body["data"].(map[string]any)["status"])
+	code, body = s.do(t, "GET", "/mailing/subscribe/send-mail/1", "admin", "")
+	require.Equal(t, 200, code)
+	assert.Equal(t, float64(1), body["bounced"])
+	code, body = s.do(t, "POST", "/mailing/subscribe/send-mail", "admin", `{"subject":"Later","content":"Hello"}`)
+	require.Equal(t, 203, code)
+	assert.Equal(t, float64(0), body["deliveries"])
 }
