@@ -147,7 +147,7 @@ func (s *Service) RecordBounce(ctx context.Context, actor hanok.Actor, b Bounce)
 		if !sub.Subscribed {
 			return sub, nil
 		}
-		out, err := s.cancel(ctx, sub.ID)
+		out, err := s.cancel(ctx, sub.ID, "abuse report")
 		if errors.Is(err, errAlreadyCancelled) {
 			return s.store.Subscriber(ctx, sub.ID)
 		}

@@ -355,6 +355,35 @@ func (d *Dispatcher) message(c Campaign, del Delivery) Message {
 	}
 }
 
+// SendConfirmation implements Confirmer: it sends sub the confirmation
+// mail of confirmed opt-in (ConfirmationMessage, with the link
+// ConfirmURL under PublicURL) now, through sub's domain's transport and
+// within the rate limits.
+func (d *Dispatcher) SendConfirmation(ctx context.Context, sub Subscriber) error {
+	link := ConfirmURL(d.cfg.PublicURL, sub.Token)
+	subject, text := ConfirmationMessage(sub, link)
+	return d.sendNow(ctx, Message{
+		MessageID: fmt.Sprintf("confirm-%d.%d@%s", sub.ID, d.cfg.Now().UnixNano(), d.cfg.MessageIDDomain), Subscriber: sub.ID,
+		From: d.cfg.From, ReplyTo: d.cfg.ReplyTo, ReturnPath: d.cfg.ReturnPath, To: sub.Email, ToName: sub.Name,
+		Subject: subject, Text: text,
+	})
+}
+
+// sendNow sends one message outside the outbox, within the rate limits.
+func (d *Dispatcher) sendNow(ctx context.Context, m Message) error {
+	for _, l := range []*rate.Limiter{d.global, d.domainLimiter(Domain(m.To))} {
+		if l == nil {
+			continue
+		}
+		if err := l.Wait(ctx); err != nil {
+			return fmt.Errorf("mailing: waiting for the rate limit: %w", err)
+		}
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
+	defer cancel()
+	return d.cfg.Routing.Transport(m.To).Send(sendCtx, m)
+}
+
 // returnPath is the envelope sender of del's message.
 func (d *Dispatcher) returnPath(del Delivery) string {
 	if d.cfg.VERP != nil {

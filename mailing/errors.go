@@ -38,4 +38,10 @@ var (
 	// ErrBounceKind: a bounce whose kind is not hard, soft or
 	// complaint.
 	ErrBounceKind = &hanok.Error{Code: hanok.Invalid, Message: "type must be hard, soft or complaint", Fields: map[string]string{"type": "must be hard, soft or complaint"}}
+	// ErrNothingToConfirm: a confirmation link of a subscriber who is
+	// not pending (it unsubscribed since).
+	ErrNothingToConfirm = &hanok.Error{Code: hanok.Conflict, Message: "this subscription is not awaiting confirmation"}
+	// ErrConfirmExpired: a confirmation link followed after the
+	// subscription expired; subscribing again sends a new one.
+	ErrConfirmExpired = &hanok.Error{Code: hanok.NotFound, Message: "this confirmation link has expired; please subscribe again"}
 )

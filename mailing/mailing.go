@@ -54,6 +54,24 @@ type Subscriber struct {
 	// the current window (see Subscriber.SoftBounce).
 	SoftBounces int
 	SoftSince   time.Time
+	// Pending is true from a subscription under confirmed opt-in until
+	// its confirmation: a pending subscriber is not Subscribed.
+	Pending bool
+	// Consent is the record of the subscriber's consent.
+	Consent Consent
+}
+
+// Consent is when, and from which client address, a subscriber last
+// subscribed, confirmed and unsubscribed (zero and empty for never): what
+// a regulator or an unsubscribe dispute asks for. The address is the
+// client's IP address, or what acted instead ("abuse report").
+type Consent struct {
+	Subscribed       time.Time
+	SubscribedFrom   string
+	Confirmed        time.Time
+	ConfirmedFrom    string
+	Unsubscribed     time.Time
+	UnsubscribedFrom string
 }
 
 // CampaignStatus is where a campaign is in its life.
@@ -194,11 +212,14 @@ type Store interface {
 	SubscriberByToken(ctx context.Context, token string) (Subscriber, error)
 	// UpdateSubscriber runs fn on the subscriber of id inside a
 	// transaction and stores the result unless fn fails (whose error is
-	// returned). Only Name, Subscribed, Token, Updated, Bounced,
-	// SoftBounces and SoftSince are stored.
+	// returned). Every field but ID, Email and Created is stored.
 	UpdateSubscriber(ctx context.Context, id SubscriberID, fn func(*Subscriber) error) (Subscriber, error)
 	// Subscribers lists every subscriber, cancelled ones too, by id.
 	Subscribers(ctx context.Context) ([]Subscriber, error)
+	// DeletePending deletes the pending subscribers who never confirmed
+	// and subscribed before before (Consent.Subscribed), with their
+	// deliveries, and returns how many.
+	DeletePending(ctx context.Context, before time.Time) (int, error)
 	// DeleteSubscriber deletes the subscriber of id with its deliveries.
 	// Rule in SQL: every queued or sending campaign left without a
 	// pending delivery becomes done (CampaignStatus.Settled), its

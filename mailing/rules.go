@@ -53,6 +53,9 @@ type SubscriberStatus string
 const (
 	// SubscriberActive: subscribed; gets every campaign.
 	SubscriberActive SubscriberStatus = "active"
+	// SubscriberPending: subscribed under confirmed opt-in, not yet
+	// confirmed; gets no campaign, and expires unconfirmed.
+	SubscriberPending SubscriberStatus = "pending"
 	// SubscriberUnsubscribed: unsubscribed (or complained).
 	SubscriberUnsubscribed SubscriberStatus = "unsubscribed"
 	// SubscriberBounced: the address is dead (a hard bounce, or
@@ -67,6 +70,8 @@ func (s Subscriber) Status() SubscriberStatus {
 	switch {
 	case s.Subscribed:
 		return SubscriberActive
+	case s.Pending:
+		return SubscriberPending
 	case !s.Bounced.IsZero():
 		return SubscriberBounced
 	}
@@ -95,11 +100,33 @@ func (s *Subscriber) SoftBounce(at time.Time, window time.Duration, limit int) b
 
 // Bounce marks s bounced at at: it gets no more campaigns.
 func (s *Subscriber) Bounce(at time.Time) {
-	s.Subscribed, s.Bounced, s.Updated = false, at, at
+	s.Subscribed, s.Pending, s.Bounced, s.Updated = false, false, at, at
 }
 
-// Resubscribe makes s active again at at, its bounces forgotten.
-func (s *Subscriber) Resubscribe(name string, at time.Time) {
-	s.Subscribed, s.Name, s.Updated = true, name, at
+// Resubscribe subscribes s again at at from the client address from:
+// active, or pending when confirm (confirmed opt-in); its bounces are
+// forgotten.
+func (s *Subscriber) Resubscribe(name string, at time.Time, from string, confirm bool) {
+	s.Subscribed, s.Pending, s.Name, s.Updated = !confirm, confirm, name, at
 	s.Bounced, s.SoftBounces, s.SoftSince = time.Time{}, 0, time.Time{}
+	s.Consent.Subscribed, s.Consent.SubscribedFrom = at, from
+}
+
+// Confirm makes a pending s active at at, confirmed from the client
+// address from.
+func (s *Subscriber) Confirm(at time.Time, from string) {
+	s.Subscribed, s.Pending, s.Updated = true, false, at
+	s.Consent.Confirmed, s.Consent.ConfirmedFrom = at, from
+}
+
+// Unsubscribe ends s's subscription (active or pending) at at, asked
+// from from.
+func (s *Subscriber) Unsubscribe(at time.Time, from string) {
+	s.Subscribed, s.Pending, s.Updated = false, false, at
+	s.Consent.Unsubscribed, s.Consent.UnsubscribedFrom = at, from
+}
+
+// Expired reports whether s is pending since longer than ttl at now.
+func (s Subscriber) Expired(now time.Time, ttl time.Duration) bool {
+	return s.Pending && now.Sub(s.Consent.Subscribed) > ttl
 }

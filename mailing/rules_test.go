@@ -26,7 +26,7 @@ func TestSoftBounceWindow(t *testing.T) {
 	s.Subscribed = true
 	s.Bounce(t0.Add(week + 2*time.Hour))
 	assert.Equal(t, mailing.SubscriberBounced, s.Status())
-	s.Resubscribe("new name", t0.Add(2*week))
+	s.Resubscribe("new name", t0.Add(2*week), "192.0.2.1", false)
 	assert.Equal(t, mailing.SubscriberActive, s.Status())
 	assert.Zero(t, s.SoftBounces)
 	assert.True(t, s.Bounced.IsZero())

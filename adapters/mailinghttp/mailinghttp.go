@@ -15,6 +15,9 @@
 //	                                        deliveries retrying (last error, next attempt)
 //	POST   /webhooks/bounce                 admin {email, type[, status, diagnostic, campaign_id]}
 //	                                        -> 200 {"data": subscriber} (a bounce or complaint by HTTP)
+//	GET    /confirm/{token}                                   -> 200 HTML page with a button; changes nothing (HEAD too)
+//	POST   /confirm/{token}                                   -> 200 confirmed (confirmed opt-in; 404 unknown or expired,
+//	                                        409 not pending)
 //	GET    /unsubscribe/{token}                               -> 200 HTML page with a button; changes nothing (HEAD too)
 //	POST   /unsubscribe/{token}                               -> 200 unsubscribed (RFC 8058 one-click)
 //
@@ -91,6 +94,8 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	rt.User("POST /subscribe/send-mail", h.sendMail)
 	rt.User("GET /subscribe/send-mail/{campaign}", h.report)
 	rt.User("POST /webhooks/bounce", h.bounceHook)
+	rt.Public("GET /confirm/{token}", h.confirmPageGet)
+	rt.Public("POST /confirm/{token}", h.confirmLink)
 	rt.Public("GET /unsubscribe/{token}", h.linkPageGet)
 	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
@@ -149,13 +154,42 @@ type subscriberJSON struct {
 	SoftBounces int        `json:"soft_bounces"`
 	Created     time.Time  `json:"created_at"`
 	Updated     time.Time  `json:"updated_at"`
+	// Consent is shown to the administrator only.
+	Consent *consentJSON `json:"consent,omitempty"`
+}
+
+// consentJSON is the consent record: when and from which client address
+// the subscriber last subscribed, confirmed and unsubscribed (omitted if
+// never).
+type consentJSON struct {
+	Subscribed       *time.Time `json:"subscribed_at,omitempty"`
+	SubscribedFrom   string     `json:"subscribed_from,omitempty"`
+	Confirmed        *time.Time `json:"confirmed_at,omitempty"`
+	ConfirmedFrom    string     `json:"confirmed_from,omitempty"`
+	Unsubscribed     *time.Time `json:"unsubscribed_at,omitempty"`
+	UnsubscribedFrom string     `json:"unsubscribed_from,omitempty"`
+}
+
+// timeOrNil is t, or nil for the zero time.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func subscriberOut(s mailing.Subscriber) subscriberJSON {
-	out := subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Subscribed: s.Subscribed, Status: s.Status(), SoftBounces: s.SoftBounces, Created: s.Created, Updated: s.Updated}
-	if !s.Bounced.IsZero() {
-		out.Bounced = &s.Bounced
-	}
+	return subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Subscribed: s.Subscribed, Status: s.Status(), Bounced: timeOrNil(s.Bounced),
+		SoftBounces: s.SoftBounces, Created: s.Created, Updated: s.Updated}
+}
+
+// adminSubscriberOut is the subscriber as the administrator sees it: with
+// its consent record.
+func adminSubscriberOut(s mailing.Subscriber) subscriberJSON {
+	out := subscriberOut(s)
+	c := s.Consent
+	out.Consent = &consentJSON{Subscribed: timeOrNil(c.Subscribed), SubscribedFrom: c.SubscribedFrom, Confirmed: timeOrNil(c.Confirmed),
+		ConfirmedFrom: c.ConfirmedFrom, Unsubscribed: timeOrNil(c.Unsubscribed), UnsubscribedFrom: c.UnsubscribedFrom}
 	return out
 }
 
@@ -198,7 +232,7 @@ func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	if body.Email == nil {
 		return required("email")
 	}
-	sub, err := h.svc.Unsubscribe(r.Context(), *body.Email)
+	sub, err := h.svc.UnsubscribeFrom(r.Context(), httpx.ClientAddr(r), *body.Email)
 	if err != nil {
 		return err
 	}
@@ -213,7 +247,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor
 	}
 	out := make([]subscriberJSON, len(subs))
 	for i, s := range subs {
-		out[i] = subscriberOut(s)
+		out[i] = adminSubscriberOut(s)
 	}
 	httpx.WriteJSON(w, http.StatusOK, data{out})
 	return nil
@@ -228,7 +262,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request, actor hanok.Actor)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, data{subscriberOut(sub)})
+	httpx.WriteJSON(w, http.StatusOK, data{adminSubscriberOut(sub)})
 	return nil
 }
 
@@ -340,7 +374,7 @@ func (h *handler) bounceHook(w http.ResponseWriter, r *http.Request, actor hanok
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, data{subscriberOut(sub)})
+	httpx.WriteJSON(w, http.StatusOK, data{adminSubscriberOut(sub)})
 	return nil
 }
 
@@ -458,7 +492,7 @@ func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	html := prefersHTML(r)
-	sub, err := h.svc.UnsubscribeToken(r.Context(), r.PathValue("token"))
+	sub, err := h.svc.UnsubscribeTokenFrom(r.Context(), httpx.ClientAddr(r), r.PathValue("token"))
 	if html && errors.Is(err, mailing.ErrUnknownLink) {
 		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
 	}
@@ -482,4 +516,105 @@ func prefersHTML(r *http.Request) bool {
 	}
 	j := strings.Index(accept, "application/json")
 	return j < 0 || i < j
+}
+
+// confirmPage is the page of the confirmation link of confirmed opt-in,
+// in Korean and English. As with the unsubscribe link, a GET (or HEAD)
+// only shows it; its button makes the POST that confirms.
+var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>구독 확인 · Confirm</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1.25rem}</style>
+</head>
+<body>
+{{- if .Unknown}}
+<h1>알 수 없는 링크 · Unknown link</h1>
+<p>이 확인 링크는 유효하지 않습니다.</p>
+<p lang="en">This confirmation link is not valid.</p>
+{{- else if .Message}}
+<h1>구독 확인 · Confirm</h1>
+<p lang="en">{{.Message}}</p>
+{{- else if .Done}}
+<h1>구독이 확인되었습니다 · Subscribed</h1>
+<p><strong>{{.Email}}</strong> 주소의 구독이 확인되었습니다.</p>
+<p lang="en">The subscription of <strong>{{.Email}}</strong> is confirmed.</p>
+{{- else}}
+<h1>구독 확인 · Confirm</h1>
+<p><strong>{{.Email}}</strong> 주소로 메일링 리스트를 구독하시겠습니까?</p>
+<p lang="en">Subscribe <strong>{{.Email}}</strong> to the mailing list?</p>
+<form method="post">
+<button type="submit">구독 확인 · Confirm</button>
+</form>
+{{- end}}
+</body>
+</html>
+`))
+
+// confirmView is what the confirmation page shows.
+type confirmView struct {
+	Email   string
+	Done    bool
+	Unknown bool
+	// Message is a refusal's (expired, nothing to confirm).
+	Message string
+}
+
+// writeConfirmPage answers the confirmation link's page.
+func writeConfirmPage(w http.ResponseWriter, status int, v confirmView) error {
+	var b bytes.Buffer
+	if err := confirmPage.Execute(&b, v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
+}
+
+// confirmPageGet shows the confirmation link's page and changes nothing.
+func (h *handler) confirmPageGet(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.svc.LinkSubscriber(r.Context(), r.PathValue("token"))
+	if errors.Is(err, mailing.ErrUnknownLink) {
+		return writeConfirmPage(w, http.StatusNotFound, confirmView{Unknown: true})
+	}
+	if err != nil {
+		return err
+	}
+	return writeConfirmPage(w, http.StatusOK, confirmView{Email: sub.Email, Done: sub.Subscribed})
+}
+
+// confirmLink is the POST of the confirmation page: it confirms. It
+// answers JSON, or the page when the client asks for HTML.
+func (h *handler) confirmLink(w http.ResponseWriter, r *http.Request) error {
+	if _, err := httpx.ReadBody(w, r, 4<<10); err != nil {
+		return err
+	}
+	html := prefersHTML(r)
+	sub, err := h.svc.ConfirmToken(r.Context(), httpx.ClientAddr(r), r.PathValue("token"))
+	if html {
+		switch {
+		case errors.Is(err, mailing.ErrUnknownLink):
+			return writeConfirmPage(w, http.StatusNotFound, confirmView{Unknown: true})
+		case errors.Is(err, mailing.ErrConfirmExpired):
+			return writeConfirmPage(w, http.StatusNotFound, confirmView{Message: hanok.MessageOf(err)})
+		case errors.Is(err, mailing.ErrNothingToConfirm):
+			return writeConfirmPage(w, http.StatusConflict, confirmView{Message: hanok.MessageOf(err)})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if html {
+		return writeConfirmPage(w, http.StatusOK, confirmView{Email: sub.Email, Done: true})
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"email": sub.Email, "subscribed": sub.Subscribed, "message": sub.Email + " is subscribed"})
+	return nil
 }

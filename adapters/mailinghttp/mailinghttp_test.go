@@ -36,6 +36,7 @@ type env struct {
 	url   string
 	svc   *mailing.Service
 	authn *auth.Service
+	clock *testkit.Clock
 }
 
 func newEnv(t *testing.T) *env {
@@ -65,10 +66,14 @@ var stores = map[string]func(t *testing.T) (mailing.Store, auth.Store){
 	},
 }
 
-func newEnvOn(t *testing.T, ms mailing.Store, as auth.Store) *env {
+func newEnvOn(t *testing.T, ms mailing.Store, as auth.Store, opts ...func(*mailing.Config)) *env {
 	t.Helper()
 	clock := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	svc, err := mailing.New(ms, mailing.Config{Now: clock.Now, SoftBounceLimit: 2})
+	cfg := mailing.Config{Now: clock.Now, SoftBounceLimit: 2}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := mailing.New(ms, cfg)
 	require.NoError(t, err)
 	authn, err := auth.New(as, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
 	require.NoError(t, err)
@@ -76,7 +81,7 @@ func newEnvOn(t *testing.T, ms mailing.Store, as auth.Store) *env {
 	mux.Handle("/mailing/", http.StripPrefix("/mailing", api.Wrap(t, mailinghttp.NewHandler(svc, authn, mailinghttp.WithAdminToken(adminToken)))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL + "/mailing", svc: svc, authn: authn}
+	return &env{t: t, url: srv.URL + "/mailing", svc: svc, authn: authn, clock: clock}
 }
 
 // do calls the adapter; admin sends the admin token as the seed did
@@ -551,6 +556,105 @@ func TestBounceWebhook(t *testing.T) {
 			assert.Equal(t, "bounced", r.Map(t)["data"].(map[string]any)["status"])
 			r = e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "Later", "content": "x"}, true).Want(t, 203)
 			assert.Equal(t, float64(1), r.Map(t)["deliveries"], "only the active subscriber gets the next campaign")
+		})
+	}
+}
+
+// confirmations is a Confirmer that keeps the confirmation links it is
+// asked to send.
+type confirmations struct {
+	base  string
+	links chan string
+}
+
+func (c *confirmations) SendConfirmation(_ context.Context, sub mailing.Subscriber) error {
+	c.links <- mailing.ConfirmURL(c.base, sub.Token)
+	return nil
+}
+
+// Confirmed opt-in over HTTP on every store: POST /subscribe answers 201
+// with a pending subscriber and sends one confirmation link; a pending
+// subscriber gets no campaign; GET of the link shows a page and changes
+// nothing, POST confirms (the consent record keeps when and from where);
+// subscribing again while pending sends a new link; an expired one is
+// refused and swept; an unknown one is 404; a pending subscription
+// cancelled is not confirmed later.
+func TestConfirmedOptIn(t *testing.T) {
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ms, as := mk(t)
+			conf := &confirmations{links: make(chan string, 4)}
+			e := newEnvOn(t, ms, as, func(c *mailing.Config) { c.Confirmer = conf; c.ConfirmTTL = 48 * time.Hour })
+			conf.base = e.url
+			link := func() string {
+				select {
+				case l := <-conf.links:
+					return strings.TrimPrefix(l, e.url)
+				default:
+					t.Fatal("no confirmation link sent")
+					return ""
+				}
+			}
+			r := e.do("POST", "/subscribe", map[string]any{"email": "mirim@example.com", "name": "Mirim"}, false).Want(t, 201)
+			d := r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "pending", d["status"])
+			assert.Equal(t, false, d["subscribed"])
+			first := link()
+			assert.Regexp(t, `^/confirm/[0-9a-f-]{36}$`, first)
+			r = e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+			assert.Equal(t, float64(0), r.Map(t)["deliveries"], "a pending subscriber gets no campaign")
+
+			// Subscribing again while pending: 201, and a new link.
+			e.do("POST", "/subscribe", map[string]any{"email": "mirim@example.com", "name": "Mirim"}, false).Want(t, 201)
+			assert.Equal(t, first, link())
+
+			for _, method := range []string{"GET", "HEAD"} {
+				page := e.do(method, first, nil, false).Want(t, 200)
+				if method == "GET" {
+					assert.Contains(t, string(page.Body), "mirim@example.com")
+					assert.Contains(t, string(page.Body), `<form method="post">`)
+				}
+			}
+			r = e.do("GET", "/subscribe/1", nil, true).Want(t, 200)
+			assert.Equal(t, "pending", r.Map(t)["data"].(map[string]any)["status"], "GET changes nothing")
+
+			r = e.do("POST", first, nil, false).Want(t, 200)
+			assert.Equal(t, map[string]any{"email": "mirim@example.com", "subscribed": true, "message": "mirim@example.com is subscribed"}, r.Map(t))
+			r = e.do("POST", first, nil, false).Want(t, 200) // twice: still fine
+			assert.Equal(t, true, r.Map(t)["subscribed"])
+			r = e.do("GET", "/subscribe/1", nil, true).Want(t, 200)
+			sub := r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "active", sub["status"])
+			assert.Equal(t, map[string]any{"subscribed_at": "2026-03-01T09:00:00Z", "subscribed_from": "127.0.0.1",
+				"confirmed_at": "2026-03-01T09:00:00Z", "confirmed_from": "127.0.0.1"}, sub["consent"])
+			r = e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+			assert.Equal(t, float64(1), r.Map(t)["deliveries"], "a confirmed subscriber gets the campaign")
+
+			// Unsubscribing keeps when and from where.
+			e.do("PATCH", "/subscribe", map[string]any{"email": "mirim@example.com"}, false).Want(t, 201)
+			r = e.do("GET", "/subscribe", nil, true).Want(t, 200)
+			consent := r.Map(t)["data"].([]any)[0].(map[string]any)["consent"].(map[string]any)
+			assert.Equal(t, "127.0.0.1", consent["unsubscribed_from"])
+			assert.Equal(t, "2026-03-01T09:00:00Z", consent["unsubscribed_at"])
+
+			// A pending subscription cancelled cannot be confirmed later.
+			e.do("POST", "/subscribe", map[string]any{"email": "late@example.com", "name": "Late"}, false).Want(t, 201)
+			late := link()
+			e.do("PATCH", "/subscribe", map[string]any{"email": "late@example.com"}, false).Want(t, 201)
+			wantError(t, e.do("POST", late, nil, false), 409, "not awaiting confirmation")
+
+			// Unknown and expired links.
+			wantError(t, e.do("POST", "/confirm/00000000-0000-4000-8000-000000000000", nil, false), 404, "unknown")
+			e.do("GET", "/confirm/nope", nil, false).Want(t, 404)
+			e.do("POST", "/subscribe", map[string]any{"email": "slow@example.com", "name": "Slow"}, false).Want(t, 201)
+			slow := link()
+			e.clock.Add(48*time.Hour + time.Second)
+			wantError(t, e.do("POST", slow, nil, false), 404, "expired")
+			n, err := e.svc.ExpirePending(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+			r = e.do("GET", "/subscribe", nil, true).Want(t, 200)
+			assert.Len(t, r.Map(t)["data"], 2, "the expired subscription is gone, the others stay")
 		})
 	}
 }

@@ -129,6 +129,9 @@ var exampleTours = map[string]exampleTour{
 			"GET /unsubscribe/{token}":  "the token is in a sent message",
 			"POST /unsubscribe/{token}": "the token is in a sent message",
 			"HEAD /unsubscribe/{token}": "the token is in a sent message",
+			"GET /confirm/{token}":      "the token is in a sent message (confirmed opt-in)",
+			"HEAD /confirm/{token}":     "the token is in a sent message (confirmed opt-in)",
+			"POST /confirm/{token}":     "the token is in a sent message (confirmed opt-in)",
 		},
 	},
 	"trials": {

@@ -54,6 +54,11 @@ type mailingConfig struct {
 	softLimitFlag, softWindowFlag string
 	softLimit                     int
 	softWindow                    time.Duration
+	// confirm turns confirmed opt-in on; unconfirmed subscriptions
+	// expire after confirmTTL.
+	confirmFlag, confirmTTLFlag string
+	confirm                     bool
+	confirmTTL                  time.Duration
 }
 
 // mailRates are the rates of -mail-rate and -mail-domain-rate, in
@@ -80,6 +85,8 @@ func mailingFlags(fs *flag.FlagSet, str func(p *string, name, def, usage string)
 	str(&c.rate, "mail-rate", "", `most messages sent a second over all domains, such as "10/s" or "600/m" (default: unlimited)`)
 	str(&c.bounceAddr, "bounce-addr", "", "host:port of the SMTP listener for bounces and abuse reports sent to the VERP addresses (default: none)")
 	str(&c.bounceDomain, "bounce-domain", "", "domain of the VERP envelope senders (bounces+<token>@domain), whose MX is -bounce-addr (default with -bounce-addr: the domain of -mail-return-path, else of -mail-from)")
+	str(&c.confirmFlag, "mailing-confirm", "false", "confirmed opt-in: a subscription stays pending, and gets no campaign, until the link of its confirmation mail is followed")
+	str(&c.confirmTTLFlag, "mailing-confirm-ttl", "48h", "how long a confirmation link works; unconfirmed subscriptions are deleted after it")
 	str(&c.softLimitFlag, "mail-soft-bounce-limit", "3", "soft bounces within -mail-soft-bounce-window that mark an address bounced")
 	str(&c.softWindowFlag, "mail-soft-bounce-window", "168h", "window in which soft bounces are counted")
 	str(&c.domainRate, "mail-domain-rate", "", `most messages a second to single recipient domains, such as "naver.com=5/s,gmail.com=10/s"; "*" sets every other domain's (default: unlimited)`)
@@ -218,6 +225,12 @@ func (c *mailingConfig) check() error {
 	if c.softWindow, err = time.ParseDuration(c.softWindowFlag); err != nil || c.softWindow <= 0 {
 		return fmt.Errorf("-mail-soft-bounce-window %q: want a positive duration such as 168h", c.softWindowFlag)
 	}
+	if c.confirm, err = strconv.ParseBool(c.confirmFlag); err != nil {
+		return fmt.Errorf("-mailing-confirm %q: want true or false", c.confirmFlag)
+	}
+	if c.confirmTTL, err = time.ParseDuration(c.confirmTTLFlag); err != nil || c.confirmTTL <= 0 {
+		return fmt.Errorf("-mailing-confirm-ttl %q: want a positive duration such as 48h", c.confirmTTLFlag)
+	}
 	if c.bounceAddr != "" {
 		if _, _, err := net.SplitHostPort(c.bounceAddr); err != nil {
 			return fmt.Errorf("-bounce-addr %q: %w", c.bounceAddr, err)
@@ -315,10 +328,41 @@ func newMailing(c *mailingConfig, store mailing.Store, throttle mailing.Throttle
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	svc, err := mailing.New(store, mailing.Config{Logger: logger, Throttle: throttle, OnCampaign: func(mailing.Campaign) { disp.Wake() },
-		SoftBounceLimit: c.softLimit, SoftBounceWindow: c.softWindow})
+	cfg := mailing.Config{Logger: logger, Throttle: throttle, OnCampaign: func(mailing.Campaign) { disp.Wake() },
+		SoftBounceLimit: c.softLimit, SoftBounceWindow: c.softWindow, ConfirmTTL: c.confirmTTL}
+	if c.confirm {
+		cfg.Confirmer = disp
+	}
+	svc, err := mailing.New(store, cfg)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if c.confirm {
+		// Unconfirmed subscriptions are swept every tenth of their
+		// time to live (at most hourly).
+		stop := make(chan struct{})
+		swept := make(chan struct{})
+		go func() {
+			defer close(swept)
+			t := time.NewTicker(min(c.confirmTTL/10, time.Hour))
+			defer t.Stop()
+			for {
+				if _, err := svc.ExpirePending(context.Background()); err != nil {
+					logger.Warn("expiring unconfirmed subscriptions", "err", err)
+				}
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		closeBefore := closeTr
+		closeTr = func() error {
+			close(stop)
+			<-swept
+			return closeBefore()
+		}
 	}
 	if c.bounceAddr != "" && c.verp != nil {
 		ln, err := net.Listen("tcp", c.bounceAddr)

@@ -122,6 +122,8 @@ func TestMailingFlagErrors(t *testing.T) {
 		{[]string{"-smtp", "127.0.0.1:25", "-public-url", "https://hanok.example", "-mail-from", "news@hanok.example", "-bounce-domain", "localhost"}, nil, "-bounce-domain"},
 		{[]string{"-mail-soft-bounce-limit", "0"}, nil, "-mail-soft-bounce-limit"},
 		{[]string{"-mail-soft-bounce-window", "a week"}, nil, "-mail-soft-bounce-window"},
+		{[]string{"-mailing-confirm", "maybe"}, nil, "-mailing-confirm"},
+		{[]string{"-mailing-confirm-ttl", "0s"}, nil, "-mailing-confirm-ttl"},
 	} {
 		var out bytes.Buffer
 		err := run(context.Background(), c.args, func(k string) string { return c.env[k] }, &out)
@@ -231,4 +233,31 @@ func TestMailingBounceListener(t *testing.T) {
 	code, body = s.do(t, "POST", "/mailing/subscribe/send-mail", "admin", `{"subject":"Later","content":"Hello"}`)
 	require.Equal(t, 203, code)
 	assert.Equal(t, float64(0), body["deliveries"])
+}
+
+// With -mailing-confirm, POST /subscribe still answers 201, the
+// subscriber is pending, and the one mail it gets is the confirmation
+// whose link, POSTed, makes it active; only then does it get campaigns.
+func TestMailingConfirmFlag(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "mail")
+	s := start(t, nil, "-db", "memory", "-mail-out", out, "-mailing-token", "admin", "-mailing-confirm", "true")
+	code, body := s.do(t, "POST", "/mailing/subscribe", "", `{"email":"mirim@example.com","name":"Mirim"}`)
+	require.Equal(t, 201, code, "%v", body)
+	assert.Equal(t, "pending", body["data"].(map[string]any)["status"])
+	files, err := filepath.Glob(filepath.Join(out, "*.eml"))
+	require.NoError(t, err)
+	require.Len(t, files, 1, "the confirmation mail is written before the answer")
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	link := regexp.MustCompile(regexp.QuoteMeta(s.url) + `/mailing/confirm/[0-9a-f-]{36}`).FindString(strings.ReplaceAll(string(data), "=\r\n", ""))
+	require.NotEmpty(t, link, "no confirmation link in:\n%s", data)
+	code, body = s.do(t, "POST", "/mailing/subscribe/send-mail", "admin", `{"subject":"News","content":"Hello"}`)
+	require.Equal(t, 203, code)
+	assert.Equal(t, float64(0), body["deliveries"])
+	code, body = s.do(t, "POST", strings.TrimPrefix(link, s.url), "", "")
+	require.Equal(t, 200, code, "%v", body)
+	assert.Equal(t, true, body["subscribed"])
+	code, body = s.do(t, "POST", "/mailing/subscribe/send-mail", "admin", `{"subject":"News","content":"Hello"}`)
+	require.Equal(t, 203, code)
+	assert.Equal(t, float64(1), body["deliveries"])
 }

@@ -42,6 +42,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 		{"ConcurrentClaimsAreExclusive", testConcurrentClaims},
 		{"TimesRoundTrip", testTimes},
 		{"Bounces", testBounces},
+		{"PendingAndConsent", testPendingAndConsent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -559,4 +560,58 @@ func testBounces(t *testing.T, s mailing.Store) {
 	assert.Equal(t, "gone@example.com", r.Bounces[0].Email)
 	assert.Equal(t, hard, r.Bounces[0].Bounce)
 	assert.Equal(t, 2, r.Pending, "a bounce report leaves the delivery's status alone")
+}
+
+// testPendingAndConsent: Pending and the consent record round-trip
+// through CreateSubscriber and UpdateSubscriber; a pending subscriber
+// gets no campaign; DeletePending deletes the never-confirmed pending
+// subscribers who subscribed before the time given, and no other.
+func testPendingAndConsent(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	mk := func(email string, pending bool, subscribed time.Time) mailing.Subscriber {
+		sub := mailing.Subscriber{Email: email, Name: "n", Subscribed: !pending, Pending: pending, Token: tokenFor(email), Created: subscribed, Updated: subscribed,
+			Consent: mailing.Consent{Subscribed: subscribed, SubscribedFrom: "192.0.2.7"}}
+		require.NoError(t, s.CreateSubscriber(ctx, &sub))
+		return sub
+	}
+	old := mk("old@example.com", true, at(0))
+	fresh := mk("fresh@example.com", true, at(time.Hour))
+	active := mk("active@example.com", false, at(0))
+	got, err := s.Subscriber(ctx, old.ID)
+	require.NoError(t, err)
+	assert.Equal(t, old, got)
+	assert.Equal(t, mailing.SubscriberPending, got.Status())
+
+	// A subscriber who confirmed once, unsubscribed and subscribed again
+	// is pending but not deleted: its history stays.
+	again := mk("again@example.com", false, at(0))
+	want, err := s.UpdateSubscriber(ctx, again.ID, func(sub *mailing.Subscriber) error {
+		sub.Confirm(at(time.Minute), "192.0.2.8")
+		sub.Unsubscribe(at(2*time.Minute), "192.0.2.9")
+		sub.Resubscribe("n2", at(3*time.Minute), "192.0.2.10", true)
+		return nil
+	})
+	require.NoError(t, err)
+	got, err = s.Subscriber(ctx, again.ID)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, mailing.Consent{Subscribed: at(3 * time.Minute), SubscribedFrom: "192.0.2.10", Confirmed: at(time.Minute), ConfirmedFrom: "192.0.2.8",
+		Unsubscribed: at(2 * time.Minute), UnsubscribedFrom: "192.0.2.9"}, got.Consent)
+	assert.True(t, got.Pending)
+
+	c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: at(2 * time.Hour), Updated: at(2 * time.Hour)}
+	n, err := s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "pending subscribers get no campaign")
+
+	n, err = s.DeletePending(ctx, at(30*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	_, err = s.Subscriber(ctx, old.ID)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
+	for _, id := range []mailing.SubscriberID{fresh.ID, active.ID, again.ID} {
+		_, err = s.Subscriber(ctx, id)
+		assert.NoError(t, err)
+	}
 }

@@ -120,8 +120,24 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 	}
 	old.Name, old.Subscribed, old.Token, old.Updated = sub.Name, sub.Subscribed, sub.Token, sub.Updated
 	old.Bounced, old.SoftBounces, old.SoftSince = sub.Bounced, sub.SoftBounces, sub.SoftSince
+	old.Pending, old.Consent = sub.Pending, sub.Consent
 	s.subscribers[id] = old
 	return old, nil
+}
+
+// DeletePending implements mailing.Store.
+func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, sub := range s.subscribers {
+		if sub.Pending && sub.Consent.Confirmed.IsZero() && sub.Consent.Subscribed.Before(before) {
+			delete(s.subscribers, id)
+			s.dropDeliveries(func(d *mailing.Delivery) bool { return d.Subscriber == id })
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Subscribers implements mailing.Store.

@@ -49,13 +49,17 @@ func subscriberTaken(err error) error {
 	return mailing.ErrEmailTaken
 }
 
-const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since`
+const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+	pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from`
 
 func scanSubscriber(sc pgx.Row) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated, bounced, softSince *time.Time
-	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince)
+	var created, updated, bounced, softSince, subAt, confAt, unsubAt *time.Time
+	c := &s.Consent
+	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince,
+		&s.Pending, &subAt, &c.SubscribedFrom, &confAt, &c.ConfirmedFrom, &unsubAt, &c.UnsubscribedFrom)
 	s.Created, s.Updated, s.Bounced, s.SoftSince = utc(created), utc(updated), utc(bounced), utc(softSince)
+	c.Subscribed, c.Confirmed, c.Unsubscribed = utc(subAt), utc(confAt), utc(unsubAt)
 	return s, err
 }
 
@@ -70,8 +74,12 @@ func subscriberWhere(ctx context.Context, q querier, where string, arg any) (mai
 // CreateSubscriber implements mailing.Store.
 func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
 	var id mailing.SubscriberID
-	err := s.db.pool.QueryRow(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Created), nullTime(sub.Updated)).Scan(&id)
+	c := sub.Consent
+	err := s.db.pool.QueryRow(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+			pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Created), nullTime(sub.Updated), nullTime(sub.Bounced), sub.SoftBounces, nullTime(sub.SoftSince),
+		sub.Pending, nullTime(c.Subscribed), c.SubscribedFrom, nullTime(c.Confirmed), c.ConfirmedFrom, nullTime(c.Unsubscribed), c.UnsubscribedFrom).Scan(&id)
 	if isUnique(err) {
 		return subscriberTaken(err)
 	}
@@ -80,6 +88,15 @@ func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscr
 	}
 	sub.ID = id
 	return nil
+}
+
+// DeletePending implements mailing.Store.
+func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM mailing_subscribers WHERE pending AND confirmed_at IS NULL AND subscribed_at < $1`, nullTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete pending subscribers: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // Subscriber implements mailing.Store.
@@ -109,9 +126,12 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		if err := fn(&sub); err != nil {
 			return err
 		}
-		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4, bounced_at = $5, soft_bounces = $6, soft_since = $7
-			WHERE id = $8 RETURNING `+subscriberColumns,
-			sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Updated), nullTime(sub.Bounced), sub.SoftBounces, nullTime(sub.SoftSince), id))
+		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4, bounced_at = $5, soft_bounces = $6, soft_since = $7,
+				pending = $8, subscribed_at = $9, subscribed_from = $10, confirmed_at = $11, confirmed_from = $12, unsubscribed_at = $13, unsubscribed_from = $14
+			WHERE id = $15 RETURNING `+subscriberColumns,
+			sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Updated), nullTime(sub.Bounced), sub.SoftBounces, nullTime(sub.SoftSince),
+			sub.Pending, nullTime(sub.Consent.Subscribed), sub.Consent.SubscribedFrom, nullTime(sub.Consent.Confirmed), sub.Consent.ConfirmedFrom,
+			nullTime(sub.Consent.Unsubscribed), sub.Consent.UnsubscribedFrom, id))
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}

@@ -37,13 +37,17 @@ func subscriberTaken(err error) error {
 	return mailing.ErrEmailTaken
 }
 
-const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since`
+const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+	pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from`
 
 func scanSubscriber(sc scanner) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated, bounced, softSince sql.NullInt64
-	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince)
+	var created, updated, bounced, softSince, subAt, confAt, unsubAt sql.NullInt64
+	c := &s.Consent
+	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince,
+		&s.Pending, &subAt, &c.SubscribedFrom, &confAt, &c.ConfirmedFrom, &unsubAt, &c.UnsubscribedFrom)
 	s.Created, s.Updated, s.Bounced, s.SoftSince = fromNanos(created), fromNanos(updated), fromNanos(bounced), fromNanos(softSince)
+	c.Subscribed, c.Confirmed, c.Unsubscribed = fromNanos(subAt), fromNanos(confAt), fromNanos(unsubAt)
 	return s, err
 }
 
@@ -63,8 +67,12 @@ type sqlQuerier interface {
 // CreateSubscriber implements mailing.Store.
 func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated))
+		c := sub.Consent
+		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+				pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated), nanos(sub.Bounced), sub.SoftBounces, nanos(sub.SoftSince),
+			sub.Pending, nanos(c.Subscribed), c.SubscribedFrom, nanos(c.Confirmed), c.ConfirmedFrom, nanos(c.Unsubscribed), c.UnsubscribedFrom)
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}
@@ -103,8 +111,12 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		if err := fn(&sub); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ?, bounced_at = ?, soft_bounces = ?, soft_since = ? WHERE id = ?`,
-			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), nanos(sub.Bounced), sub.SoftBounces, nanos(sub.SoftSince), id)
+		c := sub.Consent
+		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ?, bounced_at = ?, soft_bounces = ?, soft_since = ?,
+				pending = ?, subscribed_at = ?, subscribed_from = ?, confirmed_at = ?, confirmed_from = ?, unsubscribed_at = ?, unsubscribed_from = ?
+			WHERE id = ?`,
+			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), nanos(sub.Bounced), sub.SoftBounces, nanos(sub.SoftSince),
+			sub.Pending, nanos(c.Subscribed), c.SubscribedFrom, nanos(c.Confirmed), c.ConfirmedFrom, nanos(c.Unsubscribed), c.UnsubscribedFrom, id)
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}
@@ -115,6 +127,20 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		return err
 	})
 	return out, err
+}
+
+// DeletePending implements mailing.Store.
+func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers WHERE pending AND confirmed_at IS NULL AND subscribed_at < ?`, nanos(before))
+		if err != nil {
+			return fmt.Errorf("sqlite: delete pending subscribers: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
 }
 
 // Subscribers implements mailing.Store.

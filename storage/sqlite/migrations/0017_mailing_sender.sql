@@ -12,3 +12,17 @@ ALTER TABLE mailing_deliveries ADD COLUMN bounce_kind TEXT NOT NULL DEFAULT '';
 ALTER TABLE mailing_deliveries ADD COLUMN bounce_status TEXT NOT NULL DEFAULT '';
 ALTER TABLE mailing_deliveries ADD COLUMN bounce_detail TEXT NOT NULL DEFAULT '';
 ALTER TABLE mailing_deliveries ADD COLUMN bounced_at INTEGER;
+
+-- Confirmed opt-in and the consent record: a pending subscriber awaits
+-- its confirmation; when and from which client address each subscriber
+-- last subscribed, confirmed and unsubscribed. Rows from before keep
+-- their creation as their subscription.
+ALTER TABLE mailing_subscribers ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailing_subscribers ADD COLUMN subscribed_at INTEGER;
+ALTER TABLE mailing_subscribers ADD COLUMN subscribed_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE mailing_subscribers ADD COLUMN confirmed_at INTEGER;
+ALTER TABLE mailing_subscribers ADD COLUMN confirmed_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE mailing_subscribers ADD COLUMN unsubscribed_at INTEGER;
+ALTER TABLE mailing_subscribers ADD COLUMN unsubscribed_from TEXT NOT NULL DEFAULT '';
+UPDATE mailing_subscribers SET subscribed_at = created;
+CREATE INDEX mailing_subscribers_pending ON mailing_subscribers (subscribed_at) WHERE pending;
