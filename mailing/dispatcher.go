@@ -369,6 +369,16 @@ func (d *Dispatcher) SendConfirmation(ctx context.Context, sub Subscriber) error
 	})
 }
 
+// SendTest implements Tester: it sends campaign c's message to the
+// address to now (within the rate limits), as subscriber 0, its
+// unsubscribe link one that names nobody.
+func (d *Dispatcher) SendTest(ctx context.Context, c Campaign, to string) error {
+	m := d.message(c, Delivery{Campaign: c.ID, Email: to, Token: "test"})
+	m.MessageID = fmt.Sprintf("test-%d.%d@%s", c.ID, d.cfg.Now().UnixNano(), d.cfg.MessageIDDomain)
+	m.ReturnPath = d.cfg.ReturnPath
+	return d.sendNow(ctx, m)
+}
+
 // sendNow sends one message outside the outbox, within the rate limits.
 func (d *Dispatcher) sendNow(ctx context.Context, m Message) error {
 	for _, l := range []*rate.Limiter{d.global, d.domainLimiter(Domain(m.To))} {

@@ -44,4 +44,10 @@ var (
 	// ErrConfirmExpired: a confirmation link followed after the
 	// subscription expired; subscribing again sends a new one.
 	ErrConfirmExpired = &hanok.Error{Code: hanok.NotFound, Message: "this confirmation link has expired; please subscribe again"}
+	// ErrCampaignPaused: the campaign is already paused.
+	ErrCampaignPaused = &hanok.Error{Code: hanok.Conflict, Message: "campaign is already paused"}
+	// ErrCampaignNotPaused: only a paused campaign can be resumed.
+	ErrCampaignNotPaused = &hanok.Error{Code: hanok.Conflict, Message: "campaign is not paused"}
+	// ErrNoTestSender: test sends need a transport (Config.Tester).
+	ErrNoTestSender = &hanok.Error{Code: hanok.Unavailable, Message: "test sends are not available: no mail transport"}
 )

@@ -85,8 +85,12 @@ const (
 	CampaignSending CampaignStatus = "sending"
 	// CampaignDone: no delivery is pending any more.
 	CampaignDone CampaignStatus = "done"
-	// CampaignCancelled: cancelled; its pending deliveries are not sent.
+	// CampaignCancelled: cancelled; its pending deliveries are marked
+	// cancelled, not sent.
 	CampaignCancelled CampaignStatus = "cancelled"
+	// CampaignPaused: paused; no delivery of it is claimed until it is
+	// resumed.
+	CampaignPaused CampaignStatus = "paused"
 )
 
 // Campaign is one mail sent to every subscriber active when it was created
@@ -100,6 +104,9 @@ type Campaign struct {
 	Status  CampaignStatus
 	Created time.Time
 	Updated time.Time
+	// SendAt, if set, is when the campaign's deliveries are first due
+	// (zero: at Created).
+	SendAt time.Time
 }
 
 // DeliveryStatus is the state of one delivery.
@@ -110,6 +117,8 @@ const (
 	DeliveryPending DeliveryStatus = "pending"
 	DeliverySent    DeliveryStatus = "sent"
 	DeliveryFailed  DeliveryStatus = "failed"
+	// DeliveryCancelled: not sent, its campaign was cancelled first.
+	DeliveryCancelled DeliveryStatus = "cancelled"
 )
 
 // Delivery is one campaign's mail to one subscriber: the outbox row the
@@ -179,9 +188,10 @@ type Outcome struct {
 // Report is the state of a campaign's deliveries.
 type Report struct {
 	Campaign Campaign
-	Pending  int
-	Sent     int
-	Failed   int
+	Pending   int
+	Sent      int
+	Failed    int
+	Cancelled int
 	// Failures are the failed deliveries with every attempt's error.
 	Failures []Delivery
 	// Bounced counts the deliveries a bounce or complaint was received
@@ -231,7 +241,7 @@ type Store interface {
 	DeleteSubscribers(ctx context.Context) (int, error)
 
 	// CreateCampaign stores c, sets its ID and, in the same transaction,
-	// adds one pending delivery, due at c.Created, for every subscriber
+	// adds one pending delivery, due at c.SendAt (c.Created if zero), for every subscriber
 	// subscribed at that moment (with its email, name and token), and gives c the status
 	// c.Status.Settled(deliveries). It returns the number of deliveries.
 	CreateCampaign(ctx context.Context, c *Campaign) (int, error)
@@ -239,6 +249,10 @@ type Store interface {
 	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
 	// UpdateCampaign runs fn on the campaign of id in a transaction and
 	// stores its Status and Updated unless fn fails.
+	// CancelPending marks every pending delivery of campaign c
+	// cancelled (a leased one too: its claim can then no longer finish
+	// it) and returns how many.
+	CancelPending(ctx context.Context, c CampaignID) (int, error)
 	UpdateCampaign(ctx context.Context, id CampaignID, fn func(*Campaign) error) (Campaign, error)
 	// CampaignReport counts the campaign's deliveries by status, lists
 	// the failed ones with their errors, the pending ones with a last
@@ -254,7 +268,7 @@ type Store interface {
 
 	// ClaimDeliveries claims up to limit pending deliveries that are due
 	// at now, unleased (LeaseUntil at or before now) and not of a
-	// cancelled campaign, oldest due first, setting their LeaseUntil to
+	// cancelled or paused campaign, oldest due first, setting their LeaseUntil to
 	// leaseUntil; a campaign with a claimed delivery takes the status
 	// CampaignStatus.Claimed. A delivery is claimed by one caller only
 	// until its lease ends.

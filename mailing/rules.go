@@ -5,10 +5,14 @@ import "time"
 // The life of a campaign, decided here and nowhere else:
 //
 //	queued ──first claim──▶ sending ──no delivery pending──▶ done
-//	   │                       │
-//	   └──────── cancel ───────┴──▶ cancelled
+//	   │  ▲                    │                              ▲
+//	   │  └─resume── paused ◀──┴─pause  (paused: no claim;    │
+//	   │  pause──────▶  │        no delivery pending ─────────┘)
+//	   └──────── cancel ┴──────┴──▶ cancelled
 //
-// A campaign created with no active subscriber is done at once. The
+// A campaign created with no active subscriber is done at once. A
+// resumed campaign is queued until its next claim. Cancelling marks its
+// pending deliveries cancelled. The
 // stores apply these rules inside their transactions; where one must run
 // in SQL over many rows (settling the campaigns left without a pending
 // delivery when subscribers are deleted or unsubscribe), the Store
@@ -24,13 +28,37 @@ func (s CampaignStatus) Claimed() CampaignStatus {
 }
 
 // Settled is the status of a campaign of status s with pending
-// deliveries still pending: a queued or sending campaign with none is
-// done.
+// deliveries still pending: a queued, sending or paused campaign with
+// none is done.
 func (s CampaignStatus) Settled(pending int) CampaignStatus {
-	if pending == 0 && (s == CampaignQueued || s == CampaignSending) {
+	if pending == 0 && (s == CampaignQueued || s == CampaignSending || s == CampaignPaused) {
 		return CampaignDone
 	}
 	return s
+}
+
+// Pause returns the status of a paused campaign of status s:
+// ErrCampaignDone, ErrCampaignCancelled or ErrCampaignPaused when it
+// cannot be paused.
+func (s CampaignStatus) Pause() (CampaignStatus, error) {
+	switch s {
+	case CampaignDone:
+		return s, ErrCampaignDone
+	case CampaignCancelled:
+		return s, ErrCampaignCancelled
+	case CampaignPaused:
+		return s, ErrCampaignPaused
+	}
+	return CampaignPaused, nil
+}
+
+// Resume returns the status of a resumed campaign of status s (queued
+// until its next claim), or ErrCampaignNotPaused.
+func (s CampaignStatus) Resume() (CampaignStatus, error) {
+	if s != CampaignPaused {
+		return s, ErrCampaignNotPaused
+	}
+	return CampaignQueued, nil
 }
 
 // Cancel returns the status of a cancelled campaign of status s, or

@@ -45,7 +45,18 @@ type Config struct {
 	// followed, within ConfirmTTL (default 48 hours).
 	Confirmer  Confirmer
 	ConfirmTTL time.Duration
+	// Tester, if set, sends test messages of a campaign (TestSend).
+	Tester Tester
 }
+
+// Tester sends one campaign's message to one address now, outside the
+// outbox: the test send before sending to all (a Dispatcher is one).
+type Tester interface {
+	SendTest(ctx context.Context, c Campaign, to string) error
+}
+
+// MaxSchedule is how far ahead a campaign may be scheduled.
+const MaxSchedule = 366 * 24 * time.Hour
 
 // Confirmer sends the confirmation mail of a pending subscriber (a
 // Dispatcher is one).
@@ -72,6 +83,7 @@ type Service struct {
 	softWindow time.Duration
 	confirmer  Confirmer
 	confirmTTL time.Duration
+	tester     Tester
 }
 
 // New returns a Service over store.
@@ -95,7 +107,7 @@ func New(store Store, cfg Config) (*Service, error) {
 		cfg.ConfirmTTL = 48 * time.Hour
 	}
 	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign, throttle: cfg.Throttle,
-		softLimit: cfg.SoftBounceLimit, softWindow: cfg.SoftBounceWindow, confirmer: cfg.Confirmer, confirmTTL: cfg.ConfirmTTL}, nil
+		softLimit: cfg.SoftBounceLimit, softWindow: cfg.SoftBounceWindow, confirmer: cfg.Confirmer, confirmTTL: cfg.ConfirmTTL, tester: cfg.Tester}, nil
 }
 
 // Store returns the service's store (what a Dispatcher works on).
@@ -445,8 +457,26 @@ func (s *Service) DeleteAllSubscribers(ctx context.Context, actor hanok.Actor) (
 // number of deliveries; only the administrator may. A Dispatcher sends
 // them.
 func (s *Service) CreateCampaign(ctx context.Context, actor hanok.Actor, subject, text, html string) (Campaign, int, error) {
+	return s.ScheduleCampaign(ctx, actor, subject, text, html, time.Time{})
+}
+
+// ScheduleCampaign is CreateCampaign for a campaign first sent at sendAt
+// (now if zero): the deliveries are made now, for the subscribers active
+// now, and due at sendAt. sendAt must be in the future and within
+// MaxSchedule.
+func (s *Service) ScheduleCampaign(ctx context.Context, actor hanok.Actor, subject, text, html string, sendAt time.Time) (Campaign, int, error) {
 	if err := checkAdmin(actor); err != nil {
 		return Campaign{}, 0, err
+	}
+	now := s.now().UTC()
+	if !sendAt.IsZero() {
+		sendAt = sendAt.UTC().Truncate(time.Microsecond)
+		if !sendAt.After(now) {
+			return Campaign{}, 0, hanok.FieldError("send_at", "must be in the future")
+		}
+		if sendAt.Sub(now) > MaxSchedule {
+			return Campaign{}, 0, hanok.FieldError("send_at", "must be within a year")
+		}
 	}
 	subject = strings.TrimSpace(subject)
 	if err := hanok.CheckText("subject", subject, hanok.TextRule{Min: 1, Max: MaxSubject}); err != nil {
@@ -461,8 +491,7 @@ func (s *Service) CreateCampaign(ctx context.Context, actor hanok.Actor, subject
 	if err := hanok.CheckText("html", html, hanok.TextRule{Max: MaxBody, Multiline: true}); err != nil {
 		return Campaign{}, 0, err
 	}
-	now := s.now().UTC()
-	c := Campaign{Subject: subject, Text: text, HTML: html, Status: CampaignQueued, Created: now, Updated: now}
+	c := Campaign{Subject: subject, Text: text, HTML: html, Status: CampaignQueued, Created: now, Updated: now, SendAt: sendAt}
 	n, err := s.store.CreateCampaign(ctx, &c)
 	if err != nil {
 		return Campaign{}, 0, fmt.Errorf("mailing: create campaign: %w", err)
@@ -475,25 +504,81 @@ func (s *Service) CreateCampaign(ctx context.Context, actor hanok.Actor, subject
 }
 
 // CancelCampaign cancels a campaign that is not done: its pending
-// deliveries are no longer claimed. A done campaign is Conflict. Only the
-// administrator may.
+// deliveries are marked cancelled, not sent (a send already under way
+// finishes). A done campaign is Conflict. Only the administrator may.
 func (s *Service) CancelCampaign(ctx context.Context, actor hanok.Actor, id CampaignID) (Campaign, error) {
+	c, err := s.moveCampaign(ctx, actor, id, CampaignStatus.Cancel)
+	if err != nil {
+		return Campaign{}, err
+	}
+	if _, err := s.store.CancelPending(ctx, id); err != nil {
+		return Campaign{}, fmt.Errorf("mailing: cancel campaign: %w", err)
+	}
+	return c, nil
+}
+
+// PauseCampaign pauses a queued or sending campaign: no more of its
+// deliveries are claimed from now on (the sends of the claims already
+// made finish). Only the administrator may.
+func (s *Service) PauseCampaign(ctx context.Context, actor hanok.Actor, id CampaignID) (Campaign, error) {
+	return s.moveCampaign(ctx, actor, id, CampaignStatus.Pause)
+}
+
+// ResumeCampaign resumes a paused campaign. Only the administrator may.
+func (s *Service) ResumeCampaign(ctx context.Context, actor hanok.Actor, id CampaignID) (Campaign, error) {
+	c, err := s.moveCampaign(ctx, actor, id, CampaignStatus.Resume)
+	if err == nil && s.onCampaign != nil {
+		s.onCampaign(c)
+	}
+	return c, err
+}
+
+// moveCampaign gives the campaign of id the status move returns (a rule
+// of rules.go), worded for the client when it refuses.
+func (s *Service) moveCampaign(ctx context.Context, actor hanok.Actor, id CampaignID, move func(CampaignStatus) (CampaignStatus, error)) (Campaign, error) {
 	if err := checkAdmin(actor); err != nil {
 		return Campaign{}, err
 	}
 	now := s.now().UTC()
 	c, err := s.store.UpdateCampaign(ctx, id, func(c *Campaign) error {
-		next, err := c.Status.Cancel()
-		switch {
-		case errors.Is(err, ErrCampaignDone):
-			return hanok.Wrap(hanok.Conflict, err, fmt.Sprintf("campaign %d is done", c.ID))
-		case errors.Is(err, ErrCampaignCancelled):
-			return hanok.Wrap(hanok.Conflict, err, fmt.Sprintf("campaign %d is already cancelled", c.ID))
+		next, err := move(c.Status)
+		if err != nil {
+			var he *hanok.Error
+			if errors.As(err, &he) {
+				return hanok.Wrap(he.Code, err, fmt.Sprintf("campaign %d %s", c.ID, strings.TrimPrefix(he.Message, "campaign ")))
+			}
+			return err
 		}
 		c.Status, c.Updated = next, now
 		return nil
 	})
 	return c, campaignMiss(err, id)
+}
+
+// TestSend sends campaign id's message to the one address to, now, for
+// the administrator to look at before sending to all; it records
+// nothing. Without a Tester it is ErrNoTestSender; a failed send is
+// Unavailable with the transport's error.
+func (s *Service) TestSend(ctx context.Context, actor hanok.Actor, id CampaignID, to string) error {
+	if err := checkAdmin(actor); err != nil {
+		return err
+	}
+	to, err := CheckEmail("email", to)
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Campaign(ctx, id)
+	if err != nil {
+		return campaignMiss(err, id)
+	}
+	if s.tester == nil {
+		return ErrNoTestSender
+	}
+	if err := s.tester.SendTest(ctx, c, to); err != nil {
+		s.logger.WarnContext(ctx, "mailing: test send failed", "campaign", id, "err", err)
+		return hanok.Wrap(hanok.Unavailable, err, "the test message could not be sent: "+err.Error())
+	}
+	return nil
 }
 
 // CampaignReport returns a campaign's counts of pending, sent and failed

@@ -43,6 +43,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 		{"TimesRoundTrip", testTimes},
 		{"Bounces", testBounces},
 		{"PendingAndConsent", testPendingAndConsent},
+		{"ScheduleAndPause", testScheduleAndPause},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -614,4 +615,72 @@ func testPendingAndConsent(t *testing.T, s mailing.Store) {
 		_, err = s.Subscriber(ctx, id)
 		assert.NoError(t, err)
 	}
+}
+
+// testScheduleAndPause: a campaign's deliveries are due at its SendAt;
+// a paused campaign's are not claimed, and claimed again once it is
+// queued; CancelPending marks the pending ones cancelled (a leased one
+// too: its claim can no longer finish it), which the report counts; a
+// paused campaign whose last pending delivery finishes is done.
+func testScheduleAndPause(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	addSub(t, s, "a@example.com", true)
+	addSub(t, s, "b@example.com", true)
+	sendAt := t0.Add(time.Hour + time.Microsecond)
+	c := mailing.Campaign{Subject: "later", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0, SendAt: sendAt}
+	_, err := s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	got, err := s.Campaign(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, sendAt, got.SendAt)
+	ds, err := s.ClaimDeliveries(ctx, sendAt.Add(-time.Microsecond), sendAt.Add(time.Minute), 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "claimed before send_at")
+
+	pause := func(st mailing.CampaignStatus) {
+		_, err := s.UpdateCampaign(ctx, c.ID, func(c *mailing.Campaign) error { c.Status = st; return nil })
+		require.NoError(t, err)
+	}
+	pause(mailing.CampaignPaused)
+	ds, err = s.ClaimDeliveries(ctx, sendAt, sendAt.Add(time.Minute), 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "claimed while paused")
+	pause(mailing.CampaignQueued)
+	ds, err = s.ClaimDeliveries(ctx, sendAt, sendAt.Add(time.Minute), 1)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: sendAt}))
+
+	// A paused campaign whose last pending delivery finishes is done.
+	ds, err = s.ClaimDeliveries(ctx, sendAt, sendAt.Add(time.Minute), 1)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	pause(mailing.CampaignPaused)
+	done := sendAt.Add(time.Second)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: done}))
+	got, err = s.Campaign(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mailing.CampaignDone, got.Status)
+
+	// Cancelling: the pending rows, leased or not, are cancelled.
+	c2 := mailing.Campaign{Subject: "cancel me", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
+	_, err = s.CreateCampaign(ctx, &c2)
+	require.NoError(t, err)
+	leased, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 1)
+	require.NoError(t, err)
+	require.Len(t, leased, 1)
+	_, err = s.UpdateCampaign(ctx, c2.ID, func(c *mailing.Campaign) error { c.Status = mailing.CampaignCancelled; return nil })
+	require.NoError(t, err)
+	n, err := s.CancelPending(ctx, c2.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.ErrorIs(t, s.FinishDelivery(ctx, leased[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0}), mailing.ErrNotHeld)
+	r, err := s.CampaignReport(ctx, c2.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, r.Cancelled)
+	assert.Zero(t, r.Pending)
+	assert.Equal(t, mailing.CampaignCancelled, r.Campaign.Status)
+	counts, err := s.DeliveryCounts(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, counts[mailing.DeliveryCancelled])
 }

@@ -208,11 +208,15 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		}
 	}
 	slices.SortFunc(subs, func(a, b mailing.Subscriber) int { return int(a.ID - b.ID) })
+	due := c.Created
+	if !c.SendAt.IsZero() {
+		due = c.SendAt
+	}
 	for _, sub := range subs {
 		s.nextDel++
 		s.deliveries[s.nextDel] = &mailing.Delivery{
 			ID: s.nextDel, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Name: sub.Name, Token: sub.Token,
-			Status: mailing.DeliveryPending, NextAttempt: c.Created,
+			Status: mailing.DeliveryPending, NextAttempt: due,
 		}
 		s.order = append(s.order, s.nextDel)
 	}
@@ -280,6 +284,8 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 			}
 		case mailing.DeliverySent:
 			r.Sent++
+		case mailing.DeliveryCancelled:
+			r.Cancelled++
 		case mailing.DeliveryFailed:
 			r.Failed++
 			cp := *d
@@ -303,6 +309,21 @@ func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID,
 	return mailing.ErrDeliveryNotFound
 }
 
+// CancelPending implements mailing.Store.
+func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, d := range s.deliveries {
+		if d.Campaign == c && d.Status == mailing.DeliveryPending {
+			d.Status, d.LeaseUntil = mailing.DeliveryCancelled, time.Time{}
+			n++
+		}
+	}
+	s.pending[c] -= n
+	return n, nil
+}
+
 // ClaimDeliveries implements mailing.Store.
 func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
 	s.mu.Lock()
@@ -313,7 +334,7 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 		if d.Status != mailing.DeliveryPending || d.NextAttempt.After(now) || d.LeaseUntil.After(now) {
 			continue
 		}
-		if s.campaigns[d.Campaign].Status == mailing.CampaignCancelled {
+		if st := s.campaigns[d.Campaign].Status; st == mailing.CampaignCancelled || st == mailing.CampaignPaused {
 			continue
 		}
 		due = append(due, d)

@@ -159,17 +159,17 @@ func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, e
 	return out, nil
 }
 
-// settleCampaigns marks done every queued or sending campaign without a
+// settleCampaigns marks done every queued, sending or paused campaign without a
 // pending delivery (campaign id, or every campaign when id is 0), setting
 // updated to now unless now is zero. It first locks the campaigns' rows,
 // in id order, so that the check runs after every finish that locked them
 // before has committed.
 func settleCampaigns(ctx context.Context, tx pgx.Tx, id mailing.CampaignID, now time.Time) error {
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM mailing_campaigns WHERE status IN ('queued', 'sending') AND ($1::bigint = 0 OR id = $1) ORDER BY id FOR NO KEY UPDATE`, int64(id)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM mailing_campaigns WHERE status IN ('queued', 'sending', 'paused') AND ($1::bigint = 0 OR id = $1) ORDER BY id FOR NO KEY UPDATE`, int64(id)); err != nil {
 		return fmt.Errorf("postgres: lock campaigns: %w", err)
 	}
 	_, err := tx.Exec(ctx, `UPDATE mailing_campaigns c SET status = 'done', updated = coalesce($1::timestamptz, c.updated)
-		WHERE c.status IN ('queued', 'sending') AND ($2::bigint = 0 OR c.id = $2) AND NOT EXISTS (
+		WHERE c.status IN ('queued', 'sending', 'paused') AND ($2::bigint = 0 OR c.id = $2) AND NOT EXISTS (
 			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = c.id AND d.status = 'pending')`, nullTime(now), int64(id))
 	if err != nil {
 		return fmt.Errorf("postgres: settle campaigns: %w", err)
@@ -205,13 +205,13 @@ func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-const campaignColumns = `id, subject, text_body, html_body, status, created, updated`
+const campaignColumns = `id, subject, text_body, html_body, status, created, updated, send_at`
 
 func scanCampaign(sc pgx.Row) (mailing.Campaign, error) {
 	var c mailing.Campaign
-	var created, updated *time.Time
-	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
-	c.Created, c.Updated = utc(created), utc(updated)
+	var created, updated, sendAt *time.Time
+	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated, &sendAt)
+	c.Created, c.Updated, c.SendAt = utc(created), utc(updated), utc(sendAt)
 	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
@@ -220,13 +220,13 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 	var n int64
 	var id mailing.CampaignID
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			c.Subject, c.Text, c.HTML, c.Status, nullTime(c.Created), nullTime(c.Updated)).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated, send_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			c.Subject, c.Text, c.HTML, c.Status, nullTime(c.Created), nullTime(c.Updated), nullTime(c.SendAt)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("postgres: insert campaign: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, name, token, status, next_attempt)
-			SELECT $1, id, email, name, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nullTime(c.Created))
+			SELECT $1, id, email, name, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nullTime(firstDue(*c)))
 		if err != nil {
 			return fmt.Errorf("postgres: insert deliveries: %w", err)
 		}
@@ -304,8 +304,9 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 			return err
 		}
 		r.Campaign = c
-		err = tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'failed')
-			FROM mailing_deliveries WHERE campaign_id = $1`, id).Scan(&r.Pending, &r.Sent, &r.Failed)
+		err = tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'failed'),
+				count(*) FILTER (WHERE status = 'cancelled')
+			FROM mailing_deliveries WHERE campaign_id = $1`, id).Scan(&r.Pending, &r.Sent, &r.Failed, &r.Cancelled)
 		if err != nil {
 			return fmt.Errorf("postgres: count deliveries: %w", err)
 		}
@@ -367,6 +368,23 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 	return r, err
 }
 
+// firstDue is when c's deliveries are first due.
+func firstDue(c mailing.Campaign) time.Time {
+	if !c.SendAt.IsZero() {
+		return c.SendAt
+	}
+	return c.Created
+}
+
+// CancelPending implements mailing.Store.
+func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `UPDATE mailing_deliveries SET status = 'cancelled', lease_until = NULL WHERE campaign_id = $1 AND status = 'pending'`, c)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: cancel deliveries: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // ClaimDeliveries implements mailing.Store. The due rows are locked with
 // FOR UPDATE SKIP LOCKED and leased in one statement: a row another claim
 // holds locked is skipped, not waited for, and one it leased and
@@ -376,7 +394,7 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `WITH due AS (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
-				WHERE d.status = 'pending' AND d.next_attempt <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $2) AND c.status <> 'cancelled'
+				WHERE d.status = 'pending' AND d.next_attempt <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $2) AND c.status NOT IN ('cancelled', 'paused')
 				ORDER BY d.next_attempt, d.id LIMIT $3
 				FOR UPDATE OF d SKIP LOCKED)
 			UPDATE mailing_deliveries m SET lease_until = $1 FROM due WHERE m.id = due.id

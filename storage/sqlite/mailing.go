@@ -149,11 +149,11 @@ func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, e
 	return collect("subscribers", rows, err, scanSubscriber)
 }
 
-// settleCampaigns marks done every queued or sending campaign without a
+// settleCampaigns marks done every queued, sending or paused campaign without a
 // pending delivery (of campaign id, or of every campaign when id is 0).
 func settleCampaigns(ctx context.Context, tx *sql.Tx, id mailing.CampaignID, now time.Time) error {
 	q := `UPDATE mailing_campaigns SET status = 'done', updated = coalesce(?, updated)
-		WHERE status IN ('queued', 'sending') AND NOT EXISTS (
+		WHERE status IN ('queued', 'sending', 'paused') AND NOT EXISTS (
 			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = mailing_campaigns.id AND d.status = 'pending')`
 	args := []any{nanos(now)}
 	if id != 0 {
@@ -194,13 +194,13 @@ func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-const campaignColumns = `id, subject, text_body, html_body, status, created, updated`
+const campaignColumns = `id, subject, text_body, html_body, status, created, updated, send_at`
 
 func scanCampaign(sc scanner) (mailing.Campaign, error) {
 	var c mailing.Campaign
-	var created, updated sql.NullInt64
-	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
-	c.Created, c.Updated = fromNanos(created), fromNanos(updated)
+	var created, updated, sendAt sql.NullInt64
+	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated, &sendAt)
+	c.Created, c.Updated, c.SendAt = fromNanos(created), fromNanos(updated), fromNanos(sendAt)
 	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
@@ -208,8 +208,8 @@ func scanCampaign(sc scanner) (mailing.Campaign, error) {
 func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) (int, error) {
 	var n int64
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated))
+		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated, send_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated), nanos(c.SendAt))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert campaign: %w", err)
 		}
@@ -218,7 +218,7 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 			return err
 		}
 		res, err = tx.ExecContext(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, name, token, status, next_attempt)
-			SELECT ?, id, email, name, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(c.Created))
+			SELECT ?, id, email, name, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(firstDue(*c)))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert deliveries: %w", err)
 		}
@@ -327,6 +327,8 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 				r.Sent = c.n
 			case mailing.DeliveryFailed:
 				r.Failed = c.n
+			case mailing.DeliveryCancelled:
+				r.Cancelled = c.n
 			}
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND bounce_kind <> '' ORDER BY id`, id)
@@ -378,6 +380,28 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 	return r, err
 }
 
+// firstDue is when c's deliveries are first due.
+func firstDue(c mailing.Campaign) time.Time {
+	if !c.SendAt.IsZero() {
+		return c.SendAt
+	}
+	return c.Created
+}
+
+// CancelPending implements mailing.Store.
+func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET status = 'cancelled', lease_until = NULL WHERE campaign_id = ? AND status = 'pending'`, c)
+		if err != nil {
+			return fmt.Errorf("sqlite: cancel deliveries: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // ClaimDeliveries implements mailing.Store.
 func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
 	var out []mailing.Delivery
@@ -385,7 +409,7 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET lease_until = ?
 			WHERE id IN (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
-				WHERE d.status = 'pending' AND d.next_attempt <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND c.status <> 'cancelled'
+				WHERE d.status = 'pending' AND d.next_attempt <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND c.status NOT IN ('cancelled', 'paused')
 				ORDER BY d.next_attempt, d.id LIMIT ?)
 			RETURNING `+deliveryColumns, nanos(leaseUntil), nanos(now), nanos(now), limit)
 		out, err = collect("claim deliveries", rows, err, scanDelivery)

@@ -28,3 +28,7 @@ ALTER TABLE mailing_subscribers
     ADD COLUMN unsubscribed_from text NOT NULL DEFAULT '';
 UPDATE mailing_subscribers SET subscribed_at = created;
 CREATE INDEX mailing_subscribers_pending ON mailing_subscribers (subscribed_at) WHERE pending;
+
+-- Scheduling: when a campaign's deliveries are first due (NULL: at its
+-- creation).
+ALTER TABLE mailing_campaigns ADD COLUMN send_at timestamptz;
