@@ -187,7 +187,7 @@ type Outcome struct {
 
 // Report is the state of a campaign's deliveries.
 type Report struct {
-	Campaign Campaign
+	Campaign  Campaign
 	Pending   int
 	Sent      int
 	Failed    int
