@@ -9,8 +9,11 @@
 //	GET    /subscribe/{id}                  admin             -> 200 {"data": subscriber}
 //	DELETE /subscribe                       admin             -> 204, every subscriber deleted
 //	DELETE /subscribe/{id}                  admin             -> 204
-//	POST   /subscribe/send-mail             admin {subject, content[, html]} -> 203 {"campaign_id": ...}
+//	POST   /subscribe/send-mail             admin {subject, content[, html, send_at]} -> 203 {"campaign_id": ...}
 //	                                        ("subjectl", the seed document's spelling, is read as subject)
+//	POST   /subscribe/send-mail/{campaign}/pause|resume|cancel admin -> 200 {campaign_id, status} (409 when
+//	                                        the campaign's state forbids it)
+//	POST   /subscribe/send-mail/{campaign}/test admin {email} -> 200, the message sent to that one address
 //	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts, failures, and the pending
 //	                                        deliveries retrying (last error, next attempt)
 //	POST   /webhooks/bounce                 admin {email, type[, status, diagnostic, campaign_id]}
@@ -93,6 +96,10 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	rt.User("DELETE /subscribe/{id}", h.deleteOne)
 	rt.User("POST /subscribe/send-mail", h.sendMail)
 	rt.User("GET /subscribe/send-mail/{campaign}", h.report)
+	rt.User("POST /subscribe/send-mail/{campaign}/pause", h.control((*mailing.Service).PauseCampaign))
+	rt.User("POST /subscribe/send-mail/{campaign}/resume", h.control((*mailing.Service).ResumeCampaign))
+	rt.User("POST /subscribe/send-mail/{campaign}/cancel", h.control((*mailing.Service).CancelCampaign))
+	rt.User("POST /subscribe/send-mail/{campaign}/test", h.testSend)
 	rt.User("POST /webhooks/bounce", h.bounceHook)
 	rt.Public("GET /confirm/{token}", h.confirmPageGet)
 	rt.Public("POST /confirm/{token}", h.confirmLink)
@@ -293,6 +300,8 @@ func (h *handler) sendMail(w http.ResponseWriter, r *http.Request, actor hanok.A
 		Subjectl *string `json:"subjectl"`
 		Content  *string `json:"content"`
 		HTML     string  `json:"html"`
+		// SendAt, if set, schedules the campaign (RFC 3339).
+		SendAt *string `json:"send_at"`
 	}](w, r, maxBody)
 	if err != nil {
 		return err
@@ -306,12 +315,72 @@ func (h *handler) sendMail(w http.ResponseWriter, r *http.Request, actor hanok.A
 	if body.Content == nil {
 		return required("content")
 	}
-	c, n, err := h.svc.CreateCampaign(r.Context(), actor, *body.Subject, *body.Content, body.HTML)
+	var sendAt time.Time
+	if body.SendAt != nil {
+		if sendAt, err = time.Parse(time.RFC3339, *body.SendAt); err != nil {
+			return hanok.FieldError("send_at", "must be a time such as 2026-03-01T18:00:00+09:00 (RFC 3339)")
+		}
+	}
+	c, n, err := h.svc.ScheduleCampaign(r.Context(), actor, *body.Subject, *body.Content, body.HTML, sendAt)
 	if err != nil {
 		return err
 	}
 	// 203 is the seed's code for "queued".
-	httpx.WriteJSON(w, http.StatusNonAuthoritativeInfo, map[string]any{"campaign_id": c.ID, "status": c.Status, "deliveries": n})
+	out := map[string]any{"campaign_id": c.ID, "status": c.Status, "deliveries": n}
+	if !c.SendAt.IsZero() {
+		out["send_at"] = c.SendAt
+	}
+	httpx.WriteJSON(w, http.StatusNonAuthoritativeInfo, out)
+	return nil
+}
+
+// campaignOut is a campaign's state as pause, resume and cancel answer.
+func campaignOut(c mailing.Campaign) map[string]any {
+	out := map[string]any{"campaign_id": c.ID, "status": c.Status, "updated_at": c.Updated}
+	if !c.SendAt.IsZero() {
+		out["send_at"] = c.SendAt
+	}
+	return out
+}
+
+// control answers a pause, resume or cancel of the campaign in the path.
+func (h *handler) control(move func(*mailing.Service, context.Context, hanok.Actor, mailing.CampaignID) (mailing.Campaign, error)) func(http.ResponseWriter, *http.Request, hanok.Actor) error {
+	return func(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+		id, err := httpx.PathID(r, "campaign", "campaign")
+		if err != nil {
+			return err
+		}
+		if _, err := httpx.ReadBody(w, r, 4<<10); err != nil {
+			return err
+		}
+		c, err := move(h.svc, r.Context(), actor, mailing.CampaignID(id))
+		if err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, http.StatusOK, campaignOut(c))
+		return nil
+	}
+}
+
+// testSend sends the campaign's message to one address.
+func (h *handler) testSend(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "campaign", "campaign")
+	if err != nil {
+		return err
+	}
+	body, err := httpx.DecodeJSON[struct {
+		Email *string `json:"email"`
+	}](w, r, maxBody)
+	if err != nil {
+		return err
+	}
+	if body.Email == nil {
+		return required("email")
+	}
+	if err := h.svc.TestSend(r.Context(), actor, mailing.CampaignID(id), *body.Email); err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"campaign_id": id, "email": strings.TrimSpace(*body.Email), "message": "test message sent"})
 	return nil
 }
 
@@ -405,8 +474,8 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Act
 	}
 	c := rep.Campaign
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
-		"campaign_id": c.ID, "subject": c.Subject, "status": c.Status, "created_at": c.Created,
-		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "failures": failures, "retrying": retrying,
+		"campaign_id": c.ID, "subject": c.Subject, "status": c.Status, "created_at": c.Created, "send_at": timeOrNil(c.SendAt),
+		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "cancelled": rep.Cancelled, "failures": failures, "retrying": retrying,
 		"bounced": rep.Bounced, "bounces": bounces,
 	})
 	return nil

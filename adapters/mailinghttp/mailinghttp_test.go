@@ -658,3 +658,96 @@ func TestConfirmedOptIn(t *testing.T) {
 		})
 	}
 }
+
+// tests is a Tester that keeps what it is asked to send.
+type tests struct{ sent chan string }
+
+func (ts *tests) SendTest(_ context.Context, c mailing.Campaign, to string) error {
+	if to == "refused@example.com" {
+		return mailing.Permanent(fmt.Errorf("550 5.1.1 no such user"))
+	}
+	ts.sent <- fmt.Sprintf("%d %s %s", c.ID, c.Subject, to)
+	return nil
+}
+
+// Scheduling and control over HTTP on every store: send_at schedules (in
+// the future only); pause stops claims at once, resume lets them go on,
+// cancel marks the undelivered rows cancelled; each answers 409 where
+// the campaign's state forbids it; a test send reaches the one address.
+func TestCampaignControl(t *testing.T) {
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ms, as := mk(t)
+			ts := &tests{sent: make(chan string, 2)}
+			e := newEnvOn(t, ms, as, func(c *mailing.Config) { c.Tester = ts })
+			ctx := context.Background()
+			for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+				e.do("POST", "/subscribe", map[string]any{"email": email, "name": "x"}, false).Want(t, 201)
+			}
+			for _, tc := range []struct {
+				sendAt any
+				want   string
+			}{
+				{"2026-03-01T08:59:59Z", "send_at: must be in the future"},
+				{"2026-03-01T18:00:00+09:00", "send_at: must be in the future"}, // 09:00 UTC: now
+				{"2028-03-01T09:00:00Z", "send_at: must be within a year"},
+				{"tomorrow", "send_at"},
+				{17, "send_at"},
+			} {
+				wantError(t, e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "s", "content": "c", "send_at": tc.sendAt}, true), 400, tc.want)
+			}
+			r := e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "Later", "content": "c", "send_at": "2026-03-01T19:00:00+09:00"}, true).Want(t, 203)
+			assert.Equal(t, map[string]any{"campaign_id": float64(1), "status": "queued", "deliveries": float64(3), "send_at": "2026-03-01T10:00:00Z"}, r.Map(t))
+			r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+			assert.Equal(t, "2026-03-01T10:00:00Z", r.Map(t)["send_at"])
+			claim := func(at time.Time) int {
+				ds, err := e.svc.Store().ClaimDeliveries(ctx, at, at.Add(time.Minute), 10)
+				require.NoError(t, err)
+				return len(ds)
+			}
+			sendAt := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+			assert.Zero(t, claim(sendAt.Add(-time.Second)), "nothing is due before send_at")
+
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/pause", nil, false), 403, "admin token")
+			r = e.do("POST", "/subscribe/send-mail/1/pause", nil, true).Want(t, 200)
+			assert.Equal(t, map[string]any{"campaign_id": float64(1), "status": "paused", "updated_at": "2026-03-01T09:00:00Z", "send_at": "2026-03-01T10:00:00Z"}, r.Map(t))
+			assert.Zero(t, claim(sendAt), "a paused campaign's deliveries are not claimed")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/pause", nil, true), 409, "campaign 1 is already paused")
+			r = e.do("POST", "/subscribe/send-mail/1/resume", nil, true).Want(t, 200)
+			assert.Equal(t, "queued", r.Map(t)["status"])
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/resume", nil, true), 409, "campaign 1 is not paused")
+			assert.Equal(t, 3, claim(sendAt), "resumed: claimed again")
+
+			r = e.do("POST", "/subscribe/send-mail/1/cancel", nil, true).Want(t, 200)
+			assert.Equal(t, "cancelled", r.Map(t)["status"])
+			r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+			m := r.Map(t)
+			assert.Equal(t, float64(3), m["cancelled"], "the undelivered rows are cancelled, not lost")
+			assert.Equal(t, float64(0), m["pending"])
+			for _, action := range []string{"cancel", "pause"} {
+				wantError(t, e.do("POST", "/subscribe/send-mail/1/"+action, nil, true), 409, "campaign 1 is already cancelled")
+			}
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/resume", nil, true), 409, "campaign 1 is not paused")
+			wantError(t, e.do("POST", "/subscribe/send-mail/9/pause", nil, true), 404, "campaign 9 not found")
+			wantError(t, e.do("POST", "/subscribe/send-mail/x/cancel", nil, true), 404, `campaign "x" not found`)
+
+			// A test send goes to the one address, and records nothing.
+			r = e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": " me@example.com "}, true).Want(t, 200)
+			assert.Equal(t, map[string]any{"campaign_id": float64(1), "email": "me@example.com", "message": "test message sent"}, r.Map(t))
+			assert.Equal(t, "1 Later me@example.com", <-ts.sent)
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "me@example.com"}, false), 403, "admin token")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{}, true), 400, "email: is required")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "nope"}, true), 400, "email")
+			wantError(t, e.do("POST", "/subscribe/send-mail/9/test", map[string]any{"email": "me@example.com"}, true), 404, "campaign 9 not found")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "refused@example.com"}, true), 503, "550 5.1.1 no such user")
+			assert.Empty(t, ts.sent)
+		})
+	}
+}
+
+// Without a transport, a test send is 503.
+func TestTestSendUnavailable(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "s", "content": "c"}, true).Want(t, 203)
+	wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "me@example.com"}, true), 503, "no mail transport")
+}

@@ -329,7 +329,7 @@ func newMailing(c *mailingConfig, store mailing.Store, throttle mailing.Throttle
 		return nil, nil, nil, err
 	}
 	cfg := mailing.Config{Logger: logger, Throttle: throttle, OnCampaign: func(mailing.Campaign) { disp.Wake() },
-		SoftBounceLimit: c.softLimit, SoftBounceWindow: c.softWindow, ConfirmTTL: c.confirmTTL}
+		SoftBounceLimit: c.softLimit, SoftBounceWindow: c.softWindow, ConfirmTTL: c.confirmTTL, Tester: disp}
 	if c.confirm {
 		cfg.Confirmer = disp
 	}

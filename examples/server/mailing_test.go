@@ -261,3 +261,32 @@ func TestMailingConfirmFlag(t *testing.T) {
 	require.Equal(t, 203, code)
 	assert.Equal(t, float64(1), body["deliveries"])
 }
+
+// A scheduled campaign waits for its time; pause, resume and cancel
+// answer; a test send writes the one message to -mail-out.
+func TestMailingScheduleAndTest(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "mail")
+	s := start(t, nil, "-db", "memory", "-mail-out", out, "-mailing-token", "admin")
+	code, body := s.do(t, "POST", "/mailing/subscribe", "", `{"email":"mirim@example.com","name":"Mirim"}`)
+	require.Equal(t, 201, code, "%v", body)
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	code, body = s.do(t, "POST", "/mailing/subscribe/send-mail", "admin", `{"subject":"Later","content":"Hello","send_at":"`+later+`"}`)
+	require.Equal(t, 203, code, "%v", body)
+	assert.Equal(t, later, body["send_at"])
+	code, body = s.do(t, "POST", "/mailing/subscribe/send-mail/1/test", "admin", `{"email":"editor@example.com"}`)
+	require.Equal(t, 200, code, "%v", body)
+	files, err := filepath.Glob(filepath.Join(out, "*.eml"))
+	require.NoError(t, err)
+	require.Len(t, files, 1, "the test message, and not the scheduled campaign")
+	data, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "To: <editor@example.com>")
+	for _, step := range []struct{ action, want string }{{"pause", "paused"}, {"resume", "queued"}, {"cancel", "cancelled"}} {
+		code, body = s.do(t, "POST", "/mailing/subscribe/send-mail/1/"+step.action, "admin", "")
+		require.Equal(t, 200, code, "%v", body)
+		assert.Equal(t, step.want, body["status"])
+	}
+	code, body = s.do(t, "GET", "/mailing/subscribe/send-mail/1", "admin", "")
+	require.Equal(t, 200, code)
+	assert.Equal(t, float64(1), body["cancelled"])
+}
