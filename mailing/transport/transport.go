@@ -211,7 +211,19 @@ func (w *DirWriter) Send(ctx context.Context, m mailing.Message) error {
 // FileName is the name DirWriter gives m's file:
 // "c<campaign>-<creation time, UTC, to the nanosecond>-s<subscriber>.eml",
 // such as "c1-20260301T090000.123456789Z-s7.eml".
+//
+// A message from outside the outbox (a confirmation, a test send: no
+// campaign or no subscriber) is named after its Message-ID instead,
+// which carries the time it was made.
 func FileName(m mailing.Message) string {
+	if m.Campaign == 0 || m.Subscriber == 0 {
+		return strings.Map(func(r rune) rune {
+			if r == '/' || r == '\\' || r < 0x20 {
+				return '_'
+			}
+			return r
+		}, m.MessageID) + ".eml"
+	}
 	return fmt.Sprintf("c%d-%s-s%d.eml", m.Campaign, m.CampaignCreated.UTC().Format("20060102T150405.000000000Z"), m.Subscriber)
 }
 

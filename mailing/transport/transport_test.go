@@ -161,3 +161,10 @@ func TestDirWriterNames(t *testing.T) {
 	assert.Equal(t, "c1-20260301T090000.123456789Z-s2.eml", filepath.Base(files[0]))
 	assert.Equal(t, "c1-20260301T090000.123457789Z-s2.eml", filepath.Base(files[1]))
 }
+
+// Messages from outside the outbox are named after their Message-ID.
+func TestFileNameOutsideTheOutbox(t *testing.T) {
+	assert.Equal(t, "confirm-7.1764674401000000000@lists.hanok.example.eml",
+		transport.FileName(mailing.Message{MessageID: "confirm-7.1764674401000000000@lists.hanok.example", Subscriber: 7}))
+	assert.Equal(t, "test-1.5@x_y.eml", transport.FileName(mailing.Message{MessageID: "test-1.5@x/y", Campaign: 1}))
+}
