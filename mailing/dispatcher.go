@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"strings"
 	"sync"
@@ -19,8 +20,18 @@ type DispatcherConfig struct {
 	// Routing picks each recipient's transport. Routing.Default is
 	// required.
 	Routing Routing
-	// From is the sender address (default "hanok mailing <mailing@localhost>").
+	// From is the From: header, an address with an optional display
+	// name (default "hanok mailing <mailing@localhost>").
 	From string
+	// ReplyTo, if set, is the Reply-To: header of every message.
+	ReplyTo string
+	// ReturnPath is the envelope sender (SMTP MAIL FROM), where bounces
+	// go (default: From's address).
+	ReturnPath string
+	// VERP, if set, makes each message's envelope sender the VERP
+	// address of its delivery instead of ReturnPath, so that a bounce
+	// names the delivery it is about.
+	VERP *VERP
 	// PublicURL is the public base URL of the HTTP adapter, under which
 	// the unsubscribe links live (default "http://127.0.0.1:8080/mailing").
 	PublicURL string
@@ -103,6 +114,27 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 	}
 	if cfg.From == "" {
 		cfg.From = "hanok mailing <mailing@localhost>"
+	}
+	if _, err := mail.ParseAddress(cfg.From); err != nil {
+		return nil, fmt.Errorf("mailing: from %q: %w", cfg.From, err)
+	}
+	if cfg.ReplyTo != "" {
+		if _, err := mail.ParseAddress(cfg.ReplyTo); err != nil {
+			return nil, fmt.Errorf("mailing: reply-to %q: %w", cfg.ReplyTo, err)
+		}
+	}
+	if cfg.ReturnPath != "" {
+		if a, err := mail.ParseAddress(cfg.ReturnPath); err != nil || a.Name != "" || a.Address != cfg.ReturnPath {
+			return nil, fmt.Errorf("mailing: return path %q: want a bare address", cfg.ReturnPath)
+		}
+	}
+	if v := cfg.VERP; v != nil {
+		if len(v.Secret) < 16 {
+			return nil, errors.New("mailing: the VERP secret needs 16 bytes at least")
+		}
+		if _, err := mail.ParseAddress(v.Address(1, 1)); err != nil {
+			return nil, fmt.Errorf("mailing: VERP domain %q: %w", v.Domain, err)
+		}
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://127.0.0.1:8080/mailing"
@@ -307,16 +339,67 @@ func MessageID(c CampaignID, s SubscriberID, domain string) string {
 func (d *Dispatcher) message(c Campaign, del Delivery) Message {
 	link := UnsubscribeURL(d.cfg.PublicURL, del.Token)
 	return Message{
-		MessageID:      MessageID(del.Campaign, del.Subscriber, d.cfg.MessageIDDomain),
-		Campaign:       del.Campaign,
-		Subscriber:     del.Subscriber,
-		From:           d.cfg.From,
-		To:             del.Email,
-		Subject:        c.Subject,
-		Text:           textWithLink(c.Text, link),
-		HTML:           htmlWithLink(c.HTML, link),
-		UnsubscribeURL: link,
+		MessageID:       MessageID(del.Campaign, del.Subscriber, d.cfg.MessageIDDomain),
+		Campaign:        del.Campaign,
+		CampaignCreated: c.Created,
+		Subscriber:      del.Subscriber,
+		From:            d.cfg.From,
+		ReplyTo:         d.cfg.ReplyTo,
+		ReturnPath:      d.returnPath(del),
+		To:              del.Email,
+		ToName:          del.Name,
+		Subject:         c.Subject,
+		Text:            textWithLink(c.Text, link),
+		HTML:            htmlWithLink(c.HTML, link),
+		UnsubscribeURL:  link,
 	}
+}
+
+// SendConfirmation implements Confirmer: it sends sub the confirmation
+// mail of confirmed opt-in (ConfirmationMessage, with the link
+// ConfirmURL under PublicURL) now, through sub's domain's transport and
+// within the rate limits.
+func (d *Dispatcher) SendConfirmation(ctx context.Context, sub Subscriber) error {
+	link := ConfirmURL(d.cfg.PublicURL, sub.Token)
+	subject, text := ConfirmationMessage(sub, link)
+	return d.sendNow(ctx, Message{
+		MessageID: fmt.Sprintf("confirm-%d.%d@%s", sub.ID, d.cfg.Now().UnixNano(), d.cfg.MessageIDDomain), Subscriber: sub.ID,
+		From: d.cfg.From, ReplyTo: d.cfg.ReplyTo, ReturnPath: d.cfg.ReturnPath, To: sub.Email, ToName: sub.Name,
+		Subject: subject, Text: text,
+	})
+}
+
+// SendTest implements Tester: it sends campaign c's message to the
+// address to now (within the rate limits), as subscriber 0, its
+// unsubscribe link one that names nobody.
+func (d *Dispatcher) SendTest(ctx context.Context, c Campaign, to string) error {
+	m := d.message(c, Delivery{Campaign: c.ID, Email: to, Token: "test"})
+	m.MessageID = fmt.Sprintf("test-%d.%d@%s", c.ID, d.cfg.Now().UnixNano(), d.cfg.MessageIDDomain)
+	m.ReturnPath = d.cfg.ReturnPath
+	return d.sendNow(ctx, m)
+}
+
+// sendNow sends one message outside the outbox, within the rate limits.
+func (d *Dispatcher) sendNow(ctx context.Context, m Message) error {
+	for _, l := range []*rate.Limiter{d.global, d.domainLimiter(Domain(m.To))} {
+		if l == nil {
+			continue
+		}
+		if err := l.Wait(ctx); err != nil {
+			return fmt.Errorf("mailing: waiting for the rate limit: %w", err)
+		}
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
+	defer cancel()
+	return d.cfg.Routing.Transport(m.To).Send(sendCtx, m)
+}
+
+// returnPath is the envelope sender of del's message.
+func (d *Dispatcher) returnPath(del Delivery) string {
+	if d.cfg.VERP != nil {
+		return d.cfg.VERP.Address(del.Campaign, del.Subscriber)
+	}
+	return d.cfg.ReturnPath
 }
 
 // waitTurn waits for the rate limiters' permission to send to domain. It

@@ -35,4 +35,19 @@ var (
 	// ErrNotAdmin: an admin action asked by someone who is not the
 	// list's administrator (the admin token's holder or a superuser).
 	ErrNotAdmin = &hanok.Error{Code: hanok.Forbidden, Message: "only the mailing list's administrator may do this"}
+	// ErrBounceKind: a bounce whose kind is not hard, soft or
+	// complaint.
+	ErrBounceKind = &hanok.Error{Code: hanok.Invalid, Message: "type must be hard, soft or complaint", Fields: map[string]string{"type": "must be hard, soft or complaint"}}
+	// ErrNothingToConfirm: a confirmation link of a subscriber who is
+	// not pending (it unsubscribed since).
+	ErrNothingToConfirm = &hanok.Error{Code: hanok.Conflict, Message: "this subscription is not awaiting confirmation"}
+	// ErrConfirmExpired: a confirmation link followed after the
+	// subscription expired; subscribing again sends a new one.
+	ErrConfirmExpired = &hanok.Error{Code: hanok.NotFound, Message: "this confirmation link has expired; please subscribe again"}
+	// ErrCampaignPaused: the campaign is already paused.
+	ErrCampaignPaused = &hanok.Error{Code: hanok.Conflict, Message: "campaign is already paused"}
+	// ErrCampaignNotPaused: only a paused campaign can be resumed.
+	ErrCampaignNotPaused = &hanok.Error{Code: hanok.Conflict, Message: "campaign is not paused"}
+	// ErrNoTestSender: test sends need a transport (Config.Tester).
+	ErrNoTestSender = &hanok.Error{Code: hanok.Unavailable, Message: "test sends are not available: no mail transport"}
 )

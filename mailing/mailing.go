@@ -47,6 +47,31 @@ type Subscriber struct {
 	Token   string
 	Created time.Time
 	Updated time.Time
+	// Bounced is when the address was found dead (a hard bounce, or too
+	// many soft ones): it is then no longer Subscribed. Zero otherwise.
+	Bounced time.Time
+	// SoftBounces counts the soft bounces since SoftSince, the start of
+	// the current window (see Subscriber.SoftBounce).
+	SoftBounces int
+	SoftSince   time.Time
+	// Pending is true from a subscription under confirmed opt-in until
+	// its confirmation: a pending subscriber is not Subscribed.
+	Pending bool
+	// Consent is the record of the subscriber's consent.
+	Consent Consent
+}
+
+// Consent is when, and from which client address, a subscriber last
+// subscribed, confirmed and unsubscribed (zero and empty for never): what
+// a regulator or an unsubscribe dispute asks for. The address is the
+// client's IP address, or what acted instead ("abuse report").
+type Consent struct {
+	Subscribed       time.Time
+	SubscribedFrom   string
+	Confirmed        time.Time
+	ConfirmedFrom    string
+	Unsubscribed     time.Time
+	UnsubscribedFrom string
 }
 
 // CampaignStatus is where a campaign is in its life.
@@ -60,8 +85,12 @@ const (
 	CampaignSending CampaignStatus = "sending"
 	// CampaignDone: no delivery is pending any more.
 	CampaignDone CampaignStatus = "done"
-	// CampaignCancelled: cancelled; its pending deliveries are not sent.
+	// CampaignCancelled: cancelled; its pending deliveries are marked
+	// cancelled, not sent.
 	CampaignCancelled CampaignStatus = "cancelled"
+	// CampaignPaused: paused; no delivery of it is claimed until it is
+	// resumed.
+	CampaignPaused CampaignStatus = "paused"
 )
 
 // Campaign is one mail sent to every subscriber active when it was created
@@ -75,6 +104,9 @@ type Campaign struct {
 	Status  CampaignStatus
 	Created time.Time
 	Updated time.Time
+	// SendAt, if set, is when the campaign's deliveries are first due
+	// (zero: at Created).
+	SendAt time.Time
 }
 
 // DeliveryStatus is the state of one delivery.
@@ -85,6 +117,8 @@ const (
 	DeliveryPending DeliveryStatus = "pending"
 	DeliverySent    DeliveryStatus = "sent"
 	DeliveryFailed  DeliveryStatus = "failed"
+	// DeliveryCancelled: not sent, its campaign was cancelled first.
+	DeliveryCancelled DeliveryStatus = "cancelled"
 )
 
 // Delivery is one campaign's mail to one subscriber: the outbox row the
@@ -93,9 +127,10 @@ type Delivery struct {
 	ID         DeliveryID
 	Campaign   CampaignID
 	Subscriber SubscriberID
-	// Email and Token are the subscriber's address and unsubscribe token
-	// when the campaign was created.
+	// Email, Name and Token are the subscriber's address, name and
+	// unsubscribe token when the campaign was created.
 	Email  string
+	Name   string
 	Token  string
 	Status DeliveryStatus
 	// Attempts counts the sends tried and finished (a send cut off by a
@@ -113,6 +148,19 @@ type Delivery struct {
 	// Errors are the errors of every failed attempt, oldest first; only
 	// filled by Store.CampaignReport.
 	Errors []AttemptError
+	// Bounce is the report received about the message after it was sent
+	// (a bounce or a complaint); zero if none.
+	Bounce DeliveryBounce
+}
+
+// DeliveryBounce is what a bounce or complaint said about one delivery.
+type DeliveryBounce struct {
+	Kind BounceKind
+	// Status is the enhanced status code (RFC 3463), such as "5.1.1".
+	Status string
+	// Detail is the diagnostic the reporting server gave.
+	Detail string
+	At     time.Time
 }
 
 // AttemptError is the error of one failed attempt of a delivery.
@@ -139,12 +187,20 @@ type Outcome struct {
 
 // Report is the state of a campaign's deliveries.
 type Report struct {
-	Campaign Campaign
-	Pending  int
-	Sent     int
-	Failed   int
+	Campaign  Campaign
+	Pending   int
+	Sent      int
+	Failed    int
+	Cancelled int
 	// Failures are the failed deliveries with every attempt's error.
 	Failures []Delivery
+	// Bounced counts the deliveries a bounce or complaint was received
+	// for, and Bounces lists them by id with their DeliveryBounce.
+	Bounced int
+	Bounces []Delivery
+	// Retrying are the pending deliveries whose last attempt failed, by
+	// id, each with its LastError and NextAttempt (Errors not filled).
+	Retrying []Delivery
 }
 
 // Store is the persistence of the mailing list. Stores keep data and
@@ -166,10 +222,14 @@ type Store interface {
 	SubscriberByToken(ctx context.Context, token string) (Subscriber, error)
 	// UpdateSubscriber runs fn on the subscriber of id inside a
 	// transaction and stores the result unless fn fails (whose error is
-	// returned). Only Name, Subscribed, Token and Updated are stored.
+	// returned). Every field but ID, Email and Created is stored.
 	UpdateSubscriber(ctx context.Context, id SubscriberID, fn func(*Subscriber) error) (Subscriber, error)
 	// Subscribers lists every subscriber, cancelled ones too, by id.
 	Subscribers(ctx context.Context) ([]Subscriber, error)
+	// DeletePending deletes the pending subscribers who never confirmed
+	// and subscribed before before (Consent.Subscribed), with their
+	// deliveries, and returns how many.
+	DeletePending(ctx context.Context, before time.Time) (int, error)
 	// DeleteSubscriber deletes the subscriber of id with its deliveries.
 	// Rule in SQL: every queued or sending campaign left without a
 	// pending delivery becomes done (CampaignStatus.Settled), its
@@ -181,25 +241,34 @@ type Store interface {
 	DeleteSubscribers(ctx context.Context) (int, error)
 
 	// CreateCampaign stores c, sets its ID and, in the same transaction,
-	// adds one pending delivery, due at c.Created, for every subscriber
-	// subscribed at that moment, and gives c the status
+	// adds one pending delivery, due at c.SendAt (c.Created if zero), for every subscriber
+	// subscribed at that moment (with its email, name and token), and gives c the status
 	// c.Status.Settled(deliveries). It returns the number of deliveries.
 	CreateCampaign(ctx context.Context, c *Campaign) (int, error)
 	// Campaign returns the campaign of id (ErrCampaignNotFound if none).
 	Campaign(ctx context.Context, id CampaignID) (Campaign, error)
 	// UpdateCampaign runs fn on the campaign of id in a transaction and
 	// stores its Status and Updated unless fn fails.
+	// CancelPending marks every pending delivery of campaign c
+	// cancelled (a leased one too: its claim can then no longer finish
+	// it) and returns how many.
+	CancelPending(ctx context.Context, c CampaignID) (int, error)
 	UpdateCampaign(ctx context.Context, id CampaignID, fn func(*Campaign) error) (Campaign, error)
-	// CampaignReport counts the campaign's deliveries by status and lists
-	// the failed ones with their errors.
+	// CampaignReport counts the campaign's deliveries by status, lists
+	// the failed ones with their errors, the pending ones with a last
+	// error (Report.Retrying) and the bounced ones (Report.Bounces).
 	CampaignReport(ctx context.Context, id CampaignID) (Report, error)
+	// BounceDelivery records b on the delivery of campaign c to
+	// subscriber s (ErrDeliveryNotFound if there is none); a later report
+	// replaces an earlier one.
+	BounceDelivery(ctx context.Context, c CampaignID, s SubscriberID, b DeliveryBounce) error
 	// DeliveryCounts counts every campaign's deliveries by status: the
 	// outbox's depth.
 	DeliveryCounts(ctx context.Context) (map[DeliveryStatus]int, error)
 
 	// ClaimDeliveries claims up to limit pending deliveries that are due
 	// at now, unleased (LeaseUntil at or before now) and not of a
-	// cancelled campaign, oldest due first, setting their LeaseUntil to
+	// cancelled or paused campaign, oldest due first, setting their LeaseUntil to
 	// leaseUntil; a campaign with a claimed delivery takes the status
 	// CampaignStatus.Claimed. A delivery is claimed by one caller only
 	// until its lease ends.

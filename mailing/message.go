@@ -5,18 +5,33 @@ import (
 	"errors"
 	"html"
 	"strings"
+	"time"
 )
 
 // Message is one mail as a Transport sends it.
 type Message struct {
 	// MessageID is the Message-ID without angle brackets, derived from
 	// (campaign, subscriber): a resend after a crash carries the same one.
-	MessageID  string
-	Campaign   CampaignID
-	Subscriber SubscriberID
-	From       string
-	To         string
-	Subject    string
+	MessageID string
+	Campaign  CampaignID
+	// CampaignCreated is when the campaign was created: with Campaign
+	// and Subscriber, it names the message apart from those of other
+	// databases (DirWriter's file names).
+	CampaignCreated time.Time
+	Subscriber      SubscriberID
+	// From is the From: header, an address with an optional display
+	// name ("hanok <news@example.com>").
+	From string
+	// ReplyTo, if set, is the Reply-To: header, in the form of From.
+	ReplyTo string
+	// ReturnPath is the envelope sender (SMTP MAIL FROM), the address
+	// bounces go to; empty means From's address.
+	ReturnPath string
+	// To is the recipient's address and ToName the display name of its
+	// To: header (may be empty).
+	To      string
+	ToName  string
+	Subject string
 	// Text and HTML are the bodies with the unsubscribe link added.
 	Text string
 	HTML string

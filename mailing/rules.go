@@ -1,12 +1,18 @@
 package mailing
 
+import "time"
+
 // The life of a campaign, decided here and nowhere else:
 //
 //	queued ──first claim──▶ sending ──no delivery pending──▶ done
-//	   │                       │
-//	   └──────── cancel ───────┴──▶ cancelled
+//	   │  ▲                    │                              ▲
+//	   │  └─resume── paused ◀──┴─pause  (paused: no claim;    │
+//	   │  pause──────▶  │        no delivery pending ─────────┘)
+//	   └──────── cancel ┴──────┴──▶ cancelled
 //
-// A campaign created with no active subscriber is done at once. The
+// A campaign created with no active subscriber is done at once. A
+// resumed campaign is queued until its next claim. Cancelling marks its
+// pending deliveries cancelled. The
 // stores apply these rules inside their transactions; where one must run
 // in SQL over many rows (settling the campaigns left without a pending
 // delivery when subscribers are deleted or unsubscribe), the Store
@@ -22,13 +28,37 @@ func (s CampaignStatus) Claimed() CampaignStatus {
 }
 
 // Settled is the status of a campaign of status s with pending
-// deliveries still pending: a queued or sending campaign with none is
-// done.
+// deliveries still pending: a queued, sending or paused campaign with
+// none is done.
 func (s CampaignStatus) Settled(pending int) CampaignStatus {
-	if pending == 0 && (s == CampaignQueued || s == CampaignSending) {
+	if pending == 0 && (s == CampaignQueued || s == CampaignSending || s == CampaignPaused) {
 		return CampaignDone
 	}
 	return s
+}
+
+// Pause returns the status of a paused campaign of status s:
+// ErrCampaignDone, ErrCampaignCancelled or ErrCampaignPaused when it
+// cannot be paused.
+func (s CampaignStatus) Pause() (CampaignStatus, error) {
+	switch s {
+	case CampaignDone:
+		return s, ErrCampaignDone
+	case CampaignCancelled:
+		return s, ErrCampaignCancelled
+	case CampaignPaused:
+		return s, ErrCampaignPaused
+	}
+	return CampaignPaused, nil
+}
+
+// Resume returns the status of a resumed campaign of status s (queued
+// until its next claim), or ErrCampaignNotPaused.
+func (s CampaignStatus) Resume() (CampaignStatus, error) {
+	if s != CampaignPaused {
+		return s, ErrCampaignNotPaused
+	}
+	return CampaignQueued, nil
 }
 
 // Cancel returns the status of a cancelled campaign of status s, or
@@ -41,4 +71,90 @@ func (s CampaignStatus) Cancel() (CampaignStatus, error) {
 		return s, ErrCampaignCancelled
 	}
 	return CampaignCancelled, nil
+}
+
+// SubscriberStatus is where a subscriber is, derived from its fields
+// (Subscriber.Status).
+type SubscriberStatus string
+
+// The subscriber statuses.
+const (
+	// SubscriberActive: subscribed; gets every campaign.
+	SubscriberActive SubscriberStatus = "active"
+	// SubscriberPending: subscribed under confirmed opt-in, not yet
+	// confirmed; gets no campaign, and expires unconfirmed.
+	SubscriberPending SubscriberStatus = "pending"
+	// SubscriberUnsubscribed: unsubscribed (or complained).
+	SubscriberUnsubscribed SubscriberStatus = "unsubscribed"
+	// SubscriberBounced: the address is dead (a hard bounce, or
+	// Config.SoftBounceLimit soft ones within Config.SoftBounceWindow).
+	SubscriberBounced SubscriberStatus = "bounced"
+)
+
+// Status is the subscriber's status. Only an active subscriber gets
+// campaigns; subscribing again makes a bounced or unsubscribed one
+// active (and forgets its bounces).
+func (s Subscriber) Status() SubscriberStatus {
+	switch {
+	case s.Subscribed:
+		return SubscriberActive
+	case s.Pending:
+		return SubscriberPending
+	case !s.Bounced.IsZero():
+		return SubscriberBounced
+	}
+	return SubscriberUnsubscribed
+}
+
+// The bounces of a subscriber, decided here:
+//
+//	hard bounce ───────────────────────────────▶ bounced
+//	soft bounce ── limit-th within the window ──▶ bounced
+//	complaint ─────────────────────────────────▶ unsubscribed
+//
+// The window is fixed: it starts with the first soft bounce after the
+// previous window ended, and the count starts again with it.
+
+// SoftBounce counts a soft bounce at at in s's window of length window
+// and reports whether it makes limit or more: the address is then to be
+// bounced.
+func (s *Subscriber) SoftBounce(at time.Time, window time.Duration, limit int) bool {
+	if s.SoftSince.IsZero() || at.Sub(s.SoftSince) >= window {
+		s.SoftSince, s.SoftBounces = at, 0
+	}
+	s.SoftBounces++
+	return s.SoftBounces >= limit
+}
+
+// Bounce marks s bounced at at: it gets no more campaigns.
+func (s *Subscriber) Bounce(at time.Time) {
+	s.Subscribed, s.Pending, s.Bounced, s.Updated = false, false, at, at
+}
+
+// Resubscribe subscribes s again at at from the client address from:
+// active, or pending when confirm (confirmed opt-in); its bounces are
+// forgotten.
+func (s *Subscriber) Resubscribe(name string, at time.Time, from string, confirm bool) {
+	s.Subscribed, s.Pending, s.Name, s.Updated = !confirm, confirm, name, at
+	s.Bounced, s.SoftBounces, s.SoftSince = time.Time{}, 0, time.Time{}
+	s.Consent.Subscribed, s.Consent.SubscribedFrom = at, from
+}
+
+// Confirm makes a pending s active at at, confirmed from the client
+// address from.
+func (s *Subscriber) Confirm(at time.Time, from string) {
+	s.Subscribed, s.Pending, s.Updated = true, false, at
+	s.Consent.Confirmed, s.Consent.ConfirmedFrom = at, from
+}
+
+// Unsubscribe ends s's subscription (active or pending) at at, asked
+// from from.
+func (s *Subscriber) Unsubscribe(at time.Time, from string) {
+	s.Subscribed, s.Pending, s.Updated = false, false, at
+	s.Consent.Unsubscribed, s.Consent.UnsubscribedFrom = at, from
+}
+
+// Expired reports whether s is pending since longer than ttl at now.
+func (s Subscriber) Expired(now time.Time, ttl time.Duration) bool {
+	return s.Pending && now.Sub(s.Consent.Subscribed) > ttl
 }

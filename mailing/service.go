@@ -36,6 +36,32 @@ type Config struct {
 	// (SubscribeFrom). An *auth.Service is one: subscriptions are then
 	// throttled as registrations are, on the same terms.
 	Throttle Throttle
+	// SoftBounceLimit soft bounces within SoftBounceWindow make an
+	// address bounced (defaults 3 and 7 days).
+	SoftBounceLimit  int
+	SoftBounceWindow time.Duration
+	// Confirmer, if set, turns on confirmed opt-in: a subscription is
+	// pending until the link of the confirmation mail Confirmer sends is
+	// followed, within ConfirmTTL (default 48 hours).
+	Confirmer  Confirmer
+	ConfirmTTL time.Duration
+	// Tester, if set, sends test messages of a campaign (TestSend).
+	Tester Tester
+}
+
+// Tester sends one campaign's message to one address now, outside the
+// outbox: the test send before sending to all (a Dispatcher is one).
+type Tester interface {
+	SendTest(ctx context.Context, c Campaign, to string) error
+}
+
+// MaxSchedule is how far ahead a campaign may be scheduled.
+const MaxSchedule = 366 * 24 * time.Hour
+
+// Confirmer sends the confirmation mail of a pending subscriber (a
+// Dispatcher is one).
+type Confirmer interface {
+	SendConfirmation(ctx context.Context, s Subscriber) error
 }
 
 // Throttle is a budget of attempts per key.
@@ -53,6 +79,11 @@ type Service struct {
 	logger     *slog.Logger
 	onCampaign func(Campaign)
 	throttle   Throttle
+	softLimit  int
+	softWindow time.Duration
+	confirmer  Confirmer
+	confirmTTL time.Duration
+	tester     Tester
 }
 
 // New returns a Service over store.
@@ -66,7 +97,17 @@ func New(store Store, cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign, throttle: cfg.Throttle}, nil
+	if cfg.SoftBounceLimit <= 0 {
+		cfg.SoftBounceLimit = 3
+	}
+	if cfg.SoftBounceWindow <= 0 {
+		cfg.SoftBounceWindow = 7 * 24 * time.Hour
+	}
+	if cfg.ConfirmTTL <= 0 {
+		cfg.ConfirmTTL = 48 * time.Hour
+	}
+	return &Service{store: store, now: cfg.Now, logger: cfg.Logger, onCampaign: cfg.OnCampaign, throttle: cfg.Throttle,
+		softLimit: cfg.SoftBounceLimit, softWindow: cfg.SoftBounceWindow, confirmer: cfg.Confirmer, confirmTTL: cfg.ConfirmTTL, tester: cfg.Tester}, nil
 }
 
 // Store returns the service's store (what a Dispatcher works on).
@@ -141,19 +182,27 @@ func (s *Service) SubscribeFrom(ctx context.Context, clientAddr, email, name str
 		}
 	}
 	now := s.now().UTC()
+	confirm := s.confirmer != nil
 	for range 3 {
 		old, err := s.store.SubscriberByEmail(ctx, email)
 		switch {
 		case err == nil:
-			return s.store.UpdateSubscriber(ctx, old.ID, func(sub *Subscriber) error {
+			sub, err := s.store.UpdateSubscriber(ctx, old.ID, func(sub *Subscriber) error {
 				if sub.Subscribed {
 					return hanok.Errorf(hanok.Conflict, "%s is already subscribed", sub.Email)
 				}
-				sub.Subscribed, sub.Name, sub.Updated = true, name, now
+				// A pending subscriber subscribing again gets a new
+				// confirmation mail, and a new time to confirm.
+				sub.Resubscribe(name, now, clientAddr, confirm)
 				return nil
 			})
+			if err != nil {
+				return Subscriber{}, err
+			}
+			return s.sendConfirmation(ctx, sub), nil
 		case errors.Is(err, ErrSubscriberNotFound):
-			sub := Subscriber{Email: email, Name: name, Subscribed: true, Token: uuid.NewString(), Created: now, Updated: now}
+			sub := Subscriber{Email: email, Token: uuid.NewString(), Created: now}
+			sub.Resubscribe(name, now, clientAddr, confirm)
 			err := s.store.CreateSubscriber(ctx, &sub)
 			if errors.Is(err, ErrEmailTaken) || errors.Is(err, ErrTokenTaken) {
 				continue // created at the same moment: look again
@@ -161,7 +210,7 @@ func (s *Service) SubscribeFrom(ctx context.Context, clientAddr, email, name str
 			if err != nil {
 				return Subscriber{}, fmt.Errorf("mailing: subscribe: %w", err)
 			}
-			return sub, nil
+			return s.sendConfirmation(ctx, sub), nil
 		default:
 			return Subscriber{}, fmt.Errorf("mailing: subscribe: %w", err)
 		}
@@ -169,9 +218,85 @@ func (s *Service) SubscribeFrom(ctx context.Context, clientAddr, email, name str
 	return Subscriber{}, hanok.Errorf(hanok.Conflict, "%s is already subscribed", email)
 }
 
+// sendConfirmation sends a pending subscriber its confirmation mail. A
+// failure is logged, not returned: the subscription is stored, and
+// subscribing again sends the mail again.
+func (s *Service) sendConfirmation(ctx context.Context, sub Subscriber) Subscriber {
+	if !sub.Pending || s.confirmer == nil {
+		return sub
+	}
+	if err := s.confirmer.SendConfirmation(ctx, sub); err != nil {
+		s.logger.WarnContext(ctx, "mailing: confirmation mail not sent", "subscriber", sub.ID, "err", err)
+	}
+	return sub
+}
+
+// ConfirmToken confirms the pending subscription whose confirmation
+// link holds token, from the client at clientAddr (the POST of the
+// link's page). An unknown token is ErrUnknownLink; an expired
+// subscription ErrConfirmExpired; one not pending any more
+// ErrNothingToConfirm, unless it is already active (a link followed
+// twice answers well).
+func (s *Service) ConfirmToken(ctx context.Context, clientAddr, token string) (Subscriber, error) {
+	sub, err := s.LinkSubscriber(ctx, token)
+	if err != nil {
+		return Subscriber{}, err
+	}
+	now := s.now().UTC()
+	return s.store.UpdateSubscriber(ctx, sub.ID, func(sub *Subscriber) error {
+		switch {
+		case sub.Subscribed:
+			return nil
+		case !sub.Pending:
+			return ErrNothingToConfirm
+		case sub.Expired(now, s.confirmTTL):
+			return ErrConfirmExpired
+		}
+		sub.Confirm(now, clientAddr)
+		return nil
+	})
+}
+
+// ConfirmURL is the confirmation link of token under base (the public
+// URL of the HTTP adapter): base + "/confirm/" + token.
+func ConfirmURL(base, token string) string {
+	return strings.TrimRight(base, "/") + "/confirm/" + url.PathEscape(token)
+}
+
+// ConfirmationMessage is the confirmation mail of a pending subscriber
+// (Korean and English), whose link is link: what a Confirmer sends.
+func ConfirmationMessage(sub Subscriber, link string) (subject, text string) {
+	return "구독 확인 · Please confirm your subscription",
+		"안녕하세요, " + sub.Name + "님.\n\n" +
+			"메일링 리스트 구독을 확인하려면 아래 링크를 열고 '구독 확인' 단추를 눌러 주세요.\n" +
+			"구독을 신청하지 않으셨다면 이 메일을 무시하시면 됩니다.\n\n" +
+			link + "\n\n" +
+			"To confirm your subscription to the mailing list, open the link above and press the button.\n" +
+			"If you did not subscribe, ignore this mail: nothing more will be sent.\n"
+}
+
+// ExpirePending deletes the subscriptions left unconfirmed longer than
+// ConfirmTTL and returns how many (a program runs it now and then).
+func (s *Service) ExpirePending(ctx context.Context) (int, error) {
+	n, err := s.store.DeletePending(ctx, s.now().UTC().Add(-s.confirmTTL))
+	if err != nil {
+		return 0, fmt.Errorf("mailing: expire pending: %w", err)
+	}
+	if n > 0 {
+		s.logger.InfoContext(ctx, "mailing: unconfirmed subscriptions expired", "count", n)
+	}
+	return n, nil
+}
+
 // Unsubscribe cancels the subscription of email and keeps its row. An
 // unknown email is NotFound, an already cancelled one Conflict.
 func (s *Service) Unsubscribe(ctx context.Context, email string) (Subscriber, error) {
+	return s.UnsubscribeFrom(ctx, "", email)
+}
+
+// UnsubscribeFrom is Unsubscribe asked by the client at clientAddr, which
+// the consent record keeps.
+func (s *Service) UnsubscribeFrom(ctx context.Context, clientAddr, email string) (Subscriber, error) {
 	email, err := CheckEmail("email", email)
 	if err != nil {
 		return Subscriber{}, err
@@ -183,7 +308,7 @@ func (s *Service) Unsubscribe(ctx context.Context, email string) (Subscriber, er
 		}
 		return Subscriber{}, fmt.Errorf("mailing: unsubscribe: %w", err)
 	}
-	return s.cancel(ctx, sub.ID)
+	return s.cancel(ctx, sub.ID, clientAddr)
 }
 
 // LinkSubscriber returns the subscriber whose unsubscribe link holds
@@ -208,14 +333,20 @@ func (s *Service) LinkSubscriber(ctx context.Context, token string) (Subscriber,
 // NotFound; an already cancelled subscription is left as it is, so a link
 // followed twice still answers well.
 func (s *Service) UnsubscribeToken(ctx context.Context, token string) (Subscriber, error) {
+	return s.UnsubscribeTokenFrom(ctx, "", token)
+}
+
+// UnsubscribeTokenFrom is UnsubscribeToken asked by the client at
+// clientAddr, which the consent record keeps.
+func (s *Service) UnsubscribeTokenFrom(ctx context.Context, clientAddr, token string) (Subscriber, error) {
 	sub, err := s.LinkSubscriber(ctx, token)
 	if err != nil {
 		return Subscriber{}, err
 	}
-	if !sub.Subscribed {
+	if !sub.Subscribed && !sub.Pending {
 		return sub, nil
 	}
-	cancelled, err := s.cancel(ctx, sub.ID)
+	cancelled, err := s.cancel(ctx, sub.ID, clientAddr)
 	if errors.Is(err, errAlreadyCancelled) {
 		return s.store.Subscriber(ctx, sub.ID)
 	}
@@ -229,13 +360,13 @@ const ErrUnsubscribed = "not sent: the subscriber unsubscribed first"
 // cancel unsubscribes the subscriber of id and fails the deliveries
 // still pending for it: someone who has unsubscribed gets no more mail,
 // not even of a campaign queued before.
-func (s *Service) cancel(ctx context.Context, id SubscriberID) (Subscriber, error) {
+func (s *Service) cancel(ctx context.Context, id SubscriberID, from string) (Subscriber, error) {
 	now := s.now().UTC()
 	sub, err := s.store.UpdateSubscriber(ctx, id, func(sub *Subscriber) error {
-		if !sub.Subscribed {
+		if !sub.Subscribed && !sub.Pending {
 			return hanok.Wrap(hanok.Conflict, errAlreadyCancelled, sub.Email+" has already unsubscribed")
 		}
-		sub.Subscribed, sub.Updated = false, now
+		sub.Unsubscribe(now, from)
 		return nil
 	})
 	if err != nil {
@@ -326,8 +457,26 @@ func (s *Service) DeleteAllSubscribers(ctx context.Context, actor hanok.Actor) (
 // number of deliveries; only the administrator may. A Dispatcher sends
 // them.
 func (s *Service) CreateCampaign(ctx context.Context, actor hanok.Actor, subject, text, html string) (Campaign, int, error) {
+	return s.ScheduleCampaign(ctx, actor, subject, text, html, time.Time{})
+}
+
+// ScheduleCampaign is CreateCampaign for a campaign first sent at sendAt
+// (now if zero): the deliveries are made now, for the subscribers active
+// now, and due at sendAt. sendAt must be in the future and within
+// MaxSchedule.
+func (s *Service) ScheduleCampaign(ctx context.Context, actor hanok.Actor, subject, text, html string, sendAt time.Time) (Campaign, int, error) {
 	if err := checkAdmin(actor); err != nil {
 		return Campaign{}, 0, err
+	}
+	now := s.now().UTC()
+	if !sendAt.IsZero() {
+		sendAt = sendAt.UTC().Truncate(time.Microsecond)
+		if !sendAt.After(now) {
+			return Campaign{}, 0, hanok.FieldError("send_at", "must be in the future")
+		}
+		if sendAt.Sub(now) > MaxSchedule {
+			return Campaign{}, 0, hanok.FieldError("send_at", "must be within a year")
+		}
 	}
 	subject = strings.TrimSpace(subject)
 	if err := hanok.CheckText("subject", subject, hanok.TextRule{Min: 1, Max: MaxSubject}); err != nil {
@@ -342,8 +491,7 @@ func (s *Service) CreateCampaign(ctx context.Context, actor hanok.Actor, subject
 	if err := hanok.CheckText("html", html, hanok.TextRule{Max: MaxBody, Multiline: true}); err != nil {
 		return Campaign{}, 0, err
 	}
-	now := s.now().UTC()
-	c := Campaign{Subject: subject, Text: text, HTML: html, Status: CampaignQueued, Created: now, Updated: now}
+	c := Campaign{Subject: subject, Text: text, HTML: html, Status: CampaignQueued, Created: now, Updated: now, SendAt: sendAt}
 	n, err := s.store.CreateCampaign(ctx, &c)
 	if err != nil {
 		return Campaign{}, 0, fmt.Errorf("mailing: create campaign: %w", err)
@@ -356,25 +504,81 @@ func (s *Service) CreateCampaign(ctx context.Context, actor hanok.Actor, subject
 }
 
 // CancelCampaign cancels a campaign that is not done: its pending
-// deliveries are no longer claimed. A done campaign is Conflict. Only the
-// administrator may.
+// deliveries are marked cancelled, not sent (a send already under way
+// finishes). A done campaign is Conflict. Only the administrator may.
 func (s *Service) CancelCampaign(ctx context.Context, actor hanok.Actor, id CampaignID) (Campaign, error) {
+	c, err := s.moveCampaign(ctx, actor, id, CampaignStatus.Cancel)
+	if err != nil {
+		return Campaign{}, err
+	}
+	if _, err := s.store.CancelPending(ctx, id); err != nil {
+		return Campaign{}, fmt.Errorf("mailing: cancel campaign: %w", err)
+	}
+	return c, nil
+}
+
+// PauseCampaign pauses a queued or sending campaign: no more of its
+// deliveries are claimed from now on (the sends of the claims already
+// made finish). Only the administrator may.
+func (s *Service) PauseCampaign(ctx context.Context, actor hanok.Actor, id CampaignID) (Campaign, error) {
+	return s.moveCampaign(ctx, actor, id, CampaignStatus.Pause)
+}
+
+// ResumeCampaign resumes a paused campaign. Only the administrator may.
+func (s *Service) ResumeCampaign(ctx context.Context, actor hanok.Actor, id CampaignID) (Campaign, error) {
+	c, err := s.moveCampaign(ctx, actor, id, CampaignStatus.Resume)
+	if err == nil && s.onCampaign != nil {
+		s.onCampaign(c)
+	}
+	return c, err
+}
+
+// moveCampaign gives the campaign of id the status move returns (a rule
+// of rules.go), worded for the client when it refuses.
+func (s *Service) moveCampaign(ctx context.Context, actor hanok.Actor, id CampaignID, move func(CampaignStatus) (CampaignStatus, error)) (Campaign, error) {
 	if err := checkAdmin(actor); err != nil {
 		return Campaign{}, err
 	}
 	now := s.now().UTC()
 	c, err := s.store.UpdateCampaign(ctx, id, func(c *Campaign) error {
-		next, err := c.Status.Cancel()
-		switch {
-		case errors.Is(err, ErrCampaignDone):
-			return hanok.Wrap(hanok.Conflict, err, fmt.Sprintf("campaign %d is done", c.ID))
-		case errors.Is(err, ErrCampaignCancelled):
-			return hanok.Wrap(hanok.Conflict, err, fmt.Sprintf("campaign %d is already cancelled", c.ID))
+		next, err := move(c.Status)
+		if err != nil {
+			var he *hanok.Error
+			if errors.As(err, &he) {
+				return hanok.Wrap(he.Code, err, fmt.Sprintf("campaign %d %s", c.ID, strings.TrimPrefix(he.Message, "campaign ")))
+			}
+			return err
 		}
 		c.Status, c.Updated = next, now
 		return nil
 	})
 	return c, campaignMiss(err, id)
+}
+
+// TestSend sends campaign id's message to the one address to, now, for
+// the administrator to look at before sending to all; it records
+// nothing. Without a Tester it is ErrNoTestSender; a failed send is
+// Unavailable with the transport's error.
+func (s *Service) TestSend(ctx context.Context, actor hanok.Actor, id CampaignID, to string) error {
+	if err := checkAdmin(actor); err != nil {
+		return err
+	}
+	to, err := CheckEmail("email", to)
+	if err != nil {
+		return err
+	}
+	c, err := s.store.Campaign(ctx, id)
+	if err != nil {
+		return campaignMiss(err, id)
+	}
+	if s.tester == nil {
+		return ErrNoTestSender
+	}
+	if err := s.tester.SendTest(ctx, c, to); err != nil {
+		s.logger.WarnContext(ctx, "mailing: test send failed", "campaign", id, "err", err)
+		return hanok.Wrap(hanok.Unavailable, err, "the test message could not be sent: "+err.Error())
+	}
+	return nil
 }
 
 // CampaignReport returns a campaign's counts of pending, sent and failed

@@ -13,11 +13,13 @@ import (
 	"math/big"
 	"net"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/require"
 )
@@ -30,6 +32,10 @@ type received struct {
 	Body   string
 	// TLS says whether the connection was encrypted (STARTTLS).
 	TLS bool
+	// User and Mech are who authenticated and with which mechanism.
+	User, Mech string
+	// Raw is the message as received.
+	Raw []byte
 }
 
 // smtpServer is an SMTP server on loopback that records what it accepts.
@@ -39,6 +45,7 @@ type smtpServer struct {
 	Addr string
 
 	rcpt func(to string, n int) error
+	auth *smtpAuth
 
 	mu       sync.Mutex
 	sessions int
@@ -60,7 +67,20 @@ func newSMTPServer(t testing.TB, rcpt func(to string, n int) error) *smtpServer 
 // not nil).
 func newSMTPServerTLS(t testing.TB, rcpt func(to string, n int) error, tlsConfig *tls.Config) *smtpServer {
 	t.Helper()
-	s := &smtpServer{rcpt: rcpt, offered: map[string]int{}, byID: map[string]int{}}
+	return newSMTPServerAuth(t, rcpt, tlsConfig, nil)
+}
+
+// smtpAuth is the authentication a test server requires: one of mechs
+// ("PLAIN", "LOGIN"), over TLS only, before MAIL.
+type smtpAuth struct {
+	user, password string
+	mechs          []string
+}
+
+// newSMTPServerAuth is newSMTPServerTLS requiring auth (if not nil).
+func newSMTPServerAuth(t testing.TB, rcpt func(to string, n int) error, tlsConfig *tls.Config, auth *smtpAuth) *smtpServer {
+	t.Helper()
+	s := &smtpServer{rcpt: rcpt, offered: map[string]int{}, byID: map[string]int{}, auth: auth}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
 		s.sessions++
@@ -71,7 +91,7 @@ func newSMTPServerTLS(t testing.TB, rcpt func(to string, n int) error, tlsConfig
 	srv.Domain = "localhost"
 	// A killed client's reset connection is expected, not worth a line.
 	srv.ErrorLog = log.New(io.Discard, "", 0)
-	srv.AllowInsecureAuth = true
+	srv.AllowInsecureAuth = auth == nil
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
 	srv.MaxRecipients = 10
@@ -121,11 +141,75 @@ type smtpSession struct {
 	conn *smtp.Conn
 	from string
 	to   []string
+	// user is who authenticated, and how.
+	user, mech string
+}
+
+// AuthMechanisms implements smtp.AuthSession.
+func (ss *smtpSession) AuthMechanisms() []string {
+	if ss.s.auth == nil {
+		return nil
+	}
+	return ss.s.auth.mechs
+}
+
+// Auth implements smtp.AuthSession: PLAIN, or LOGIN (RFC draft
+// "Username:"/"Password:" challenges).
+func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
+	a := ss.s.auth
+	if a == nil || !slices.Contains(a.mechs, mech) {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	check := func(user, password string) error {
+		if user != a.user || password != a.password {
+			return smtp.ErrAuthFailed
+		}
+		ss.user, ss.mech = user, mech
+		return nil
+	}
+	if mech == sasl.Plain {
+		return sasl.NewPlainServer(func(identity, user, password string) error {
+			if identity != "" && identity != user {
+				return smtp.ErrAuthFailed
+			}
+			return check(user, password)
+		}), nil
+	}
+	return &loginServer{check: check}, nil
+}
+
+// loginServer is the server side of AUTH LOGIN.
+type loginServer struct {
+	step  int
+	user  string
+	check func(user, password string) error
+}
+
+func (l *loginServer) Next(response []byte) (challenge []byte, done bool, err error) {
+	switch l.step {
+	case 0:
+		l.step++
+		if response == nil {
+			return []byte("Username:"), false, nil
+		}
+		l.user = string(response)
+		l.step++
+		return []byte("Password:"), false, nil
+	case 1:
+		l.user = string(response)
+		l.step++
+		return []byte("Password:"), false, nil
+	default:
+		return nil, true, l.check(l.user, string(response))
+	}
 }
 
 func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
 func (ss *smtpSession) Logout() error { return nil }
 func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.s.auth != nil && ss.user == "" {
+		return smtp.ErrAuthRequired
+	}
 	ss.from = from
 	return nil
 }
@@ -161,7 +245,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	s := ss.s
 	s.mu.Lock()
 	_, tlsOn := ss.conn.TLSConnectionState()
-	s.messages = append(s.messages, received{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), TLS: tlsOn})
+	s.messages = append(s.messages, received{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), TLS: tlsOn, User: ss.user, Mech: ss.mech, Raw: data})
 	s.byID[strings.Trim(msg.Header.Get("Message-Id"), "<>")]++
 	n := len(s.messages)
 	on := s.onMessage

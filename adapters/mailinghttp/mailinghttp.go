@@ -9,9 +9,18 @@
 //	GET    /subscribe/{id}                  admin             -> 200 {"data": subscriber}
 //	DELETE /subscribe                       admin             -> 204, every subscriber deleted
 //	DELETE /subscribe/{id}                  admin             -> 204
-//	POST   /subscribe/send-mail             admin {subject, content[, html]} -> 203 {"campaign_id": ...}
+//	POST   /subscribe/send-mail             admin {subject, content[, html, send_at]} -> 203 {"campaign_id": ...}
 //	                                        ("subjectl", the seed document's spelling, is read as subject)
-//	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts and failures
+//	POST   /subscribe/send-mail/{campaign}/pause|resume|cancel admin -> 200 {campaign_id, status} (409 when
+//	                                        the campaign's state forbids it)
+//	POST   /subscribe/send-mail/{campaign}/test admin {email} -> 200, the message sent to that one address
+//	GET    /subscribe/send-mail/{campaign}  admin             -> 200 counts, failures, and the pending
+//	                                        deliveries retrying (last error, next attempt)
+//	POST   /webhooks/bounce                 admin {email, type[, status, diagnostic, campaign_id]}
+//	                                        -> 200 {"data": subscriber} (a bounce or complaint by HTTP)
+//	GET    /confirm/{token}                                   -> 200 HTML page with a button; changes nothing (HEAD too)
+//	POST   /confirm/{token}                                   -> 200 confirmed (confirmed opt-in; 404 unknown or expired,
+//	                                        409 not pending)
 //	GET    /unsubscribe/{token}                               -> 200 HTML page with a button; changes nothing (HEAD too)
 //	POST   /unsubscribe/{token}                               -> 200 unsubscribed (RFC 8058 one-click)
 //
@@ -87,6 +96,13 @@ func NewHandler(svc *mailing.Service, authn *auth.Service, opts ...Option) http.
 	rt.User("DELETE /subscribe/{id}", h.deleteOne)
 	rt.User("POST /subscribe/send-mail", h.sendMail)
 	rt.User("GET /subscribe/send-mail/{campaign}", h.report)
+	rt.User("POST /subscribe/send-mail/{campaign}/pause", h.control((*mailing.Service).PauseCampaign))
+	rt.User("POST /subscribe/send-mail/{campaign}/resume", h.control((*mailing.Service).ResumeCampaign))
+	rt.User("POST /subscribe/send-mail/{campaign}/cancel", h.control((*mailing.Service).CancelCampaign))
+	rt.User("POST /subscribe/send-mail/{campaign}/test", h.testSend)
+	rt.User("POST /webhooks/bounce", h.bounceHook)
+	rt.Public("GET /confirm/{token}", h.confirmPageGet)
+	rt.Public("POST /confirm/{token}", h.confirmLink)
 	rt.Public("GET /unsubscribe/{token}", h.linkPageGet)
 	rt.Public("POST /unsubscribe/{token}", h.unsubscribeLink)
 	rt.Public("GET /openapi.json", httpx.ServeOpenAPI(openAPI))
@@ -135,16 +151,53 @@ func (a adminAuth) AuthenticateActor(ctx context.Context, header string) (hanok.
 
 // subscriberJSON is a subscriber as the routes show it (never its token).
 type subscriberJSON struct {
-	ID         mailing.SubscriberID `json:"id"`
-	Email      string               `json:"email"`
-	Name       string               `json:"name"`
-	Subscribed bool                 `json:"subscribed"`
-	Created    time.Time            `json:"created_at"`
-	Updated    time.Time            `json:"updated_at"`
+	ID         mailing.SubscriberID     `json:"id"`
+	Email      string                   `json:"email"`
+	Name       string                   `json:"name"`
+	Subscribed bool                     `json:"subscribed"`
+	Status     mailing.SubscriberStatus `json:"status"`
+	// Bounced is when the address was found dead (omitted if never).
+	Bounced     *time.Time `json:"bounced_at,omitempty"`
+	SoftBounces int        `json:"soft_bounces"`
+	Created     time.Time  `json:"created_at"`
+	Updated     time.Time  `json:"updated_at"`
+	// Consent is shown to the administrator only.
+	Consent *consentJSON `json:"consent,omitempty"`
+}
+
+// consentJSON is the consent record: when and from which client address
+// the subscriber last subscribed, confirmed and unsubscribed (omitted if
+// never).
+type consentJSON struct {
+	Subscribed       *time.Time `json:"subscribed_at,omitempty"`
+	SubscribedFrom   string     `json:"subscribed_from,omitempty"`
+	Confirmed        *time.Time `json:"confirmed_at,omitempty"`
+	ConfirmedFrom    string     `json:"confirmed_from,omitempty"`
+	Unsubscribed     *time.Time `json:"unsubscribed_at,omitempty"`
+	UnsubscribedFrom string     `json:"unsubscribed_from,omitempty"`
+}
+
+// timeOrNil is t, or nil for the zero time.
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func subscriberOut(s mailing.Subscriber) subscriberJSON {
-	return subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Subscribed: s.Subscribed, Created: s.Created, Updated: s.Updated}
+	return subscriberJSON{ID: s.ID, Email: s.Email, Name: s.Name, Subscribed: s.Subscribed, Status: s.Status(), Bounced: timeOrNil(s.Bounced),
+		SoftBounces: s.SoftBounces, Created: s.Created, Updated: s.Updated}
+}
+
+// adminSubscriberOut is the subscriber as the administrator sees it: with
+// its consent record.
+func adminSubscriberOut(s mailing.Subscriber) subscriberJSON {
+	out := subscriberOut(s)
+	c := s.Consent
+	out.Consent = &consentJSON{Subscribed: timeOrNil(c.Subscribed), SubscribedFrom: c.SubscribedFrom, Confirmed: timeOrNil(c.Confirmed),
+		ConfirmedFrom: c.ConfirmedFrom, Unsubscribed: timeOrNil(c.Unsubscribed), UnsubscribedFrom: c.UnsubscribedFrom}
+	return out
 }
 
 type data struct {
@@ -186,7 +239,7 @@ func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	if body.Email == nil {
 		return required("email")
 	}
-	sub, err := h.svc.Unsubscribe(r.Context(), *body.Email)
+	sub, err := h.svc.UnsubscribeFrom(r.Context(), httpx.ClientAddr(r), *body.Email)
 	if err != nil {
 		return err
 	}
@@ -201,7 +254,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor
 	}
 	out := make([]subscriberJSON, len(subs))
 	for i, s := range subs {
-		out[i] = subscriberOut(s)
+		out[i] = adminSubscriberOut(s)
 	}
 	httpx.WriteJSON(w, http.StatusOK, data{out})
 	return nil
@@ -216,7 +269,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request, actor hanok.Actor)
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, data{subscriberOut(sub)})
+	httpx.WriteJSON(w, http.StatusOK, data{adminSubscriberOut(sub)})
 	return nil
 }
 
@@ -247,6 +300,8 @@ func (h *handler) sendMail(w http.ResponseWriter, r *http.Request, actor hanok.A
 		Subjectl *string `json:"subjectl"`
 		Content  *string `json:"content"`
 		HTML     string  `json:"html"`
+		// SendAt, if set, schedules the campaign (RFC 3339).
+		SendAt *string `json:"send_at"`
 	}](w, r, maxBody)
 	if err != nil {
 		return err
@@ -260,12 +315,72 @@ func (h *handler) sendMail(w http.ResponseWriter, r *http.Request, actor hanok.A
 	if body.Content == nil {
 		return required("content")
 	}
-	c, n, err := h.svc.CreateCampaign(r.Context(), actor, *body.Subject, *body.Content, body.HTML)
+	var sendAt time.Time
+	if body.SendAt != nil {
+		if sendAt, err = time.Parse(time.RFC3339, *body.SendAt); err != nil {
+			return hanok.FieldError("send_at", "must be a time such as 2026-03-01T18:00:00+09:00 (RFC 3339)")
+		}
+	}
+	c, n, err := h.svc.ScheduleCampaign(r.Context(), actor, *body.Subject, *body.Content, body.HTML, sendAt)
 	if err != nil {
 		return err
 	}
 	// 203 is the seed's code for "queued".
-	httpx.WriteJSON(w, http.StatusNonAuthoritativeInfo, map[string]any{"campaign_id": c.ID, "status": c.Status, "deliveries": n})
+	out := map[string]any{"campaign_id": c.ID, "status": c.Status, "deliveries": n}
+	if !c.SendAt.IsZero() {
+		out["send_at"] = c.SendAt
+	}
+	httpx.WriteJSON(w, http.StatusNonAuthoritativeInfo, out)
+	return nil
+}
+
+// campaignOut is a campaign's state as pause, resume and cancel answer.
+func campaignOut(c mailing.Campaign) map[string]any {
+	out := map[string]any{"campaign_id": c.ID, "status": c.Status, "updated_at": c.Updated}
+	if !c.SendAt.IsZero() {
+		out["send_at"] = c.SendAt
+	}
+	return out
+}
+
+// control answers a pause, resume or cancel of the campaign in the path.
+func (h *handler) control(move func(*mailing.Service, context.Context, hanok.Actor, mailing.CampaignID) (mailing.Campaign, error)) func(http.ResponseWriter, *http.Request, hanok.Actor) error {
+	return func(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+		id, err := httpx.PathID(r, "campaign", "campaign")
+		if err != nil {
+			return err
+		}
+		if _, err := httpx.ReadBody(w, r, 4<<10); err != nil {
+			return err
+		}
+		c, err := move(h.svc, r.Context(), actor, mailing.CampaignID(id))
+		if err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, http.StatusOK, campaignOut(c))
+		return nil
+	}
+}
+
+// testSend sends the campaign's message to one address.
+func (h *handler) testSend(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	id, err := httpx.PathID(r, "campaign", "campaign")
+	if err != nil {
+		return err
+	}
+	body, err := httpx.DecodeJSON[struct {
+		Email *string `json:"email"`
+	}](w, r, maxBody)
+	if err != nil {
+		return err
+	}
+	if body.Email == nil {
+		return required("email")
+	}
+	if err := h.svc.TestSend(r.Context(), actor, mailing.CampaignID(id), *body.Email); err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"campaign_id": id, "email": strings.TrimSpace(*body.Email), "message": "test message sent"})
 	return nil
 }
 
@@ -280,6 +395,56 @@ type failureJSON struct {
 	Attempts  int                `json:"attempts"`
 	LastError string             `json:"last_error"`
 	Errors    []attemptErrorJSON `json:"errors"`
+}
+
+// retryingJSON is a pending delivery whose last attempt failed: when it
+// is tried again, and why the last attempt failed.
+type retryingJSON struct {
+	Email       string    `json:"email"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error"`
+	NextAttempt time.Time `json:"next_attempt"`
+}
+
+// bounceJSON is a bounce or complaint received about one delivery.
+type bounceJSON struct {
+	Email      string             `json:"email"`
+	Type       mailing.BounceKind `json:"type"`
+	Status     string             `json:"status"`
+	Diagnostic string             `json:"diagnostic"`
+	At         time.Time          `json:"at"`
+}
+
+// bounceHook is the webhook of providers that report bounces by HTTP:
+// POST /webhooks/bounce, admin, with one report (see openapi.json).
+func (h *handler) bounceHook(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
+	body, err := httpx.DecodeJSON[struct {
+		Email      *string `json:"email"`
+		Type       *string `json:"type"`
+		Status     string  `json:"status"`
+		Diagnostic string  `json:"diagnostic"`
+		// Campaign, if set, names the campaign whose message bounced.
+		Campaign int64 `json:"campaign_id"`
+	}](w, r, maxBody)
+	if err != nil {
+		return err
+	}
+	if body.Email == nil {
+		return required("email")
+	}
+	if body.Type == nil {
+		return required("type")
+	}
+	if body.Campaign < 0 {
+		return hanok.FieldError("campaign_id", "must be a campaign's id")
+	}
+	sub, err := h.svc.RecordBounce(r.Context(), actor, mailing.Bounce{Campaign: mailing.CampaignID(body.Campaign), Email: *body.Email,
+		Kind: mailing.BounceKind(*body.Type), Status: body.Status, Detail: body.Diagnostic})
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, data{adminSubscriberOut(sub)})
+	return nil
 }
 
 func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
@@ -299,10 +464,19 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Act
 		}
 		failures[i] = failureJSON{Email: f.Email, Attempts: f.Attempts, LastError: f.LastError, Errors: errs}
 	}
+	bounces := make([]bounceJSON, len(rep.Bounces))
+	for i, d := range rep.Bounces {
+		bounces[i] = bounceJSON{Email: d.Email, Type: d.Bounce.Kind, Status: d.Bounce.Status, Diagnostic: d.Bounce.Detail, At: d.Bounce.At}
+	}
+	retrying := make([]retryingJSON, len(rep.Retrying))
+	for i, d := range rep.Retrying {
+		retrying[i] = retryingJSON{Email: d.Email, Attempts: d.Attempts, LastError: d.LastError, NextAttempt: d.NextAttempt}
+	}
 	c := rep.Campaign
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
-		"campaign_id": c.ID, "subject": c.Subject, "status": c.Status, "created_at": c.Created,
-		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "failures": failures,
+		"campaign_id": c.ID, "subject": c.Subject, "status": c.Status, "created_at": c.Created, "send_at": timeOrNil(c.SendAt),
+		"pending": rep.Pending, "sent": rep.Sent, "failed": rep.Failed, "cancelled": rep.Cancelled, "failures": failures, "retrying": retrying,
+		"bounced": rep.Bounced, "bounces": bounces,
 	})
 	return nil
 }
@@ -387,7 +561,7 @@ func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	html := prefersHTML(r)
-	sub, err := h.svc.UnsubscribeToken(r.Context(), r.PathValue("token"))
+	sub, err := h.svc.UnsubscribeTokenFrom(r.Context(), httpx.ClientAddr(r), r.PathValue("token"))
 	if html && errors.Is(err, mailing.ErrUnknownLink) {
 		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
 	}
@@ -411,4 +585,105 @@ func prefersHTML(r *http.Request) bool {
 	}
 	j := strings.Index(accept, "application/json")
 	return j < 0 || i < j
+}
+
+// confirmPage is the page of the confirmation link of confirmed opt-in,
+// in Korean and English. As with the unsubscribe link, a GET (or HEAD)
+// only shows it; its button makes the POST that confirms.
+var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>구독 확인 · Confirm</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1.25rem}</style>
+</head>
+<body>
+{{- if .Unknown}}
+<h1>알 수 없는 링크 · Unknown link</h1>
+<p>이 확인 링크는 유효하지 않습니다.</p>
+<p lang="en">This confirmation link is not valid.</p>
+{{- else if .Message}}
+<h1>구독 확인 · Confirm</h1>
+<p lang="en">{{.Message}}</p>
+{{- else if .Done}}
+<h1>구독이 확인되었습니다 · Subscribed</h1>
+<p><strong>{{.Email}}</strong> 주소의 구독이 확인되었습니다.</p>
+<p lang="en">The subscription of <strong>{{.Email}}</strong> is confirmed.</p>
+{{- else}}
+<h1>구독 확인 · Confirm</h1>
+<p><strong>{{.Email}}</strong> 주소로 메일링 리스트를 구독하시겠습니까?</p>
+<p lang="en">Subscribe <strong>{{.Email}}</strong> to the mailing list?</p>
+<form method="post">
+<button type="submit">구독 확인 · Confirm</button>
+</form>
+{{- end}}
+</body>
+</html>
+`))
+
+// confirmView is what the confirmation page shows.
+type confirmView struct {
+	Email   string
+	Done    bool
+	Unknown bool
+	// Message is a refusal's (expired, nothing to confirm).
+	Message string
+}
+
+// writeConfirmPage answers the confirmation link's page.
+func writeConfirmPage(w http.ResponseWriter, status int, v confirmView) error {
+	var b bytes.Buffer
+	if err := confirmPage.Execute(&b, v); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(b.Bytes())
+	return nil
+}
+
+// confirmPageGet shows the confirmation link's page and changes nothing.
+func (h *handler) confirmPageGet(w http.ResponseWriter, r *http.Request) error {
+	sub, err := h.svc.LinkSubscriber(r.Context(), r.PathValue("token"))
+	if errors.Is(err, mailing.ErrUnknownLink) {
+		return writeConfirmPage(w, http.StatusNotFound, confirmView{Unknown: true})
+	}
+	if err != nil {
+		return err
+	}
+	return writeConfirmPage(w, http.StatusOK, confirmView{Email: sub.Email, Done: sub.Subscribed})
+}
+
+// confirmLink is the POST of the confirmation page: it confirms. It
+// answers JSON, or the page when the client asks for HTML.
+func (h *handler) confirmLink(w http.ResponseWriter, r *http.Request) error {
+	if _, err := httpx.ReadBody(w, r, 4<<10); err != nil {
+		return err
+	}
+	html := prefersHTML(r)
+	sub, err := h.svc.ConfirmToken(r.Context(), httpx.ClientAddr(r), r.PathValue("token"))
+	if html {
+		switch {
+		case errors.Is(err, mailing.ErrUnknownLink):
+			return writeConfirmPage(w, http.StatusNotFound, confirmView{Unknown: true})
+		case errors.Is(err, mailing.ErrConfirmExpired):
+			return writeConfirmPage(w, http.StatusNotFound, confirmView{Message: hanok.MessageOf(err)})
+		case errors.Is(err, mailing.ErrNothingToConfirm):
+			return writeConfirmPage(w, http.StatusConflict, confirmView{Message: hanok.MessageOf(err)})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if html {
+		return writeConfirmPage(w, http.StatusOK, confirmView{Email: sub.Email, Done: true})
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"email": sub.Email, "subscribed": sub.Subscribed, "message": sub.Email + " is subscribed"})
+	return nil
 }

@@ -24,6 +24,9 @@ import (
 	"github.com/hanok-dev/hanok/mailing"
 	"github.com/hanok-dev/hanok/mailing/transport"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storage/postgres"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
+	"github.com/hanok-dev/hanok/storage/sqlite"
 )
 
 const adminToken = "test-admin-token-0123456789"
@@ -33,21 +36,52 @@ type env struct {
 	url   string
 	svc   *mailing.Service
 	authn *auth.Service
+	clock *testkit.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := memory.New()
+	return newEnvOn(t, db.Mailing(), db.Auth())
+}
+
+// stores are the stores the tests of new routes run on over HTTP:
+// memory, SQLite and PostgreSQL (when HANOK_TEST_POSTGRES is set).
+var stores = map[string]func(t *testing.T) (mailing.Store, auth.Store){
+	"memory": func(t *testing.T) (mailing.Store, auth.Store) {
+		db := memory.New()
+		return db.Mailing(), db.Auth()
+	},
+	"sqlite": func(t *testing.T) (mailing.Store, auth.Store) {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		return db.Mailing(), db.Auth()
+	},
+	"postgres": func(t *testing.T) (mailing.Store, auth.Store) {
+		db, err := postgres.Open(context.Background(), pgtest.DSN(t))
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		return db.Mailing(), db.Auth()
+	},
+}
+
+func newEnvOn(t *testing.T, ms mailing.Store, as auth.Store, opts ...func(*mailing.Config)) *env {
+	t.Helper()
 	clock := testkit.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	svc, err := mailing.New(db.Mailing(), mailing.Config{Now: clock.Now})
+	cfg := mailing.Config{Now: clock.Now, SoftBounceLimit: 2}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := mailing.New(ms, cfg)
 	require.NoError(t, err)
-	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
+	authn, err := auth.New(as, auth.Config{Secret: []byte("0123456789abcdef0123456789abcdef")})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/mailing/", http.StripPrefix("/mailing", api.Wrap(t, mailinghttp.NewHandler(svc, authn, mailinghttp.WithAdminToken(adminToken)))))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &env{t: t, url: srv.URL + "/mailing", svc: svc, authn: authn}
+	return &env{t: t, url: srv.URL + "/mailing", svc: svc, authn: authn, clock: clock}
 }
 
 // do calls the adapter; admin sends the admin token as the seed did
@@ -81,7 +115,7 @@ func TestSubscribe(t *testing.T) {
 	e := newEnv(t)
 	r := e.do("POST", "/subscribe", map[string]any{"email": " Mirim@Example.com ", "name": "Mirim"}, false).Want(t, 201)
 	d := r.Map(t)["data"].(map[string]any)
-	assert.Equal(t, map[string]any{"id": float64(1), "email": "Mirim@Example.com", "name": "Mirim", "subscribed": true,
+	assert.Equal(t, map[string]any{"id": float64(1), "email": "Mirim@Example.com", "name": "Mirim", "subscribed": true, "status": "active", "soft_bounces": float64(0),
 		"created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T09:00:00Z"}, d, "never the unsubscribe token")
 	for _, ok := range []string{"a.b@c.com", "a@b.co.kr"} {
 		e.do("POST", "/subscribe", map[string]any{"email": ok, "name": "x"}, false).Want(t, 201)
@@ -275,8 +309,41 @@ func TestSendMailAndReport(t *testing.T) {
 	require.Len(t, files, 1)
 	data, err := os.ReadFile(files[0])
 	require.NoError(t, err)
-	assert.Contains(t, string(data), "To: <a@example.com>")
+	assert.Contains(t, string(data), "To: \"x\" <a@example.com>", "To carries the subscriber's name")
 	assert.Contains(t, string(data), "List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+}
+
+// A delivery whose server answered 451 shows in the report as retrying,
+// with its last error and next attempt.
+func TestReportRetrying(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/subscribe", map[string]any{"email": "a@example.com", "name": "A"}, false).Want(t, 201)
+	e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+	r := e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+	assert.Equal(t, []any{}, r.Map(t)["retrying"])
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	greylisting := transportFunc(func(context.Context, mailing.Message) error {
+		return mailing.Temporary(fmt.Errorf("451 4.7.1 greylisted, try again later"))
+	})
+	recorded := make(chan mailing.Outcome, 1)
+	d, err := mailing.NewDispatcher(e.svc.Store(), mailing.DispatcherConfig{Routing: mailing.Routing{Default: greylisting}, Poll: time.Millisecond,
+		Backoff: time.Minute, Now: func() time.Time { return at }, OnOutcome: func(o mailing.Outcome) { recorded <- o }})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	select {
+	case <-recorded:
+	case <-time.After(time.Minute):
+		t.Fatal("the dispatcher recorded no outcome within a minute")
+	}
+	cancel()
+	require.NoError(t, <-done)
+	r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+	m := r.Map(t)
+	assert.Equal(t, float64(1), m["pending"])
+	assert.Equal(t, []any{map[string]any{"email": "a@example.com", "attempts": float64(1),
+		"last_error": "temporary: 451 4.7.1 greylisted, try again later", "next_attempt": "2026-03-01T09:01:00Z"}}, m["retrying"])
 }
 
 type transportFunc func(context.Context, mailing.Message) error
@@ -410,4 +477,277 @@ func TestSubscribeIsThrottledPerClientAddress(t *testing.T) {
 	_, err = svc.Store().SubscriberByEmail(context.Background(), "u3@example.com")
 	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound, "a throttled request subscribed")
 	subscribe("198.51.100.9", "u3@example.com").Want(t, 201)
+}
+
+// The bounce webhook, over HTTP on every store: admin only; a hard
+// bounce marks the subscriber bounced (in the list, the subscriber and
+// the campaign's report) and a later campaign skips it; soft bounces
+// count up to the limit (2 here); a complaint unsubscribes; bad input is
+// a 4xx that changes nothing.
+func TestBounceWebhook(t *testing.T) {
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ms, as := mk(t)
+			e := newEnvOn(t, ms, as)
+			for _, email := range []string{"dead@example.com", "full@example.com", "angry@example.com", "fine@example.com"} {
+				e.do("POST", "/subscribe", map[string]any{"email": email, "name": "x"}, false).Want(t, 201)
+			}
+			e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+
+			hard := map[string]any{"email": "dead@example.com", "type": "hard", "status": "5.1.1", "diagnostic": "smtp; 550 5.1.1 user unknown", "campaign_id": 1}
+			wantError(t, e.do("POST", "/webhooks/bounce", hard, false), 403, "admin token")
+			for _, tc := range []struct {
+				body   any
+				status int
+				want   string
+			}{
+				{map[string]any{"type": "hard"}, 400, "email: is required"},
+				{map[string]any{"email": "dead@example.com"}, 400, "type: is required"},
+				{map[string]any{"email": "dead@example.com", "type": "bounced"}, 400, "type must be hard, soft or complaint"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "status": "4.2.2"}, 400, "4.2.2 is not a hard bounce"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "status": "5.1"}, 400, "enhanced status code"},
+				{map[string]any{"email": "not an address", "type": "hard"}, 400, "email"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "campaign_id": -1}, 400, "campaign_id"},
+				{map[string]any{"email": "nobody@example.com", "type": "hard"}, 404, "nobody@example.com is not on the list"},
+				{map[string]any{"email": "dead@example.com", "type": "hard", "campaign_id": 9}, 404, "campaign 9 sent nothing to dead@example.com"},
+				{"[", 400, "malformed JSON"},
+			} {
+				wantError(t, e.do("POST", "/webhooks/bounce", tc.body, true), tc.status, tc.want)
+			}
+			r := e.do("GET", "/subscribe", nil, true).Want(t, 200)
+			for _, s := range r.Map(t)["data"].([]any) {
+				sub := s.(map[string]any)
+				assert.Equal(t, "active", sub["status"], "bad input changed %v", sub["email"])
+				assert.NotContains(t, sub, "bounced_at")
+			}
+
+			r = e.do("POST", "/webhooks/bounce", hard, true).Want(t, 200)
+			sub := r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "dead@example.com", sub["email"])
+			assert.Equal(t, "bounced", sub["status"])
+			assert.Equal(t, false, sub["subscribed"])
+			assert.Equal(t, "2026-03-01T09:00:00Z", sub["bounced_at"])
+			// Again: nothing more happens.
+			r = e.do("POST", "/webhooks/bounce", hard, true).Want(t, 200)
+			assert.Equal(t, "bounced", r.Map(t)["data"].(map[string]any)["status"])
+
+			soft := map[string]any{"email": "full@example.com", "type": "soft", "status": "4.2.2"}
+			r = e.do("POST", "/webhooks/bounce", soft, true).Want(t, 200)
+			sub = r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "active", sub["status"])
+			assert.Equal(t, float64(1), sub["soft_bounces"])
+			r = e.do("POST", "/webhooks/bounce", soft, true).Want(t, 200)
+			assert.Equal(t, "bounced", r.Map(t)["data"].(map[string]any)["status"])
+
+			r = e.do("POST", "/webhooks/bounce", map[string]any{"email": "ANGRY@example.com", "type": "complaint", "campaign_id": 1}, true).Want(t, 200)
+			sub = r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "unsubscribed", sub["status"])
+			assert.Equal(t, false, sub["subscribed"])
+
+			r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+			m := r.Map(t)
+			assert.Equal(t, float64(2), m["bounced"])
+			assert.Equal(t, []any{
+				map[string]any{"email": "dead@example.com", "type": "hard", "status": "5.1.1", "diagnostic": "smtp; 550 5.1.1 user unknown", "at": "2026-03-01T09:00:00Z"},
+				map[string]any{"email": "angry@example.com", "type": "complaint", "status": "", "diagnostic": "", "at": "2026-03-01T09:00:00Z"},
+			}, m["bounces"])
+			assert.Equal(t, float64(1), m["pending"], "the dead addresses' deliveries are not sent")
+			r = e.do("GET", "/subscribe/2", nil, true).Want(t, 200)
+			assert.Equal(t, "bounced", r.Map(t)["data"].(map[string]any)["status"])
+			r = e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "Later", "content": "x"}, true).Want(t, 203)
+			assert.Equal(t, float64(1), r.Map(t)["deliveries"], "only the active subscriber gets the next campaign")
+		})
+	}
+}
+
+// confirmations is a Confirmer that keeps the confirmation links it is
+// asked to send.
+type confirmations struct {
+	base  string
+	links chan string
+}
+
+func (c *confirmations) SendConfirmation(_ context.Context, sub mailing.Subscriber) error {
+	c.links <- mailing.ConfirmURL(c.base, sub.Token)
+	return nil
+}
+
+// Confirmed opt-in over HTTP on every store: POST /subscribe answers 201
+// with a pending subscriber and sends one confirmation link; a pending
+// subscriber gets no campaign; GET of the link shows a page and changes
+// nothing, POST confirms (the consent record keeps when and from where);
+// subscribing again while pending sends a new link; an expired one is
+// refused and swept; an unknown one is 404; a pending subscription
+// cancelled is not confirmed later.
+func TestConfirmedOptIn(t *testing.T) {
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ms, as := mk(t)
+			conf := &confirmations{links: make(chan string, 4)}
+			e := newEnvOn(t, ms, as, func(c *mailing.Config) { c.Confirmer = conf; c.ConfirmTTL = 48 * time.Hour })
+			conf.base = e.url
+			link := func() string {
+				select {
+				case l := <-conf.links:
+					return strings.TrimPrefix(l, e.url)
+				default:
+					t.Fatal("no confirmation link sent")
+					return ""
+				}
+			}
+			r := e.do("POST", "/subscribe", map[string]any{"email": "mirim@example.com", "name": "Mirim"}, false).Want(t, 201)
+			d := r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "pending", d["status"])
+			assert.Equal(t, false, d["subscribed"])
+			first := link()
+			assert.Regexp(t, `^/confirm/[0-9a-f-]{36}$`, first)
+			r = e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+			assert.Equal(t, float64(0), r.Map(t)["deliveries"], "a pending subscriber gets no campaign")
+
+			// Subscribing again while pending: 201, and a new link.
+			e.do("POST", "/subscribe", map[string]any{"email": "mirim@example.com", "name": "Mirim"}, false).Want(t, 201)
+			assert.Equal(t, first, link())
+
+			for _, method := range []string{"GET", "HEAD"} {
+				page := e.do(method, first, nil, false).Want(t, 200)
+				if method == "GET" {
+					assert.Contains(t, string(page.Body), "mirim@example.com")
+					assert.Contains(t, string(page.Body), `<form method="post">`)
+				}
+			}
+			r = e.do("GET", "/subscribe/1", nil, true).Want(t, 200)
+			assert.Equal(t, "pending", r.Map(t)["data"].(map[string]any)["status"], "GET changes nothing")
+
+			r = e.do("POST", first, nil, false).Want(t, 200)
+			assert.Equal(t, map[string]any{"email": "mirim@example.com", "subscribed": true, "message": "mirim@example.com is subscribed"}, r.Map(t))
+			r = e.do("POST", first, nil, false).Want(t, 200) // twice: still fine
+			assert.Equal(t, true, r.Map(t)["subscribed"])
+			r = e.do("GET", "/subscribe/1", nil, true).Want(t, 200)
+			sub := r.Map(t)["data"].(map[string]any)
+			assert.Equal(t, "active", sub["status"])
+			assert.Equal(t, map[string]any{"subscribed_at": "2026-03-01T09:00:00Z", "subscribed_from": "127.0.0.1",
+				"confirmed_at": "2026-03-01T09:00:00Z", "confirmed_from": "127.0.0.1"}, sub["consent"])
+			r = e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "News", "content": "x"}, true).Want(t, 203)
+			assert.Equal(t, float64(1), r.Map(t)["deliveries"], "a confirmed subscriber gets the campaign")
+
+			// Unsubscribing keeps when and from where.
+			e.do("PATCH", "/subscribe", map[string]any{"email": "mirim@example.com"}, false).Want(t, 201)
+			r = e.do("GET", "/subscribe", nil, true).Want(t, 200)
+			consent := r.Map(t)["data"].([]any)[0].(map[string]any)["consent"].(map[string]any)
+			assert.Equal(t, "127.0.0.1", consent["unsubscribed_from"])
+			assert.Equal(t, "2026-03-01T09:00:00Z", consent["unsubscribed_at"])
+
+			// A pending subscription cancelled cannot be confirmed later.
+			e.do("POST", "/subscribe", map[string]any{"email": "late@example.com", "name": "Late"}, false).Want(t, 201)
+			late := link()
+			e.do("PATCH", "/subscribe", map[string]any{"email": "late@example.com"}, false).Want(t, 201)
+			wantError(t, e.do("POST", late, nil, false), 409, "not awaiting confirmation")
+
+			// Unknown and expired links.
+			wantError(t, e.do("POST", "/confirm/00000000-0000-4000-8000-000000000000", nil, false), 404, "unknown")
+			e.do("GET", "/confirm/nope", nil, false).Want(t, 404)
+			e.do("POST", "/subscribe", map[string]any{"email": "slow@example.com", "name": "Slow"}, false).Want(t, 201)
+			slow := link()
+			e.clock.Add(48*time.Hour + time.Second)
+			wantError(t, e.do("POST", slow, nil, false), 404, "expired")
+			n, err := e.svc.ExpirePending(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+			r = e.do("GET", "/subscribe", nil, true).Want(t, 200)
+			assert.Len(t, r.Map(t)["data"], 2, "the expired subscription is gone, the others stay")
+		})
+	}
+}
+
+// tests is a Tester that keeps what it is asked to send.
+type tests struct{ sent chan string }
+
+func (ts *tests) SendTest(_ context.Context, c mailing.Campaign, to string) error {
+	if to == "refused@example.com" {
+		return mailing.Permanent(fmt.Errorf("550 5.1.1 no such user"))
+	}
+	ts.sent <- fmt.Sprintf("%d %s %s", c.ID, c.Subject, to)
+	return nil
+}
+
+// Scheduling and control over HTTP on every store: send_at schedules (in
+// the future only); pause stops claims at once, resume lets them go on,
+// cancel marks the undelivered rows cancelled; each answers 409 where
+// the campaign's state forbids it; a test send reaches the one address.
+func TestCampaignControl(t *testing.T) {
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ms, as := mk(t)
+			ts := &tests{sent: make(chan string, 2)}
+			e := newEnvOn(t, ms, as, func(c *mailing.Config) { c.Tester = ts })
+			ctx := context.Background()
+			for _, email := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+				e.do("POST", "/subscribe", map[string]any{"email": email, "name": "x"}, false).Want(t, 201)
+			}
+			for _, tc := range []struct {
+				sendAt any
+				want   string
+			}{
+				{"2026-03-01T08:59:59Z", "send_at: must be in the future"},
+				{"2026-03-01T18:00:00+09:00", "send_at: must be in the future"}, // 09:00 UTC: now
+				{"2028-03-01T09:00:00Z", "send_at: must be within a year"},
+				{"tomorrow", "send_at"},
+				{17, "send_at"},
+			} {
+				wantError(t, e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "s", "content": "c", "send_at": tc.sendAt}, true), 400, tc.want)
+			}
+			r := e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "Later", "content": "c", "send_at": "2026-03-01T19:00:00+09:00"}, true).Want(t, 203)
+			assert.Equal(t, map[string]any{"campaign_id": float64(1), "status": "queued", "deliveries": float64(3), "send_at": "2026-03-01T10:00:00Z"}, r.Map(t))
+			r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+			assert.Equal(t, "2026-03-01T10:00:00Z", r.Map(t)["send_at"])
+			claim := func(at time.Time) int {
+				ds, err := e.svc.Store().ClaimDeliveries(ctx, at, at.Add(time.Minute), 10)
+				require.NoError(t, err)
+				return len(ds)
+			}
+			sendAt := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+			assert.Zero(t, claim(sendAt.Add(-time.Second)), "nothing is due before send_at")
+
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/pause", nil, false), 403, "admin token")
+			r = e.do("POST", "/subscribe/send-mail/1/pause", nil, true).Want(t, 200)
+			assert.Equal(t, map[string]any{"campaign_id": float64(1), "status": "paused", "updated_at": "2026-03-01T09:00:00Z", "send_at": "2026-03-01T10:00:00Z"}, r.Map(t))
+			assert.Zero(t, claim(sendAt), "a paused campaign's deliveries are not claimed")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/pause", nil, true), 409, "campaign 1 is already paused")
+			r = e.do("POST", "/subscribe/send-mail/1/resume", nil, true).Want(t, 200)
+			assert.Equal(t, "queued", r.Map(t)["status"])
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/resume", nil, true), 409, "campaign 1 is not paused")
+			assert.Equal(t, 3, claim(sendAt), "resumed: claimed again")
+
+			r = e.do("POST", "/subscribe/send-mail/1/cancel", nil, true).Want(t, 200)
+			assert.Equal(t, "cancelled", r.Map(t)["status"])
+			r = e.do("GET", "/subscribe/send-mail/1", nil, true).Want(t, 200)
+			m := r.Map(t)
+			assert.Equal(t, float64(3), m["cancelled"], "the undelivered rows are cancelled, not lost")
+			assert.Equal(t, float64(0), m["pending"])
+			for _, action := range []string{"cancel", "pause"} {
+				wantError(t, e.do("POST", "/subscribe/send-mail/1/"+action, nil, true), 409, "campaign 1 is already cancelled")
+			}
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/resume", nil, true), 409, "campaign 1 is not paused")
+			wantError(t, e.do("POST", "/subscribe/send-mail/9/pause", nil, true), 404, "campaign 9 not found")
+			wantError(t, e.do("POST", "/subscribe/send-mail/x/cancel", nil, true), 404, `campaign "x" not found`)
+
+			// A test send goes to the one address, and records nothing.
+			r = e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": " me@example.com "}, true).Want(t, 200)
+			assert.Equal(t, map[string]any{"campaign_id": float64(1), "email": "me@example.com", "message": "test message sent"}, r.Map(t))
+			assert.Equal(t, "1 Later me@example.com", <-ts.sent)
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "me@example.com"}, false), 403, "admin token")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{}, true), 400, "email: is required")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "nope"}, true), 400, "email")
+			wantError(t, e.do("POST", "/subscribe/send-mail/9/test", map[string]any{"email": "me@example.com"}, true), 404, "campaign 9 not found")
+			wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "refused@example.com"}, true), 503, "550 5.1.1 no such user")
+			assert.Empty(t, ts.sent)
+		})
+	}
+}
+
+// Without a transport, a test send is 503.
+func TestTestSendUnavailable(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/subscribe/send-mail", map[string]any{"subject": "s", "content": "c"}, true).Want(t, 203)
+	wantError(t, e.do("POST", "/subscribe/send-mail/1/test", map[string]any{"email": "me@example.com"}, true), 503, "no mail transport")
 }

@@ -88,7 +88,7 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.desc, err)
 		return
 	}
-	for _, st := range []mailing.DeliveryStatus{mailing.DeliveryPending, mailing.DeliverySent, mailing.DeliveryFailed} {
+	for _, st := range []mailing.DeliveryStatus{mailing.DeliveryPending, mailing.DeliverySent, mailing.DeliveryFailed, mailing.DeliveryCancelled} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 }

@@ -50,6 +50,7 @@ func TestServiceMetrics(t *testing.T) {
 		{"hanok_trials_sync_last_records", map[string]string{"kind": "inserted"}, "145"},
 		{"hanok_mailing_outbox", map[string]string{"status": "pending"}, "1"},
 		{"hanok_mailing_outbox", map[string]string{"status": "sent"}, "0"},
+		{"hanok_mailing_outbox", map[string]string{"status": "cancelled"}, "0"},
 	} {
 		s := find(got[c.name], c.want)
 		if assert.NotNil(t, s, "%s%v: no sample", c.name, c.want) {

@@ -560,6 +560,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	if err := mailingVERPSecret(ctx, &c.mailing, st); err != nil {
+		return err
+	}
 	mail, dispatcher, closeMail, err := newMailing(&c.mailing, st.mailing, authn, ln.Addr().String(), logger)
 	if err != nil {
 		return err

@@ -43,6 +43,10 @@ type sink struct {
 	// onMessage, if set, is called (outside the lock) after each message
 	// with the counts of its sender and of all.
 	onMessage func(sender string, fromSender, total int)
+	// lastFrom and lastHeader are the envelope sender and the header of
+	// the last message.
+	lastFrom   string
+	lastHeader mail.Header
 }
 
 func newSink(t testing.TB) *sink {
@@ -71,6 +75,13 @@ func (s *sink) setOnMessage(fn func(sender string, fromSender, total int)) {
 }
 
 // counts returns copies of the counts.
+// last returns the envelope sender and header of the last message.
+func (s *sink) last() (string, mail.Header) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastFrom, s.lastHeader
+}
+
 func (s *sink) counts() (total int, byRcpt, bySender map[string]int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -85,13 +96,17 @@ func (s *sink) counts() (total int, byRcpt, bySender map[string]int) {
 }
 
 type sinkSession struct {
-	s  *sink
-	to []string
+	s    *sink
+	from string
+	to   []string
 }
 
-func (ss *sinkSession) Reset()                               { ss.to = nil }
-func (ss *sinkSession) Logout() error                        { return nil }
-func (ss *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss *sinkSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.to = append(ss.to, to)
 	return nil
@@ -111,6 +126,7 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	s := ss.s
 	s.mu.Lock()
 	s.total++
+	s.lastFrom, s.lastHeader = ss.from, m.Header
 	for _, to := range ss.to {
 		s.byRcpt[to]++
 	}
@@ -199,11 +215,13 @@ func TestPostgresMailingTwoServers(t *testing.T) {
 	}
 	dsn := pgtest.DSN(t)
 	sk := newSink(t)
-	args := func() []string {
-		return []string{"-db", dsn, "-media", filepath.Join(t.TempDir(), "media"), "-smtp", sk.addr, "-smtp-tls", "off", "-mailing-token", "admin-token"}
+	// Each server's unsubscribe links name it (its -public-url).
+	args := func(host string) []string {
+		return []string{"-db", dsn, "-media", filepath.Join(t.TempDir(), "media"), "-smtp", sk.addr, "-smtp-tls", "off", "-mailing-token", "admin-token",
+			"-public-url", "http://" + host, "-mail-from", "news@hanok.example"}
 	}
-	a := start(t, nil, args()...)
-	b := start(t, nil, args()...)
+	a := start(t, nil, args("a.example")...)
+	b := start(t, nil, args("b.example")...)
 	emails := subscribeMany(t, dsn, twoServersMessages)
 
 	code, m := a.do(t, "POST", "/mailing/subscribe/send-mail", "admin-token", `{"subject":"News","content":"Hello from two servers"}`)
@@ -224,9 +242,7 @@ func TestPostgresMailingTwoServers(t *testing.T) {
 	if total != twoServersMessages {
 		t.Errorf("%d messages for %d recipients", total, twoServersMessages)
 	}
-	t.Logf("messages by server: %s %d, %s %d",
-		strings.TrimPrefix(a.url, "http://"), bySender[strings.TrimPrefix(a.url, "http://")],
-		strings.TrimPrefix(b.url, "http://"), bySender[strings.TrimPrefix(b.url, "http://")])
+	t.Logf("messages by server: a %d, b %d", bySender["a.example"], bySender["b.example"])
 	for _, s := range []*server{a, b} {
 		if err := s.stop(); err != nil {
 			t.Errorf("%s: %v", s.url, err)

@@ -41,6 +41,9 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 		{"FailPending", testFailPending},
 		{"ConcurrentClaimsAreExclusive", testConcurrentClaims},
 		{"TimesRoundTrip", testTimes},
+		{"Bounces", testBounces},
+		{"PendingAndConsent", testPendingAndConsent},
+		{"ScheduleAndPause", testScheduleAndPause},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,7 +225,7 @@ func testCampaignSnapshot(t *testing.T, s mailing.Store) {
 	for _, d := range ds {
 		sub, ok := want[d.Subscriber]
 		require.True(t, ok, "delivery to subscriber %d", d.Subscriber)
-		assert.Equal(t, mailing.Delivery{ID: d.ID, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Token: sub.Token,
+		assert.Equal(t, mailing.Delivery{ID: d.ID, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Name: sub.Name, Token: sub.Token,
 			Status: mailing.DeliveryPending, NextAttempt: t0, LeaseUntil: lease}, d)
 		delete(want, d.Subscriber)
 	}
@@ -296,6 +299,8 @@ func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	by := map[string]mailing.Delivery{}
 	for _, d := range ds {
 		by[d.Email] = d
+		// A delivery carries the subscriber's name, for its To: header.
+		assert.Equal(t, "name of "+d.Email, d.Name)
 	}
 	at := t0.Add(time.Second + time.Microsecond)
 	next := t0.Add(time.Hour)
@@ -319,6 +324,13 @@ func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	assert.Equal(t, 1, r.Sent)
 	assert.Equal(t, 1, r.Failed)
 	assert.Equal(t, mailing.CampaignSending, r.Campaign.Status)
+	// The pending delivery whose attempt failed is listed with its last
+	// error and when it is tried again.
+	require.Len(t, r.Retrying, 1)
+	assert.Equal(t, "retry@example.com", r.Retrying[0].Email)
+	assert.Equal(t, "451 try later", r.Retrying[0].LastError)
+	assert.Equal(t, next, r.Retrying[0].NextAttempt)
+	assert.Equal(t, 1, r.Retrying[0].Attempts)
 	require.Len(t, r.Failures, 1)
 	f := r.Failures[0]
 	assert.Equal(t, "bad@example.com", f.Email)
@@ -350,6 +362,7 @@ func testFinishOutcomes(t *testing.T, s mailing.Store) {
 	assert.Equal(t, 1, r.Failed)
 	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
 	assert.Equal(t, done, r.Campaign.Updated)
+	assert.Empty(t, r.Retrying, "a sent delivery is not retrying")
 	// The outbox's depth counts the deliveries by status.
 	counts, err = s.DeliveryCounts(ctx)
 	require.NoError(t, err)
@@ -506,4 +519,168 @@ func testFailPending(t *testing.T, s mailing.Store) {
 	assert.Zero(t, r.Pending)
 	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
 	assert.Equal(t, at, r.Campaign.Updated)
+}
+
+// testBounces: a subscriber's bounce fields round-trip through
+// UpdateSubscriber; BounceDelivery keeps a report on one delivery (the
+// later replacing the earlier), which CampaignReport lists; a delivery
+// that does not exist is ErrDeliveryNotFound.
+func testBounces(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	c := campaignOf(t, s, "gone@example.com", "ok@example.com")
+	gone, err := s.SubscriberByEmail(ctx, "gone@example.com")
+	require.NoError(t, err)
+	at := t0.Add(time.Hour + time.Microsecond)
+	up, err := s.UpdateSubscriber(ctx, gone.ID, func(sub *mailing.Subscriber) error {
+		sub.SoftBounces, sub.SoftSince = 2, t0.Add(time.Microsecond)
+		sub.Bounce(at)
+		return nil
+	})
+	require.NoError(t, err)
+	got, err := s.Subscriber(ctx, gone.ID)
+	require.NoError(t, err)
+	assert.Equal(t, up, got)
+	assert.Equal(t, at, got.Bounced)
+	assert.Equal(t, 2, got.SoftBounces)
+	assert.Equal(t, t0.Add(time.Microsecond), got.SoftSince)
+	assert.Equal(t, mailing.SubscriberBounced, got.Status())
+	list, err := s.Subscribers(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, at, list[0].Bounced, "the list shows the bounce")
+
+	soft := mailing.DeliveryBounce{Kind: mailing.BounceSoft, Status: "4.2.2", Detail: "mailbox full", At: t0.Add(time.Minute)}
+	require.NoError(t, s.BounceDelivery(ctx, c.ID, gone.ID, soft))
+	hard := mailing.DeliveryBounce{Kind: mailing.BounceHard, Status: "5.1.1", Detail: "smtp; 550 5.1.1 no such user", At: at}
+	require.NoError(t, s.BounceDelivery(ctx, c.ID, gone.ID, hard))
+	assert.ErrorIs(t, s.BounceDelivery(ctx, c.ID+100, gone.ID, hard), mailing.ErrDeliveryNotFound)
+	assert.ErrorIs(t, s.BounceDelivery(ctx, c.ID, gone.ID+100, hard), mailing.ErrDeliveryNotFound)
+	r, err := s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Bounced)
+	require.Len(t, r.Bounces, 1)
+	assert.Equal(t, "gone@example.com", r.Bounces[0].Email)
+	assert.Equal(t, hard, r.Bounces[0].Bounce)
+	assert.Equal(t, 2, r.Pending, "a bounce report leaves the delivery's status alone")
+}
+
+// testPendingAndConsent: Pending and the consent record round-trip
+// through CreateSubscriber and UpdateSubscriber; a pending subscriber
+// gets no campaign; DeletePending deletes the never-confirmed pending
+// subscribers who subscribed before the time given, and no other.
+func testPendingAndConsent(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	mk := func(email string, pending bool, subscribed time.Time) mailing.Subscriber {
+		sub := mailing.Subscriber{Email: email, Name: "n", Subscribed: !pending, Pending: pending, Token: tokenFor(email), Created: subscribed, Updated: subscribed,
+			Consent: mailing.Consent{Subscribed: subscribed, SubscribedFrom: "192.0.2.7"}}
+		require.NoError(t, s.CreateSubscriber(ctx, &sub))
+		return sub
+	}
+	old := mk("old@example.com", true, at(0))
+	fresh := mk("fresh@example.com", true, at(time.Hour))
+	active := mk("active@example.com", false, at(0))
+	got, err := s.Subscriber(ctx, old.ID)
+	require.NoError(t, err)
+	assert.Equal(t, old, got)
+	assert.Equal(t, mailing.SubscriberPending, got.Status())
+
+	// A subscriber who confirmed once, unsubscribed and subscribed again
+	// is pending but not deleted: its history stays.
+	again := mk("again@example.com", false, at(0))
+	want, err := s.UpdateSubscriber(ctx, again.ID, func(sub *mailing.Subscriber) error {
+		sub.Confirm(at(time.Minute), "192.0.2.8")
+		sub.Unsubscribe(at(2*time.Minute), "192.0.2.9")
+		sub.Resubscribe("n2", at(3*time.Minute), "192.0.2.10", true)
+		return nil
+	})
+	require.NoError(t, err)
+	got, err = s.Subscriber(ctx, again.ID)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, mailing.Consent{Subscribed: at(3 * time.Minute), SubscribedFrom: "192.0.2.10", Confirmed: at(time.Minute), ConfirmedFrom: "192.0.2.8",
+		Unsubscribed: at(2 * time.Minute), UnsubscribedFrom: "192.0.2.9"}, got.Consent)
+	assert.True(t, got.Pending)
+
+	c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: at(2 * time.Hour), Updated: at(2 * time.Hour)}
+	n, err := s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "pending subscribers get no campaign")
+
+	n, err = s.DeletePending(ctx, at(30*time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	_, err = s.Subscriber(ctx, old.ID)
+	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
+	for _, id := range []mailing.SubscriberID{fresh.ID, active.ID, again.ID} {
+		_, err = s.Subscriber(ctx, id)
+		assert.NoError(t, err)
+	}
+}
+
+// testScheduleAndPause: a campaign's deliveries are due at its SendAt;
+// a paused campaign's are not claimed, and claimed again once it is
+// queued; CancelPending marks the pending ones cancelled (a leased one
+// too: its claim can no longer finish it), which the report counts; a
+// paused campaign whose last pending delivery finishes is done.
+func testScheduleAndPause(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	addSub(t, s, "a@example.com", true)
+	addSub(t, s, "b@example.com", true)
+	sendAt := t0.Add(time.Hour + time.Microsecond)
+	c := mailing.Campaign{Subject: "later", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0, SendAt: sendAt}
+	_, err := s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	got, err := s.Campaign(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, sendAt, got.SendAt)
+	ds, err := s.ClaimDeliveries(ctx, sendAt.Add(-time.Microsecond), sendAt.Add(time.Minute), 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "claimed before send_at")
+
+	pause := func(st mailing.CampaignStatus) {
+		_, err := s.UpdateCampaign(ctx, c.ID, func(c *mailing.Campaign) error { c.Status = st; return nil })
+		require.NoError(t, err)
+	}
+	pause(mailing.CampaignPaused)
+	ds, err = s.ClaimDeliveries(ctx, sendAt, sendAt.Add(time.Minute), 10)
+	require.NoError(t, err)
+	assert.Empty(t, ds, "claimed while paused")
+	pause(mailing.CampaignQueued)
+	ds, err = s.ClaimDeliveries(ctx, sendAt, sendAt.Add(time.Minute), 1)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: sendAt}))
+
+	// A paused campaign whose last pending delivery finishes is done.
+	ds, err = s.ClaimDeliveries(ctx, sendAt, sendAt.Add(time.Minute), 1)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	pause(mailing.CampaignPaused)
+	done := sendAt.Add(time.Second)
+	require.NoError(t, s.FinishDelivery(ctx, ds[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: done}))
+	got, err = s.Campaign(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, mailing.CampaignDone, got.Status)
+
+	// Cancelling: the pending rows, leased or not, are cancelled.
+	c2 := mailing.Campaign{Subject: "cancel me", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
+	_, err = s.CreateCampaign(ctx, &c2)
+	require.NoError(t, err)
+	leased, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 1)
+	require.NoError(t, err)
+	require.Len(t, leased, 1)
+	_, err = s.UpdateCampaign(ctx, c2.ID, func(c *mailing.Campaign) error { c.Status = mailing.CampaignCancelled; return nil })
+	require.NoError(t, err)
+	n, err := s.CancelPending(ctx, c2.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.ErrorIs(t, s.FinishDelivery(ctx, leased[0], mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0}), mailing.ErrNotHeld)
+	r, err := s.CampaignReport(ctx, c2.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 2, r.Cancelled)
+	assert.Zero(t, r.Pending)
+	assert.Equal(t, mailing.CampaignCancelled, r.Campaign.Status)
+	counts, err := s.DeliveryCounts(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, counts[mailing.DeliveryCancelled])
 }

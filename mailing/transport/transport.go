@@ -8,6 +8,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,24 +18,36 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/hanok-dev/hanok/mailing"
 )
 
-// Build renders the message m as a go-mail message: From, To, Subject, Message-ID,
-// List-Unsubscribe and List-Unsubscribe-Post, and a text body with an
-// optional HTML alternative.
+// Build renders the message m as a go-mail message: From, Reply-To, To
+// (with the recipient's name), Subject, Message-ID, List-Unsubscribe and
+// List-Unsubscribe-Post, a text body with an optional HTML alternative,
+// and the envelope sender (m.ReturnPath, else From's address).
 func Build(m mailing.Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(m.From); err != nil {
 		return nil, mailing.Permanent(fmt.Errorf("from %q: %w", m.From, err))
 	}
-	if err := msg.To(m.To); err != nil {
+	if m.ReplyTo != "" {
+		if err := msg.ReplyTo(m.ReplyTo); err != nil {
+			return nil, mailing.Permanent(fmt.Errorf("reply-to %q: %w", m.ReplyTo, err))
+		}
+	}
+	if m.ReturnPath != "" {
+		if err := msg.EnvelopeFrom(m.ReturnPath); err != nil {
+			return nil, mailing.Permanent(fmt.Errorf("return path %q: %w", m.ReturnPath, err))
+		}
+	}
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
 		return nil, mailing.Permanent(fmt.Errorf("to %q: %w", m.To, err))
 	}
-	msg.Subject(m.Subject)
+	msg.SetGenHeaderPreformatted(gomail.HeaderSubject, EncodeSubject(m.Subject))
 	msg.SetMessageIDWithValue(m.MessageID)
 	msg.SetDate()
 	if m.UnsubscribeURL != "" {
@@ -48,6 +61,94 @@ func Build(m mailing.Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
+// Line lengths of a folded header (RFC 5322 §2.1.1 and RFC 2047 §2: a
+// line holding encoded words is at most 76 characters).
+const (
+	maxLine = 76
+	// maxWord is the longest encoded word (RFC 2047 §2).
+	maxWord = 75
+)
+
+// EncodeSubject is the value of a Subject: header for s (after
+// "Subject: "), folded so that no line is longer than 76 characters and
+// the first word stays on the header's own line: a fold right after the
+// colon makes some readers (Python's email package) decode the subject
+// with a leading space. Plain ASCII without "=?" is folded at its
+// spaces; anything else becomes base64 encoded words of UTF-8 (RFC
+// 2047), each holding whole characters, one per line.
+func EncodeSubject(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+	room := maxLine - len("Subject: ")
+	if plainASCII(s) {
+		return foldWords(s, room)
+	}
+	const prefix, suffix = "=?UTF-8?B?", "?="
+	var b strings.Builder
+	line := room
+	for s != "" {
+		// The most whole characters whose encoded word fits on the line.
+		limit := min(line, maxWord) - len(prefix) - len(suffix)
+		maxBytes := limit / 4 * 3
+		n := 0
+		for n < len(s) {
+			_, size := utf8.DecodeRuneInString(s[n:])
+			if n+size > maxBytes {
+				break
+			}
+			n += size
+		}
+		if n == 0 { // cannot happen with lines of 76: a rune is 4 bytes at most
+			_, n = utf8.DecodeRuneInString(s)
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n ")
+		}
+		b.WriteString(prefix + base64.StdEncoding.EncodeToString([]byte(s[:n])) + suffix)
+		s = s[n:]
+		line = maxLine - 1
+	}
+	return b.String()
+}
+
+// plainASCII reports whether s is printable ASCII that no reader would
+// take for an encoded word.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return !strings.Contains(s, "=?")
+}
+
+// foldWords folds s at its spaces so that lines stay within maxLine
+// characters where the words allow, the first line within first; the
+// first word is never moved off the first line.
+func foldWords(s string, first int) string {
+	words := strings.Split(s, " ")
+	var b strings.Builder
+	room := first
+	for i, w := range words {
+		switch {
+		case i == 0:
+			b.WriteString(w)
+			room -= len(w)
+		case room-len(w)-1 < 0 && w != "":
+			b.WriteString("\r\n " + w)
+			room = maxLine - 1 - len(w)
+		default:
+			b.WriteString(" " + w)
+			room -= len(w) + 1
+		}
+	}
+	return b.String()
+}
+
 // WriteMessage writes m to w in RFC 5322 form.
 func WriteMessage(w io.Writer, m mailing.Message) (int64, error) {
 	msg, err := Build(m)
@@ -59,8 +160,9 @@ func WriteMessage(w io.Writer, m mailing.Message) (int64, error) {
 
 // DirWriter is a Transport that writes each message as an .eml file into
 // a directory (the example server's default: mail to files). The file is
-// named after the campaign and subscriber, so a resent message replaces
-// its file instead of adding a second one.
+// named after the campaign, the time it was created and the subscriber
+// (FileName), so a resent message replaces its file instead of adding a
+// second one, and campaign 1 of another database does not overwrite it.
 type DirWriter struct {
 	dir     string
 	created atomic.Bool
@@ -90,7 +192,7 @@ func (w *DirWriter) Send(ctx context.Context, m mailing.Message) error {
 		}
 		w.created.Store(true)
 	}
-	name := fmt.Sprintf("c%d-s%d.eml", m.Campaign, m.Subscriber)
+	name := FileName(m)
 	tmp, err := os.CreateTemp(w.dir, ".tmp-"+name+"-*")
 	if err != nil {
 		return err
@@ -104,6 +206,25 @@ func (w *DirWriter) Send(ctx context.Context, m mailing.Message) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(w.dir, name))
+}
+
+// FileName is the name DirWriter gives m's file:
+// "c<campaign>-<creation time, UTC, to the nanosecond>-s<subscriber>.eml",
+// such as "c1-20260301T090000.123456789Z-s7.eml".
+//
+// A message from outside the outbox (a confirmation, a test send: no
+// campaign or no subscriber) is named after its Message-ID instead,
+// which carries the time it was made.
+func FileName(m mailing.Message) string {
+	if m.Campaign == 0 || m.Subscriber == 0 {
+		return strings.Map(func(r rune) rune {
+			if r == '/' || r == '\\' || r < 0x20 {
+				return '_'
+			}
+			return r
+		}, m.MessageID) + ".eml"
+	}
+	return fmt.Sprintf("c%d-%s-s%d.eml", m.Campaign, m.CampaignCreated.UTC().Format("20060102T150405.000000000Z"), m.Subscriber)
 }
 
 // HTTPAPI is the original service's mail API as a Transport: a POST of

@@ -119,8 +119,25 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		}
 	}
 	old.Name, old.Subscribed, old.Token, old.Updated = sub.Name, sub.Subscribed, sub.Token, sub.Updated
+	old.Bounced, old.SoftBounces, old.SoftSince = sub.Bounced, sub.SoftBounces, sub.SoftSince
+	old.Pending, old.Consent = sub.Pending, sub.Consent
 	s.subscribers[id] = old
 	return old, nil
+}
+
+// DeletePending implements mailing.Store.
+func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, sub := range s.subscribers {
+		if sub.Pending && sub.Consent.Confirmed.IsZero() && sub.Consent.Subscribed.Before(before) {
+			delete(s.subscribers, id)
+			s.dropDeliveries(func(d *mailing.Delivery) bool { return d.Subscriber == id })
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Subscribers implements mailing.Store.
@@ -191,11 +208,15 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		}
 	}
 	slices.SortFunc(subs, func(a, b mailing.Subscriber) int { return int(a.ID - b.ID) })
+	due := c.Created
+	if !c.SendAt.IsZero() {
+		due = c.SendAt
+	}
 	for _, sub := range subs {
 		s.nextDel++
 		s.deliveries[s.nextDel] = &mailing.Delivery{
-			ID: s.nextDel, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Token: sub.Token,
-			Status: mailing.DeliveryPending, NextAttempt: c.Created,
+			ID: s.nextDel, Campaign: c.ID, Subscriber: sub.ID, Email: sub.Email, Name: sub.Name, Token: sub.Token,
+			Status: mailing.DeliveryPending, NextAttempt: due,
 		}
 		s.order = append(s.order, s.nextDel)
 	}
@@ -247,11 +268,24 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		if d.Campaign != id {
 			continue
 		}
+		if d.Bounce.Kind != "" {
+			r.Bounced++
+			cp := *d
+			cp.Errors = nil
+			r.Bounces = append(r.Bounces, cp)
+		}
 		switch d.Status {
 		case mailing.DeliveryPending:
 			r.Pending++
+			if d.LastError != "" {
+				cp := *d
+				cp.Errors = nil
+				r.Retrying = append(r.Retrying, cp)
+			}
 		case mailing.DeliverySent:
 			r.Sent++
+		case mailing.DeliveryCancelled:
+			r.Cancelled++
 		case mailing.DeliveryFailed:
 			r.Failed++
 			cp := *d
@@ -260,6 +294,34 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 		}
 	}
 	return r, nil
+}
+
+// BounceDelivery implements mailing.Store.
+func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.deliveries {
+		if d.Campaign == c && d.Subscriber == sub {
+			d.Bounce = b
+			return nil
+		}
+	}
+	return mailing.ErrDeliveryNotFound
+}
+
+// CancelPending implements mailing.Store.
+func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, d := range s.deliveries {
+		if d.Campaign == c && d.Status == mailing.DeliveryPending {
+			d.Status, d.LeaseUntil = mailing.DeliveryCancelled, time.Time{}
+			n++
+		}
+	}
+	s.pending[c] -= n
+	return n, nil
 }
 
 // ClaimDeliveries implements mailing.Store.
@@ -272,7 +334,7 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 		if d.Status != mailing.DeliveryPending || d.NextAttempt.After(now) || d.LeaseUntil.After(now) {
 			continue
 		}
-		if s.campaigns[d.Campaign].Status == mailing.CampaignCancelled {
+		if st := s.campaigns[d.Campaign].Status; st == mailing.CampaignCancelled || st == mailing.CampaignPaused {
 			continue
 		}
 		due = append(due, d)

@@ -41,13 +41,17 @@ func subscriberTaken(err error) error {
 	return mailing.ErrEmailTaken
 }
 
-const subscriberColumns = `id, email, name, subscribed, token, created, updated`
+const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+	pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from`
 
 func scanSubscriber(sc pgx.Row) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated *time.Time
-	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated)
-	s.Created, s.Updated = utc(created), utc(updated)
+	var created, updated, bounced, softSince, subAt, confAt, unsubAt *time.Time
+	c := &s.Consent
+	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince,
+		&s.Pending, &subAt, &c.SubscribedFrom, &confAt, &c.ConfirmedFrom, &unsubAt, &c.UnsubscribedFrom)
+	s.Created, s.Updated, s.Bounced, s.SoftSince = utc(created), utc(updated), utc(bounced), utc(softSince)
+	c.Subscribed, c.Confirmed, c.Unsubscribed = utc(subAt), utc(confAt), utc(unsubAt)
 	return s, err
 }
 
@@ -62,8 +66,12 @@ func subscriberWhere(ctx context.Context, q querier, where string, arg any) (mai
 // CreateSubscriber implements mailing.Store.
 func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
 	var id mailing.SubscriberID
-	err := s.db.pool.QueryRow(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Created), nullTime(sub.Updated)).Scan(&id)
+	c := sub.Consent
+	err := s.db.pool.QueryRow(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+			pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+		sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Created), nullTime(sub.Updated), nullTime(sub.Bounced), sub.SoftBounces, nullTime(sub.SoftSince),
+		sub.Pending, nullTime(c.Subscribed), c.SubscribedFrom, nullTime(c.Confirmed), c.ConfirmedFrom, nullTime(c.Unsubscribed), c.UnsubscribedFrom).Scan(&id)
 	if isUnique(err) {
 		return subscriberTaken(err)
 	}
@@ -72,6 +80,15 @@ func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscr
 	}
 	sub.ID = id
 	return nil
+}
+
+// DeletePending implements mailing.Store.
+func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM mailing_subscribers WHERE pending AND confirmed_at IS NULL AND subscribed_at < $1`, nullTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete pending subscribers: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // Subscriber implements mailing.Store.
@@ -101,8 +118,12 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		if err := fn(&sub); err != nil {
 			return err
 		}
-		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4 WHERE id = $5 RETURNING `+subscriberColumns,
-			sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Updated), id))
+		out, err = scanSubscriber(tx.QueryRow(ctx, `UPDATE mailing_subscribers SET name = $1, subscribed = $2, token = $3, updated = $4, bounced_at = $5, soft_bounces = $6, soft_since = $7,
+				pending = $8, subscribed_at = $9, subscribed_from = $10, confirmed_at = $11, confirmed_from = $12, unsubscribed_at = $13, unsubscribed_from = $14
+			WHERE id = $15 RETURNING `+subscriberColumns,
+			sub.Name, sub.Subscribed, sub.Token, nullTime(sub.Updated), nullTime(sub.Bounced), sub.SoftBounces, nullTime(sub.SoftSince),
+			sub.Pending, nullTime(sub.Consent.Subscribed), sub.Consent.SubscribedFrom, nullTime(sub.Consent.Confirmed), sub.Consent.ConfirmedFrom,
+			nullTime(sub.Consent.Unsubscribed), sub.Consent.UnsubscribedFrom, id))
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}
@@ -130,17 +151,17 @@ func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, e
 	return out, nil
 }
 
-// settleCampaigns marks done every queued or sending campaign without a
+// settleCampaigns marks done every queued, sending or paused campaign without a
 // pending delivery (campaign id, or every campaign when id is 0), setting
 // updated to now unless now is zero. It first locks the campaigns' rows,
 // in id order, so that the check runs after every finish that locked them
 // before has committed.
 func settleCampaigns(ctx context.Context, tx pgx.Tx, id mailing.CampaignID, now time.Time) error {
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM mailing_campaigns WHERE status IN ('queued', 'sending') AND ($1::bigint = 0 OR id = $1) ORDER BY id FOR NO KEY UPDATE`, int64(id)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM mailing_campaigns WHERE status IN ('queued', 'sending', 'paused') AND ($1::bigint = 0 OR id = $1) ORDER BY id FOR NO KEY UPDATE`, int64(id)); err != nil {
 		return fmt.Errorf("postgres: lock campaigns: %w", err)
 	}
 	_, err := tx.Exec(ctx, `UPDATE mailing_campaigns c SET status = 'done', updated = coalesce($1::timestamptz, c.updated)
-		WHERE c.status IN ('queued', 'sending') AND ($2::bigint = 0 OR c.id = $2) AND NOT EXISTS (
+		WHERE c.status IN ('queued', 'sending', 'paused') AND ($2::bigint = 0 OR c.id = $2) AND NOT EXISTS (
 			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = c.id AND d.status = 'pending')`, nullTime(now), int64(id))
 	if err != nil {
 		return fmt.Errorf("postgres: settle campaigns: %w", err)
@@ -176,13 +197,13 @@ func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-const campaignColumns = `id, subject, text_body, html_body, status, created, updated`
+const campaignColumns = `id, subject, text_body, html_body, status, created, updated, send_at`
 
 func scanCampaign(sc pgx.Row) (mailing.Campaign, error) {
 	var c mailing.Campaign
-	var created, updated *time.Time
-	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
-	c.Created, c.Updated = utc(created), utc(updated)
+	var created, updated, sendAt *time.Time
+	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated, &sendAt)
+	c.Created, c.Updated, c.SendAt = utc(created), utc(updated), utc(sendAt)
 	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
@@ -191,13 +212,13 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 	var n int64
 	var id mailing.CampaignID
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			c.Subject, c.Text, c.HTML, c.Status, nullTime(c.Created), nullTime(c.Updated)).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated, send_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			c.Subject, c.Text, c.HTML, c.Status, nullTime(c.Created), nullTime(c.Updated), nullTime(c.SendAt)).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("postgres: insert campaign: %w", err)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, token, status, next_attempt)
-			SELECT $1, id, email, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nullTime(c.Created))
+		tag, err := tx.Exec(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, name, token, status, next_attempt)
+			SELECT $1, id, email, name, token, 'pending', $2 FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nullTime(firstDue(*c)))
 		if err != nil {
 			return fmt.Errorf("postgres: insert deliveries: %w", err)
 		}
@@ -240,14 +261,30 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	return out, err
 }
 
-const deliveryColumns = `id, campaign_id, subscriber_id, email, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
+const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at, bounce_kind, bounce_status, bounce_detail, bounced_at`
 
 func scanDelivery(sc pgx.Row) (mailing.Delivery, error) {
 	var d mailing.Delivery
-	var next, lease, sent *time.Time
-	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
-	d.NextAttempt, d.LeaseUntil, d.Sent = utc(next), utc(lease), utc(sent)
+	var next, lease, sent, bounced *time.Time
+	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent,
+		&d.Bounce.Kind, &d.Bounce.Status, &d.Bounce.Detail, &bounced)
+	d.NextAttempt, d.LeaseUntil, d.Sent, d.Bounce.At = utc(next), utc(lease), utc(sent), utc(bounced)
 	return d, err
+}
+
+// BounceDelivery implements mailing.Store.
+func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
+	return s.db.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE mailing_deliveries SET bounce_kind = $1, bounce_status = $2, bounce_detail = $3, bounced_at = $4 WHERE campaign_id = $5 AND subscriber_id = $6`,
+			b.Kind, b.Status, b.Detail, nullTime(b.At), c, sub)
+		if err != nil {
+			return fmt.Errorf("postgres: bounce delivery: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return mailing.ErrDeliveryNotFound
+		}
+		return nil
+	})
 }
 
 // CampaignReport implements mailing.Store; its queries read one snapshot.
@@ -259,15 +296,35 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 			return err
 		}
 		r.Campaign = c
-		err = tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'failed')
-			FROM mailing_deliveries WHERE campaign_id = $1`, id).Scan(&r.Pending, &r.Sent, &r.Failed)
+		err = tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'failed'),
+				count(*) FILTER (WHERE status = 'cancelled')
+			FROM mailing_deliveries WHERE campaign_id = $1`, id).Scan(&r.Pending, &r.Sent, &r.Failed, &r.Cancelled)
 		if err != nil {
 			return fmt.Errorf("postgres: count deliveries: %w", err)
+		}
+		rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND bounce_kind <> '' ORDER BY id`, id)
+		if err != nil {
+			return fmt.Errorf("postgres: bounced deliveries: %w", err)
+		}
+		r.Bounces, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (mailing.Delivery, error) { return scanDelivery(r) })
+		if err != nil {
+			return fmt.Errorf("postgres: bounced deliveries: %w", err)
+		}
+		r.Bounced = len(r.Bounces)
+		if r.Pending > 0 {
+			rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'pending' AND last_error <> '' ORDER BY id`, id)
+			if err != nil {
+				return fmt.Errorf("postgres: retrying deliveries: %w", err)
+			}
+			r.Retrying, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (mailing.Delivery, error) { return scanDelivery(r) })
+			if err != nil {
+				return fmt.Errorf("postgres: retrying deliveries: %w", err)
+			}
 		}
 		if r.Failed == 0 {
 			return nil
 		}
-		rows, err := tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'failed' ORDER BY id`, id)
+		rows, err = tx.Query(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = $1 AND status = 'failed' ORDER BY id`, id)
 		if err != nil {
 			return fmt.Errorf("postgres: failed deliveries: %w", err)
 		}
@@ -303,6 +360,23 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 	return r, err
 }
 
+// firstDue is when c's deliveries are first due.
+func firstDue(c mailing.Campaign) time.Time {
+	if !c.SendAt.IsZero() {
+		return c.SendAt
+	}
+	return c.Created
+}
+
+// CancelPending implements mailing.Store.
+func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `UPDATE mailing_deliveries SET status = 'cancelled', lease_until = NULL WHERE campaign_id = $1 AND status = 'pending'`, c)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: cancel deliveries: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // ClaimDeliveries implements mailing.Store. The due rows are locked with
 // FOR UPDATE SKIP LOCKED and leased in one statement: a row another claim
 // holds locked is skipped, not waited for, and one it leased and
@@ -312,7 +386,7 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 	err := s.db.write(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `WITH due AS (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
-				WHERE d.status = 'pending' AND d.next_attempt <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $2) AND c.status <> 'cancelled'
+				WHERE d.status = 'pending' AND d.next_attempt <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $2) AND c.status NOT IN ('cancelled', 'paused')
 				ORDER BY d.next_attempt, d.id LIMIT $3
 				FOR UPDATE OF d SKIP LOCKED)
 			UPDATE mailing_deliveries m SET lease_until = $1 FROM due WHERE m.id = due.id

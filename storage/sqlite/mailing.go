@@ -29,13 +29,17 @@ func subscriberTaken(err error) error {
 	return mailing.ErrEmailTaken
 }
 
-const subscriberColumns = `id, email, name, subscribed, token, created, updated`
+const subscriberColumns = `id, email, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+	pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from`
 
 func scanSubscriber(sc scanner) (mailing.Subscriber, error) {
 	var s mailing.Subscriber
-	var created, updated sql.NullInt64
-	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated)
-	s.Created, s.Updated = fromNanos(created), fromNanos(updated)
+	var created, updated, bounced, softSince, subAt, confAt, unsubAt sql.NullInt64
+	c := &s.Consent
+	err := sc.Scan(&s.ID, &s.Email, &s.Name, &s.Subscribed, &s.Token, &created, &updated, &bounced, &s.SoftBounces, &softSince,
+		&s.Pending, &subAt, &c.SubscribedFrom, &confAt, &c.ConfirmedFrom, &unsubAt, &c.UnsubscribedFrom)
+	s.Created, s.Updated, s.Bounced, s.SoftSince = fromNanos(created), fromNanos(updated), fromNanos(bounced), fromNanos(softSince)
+	c.Subscribed, c.Confirmed, c.Unsubscribed = fromNanos(subAt), fromNanos(confAt), fromNanos(unsubAt)
 	return s, err
 }
 
@@ -55,8 +59,12 @@ type sqlQuerier interface {
 // CreateSubscriber implements mailing.Store.
 func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated))
+		c := sub.Consent
+		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
+				pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			sub.Email, mailing.EmailKey(sub.Email), sub.Name, sub.Subscribed, sub.Token, nanos(sub.Created), nanos(sub.Updated), nanos(sub.Bounced), sub.SoftBounces, nanos(sub.SoftSince),
+			sub.Pending, nanos(c.Subscribed), c.SubscribedFrom, nanos(c.Confirmed), c.ConfirmedFrom, nanos(c.Unsubscribed), c.UnsubscribedFrom)
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}
@@ -95,8 +103,12 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 		if err := fn(&sub); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ? WHERE id = ?`,
-			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), id)
+		c := sub.Consent
+		_, err = tx.ExecContext(ctx, `UPDATE mailing_subscribers SET name = ?, subscribed = ?, token = ?, updated = ?, bounced_at = ?, soft_bounces = ?, soft_since = ?,
+				pending = ?, subscribed_at = ?, subscribed_from = ?, confirmed_at = ?, confirmed_from = ?, unsubscribed_at = ?, unsubscribed_from = ?
+			WHERE id = ?`,
+			sub.Name, sub.Subscribed, sub.Token, nanos(sub.Updated), nanos(sub.Bounced), sub.SoftBounces, nanos(sub.SoftSince),
+			sub.Pending, nanos(c.Subscribed), c.SubscribedFrom, nanos(c.Confirmed), c.ConfirmedFrom, nanos(c.Unsubscribed), c.UnsubscribedFrom, id)
 		if isUnique(err) {
 			return subscriberTaken(err)
 		}
@@ -109,17 +121,31 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 	return out, err
 }
 
+// DeletePending implements mailing.Store.
+func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers WHERE pending AND confirmed_at IS NULL AND subscribed_at < ?`, nanos(before))
+		if err != nil {
+			return fmt.Errorf("sqlite: delete pending subscribers: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // Subscribers implements mailing.Store.
 func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, error) {
 	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers ORDER BY id`)
 	return collect("subscribers", rows, err, scanSubscriber)
 }
 
-// settleCampaigns marks done every queued or sending campaign without a
+// settleCampaigns marks done every queued, sending or paused campaign without a
 // pending delivery (of campaign id, or of every campaign when id is 0).
 func settleCampaigns(ctx context.Context, tx *sql.Tx, id mailing.CampaignID, now time.Time) error {
 	q := `UPDATE mailing_campaigns SET status = 'done', updated = coalesce(?, updated)
-		WHERE status IN ('queued', 'sending') AND NOT EXISTS (
+		WHERE status IN ('queued', 'sending', 'paused') AND NOT EXISTS (
 			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = mailing_campaigns.id AND d.status = 'pending')`
 	args := []any{nanos(now)}
 	if id != 0 {
@@ -160,13 +186,13 @@ func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-const campaignColumns = `id, subject, text_body, html_body, status, created, updated`
+const campaignColumns = `id, subject, text_body, html_body, status, created, updated, send_at`
 
 func scanCampaign(sc scanner) (mailing.Campaign, error) {
 	var c mailing.Campaign
-	var created, updated sql.NullInt64
-	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated)
-	c.Created, c.Updated = fromNanos(created), fromNanos(updated)
+	var created, updated, sendAt sql.NullInt64
+	err := sc.Scan(&c.ID, &c.Subject, &c.Text, &c.HTML, &c.Status, &created, &updated, &sendAt)
+	c.Created, c.Updated, c.SendAt = fromNanos(created), fromNanos(updated), fromNanos(sendAt)
 	return c, missing(err, mailing.ErrCampaignNotFound)
 }
 
@@ -174,8 +200,8 @@ func scanCampaign(sc scanner) (mailing.Campaign, error) {
 func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) (int, error) {
 	var n int64
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated) VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated))
+		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated, send_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated), nanos(c.SendAt))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert campaign: %w", err)
 		}
@@ -183,8 +209,8 @@ func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) 
 		if err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, token, status, next_attempt)
-			SELECT ?, id, email, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(c.Created))
+		res, err = tx.ExecContext(ctx, `INSERT INTO mailing_deliveries (campaign_id, subscriber_id, email, name, token, status, next_attempt)
+			SELECT ?, id, email, name, token, 'pending', ? FROM mailing_subscribers WHERE subscribed ORDER BY id`, id, nanos(firstDue(*c)))
 		if err != nil {
 			return fmt.Errorf("sqlite: insert deliveries: %w", err)
 		}
@@ -230,14 +256,34 @@ func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID
 	return out, err
 }
 
-const deliveryColumns = `id, campaign_id, subscriber_id, email, token, status, attempts, next_attempt, lease_until, last_error, sent_at`
+const deliveryColumns = `id, campaign_id, subscriber_id, email, name, token, status, attempts, next_attempt, lease_until, last_error, sent_at, bounce_kind, bounce_status, bounce_detail, bounced_at`
 
 func scanDelivery(sc scanner) (mailing.Delivery, error) {
 	var d mailing.Delivery
-	var next, lease, sent sql.NullInt64
-	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent)
-	d.NextAttempt, d.LeaseUntil, d.Sent = fromNanos(next), fromNanos(lease), fromNanos(sent)
+	var next, lease, sent, bounced sql.NullInt64
+	err := sc.Scan(&d.ID, &d.Campaign, &d.Subscriber, &d.Email, &d.Name, &d.Token, &d.Status, &d.Attempts, &next, &lease, &d.LastError, &sent,
+		&d.Bounce.Kind, &d.Bounce.Status, &d.Bounce.Detail, &bounced)
+	d.NextAttempt, d.LeaseUntil, d.Sent, d.Bounce.At = fromNanos(next), fromNanos(lease), fromNanos(sent), fromNanos(bounced)
 	return d, err
+}
+
+// BounceDelivery implements mailing.Store.
+func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
+	return s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET bounce_kind = ?, bounce_status = ?, bounce_detail = ?, bounced_at = ? WHERE campaign_id = ? AND subscriber_id = ?`,
+			b.Kind, b.Status, b.Detail, nanos(b.At), c, sub)
+		if err != nil {
+			return fmt.Errorf("sqlite: bounce delivery: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("sqlite: bounce delivery: %w", err)
+		}
+		if n == 0 {
+			return mailing.ErrDeliveryNotFound
+		}
+		return nil
+	})
 }
 
 // statusCount is one row of a count of deliveries by status.
@@ -273,6 +319,19 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 				r.Sent = c.n
 			case mailing.DeliveryFailed:
 				r.Failed = c.n
+			case mailing.DeliveryCancelled:
+				r.Cancelled = c.n
+			}
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND bounce_kind <> '' ORDER BY id`, id)
+		if r.Bounces, err = collect("bounced deliveries", rows, err, scanDelivery); err != nil {
+			return err
+		}
+		r.Bounced = len(r.Bounces)
+		if r.Pending > 0 {
+			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND status = 'pending' AND last_error <> '' ORDER BY id`, id)
+			if r.Retrying, err = collect("retrying deliveries", rows, err, scanDelivery); err != nil {
+				return err
 			}
 		}
 		if r.Failed == 0 {
@@ -313,6 +372,28 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 	return r, err
 }
 
+// firstDue is when c's deliveries are first due.
+func firstDue(c mailing.Campaign) time.Time {
+	if !c.SendAt.IsZero() {
+		return c.SendAt
+	}
+	return c.Created
+}
+
+// CancelPending implements mailing.Store.
+func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
+	var n int64
+	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET status = 'cancelled', lease_until = NULL WHERE campaign_id = ? AND status = 'pending'`, c)
+		if err != nil {
+			return fmt.Errorf("sqlite: cancel deliveries: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
 // ClaimDeliveries implements mailing.Store.
 func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
 	var out []mailing.Delivery
@@ -320,7 +401,7 @@ func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time
 		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET lease_until = ?
 			WHERE id IN (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
-				WHERE d.status = 'pending' AND d.next_attempt <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND c.status <> 'cancelled'
+				WHERE d.status = 'pending' AND d.next_attempt <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND c.status NOT IN ('cancelled', 'paused')
 				ORDER BY d.next_attempt, d.id LIMIT ?)
 			RETURNING `+deliveryColumns, nanos(leaseUntil), nanos(now), nanos(now), limit)
 		out, err = collect("claim deliveries", rows, err, scanDelivery)
