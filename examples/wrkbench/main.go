@@ -41,11 +41,13 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -99,6 +101,8 @@ func run() error {
 	threads := flag.Int("t", 2, "wrk threads")
 	conns := flag.Int("c", 16, "wrk connections")
 	only := flag.String("only", "", "comma-separated route names to run (default all)")
+	debugAddr := flag.String("debug-addr", "", "the server's -debug-addr (pprof), to profile it under wrk")
+	hold := flag.Bool("hold", false, "load, start and check, then keep the server up until interrupted instead of running wrk")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -126,7 +130,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := exec.Command(bin, "-addr", addr, "-db", dbPath, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret)
+	args := []string{"-addr", addr, "-db", dbPath, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret}
+	if *debugAddr != "" {
+		args = append(args, "-debug-addr", *debugAddr)
+	}
+	srv := exec.Command(bin, args...)
 	srv.Stderr = os.Stderr // its request log goes to the null device
 	if err := srv.Start(); err != nil {
 		return err
@@ -187,6 +195,13 @@ func run() error {
 		fmt.Printf("%-17s %7d bytes (static twin byte-identical)  %s\n", t.name, len(t.body), t.url)
 	}
 
+	if *hold {
+		fmt.Printf("the server is up at %s (token: JWT %s); interrupt to stop\n", base, token)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		return nil
+	}
 	fmt.Printf("wrk -t%d -c%d -d%v, %d rounds; each route right after its static twin\n", *threads, *conns, *dur, *rounds)
 	rps := map[string][]float64{}
 	twin := map[string][]float64{}
