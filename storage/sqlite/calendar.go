@@ -260,16 +260,17 @@ func (s *CalendarStore) Selection(ctx context.Context, user auth.UserID) ([]cale
 // eventsQuery selects the events of user ?1's calendar that overlap
 // [?3, ?2) (an event of zero length when it starts in the range): its
 // own events by (owner_id, start_at), and the events of its selected
-// groups by (group_id, start_at). ?4 is ?3 minus the longest
+// groups by (group_id, start_at), but its own, which the first part read
+// (UNION ALL: no sort of whole rows to remove duplicates). ?4 is ?3 minus the longest
 // event span, a lower bound of start_at that keeps both index scans to
 // the events near the range.
 const eventsQuery = `
 SELECT ` + eventColumns + ` FROM (
 	SELECT * FROM calendar_events
 	WHERE owner_id = ?1 AND start_at < ?2 AND start_at >= ?4 AND (end_at > ?3 OR start_at >= ?3)
-	UNION
+	UNION ALL
 	SELECT ev.* FROM calendar_selections sel CROSS JOIN calendar_events ev
-	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND ev.start_at < ?2 AND ev.start_at >= ?4 AND (ev.end_at > ?3 OR ev.start_at >= ?3)
+	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND ev.owner_id <> ?1 AND ev.start_at < ?2 AND ev.start_at >= ?4 AND (ev.end_at > ?3 OR ev.start_at >= ?3)
 ) e LEFT JOIN calendar_groups g ON g.id = e.group_id
 ORDER BY e.start_at, e.id`
 
@@ -308,9 +309,9 @@ const searchQuery = `
 SELECT ` + eventColumns + ` FROM (
 	SELECT * FROM calendar_events
 	WHERE owner_id = ?1 AND instr(subject_key, ?2) > 0
-	UNION
+	UNION ALL
 	SELECT ev.* FROM calendar_selections sel CROSS JOIN calendar_events ev
-	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND instr(ev.subject_key, ?2) > 0
+	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND ev.owner_id <> ?1 AND instr(ev.subject_key, ?2) > 0
 ) e LEFT JOIN calendar_groups g ON g.id = e.group_id
 ORDER BY e.start_at DESC, e.id DESC
 LIMIT ?3`
