@@ -142,7 +142,7 @@ func events(w http.ResponseWriter, es []calendar.Event, err error) error {
 	if err != nil {
 		return err
 	}
-	ok(w, eventsJSON(es))
+	writeEvents(w, es)
 	return nil
 }
 

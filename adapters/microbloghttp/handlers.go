@@ -17,12 +17,23 @@ import (
 
 // ok writes a success body: the seed's message and, if not nil, data.
 func ok(w http.ResponseWriter, status int, message string, data any) error {
+	httpx.WriteJSON(w, status, envelope(message, data))
+	return nil
+}
+
+// envelope is the body of a success: the seed's message and, if not nil,
+// data.
+func envelope(message string, data any) map[string]any {
 	body := map[string]any{"message": message}
 	if data != nil {
 		body["data"] = data
 	}
-	httpx.WriteJSON(w, status, body)
-	return nil
+	return body
+}
+
+// threadOf is the data of a thread.
+func threadOf(t *microblog.Tweet, replies []microblog.Tweet) map[string]any {
+	return map[string]any{"tweet": tweetOf(t), "replies": tweetsOf(replies)}
 }
 
 type profileJSON struct {
@@ -247,7 +258,7 @@ func (h *handler) publicTimeline(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setLinks(w, r, page)
-	return ok(w, http.StatusOK, "Tweet Loading Success", tweetsOf(page.Items))
+	return writeTweets(w, http.StatusOK, "Tweet Loading Success", page.Items)
 }
 
 type tweetBody struct {
@@ -325,7 +336,7 @@ func (h *handler) thread(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setLinks(w, r, replies)
-	return ok(w, http.StatusOK, "Thread Loading Success", map[string]any{"tweet": tweetOf(t), "replies": tweetsOf(replies.Items)})
+	return writeThread(w, "Thread Loading Success", t, replies.Items)
 }
 
 func (h *handler) like(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
@@ -388,7 +399,7 @@ func (h *handler) homeTimeline(w http.ResponseWriter, r *http.Request, actor han
 		return err
 	}
 	setLinks(w, r, page)
-	return ok(w, http.StatusOK, "Timeline Loading Success", tweetsOf(page.Items))
+	return writeTweets(w, http.StatusOK, "Timeline Loading Success", page.Items)
 }
 
 type userJSON struct {
@@ -423,7 +434,7 @@ func (h *handler) userTweets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	setLinks(w, r, page)
-	return ok(w, http.StatusOK, "Tweet Loading Success", tweetsOf(page.Items))
+	return writeTweets(w, http.StatusOK, "Tweet Loading Success", page.Items)
 }
 
 type followJSON struct {

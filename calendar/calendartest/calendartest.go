@@ -426,6 +426,9 @@ func testSearch(t *testing.T, f *fixture) {
 	for _, w := range []string{"%", "_", "'"} {
 		wantIDs(t, "search "+w, search(w, 100))
 	}
+	// The user's own event in a group it selected is found once.
+	e9 := newEvent(t, s, f.u1, g.ID, "own group meeting", at(15), at(16))
+	wantIDs(t, "own event of a selected group", search("own group", 100), e9.ID)
 }
 
 func testBirthday(t *testing.T, f *fixture) {

@@ -1,21 +1,36 @@
-// Command wrkbench measures the read path of the example server against a
-// static handler on the same machine, in one run.
+// Command wrkbench measures every read route of the example server
+// against a static handler serving that route's own bytes, on the same
+// machine, in one run.
 //
-// It builds examples/server, loads a SQLite file with the built-in auction
-// catalog and N generated cars, a month of calendar events and a
-// microblog of tweets, starts the server on that file, and serves a
-// static 2 KB JSON body from a handler of its own. Then, round after
-// round, it runs wrk (which must be installed) against the static handler
-// and each read route in turn and prints each route's requests/s as a
-// fraction of the static handler's in the same round, with the median
-// over the rounds and the load average beside every round.
+// It builds examples/server, loads a new SQLite file (the built-in auction
+// catalog of 1,326 models and -cars generated cars; a calendar month of
+// 60 events of one user plus 30 of three groups the user selected, among
+// -events events of 1,000 other users over 20 years; -tweets tweets by 50
+// authors, half of them followed by that user, and a thread of 20
+// replies; -trials trial records, the 145 real ones of testdata/trials
+// and generated copies past them; -subscribers mailing list subscribers),
+// starts the server on that file and waits until /readyz answers 200.
+// It then fetches each route's body once and serves those very bytes,
+// with the route's Content-Type, from a plain http.HandlerFunc of its own
+// (one path per route), checking that the static side answers
+// byte-identical bodies. Round after round, it runs wrk (which must be
+// installed) against each route's static twin and the route, one after
+// the other, and prints the route's requests/s as a share of its twin's
+// in the same round, the load average beside every run, and the medians
+// over the rounds.
 //
-//	go run ./examples/wrkbench -cars 100000 -rounds 5
+//	go run ./examples/wrkbench -rounds 3
+//	go run ./examples/wrkbench -rounds 3 -tweets 1000000 -events 1000000 -trials 100000
+//
+// The big tables (tweets, other users' events, subscribers) are written
+// with SQL straight into the file, in one transaction each, as the stores
+// would have left them; the rest goes through the services.
 package main
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,13 +38,16 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -58,19 +76,33 @@ const (
 	password = "bench-password"
 )
 
+// sizes is how much data the bench loads.
+type sizes struct {
+	cars, tweets, events, trials, subscribers int
+}
+
+// target is one route, and the static twin serving its bytes.
 type target struct {
 	name, url string
 	auth      bool
+	static    string // the twin's URL
+	body      []byte
 }
 
 func run() error {
-	cars := flag.Int("cars", 100_000, "number of generated cars")
-	tweets := flag.Int("tweets", 10_000, "number of tweets")
-	rounds := flag.Int("rounds", 5, "rounds of wrk over every route")
-	dur := flag.Duration("d", 10*time.Second, "duration of each wrk run")
+	var n sizes
+	flag.IntVar(&n.cars, "cars", 100_000, "number of generated auction cars")
+	flag.IntVar(&n.tweets, "tweets", 10_000, "number of tweets")
+	flag.IntVar(&n.events, "events", 10_000, "number of calendar events besides the month's (other months, other users)")
+	flag.IntVar(&n.trials, "trials", 145, "number of trials (past the 145 real records, generated copies)")
+	flag.IntVar(&n.subscribers, "subscribers", 1_000, "number of mailing list subscribers")
+	rounds := flag.Int("rounds", 3, "rounds of wrk over every route")
+	dur := flag.Duration("d", 5*time.Second, "duration of each wrk run")
 	threads := flag.Int("t", 2, "wrk threads")
 	conns := flag.Int("c", 16, "wrk connections")
 	only := flag.String("only", "", "comma-separated route names to run (default all)")
+	debugAddr := flag.String("debug-addr", "", "the server's -debug-addr (pprof), to profile it under wrk")
+	hold := flag.Bool("hold", false, "load, start and check, then keep the server up until interrupted instead of running wrk")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -87,24 +119,29 @@ func run() error {
 	}
 	dbPath := filepath.Join(dir, "hanok.db")
 	start := time.Now()
-	month, err := load(ctx, dbPath, *cars, *tweets)
+	fx, err := load(ctx, dbPath, n)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("loaded %d cars, %d tweets in %v\n", *cars, *tweets, time.Since(start).Round(time.Millisecond))
+	fmt.Printf("loaded %d cars (built-in catalog), %d tweets, %d + %d calendar events, %d trials, %d subscribers in %v\n",
+		n.cars, n.tweets, n.events, fx.monthEvents, n.trials, n.subscribers, time.Since(start).Round(time.Millisecond))
 
 	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
-	srv := exec.Command(bin, "-addr", addr, "-db", dbPath, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret)
+	args := []string{"-addr", addr, "-db", dbPath, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret}
+	if *debugAddr != "" {
+		args = append(args, "-debug-addr", *debugAddr)
+	}
+	srv := exec.Command(bin, args...)
 	srv.Stderr = os.Stderr // its request log goes to the null device
 	if err := srv.Start(); err != nil {
 		return err
 	}
 	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
 	base := "http://" + addr
-	if err := waitUp(base + "/healthz"); err != nil {
+	if err := waitReady(base + "/readyz"); err != nil {
 		return err
 	}
 	token, err := login(base)
@@ -121,91 +158,186 @@ func run() error {
 		return fmt.Errorf("the car list is empty")
 	}
 
-	static, err := serveStatic()
-	if err != nil {
-		return err
-	}
-	targets := []target{
-		{"static", static, false},
-		{"list", base + "/auction/cars/?page=1", true},
-		{"detail", fmt.Sprintf("%s/auction/cars/%d", base, list[len(list)/2].ID), true},
-		{"calendar-month", base + "/calendar/api/v1/calendar/month?year_month=" + month, true},
-		{"microblog-public", base + "/microblog/tweet/", false},
-		{"microblog-home", base + "/microblog/timeline/", true},
-		{"trials-read", base + "/trials/tasks/1", false},
-		{"trials-search", base + "/trials/tasks/search?title=%EC%BD%94%ED%98%B8%ED%8A%B8&limit=10", false},
+	cal := base + "/calendar/api/v1/calendar/"
+	targets := []*target{
+		{name: "auction-list", url: base + "/auction/cars/?page=1", auth: true},
+		{name: "auction-detail", url: fmt.Sprintf("%s/auction/cars/%d", base, list[len(list)/2].ID), auth: true},
+		{name: "calendar-month", url: cal + "month?year_month=" + fx.month, auth: true},
+		{name: "calendar-date", url: cal + "date?date=" + fx.date, auth: true},
+		{name: "calendar-today", url: cal + "today", auth: true},
+		{name: "calendar-search", url: cal + "search?search_word=" + url.QueryEscape("review"), auth: true},
+		{name: "microblog-public", url: base + "/microblog/tweet/"},
+		{name: "microblog-home", url: base + "/microblog/timeline/", auth: true},
+		{name: "microblog-user", url: base + "/microblog/users/" + fx.author + "/tweets/"},
+		{name: "microblog-thread", url: fmt.Sprintf("%s/microblog/tweet/%d/thread/", base, fx.thread)},
+		{name: "trials-read", url: base + "/trials/tasks/1"},
+		{name: "trials-search", url: base + "/trials/tasks/search?title=" + url.QueryEscape("코호트") + "&limit=10"},
+		{name: "trials-list", url: base + "/trials/tasks?days=7&limit=10"},
+		{name: "mailing-list", url: base + "/mailing/subscribe", auth: true},
 	}
 	if *only != "" {
 		keep := strings.Split(*only, ",")
-		targets = slices.DeleteFunc(targets, func(t target) bool { return t.name != "static" && !slices.Contains(keep, t.name) })
+		targets = slices.DeleteFunc(targets, func(t *target) bool { return !slices.Contains(keep, t.name) })
+	}
+	static, err := serveStatic(targets, token)
+	if err != nil {
+		return err
 	}
 	for _, t := range targets {
-		n, err := check(t, token)
+		t.static = static + "/" + t.name
+		b, err := fetch(t.static, "")
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-18s %6d bytes  %s\n", t.name, n, t.url)
+		if !bytes.Equal(b, t.body) {
+			return fmt.Errorf("%s: the static twin's body differs from the route's", t.name)
+		}
+		fmt.Printf("%-17s %7d bytes (static twin byte-identical)  %s\n", t.name, len(t.body), t.url)
 	}
 
-	fmt.Printf("wrk -t%d -c%d -d%v, %d rounds, GOMAXPROCS of the server: default\n", *threads, *conns, *dur, *rounds)
+	if *hold {
+		fmt.Printf("the server is up at %s (token: JWT %s); interrupt to stop\n", base, token)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		return nil
+	}
+	fmt.Printf("wrk -t%d -c%d -d%v, %d rounds; each route right after its static twin\n", *threads, *conns, *dur, *rounds)
 	rps := map[string][]float64{}
+	twin := map[string][]float64{}
 	ratios := map[string][]float64{}
 	for r := 1; r <= *rounds; r++ {
 		fmt.Printf("round %d, load average %s\n", r, loadavg())
 		for _, t := range targets {
-			v, err := runWrk(t, token, *threads, *conns, *dur)
+			s, err := runWrk(t.name+" (static)", t.static, "", *threads, *conns, *dur)
+			if err != nil {
+				return err
+			}
+			tok := ""
+			if t.auth {
+				tok = token
+			}
+			v, err := runWrk(t.name, t.url, tok, *threads, *conns, *dur)
 			if err != nil {
 				return err
 			}
 			rps[t.name] = append(rps[t.name], v)
-			ratio := v / rps["static"][len(rps["static"])-1]
-			ratios[t.name] = append(ratios[t.name], ratio)
-			fmt.Printf("  %-18s %9.0f req/s  %6.1f%%  (load %s)\n", t.name, v, 100*ratio, loadavg())
+			twin[t.name] = append(twin[t.name], s)
+			ratios[t.name] = append(ratios[t.name], v/s)
+			fmt.Printf("  %-17s %9.0f req/s, static %9.0f  %.3f  (load %s)\n", t.name, v, s, v/s, loadavg())
 		}
 	}
-	fmt.Printf("\nmedians over %d rounds (%d cars):\n", *rounds, *cars)
-	fmt.Printf("| route | req/s | of static |\n| --- | ---: | ---: |\n")
+	fmt.Printf("\nmedians over %d rounds (%d cars, %d tweets, %d + %d events, %d trials, %d subscribers), load average %s:\n",
+		*rounds, n.cars, n.tweets, n.events, fx.monthEvents, n.trials, n.subscribers, loadavg())
+	fmt.Printf("| route | bytes | req/s | static twin req/s | share of static (min–max) |\n| --- | ---: | ---: | ---: | ---: |\n")
 	for _, t := range targets {
-		fmt.Printf("| %s | %.0f | %.1f%% |\n", t.name, median(rps[t.name]), 100*median(ratios[t.name]))
+		fmt.Printf("| %s | %d | %.0f | %.0f | %.2f (%.2f–%.2f) |\n", t.name, len(t.body), median(rps[t.name]), median(twin[t.name]),
+			median(ratios[t.name]), slices.Min(ratios[t.name]), slices.Max(ratios[t.name]))
 	}
-	fmt.Printf("load average at the end: %s\n", loadavg())
 	return nil
 }
 
-// load fills a new database at path and returns the year-month (YYYY-MM)
-// whose calendar holds the events.
-func load(ctx context.Context, path string, ncars, ntweets int) (string, error) {
+// fixture is what the routes ask for.
+type fixture struct {
+	month, date string // YYYY-MM and YYYY-MM-DD of the calendar's month
+	monthEvents int
+	author      string            // a tweets' author
+	thread      microblog.TweetID // a tweet with 20 replies
+	benchUser   hanok.UserID
+}
+
+// load fills a new database at path.
+func load(ctx context.Context, path string, n sizes) (*fixture, error) {
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer db.Close()
+	fx := &fixture{}
 	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte(secret), BcryptCost: bcrypt.MinCost})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	blog := microblog.New(db.Microblog(), authn, microblog.Config{})
 	me, err := blog.Signup(ctx, microblog.SignupInput{Handle: user, Name: "Bench", Password: password})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	actor := hanok.Actor{ID: me.User, Username: user}
+	// The mailing list's subscribers are the administrator's to list.
+	if err := authn.SetSuperuser(ctx, me.User, true); err != nil {
+		return nil, err
+	}
+	actor := hanok.Actor{ID: me.User, Username: user, Superuser: true}
+	fx.benchUser = me.User
 
+	if err := loadCars(ctx, db, actor, n.cars); err != nil {
+		return nil, err
+	}
+	if err := loadCalendar(ctx, db, actor, fx); err != nil {
+		return nil, err
+	}
+	var authors []hanok.Actor
+	for i := range 50 {
+		h := fmt.Sprintf("author%d", i)
+		p, err := blog.Signup(ctx, microblog.SignupInput{Handle: h, Name: h, Password: password})
+		if err != nil {
+			return nil, err
+		}
+		a := hanok.Actor{ID: p.User, Username: h}
+		authors = append(authors, a)
+		if i%2 == 0 {
+			if err := blog.Follow(ctx, actor, h); err != nil {
+				return nil, err
+			}
+		}
+	}
+	fx.author = authors[1].Username
+	if err := loadTrials(ctx, db, n.trials); err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	if err := bulk(ctx, path, n, fx, authors); err != nil {
+		return nil, err
+	}
+
+	// The thread goes through the service, after the bulk tweets.
+	db, err = sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	blog = microblog.New(db.Microblog(), nil, microblog.Config{})
+	root, err := blog.Post(ctx, authors[0], microblog.PostInput{Content: "the root of a thread of twenty replies"})
+	if err != nil {
+		return nil, err
+	}
+	for i := range 20 {
+		if _, err := blog.Post(ctx, authors[1+i%10], microblog.PostInput{Content: fmt.Sprintf("reply %d to the thread", i), InReplyTo: root.ID}); err != nil {
+			return nil, err
+		}
+	}
+	fx.thread = root.ID
+	return fx, nil
+}
+
+// loadCars imports the built-in catalog and generates n cars.
+func loadCars(ctx context.Context, db *sqlite.DB, actor hanok.Actor, n int) error {
 	svc, err := auction.New(db.Auction(), memory.NewMediaStore(), auction.Config{})
 	if err != nil {
-		return "", err
+		return err
 	}
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		return "", err
+	if _, err := svc.ImportEntries(ctx, auction.BuiltInCatalog()); err != nil {
+		return err
 	}
 	models, err := db.Auction().ModelIDs(ctx)
 	if err != nil {
-		return "", err
+		return err
 	}
 	now := time.Now()
-	rnd := rand.New(rand.NewPCG(1, uint64(ncars)))
-	for done := 0; done < ncars; {
-		batch := min(10_000, ncars-done)
+	rnd := rand.New(rand.NewPCG(1, uint64(n)))
+	for done := 0; done < n; {
+		batch := min(10_000, n-done)
 		cs := auction.GenerateCars(models, actor, batch, now, 48*time.Hour, rnd)
 		// Spread the auction starts so that the list order is not one tie.
 		for i, c := range cs {
@@ -215,61 +347,153 @@ func load(ctx context.Context, path string, ncars, ntweets int) (string, error) 
 			}
 		}
 		if err := db.Auction().CreateCars(ctx, cs); err != nil {
-			return "", err
+			return err
 		}
 		done += batch
 	}
+	return nil
+}
 
+// loadCalendar gives the actor 60 events in the current month and
+// selects three groups of 10 events each in it.
+func loadCalendar(ctx context.Context, db *sqlite.DB, actor hanok.Actor, fx *fixture) error {
 	cal, err := calendar.New(db.Calendar(), calendar.Config{})
 	if err != nil {
-		return "", err
+		return err
 	}
 	loc := cal.Location()
-	y, m, _ := now.In(loc).Date()
+	now := time.Now().In(loc)
+	y, m, _ := now.Date()
 	first := time.Date(y, m, 1, 9, 0, 0, 0, loc)
-	for i := range 300 {
-		s := first.AddDate(0, 0, i%28).Add(time.Duration(i%10) * time.Hour)
-		if _, err := cal.CreateEvent(ctx, actor, calendar.EventInput{Subject: fmt.Sprintf("event %d", i), Start: s, End: s.Add(time.Hour)}); err != nil {
-			return "", err
+	days := first.AddDate(0, 1, -1).Day()
+	words := []string{"meeting", "review", "lunch", "call"}
+	for i := range 60 {
+		s := first.AddDate(0, 0, i%days).Add(time.Duration(i%5) * 2 * time.Hour)
+		if _, err := cal.CreateEvent(ctx, actor, calendar.EventInput{Subject: fmt.Sprintf("%s %d", words[i%len(words)], i), Start: s, End: s.Add(time.Hour)}); err != nil {
+			return err
 		}
 	}
-
-	var authors []hanok.Actor
-	for i := range 50 {
-		h := fmt.Sprintf("author%d", i)
-		p, err := blog.Signup(ctx, microblog.SignupInput{Handle: h, Name: h, Password: password})
+	var groups []calendar.GroupID
+	for g := range 3 {
+		grp, err := cal.CreateGroup(ctx, actor, fmt.Sprintf("team %d", g))
 		if err != nil {
-			return "", err
+			return err
 		}
-		a := hanok.Actor{ID: p.User, Username: h}
-		authors = append(authors, a)
-		if i%2 == 0 {
-			if err := blog.Follow(ctx, actor, h); err != nil {
-				return "", err
+		groups = append(groups, grp.ID)
+		for i := range 10 {
+			s := first.AddDate(0, 0, (3*i+g)%days).Add(15 * time.Hour)
+			if _, err := cal.CreateGroupEvent(ctx, actor, grp.ID, calendar.EventInput{Subject: fmt.Sprintf("team %d %s %d", g, words[i%len(words)], i), Start: s, End: s.Add(30 * time.Minute)}); err != nil {
+				return err
 			}
 		}
 	}
-	for i := range ntweets {
-		if _, err := blog.Post(ctx, authors[i%len(authors)], microblog.PostInput{Content: fmt.Sprintf("tweet number %d of the bench", i)}); err != nil {
-			return "", err
+	if err := cal.SelectGroups(ctx, actor, groups); err != nil {
+		return err
+	}
+	fx.monthEvents = 90
+	fx.month = fmt.Sprintf("%04d-%02d", y, m)
+	fx.date = first.AddDate(0, 0, min(14, days-1)).Format("2006-01-02")
+	return nil
+}
+
+// bulk writes the tweets, the other users' events and the subscribers
+// straight into the file, one transaction each.
+func bulk(ctx context.Context, path string, n sizes, fx *fixture, authors []hanok.Actor) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(normal)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	created := time.Now().Add(-time.Hour).UnixNano()
+	lo, hi := authors[0].ID, authors[len(authors)-1].ID
+	steps := []struct {
+		query string
+		args  []any
+	}{
+		// Tweets in turn by the 50 authors (ids lo..hi, consecutive), each
+		// in its author's home, and the even ones' (followed) in the
+		// bench user's.
+		{`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+			INSERT INTO microblog_tweets (author_id, content, created, updated) SELECT ? + i % ?, 'tweet number ' || i || ' of the bench', ? + i, ? + i FROM n`,
+			[]any{n.tweets, lo, hi - lo + 1, created, created}},
+		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT author_id, id, author_id FROM microblog_tweets`, nil},
+		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT ?, t.id, t.author_id FROM microblog_tweets t
+			JOIN microblog_follows f ON f.follower_id = ? AND f.followee_id = t.author_id`, []any{fx.benchUser, fx.benchUser}},
+		// Events of 1,000 other users, 2015 to 2034, 30 minutes to 3
+		// hours long: the bench user's calendar is the same at every
+		// size.
+		{`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ? - 1)
+			INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created)
+			SELECT 'bench-' || i || '@hanok', 100000 + i % 1000, '', NULL,
+				'review ' || i, 'review ' || i, s, s + 1800000000000 + (i % 6) * 1800000000000, ?
+			FROM (SELECT i, ? + (abs(random()) % 630720000) * 1000000000 AS s FROM n)`,
+			[]any{n.events, created, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()}},
+		{`UPDATE calendar_span SET max_span = max(max_span, ?)`, []any{int64(3 * time.Hour)}},
+		{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated)
+			SELECT 'reader' || i || '@example.com', 'reader' || i || '@example.com', 'Reader ' || i, 1, lower(hex(randomblob(16))), ?, ? FROM n`,
+			[]any{n.subscribers, created, created}},
+	}
+	for _, s := range steps {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.query, s.args...); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("%s: %w", s.query, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return err
 		}
 	}
-	if err := loadTrials(ctx, db); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%04d-%02d", y, m), nil
+	// No ANALYZE: the server never runs it, and with its statistics
+	// (sqlite_stat4) SQLite recompiles a prepared statement whenever a
+	// bound range value could change its plan, at every request.
+	return nil
 }
 
 // trialsData is the upstream's 145 real records, in its own envelope.
 const trialsData = "testdata/trials/odcloud_3074271_all.json"
 
-// loadTrials syncs the real trial records into db, as trials import does.
-func loadTrials(ctx context.Context, db *sqlite.DB) error {
+// manyTrials is a trials.Source of n records on one page: the real
+// records, then copies of them under new numbers.
+type manyTrials struct {
+	real []trials.Record
+	n    int
+}
+
+// Page implements trials.Source.
+func (m manyTrials) Page(ctx context.Context, p int) (*trials.Page, error) {
+	if p != 1 {
+		return nil, fmt.Errorf("one page only, not %d", p)
+	}
+	recs := make([]trials.Record, m.n)
+	for i := range recs {
+		recs[i] = m.real[i%len(m.real)]
+		if i >= len(m.real) {
+			recs[i].Number = fmt.Sprintf("%s-%d", recs[i].Number, i)
+		}
+	}
+	return &trials.Page{Number: 1, PerPage: m.n, Total: m.n, Records: recs}, nil
+}
+
+// loadTrials syncs n trial records into db, as trials import does.
+func loadTrials(ctx context.Context, db *sqlite.DB, n int) error {
 	file, err := odcloud.OpenFile(trialsData)
 	if err != nil {
 		return fmt.Errorf("the trials records (run from the module's root): %w", err)
 	}
-	mirror, err := trials.New(db.Trials(), trials.Config{Source: file})
+	page, err := file.Page(ctx, 1)
+	if err != nil {
+		return err
+	}
+	var src trials.Source = file
+	if n != len(page.Records) {
+		src = manyTrials{real: page.Records, n: n}
+	}
+	mirror, err := trials.New(db.Trials(), trials.Config{Source: src})
 	if err != nil {
 		return err
 	}
@@ -286,8 +510,10 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func waitUp(url string) error {
-	for range 300 {
+// waitReady waits until url answers 200: /readyz does once the database
+// is open (/healthz answers as soon as the process listens).
+func waitReady(url string) error {
+	for range 600 {
 		if res, err := http.Get(url); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
@@ -296,7 +522,7 @@ func waitUp(url string) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return fmt.Errorf("the server did not answer %s", url)
+	return fmt.Errorf("the server did not answer 200 on %s within a minute", url)
 }
 
 func login(base string) (string, error) {
@@ -315,50 +541,78 @@ func login(base string) (string, error) {
 	return s.Token, nil
 }
 
-func getJSON(url, token string, v any) error {
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Authorization", "JWT "+token)
+// get asks url once, with token if not "".
+func get(url, token string) (*http.Response, []byte, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "JWT "+token)
+	}
 	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("GET %s: %d %s", url, res.StatusCode, b)
+	}
+	return res, b, nil
+}
+
+func fetch(url, token string) ([]byte, error) {
+	_, b, err := get(url, token)
+	return b, err
+}
+
+func getJSON(url, token string, v any) error {
+	b, err := fetch(url, token)
 	if err != nil {
 		return err
 	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(res.Body)
-		return fmt.Errorf("GET %s: %d %s", url, res.StatusCode, b)
-	}
-	return json.NewDecoder(res.Body).Decode(v)
+	return json.Unmarshal(b, v)
 }
 
-// check asks t once and returns the size of its JSON body.
-func check(t target, token string) (int, error) {
-	var v json.RawMessage
-	if err := getJSON(t.url, token, &v); err != nil {
-		return 0, fmt.Errorf("%s: %w", t.name, err)
+// serveStatic fetches each target's body once (setting t.body) and
+// serves it at /<name> with the route's Content-Type; it returns the
+// base URL.
+func serveStatic(targets []*target, token string) (string, error) {
+	type page struct {
+		body        []byte
+		contentType string
 	}
-	return len(v), nil
-}
-
-// serveStatic serves a fixed 2 KB JSON body and returns its URL.
-func serveStatic() (string, error) {
-	items := make([]map[string]any, 0, 16)
-	for i := range 16 {
-		items = append(items, map[string]any{"id": i, "name": fmt.Sprintf("item %02d", i), "count": i * 7, "flag": i%2 == 0, "text": strings.Repeat("x", 60)})
+	pages := map[string]page{}
+	for _, t := range targets {
+		h := ""
+		if t.auth {
+			h = token
+		}
+		res, b, err := get(t.url, h)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", t.name, err)
+		}
+		t.body = b
+		pages["/"+t.name] = page{b, res.Header.Get("Content-Type")}
 	}
-	body, err := json.Marshal(items)
-	if err != nil {
-		return "", err
-	}
-	body = append(body, '\n')
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
 	go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(body)
+		p, ok := pages[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", p.contentType)
+		w.Write(p.body)
 	}))
-	return fmt.Sprintf("http://%s/static.json", l.Addr()), nil
+	return "http://" + l.Addr().String(), nil
 }
 
 var (
@@ -367,24 +621,24 @@ var (
 	sockErrs = regexp.MustCompile(`Socket errors: .*`)
 )
 
-func runWrk(t target, token string, threads, conns int, d time.Duration) (float64, error) {
+func runWrk(name, url, token string, threads, conns int, d time.Duration) (float64, error) {
 	args := []string{"-t" + strconv.Itoa(threads), "-c" + strconv.Itoa(conns), "-d" + strconv.Itoa(int(d.Seconds())) + "s"}
-	if t.auth {
+	if token != "" {
 		args = append(args, "-H", "Authorization: JWT "+token)
 	}
-	out, err := exec.Command("wrk", append(args, t.url)...).CombinedOutput()
+	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("wrk %s: %w\n%s", t.name, err, out)
+		return 0, fmt.Errorf("wrk %s: %w\n%s", name, err, out)
 	}
 	if m := non2xx.FindSubmatch(out); m != nil {
-		return 0, fmt.Errorf("wrk %s: %s non-2xx answers", t.name, m[1])
+		return 0, fmt.Errorf("wrk %s: %s non-2xx answers", name, m[1])
 	}
 	if m := sockErrs.Find(out); m != nil {
-		fmt.Printf("  %s: %s\n", t.name, m)
+		fmt.Printf("  %s: %s\n", name, m)
 	}
 	m := rpsLine.FindSubmatch(out)
 	if m == nil {
-		return 0, fmt.Errorf("wrk %s: no Requests/sec in\n%s", t.name, out)
+		return 0, fmt.Errorf("wrk %s: no Requests/sec in\n%s", name, out)
 	}
 	return strconv.ParseFloat(string(m[1]), 64)
 }

@@ -22,6 +22,10 @@ type TrialsStore struct {
 	digests  map[trials.ID]string
 	history  map[string][]trials.Change // oldest first
 	runs     []trials.Run               // oldest first
+	// all is every trial in list order (LastChanged newest first, then
+	// Number), active those of them that are not withdrawn; both nil
+	// when a sync has written since they were sorted.
+	all, active []*trials.Trial
 }
 
 var _ trials.Store = (*TrialsStore)(nil)
@@ -124,6 +128,7 @@ func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func(
 			t.LastSeen = seen
 		}
 	}
+	s.all, s.active = nil, nil
 	return nil
 }
 
@@ -218,22 +223,37 @@ func matches(t *trials.Trial, f *trials.Filter) bool {
 	return true
 }
 
-// Trials implements trials.Store.
+// Trials implements trials.Store. The trials are sorted in list order
+// once per sync; a list of the trials that are not withdrawn, in a time
+// window or not, is then a binary search and a slice, whatever the
+// number of trials, and any other filter a pass in order.
 func (s *TrialsStore) Trials(_ context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.all == nil {
+		s.sortTrials()
+	}
 	var hits []*trials.Trial
-	for _, t := range s.byID {
-		if matches(t, &f) {
-			hits = append(hits, t)
+	if trials.CountsKey(f) == (trials.Filter{}) {
+		hits = s.active
+		if !f.ChangedSince.IsZero() {
+			n, _ := slices.BinarySearchFunc(hits, f.ChangedSince, func(t *trials.Trial, since time.Time) int {
+				// Newest first: the trials changed at or after since
+				// come first.
+				if t.LastChanged.Before(since) {
+					return 1
+				}
+				return -1
+			})
+			hits = hits[:n]
+		}
+	} else {
+		for _, t := range s.all {
+			if matches(t, &f) {
+				hits = append(hits, t)
+			}
 		}
 	}
-	slices.SortFunc(hits, func(a, b *trials.Trial) int {
-		if c := b.LastChanged.Compare(a.LastChanged); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Number, b.Number)
-	})
 	total := len(hits)
 	hits = hits[min(f.Offset, total):]
 	if f.Limit > 0 && len(hits) > f.Limit {
@@ -244,6 +264,26 @@ func (s *TrialsStore) Trials(_ context.Context, f trials.Filter) ([]trials.Trial
 		out[i] = copyTrial(*t)
 	}
 	return out, total, nil
+}
+
+// sortTrials sets s.all and s.active. s.mu must be held.
+func (s *TrialsStore) sortTrials() {
+	s.all = make([]*trials.Trial, 0, len(s.byID))
+	for _, t := range s.byID {
+		s.all = append(s.all, t)
+	}
+	slices.SortFunc(s.all, func(a, b *trials.Trial) int {
+		if c := b.LastChanged.Compare(a.LastChanged); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Number, b.Number)
+	})
+	s.active = make([]*trials.Trial, 0, len(s.all))
+	for _, t := range s.all {
+		if !t.Withdrawn {
+			s.active = append(s.active, t)
+		}
+	}
 }
 
 // History implements trials.Store.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,7 +27,20 @@ import (
 // one of the pool's connections for its run and applies on another, so
 // the pool needs at least two (WithMaxConns(1) would make it wait on
 // itself until its context ends).
-type TrialsStore struct{ db *DB }
+type TrialsStore struct {
+	db *DB
+
+	// counts are the change counts of the filters of time windows
+	// (trials.CountsKey) of one generation of the data, the number of
+	// sync runs that have ended (by any server): the total of a window is
+	// their sum over its runs, not a count of its trials.
+	mu     sync.Mutex
+	gen    int64
+	counts map[trials.Filter]trials.ChangeCounts
+}
+
+// maxCounts is the most filters whose change counts are kept.
+const maxCounts = 512
 
 var _ trials.SharedStore = (*TrialsStore)(nil)
 
@@ -376,8 +390,10 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 }
 
 // Trials implements trials.Store: the page in the order of the
-// trials_listed index, and the count of the matches when the page does not
-// tell it (a full page, or one past the end), in one snapshot.
+// trials_listed index and the total, in one snapshot. The total of a time
+// window is the sum of its runs' change counts (changeCounts); that of
+// any other filter, the count of the matches when the page does not tell
+// it (a full page, or one past the end).
 func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	where, args := trialsWhere(&f)
 	var limit any // NULL: no limit
@@ -395,6 +411,11 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 		if out, err = pgx.CollectRows(rows, collectTrial); err != nil {
 			return fmt.Errorf("postgres: select trials: %w", err)
 		}
+		if !f.ChangedSince.IsZero() {
+			counts, err := s.changeCounts(ctx, tx, f)
+			total = counts.Since(f.ChangedSince)
+			return err
+		}
 		if n, known := f.PageTotal(len(out)); known {
 			total = n
 			return nil
@@ -408,6 +429,49 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 		return nil, 0, err
 	}
 	return out, total, nil
+}
+
+// changeCounts returns the change counts of f's filter without its
+// window (trials.CountsKey), read in tx: from memory when no run has
+// ended since they were counted, else by one GROUP BY, so that the total
+// of a window costs the same however many trials it holds.
+func (s *TrialsStore) changeCounts(ctx context.Context, tx pgx.Tx, f trials.Filter) (trials.ChangeCounts, error) {
+	var gen int64
+	if err := tx.QueryRow(ctx, `SELECT count(finished) FROM trial_runs`).Scan(&gen); err != nil {
+		return nil, fmt.Errorf("postgres: newest trial run: %w", err)
+	}
+	key := trials.CountsKey(f)
+	s.mu.Lock()
+	if s.gen != gen {
+		s.gen, s.counts = gen, nil
+	}
+	counts, ok := s.counts[key]
+	s.mu.Unlock()
+	if ok {
+		return counts, nil
+	}
+	where, args := trialsWhere(&key)
+	rows, err := tx.Query(ctx, `SELECT last_changed, count(*) FROM trials`+where+` GROUP BY last_changed`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: count trials: %w", err)
+	}
+	counts, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (trials.ChangeCount, error) {
+		var c trials.ChangeCount
+		err := row.Scan(&c.At, &c.N)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: count trials: %w", err)
+	}
+	s.mu.Lock()
+	if s.gen == gen {
+		if s.counts == nil || len(s.counts) >= maxCounts {
+			s.counts = map[trials.Filter]trials.ChangeCounts{}
+		}
+		s.counts[key] = counts
+	}
+	s.mu.Unlock()
+	return counts, nil
 }
 
 // History implements trials.Store.

@@ -30,3 +30,7 @@ func BenchmarkTrialsSyncFirst(b *testing.B) { trialstest.BenchmarkSyncFirst(b, t
 func BenchmarkTrialsSyncUnchanged(b *testing.B) {
 	trialstest.BenchmarkSyncUnchanged(b, trialsBenchStore)
 }
+
+// BenchmarkTrialsRecent: a page of the last 7 days with its total, at 145
+// and 100,000 trials.
+func BenchmarkTrialsRecent(b *testing.B) { trialstest.BenchmarkRecent(b, trialsBenchStore) }

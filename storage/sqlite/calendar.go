@@ -262,25 +262,35 @@ func (s *CalendarStore) Selection(ctx context.Context, user auth.UserID) ([]cale
 // eventsQuery selects the events of user ?1's calendar that overlap
 // [?3, ?2) (an event of zero length when it starts in the range): its
 // own events by (owner_id, start_at), and the events of its selected
-// groups by (group_id, start_at). ?4 is ?3 minus the longest
+// groups by (group_id, start_at), but its own, which the first part read
+// (UNION ALL: no sort of whole rows to remove duplicates). ?4 is ?3 minus the longest
 // event span, a lower bound of start_at that keeps both index scans to
 // the events near the range.
 const eventsQuery = `
 SELECT ` + eventColumns + ` FROM (
 	SELECT * FROM calendar_events
 	WHERE owner_id = ?1 AND start_at < ?2 AND start_at >= ?4 AND (end_at > ?3 OR start_at >= ?3)
-	UNION
+	UNION ALL
 	SELECT ev.* FROM calendar_selections sel CROSS JOIN calendar_events ev
-	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND ev.start_at < ?2 AND ev.start_at >= ?4 AND (ev.end_at > ?3 OR ev.start_at >= ?3)
+	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND ev.owner_id <> ?1 AND ev.start_at < ?2 AND ev.start_at >= ?4 AND (ev.end_at > ?3 OR ev.start_at >= ?3)
 ) e LEFT JOIN calendar_groups g ON g.id = e.group_id
 ORDER BY e.start_at, e.id`
 
-// Events implements calendar.Store.
+// spanQuery reads the longest event span ever stored.
+const spanQuery = `SELECT max_span FROM calendar_span WHERE id = 1`
+
+// Events implements calendar.Store. Its two statements are prepared once
+// per connection of the read pool, not compiled at every request.
 func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to time.Time) ([]calendar.Event, error) {
+	stmts, err := s.db.prepared(ctx, spanQuery, eventsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare events: %w", err)
+	}
 	var out []calendar.Event
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
+	err = s.db.read(ctx, func(tx *sql.Tx) error {
+		q := readTx{tx, stmts}
 		var span int64
-		if err := tx.QueryRowContext(ctx, `SELECT max_span FROM calendar_span WHERE id = 1`).Scan(&span); err != nil {
+		if err := q.QueryRowContext(ctx, spanQuery).Scan(&span); err != nil {
 			return fmt.Errorf("sqlite: read event span: %w", err)
 		}
 		lo, hi := boundNanos(from), boundNanos(to)
@@ -291,7 +301,7 @@ func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to t
 			earliest = lo - span
 		}
 		var err error
-		out, err = queryEvents(ctx, tx, eventsQuery, user, hi, lo, earliest)
+		out, err = queryEvents(ctx, q, eventsQuery, user, hi, lo, earliest)
 		return err
 	})
 	return out, err
@@ -301,26 +311,26 @@ const searchQuery = `
 SELECT ` + eventColumns + ` FROM (
 	SELECT * FROM calendar_events
 	WHERE owner_id = ?1 AND instr(subject_key, ?2) > 0
-	UNION
+	UNION ALL
 	SELECT ev.* FROM calendar_selections sel CROSS JOIN calendar_events ev
-	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND instr(ev.subject_key, ?2) > 0
+	WHERE sel.user_id = ?1 AND ev.group_id = sel.group_id AND ev.owner_id <> ?1 AND instr(ev.subject_key, ?2) > 0
 ) e LEFT JOIN calendar_groups g ON g.id = e.group_id
 ORDER BY e.start_at DESC, e.id DESC
 LIMIT ?3`
 
-// Search implements calendar.Store.
+// Search implements calendar.Store; its statement is prepared once per
+// connection of the read pool.
 func (s *CalendarStore) Search(ctx context.Context, user auth.UserID, word string, limit int) ([]calendar.Event, error) {
-	var out []calendar.Event
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		out, err = queryEvents(ctx, tx, searchQuery, user, word, limit)
-		return err
-	})
-	return out, err
+	stmts, err := s.db.prepared(ctx, searchQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare search: %w", err)
+	}
+	// One statement reads one snapshot: no transaction around it.
+	return queryEvents(ctx, poolQuerier{s.db.reader, stmts}, searchQuery, user, word, limit)
 }
 
-func queryEvents(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]calendar.Event, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
+func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]calendar.Event, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	return collect("select events", rows, err, scanEvent)
 }
 
@@ -347,12 +357,20 @@ func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (b
 	return replaced, err
 }
 
-// Birthday implements calendar.Store.
+// birthdayQuery reads a user's birthday.
+const birthdayQuery = `SELECT email, date, created FROM calendar_birthdays WHERE user_id = ?`
+
+// Birthday implements calendar.Store; its statement is prepared once per
+// connection of the read pool, as it is read with every month.
 func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calendar.Birthday, error) {
 	b := calendar.Birthday{User: user}
 	var date string
 	var created sql.NullInt64
-	err := s.db.reader.QueryRowContext(ctx, `SELECT email, date, created FROM calendar_birthdays WHERE user_id = ?`, user).Scan(&b.Email, &date, &created)
+	stmts, err := s.db.prepared(ctx, birthdayQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare birthday: %w", err)
+	}
+	err = poolQuerier{s.db.reader, stmts}.QueryRowContext(ctx, birthdayQuery, user).Scan(&b.Email, &date, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, calendar.ErrNoBirthday
 	}

@@ -60,13 +60,15 @@ func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile
 	})
 }
 
+// profile reads one profile in one statement, prepared once per
+// connection of the read pool.
 func (s *MicroblogStore) profile(ctx context.Context, where string, arg any) (*microblog.Profile, error) {
-	var p microblog.Profile
-	err := s.db.read(ctx, func(tx *sql.Tx) error {
-		var err error
-		p, err = scanProfile(tx.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM microblog_profiles p JOIN users u ON u.id = p.user_id WHERE `+where, arg))
-		return err
-	})
+	query := `SELECT ` + profileColumns + ` FROM microblog_profiles p JOIN users u ON u.id = p.user_id WHERE ` + where
+	stmts, err := s.db.prepared(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare profile: %w", err)
+	}
+	p, err := scanProfile(poolQuerier{s.db.reader, stmts}.QueryRowContext(ctx, query, arg))
 	if err != nil {
 		return nil, noRow(err, microblog.ErrProfileNotFound)
 	}
@@ -156,22 +158,26 @@ func scanTweet(sc scanner) (microblog.Tweet, error) {
 	return t, err
 }
 
-func tweetByID(ctx context.Context, tx *sql.Tx, id microblog.TweetID, viewer hanok.UserID) (microblog.Tweet, error) {
-	t, err := scanTweet(tx.QueryRowContext(ctx, tweetSelect+`
-		FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id WHERE t.id = ?`, viewer, id))
+// tweetQuery reads one tweet by id, as viewer ?1 sees it.
+const tweetQuery = tweetSelect + `
+		FROM microblog_tweets t JOIN microblog_profiles p ON p.user_id = t.author_id JOIN users u ON u.id = t.author_id WHERE t.id = ?`
+
+func tweetByID(ctx context.Context, q querier, id microblog.TweetID, viewer hanok.UserID) (microblog.Tweet, error) {
+	t, err := scanTweet(q.QueryRowContext(ctx, tweetQuery, viewer, id))
 	if err != nil {
 		return t, noRow(err, microblog.ErrTweetNotFound)
 	}
 	return t, nil
 }
 
-// Tweet implements microblog.Store.
+// Tweet implements microblog.Store: one statement, prepared once per
+// connection of the read pool.
 func (s *MicroblogStore) Tweet(ctx context.Context, id microblog.TweetID, viewer hanok.UserID) (*microblog.Tweet, error) {
-	var t microblog.Tweet
-	err := s.db.read(ctx, func(tx *sql.Tx) (err error) {
-		t, err = tweetByID(ctx, tx, id, viewer)
-		return err
-	})
+	stmts, err := s.db.prepared(ctx, tweetQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare tweet: %w", err)
+	}
+	t, err := tweetByID(ctx, poolQuerier{s.db.reader, stmts}, id, viewer)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tweet %d: %w", id, err)
 	}
@@ -230,18 +236,21 @@ func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
 	return query, append(args, lo, hi, limit), nil
 }
 
-// Tweets implements microblog.Store.
+// Tweets implements microblog.Store. A page is one statement (so one
+// snapshot, without a transaction around it), prepared once per
+// connection of the read pool: there are eight (four timelines, two
+// orders).
 func (s *MicroblogStore) Tweets(ctx context.Context, q microblog.TweetQuery) ([]microblog.Tweet, error) {
 	query, args, err := tweetsQuery(q)
 	if err != nil {
 		return nil, err
 	}
-	var out []microblog.Tweet
-	err = s.db.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		out, err = collect("tweets", rows, err, scanTweet)
-		return err
-	})
+	stmts, err := s.db.prepared(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare tweets: %w", err)
+	}
+	rows, err := poolQuerier{s.db.reader, stmts}.QueryContext(ctx, query, args...)
+	out, err := collect("tweets", rows, err, scanTweet)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,10 @@ type TrialsStore struct {
 	cacheMu  sync.Mutex
 	cacheGen int64
 	cache    map[trials.Filter]cachedList
+	// counts are the change counts of the filters of time windows
+	// (trials.CountsKey), of the same generation: the total of a window
+	// is their sum over its runs, not a count of its trials.
+	counts map[trials.Filter]trials.ChangeCounts
 }
 
 type cachedList struct {
@@ -363,11 +367,11 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 // answered from the cache while no sync has ended since it was cached.
 func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	if !f.ChangedSince.IsZero() {
-		return s.queryTrials(ctx, f)
+		return s.windowTrials(ctx, f)
 	}
 	// The trials change only in the transaction that ends a run: the
 	// number of ended runs is the data's generation.
-	row, err := s.queryRow(ctx, `SELECT count(finished) FROM trial_runs`)
+	row, err := s.queryRow(ctx, generationQuery)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -376,9 +380,7 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 		return nil, 0, fmt.Errorf("sqlite: newest trial run: %w", err)
 	}
 	s.cacheMu.Lock()
-	if s.cacheGen != gen {
-		s.cacheGen, s.cache = gen, nil
-	}
+	s.setGeneration(gen)
 	hit, ok := s.cache[f]
 	s.cacheMu.Unlock()
 	if ok {
@@ -397,6 +399,89 @@ func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Tri
 	}
 	s.cacheMu.Unlock()
 	return ts, total, nil
+}
+
+// generationQuery reads the data's generation: the number of sync runs
+// that have ended.
+const generationQuery = `SELECT count(finished) FROM trial_runs`
+
+// setGeneration drops what is cached when gen is not the cache's
+// generation. s.cacheMu must be held.
+func (s *TrialsStore) setGeneration(gen int64) {
+	if s.cacheGen != gen {
+		s.cacheGen, s.cache, s.counts = gen, nil, nil
+	}
+}
+
+// windowTrials reads a page of the trials of a time window in the order
+// of the trials_listed index, and gives the total from the change counts
+// of its filter: computed by one GROUP BY the first time a generation
+// of the data is asked for them, then read from memory, so that the
+// page costs the same however many trials the window holds.
+func (s *TrialsStore) windowTrials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
+	where, args := trialsWhere(&f)
+	key := trials.CountsKey(f)
+	keyWhere, keyArgs := trialsWhere(&key)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	page, err := s.stmt(ctx, `SELECT `+trialColumns+` FROM trials`+where+` ORDER BY last_changed DESC, number LIMIT ? OFFSET ?`)
+	if err != nil {
+		return nil, 0, err
+	}
+	genStmt, err := s.stmt(ctx, generationQuery)
+	if err != nil {
+		return nil, 0, err
+	}
+	countsStmt, err := s.stmt(ctx, `SELECT last_changed, count(*) FROM trials`+keyWhere+` GROUP BY last_changed`)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := []trials.Trial{}
+	total := 0
+	err = s.db.read(ctx, func(tx *sql.Tx) error {
+		var gen int64
+		if err := tx.StmtContext(ctx, genStmt).QueryRowContext(ctx).Scan(&gen); err != nil {
+			return fmt.Errorf("sqlite: newest trial run: %w", err)
+		}
+		rows, err := tx.StmtContext(ctx, page).QueryContext(ctx, append(args, limit, f.Offset)...)
+		out, err = collect("trials", rows, err, scanTrial)
+		if err != nil {
+			return err
+		}
+		s.cacheMu.Lock()
+		s.setGeneration(gen)
+		counts, ok := s.counts[key]
+		s.cacheMu.Unlock()
+		if !ok {
+			rows, err := tx.StmtContext(ctx, countsStmt).QueryContext(ctx, keyArgs...)
+			counts, err = collect("trial counts", rows, err, func(sc scanner) (trials.ChangeCount, error) {
+				var c trials.ChangeCount
+				var at sql.NullInt64
+				err := sc.Scan(&at, &c.N)
+				c.At = fromNanos(at)
+				return c, err
+			})
+			if err != nil {
+				return err
+			}
+			s.cacheMu.Lock()
+			if s.cacheGen == gen {
+				if s.counts == nil || len(s.counts) >= maxCached {
+					s.counts = map[trials.Filter]trials.ChangeCounts{}
+				}
+				s.counts[key] = counts
+			}
+			s.cacheMu.Unlock()
+		}
+		total = counts.Since(f.ChangedSince)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
 }
 
 // copyTrials copies ts and what their pointers point to.

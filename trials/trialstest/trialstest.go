@@ -36,6 +36,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[trials.Store]) {
 		{"DuplicateInsertWritesNothing", testDuplicateInsertWritesNothing},
 		{"Filter", testFilter},
 		{"Paging", testPaging},
+		{"WindowTotals", testWindowTotals},
 		{"LoadUnknown", testLoadUnknown},
 		{"Runs", testRuns},
 		{"Copies", testCopies},
@@ -415,6 +416,54 @@ func testPaging(t *testing.T, s trials.Store) {
 	page, total = list(t, s, trials.Filter{Offset: 50, Limit: 4})
 	require.Empty(t, page, "past the end")
 	require.Equal(t, 12, total, "total past the end")
+}
+
+// testWindowTotals checks the totals of time windows, paged and
+// filtered, as the window moves past a run and after a later run changes
+// and adds trials (a store that keeps totals per run must not answer the
+// old ones).
+func testWindowTotals(t *testing.T, s trials.Store) {
+	hour := time.Hour
+	var ins []trials.Trial
+	for i := range 9 {
+		title := "alpha"
+		if i%3 == 0 {
+			title = "beta"
+		}
+		ins = append(ins, trial(fmt.Sprintf("W%d", i), title, base.Add(-time.Duration(i/3)*hour)))
+	}
+	_, seen := apply(t, s, base, trials.Changeset{Insert: ins})
+	require.Empty(t, seen)
+	check := func(f trials.Filter, want int) {
+		t.Helper()
+		for _, page := range []trials.Filter{{Limit: 2}, {Offset: 2, Limit: 2}, {Offset: 20, Limit: 2}, {}} {
+			page.ChangedSince, page.Title = f.ChangedSince, f.Title
+			ts, total := list(t, s, page)
+			assert.Equal(t, want, total, "total of %+v", page)
+			if page.Limit == 0 {
+				assert.Len(t, ts, want, "%+v", page)
+			}
+		}
+	}
+	check(trials.Filter{ChangedSince: base.Add(-2 * hour)}, 9)
+	check(trials.Filter{ChangedSince: base.Add(-hour)}, 6)
+	check(trials.Filter{ChangedSince: base.Add(-hour + time.Microsecond)}, 3)
+	check(trials.Filter{ChangedSince: base.Add(-hour), Title: "beta"}, 2)
+	check(trials.Filter{ChangedSince: base.Add(time.Microsecond)}, 0)
+
+	// A later run changes W8 (the oldest) and adds W9.
+	later := base.Add(hour)
+	_, loaded := apply(t, s, later, trials.Changeset{Insert: []trials.Trial{trial("W9", "beta", later)}})
+	i := slices.IndexFunc(loaded, func(tr trials.Trial) bool { return tr.Number == "W8" })
+	require.GreaterOrEqual(t, i, 0)
+	w8 := loaded[i]
+	w8.Title, w8.LastChanged, w8.LastSeen = "beta changed", later, later
+	apply(t, s, later.Add(hour), trials.Changeset{Update: []trials.Trial{w8}})
+	check(trials.Filter{ChangedSince: base.Add(-2 * hour)}, 10)
+	check(trials.Filter{ChangedSince: base.Add(-hour)}, 8)
+	check(trials.Filter{ChangedSince: later}, 2)
+	check(trials.Filter{ChangedSince: later, Title: "beta"}, 2)
+	check(trials.Filter{ChangedSince: base.Add(-2 * hour), Title: "beta"}, 5)
 }
 
 func testRuns(t *testing.T, s trials.Store) {
