@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/internal/testkit"
 )
@@ -19,31 +21,21 @@ func TestBuiltInCatalog(t *testing.T) {
 	for _, e := range entries {
 		brands[e.Brand] = true
 	}
-	if len(entries) != 1326 || len(brands) != 68 {
-		t.Fatalf("built-in catalog: %d models of %d brands, want 1326 of 68", len(entries), len(brands))
-	}
+	require.Equal(t, 1326, len(entries), "built-in catalog: models")
+	require.Len(t, brands, 68, "built-in catalog: brands")
 	entries[0].Brand = "changed"
-	if again := auction.BuiltInCatalog(); again[0].Brand == "changed" {
-		t.Fatal("BuiltInCatalog returned shared state")
-	}
+	require.NotEqual(t, "changed", auction.BuiltInCatalog()[0].Brand, "BuiltInCatalog returned shared state")
 
 	path := testkit.ModuleFile(t, "auction/data/brand_kind_model.xlsx")
 	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("the catalog workbook: %v", err)
-	}
+	require.NoError(t, err, "the catalog workbook")
 	defer f.Close()
 	shared, err := auction.ReadCatalog(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(auction.BuiltInCatalog(), shared) {
-		t.Fatalf("the embedded catalog differs from %s", path)
-	}
+	require.NoError(t, err)
+	require.True(t, slices.Equal(auction.BuiltInCatalog(), shared), "the embedded catalog differs from %s", path)
 
 	svc, _ := newService(t)
 	rep, err := svc.ImportEntries(context.Background(), auction.BuiltInCatalog())
-	if err != nil || rep != (auction.ImportReport{Rows: 1326, Brands: 68, Kinds: 865, Models: 1326}) {
-		t.Fatalf("importing the built-in catalog: %+v, %v", rep, err)
-	}
+	require.NoError(t, err, "importing the built-in catalog")
+	require.Equal(t, auction.ImportReport{Rows: 1326, Brands: 68, Kinds: 865, Models: 1326}, rep, "importing the built-in catalog")
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/hanok-dev/hanok"
@@ -25,21 +27,15 @@ func xlsx(t testing.TB, rows ...[]string) []byte {
 	defer f.Close()
 	for i, r := range rows {
 		cell, err := excelize.CoordinatesToCellName(1, i+1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		vals := make([]any, len(r))
 		for j, v := range r {
 			vals[j] = v
 		}
-		if err := f.SetSheetRow("Sheet1", cell, &vals); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, f.SetSheetRow("Sheet1", cell, &vals))
 	}
 	var b bytes.Buffer
-	if err := f.Write(&b); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, f.Write(&b))
 	return b.Bytes()
 }
 
@@ -47,9 +43,7 @@ func newService(t testing.TB) (*auction.Service, *memory.DB) {
 	db := memory.New()
 	storetest.CreateUsers(t, authtest.Users(db.Auth()), 2) // the actors 1 and 2 of the tests
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return svc, db
 }
 
@@ -62,17 +56,12 @@ func TestReadCatalog(t *testing.T) {
 		[]string{"르노삼성", "sm", "sm5"},
 	)
 	got, err := auction.ReadCatalog(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := []auction.CatalogEntry{{Brand: "현대", Kind: "소나타", Model: "소나타 2.0"}, {Brand: "르노삼성", Kind: "sm", Model: "sm5"}}
-	if !slices.Equal(got, want) {
-		t.Fatalf("entries %+v, want %+v", got, want)
-	}
+	require.Equal(t, want, got, "entries")
 	// Blank rows before the header are skipped too.
-	if _, err := auction.ReadCatalog(bytes.NewReader(xlsx(t, nil, []string{"브랜드", "차종", "모델"}))); err != nil {
-		t.Fatalf("header after a blank row: %v", err)
-	}
+	_, err = auction.ReadCatalog(bytes.NewReader(xlsx(t, nil, []string{"브랜드", "차종", "모델"})))
+	require.NoError(t, err, "header after a blank row")
 
 	for _, tc := range []struct {
 		name string
@@ -89,9 +78,8 @@ func TestReadCatalog(t *testing.T) {
 		{"not xlsx", []byte("브랜드,차종,모델\n현대,소나타,x\n"), "not a readable .xlsx"},
 	} {
 		_, err := auction.ReadCatalog(bytes.NewReader(tc.data))
-		if hanok.CodeOf(err) != hanok.Invalid || !strings.Contains(hanok.MessageOf(err), tc.want) {
-			t.Errorf("%s: %v, want Invalid containing %q", tc.name, err, tc.want)
-		}
+		assert.Equal(t, hanok.Invalid, hanok.CodeOf(err), "%s: %v", tc.name, err)
+		assert.Contains(t, hanok.MessageOf(err), tc.want, tc.name)
 	}
 }
 
@@ -100,27 +88,19 @@ func TestImportCatalogIdempotent(t *testing.T) {
 	ctx := context.Background()
 	data := xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"현대", "소나타", "소나타 2.0"}, []string{"현대", "소나타", "LF 소나타"}, []string{"기아", "K5", "더 뉴 K5"})
 	rep, err := svc.ImportCatalog(ctx, bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep != (auction.ImportReport{Rows: 3, Brands: 2, Kinds: 2, Models: 3}) {
-		t.Fatalf("first import: %+v", rep)
-	}
+	require.NoError(t, err)
+	require.Equal(t, auction.ImportReport{Rows: 3, Brands: 2, Kinds: 2, Models: 3}, rep, "first import")
 	rep, err = svc.ImportCatalog(ctx, bytes.NewReader(data))
-	if err != nil || rep != (auction.ImportReport{Rows: 3}) {
-		t.Fatalf("second import: %+v %v", rep, err)
-	}
+	require.NoError(t, err, "second import")
+	require.Equal(t, auction.ImportReport{Rows: 3}, rep, "second import")
 	// A refused file changes nothing.
 	bad := xlsx(t, []string{"브랜드", "차종", "모델"}, []string{"벤츠", "E", "E300"}, []string{"벤츠", "E"})
-	if _, err := svc.ImportCatalog(ctx, bytes.NewReader(bad)); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("bad file: %v", err)
-	}
-	if bs, _ := svc.Brands(ctx); len(bs) != 2 {
-		t.Fatalf("a refused import added brands: %+v", bs)
-	}
-	if _, err := svc.ImportEntries(ctx, []auction.CatalogEntry{{Brand: "a", Kind: "b\x01", Model: "c"}}); hanok.CodeOf(err) != hanok.Invalid {
-		t.Fatalf("control character: %v", err)
-	}
+	_, err = svc.ImportCatalog(ctx, bytes.NewReader(bad))
+	require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "bad file: %v", err)
+	bs, _ := svc.Brands(ctx)
+	require.Len(t, bs, 2, "a refused import added brands")
+	_, err = svc.ImportEntries(ctx, []auction.CatalogEntry{{Brand: "a", Kind: "b\x01", Model: "c"}})
+	require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "control character: %v", err)
 }
 
 // realCatalog is the original service's catalog workbook, as the
@@ -128,9 +108,7 @@ func TestImportCatalogIdempotent(t *testing.T) {
 func realCatalog(t *testing.T) []byte {
 	t.Helper()
 	data, err := os.ReadFile(testkit.ModuleFile(t, "auction/data/brand_kind_model.xlsx"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return data
 }
 
@@ -139,36 +117,26 @@ func TestImportRealCatalog(t *testing.T) {
 	svc, _ := newService(t)
 	ctx := context.Background()
 	rep, err := svc.ImportCatalog(ctx, bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Models != 1326 || rep.Brands != 68 || rep.Rows != 1326 {
-		t.Fatalf("import: %+v, want 1326 models of 68 brands", rep)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 1326, rep.Models, "import: models")
+	require.Equal(t, 68, rep.Brands, "import: brands")
+	require.Equal(t, 1326, rep.Rows, "import: rows")
 	brands, err := svc.Brands(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// Kind names shared by several brands: each brand has its own kind.
 	owners := map[string][]string{}
 	models := 0
 	for _, b := range brands {
 		kinds, err := svc.KindsOf(ctx, b.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, k := range kinds {
 			owners[k.Name] = append(owners[k.Name], b.Name)
 			ms, err := svc.ModelsOf(ctx, k.Name, b.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			models += len(ms)
 		}
 	}
-	if models != 1326 {
-		t.Fatalf("%d models reachable brand by brand, want 1326", models)
-	}
+	require.Equal(t, 1326, models, "models reachable brand by brand")
 	var shared []string
 	for name, bs := range owners {
 		if len(bs) > 1 {
@@ -176,36 +144,24 @@ func TestImportRealCatalog(t *testing.T) {
 		}
 	}
 	sort.Strings(shared)
-	if len(shared) != 16 {
-		t.Fatalf("%d kind names under several brands, want 16: %q", len(shared), shared)
-	}
+	require.Len(t, shared, 16, "kind names under several brands")
 	for kind, want := range map[string][]string{
 		"클리오": {"르노", "르노삼성"}, "쿠페": {"마세라티", "미니", "피아트"}, "캐러밴": {"닷지", "크라이슬러"},
 		"LS": {"렉서스", "링컨"}, "포르테": {"기아", "도요타"}, "콜벳": {"쉐보레", "쉐보레(GM대우)"},
 	} {
-		got := slices.Sorted(slices.Values(owners[kind]))
-		if !slices.Equal(got, want) {
-			t.Errorf("kind %s under %q, want %q", kind, got, want)
-		}
+		assert.Equal(t, want, slices.Sorted(slices.Values(owners[kind])), "kind %s", kind)
 	}
 	// The models of 기아's 포르테 are not 도요타's.
 	kia, err := svc.ModelsOf(ctx, "포르테", "기아")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	toyota, err := svc.ModelsOf(ctx, "포르테", "도요타")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, m := range kia {
-		if slices.ContainsFunc(toyota, func(o auction.Model) bool { return o.ID == m.ID }) {
-			t.Fatalf("model %q under both brands' 포르테", m.Name)
-		}
+		require.False(t, slices.ContainsFunc(toyota, func(o auction.Model) bool { return o.ID == m.ID }), "model %q under both brands' 포르테", m.Name)
 	}
 	rep, err = svc.ImportCatalog(ctx, bytes.NewReader(data))
-	if err != nil || rep != (auction.ImportReport{Rows: 1326}) {
-		t.Fatalf("second import: %+v %v", rep, err)
-	}
+	require.NoError(t, err, "second import")
+	require.Equal(t, auction.ImportReport{Rows: 1326}, rep, "second import")
 }
 
 func TestDefaultCatalog(t *testing.T) {
@@ -213,15 +169,13 @@ func TestDefaultCatalog(t *testing.T) {
 	ctx := context.Background()
 	entries := auction.DefaultCatalog()
 	rep, err := svc.ImportEntries(ctx, entries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Models != len(entries) || rep.Brands < 5 {
-		t.Fatalf("default catalog: %+v", rep)
-	}
-	if rep, _ := svc.ImportEntries(ctx, entries); rep.Models != 0 || rep.Kinds != 0 || rep.Brands != 0 {
-		t.Fatalf("second import added %+v", rep)
-	}
+	require.NoError(t, err)
+	require.Equal(t, len(entries), rep.Models, "default catalog: models")
+	require.GreaterOrEqual(t, rep.Brands, 5, "default catalog: brands")
+	rep, _ = svc.ImportEntries(ctx, entries)
+	require.Zero(t, rep.Models, "second import added models")
+	require.Zero(t, rep.Kinds, "second import added kinds")
+	require.Zero(t, rep.Brands, "second import added brands")
 }
 
 // catalogFile is a small catalog workbook for the examples.

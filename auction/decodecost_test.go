@@ -128,7 +128,7 @@ func TestBudget(t *testing.T) {
 	waitQueued(t, b, 2)
 	select {
 	case n := <-got:
-		t.Fatalf("%d was granted ahead of its turn", n)
+		require.Failf(t, "granted out of turn", "%d was granted ahead of its turn", n)
 	default:
 	}
 	// Freeing 6 lets in the first in line, 8, then 2 beside it.

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/auction"
 )
 
@@ -25,9 +28,7 @@ func TestTimeRemaining(t *testing.T) {
 		{0, "0:0:0"},
 		{-time.Hour, "0:0:0"},
 	} {
-		if got := auction.TimeRemaining(end, end.Add(-tc.left)); got != tc.want {
-			t.Errorf("TimeRemaining with %v left = %q, want %q", tc.left, got, tc.want)
-		}
+		assert.Equal(t, tc.want, auction.TimeRemaining(end, end.Add(-tc.left)), "TimeRemaining with %v left", tc.left)
 	}
 }
 
@@ -39,9 +40,7 @@ func TestDetailYear(t *testing.T) {
 		{time.Date(1996, 12, 25, 0, 0, 0, 0, time.UTC), "1996-12 (1996년형)"},
 		{time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), "2018-01 (2018년형)"},
 	} {
-		if got := auction.DetailYear(tc.year); got != tc.want {
-			t.Errorf("DetailYear(%v) = %q, want %q", tc.year, got, tc.want)
-		}
+		assert.Equal(t, tc.want, auction.DetailYear(tc.year), "DetailYear(%v)", tc.year)
 	}
 }
 
@@ -54,9 +53,7 @@ func TestListMileage(t *testing.T) {
 		{499, "499km"}, {500, "0.1만km"}, {1000, "0.1만km"}, {94999, "9.5만km"}, {99950, "10만km"},
 		{123456, "12.3만km"}, {150000, "15만km"}, {-3, "0km"},
 	} {
-		if got := auction.ListMileage(tc.km); got != tc.want {
-			t.Errorf("ListMileage(%d) = %q, want %q", tc.km, got, tc.want)
-		}
+		assert.Equal(t, tc.want, auction.ListMileage(tc.km), "ListMileage(%d)", tc.km)
 	}
 }
 
@@ -67,19 +64,13 @@ func TestDetailMileage(t *testing.T) {
 	}{
 		{25000, "25,000km"}, {0, "0km"}, {999, "999km"}, {1000, "1,000km"}, {1234567, "1,234,567km"}, {-1500, "-1,500km"},
 	} {
-		if got := auction.DetailMileage(tc.km); got != tc.want {
-			t.Errorf("DetailMileage(%d) = %q, want %q", tc.km, got, tc.want)
-		}
+		assert.Equal(t, tc.want, auction.DetailMileage(tc.km), "DetailMileage(%d)", tc.km)
 	}
 }
 
 func TestDetailInfo(t *testing.T) {
-	if got := auction.DetailInfo(auction.FuelHybrid, auction.TransmissionManual, "흰색"); got != "하이브리드·수동·흰색" {
-		t.Errorf("DetailInfo = %q", got)
-	}
-	if got := auction.DetailInfo(auction.FuelLPG, auction.TransmissionAuto, "은색"); got != "lpg·오토·은색" {
-		t.Errorf("DetailInfo = %q", got)
-	}
+	assert.Equal(t, "하이브리드·수동·흰색", auction.DetailInfo(auction.FuelHybrid, auction.TransmissionManual, "흰색"))
+	assert.Equal(t, "lpg·오토·은색", auction.DetailInfo(auction.FuelLPG, auction.TransmissionAuto, "은색"))
 }
 
 func TestStatusAt(t *testing.T) {
@@ -96,30 +87,25 @@ func TestStatusAt(t *testing.T) {
 		{auction.StatusSold, end.Add(time.Hour), auction.StatusSold},
 	} {
 		c := auction.Car{Status: tc.stored, AuctionEnd: end}
-		if got := c.StatusAt(tc.now); got != tc.want {
-			t.Errorf("%s car at end%+v: %s, want %s", tc.stored, tc.now.Sub(end), got, tc.want)
-		}
+		assert.Equal(t, tc.want, c.StatusAt(tc.now), "%s car at end%+v", tc.stored, tc.now.Sub(end))
 	}
 }
 
 func TestParsePage(t *testing.T) {
 	for in, want := range map[string]int{"1": 1, "25": 25, " 3 ": 3, "0": 0, "-2": -2, "": 1, "abc": 1, "1.5": 1, "99999999999999999999": math.MaxInt, "-99999999999999999999": math.MinInt} {
-		if got := auction.ParsePage(in); got != want {
-			t.Errorf("ParsePage(%q) = %d, want %d", in, got, want)
-		}
+		assert.Equal(t, want, auction.ParsePage(in), "ParsePage(%q)", in)
 	}
 }
 
 func TestCleanMediaPath(t *testing.T) {
 	for _, ok := range []string{"cars/2019-04-10/a.png", "tests/seed.png", "x"} {
-		if got, err := auction.CleanMediaPath(ok); err != nil || got != ok {
-			t.Errorf("CleanMediaPath(%q) = %q, %v", ok, got, err)
-		}
+		got, err := auction.CleanMediaPath(ok)
+		assert.NoError(t, err, "CleanMediaPath(%q)", ok)
+		assert.Equal(t, ok, got, "CleanMediaPath(%q)", ok)
 	}
 	for _, bad := range []string{"", "/etc/passwd", "../x", "cars/../../x", "cars/./a.png", "cars//a.png", "cars/", ".env", "cars/.tmp-1", `cars\..\x`, "a\x00b", "a\nb"} {
-		if _, err := auction.CleanMediaPath(bad); err == nil {
-			t.Errorf("CleanMediaPath(%q) accepted", bad)
-		}
+		_, err := auction.CleanMediaPath(bad)
+		assert.Error(t, err, "CleanMediaPath(%q) accepted", bad)
 	}
 }
 
@@ -145,12 +131,8 @@ func TestDetectImageHugeGIF(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, ok := auction.DetectImage(data)
 	runtime.ReadMemStats(&after)
-	if ok {
-		t.Fatal("a 65535x65535 GIF accepted")
-	}
-	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
-		t.Fatalf("checking a %d-byte GIF allocated %d MB", len(data), n>>20)
-	}
+	require.False(t, ok, "a 65535x65535 GIF accepted")
+	require.LessOrEqual(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "bytes allocated checking a %d-byte GIF", len(data))
 }
 
 // TestDetailYearMatchesFormat checks DetailYear's fast path against
@@ -160,9 +142,7 @@ func TestDetailYearMatchesFormat(t *testing.T) {
 		for m := time.January; m <= time.December; m++ {
 			d := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
 			want := d.Format("2006-01") + " (" + strconv.Itoa(d.Year()) + "년형)"
-			if got := auction.DetailYear(d); got != want {
-				t.Errorf("DetailYear(%v) = %q, want %q", d, got, want)
-			}
+			assert.Equal(t, want, auction.DetailYear(d), "DetailYear(%v)", d)
 		}
 	}
 }

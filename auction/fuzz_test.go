@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 )
@@ -18,14 +20,11 @@ func FuzzParseYear(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		y, err := auction.ParseYear(s)
 		if err != nil {
-			if hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)["year"] == "" {
-				t.Fatalf("ParseYear(%q): %v is not an Invalid naming year", s, err)
-			}
+			require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "ParseYear(%q): %v", s, err)
+			require.NotEmpty(t, hanok.FieldsOf(err)["year"], "ParseYear(%q): %v does not name year", s, err)
 			return
 		}
-		if got := y.Format(time.DateOnly); got != strings.TrimSpace(s) {
-			t.Fatalf("ParseYear(%q) = %s", s, got)
-		}
+		require.Equal(t, strings.TrimSpace(s), y.Format(time.DateOnly), "ParseYear(%q)", s)
 	})
 }
 
@@ -36,14 +35,14 @@ func FuzzCleanMediaPath(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := auction.CleanMediaPath(s)
 		if err != nil {
-			if hanok.CodeOf(err) != hanok.NotFound {
-				t.Fatalf("CleanMediaPath(%q): %v", s, err)
-			}
+			require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "CleanMediaPath(%q): %v", s, err)
 			return
 		}
-		if got != s || path.Clean(s) != s || path.IsAbs(s) || strings.Contains(s, "..") && hasDotDot(s) || strings.ContainsAny(s, "\\\x00") {
-			t.Fatalf("CleanMediaPath accepted %q", s)
-		}
+		require.Equal(t, s, got, "CleanMediaPath(%q)", s)
+		require.Equal(t, s, path.Clean(s), "CleanMediaPath accepted the unclean %q", s)
+		require.False(t, path.IsAbs(s), "CleanMediaPath accepted the absolute %q", s)
+		require.False(t, strings.Contains(s, "..") && hasDotDot(s), "CleanMediaPath accepted %q with a .. element", s)
+		require.False(t, strings.ContainsAny(s, "\\\x00"), "CleanMediaPath accepted %q with a backslash or NUL", s)
 	})
 }
 
@@ -70,11 +69,9 @@ func FuzzDetectImage(f *testing.F) {
 		switch typ.Ext {
 		case "png", "jpg", "gif", "webp":
 		default:
-			t.Fatalf("DetectImage: unexpected type %+v", typ)
+			require.Failf(t, "unexpected type", "DetectImage: unexpected type %+v", typ)
 		}
-		if auction.ContentTypeOf("x."+typ.Ext) != typ.ContentType {
-			t.Fatalf("content type of .%s is not %s", typ.Ext, typ.ContentType)
-		}
+		require.Equal(t, typ.ContentType, auction.ContentTypeOf("x."+typ.Ext), "content type of .%s", typ.Ext)
 	})
 }
 
@@ -85,15 +82,13 @@ func FuzzReadCatalog(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		entries, err := auction.ReadCatalog(bytes.NewReader(data))
 		if err != nil {
-			if hanok.CodeOf(err) != hanok.Invalid {
-				t.Fatalf("ReadCatalog: %v is not Invalid", err)
-			}
+			require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "ReadCatalog: %v", err)
 			return
 		}
 		for _, e := range entries {
-			if e.Brand == "" || e.Kind == "" || e.Model == "" {
-				t.Fatalf("ReadCatalog returned an entry with an empty column: %+v", e)
-			}
+			require.NotEmpty(t, e.Brand, "ReadCatalog returned an entry with an empty brand: %+v", e)
+			require.NotEmpty(t, e.Kind, "ReadCatalog returned an entry with an empty kind: %+v", e)
+			require.NotEmpty(t, e.Model, "ReadCatalog returned an entry with an empty model: %+v", e)
 		}
 	})
 }
@@ -104,11 +99,11 @@ func FuzzListMileage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, km int) {
 		s := auction.ListMileage(km)
-		if strings.HasSuffix(s, ".0만km") || !strings.HasSuffix(s, "km") || strings.Count(s, ".") > 1 || strings.HasPrefix(s, "-") {
-			t.Fatalf("ListMileage(%d) = %q", km, s)
-		}
-		if d := auction.DetailMileage(km); !strings.HasSuffix(d, "km") {
-			t.Fatalf("DetailMileage(%d) = %q", km, d)
-		}
+		require.False(t, strings.HasSuffix(s, ".0만km"), "ListMileage(%d) = %q ends in .0만km", km, s)
+		require.True(t, strings.HasSuffix(s, "km"), "ListMileage(%d) = %q lacks km", km, s)
+		require.LessOrEqual(t, strings.Count(s, "."), 1, "ListMileage(%d) = %q has several dots", km, s)
+		require.False(t, strings.HasPrefix(s, "-"), "ListMileage(%d) = %q is negative", km, s)
+		d := auction.DetailMileage(km)
+		require.True(t, strings.HasSuffix(d, "km"), "DetailMileage(%d) = %q lacks km", km, d)
 	})
 }

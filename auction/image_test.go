@@ -11,9 +11,11 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/auction"
 )
@@ -71,18 +73,14 @@ func grayRows(w, h int) []byte {
 
 func testJPEG(t testing.TB, w, h int) []byte {
 	var b bytes.Buffer
-	if err := jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, w, h)), nil); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, jpeg.Encode(&b, image.NewGray(image.Rect(0, 0, w, h)), nil))
 	return b.Bytes()
 }
 
 func testGIF(t testing.TB, w, h, frames int) []byte {
 	t.Helper()
 	b, err := encodeGIF(w, h, frames)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
@@ -142,9 +140,7 @@ func TestImageChecks(t *testing.T) {
 	binary.BigEndian.PutUint16(bigJPEG[sof+7:], 20000)
 	gf := testGIF(t, 8, 8, 3)
 	big, err := bigGIF()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 
 	for _, tc := range []struct {
 		name string
@@ -193,7 +189,7 @@ func TestImageChecks(t *testing.T) {
 			typ, ok := auction.DetectImage(tc.data)
 			if ok != tc.ok {
 				_, err := auction.CheckImage(bytes.NewReader(tc.data), int64(len(tc.data)), auction.DefaultMaxImagePixels)
-				t.Fatalf("DetectImage = %v, %v (%v); want ok %v", typ, ok, err, tc.ok)
+				require.Equal(t, tc.ok, ok, "DetectImage = %v (CheckImage: %v)", typ, err)
 			}
 		})
 	}
@@ -215,18 +211,17 @@ func TestImageCheckReasons(t *testing.T) {
 		{[]byte("<html>"), auction.DefaultMaxImagePixels, "is not a PNG, JPEG, GIF or WebP image"},
 	} {
 		_, err := auction.CheckImage(bytes.NewReader(tc.data), int64(len(tc.data)), tc.max)
-		if err == nil || err.Error() != tc.want {
-			t.Errorf("CheckImage: %v, want %q", err, tc.want)
+		if assert.Error(t, err, "CheckImage, want %q", tc.want) {
+			assert.Equal(t, tc.want, err.Error(), "CheckImage")
 		}
 	}
 	// Within the budget the same GIF is an image.
 	g := testGIF(t, 10, 10, 3)
-	if typ, err := auction.CheckImage(bytes.NewReader(g), int64(len(g)), 300+3*1024); err != nil || typ.Ext != "gif" {
-		t.Fatalf("GIF at the budget: %v, %v", typ, err)
-	}
-	if _, err := auction.CheckImage(bytes.NewReader(small), int64(len(small)), 15); err == nil || !strings.Contains(err.Error(), "more than the limit of 15") {
-		t.Fatalf("a 4×4 PNG over a budget of 15 pixels: %v", err)
-	}
+	typ, err := auction.CheckImage(bytes.NewReader(g), int64(len(g)), 300+3*1024)
+	require.NoError(t, err, "GIF at the budget")
+	require.Equal(t, "gif", typ.Ext, "GIF at the budget")
+	_, err = auction.CheckImage(bytes.NewReader(small), int64(len(small)), 15)
+	require.ErrorContains(t, err, "more than the limit of 15", "a 4×4 PNG over a budget of 15 pixels")
 }
 
 // BenchmarkCheckImage: the check of one upload (structure, budget, a
@@ -237,16 +232,10 @@ func BenchmarkCheckImage(b *testing.B) {
 		rgba.Pix[i] = uint8(i * 7)
 	}
 	var p, j bytes.Buffer
-	if err := png.Encode(&p, rgba); err != nil {
-		b.Fatal(err)
-	}
-	if err := jpeg.Encode(&j, rgba, nil); err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, png.Encode(&p, rgba))
+	require.NoError(b, jpeg.Encode(&j, rgba, nil))
 	g, err := encodeGIF(1000, 1000, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	for _, bc := range []struct {
 		name string
 		data []byte
@@ -255,9 +244,8 @@ func BenchmarkCheckImage(b *testing.B) {
 			b.SetBytes(int64(len(bc.data)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := auction.CheckImage(bytes.NewReader(bc.data), int64(len(bc.data)), auction.DefaultMaxImagePixels); err != nil {
-					b.Fatal(err)
-				}
+				_, err := auction.CheckImage(bytes.NewReader(bc.data), int64(len(bc.data)), auction.DefaultMaxImagePixels)
+				require.NoError(b, err)
 			}
 		})
 	}

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"slices"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
@@ -22,9 +23,7 @@ func stageAll(t *testing.T, svc *auction.Service, in *auction.NewCar) {
 	t.Helper()
 	for i, up := range in.Images {
 		staged, err := svc.StageUpload(context.Background(), up.Name, bytes.NewReader(up.Data))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		in.Images[i] = staged
 	}
 }
@@ -32,9 +31,7 @@ func stageAll(t *testing.T, svc *auction.Service, in *auction.NewCar) {
 func tempFiles(t *testing.T, m auction.MediaStore) []string {
 	t.Helper()
 	infos, err := m.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out []string
 	for _, in := range infos {
 		if in.Temp {
@@ -49,26 +46,17 @@ func tempFiles(t *testing.T, m auction.MediaStore) []string {
 func TestStagedUploads(t *testing.T) {
 	svc, db := newService(t)
 	ctx := context.Background()
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	_, err := svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	in := newCarInput(t, 5)
 	stageAll(t, svc, &in)
-	if n := len(tempFiles(t, db.Media())); n != 5 {
-		t.Fatalf("%d temporary files for 5 staged uploads", n)
-	}
+	require.Len(t, tempFiles(t, db.Media()), 5, "temporary files for 5 staged uploads")
 	car, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ts := tempFiles(t, db.Media()); len(ts) != 0 {
-		t.Fatalf("temporary files left after the car was stored: %q", ts)
-	}
+	require.NoError(t, err)
+	require.Empty(t, tempFiles(t, db.Media()), "temporary files left after the car was stored")
 	for _, im := range car.Images {
 		f, err := svc.OpenMedia(ctx, im.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		f.Close()
 	}
 
@@ -82,31 +70,18 @@ func TestStagedUploads(t *testing.T) {
 		in := newCarInput(t, 5)
 		mut(&in)
 		stageAll(t, svc, &in)
-		if _, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in); hanok.CodeOf(err) != hanok.Invalid {
-			t.Fatalf("refused car: %v", err)
-		}
-		if ts := tempFiles(t, db.Media()); len(ts) != 0 {
-			t.Fatalf("a refused car left temporary files %q", ts)
-		}
+		_, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in)
+		require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "refused car: %v", err)
+		require.Empty(t, tempFiles(t, db.Media()), "a refused car left temporary files")
 	}
-	if n := len(db.Media().Names()); n != 5 {
-		t.Fatalf("%d media files, want the first car's 5", n)
-	}
+	require.Len(t, db.Media().Names(), 5, "media files, want the first car's 5")
 
 	// An upload that never reaches CreateCar is discarded by its caller.
 	up, err := svc.StageUpload(ctx, "a.png", bytes.NewReader(testPNG(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := up.Discard(); err != nil {
-		t.Fatal(err)
-	}
-	if err := up.Discard(); err != nil {
-		t.Fatal(err)
-	}
-	if ts := tempFiles(t, db.Media()); len(ts) != 0 {
-		t.Fatalf("discarded upload left %q", ts)
-	}
+	require.NoError(t, err)
+	require.NoError(t, up.Discard())
+	require.NoError(t, up.Discard())
+	require.Empty(t, tempFiles(t, db.Media()), "discarded upload left temporary files")
 }
 
 // TestCleanMedia: what a crash leaves (issue 8, point 6) is removed once
@@ -117,67 +92,43 @@ func TestCleanMedia(t *testing.T) {
 	clock := testkit.NewClock(time.Now())
 	var log bytes.Buffer
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(&log, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx := context.Background()
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	car, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, newCarInput(t, 5))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	m := db.Media()
 	// An image stored for a car that was never committed, an upload cut
 	// off half way, and a file that is not the auction's.
-	if err := m.Put(ctx, "cars/2019-04-10/orphan.png", testPNG(t)); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, m.Put(ctx, "cars/2019-04-10/orphan.png", testPNG(t)))
 	partial, err := m.CreateTemp(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := partial.Write([]byte("\x89PNG half")); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Put(ctx, "other/notes.txt", []byte("not an image")); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = partial.Write([]byte("\x89PNG half"))
+	require.NoError(t, err)
+	require.NoError(t, m.Put(ctx, "other/notes.txt", []byte("not an image")))
 
 	rep, err := svc.CleanMedia(ctx, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rep.Orphans)+len(rep.Temporary) != 0 {
-		t.Fatalf("removed files younger than the grace period: %+v", rep)
-	}
+	require.NoError(t, err)
+	require.Empty(t, rep.Orphans, "removed orphans younger than the grace period")
+	require.Empty(t, rep.Temporary, "removed temporary files younger than the grace period")
 
 	clock.Add(2 * time.Hour)
 	rep, err = svc.CleanMedia(ctx, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(rep.Orphans, []string{"cars/2019-04-10/orphan.png"}) || len(rep.Temporary) != 1 {
-		t.Fatalf("cleanup: %+v", rep)
-	}
+	require.NoError(t, err)
+	require.Equal(t, []string{"cars/2019-04-10/orphan.png"}, rep.Orphans, "cleanup: orphans")
+	require.Len(t, rep.Temporary, 1, "cleanup: temporary files")
 	names := m.Names()
 	for _, im := range car.Images {
-		if !slices.Contains(names, im.Path) {
-			t.Fatalf("removed %s of car %d", im.Path, car.ID)
-		}
+		require.Contains(t, names, im.Path, "removed %s of car %d", im.Path, car.ID)
 	}
-	if !slices.Contains(names, "other/notes.txt") || len(names) != 6 || len(tempFiles(t, m)) != 0 {
-		t.Fatalf("left %q", names)
-	}
+	require.Contains(t, names, "other/notes.txt", "left")
+	require.Len(t, names, 6, "left")
+	require.Empty(t, tempFiles(t, m), "left temporary files")
 	for _, want := range []string{"path=cars/2019-04-10/orphan.png kind=orphan", "path=" + rep.Temporary[0] + " kind=temporary"} {
-		if !strings.Contains(log.String(), want) {
-			t.Errorf("log lacks %q:\n%s", want, log.String())
-		}
+		assert.Contains(t, log.String(), want, "log")
 	}
-	if err := partial.Close(); err != nil {
-		t.Fatalf("closing an upload the cleanup removed: %v", err)
-	}
+	require.NoError(t, partial.Close(), "closing an upload the cleanup removed")
 }
 
 // TestWaitingCarIsItsOwners: another user's car that waits for approval
@@ -186,33 +137,25 @@ func TestCleanMedia(t *testing.T) {
 func TestWaitingCarIsItsOwners(t *testing.T) {
 	svc, _ := newService(t)
 	ctx := context.Background()
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	_, err := svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	owner, other, admin := hanok.Actor{ID: 1}, hanok.Actor{ID: 2}, hanok.Actor{ID: 3, Superuser: true}
 	car, err := svc.CreateCar(ctx, owner, newCarInput(t, 5))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, a := range []hanok.Actor{owner, admin} {
-		if c, err := svc.Car(ctx, a, car.ID); err != nil || c.ID != car.ID {
-			t.Fatalf("%+v reading the waiting car: %v", a, err)
-		}
+		c, err := svc.Car(ctx, a, car.ID)
+		require.NoError(t, err, "%+v reading the waiting car", a)
+		require.Equal(t, car.ID, c.ID, "%+v reading the waiting car", a)
 	}
 	_, err = svc.Car(ctx, other, car.ID)
-	if hanok.CodeOf(err) != hanok.NotFound || hanok.MessageOf(err) != "car 1 not found" {
-		t.Fatalf("another user reading a waiting car: %v", err)
-	}
-	if _, err := svc.Bids(ctx, other, car.ID); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("another user reading the bids of a waiting car: %v", err)
-	}
-	if _, err := svc.PlaceBid(ctx, other, car.ID, 100); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("another user bidding on a waiting car: %v", err)
-	}
-	if _, err := svc.Approve(ctx, admin, car.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Car(ctx, other, car.ID); err != nil {
-		t.Fatalf("another user reading an ongoing car: %v", err)
-	}
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "another user reading a waiting car: %v", err)
+	require.Equal(t, "car 1 not found", hanok.MessageOf(err), "another user reading a waiting car")
+	_, err = svc.Bids(ctx, other, car.ID)
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "another user reading the bids of a waiting car: %v", err)
+	_, err = svc.PlaceBid(ctx, other, car.ID, 100)
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "another user bidding on a waiting car: %v", err)
+	_, err = svc.Approve(ctx, admin, car.ID)
+	require.NoError(t, err)
+	_, err = svc.Car(ctx, other, car.ID)
+	require.NoError(t, err, "another user reading an ongoing car")
 }

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"math"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +28,7 @@ import (
 
 func testPNG(t testing.TB) []byte {
 	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 3, 3))); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, png.Encode(&b, image.NewGray(image.Rect(0, 0, 3, 3))))
 	return b.Bytes()
 }
 
@@ -57,9 +54,7 @@ func listFiles(t *testing.T, dir string) []string {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return out
 }
 
@@ -69,79 +64,58 @@ func TestCreateCarLeavesNoOrphans(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "hanok.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer db.Close()
 	mediaDir := filepath.Join(dir, "media")
 	media, err := files.Open(mediaDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer media.Close()
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, err := auction.New(db.Auction(), media, auction.Config{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	u := &auth.User{Username: "owner", PasswordHash: []byte("x"), Created: now}
-	if err := db.Auth().CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, db.Auth().CreateUser(ctx, u))
 
 	_, err = svc.CreateCar(ctx, hanok.Actor{ID: u.ID + 100}, newCarInput(t, 6))
-	if hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("car of an unknown owner: %v", err)
-	}
-	if fs := listFiles(t, mediaDir); len(fs) != 0 {
-		t.Fatalf("a refused car left files: %q", fs)
-	}
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "car of an unknown owner: %v", err)
+	require.Empty(t, listFiles(t, mediaDir), "a refused car left files")
 
 	car, err := svc.CreateCar(ctx, hanok.Actor{ID: u.ID}, newCarInput(t, 6))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	stored := listFiles(t, mediaDir)
-	if len(stored) != 6 || len(car.Images) != 6 {
-		t.Fatalf("stored %q for images %+v", stored, car.Images)
-	}
+	require.Len(t, stored, 6, "stored files")
+	require.Len(t, car.Images, 6, "car images")
 	for i, im := range car.Images {
-		if !strings.HasPrefix(im.Path, "cars/2019-04-10/") || !strings.HasSuffix(im.Path, ".png") || im.Represent != (i == 0) {
-			t.Fatalf("image %d: %+v", i, im)
-		}
+		require.True(t, strings.HasPrefix(im.Path, "cars/2019-04-10/"), "image %d: path %q", i, im.Path)
+		require.True(t, strings.HasSuffix(im.Path, ".png"), "image %d: path %q", i, im.Path)
+		require.Equal(t, i == 0, im.Represent, "image %d: represent", i)
 		f, err := svc.OpenMedia(ctx, im.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		data, _ := io.ReadAll(f)
 		f.Close()
-		if !bytes.Equal(data, testPNG(t)) || f.Size() != int64(len(data)) {
-			t.Fatalf("image %d content differs", i)
-		}
+		require.True(t, bytes.Equal(data, testPNG(t)), "image %d content differs", i)
+		require.Equal(t, int64(len(data)), f.Size(), "image %d size", i)
 	}
 	// A waiting car is not counted: the counts show what anyone may see.
-	if car.Status != auction.StatusWaiting || car.Model.CarCount != 0 || car.Brand.Name != "르노삼성" {
-		t.Fatalf("created car: %+v", car)
-	}
+	require.Equal(t, auction.StatusWaiting, car.Status, "created car: status")
+	require.Zero(t, car.Model.CarCount, "created car: model car count")
+	require.Equal(t, "르노삼성", car.Brand.Name, "created car: brand")
 }
 
 func TestCreateCarRules(t *testing.T) {
 	svc, db := newService(t)
 	ctx := context.Background()
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	_, err := svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	bad := func(mut func(*auction.NewCar), field string) {
 		t.Helper()
 		in := newCarInput(t, 5)
 		mut(&in)
 		_, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in)
-		if hanok.CodeOf(err) != hanok.Invalid || hanok.FieldsOf(err)[field] == "" {
-			t.Fatalf("want Invalid naming %s, got %v", field, err)
-		}
+		require.Equal(t, hanok.Invalid, hanok.CodeOf(err), "want Invalid naming %s, got %v", field, err)
+		require.NotEmpty(t, hanok.FieldsOf(err)[field], "want Invalid naming %s, got %v", field, err)
 	}
 	bad(func(in *auction.NewCar) { in.Images = in.Images[:4] }, "car_images")
 	bad(func(in *auction.NewCar) { in.Images = append(in.Images, newCarInput(t, 30).Images...) }, "car_images")
@@ -149,9 +123,8 @@ func TestCreateCarRules(t *testing.T) {
 	bad(func(in *auction.NewCar) { in.Images[2].Data = []byte("GIF89a not really") }, "car_images")
 	huge := newCarInput(t, 5)
 	huge.Images[3] = auction.Upload{Name: "huge.gif", Data: hugeGIF(8000, 6000)}
-	if _, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, huge); !strings.Contains(hanok.FieldsOf(err)["car_images"], `image 4 ("huge.gif") is a GIF of 8000x6000 pixels, more than the limit of 25000000`) {
-		t.Fatalf("a GIF too large to check: %v", err)
-	}
+	_, err = svc.CreateCar(ctx, hanok.Actor{ID: 1}, huge)
+	require.Contains(t, hanok.FieldsOf(err)["car_images"], `image 4 ("huge.gif") is a GIF of 8000x6000 pixels, more than the limit of 25000000`, "a GIF too large to check: %v", err)
 	bad(func(in *auction.NewCar) { in.Fuel = "gas" }, "fuel_type")
 	bad(func(in *auction.NewCar) { in.Transmission = "" }, "transmission_type")
 	bad(func(in *auction.NewCar) { in.Year = "1996-13-01" }, "year")
@@ -162,19 +135,15 @@ func TestCreateCarRules(t *testing.T) {
 	bad(func(in *auction.NewCar) { in.Model = "" }, "model")
 	bad(func(in *auction.NewCar) { in.Model = "캐러밴 (84년~현재)" }, "brand")
 	bad(func(in *auction.NewCar) { in.Model = "캐러밴 (84년~현재)"; in.Kind = "캐러밴" }, "brand")
-	if n := len(db.Media().Names()); n != 0 {
-		t.Fatalf("refused cars stored %d files", n)
-	}
+	require.Empty(t, db.Media().Names(), "refused cars stored files")
 	in := newCarInput(t, 5)
 	in.Model, in.Brand = "캐러밴 (84년~현재)", "닷지"
 	c, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in)
-	if err != nil || c.Brand.Name != "닷지" {
-		t.Fatalf("disambiguated: %+v %v", c, err)
-	}
+	require.NoError(t, err, "disambiguated")
+	require.Equal(t, "닷지", c.Brand.Name, "disambiguated: brand")
 	in.Model, in.Brand, in.Kind = "sm5", "", "소나타"
-	if _, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, in); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("model under the wrong kind: %v", err)
-	}
+	_, err = svc.CreateCar(ctx, hanok.Actor{ID: 1}, in)
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "model under the wrong kind: %v", err)
 }
 
 func TestApproveRules(t *testing.T) {
@@ -182,40 +151,28 @@ func TestApproveRules(t *testing.T) {
 	storetest.CreateUsers(t, authtest.Users(db.Auth()), 2) // the actors 1 and 2 below
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{AuctionDuration: 2 * time.Hour, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx := context.Background()
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
 	c, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, newCarInput(t, 5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Approve(ctx, hanok.Actor{ID: 1}, c.ID); hanok.CodeOf(err) != hanok.Forbidden {
-		t.Fatalf("owner approving: %v", err)
-	}
+	require.NoError(t, err)
+	_, err = svc.Approve(ctx, hanok.Actor{ID: 1}, c.ID)
+	require.Equal(t, hanok.Forbidden, hanok.CodeOf(err), "owner approving: %v", err)
 	got, err := svc.Approve(ctx, hanok.Actor{ID: 2, Superuser: true}, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.AuctionStart.Equal(now) || !got.AuctionEnd.Equal(now.Add(2*time.Hour)) || got.Status != auction.StatusOngoing {
-		t.Fatalf("approved: %+v", got)
-	}
+	require.NoError(t, err)
+	require.True(t, got.AuctionStart.Equal(now), "approved: auction start %v, want %v", got.AuctionStart, now)
+	require.True(t, got.AuctionEnd.Equal(now.Add(2*time.Hour)), "approved: auction end %v, want %v", got.AuctionEnd, now.Add(2*time.Hour))
+	require.Equal(t, auction.StatusOngoing, got.Status, "approved: status")
 	now = now.Add(2 * time.Hour)
-	if got, _ := svc.Car(ctx, hanok.Actor{ID: 2, Superuser: true}, c.ID); got.Status != auction.StatusEnd {
-		t.Fatalf("after the configured duration: %s", got.Status)
-	}
-	if _, err := svc.Approve(ctx, hanok.Actor{ID: 2, Superuser: true}, c.ID); hanok.CodeOf(err) != hanok.Conflict {
-		t.Fatalf("second approval: %v", err)
-	}
-	if _, err := auction.New(db.Auction(), db.Media(), auction.Config{MaxImages: 4}); err == nil {
-		t.Fatal("MaxImages below 5 accepted")
-	}
-	if _, err := auction.New(nil, db.Media(), auction.Config{}); err == nil {
-		t.Fatal("nil store accepted")
-	}
+	got, _ = svc.Car(ctx, hanok.Actor{ID: 2, Superuser: true}, c.ID)
+	require.Equal(t, auction.StatusEnd, got.Status, "after the configured duration")
+	_, err = svc.Approve(ctx, hanok.Actor{ID: 2, Superuser: true}, c.ID)
+	require.Equal(t, hanok.Conflict, hanok.CodeOf(err), "second approval: %v", err)
+	_, err = auction.New(db.Auction(), db.Media(), auction.Config{MaxImages: 4})
+	require.Error(t, err, "MaxImages below 5 accepted")
+	_, err = auction.New(nil, db.Media(), auction.Config{})
+	require.Error(t, err, "nil store accepted")
 }
 
 func TestSeed(t *testing.T) {
@@ -224,87 +181,63 @@ func TestSeed(t *testing.T) {
 	seeded := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	now := seeded
 	svc, err := auction.New(db.Auction(), db.Media(), auction.Config{Now: func() time.Time { return now }, PageSize: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ctx := context.Background()
-	if _, err := svc.Seed(ctx, hanok.Actor{ID: 1}, 10); hanok.CodeOf(err) != hanok.Forbidden {
-		t.Fatalf("seed by a user: %v", err)
-	}
+	_, err = svc.Seed(ctx, hanok.Actor{ID: 1}, 10)
+	require.Equal(t, hanok.Forbidden, hanok.CodeOf(err), "seed by a user: %v", err)
 	admin := hanok.Actor{ID: 1, Superuser: true}
 	rep, err := svc.Seed(ctx, admin, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.EndingSoon != 4 || rep.Ongoing != 4 || rep.Waiting != 2 || rep.Catalog.Models != len(auction.DefaultCatalog()) {
-		t.Fatalf("first seed: %+v", rep)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 4, rep.EndingSoon, "first seed: ending soon")
+	require.Equal(t, 4, rep.Ongoing, "first seed: ongoing")
+	require.Equal(t, 2, rep.Waiting, "first seed: waiting")
+	require.Equal(t, len(auction.DefaultCatalog()), rep.Catalog.Models, "first seed: catalog models")
 	rep, err = svc.Seed(ctx, admin, 10)
-	if err != nil || rep.Catalog.Models != 0 {
-		t.Fatalf("second seed: %+v %v", rep, err)
-	}
+	require.NoError(t, err, "second seed")
+	require.Zero(t, rep.Catalog.Models, "second seed: catalog models")
 	// A catalog that is already there is used as it is.
 	other, otherDB := newService(t)
-	if _, err := other.ImportEntries(ctx, []auction.CatalogEntry{{Brand: "현대", Kind: "소나타", Model: "LF 소나타"}}); err != nil {
-		t.Fatal(err)
-	}
-	if rep, err := other.Seed(ctx, admin, 5); err != nil || rep.Catalog != (auction.ImportReport{}) {
-		t.Fatalf("seed over an existing catalog: %+v %v", rep, err)
-	}
-	if ids, _ := otherDB.Auction().ModelIDs(ctx); len(ids) != 1 {
-		t.Fatalf("seed added models to an existing catalog: %v", ids)
-	}
+	_, err = other.ImportEntries(ctx, []auction.CatalogEntry{{Brand: "현대", Kind: "소나타", Model: "LF 소나타"}})
+	require.NoError(t, err)
+	rep, err = other.Seed(ctx, admin, 5)
+	require.NoError(t, err, "seed over an existing catalog")
+	require.Equal(t, auction.ImportReport{}, rep.Catalog, "seed over an existing catalog")
+	ids, _ := otherDB.Auction().ModelIDs(ctx)
+	require.Len(t, ids, 1, "seed added models to an existing catalog")
 	page, err := svc.ListCars(ctx, auction.ListOptions{Page: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if page.Total != 16 {
-		t.Fatalf("%d listed after two seeds, want 16", page.Total)
-	}
+	require.NoError(t, err)
+	require.Equal(t, 16, page.Total, "listed after two seeds")
 	count := func() map[auction.Status]int {
 		page, err := svc.ListCars(ctx, auction.ListOptions{Page: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		n := map[auction.Status]int{}
 		for _, c := range page.Cars {
 			n[c.Status]++
-			if rem := c.AuctionEnd.Sub(seeded); rem != time.Minute && rem != 47*time.Hour+59*time.Minute {
-				t.Fatalf("generated car ending %v after the seed", rem)
-			}
-			if im, ok := c.Representative(); !ok || im.Path != auction.SeedImagePath {
-				t.Fatalf("generated car's image: %+v", c.Images)
-			}
+			require.Contains(t, []time.Duration{time.Minute, 47*time.Hour + 59*time.Minute}, c.AuctionEnd.Sub(seeded), "generated car ending after the seed")
+			im, ok := c.Representative()
+			require.True(t, ok, "generated car's image: %+v", c.Images)
+			require.Equal(t, auction.SeedImagePath, im.Path, "generated car's image")
 		}
 		return n
 	}
-	if n := count(); n[auction.StatusOngoing] != 16 {
-		t.Fatalf("statuses now: %v", n)
-	}
+	require.Equal(t, 16, count()[auction.StatusOngoing], "ongoing now")
 	now = now.Add(time.Minute)
-	if n := count(); n[auction.StatusOngoing] != 8 || n[auction.StatusEnd] != 8 {
-		t.Fatalf("statuses a minute later: %v", n)
-	}
+	n := count()
+	require.Equal(t, 8, n[auction.StatusOngoing], "ongoing a minute later: %v", n)
+	require.Equal(t, 8, n[auction.StatusEnd], "ended a minute later: %v", n)
 	brands, _ := svc.Brands(ctx)
 	sum := 0
 	for _, b := range brands {
 		sum += b.CarCount
 	}
 	// The 16 cars whose auction started, not the 4 waiting ones.
-	if sum != 16 {
-		t.Fatalf("brand counts sum to %d, want 16", sum)
-	}
+	require.Equal(t, 16, sum, "brand counts sum")
 	f, err := svc.OpenMedia(ctx, auction.SeedImagePath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	data, _ := io.ReadAll(f)
-	if !bytes.Equal(data, auction.SeedImage()) {
-		t.Fatal("seed image differs")
-	}
-	if _, ok := auction.DetectImage(data); !ok {
-		t.Fatal("the bundled seed image is not a valid PNG")
-	}
+	require.True(t, bytes.Equal(data, auction.SeedImage()), "seed image differs")
+	_, ok := auction.DetectImage(data)
+	require.True(t, ok, "the bundled seed image is not a valid PNG")
 }
 
 // TestConcurrentBids places 100 bids at once through the Service, on both
@@ -319,9 +252,7 @@ func TestConcurrentBids(t *testing.T) {
 		},
 		"sqlite": func(t *testing.T) (auction.Store, auth.Store) {
 			db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			t.Cleanup(func() { db.Close() })
 			return db.Auction(), db.Auth()
 		},
@@ -330,28 +261,20 @@ func TestConcurrentBids(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			as, us := open(t)
 			svc, err := auction.New(as, memory.NewMediaStore(), auction.Config{Now: func() time.Time { return now }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+			require.NoError(t, err)
 			users := make([]hanok.UserID, 11)
 			for i := range users {
 				u := &auth.User{Username: "user" + string(rune('a'+i)), PasswordHash: []byte("x"), Created: now}
-				if err := us.CreateUser(ctx, u); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, us.CreateUser(ctx, u))
 				users[i] = u.ID
 			}
 			owner, bidders := hanok.Actor{ID: users[0]}, users[1:]
 			car, err := svc.CreateCar(ctx, owner, newCarInput(t, 5))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.Approve(ctx, hanok.Actor{ID: users[0], Superuser: true}, car.ID); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			_, err = svc.Approve(ctx, hanok.Actor{ID: users[0], Superuser: true}, car.ID)
+			require.NoError(t, err)
 			errs := make(chan error, 100)
 			done := make(chan struct{})
 			for g := range 100 {
@@ -368,20 +291,15 @@ func TestConcurrentBids(t *testing.T) {
 			}
 			close(errs)
 			for err := range errs {
-				t.Fatal(err)
+				require.NoError(t, err)
 			}
 			bids, err := svc.Bids(ctx, owner, car.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(bids) != len(bidders) || bids[0].Amount != 1099 {
-				t.Fatalf("%d bids, highest %d; want %d bids, highest 1099", len(bids), bids[0].Amount, len(bidders))
-			}
+			require.NoError(t, err)
+			require.Len(t, bids, len(bidders), "bids")
+			require.Equal(t, int64(1099), bids[0].Amount, "highest bid")
 			for _, b := range bids {
 				i := int(b.Bidder - bidders[0])
-				if want := int64(1000 + 90 + i); b.Amount != want {
-					t.Errorf("bidder %d: %d, want its highest attempt %d", i, b.Amount, want)
-				}
+				assert.Equal(t, int64(1000+90+i), b.Amount, "bidder %d: want its highest attempt", i)
 			}
 		})
 	}
@@ -393,35 +311,26 @@ func TestListHugePage(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2019, 4, 10, 9, 0, 0, 0, time.UTC)
 	sq, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer sq.Close()
 	mem := memory.New()
 	storetest.CreateUsers(t, authtest.Users(mem.Auth()), 1) // the seeded cars' owner
 	for name, store := range map[string]auction.Store{"memory": mem.Auction(), "sqlite": sq.Auction()} {
 		t.Run(name, func(t *testing.T) {
 			svc, err := auction.New(store, memory.NewMediaStore(), auction.Config{Now: func() time.Time { return now }, PageSize: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			if name == "sqlite" {
 				// Seeded cars need an owner row.
-				if err := sq.Auth().CreateUser(ctx, &auth.User{Username: "admin", PasswordHash: []byte("x"), Superuser: true, Created: now}); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, sq.Auth().CreateUser(ctx, &auth.User{Username: "admin", PasswordHash: []byte("x"), Superuser: true, Created: now}))
 			}
-			if _, err := svc.Seed(ctx, hanok.Actor{ID: 1, Superuser: true}, 10); err != nil {
-				t.Fatal(err)
-			}
+			_, err = svc.Seed(ctx, hanok.Actor{ID: 1, Superuser: true}, 10)
+			require.NoError(t, err)
 			for _, page := range []int{math.MaxInt, math.MaxInt / 3, math.MaxInt/3 + 2, math.MinInt} {
 				p, err := svc.ListCars(ctx, auction.ListOptions{Page: page})
-				if err != nil {
-					t.Fatalf("page %d: %v", page, err)
-				}
-				if p.Page != 3 || p.Pages != 3 || len(p.Cars) != 2 {
-					t.Fatalf("page %d: got page %d of %d with %d cars, want the last page 3 of 3 with 2 cars", page, p.Page, p.Pages, len(p.Cars))
-				}
+				require.NoError(t, err, "page %d", page)
+				require.Equal(t, 3, p.Page, "page %d: page", page)
+				require.Equal(t, 3, p.Pages, "page %d: pages", page)
+				require.Len(t, p.Cars, 2, "page %d: cars", page)
 			}
 		})
 	}
@@ -442,27 +351,17 @@ func TestCreateCarKeepsImagesOfAStoredCar(t *testing.T) {
 	db := memory.New()
 	storetest.CreateUsers(t, authtest.Users(db.Auth()), 2) // the actors 1 and 2 below
 	svc, err := auction.New(failingRead{db.Auction()}, db.Media(), auction.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.ImportEntries(ctx, auction.DefaultCatalog()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateCar(ctx, hanok.Actor{ID: 1}, newCarInput(t, 5)); err == nil {
-		t.Fatal("a failed read-back reported success")
-	}
+	require.NoError(t, err)
+	_, err = svc.ImportEntries(ctx, auction.DefaultCatalog())
+	require.NoError(t, err)
+	_, err = svc.CreateCar(ctx, hanok.Actor{ID: 1}, newCarInput(t, 5))
+	require.Error(t, err, "a failed read-back reported success")
 	car, err := db.Auction().Car(ctx, 1)
-	if err != nil {
-		t.Fatalf("the car was not stored: %v", err)
-	}
+	require.NoError(t, err, "the car was not stored")
 	names := db.Media().Names()
-	if len(names) != 5 {
-		t.Fatalf("%d image files left for a stored car with %d images", len(names), len(car.Images))
-	}
+	require.Len(t, names, 5, "image files left for a stored car with %d images", len(car.Images))
 	for _, im := range car.Images {
-		if !slices.Contains(names, im.Path) {
-			t.Fatalf("image %s of the stored car was deleted", im.Path)
-		}
+		require.Contains(t, names, im.Path, "image %s of the stored car was deleted", im.Path)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 func TestBids(t *testing.T) {
@@ -46,50 +48,53 @@ func TestBids(t *testing.T) {
 
 	e.clock.Add(time.Hour)
 	code, body, _ = e.call(t, "POST", bids, e.bob, `{"amount":1000}`)
-	if code != http.StatusCreated {
-		t.Fatalf("bid: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusCreated, code, "bid: %v", body)
 	bobBid := obj(t, body)
-	if bobBid["amount"] != 1000.0 || bobBid["car"] != id || bobBid["bidder"] != float64(e.bobID) || bobBid["created"] != "2019-04-10T10:00:00Z" || bobBid["updated"] != "2019-04-10T10:00:00Z" {
-		t.Fatalf("bid body: %v", bobBid)
-	}
+	require.Equal(t, 1000.0, bobBid["amount"], "bid amount")
+	require.Equal(t, id, bobBid["car"], "bid car")
+	require.Equal(t, float64(e.bobID), bobBid["bidder"], "bid bidder")
+	require.Equal(t, "2019-04-10T10:00:00Z", bobBid["created"], "bid created")
+	require.Equal(t, "2019-04-10T10:00:00Z", bobBid["updated"], "bid updated")
 	code, body, _ = e.call(t, "POST", bids, e.bob, `{"amount":900}`)
 	detail(t, code, body, http.StatusConflict, "already 1000만원")
 	code, body, _ = e.call(t, "POST", bids, e.bob, `{"amount":1000}`)
 	detail(t, code, body, http.StatusConflict, "must be higher")
 	e.clock.Add(time.Minute)
 	code, body, _ = e.call(t, "POST", bids, e.bob, `{"amount":1500}`)
-	if m := obj(t, body); code != http.StatusCreated || m["id"] != bobBid["id"] || m["amount"] != 1500.0 || m["updated"] != "2019-04-10T10:01:00Z" || m["created"] != bobBid["created"] {
-		t.Fatalf("raise: %d %v", code, m)
-	}
+	m := obj(t, body)
+	require.Equal(t, http.StatusCreated, code, "raise: %v", m)
+	require.Equal(t, bobBid["id"], m["id"], "raise id")
+	require.Equal(t, 1500.0, m["amount"], "raise amount")
+	require.Equal(t, "2019-04-10T10:01:00Z", m["updated"], "raise updated")
+	require.Equal(t, bobBid["created"], m["created"], "raise created")
 	code, body, _ = e.call(t, "POST", bids, carol, `{"amount":1200}`)
-	if code != http.StatusCreated {
-		t.Fatalf("carol's bid: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusCreated, code, "carol's bid: %v", body)
 	carolBid := obj(t, body)
 	code, body, _ = e.call(t, "POST", fmt.Sprintf("/cars/%v/bids/", otherID), carol, `{"amount":3000}`)
-	if code != http.StatusCreated {
-		t.Fatalf("bid on the other car: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusCreated, code, "bid on the other car: %v", body)
 	otherBid := obj(t, body)
 
 	// Sealed: a bidder sees only its own bid, the owner all, highest first.
 	code, body, _ = e.call(t, "GET", bids, e.bob, "")
-	if got := arr(t, body); code != http.StatusOK || len(got) != 1 || obj(t, got[0])["amount"] != 1500.0 {
-		t.Fatalf("bob's view: %d %v", code, body)
-	}
+	got := arr(t, body)
+	require.Equal(t, http.StatusOK, code, "bob's view: %v", body)
+	require.Len(t, got, 1, "bob's view")
+	require.Equal(t, 1500.0, obj(t, got[0])["amount"], "bob's view: amount")
 	code, body, _ = e.call(t, "GET", bids, carol, "")
-	if got := arr(t, body); code != http.StatusOK || len(got) != 1 || obj(t, got[0])["amount"] != 1200.0 {
-		t.Fatalf("carol's view: %d %v", code, body)
-	}
+	got = arr(t, body)
+	require.Equal(t, http.StatusOK, code, "carol's view: %v", body)
+	require.Len(t, got, 1, "carol's view")
+	require.Equal(t, 1200.0, obj(t, got[0])["amount"], "carol's view: amount")
 	code, body, _ = e.call(t, "GET", bids, e.admin, "")
-	if got := arr(t, body); code != http.StatusOK || len(got) != 0 {
-		t.Fatalf("a non-bidder's view: %d %v", code, body)
-	}
+	got = arr(t, body)
+	require.Equal(t, http.StatusOK, code, "a non-bidder's view: %v", body)
+	require.Empty(t, got, "a non-bidder's view")
 	code, body, _ = e.call(t, "GET", bids, e.alice, "")
-	if got := arr(t, body); code != http.StatusOK || len(got) != 2 || obj(t, got[0])["amount"] != 1500.0 || obj(t, got[1])["amount"] != 1200.0 {
-		t.Fatalf("owner's view: %d %v", code, body)
-	}
+	got = arr(t, body)
+	require.Equal(t, http.StatusOK, code, "owner's view: %v", body)
+	require.Len(t, got, 2, "owner's view")
+	require.Equal(t, 1500.0, obj(t, got[0])["amount"], "owner's view: first amount")
+	require.Equal(t, 1200.0, obj(t, got[1])["amount"], "owner's view: second amount")
 	code, body, _ = e.call(t, "GET", "/cars/999/bids/", e.alice, "")
 	detail(t, code, body, http.StatusNotFound, "car 999 not found")
 
@@ -115,21 +120,23 @@ func TestBids(t *testing.T) {
 	detail(t, code, body, http.StatusNotFound, "car 999 not found")
 
 	code, body, _ = e.call(t, "POST", accept, e.alice, fmt.Sprintf(`{"bid_id":%v}`, carolBid["id"]))
-	if m := obj(t, body); code != http.StatusOK || m["status"] != "sold" || m["buyer"] != carolBid["bidder"] || m["sold_bid"] != carolBid["id"] || m["time_remaining"] != "0:0:0" {
-		t.Fatalf("accept: %d %v", code, body)
-	}
+	m = obj(t, body)
+	require.Equal(t, http.StatusOK, code, "accept: %v", body)
+	require.Equal(t, "sold", m["status"], "accept: status")
+	require.Equal(t, carolBid["bidder"], m["buyer"], "accept: buyer")
+	require.Equal(t, carolBid["id"], m["sold_bid"], "accept: sold_bid")
+	require.Equal(t, "0:0:0", m["time_remaining"], "accept: time_remaining")
 	code, body, _ = e.call(t, "POST", accept, e.alice, fmt.Sprintf(`{"bid_id":%v}`, bobBid["id"]))
 	detail(t, code, body, http.StatusConflict, "already sold")
 	_, body, _ = e.call(t, "GET", fmt.Sprintf("/cars/%v", id), e.bob, "")
-	if m := obj(t, body); m["status"] != "sold" || m["buyer"] != carolBid["bidder"] {
-		t.Fatalf("sold car detail: %v", m)
-	}
+	m = obj(t, body)
+	require.Equal(t, "sold", m["status"], "sold car detail: status")
+	require.Equal(t, carolBid["bidder"], m["buyer"], "sold car detail: buyer")
 	_, body, _ = e.call(t, "GET", "/cars/", e.bob, "")
 	statuses := map[any]any{}
 	for _, it := range arr(t, body) {
 		statuses[obj(t, it)["id"]] = obj(t, it)["status"]
 	}
-	if statuses[id] != "sold" || statuses[otherID] != "end" {
-		t.Fatalf("list statuses: %v", statuses)
-	}
+	require.Equal(t, "sold", statuses[id], "list status of the sold car")
+	require.Equal(t, "end", statuses[otherID], "list status of the other car")
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok/adapters/auctionhttp"
 	"github.com/hanok-dev/hanok/adapters/system"
 	"github.com/hanok-dev/hanok/auction"
@@ -22,12 +25,9 @@ import (
 func TestListLinkHeader(t *testing.T) {
 	e := newEnv(t)
 	admin, err := e.authn.User(context.Background(), e.adminID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.Seed(context.Background(), admin.Actor(), 100); err != nil { // 80 listed: 5 pages of 16
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = e.svc.Seed(context.Background(), admin.Actor(), 100) // 80 listed: 5 pages of 16
+	require.NoError(t, err)
 	cases := map[string]string{
 		"/cars/": `</cars/?page=1>; rel="first", </cars/?page=2>; rel="next", </cars/?page=5>; rel="last"`,
 		"/cars/?page=3&ordering=reverse": `</cars/?ordering=reverse&page=1>; rel="first", </cars/?ordering=reverse&page=2>; rel="prev", ` +
@@ -37,19 +37,14 @@ func TestListLinkHeader(t *testing.T) {
 	}
 	for path, want := range cases {
 		code, _, h := e.do(t, "GET", path, e.bob, "", nil)
-		if code != http.StatusOK || h.Get("Link") != want {
-			t.Errorf("GET %s: %d\nLink %s\nwant %s", path, code, h.Get("Link"), want)
-		}
+		assert.Equal(t, http.StatusOK, code, "GET %s: status", path)
+		assert.Equal(t, want, h.Get("Link"), "GET %s: Link", path)
 	}
 	srv := httptest.NewServer(system.Handler(system.Services{Auth: e.authn, Auction: e.svc}, system.Config{}))
 	defer srv.Close()
 	r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: srv.URL + "/auction/cars/?page=2", Header: http.Header{"Authorization": {"JWT " + e.bob}}}).Want(t, 200)
-	if want := `</auction/cars/?page=1>; rel="first", </auction/cars/?page=1>; rel="prev", </auction/cars/?page=3>; rel="next", </auction/cars/?page=5>; rel="last"`; r.Header.Get("Link") != want {
-		t.Errorf("mounted: Link %s\nwant %s", r.Header.Get("Link"), want)
-	}
-	if r.Header.Get("X-Total-Count") != "80" {
-		t.Errorf("X-Total-Count %q", r.Header.Get("X-Total-Count"))
-	}
+	assert.Equal(t, `</auction/cars/?page=1>; rel="first", </auction/cars/?page=1>; rel="prev", </auction/cars/?page=3>; rel="next", </auction/cars/?page=5>; rel="last"`, r.Header.Get("Link"), "mounted: Link")
+	assert.Equal(t, "80", r.Header.Get("X-Total-Count"), "X-Total-Count")
 }
 
 // Media answer conditional requests with 304: by ETag on every store, and
@@ -59,13 +54,12 @@ func TestMediaConditional(t *testing.T) {
 	check := func(t *testing.T, url string, lastModified bool) {
 		r := testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url}).Want(t, 200)
 		etag, lm := r.Header.Get("ETag"), r.Header.Get("Last-Modified")
-		if len(etag) < 4 || etag[0] != '"' || (lm != "") != lastModified {
-			t.Fatalf("validators: ETag %q Last-Modified %q", etag, lm)
-		}
+		require.GreaterOrEqual(t, len(etag), 4, "validators: ETag %q", etag)
+		require.Equal(t, byte('"'), etag[0], "validators: ETag %q", etag)
+		require.Equal(t, lastModified, lm != "", "validators: Last-Modified %q", lm)
 		r = testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url, Header: http.Header{"If-None-Match": {etag}}}).Want(t, 304)
-		if len(r.Body) != 0 || r.Header.Get("ETag") != etag {
-			t.Fatalf("304: %v %q", r.Header, r.Body)
-		}
+		require.Empty(t, r.Body, "304: body")
+		require.Equal(t, etag, r.Header.Get("ETag"), "304: ETag")
 		testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url, Header: http.Header{"If-None-Match": {`"other"`}}}).Want(t, 200)
 		if lastModified {
 			testkit.Do(t, nil, testkit.Request{Method: "GET", URL: url, Header: http.Header{"If-Modified-Since": {lm}}}).Want(t, 304)
@@ -82,17 +76,11 @@ func TestMediaConditional(t *testing.T) {
 		e := newEnv(t)
 		dir := t.TempDir()
 		media, err := files.Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		defer media.Close()
 		svc, err := auction.New(e.db.Auction(), media, auction.Config{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := media.Put(ctx, "cars/x/a.png", auction.SeedImage()); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, media.Put(ctx, "cars/x/a.png", auction.SeedImage()))
 		past := time.Now().Add(-time.Hour)
 		os.Chtimes(filepath.Join(dir, "cars/x/a.png"), past, past)
 		srv := httptest.NewServer(auctionhttp.NewHandler(svc, e.authn))

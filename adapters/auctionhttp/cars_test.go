@@ -53,7 +53,7 @@ func TestSearch(t *testing.T) {
 				return it["car_count"].(float64)
 			}
 		}
-		t.Fatalf("GET %s: no %s %q in %v", path, field, name, body)
+		require.Failf(t, "item missing", "GET %s: no %s %q in %v", path, field, name, body)
 		return 0
 	}
 	for _, tok := range []string{e.bob, e.alice, e.admin} {
@@ -103,36 +103,37 @@ var imageURL = regexp.MustCompile(`^/media/cars/2019-04-10/[0-9a-f-]{36}\.(png|j
 func TestCreateCar(t *testing.T) {
 	e := newEnv(t)
 	car := e.createCar(t, e.alice, carFields())
-	if car["id"] == nil || car["year"] != "1996-12-25" || car["fuel_type"] != "하이브리드" || car["transmission_type"] != "수동" ||
-		car["color"] != "흰색" || car["mileage"] != 25000.0 || car["address"] != "서울 신도림" || len(car) != 8 {
-		t.Fatalf("created car: %v", car)
-	}
+	require.NotNil(t, car["id"], "created car: id")
+	require.Equal(t, "1996-12-25", car["year"], "created car: year")
+	require.Equal(t, "하이브리드", car["fuel_type"], "created car: fuel_type")
+	require.Equal(t, "수동", car["transmission_type"], "created car: transmission_type")
+	require.Equal(t, "흰색", car["color"], "created car: color")
+	require.Equal(t, 25000.0, car["mileage"], "created car: mileage")
+	require.Equal(t, "서울 신도림", car["address"], "created car: address")
+	require.Len(t, car, 8, "created car: %v", car)
 	images := arr(t, car["images"])
-	if len(images) != 5 {
-		t.Fatalf("images: %v", images)
-	}
+	require.Len(t, images, 5, "images")
 	wantExt := []string{"png", "jpg", "gif", "png", "png"}
 	for i, im := range images {
 		im := obj(t, im)
 		u := im["image"].(string)
-		if !imageURL.MatchString(u) || !strings.HasSuffix(u, "."+wantExt[i]) || im["represent"] != (i == 0) || im["id"] == nil {
-			t.Fatalf("image %d: %v", i, im)
-		}
+		require.Regexp(t, imageURL, u, "image %d: URL", i)
+		require.True(t, strings.HasSuffix(u, "."+wantExt[i]), "image %d: URL %q, want extension %s", i, u, wantExt[i])
+		require.Equal(t, i == 0, im["represent"], "image %d: represent", i)
+		require.NotNil(t, im["id"], "image %d: id", i)
 	}
 	// The image is served at its URL, byte for byte.
 	code, raw, h := e.do(t, "GET", obj(t, images[0])["image"].(string), "", "", nil)
-	if code != http.StatusOK || !bytes.Equal(raw, fiveImages(t)[0].data) || h.Get("Content-Type") != "image/png" {
-		t.Fatalf("GET image: %d %q %q", code, h.Get("Content-Type"), raw)
-	}
+	require.Equal(t, http.StatusOK, code, "GET image: status")
+	require.True(t, bytes.Equal(raw, fiveImages(t)[0].data), "GET image: the bytes differ from the upload")
+	require.Equal(t, "image/png", h.Get("Content-Type"), "GET image: Content-Type")
 	code, raw, h = e.do(t, "GET", obj(t, images[1])["image"].(string), "", "", nil)
-	if code != http.StatusOK || h.Get("Content-Type") != "image/jpeg" || len(raw) == 0 {
-		t.Fatalf("GET jpeg: %d %q", code, h.Get("Content-Type"))
-	}
+	require.Equal(t, http.StatusOK, code, "GET jpeg: status")
+	require.Equal(t, "image/jpeg", h.Get("Content-Type"), "GET jpeg: Content-Type")
+	require.NotEmpty(t, raw, "GET jpeg: body")
 	// The car waits for approval: it is not listed yet.
 	_, body, _ := e.call(t, "GET", "/cars/", e.alice, "")
-	if len(arr(t, body)) != 0 {
-		t.Fatalf("waiting car listed: %v", body)
-	}
+	require.Empty(t, arr(t, body), "waiting car listed")
 }
 
 func TestCreateCarRefusals(t *testing.T) {
@@ -199,29 +200,24 @@ func TestCreateCarRefusals(t *testing.T) {
 	code, body = send(with("model", "캐러밴 (84년~현재)"), five)
 	fieldError(t, code, body, "brand", "캐러밴 (닷지), 캐러밴 (크라이슬러)")
 	// A model name under two kinds needs the kind.
-	if _, err := e.svc.ImportEntries(context.Background(), []auction.CatalogEntry{
+	_, err := e.svc.ImportEntries(context.Background(), []auction.CatalogEntry{
 		{Brand: "현대", Kind: "소나타", Model: "2.0 가솔린"}, {Brand: "현대", Kind: "그랜저", Model: "2.0 가솔린"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
+	require.NoError(t, err)
 	code, body = send(with("model", "2.0 가솔린"), five)
 	fieldError(t, code, body, "kind", "그랜저 (현대), 소나타 (현대)")
 	code, body = send(with("model", "sm5"), five) // sanity: the fixture is valid
-	if code != http.StatusCreated {
-		t.Fatalf("valid car refused: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusCreated, code, "valid car refused: %v", body)
 	files += 5
 	f := with("model", "캐러밴 (84년~현재)")
 	f["brand"] = "크라이슬러"
-	if code, body = send(f, five); code != http.StatusCreated {
-		t.Fatalf("disambiguated model: %d %v", code, body)
-	}
+	code, body = send(f, five)
+	require.Equal(t, http.StatusCreated, code, "disambiguated model: %v", body)
 	files += 5
 	f = with("model", "2.0 가솔린")
 	f["kind"] = "그랜저"
-	if code, body = send(f, five); code != http.StatusCreated {
-		t.Fatalf("model disambiguated by kind: %d %v", code, body)
-	}
+	code, body = send(f, five)
+	require.Equal(t, http.StatusCreated, code, "model disambiguated by kind: %v", body)
 	files += 5
 
 	code, body, _ = e.call(t, "POST", "/cars/new/", e.alice, `{"model":"sm5"}`)
@@ -231,12 +227,9 @@ func TestCreateCarRefusals(t *testing.T) {
 	detail(t, code, body, http.StatusBadRequest, "malformed multipart")
 
 	// Refused registrations stored no car and left no file.
-	if n := len(e.db.Media().Names()); n != files {
-		t.Fatalf("%d media files, want %d: refused registrations left files", n, files)
-	}
-	if c, err := e.svc.Car(context.Background(), hanok.Actor{ID: e.adminID, Superuser: true}, 4); err == nil {
-		t.Fatalf("a fourth car exists: %+v", c)
-	}
+	require.Len(t, e.db.Media().Names(), files, "refused registrations left files")
+	c, err := e.svc.Car(context.Background(), hanok.Actor{ID: e.adminID, Superuser: true}, 4)
+	require.Error(t, err, "a fourth car exists: %+v", c)
 }
 
 func TestCreateCarLimits(t *testing.T) {
@@ -245,9 +238,7 @@ func TestCreateCarLimits(t *testing.T) {
 	ct, b := multipartBody(t, carFields(), append(fiveImages(t), big))
 	code, body, _ := e.callRaw(t, "POST", "/cars/new/", e.alice, ct, b)
 	detail(t, code, body, http.StatusBadRequest, "larger than 4096 bytes")
-	if n := len(e.db.Media().Names()); n != 0 {
-		t.Fatalf("%d files stored by a refused registration", n)
-	}
+	require.Empty(t, e.db.Media().Names(), "files stored by a refused registration")
 }
 
 func TestApproval(t *testing.T) {
@@ -256,17 +247,15 @@ func TestApproval(t *testing.T) {
 	path := fmt.Sprintf("/cars/%v/approval/", car["id"])
 	code, body, h := e.call(t, "PUT", path, e.alice, "")
 	detail(t, code, body, http.StatusUnauthorized, "superuser")
-	if h.Get("WWW-Authenticate") == "" {
-		t.Fatal("401 without WWW-Authenticate")
-	}
+	require.NotEmpty(t, h.Get("WWW-Authenticate"), "401 without WWW-Authenticate")
 	code, body, _ = e.call(t, "PUT", path, e.admin, "")
-	if code != http.StatusOK {
-		t.Fatalf("approve: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusOK, code, "approve: %v", body)
 	m := obj(t, body)
-	if m["id"] != car["id"] || m["status"] != "ongoing" || m["time_remaining"] != "48:0:0" || m["auction_start"] != "2019-04-10T09:00:00Z" || m["auction_end"] != "2019-04-12T09:00:00Z" {
-		t.Fatalf("approved car: %v", m)
-	}
+	require.Equal(t, car["id"], m["id"], "approved car: id")
+	require.Equal(t, "ongoing", m["status"], "approved car: status")
+	require.Equal(t, "48:0:0", m["time_remaining"], "approved car: time_remaining")
+	require.Equal(t, "2019-04-10T09:00:00Z", m["auction_start"], "approved car: auction_start")
+	require.Equal(t, "2019-04-12T09:00:00Z", m["auction_end"], "approved car: auction_end")
 	code, body, _ = e.call(t, "PUT", path, e.admin, "")
 	detail(t, code, body, http.StatusConflict, "not waiting")
 	code, body, _ = e.call(t, "PUT", "/cars/999/approval/", e.admin, "")
@@ -383,51 +372,43 @@ func TestList(t *testing.T) {
 func TestListPages(t *testing.T) {
 	e := newEnv(t)
 	code, body, _ := e.call(t, "POST", "/cars/test/", e.admin, "")
-	if code != http.StatusOK {
-		t.Fatalf("seed: %d %v", code, body)
-	}
+	require.Equal(t, http.StatusOK, code, "seed: %v", body)
 	// 400 of the 500 generated cars are listed: 25 pages of 16.
 	page := func(q string) ([]float64, http.Header) {
 		t.Helper()
 		code, body, h := e.call(t, "GET", "/cars/"+q, e.bob, "")
-		if code != http.StatusOK {
-			t.Fatalf("GET /cars/%s: %d %v", q, code, body)
-		}
+		require.Equal(t, http.StatusOK, code, "GET /cars/%s: %v", q, body)
 		return listIDs(t, body), h
 	}
 	first, h := page("")
-	if len(first) != 16 || h.Get("X-Total-Count") != "400" || h.Get("X-Page-Count") != "25" {
-		t.Fatalf("page 1: %d items, headers %v", len(first), h)
-	}
+	require.Len(t, first, 16, "page 1")
+	require.Equal(t, "400", h.Get("X-Total-Count"), "page 1: X-Total-Count")
+	require.Equal(t, "25", h.Get("X-Page-Count"), "page 1: X-Page-Count")
 	second, _ := page("?page=2")
-	if len(second) != 16 || slices.Contains(first, second[0]) {
-		t.Fatalf("page 2 overlaps page 1")
-	}
+	require.Len(t, second, 16, "page 2")
+	require.NotContains(t, first, second[0], "page 2 overlaps page 1")
 	last, _ := page("?page=25")
 	for q, want := range map[string][]float64{"?page=abc": first, "?page=": first, "?page=1.5": first, "?page=999": last, "?page=0": last, "?page=-3": last, "?page=9223372036854775807": last, "?page=576460752303423489": last, "?page=99999999999999999999": last} {
 		got, h := page(q)
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: %v, want %v", q, got, want)
-		}
-		if q == "?page=999" && h.Get("X-Page") != "25" {
-			t.Errorf("page past the end answered page %s", h.Get("X-Page"))
+		assert.Equal(t, want, got, q)
+		if q == "?page=999" {
+			assert.Equal(t, "25", h.Get("X-Page"), "page past the end")
 		}
 	}
 	// Newest start first: the 200 ongoing cars started a minute ago, the
 	// 200 ending in a minute started 47h59m ago.
 	_, body, _ = e.call(t, "GET", "/cars/", e.bob, "")
-	if m := obj(t, arr(t, body)[0]); m["time_remaining"] != "47:59:0" || m["status"] != "ongoing" {
-		t.Fatalf("newest: %v", m)
-	}
+	m := obj(t, arr(t, body)[0])
+	require.Equal(t, "47:59:0", m["time_remaining"], "newest: time_remaining")
+	require.Equal(t, "ongoing", m["status"], "newest: status")
 	_, body, _ = e.call(t, "GET", "/cars/?ordering=reverse", e.bob, "")
-	if m := obj(t, arr(t, body)[0]); m["time_remaining"] != "0:1:0" {
-		t.Fatalf("oldest: %v", m)
-	}
+	m = obj(t, arr(t, body)[0])
+	require.Equal(t, "0:1:0", m["time_remaining"], "oldest: time_remaining")
 	e.clock.Add(time.Minute)
 	_, body, _ = e.call(t, "GET", "/cars/?ordering=reverse", e.bob, "")
-	if m := obj(t, arr(t, body)[0]); m["status"] != "end" || m["time_remaining"] != "0:0:0" {
-		t.Fatalf("ended a minute later: %v", m)
-	}
+	m = obj(t, arr(t, body)[0])
+	require.Equal(t, "end", m["status"], "ended a minute later: status")
+	require.Equal(t, "0:0:0", m["time_remaining"], "ended a minute later: time_remaining")
 }
 
 func TestSeedRoute(t *testing.T) {
@@ -465,12 +446,8 @@ func TestMedia(t *testing.T) {
 		"/media/cars%2f..%2f..%2fgo.mod", "/media/.hidden", "/media/cars/2019-04-10/..%5c..%5cx.png",
 	} {
 		code, raw, _ := e.do(t, "GET", path, "", "", nil)
-		if code != http.StatusNotFound && code != http.StatusMovedPermanently {
-			t.Errorf("GET %s: %d %s, want 404", path, code, raw)
-		}
-		if strings.Contains(string(raw), ".png") {
-			t.Errorf("GET %s lists files: %s", path, raw)
-		}
+		assert.Contains(t, []int{http.StatusNotFound, http.StatusMovedPermanently}, code, "GET %s: %s, want 404", path, raw)
+		assert.NotContains(t, string(raw), ".png", "GET %s lists files", path)
 	}
 	// A range request works (served with http.ServeContent).
 	req, _ := http.NewRequest("GET", e.srv.URL+imgURL, nil)
@@ -478,16 +455,13 @@ func TestMedia(t *testing.T) {
 	resp, err := e.srv.Client().Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusPartialContent || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
-		t.Fatalf("range: %d %v", resp.StatusCode, resp.Header)
-	}
+	require.Equal(t, http.StatusPartialContent, resp.StatusCode, "range: status")
+	require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), "range: X-Content-Type-Options")
 }
 
 func TestMediaURLOption(t *testing.T) {
 	e := newEnv(t, auctionhttp.WithMediaURL("/auction/media"))
 	car := e.createCar(t, e.alice, carFields())
 	imgURL := obj(t, arr(t, car["images"])[0])["image"].(string)
-	if !strings.HasPrefix(imgURL, "/auction/media/cars/2019-04-10/") {
-		t.Fatalf("image URL %q", imgURL)
-	}
+	require.True(t, strings.HasPrefix(imgURL, "/auction/media/cars/2019-04-10/"), "image URL %q", imgURL)
 }

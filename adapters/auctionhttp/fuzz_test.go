@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzJSONBodies sends arbitrary bodies to the JSON routes: every answer
@@ -42,12 +44,8 @@ func FuzzJSONBodies(f *testing.F) {
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s %q: %d %s", r.method, r.path, body, rec.Code, rec.Body)
-		}
-		if !json.Valid(rec.Body.Bytes()) {
-			t.Fatalf("%s %s %q: body is not JSON: %q", r.method, r.path, body, rec.Body)
-		}
+		require.Less(t, rec.Code, 500, "%s %s %q: %s", r.method, r.path, body, rec.Body)
+		require.True(t, json.Valid(rec.Body.Bytes()), "%s %s %q: body is not JSON: %q", r.method, r.path, body, rec.Body)
 	})
 }
 
@@ -73,11 +71,10 @@ func FuzzCarForm(f *testing.F) {
 		case http.StatusCreated, http.StatusNotFound:
 		case http.StatusBadRequest:
 			var m map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || len(m) == 0 {
-				t.Fatalf("400 without a JSON body: %q", rec.Body)
-			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &m), "400 without a JSON body: %q", rec.Body)
+			require.NotEmpty(t, m, "400 without a JSON body: %q", rec.Body)
 		default:
-			t.Fatalf("%v: %d %s", fields, rec.Code, rec.Body)
+			require.Failf(t, "unexpected status", "%v: %d %s", fields, rec.Code, rec.Body)
 		}
 	})
 }
@@ -116,17 +113,12 @@ func FuzzMultipartBody(f *testing.F) {
 		req.Header.Set("Authorization", "JWT "+e.alice)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 || !json.Valid(rec.Body.Bytes()) {
-			t.Fatalf("%q: %d %s", body, rec.Code, rec.Body)
-		}
+		require.Less(t, rec.Code, 500, "%q: %s", body, rec.Body)
+		require.True(t, json.Valid(rec.Body.Bytes()), "%q: body is not JSON: %s", body, rec.Body)
 		infos, err := e.db.Media().List(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		for _, in := range infos {
-			if in.Temp {
-				t.Fatalf("%q: left the staged upload %s", body, in.Name)
-			}
+			require.False(t, in.Temp, "%q: left the staged upload %s", body, in.Name)
 		}
 	})
 }

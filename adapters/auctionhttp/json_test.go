@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/adapters/httpx"
 	"github.com/hanok-dev/hanok/auction"
@@ -25,12 +27,8 @@ func appended(t *testing.T, write func(*httptest.ResponseRecorder)) []byte {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	write(rec)
-	if got, want := rec.Header().Get("Content-Length"), strconv.Itoa(rec.Body.Len()); got != want {
-		t.Fatalf("Content-Length %s for %d bytes", got, rec.Body.Len())
-	}
-	if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Fatalf("Content-Type %q", ct)
-	}
+	require.Equal(t, strconv.Itoa(rec.Body.Len()), rec.Header().Get("Content-Length"), "Content-Length")
+	require.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"), "Content-Type")
 	return rec.Body.Bytes()
 }
 
@@ -54,9 +52,7 @@ func FuzzListJSON(f *testing.F) {
 		for _, items := range [][]ListItem{nil, {}, {item}, {item, item}} {
 			want := stdJSON(t, items)
 			got := appended(t, func(rec *httptest.ResponseRecorder) { writeList(rec, items) })
-			if !bytes.Equal(got, want) {
-				t.Fatalf("appended:\n%s\nencoding/json:\n%s", got, want)
-			}
+			require.Equal(t, string(want), string(got), "appended vs encoding/json")
 		}
 	})
 }
@@ -100,9 +96,7 @@ func FuzzDetailJSON(f *testing.F) {
 		rec := httptest.NewRecorder()
 		writeDetail(rec, 200, &d)
 		got := rec.Body.Bytes()
-		if !bytes.Equal(got, want) {
-			t.Fatalf("appended:\n%s\nencoding/json:\n%s", got, want)
-		}
+		require.Equal(t, string(want), string(got), "appended vs encoding/json")
 		if !json.Valid(bytes.TrimSpace(want)) && len(bytes.TrimSpace(want)) > 0 {
 			t.Logf("encoding/json wrote invalid JSON for an unencodable time: %q", want)
 		}

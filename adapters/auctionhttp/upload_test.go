@@ -116,18 +116,14 @@ func paddedJPEG(t testing.TB, size int) []byte {
 	out := append(make([]byte, 0, size), j[:2]...) // SOI
 	for room := size - len(j); room > 0; {
 		n := min(room-4, 65533)
-		if n < 0 {
-			t.Fatalf("cannot pad a JPEG to %d bytes", size)
-		}
+		require.GreaterOrEqual(t, n, 0, "cannot pad a JPEG to %d bytes", size)
 		out = append(out, 0xff, 0xef)
 		out = binary.BigEndian.AppendUint16(out, uint16(n+2))
 		out = append(out, make([]byte, n)...)
 		room -= n + 4
 	}
 	out = append(out, j[2:]...)
-	if len(out) != size {
-		t.Fatalf("padded JPEG of %d bytes, want %d", len(out), size)
-	}
+	require.Equal(t, size, len(out), "padded JPEG length")
 	return out
 }
 

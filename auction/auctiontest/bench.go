@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 	"github.com/hanok-dev/hanok/storetest"
@@ -24,14 +26,11 @@ func BenchmarkListCars(b *testing.B, mk storetest.Maker[auction.Store]) {
 			ctx := context.Background()
 			h := mk(b)
 			st := h.Store
-			if _, err := st.ImportCatalog(ctx, auction.BuiltInCatalog()); err != nil {
-				b.Fatal(err)
-			}
+			_, err := st.ImportCatalog(ctx, auction.BuiltInCatalog())
+			require.NoError(b, err)
 			owner := h.CreateUser(b, "bench")
 			models, err := st.ModelIDs(ctx)
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			now := time.Now()
 			rnd := rand.New(rand.NewPCG(1, uint64(n)))
 			began := time.Now()
@@ -44,16 +43,13 @@ func BenchmarkListCars(b *testing.B, mk storetest.Maker[auction.Store]) {
 						c.AuctionStart, c.AuctionEnd = c.AuctionStart.Add(-shift), c.AuctionEnd.Add(-shift)
 					}
 				}
-				if err := st.CreateCars(ctx, cars); err != nil {
-					b.Fatal(err)
-				}
+				require.NoError(b, st.CreateCars(ctx, cars))
 				done += batch
 			}
 			b.Logf("inserted %d cars in %v", n, time.Since(began).Round(time.Millisecond))
 			first, _, err := st.ListCars(ctx, auction.ListQuery{Limit: 16})
-			if err != nil || len(first) == 0 {
-				b.Fatalf("first page: %d cars, %v", len(first), err)
-			}
+			require.NoError(b, err, "first page")
+			require.NotEmpty(b, first, "first page")
 			model, car := first[0].Model.ID, first[len(first)/2].ID
 			for _, q := range []struct {
 				name string
@@ -65,17 +61,15 @@ func BenchmarkListCars(b *testing.B, mk storetest.Maker[auction.Store]) {
 			} {
 				b.Run(q.name, func(b *testing.B) {
 					for b.Loop() {
-						if _, _, err := st.ListCars(ctx, q.q); err != nil {
-							b.Fatal(err)
-						}
+						_, _, err := st.ListCars(ctx, q.q)
+						require.NoError(b, err)
 					}
 				})
 			}
 			b.Run("detail", func(b *testing.B) {
 				for b.Loop() {
-					if _, err := st.Car(ctx, car); err != nil {
-						b.Fatal(err)
-					}
+					_, err := st.Car(ctx, car)
+					require.NoError(b, err)
 				}
 			})
 		})

@@ -38,17 +38,11 @@ func RunMediaStoreTests(t *testing.T, mk storetest.Maker[auction.MediaStore]) {
 func readMedia(t *testing.T, m auction.MediaStore, name string) string {
 	t.Helper()
 	f, err := m.Open(context.Background(), name)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", name, err)
-	}
+	require.NoError(t, err, "Open(%q)", name)
 	defer f.Close()
 	data, err := io.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.Size() != int64(len(data)) {
-		t.Fatalf("Open(%q): Size %d, read %d bytes", name, f.Size(), len(data))
-	}
+	require.NoError(t, err)
+	require.Equal(t, int64(len(data)), f.Size(), "Open(%q): Size against the bytes read", name)
 	return string(data)
 }
 
@@ -57,19 +51,13 @@ func readMedia(t *testing.T, m auction.MediaStore, name string) string {
 func listMedia(t *testing.T, m auction.MediaStore) map[string]auction.MediaInfo {
 	t.Helper()
 	infos, err := m.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	out := map[string]auction.MediaInfo{}
 	for _, in := range infos {
-		if _, dup := out[in.Name]; dup {
-			t.Fatalf("List gave %q twice", in.Name)
-		}
-		if in.Modified.IsZero() {
-			t.Fatalf("List: %q has no modification time", in.Name)
-		}
-		if _, err := auction.CleanMediaPath(in.Name); in.Temp && err == nil {
-			t.Fatalf("temporary file %q has a name a media path can take", in.Name)
+		require.NotContains(t, out, in.Name, "List gave %q twice", in.Name)
+		require.False(t, in.Modified.IsZero(), "List: %q has no modification time", in.Name)
+		if _, err := auction.CleanMediaPath(in.Name); in.Temp {
+			require.Error(t, err, "temporary file %q has a name a media path can take", in.Name)
 		}
 		out[in.Name] = in
 	}
@@ -90,110 +78,69 @@ func temps(files map[string]auction.MediaInfo) []string {
 func testMediaPut(t *testing.T, m auction.MediaStore) {
 	ctx := context.Background()
 	const name = "cars/2019-04-10/a.png"
-	if _, err := m.Open(ctx, name); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("Open of a missing file: %v, want NotFound", err)
-	}
-	if err := m.Put(ctx, name, []byte("first")); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Put(ctx, name, []byte("second")); err != nil {
-		t.Fatal(err)
-	}
-	if got := readMedia(t, m, name); got != "second" {
-		t.Fatalf("read %q after a replacing Put", got)
-	}
+	_, err := m.Open(ctx, name)
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "Open of a missing file: %v", err)
+	require.NoError(t, m.Put(ctx, name, []byte("first")))
+	require.NoError(t, m.Put(ctx, name, []byte("second")))
+	require.Equal(t, "second", readMedia(t, m, name), "read after a replacing Put")
 	files := listMedia(t, m)
-	if len(files) != 1 || files[name].Size != 6 || files[name].Temp {
-		t.Fatalf("List after Put: %+v", files)
-	}
-	if err := m.Delete(ctx, name); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Delete(ctx, name); err != nil {
-		t.Fatalf("deleting a missing file: %v", err)
-	}
-	if _, err := m.Open(ctx, name); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("Open of a deleted file: %v, want NotFound", err)
-	}
-	if files := listMedia(t, m); len(files) != 0 {
-		t.Fatalf("List after Delete: %+v", files)
-	}
+	require.Len(t, files, 1, "List after Put")
+	require.EqualValues(t, 6, files[name].Size, "List after Put: size")
+	require.False(t, files[name].Temp, "List after Put: temp")
+	require.NoError(t, m.Delete(ctx, name))
+	require.NoError(t, m.Delete(ctx, name), "deleting a missing file")
+	_, err = m.Open(ctx, name)
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "Open of a deleted file: %v", err)
+	require.Empty(t, listMedia(t, m), "List after Delete")
 }
 
 func testMediaTempCommit(t *testing.T, m auction.MediaStore) {
 	ctx := context.Background()
 	tmp, err := m.CreateTemp(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, part := range []string{"hello, ", "world"} {
-		if _, err := io.WriteString(tmp, part); err != nil {
-			t.Fatal(err)
-		}
+		_, err := io.WriteString(tmp, part)
+		require.NoError(t, err)
 	}
 	buf := make([]byte, 5)
-	if n, err := tmp.ReadAt(buf, 7); n != 5 || string(buf) != "world" {
-		t.Fatalf("ReadAt: %d %q %v", n, buf, err)
-	}
-	if n, err := tmp.ReadAt(buf, 10); n != 2 || err != io.EOF {
-		t.Fatalf("ReadAt past the end: %d, %v; want 2, io.EOF", n, err)
-	}
+	n, err := tmp.ReadAt(buf, 7)
+	require.Equal(t, 5, n, "ReadAt: count (%v)", err)
+	require.Equal(t, "world", string(buf), "ReadAt")
+	n, err = tmp.ReadAt(buf, 10)
+	require.Equal(t, 2, n, "ReadAt past the end: count")
+	require.Equal(t, io.EOF, err, "ReadAt past the end: error")
 	files := listMedia(t, m)
-	if ts := temps(files); len(ts) != 1 || files[ts[0]].Size != 12 || len(files) != 1 {
-		t.Fatalf("List while uploading: %+v", files)
-	}
+	ts := temps(files)
+	require.Len(t, ts, 1, "List while uploading: temporary files")
+	require.EqualValues(t, 12, files[ts[0]].Size, "List while uploading: size")
+	require.Len(t, files, 1, "List while uploading")
 	const name = "cars/2019-04-10/b.png"
-	if err := m.Put(ctx, name, []byte("old")); err != nil {
-		t.Fatal(err)
-	}
-	if err := tmp.Commit(ctx, name); err != nil {
-		t.Fatal(err)
-	}
-	if got := readMedia(t, m, name); got != "hello, world" {
-		t.Fatalf("committed file reads %q", got)
-	}
+	require.NoError(t, m.Put(ctx, name, []byte("old")))
+	require.NoError(t, tmp.Commit(ctx, name))
+	require.Equal(t, "hello, world", readMedia(t, m, name), "committed file")
 	files = listMedia(t, m)
-	if len(files) != 1 || files[name].Size != 12 || files[name].Temp {
-		t.Fatalf("List after Commit: %+v", files)
-	}
-	if err := tmp.Close(); err != nil {
-		t.Fatalf("Close after Commit: %v", err)
-	}
-	if got := readMedia(t, m, name); got != "hello, world" {
-		t.Fatalf("Close after Commit changed the file: %q", got)
-	}
-	if _, err := tmp.Write([]byte("x")); err == nil {
-		t.Fatal("Write after Commit succeeded")
-	}
-	if err := tmp.Commit(ctx, "cars/2019-04-10/c.png"); err == nil {
-		t.Fatal("a second Commit succeeded")
-	}
+	require.Len(t, files, 1, "List after Commit")
+	require.EqualValues(t, 12, files[name].Size, "List after Commit: size")
+	require.False(t, files[name].Temp, "List after Commit: temp")
+	require.NoError(t, tmp.Close(), "Close after Commit")
+	require.Equal(t, "hello, world", readMedia(t, m, name), "Close after Commit changed the file")
+	_, err = tmp.Write([]byte("x"))
+	require.Error(t, err, "Write after Commit succeeded")
+	require.Error(t, tmp.Commit(ctx, "cars/2019-04-10/c.png"), "a second Commit succeeded")
 }
 
 func testMediaTempDiscard(t *testing.T, m auction.MediaStore) {
 	ctx := context.Background()
 	tmp, err := m.CreateTemp(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tmp.Write([]byte("abandoned")); err != nil {
-		t.Fatal(err)
-	}
-	if err := tmp.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := tmp.Close(); err != nil {
-		t.Fatalf("a second Close: %v", err)
-	}
-	if files := listMedia(t, m); len(files) != 0 {
-		t.Fatalf("a discarded upload left %+v", files)
-	}
-	if err := tmp.Commit(ctx, "cars/2019-04-10/d.png"); err == nil {
-		t.Fatal("Commit after Close succeeded")
-	}
-	if _, err := m.Open(ctx, "cars/2019-04-10/d.png"); hanok.CodeOf(err) != hanok.NotFound {
-		t.Fatalf("Commit after Close stored a file: %v", err)
-	}
+	require.NoError(t, err)
+	_, err = tmp.Write([]byte("abandoned"))
+	require.NoError(t, err)
+	require.NoError(t, tmp.Close())
+	require.NoError(t, tmp.Close(), "a second Close")
+	require.Empty(t, listMedia(t, m), "a discarded upload left files")
+	require.Error(t, tmp.Commit(ctx, "cars/2019-04-10/d.png"), "Commit after Close succeeded")
+	_, err = m.Open(ctx, "cars/2019-04-10/d.png")
+	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "Commit after Close stored a file: %v", err)
 }
 
 // testMediaTempLeftOver: an upload that never finished (its process died)
@@ -202,30 +149,21 @@ func testMediaTempLeftOver(t *testing.T, m auction.MediaStore) {
 	ctx := context.Background()
 	before := time.Now().Add(-time.Minute)
 	tmp, err := m.CreateTemp(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tmp.Write([]byte("partial")); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Put(ctx, "cars/2019-04-10/kept.png", []byte("kept")); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = tmp.Write([]byte("partial"))
+	require.NoError(t, err)
+	require.NoError(t, m.Put(ctx, "cars/2019-04-10/kept.png", []byte("kept")))
 	files := listMedia(t, m)
 	ts := temps(files)
-	if len(ts) != 1 || len(files) != 2 || files[ts[0]].Size != 7 || files[ts[0]].Modified.Before(before) {
-		t.Fatalf("List with an unfinished upload: %+v", files)
-	}
-	if err := m.Delete(ctx, ts[0]); err != nil {
-		t.Fatal(err)
-	}
+	require.Len(t, ts, 1, "List with an unfinished upload: temporary files")
+	require.Len(t, files, 2, "List with an unfinished upload")
+	require.EqualValues(t, 7, files[ts[0]].Size, "List with an unfinished upload: size")
+	require.False(t, files[ts[0]].Modified.Before(before), "List with an unfinished upload: modified %v before %v", files[ts[0]].Modified, before)
+	require.NoError(t, m.Delete(ctx, ts[0]))
 	files = listMedia(t, m)
-	if len(temps(files)) != 0 || len(files) != 1 {
-		t.Fatalf("List after deleting the temporary file: %+v", files)
-	}
-	if err := tmp.Close(); err != nil {
-		t.Fatalf("Close of a temporary file already deleted: %v", err)
-	}
+	require.Empty(t, temps(files), "List after deleting the temporary file: temporary files")
+	require.Len(t, files, 1, "List after deleting the temporary file")
+	require.NoError(t, tmp.Close(), "Close of a temporary file already deleted")
 }
 
 func testMediaConcurrent(t *testing.T, m auction.MediaStore) {
@@ -255,19 +193,16 @@ func testMediaConcurrent(t *testing.T, m auction.MediaStore) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 	}
 	files := listMedia(t, m)
-	if len(files) != n/2 || len(temps(files)) != 0 {
-		t.Fatalf("after concurrent uploads: %+v", files)
-	}
+	require.Len(t, files, n/2, "after concurrent uploads")
+	require.Empty(t, temps(files), "after concurrent uploads: temporary files")
 	for i := 0; i < n; i += 2 {
 		name := fmt.Sprintf("cars/2019-04-10/%d.png", i)
-		if got := readMedia(t, m, name); len(got) != 100 || got[:1] != fmt.Sprint(i) {
-			t.Fatalf("%s reads %q", name, got)
-		}
+		got := readMedia(t, m, name)
+		require.Len(t, got, 100, "%s", name)
+		require.Equal(t, fmt.Sprint(i), got[:1], "%s", name)
 	}
 }
 
