@@ -3,9 +3,7 @@ package auctionhttp
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hanok-dev/hanok/adapters/httpx"
 )
@@ -16,39 +14,14 @@ import (
 // what httpx.WriteJSON writes (encoding/json without HTML escaping, and a
 // final newline), which FuzzListJSON and FuzzDetailJSON check.
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
-
-// writeAppended writes status and the body that appendBody appends, with
-// its length. If appendBody fails, the value is written by httpx.WriteJSON
-// instead, whatever it makes of it.
-func writeAppended(w http.ResponseWriter, status int, v any, appendBody func([]byte) ([]byte, bool)) {
-	bp := bufPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 64<<10 {
-			bufPool.Put(bp)
-		}
-	}()
-	b, ok := appendBody((*bp)[:0])
-	*bp = b
-	if !ok {
-		httpx.WriteJSON(w, status, v)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
 func writeList(w http.ResponseWriter, items []ListItem) {
-	writeAppended(w, http.StatusOK, items, func(b []byte) ([]byte, bool) {
+	httpx.WriteAppended(w, http.StatusOK, func() any { return items }, func(b []byte) ([]byte, bool) {
 		return append(appendListItems(b, items), '\n'), true
 	})
 }
 
 func writeDetail(w http.ResponseWriter, status int, d *CarDetail) {
-	writeAppended(w, status, d, func(b []byte) ([]byte, bool) {
+	httpx.WriteAppended(w, status, func() any { return d }, func(b []byte) ([]byte, bool) {
 		b, ok := appendCarDetail(b, d)
 		return append(b, '\n'), ok
 	})
@@ -70,7 +43,7 @@ func appendListItems(b []byte, items []ListItem) []byte {
 
 func appendListItem(b []byte, it *ListItem) []byte {
 	b = strconv.AppendInt(append(b, `{"id":`...), int64(it.ID), 10)
-	b = appendJSONString(append(b, `,"status":`...), string(it.Status))
+	b = httpx.AppendJSONString(append(b, `,"status":`...), string(it.Status))
 	b = appendOptString(append(b, `,"time_remaining":`...), it.TimeRemaining)
 	b = append(b, `,"representative_image":`...)
 	if it.RepresentativeImage == nil {
@@ -80,9 +53,9 @@ func appendListItem(b []byte, it *ListItem) []byte {
 	}
 	b = appendRef(append(b, `,"kind":`...), &it.Kind)
 	b = appendRef(append(b, `,"model":`...), &it.Model)
-	b = appendJSONString(append(b, `,"car_detail_year":`...), it.DetailYear)
-	b = appendJSONString(append(b, `,"car_list_mileage":`...), it.ListMileage)
-	b = appendJSONString(append(b, `,"address":`...), it.Address)
+	b = httpx.AppendJSONString(append(b, `,"car_detail_year":`...), it.DetailYear)
+	b = httpx.AppendJSONString(append(b, `,"car_list_mileage":`...), it.ListMileage)
+	b = httpx.AppendJSONString(append(b, `,"address":`...), it.Address)
 	return append(b, '}')
 }
 
@@ -90,15 +63,15 @@ func appendListItem(b []byte, it *ListItem) []byte {
 // time.Time.MarshalJSON fails for a year outside 0-9999).
 func appendCarDetail(b []byte, d *CarDetail) (_ []byte, ok bool) {
 	b = strconv.AppendInt(append(b, `{"id":`...), int64(d.ID), 10)
-	b = appendJSONString(append(b, `,"status":`...), string(d.Status))
+	b = httpx.AppendJSONString(append(b, `,"status":`...), string(d.Status))
 	b = appendOptString(append(b, `,"time_remaining":`...), d.TimeRemaining)
 	b = appendRef(append(b, `,"brand":`...), &d.Brand)
 	b = appendRef(append(b, `,"kind":`...), &d.Kind)
 	b = appendRef(append(b, `,"model":`...), &d.Model)
-	b = appendJSONString(append(b, `,"car_detail_year":`...), d.DetailYear)
-	b = appendJSONString(append(b, `,"car_detail_mileage":`...), d.DetailMileage)
-	b = appendJSONString(append(b, `,"car_detail_info":`...), d.DetailInfo)
-	b = appendJSONString(append(b, `,"address":`...), d.Address)
+	b = httpx.AppendJSONString(append(b, `,"car_detail_year":`...), d.DetailYear)
+	b = httpx.AppendJSONString(append(b, `,"car_detail_mileage":`...), d.DetailMileage)
+	b = httpx.AppendJSONString(append(b, `,"car_detail_info":`...), d.DetailInfo)
+	b = httpx.AppendJSONString(append(b, `,"address":`...), d.Address)
 	b = append(b, `,"images":`...)
 	if d.Images == nil {
 		b = append(b, "null"...)
@@ -137,14 +110,14 @@ func appendCarDetail(b []byte, d *CarDetail) (_ []byte, ok bool) {
 
 func appendRef(b []byte, r *Ref) []byte {
 	b = strconv.AppendInt(append(b, `{"id":`...), r.ID, 10)
-	b = appendJSONString(append(b, `,"name":`...), r.Name)
+	b = httpx.AppendJSONString(append(b, `,"name":`...), r.Name)
 	b = strconv.AppendInt(append(b, `,"car_count":`...), int64(r.CarCount), 10)
 	return append(b, '}')
 }
 
 func appendImage(b []byte, im *ImageBody) []byte {
 	b = strconv.AppendInt(append(b, `{"id":`...), int64(im.ID), 10)
-	b = appendJSONString(append(b, `,"image":`...), im.Image)
+	b = httpx.AppendJSONString(append(b, `,"image":`...), im.Image)
 	b = strconv.AppendBool(append(b, `,"represent":`...), im.Represent)
 	return append(b, '}')
 }
@@ -153,60 +126,5 @@ func appendOptString(b []byte, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendJSONString(b, *s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as encoding/json writes a string without
-// HTML escaping: '"', '\\' and control characters escaped (the short forms
-// for \b, \f, \n, \r, \t), invalid UTF-8 as \ufffd, and U+2028 and U+2029
-// escaped.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return httpx.AppendJSONString(b, *s)
 }
