@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,8 +31,10 @@ func sample(t *testing.T, name string) []byte {
 	return b
 }
 
-// The samples in testdata, written after the formats of RFC 3464 and
-// RFC 5965 and of what Postfix, Exim and Gmail send, read as they say.
+// The samples in testdata read as they say: the two *-unknown-user.eml
+// are the notifications Debian's Postfix and Exim produced (see
+// testdata/README.md); the others are written after the formats of
+// RFC 3464 and RFC 5965 and of what Postfix, Exim and Gmail send.
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
 		file string
@@ -46,6 +49,9 @@ func TestParse(t *testing.T) {
 			Detail: "smtp; 452 4.2.2 <lee@example.net>: Mailbox full"}}},
 		{file: "gmail-5.1.1.eml", want: []bounce.Report{{Kind: mailing.BounceHard, Recipient: "no.such.user@gmail.com", Status: "5.1.1",
 			Detail: "smtp; The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. For more information, go to https://support.google.com/mail/?p=NoSuchUser 41be03b00d2f7-5c0a1b2c3d4si1234567a.123 - gsmtp"}}},
+		{file: "postfix-unknown-user.eml", want: []bounce.Report{{Kind: mailing.BounceHard, Recipient: "no.such.user@hanok.test", Status: "5.1.1",
+			Detail: `X-Postfix; unknown user: "no.such.user"`}}},
+		{file: "exim-unknown-user.eml", want: []bounce.Report{{Kind: mailing.BounceHard, Recipient: "no.such.user@hanok.test", Status: "5.0.0"}}},
 		{file: "arf-abuse.eml", want: []bounce.Report{{Kind: mailing.BounceComplaint, Recipient: "park@mail.example", Detail: "feedback-type: abuse"}}},
 		{file: "postfix-relayed-2.0.0.eml", want: nil},
 		{file: "malformed-plain-text.eml", err: true},
@@ -208,5 +214,68 @@ func TestListener(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, 1, n)
 		})
+	}
+}
+
+// mtaVERP is the VERP the real notifications in testdata were produced
+// with: the test's secret, the domain the MTAs delivered locally.
+var mtaVERP = mailing.VERP{Domain: "hanok.test", Secret: verp.Secret}
+
+// The notifications Postfix and Exim produced when a message sent from a
+// VERP envelope sender reached an unknown local user, fed as they were
+// delivered through the SMTP listener to the VERP address of a fresh
+// delivery, mark that subscriber bounced (hard, with the MTA's status)
+// and leave the other one active.
+func TestListenerRealMTA(t *testing.T) {
+	for _, tc := range []struct {
+		file, envelope, status string
+	}{
+		// The header each MTA wrote the envelope recipient in.
+		{file: "postfix-unknown-user.eml", envelope: "X-Original-To", status: "5.1.1"},
+		{file: "exim-unknown-user.eml", envelope: "Envelope-To", status: "5.0.0"},
+	} {
+		msg, err := mail.ReadMessage(bytes.NewReader(sample(t, tc.file)))
+		require.NoError(t, err, tc.file)
+		// The MTA sent the notification to the VERP address hanok makes.
+		_, _, ok := mtaVERP.Parse(msg.Header.Get(tc.envelope))
+		require.True(t, ok, "%s: %s %q", tc.file, tc.envelope, msg.Header.Get(tc.envelope))
+		require.Equal(t, msg.Header.Get(tc.envelope), msg.Header.Get("To"), tc.file)
+		require.Equal(t, "<>", msg.Header.Get("Return-Path"), tc.file)
+
+		for name, mk := range stores(t) {
+			t.Run(tc.file+"/"+name, func(t *testing.T) {
+				ctx := context.Background()
+				svc, err := mailing.New(mk(t), mailing.Config{})
+				require.NoError(t, err)
+				gone, err := svc.Subscribe(ctx, "no.such.user@hanok.test", "박지민")
+				require.NoError(t, err)
+				fine, err := svc.Subscribe(ctx, "fine@example.com", "name")
+				require.NoError(t, err)
+				c, n, err := svc.CreateCampaign(ctx, mailing.Admin, "News", "Hello", "")
+				require.NoError(t, err)
+				require.Equal(t, 2, n)
+
+				cl, err := smtp.Dial(listen(t, svc))
+				require.NoError(t, err)
+				defer cl.Close()
+				require.NoError(t, cl.SendMail("", []string{verp.Address(c.ID, gone.ID)}, bytes.NewReader(sample(t, tc.file))))
+
+				sub, err := svc.Subscriber(ctx, mailing.Admin, gone.ID)
+				require.NoError(t, err)
+				assert.Equal(t, mailing.SubscriberBounced, sub.Status())
+				assert.False(t, sub.Subscribed)
+				sub, err = svc.Subscriber(ctx, mailing.Admin, fine.ID)
+				require.NoError(t, err)
+				assert.Equal(t, mailing.SubscriberActive, sub.Status())
+
+				r, err := svc.CampaignReport(ctx, mailing.Admin, c.ID)
+				require.NoError(t, err)
+				require.Equal(t, 1, r.Bounced)
+				require.Len(t, r.Bounces, 1)
+				assert.Equal(t, "no.such.user@hanok.test", r.Bounces[0].Email)
+				assert.Equal(t, mailing.BounceHard, r.Bounces[0].Bounce.Kind)
+				assert.Equal(t, tc.status, r.Bounces[0].Bounce.Status)
+			})
+		}
 	}
 }
