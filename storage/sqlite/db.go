@@ -44,6 +44,9 @@ type DB struct {
 	reader *sql.DB
 	// auction caches the auction's list and detail rows (auction_cache.go).
 	auction auctionCache
+	// microblog caches the microblog's timeline pages and tweets
+	// (microblog_cache.go).
+	microblog microblogCache
 	// stmts are the read pool's prepared statements (stmt.go).
 	stmts stmtCache
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
@@ -113,6 +116,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 	db := &DB{path: path, writer: writer}
+	db.microblog.init()
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
