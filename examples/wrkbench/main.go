@@ -432,6 +432,8 @@ func bulk(ctx context.Context, path string, n sizes, fx *fixture, authors []hano
 			FROM (SELECT i, ? + (abs(random()) % 630720000) * 1000000000 AS s FROM n)`,
 			[]any{n.events, created, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()}},
 		{`UPDATE calendar_span SET max_span = max(max_span, ?)`, []any{int64(3 * time.Hour)}},
+		// A calendar write, so that the server's read cache sees it.
+		{`UPDATE calendar_writes SET writes = writes + 1 WHERE id = 1`, nil},
 		{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 			INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated)
 			SELECT 'reader' || i || '@example.com', 'reader' || i || '@example.com', 'Reader ' || i, 1, lower(hex(randomblob(16))), ?, ? FROM n`,
