@@ -17,6 +17,11 @@ type eventsKey struct {
 	lo, hi int64
 }
 
+// maxCachedRanges bounds the calendar's read cache: a range holds up to
+// hundreds of events (a month of 80 is about 20 KB), so fewer ranges than
+// a readCache's default.
+const maxCachedRanges = 1024
+
 // calendarCountsQuery reads the count of calendar writes (migration
 // 0019), in the two columns a readCache reads.
 const calendarCountsQuery = `SELECT writes, 0 FROM calendar_writes WHERE id = 1`

@@ -120,7 +120,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	writer.SetConnMaxIdleTime(0)
 	db := &DB{path: path, writer: writer}
 	db.microblog.init()
-	db.calendar.query = calendarCountsQuery
+	db.calendar.query, db.calendar.max = calendarCountsQuery, maxCachedRanges
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err

@@ -5,8 +5,8 @@ import (
 	"sync"
 )
 
-// maxCachedReads bounds each readCache: when it is full it is emptied and
-// fills again from the database.
+// maxCachedReads bounds a readCache whose max is 0: when it is full it is
+// emptied and fills again from the database.
 const maxCachedReads = 4096
 
 // readCache holds the rows of one domain's recent reads, as read from the
@@ -30,6 +30,8 @@ type readCache[K comparable, V any] struct {
 	// query reads the counts the rows depend on, in one row of two
 	// integers.
 	query string
+	// max bounds the number of cached reads (maxCachedReads if 0).
+	max int
 
 	mu      sync.Mutex
 	gen     uint64
@@ -103,7 +105,11 @@ func (c *readCache[K, V]) put(key K, gen uint64, v V) {
 	if gen != c.gen {
 		return
 	}
-	if c.rows == nil || len(c.rows) >= maxCachedReads {
+	limit := c.max
+	if limit == 0 {
+		limit = maxCachedReads
+	}
+	if c.rows == nil || len(c.rows) >= limit {
 		c.rows = map[K]V{}
 	}
 	c.rows[key] = v
