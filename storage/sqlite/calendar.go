@@ -285,7 +285,7 @@ const spanQuery = `SELECT max_span FROM calendar_span WHERE id = 1`
 // file since it was read; else its two statements, prepared once per
 // connection of the read pool, not compiled at every request.
 func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to time.Time) ([]calendar.Event, error) {
-	c := &s.db.calendar
+	c := &s.db.calendar.events
 	c.sync(ctx, s.db)
 	key := eventsKey{user, boundNanos(from), boundNanos(to)}
 	if events, ok := c.get(key); ok {
@@ -376,7 +376,20 @@ const birthdayQuery = `SELECT email, date, created FROM calendar_birthdays WHERE
 
 // Birthday implements calendar.Store; its statement is prepared once per
 // connection of the read pool, as it is read with every month.
+//
+// It is answered from the read cache while no calendar write was
+// committed to the file since it was read.
 func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calendar.Birthday, error) {
+	c := &s.db.calendar.birthdays
+	c.sync(ctx, s.db)
+	if cb, ok := c.get(user); ok {
+		if !cb.ok {
+			return nil, calendar.ErrNoBirthday
+		}
+		b := cb.b
+		return &b, nil
+	}
+	gen := c.generation()
 	b := calendar.Birthday{User: user}
 	var date string
 	var created sql.NullInt64
@@ -386,6 +399,7 @@ func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calend
 	}
 	err = poolQuerier{s.db.reader, stmts}.QueryRowContext(ctx, birthdayQuery, user).Scan(&b.Email, &date, &created)
 	if errors.Is(err, sql.ErrNoRows) {
+		c.put(user, gen, cachedBirthday{})
 		return nil, calendar.ErrNoBirthday
 	}
 	if err != nil {
@@ -395,5 +409,6 @@ func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calend
 		return nil, fmt.Errorf("sqlite: birthday of user %d: stored date %q: %w", user, date, err)
 	}
 	b.Created = fromNanos(created)
+	c.put(user, gen, cachedBirthday{b, true})
 	return &b, nil
 }

@@ -6,7 +6,31 @@ import (
 	"fmt"
 
 	"github.com/hanok-dev/hanok/auth"
+	"github.com/hanok-dev/hanok/calendar"
 )
+
+// calendarCache caches the calendar's event ranges and birthdays
+// (readCache), which a month or a date reads at each request.
+type calendarCache struct {
+	events readCache[eventsKey, []calendar.Event]
+	// birthdays holds a user's birthday, or none (ok false).
+	birthdays readCache[auth.UserID, cachedBirthday]
+}
+
+type cachedBirthday struct {
+	b  calendar.Birthday
+	ok bool
+}
+
+func (c *calendarCache) init() {
+	c.events.query, c.events.max = calendarCountsQuery, maxCachedRanges
+	c.birthdays.query = calendarCountsQuery
+}
+
+func (c *calendarCache) bump() {
+	c.events.bump()
+	c.birthdays.bump()
+}
 
 // eventsKey is the key of an Events read in the calendar's read cache
 // (DB.calendar, a readCache): the user and the range's bounds in unix

@@ -15,7 +15,7 @@ import (
 
 // TestCalendarCacheSeesOtherDBs: two DBs on one file. A month read by the
 // first answers, at its next request, what the other wrote (an event, a
-// group's new name, a selection, a CalDAV replacement); a repeated read
+// group's new name, a selection, a CalDAV replacement, a birthday); a repeated read
 // is answered without a query, and what a caller does to its rows does
 // not reach the cache.
 func TestCalendarCacheSeesOtherDBs(t *testing.T) {
@@ -91,10 +91,29 @@ func TestCalendarCacheSeesOtherDBs(t *testing.T) {
 	require.NoError(t, s2.ReplaceEvent(ctx, old, &repl))
 	assert.Equal(t, []string{"mine/", "moved/", "shared/crew"}, subjects(month()), "after another DB's CalDAV write")
 
+	// A birthday, none at first: the other DB registers it.
+	_, err = s.Birthday(ctx, alice)
+	require.ErrorIs(t, err, calendar.ErrNoBirthday)
+	_, err = s.Birthday(ctx, alice)
+	require.ErrorIs(t, err, calendar.ErrNoBirthday, "no birthday, cached")
+	_, err = s2.SetBirthday(ctx, calendar.Birthday{User: alice, Email: "a@example.com", Date: calendar.Date{Year: 1990, Month: 3, Day: 5}, Created: at})
+	require.NoError(t, err)
+	b, err := s.Birthday(ctx, alice)
+	require.NoError(t, err, "the birthday after another DB registered it")
+	assert.Equal(t, calendar.Date{Year: 1990, Month: 3, Day: 5}, b.Date)
+	b.Email = "changed"
+	b, err = s.Birthday(ctx, alice)
+	require.NoError(t, err)
+	assert.Equal(t, "a@example.com", b.Email, "the cached birthday after a caller changed its copy")
+
 	// This DB deletes an event: gone at once; then hits again.
 	require.NoError(t, s.DeleteEvent(ctx, mine2.ID))
 	assert.Equal(t, []string{"mine/", "shared/crew"}, subjects(month()), "after a deletion")
+	_, err = s.Birthday(ctx, alice)
+	require.NoError(t, err)
 	queries.Store(0)
 	month()
-	assert.Zero(t, queries.Load(), "a read of the month after the writes")
+	_, err = s.Birthday(ctx, alice)
+	require.NoError(t, err)
+	assert.Zero(t, queries.Load(), "reads of the month and the birthday after the writes")
 }

@@ -30,7 +30,6 @@ import (
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
-	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/storage/migrate"
 )
 
@@ -48,8 +47,9 @@ type DB struct {
 	// microblog caches the microblog's timeline pages and tweets
 	// (microblog_cache.go).
 	microblog microblogCache
-	// calendar caches the calendar's event ranges (calendar_cache.go).
-	calendar readCache[eventsKey, []calendar.Event]
+	// calendar caches the calendar's event ranges and birthdays
+	// (calendar_cache.go).
+	calendar calendarCache
 	// stmts are the read pool's prepared statements (stmt.go).
 	stmts stmtCache
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
@@ -120,7 +120,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	writer.SetConnMaxIdleTime(0)
 	db := &DB{path: path, writer: writer}
 	db.microblog.init()
-	db.calendar.query, db.calendar.max = calendarCountsQuery, maxCachedRanges
+	db.calendar.init()
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
