@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/hanok-dev/hanok"
@@ -66,7 +67,7 @@ func scanGroup(sc scanner) (calendar.Group, error) {
 
 // CreateGroup implements calendar.Store.
 func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := requireUser(ctx, tx, g.Creator); err != nil {
 			return err
 		}
@@ -83,7 +84,7 @@ func (s *CalendarStore) CreateGroup(ctx context.Context, g *calendar.Group) erro
 
 // UpdateGroup implements calendar.Store.
 func (s *CalendarStore) UpdateGroup(ctx context.Context, g *calendar.Group) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE calendar_groups SET name = ?, updated = ? WHERE id = ?`, g.Name, nanos(g.Updated), g.ID)
 		if err != nil {
 			return fmt.Errorf("sqlite: update group: %w", err)
@@ -98,7 +99,7 @@ func (s *CalendarStore) UpdateGroup(ctx context.Context, g *calendar.Group) erro
 // DeleteGroup implements calendar.Store. The group's events and
 // selections go with it (ON DELETE CASCADE).
 func (s *CalendarStore) DeleteGroup(ctx context.Context, id calendar.GroupID) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_groups WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("sqlite: delete group: %w", err)
@@ -143,7 +144,7 @@ func growSpan(ctx context.Context, tx *sql.Tx, e *calendar.Event) error {
 
 // CreateEvent implements calendar.Store.
 func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := requireUser(ctx, tx, e.Owner); err != nil {
 			return err
 		}
@@ -167,7 +168,7 @@ func (s *CalendarStore) CreateEvent(ctx context.Context, e *calendar.Event) erro
 
 // UpdateEvent implements calendar.Store.
 func (s *CalendarStore) UpdateEvent(ctx context.Context, e *calendar.Event) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE calendar_events SET subject = ?, subject_key = ?, start_at = ?, end_at = ?, updated = ? WHERE id = ?`,
 			e.Subject, subjectKey(e.Subject), nanos(e.Start), nanos(e.End), nanos(e.Updated), e.ID)
 		if err != nil {
@@ -182,7 +183,7 @@ func (s *CalendarStore) UpdateEvent(ctx context.Context, e *calendar.Event) erro
 
 // DeleteEvent implements calendar.Store.
 func (s *CalendarStore) DeleteEvent(ctx context.Context, id calendar.EventID) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_events WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("sqlite: delete event: %w", err)
@@ -225,7 +226,7 @@ func (s *CalendarStore) Event(ctx context.Context, id calendar.EventID) (*calend
 
 // SelectGroups implements calendar.Store.
 func (s *CalendarStore) SelectGroups(ctx context.Context, user auth.UserID, ids []calendar.GroupID) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := requireUser(ctx, tx, user); err != nil {
 			return err
 		}
@@ -279,9 +280,18 @@ ORDER BY e.start_at, e.id`
 // spanQuery reads the longest event span ever stored.
 const spanQuery = `SELECT max_span FROM calendar_span WHERE id = 1`
 
-// Events implements calendar.Store. Its two statements are prepared once
-// per connection of the read pool, not compiled at every request.
+// Events implements calendar.Store. It is answered from the read cache
+// (keyed by user and range) while no calendar write was committed to the
+// file since it was read; else its two statements, prepared once per
+// connection of the read pool, not compiled at every request.
 func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to time.Time) ([]calendar.Event, error) {
+	c := &s.db.calendar.events
+	c.sync(ctx, s.db)
+	key := eventsKey{user, boundNanos(from), boundNanos(to)}
+	if events, ok := c.get(key); ok {
+		return slices.Clone(events), nil
+	}
+	gen := c.generation()
 	stmts, err := s.db.prepared(ctx, spanQuery, eventsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: prepare events: %w", err)
@@ -304,7 +314,11 @@ func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to t
 		out, err = queryEvents(ctx, q, eventsQuery, user, hi, lo, earliest)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	c.put(key, gen, slices.Clone(out))
+	return out, nil
 }
 
 const searchQuery = `
@@ -337,7 +351,7 @@ func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]c
 // SetBirthday implements calendar.Store.
 func (s *CalendarStore) SetBirthday(ctx context.Context, b calendar.Birthday) (bool, error) {
 	var replaced bool
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		if err := requireUser(ctx, tx, b.User); err != nil {
 			return err
 		}
@@ -362,7 +376,20 @@ const birthdayQuery = `SELECT email, date, created FROM calendar_birthdays WHERE
 
 // Birthday implements calendar.Store; its statement is prepared once per
 // connection of the read pool, as it is read with every month.
+//
+// It is answered from the read cache while no calendar write was
+// committed to the file since it was read.
 func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calendar.Birthday, error) {
+	c := &s.db.calendar.birthdays
+	c.sync(ctx, s.db)
+	if cb, ok := c.get(user); ok {
+		if !cb.ok {
+			return nil, calendar.ErrNoBirthday
+		}
+		b := cb.b
+		return &b, nil
+	}
+	gen := c.generation()
 	b := calendar.Birthday{User: user}
 	var date string
 	var created sql.NullInt64
@@ -372,6 +399,7 @@ func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calend
 	}
 	err = poolQuerier{s.db.reader, stmts}.QueryRowContext(ctx, birthdayQuery, user).Scan(&b.Email, &date, &created)
 	if errors.Is(err, sql.ErrNoRows) {
+		c.put(user, gen, cachedBirthday{})
 		return nil, calendar.ErrNoBirthday
 	}
 	if err != nil {
@@ -381,5 +409,6 @@ func (s *CalendarStore) Birthday(ctx context.Context, user auth.UserID) (*calend
 		return nil, fmt.Errorf("sqlite: birthday of user %d: stored date %q: %w", user, date, err)
 	}
 	b.Created = fromNanos(created)
+	c.put(user, gen, cachedBirthday{b, true})
 	return &b, nil
 }

@@ -44,6 +44,12 @@ type DB struct {
 	reader *sql.DB
 	// auction caches the auction's list and detail rows (auction_cache.go).
 	auction auctionCache
+	// microblog caches the microblog's timeline pages and tweets
+	// (microblog_cache.go).
+	microblog microblogCache
+	// calendar caches the calendar's event ranges and birthdays
+	// (calendar_cache.go).
+	calendar calendarCache
 	// stmts are the read pool's prepared statements (stmt.go).
 	stmts stmtCache
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
@@ -113,6 +119,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 	db := &DB{path: path, writer: writer}
+	db.microblog.init()
+	db.calendar.init()
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err

@@ -142,7 +142,7 @@ func (s *CalendarStore) SyncState(ctx context.Context, user auth.UserID, collect
 // ReplaceEvent implements calendar.Store: the update is made only where
 // the row still has old's subject, times and updated.
 func (s *CalendarStore) ReplaceEvent(ctx context.Context, old, e *calendar.Event) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE calendar_events SET subject = ?, subject_key = ?, start_at = ?, end_at = ?, updated = ?
 			WHERE id = ? AND subject = ? AND start_at = ? AND end_at = ? AND updated IS ?`,
 			e.Subject, subjectKey(e.Subject), nanos(e.Start), nanos(e.End), nanos(e.Updated),
@@ -159,7 +159,7 @@ func (s *CalendarStore) ReplaceEvent(ctx context.Context, old, e *calendar.Event
 
 // DeleteEventIf implements calendar.Store.
 func (s *CalendarStore) DeleteEventIf(ctx context.Context, old *calendar.Event) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM calendar_events WHERE id = ? AND subject = ? AND start_at = ? AND end_at = ? AND updated IS ?`,
 			old.ID, old.Subject, nanos(old.Start), nanos(old.End), nanos(old.Updated))
 		if err != nil {

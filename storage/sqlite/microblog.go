@@ -45,7 +45,7 @@ func scanProfile(sc scanner, extra ...any) (microblog.Profile, error) {
 
 // CreateProfile implements microblog.Store.
 func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO microblog_profiles (user_id, name, bio, created) VALUES (?, ?, ?, ?)`,
 			p.User, p.Name, p.Bio, nanos(p.Created))
 		switch {
@@ -109,7 +109,7 @@ func (s *MicroblogStore) ProfileStats(ctx context.Context, user hanok.UserID) (m
 
 // CreateTweet implements microblog.Store.
 func (s *MicroblogStore) CreateTweet(ctx context.Context, t *microblog.Tweet) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		if t.InReplyTo != 0 {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM microblog_tweets WHERE id = ?`, t.InReplyTo).Scan(&n); err != nil {
@@ -170,9 +170,17 @@ func tweetByID(ctx context.Context, q querier, id microblog.TweetID, viewer hano
 	return t, nil
 }
 
-// Tweet implements microblog.Store: one statement, prepared once per
-// connection of the read pool.
+// Tweet implements microblog.Store: from the read cache while no
+// microblog write was committed to the file since it was read, else one
+// statement, prepared once per connection of the read pool.
 func (s *MicroblogStore) Tweet(ctx context.Context, id microblog.TweetID, viewer hanok.UserID) (*microblog.Tweet, error) {
+	c := &s.db.microblog.tweets
+	c.sync(ctx, s.db)
+	key := tweetKey{id, viewer}
+	if t, ok := c.get(key); ok {
+		return &t, nil
+	}
+	gen := c.generation()
 	stmts, err := s.db.prepared(ctx, tweetQuery)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: prepare tweet: %w", err)
@@ -181,13 +189,14 @@ func (s *MicroblogStore) Tweet(ctx context.Context, id microblog.TweetID, viewer
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: tweet %d: %w", id, err)
 	}
+	c.put(key, gen, t)
 	return &t, nil
 }
 
 // DeleteTweet implements microblog.Store. Its likes and home rows go with
 // it (ON DELETE CASCADE).
 func (s *MicroblogStore) DeleteTweet(ctx context.Context, id microblog.TweetID, check func(*microblog.Tweet) error) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		t, err := tweetByID(ctx, tx, id, 0)
 		if err != nil {
 			return err
@@ -236,15 +245,23 @@ func tweetsQuery(q microblog.TweetQuery) (string, []any, error) {
 	return query, append(args, lo, hi, limit), nil
 }
 
-// Tweets implements microblog.Store. A page is one statement (so one
-// snapshot, without a transaction around it), prepared once per
-// connection of the read pool: there are eight (four timelines, two
-// orders).
+// Tweets implements microblog.Store. A page is answered from the read
+// cache (keyed by the whole query, the viewer included) while no
+// microblog or auth write was committed to the file since it was read;
+// else it is one statement (so one snapshot, without a transaction around
+// it), prepared once per connection of the read pool: there are eight
+// (four timelines, two orders).
 func (s *MicroblogStore) Tweets(ctx context.Context, q microblog.TweetQuery) ([]microblog.Tweet, error) {
 	query, args, err := tweetsQuery(q)
 	if err != nil {
 		return nil, err
 	}
+	c := &s.db.microblog.pages
+	c.sync(ctx, s.db)
+	if page, ok := c.get(q); ok {
+		return slices.Clone(page), nil
+	}
+	gen := c.generation()
 	stmts, err := s.db.prepared(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: prepare tweets: %w", err)
@@ -257,6 +274,7 @@ func (s *MicroblogStore) Tweets(ctx context.Context, q microblog.TweetQuery) ([]
 	if q.Range.Oldest {
 		slices.Reverse(out)
 	}
+	c.put(q, gen, slices.Clone(out))
 	return out, nil
 }
 
@@ -301,7 +319,7 @@ func (s *MicroblogStore) Unlike(ctx context.Context, user hanok.UserID, tweet mi
 }
 
 func (s *MicroblogStore) like(ctx context.Context, user hanok.UserID, tweet microblog.TweetID, stmt, delta string) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := exists(ctx, tx, profileExists(user), tweetExists(tweet)); err != nil {
 			return err
 		}
@@ -321,7 +339,7 @@ func (s *MicroblogStore) like(ctx context.Context, user hanok.UserID, tweet micr
 // Follow implements microblog.Store; a new follow copies the followed
 // user's tweets into the follower's home.
 func (s *MicroblogStore) Follow(ctx context.Context, follower, followee hanok.UserID, at time.Time) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := exists(ctx, tx, profileExists(follower), profileExists(followee)); err != nil {
 			return err
 		}
@@ -343,7 +361,7 @@ func (s *MicroblogStore) Follow(ctx context.Context, follower, followee hanok.Us
 // Unfollow implements microblog.Store; the followed user's tweets leave
 // the follower's home.
 func (s *MicroblogStore) Unfollow(ctx context.Context, follower, followee hanok.UserID) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := exists(ctx, tx, profileExists(follower), profileExists(followee)); err != nil {
 			return err
 		}
