@@ -522,10 +522,12 @@ type linkView struct {
 	Unknown bool
 }
 
-// writePage answers the link's page.
-func writePage(w http.ResponseWriter, status int, v linkView) error {
+// writePage answers a link's page (the unsubscribe or the confirmation
+// link's), tmpl executed with v, under headers that keep it from being
+// cached, framed or leaking the link in a Referer.
+func writePage(w http.ResponseWriter, status int, tmpl *template.Template, v any) error {
 	var b bytes.Buffer
-	if err := linkPage.Execute(&b, v); err != nil {
+	if err := tmpl.Execute(&b, v); err != nil {
 		return err
 	}
 	h := w.Header()
@@ -543,12 +545,12 @@ func writePage(w http.ResponseWriter, status int, v linkView) error {
 func (h *handler) linkPageGet(w http.ResponseWriter, r *http.Request) error {
 	sub, err := h.svc.LinkSubscriber(r.Context(), r.PathValue("token"))
 	if errors.Is(err, mailing.ErrUnknownLink) {
-		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
+		return writePage(w, http.StatusNotFound, linkPage, linkView{Unknown: true})
 	}
 	if err != nil {
 		return err
 	}
-	return writePage(w, http.StatusOK, linkView{Email: sub.Email, Done: !sub.Subscribed})
+	return writePage(w, http.StatusOK, linkPage, linkView{Email: sub.Email, Done: !sub.Subscribed})
 }
 
 // unsubscribeLink is the one-click POST (RFC 8058): it unsubscribes. It
@@ -563,13 +565,13 @@ func (h *handler) unsubscribeLink(w http.ResponseWriter, r *http.Request) error 
 	html := prefersHTML(r)
 	sub, err := h.svc.UnsubscribeTokenFrom(r.Context(), httpx.ClientAddr(r), r.PathValue("token"))
 	if html && errors.Is(err, mailing.ErrUnknownLink) {
-		return writePage(w, http.StatusNotFound, linkView{Unknown: true})
+		return writePage(w, http.StatusNotFound, linkPage, linkView{Unknown: true})
 	}
 	if err != nil {
 		return err
 	}
 	if html {
-		return writePage(w, http.StatusOK, linkView{Email: sub.Email, Done: true})
+		return writePage(w, http.StatusOK, linkPage, linkView{Email: sub.Email, Done: true})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"email": sub.Email, "subscribed": sub.Subscribed, "message": sub.Email + " is unsubscribed"})
 	return nil
@@ -632,32 +634,16 @@ type confirmView struct {
 	Message string
 }
 
-// writeConfirmPage answers the confirmation link's page.
-func writeConfirmPage(w http.ResponseWriter, status int, v confirmView) error {
-	var b bytes.Buffer
-	if err := confirmPage.Execute(&b, v); err != nil {
-		return err
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
-	return nil
-}
-
 // confirmPageGet shows the confirmation link's page and changes nothing.
 func (h *handler) confirmPageGet(w http.ResponseWriter, r *http.Request) error {
 	sub, err := h.svc.LinkSubscriber(r.Context(), r.PathValue("token"))
 	if errors.Is(err, mailing.ErrUnknownLink) {
-		return writeConfirmPage(w, http.StatusNotFound, confirmView{Unknown: true})
+		return writePage(w, http.StatusNotFound, confirmPage, confirmView{Unknown: true})
 	}
 	if err != nil {
 		return err
 	}
-	return writeConfirmPage(w, http.StatusOK, confirmView{Email: sub.Email, Done: sub.Subscribed})
+	return writePage(w, http.StatusOK, confirmPage, confirmView{Email: sub.Email, Done: sub.Subscribed})
 }
 
 // confirmLink is the POST of the confirmation page: it confirms. It
@@ -671,18 +657,18 @@ func (h *handler) confirmLink(w http.ResponseWriter, r *http.Request) error {
 	if html {
 		switch {
 		case errors.Is(err, mailing.ErrUnknownLink):
-			return writeConfirmPage(w, http.StatusNotFound, confirmView{Unknown: true})
+			return writePage(w, http.StatusNotFound, confirmPage, confirmView{Unknown: true})
 		case errors.Is(err, mailing.ErrConfirmExpired):
-			return writeConfirmPage(w, http.StatusNotFound, confirmView{Message: hanok.MessageOf(err)})
+			return writePage(w, http.StatusNotFound, confirmPage, confirmView{Message: hanok.MessageOf(err)})
 		case errors.Is(err, mailing.ErrNothingToConfirm):
-			return writeConfirmPage(w, http.StatusConflict, confirmView{Message: hanok.MessageOf(err)})
+			return writePage(w, http.StatusConflict, confirmPage, confirmView{Message: hanok.MessageOf(err)})
 		}
 	}
 	if err != nil {
 		return err
 	}
 	if html {
-		return writeConfirmPage(w, http.StatusOK, confirmView{Email: sub.Email, Done: true})
+		return writePage(w, http.StatusOK, confirmPage, confirmView{Email: sub.Email, Done: true})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"email": sub.Email, "subscribed": sub.Subscribed, "message": sub.Email + " is subscribed"})
 	return nil
