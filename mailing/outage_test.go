@@ -12,39 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/mailing"
+	"github.com/hanok-dev/hanok/mailing/mailingtest"
 )
-
-// claimFailures is a slog handler that closes done once every one of n
-// workers has logged a failed claim: each has then left the batch it was
-// sending when the database went away.
-type claimFailures struct {
-	mu      sync.Mutex
-	workers map[int64]bool
-	n       int
-	done    chan struct{}
-}
-
-func (h *claimFailures) Enabled(context.Context, slog.Level) bool { return true }
-func (h *claimFailures) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *claimFailures) WithGroup(string) slog.Handler            { return h }
-func (h *claimFailures) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "mailing: claiming deliveries" {
-		return nil
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "worker" {
-			h.mu.Lock()
-			h.workers[a.Value.Int64()] = true
-			if len(h.workers) == h.n && h.done != nil {
-				close(h.done)
-				h.done = nil
-			}
-			h.mu.Unlock()
-		}
-		return true
-	})
-	return nil
-}
 
 // The database dies (its file closed under the store) in the middle of a
 // campaign: a worker stops at the first delivery it cannot record
@@ -69,7 +38,7 @@ func TestDatabaseLostMidCampaign(t *testing.T) {
 		}
 	})
 	stopped := make(chan struct{})
-	logs := &claimFailures{workers: map[int64]bool{}, n: workers, done: stopped}
+	logs := mailingtest.NewClaimFailures(workers, stopped)
 	d, err := mailing.NewDispatcher(db.Mailing(), mailing.DispatcherConfig{
 		Routing: mailing.Routing{Default: smtpTransport(t, srv.Addr)}, Workers: workers, Batch: batch,
 		Lease: time.Minute, SendTimeout: 10 * time.Second, Poll: time.Millisecond, Logger: slog.New(logs),
