@@ -22,6 +22,9 @@ var (
 	// ErrBidNotFound is a bid id that no bid has, or a bidder without a
 	// bid on a car (BidOf).
 	ErrBidNotFound = &hanok.Error{Code: hanok.NotFound, Message: "bid not found"}
+	// ErrMediaNotFound is a media name that no stored file has
+	// (MediaStore.Open).
+	ErrMediaNotFound = &hanok.Error{Code: hanok.NotFound, Message: "media file not found"}
 	// ErrUserNotFound is an owner or bidder who is no user of the
 	// database: auth's own error, for one word across both domains.
 	ErrUserNotFound = auth.ErrUserNotFound

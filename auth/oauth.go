@@ -95,6 +95,11 @@ var (
 	ErrAppNotFound   = &hanok.Error{Code: hanok.NotFound, Message: "app not found"}
 	ErrGrantNotFound = &hanok.Error{Code: hanok.NotFound, Message: "token grant not found"}
 	ErrCodeNotFound  = &hanok.Error{Code: hanok.NotFound, Message: "authorization code not found"}
+	// ErrClientIDTaken, ErrTokenIDTaken and ErrCodeTaken are a new app,
+	// grant or code whose random key another one already has.
+	ErrClientIDTaken = &hanok.Error{Code: hanok.Conflict, Message: "client id is taken"}
+	ErrTokenIDTaken  = &hanok.Error{Code: hanok.Conflict, Message: "token id is taken"}
+	ErrCodeTaken     = &hanok.Error{Code: hanok.Conflict, Message: "code is taken"}
 )
 
 // OAuthStore is the persistence of apps, grants and authorization codes.

@@ -79,7 +79,7 @@ func testMediaPut(t *testing.T, m auction.MediaStore) {
 	ctx := context.Background()
 	const name = "cars/2019-04-10/a.png"
 	_, err := m.Open(ctx, name)
-	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "Open of a missing file: %v", err)
+	require.ErrorIs(t, err, auction.ErrMediaNotFound, "Open of a missing file")
 	require.NoError(t, m.Put(ctx, name, []byte("first")))
 	require.NoError(t, m.Put(ctx, name, []byte("second")))
 	require.Equal(t, "second", readMedia(t, m, name), "read after a replacing Put")
@@ -90,7 +90,7 @@ func testMediaPut(t *testing.T, m auction.MediaStore) {
 	require.NoError(t, m.Delete(ctx, name))
 	require.NoError(t, m.Delete(ctx, name), "deleting a missing file")
 	_, err = m.Open(ctx, name)
-	require.Equal(t, hanok.NotFound, hanok.CodeOf(err), "Open of a deleted file: %v", err)
+	require.ErrorIs(t, err, auction.ErrMediaNotFound, "Open of a deleted file")
 	require.Empty(t, listMedia(t, m), "List after Delete")
 }
 

@@ -36,7 +36,7 @@ func RunOAuthStoreTests(t *testing.T, mk storetest.Maker[auth.OAuthStore]) {
 		assert.True(t, got.Revoked.IsZero())
 
 		err = s.CreateApp(ctx, newApp("client-1"))
-		storetest.WantCode(t, err, hanok.Conflict)
+		require.ErrorIs(t, err, auth.ErrClientIDTaken)
 		_, err = s.AppByClientID(ctx, "nobody")
 		assert.True(t, errors.Is(err, auth.ErrAppNotFound), "got %v", err)
 		_, err = s.AppByClientID(ctx, "CLIENT-1")
@@ -59,7 +59,7 @@ func RunOAuthStoreTests(t *testing.T, mk storetest.Maker[auth.OAuthStore]) {
 		require.NoError(t, err)
 		assert.Equal(t, hanok.UserID(0), got.User)
 
-		storetest.WantCode(t, s.CreateGrant(ctx, g), hanok.Conflict)
+		require.ErrorIs(t, s.CreateGrant(ctx, g), auth.ErrTokenIDTaken)
 		err = s.CreateGrant(ctx, &auth.Grant{TokenID: "jti-3", ClientID: "nobody", Created: at, Expires: at})
 		assert.True(t, errors.Is(err, auth.ErrAppNotFound), "got %v", err)
 		_, err = s.GrantByToken(ctx, "jti-3")
@@ -135,7 +135,7 @@ func RunOAuthStoreTests(t *testing.T, mk storetest.Maker[auth.OAuthStore]) {
 		c := &auth.AuthCode{CodeHash: "h1", ClientID: "c", User: user, RedirectURI: auth.OOBRedirect, Scopes: []string{"read", "write"},
 			Challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", ChallengeMethod: "S256", Expires: at.Add(10 * time.Minute)}
 		require.NoError(t, s.CreateCode(ctx, c))
-		storetest.WantCode(t, s.CreateCode(ctx, c), hanok.Conflict)
+		require.ErrorIs(t, s.CreateCode(ctx, c), auth.ErrCodeTaken)
 		err := s.CreateCode(ctx, &auth.AuthCode{CodeHash: "h2", ClientID: "nobody", User: user, Expires: at})
 		assert.True(t, errors.Is(err, auth.ErrAppNotFound), "got %v", err)
 

@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 )
 
@@ -188,7 +187,7 @@ func (m *MediaStore) Open(_ context.Context, name string) (auction.MediaFile, er
 	f, err := m.root.Open(name)
 	if err != nil {
 		// Missing, escaping the root, or unreadable: not a servable file.
-		return nil, hanok.Wrap(hanok.NotFound, err, "media file not found")
+		return nil, fmt.Errorf("files: %w: %w", auction.ErrMediaNotFound, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
@@ -197,7 +196,7 @@ func (m *MediaStore) Open(_ context.Context, name string) (auction.MediaFile, er
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, hanok.Errorf(hanok.NotFound, "media file not found")
+		return nil, auction.ErrMediaNotFound
 	}
 	return file{f, st.Size(), st.ModTime()}, nil
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auction"
 )
 
@@ -137,7 +136,7 @@ func (m *MediaStore) Open(_ context.Context, name string) (auction.MediaFile, er
 	defer m.mu.Unlock()
 	e, ok := m.files[name]
 	if !ok {
-		return nil, hanok.Errorf(hanok.NotFound, "media file not found")
+		return nil, auction.ErrMediaNotFound
 	}
 	return memFile{bytes.NewReader(e.data)}, nil
 }

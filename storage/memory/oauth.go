@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -44,7 +43,7 @@ func (s *OAuthStore) CreateApp(_ context.Context, a *auth.App) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.apps[a.ClientID]; ok {
-		return hanok.Errorf(hanok.Conflict, "client id is taken")
+		return auth.ErrClientIDTaken
 	}
 	s.nextID++
 	a.ID = s.nextID
@@ -96,7 +95,7 @@ func (s *OAuthStore) CreateGrant(_ context.Context, g *auth.Grant) error {
 		return auth.ErrAppNotFound
 	}
 	if _, ok := s.grants[g.TokenID]; ok {
-		return hanok.Errorf(hanok.Conflict, "token id is taken")
+		return auth.ErrTokenIDTaken
 	}
 	c := *g
 	c.Scopes = slices.Clone(g.Scopes)
@@ -153,7 +152,7 @@ func (s *OAuthStore) CreateCode(_ context.Context, c *auth.AuthCode) error {
 		return auth.ErrAppNotFound
 	}
 	if _, ok := s.codes[c.CodeHash]; ok {
-		return hanok.Errorf(hanok.Conflict, "code is taken")
+		return auth.ErrCodeTaken
 	}
 	v := *c
 	v.Scopes = slices.Clone(c.Scopes)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -37,7 +36,7 @@ func (s *OAuthStore) CreateApp(ctx context.Context, a *auth.App) error {
 	err := s.db.pool.QueryRow(ctx, `INSERT INTO oauth_apps (client_id, secret_hash, name, redirect_uris, scopes, website, created, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		a.ClientID, a.SecretHash, a.Name, oauthWords(a.RedirectURIs), oauthWords(a.Scopes), a.Website, a.Created, nullTime(a.Revoked)).Scan(&a.ID)
 	if isUnique(err) {
-		return hanok.Errorf(hanok.Conflict, "client id is taken")
+		return auth.ErrClientIDTaken
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: insert app: %w", err)
@@ -131,7 +130,7 @@ func (s *OAuthStore) CreateGrant(ctx context.Context, g *auth.Grant) error {
 		_, err = tx.Exec(ctx, `INSERT INTO oauth_grants (token_id, app_id, user_id, scopes, created, expires, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			g.TokenID, id, g.User, oauthWords(g.Scopes), g.Created, g.Expires, nullTime(g.Revoked))
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "token id is taken")
+			return auth.ErrTokenIDTaken
 		}
 		if err != nil {
 			return fmt.Errorf("postgres: insert grant: %w", err)
@@ -187,7 +186,7 @@ func (s *OAuthStore) CreateCode(ctx context.Context, c *auth.AuthCode) error {
 			c.CodeHash, id, c.User, c.RedirectURI, oauthWords(c.Scopes), c.Challenge, c.ChallengeMethod, c.Expires)
 		switch {
 		case isUnique(err):
-			return hanok.Errorf(hanok.Conflict, "code is taken")
+			return auth.ErrCodeTaken
 		case isForeignKey(err):
 			return auth.ErrUserNotFound
 		case err != nil:

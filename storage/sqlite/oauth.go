@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/auth"
 )
 
@@ -37,7 +36,7 @@ func (s *OAuthStore) CreateApp(ctx context.Context, a *auth.App) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO oauth_apps (client_id, secret_hash, name, redirect_uris, scopes, website, created, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ClientID, a.SecretHash, a.Name, oauthWords(a.RedirectURIs), oauthWords(a.Scopes), a.Website, nanos(a.Created), nanos(a.Revoked))
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "client id is taken")
+			return auth.ErrClientIDTaken
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert app: %w", err)
@@ -145,7 +144,7 @@ func (s *OAuthStore) CreateGrant(ctx context.Context, g *auth.Grant) error {
 		_, err = tx.ExecContext(ctx, `INSERT INTO oauth_grants (token_id, app_id, user_id, scopes, created, expires, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			g.TokenID, id, g.User, oauthWords(g.Scopes), nanos(g.Created), nanos(g.Expires), nanos(g.Revoked))
 		if isUnique(err) {
-			return hanok.Errorf(hanok.Conflict, "token id is taken")
+			return auth.ErrTokenIDTaken
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: insert grant: %w", err)
@@ -217,7 +216,7 @@ func (s *OAuthStore) CreateCode(ctx context.Context, c *auth.AuthCode) error {
 			c.CodeHash, id, c.User, c.RedirectURI, oauthWords(c.Scopes), c.Challenge, c.ChallengeMethod, nanos(c.Expires))
 		switch {
 		case isUnique(err):
-			return hanok.Errorf(hanok.Conflict, "code is taken")
+			return auth.ErrCodeTaken
 		case isForeignKey(err):
 			return auth.ErrUserNotFound
 		case err != nil:
