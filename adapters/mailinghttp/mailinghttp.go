@@ -481,20 +481,26 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request, actor hanok.Act
 	return nil
 }
 
-// linkPage is the page of the unsubscribe link, in Korean and English. A
-// GET (or HEAD) of the link only shows it: mail scanners and link
-// checkers fetch links, and must not unsubscribe anyone. Its button makes
-// the one-click POST of RFC 8058.
-var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
+// pageHead is the start of a link's page, up to its <body>: the same
+// for the unsubscribe and the confirmation link, but for the title.
+func pageHead(title string) string {
+	return `<!doctype html>
 <html lang="ko">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>구독 취소 · Unsubscribe</title>
+<title>` + title + `</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1.25rem}</style>
 </head>
-<body>
+<body>`
+}
+
+// linkPage is the page of the unsubscribe link, in Korean and English. A
+// GET (or HEAD) of the link only shows it: mail scanners and link
+// checkers fetch links, and must not unsubscribe anyone. Its button makes
+// the one-click POST of RFC 8058.
+var linkPage = template.Must(template.New("link").Parse(pageHead("구독 취소 · Unsubscribe") + `
 {{- if .Unknown}}
 <h1>알 수 없는 링크 · Unknown link</h1>
 <p>이 구독 취소 링크는 유효하지 않습니다.</p>
@@ -592,16 +598,7 @@ func prefersHTML(r *http.Request) bool {
 // confirmPage is the page of the confirmation link of confirmed opt-in,
 // in Korean and English. As with the unsubscribe link, a GET (or HEAD)
 // only shows it; its button makes the POST that confirms.
-var confirmPage = template.Must(template.New("confirm").Parse(`<!doctype html>
-<html lang="ko">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>구독 확인 · Confirm</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1.25rem}</style>
-</head>
-<body>
+var confirmPage = template.Must(template.New("confirm").Parse(pageHead("구독 확인 · Confirm") + `
 {{- if .Unknown}}
 <h1>알 수 없는 링크 · Unknown link</h1>
 <p>이 확인 링크는 유효하지 않습니다.</p>
