@@ -61,8 +61,19 @@ func (s *MicroblogStore) CreateProfile(ctx context.Context, p *microblog.Profile
 }
 
 // profile reads one profile in one statement, prepared once per
-// connection of the read pool.
-func (s *MicroblogStore) profile(ctx context.Context, where string, arg any) (*microblog.Profile, error) {
+// connection of the read pool, or from the read cache (a profile that is
+// not there is not cached).
+func (s *MicroblogStore) profile(ctx context.Context, key profileKey) (*microblog.Profile, error) {
+	c := &s.db.microblog.profiles
+	c.sync(ctx, s.db)
+	if p, ok := c.get(key); ok {
+		return &p, nil
+	}
+	gen := c.generation()
+	where, arg := `p.user_id = ?`, any(key.user)
+	if key.byHandle {
+		where, arg = `u.username_key = ?`, key.handle
+	}
 	query := `SELECT ` + profileColumns + ` FROM microblog_profiles p JOIN users u ON u.id = p.user_id WHERE ` + where
 	stmts, err := s.db.prepared(ctx, query)
 	if err != nil {
@@ -72,17 +83,18 @@ func (s *MicroblogStore) profile(ctx context.Context, where string, arg any) (*m
 	if err != nil {
 		return nil, noRow(err, microblog.ErrProfileNotFound)
 	}
+	c.put(key, gen, p)
 	return &p, nil
 }
 
 // Profile implements microblog.Store.
 func (s *MicroblogStore) Profile(ctx context.Context, user hanok.UserID) (*microblog.Profile, error) {
-	return s.profile(ctx, `p.user_id = ?`, user)
+	return s.profile(ctx, profileKey{user: user})
 }
 
 // ProfileByHandle implements microblog.Store.
 func (s *MicroblogStore) ProfileByHandle(ctx context.Context, handle string) (*microblog.Profile, error) {
-	return s.profile(ctx, `u.username_key = ?`, auth.FoldKey(handle))
+	return s.profile(ctx, profileKey{byHandle: true, handle: auth.FoldKey(handle)})
 }
 
 // ProfileStats implements microblog.Store.

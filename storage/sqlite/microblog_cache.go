@@ -9,13 +9,22 @@ import (
 	"github.com/hanok-dev/hanok/microblog"
 )
 
-// microblogCache caches the microblog's timeline pages and single tweets
-// (readCache): the rows as the query returned them, keyed by the whole
-// query, the viewer included (Tweet.Liked is the viewer's). Cached rows
-// hold the author's username, so an auth write (a rename) empties it too.
+// microblogCache caches the microblog's timeline pages, single tweets and
+// profiles (readCache): the rows as the query returned them, keyed by the
+// whole query, the viewer included (Tweet.Liked is the viewer's). Cached
+// rows hold usernames, so an auth write (a rename) empties it too.
 type microblogCache struct {
-	pages  readCache[microblog.TweetQuery, []microblog.Tweet]
-	tweets readCache[tweetKey, microblog.Tweet]
+	pages    readCache[microblog.TweetQuery, []microblog.Tweet]
+	tweets   readCache[tweetKey, microblog.Tweet]
+	profiles readCache[profileKey, microblog.Profile]
+}
+
+// profileKey is the key of one profile read: by user id, or by the
+// folded handle (auth.FoldKey) when byHandle.
+type profileKey struct {
+	byHandle bool
+	user     hanok.UserID
+	handle   string
 }
 
 // tweetKey is the key of one tweet as one viewer reads it.
@@ -31,11 +40,13 @@ const microblogCountsQuery = `SELECT (SELECT writes FROM microblog_writes WHERE 
 func (c *microblogCache) init() {
 	c.pages.query = microblogCountsQuery
 	c.tweets.query = microblogCountsQuery
+	c.profiles.query = microblogCountsQuery
 }
 
 func (c *microblogCache) bump() {
 	c.pages.bump()
 	c.tweets.bump()
+	c.profiles.bump()
 }
 
 // write runs fn in a write transaction that also adds one to the count of

@@ -57,15 +57,30 @@ func TestMicroblogCacheSeesOtherDBs(t *testing.T) {
 		return tw
 	}
 
+	byHandle := func(handle string) (*microblog.Profile, error) {
+		t.Helper()
+		return s.ProfileByHandle(ctx, handle)
+	}
+
 	// Fill the cache; the second reads are hits.
 	read(public(0))
 	read(public(bob))
 	read(author)
 	tweet(first.ID, bob)
+	_, err = byHandle("Alice")
+	require.NoError(t, err)
+	_, err = s.Profile(ctx, alice)
+	require.NoError(t, err)
 	queries := countReads(t, db)
 	require.Len(t, read(public(0)), 1)
 	require.Len(t, read(author), 1)
 	assert.False(t, tweet(first.ID, bob).Liked)
+	p, err := byHandle("ALICE")
+	require.NoError(t, err)
+	assert.Equal(t, alice, p.User, "a profile by another spelling of the handle")
+	p, err = s.Profile(ctx, alice)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", p.Handle)
 	require.Zero(t, queries.Load(), "reads of cached rows")
 	// What a caller does to the rows it got does not reach the cache.
 	read(public(0))[0].Content = "changed"
@@ -107,6 +122,14 @@ func TestMicroblogCacheSeesOtherDBs(t *testing.T) {
 	require.NoError(t, other.Auth().UpdateUser(ctx, &renamed))
 	assert.Equal(t, "alicia", read(public(0))[1].AuthorHandle, "handle after another DB's rename")
 	assert.Equal(t, "alicia", tweet(first.ID, bob).AuthorHandle)
+	_, err = byHandle("alice")
+	assert.ErrorIs(t, err, microblog.ErrProfileNotFound, "the old handle after another DB's rename")
+	p, err = byHandle("alicia")
+	require.NoError(t, err, "the new handle after another DB's rename")
+	assert.Equal(t, alice, p.User)
+	p, err = s.Profile(ctx, alice)
+	require.NoError(t, err)
+	assert.Equal(t, "alicia", p.Handle, "the profile by id after another DB's rename")
 
 	// A deletion by this DB: gone at once.
 	require.NoError(t, s.DeleteTweet(ctx, second.ID, func(*microblog.Tweet) error { return nil }))
@@ -118,8 +141,11 @@ func TestMicroblogCacheSeesOtherDBs(t *testing.T) {
 
 	// Unchanged since: hits again.
 	read(replies)
+	_, _ = byHandle("alicia")
 	queries.Store(0)
 	read(public(0))
 	read(replies)
+	_, err = byHandle("alicia")
+	require.NoError(t, err)
 	require.Zero(t, queries.Load(), "reads of cached rows after the writes")
 }
