@@ -33,7 +33,7 @@
 // stores the URL with search_path set to it (postgres.Open migrates the
 // schema the search_path selects, as storage/postgres's tests each get
 // one from pgtest), and drops the schema with all it holds at the end
-// (an interrupted run prints the DROP SCHEMA to run by hand). The
+// (an interrupted run leaves it: the first line printed names it). The
 // database needs no other preparation: the URL's user must be allowed
 // to create a schema in it. The services' part goes through the
 // PostgreSQL stores' same calls; the big tables are written with
@@ -53,6 +53,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -145,7 +146,8 @@ func run() error {
 	be := sqliteBackend(filepath.Join(dir, "hanok.db"))
 	if *pgURL != "" {
 		if !postgres.IsDSN(*pgURL) {
-			return fmt.Errorf("-postgres %s: want a postgres:// URL", *pgURL)
+			// Not echoed: a key=value DSN may hold a password.
+			return errors.New("-postgres: want a postgres:// or postgresql:// URL, as the server's -db takes")
 		}
 		schema, err := createSchema(ctx, *pgURL)
 		if err != nil {
