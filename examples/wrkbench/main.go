@@ -130,6 +130,10 @@ func run() error {
 	hold := flag.Bool("hold", false, "load, start and check, then keep the server up until interrupted instead of running wrk")
 	pgURL := flag.String("postgres", "", "a postgres:// URL: load the data into a new schema of that database (dropped at the end) and run the server on it, instead of on a SQLite file")
 	flag.Parse()
+	if *pgURL != "" && !postgres.IsDSN(*pgURL) {
+		// Not echoed: a key=value DSN may hold a password.
+		return errors.New("-postgres: want a postgres:// or postgresql:// URL, as the server's -db takes")
+	}
 	ctx := context.Background()
 
 	dir, err := os.MkdirTemp("", "wrkbench")
@@ -145,10 +149,6 @@ func run() error {
 	}
 	be := sqliteBackend(filepath.Join(dir, "hanok.db"))
 	if *pgURL != "" {
-		if !postgres.IsDSN(*pgURL) {
-			// Not echoed: a key=value DSN may hold a password.
-			return errors.New("-postgres: want a postgres:// or postgresql:// URL, as the server's -db takes")
-		}
 		schema, err := createSchema(ctx, *pgURL)
 		if err != nil {
 			return err
