@@ -21,17 +21,39 @@
 //
 //	go run ./examples/wrkbench -rounds 3
 //	go run ./examples/wrkbench -rounds 3 -tweets 1000000 -events 1000000 -trials 100000
+//	go run ./examples/wrkbench -rounds 3 -postgres 'postgres://user:password@127.0.0.1:5432/db?sslmode=disable'
 //
 // The big tables (tweets, other users' events, subscribers) are written
 // with SQL straight into the file, in one transaction each, as the stores
 // would have left them; the rest goes through the services.
+//
+// With -postgres URL the same data goes into PostgreSQL instead, and the
+// server runs with -db set to it: wrkbench creates a new schema
+// wrkbench_<random hex> in that database, gives the server and its own
+// stores the URL with search_path set to it (postgres.Open migrates the
+// schema the search_path selects, as storage/postgres's tests each get
+// one from pgtest), and drops the schema with all it holds at the end
+// (an interrupted run leaves it: the first line printed names it). The
+// database needs no other preparation: the URL's user must be allowed
+// to create a schema in it. The services' part goes through the
+// PostgreSQL stores' same calls; the big tables are written with
+// PostgreSQL's own SQL (generate_series, timestamptz columns), plus the
+// 1,000 other users the events' owner_id references there. After that
+// bulk load, wrkbench runs ANALYZE on every table of the schema: the
+// server never does, but autovacuum (on by default) would within its
+// naptime of a minute, that is during the first round, and every round
+// should measure the plans a database kept by autovacuum has. The table
+// printed is the same as for SQLite.
 package main
 
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +72,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/hanok-dev/hanok"
@@ -58,6 +81,8 @@ import (
 	"github.com/hanok-dev/hanok/calendar"
 	"github.com/hanok-dev/hanok/microblog"
 	"github.com/hanok-dev/hanok/storage/memory"
+	"github.com/hanok-dev/hanok/storage/postgres"
+	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 	"github.com/hanok-dev/hanok/storage/sqlite"
 	"github.com/hanok-dev/hanok/trials"
 	"github.com/hanok-dev/hanok/trials/odcloud"
@@ -103,7 +128,12 @@ func run() error {
 	only := flag.String("only", "", "comma-separated route names to run (default all)")
 	debugAddr := flag.String("debug-addr", "", "the server's -debug-addr (pprof), to profile it under wrk")
 	hold := flag.Bool("hold", false, "load, start and check, then keep the server up until interrupted instead of running wrk")
+	pgURL := flag.String("postgres", "", "a postgres:// URL: load the data into a new schema of that database (dropped at the end) and run the server on it, instead of on a SQLite file")
 	flag.Parse()
+	if *pgURL != "" && !postgres.IsDSN(*pgURL) {
+		// Not echoed: a key=value DSN may hold a password.
+		return errors.New("-postgres: want a postgres:// or postgresql:// URL, as the server's -db takes")
+	}
 	ctx := context.Background()
 
 	dir, err := os.MkdirTemp("", "wrkbench")
@@ -117,9 +147,22 @@ func run() error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build the server (run from the module's root): %w", err)
 	}
-	dbPath := filepath.Join(dir, "hanok.db")
+	be := sqliteBackend(filepath.Join(dir, "hanok.db"))
+	if *pgURL != "" {
+		schema, err := createSchema(ctx, *pgURL)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("PostgreSQL %s, schema %s (dropped at the end; after an interrupted run: DROP SCHEMA %s CASCADE)\n", postgres.Redacted(*pgURL), schema, schema)
+		defer func() {
+			if err := dropSchema(*pgURL, schema); err != nil {
+				fmt.Fprintln(os.Stderr, "wrkbench:", err)
+			}
+		}()
+		be = postgresBackend(pgtest.WithSearchPath(*pgURL, schema))
+	}
 	start := time.Now()
-	fx, err := load(ctx, dbPath, n)
+	fx, err := load(ctx, be, n)
 	if err != nil {
 		return err
 	}
@@ -130,7 +173,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	args := []string{"-addr", addr, "-db", dbPath, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret}
+	args := []string{"-addr", addr, "-db", be.db, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret}
 	if *debugAddr != "" {
 		args = append(args, "-debug-addr", *debugAddr)
 	}
@@ -246,19 +289,71 @@ type fixture struct {
 	benchUser   hanok.UserID
 }
 
-// load fills a new database at path.
-func load(ctx context.Context, path string, n sizes) (*fixture, error) {
-	db, err := sqlite.Open(ctx, path)
+// stores are the domain stores of one open database.
+type stores struct {
+	auth      auth.Store
+	auction   auction.Store
+	calendar  calendar.Store
+	microblog microblog.Store
+	trials    trials.Store
+	close     func() error
+}
+
+// backend is the database the bench loads and the server runs on.
+type backend struct {
+	db   string // the server's -db
+	open func(ctx context.Context) (*stores, error)
+	// bulk writes the big tables with SQL, while no stores are open.
+	bulk func(ctx context.Context, n sizes, fx *fixture, authors []hanok.Actor) error
+}
+
+// sqliteBackend is a new SQLite file at path.
+func sqliteBackend(path string) backend {
+	return backend{
+		db: path,
+		open: func(ctx context.Context) (*stores, error) {
+			db, err := sqlite.Open(ctx, path)
+			if err != nil {
+				return nil, err
+			}
+			return &stores{auth: db.Auth(), auction: db.Auction(), calendar: db.Calendar(), microblog: db.Microblog(), trials: db.Trials(), close: db.Close}, nil
+		},
+		bulk: func(ctx context.Context, n sizes, fx *fixture, authors []hanok.Actor) error {
+			return bulk(ctx, path, n, fx, authors)
+		},
+	}
+}
+
+// postgresBackend is the (empty) PostgreSQL database or schema of dsn.
+func postgresBackend(dsn string) backend {
+	return backend{
+		db: dsn,
+		open: func(ctx context.Context) (*stores, error) {
+			db, err := postgres.Open(ctx, dsn)
+			if err != nil {
+				return nil, err
+			}
+			return &stores{auth: db.Auth(), auction: db.Auction(), calendar: db.Calendar(), microblog: db.Microblog(), trials: db.Trials(), close: db.Close}, nil
+		},
+		bulk: func(ctx context.Context, n sizes, fx *fixture, authors []hanok.Actor) error {
+			return bulkPostgres(ctx, dsn, n, fx, authors)
+		},
+	}
+}
+
+// load fills the new database of be.
+func load(ctx context.Context, be backend, n sizes) (*fixture, error) {
+	db, err := be.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer db.close()
 	fx := &fixture{}
-	authn, err := auth.New(db.Auth(), auth.Config{Secret: []byte(secret), BcryptCost: bcrypt.MinCost})
+	authn, err := auth.New(db.auth, auth.Config{Secret: []byte(secret), BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		return nil, err
 	}
-	blog := microblog.New(db.Microblog(), authn, microblog.Config{})
+	blog := microblog.New(db.microblog, authn, microblog.Config{})
 	me, err := blog.Signup(ctx, microblog.SignupInput{Handle: user, Name: "Bench", Password: password})
 	if err != nil {
 		return nil, err
@@ -270,10 +365,10 @@ func load(ctx context.Context, path string, n sizes) (*fixture, error) {
 	actor := hanok.Actor{ID: me.User, Username: user, Superuser: true}
 	fx.benchUser = me.User
 
-	if err := loadCars(ctx, db, actor, n.cars); err != nil {
+	if err := loadCars(ctx, db.auction, actor, n.cars); err != nil {
 		return nil, err
 	}
-	if err := loadCalendar(ctx, db, actor, fx); err != nil {
+	if err := loadCalendar(ctx, db.calendar, actor, fx); err != nil {
 		return nil, err
 	}
 	var authors []hanok.Actor
@@ -292,22 +387,23 @@ func load(ctx context.Context, path string, n sizes) (*fixture, error) {
 		}
 	}
 	fx.author = authors[1].Username
-	if err := loadTrials(ctx, db, n.trials); err != nil {
+	if err := loadTrials(ctx, db.trials, n.trials); err != nil {
 		return nil, err
 	}
-	if err := db.Close(); err != nil {
+	if err := db.close(); err != nil {
 		return nil, err
 	}
-	if err := bulk(ctx, path, n, fx, authors); err != nil {
+	if err := be.bulk(ctx, n, fx, authors); err != nil {
 		return nil, err
 	}
 
 	// The thread goes through the service, after the bulk tweets.
-	db, err = sqlite.Open(ctx, path)
+	db, err = be.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	blog = microblog.New(db.Microblog(), nil, microblog.Config{})
+	defer db.close()
+	blog = microblog.New(db.microblog, nil, microblog.Config{})
 	root, err := blog.Post(ctx, authors[0], microblog.PostInput{Content: "the root of a thread of twenty replies"})
 	if err != nil {
 		return nil, err
@@ -318,19 +414,19 @@ func load(ctx context.Context, path string, n sizes) (*fixture, error) {
 		}
 	}
 	fx.thread = root.ID
-	return fx, nil
+	return fx, db.close()
 }
 
 // loadCars imports the built-in catalog and generates n cars.
-func loadCars(ctx context.Context, db *sqlite.DB, actor hanok.Actor, n int) error {
-	svc, err := auction.New(db.Auction(), memory.NewMediaStore(), auction.Config{})
+func loadCars(ctx context.Context, store auction.Store, actor hanok.Actor, n int) error {
+	svc, err := auction.New(store, memory.NewMediaStore(), auction.Config{})
 	if err != nil {
 		return err
 	}
 	if _, err := svc.ImportEntries(ctx, auction.BuiltInCatalog()); err != nil {
 		return err
 	}
-	models, err := db.Auction().ModelIDs(ctx)
+	models, err := store.ModelIDs(ctx)
 	if err != nil {
 		return err
 	}
@@ -346,7 +442,7 @@ func loadCars(ctx context.Context, db *sqlite.DB, actor hanok.Actor, n int) erro
 				c.AuctionStart, c.AuctionEnd = c.AuctionStart.Add(-shift), c.AuctionEnd.Add(-shift)
 			}
 		}
-		if err := db.Auction().CreateCars(ctx, cs); err != nil {
+		if err := store.CreateCars(ctx, cs); err != nil {
 			return err
 		}
 		done += batch
@@ -356,8 +452,8 @@ func loadCars(ctx context.Context, db *sqlite.DB, actor hanok.Actor, n int) erro
 
 // loadCalendar gives the actor 60 events in the current month and
 // selects three groups of 10 events each in it.
-func loadCalendar(ctx context.Context, db *sqlite.DB, actor hanok.Actor, fx *fixture) error {
-	cal, err := calendar.New(db.Calendar(), calendar.Config{})
+func loadCalendar(ctx context.Context, store calendar.Store, actor hanok.Actor, fx *fixture) error {
+	cal, err := calendar.New(store, calendar.Config{})
 	if err != nil {
 		return err
 	}
@@ -458,6 +554,105 @@ func bulk(ctx context.Context, path string, n sizes, fx *fixture, authors []hano
 	return nil
 }
 
+// bulkPostgres writes what bulk writes, into the PostgreSQL schema of
+// dsn, one transaction each, with the columns' own types (timestamptz,
+// whole seconds for the calendar), then analyzes every table of the
+// schema.
+func bulkPostgres(ctx context.Context, dsn string, n sizes, fx *fixture, authors []hanok.Actor) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	created := time.Now().Add(-time.Hour).Truncate(time.Microsecond)
+	lo, hi := authors[0].ID, authors[len(authors)-1].ID
+	steps := []struct {
+		query string
+		args  []any
+	}{
+		// As bulk's; the tweets are a microsecond apart (PostgreSQL's
+		// precision) where SQLite's are a nanosecond apart.
+		{`INSERT INTO microblog_tweets (author_id, content, created, updated)
+			SELECT $2::bigint + i % $3, 'tweet number ' || i || ' of the bench', $4::timestamptz + i * interval '1 microsecond', $4::timestamptz + i * interval '1 microsecond'
+			FROM generate_series(0, $1::integer - 1) AS i`,
+			[]any{n.tweets, lo, hi - lo + 1, created}},
+		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT author_id, id, author_id FROM microblog_tweets`, nil},
+		{`INSERT INTO microblog_home (owner_id, tweet_id, author_id) SELECT $1::bigint, t.id, t.author_id FROM microblog_tweets t
+			JOIN microblog_follows f ON f.follower_id = $1 AND f.followee_id = t.author_id`, []any{fx.benchUser}},
+		// The 1,000 other users, whom calendar_events.owner_id references
+		// here (SQLite's has no foreign key); an empty password hash
+		// matches no password.
+		{`INSERT INTO users (id, username, username_key, password_hash, created)
+			SELECT 100000 + i, 'other' || i, 'other' || i, ''::bytea, $1 FROM generate_series(0, 999) AS i`, []any{created}},
+		{`INSERT INTO calendar_events (uid, owner_id, owner_email, group_id, subject, subject_key, start_at, end_at, created)
+			SELECT 'bench-' || i || '@hanok', 100000 + i % 1000, '', NULL, 'review ' || i, 'review ' || i, s, s + (1 + i % 6) * interval '30 minutes', $2
+			FROM (SELECT i, $3::timestamptz + floor(random() * 630720000) * interval '1 second' AS s FROM generate_series(0, $1::integer - 1) AS i) AS e`,
+			[]any{n.events, created.Truncate(time.Second), time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{`UPDATE calendar_span SET max_seconds = greatest(max_seconds, $1::bigint)`, []any{int64((3 * time.Hour).Seconds())}},
+		{`INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated)
+			SELECT 'reader' || i || '@example.com', 'reader' || i || '@example.com', 'Reader ' || i, true, md5(random()::text || i), $2, $2
+			FROM generate_series(1, $1::integer) AS i`,
+			[]any{n.subscribers, created}},
+	}
+	for _, s := range steps {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, s.query, s.args...)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.query, err)
+		}
+	}
+	// ANALYZE, as autovacuum would within its naptime (a minute by
+	// default) of these inserts, that is during the first round: the
+	// rounds then all see the plans of a database that autovacuum keeps.
+	// The server itself never analyzes.
+	tables, err := conn.Query(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()`)
+	if err != nil {
+		return err
+	}
+	names, err := pgx.CollectRows(tables, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, t := range names {
+		if _, err := conn.Exec(ctx, `ANALYZE `+t); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// createSchema creates a new, empty schema in the database of dsn and
+// returns its name: postgres.Open migrates the schema that a URL's
+// search_path selects, as storage/postgres's tests each have one.
+func createSchema(ctx context.Context, dsn string) (string, error) {
+	var b [6]byte
+	_, _ = crand.Read(b[:])
+	schema := "wrkbench_" + hex.EncodeToString(b[:])
+	return schema, execOnce(ctx, dsn, `CREATE SCHEMA `+schema)
+}
+
+// dropSchema drops schema, made by createSchema, with all it holds.
+func dropSchema(dsn, schema string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return execOnce(ctx, dsn, `DROP SCHEMA `+schema+` CASCADE`)
+}
+
+// execOnce runs query on a connection of its own to dsn.
+func execOnce(ctx context.Context, dsn, query string) error {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("%s: %w", query, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, query); err != nil {
+		return fmt.Errorf("%s: %w", query, err)
+	}
+	return nil
+}
+
 // trialsData is the upstream's 145 real records, in its own envelope.
 const trialsData = "testdata/trials/odcloud_3074271_all.json"
 
@@ -483,8 +678,8 @@ func (m manyTrials) Page(ctx context.Context, p int) (*trials.Page, error) {
 	return &trials.Page{Number: 1, PerPage: m.n, Total: m.n, Records: recs}, nil
 }
 
-// loadTrials syncs n trial records into db, as trials import does.
-func loadTrials(ctx context.Context, db *sqlite.DB, n int) error {
+// loadTrials syncs n trial records into store, as trials import does.
+func loadTrials(ctx context.Context, store trials.Store, n int) error {
 	file, err := odcloud.OpenFile(trialsData)
 	if err != nil {
 		return fmt.Errorf("the trials records (run from the module's root): %w", err)
@@ -497,7 +692,7 @@ func loadTrials(ctx context.Context, db *sqlite.DB, n int) error {
 	if n != len(page.Records) {
 		src = manyTrials{real: page.Records, n: n}
 	}
-	mirror, err := trials.New(db.Trials(), trials.Config{Source: src})
+	mirror, err := trials.New(store, trials.Config{Source: src})
 	if err != nil {
 		return err
 	}
