@@ -499,13 +499,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("jwt secret: %w", err)
 		}
 	}
+	// Several servers may share a PostgreSQL database: a logout on one
+	// must be refused by every other at once. Its AuthStore is an
+	// auth.ChangeCounter, so a cached token is trusted only while the
+	// database's count of auth writes is the one it was checked under
+	// (one small query per request instead of the two of a check).
 	authCfg := auth.Config{Secret: secret, Logger: logger, Throttles: st.throttles}
-	if st.throttles != nil {
-		// Several servers share this database: a logout on one must be
-		// refused by every other at once, so no server trusts a token it
-		// checked before without asking the database again.
-		authCfg.TokenCacheTTL = -1
-	}
 	authn, err := auth.New(st.auth, authCfg)
 	if err != nil {
 		return err
