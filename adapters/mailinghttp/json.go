@@ -60,23 +60,41 @@ func appendAdminSubscriber(b []byte, s *mailing.Subscriber) (_ []byte, ok bool) 
 	b = append(b, `,"soft_bounces":`...)
 	b = strconv.AppendInt(b, int64(s.SoftBounces), 10)
 	b = append(b, `,"created_at":`...)
+	// A subscriber's creation, update and subscription are often the
+	// same instant: the created_at bytes are copied for the others.
+	created := len(b)
 	b, good := httpx.AppendJSONTime(b, s.Created)
 	ok = ok && good
+	created2 := len(b)
 	b = append(b, `,"updated_at":`...)
-	b, good = httpx.AppendJSONTime(b, s.Updated)
-	ok = ok && good
+	if ok && sameTime(s.Updated, s.Created) {
+		b = append(b, b[created:created2]...)
+	} else {
+		b, good = httpx.AppendJSONTime(b, s.Updated)
+		ok = ok && good
+	}
 	c := &s.Consent
 	// The consent's fields are each omitted when empty: the first one
 	// written opens without a comma.
 	b = append(b, `,"consent":{`...)
 	n := len(b)
-	b, ok = appendTimeField(b, n, ok, `"subscribed_at":`, c.Subscribed)
+	if ok && !c.Subscribed.IsZero() && sameTime(c.Subscribed, s.Created) {
+		b = append(appendKey(b, n, `"subscribed_at":`), b[created:created2]...)
+	} else {
+		b, ok = appendTimeField(b, n, ok, `"subscribed_at":`, c.Subscribed)
+	}
 	b = appendStringField(b, n, `"subscribed_from":`, c.SubscribedFrom)
 	b, ok = appendTimeField(b, n, ok, `"confirmed_at":`, c.Confirmed)
 	b = appendStringField(b, n, `"confirmed_from":`, c.ConfirmedFrom)
 	b, ok = appendTimeField(b, n, ok, `"unsubscribed_at":`, c.Unsubscribed)
 	b = appendStringField(b, n, `"unsubscribed_from":`, c.UnsubscribedFrom)
 	return append(b, '}', '}'), ok
+}
+
+// sameTime reports whether t is the instant u is, in u's location: what
+// encoding/json writes the same.
+func sameTime(t, u time.Time) bool {
+	return t.Equal(u) && t.Location() == u.Location()
 }
 
 // The optional fields below are omitted when empty (omitempty, and nil

@@ -13,7 +13,7 @@ import (
 )
 
 // FuzzSubscribersJSON checks that the appenders write, byte for byte,
-// what httpx.WriteJSON writes through encoding/json: a list of three
+// what httpx.WriteJSON writes through encoding/json: a list of four
 // subscribers (each consent field set or empty, in every combination the
 // fuzzer picks) and an empty list, with any text, ids, counts and times
 // (in any zone; times MarshalJSON refuses fall back to encoding/json, as
@@ -50,7 +50,14 @@ func FuzzSubscribersJSON(f *testing.F) {
 		other.ID, other.Email, other.Consent, other.Bounced = mailing.SubscriberID(id^1), name+email, mailing.Consent{}, time.Time{}
 		third := s
 		third.Consent.Subscribed, third.Consent.UnsubscribedFrom = time.Time{}, from
-		for _, subs := range [][]mailing.Subscriber{{s, other, third}, {}, nil} {
+		// Created, updated and subscribed at one instant in UTC (the
+		// stores' times), or not subscribed (bit 128).
+		utc := s
+		utc.ID, utc.Created, utc.Updated, utc.Consent.Subscribed = mailing.SubscriberID(id+1), at.UTC(), at.UTC(), at.UTC()
+		if set&128 != 0 {
+			utc.Consent.Subscribed = time.Time{}
+		}
+		for _, subs := range [][]mailing.Subscriber{{s, other, third, utc}, {}, nil} {
 			want, got := httptest.NewRecorder(), httptest.NewRecorder()
 			httpx.WriteJSON(want, http.StatusOK, data{adminSubscribersOut(subs)})
 			writeSubscribers(got, subs)
