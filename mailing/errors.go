@@ -1,6 +1,10 @@
 package mailing
 
-import "github.com/hanok-dev/hanok"
+import (
+	"fmt"
+
+	"github.com/hanok-dev/hanok"
+)
 
 // The errors of the mailing list, declared once: the stores return them
 // (wrapped with %w where context helps) and the Service words what a
@@ -48,6 +52,14 @@ var (
 	ErrCampaignPaused = &hanok.Error{Code: hanok.Conflict, Message: "campaign is already paused"}
 	// ErrCampaignNotPaused: only a paused campaign can be resumed.
 	ErrCampaignNotPaused = &hanok.Error{Code: hanok.Conflict, Message: "campaign is not paused"}
+	// ErrBadListAfter: a page of the subscriber list asked after
+	// something that is not a subscriber's id (a positive integer).
+	ErrBadListAfter = &hanok.Error{Code: hanok.Invalid, Message: "min_id must be a subscriber id (a positive integer)",
+		Fields: map[string]string{"min_id": "must be a subscriber id (a positive integer)"}}
+	// ErrBadListLimit: a page of the subscriber list whose size is not
+	// 1 to MaxListLimit.
+	ErrBadListLimit = &hanok.Error{Code: hanok.Invalid, Message: fmt.Sprintf("limit must be an integer from 1 to %d", MaxListLimit),
+		Fields: map[string]string{"limit": fmt.Sprintf("must be an integer from 1 to %d", MaxListLimit)}}
 	// ErrNoTestSender: test sends need a transport (Config.Tester).
 	ErrNoTestSender = &hanok.Error{Code: hanok.Unavailable, Message: "test sends are not available: no mail transport"}
 )

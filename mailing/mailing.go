@@ -61,6 +61,15 @@ type Subscriber struct {
 	Consent Consent
 }
 
+// SubscriberQuery asks for a part of the subscriber list, which is
+// ordered by id: the subscribers whose id is above After (0: from the
+// first), at most Limit of them (0: no bound). The zero query is the
+// whole list.
+type SubscriberQuery struct {
+	After SubscriberID
+	Limit int
+}
+
 // Consent is when, and from which client address, a subscriber last
 // subscribed, confirmed and unsubscribed (zero and empty for never): what
 // a regulator or an unsubscribe dispute asks for. The address is the
@@ -224,8 +233,10 @@ type Store interface {
 	// transaction and stores the result unless fn fails (whose error is
 	// returned). Every field but ID, Email and Created is stored.
 	UpdateSubscriber(ctx context.Context, id SubscriberID, fn func(*Subscriber) error) (Subscriber, error)
-	// Subscribers lists every subscriber, cancelled ones too, by id.
-	Subscribers(ctx context.Context) ([]Subscriber, error)
+	// Subscribers lists the subscribers, cancelled ones too, by id: those
+	// whose id is above q.After, at most q.Limit of them (every one when
+	// q.Limit is 0). The zero query lists every subscriber.
+	Subscribers(ctx context.Context, q SubscriberQuery) ([]Subscriber, error)
 	// DeletePending deletes the pending subscribers who never confirmed
 	// and subscribed before before (Consent.Subscribed), with their
 	// deliveries, and returns how many.

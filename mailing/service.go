@@ -427,7 +427,51 @@ func (s *Service) Subscribers(ctx context.Context, actor hanok.Actor) ([]Subscri
 	if err := checkAdmin(actor); err != nil {
 		return nil, err
 	}
-	return s.store.Subscribers(ctx)
+	return s.store.Subscribers(ctx, SubscriberQuery{})
+}
+
+// MaxListLimit is the largest page of the subscriber list a
+// SubscriberQuery may ask for.
+const MaxListLimit = 1000
+
+// SubscriberPage is a part of the subscriber list, by id. Next, when
+// the list goes on past the page, asks for the page after it (the same
+// Limit, After the page's last id); it is nil on the last page.
+type SubscriberPage struct {
+	Subscribers []Subscriber
+	Next        *SubscriberQuery
+}
+
+// ListSubscribers returns the part of the subscriber list q asks for,
+// cancelled subscribers too, to the administrator: the zero query is the
+// whole list (one page). q.After must not be negative
+// (ErrBadListAfter), q.Limit must be 0 or 1 to MaxListLimit
+// (ErrBadListLimit).
+func (s *Service) ListSubscribers(ctx context.Context, actor hanok.Actor, q SubscriberQuery) (SubscriberPage, error) {
+	if err := checkAdmin(actor); err != nil {
+		return SubscriberPage{}, err
+	}
+	if q.After < 0 {
+		return SubscriberPage{}, ErrBadListAfter
+	}
+	if q.Limit < 0 || q.Limit > MaxListLimit {
+		return SubscriberPage{}, ErrBadListLimit
+	}
+	read := q
+	if q.Limit > 0 {
+		// One more than the page tells whether the list goes on.
+		read.Limit++
+	}
+	subs, err := s.store.Subscribers(ctx, read)
+	if err != nil {
+		return SubscriberPage{}, fmt.Errorf("mailing: list subscribers: %w", err)
+	}
+	p := SubscriberPage{Subscribers: subs}
+	if q.Limit > 0 && len(subs) > q.Limit {
+		p.Subscribers = subs[:q.Limit]
+		p.Next = &SubscriberQuery{After: subs[q.Limit-1].ID, Limit: q.Limit}
+	}
+	return p, nil
 }
 
 // DeleteSubscriber deletes one subscriber with its deliveries; only the

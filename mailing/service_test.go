@@ -117,6 +117,8 @@ func TestAdminActionsNeedTheAdministrator(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, err := svc.Subscribers(ctx, actor)
 			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
+			_, err = svc.ListSubscribers(ctx, actor, mailing.SubscriberQuery{Limit: 1})
+			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
 			_, err = svc.Subscriber(ctx, actor, sub.ID)
 			assert.ErrorIs(t, err, mailing.ErrNotAdmin)
 			assert.ErrorIs(t, svc.DeleteSubscriber(ctx, actor, sub.ID), mailing.ErrNotAdmin)
@@ -141,6 +143,57 @@ func TestAdminActionsNeedTheAdministrator(t *testing.T) {
 	subs, err := svc.Subscribers(ctx, mailing.Admin)
 	require.NoError(t, err)
 	assert.Len(t, subs, 1, "a refused delete changed the list")
+}
+
+// ListSubscribers pages the list by id: a page of Limit with Next while
+// the list goes on, the zero query the whole list; a negative After or a
+// Limit out of 1 to MaxListLimit is refused with the domain's error.
+func TestListSubscribers(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t, memory.New().Mailing())
+	var ids []mailing.SubscriberID
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		sub, err := svc.Subscribe(ctx, e, "x")
+		require.NoError(t, err)
+		ids = append(ids, sub.ID)
+	}
+	page := func(q mailing.SubscriberQuery) ([]mailing.SubscriberID, *mailing.SubscriberQuery) {
+		t.Helper()
+		p, err := svc.ListSubscribers(ctx, mailing.Admin, q)
+		require.NoError(t, err)
+		var got []mailing.SubscriberID
+		for _, s := range p.Subscribers {
+			got = append(got, s.ID)
+		}
+		return got, p.Next
+	}
+	got, next := page(mailing.SubscriberQuery{})
+	assert.Equal(t, ids, got)
+	assert.Nil(t, next, "the whole list")
+	got, next = page(mailing.SubscriberQuery{Limit: 2})
+	assert.Equal(t, ids[:2], got)
+	require.NotNil(t, next)
+	assert.Equal(t, mailing.SubscriberQuery{After: ids[1], Limit: 2}, *next)
+	got, next = page(*next)
+	assert.Equal(t, ids[2:], got)
+	assert.Nil(t, next, "the last page")
+	got, next = page(mailing.SubscriberQuery{Limit: 3})
+	assert.Equal(t, ids, got)
+	assert.Nil(t, next, "a page that holds the rest")
+
+	for _, c := range []struct {
+		q    mailing.SubscriberQuery
+		want error
+	}{
+		{mailing.SubscriberQuery{After: -1}, mailing.ErrBadListAfter},
+		{mailing.SubscriberQuery{Limit: -1}, mailing.ErrBadListLimit},
+		{mailing.SubscriberQuery{Limit: mailing.MaxListLimit + 1}, mailing.ErrBadListLimit},
+	} {
+		_, err := svc.ListSubscribers(ctx, mailing.Admin, c.q)
+		assert.ErrorIs(t, err, c.want, "%+v", c.q)
+	}
+	_, err := svc.ListSubscribers(ctx, mailing.Admin, mailing.SubscriberQuery{Limit: mailing.MaxListLimit})
+	assert.NoError(t, err, "the largest page")
 }
 
 // The campaign's life cycle is the domain's: queued, sending once a

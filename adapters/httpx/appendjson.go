@@ -97,15 +97,64 @@ func AppendJSONString(b []byte, s string) []byte {
 // AppendJSONTime appends t as time.Time's MarshalJSON does (RFC 3339 with
 // nanoseconds, quoted); ok is false for a time MarshalJSON refuses (a
 // year outside 0 to 9999, a zone offset of seconds or of 24 hours or
-// more), which the caller then leaves to encoding/json.
+// more), which the caller then leaves to encoding/json. It writes the
+// digits itself: a list of a thousand rows holds thousands of times, and
+// time.Time.AppendFormat takes twice as long.
 func AppendJSONTime(b []byte, t time.Time) (_ []byte, ok bool) {
-	if y := t.Year(); y < 0 || y > 9999 {
+	_, off := t.Zone()
+	if off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
 		return b, false
 	}
-	if _, off := t.Zone(); off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+	// The local time, in seconds since -0400-03-01 (a year starting in
+	// March ends with its leap day; the 400 years keep it positive).
+	// MarshalJSON refuses a year before 0 or past 9999.
+	secs := t.Unix() + int64(off)
+	if secs < -62167219200 || secs >= 253402300800 {
 		return b, false
 	}
-	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"'), true
+	secs += (719468 + 146097) * 86400
+	days, rem := int(secs/86400), int(secs%86400)
+	hour, minute, sec := rem/3600, rem/60%60, rem%60
+	// Days to a civil date (H. Hinnant's days_from_civil, inverted).
+	era := days / 146097
+	doe := days - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := doy - (153*mp+2)/5 + 1
+	month := mp + 3
+	if month > 12 {
+		month -= 12
+	}
+	year := yoe + era*400 - 400
+	if month <= 2 {
+		year++
+	}
+	b = append(b, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':', byte('0'+sec/10), byte('0'+sec%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		// Nine digits, without the trailing zeros.
+		var d [10]byte
+		d[0] = '.'
+		for i := 9; i > 0; i-- {
+			d[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for d[n-1] == '0' {
+			n--
+		}
+		b = append(b, d[:n]...)
+	}
+	if off == 0 {
+		return append(b, 'Z', '"'), true
+	}
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	h, m := off/3600, off/60%60
+	return append(b, sign, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), '"'), true
 }

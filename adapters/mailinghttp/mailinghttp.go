@@ -5,7 +5,8 @@
 //	POST   /subscribe                       {email, name}     -> 201 (409 when subscribed, 429 past the
 //	                                        client address's budget, as registration)
 //	PATCH  /subscribe                       {email}           -> 201 cancelled (404 unknown, 409 already)
-//	GET    /subscribe                       admin             -> 200 {"data": [subscriber...]}
+//	GET    /subscribe[?min_id=&limit=]      admin             -> 200 {"data": [subscriber...]}, every subscriber by
+//	                                        id, or a page of them (Link: rel="next" when the list goes on)
 //	GET    /subscribe/{id}                  admin             -> 200 {"data": subscriber}
 //	DELETE /subscribe                       admin             -> 204, every subscriber deleted
 //	DELETE /subscribe/{id}                  admin             -> 204
@@ -40,6 +41,8 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -247,17 +250,60 @@ func (h *handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// list answers the subscriber list: the whole of it, as the seed did, or
+// the page that min_id and limit ask for (listQuery), with a Link header
+// to the next page when the list goes on.
 func (h *handler) list(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	subs, err := h.svc.Subscribers(r.Context(), actor)
+	q, err := listQuery(r)
 	if err != nil {
 		return err
 	}
-	out := make([]subscriberJSON, len(subs))
-	for i, s := range subs {
-		out[i] = adminSubscriberOut(s)
+	p, err := h.svc.ListSubscribers(r.Context(), actor, q)
+	if err != nil {
+		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, data{out})
+	if p.Next != nil {
+		w.Header().Set("Link", nextLink(r, *p.Next))
+	}
+	writeSubscribers(w, p.Subscribers)
 	return nil
+}
+
+// listQuery reads the page of the list the request asks for: min_id, the
+// subscribers after that id, and limit, at most that many. Without them
+// it is the whole list. A value that is not a positive integer is the
+// domain's error for it.
+func listQuery(r *http.Request) (mailing.SubscriberQuery, error) {
+	var q mailing.SubscriberQuery
+	v := r.URL.Query()
+	if v.Has("min_id") {
+		n, err := strconv.ParseInt(v.Get("min_id"), 10, 64)
+		if err != nil || n <= 0 {
+			return q, mailing.ErrBadListAfter
+		}
+		q.After = mailing.SubscriberID(n)
+	}
+	if v.Has("limit") {
+		n, err := strconv.Atoi(v.Get("limit"))
+		if err != nil || n <= 0 {
+			return q, mailing.ErrBadListLimit
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+// nextLink is the Link header of the page next asks for: the request's
+// path (with its mount prefix) and query, its min_id and limit next's.
+func nextLink(r *http.Request, next mailing.SubscriberQuery) string {
+	path := r.URL.EscapedPath()
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		path = u.EscapedPath()
+	}
+	v := r.URL.Query()
+	v.Set("min_id", strconv.FormatInt(int64(next.After), 10))
+	v.Set("limit", strconv.Itoa(next.Limit))
+	return "<" + path + "?" + v.Encode() + `>; rel="next"`
 }
 
 func (h *handler) get(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {

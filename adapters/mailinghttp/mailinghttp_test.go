@@ -227,6 +227,88 @@ func TestListGetDelete(t *testing.T) {
 	assert.Equal(t, "{\"data\":[]}\n", string(r.Body))
 }
 
+// TestListPages: GET /subscribe without parameters lists every
+// subscriber, as the seed did; min_id and limit page the list by id,
+// with a Link to the next page while it goes on, and the same body for
+// the same subscribers; a bad value is a 400 naming the parameter.
+func TestListPages(t *testing.T) {
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			ms, as := mk(t)
+			e := newEnvOn(t, ms, as)
+			for i := range 5 {
+				e.do("POST", "/subscribe", map[string]any{"email": fmt.Sprintf("s%d@example.com", i), "name": fmt.Sprint(i)}, false).Want(t, 201)
+			}
+			e.do("DELETE", "/subscribe/3", nil, true).Want(t, 204)
+			e.do("PATCH", "/subscribe", map[string]any{"email": "s1@example.com"}, false).Want(t, 201)
+			ids := func(r testkit.Response) []float64 {
+				t.Helper()
+				var out []float64
+				for _, s := range r.Map(t)["data"].([]any) {
+					out = append(out, s.(map[string]any)["id"].(float64))
+				}
+				return out
+			}
+
+			whole := e.do("GET", "/subscribe", nil, true).Want(t, 200)
+			assert.Equal(t, []float64{1, 2, 4, 5}, ids(whole))
+			assert.Empty(t, whole.Header.Get("Link"), "the whole list has no next page")
+
+			// Page by page, following the Link header, gives the same
+			// subscribers in the same bytes.
+			var pages [][]byte
+			next := "/subscribe?limit=2"
+			for next != "" {
+				r := e.do("GET", next, nil, true).Want(t, 200)
+				pages = append(pages, r.Body)
+				next = ""
+				if link := r.Header.Get("Link"); link != "" {
+					target, ok := strings.CutPrefix(link, "</mailing")
+					require.True(t, ok, "Link %q is the mounted path", link)
+					target, ok = strings.CutSuffix(target, `>; rel="next"`)
+					require.True(t, ok, "Link %q", link)
+					next = target
+				}
+				require.LessOrEqual(t, len(pages), 3, "the Link header goes on past the list")
+			}
+			require.Len(t, pages, 2)
+			wholeList := strings.TrimSuffix(strings.TrimPrefix(string(whole.Body), `{"data":[`), "]}\n")
+			first := strings.TrimSuffix(strings.TrimPrefix(string(pages[0]), `{"data":[`), "]}\n")
+			second := strings.TrimSuffix(strings.TrimPrefix(string(pages[1]), `{"data":[`), "]}\n")
+			assert.Equal(t, wholeList, first+","+second, "the pages are the whole list's subscribers, byte for byte")
+
+			r := e.do("GET", "/subscribe?limit=2", nil, true).Want(t, 200)
+			assert.Equal(t, []float64{1, 2}, ids(r))
+			assert.Equal(t, `</mailing/subscribe?limit=2&min_id=2>; rel="next"`, r.Header.Get("Link"))
+			r = e.do("GET", "/subscribe?min_id=2&limit=2", nil, true).Want(t, 200)
+			assert.Equal(t, []float64{4, 5}, ids(r))
+			assert.Empty(t, r.Header.Get("Link"), "the last page")
+			r = e.do("GET", "/subscribe?min_id=3", nil, true).Want(t, 200)
+			assert.Equal(t, []float64{4, 5}, ids(r), "after a deleted id, without a limit")
+			r = e.do("GET", "/subscribe?min_id=5&limit=1000", nil, true).Want(t, 200)
+			assert.Equal(t, "{\"data\":[]}\n", string(r.Body), "past the last")
+			assert.Empty(t, r.Header.Get("Link"))
+
+			for _, c := range []struct{ query, field, message string }{
+				{"min_id=0", "min_id", "min_id must be a subscriber id (a positive integer)"},
+				{"min_id=-1", "min_id", "min_id must be a subscriber id (a positive integer)"},
+				{"min_id=abc", "min_id", "min_id must be a subscriber id (a positive integer)"},
+				{"min_id=", "min_id", "min_id must be a subscriber id (a positive integer)"},
+				{"min_id=99999999999999999999", "min_id", "min_id must be a subscriber id (a positive integer)"},
+				{"limit=0", "limit", "limit must be an integer from 1 to 1000"},
+				{"limit=1001", "limit", "limit must be an integer from 1 to 1000"},
+				{"limit=2.5", "limit", "limit must be an integer from 1 to 1000"},
+				{"min_id=1&limit=-3", "limit", "limit must be an integer from 1 to 1000"},
+			} {
+				r := e.do("GET", "/subscribe?"+c.query, nil, true)
+				wantError(t, r, 400, c.message)
+				assert.Contains(t, r.Map(t)["fields"], c.field, "?%s", c.query)
+			}
+			wantError(t, e.do("GET", "/subscribe?limit=2", nil, false), 403, "admin token")
+		})
+	}
+}
+
 func TestSendMailAndReport(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

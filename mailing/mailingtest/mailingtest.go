@@ -31,6 +31,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 		fn   func(*testing.T, mailing.Store)
 	}{
 		{"Subscribers", testSubscribers},
+		{"SubscriberPages", testSubscriberPages},
 		{"UpdateSubscriber", testUpdateSubscriber},
 		{"DeleteSubscribers", testDeleteSubscribers},
 		{"UnknownIDs", testUnknownIDs},
@@ -97,9 +98,70 @@ func testSubscribers(t *testing.T, s mailing.Store) {
 	_, err = s.SubscriberByToken(ctx, tokenFor("nobody"))
 	assert.ErrorIs(t, err, mailing.ErrSubscriberNotFound)
 
-	list, err := s.Subscribers(ctx)
+	list, err := s.Subscribers(ctx, mailing.SubscriberQuery{})
 	require.NoError(t, err)
 	assert.Equal(t, []mailing.Subscriber{a, b}, list)
+}
+
+// testSubscriberPages: a query lists the subscribers above After, by id,
+// at most Limit of them; every read answers the writes before it, and a
+// caller's changes to the rows it got reach no later read.
+func testSubscriberPages(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	var subs []mailing.Subscriber
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com"} {
+		subs = append(subs, addSub(t, s, e, true))
+	}
+	require.NoError(t, s.DeleteSubscriber(ctx, subs[2].ID))
+	a, b, d, e := subs[0], subs[1], subs[3], subs[4]
+	list := func(q mailing.SubscriberQuery) []mailing.Subscriber {
+		t.Helper()
+		got, err := s.Subscribers(ctx, q)
+		require.NoError(t, err, "Subscribers(%+v)", q)
+		return got
+	}
+	for _, c := range []struct {
+		q    mailing.SubscriberQuery
+		want []mailing.Subscriber
+	}{
+		{mailing.SubscriberQuery{}, []mailing.Subscriber{a, b, d, e}},
+		{mailing.SubscriberQuery{Limit: 2}, []mailing.Subscriber{a, b}},
+		{mailing.SubscriberQuery{After: b.ID, Limit: 2}, []mailing.Subscriber{d, e}},
+		{mailing.SubscriberQuery{After: b.ID + 1, Limit: 1}, []mailing.Subscriber{d}},
+		{mailing.SubscriberQuery{After: a.ID}, []mailing.Subscriber{b, d, e}},
+		{mailing.SubscriberQuery{After: d.ID, Limit: 5}, []mailing.Subscriber{e}},
+	} {
+		assert.Equal(t, c.want, list(c.q), "Subscribers(%+v)", c.q)
+	}
+	assert.Empty(t, list(mailing.SubscriberQuery{After: e.ID}), "after the last")
+
+	// Reads after writes, and a caller changing its rows.
+	list(mailing.SubscriberQuery{})[0].Name = "changed by a caller"
+	assert.Equal(t, a.Name, list(mailing.SubscriberQuery{})[0].Name, "after a caller changed its rows")
+	_, err := s.UpdateSubscriber(ctx, d.ID, func(sub *mailing.Subscriber) error {
+		sub.Name, sub.Subscribed, sub.Bounced = "renamed", false, t0.Add(time.Hour)
+		return nil
+	})
+	require.NoError(t, err)
+	got := list(mailing.SubscriberQuery{After: b.ID, Limit: 2})
+	require.Len(t, got, 2)
+	assert.Equal(t, "renamed", got[0].Name, "after an update")
+	assert.True(t, got[0].Bounced.Equal(t0.Add(time.Hour)), "the bounce after an update")
+	f := addSub(t, s, "f@example.com", true)
+	assert.Equal(t, []mailing.SubscriberID{e.ID, f.ID}, ids(list(mailing.SubscriberQuery{After: d.ID})), "after a subscription")
+	require.NoError(t, s.DeleteSubscriber(ctx, e.ID))
+	assert.Equal(t, []mailing.SubscriberID{f.ID}, ids(list(mailing.SubscriberQuery{After: d.ID})), "after a deletion")
+	_, err = s.DeleteSubscribers(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, list(mailing.SubscriberQuery{}), "after deleting every subscriber")
+}
+
+func ids(subs []mailing.Subscriber) []mailing.SubscriberID {
+	out := make([]mailing.SubscriberID, len(subs))
+	for i, s := range subs {
+		out[i] = s.ID
+	}
+	return out
 }
 
 func testUpdateSubscriber(t *testing.T, s mailing.Store) {
@@ -155,7 +217,7 @@ func testDeleteSubscribers(t *testing.T, s mailing.Store) {
 	n, err = s.DeleteSubscribers(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	list, err := s.Subscribers(ctx)
+	list, err := s.Subscribers(ctx, mailing.SubscriberQuery{})
 	require.NoError(t, err)
 	assert.Empty(t, list)
 	// The rule the Store states: a campaign left without a pending
@@ -544,7 +606,7 @@ func testBounces(t *testing.T, s mailing.Store) {
 	assert.Equal(t, 2, got.SoftBounces)
 	assert.Equal(t, t0.Add(time.Microsecond), got.SoftSince)
 	assert.Equal(t, mailing.SubscriberBounced, got.Status())
-	list, err := s.Subscribers(ctx)
+	list, err := s.Subscribers(ctx, mailing.SubscriberQuery{})
 	require.NoError(t, err)
 	assert.Equal(t, at, list[0].Bounced, "the list shows the bounce")
 

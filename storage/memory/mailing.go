@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -141,14 +142,19 @@ func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int
 }
 
 // Subscribers implements mailing.Store.
-func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, error) {
+func (s *MailingStore) Subscribers(ctx context.Context, q mailing.SubscriberQuery) ([]mailing.Subscriber, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]mailing.Subscriber, 0, len(s.subscribers))
 	for _, sub := range s.subscribers {
-		out = append(out, sub)
+		if sub.ID > q.After {
+			out = append(out, sub)
+		}
 	}
-	slices.SortFunc(out, func(a, b mailing.Subscriber) int { return int(a.ID - b.ID) })
+	slices.SortFunc(out, func(a, b mailing.Subscriber) int { return cmp.Compare(a.ID, b.ID) })
+	if q.Limit > 0 && len(out) > q.Limit {
+		out = out[:q.Limit]
+	}
 	return out, nil
 }
 

@@ -136,8 +136,10 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 }
 
 // Subscribers implements mailing.Store.
-func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers ORDER BY id`)
+func (s *MailingStore) Subscribers(ctx context.Context, q mailing.SubscriberQuery) ([]mailing.Subscriber, error) {
+	// LIMIT NULL is no limit.
+	rows, err := s.db.pool.Query(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers WHERE id > $1 ORDER BY id LIMIT NULLIF($2::bigint, 0)`,
+		int64(q.After), int64(q.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: subscribers: %w", err)
 	}

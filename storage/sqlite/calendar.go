@@ -332,15 +332,29 @@ SELECT ` + eventColumns + ` FROM (
 ORDER BY e.start_at DESC, e.id DESC
 LIMIT ?3`
 
-// Search implements calendar.Store; its statement is prepared once per
+// Search implements calendar.Store. It is answered from the read cache
+// (keyed by user, word and limit) while no calendar write was committed
+// to the file since it was read; else by its statement, prepared once per
 // connection of the read pool.
 func (s *CalendarStore) Search(ctx context.Context, user auth.UserID, word string, limit int) ([]calendar.Event, error) {
+	c := &s.db.calendar.searches
+	c.sync(ctx, s.db)
+	key := searchKey{user, word, limit}
+	if events, ok := c.get(key); ok {
+		return slices.Clone(events), nil
+	}
+	gen := c.generation()
 	stmts, err := s.db.prepared(ctx, searchQuery)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: prepare search: %w", err)
 	}
 	// One statement reads one snapshot: no transaction around it.
-	return queryEvents(ctx, poolQuerier{s.db.reader, stmts}, searchQuery, user, word, limit)
+	out, err := queryEvents(ctx, poolQuerier{s.db.reader, stmts}, searchQuery, user, word, limit)
+	if err != nil {
+		return nil, err
+	}
+	c.put(key, gen, slices.Clone(out))
+	return out, nil
 }
 
 func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]calendar.Event, error) {

@@ -10,12 +10,28 @@ import (
 )
 
 // calendarCache caches the calendar's event ranges and birthdays
-// (readCache), which a month or a date reads at each request.
+// (readCache), which a month or a date reads at each request, and the
+// results of searches.
 type calendarCache struct {
 	events readCache[eventsKey, []calendar.Event]
 	// birthdays holds a user's birthday, or none (ok false).
 	birthdays readCache[auth.UserID, cachedBirthday]
+	// searches holds the events a search found.
+	searches readCache[searchKey, []calendar.Event]
 }
+
+// searchKey is the key of a Search in the calendar's read cache: the
+// user, the folded word and the limit. As with eventsKey, the rows do not
+// depend on auth's tables.
+type searchKey struct {
+	user  auth.UserID
+	word  string
+	limit int
+}
+
+// maxCachedSearches bounds the cached searches: a search finds up to
+// calendar.SearchLimit events, and a client picks its words.
+const maxCachedSearches = 256
 
 type cachedBirthday struct {
 	b  calendar.Birthday
@@ -25,11 +41,13 @@ type cachedBirthday struct {
 func (c *calendarCache) init() {
 	c.events.query, c.events.max = calendarCountsQuery, maxCachedRanges
 	c.birthdays.query = calendarCountsQuery
+	c.searches.query, c.searches.max = calendarCountsQuery, maxCachedSearches
 }
 
 func (c *calendarCache) bump() {
 	c.events.bump()
 	c.birthdays.bump()
+	c.searches.bump()
 }
 
 // eventsKey is the key of an Events read in the calendar's read cache

@@ -117,3 +117,82 @@ func TestCalendarCacheSeesOtherDBs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, queries.Load(), "reads of the month and the birthday after the writes")
 }
+
+// TestCalendarSearchCacheSeesOtherDBs: two DBs on one file. A search read
+// by the first answers, at its next request, what the other wrote (a
+// matching event, a subject changed, a group selected, an event deleted);
+// a repeated search is answered without a query, each word and limit is
+// its own, and what a caller does to its rows does not reach the cache.
+func TestCalendarSearchCacheSeesOtherDBs(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	other, err := Open(ctx, db.Path())
+	require.NoError(t, err)
+	t.Cleanup(func() { other.Close() })
+	s, s2 := db.Calendar(), other.Calendar()
+
+	var users []auth.UserID
+	for _, name := range []string{"alice", "bob"} {
+		u := &auth.User{Username: name, PasswordHash: []byte("x"), Created: at}
+		require.NoError(t, db.Auth().CreateUser(ctx, u))
+		users = append(users, u.ID)
+	}
+	alice, bob := users[0], users[1]
+	event := func(owner auth.UserID, subject string, group calendar.GroupID, day int) *calendar.Event {
+		start := time.Date(2026, 3, day, 10, 0, 0, 0, time.UTC)
+		return &calendar.Event{UID: subject + "@test", Owner: owner, OwnerEmail: "x@example.com", Subject: subject,
+			Group: group, Start: start, End: start.Add(time.Hour), Created: at}
+	}
+	search := func(word string, limit int) []string {
+		t.Helper()
+		events, err := s.Search(ctx, alice, word, limit)
+		require.NoError(t, err)
+		var out []string
+		for _, e := range events {
+			out = append(out, e.Subject)
+		}
+		return out
+	}
+
+	require.NoError(t, s.CreateEvent(ctx, event(alice, "review one", 0, 2)))
+	require.NoError(t, s.CreateEvent(ctx, event(alice, "lunch", 0, 3)))
+	assert.Equal(t, []string{"review one"}, search("review", 10))
+	queries := countReads(t, db)
+	assert.Equal(t, []string{"review one"}, search("review", 10))
+	require.Zero(t, queries.Load(), "a cached search")
+	assert.Equal(t, []string{"lunch"}, search("lunch", 10), "another word")
+	assert.NotZero(t, queries.Load(), "another word is read")
+	events, err := s.Search(ctx, alice, "review", 10)
+	require.NoError(t, err)
+	events[0].Subject = "changed"
+	assert.Equal(t, []string{"review one"}, search("review", 10), "the cached rows after a caller changed its copy")
+
+	// The other DB adds a matching event: found at the next request.
+	second := event(alice, "review two", 0, 4)
+	require.NoError(t, s2.CreateEvent(ctx, second))
+	assert.Equal(t, []string{"review two", "review one"}, search("review", 10), "after another DB's event")
+	assert.Equal(t, []string{"review two"}, search("review", 1), "each limit is its own")
+
+	// A group of bob's with a matching event, selected by alice there.
+	g := &calendar.Group{Name: "team", Creator: bob, CreatorEmail: "b@example.com", Created: at}
+	require.NoError(t, s2.CreateGroup(ctx, g))
+	require.NoError(t, s2.CreateEvent(ctx, event(bob, "team review", g.ID, 5)))
+	assert.Equal(t, []string{"review two", "review one"}, search("review", 10), "a group not selected")
+	require.NoError(t, s2.SelectGroups(ctx, alice, []calendar.GroupID{g.ID}))
+	assert.Equal(t, []string{"team review", "review two", "review one"}, search("review", 10), "after another DB's selection")
+
+	// The other DB changes a subject, then deletes an event.
+	second.Subject = "retro"
+	require.NoError(t, s2.UpdateEvent(ctx, second))
+	assert.Equal(t, []string{"team review", "review one"}, search("review", 10), "after another DB's update")
+	require.NoError(t, s2.DeleteEvent(ctx, second.ID))
+	assert.Empty(t, search("retro", 10), "after another DB's deletion")
+
+	queries.Store(0)
+	search("review", 10)
+	search("review", 10)
+	assert.EqualValues(t, 1, queries.Load(), "after the writes: one read of the search, then the cache")
+}

@@ -50,6 +50,9 @@ type DB struct {
 	// calendar caches the calendar's event ranges and birthdays
 	// (calendar_cache.go).
 	calendar calendarCache
+	// mailing caches the mailing list's subscriber list
+	// (mailing_cache.go).
+	mailing mailingCache
 	// stmts are the read pool's prepared statements (stmt.go).
 	stmts stmtCache
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
@@ -121,6 +124,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := &DB{path: path, writer: writer}
 	db.microblog.init()
 	db.calendar.init()
+	db.mailing.init()
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err

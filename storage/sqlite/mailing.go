@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,7 +59,7 @@ type sqlQuerier interface {
 
 // CreateSubscriber implements mailing.Store.
 func (s *MailingStore) CreateSubscriber(ctx context.Context, sub *mailing.Subscriber) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		c := sub.Consent
 		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_subscribers (email, email_key, name, subscribed, token, created, updated, bounced_at, soft_bounces, soft_since,
 				pending, subscribed_at, subscribed_from, confirmed_at, confirmed_from, unsubscribed_at, unsubscribed_from)
@@ -95,7 +96,7 @@ func (s *MailingStore) SubscriberByToken(ctx context.Context, token string) (mai
 // UpdateSubscriber implements mailing.Store.
 func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.SubscriberID, fn func(*mailing.Subscriber) error) (mailing.Subscriber, error) {
 	var out mailing.Subscriber
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		sub, err := s.subscriberWhere(ctx, tx, "id = ?", id)
 		if err != nil {
 			return err
@@ -124,7 +125,7 @@ func (s *MailingStore) UpdateSubscriber(ctx context.Context, id mailing.Subscrib
 // DeletePending implements mailing.Store.
 func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int, error) {
 	var n int64
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers WHERE pending AND confirmed_at IS NULL AND subscribed_at < ?`, nanos(before))
 		if err != nil {
 			return fmt.Errorf("sqlite: delete pending subscribers: %w", err)
@@ -135,10 +136,37 @@ func (s *MailingStore) DeletePending(ctx context.Context, before time.Time) (int
 	return int(n), err
 }
 
-// Subscribers implements mailing.Store.
-func (s *MailingStore) Subscribers(ctx context.Context) ([]mailing.Subscriber, error) {
-	rows, err := s.db.reader.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM mailing_subscribers ORDER BY id`)
-	return collect("subscribers", rows, err, scanSubscriber)
+// subscribersQuery reads a part of the subscriber list (LIMIT -1 is no
+// limit).
+const subscribersQuery = `SELECT ` + subscriberColumns + ` FROM mailing_subscribers WHERE id > ? ORDER BY id LIMIT ?`
+
+// Subscribers implements mailing.Store. It is answered from the read
+// cache (keyed by the query) while no mailing write was committed to the
+// file since it was read; else by its statement, prepared once per
+// connection of the read pool.
+func (s *MailingStore) Subscribers(ctx context.Context, q mailing.SubscriberQuery) ([]mailing.Subscriber, error) {
+	c := &s.db.mailing.subscribers
+	c.sync(ctx, s.db)
+	if subs, ok := c.get(q); ok {
+		return slices.Clone(subs), nil
+	}
+	gen := c.generation()
+	stmts, err := s.db.prepared(ctx, subscribersQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare subscribers: %w", err)
+	}
+	limit := int64(q.Limit)
+	if limit <= 0 {
+		limit = -1
+	}
+	// One statement reads one snapshot: no transaction around it.
+	rows, err := poolQuerier{s.db.reader, stmts}.QueryContext(ctx, subscribersQuery, int64(q.After), limit)
+	subs, err := collect("subscribers", rows, err, scanSubscriber)
+	if err != nil {
+		return nil, err
+	}
+	c.put(q, gen, slices.Clone(subs))
+	return subs, nil
 }
 
 // settleCampaigns marks done every queued, sending or paused campaign without a
@@ -160,7 +188,7 @@ func settleCampaigns(ctx context.Context, tx *sql.Tx, id mailing.CampaignID, now
 
 // DeleteSubscriber implements mailing.Store.
 func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.SubscriberID) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("sqlite: delete subscriber: %w", err)
@@ -175,7 +203,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 // DeleteSubscribers implements mailing.Store.
 func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
 	var n int64
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers`)
 		if err != nil {
 			return fmt.Errorf("sqlite: delete subscribers: %w", err)
@@ -199,7 +227,7 @@ func scanCampaign(sc scanner) (mailing.Campaign, error) {
 // CreateCampaign implements mailing.Store.
 func (s *MailingStore) CreateCampaign(ctx context.Context, c *mailing.Campaign) (int, error) {
 	var n int64
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO mailing_campaigns (subject, text_body, html_body, status, created, updated, send_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			c.Subject, c.Text, c.HTML, c.Status, nanos(c.Created), nanos(c.Updated), nanos(c.SendAt))
 		if err != nil {
@@ -239,7 +267,7 @@ func (s *MailingStore) Campaign(ctx context.Context, id mailing.CampaignID) (mai
 // UpdateCampaign implements mailing.Store.
 func (s *MailingStore) UpdateCampaign(ctx context.Context, id mailing.CampaignID, fn func(*mailing.Campaign) error) (mailing.Campaign, error) {
 	var out mailing.Campaign
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		c, err := scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM mailing_campaigns WHERE id = ?`, id))
 		if err != nil {
 			return err
@@ -383,7 +411,7 @@ func firstDue(c mailing.Campaign) time.Time {
 // CancelPending implements mailing.Store.
 func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
 	var n int64
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET status = 'cancelled', lease_until = NULL WHERE campaign_id = ? AND status = 'pending'`, c)
 		if err != nil {
 			return fmt.Errorf("sqlite: cancel deliveries: %w", err)
