@@ -41,7 +41,9 @@ type DispatcherConfig struct {
 
 	// Workers is the number of sending goroutines (default 4).
 	Workers int
-	// Batch is how many deliveries a worker claims at once (default 8).
+	// Batch is how many deliveries a worker claims at once (default 32:
+	// a claim is a write transaction, and the rows a dead dispatcher held
+	// come back when their lease ends, whatever their number).
 	Batch int
 	// Lease is how long a claim holds its rows (default 30 minutes): a
 	// row not finished by then is claimed again. It must outlast a send
@@ -157,7 +159,7 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 		}
 	}
 	def(&cfg.Workers, 4)
-	def(&cfg.Batch, 8)
+	def(&cfg.Batch, 32)
 	def(&cfg.MaxAttempts, 8)
 	def(&cfg.Burst, 1)
 	defD(&cfg.Lease, 30*time.Minute)
