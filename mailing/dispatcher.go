@@ -41,7 +41,9 @@ type DispatcherConfig struct {
 
 	// Workers is the number of sending goroutines (default 4).
 	Workers int
-	// Batch is how many deliveries a worker claims at once (default 8).
+	// Batch is how many deliveries a worker claims at once (default 32:
+	// a claim is a write transaction, and the rows a dead dispatcher held
+	// come back when their lease ends, whatever their number).
 	Batch int
 	// Lease is how long a claim holds its rows (default 30 minutes): a
 	// row not finished by then is claimed again. It must outlast a send
@@ -157,7 +159,7 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 		}
 	}
 	def(&cfg.Workers, 4)
-	def(&cfg.Batch, 8)
+	def(&cfg.Batch, 32)
 	def(&cfg.MaxAttempts, 8)
 	def(&cfg.Burst, 1)
 	defD(&cfg.Lease, 30*time.Minute)
@@ -268,8 +270,13 @@ func (d *Dispatcher) work(ctx context.Context, worker int) {
 			// There may be more: let another idle worker look too.
 			d.Wake()
 		}
+		// prev is the recording of the message sent last, which runs
+		// while the next one is staged (deliver).
+		var prev *recording
+		stopped := false
 		for i, del := range ds {
 			if ctx.Err() != nil {
+				prev.wait()
 				d.release(ds[i:])
 				return
 			}
@@ -278,6 +285,7 @@ func (d *Dispatcher) work(ctx context.Context, worker int) {
 				var err error
 				if c, err = d.store.Campaign(context.WithoutCancel(ctx), del.Campaign); err != nil {
 					d.logger.ErrorContext(ctx, "mailing: reading campaign", "campaign", del.Campaign, "err", err)
+					prev.wait()
 					d.release(ds[i:])
 					break
 				}
@@ -286,20 +294,46 @@ func (d *Dispatcher) work(ctx context.Context, worker int) {
 				}
 				campaigns[del.Campaign] = c
 			}
-			if !d.deliver(ctx, c, del) {
-				// The store could not record this delivery: it is
+			next, from := d.deliver(ctx, c, del, prev)
+			prev = next
+			if from >= 0 {
+				// The store could not record a delivery: it is
 				// likely down, and whatever else this claim sends
 				// would go out unrecorded and again once the lease
 				// ends. Give the rest back if the store takes it,
 				// otherwise leave it to its lease, and wait before
 				// claiming again. So an outage costs at most one
-				// duplicate per worker: the message just sent.
-				d.release(ds[i+1:])
+				// duplicate per worker: the message sent last.
+				d.release(ds[i+from:])
 				d.idle(ctx)
+				stopped = true
 				break
 			}
 		}
+		if !prev.wait() && !stopped {
+			d.idle(ctx)
+		}
 	}
+}
+
+// recording is the recording of a sent message's outcome, which runs in
+// a goroutine of its own while the worker stages its next message. A
+// nil *recording is none, and succeeded. Only its worker waits for it.
+type recording struct {
+	ok     chan bool
+	waited bool
+	result bool
+}
+
+// wait waits for the recording and reports whether the store took it.
+func (r *recording) wait() bool {
+	if r == nil {
+		return true
+	}
+	if !r.waited {
+		r.result, r.waited = <-r.ok, true
+	}
+	return r.result
 }
 
 // idle waits for the poll interval, a Wake, or the end of ctx.
@@ -441,31 +475,70 @@ func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil tim
 	return until, true
 }
 
-// deliver sends one claimed delivery and records the outcome. A send
-// that has started is finished even if ctx ends meanwhile. It reports
-// false when the store failed to record the outcome (or the release),
-// whatever the reason: the worker then stops sending the rest of its
-// claim.
-func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery) bool {
+// deliver sends one claimed delivery and starts the recording of its
+// outcome, which it returns. A send that has started is finished even if
+// ctx ends meanwhile.
+//
+// The recording of the worker's previous message, prev, runs meanwhile:
+// over a StagedTransport this message is staged (all sent but what
+// delivers it) while prev is written, and committed only once prev has
+// been recorded, so that the worker never has more than one message
+// delivered and not recorded (after a crash, at most one is sent again).
+// Over any other transport the send waits for prev.
+//
+// from is -1 when the worker may go on, else where in the claim the rows
+// to release start, relative to this delivery: 0 when prev failed (this
+// message was not delivered), 1 when this delivery's own release failed.
+func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery, prev *recording) (next *recording, from int) {
 	if due, ok := d.waitTurn(ctx, Domain(del.Email), del.LeaseUntil); !ok {
+		if !prev.wait() {
+			return nil, 0
+		}
 		next := del.NextAttempt
 		if due.After(next) {
 			next = due
 		}
 		if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next}); err != nil {
 			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
-			return false
+			return nil, 1
 		}
-		return true
+		return nil, -1
 	}
 	msg := d.message(c, del)
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
-	err := d.cfg.Routing.Transport(del.Email).Send(sendCtx, msg)
-	cancel()
+	defer cancel()
+	var err error
+	tr := d.cfg.Routing.Transport(del.Email)
+	if st, ok := tr.(StagedTransport); ok && prev != nil {
+		var staged Staged
+		staged, err = st.Stage(sendCtx, msg)
+		if !prev.wait() {
+			if err == nil {
+				staged.Abort()
+			}
+			return nil, 0
+		}
+		if err == nil {
+			err = staged.Commit()
+		}
+	} else {
+		if !prev.wait() {
+			return nil, 0
+		}
+		err = tr.Send(sendCtx, msg)
+	}
 	o := d.Outcome(del, err, d.cfg.Now())
 	if err != nil {
 		d.logger.WarnContext(ctx, "mailing: send failed", "delivery", del.ID, "to", del.Email, "attempt", del.Attempts+1, "status", o.Status, "err", err)
 	}
+	r := &recording{ok: make(chan bool, 1)}
+	go func() { r.ok <- d.record(ctx, del, o) }()
+	return r, -1
+}
+
+// record stores the outcome o of del and reports whether the store took
+// it.
+func (d *Dispatcher) record(ctx context.Context, del Delivery, o Outcome) bool {
 	if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, o); err != nil {
 		d.logger.ErrorContext(ctx, "mailing: recording a delivery", "delivery", del.ID, "status", o.Status, "err", err)
 		return false

@@ -46,6 +46,32 @@ type Transport interface {
 	Send(ctx context.Context, m Message) error
 }
 
+// StagedTransport is a Transport that can send a message in two steps,
+// so that a Dispatcher's worker transfers its next message while the
+// outcome of the one before is being recorded, without ever having more
+// than one message delivered and not recorded: Stage transfers all of
+// the message that does not yet deliver it (SMTP: the envelope and the
+// data, not the final dot), and Staged.Commit delivers it. A staged
+// message is not delivered if its sender dies, or calls Abort, before
+// Commit (an SMTP server discards a transaction whose connection ends
+// before the final dot, RFC 5321 §4.1.1.4).
+type StagedTransport interface {
+	Transport
+	// Stage transfers m short of delivering it. Its error is classed as
+	// Send's, and leaves nothing to commit or abort.
+	Stage(ctx context.Context, m Message) (Staged, error)
+}
+
+// Staged is a message a StagedTransport has transferred and not yet
+// delivered. Exactly one of Commit and Abort must be called, within the
+// context Stage was given.
+type Staged interface {
+	// Commit delivers the message; its error is classed as Send's.
+	Commit() error
+	// Abort drops the message undelivered.
+	Abort()
+}
+
 // SendError is a Transport's error with its class.
 type SendError struct {
 	// Permanent errors are not retried.

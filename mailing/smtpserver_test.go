@@ -56,6 +56,10 @@ type smtpServer struct {
 	// onMessage, if set, is called (outside the lock) with the number of
 	// messages accepted so far.
 	onMessage func(n int)
+	// discard, if set, makes the server parse each message and count it
+	// without keeping it (benchmarks of many messages).
+	discard  bool
+	accepted int
 }
 
 func newSMTPServer(t testing.TB, rcpt func(to string, n int) error) *smtpServer {
@@ -121,7 +125,14 @@ func (s *smtpServer) connections() int {
 func (s *smtpServer) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.messages)
+	return s.accepted
+}
+
+// setDiscard makes the server keep no message it accepts, only count it.
+func (s *smtpServer) setDiscard() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.discard = true
 }
 
 // snapshot returns the messages, how many times each Message-ID came, and
@@ -245,9 +256,12 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	s := ss.s
 	s.mu.Lock()
 	_, tlsOn := ss.conn.TLSConnectionState()
-	s.messages = append(s.messages, received{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), TLS: tlsOn, User: ss.user, Mech: ss.mech, Raw: data})
-	s.byID[strings.Trim(msg.Header.Get("Message-Id"), "<>")]++
-	n := len(s.messages)
+	s.accepted++
+	if !s.discard {
+		s.messages = append(s.messages, received{From: ss.from, To: ss.to, Header: msg.Header, Body: string(body), TLS: tlsOn, User: ss.user, Mech: ss.mech, Raw: data})
+		s.byID[strings.Trim(msg.Header.Get("Message-Id"), "<>")]++
+	}
+	n := s.accepted
 	on := s.onMessage
 	s.mu.Unlock()
 	if on != nil {

@@ -214,38 +214,85 @@ func (s *SMTP) put(c *smtp.Client) {
 // Send implements Transport. Each step of the transaction has its own
 // timeout (see Timeouts).
 func (s *SMTP) Send(ctx context.Context, m mailing.Message) error {
-	msg, err := Build(m)
+	st, err := s.Stage(ctx, m)
 	if err != nil {
 		return err
 	}
+	return st.Commit()
+}
+
+// Stage implements mailing.StagedTransport: it sends MAIL, RCPT, DATA and
+// the message's data over a connection it keeps until Commit sends the
+// final dot (or Abort closes it, which makes the server drop the
+// message).
+func (s *SMTP) Stage(ctx context.Context, m mailing.Message) (mailing.Staged, error) {
+	msg, err := Build(m)
+	if err != nil {
+		return nil, err
+	}
 	from, err := msg.GetSender(false)
 	if err != nil {
-		return mailing.Permanent(fmt.Errorf("sender: %w", err))
+		return nil, mailing.Permanent(fmt.Errorf("sender: %w", err))
 	}
 	rcpts, err := msg.GetRecipients()
 	if err != nil {
-		return mailing.Permanent(fmt.Errorf("recipients: %w", err))
+		return nil, mailing.Permanent(fmt.Errorf("recipients: %w", err))
 	}
 	c, err := s.take(ctx)
 	if err != nil {
-		return mailing.Temporary(fmt.Errorf("smtp connect: %w", err))
+		return nil, mailing.Temporary(fmt.Errorf("smtp connect: %w", err))
 	}
 	// A cancelled context ends the exchange by closing the connection.
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
-	reusable, err := s.transaction(c, msg, from, rcpts)
-	cancelled := !stop()
-	if err == nil || (reusable && !cancelled) {
-		if cancelled {
-			_ = c.Close()
-		} else {
-			s.put(c)
-		}
+	w, reusable, err := s.stage(c, msg, from, rcpts)
+	if err != nil {
+		live := stop()
+		s.done(c, reusable && live)
+		return nil, sendError(err)
+	}
+	return &smtpStaged{s: s, c: c, w: w, stop: stop}, nil
+}
+
+// smtpStaged is a message staged on an SMTP connection: all sent but the
+// final dot.
+type smtpStaged struct {
+	s    *SMTP
+	c    *smtp.Client
+	w    io.WriteCloser
+	stop func() bool
+}
+
+// Commit implements mailing.Staged: it sends the final dot and waits for
+// the server's reply.
+func (st *smtpStaged) Commit() error {
+	err := st.s.step(st.c, st.s.timeouts.DataTermination, "final dot", st.w.Close)
+	live := st.stop()
+	st.s.done(st.c, err == nil && live)
+	if err != nil {
+		return sendError(err)
+	}
+	return nil
+}
+
+// Abort implements mailing.Staged: it closes the connection, and so ends
+// the transaction before its final dot.
+func (st *smtpStaged) Abort() {
+	st.stop()
+	_ = st.c.Close()
+}
+
+// done gives c back for reuse when reusable, else closes it.
+func (s *SMTP) done(c *smtp.Client, reusable bool) {
+	if reusable {
+		s.put(c)
 	} else {
 		_ = c.Close()
 	}
-	if err == nil {
-		return nil
-	}
+}
+
+// sendError classes an error of the exchange: a 5xx reply is permanent,
+// anything else temporary.
+func sendError(err error) error {
 	var te *textproto.Error
 	if errors.As(err, &te) && te.Code >= 500 && te.Code < 600 {
 		return mailing.Permanent(err)
@@ -253,49 +300,53 @@ func (s *SMTP) Send(ctx context.Context, m mailing.Message) error {
 	return mailing.Temporary(err)
 }
 
-// transaction sends msg over c: MAIL, RCPT, DATA, the data and the final
-// dot, each under its timeout. reusable says whether c may carry another
-// message after err (the server refused the envelope and took the RSET).
-func (s *SMTP) transaction(c *smtp.Client, msg *gomail.Msg, from string, rcpts []string) (reusable bool, err error) {
-	t := s.timeouts
-	step := func(d time.Duration, what string, fn func() error) error {
-		if err := c.UpdateDeadline(d); err != nil {
-			return fmt.Errorf("smtp %s: %w", what, err)
-		}
-		if err := fn(); err != nil {
-			return fmt.Errorf("smtp %s: %w", what, err)
-		}
-		return nil
+// step runs one command of the exchange over c under its timeout d.
+func (s *SMTP) step(c *smtp.Client, d time.Duration, what string, fn func() error) error {
+	if err := c.UpdateDeadline(d); err != nil {
+		return fmt.Errorf("smtp %s: %w", what, err)
 	}
-	refused := func(err error) (bool, error) {
+	if err := fn(); err != nil {
+		return fmt.Errorf("smtp %s: %w", what, err)
+	}
+	return nil
+}
+
+// stage sends msg over c short of the final dot: MAIL, RCPT, DATA and the
+// data, each under its timeout, and returns the data writer whose Close
+// sends the dot. reusable says whether c may carry another message after
+// err (the server refused the envelope and took the RSET).
+func (s *SMTP) stage(c *smtp.Client, msg *gomail.Msg, from string, rcpts []string) (w io.WriteCloser, reusable bool, err error) {
+	t := s.timeouts
+	refused := func(err error) (io.WriteCloser, bool, error) {
 		// The server refused the envelope: after RSET the connection
 		// is still good. After a timeout or a broken connection it is
 		// not (a late reply would answer the next command).
 		var te *textproto.Error
 		if !errors.As(err, &te) {
-			return false, err
+			return nil, false, err
 		}
-		return step(s.timeout, "RSET", c.Reset) == nil, err
+		return nil, s.step(c, s.timeout, "RSET", c.Reset) == nil, err
 	}
-	if err := step(t.Mail, "MAIL FROM", func() error { return c.Mail(from) }); err != nil {
+	if err := s.step(c, t.Mail, "MAIL FROM", func() error { return c.Mail(from) }); err != nil {
 		return refused(err)
 	}
 	for _, r := range rcpts {
-		if err := step(t.Rcpt, "RCPT TO", func() error { return c.Rcpt(r) }); err != nil {
+		if err := s.step(c, t.Rcpt, "RCPT TO", func() error { return c.Rcpt(r) }); err != nil {
 			return refused(err)
 		}
 	}
-	var w io.WriteCloser
-	if err := step(t.DataInit, "DATA", func() (err error) { w, err = c.Data(); return err }); err != nil {
-		return false, err
+	if err := s.step(c, t.DataInit, "DATA", func() (err error) { w, err = c.Data(); return err }); err != nil {
+		return nil, false, err
 	}
-	if _, err := msg.WriteTo(&blockWriter{w: w, c: c, timeout: t.DataBlock}); err != nil {
-		return false, fmt.Errorf("smtp data: %w", err)
+	bw := &blockWriter{w: w, c: c, timeout: t.DataBlock}
+	if _, err := msg.WriteTo(bw); err != nil {
+		return nil, false, fmt.Errorf("smtp data: %w", err)
 	}
-	if err := step(t.DataTermination, "final dot", w.Close); err != nil {
-		return false, err
+	// The data goes out now, the final dot with Commit.
+	if err := s.step(c, t.DataBlock, "data", c.Text.W.Flush); err != nil {
+		return nil, false, err
 	}
-	return true, nil
+	return w, true, nil
 }
 
 // blockWriter gives each block of the message's data its own timeout.

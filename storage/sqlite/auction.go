@@ -359,7 +359,7 @@ func (s *AuctionStore) Car(ctx context.Context, id auction.CarID) (*auction.Car,
 	var c *auction.Car
 	err = s.db.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		c, err = s.car(ctx, readTx{tx, stmts}, id)
+		c, err = s.car(ctx, stmtTx{tx, stmts}, id)
 		return err
 	})
 	if err != nil {

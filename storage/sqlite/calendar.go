@@ -298,7 +298,7 @@ func (s *CalendarStore) Events(ctx context.Context, user auth.UserID, from, to t
 	}
 	var out []calendar.Event
 	err = s.db.read(ctx, func(tx *sql.Tx) error {
-		q := readTx{tx, stmts}
+		q := stmtTx{tx, stmts}
 		var span int64
 		if err := q.QueryRowContext(ctx, spanQuery).Scan(&span); err != nil {
 			return fmt.Errorf("sqlite: read event span: %w", err)

@@ -53,8 +53,13 @@ type DB struct {
 	// mailing caches the mailing list's subscriber list
 	// (mailing_cache.go).
 	mailing mailingCache
-	// stmts are the read pool's prepared statements (stmt.go).
-	stmts stmtCache
+	// stmts are the read pool's prepared statements, writeStmts the
+	// writer's (stmt.go).
+	stmts      stmtCache
+	writeStmts stmtCache
+	// finishes is the group commit of the mailing outbox's finishes
+	// (mailing.go).
+	finishes finishGroup
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
 	authChanges changeGate
 	// watch is the one fileWatch of the file (auction_watch.go).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
@@ -169,21 +170,34 @@ func (s *MailingStore) Subscribers(ctx context.Context, q mailing.SubscriberQuer
 	return subs, nil
 }
 
-// settleCampaigns marks done every queued, sending or paused campaign without a
-// pending delivery (of campaign id, or of every campaign when id is 0).
-func settleCampaigns(ctx context.Context, tx *sql.Tx, id mailing.CampaignID, now time.Time) error {
-	q := `UPDATE mailing_campaigns SET status = 'done', updated = coalesce(?, updated)
+// settleAllQuery marks done every queued, sending or paused campaign
+// without a pending delivery; settleOneQuery does so for the campaign of
+// id (its third argument).
+const (
+	settleAllQuery = `UPDATE mailing_campaigns SET status = 'done', updated = coalesce(?, updated)
 		WHERE status IN ('queued', 'sending', 'paused') AND NOT EXISTS (
 			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = mailing_campaigns.id AND d.status = 'pending')`
-	args := []any{nanos(now)}
+	settleOneQuery = settleAllQuery + ` AND id = ?`
+)
+
+// settleCampaigns marks done every queued, sending or paused campaign without a
+// pending delivery (of campaign id, or of every campaign when id is 0).
+func settleCampaigns(ctx context.Context, tx sqlExecer, id mailing.CampaignID, now time.Time) error {
+	var err error
 	if id != 0 {
-		q += ` AND id = ?`
-		args = append(args, id)
+		_, err = tx.ExecContext(ctx, settleOneQuery, nanos(now), id)
+	} else {
+		_, err = tx.ExecContext(ctx, settleAllQuery, nanos(now))
 	}
-	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	if err != nil {
 		return fmt.Errorf("sqlite: settle campaigns: %w", err)
 	}
 	return nil
+}
+
+// sqlExecer is a *sql.Tx or a stmtTx.
+type sqlExecer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // DeleteSubscriber implements mailing.Store.
@@ -422,27 +436,48 @@ func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) 
 	return int(n), err
 }
 
-// ClaimDeliveries implements mailing.Store.
-func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
-	var out []mailing.Delivery
-	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET lease_until = ?
+// The statements of the outbox's claims and finishes, prepared once on
+// the writer connection: a campaign runs them for every message.
+const (
+	claimQuery = `UPDATE mailing_deliveries SET lease_until = ?
 			WHERE id IN (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
 				WHERE d.status = 'pending' AND d.next_attempt <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND c.status NOT IN ('cancelled', 'paused')
 				ORDER BY d.next_attempt, d.id LIMIT ?)
-			RETURNING `+deliveryColumns, nanos(leaseUntil), nanos(now), nanos(now), limit)
+			RETURNING ` + deliveryColumns
+	campaignClaimedQuery = `UPDATE mailing_campaigns SET status = ?, updated = ? WHERE id = ? AND status = ?`
+	finishQuery          = `UPDATE mailing_deliveries SET
+				status = ?, attempts = attempts + ?, lease_until = NULL, sent_at = ?,
+				next_attempt = CASE WHEN ? = 'pending' THEN ? ELSE next_attempt END,
+				last_error = CASE WHEN ? <> '' THEN ? ELSE last_error END
+			WHERE id = ? AND status = 'pending' AND lease_until = ?
+			RETURNING campaign_id, attempts`
+	deliveryErrorQuery = `INSERT OR REPLACE INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES (?, ?, ?, ?)`
+)
+
+var (
+	claimQueries  = []string{claimQuery, campaignClaimedQuery}
+	finishQueries = []string{finishQuery, deliveryErrorQuery, settleOneQuery}
+)
+
+// ClaimDeliveries implements mailing.Store.
+func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
+	var out []mailing.Delivery
+	err := s.db.writePrepared(ctx, claimQueries, func(tx stmtTx) error {
+		rows, err := tx.QueryContext(ctx, claimQuery, nanos(leaseUntil), nanos(now), nanos(now), limit)
 		out, err = collect("claim deliveries", rows, err, scanDelivery)
 		if err != nil {
 			return err
 		}
-		campaigns := map[mailing.CampaignID]bool{}
+		var campaigns []mailing.CampaignID
 		for _, d := range out {
-			campaigns[d.Campaign] = true
+			if !slices.Contains(campaigns, d.Campaign) {
+				campaigns = append(campaigns, d.Campaign)
+			}
 		}
-		for id := range campaigns {
+		for _, id := range campaigns {
 			queued := mailing.CampaignQueued
-			if _, err := tx.ExecContext(ctx, `UPDATE mailing_campaigns SET status = ?, updated = ? WHERE id = ? AND status = ?`, queued.Claimed(), nanos(now), id, queued); err != nil {
+			if _, err := tx.ExecContext(ctx, campaignClaimedQuery, queued.Claimed(), nanos(now), id, queued); err != nil {
 				return fmt.Errorf("sqlite: campaign sending: %w", err)
 			}
 		}
@@ -489,8 +524,7 @@ func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID,
 			return err
 		}
 		for _, f := range fs {
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES (?, ?, ?, ?)`,
-				f.id, f.attempts+1, nanos(at), msg); err != nil {
+			if _, err := tx.ExecContext(ctx, deliveryErrorQuery, f.id, f.attempts+1, nanos(at), msg); err != nil {
 				return fmt.Errorf("sqlite: delivery error: %w", err)
 			}
 		}
@@ -503,47 +537,135 @@ func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID,
 	return n, err
 }
 
-// FinishDelivery implements mailing.Store.
+// FinishDelivery implements mailing.Store. The finishes that arrive while
+// another is being written are recorded together by the next write
+// transaction (finishGroup), each with its delivery's update, its error
+// if any and its campaign's settling, every statement prepared once; each
+// call returns only when that transaction has committed (or failed).
 func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
-	return s.db.write(ctx, func(tx *sql.Tx) error {
-		attempted := 0
-		if o.Attempted {
-			attempted = 1
+	return s.db.finishes.finish(ctx, s.db, &finishReq{ctx: ctx, d: d, o: o, done: make(chan bool, 1)})
+}
+
+// finishGroup is the group commit of the outbox's finishes. One caller at
+// a time, the leader, writes: it takes every finish queued so far (its
+// own among them) into one write transaction, hands each its result, and
+// makes the first finish queued meanwhile the next leader. So a
+// dispatcher's workers share the writer's commits instead of queueing
+// for a commit each, and yet each worker, which sends its next message
+// only once FinishDelivery has returned, has at any moment at most one
+// message sent and not committed, as with a transaction of its own: a
+// crash repeats at most one message per worker and loses none (the rows
+// not committed stay pending under their lease).
+type finishGroup struct {
+	mu      sync.Mutex
+	queue   []*finishReq
+	running bool
+}
+
+// finishReq is one FinishDelivery call. done receives false when a leader
+// has recorded it (err is its result), or true when its caller is to
+// lead the next transaction.
+type finishReq struct {
+	ctx  context.Context
+	d    mailing.Delivery
+	o    mailing.Outcome
+	err  error
+	done chan bool
+}
+
+func (g *finishGroup) finish(ctx context.Context, db *DB, r *finishReq) error {
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	lead := !g.running
+	g.running = true
+	g.mu.Unlock()
+	if !lead && !<-r.done {
+		return r.err
+	}
+	g.mu.Lock()
+	batch := g.queue
+	g.queue = nil
+	g.mu.Unlock()
+	finishAll(context.WithoutCancel(ctx), db, batch)
+	for _, o := range batch {
+		if o != r {
+			o.done <- false
 		}
-		var sent time.Time
-		if o.Status == mailing.DeliverySent {
-			sent = o.At
+	}
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		g.queue[0].done <- true
+	} else {
+		g.running = false
+	}
+	g.mu.Unlock()
+	return r.err
+}
+
+// finishAll records the finishes of batch in one write transaction and
+// sets each one's err. A finish not held, or of an unknown delivery,
+// changes nothing and fails alone; any other error fails them all.
+func finishAll(ctx context.Context, db *DB, batch []*finishReq) {
+	live := make([]*finishReq, 0, len(batch))
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = fmt.Errorf("sqlite: finish delivery: %w", err)
+			continue
 		}
-		var campaign mailing.CampaignID
-		var attempts int
-		err := tx.QueryRowContext(ctx, `UPDATE mailing_deliveries SET
-				status = ?, attempts = attempts + ?, lease_until = NULL, sent_at = ?,
-				next_attempt = CASE WHEN ? = 'pending' THEN ? ELSE next_attempt END,
-				last_error = CASE WHEN ? <> '' THEN ? ELSE last_error END
-			WHERE id = ? AND status = 'pending' AND lease_until = ?
-			RETURNING campaign_id, attempts`,
-			o.Status, attempted, nanos(sent), o.Status, nanos(o.NextAttempt), o.Error, o.Error, d.ID, nanos(d.LeaseUntil)).Scan(&campaign, &attempts)
-		if errors.Is(err, sql.ErrNoRows) {
-			var one int
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
-				return missing(err, mailing.ErrDeliveryNotFound)
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	err := db.writePrepared(ctx, finishQueries, func(tx stmtTx) error {
+		for _, r := range live {
+			r.err = finishDelivery(ctx, tx, r.d, r.o)
+			if r.err != nil && !errors.Is(r.err, mailing.ErrNotHeld) && !errors.Is(r.err, mailing.ErrDeliveryNotFound) {
+				return r.err
 			}
-			return mailing.ErrNotHeld
-		}
-		if err != nil {
-			return fmt.Errorf("sqlite: finish delivery: %w", err)
-		}
-		if o.Error != "" {
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES (?, ?, ?, ?)`,
-				d.ID, attempts, nanos(o.At), o.Error); err != nil {
-				return fmt.Errorf("sqlite: delivery error: %w", err)
-			}
-		}
-		if o.Status != mailing.DeliveryPending {
-			return settleCampaigns(ctx, tx, campaign, o.At)
 		}
 		return nil
 	})
+	if err != nil {
+		for _, r := range live {
+			r.err = err
+		}
+	}
+}
+
+// finishDelivery records the outcome o of the claim of d in tx.
+func finishDelivery(ctx context.Context, tx stmtTx, d mailing.Delivery, o mailing.Outcome) error {
+	attempted := 0
+	if o.Attempted {
+		attempted = 1
+	}
+	var sent time.Time
+	if o.Status == mailing.DeliverySent {
+		sent = o.At
+	}
+	var campaign mailing.CampaignID
+	var attempts int
+	err := tx.QueryRowContext(ctx, finishQuery,
+		o.Status, attempted, nanos(sent), o.Status, nanos(o.NextAttempt), o.Error, o.Error, d.ID, nanos(d.LeaseUntil)).Scan(&campaign, &attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
+			return missing(err, mailing.ErrDeliveryNotFound)
+		}
+		return mailing.ErrNotHeld
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: finish delivery: %w", err)
+	}
+	if o.Error != "" {
+		if _, err := tx.ExecContext(ctx, deliveryErrorQuery, d.ID, attempts, nanos(o.At), o.Error); err != nil {
+			return fmt.Errorf("sqlite: delivery error: %w", err)
+		}
+	}
+	if o.Status != mailing.DeliveryPending {
+		return settleCampaigns(ctx, tx, campaign, o.At)
+	}
+	return nil
 }
 
 // DeliveryCounts implements mailing.Store. It walks the (campaign, status)

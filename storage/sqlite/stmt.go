@@ -3,17 +3,19 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 )
 
-// maxStmts bounds the statements a DB keeps prepared; past it, a query
+// maxStmts bounds the statements a pool of a DB keeps prepared; past it, a query
 // is prepared for its one run, as database/sql does by default.
 const maxStmts = 64
 
-// stmtCache holds the read pool's prepared statements by query text.
+// stmtCache holds one pool's prepared statements by query text.
 // database/sql prepares a *sql.Stmt on each connection the first time it
 // runs there and keeps it, so a query in it is compiled once per
-// connection instead of at every run.
+// connection instead of at every run. A DB has one for its read pool and
+// one for its writer.
 type stmtCache struct {
 	mu sync.Mutex
 	m  map[string]*sql.Stmt
@@ -25,7 +27,26 @@ type stmtCache struct {
 // a connection of the pool, which a caller holding one of its own could
 // wait for forever.
 func (db *DB) prepared(ctx context.Context, queries ...string) (map[string]*sql.Stmt, error) {
-	c := &db.stmts
+	return prepareIn(ctx, db.reader, &db.stmts, queries)
+}
+
+// writePrepared is write with fn's queries run through statements
+// prepared once on the writer connection (prepared before the
+// transaction begins, since the writer has that one connection), so that
+// a write done many times, as the mailing outbox's claims and finishes
+// are, is not compiled at every run. A query left out of queries runs
+// unprepared.
+func (db *DB) writePrepared(ctx context.Context, queries []string, fn func(tx stmtTx) error) error {
+	stmts, err := prepareIn(ctx, db.writer, &db.writeStmts, queries)
+	if err != nil {
+		return db.readOnly(fmt.Errorf("sqlite: prepare: %w", err))
+	}
+	return db.write(ctx, func(tx *sql.Tx) error { return fn(stmtTx{tx, stmts}) })
+}
+
+// prepareIn returns pool's statements of queries from c, preparing those
+// it has not yet.
+func prepareIn(ctx context.Context, pool *sql.DB, c *stmtCache, queries []string) (map[string]*sql.Stmt, error) {
 	out := make(map[string]*sql.Stmt, len(queries))
 	for _, q := range queries {
 		c.mu.Lock()
@@ -39,7 +60,7 @@ func (db *DB) prepared(ctx context.Context, queries ...string) (map[string]*sql.
 		if full {
 			continue
 		}
-		st, err := db.reader.PrepareContext(ctx, q)
+		st, err := pool.PrepareContext(ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -64,17 +85,25 @@ func (db *DB) prepared(ctx context.Context, queries ...string) (map[string]*sql.
 	return out, nil
 }
 
-// readTx is a querier over a read transaction that runs the queries it
-// has statements for through them (on the transaction's connection,
-// where database/sql prepares each once), and any other on the
-// transaction.
-type readTx struct {
+// stmtTx is a querier over a transaction (read or write) that runs the
+// queries it has statements for through them (on the transaction's
+// connection, where database/sql prepares each once), and any other on
+// the transaction.
+type stmtTx struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 }
 
+// ExecContext runs query for its effect.
+func (r stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := r.stmts[query]; ok {
+		return r.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return r.tx.ExecContext(ctx, query, args...)
+}
+
 // QueryContext runs query.
-func (r readTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (r stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st, ok := r.stmts[query]; ok {
 		return r.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -82,7 +111,7 @@ func (r readTx) QueryContext(ctx context.Context, query string, args ...any) (*s
 }
 
 // QueryRowContext runs query for one row.
-func (r readTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (r stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if st, ok := r.stmts[query]; ok {
 		return r.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
