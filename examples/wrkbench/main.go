@@ -98,6 +98,7 @@ func main() {
 const (
 	secret   = "wrkbench-secret-0123456789abcdef0123456789"
 	user     = "bench"
+	user300  = "bench300" // a user with 300 events in the month
 	password = "bench-password"
 )
 
@@ -109,9 +110,20 @@ type sizes struct {
 // target is one route, and the static twin serving its bytes.
 type target struct {
 	name, url string
-	auth      bool
+	token     string // sent as "Authorization: JWT <token>" when not ""
+	path      string // the twin's path: /<instance label>/<name>
 	static    string // the twin's URL
 	body      []byte
+}
+
+// instance is one loaded database and the server running on it.
+type instance struct {
+	label           string // "1x" or "big"
+	n               sizes
+	fx              *fixture
+	base            string
+	token, token300 string // the bench user's, and the 300-event user's
+	targets         []*target
 }
 
 func run() error {
@@ -121,6 +133,13 @@ func run() error {
 	flag.IntVar(&n.events, "events", 10_000, "number of calendar events besides the month's (other months, other users)")
 	flag.IntVar(&n.trials, "trials", 145, "number of trials (past the 145 real records, generated copies)")
 	flag.IntVar(&n.subscribers, "subscribers", 1_000, "number of mailing list subscribers")
+	var big sizes
+	bigOn := flag.Bool("big", false, "also load a second database with -big-* data and run every route on both, alternating, to compare their times")
+	flag.IntVar(&big.cars, "big-cars", 100_000, "with -big: cars of the big database")
+	flag.IntVar(&big.tweets, "big-tweets", 1_000_000, "with -big: tweets of the big database")
+	flag.IntVar(&big.events, "big-events", 1_000_000, "with -big: other users' events of the big database")
+	flag.IntVar(&big.trials, "big-trials", 100_000, "with -big: trials of the big database")
+	flag.IntVar(&big.subscribers, "big-subscribers", 1_000, "with -big: subscribers of the big database")
 	rounds := flag.Int("rounds", 3, "rounds of wrk over every route")
 	dur := flag.Duration("d", 5*time.Second, "duration of each wrk run")
 	threads := flag.Int("t", 2, "wrk threads")
@@ -147,143 +166,211 @@ func run() error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build the server (run from the module's root): %w", err)
 	}
-	be := sqliteBackend(filepath.Join(dir, "hanok.db"))
-	if *pgURL != "" {
-		schema, err := createSchema(ctx, *pgURL)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("PostgreSQL %s, schema %s (dropped at the end; after an interrupted run: DROP SCHEMA %s CASCADE)\n", postgres.Redacted(*pgURL), schema, schema)
-		defer func() {
-			if err := dropSchema(*pgURL, schema); err != nil {
-				fmt.Fprintln(os.Stderr, "wrkbench:", err)
+
+	// start loads a database of n and starts a server on it.
+	start := func(label string, n sizes, debugAddr string) (*instance, func(), error) {
+		var cleanup []func()
+		done := func() {
+			for _, f := range slices.Backward(cleanup) {
+				f()
 			}
-		}()
-		be = postgresBackend(pgtest.WithSearchPath(*pgURL, schema))
+		}
+		be := sqliteBackend(filepath.Join(dir, label+".db"))
+		if *pgURL != "" {
+			schema, err := createSchema(ctx, *pgURL)
+			if err != nil {
+				return nil, done, err
+			}
+			fmt.Printf("%s: PostgreSQL %s, schema %s (dropped at the end; after an interrupted run: DROP SCHEMA %s CASCADE)\n", label, postgres.Redacted(*pgURL), schema, schema)
+			cleanup = append(cleanup, func() {
+				if err := dropSchema(*pgURL, schema); err != nil {
+					fmt.Fprintln(os.Stderr, "wrkbench:", err)
+				}
+			})
+			be = postgresBackend(pgtest.WithSearchPath(*pgURL, schema))
+		}
+		began := time.Now()
+		fx, err := load(ctx, be, n)
+		if err != nil {
+			return nil, done, err
+		}
+		fmt.Printf("%s: loaded %d cars (built-in catalog), %d tweets, %d + %d + %d calendar events, %d trials, %d subscribers in %v\n",
+			label, n.cars, n.tweets, n.events, fx.monthEvents, fx.month300Events, n.trials, n.subscribers, time.Since(began).Round(time.Millisecond))
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, done, err
+		}
+		args := []string{"-addr", addr, "-db", be.db, "-media", filepath.Join(dir, label+"-media"), "-jwt-secret", secret}
+		if debugAddr != "" {
+			args = append(args, "-debug-addr", debugAddr)
+		}
+		srv := exec.Command(bin, args...)
+		srv.Stderr = os.Stderr // its request log goes to the null device
+		if err := srv.Start(); err != nil {
+			return nil, done, err
+		}
+		cleanup = append(cleanup, func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+		in := &instance{label: label, n: n, fx: fx, base: "http://" + addr}
+		if err := waitReady(in.base + "/readyz"); err != nil {
+			return nil, done, err
+		}
+		if in.token, err = login(in.base, user); err != nil {
+			return nil, done, err
+		}
+		if in.token300, err = login(in.base, user300); err != nil {
+			return nil, done, err
+		}
+		in.targets, err = routes(in, *only)
+		for _, t := range in.targets {
+			t.path = "/" + label + "/" + t.name
+		}
+		return in, done, err
 	}
-	start := time.Now()
-	fx, err := load(ctx, be, n)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("loaded %d cars (built-in catalog), %d tweets, %d + %d calendar events, %d trials, %d subscribers in %v\n",
-		n.cars, n.tweets, n.events, fx.monthEvents, n.trials, n.subscribers, time.Since(start).Round(time.Millisecond))
 
-	addr, err := freeAddr()
+	small, stop, err := start("1x", n, *debugAddr)
+	defer stop()
 	if err != nil {
 		return err
 	}
-	args := []string{"-addr", addr, "-db", be.db, "-media", filepath.Join(dir, "media"), "-jwt-secret", secret}
-	if *debugAddr != "" {
-		args = append(args, "-debug-addr", *debugAddr)
-	}
-	srv := exec.Command(bin, args...)
-	srv.Stderr = os.Stderr // its request log goes to the null device
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
-	base := "http://" + addr
-	if err := waitReady(base + "/readyz"); err != nil {
-		return err
-	}
-	token, err := login(base)
-	if err != nil {
-		return err
-	}
-	var list []struct {
-		ID int64 `json:"id"`
-	}
-	if err := getJSON(base+"/auction/cars/", token, &list); err != nil {
-		return err
-	}
-	if len(list) == 0 {
-		return fmt.Errorf("the car list is empty")
-	}
-
-	cal := base + "/calendar/api/v1/calendar/"
-	targets := []*target{
-		{name: "auction-list", url: base + "/auction/cars/?page=1", auth: true},
-		{name: "auction-detail", url: fmt.Sprintf("%s/auction/cars/%d", base, list[len(list)/2].ID), auth: true},
-		{name: "calendar-month", url: cal + "month?year_month=" + fx.month, auth: true},
-		{name: "calendar-date", url: cal + "date?date=" + fx.date, auth: true},
-		{name: "calendar-today", url: cal + "today", auth: true},
-		{name: "calendar-search", url: cal + "search?search_word=" + url.QueryEscape("review"), auth: true},
-		{name: "microblog-public", url: base + "/microblog/tweet/"},
-		{name: "microblog-home", url: base + "/microblog/timeline/", auth: true},
-		{name: "microblog-user", url: base + "/microblog/users/" + fx.author + "/tweets/"},
-		{name: "microblog-thread", url: fmt.Sprintf("%s/microblog/tweet/%d/thread/", base, fx.thread)},
-		{name: "trials-read", url: base + "/trials/tasks/1"},
-		{name: "trials-search", url: base + "/trials/tasks/search?title=" + url.QueryEscape("코호트") + "&limit=10"},
-		{name: "trials-list", url: base + "/trials/tasks?days=7&limit=10"},
-		{name: "mailing-list", url: base + "/mailing/subscribe", auth: true},
-	}
-	if *only != "" {
-		keep := strings.Split(*only, ",")
-		targets = slices.DeleteFunc(targets, func(t *target) bool { return !slices.Contains(keep, t.name) })
-	}
-	static, err := serveStatic(targets, token)
-	if err != nil {
-		return err
-	}
-	for _, t := range targets {
-		t.static = static + "/" + t.name
-		b, err := fetch(t.static, "")
+	instances := []*instance{small}
+	if *bigOn {
+		b, stop, err := start("big", big, "")
+		defer stop()
 		if err != nil {
 			return err
 		}
-		if !bytes.Equal(b, t.body) {
-			return fmt.Errorf("%s: the static twin's body differs from the route's", t.name)
+		instances = append(instances, b)
+	}
+	var all []*target
+	for _, in := range instances {
+		all = append(all, in.targets...)
+	}
+	static, err := serveStatic(all)
+	if err != nil {
+		return err
+	}
+	for _, in := range instances {
+		for _, t := range in.targets {
+			t.static = static + t.path
+			b, err := fetch(t.static, "")
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(b, t.body) {
+				return fmt.Errorf("%s %s: the static twin's body differs from the route's", in.label, t.name)
+			}
+			fmt.Printf("%-3s %-19s %7d bytes (static twin byte-identical)  %s\n", in.label, t.name, len(t.body), t.url)
 		}
-		fmt.Printf("%-17s %7d bytes (static twin byte-identical)  %s\n", t.name, len(t.body), t.url)
 	}
 
 	if *hold {
-		fmt.Printf("the server is up at %s (token: JWT %s); interrupt to stop\n", base, token)
+		for _, in := range instances {
+			fmt.Printf("%s: the server is up at %s (token: JWT %s); interrupt to stop\n", in.label, in.base, in.token)
+		}
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 		<-sig
 		return nil
 	}
 	fmt.Printf("wrk -t%d -c%d -d%v, %d rounds; each route right after its static twin\n", *threads, *conns, *dur, *rounds)
-	rps := map[string][]float64{}
-	twin := map[string][]float64{}
-	ratios := map[string][]float64{}
+	type key struct{ label, name string }
+	rps := map[key][]float64{}
+	twin := map[key][]float64{}
+	ratios := map[key][]float64{}
+	times := map[string][]float64{} // big's time per request over 1x's, per round
 	for r := 1; r <= *rounds; r++ {
 		fmt.Printf("round %d, load average %s\n", r, loadavg())
-		for _, t := range targets {
-			s, err := runWrk(t.name+" (static)", t.static, "", *threads, *conns, *dur)
-			if err != nil {
-				return err
+		for i, t := range small.targets {
+			var got []float64
+			for _, in := range instances {
+				t := in.targets[i]
+				s, err := runWrk(t.name+" (static)", t.static, "", *threads, *conns, *dur)
+				if err != nil {
+					return err
+				}
+				v, err := runWrk(t.name, t.url, t.token, *threads, *conns, *dur)
+				if err != nil {
+					return err
+				}
+				k := key{in.label, t.name}
+				rps[k] = append(rps[k], v)
+				twin[k] = append(twin[k], s)
+				ratios[k] = append(ratios[k], v/s)
+				got = append(got, v)
+				fmt.Printf("  %-3s %-19s %9.0f req/s, static %9.0f  %.3f  (load %s)\n", in.label, t.name, v, s, v/s, loadavg())
 			}
-			tok := ""
-			if t.auth {
-				tok = token
+			if len(got) == 2 {
+				times[t.name] = append(times[t.name], got[0]/got[1])
 			}
-			v, err := runWrk(t.name, t.url, tok, *threads, *conns, *dur)
-			if err != nil {
-				return err
-			}
-			rps[t.name] = append(rps[t.name], v)
-			twin[t.name] = append(twin[t.name], s)
-			ratios[t.name] = append(ratios[t.name], v/s)
-			fmt.Printf("  %-17s %9.0f req/s, static %9.0f  %.3f  (load %s)\n", t.name, v, s, v/s, loadavg())
 		}
 	}
-	fmt.Printf("\nmedians over %d rounds (%d cars, %d tweets, %d + %d events, %d trials, %d subscribers), load average %s:\n",
-		*rounds, n.cars, n.tweets, n.events, fx.monthEvents, n.trials, n.subscribers, loadavg())
-	fmt.Printf("| route | bytes | req/s | static twin req/s | share of static (min–max) |\n| --- | ---: | ---: | ---: | ---: |\n")
-	for _, t := range targets {
-		fmt.Printf("| %s | %d | %.0f | %.0f | %.2f (%.2f–%.2f) |\n", t.name, len(t.body), median(rps[t.name]), median(twin[t.name]),
-			median(ratios[t.name]), slices.Min(ratios[t.name]), slices.Max(ratios[t.name]))
+	for _, in := range instances {
+		n := in.n
+		fmt.Printf("\n%s: medians over %d rounds (%d cars, %d tweets, %d + %d + %d events, %d trials, %d subscribers), load average %s:\n",
+			in.label, *rounds, n.cars, n.tweets, n.events, in.fx.monthEvents, in.fx.month300Events, n.trials, n.subscribers, loadavg())
+		fmt.Printf("| route | bytes | req/s | static twin req/s | share of static (min–max) |\n| --- | ---: | ---: | ---: | ---: |\n")
+		for _, t := range in.targets {
+			k := key{in.label, t.name}
+			fmt.Printf("| %s | %d | %.0f | %.0f | %.2f (%.2f–%.2f) |\n", t.name, len(t.body), median(rps[k]), median(twin[k]),
+				median(ratios[k]), slices.Min(ratios[k]), slices.Max(ratios[k]))
+		}
+	}
+	if len(instances) == 2 {
+		fmt.Printf("\nbig's time per request over 1x's, the same route in the same round (medians, min–max):\n")
+		fmt.Printf("| route | big / 1x (min–max) |\n| --- | ---: |\n")
+		for _, t := range small.targets {
+			v := times[t.name]
+			fmt.Printf("| %s | %.2f (%.2f–%.2f) |\n", t.name, median(v), slices.Min(v), slices.Max(v))
+		}
 	}
 	return nil
+}
+
+// routes are the read routes of in's server, those named in only when
+// it is not "".
+func routes(in *instance, only string) ([]*target, error) {
+	base, fx := in.base, in.fx
+	var list []struct {
+		ID int64 `json:"id"`
+	}
+	if err := getJSON(base+"/auction/cars/", in.token, &list); err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("the car list is empty")
+	}
+	cal := base + "/calendar/api/v1/calendar/"
+	targets := []*target{
+		{name: "auction-list", url: base + "/auction/cars/?page=1", token: in.token},
+		{name: "auction-detail", url: fmt.Sprintf("%s/auction/cars/%d", base, list[len(list)/2].ID), token: in.token},
+		{name: "calendar-month", url: cal + "month?year_month=" + fx.month, token: in.token},
+		{name: "calendar-month-300", url: cal + "month?year_month=" + fx.month, token: in.token300},
+		{name: "calendar-date", url: cal + "date?date=" + fx.date, token: in.token},
+		{name: "calendar-today", url: cal + "today", token: in.token},
+		{name: "calendar-search", url: cal + "search?search_word=" + url.QueryEscape("review"), token: in.token},
+		{name: "microblog-public", url: base + "/microblog/tweet/"},
+		{name: "microblog-home", url: base + "/microblog/timeline/", token: in.token},
+		{name: "microblog-user", url: base + "/microblog/users/" + fx.author + "/tweets/"},
+		{name: "microblog-thread", url: fmt.Sprintf("%s/microblog/tweet/%d/thread/", base, fx.thread)},
+		{name: "trials-read", url: base + "/trials/tasks/1"},
+		{name: "trials-search", url: base + "/trials/tasks/search?title=" + url.QueryEscape("코호트") + "&limit=10"},
+		{name: "trials-list", url: base + "/trials/tasks?days=7&limit=10"},
+		{name: "mailing-list", url: base + "/mailing/subscribe", token: in.token},
+		{name: "mailing-list-page", url: base + "/mailing/subscribe?limit=100", token: in.token},
+	}
+	if only != "" {
+		keep := strings.Split(only, ",")
+		targets = slices.DeleteFunc(targets, func(t *target) bool { return !slices.Contains(keep, t.name) })
+	}
+	return targets, nil
 }
 
 // fixture is what the routes ask for.
 type fixture struct {
 	month, date string // YYYY-MM and YYYY-MM-DD of the calendar's month
 	monthEvents int
+	// month300Events are user300's events in the month.
+	month300Events int
 	author      string            // a tweets' author
 	thread      microblog.TweetID // a tweet with 20 replies
 	benchUser   hanok.UserID
@@ -369,6 +456,13 @@ func load(ctx context.Context, be backend, n sizes) (*fixture, error) {
 		return nil, err
 	}
 	if err := loadCalendar(ctx, db.calendar, actor, fx); err != nil {
+		return nil, err
+	}
+	p300, err := blog.Signup(ctx, microblog.SignupInput{Handle: user300, Name: "Bench 300", Password: password})
+	if err != nil {
+		return nil, err
+	}
+	if err := loadMonth300(ctx, db.calendar, hanok.Actor{ID: p300.User, Username: user300}, fx); err != nil {
 		return nil, err
 	}
 	var authors []hanok.Actor
@@ -489,6 +583,27 @@ func loadCalendar(ctx context.Context, store calendar.Store, actor hanok.Actor, 
 	fx.monthEvents = 90
 	fx.month = fmt.Sprintf("%04d-%02d", y, m)
 	fx.date = first.AddDate(0, 0, min(14, days-1)).Format("2006-01-02")
+	return nil
+}
+
+// loadMonth300 gives the actor 300 events in the current month, 10 a
+// day, and no groups: the month the originals were last measured with.
+func loadMonth300(ctx context.Context, store calendar.Store, actor hanok.Actor, fx *fixture) error {
+	cal, err := calendar.New(store, calendar.Config{})
+	if err != nil {
+		return err
+	}
+	loc := cal.Location()
+	y, m, _ := time.Now().In(loc).Date()
+	first := time.Date(y, m, 1, 8, 0, 0, 0, loc)
+	days := first.AddDate(0, 1, -1).Day()
+	for i := range 300 {
+		s := first.AddDate(0, 0, i%days).Add(time.Duration(i/days) * time.Hour)
+		if _, err := cal.CreateEvent(ctx, actor, calendar.EventInput{Subject: fmt.Sprintf("appointment %d", i), Start: s, End: s.Add(45 * time.Minute)}); err != nil {
+			return err
+		}
+	}
+	fx.month300Events = 300
 	return nil
 }
 
@@ -724,8 +839,8 @@ func waitReady(url string) error {
 	return fmt.Errorf("the server did not answer 200 on %s within a minute", url)
 }
 
-func login(base string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
+func login(base, username string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
 	res, err := http.Post(base+"/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil {
 		return "", err
@@ -778,25 +893,21 @@ func getJSON(url, token string, v any) error {
 }
 
 // serveStatic fetches each target's body once (setting t.body) and
-// serves it at /<name> with the route's Content-Type; it returns the
-// base URL.
-func serveStatic(targets []*target, token string) (string, error) {
+// serves it at /<label>/<name> of its instance with the route's
+// Content-Type; it returns the base URL.
+func serveStatic(targets []*target) (string, error) {
 	type page struct {
 		body        []byte
 		contentType string
 	}
 	pages := map[string]page{}
 	for _, t := range targets {
-		h := ""
-		if t.auth {
-			h = token
-		}
-		res, b, err := get(t.url, h)
+		res, b, err := get(t.url, t.token)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", t.name, err)
 		}
 		t.body = b
-		pages["/"+t.name] = page{b, res.Header.Get("Content-Type")}
+		pages[t.path] = page{b, res.Header.Get("Content-Type")}
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
