@@ -50,6 +50,9 @@ type DB struct {
 	// calendar caches the calendar's event ranges and birthdays
 	// (calendar_cache.go).
 	calendar calendarCache
+	// trials caches the trials' single reads, histories and pages
+	// (trials_cache.go).
+	trials trialsCache
 	// stmts are the read pool's prepared statements (stmt.go).
 	stmts stmtCache
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
@@ -121,6 +124,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := &DB{path: path, writer: writer}
 	db.microblog.init()
 	db.calendar.init()
+	db.trials.init()
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
