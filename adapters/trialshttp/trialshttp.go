@@ -217,18 +217,27 @@ var fieldNames = map[string]string{
 	trials.FieldPhase:      "trial_stage",
 }
 
+// fieldName is the history's field name as the list items name it.
+func fieldName(field string) string {
+	if f, ok := fieldNames[field]; ok {
+		return f
+	}
+	return field
+}
+
 type listBody struct {
 	Message  string `json:"message"`
 	Count    int    `json:"count"`
 	TaskList []item `json:"task_list"`
 }
 
-func writeList(w http.ResponseWriter, l *trials.List) {
+// newListBody is the body of a page of trials (writeList writes it).
+func newListBody(l *trials.List) listBody {
 	items := make([]item, len(l.Trials))
 	for i := range l.Trials {
 		items[i] = toItem(&l.Trials[i])
 	}
-	httpx.WriteJSON(w, http.StatusOK, listBody{Message: "SUCCESS", Count: l.Total, TaskList: items})
+	return listBody{Message: "SUCCESS", Count: l.Total, TaskList: items}
 }
 
 func (h *handler) recent(w http.ResponseWriter, r *http.Request) error {
@@ -270,20 +279,22 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	writeInfo(w, d)
+	return nil
+}
+
+// infoBody is the body of one trial with its history (writeInfo writes
+// it).
+func infoBody(d *trials.Detail) map[string]any {
 	in := info{
 		item: toItem(&d.Trial), NumberOfTargetText: d.TargetSizeText, DurationMonths: d.DurationMonths,
 		FirstSeen: d.FirstSeen, LastChanged: d.LastChanged, LastSeen: d.LastSeen, Withdrawn: d.Withdrawn,
 		History: make([]change, len(d.History)),
 	}
 	for i, c := range d.History {
-		field := c.Field
-		if f, ok := fieldNames[field]; ok {
-			field = f
-		}
-		in.History[i] = change{Run: c.Run, Field: field, Old: c.Old, New: c.New, ChangedAt: c.At}
+		in.History[i] = change{Run: c.Run, Field: fieldName(c.Field), Old: c.Old, New: c.New, ChangedAt: c.At}
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"message": "SUCCESS", "task_info": in})
-	return nil
+	return map[string]any{"message": "SUCCESS", "task_info": in}
 }
 
 func (h *handler) export(w http.ResponseWriter, r *http.Request, contentType, name string, write func(*bytes.Buffer, []trials.Trial) error) error {
