@@ -51,9 +51,13 @@ func FuzzTrialsJSON(f *testing.F) {
 				func(w http.ResponseWriter) {
 					httpx.WriteJSON(w, http.StatusOK, newListBody(&trials.List{Trials: []trials.Trial{tr, other}, Total: size}))
 				},
-				func(w http.ResponseWriter) { writeList(w, &trials.List{Trials: []trials.Trial{tr, other}, Total: size}) }},
+				func(w http.ResponseWriter) {
+					writeList(w, &trials.List{Trials: []trials.Trial{tr, other}, Total: size})
+				}},
 			{"empty list",
-				func(w http.ResponseWriter) { httpx.WriteJSON(w, http.StatusOK, newListBody(&trials.List{Trials: []trials.Trial{}})) },
+				func(w http.ResponseWriter) {
+					httpx.WriteJSON(w, http.StatusOK, newListBody(&trials.List{Trials: []trials.Trial{}}))
+				},
 				func(w http.ResponseWriter) { writeList(w, &trials.List{Trials: []trials.Trial{}}) }},
 			{"trial",
 				func(w http.ResponseWriter) {
