@@ -131,9 +131,10 @@ type errorBody struct {
 	Detail  string `json:"detail"`
 }
 
-// intParam reads the whole-number query parameter name; 0 when absent.
-func intParam(r *http.Request, name string, min, max int) (int, error) {
-	s := r.URL.Query().Get(name)
+// intParam reads the whole-number query parameter name of q; 0 when
+// absent.
+func intParam(q url.Values, name string, min, max int) (int, error) {
+	s := q.Get(name)
 	if s == "" {
 		return 0, nil
 	}
@@ -155,13 +156,13 @@ func query(r *http.Request, maxLimit int) (trials.Query, error) {
 		StudyType: q.Get("type"), Phase: q.Get("trial_stage"), Scope: q.Get("scope"),
 	}
 	var err error
-	if tq.Offset, err = intParam(r, "offset", 0, 1<<31-1); err != nil {
+	if tq.Offset, err = intParam(q, "offset", 0, 1<<31-1); err != nil {
 		return tq, err
 	}
-	if tq.Limit, err = intParam(r, "limit", 1, maxLimit); err != nil {
+	if tq.Limit, err = intParam(q, "limit", 1, maxLimit); err != nil {
 		return tq, err
 	}
-	if tq.Days, err = intParam(r, "days", 1, trials.MaxDays); err != nil {
+	if tq.Days, err = intParam(q, "days", 1, trials.MaxDays); err != nil {
 		return tq, err
 	}
 	return tq, nil
@@ -241,15 +242,16 @@ func newListBody(l *trials.List) listBody {
 }
 
 func (h *handler) recent(w http.ResponseWriter, r *http.Request) error {
-	offset, err := intParam(r, "offset", 0, 1<<31-1)
+	q := r.URL.Query()
+	offset, err := intParam(q, "offset", 0, 1<<31-1)
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(r, "limit", 1, trials.MaxLimit)
+	limit, err := intParam(q, "limit", 1, trials.MaxLimit)
 	if err != nil {
 		return err
 	}
-	days, err := intParam(r, "days", 1, trials.MaxDays)
+	days, err := intParam(q, "days", 1, trials.MaxDays)
 	if err != nil {
 		return err
 	}
@@ -431,7 +433,7 @@ func (h *handler) run(w http.ResponseWriter, r *http.Request, actor hanok.Actor)
 }
 
 func (h *handler) runs(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	limit, err := intParam(r, "limit", 1, trials.MaxRuns)
+	limit, err := intParam(r.URL.Query(), "limit", 1, trials.MaxRuns)
 	if err != nil {
 		return err
 	}

@@ -98,11 +98,32 @@ func windowBound(counts trials.ChangeCounts, since time.Time) (bound time.Time, 
 // page of a list, not an export.
 func cacheablePage(f *trials.Filter) bool { return f.Limit > 0 && f.Limit <= trials.MaxLimit }
 
-// copyTrials copies ts and what their pointers point to.
+// copyTrials copies ts and what their pointers point to (as
+// trials.Trial.Clone does), the numbers in one allocation.
 func copyTrials(ts []trials.Trial) []trials.Trial {
-	out := make([]trials.Trial, len(ts))
-	for i, t := range ts {
-		out[i] = t.Clone()
+	out := append(make([]trials.Trial, 0, len(ts)), ts...)
+	n := 0
+	for i := range out {
+		if out[i].TargetSize != nil {
+			n++
+		}
+		if out[i].DurationMonths != nil {
+			n++
+		}
+	}
+	ints := make([]int, 0, n)
+	ptr := func(p *int) *int {
+		ints = append(ints, *p)
+		return &ints[len(ints)-1]
+	}
+	for i := range out {
+		t := &out[i]
+		if t.TargetSize != nil {
+			t.TargetSize = ptr(t.TargetSize)
+		}
+		if t.DurationMonths != nil {
+			t.DurationMonths = ptr(t.DurationMonths)
+		}
 	}
 	return out
 }
