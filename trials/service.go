@@ -108,22 +108,24 @@ type Detail struct {
 // naming key) when there is none.
 func (s *Service) Get(ctx context.Context, key string) (*Detail, error) {
 	key = strings.TrimSpace(key)
-	notFound := hanok.Wrap(hanok.NotFound, ErrTrialNotFound, fmt.Sprintf("trial %q not found", key))
+	notFound := func() error {
+		return hanok.Wrap(hanok.NotFound, ErrTrialNotFound, fmt.Sprintf("trial %q not found", key))
+	}
 	if key == "" {
-		return nil, notFound
+		return nil, notFound()
 	}
 	// A key of digits is an id first (upstream numbers start with a
 	// letter), then a number.
 	var t *Trial
-	var err error = hanok.Errorf(hanok.NotFound, "not an id")
+	var err error
 	if id, perr := strconv.ParseInt(key, 10, 64); perr == nil && id > 0 {
 		t, err = s.store.Trial(ctx, ID(id))
 	}
-	if hanok.IsCode(err, hanok.NotFound) {
+	if t == nil && (err == nil || hanok.IsCode(err, hanok.NotFound)) {
 		t, err = s.store.TrialByNumber(ctx, key)
 	}
 	if hanok.IsCode(err, hanok.NotFound) {
-		return nil, notFound
+		return nil, notFound()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("trials: get %q: %w", key, err)

@@ -75,6 +75,18 @@ func AppendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
+		// Most text past ASCII here is Hangul: three bytes that are
+		// valid UTF-8 as they are (lead byte E1 to EF, ED only before
+		// 80 to 9F, which leaves out the surrogates) are written as
+		// they are, but for U+2028 and U+2029 (E2 80 A8, E2 80 A9).
+		if c := s[i]; c >= 0xE1 && i+2 < len(s) {
+			c1, c2 := s[i+1], s[i+2]
+			if c2&0xC0 == 0x80 && (c == 0xED && c1&0xE0 == 0x80 || c != 0xED && c <= 0xEF && c1&0xC0 == 0x80) &&
+				(c != 0xE2 || c1 != 0x80 || c2&^1 != 0xA8) {
+				i += 3
+				continue
+			}
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(append(b, s[start:i]...), `\ufffd`...)

@@ -131,9 +131,10 @@ type errorBody struct {
 	Detail  string `json:"detail"`
 }
 
-// intParam reads the whole-number query parameter name; 0 when absent.
-func intParam(r *http.Request, name string, min, max int) (int, error) {
-	s := r.URL.Query().Get(name)
+// intParam reads the whole-number query parameter name of q; 0 when
+// absent.
+func intParam(q url.Values, name string, min, max int) (int, error) {
+	s := q.Get(name)
 	if s == "" {
 		return 0, nil
 	}
@@ -155,13 +156,13 @@ func query(r *http.Request, maxLimit int) (trials.Query, error) {
 		StudyType: q.Get("type"), Phase: q.Get("trial_stage"), Scope: q.Get("scope"),
 	}
 	var err error
-	if tq.Offset, err = intParam(r, "offset", 0, 1<<31-1); err != nil {
+	if tq.Offset, err = intParam(q, "offset", 0, 1<<31-1); err != nil {
 		return tq, err
 	}
-	if tq.Limit, err = intParam(r, "limit", 1, maxLimit); err != nil {
+	if tq.Limit, err = intParam(q, "limit", 1, maxLimit); err != nil {
 		return tq, err
 	}
-	if tq.Days, err = intParam(r, "days", 1, trials.MaxDays); err != nil {
+	if tq.Days, err = intParam(q, "days", 1, trials.MaxDays); err != nil {
 		return tq, err
 	}
 	return tq, nil
@@ -217,30 +218,40 @@ var fieldNames = map[string]string{
 	trials.FieldPhase:      "trial_stage",
 }
 
+// fieldName is the history's field name as the list items name it.
+func fieldName(field string) string {
+	if f, ok := fieldNames[field]; ok {
+		return f
+	}
+	return field
+}
+
 type listBody struct {
 	Message  string `json:"message"`
 	Count    int    `json:"count"`
 	TaskList []item `json:"task_list"`
 }
 
-func writeList(w http.ResponseWriter, l *trials.List) {
+// newListBody is the body of a page of trials (writeList writes it).
+func newListBody(l *trials.List) listBody {
 	items := make([]item, len(l.Trials))
 	for i := range l.Trials {
 		items[i] = toItem(&l.Trials[i])
 	}
-	httpx.WriteJSON(w, http.StatusOK, listBody{Message: "SUCCESS", Count: l.Total, TaskList: items})
+	return listBody{Message: "SUCCESS", Count: l.Total, TaskList: items}
 }
 
 func (h *handler) recent(w http.ResponseWriter, r *http.Request) error {
-	offset, err := intParam(r, "offset", 0, 1<<31-1)
+	q := r.URL.Query()
+	offset, err := intParam(q, "offset", 0, 1<<31-1)
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(r, "limit", 1, trials.MaxLimit)
+	limit, err := intParam(q, "limit", 1, trials.MaxLimit)
 	if err != nil {
 		return err
 	}
-	days, err := intParam(r, "days", 1, trials.MaxDays)
+	days, err := intParam(q, "days", 1, trials.MaxDays)
 	if err != nil {
 		return err
 	}
@@ -270,20 +281,22 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	writeInfo(w, d)
+	return nil
+}
+
+// infoBody is the body of one trial with its history (writeInfo writes
+// it).
+func infoBody(d *trials.Detail) map[string]any {
 	in := info{
 		item: toItem(&d.Trial), NumberOfTargetText: d.TargetSizeText, DurationMonths: d.DurationMonths,
 		FirstSeen: d.FirstSeen, LastChanged: d.LastChanged, LastSeen: d.LastSeen, Withdrawn: d.Withdrawn,
 		History: make([]change, len(d.History)),
 	}
 	for i, c := range d.History {
-		field := c.Field
-		if f, ok := fieldNames[field]; ok {
-			field = f
-		}
-		in.History[i] = change{Run: c.Run, Field: field, Old: c.Old, New: c.New, ChangedAt: c.At}
+		in.History[i] = change{Run: c.Run, Field: fieldName(c.Field), Old: c.Old, New: c.New, ChangedAt: c.At}
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"message": "SUCCESS", "task_info": in})
-	return nil
+	return map[string]any{"message": "SUCCESS", "task_info": in}
 }
 
 func (h *handler) export(w http.ResponseWriter, r *http.Request, contentType, name string, write func(*bytes.Buffer, []trials.Trial) error) error {
@@ -420,7 +433,7 @@ func (h *handler) run(w http.ResponseWriter, r *http.Request, actor hanok.Actor)
 }
 
 func (h *handler) runs(w http.ResponseWriter, r *http.Request, actor hanok.Actor) error {
-	limit, err := intParam(r, "limit", 1, trials.MaxRuns)
+	limit, err := intParam(r.URL.Query(), "limit", 1, trials.MaxRuns)
 	if err != nil {
 		return err
 	}

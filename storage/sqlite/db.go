@@ -53,6 +53,9 @@ type DB struct {
 	// mailing caches the mailing list's subscriber list
 	// (mailing_cache.go).
 	mailing mailingCache
+	// trials caches the trials' single reads, histories and pages
+	// (trials_cache.go).
+	trials trialsCache
 	// stmts are the read pool's prepared statements, writeStmts the
 	// writer's (stmt.go).
 	stmts      stmtCache
@@ -130,6 +133,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db.microblog.init()
 	db.calendar.init()
 	db.mailing.init()
+	db.trials.init()
 	if err := db.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err

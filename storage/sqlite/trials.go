@@ -16,32 +16,13 @@ import (
 
 // TrialsStore is the trials.Store of a DB. It keeps its read queries
 // prepared on the read pool (parsing a query costs more than running
-// these), so a program takes one store from DB.Trials and keeps it.
+// these), so a program takes one store from DB.Trials and keeps it. Its
+// reads are answered from the DB's read cache (trials_cache.go) between
+// two ends of sync runs.
 type TrialsStore struct {
 	db    *DB
 	stmts sync.Map // query text -> *sql.Stmt on the read pool
-
-	// cache holds the results of searches (lists without a time window)
-	// of one generation of the data: the number of sync runs that have
-	// ended. Every change to the trials comes with the end of a run in its
-	// transaction (by this process or another on the same file), so a
-	// larger number means the cache is dropped.
-	cacheMu  sync.Mutex
-	cacheGen int64
-	cache    map[trials.Filter]cachedList
-	// counts are the change counts of the filters of time windows
-	// (trials.CountsKey), of the same generation: the total of a window
-	// is their sum over its runs, not a count of its trials.
-	counts map[trials.Filter]trials.ChangeCounts
 }
-
-type cachedList struct {
-	trials []trials.Trial
-	total  int
-}
-
-// maxCached is the most search results kept.
-const maxCached = 512
 
 var _ trials.Store = (*TrialsStore)(nil)
 
@@ -162,6 +143,7 @@ func finishRun(ctx context.Context, tx *sql.Tx, run *trials.Run) error {
 // ApplySync implements trials.Store: everything, from reading the stored
 // trials to recording the run, happens in one write transaction.
 func (s *TrialsStore) ApplySync(ctx context.Context, run *trials.Run, plan func([]trials.Stored, trials.Load) (*trials.Changeset, error)) error {
+	defer s.db.trials.bump()
 	return s.db.write(ctx, func(tx *sql.Tx) error {
 		stored, err := storedTrials(ctx, tx)
 		if err != nil {
@@ -266,6 +248,7 @@ func writeChangeset(ctx context.Context, tx *sql.Tx, run trials.RunID, cs *trial
 
 // FinishRun implements trials.Store.
 func (s *TrialsStore) FinishRun(ctx context.Context, run *trials.Run) error {
+	defer s.db.trials.bump()
 	return s.db.write(ctx, func(tx *sql.Tx) error { return finishRun(ctx, tx, run) })
 }
 
@@ -301,33 +284,54 @@ func (s *TrialsStore) BeginRun(ctx context.Context, run *trials.Run) error {
 
 // Trial implements trials.Store.
 func (s *TrialsStore) Trial(ctx context.Context, id trials.ID) (*trials.Trial, error) {
-	row, err := s.queryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	t, err := scanTrial(row)
+	t, err := s.cachedTrial(ctx, trialKey{id: id}, `SELECT `+trialColumns+` FROM trials WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: trial %d: %w", id, trials.ErrTrialNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select trial %d: %w", id, err)
 	}
-	return &t, nil
+	return t, nil
 }
 
 // TrialByNumber implements trials.Store.
 func (s *TrialsStore) TrialByNumber(ctx context.Context, number string) (*trials.Trial, error) {
-	row, err := s.queryRow(ctx, `SELECT `+trialColumns+` FROM trials WHERE number = ?`, number)
-	if err != nil {
-		return nil, err
-	}
-	t, err := scanTrial(row)
+	t, err := s.cachedTrial(ctx, trialKey{number: number}, `SELECT `+trialColumns+` FROM trials WHERE number = ?`, number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlite: trial %q: %w", number, trials.ErrTrialNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: select trial %q: %w", number, err)
 	}
+	return t, nil
+}
+
+// cachedTrial returns the one trial that query reads with arg, or
+// sql.ErrNoRows, from the read cache when it holds key.
+func (s *TrialsStore) cachedTrial(ctx context.Context, key trialKey, query string, arg any) (*trials.Trial, error) {
+	c := &s.db.trials.trials
+	c.sync(ctx, s.db)
+	if hit, ok := c.get(key); ok {
+		if !hit.ok {
+			return nil, sql.ErrNoRows
+		}
+		t := hit.t.Clone()
+		return &t, nil
+	}
+	gen := c.generation()
+	row, err := s.queryRow(ctx, query, arg)
+	if err != nil {
+		return nil, err
+	}
+	t, err := scanTrial(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		c.put(key, gen, cachedTrial{})
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.put(key, gen, cachedTrial{t: t.Clone(), ok: true})
 	return &t, nil
 }
 
@@ -363,64 +367,63 @@ func trialsWhere(f *trials.Filter) (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-// Trials implements trials.Store. A search without a time window is
-// answered from the cache while no sync has ended since it was cached.
+// Trials implements trials.Store. A page (not an export) is answered
+// from the read cache while no sync run has ended since it was cached.
 func (s *TrialsStore) Trials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
 	if !f.ChangedSince.IsZero() {
 		return s.windowTrials(ctx, f)
 	}
-	// The trials change only in the transaction that ends a run: the
-	// number of ended runs is the data's generation.
-	row, err := s.queryRow(ctx, generationQuery)
-	if err != nil {
-		return nil, 0, err
+	if !cacheablePage(&f) {
+		return s.queryTrials(ctx, f)
 	}
-	var gen int64
-	if err := row.Scan(&gen); err != nil {
-		return nil, 0, fmt.Errorf("sqlite: newest trial run: %w", err)
-	}
-	s.cacheMu.Lock()
-	s.setGeneration(gen)
-	hit, ok := s.cache[f]
-	s.cacheMu.Unlock()
-	if ok {
+	c := &s.db.trials.pages
+	c.sync(ctx, s.db)
+	if hit, ok := c.get(f); ok {
 		return copyTrials(hit.trials), hit.total, nil
 	}
+	gen := c.generation()
 	ts, total, err := s.queryTrials(ctx, f)
 	if err != nil {
 		return nil, 0, err
 	}
-	s.cacheMu.Lock()
-	if s.cacheGen == gen {
-		if s.cache == nil || len(s.cache) >= maxCached {
-			s.cache = map[trials.Filter]cachedList{}
-		}
-		s.cache[f] = cachedList{trials: copyTrials(ts), total: total}
-	}
-	s.cacheMu.Unlock()
+	c.put(f, gen, cachedList{trials: copyTrials(ts), total: total})
 	return ts, total, nil
-}
-
-// generationQuery reads the data's generation: the number of sync runs
-// that have ended.
-const generationQuery = `SELECT count(finished) FROM trial_runs`
-
-// setGeneration drops what is cached when gen is not the cache's
-// generation. s.cacheMu must be held.
-func (s *TrialsStore) setGeneration(gen int64) {
-	if s.cacheGen != gen {
-		s.cacheGen, s.cache, s.counts = gen, nil, nil
-	}
 }
 
 // windowTrials reads a page of the trials of a time window in the order
 // of the trials_listed index, and gives the total from the change counts
-// of its filter: computed by one GROUP BY the first time a generation
-// of the data is asked for them, then read from memory, so that the
-// page costs the same however many trials the window holds.
+// of its filter: computed by one GROUP BY the first time the filter is
+// asked for after a run ended, then read from memory, so that the page
+// costs the same however many trials the window holds.
+//
+// The window's ChangedSince comes from the clock, different at every
+// request; the page is read, and cached, with the window's lower bound
+// in terms of the run starts the counts hold (windowBound), which reads
+// the same page and total and is the same for every request until a run
+// ends or the window passes a run's start.
 func (s *TrialsStore) windowTrials(ctx context.Context, f trials.Filter) ([]trials.Trial, int, error) {
-	where, args := trialsWhere(&f)
+	pages, countsCache := &s.db.trials.pages, &s.db.trials.counts
 	key := trials.CountsKey(f)
+	cacheable := cacheablePage(&f)
+	pages.sync(ctx, s.db)
+	countsCache.sync(ctx, s.db)
+	if hit, ok := countsCache.get(key); ok {
+		bound, inWindow := windowBound(hit.counts, f.ChangedSince)
+		if !inWindow {
+			return []trials.Trial{}, 0, nil
+		}
+		pf := f
+		pf.ChangedSince = bound
+		if cacheable {
+			if page, ok := pages.get(pf); ok {
+				return copyTrials(page.trials), page.total, nil
+			}
+		}
+	}
+	pagesGen, countsGen := pages.generation(), countsCache.generation()
+
+	// The page is read with the bound for ChangedSince: the same WHERE.
+	where, _ := trialsWhere(&f)
 	keyWhere, keyArgs := trialsWhere(&key)
 	limit := f.Limit
 	if limit <= 0 {
@@ -430,7 +433,7 @@ func (s *TrialsStore) windowTrials(ctx context.Context, f trials.Filter) ([]tria
 	if err != nil {
 		return nil, 0, err
 	}
-	genStmt, err := s.stmt(ctx, generationQuery)
+	runsStmt, err := s.stmt(ctx, trialsRunsQuery)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -440,23 +443,19 @@ func (s *TrialsStore) windowTrials(ctx context.Context, f trials.Filter) ([]tria
 	}
 	out := []trials.Trial{}
 	total := 0
+	pf := f
+	found := false
 	err = s.db.read(ctx, func(tx *sql.Tx) error {
-		var gen int64
-		if err := tx.StmtContext(ctx, genStmt).QueryRowContext(ctx).Scan(&gen); err != nil {
-			return fmt.Errorf("sqlite: newest trial run: %w", err)
+		// The counts cached hold in this snapshot if no run has ended
+		// since they were read.
+		var runs int64
+		if err := tx.StmtContext(ctx, runsStmt).QueryRowContext(ctx).Scan(&runs); err != nil {
+			return fmt.Errorf("sqlite: count trial runs: %w", err)
 		}
-		rows, err := tx.StmtContext(ctx, page).QueryContext(ctx, append(args, limit, f.Offset)...)
-		out, err = collect("trials", rows, err, scanTrial)
-		if err != nil {
-			return err
-		}
-		s.cacheMu.Lock()
-		s.setGeneration(gen)
-		counts, ok := s.counts[key]
-		s.cacheMu.Unlock()
-		if !ok {
+		hit, ok := countsCache.get(key)
+		if !ok || hit.runs != runs {
 			rows, err := tx.StmtContext(ctx, countsStmt).QueryContext(ctx, keyArgs...)
-			counts, err = collect("trial counts", rows, err, func(sc scanner) (trials.ChangeCount, error) {
+			counts, err := collect("trial counts", rows, err, func(sc scanner) (trials.ChangeCount, error) {
 				var c trials.ChangeCount
 				var at sql.NullInt64
 				err := sc.Scan(&at, &c.N)
@@ -466,31 +465,28 @@ func (s *TrialsStore) windowTrials(ctx context.Context, f trials.Filter) ([]tria
 			if err != nil {
 				return err
 			}
-			s.cacheMu.Lock()
-			if s.cacheGen == gen {
-				if s.counts == nil || len(s.counts) >= maxCached {
-					s.counts = map[trials.Filter]trials.ChangeCounts{}
-				}
-				s.counts[key] = counts
-			}
-			s.cacheMu.Unlock()
+			hit = cachedCounts{counts: counts, runs: runs}
+			countsCache.put(key, countsGen, hit)
 		}
-		total = counts.Since(f.ChangedSince)
+		if pf.ChangedSince, found = windowBound(hit.counts, f.ChangedSince); !found {
+			return nil
+		}
+		_, args := trialsWhere(&pf)
+		rows, err := tx.StmtContext(ctx, page).QueryContext(ctx, append(args, limit, f.Offset)...)
+		out, err = collect("trials", rows, err, scanTrial)
+		if err != nil {
+			return err
+		}
+		total = hit.counts.Since(pf.ChangedSince)
 		return nil
 	})
 	if err != nil {
 		return nil, 0, err
 	}
-	return out, total, nil
-}
-
-// copyTrials copies ts and what their pointers point to.
-func copyTrials(ts []trials.Trial) []trials.Trial {
-	out := make([]trials.Trial, len(ts))
-	for i, t := range ts {
-		out[i] = t.Clone()
+	if found && cacheable {
+		pages.put(pf, pagesGen, cachedList{trials: copyTrials(out), total: total})
 	}
-	return out
+	return out, total, nil
 }
 
 // queryTrials reads a page of trials in the order of the trials_listed
@@ -534,19 +530,30 @@ func (s *TrialsStore) queryTrials(ctx context.Context, f trials.Filter) ([]trial
 
 // History implements trials.Store.
 func (s *TrialsStore) History(ctx context.Context, number string) ([]trials.Change, error) {
+	c := &s.db.trials.history
+	c.sync(ctx, s.db)
+	if hit, ok := c.get(number); ok {
+		return copyChanges(hit), nil
+	}
+	gen := c.generation()
 	st, err := s.stmt(ctx, `SELECT number, run_id, field, old, new, at FROM trial_changes
 		WHERE number = ? ORDER BY run_id DESC, id`)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := st.QueryContext(ctx, number)
-	return collect("select history of "+number, rows, err, func(sc scanner) (trials.Change, error) {
+	h, err := collect("select history of "+number, rows, err, func(sc scanner) (trials.Change, error) {
 		var c trials.Change
 		var at sql.NullInt64
 		err := sc.Scan(&c.Number, &c.Run, &c.Field, &c.Old, &c.New, &at)
 		c.At = fromNanos(at)
 		return c, err
 	})
+	if err != nil {
+		return nil, err
+	}
+	c.put(number, gen, copyChanges(h))
+	return h, nil
 }
 
 // Runs implements trials.Store.

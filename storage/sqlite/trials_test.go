@@ -41,7 +41,7 @@ func TestTrialsSearchCacheSeesOtherWriters(t *testing.T) {
 	_, err = svc.RunSync(ctx, trials.SyncOptions{})
 	require.NoError(t, err)
 	search := func() []trials.Trial {
-		ts, total, err := server.Trials(ctx, trials.Filter{Title: "renamed"})
+		ts, total, err := server.Trials(ctx, trials.Filter{Title: "renamed", Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, ts, total)
 		return ts
