@@ -371,9 +371,9 @@ type fixture struct {
 	monthEvents int
 	// month300Events are user300's events in the month.
 	month300Events int
-	author      string            // a tweets' author
-	thread      microblog.TweetID // a tweet with 20 replies
-	benchUser   hanok.UserID
+	author         string            // a tweets' author
+	thread         microblog.TweetID // a tweet with 20 replies
+	benchUser      hanok.UserID
 }
 
 // stores are the domain stores of one open database.
