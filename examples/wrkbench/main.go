@@ -4,8 +4,10 @@
 //
 // It builds examples/server, loads a new SQLite file (the built-in auction
 // catalog of 1,326 models and -cars generated cars; a calendar month of
-// 60 events of one user plus 30 of three groups the user selected, among
-// -events events of 1,000 other users over 20 years; -tweets tweets by 50
+// 60 events of one user plus 30 of three groups the user selected, and a
+// month of 300 events of a second user (calendar-month-300, the month the
+// originals were last measured with), among -events events of 1,000
+// other users over 20 years; -tweets tweets by 50
 // authors, half of them followed by that user, and a thread of 20
 // replies; -trials trial records, the 145 real ones of testdata/trials
 // and generated copies past them; -subscribers mailing list subscribers),
@@ -20,8 +22,18 @@
 // over the rounds.
 //
 //	go run ./examples/wrkbench -rounds 3
-//	go run ./examples/wrkbench -rounds 3 -tweets 1000000 -events 1000000 -trials 100000
+//	go run ./examples/wrkbench -cars 1000 -big -rounds 3 -d 3s
 //	go run ./examples/wrkbench -rounds 3 -postgres 'postgres://user:password@127.0.0.1:5432/db?sslmode=disable'
+//
+// With -big it also loads a second database with the -big-* sizes (by
+// default 100 times the data: 100,000 cars, 1,000,000 tweets, 1,000,000
+// events, 100,000 trials; the subscribers stay 1,000, since the whole
+// list grows with them by design) and starts a second server on it. Each round
+// then runs every route on both, each right after its own static twin,
+// and the end prints, besides each database's table, the big database's
+// time per request over the small one's, the same route in the same
+// round. The mailing list is measured whole (the seed's route, every
+// subscriber) and as its first page of 100 (mailing-list-page).
 //
 // The big tables (tweets, other users' events, subscribers) are written
 // with SQL straight into the file, in one transaction each, as the stores

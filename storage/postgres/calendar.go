@@ -252,21 +252,21 @@ func (s *CalendarStore) Selection(ctx context.Context, user auth.UserID) ([]cale
 // own events by (owner_id, start_at), and the events of its selected
 // groups by (group_id, start_at). The lower bound of start_at, $3 minus
 // the longest event span, keeps both index scans to the events near the
-// range. The groups' branch is LATERAL so that each selected group is one
-// range of that index: as a join, the planner merged the whole index's
-// range of start_at, reading every group event near the range (and the
-// entries of events in no group), 80 times the pages.
+// range. The groups' branch takes the selected groups as an array, so that
+// each is one range of that index (group_id = ANY with the start_at
+// bounds as index conditions): as a join, even a LATERAL one (which the
+// planner pulls up), it merged the index's whole range of start_at and
+// read every group event before the range's end, 6,143 pages for one day
+// of 10,000 events.
 const eventsQuery = `
 WITH span AS (SELECT $3::timestamptz - make_interval(secs => max_seconds) AS earliest FROM calendar_span WHERE id = 1)
 SELECT ` + eventColumns + ` FROM (
 	SELECT ev.* FROM calendar_events ev, span
 	WHERE ev.owner_id = $1 AND ev.start_at < $2 AND ev.start_at >= span.earliest AND (ev.end_at > $3 OR ev.start_at >= $3)
 	UNION
-	SELECT ev.* FROM calendar_selections sel CROSS JOIN span CROSS JOIN LATERAL (
-		SELECT * FROM calendar_events ev
-		WHERE ev.group_id = sel.group_id AND ev.start_at < $2 AND ev.start_at >= span.earliest AND (ev.end_at > $3 OR ev.start_at >= $3)
-	) ev
-	WHERE sel.user_id = $1
+	SELECT ev.* FROM calendar_events ev, span
+	WHERE ev.group_id = ANY (ARRAY(SELECT group_id FROM calendar_selections WHERE user_id = $1))
+		AND ev.start_at < $2 AND ev.start_at >= span.earliest AND (ev.end_at > $3 OR ev.start_at >= $3)
 ) e LEFT JOIN calendar_groups g ON g.id = e.group_id
 ORDER BY e.start_at, e.id`
 
