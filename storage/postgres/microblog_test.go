@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,5 +179,60 @@ func TestMicroblogPostsRacingFollow(t *testing.T) {
 			(SELECT count(*) FROM microblog_home WHERE owner_id = $2 AND author_id = $1)`, author, reader).Scan(&authored, &home))
 		require.Equal(t, authored, home, "round %d: the author's tweets in the follower's home", round)
 		require.NoError(t, s.Unfollow(ctx, reader, author))
+	}
+}
+
+// TestMicroblogTimelinesGenericPlans: the server's prepared statements
+// get generic plans after five runs. Under a generic plan every timeline
+// reads only its page's tweets (and each reply's parent), in a database
+// of 10,000 tweets: the like and parent checks are lookups per row, not
+// a hashed subquery over every tweet.
+func TestMicroblogTimelinesGenericPlans(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := openMicroblog(t, 10_000)
+	conn, err := db.pool.Acquire(ctx)
+	require.NoError(t, err)
+	defer conn.Release()
+	// Twenty replies to the newest tweet, then ANALYZE, as autovacuum
+	// would have run by then.
+	_, err = conn.Exec(ctx, `INSERT INTO microblog_tweets (author_id, content, in_reply_to, created, updated)
+		SELECT author_id, 'a reply', id, created, updated FROM microblog_tweets, generate_series(1, 20) WHERE id = (SELECT max(id) FROM microblog_tweets)`)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `ANALYZE`)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`)
+	require.NoError(t, err)
+	const limit = microblog.DefaultLimit + 1
+	for i, q := range []microblog.TweetQuery{
+		{Timeline: microblog.Public, Viewer: 1, Range: microblog.Range{Limit: limit}},
+		{Timeline: microblog.Author, User: 2, Viewer: 1, Range: microblog.Range{Limit: limit}},
+		{Timeline: microblog.Home, User: 1, Viewer: 1, Range: microblog.Range{Limit: limit}},
+	} {
+		query, args, err := tweetsQuery(q)
+		require.NoError(t, err)
+		name := fmt.Sprintf("timeline%d", i)
+		_, err = conn.Exec(ctx, `PREPARE `+name+` AS `+query)
+		require.NoError(t, err)
+		var lits []string
+		for _, a := range args {
+			lits = append(lits, fmt.Sprint(a))
+		}
+		var out []byte
+		require.NoError(t, conn.QueryRow(ctx, `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE `+name+`(`+strings.Join(lits, ", ")+`)`).Scan(&out))
+		var plans []struct{ Plan planNode }
+		require.NoError(t, json.Unmarshal(out, &plans))
+		read := 0.0
+		var walk func(n planNode)
+		walk = func(n planNode) {
+			if n.RelationName == "microblog_tweets" {
+				read += n.ActualRows * n.ActualLoops
+			}
+			for _, c := range n.Plans {
+				walk(c)
+			}
+		}
+		walk(plans[0].Plan)
+		assert.LessOrEqual(t, read, float64(2*limit), "%v: rows of microblog_tweets read under a generic plan\n%s", q.Timeline, out)
 	}
 }
