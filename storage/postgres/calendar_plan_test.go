@@ -66,7 +66,7 @@ func TestCalendarEventsReadsOnlyTheRange(t *testing.T) {
 			$2::timestamptz + (i * 7919 % 7300) * interval '1 day' + interval '1 hour', $2
 		FROM generate_series(1, 20000) AS i`, other, time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
-	_, err = db.pool.Exec(ctx, `ANALYZE`)
+	_, err = db.pool.Exec(ctx, `ANALYZE calendar_events, calendar_selections, calendar_groups`)
 	require.NoError(t, err)
 
 	events, err := s.Events(ctx, reader, from, to)
