@@ -171,9 +171,7 @@ func TestAuctionCacheConcurrent(t *testing.T) {
 func TestAuctionCacheSeesOtherDBs(t *testing.T) {
 	ctx := context.Background()
 	db, s, cars, _ := cacheFixture(t, 50)
-	other, err := Open(ctx, db.Path())
-	require.NoError(t, err)
-	t.Cleanup(func() { other.Close() })
+	other := openAgain(t, db)
 	os2 := other.Auction()
 	waiting := carWithStatus(t, cars, auction.StatusWaiting)
 	q := auction.ListQuery{Limit: 16}

@@ -52,9 +52,6 @@ func BenchmarkAuthenticate(b *testing.B) { authtest.BenchmarkAuthenticate(b, aut
 func TestAuthSharedFile(t *testing.T) {
 	authtest.RunSharedDatabaseTests(t, func(tb testing.TB) (auth.Store, auth.Store) {
 		a := openTestDB(tb)
-		b, err := sqlite.Open(context.Background(), a.Path())
-		require.NoError(tb, err)
-		tb.Cleanup(func() { b.Close() })
-		return a.Auth(), b.Auth()
+		return a.Auth(), sqlite.OpenAgain(tb, a).Auth()
 	})
 }

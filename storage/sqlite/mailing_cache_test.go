@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,12 +20,8 @@ import (
 func TestMailingCacheSeesOtherDBs(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	other, err := Open(ctx, db.Path())
-	require.NoError(t, err)
-	t.Cleanup(func() { other.Close() })
+	db := openTestDB(t)
+	other := openAgain(t, db)
 	s, s2 := db.Mailing(), other.Mailing()
 
 	add := func(s *MailingStore, email string) mailing.Subscriber {

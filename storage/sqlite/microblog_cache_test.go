@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,12 +20,8 @@ import (
 func TestMicroblogCacheSeesOtherDBs(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	other, err := Open(ctx, db.Path())
-	require.NoError(t, err)
-	t.Cleanup(func() { other.Close() })
+	db := openTestDB(t)
+	other := openAgain(t, db)
 	s, s2 := db.Microblog(), other.Microblog()
 
 	var users []*auth.User
@@ -67,7 +62,7 @@ func TestMicroblogCacheSeesOtherDBs(t *testing.T) {
 	read(public(bob))
 	read(author)
 	tweet(first.ID, bob)
-	_, err = byHandle("Alice")
+	_, err := byHandle("Alice")
 	require.NoError(t, err)
 	_, err = s.Profile(ctx, alice)
 	require.NoError(t, err)

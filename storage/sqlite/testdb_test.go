@@ -21,3 +21,16 @@ func openTestDB(tb testing.TB, opts ...Option) *DB {
 
 // OpenTestDB is openTestDB for the external tests (package sqlite_test).
 var OpenTestDB = openTestDB
+
+// openAgain opens another DB on db's file, as another process beside it
+// would, and closes it when the test ends.
+func openAgain(tb testing.TB, db *DB) *DB {
+	tb.Helper()
+	other, err := Open(context.Background(), db.Path())
+	require.NoError(tb, err, "open the test database again")
+	tb.Cleanup(func() { other.Close() })
+	return other
+}
+
+// OpenAgain is openAgain for the external tests.
+var OpenAgain = openAgain

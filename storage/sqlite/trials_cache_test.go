@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -22,12 +21,8 @@ import (
 func trialsPair(t *testing.T, recs *[]trials.Record, now *time.Time) (server, other *DB, runSync func()) {
 	t.Helper()
 	ctx := context.Background()
-	server, err := Open(ctx, filepath.Join(t.TempDir(), "hanok.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { server.Close() })
-	other, err = Open(ctx, server.Path())
-	require.NoError(t, err)
-	t.Cleanup(func() { other.Close() })
+	server = openTestDB(t)
+	other = openAgain(t, server)
 	src := &trialstest.StaticSource{}
 	svc, err := trials.New(other.Trials(), trials.Config{Source: src, Now: func() time.Time { return *now }})
 	require.NoError(t, err)
