@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -81,7 +80,7 @@ func (s *MicroblogStore) profile(ctx context.Context, key profileKey) (*microblo
 	}
 	p, err := scanProfile(poolQuerier{s.db.reader, stmts}.QueryRowContext(ctx, query, arg))
 	if err != nil {
-		return nil, noRow(err, microblog.ErrProfileNotFound)
+		return nil, missing(err, microblog.ErrProfileNotFound)
 	}
 	c.put(key, gen, p)
 	return &p, nil
@@ -177,7 +176,7 @@ const tweetQuery = tweetSelect + `
 func tweetByID(ctx context.Context, q querier, id microblog.TweetID, viewer hanok.UserID) (microblog.Tweet, error) {
 	t, err := scanTweet(q.QueryRowContext(ctx, tweetQuery, viewer, id))
 	if err != nil {
-		return t, noRow(err, microblog.ErrTweetNotFound)
+		return t, missing(err, microblog.ErrTweetNotFound)
 	}
 	return t, nil
 }
@@ -419,13 +418,4 @@ func (s *MicroblogStore) Follows(ctx context.Context, q microblog.FollowQuery) (
 		slices.Reverse(out)
 	}
 	return out, nil
-}
-
-// noRow is notFound for the microblog: ErrNoRows becomes the domain's
-// error for the missing row.
-func noRow(err, missing error) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return missing
-	}
-	return err
 }
