@@ -39,6 +39,23 @@ func WriteAppended(w http.ResponseWriter, status int, fallback func() any, appen
 	_, _ = w.Write(b)
 }
 
+// AppendJSONArray appends items as a JSON array, each one by appendItem;
+// ok is false if appendItem was for any of them (it could not write one
+// as encoding/json would).
+func AppendJSONArray[T any](b []byte, items []T, appendItem func([]byte, *T) ([]byte, bool)) (_ []byte, ok bool) {
+	ok = true
+	b = append(b, '[')
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var good bool
+		b, good = appendItem(b, &items[i])
+		ok = ok && good
+	}
+	return append(b, ']'), ok
+}
+
 const hexDigits = "0123456789abcdef"
 
 // AppendJSONString appends s as encoding/json writes a string without

@@ -19,17 +19,8 @@ import (
 // data{out}) does, out the adminSubscriberOut of every subscriber.
 func writeSubscribers(w http.ResponseWriter, subs []mailing.Subscriber) {
 	httpx.WriteAppended(w, http.StatusOK, func() any { return data{adminSubscribersOut(subs)} }, func(b []byte) ([]byte, bool) {
-		ok := true
-		b = append(b, `{"data":[`...)
-		for i := range subs {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var good bool
-			b, good = appendAdminSubscriber(b, &subs[i])
-			ok = ok && good
-		}
-		return append(b, ']', '}', '\n'), ok
+		b, ok := httpx.AppendJSONArray(append(b, `{"data":`...), subs, appendAdminSubscriber)
+		return append(b, '}', '\n'), ok
 	})
 }
 

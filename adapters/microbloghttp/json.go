@@ -44,18 +44,8 @@ func appendMessage(b []byte, message string) []byte {
 	return append(b, '}', '\n')
 }
 
-func appendTweets(b []byte, ts []microblog.Tweet) (_ []byte, ok bool) {
-	ok = true
-	b = append(b, '[')
-	for i := range ts {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		var good bool
-		b, good = appendTweet(b, &ts[i])
-		ok = ok && good
-	}
-	return append(b, ']'), ok
+func appendTweets(b []byte, ts []microblog.Tweet) ([]byte, bool) {
+	return httpx.AppendJSONArray(b, ts, appendTweet)
 }
 
 // appendTweet appends tweetOf(t) as encoding/json writes it.

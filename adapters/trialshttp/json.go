@@ -14,19 +14,11 @@ func writeList(w http.ResponseWriter, l *trials.List) {
 	httpx.WriteAppended(w, http.StatusOK, func() any { return newListBody(l) }, func(b []byte) ([]byte, bool) {
 		b = append(b, `{"message":"SUCCESS","count":`...)
 		b = strconv.AppendInt(b, int64(l.Total), 10)
-		b = append(b, `,"task_list":[`...)
-		ok := true
-		for i := range l.Trials {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '{')
-			var good bool
-			b, good = appendItem(b, &l.Trials[i])
-			ok = ok && good
-			b = append(b, '}')
-		}
-		return append(b, "]}\n"...), ok
+		b, ok := httpx.AppendJSONArray(append(b, `,"task_list":`...), l.Trials, func(b []byte, t *trials.Trial) ([]byte, bool) {
+			b, ok := appendItem(append(b, '{'), t)
+			return append(b, '}'), ok
+		})
+		return append(b, "}\n"...), ok
 	})
 }
 
