@@ -70,11 +70,14 @@ func middleOfHome(tb testing.TB, db *DB) int64 {
 
 // planNode is a node of EXPLAIN (ANALYZE, FORMAT JSON).
 type planNode struct {
-	NodeType     string     `json:"Node Type"`
-	RelationName string     `json:"Relation Name"`
-	ActualRows   float64    `json:"Actual Rows"`
-	ActualLoops  float64    `json:"Actual Loops"`
-	Plans        []planNode `json:"Plans"`
+	NodeType     string  `json:"Node Type"`
+	RelationName string  `json:"Relation Name"`
+	ActualRows   float64 `json:"Actual Rows"`
+	ActualLoops  float64 `json:"Actual Loops"`
+	// RowsRemovedByFilter are the rows a scan read and its filter
+	// dropped, per loop.
+	RowsRemovedByFilter float64    `json:"Rows Removed by Filter"`
+	Plans               []planNode `json:"Plans"`
 }
 
 // TestMicroblogHomeReadsOnlyItsPage runs a page of 21 of a home timeline
