@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/hanok-dev/hanok/auth"
 	"github.com/hanok-dev/hanok/calendar"
@@ -76,14 +75,5 @@ const calendarCountsQuery = `SELECT writes, 0 FROM calendar_writes WHERE id = 1`
 // goes through it, and birthdays' too; feeds and sync states, which no
 // cached read depends on, do not.
 func (s *CalendarStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	defer s.db.calendar.bump()
-	return s.db.write(ctx, func(tx *sql.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE calendar_writes SET writes = writes + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("sqlite: count the calendar write: %w", err)
-		}
-		return nil
-	})
+	return s.db.writeCounted(ctx, "calendar_writes", s.db.calendar.bump, fn)
 }

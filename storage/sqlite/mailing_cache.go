@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/hanok-dev/hanok/mailing"
 )
@@ -37,14 +36,5 @@ func (c *mailingCache) init() {
 // deliveries) changes no subscriber and does not: a bounce or an
 // unsubscribe changes the subscriber through UpdateSubscriber.
 func (s *MailingStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	defer s.db.mailing.subscribers.bump()
-	return s.db.write(ctx, func(tx *sql.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE mailing_writes SET writes = writes + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("sqlite: count the mailing write: %w", err)
-		}
-		return nil
-	})
+	return s.db.writeCounted(ctx, "mailing_writes", s.db.mailing.subscribers.bump, fn)
 }

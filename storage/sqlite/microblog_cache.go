@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/hanok-dev/hanok"
 	"github.com/hanok-dev/hanok/microblog"
@@ -55,14 +54,5 @@ func (c *microblogCache) bump() {
 // that no read after it is answered with rows from before it. Every
 // microblog write goes through it.
 func (s *MicroblogStore) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	defer s.db.microblog.bump()
-	return s.db.write(ctx, func(tx *sql.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE microblog_writes SET writes = writes + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("sqlite: count the microblog write: %w", err)
-		}
-		return nil
-	})
+	return s.db.writeCounted(ctx, "microblog_writes", s.db.microblog.bump, fn)
 }

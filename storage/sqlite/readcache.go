@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"sync"
 )
 
@@ -71,6 +73,24 @@ func (c *readCache[K, V]) sync(ctx context.Context, db *DB) {
 	c.seen, c.counts, c.watched = v, counts, ok
 	c.gen++
 	c.rows = nil
+}
+
+// writeCounted runs fn in a write transaction that also adds one to the
+// domain's write count, the one row of table (migrations 0019, 0020),
+// which the read caches of other processes on the file watch; then,
+// committed or not, it calls bump to empty this DB's cache of the
+// domain, so that no read after it is answered with rows from before it.
+func (db *DB) writeCounted(ctx context.Context, table string, bump func(), fn func(tx *sql.Tx) error) error {
+	defer bump()
+	return db.write(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET writes = writes + 1 WHERE id = 1`); err != nil {
+			return fmt.Errorf("sqlite: count the write in %s: %w", table, err)
+		}
+		return nil
+	})
 }
 
 // generation returns the current generation, to pass to a put.
