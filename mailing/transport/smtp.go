@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/textproto"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +64,11 @@ type SMTPConfig struct {
 	Timeouts Timeouts
 	// HELO is the name sent in EHLO (default "localhost").
 	HELO string
+	// NoPipelining sends each command of the mail transaction on its
+	// own and waits for its reply, even to a server that offers
+	// PIPELINING (RFC 2920), for a server that offers it and mishandles
+	// it.
+	NoPipelining bool
 }
 
 // Timeouts are how long the client waits for the server at each step of a
@@ -117,12 +123,14 @@ func (t Timeouts) Total(blocks int) time.Duration {
 // SMTP is a Transport that delivers through one SMTP server with
 // github.com/wneessen/go-mail. Connections are kept open and reused: a
 // worker takes an idle one (or dials), sends, and gives it back, so each
-// worker of a Dispatcher keeps one connection. A reply of 4xx is a
-// temporary failure, 5xx permanent; a network error temporary.
+// worker of a Dispatcher keeps one connection. A server that offers
+// PIPELINING (RFC 2920) gets MAIL, RCPT and DATA in one write. A reply of
+// 4xx is a temporary failure, 5xx permanent; a network error temporary.
 type SMTP struct {
-	client   *gomail.Client
-	timeout  time.Duration
-	timeouts Timeouts
+	client     *gomail.Client
+	timeout    time.Duration
+	timeouts   Timeouts
+	pipelining bool
 
 	mu     sync.Mutex
 	idle   []*idleConn
@@ -173,7 +181,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: smtp client: %w", err)
 	}
-	return &SMTP{client: client, timeout: cfg.Timeout, timeouts: cfg.Timeouts.withDefaults()}, nil
+	return &SMTP{client: client, timeout: cfg.Timeout, timeouts: cfg.Timeouts.withDefaults(), pipelining: !cfg.NoPipelining}, nil
 }
 
 // take returns an idle connection that still answers, or dials one.
@@ -314,7 +322,9 @@ func (s *SMTP) step(c *smtp.Client, d time.Duration, what string, fn func() erro
 // stage sends msg over c short of the final dot: MAIL, RCPT, DATA and the
 // data, each under its timeout, and returns the data writer whose Close
 // sends the dot. reusable says whether c may carry another message after
-// err (the server refused the envelope and took the RSET).
+// err (the server refused the envelope and took the RSET). A server that
+// offers PIPELINING (RFC 2920) gets the envelope and DATA in one write,
+// and answers them in one round trip.
 func (s *SMTP) stage(c *smtp.Client, msg *gomail.Msg, from string, rcpts []string) (w io.WriteCloser, reusable bool, err error) {
 	t := s.timeouts
 	refused := func(err error) (io.WriteCloser, bool, error) {
@@ -327,16 +337,23 @@ func (s *SMTP) stage(c *smtp.Client, msg *gomail.Msg, from string, rcpts []strin
 		}
 		return nil, s.step(c, s.timeout, "RSET", c.Reset) == nil, err
 	}
-	if err := s.step(c, t.Mail, "MAIL FROM", func() error { return c.Mail(from) }); err != nil {
-		return refused(err)
-	}
-	for _, r := range rcpts {
-		if err := s.step(c, t.Rcpt, "RCPT TO", func() error { return c.Rcpt(r) }); err != nil {
+	if ok, _ := c.Extension("PIPELINING"); ok && s.pipelining {
+		if err := s.envelopePipelined(c, from, rcpts); err != nil {
 			return refused(err)
 		}
-	}
-	if err := s.step(c, t.DataInit, "DATA", func() (err error) { w, err = c.Data(); return err }); err != nil {
-		return nil, false, err
+		w = &dataCloser{c: c, w: c.Text.DotWriter()}
+	} else {
+		if err := s.step(c, t.Mail, "MAIL FROM", func() error { return c.Mail(from) }); err != nil {
+			return refused(err)
+		}
+		for _, r := range rcpts {
+			if err := s.step(c, t.Rcpt, "RCPT TO", func() error { return c.Rcpt(r) }); err != nil {
+				return refused(err)
+			}
+		}
+		if err := s.step(c, t.DataInit, "DATA", func() (err error) { w, err = c.Data(); return err }); err != nil {
+			return nil, false, err
+		}
 	}
 	bw := &blockWriter{w: w, c: c, timeout: t.DataBlock}
 	if _, err := msg.WriteTo(bw); err != nil {
@@ -347,6 +364,96 @@ func (s *SMTP) stage(c *smtp.Client, msg *gomail.Msg, from string, rcpts []strin
 		return nil, false, err
 	}
 	return w, true, nil
+}
+
+// envelopePipelined sends MAIL, each RCPT and DATA in one write (RFC
+// 2920) and reads their replies, each under its timeout. Every reply is
+// read, even after a refusal, so that the connection stays in step; the
+// first refusal is the error (a *textproto.Error). Should the server
+// take DATA although it refused the envelope, the empty message that
+// follows ends the transaction.
+func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) error {
+	t := s.timeouts
+	for _, a := range append([]string{from}, rcpts...) {
+		if strings.ContainsAny(a, "\r\n") {
+			return mailing.Permanent(fmt.Errorf("smtp: address %q holds a line break", a))
+		}
+	}
+	mail := "MAIL FROM:" + from
+	if ok, _ := c.Extension("8BITMIME"); ok {
+		mail += " BODY=8BITMIME"
+	}
+	if ok, _ := c.Extension("SMTPUTF8"); ok {
+		mail += " SMTPUTF8"
+	}
+	if err := c.UpdateDeadline(t.Mail); err != nil {
+		return fmt.Errorf("smtp MAIL FROM: %w", err)
+	}
+	bw := c.Text.W
+	bw.WriteString(mail + "\r\n")
+	for _, r := range rcpts {
+		bw.WriteString("RCPT TO:" + r + "\r\n")
+	}
+	bw.WriteString("DATA\r\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("smtp MAIL FROM: %w", err)
+	}
+	var refusal error
+	reply := func(d time.Duration, what string, code int) (ok bool, err error) {
+		if err := c.UpdateDeadline(d); err != nil {
+			return false, fmt.Errorf("smtp %s: %w", what, err)
+		}
+		_, _, err = c.Text.ReadResponse(code)
+		var te *textproto.Error
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.As(err, &te):
+			if refusal == nil {
+				refusal = fmt.Errorf("smtp %s: %w", what, err)
+			}
+			return false, nil
+		}
+		return false, fmt.Errorf("smtp %s: %w", what, err)
+	}
+	if _, err := reply(t.Mail, "MAIL FROM", 250); err != nil {
+		return err
+	}
+	for range rcpts {
+		if _, err := reply(t.Rcpt, "RCPT TO", 25); err != nil {
+			return err
+		}
+	}
+	data, err := reply(t.DataInit, "DATA", 354)
+	if err != nil {
+		return err
+	}
+	if data && refusal != nil {
+		if err := s.step(c, t.DataTermination, "final dot", (&dataCloser{c: c, w: c.Text.DotWriter()}).Close); err != nil {
+			var te *textproto.Error
+			if !errors.As(err, &te) {
+				return err
+			}
+		}
+	}
+	return refusal
+}
+
+// dataCloser is the message's data writer after a pipelined DATA: its
+// Close sends the final dot and reads the server's reply.
+type dataCloser struct {
+	c *smtp.Client
+	w io.WriteCloser
+}
+
+func (d *dataCloser) Write(p []byte) (int, error) { return d.w.Write(p) }
+
+func (d *dataCloser) Close() error {
+	if err := d.w.Close(); err != nil {
+		return err
+	}
+	_, _, err := d.c.Text.ReadResponse(250)
+	return err
 }
 
 // blockWriter gives each block of the message's data its own timeout.
