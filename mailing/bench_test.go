@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,6 +101,7 @@ func BenchmarkDispatchVsBare(b *testing.B) {
 }
 
 func benchVsBare(b *testing.B, n, workers int) {
+
 	srv := newSMTPServer(b, nil)
 	srv.setDiscard()
 	store := openSQLite(b, "").Mailing()
@@ -191,13 +193,18 @@ func benchVsBare(b *testing.B, n, workers int) {
 		wg.Wait()
 		return time.Since(start)
 	}
-	var dt, bt time.Duration
+	var dt, bt, dc, bc time.Duration
+	timed := func(f func() time.Duration, wall, cpu *time.Duration) {
+		c0 := cpuTime()
+		*wall += f()
+		*cpu += cpuTime() - c0
+	}
 	b.ResetTimer()
 	for range b.N {
-		dt += dispatch()
-		bt += bare()
-		bt += bare()
-		dt += dispatch()
+		timed(dispatch, &dt, &dc)
+		timed(bare, &bt, &bc)
+		timed(bare, &bt, &bc)
+		timed(dispatch, &dt, &dc)
 	}
 	b.StopTimer()
 	sent := float64(2 * n * b.N)
@@ -205,6 +212,17 @@ func benchVsBare(b *testing.B, n, workers int) {
 	b.ReportMetric(dRate, "dispatch-msgs/s")
 	b.ReportMetric(bRate, "bare-msgs/s")
 	b.ReportMetric(dRate/bRate, "ratio")
+	b.ReportMetric(float64(dc.Microseconds())/sent, "dispatch-cpu-µs/msg")
+	b.ReportMetric(float64(bc.Microseconds())/sent, "bare-cpu-µs/msg")
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // bareMessage is one message as the bare loop sends it.

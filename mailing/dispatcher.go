@@ -236,19 +236,23 @@ func (d *Dispatcher) Wake() {
 // on the same store) resumes where it stopped; rows of a dispatcher that
 // died without releasing them are claimed again when their lease ends.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	rec := newRecorder(d)
 	var wg sync.WaitGroup
 	for i := range d.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.work(ctx, i)
+			d.work(ctx, i, rec)
 		}()
 	}
+	// A worker returns only once its last outcome is recorded: the
+	// recorder has nothing left.
 	wg.Wait()
+	rec.close()
 	return nil
 }
 
-func (d *Dispatcher) work(ctx context.Context, worker int) {
+func (d *Dispatcher) work(ctx context.Context, worker int, rec *recorder) {
 	// The campaigns being sent are few and their text does not change:
 	// each worker reads each once.
 	campaigns := map[CampaignID]Campaign{}
@@ -294,7 +298,7 @@ func (d *Dispatcher) work(ctx context.Context, worker int) {
 				}
 				campaigns[del.Campaign] = c
 			}
-			next, from := d.deliver(ctx, c, del, prev)
+			next, from := d.deliver(ctx, c, del, prev, rec)
 			prev = next
 			if from >= 0 {
 				// The store could not record a delivery: it is
@@ -316,10 +320,13 @@ func (d *Dispatcher) work(ctx context.Context, worker int) {
 	}
 }
 
-// recording is the recording of a sent message's outcome, which runs in
-// a goroutine of its own while the worker stages its next message. A
-// nil *recording is none, and succeeded. Only its worker waits for it.
+// recording is the recording of a sent message's outcome, which the
+// recorder writes while the worker stages its next message. A nil
+// *recording is none, and succeeded. Only its worker waits for it.
 type recording struct {
+	ctx    context.Context
+	del    Delivery
+	o      Outcome
 	ok     chan bool
 	waited bool
 	result bool
@@ -334,6 +341,119 @@ func (r *recording) wait() bool {
 		r.result, r.waited = <-r.ok, true
 	}
 	return r.result
+}
+
+// groupWait is the longest the recorder holds the outcomes it has for
+// those of the workers sending at that moment.
+const groupWait = 500 * time.Microsecond
+
+// recorder writes the outcomes of a Run's sends in groups
+// (Store.FinishDeliveries), so that the workers share the store's
+// writes. The outcomes that come while a group is being written make up
+// the next group; before writing it, the recorder waits up to groupWait
+// for the workers that are sending a message at that moment (between
+// expect and submit), whose outcomes need no write to come. A worker
+// sends its next message only once its last outcome is written, so it
+// never has more than one message delivered and not recorded.
+type recorder struct {
+	d      *Dispatcher
+	signal chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+
+	mu      sync.Mutex
+	queue   []*recording
+	sending int
+}
+
+func newRecorder(d *Dispatcher) *recorder {
+	rc := &recorder{d: d, signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go rc.run()
+	return rc
+}
+
+// expect says a worker is about to deliver a message, whose outcome it
+// will submit without waiting for any write.
+func (rc *recorder) expect() {
+	rc.mu.Lock()
+	rc.sending++
+	rc.mu.Unlock()
+}
+
+// submit queues the outcome of the message announced by expect.
+func (rc *recorder) submit(r *recording) {
+	rc.mu.Lock()
+	rc.sending--
+	rc.queue = append(rc.queue, r)
+	rc.mu.Unlock()
+	select {
+	case rc.signal <- struct{}{}:
+	default:
+	}
+}
+
+// close stops the recorder once the workers are done.
+func (rc *recorder) close() {
+	close(rc.stop)
+	<-rc.done
+}
+
+func (rc *recorder) run() {
+	defer close(rc.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		rc.mu.Lock()
+		for len(rc.queue) == 0 {
+			rc.mu.Unlock()
+			select {
+			case <-rc.signal:
+			case <-rc.stop:
+				return
+			}
+			rc.mu.Lock()
+		}
+		if rc.sending > 0 {
+			timer.Reset(groupWait)
+		wait:
+			for rc.sending > 0 {
+				rc.mu.Unlock()
+				select {
+				case <-rc.signal:
+					rc.mu.Lock()
+				case <-timer.C:
+					rc.mu.Lock()
+					break wait
+				}
+			}
+			timer.Stop()
+		}
+		group := rc.queue
+		rc.queue = nil
+		rc.mu.Unlock()
+		rc.write(group)
+	}
+}
+
+// write records a group of outcomes and hands each its result.
+func (rc *recorder) write(group []*recording) {
+	d := rc.d
+	fs := make([]Finish, len(group))
+	for i, r := range group {
+		fs[i] = Finish{Delivery: r.del, Outcome: r.o}
+	}
+	errs := d.store.FinishDeliveries(context.Background(), fs)
+	for i, r := range group {
+		if err := errs[i]; err != nil {
+			d.logger.ErrorContext(r.ctx, "mailing: recording a delivery", "delivery", r.del.ID, "status", r.o.Status, "err", err)
+			r.ok <- false
+			continue
+		}
+		if d.cfg.OnOutcome != nil {
+			d.cfg.OnOutcome(r.o)
+		}
+		r.ok <- true
+	}
 }
 
 // idle waits for the poll interval, a Wake, or the end of ctx.
@@ -476,8 +596,8 @@ func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil tim
 }
 
 // deliver sends one claimed delivery and starts the recording of its
-// outcome, which it returns. A send that has started is finished even if
-// ctx ends meanwhile.
+// outcome with rec, which it returns. A send that has started is
+// finished even if ctx ends meanwhile.
 //
 // The recording of the worker's previous message, prev, runs meanwhile:
 // over a StagedTransport this message is staged (all sent but what
@@ -489,7 +609,7 @@ func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil tim
 // from is -1 when the worker may go on, else where in the claim the rows
 // to release start, relative to this delivery: 0 when prev failed (this
 // message was not delivered), 1 when this delivery's own release failed.
-func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery, prev *recording) (next *recording, from int) {
+func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery, prev *recording, rec *recorder) (next *recording, from int) {
 	if due, ok := d.waitTurn(ctx, Domain(del.Email), del.LeaseUntil); !ok {
 		if !prev.wait() {
 			return nil, 0
@@ -518,6 +638,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery, prev
 			}
 			return nil, 0
 		}
+		rec.expect()
 		if err == nil {
 			err = staged.Commit()
 		}
@@ -525,28 +646,16 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery, prev
 		if !prev.wait() {
 			return nil, 0
 		}
+		rec.expect()
 		err = tr.Send(sendCtx, msg)
 	}
 	o := d.Outcome(del, err, d.cfg.Now())
 	if err != nil {
 		d.logger.WarnContext(ctx, "mailing: send failed", "delivery", del.ID, "to", del.Email, "attempt", del.Attempts+1, "status", o.Status, "err", err)
 	}
-	r := &recording{ok: make(chan bool, 1)}
-	go func() { r.ok <- d.record(ctx, del, o) }()
+	r := &recording{ctx: ctx, del: del, o: o, ok: make(chan bool, 1)}
+	rec.submit(r)
 	return r, -1
-}
-
-// record stores the outcome o of del and reports whether the store took
-// it.
-func (d *Dispatcher) record(ctx context.Context, del Delivery, o Outcome) bool {
-	if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, o); err != nil {
-		d.logger.ErrorContext(ctx, "mailing: recording a delivery", "delivery", del.ID, "status", o.Status, "err", err)
-		return false
-	}
-	if d.cfg.OnOutcome != nil {
-		d.cfg.OnOutcome(o)
-	}
-	return true
 }
 
 // Outcome decides how an attempt of del that ended with err (nil for

@@ -300,4 +300,19 @@ type Store interface {
 	// is pending any more, the campaign becomes done
 	// (CampaignStatus.Settled), Updated o.At.
 	FinishDelivery(ctx context.Context, d Delivery, o Outcome) error
+	// FinishDeliveries stores several outcomes, each as FinishDelivery
+	// would, and returns their errors in the same order, nil exactly
+	// for those stored: a finish that is ErrNotHeld or
+	// ErrDeliveryNotFound fails alone; after any other error, the
+	// finishes not stored fail with it. A store that can writes them in
+	// one transaction: a Dispatcher records its workers' sends in these
+	// groups.
+	FinishDeliveries(ctx context.Context, fs []Finish) []error
+}
+
+// Finish is the outcome of the claim of a delivery: one item of
+// Store.FinishDeliveries.
+type Finish struct {
+	Delivery Delivery
+	Outcome  Outcome
 }

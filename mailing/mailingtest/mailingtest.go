@@ -38,6 +38,7 @@ func RunStoreTests(t *testing.T, mk storetest.Maker[mailing.Store]) {
 		{"CampaignSnapshot", testCampaignSnapshot},
 		{"ClaimAndLease", testClaimAndLease},
 		{"FinishOutcomes", testFinishOutcomes},
+		{"FinishGroups", testFinishGroups},
 		{"CancelledCampaign", testCancelledCampaign},
 		{"FailPending", testFailPending},
 		{"ConcurrentClaimsAreExclusive", testConcurrentClaims},
@@ -745,4 +746,102 @@ func testScheduleAndPause(t *testing.T, s mailing.Store) {
 	counts, err := s.DeliveryCounts(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 2, counts[mailing.DeliveryCancelled])
+}
+
+// testFinishGroups: FinishDeliveries stores each finish of a group as
+// FinishDelivery would, a finish of a claim no longer held or of an
+// unknown delivery failing alone; groups written from many goroutines
+// at once settle the campaign when the last pending delivery is done,
+// at that finish's time.
+func testFinishGroups(t *testing.T, s mailing.Store) {
+	ctx := context.Background()
+	const n = 60
+	for i := range n {
+		addSub(t, s, fmt.Sprintf("g%02d@example.com", i), true)
+	}
+	c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
+	_, err := s.CreateCampaign(ctx, &c)
+	require.NoError(t, err)
+	lease := t0.Add(time.Hour)
+	ds, err := s.ClaimDeliveries(ctx, t0, lease, n)
+	require.NoError(t, err)
+	require.Len(t, ds, n)
+
+	// One group: sent, retried with an error, a stale lease, an unknown
+	// delivery, failed.
+	at := t0.Add(time.Minute)
+	stale := ds[2]
+	stale.LeaseUntil = lease.Add(time.Second)
+	unknown := ds[3]
+	unknown.ID += 1_000_000
+	errs := s.FinishDeliveries(ctx, []mailing.Finish{
+		{Delivery: ds[0], Outcome: mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}},
+		{Delivery: ds[1], Outcome: mailing.Outcome{Status: mailing.DeliveryPending, Attempted: true, At: at, NextAttempt: at.Add(time.Minute), Error: "451 later"}},
+		{Delivery: stale, Outcome: mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}},
+		{Delivery: unknown, Outcome: mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: at}},
+		{Delivery: ds[4], Outcome: mailing.Outcome{Status: mailing.DeliveryFailed, Attempted: true, At: at, Error: "550 no such user"}},
+	})
+	require.Len(t, errs, 5)
+	assert.NoError(t, errs[0])
+	assert.NoError(t, errs[1])
+	assert.ErrorIs(t, errs[2], mailing.ErrNotHeld)
+	assert.ErrorIs(t, errs[3], mailing.ErrDeliveryNotFound)
+	assert.NoError(t, errs[4])
+	r, err := s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, r.Sent)
+	assert.Equal(t, 1, r.Failed)
+	assert.Equal(t, n-2, r.Pending)
+	require.Len(t, r.Retrying, 1)
+	assert.Equal(t, ds[1].Email, r.Retrying[0].Email)
+	assert.Equal(t, "451 later", r.Retrying[0].LastError)
+	assert.Empty(t, s.FinishDeliveries(ctx, nil), "an empty group")
+
+	// The rest (but the retried one, and the one finished above twice)
+	// in groups of five from many goroutines at once; the last of them
+	// settles the campaign.
+	rest := []mailing.Delivery{ds[2], ds[3]}
+	rest = append(rest, ds[5:]...)
+	done := t0.Add(2 * time.Minute)
+	var wg sync.WaitGroup
+	all := make([][]error, 0, len(rest)/5+1)
+	var mu sync.Mutex
+	for i := 0; i < len(rest); i += 5 {
+		group := rest[i:min(i+5, len(rest))]
+		wg.Go(func() {
+			fs := make([]mailing.Finish, len(group))
+			for j, d := range group {
+				fs[j] = mailing.Finish{Delivery: d, Outcome: mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: done}}
+			}
+			errs := s.FinishDeliveries(ctx, fs)
+			mu.Lock()
+			all = append(all, errs)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, errs := range all {
+		for _, err := range errs {
+			assert.NoError(t, err)
+		}
+	}
+	r, err = s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, n-2, r.Sent)
+	assert.Equal(t, 1, r.Pending, "the retried one")
+	assert.Equal(t, mailing.CampaignSending, r.Campaign.Status)
+
+	ds, err = s.ClaimDeliveries(ctx, at.Add(time.Minute), lease.Add(time.Hour), n)
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	last := t0.Add(3 * time.Minute)
+	errs = s.FinishDeliveries(ctx, []mailing.Finish{{Delivery: ds[0], Outcome: mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: last}}})
+	require.Len(t, errs, 1)
+	require.NoError(t, errs[0])
+	r, err = s.CampaignReport(ctx, c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, n-1, r.Sent)
+	assert.Zero(t, r.Pending)
+	assert.Equal(t, mailing.CampaignDone, r.Campaign.Status)
+	assert.Equal(t, last, r.Campaign.Updated, "settled at the last finish's time")
 }

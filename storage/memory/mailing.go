@@ -386,6 +386,22 @@ func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID,
 func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.finish(d, o)
+}
+
+// FinishDeliveries implements mailing.Store, under one hold of the lock.
+func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish) []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	errs := make([]error, len(fs))
+	for i, f := range fs {
+		errs[i] = s.finish(f.Delivery, f.Outcome)
+	}
+	return errs
+}
+
+// finish records the outcome o of the claim of d; s.mu is held.
+func (s *MailingStore) finish(d mailing.Delivery, o mailing.Outcome) error {
 	cur, ok := s.deliveries[d.ID]
 	if !ok {
 		return mailing.ErrDeliveryNotFound

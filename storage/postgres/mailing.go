@@ -495,6 +495,25 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 	})
 }
 
+// FinishDeliveries implements mailing.Store: each finish in a
+// transaction of its own, since settleAfterFinish's locks are taken and
+// given back per finish (a transaction that kept one finish's share lock
+// on a campaign while another of its finishes waited for the exclusive
+// lock could deadlock with a second dispatcher doing the same).
+func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish) []error {
+	errs := make([]error, len(fs))
+	for i, f := range fs {
+		errs[i] = s.FinishDelivery(ctx, f.Delivery, f.Outcome)
+		if errs[i] != nil && !errors.Is(errs[i], mailing.ErrNotHeld) && !errors.Is(errs[i], mailing.ErrDeliveryNotFound) {
+			for j := i + 1; j < len(fs); j++ {
+				errs[j] = errs[i]
+			}
+			break
+		}
+	}
+	return errs
+}
+
 // settleAfterFinish marks campaign done, at now, if the delivery just
 // finished in tx was its last pending one.
 //

@@ -60,9 +60,6 @@ type DB struct {
 	// writer's (stmt.go).
 	stmts      stmtCache
 	writeStmts stmtCache
-	// finishes is the group commit of the mailing outbox's finishes
-	// (mailing.go).
-	finishes finishGroup
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
 	authChanges changeGate
 	// watch is the one fileWatch of the file (auction_watch.go).

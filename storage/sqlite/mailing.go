@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
@@ -537,104 +536,58 @@ func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID,
 	return n, err
 }
 
-// FinishDelivery implements mailing.Store. The finishes that arrive while
-// another is being written are recorded together by the next write
-// transaction (finishGroup), each with its delivery's update, its error
-// if any and its campaign's settling, every statement prepared once; each
-// call returns only when that transaction has committed (or failed).
+// FinishDelivery implements mailing.Store.
 func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
-	return s.db.finishes.finish(ctx, s.db, &finishReq{ctx: ctx, d: d, o: o, done: make(chan bool, 1)})
+	return s.FinishDeliveries(ctx, []mailing.Finish{{Delivery: d, Outcome: o}})[0]
 }
 
-// finishGroup is the group commit of the outbox's finishes. One caller at
-// a time, the leader, writes: it takes every finish queued so far (its
-// own among them) into one write transaction, hands each its result, and
-// makes the first finish queued meanwhile the next leader. So a
-// dispatcher's workers share the writer's commits instead of queueing
-// for a commit each, and yet each worker, which sends its next message
-// only once FinishDelivery has returned, has at any moment at most one
-// message sent and not committed, as with a transaction of its own: a
-// crash repeats at most one message per worker and loses none (the rows
-// not committed stay pending under their lease).
-type finishGroup struct {
-	mu      sync.Mutex
-	queue   []*finishReq
-	running bool
-}
-
-// finishReq is one FinishDelivery call. done receives false when a leader
-// has recorded it (err is its result), or true when its caller is to
-// lead the next transaction.
-type finishReq struct {
-	ctx  context.Context
-	d    mailing.Delivery
-	o    mailing.Outcome
-	err  error
-	done chan bool
-}
-
-func (g *finishGroup) finish(ctx context.Context, db *DB, r *finishReq) error {
-	g.mu.Lock()
-	g.queue = append(g.queue, r)
-	lead := !g.running
-	g.running = true
-	g.mu.Unlock()
-	if !lead && !<-r.done {
-		return r.err
+// FinishDeliveries implements mailing.Store: one write transaction, its
+// statements prepared once, each campaign settled once at its end.
+func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish) []error {
+	errs := make([]error, len(fs))
+	if len(fs) == 0 {
+		return errs
 	}
-	g.mu.Lock()
-	batch := g.queue
-	g.queue = nil
-	g.mu.Unlock()
-	finishAll(context.WithoutCancel(ctx), db, batch)
-	for _, o := range batch {
-		if o != r {
-			o.done <- false
+	err := s.db.writePrepared(ctx, finishQueries, func(tx stmtTx) error {
+		// settle holds each campaign to settle with its last finish's time.
+		type settling struct {
+			id mailing.CampaignID
+			at time.Time
 		}
-	}
-	g.mu.Lock()
-	if len(g.queue) > 0 {
-		g.queue[0].done <- true
-	} else {
-		g.running = false
-	}
-	g.mu.Unlock()
-	return r.err
-}
-
-// finishAll records the finishes of batch in one write transaction and
-// sets each one's err. A finish not held, or of an unknown delivery,
-// changes nothing and fails alone; any other error fails them all.
-func finishAll(ctx context.Context, db *DB, batch []*finishReq) {
-	live := make([]*finishReq, 0, len(batch))
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.err = fmt.Errorf("sqlite: finish delivery: %w", err)
-			continue
+		var settle []settling
+		for i, f := range fs {
+			campaign, err := finishDelivery(ctx, tx, f.Delivery, f.Outcome)
+			errs[i] = err
+			switch {
+			case errors.Is(err, mailing.ErrNotHeld) || errors.Is(err, mailing.ErrDeliveryNotFound):
+			case err != nil:
+				return err
+			case f.Outcome.Status != mailing.DeliveryPending:
+				k := slices.IndexFunc(settle, func(c settling) bool { return c.id == campaign })
+				if k < 0 {
+					k, settle = len(settle), append(settle, settling{id: campaign})
+				}
+				settle[k].at = f.Outcome.At
+			}
 		}
-		live = append(live, r)
-	}
-	if len(live) == 0 {
-		return
-	}
-	err := db.writePrepared(ctx, finishQueries, func(tx stmtTx) error {
-		for _, r := range live {
-			r.err = finishDelivery(ctx, tx, r.d, r.o)
-			if r.err != nil && !errors.Is(r.err, mailing.ErrNotHeld) && !errors.Is(r.err, mailing.ErrDeliveryNotFound) {
-				return r.err
+		for _, c := range settle {
+			if err := settleCampaigns(ctx, tx, c.id, c.at); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		for _, r := range live {
-			r.err = err
+		for i := range errs {
+			errs[i] = err
 		}
 	}
+	return errs
 }
 
-// finishDelivery records the outcome o of the claim of d in tx.
-func finishDelivery(ctx context.Context, tx stmtTx, d mailing.Delivery, o mailing.Outcome) error {
+// finishDelivery records the outcome o of the claim of d in tx and
+// returns its campaign; settling the campaign is the caller's.
+func finishDelivery(ctx context.Context, tx stmtTx, d mailing.Delivery, o mailing.Outcome) (mailing.CampaignID, error) {
 	attempted := 0
 	if o.Attempted {
 		attempted = 1
@@ -650,22 +603,19 @@ func finishDelivery(ctx context.Context, tx stmtTx, d mailing.Delivery, o mailin
 	if errors.Is(err, sql.ErrNoRows) {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
-			return missing(err, mailing.ErrDeliveryNotFound)
+			return 0, missing(err, mailing.ErrDeliveryNotFound)
 		}
-		return mailing.ErrNotHeld
+		return 0, mailing.ErrNotHeld
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: finish delivery: %w", err)
+		return 0, fmt.Errorf("sqlite: finish delivery: %w", err)
 	}
 	if o.Error != "" {
 		if _, err := tx.ExecContext(ctx, deliveryErrorQuery, d.ID, attempts, nanos(o.At), o.Error); err != nil {
-			return fmt.Errorf("sqlite: delivery error: %w", err)
+			return 0, fmt.Errorf("sqlite: delivery error: %w", err)
 		}
 	}
-	if o.Status != mailing.DeliveryPending {
-		return settleCampaigns(ctx, tx, campaign, o.At)
-	}
-	return nil
+	return campaign, nil
 }
 
 // DeliveryCounts implements mailing.Store. It walks the (campaign, status)
