@@ -1,7 +1,6 @@
 package mailing_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -232,31 +231,15 @@ type bareMessage struct {
 	data []byte
 }
 
-// renderBare renders m with the SMTP transport's builder.
+// renderBare renders m as the SMTP transport does.
 func renderBare(b *testing.B, m mailing.Message) bareMessage {
-	msg, err := transport.Build(m)
+	r, err := transport.Render(m)
 	if err != nil {
 		b.Fatal(err)
 	}
-	from, err := msg.GetSender(false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	to, err := msg.GetRecipients()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := msg.WriteTo(&buf); err != nil {
-		b.Fatal(err)
-	}
-	// go-mail gives the addresses in angle brackets, go-smtp adds its own.
+	// go-smtp adds the angle brackets of its own.
 	bare := func(a string) string { return strings.TrimSuffix(strings.TrimPrefix(a, "<"), ">") }
-	from = bare(from)
-	for i := range to {
-		to[i] = bare(to[i])
-	}
-	return bareMessage{from: from, to: to, data: buf.Bytes()}
+	return bareMessage{from: bare(r.From), to: []string{bare(r.To)}, data: r.Data}
 }
 
 // send sends the message over c: MAIL, RCPT, DATA.

@@ -629,7 +629,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery, prev
 	defer cancel()
 	var err error
 	tr := d.cfg.Routing.Transport(del.Email)
-	if st, ok := tr.(StagedTransport); ok && prev != nil {
+	if st, ok := tr.(StagedTransport); ok {
 		var staged Staged
 		staged, err = st.Stage(sendCtx, msg)
 		if !prev.wait() {

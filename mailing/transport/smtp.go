@@ -131,6 +131,7 @@ type SMTP struct {
 	timeout    time.Duration
 	timeouts   Timeouts
 	pipelining bool
+	r          *renderer
 
 	mu     sync.Mutex
 	idle   []*idleConn
@@ -181,7 +182,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: smtp client: %w", err)
 	}
-	return &SMTP{client: client, timeout: cfg.Timeout, timeouts: cfg.Timeouts.withDefaults(), pipelining: !cfg.NoPipelining}, nil
+	return &SMTP{client: client, timeout: cfg.Timeout, timeouts: cfg.Timeouts.withDefaults(), pipelining: !cfg.NoPipelining, r: newRenderer()}, nil
 }
 
 // take returns an idle connection that still answers, or dials one.
@@ -234,17 +235,9 @@ func (s *SMTP) Send(ctx context.Context, m mailing.Message) error {
 // final dot (or Abort closes it, which makes the server drop the
 // message).
 func (s *SMTP) Stage(ctx context.Context, m mailing.Message) (mailing.Staged, error) {
-	msg, err := Build(m)
+	msg, err := s.r.render(m)
 	if err != nil {
 		return nil, err
-	}
-	from, err := msg.GetSender(false)
-	if err != nil {
-		return nil, mailing.Permanent(fmt.Errorf("sender: %w", err))
-	}
-	rcpts, err := msg.GetRecipients()
-	if err != nil {
-		return nil, mailing.Permanent(fmt.Errorf("recipients: %w", err))
 	}
 	c, err := s.take(ctx)
 	if err != nil {
@@ -252,7 +245,7 @@ func (s *SMTP) Stage(ctx context.Context, m mailing.Message) (mailing.Staged, er
 	}
 	// A cancelled context ends the exchange by closing the connection.
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
-	w, reusable, err := s.stage(c, msg, from, rcpts)
+	w, reusable, err := s.stage(c, msg)
 	if err != nil {
 		live := stop()
 		s.done(c, reusable && live)
@@ -325,8 +318,9 @@ func (s *SMTP) step(c *smtp.Client, d time.Duration, what string, fn func() erro
 // err (the server refused the envelope and took the RSET). A server that
 // offers PIPELINING (RFC 2920) gets the envelope and DATA in one write,
 // and answers them in one round trip.
-func (s *SMTP) stage(c *smtp.Client, msg *gomail.Msg, from string, rcpts []string) (w io.WriteCloser, reusable bool, err error) {
+func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w io.WriteCloser, reusable bool, err error) {
 	t := s.timeouts
+	from, rcpts := msg.From, []string{msg.To}
 	refused := func(err error) (io.WriteCloser, bool, error) {
 		// The server refused the envelope: after RSET the connection
 		// is still good. After a timeout or a broken connection it is
@@ -356,8 +350,12 @@ func (s *SMTP) stage(c *smtp.Client, msg *gomail.Msg, from string, rcpts []strin
 		}
 	}
 	bw := &blockWriter{w: w, c: c, timeout: t.DataBlock}
-	if _, err := msg.WriteTo(bw); err != nil {
-		return nil, false, fmt.Errorf("smtp data: %w", err)
+	for data := msg.Data; len(data) > 0; {
+		n := min(len(data), dataBlock)
+		if _, err := bw.Write(data[:n]); err != nil {
+			return nil, false, fmt.Errorf("smtp data: %w", err)
+		}
+		data = data[n:]
 	}
 	// The data goes out now, the final dot with Commit.
 	if err := s.step(c, t.DataBlock, "data", c.Text.W.Flush); err != nil {
@@ -455,6 +453,10 @@ func (d *dataCloser) Close() error {
 	_, _, err := d.c.Text.ReadResponse(250)
 	return err
 }
+
+// dataBlock is the size of the blocks the message's data is written in,
+// each under Timeouts.DataBlock.
+const dataBlock = 64 << 10
 
 // blockWriter gives each block of the message's data its own timeout.
 type blockWriter struct {

@@ -20,46 +20,8 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
-	gomail "github.com/wneessen/go-mail"
-
 	"github.com/hanok-dev/hanok/mailing"
 )
-
-// Build renders the message m as a go-mail message: From, Reply-To, To
-// (with the recipient's name), Subject, Message-ID, List-Unsubscribe and
-// List-Unsubscribe-Post, a text body with an optional HTML alternative,
-// and the envelope sender (m.ReturnPath, else From's address).
-func Build(m mailing.Message) (*gomail.Msg, error) {
-	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.From(m.From); err != nil {
-		return nil, mailing.Permanent(fmt.Errorf("from %q: %w", m.From, err))
-	}
-	if m.ReplyTo != "" {
-		if err := msg.ReplyTo(m.ReplyTo); err != nil {
-			return nil, mailing.Permanent(fmt.Errorf("reply-to %q: %w", m.ReplyTo, err))
-		}
-	}
-	if m.ReturnPath != "" {
-		if err := msg.EnvelopeFrom(m.ReturnPath); err != nil {
-			return nil, mailing.Permanent(fmt.Errorf("return path %q: %w", m.ReturnPath, err))
-		}
-	}
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
-		return nil, mailing.Permanent(fmt.Errorf("to %q: %w", m.To, err))
-	}
-	msg.SetGenHeaderPreformatted(gomail.HeaderSubject, EncodeSubject(m.Subject))
-	msg.SetMessageIDWithValue(m.MessageID)
-	msg.SetDate()
-	if m.UnsubscribeURL != "" {
-		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, "<"+m.UnsubscribeURL+">")
-		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
-	}
-	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
-	if m.HTML != "" {
-		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
-	}
-	return msg, nil
-}
 
 // Line lengths of a folded header (RFC 5322 §2.1.1 and RFC 2047 §2: a
 // line holding encoded words is at most 76 characters).
@@ -149,15 +111,6 @@ func foldWords(s string, first int) string {
 	return b.String()
 }
 
-// WriteMessage writes m to w in RFC 5322 form.
-func WriteMessage(w io.Writer, m mailing.Message) (int64, error) {
-	msg, err := Build(m)
-	if err != nil {
-		return 0, err
-	}
-	return msg.WriteTo(w)
-}
-
 // DirWriter is a Transport that writes each message as an .eml file into
 // a directory (the example server's default: mail to files). The file is
 // named after the campaign, the time it was created and the subscriber
@@ -166,6 +119,7 @@ func WriteMessage(w io.Writer, m mailing.Message) (int64, error) {
 type DirWriter struct {
 	dir     string
 	created atomic.Bool
+	r       *renderer
 }
 
 // NewDirWriter returns a DirWriter on dir. The directory is created with
@@ -174,7 +128,7 @@ func NewDirWriter(dir string) (*DirWriter, error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("transport: mail directory %s: not a directory", dir)
 	}
-	return &DirWriter{dir: dir}, nil
+	return &DirWriter{dir: dir, r: newRenderer()}, nil
 }
 
 // Dir returns the directory written to.
@@ -198,7 +152,12 @@ func (w *DirWriter) Send(ctx context.Context, m mailing.Message) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := WriteMessage(tmp, m); err != nil {
+	msg, err := w.r.render(m)
+	if err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(msg.Data); err != nil {
 		tmp.Close()
 		return err
 	}
