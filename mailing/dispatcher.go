@@ -343,18 +343,20 @@ func (r *recording) wait() bool {
 	return r.result
 }
 
-// groupWait is the longest the recorder holds the outcomes it has for
-// those of the workers sending at that moment.
+// groupWait is the longest the recorder holds a lone outcome for a
+// second one.
 const groupWait = 500 * time.Microsecond
 
 // recorder writes the outcomes of a Run's sends in groups
 // (Store.FinishDeliveries), so that the workers share the store's
 // writes. The outcomes that come while a group is being written make up
-// the next group; before writing it, the recorder waits up to groupWait
-// for the workers that are sending a message at that moment (between
-// expect and submit), whose outcomes need no write to come. A worker
-// sends its next message only once its last outcome is written, so it
-// never has more than one message delivered and not recorded.
+// the next group. A group of one waits, up to groupWait, for a second
+// outcome while a worker is sending a message (between expect and
+// submit), whose outcome needs no write to come: waiting for every
+// sending worker instead saves more writes, but makes the workers wait
+// for each other, and sends fewer messages a second. A worker sends its
+// next message only once its last outcome is written, so it never has
+// more than one message delivered and not recorded.
 type recorder struct {
 	d      *Dispatcher
 	signal chan struct{}
@@ -413,10 +415,10 @@ func (rc *recorder) run() {
 			}
 			rc.mu.Lock()
 		}
-		if rc.sending > 0 {
+		if rc.sending > 0 && len(rc.queue) == 1 {
 			timer.Reset(groupWait)
 		wait:
-			for rc.sending > 0 {
+			for rc.sending > 0 && len(rc.queue) == 1 {
 				rc.mu.Unlock()
 				select {
 				case <-rc.signal:

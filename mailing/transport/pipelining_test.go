@@ -2,7 +2,9 @@ package transport_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -31,6 +33,7 @@ type wireServer struct {
 	conns    int
 	commands []string
 	messages int
+	last     []byte // the data of the last message, dot-unstuffed
 }
 
 func newWireServer(t *testing.T, advertise, hold bool) *wireServer {
@@ -109,6 +112,7 @@ func (s *wireServer) serve(c net.Conn) {
 				return
 			}
 			held = nil
+			var data []byte
 			for {
 				l, err := r.ReadString('\n')
 				if err != nil {
@@ -117,9 +121,11 @@ func (s *wireServer) serve(c net.Conn) {
 				if l == ".\r\n" {
 					break
 				}
+				data = append(data, strings.TrimPrefix(l, ".")...)
 			}
 			s.mu.Lock()
 			s.messages++
+			s.last = data
 			s.mu.Unlock()
 			if !reply("250 2.0.0 queued") {
 				return
@@ -228,4 +234,31 @@ func TestWireServerHoldsReplies(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, mailing.IsPermanent(err))
 	assert.Contains(t, err.Error(), "MAIL FROM")
+}
+
+// A message larger than the connection's buffer arrives whole over a
+// pipelining server: the data written while staging, the rest with the
+// final dot, lines that start with a dot stuffed and unstuffed.
+func TestSMTPPipeliningLargeMessage(t *testing.T) {
+	srv := newWireServer(t, true, true)
+	tr, err := transport.NewSMTP(transport.SMTPConfig{Addr: srv.addr, TLS: transport.TLSOff, Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	defer tr.Close()
+	var body strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&body, ".line %d of a long message, with a leading dot\n", i)
+	}
+	m := mailing.Message{MessageID: "big@localhost", From: "news@example.com", To: "a@example.com", Subject: "big", Text: body.String()}
+	require.NoError(t, tr.Send(context.Background(), m))
+	want, err := transport.Render(m)
+	require.NoError(t, err)
+	_, _, msgs := srv.snapshot()
+	assert.Equal(t, 1, msgs)
+	srv.mu.Lock()
+	got := srv.last
+	srv.mu.Unlock()
+	assert.Greater(t, len(got), 200_000)
+	// Date is rendered per message: compare from the line after it.
+	cut := func(b []byte) string { return string(b[bytes.IndexByte(b, '\n')+1:]) }
+	assert.Equal(t, cut(want.Data), cut(got))
 }

@@ -335,7 +335,7 @@ func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w io.WriteCloser, reusable b
 		if err := s.envelopePipelined(c, from, rcpts); err != nil {
 			return refused(err)
 		}
-		w = &dataCloser{c: c, w: c.Text.DotWriter()}
+		w = &dataCloser{c: c, w: c.Text.DotWriter(), block: t.DataBlock, term: t.DataTermination}
 	} else {
 		if err := s.step(c, t.Mail, "MAIL FROM", func() error { return c.Mail(from) }); err != nil {
 			return refused(err)
@@ -357,10 +357,9 @@ func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w io.WriteCloser, reusable b
 		}
 		data = data[n:]
 	}
-	// The data goes out now, the final dot with Commit.
-	if err := s.step(c, t.DataBlock, "data", c.Text.W.Flush); err != nil {
-		return nil, false, err
-	}
+	// The data has gone out but for the last part of it that the
+	// connection's buffer holds: that goes with the final dot, in
+	// Commit, so that a short message costs one write, not two.
 	return w, true, nil
 }
 
@@ -427,7 +426,7 @@ func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) er
 		return err
 	}
 	if data && refusal != nil {
-		if err := s.step(c, t.DataTermination, "final dot", (&dataCloser{c: c, w: c.Text.DotWriter()}).Close); err != nil {
+		if err := s.step(c, t.DataTermination, "final dot", (&dataCloser{c: c, w: c.Text.DotWriter(), block: t.DataBlock, term: t.DataTermination}).Close); err != nil {
 			var te *textproto.Error
 			if !errors.As(err, &te) {
 				return err
@@ -438,16 +437,25 @@ func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) er
 }
 
 // dataCloser is the message's data writer after a pipelined DATA: its
-// Close sends the final dot and reads the server's reply.
+// Close sends what is left of the data and the final dot, under the
+// timeout of a block of data, and reads the server's reply under the
+// final dot's.
 type dataCloser struct {
-	c *smtp.Client
-	w io.WriteCloser
+	c           *smtp.Client
+	w           io.WriteCloser
+	block, term time.Duration
 }
 
 func (d *dataCloser) Write(p []byte) (int, error) { return d.w.Write(p) }
 
 func (d *dataCloser) Close() error {
+	if err := d.c.UpdateDeadline(d.block); err != nil {
+		return err
+	}
 	if err := d.w.Close(); err != nil {
+		return err
+	}
+	if err := d.c.UpdateDeadline(d.term); err != nil {
 		return err
 	}
 	_, _, err := d.c.Text.ReadResponse(250)
