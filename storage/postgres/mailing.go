@@ -453,65 +453,109 @@ func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID,
 
 // FinishDelivery implements mailing.Store.
 func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o mailing.Outcome) error {
-	return s.db.write(ctx, func(tx pgx.Tx) error {
-		attempted := 0
-		if o.Attempted {
-			attempted = 1
-		}
-		var sent time.Time
-		if o.Status == mailing.DeliverySent {
-			sent = o.At
-		}
-		var campaign mailing.CampaignID
-		var attempts int
-		err := tx.QueryRow(ctx, `UPDATE mailing_deliveries SET
-				status = $1, attempts = attempts + $2, lease_until = NULL, sent_at = $3,
-				next_attempt = CASE WHEN $1 = 'pending' THEN $4 ELSE next_attempt END,
-				last_error = CASE WHEN $5 <> '' THEN $5 ELSE last_error END
-			WHERE id = $6 AND status = 'pending' AND lease_until = $7
-			RETURNING campaign_id, attempts`,
-			string(o.Status), attempted, nullTime(sent), nullTime(o.NextAttempt), o.Error, d.ID, nullTime(d.LeaseUntil)).Scan(&campaign, &attempts)
-		if errors.Is(err, pgx.ErrNoRows) {
-			var one int
-			if err := tx.QueryRow(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = $1`, d.ID).Scan(&one); err != nil {
-				return missing(err, mailing.ErrDeliveryNotFound)
-			}
-			return mailing.ErrNotHeld
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: finish delivery: %w", err)
-		}
-		if o.Error != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error`,
-				d.ID, attempts, nullTime(o.At), o.Error); err != nil {
-				return fmt.Errorf("postgres: delivery error: %w", err)
-			}
-		}
-		if o.Status != mailing.DeliveryPending {
-			return settleAfterFinish(ctx, tx, campaign, o.At)
-		}
-		return nil
-	})
+	return s.FinishDeliveries(ctx, []mailing.Finish{{Delivery: d, Outcome: o}})[0]
 }
 
-// FinishDeliveries implements mailing.Store: each finish in a
-// transaction of its own, since settleAfterFinish's locks are taken and
-// given back per finish (a transaction that kept one finish's share lock
-// on a campaign while another of its finishes waited for the exclusive
-// lock could deadlock with a second dispatcher doing the same).
+// FinishDeliveries implements mailing.Store: one transaction (one flush
+// of the WAL for the group), the rows in the order of their ids, then
+// each campaign settled once (settleAfterFinish), in the order of their
+// ids: a transaction waiting for a campaign's lock then holds locks only
+// on campaigns of smaller ids, so two dispatchers' groups cannot wait for
+// each other in a circle. A deadlock PostgreSQL still reports (with a
+// transaction that updates the same rows otherwise, FailPending say)
+// rolls the group back, which is then written again.
 func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish) []error {
 	errs := make([]error, len(fs))
-	for i, f := range fs {
-		errs[i] = s.FinishDelivery(ctx, f.Delivery, f.Outcome)
-		if errs[i] != nil && !errors.Is(errs[i], mailing.ErrNotHeld) && !errors.Is(errs[i], mailing.ErrDeliveryNotFound) {
-			for j := i + 1; j < len(fs); j++ {
-				errs[j] = errs[i]
+	if len(fs) == 0 {
+		return errs
+	}
+	order := make([]int, len(fs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(fs[a].Delivery.ID, fs[b].Delivery.ID) })
+	type settling struct {
+		id mailing.CampaignID
+		at time.Time
+	}
+	var err error
+	for range 3 {
+		err = s.db.write(ctx, func(tx pgx.Tx) error {
+			var settle []settling
+			for _, i := range order {
+				f := fs[i]
+				campaign, err := finishRow(ctx, tx, f.Delivery, f.Outcome)
+				errs[i] = err
+				switch {
+				case errors.Is(err, mailing.ErrNotHeld) || errors.Is(err, mailing.ErrDeliveryNotFound):
+				case err != nil:
+					return err
+				case f.Outcome.Status != mailing.DeliveryPending:
+					k := slices.IndexFunc(settle, func(c settling) bool { return c.id == campaign })
+					if k < 0 {
+						k, settle = len(settle), append(settle, settling{id: campaign})
+					}
+					settle[k].at = f.Outcome.At
+				}
 			}
+			slices.SortFunc(settle, func(a, b settling) int { return cmp.Compare(a.id, b.id) })
+			for _, c := range settle {
+				if err := settleAfterFinish(ctx, tx, c.id, c.at); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if pgCode(err) != "40P01" {
 			break
 		}
 	}
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+	}
 	return errs
+}
+
+// finishRow records the outcome o of the claim of d in tx and returns
+// its campaign; settling the campaign is the caller's.
+func finishRow(ctx context.Context, tx pgx.Tx, d mailing.Delivery, o mailing.Outcome) (mailing.CampaignID, error) {
+	attempted := 0
+	if o.Attempted {
+		attempted = 1
+	}
+	var sent time.Time
+	if o.Status == mailing.DeliverySent {
+		sent = o.At
+	}
+	var campaign mailing.CampaignID
+	var attempts int
+	err := tx.QueryRow(ctx, `UPDATE mailing_deliveries SET
+			status = $1, attempts = attempts + $2, lease_until = NULL, sent_at = $3,
+			next_attempt = CASE WHEN $1 = 'pending' THEN $4 ELSE next_attempt END,
+			last_error = CASE WHEN $5 <> '' THEN $5 ELSE last_error END
+		WHERE id = $6 AND status = 'pending' AND lease_until = $7
+		RETURNING campaign_id, attempts`,
+		string(o.Status), attempted, nullTime(sent), nullTime(o.NextAttempt), o.Error, d.ID, nullTime(d.LeaseUntil)).Scan(&campaign, &attempts)
+	if errors.Is(err, pgx.ErrNoRows) {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = $1`, d.ID).Scan(&one); err != nil {
+			return 0, missing(err, mailing.ErrDeliveryNotFound)
+		}
+		return 0, mailing.ErrNotHeld
+	}
+	if err != nil {
+		return 0, fmt.Errorf("postgres: finish delivery: %w", err)
+	}
+	if o.Error != "" {
+		if _, err := tx.Exec(ctx, `INSERT INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, error = excluded.error`,
+			d.ID, attempts, nullTime(o.At), o.Error); err != nil {
+			return 0, fmt.Errorf("postgres: delivery error: %w", err)
+		}
+	}
+	return campaign, nil
 }
 
 // settleAfterFinish marks campaign done, at now, if the delivery just
