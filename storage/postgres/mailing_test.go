@@ -53,6 +53,63 @@ func TestMailingConcurrentFinishesSettle(t *testing.T) {
 	}
 }
 
+// Groups of finishes, each holding deliveries of two campaigns in
+// opposite orders, written from many connections at once (as two
+// dispatchers' recorders would): none deadlocks or fails, and both
+// campaigns end done.
+func TestMailingConcurrentGroupsOfTwoCampaigns(t *testing.T) {
+	db := openTestDB(t)
+	s := db.Mailing()
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
+	const subs = 64
+	for i := range subs {
+		sub := mailing.Subscriber{Email: fmt.Sprintf("g%d@example.com", i), Name: "g", Subscribed: true, Token: fmt.Sprint("group-token-", i), Created: t0, Updated: t0}
+		require.NoError(t, s.CreateSubscriber(ctx, &sub))
+	}
+	for round := range 5 {
+		var cs [2]mailing.Campaign
+		var ds [2][]mailing.Delivery
+		for k := range cs {
+			cs[k] = mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
+			_, err := s.CreateCampaign(ctx, &cs[k])
+			require.NoError(t, err)
+		}
+		all, err := s.ClaimDeliveries(ctx, t0, t0.Add(time.Minute), 2*subs)
+		require.NoError(t, err)
+		require.Len(t, all, 2*subs)
+		for _, d := range all {
+			k := 0
+			if d.Campaign == cs[1].ID {
+				k = 1
+			}
+			ds[k] = append(ds[k], d)
+		}
+		var wg sync.WaitGroup
+		for g := 0; g < subs; g += 4 {
+			wg.Go(func() {
+				var fs []mailing.Finish
+				first, second := ds[0][g:g+4], ds[1][g:g+4]
+				if g%8 == 4 {
+					first, second = second, first
+				}
+				for _, d := range append(append([]mailing.Delivery(nil), first...), second...) {
+					fs = append(fs, mailing.Finish{Delivery: d, Outcome: mailing.Outcome{Status: mailing.DeliverySent, Attempted: true, At: t0}})
+				}
+				for _, err := range s.FinishDeliveries(ctx, fs) {
+					assert.NoError(t, err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, c := range cs {
+			got, err := s.Campaign(ctx, c.ID)
+			require.NoError(t, err)
+			require.Equal(t, mailing.CampaignDone, got.Status, "round %d", round)
+		}
+	}
+}
+
 // Migration 0009 turns the mailing times from bigint nanoseconds (0 for
 // none) into timestamptz (NULL for none), keeping the microseconds.
 func TestMailingTimesMigration(t *testing.T) {
