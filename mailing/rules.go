@@ -1,6 +1,10 @@
 package mailing
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // The life of a campaign, decided here and nowhere else:
 //
@@ -157,4 +161,40 @@ func (s *Subscriber) Unsubscribe(at time.Time, from string) {
 // Expired reports whether s is pending since longer than ttl at now.
 func (s Subscriber) Expired(now time.Time, ttl time.Duration) bool {
 	return s.Pending && now.Sub(s.Consent.Subscribed) > ttl
+}
+
+// Settling collects the campaigns that a group of finishes
+// (Store.FinishDeliveries) may have left with nothing pending, for the
+// store to settle: each campaign once, at the time of its last finish
+// that was not a retry. The zero Settling is empty.
+type Settling struct {
+	list []Settle
+}
+
+// Settle is a campaign to settle and the time to settle it at.
+type Settle struct {
+	Campaign CampaignID
+	At       time.Time
+}
+
+// Add counts the finish of a delivery of campaign c with outcome o; a
+// delivery pending again leaves its campaign as it was.
+func (s *Settling) Add(c CampaignID, o Outcome) {
+	if o.Status == DeliveryPending {
+		return
+	}
+	for i := range s.list {
+		if s.list[i].Campaign == c {
+			s.list[i].At = o.At
+			return
+		}
+	}
+	s.list = append(s.list, Settle{Campaign: c, At: o.At})
+}
+
+// Campaigns returns the campaigns to settle in the order of their ids
+// (the order in which a store that locks them takes the locks).
+func (s *Settling) Campaigns() []Settle {
+	slices.SortFunc(s.list, func(a, b Settle) int { return cmp.Compare(a.Campaign, b.Campaign) })
+	return s.list
 }

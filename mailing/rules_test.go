@@ -43,3 +43,17 @@ func TestKindOfStatus(t *testing.T) {
 		assert.False(t, ok, bad)
 	}
 }
+
+// Settling names each campaign of a group once, at the time of its last
+// finish that was not a retry, in the order of the campaigns' ids.
+func TestSettling(t *testing.T) {
+	at := func(s int) time.Time { return time.Date(2026, 3, 1, 9, 0, s, 0, time.UTC) }
+	var s mailing.Settling
+	assert.Empty(t, s.Campaigns())
+	s.Add(7, mailing.Outcome{Status: mailing.DeliverySent, At: at(1)})
+	s.Add(3, mailing.Outcome{Status: mailing.DeliveryFailed, At: at(2)})
+	s.Add(7, mailing.Outcome{Status: mailing.DeliverySent, At: at(3)})
+	s.Add(7, mailing.Outcome{Status: mailing.DeliveryPending, At: at(4)})
+	s.Add(5, mailing.Outcome{Status: mailing.DeliveryPending, At: at(5)})
+	assert.Equal(t, []mailing.Settle{{Campaign: 3, At: at(2)}, {Campaign: 7, At: at(3)}}, s.Campaigns())
+}

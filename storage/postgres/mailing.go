@@ -474,14 +474,10 @@ func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(fs[a].Delivery.ID, fs[b].Delivery.ID) })
-	type settling struct {
-		id mailing.CampaignID
-		at time.Time
-	}
 	var err error
 	for range 3 {
 		err = s.db.write(ctx, func(tx pgx.Tx) error {
-			var settle []settling
+			var settle mailing.Settling
 			for _, i := range order {
 				f := fs[i]
 				campaign, err := finishRow(ctx, tx, f.Delivery, f.Outcome)
@@ -490,17 +486,12 @@ func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish
 				case errors.Is(err, mailing.ErrNotHeld) || errors.Is(err, mailing.ErrDeliveryNotFound):
 				case err != nil:
 					return err
-				case f.Outcome.Status != mailing.DeliveryPending:
-					k := slices.IndexFunc(settle, func(c settling) bool { return c.id == campaign })
-					if k < 0 {
-						k, settle = len(settle), append(settle, settling{id: campaign})
-					}
-					settle[k].at = f.Outcome.At
+				default:
+					settle.Add(campaign, f.Outcome)
 				}
 			}
-			slices.SortFunc(settle, func(a, b settling) int { return cmp.Compare(a.id, b.id) })
-			for _, c := range settle {
-				if err := settleAfterFinish(ctx, tx, c.id, c.at); err != nil {
+			for _, c := range settle.Campaigns() {
+				if err := settleAfterFinish(ctx, tx, c.Campaign, c.At); err != nil {
 					return err
 				}
 			}

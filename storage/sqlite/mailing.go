@@ -549,12 +549,7 @@ func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish
 		return errs
 	}
 	err := s.db.writePrepared(ctx, finishQueries, func(tx stmtTx) error {
-		// settle holds each campaign to settle with its last finish's time.
-		type settling struct {
-			id mailing.CampaignID
-			at time.Time
-		}
-		var settle []settling
+		var settle mailing.Settling
 		for i, f := range fs {
 			campaign, err := finishDelivery(ctx, tx, f.Delivery, f.Outcome)
 			errs[i] = err
@@ -562,16 +557,12 @@ func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish
 			case errors.Is(err, mailing.ErrNotHeld) || errors.Is(err, mailing.ErrDeliveryNotFound):
 			case err != nil:
 				return err
-			case f.Outcome.Status != mailing.DeliveryPending:
-				k := slices.IndexFunc(settle, func(c settling) bool { return c.id == campaign })
-				if k < 0 {
-					k, settle = len(settle), append(settle, settling{id: campaign})
-				}
-				settle[k].at = f.Outcome.At
+			default:
+				settle.Add(campaign, f.Outcome)
 			}
 		}
-		for _, c := range settle {
-			if err := settleCampaigns(ctx, tx, c.id, c.at); err != nil {
+		for _, c := range settle.Campaigns() {
+			if err := settleCampaigns(ctx, tx, c.Campaign, c.At); err != nil {
 				return err
 			}
 		}
