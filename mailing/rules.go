@@ -2,6 +2,7 @@ package mailing
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"time"
 )
@@ -163,38 +164,49 @@ func (s Subscriber) Expired(now time.Time, ttl time.Duration) bool {
 	return s.Pending && now.Sub(s.Consent.Subscribed) > ttl
 }
 
-// Settling collects the campaigns that a group of finishes
-// (Store.FinishDeliveries) may have left with nothing pending, for the
-// store to settle: each campaign once, at the time of its last finish
-// that was not a retry. The zero Settling is empty.
-type Settling struct {
-	list []Settle
-}
-
-// Settle is a campaign to settle and the time to settle it at.
-type Settle struct {
-	Campaign CampaignID
-	At       time.Time
-}
-
-// Add counts the finish of a delivery of campaign c with outcome o; a
-// delivery pending again leaves its campaign as it was.
-func (s *Settling) Add(c CampaignID, o Outcome) {
-	if o.Status == DeliveryPending {
-		return
+// WriteGroup is the part of a store's FinishDeliveries that runs inside
+// its write transaction: the rules of a group, in one place. It records
+// each finish of fs with finish, which returns the delivery's campaign,
+// in the order of the delivery ids (the order in which a store that
+// locks rows takes the locks), and sets errs[i] (len(errs) == len(fs))
+// to the error of fs[i]. A finish that is ErrNotHeld or
+// ErrDeliveryNotFound fails alone; any other error is returned at once,
+// for the store to roll back and fail them all. Then it settles, with
+// settle, each campaign of which the group sent or failed a delivery (a
+// delivery pending again leaves its campaign as it was): once, at the
+// latest of those finishes' times, in the order of the campaign ids.
+func WriteGroup(fs []Finish, errs []error, finish func(Finish) (CampaignID, error), settle func(c CampaignID, at time.Time) error) error {
+	order := make([]int, len(fs))
+	for i := range order {
+		order[i] = i
 	}
-	for i := range s.list {
-		if s.list[i].Campaign == c {
-			s.list[i].At = o.At
-			return
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(fs[a].Delivery.ID, fs[b].Delivery.ID) })
+	type settling struct {
+		id CampaignID
+		at time.Time
+	}
+	var done []settling
+	for _, i := range order {
+		c, err := finish(fs[i])
+		errs[i] = err
+		switch {
+		case errors.Is(err, ErrNotHeld) || errors.Is(err, ErrDeliveryNotFound):
+		case err != nil:
+			return err
+		case fs[i].Outcome.Status != DeliveryPending:
+			at := fs[i].Outcome.At
+			if k := slices.IndexFunc(done, func(s settling) bool { return s.id == c }); k < 0 {
+				done = append(done, settling{c, at})
+			} else if at.After(done[k].at) {
+				done[k].at = at
+			}
 		}
 	}
-	s.list = append(s.list, Settle{Campaign: c, At: o.At})
-}
-
-// Campaigns returns the campaigns to settle in the order of their ids
-// (the order in which a store that locks them takes the locks).
-func (s *Settling) Campaigns() []Settle {
-	slices.SortFunc(s.list, func(a, b Settle) int { return cmp.Compare(a.Campaign, b.Campaign) })
-	return s.list
+	slices.SortFunc(done, func(a, b settling) int { return cmp.Compare(a.id, b.id) })
+	for _, s := range done {
+		if err := settle(s.id, s.at); err != nil {
+			return err
+		}
+	}
+	return nil
 }

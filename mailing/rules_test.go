@@ -1,10 +1,13 @@
 package mailing_test
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/hanok-dev/hanok/mailing"
 )
@@ -44,16 +47,56 @@ func TestKindOfStatus(t *testing.T) {
 	}
 }
 
-// Settling names each campaign of a group once, at the time of its last
-// finish that was not a retry, in the order of the campaigns' ids.
-func TestSettling(t *testing.T) {
+// WriteGroup records a group's finishes in the order of their delivery
+// ids, keeps the errors that fail alone, and settles each campaign it
+// sent or failed a delivery of once, at the latest of those times, in
+// the order of the campaign ids; any other error stops it at once.
+func TestWriteGroup(t *testing.T) {
 	at := func(s int) time.Time { return time.Date(2026, 3, 1, 9, 0, s, 0, time.UTC) }
-	var s mailing.Settling
-	assert.Empty(t, s.Campaigns())
-	s.Add(7, mailing.Outcome{Status: mailing.DeliverySent, At: at(1)})
-	s.Add(3, mailing.Outcome{Status: mailing.DeliveryFailed, At: at(2)})
-	s.Add(7, mailing.Outcome{Status: mailing.DeliverySent, At: at(3)})
-	s.Add(7, mailing.Outcome{Status: mailing.DeliveryPending, At: at(4)})
-	s.Add(5, mailing.Outcome{Status: mailing.DeliveryPending, At: at(5)})
-	assert.Equal(t, []mailing.Settle{{Campaign: 3, At: at(2)}, {Campaign: 7, At: at(3)}}, s.Campaigns())
+	fin := func(id mailing.DeliveryID, c mailing.CampaignID, status mailing.DeliveryStatus, s int) mailing.Finish {
+		return mailing.Finish{Delivery: mailing.Delivery{ID: id, Campaign: c}, Outcome: mailing.Outcome{Status: status, At: at(s)}}
+	}
+	fs := []mailing.Finish{
+		fin(9, 7, mailing.DeliverySent, 3),
+		fin(2, 7, mailing.DeliverySent, 5),
+		fin(4, 3, mailing.DeliveryFailed, 2),
+		fin(5, 5, mailing.DeliveryPending, 6),
+		fin(6, 8, mailing.DeliverySent, 7), // not held
+		fin(1, 9, mailing.DeliverySent, 1), // unknown
+	}
+	type settled struct {
+		c  mailing.CampaignID
+		at time.Time
+	}
+	var order []mailing.DeliveryID
+	var got []settled
+	errs := make([]error, len(fs))
+	finish := func(f mailing.Finish) (mailing.CampaignID, error) {
+		order = append(order, f.Delivery.ID)
+		switch f.Delivery.ID {
+		case 6:
+			return 0, mailing.ErrNotHeld
+		case 1:
+			return 0, fmt.Errorf("finish: %w", mailing.ErrDeliveryNotFound)
+		}
+		return f.Delivery.Campaign, nil
+	}
+	settle := func(c mailing.CampaignID, at time.Time) error { got = append(got, settled{c, at}); return nil }
+	require.NoError(t, mailing.WriteGroup(fs, errs, finish, settle))
+	assert.Equal(t, []mailing.DeliveryID{1, 2, 4, 5, 6, 9}, order)
+	assert.Equal(t, []settled{{3, at(2)}, {7, at(5)}}, got)
+	assert.Equal(t, []error{nil, nil, nil, nil, mailing.ErrNotHeld, errs[5]}, errs)
+	assert.ErrorIs(t, errs[5], mailing.ErrDeliveryNotFound)
+
+	// Any other error stops the group before it settles anything.
+	broken := errors.New("disk full")
+	got = nil
+	err := mailing.WriteGroup(fs, errs, func(f mailing.Finish) (mailing.CampaignID, error) {
+		if f.Delivery.ID == 4 {
+			return 0, broken
+		}
+		return f.Delivery.Campaign, nil
+	}, settle)
+	assert.ErrorIs(t, err, broken)
+	assert.Empty(t, got)
 }

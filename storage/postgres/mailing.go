@@ -469,33 +469,12 @@ func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish
 	if len(fs) == 0 {
 		return errs
 	}
-	order := make([]int, len(fs))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(fs[a].Delivery.ID, fs[b].Delivery.ID) })
 	var err error
 	for range 3 {
 		err = s.db.write(ctx, func(tx pgx.Tx) error {
-			var settle mailing.Settling
-			for _, i := range order {
-				f := fs[i]
-				campaign, err := finishRow(ctx, tx, f.Delivery, f.Outcome)
-				errs[i] = err
-				switch {
-				case errors.Is(err, mailing.ErrNotHeld) || errors.Is(err, mailing.ErrDeliveryNotFound):
-				case err != nil:
-					return err
-				default:
-					settle.Add(campaign, f.Outcome)
-				}
-			}
-			for _, c := range settle.Campaigns() {
-				if err := settleAfterFinish(ctx, tx, c.Campaign, c.At); err != nil {
-					return err
-				}
-			}
-			return nil
+			return mailing.WriteGroup(fs, errs,
+				func(f mailing.Finish) (mailing.CampaignID, error) { return finishRow(ctx, tx, f.Delivery, f.Outcome) },
+				func(c mailing.CampaignID, at time.Time) error { return settleAfterFinish(ctx, tx, c, at) })
 		})
 		if pgCode(err) != "40P01" {
 			break

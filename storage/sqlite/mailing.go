@@ -541,32 +541,19 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 	return s.FinishDeliveries(ctx, []mailing.Finish{{Delivery: d, Outcome: o}})[0]
 }
 
-// FinishDeliveries implements mailing.Store: one write transaction, its
-// statements prepared once, each campaign settled once at its end.
+// FinishDeliveries implements mailing.Store: one write transaction
+// (mailing.WriteGroup), its statements prepared once.
 func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish) []error {
 	errs := make([]error, len(fs))
 	if len(fs) == 0 {
 		return errs
 	}
 	err := s.db.writePrepared(ctx, finishQueries, func(tx stmtTx) error {
-		var settle mailing.Settling
-		for i, f := range fs {
-			campaign, err := finishDelivery(ctx, tx, f.Delivery, f.Outcome)
-			errs[i] = err
-			switch {
-			case errors.Is(err, mailing.ErrNotHeld) || errors.Is(err, mailing.ErrDeliveryNotFound):
-			case err != nil:
-				return err
-			default:
-				settle.Add(campaign, f.Outcome)
-			}
-		}
-		for _, c := range settle.Campaigns() {
-			if err := settleCampaigns(ctx, tx, c.Campaign, c.At); err != nil {
-				return err
-			}
-		}
-		return nil
+		return mailing.WriteGroup(fs, errs,
+			func(f mailing.Finish) (mailing.CampaignID, error) {
+				return finishDelivery(ctx, tx, f.Delivery, f.Outcome)
+			},
+			func(c mailing.CampaignID, at time.Time) error { return settleCampaigns(ctx, tx, c, at) })
 	})
 	if err != nil {
 		for i := range errs {
