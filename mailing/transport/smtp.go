@@ -259,14 +259,14 @@ func (s *SMTP) Stage(ctx context.Context, m mailing.Message) (mailing.Staged, er
 type smtpStaged struct {
 	s    *SMTP
 	c    *smtp.Client
-	w    io.WriteCloser
+	w    *dataWriter
 	stop func() bool
 }
 
 // Commit implements mailing.Staged: it sends the final dot and waits for
 // the server's reply.
 func (st *smtpStaged) Commit() error {
-	err := st.s.step(st.c, st.s.timeouts.DataTermination, "final dot", st.w.Close)
+	err := st.w.Close()
 	live := st.stop()
 	st.s.done(st.c, err == nil && live)
 	if err != nil {
@@ -318,10 +318,10 @@ func (s *SMTP) step(c *smtp.Client, d time.Duration, what string, fn func() erro
 // err (the server refused the envelope and took the RSET). A server that
 // offers PIPELINING (RFC 2920) gets the envelope and DATA in one write,
 // and answers them in one round trip.
-func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w io.WriteCloser, reusable bool, err error) {
+func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w *dataWriter, reusable bool, err error) {
 	t := s.timeouts
 	from, rcpts := msg.From, []string{msg.To}
-	refused := func(err error) (io.WriteCloser, bool, error) {
+	refused := func(err error) (*dataWriter, bool, error) {
 		// The server refused the envelope: after RSET the connection
 		// is still good. After a timeout or a broken connection it is
 		// not (a late reply would answer the next command).
@@ -335,7 +335,6 @@ func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w io.WriteCloser, reusable b
 		if err := s.envelopePipelined(c, from, rcpts); err != nil {
 			return refused(err)
 		}
-		w = &dataCloser{c: c, w: c.Text.DotWriter(), block: t.DataBlock, term: t.DataTermination}
 	} else {
 		if err := s.step(c, t.Mail, "MAIL FROM", func() error { return c.Mail(from) }); err != nil {
 			return refused(err)
@@ -345,14 +344,22 @@ func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w io.WriteCloser, reusable b
 				return refused(err)
 			}
 		}
-		if err := s.step(c, t.DataInit, "DATA", func() (err error) { w, err = c.Data(); return err }); err != nil {
+		// DATA without go-mail's data writer: the one writer below
+		// serves both ways of sending the envelope.
+		if err := s.step(c, t.DataInit, "DATA", func() error {
+			if err := c.Text.PrintfLine("DATA"); err != nil {
+				return err
+			}
+			_, _, err := c.Text.ReadResponse(354)
+			return err
+		}); err != nil {
 			return nil, false, err
 		}
 	}
-	bw := &blockWriter{w: w, c: c, timeout: t.DataBlock}
+	w = s.dataWriter(c)
 	for data := msg.Data; len(data) > 0; {
 		n := min(len(data), dataBlock)
-		if _, err := bw.Write(data[:n]); err != nil {
+		if _, err := w.Write(data[:n]); err != nil {
 			return nil, false, fmt.Errorf("smtp data: %w", err)
 		}
 		data = data[n:]
@@ -426,7 +433,7 @@ func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) er
 		return err
 	}
 	if data && refusal != nil {
-		if err := s.step(c, t.DataTermination, "final dot", (&dataCloser{c: c, w: c.Text.DotWriter(), block: t.DataBlock, term: t.DataTermination}).Close); err != nil {
+		if err := s.dataWriter(c).Close(); err != nil {
 			var te *textproto.Error
 			if !errors.As(err, &te) {
 				return err
@@ -436,49 +443,49 @@ func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) er
 	return refusal
 }
 
-// dataCloser is the message's data writer after a pipelined DATA: its
-// Close sends what is left of the data and the final dot, under the
-// timeout of a block of data, and reads the server's reply under the
-// final dot's.
-type dataCloser struct {
+// dataWriter is a message's data writer after the 354 reply to DATA.
+// Each Write is a block of data under Timeouts.DataBlock; Close sends
+// what the connection's buffer holds of the data and the final dot under
+// the same, and reads the server's reply under
+// Timeouts.DataTermination.
+type dataWriter struct {
 	c           *smtp.Client
 	w           io.WriteCloser
 	block, term time.Duration
 }
 
-func (d *dataCloser) Write(p []byte) (int, error) { return d.w.Write(p) }
+// dataWriter returns the data writer of c after DATA.
+func (s *SMTP) dataWriter(c *smtp.Client) *dataWriter {
+	return &dataWriter{c: c, w: c.Text.DotWriter(), block: s.timeouts.DataBlock, term: s.timeouts.DataTermination}
+}
 
-func (d *dataCloser) Close() error {
+func (d *dataWriter) Write(p []byte) (int, error) {
 	if err := d.c.UpdateDeadline(d.block); err != nil {
-		return err
+		return 0, err
 	}
-	if err := d.w.Close(); err != nil {
-		return err
+	return d.w.Write(p)
+}
+
+func (d *dataWriter) Close() error {
+	err := d.c.UpdateDeadline(d.block)
+	if err == nil {
+		err = d.w.Close()
 	}
-	if err := d.c.UpdateDeadline(d.term); err != nil {
-		return err
+	if err == nil {
+		err = d.c.UpdateDeadline(d.term)
 	}
-	_, _, err := d.c.Text.ReadResponse(250)
-	return err
+	if err == nil {
+		_, _, err = d.c.Text.ReadResponse(250)
+	}
+	if err != nil {
+		return fmt.Errorf("smtp final dot: %w", err)
+	}
+	return nil
 }
 
 // dataBlock is the size of the blocks the message's data is written in,
 // each under Timeouts.DataBlock.
 const dataBlock = 64 << 10
-
-// blockWriter gives each block of the message's data its own timeout.
-type blockWriter struct {
-	w       io.Writer
-	c       *smtp.Client
-	timeout time.Duration
-}
-
-func (b *blockWriter) Write(p []byte) (int, error) {
-	if err := b.c.UpdateDeadline(b.timeout); err != nil {
-		return 0, err
-	}
-	return b.w.Write(p)
-}
 
 // Close closes the idle connections; connections in use are closed when
 // they come back.
