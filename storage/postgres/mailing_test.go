@@ -17,19 +17,28 @@ import (
 	"github.com/hanok-dev/hanok/storage/postgres/pgtest"
 )
 
+// subs is how many subscribers the finish tests' campaigns go to.
+const subs = 64
+
+// subscribedStore is a mailing store with n active subscribers, and the
+// time they were made.
+func subscribedStore(t *testing.T, n int) (mailing.Store, time.Time) {
+	t.Helper()
+	s := openTestDB(t).Mailing()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
+	for i := range n {
+		sub := mailing.Subscriber{Email: fmt.Sprintf("s%d@example.com", i), Name: "s", Subscribed: true, Token: fmt.Sprint("token-", i), Created: t0, Updated: t0}
+		require.NoError(t, s.CreateSubscriber(context.Background(), &sub))
+	}
+	return s, t0
+}
+
 // Finishes of one campaign's deliveries from many connections at once,
 // the last ones among them together: the campaign ends done every time,
 // whichever finish commits last.
 func TestMailingConcurrentFinishesSettle(t *testing.T) {
-	db := openTestDB(t)
-	s := db.Mailing()
+	s, t0 := subscribedStore(t, subs)
 	ctx := context.Background()
-	t0 := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
-	const subs = 64
-	for i := range subs {
-		sub := mailing.Subscriber{Email: fmt.Sprintf("s%d@example.com", i), Name: "s", Subscribed: true, Token: fmt.Sprint("token-", i), Created: t0, Updated: t0}
-		require.NoError(t, s.CreateSubscriber(ctx, &sub))
-	}
 	for round := range 10 {
 		c := mailing.Campaign{Subject: "s", Text: "t", Status: mailing.CampaignQueued, Created: t0, Updated: t0}
 		n, err := s.CreateCampaign(ctx, &c)
@@ -58,15 +67,8 @@ func TestMailingConcurrentFinishesSettle(t *testing.T) {
 // dispatchers' recorders would): none deadlocks or fails, and both
 // campaigns end done.
 func TestMailingConcurrentGroupsOfTwoCampaigns(t *testing.T) {
-	db := openTestDB(t)
-	s := db.Mailing()
+	s, t0 := subscribedStore(t, subs)
 	ctx := context.Background()
-	t0 := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
-	const subs = 64
-	for i := range subs {
-		sub := mailing.Subscriber{Email: fmt.Sprintf("g%d@example.com", i), Name: "g", Subscribed: true, Token: fmt.Sprint("group-token-", i), Created: t0, Updated: t0}
-		require.NoError(t, s.CreateSubscriber(ctx, &sub))
-	}
 	for round := range 5 {
 		var cs [2]mailing.Campaign
 		var ds [2][]mailing.Delivery

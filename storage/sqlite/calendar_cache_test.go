@@ -12,6 +12,30 @@ import (
 	"github.com/hanok-dev/hanok/calendar"
 )
 
+// calendarAt is the calendar cache tests' clock.
+var calendarAt = time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
+
+// twoCalendarDBs opens two DBs on one file, with the users alice and bob.
+func twoCalendarDBs(t *testing.T) (db, other *DB, alice, bob auth.UserID) {
+	t.Helper()
+	db = openTestDB(t)
+	other = openAgain(t, db)
+	var users []auth.UserID
+	for _, name := range []string{"alice", "bob"} {
+		u := &auth.User{Username: name, PasswordHash: []byte("x"), Created: calendarAt}
+		require.NoError(t, db.Auth().CreateUser(context.Background(), u))
+		users = append(users, u.ID)
+	}
+	return db, other, users[0], users[1]
+}
+
+// event is an hour-long event of owner on the given day of March 2026.
+func event(owner auth.UserID, subject string, group calendar.GroupID, day int) *calendar.Event {
+	start := time.Date(2026, 3, day, 10, 0, 0, 0, time.UTC)
+	return &calendar.Event{UID: subject + "@test", Owner: owner, OwnerEmail: "x@example.com", Subject: subject, Group: group,
+		Start: start, End: start.Add(time.Hour), Created: calendarAt}
+}
+
 // TestCalendarCacheSeesOtherDBs: two DBs on one file. A month read by the
 // first answers, at its next request, what the other wrote (an event, a
 // group's new name, a selection, a CalDAV replacement, a birthday); a repeated read
@@ -19,24 +43,9 @@ import (
 // not reach the cache.
 func TestCalendarCacheSeesOtherDBs(t *testing.T) {
 	ctx := context.Background()
-	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
-	db := openTestDB(t)
-	other := openAgain(t, db)
+	db, other, alice, bob := twoCalendarDBs(t)
 	s, s2 := db.Calendar(), other.Calendar()
-
-	var users []auth.UserID
-	for _, name := range []string{"alice", "bob"} {
-		u := &auth.User{Username: name, PasswordHash: []byte("x"), Created: at}
-		require.NoError(t, db.Auth().CreateUser(ctx, u))
-		users = append(users, u.ID)
-	}
-	alice, bob := users[0], users[1]
 	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	event := func(owner auth.UserID, subject string, group calendar.GroupID, day int) *calendar.Event {
-		start := time.Date(2026, 3, day, 10, 0, 0, 0, time.UTC)
-		return &calendar.Event{UID: subject + "@test", Owner: owner, OwnerEmail: "x@example.com", Subject: subject, Group: group,
-			Start: start, End: start.Add(time.Hour), Created: at}
-	}
 	month := func() []calendar.Event {
 		t.Helper()
 		events, err := s.Events(ctx, alice, from, to)
@@ -65,7 +74,7 @@ func TestCalendarCacheSeesOtherDBs(t *testing.T) {
 	assert.Equal(t, []string{"mine/", "second/"}, subjects(month()), "after another DB's event")
 
 	// A group of bob's with an event; alice selects it in the other DB.
-	g := &calendar.Group{Name: "team", Creator: bob, CreatorEmail: "b@example.com", Created: at}
+	g := &calendar.Group{Name: "team", Creator: bob, CreatorEmail: "b@example.com", Created: calendarAt}
 	require.NoError(t, s2.CreateGroup(ctx, g))
 	require.NoError(t, s2.CreateEvent(ctx, event(bob, "shared", g.ID, 4)))
 	assert.Equal(t, []string{"mine/", "second/"}, subjects(month()), "a group not selected")
@@ -82,7 +91,7 @@ func TestCalendarCacheSeesOtherDBs(t *testing.T) {
 	require.NoError(t, err)
 	repl := *old
 	repl.Subject = "moved"
-	repl.Updated = at.Add(time.Minute)
+	repl.Updated = calendarAt.Add(time.Minute)
 	require.NoError(t, s2.ReplaceEvent(ctx, old, &repl))
 	assert.Equal(t, []string{"mine/", "moved/", "shared/crew"}, subjects(month()), "after another DB's CalDAV write")
 
@@ -91,7 +100,7 @@ func TestCalendarCacheSeesOtherDBs(t *testing.T) {
 	require.ErrorIs(t, err, calendar.ErrNoBirthday)
 	_, err = s.Birthday(ctx, alice)
 	require.ErrorIs(t, err, calendar.ErrNoBirthday, "no birthday, cached")
-	_, err = s2.SetBirthday(ctx, calendar.Birthday{User: alice, Email: "a@example.com", Date: calendar.Date{Year: 1990, Month: 3, Day: 5}, Created: at})
+	_, err = s2.SetBirthday(ctx, calendar.Birthday{User: alice, Email: "a@example.com", Date: calendar.Date{Year: 1990, Month: 3, Day: 5}, Created: calendarAt})
 	require.NoError(t, err)
 	b, err := s.Birthday(ctx, alice)
 	require.NoError(t, err, "the birthday after another DB registered it")
@@ -120,23 +129,8 @@ func TestCalendarCacheSeesOtherDBs(t *testing.T) {
 // its own, and what a caller does to its rows does not reach the cache.
 func TestCalendarSearchCacheSeesOtherDBs(t *testing.T) {
 	ctx := context.Background()
-	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
-	db := openTestDB(t)
-	other := openAgain(t, db)
+	db, other, alice, bob := twoCalendarDBs(t)
 	s, s2 := db.Calendar(), other.Calendar()
-
-	var users []auth.UserID
-	for _, name := range []string{"alice", "bob"} {
-		u := &auth.User{Username: name, PasswordHash: []byte("x"), Created: at}
-		require.NoError(t, db.Auth().CreateUser(ctx, u))
-		users = append(users, u.ID)
-	}
-	alice, bob := users[0], users[1]
-	event := func(owner auth.UserID, subject string, group calendar.GroupID, day int) *calendar.Event {
-		start := time.Date(2026, 3, day, 10, 0, 0, 0, time.UTC)
-		return &calendar.Event{UID: subject + "@test", Owner: owner, OwnerEmail: "x@example.com", Subject: subject,
-			Group: group, Start: start, End: start.Add(time.Hour), Created: at}
-	}
 	search := func(word string, limit int) []string {
 		t.Helper()
 		events, err := s.Search(ctx, alice, word, limit)
@@ -168,7 +162,7 @@ func TestCalendarSearchCacheSeesOtherDBs(t *testing.T) {
 	assert.Equal(t, []string{"review two"}, search("review", 1), "each limit is its own")
 
 	// A group of bob's with a matching event, selected by alice there.
-	g := &calendar.Group{Name: "team", Creator: bob, CreatorEmail: "b@example.com", Created: at}
+	g := &calendar.Group{Name: "team", Creator: bob, CreatorEmail: "b@example.com", Created: calendarAt}
 	require.NoError(t, s2.CreateGroup(ctx, g))
 	require.NoError(t, s2.CreateEvent(ctx, event(bob, "team review", g.ID, 5)))
 	assert.Equal(t, []string{"review two", "review one"}, search("review", 10), "a group not selected")
