@@ -42,7 +42,7 @@ type renderer struct {
 // sharedPart is one kept encoding: of a header's value, or of a body's
 // lines before the unsubscribe link.
 type sharedPart struct {
-	key, val string
+	kind, key, val string
 }
 
 // sharedParts is how many encodings a renderer keeps: the headers and
@@ -52,15 +52,14 @@ const sharedParts = 16
 // newRenderer returns a renderer that keeps the shared parts.
 func newRenderer() *renderer { return &renderer{keep: true} }
 
-// encoded returns enc(s), kept under kind+s.
+// encoded returns enc(s), kept under (kind, s).
 func (r *renderer) encoded(kind, s string, enc func(string) (string, error)) (string, error) {
 	if !r.keep {
 		return enc(s)
 	}
-	key := kind + "\x00" + s
 	r.mu.Lock()
 	for _, p := range r.shared {
-		if p.key == key {
+		if p.kind == kind && p.key == s {
 			r.mu.Unlock()
 			return p.val, nil
 		}
@@ -72,9 +71,9 @@ func (r *renderer) encoded(kind, s string, enc func(string) (string, error)) (st
 	}
 	r.mu.Lock()
 	if len(r.shared) < sharedParts {
-		r.shared = append(r.shared, sharedPart{key, v})
+		r.shared = append(r.shared, sharedPart{kind, s, v})
 	} else {
-		r.shared[r.next] = sharedPart{key, v}
+		r.shared[r.next] = sharedPart{kind, s, v}
 		r.next = (r.next + 1) % sharedParts
 	}
 	r.mu.Unlock()
@@ -83,13 +82,13 @@ func (r *renderer) encoded(kind, s string, enc func(string) (string, error)) (st
 
 // render renders m.
 func (r *renderer) render(m mailing.Message) (Rendered, error) {
-	from, err := r.encoded("from", m.From, encodeAddress("From"))
+	from, err := r.encoded("from", m.From, encodeFrom)
 	if err != nil {
 		return Rendered{}, mailing.Permanent(fmt.Errorf("from %q: %w", m.From, err))
 	}
 	var replyTo string
 	if m.ReplyTo != "" {
-		if replyTo, err = r.encoded("reply-to", m.ReplyTo, encodeAddress("Reply-To")); err != nil {
+		if replyTo, err = r.encoded("reply-to", m.ReplyTo, encodeReplyTo); err != nil {
 			return Rendered{}, mailing.Permanent(fmt.Errorf("reply-to %q: %w", m.ReplyTo, err))
 		}
 	}
@@ -172,6 +171,9 @@ func quotedPrintable(s string) string {
 	_ = w.Close()
 	return b.String()
 }
+
+// The encoders of the From and Reply-To lines.
+var encodeFrom, encodeReplyTo = encodeAddress("From"), encodeAddress("Reply-To")
 
 // encodeAddress returns the encoder of a header line name: v, v an
 // address with an optional display name, its name in RFC 2047 encoded
