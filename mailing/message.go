@@ -47,14 +47,14 @@ type Transport interface {
 }
 
 // StagedTransport is a Transport that can send a message in two steps,
-// so that a Dispatcher's worker transfers its next message while the
-// outcome of the one before is being recorded, without ever having more
-// than one message delivered and not recorded: Stage transfers all of
-// the message that does not yet deliver it (SMTP: the envelope and the
-// data, not the final dot), and Staged.Commit delivers it. A staged
-// message is not delivered if its sender dies, or calls Abort, before
-// Commit (an SMTP server discards a transaction whose connection ends
-// before the final dot, RFC 5321 §4.1.1.4).
+// so that a Dispatcher's worker transfers its next message before it may
+// deliver it (see Dispatcher.Run: no more messages delivered and not
+// recorded than there are workers): Stage transfers all of the message
+// that does not yet deliver it (SMTP: the envelope and the data, not the
+// final dot), and Staged.Commit delivers it. A staged message is not
+// delivered if its sender dies, or calls Abort, before Commit (an SMTP
+// server discards a transaction whose connection ends before the final
+// dot, RFC 5321 §4.1.1.4).
 type StagedTransport interface {
 	Transport
 	// Stage transfers m short of delivering it. Its error is classed as
@@ -63,11 +63,19 @@ type StagedTransport interface {
 }
 
 // Staged is a message a StagedTransport has transferred and not yet
-// delivered. Exactly one of Commit and Abort must be called, within the
-// context Stage was given.
+// delivered. Exactly one of Commit, CommitNext and Abort must be called,
+// within the context Stage was given.
 type Staged interface {
 	// Commit delivers the message; its error is classed as Send's.
 	Commit() error
+	// CommitNext delivers the message as Commit does, and stages next
+	// as the transport's Stage does, with ctx, in the same exchange
+	// where the transport can (SMTP with PIPELINING, RFC 2920: the final
+	// dot and the next MAIL, RCPT and DATA in one write), so that a
+	// stream of messages costs one round trip each. It calls committed
+	// with the commit's error, classed as Send's, once, as soon as it is
+	// known, and before it returns next's Staged or stage error.
+	CommitNext(ctx context.Context, next Message, committed func(error)) (Staged, error)
 	// Abort drops the message undelivered.
 	Abort()
 }

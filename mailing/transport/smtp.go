@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/textproto"
 	"strconv"
@@ -243,9 +242,17 @@ func (s *SMTP) Stage(ctx context.Context, m mailing.Message) (mailing.Staged, er
 	if err != nil {
 		return nil, mailing.Temporary(fmt.Errorf("smtp connect: %w", err))
 	}
+	return s.stageOn(ctx, c, msg, nil)
+}
+
+// stageOn stages msg on c under ctx. dot, if not nil, says that c's
+// buffer holds the final dot of the message before: it goes out with the
+// envelope, and dot is called with its reply's error (nil for a 250),
+// read before the envelope's, unless the connection fails first.
+func (s *SMTP) stageOn(ctx context.Context, c *smtp.Client, msg Rendered, dot func(error)) (mailing.Staged, error) {
 	// A cancelled context ends the exchange by closing the connection.
 	stop := context.AfterFunc(ctx, func() { _ = c.Close() })
-	w, reusable, err := s.stage(c, msg)
+	w, reusable, err := s.stage(c, msg, dot)
 	if err != nil {
 		live := stop()
 		s.done(c, reusable && live)
@@ -273,6 +280,49 @@ func (st *smtpStaged) Commit() error {
 		return sendError(err)
 	}
 	return nil
+}
+
+// CommitNext implements mailing.Staged. To a server that offers
+// PIPELINING, the final dot of this message and the envelope of next
+// (MAIL, RCPT, DATA) go in one write, and their replies come back
+// together; otherwise it commits, then stages next as Stage does.
+func (st *smtpStaged) CommitNext(ctx context.Context, next mailing.Message, committed func(error)) (mailing.Staged, error) {
+	s := st.s
+	msg, rerr := s.r.render(next)
+	if rerr == nil {
+		rerr = checkEnvelope(msg)
+	}
+	if rerr != nil || !s.pipelined(st.c) {
+		committed(st.Commit())
+		if rerr != nil {
+			return nil, rerr
+		}
+		return s.Stage(ctx, next)
+	}
+	if err := st.w.end(); err != nil {
+		st.stop()
+		_ = st.c.Close()
+		committed(sendError(err))
+		return nil, mailing.Temporary(err)
+	}
+	// This message's exchange ends with the reply to its dot, which
+	// stage reads before the envelope's; the connection is next's, under
+	// ctx, from the write on.
+	st.stop()
+	called := false
+	staged, err := s.stageOn(ctx, st.c, msg, func(err error) {
+		called = true
+		if err != nil {
+			err = sendError(err)
+		}
+		committed(err)
+	})
+	if !called {
+		// The connection broke before the dot's reply came: whether the
+		// server took the message is unknown, as when Commit fails so.
+		committed(mailing.Temporary(fmt.Errorf("smtp final dot: %w", err)))
+	}
+	return staged, err
 }
 
 // Abort implements mailing.Staged: it closes the connection, and so ends
@@ -312,13 +362,31 @@ func (s *SMTP) step(c *smtp.Client, d time.Duration, what string, fn func() erro
 	return nil
 }
 
+// pipelined reports whether the exchange over c pipelines (RFC 2920).
+func (s *SMTP) pipelined(c *smtp.Client) bool {
+	ok, _ := c.Extension("PIPELINING")
+	return ok && s.pipelining
+}
+
+// checkEnvelope refuses an envelope address with a line break, which
+// would end its command early.
+func checkEnvelope(msg Rendered) error {
+	for _, a := range []string{msg.From, msg.To} {
+		if strings.ContainsAny(a, "\r\n") {
+			return mailing.Permanent(fmt.Errorf("smtp: address %q holds a line break", a))
+		}
+	}
+	return nil
+}
+
 // stage sends msg over c short of the final dot: MAIL, RCPT, DATA and the
 // data, each under its timeout, and returns the data writer whose Close
 // sends the dot. reusable says whether c may carry another message after
 // err (the server refused the envelope and took the RSET). A server that
 // offers PIPELINING (RFC 2920) gets the envelope and DATA in one write,
-// and answers them in one round trip.
-func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w *dataWriter, reusable bool, err error) {
+// and answers them in one round trip. dot is as stageOn's; it needs a
+// server that offers PIPELINING.
+func (s *SMTP) stage(c *smtp.Client, msg Rendered, dot func(error)) (w *dataWriter, reusable bool, err error) {
 	t := s.timeouts
 	from, rcpts := msg.From, []string{msg.To}
 	refused := func(err error) (*dataWriter, bool, error) {
@@ -331,8 +399,8 @@ func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w *dataWriter, reusable bool
 		}
 		return nil, s.step(c, s.timeout, "RSET", c.Reset) == nil, err
 	}
-	if ok, _ := c.Extension("PIPELINING"); ok && s.pipelining {
-		if err := s.envelopePipelined(c, from, rcpts); err != nil {
+	if s.pipelined(c) {
+		if err := s.envelopePipelined(c, msg, dot); err != nil {
 			return refused(err)
 		}
 	} else {
@@ -370,19 +438,19 @@ func (s *SMTP) stage(c *smtp.Client, msg Rendered) (w *dataWriter, reusable bool
 	return w, true, nil
 }
 
-// envelopePipelined sends MAIL, each RCPT and DATA in one write (RFC
-// 2920) and reads their replies, each under its timeout. Every reply is
-// read, even after a refusal, so that the connection stays in step; the
-// first refusal is the error (a *textproto.Error). Should the server
-// take DATA although it refused the envelope, the empty message that
-// follows ends the transaction.
-func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) error {
+// envelopePipelined sends MAIL, RCPT and DATA in one write (RFC 2920),
+// after what c's buffer holds (a final dot, when dot is not nil: see
+// stageOn), and reads their replies, each under its timeout. Every reply is read, even after
+// a refusal, so that the connection stays in step; the first refusal is
+// the error (a *textproto.Error). Should the server take DATA although it
+// refused the envelope, the empty message that follows ends the
+// transaction.
+func (s *SMTP) envelopePipelined(c *smtp.Client, msg Rendered, dot func(error)) error {
 	t := s.timeouts
-	for _, a := range append([]string{from}, rcpts...) {
-		if strings.ContainsAny(a, "\r\n") {
-			return mailing.Permanent(fmt.Errorf("smtp: address %q holds a line break", a))
-		}
+	if err := checkEnvelope(msg); err != nil {
+		return err
 	}
+	from, rcpts := msg.From, []string{msg.To}
 	mail := "MAIL FROM:" + from
 	if ok, _ := c.Extension("8BITMIME"); ok {
 		mail += " BODY=8BITMIME"
@@ -401,6 +469,20 @@ func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) er
 	bw.WriteString("DATA\r\n")
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("smtp MAIL FROM: %w", err)
+	}
+	if dot != nil {
+		if err := c.UpdateDeadline(t.DataTermination); err != nil {
+			return fmt.Errorf("smtp final dot: %w", err)
+		}
+		_, _, err := c.Text.ReadResponse(250)
+		var te *textproto.Error
+		if err != nil && !errors.As(err, &te) {
+			return fmt.Errorf("smtp final dot: %w", err)
+		}
+		if err != nil {
+			err = fmt.Errorf("smtp final dot: %w", err)
+		}
+		dot(err)
 	}
 	var refusal error
 	reply := func(d time.Duration, what string, code int) (ok bool, err error) {
@@ -443,34 +525,47 @@ func (s *SMTP) envelopePipelined(c *smtp.Client, from string, rcpts []string) er
 	return refusal
 }
 
-// dataWriter is a message's data writer after the 354 reply to DATA.
-// Each Write is a block of data under Timeouts.DataBlock; Close sends
-// what the connection's buffer holds of the data and the final dot under
-// the same, and reads the server's reply under
+// dataWriter is a message's data writer after the 354 reply to DATA: it
+// dot-stuffs the data (RFC 5321 §4.5.2) and ends lines with CRLF, into
+// the connection's buffer. Each Write is a block of data under
+// Timeouts.DataBlock; Close sends what the buffer holds of the data and
+// the final dot under the same, and reads the server's reply under
 // Timeouts.DataTermination.
 type dataWriter struct {
 	c           *smtp.Client
-	w           io.WriteCloser
+	dot         dotStuffer
 	block, term time.Duration
 }
 
 // dataWriter returns the data writer of c after DATA.
 func (s *SMTP) dataWriter(c *smtp.Client) *dataWriter {
-	return &dataWriter{c: c, w: c.Text.DotWriter(), block: s.timeouts.DataBlock, term: s.timeouts.DataTermination}
+	return &dataWriter{c: c, dot: dotStuffer{w: c.Text.W}, block: s.timeouts.DataBlock, term: s.timeouts.DataTermination}
 }
 
 func (d *dataWriter) Write(p []byte) (int, error) {
 	if err := d.c.UpdateDeadline(d.block); err != nil {
 		return 0, err
 	}
-	return d.w.Write(p)
+	return d.dot.Write(p)
+}
+
+// end puts the end of the data, the final dot, in the connection's
+// buffer, under Timeouts.DataBlock (the buffer may fill and be sent).
+func (d *dataWriter) end() error {
+	if err := d.c.UpdateDeadline(d.block); err != nil {
+		return fmt.Errorf("smtp final dot: %w", err)
+	}
+	if err := d.dot.end(); err != nil {
+		return fmt.Errorf("smtp final dot: %w", err)
+	}
+	return nil
 }
 
 func (d *dataWriter) Close() error {
-	err := d.c.UpdateDeadline(d.block)
-	if err == nil {
-		err = d.w.Close()
+	if err := d.end(); err != nil {
+		return err
 	}
+	err := d.c.Text.W.Flush()
 	if err == nil {
 		err = d.c.UpdateDeadline(d.term)
 	}
