@@ -171,11 +171,16 @@ func (s *MailingStore) Subscribers(ctx context.Context, q mailing.SubscriberQuer
 
 // settleAllQuery marks done every queued, sending or paused campaign
 // without a pending delivery; settleOneQuery does so for the campaign of
-// id (its third argument).
+// id (its third argument). A delivery in mailing_sent is not pending:
+// the search for one walks the campaign's pending deliveries from the
+// newest, which is not sent while the campaign is under way (the
+// deliveries are claimed oldest first), so that it stops at once.
 const (
 	settleAllQuery = `UPDATE mailing_campaigns SET status = 'done', updated = coalesce(?, updated)
-		WHERE status IN ('queued', 'sending', 'paused') AND NOT EXISTS (
-			SELECT 1 FROM mailing_deliveries d WHERE d.campaign_id = mailing_campaigns.id AND d.status = 'pending')`
+		WHERE status IN ('queued', 'sending', 'paused') AND (
+			SELECT d.id FROM mailing_deliveries d WHERE d.campaign_id = mailing_campaigns.id AND d.status = 'pending'
+				AND NOT EXISTS (SELECT 1 FROM mailing_sent s WHERE s.delivery_id = d.id)
+			ORDER BY d.id DESC LIMIT 1) IS NULL`
 	settleOneQuery = settleAllQuery + ` AND id = ?`
 )
 
@@ -199,9 +204,18 @@ type sqlExecer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// sqlTx is a *sql.Tx or a stmtTx.
+type sqlTx interface {
+	sqlExecer
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // DeleteSubscriber implements mailing.Store.
 func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.SubscriberID) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := foldSent(ctx, tx); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("sqlite: delete subscriber: %w", err)
@@ -217,6 +231,9 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := foldSent(ctx, tx); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers`)
 		if err != nil {
 			return fmt.Errorf("sqlite: delete subscribers: %w", err)
@@ -311,6 +328,9 @@ func scanDelivery(sc scanner) (mailing.Delivery, error) {
 // BounceDelivery implements mailing.Store.
 func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := foldSent(ctx, tx); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET bounce_kind = ?, bounce_status = ?, bounce_detail = ?, bounced_at = ? WHERE campaign_id = ? AND subscriber_id = ?`,
 			b.Kind, b.Status, b.Detail, nanos(b.At), c, sub)
 		if err != nil {
@@ -364,13 +384,23 @@ func (s *MailingStore) CampaignReport(ctx context.Context, id mailing.CampaignID
 				r.Cancelled = c.n
 			}
 		}
+		if r.Pending > 0 {
+			// The deliveries recorded sent and not yet folded.
+			var sent int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM mailing_sent s CROSS JOIN mailing_deliveries d ON d.id = s.delivery_id WHERE d.campaign_id = ?`, id).Scan(&sent); err != nil {
+				return fmt.Errorf("sqlite: count sent deliveries: %w", err)
+			}
+			r.Pending -= sent
+			r.Sent += sent
+		}
 		rows, err = tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND bounce_kind <> '' ORDER BY id`, id)
 		if r.Bounces, err = collect("bounced deliveries", rows, err, scanDelivery); err != nil {
 			return err
 		}
 		r.Bounced = len(r.Bounces)
 		if r.Pending > 0 {
-			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries WHERE campaign_id = ? AND status = 'pending' AND last_error <> '' ORDER BY id`, id)
+			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM mailing_deliveries d WHERE campaign_id = ? AND status = 'pending' AND last_error <> ''
+				AND NOT EXISTS (SELECT 1 FROM mailing_sent s WHERE s.delivery_id = d.id) ORDER BY id`, id)
 			if r.Retrying, err = collect("retrying deliveries", rows, err, scanDelivery); err != nil {
 				return err
 			}
@@ -425,6 +455,9 @@ func firstDue(c mailing.Campaign) time.Time {
 func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := foldSent(ctx, tx); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET status = 'cancelled', lease_until = NULL WHERE campaign_id = ? AND status = 'pending'`, c)
 		if err != nil {
 			return fmt.Errorf("sqlite: cancel deliveries: %w", err)
@@ -449,20 +482,68 @@ const (
 				status = ?, attempts = attempts + ?, lease_until = NULL, sent_at = ?,
 				next_attempt = CASE WHEN ? = 'pending' THEN ? ELSE next_attempt END,
 				last_error = CASE WHEN ? <> '' THEN ? ELSE last_error END
-			WHERE id = ? AND status = 'pending' AND lease_until = ?
+			WHERE id = ? AND status = 'pending' AND lease_until = ? AND NOT EXISTS (SELECT 1 FROM mailing_sent WHERE delivery_id = mailing_deliveries.id)
 			RETURNING campaign_id, attempts`
+	// sentQuery records a delivery sent in mailing_sent, if it is held.
+	sentQuery = `INSERT INTO mailing_sent (delivery_id, sent_at)
+			SELECT id, ? FROM mailing_deliveries WHERE id = ? AND status = 'pending' AND lease_until = ?
+			ON CONFLICT DO NOTHING`
 	deliveryErrorQuery = `INSERT OR REPLACE INTO mailing_delivery_errors (delivery_id, attempt, at, error) VALUES (?, ?, ?, ?)`
 )
 
 var (
-	claimQueries  = []string{claimQuery, campaignClaimedQuery}
-	finishQueries = []string{finishQuery, deliveryErrorQuery, settleOneQuery}
+	claimQueries  = []string{foldCampaignsQuery, foldQuery, foldDeleteQuery, settleOneQuery, claimQuery, campaignClaimedQuery}
+	finishQueries = []string{sentQuery, finishQuery, deliveryErrorQuery, settleOneQuery}
 )
+
+// The statements that fold mailing_sent into mailing_deliveries.
+const (
+	// CROSS JOIN and IN make SQLite walk mailing_sent and look each
+	// delivery up, not the other way round.
+	foldCampaignsQuery = `SELECT d.campaign_id, max(s.sent_at) FROM mailing_sent s CROSS JOIN mailing_deliveries d ON d.id = s.delivery_id
+			GROUP BY d.campaign_id ORDER BY d.campaign_id`
+	foldQuery = `UPDATE mailing_deliveries SET status = 'sent', attempts = attempts + 1, lease_until = NULL,
+			sent_at = (SELECT s.sent_at FROM mailing_sent s WHERE s.delivery_id = mailing_deliveries.id)
+			WHERE id IN (SELECT delivery_id FROM mailing_sent)`
+	foldDeleteQuery = `DELETE FROM mailing_sent`
+)
+
+// foldSent folds the deliveries recorded sent in mailing_sent into
+// mailing_deliveries, and settles their campaigns.
+func foldSent(ctx context.Context, tx sqlTx) error {
+	rows, err := tx.QueryContext(ctx, foldCampaignsQuery)
+	type folded struct {
+		c  mailing.CampaignID
+		at sql.NullInt64
+	}
+	cs, err := collect("fold sent deliveries", rows, err, func(sc scanner) (folded, error) {
+		var f folded
+		return f, sc.Scan(&f.c, &f.at)
+	})
+	if err != nil || len(cs) == 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, foldQuery); err != nil {
+		return fmt.Errorf("sqlite: fold sent deliveries: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, foldDeleteQuery); err != nil {
+		return fmt.Errorf("sqlite: fold sent deliveries: %w", err)
+	}
+	for _, f := range cs {
+		if err := settleCampaigns(ctx, tx, f.c, fromNanos(f.at)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // ClaimDeliveries implements mailing.Store.
 func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
 	var out []mailing.Delivery
 	err := s.db.writePrepared(ctx, claimQueries, func(tx stmtTx) error {
+		if err := foldSent(ctx, tx); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, claimQuery, nanos(leaseUntil), nanos(now), nanos(now), limit)
 		out, err = collect("claim deliveries", rows, err, scanDelivery)
 		if err != nil {
@@ -509,6 +590,9 @@ func lessDue(a, b mailing.Delivery) bool {
 func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID, at time.Time, msg string) (int, error) {
 	var n int
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
+		if err := foldSent(ctx, tx); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET status = 'failed', lease_until = NULL, last_error = ?
 			WHERE subscriber_id = ? AND status = 'pending' RETURNING id, attempts`, msg, id)
 		type failed struct {
@@ -566,6 +650,22 @@ func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish
 // finishDelivery records the outcome o of the claim of d in tx and
 // returns its campaign; settling the campaign is the caller's.
 func finishDelivery(ctx context.Context, tx stmtTx, d mailing.Delivery, o mailing.Outcome) (mailing.CampaignID, error) {
+	if o.Status == mailing.DeliverySent && o.Attempted && o.Error == "" {
+		// The common case: a row of mailing_sent, folded into
+		// mailing_deliveries later (foldSent) with others.
+		res, err := tx.ExecContext(ctx, sentQuery, nanos(o.At), d.ID, nanos(d.LeaseUntil))
+		if err != nil {
+			return 0, fmt.Errorf("sqlite: finish delivery: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return d.Campaign, nil
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
+			return 0, missing(err, mailing.ErrDeliveryNotFound)
+		}
+		return 0, mailing.ErrNotHeld
+	}
 	attempted := 0
 	if o.Attempted {
 		attempted = 1
@@ -599,14 +699,29 @@ func finishDelivery(ctx context.Context, tx stmtTx, d mailing.Delivery, o mailin
 // DeliveryCounts implements mailing.Store. It walks the (campaign, status)
 // index, not the table.
 func (s *MailingStore) DeliveryCounts(ctx context.Context) (map[mailing.DeliveryStatus]int, error) {
-	rows, err := s.db.reader.QueryContext(ctx, `SELECT status, count(*) FROM mailing_deliveries INDEXED BY mailing_deliveries_campaign GROUP BY status`)
+	// One statement, one snapshot: the deliveries by status, and those
+	// of them recorded sent in mailing_sent and not yet folded.
+	rows, err := s.db.reader.QueryContext(ctx, `SELECT status, count(*) FROM mailing_deliveries INDEXED BY mailing_deliveries_campaign GROUP BY status
+		UNION ALL SELECT '', count(*) FROM mailing_sent`)
 	counts, err := collect("count deliveries", rows, err, scanStatusCount)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[mailing.DeliveryStatus]int, len(counts))
 	for _, c := range counts {
-		out[c.status] = c.n
+		if c.status == "" {
+			if c.n > 0 {
+				out[mailing.DeliveryPending] -= c.n
+				out[mailing.DeliverySent] += c.n
+			}
+			continue
+		}
+		out[c.status] += c.n
+	}
+	for st, n := range out {
+		if n == 0 {
+			delete(out, st)
+		}
 	}
 	return out, nil
 }
