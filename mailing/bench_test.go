@@ -279,7 +279,7 @@ type bareMessage struct {
 }
 
 // renderBare renders m as the SMTP transport does.
-func renderBare(b *testing.B, m mailing.Message) bareMessage {
+func renderBare(b testing.TB, m mailing.Message) bareMessage {
 	r, err := transport.Render(m)
 	if err != nil {
 		b.Fatal(err)

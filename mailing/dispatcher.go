@@ -1,12 +1,16 @@
 package mailing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/mail"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -101,7 +105,9 @@ type Dispatcher struct {
 	logger *slog.Logger
 	wake   chan struct{}
 
-	global   *rate.Limiter
+	global *rate.Limiter
+	// routes are the distinct transports of cfg.Routing.
+	routes   []Transport
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 }
@@ -195,6 +201,15 @@ func NewDispatcher(store Store, cfg DispatcherConfig) (*Dispatcher, error) {
 	}
 	d := &Dispatcher{store: store, cfg: cfg, logger: logger, wake: make(chan struct{}, 1), limiters: map[string]*rate.Limiter{}}
 	d.global = d.limiter(cfg.Rate)
+	ts := []Transport{cfg.Routing.Default}
+	for _, dom := range slices.Sorted(maps.Keys(cfg.Routing.Domains)) {
+		ts = append(ts, cfg.Routing.Domains[dom])
+	}
+	for _, t := range ts {
+		if !slices.ContainsFunc(d.routes, func(r Transport) bool { return sameTransport(r, t) }) {
+			d.routes = append(d.routes, t)
+		}
+	}
 	return d, nil
 }
 
@@ -245,8 +260,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.work(ctx, i, rec)
 		}()
 	}
-	// A worker returns only once its last outcome is recorded: the
-	// recorder has nothing left.
+	// The workers are done: the recorder writes what it still holds.
 	wg.Wait()
 	rec.close()
 	return nil
@@ -256,7 +270,12 @@ func (d *Dispatcher) work(ctx context.Context, worker int, rec *recorder) {
 	// The campaigns being sent are few and their text does not change:
 	// each worker reads each once.
 	campaigns := map[CampaignID]Campaign{}
+	refused := make(refusal, 1)
 	for ctx.Err() == nil {
+		// What this dispatcher has sent is recorded before it claims:
+		// a claim never takes a row whose message is out and whose
+		// outcome is not yet written, even if its lease has ended.
+		rec.drain()
 		now := d.cfg.Now()
 		ds, err := d.store.ClaimDeliveries(ctx, now, now.Add(d.cfg.Lease), d.cfg.Batch)
 		if err != nil {
@@ -266,6 +285,9 @@ func (d *Dispatcher) work(ctx context.Context, worker int, rec *recorder) {
 			d.idle(ctx)
 			continue
 		}
+		// The store takes writes: the slots of the outcomes it refused
+		// before are free.
+		rec.storeBack()
 		if len(ds) == 0 {
 			d.idle(ctx)
 			continue
@@ -274,170 +296,390 @@ func (d *Dispatcher) work(ctx context.Context, worker int, rec *recorder) {
 			// There may be more: let another idle worker look too.
 			d.Wake()
 		}
-		// prev is the recording of the message sent last, which runs
-		// while the next one is staged (deliver).
-		var prev *recording
-		stopped := false
-		for i, del := range ds {
-			if ctx.Err() != nil {
-				prev.wait()
-				d.release(ds[i:])
-				return
-			}
-			c, ok := campaigns[del.Campaign]
-			if !ok {
-				var err error
-				if c, err = d.store.Campaign(context.WithoutCancel(ctx), del.Campaign); err != nil {
-					d.logger.ErrorContext(ctx, "mailing: reading campaign", "campaign", del.Campaign, "err", err)
-					prev.wait()
-					d.release(ds[i:])
-					break
-				}
-				if len(campaigns) > 64 {
-					clear(campaigns)
-				}
-				campaigns[del.Campaign] = c
-			}
-			next, from := d.deliver(ctx, c, del, prev, rec)
-			prev = next
-			if from >= 0 {
-				// The store could not record a delivery: it is
-				// likely down, and whatever else this claim sends
-				// would go out unrecorded and again once the lease
-				// ends. Give the rest back if the store takes it,
-				// otherwise leave it to its lease, and wait before
-				// claiming again. So an outage costs at most one
-				// duplicate per worker: the message sent last.
-				d.release(ds[i+from:])
-				d.idle(ctx)
-				stopped = true
-				break
-			}
-		}
-		if !prev.wait() && !stopped {
+		if d.sendClaim(ctx, ds, campaigns, refused, rec) {
 			d.idle(ctx)
 		}
 	}
 }
 
-// recording is the recording of a sent message's outcome, which the
-// recorder writes while the worker stages its next message. A nil
-// *recording is none, and succeeded. Only its worker waits for it.
-type recording struct {
-	ctx    context.Context
+// sending is a claimed delivery whose message a worker has staged (or
+// failed to stage), and not yet delivered.
+type sending struct {
+	i      int // the delivery's index in its claim
 	del    Delivery
-	o      Outcome
-	ok     chan bool
-	waited bool
-	result bool
+	tr     Transport
+	staged Staged // nil when the stage failed with err
+	err    error
+	cancel context.CancelFunc // of the send's context
 }
 
-// wait waits for the recording and reports whether the store took it.
-func (r *recording) wait() bool {
-	if r == nil {
+// sendClaim sends a worker's claimed deliveries ds, those of one
+// transport after another (in due order within each), and reports
+// whether the worker should wait before it claims again: the store
+// refused an outcome of the worker's, and is likely down, so that
+// whatever else this claim sends would go out unrecorded, and again once
+// the leases end. The rows not sent are given back if the store takes
+// them, otherwise left to their lease. So an outage costs at most one
+// duplicate per worker.
+//
+// Each message is staged, and delivered when the worker has the next one
+// (or has no next): with a transport whose Staged can, one exchange
+// delivers a message and stages the next (Staged.CommitNext). A message
+// is delivered only with one of rec's slots (see recorder); a send that
+// has started is finished even if ctx ends meanwhile.
+func (d *Dispatcher) sendClaim(ctx context.Context, ds []Delivery, campaigns map[CampaignID]Campaign, refused refusal, rec *recorder) (wait bool) {
+	d.byTransport(ds)
+	var cur *sending
+	// stop gives back the rows from the staged message's on (or from i),
+	// which it drops undelivered.
+	stop := func(i int) bool {
+		if cur != nil {
+			if cur.staged != nil {
+				cur.staged.Abort()
+			}
+			cur.cancel()
+			i = cur.i
+		}
+		d.release(ds[i:])
+		return ctx.Err() == nil
+	}
+	for i, del := range ds {
+		if ctx.Err() != nil {
+			return stop(i)
+		}
+		if refused.take() {
+			return stop(i)
+		}
+		c, ok := campaigns[del.Campaign]
+		if !ok {
+			var err error
+			if c, err = d.store.Campaign(context.WithoutCancel(ctx), del.Campaign); err != nil {
+				d.logger.ErrorContext(ctx, "mailing: reading campaign", "campaign", del.Campaign, "err", err)
+				stop(i)
+				return false
+			}
+			if len(campaigns) > 64 {
+				clear(campaigns)
+			}
+			campaigns[del.Campaign] = c
+		}
+		now, until, cancelTurn, ok := d.reserveTurn(Domain(del.Email), del.LeaseUntil)
+		if !ok {
+			// Too late in the claim for a whole send: give the row
+			// back, due when the limiters allow.
+			next := del.NextAttempt
+			if until.After(next) {
+				next = until
+			}
+			if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next}); err != nil {
+				d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
+				if d.commit(ctx, cur, refused, rec) {
+					cur = nil
+				}
+				return stop(i + 1)
+			}
+			continue
+		}
+		if until.After(now) {
+			// The staged message is not held open across a wait for
+			// the rate limits.
+			if !d.commit(ctx, cur, refused, rec) {
+				cancelTurn()
+				return stop(i)
+			}
+			cur = nil
+			if err := d.cfg.Sleep(ctx, until); err != nil {
+				cancelTurn()
+				return stop(i)
+			}
+		}
+		msg := d.message(c, del)
+		tr := d.cfg.Routing.Transport(del.Email)
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
+		next := &sending{i: i, del: del, tr: tr, cancel: cancel}
+		st, isStaged := tr.(StagedTransport)
+		switch {
+		case cur != nil && cur.staged != nil && isStaged && sameTransport(cur.tr, tr):
+			if !rec.acquire(ctx, refused) {
+				cancel()
+				return stop(i)
+			}
+			prev := cur
+			next.staged, next.err = cur.staged.CommitNext(sendCtx, msg, func(err error) {
+				prev.err = err
+				d.submit(ctx, prev, refused, rec, true)
+			})
+			prev.cancel()
+		default:
+			if !d.commit(ctx, cur, refused, rec) {
+				cancel()
+				return stop(i)
+			}
+			cur = nil
+			if isStaged {
+				next.staged, next.err = st.Stage(sendCtx, msg)
+				break
+			}
+			if !rec.acquire(ctx, refused) {
+				cancel()
+				return stop(i)
+			}
+			next.err = tr.Send(sendCtx, msg)
+			cancel()
+			d.submit(ctx, next, refused, rec, true)
+			continue
+		}
+		cur = next
+	}
+	if !d.commit(ctx, cur, refused, rec) {
+		return stop(len(ds))
+	}
+	return false
+}
+
+// commit delivers the staged message s, if any, and submits its outcome
+// to rec (the outcome of its failed stage, if it failed). It reports
+// false, leaving s to the caller, when it may not deliver: ctx has ended,
+// or the store refused an outcome of the worker's (refused).
+func (d *Dispatcher) commit(ctx context.Context, s *sending, refused refusal, rec *recorder) bool {
+	if s == nil {
 		return true
 	}
-	if !r.waited {
-		r.result, r.waited = <-r.ok, true
+	if s.staged == nil {
+		s.cancel()
+		d.submit(ctx, s, refused, rec, false)
+		return true
 	}
-	return r.result
+	if !rec.acquire(ctx, refused) {
+		return false
+	}
+	s.err = s.staged.Commit()
+	s.cancel()
+	d.submit(ctx, s, refused, rec, true)
+	return true
 }
 
-// groupWait is the longest the recorder holds a lone outcome for a
-// second one.
-const groupWait = 500 * time.Microsecond
+// submit hands the outcome of s's attempt to rec; held says whether it
+// holds a slot (its message was delivered, or may have been).
+func (d *Dispatcher) submit(ctx context.Context, s *sending, refused refusal, rec *recorder, held bool) {
+	o := d.Outcome(s.del, s.err, d.cfg.Now())
+	if s.err != nil {
+		d.logger.WarnContext(ctx, "mailing: send failed", "delivery", s.del.ID, "to", s.del.Email, "attempt", s.del.Attempts+1, "status", o.Status, "err", s.err)
+	}
+	rec.submit(&recording{ctx: ctx, del: s.del, o: o, refused: refused, held: held})
+}
 
-// recorder writes the outcomes of a Run's sends in groups
-// (Store.FinishDeliveries), so that the workers share the store's
-// writes. The outcomes that come while a group is being written make up
-// the next group. A group of one waits, up to groupWait, for a second
-// outcome while a worker is sending a message (between expect and
-// submit), whose outcome needs no write to come: waiting for every
-// sending worker instead saves more writes, but makes the workers wait
-// for each other, and sends fewer messages a second. A worker sends its
-// next message only once its last outcome is written, so it never has
-// more than one message delivered and not recorded.
+// byTransport orders a claim's deliveries by transport, keeping their
+// order within each, so that a worker's messages over one transport
+// follow each other (and can share exchanges, Staged.CommitNext).
+func (d *Dispatcher) byTransport(ds []Delivery) {
+	if len(d.cfg.Routing.Domains) == 0 {
+		return
+	}
+	key := func(del Delivery) int {
+		t := d.cfg.Routing.Transport(del.Email)
+		for i, r := range d.routes {
+			if sameTransport(r, t) {
+				return i
+			}
+		}
+		return len(d.routes)
+	}
+	slices.SortStableFunc(ds, func(a, b Delivery) int { return cmp.Compare(key(a), key(b)) })
+}
+
+// sameTransport reports whether a and b are the same transport (false
+// for a transport whose type cannot be compared).
+func sameTransport(a, b Transport) bool {
+	ta := reflect.TypeOf(a)
+	return ta != nil && ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}
+
+// recording is the recording of a sent message's outcome, which the
+// recorder writes while the worker goes on.
+type recording struct {
+	ctx     context.Context
+	del     Delivery
+	o       Outcome
+	refused refusal
+	// held says whether it holds one of the recorder's slots.
+	held bool
+}
+
+// refusal is a worker's signal that the store refused one of its
+// outcomes, which the worker takes when it stops sending for it.
+type refusal chan struct{}
+
+// set signals the refusal.
+func (r refusal) set() {
+	select {
+	case r <- struct{}{}:
+	default:
+	}
+}
+
+// take reports whether the refusal was signalled, and clears it.
+func (r refusal) take() bool {
+	select {
+	case <-r:
+		return true
+	default:
+		return false
+	}
+}
+
+// recorder writes the outcomes of a Run's sends (Store.FinishDeliveries).
+// The worker that submits an outcome writes it at once, with any others
+// queued, unless a write is under way: then it goes on, and the outcomes
+// that came meanwhile make up the next group, which the recorder's own
+// goroutine writes. So an outcome waits for at most one write before its
+// own, and the workers share the store's writes.
+//
+// The recorder has one slot per worker, and a message is delivered only
+// with a slot, which is free again once its outcome is written: so the
+// dispatcher never has more messages delivered and not recorded than it
+// has workers, which is what a crash can send twice, and yet no worker
+// waits for its own outcome to be written before it sends the next
+// message, unless every slot is taken.
 type recorder struct {
 	d      *Dispatcher
+	slots  chan struct{}
 	signal chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
 
 	mu      sync.Mutex
 	queue   []*recording
-	sending int
+	writing bool
+	// submitted and written count the outcomes submitted and those
+	// written (or refused); wrote signals each write, for drain.
+	submitted, written uint64
+	wrote              *sync.Cond
+	// lost is the number of slots of outcomes the store refused: they
+	// stay taken until the store takes a write again (storeBack), so
+	// that an outage costs at most one duplicate per worker.
+	lost int
 }
 
 func newRecorder(d *Dispatcher) *recorder {
-	rc := &recorder{d: d, signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	rc := &recorder{d: d, slots: make(chan struct{}, d.cfg.Workers), signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	rc.wrote = sync.NewCond(&rc.mu)
 	go rc.run()
 	return rc
 }
 
-// expect says a worker is about to deliver a message, whose outcome it
-// will submit without waiting for any write.
-func (rc *recorder) expect() {
-	rc.mu.Lock()
-	rc.sending++
-	rc.mu.Unlock()
+// acquire takes a slot for a message about to be delivered, whose
+// outcome the caller will submit without waiting for any write. It
+// reports false, with no slot taken, if ctx ends first or the store
+// refuses an outcome of the caller's (refused).
+func (rc *recorder) acquire(ctx context.Context, refused refusal) bool {
+	select {
+	case rc.slots <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	case <-refused:
+		return false
+	}
+	if refused.take() {
+		<-rc.slots
+		return false
+	}
+	return true
 }
 
-// submit queues the outcome of the message announced by expect.
+// submit queues an outcome (that of a message delivered with a slot when
+// r.held), and writes the queue unless a write is under way.
 func (rc *recorder) submit(r *recording) {
 	rc.mu.Lock()
-	rc.sending--
 	rc.queue = append(rc.queue, r)
+	rc.submitted++
 	rc.mu.Unlock()
+	rc.writeQueued(false)
+}
+
+// poke wakes the recorder.
+func (rc *recorder) poke() {
 	select {
 	case rc.signal <- struct{}{}:
 	default:
 	}
 }
 
-// close stops the recorder once the workers are done.
+// drain waits until every outcome submitted so far is written.
+func (rc *recorder) drain() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.written == rc.submitted {
+		return
+	}
+	want := rc.submitted
+	rc.poke()
+	for rc.written < want {
+		rc.wrote.Wait()
+	}
+}
+
+// storeBack frees the slots of the outcomes the store refused: it takes
+// writes again.
+func (rc *recorder) storeBack() {
+	rc.mu.Lock()
+	n := rc.lost
+	rc.lost = 0
+	rc.mu.Unlock()
+	for range n {
+		<-rc.slots
+	}
+}
+
+// close stops the recorder once the workers are done, when it has
+// written every outcome submitted.
 func (rc *recorder) close() {
 	close(rc.stop)
 	<-rc.done
 }
 
+// run writes what the workers leave queued.
 func (rc *recorder) run() {
 	defer close(rc.done)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
 	for {
-		rc.mu.Lock()
-		for len(rc.queue) == 0 {
-			rc.mu.Unlock()
-			select {
-			case <-rc.signal:
-			case <-rc.stop:
-				return
-			}
-			rc.mu.Lock()
+		select {
+		case <-rc.signal:
+			rc.writeQueued(true)
+		case <-rc.stop:
+			// The workers are done, and with them their writes.
+			rc.writeQueued(true)
+			return
 		}
-		if rc.sending > 0 && len(rc.queue) == 1 {
-			timer.Reset(groupWait)
-		wait:
-			for rc.sending > 0 && len(rc.queue) == 1 {
-				rc.mu.Unlock()
-				select {
-				case <-rc.signal:
-					rc.mu.Lock()
-				case <-timer.C:
-					rc.mu.Lock()
-					break wait
-				}
-			}
-			timer.Stop()
-		}
-		group := rc.queue
-		rc.queue = nil
-		rc.mu.Unlock()
-		rc.write(group)
 	}
 }
 
-// write records a group of outcomes and hands each its result.
+// writeQueued writes the queued outcomes, unless another goroutine is
+// writing: all of them (all), or one group, leaving the rest to the
+// recorder's goroutine.
+func (rc *recorder) writeQueued(all bool) {
+	wrote := false
+	for {
+		rc.mu.Lock()
+		if rc.writing || len(rc.queue) == 0 {
+			rc.mu.Unlock()
+			return
+		}
+		if wrote && !all {
+			rc.mu.Unlock()
+			rc.poke()
+			return
+		}
+		group := rc.queue
+		rc.queue = nil
+		rc.writing = true
+		rc.mu.Unlock()
+		rc.write(group)
+		wrote = true
+	}
+}
+
+// write records a group of outcomes, and frees the slot of each the
+// store took.
 func (rc *recorder) write(group []*recording) {
 	d := rc.d
 	fs := make([]Finish, len(group))
@@ -445,17 +687,29 @@ func (rc *recorder) write(group []*recording) {
 		fs[i] = Finish{Delivery: r.del, Outcome: r.o}
 	}
 	errs := d.store.FinishDeliveries(context.Background(), fs)
+	lost := 0
 	for i, r := range group {
 		if err := errs[i]; err != nil {
 			d.logger.ErrorContext(r.ctx, "mailing: recording a delivery", "delivery", r.del.ID, "status", r.o.Status, "err", err)
-			r.ok <- false
+			r.refused.set()
+			if r.held {
+				lost++
+			}
 			continue
 		}
 		if d.cfg.OnOutcome != nil {
 			d.cfg.OnOutcome(r.o)
 		}
-		r.ok <- true
+		if r.held {
+			<-rc.slots
+		}
 	}
+	rc.mu.Lock()
+	rc.lost += lost
+	rc.written += uint64(len(group))
+	rc.writing = false
+	rc.mu.Unlock()
+	rc.wrote.Broadcast()
 }
 
 // idle waits for the poll interval, a Wake, or the end of ctx.
@@ -558,14 +812,15 @@ func (d *Dispatcher) returnPath(del Delivery) string {
 	return d.cfg.ReturnPath
 }
 
-// waitTurn waits for the rate limiters' permission to send to domain. It
-// returns ok false (and gives the tokens back) when ctx ends first, or
-// when the send could not finish within the lease after the wait: then
-// the row is released to be due at the returned time.
-func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil time.Time) (due time.Time, ok bool) {
-	now := d.cfg.Now()
+// reserveTurn reserves the rate limiters' permission to send to domain
+// at until (now when they need no wait); cancel gives it back. ok is
+// false, the permission given back, when the send could not finish
+// within the lease (leaseUntil) after the wait: then the row is to be
+// released, due at until.
+func (d *Dispatcher) reserveTurn(domain string, leaseUntil time.Time) (now, until time.Time, cancel func(), ok bool) {
+	now = d.cfg.Now()
 	var rs []*rate.Reservation
-	until := now
+	until = now
 	for _, l := range []*rate.Limiter{d.global, d.domainLimiter(domain)} {
 		if l == nil {
 			continue
@@ -576,88 +831,18 @@ func (d *Dispatcher) waitTurn(ctx context.Context, domain string, leaseUntil tim
 			until = at
 		}
 	}
-	cancel := func() {
+	cancel = func() {
 		for _, r := range rs {
 			r.CancelAt(now)
 		}
 	}
 	if until.Add(d.cfg.SendTimeout).After(leaseUntil) {
 		// Too late in the claim for a whole send (a slow batch, or a
-		// long wait for a limiter): give the row back.
+		// long wait for a limiter).
 		cancel()
-		return until, false
+		return now, until, cancel, false
 	}
-	if !until.After(now) {
-		return now, true
-	}
-	if err := d.cfg.Sleep(ctx, until); err != nil {
-		cancel()
-		return now, false
-	}
-	return until, true
-}
-
-// deliver sends one claimed delivery and starts the recording of its
-// outcome with rec, which it returns. A send that has started is
-// finished even if ctx ends meanwhile.
-//
-// The recording of the worker's previous message, prev, runs meanwhile:
-// over a StagedTransport this message is staged (all sent but what
-// delivers it) while prev is written, and committed only once prev has
-// been recorded, so that the worker never has more than one message
-// delivered and not recorded (after a crash, at most one is sent again).
-// Over any other transport the send waits for prev.
-//
-// from is -1 when the worker may go on, else where in the claim the rows
-// to release start, relative to this delivery: 0 when prev failed (this
-// message was not delivered), 1 when this delivery's own release failed.
-func (d *Dispatcher) deliver(ctx context.Context, c Campaign, del Delivery, prev *recording, rec *recorder) (next *recording, from int) {
-	if due, ok := d.waitTurn(ctx, Domain(del.Email), del.LeaseUntil); !ok {
-		if !prev.wait() {
-			return nil, 0
-		}
-		next := del.NextAttempt
-		if due.After(next) {
-			next = due
-		}
-		if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next}); err != nil {
-			d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
-			return nil, 1
-		}
-		return nil, -1
-	}
-	msg := d.message(c, del)
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
-	defer cancel()
-	var err error
-	tr := d.cfg.Routing.Transport(del.Email)
-	if st, ok := tr.(StagedTransport); ok {
-		var staged Staged
-		staged, err = st.Stage(sendCtx, msg)
-		if !prev.wait() {
-			if err == nil {
-				staged.Abort()
-			}
-			return nil, 0
-		}
-		rec.expect()
-		if err == nil {
-			err = staged.Commit()
-		}
-	} else {
-		if !prev.wait() {
-			return nil, 0
-		}
-		rec.expect()
-		err = tr.Send(sendCtx, msg)
-	}
-	o := d.Outcome(del, err, d.cfg.Now())
-	if err != nil {
-		d.logger.WarnContext(ctx, "mailing: send failed", "delivery", del.ID, "to", del.Email, "attempt", del.Attempts+1, "status", o.Status, "err", err)
-	}
-	r := &recording{ctx: ctx, del: del, o: o, ok: make(chan bool, 1)}
-	rec.submit(r)
-	return r, -1
+	return now, until, cancel, true
 }
 
 // Outcome decides how an attempt of del that ended with err (nil for
