@@ -288,6 +288,7 @@ func (d *Dispatcher) work(ctx context.Context, worker int, rec *recorder) {
 		// The store takes writes: the slots of the outcomes it refused
 		// before are free.
 		rec.storeBack()
+		rec.hold(ds)
 		if len(ds) == 0 {
 			d.idle(ctx)
 			continue
@@ -341,6 +342,7 @@ func (d *Dispatcher) sendClaim(ctx context.Context, ds []Delivery, campaigns map
 			i = cur.i
 		}
 		d.release(ds[i:])
+		rec.unhold(ds[i:])
 		return ctx.Err() == nil
 	}
 	for i, del := range ds {
@@ -371,7 +373,9 @@ func (d *Dispatcher) sendClaim(ctx context.Context, ds []Delivery, campaigns map
 			if until.After(next) {
 				next = until
 			}
-			if err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next}); err != nil {
+			err := d.store.FinishDelivery(context.WithoutCancel(ctx), del, Outcome{Status: DeliveryPending, At: d.cfg.Now(), NextAttempt: next})
+			rec.unhold(ds[i : i+1])
+			if err != nil {
 				d.logger.Warn("mailing: releasing a delivery", "delivery", del.ID, "err", err)
 				if d.commit(ctx, cur, refused, rec) {
 					cur = nil
@@ -459,14 +463,14 @@ func (d *Dispatcher) commit(ctx context.Context, s *sending, refused refusal, re
 	return true
 }
 
-// submit hands the outcome of s's attempt to rec; held says whether it
+// submit hands the outcome of s's attempt to rec; slot says whether it
 // holds a slot (its message was delivered, or may have been).
-func (d *Dispatcher) submit(ctx context.Context, s *sending, refused refusal, rec *recorder, held bool) {
+func (d *Dispatcher) submit(ctx context.Context, s *sending, refused refusal, rec *recorder, slot bool) {
 	o := d.Outcome(s.del, s.err, d.cfg.Now())
 	if s.err != nil {
 		d.logger.WarnContext(ctx, "mailing: send failed", "delivery", s.del.ID, "to", s.del.Email, "attempt", s.del.Attempts+1, "status", o.Status, "err", s.err)
 	}
-	rec.submit(&recording{ctx: ctx, del: s.del, o: o, refused: refused, held: held})
+	rec.submit(&recording{ctx: ctx, del: s.del, o: o, refused: refused, slot: slot})
 }
 
 // byTransport orders a claim's deliveries by transport, keeping their
@@ -502,8 +506,8 @@ type recording struct {
 	del     Delivery
 	o       Outcome
 	refused refusal
-	// held says whether it holds one of the recorder's slots.
-	held bool
+	// slot says whether it holds one of the recorder's slots.
+	slot bool
 }
 
 // refusal is a worker's signal that the store refused one of its
@@ -559,10 +563,14 @@ type recorder struct {
 	// stay taken until the store takes a write again (storeBack), so
 	// that an outage costs at most one duplicate per worker.
 	lost int
+	// held counts the claimed deliveries of each campaign that the
+	// workers have not finished or given back: while a campaign has
+	// some, it has a pending delivery and is not done (Finish.MoreHeld).
+	held map[CampaignID]int
 }
 
 func newRecorder(d *Dispatcher) *recorder {
-	rc := &recorder{d: d, slots: make(chan struct{}, d.cfg.Workers), signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	rc := &recorder{d: d, slots: make(chan struct{}, d.cfg.Workers), signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), held: map[CampaignID]int{}}
 	rc.wrote = sync.NewCond(&rc.mu)
 	go rc.run()
 	return rc
@@ -588,7 +596,7 @@ func (rc *recorder) acquire(ctx context.Context, refused refusal) bool {
 }
 
 // submit queues an outcome (that of a message delivered with a slot when
-// r.held), and writes the queue unless a write is under way.
+// r.slot), and writes the queue unless a write is under way.
 func (rc *recorder) submit(r *recording) {
 	rc.mu.Lock()
 	rc.queue = append(rc.queue, r)
@@ -616,6 +624,31 @@ func (rc *recorder) drain() {
 	rc.poke()
 	for rc.written < want {
 		rc.wrote.Wait()
+	}
+}
+
+// hold counts ds, just claimed, as held.
+func (rc *recorder) hold(ds []Delivery) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, del := range ds {
+		rc.held[del.Campaign]++
+	}
+}
+
+// unhold counts ds, given back, as held no more.
+func (rc *recorder) unhold(ds []Delivery) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, del := range ds {
+		rc.unholdOne(del.Campaign)
+	}
+}
+
+// unholdOne counts one delivery of c as held no more; rc.mu is held.
+func (rc *recorder) unholdOne(c CampaignID) {
+	if rc.held[c]--; rc.held[c] <= 0 {
+		delete(rc.held, c)
 	}
 }
 
@@ -683,16 +716,25 @@ func (rc *recorder) writeQueued(all bool) {
 func (rc *recorder) write(group []*recording) {
 	d := rc.d
 	fs := make([]Finish, len(group))
+	rc.mu.Lock()
 	for i, r := range group {
-		fs[i] = Finish{Delivery: r.del, Outcome: r.o}
+		c := r.del.Campaign
+		in := 0
+		for _, o := range group {
+			if o.del.Campaign == c {
+				in++
+			}
+		}
+		fs[i] = Finish{Delivery: r.del, Outcome: r.o, MoreHeld: rc.held[c] > in}
 	}
+	rc.mu.Unlock()
 	errs := d.store.FinishDeliveries(context.Background(), fs)
 	lost := 0
 	for i, r := range group {
 		if err := errs[i]; err != nil {
 			d.logger.ErrorContext(r.ctx, "mailing: recording a delivery", "delivery", r.del.ID, "status", r.o.Status, "err", err)
 			r.refused.set()
-			if r.held {
+			if r.slot {
 				lost++
 			}
 			continue
@@ -700,11 +742,14 @@ func (rc *recorder) write(group []*recording) {
 		if d.cfg.OnOutcome != nil {
 			d.cfg.OnOutcome(r.o)
 		}
-		if r.held {
+		if r.slot {
 			<-rc.slots
 		}
 	}
 	rc.mu.Lock()
+	for _, r := range group {
+		rc.unholdOne(r.del.Campaign)
+	}
 	rc.lost += lost
 	rc.written += uint64(len(group))
 	rc.writing = false

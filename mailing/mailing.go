@@ -315,4 +315,9 @@ type Store interface {
 type Finish struct {
 	Delivery Delivery
 	Outcome  Outcome
+	// MoreHeld says that the caller holds other claimed deliveries of
+	// the same campaign, which it has yet to finish or give back: the
+	// campaign still has a pending delivery, and the store need not
+	// look whether it is done.
+	MoreHeld bool
 }

@@ -173,7 +173,8 @@ func (s Subscriber) Expired(now time.Time, ttl time.Duration) bool {
 // ErrDeliveryNotFound fails alone; any other error is returned at once,
 // for the store to roll back and fail them all. Then it settles, with
 // settle, each campaign of which the group sent or failed a delivery (a
-// delivery pending again leaves its campaign as it was): once, at the
+// delivery pending again leaves its campaign as it was, and so does a
+// group whose every finish of the campaign says MoreHeld): once, at the
 // latest of those finishes' times, in the order of the campaign ids.
 func WriteGroup(fs []Finish, errs []error, finish func(Finish) (CampaignID, error), settle func(c CampaignID, at time.Time) error) error {
 	order := make([]int, len(fs))
@@ -182,8 +183,9 @@ func WriteGroup(fs []Finish, errs []error, finish func(Finish) (CampaignID, erro
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(fs[a].Delivery.ID, fs[b].Delivery.ID) })
 	type settling struct {
-		id CampaignID
-		at time.Time
+		id   CampaignID
+		at   time.Time
+		look bool
 	}
 	var done []settling
 	for _, i := range order {
@@ -194,16 +196,22 @@ func WriteGroup(fs []Finish, errs []error, finish func(Finish) (CampaignID, erro
 		case err != nil:
 			return err
 		case fs[i].Outcome.Status != DeliveryPending:
-			at := fs[i].Outcome.At
+			at, look := fs[i].Outcome.At, !fs[i].MoreHeld
 			if k := slices.IndexFunc(done, func(s settling) bool { return s.id == c }); k < 0 {
-				done = append(done, settling{c, at})
-			} else if at.After(done[k].at) {
-				done[k].at = at
+				done = append(done, settling{c, at, look})
+			} else {
+				if at.After(done[k].at) {
+					done[k].at = at
+				}
+				done[k].look = done[k].look || look
 			}
 		}
 	}
 	slices.SortFunc(done, func(a, b settling) int { return cmp.Compare(a.id, b.id) })
 	for _, s := range done {
+		if !s.look {
+			continue
+		}
 		if err := settle(s.id, s.at); err != nil {
 			return err
 		}
