@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -60,6 +61,11 @@ type DB struct {
 	// writer's (stmt.go).
 	stmts      stmtCache
 	writeStmts stmtCache
+	// raw are the writer connection's driver statements (writeRaw).
+	raw rawStmts
+	// unfolded counts the rows this process has added to mailing_sent
+	// since it last folded them (mailing.go, foldSent).
+	unfolded atomic.Int64
 	// authChanges answers auth.ChangeCounter (auth_changes.go).
 	authChanges changeGate
 	// watch is the one fileWatch of the file (auction_watch.go).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hanok-dev/hanok/mailing"
@@ -213,7 +214,7 @@ type sqlTx interface {
 // DeleteSubscriber implements mailing.Store.
 func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.SubscriberID) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		if err := foldSent(ctx, tx); err != nil {
+		if err := s.foldSent(ctx, tx); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers WHERE id = ?`, id)
@@ -231,7 +232,7 @@ func (s *MailingStore) DeleteSubscriber(ctx context.Context, id mailing.Subscrib
 func (s *MailingStore) DeleteSubscribers(ctx context.Context) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := foldSent(ctx, tx); err != nil {
+		if err := s.foldSent(ctx, tx); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM mailing_subscribers`)
@@ -328,7 +329,7 @@ func scanDelivery(sc scanner) (mailing.Delivery, error) {
 // BounceDelivery implements mailing.Store.
 func (s *MailingStore) BounceDelivery(ctx context.Context, c mailing.CampaignID, sub mailing.SubscriberID, b mailing.DeliveryBounce) error {
 	return s.db.write(ctx, func(tx *sql.Tx) error {
-		if err := foldSent(ctx, tx); err != nil {
+		if err := s.foldSent(ctx, tx); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET bounce_kind = ?, bounce_status = ?, bounce_detail = ?, bounced_at = ? WHERE campaign_id = ? AND subscriber_id = ?`,
@@ -455,7 +456,7 @@ func firstDue(c mailing.Campaign) time.Time {
 func (s *MailingStore) CancelPending(ctx context.Context, c mailing.CampaignID) (int, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := foldSent(ctx, tx); err != nil {
+		if err := s.foldSent(ctx, tx); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE mailing_deliveries SET status = 'cancelled', lease_until = NULL WHERE campaign_id = ? AND status = 'pending'`, c)
@@ -475,6 +476,7 @@ const (
 			WHERE id IN (
 				SELECT d.id FROM mailing_deliveries d JOIN mailing_campaigns c ON c.id = d.campaign_id
 				WHERE d.status = 'pending' AND d.next_attempt <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?) AND c.status NOT IN ('cancelled', 'paused')
+					AND NOT EXISTS (SELECT 1 FROM mailing_sent s WHERE s.delivery_id = d.id)
 				ORDER BY d.next_attempt, d.id LIMIT ?)
 			RETURNING ` + deliveryColumns
 	campaignClaimedQuery = `UPDATE mailing_campaigns SET status = ?, updated = ? WHERE id = ? AND status = ?`
@@ -493,7 +495,7 @@ const (
 
 var (
 	claimQueries  = []string{foldCampaignsQuery, foldQuery, foldDeleteQuery, settleOneQuery, claimQuery, campaignClaimedQuery}
-	finishQueries = []string{sentQuery, finishQuery, deliveryErrorQuery, settleOneQuery}
+	finishQueries = []string{finishQuery, deliveryErrorQuery, settleOneQuery}
 )
 
 // The statements that fold mailing_sent into mailing_deliveries.
@@ -508,9 +510,15 @@ const (
 	foldDeleteQuery = `DELETE FROM mailing_sent`
 )
 
+// foldEvery is how many rows of mailing_sent a claim lets pile up before
+// it folds them: a fold costs less a row the more rows it folds (the
+// rows of a campaign share pages), and it holds the writer meanwhile.
+const foldEvery = 1024
+
 // foldSent folds the deliveries recorded sent in mailing_sent into
 // mailing_deliveries, and settles their campaigns.
-func foldSent(ctx context.Context, tx sqlTx) error {
+func (s *MailingStore) foldSent(ctx context.Context, tx sqlTx) error {
+	s.db.unfolded.Store(0)
 	rows, err := tx.QueryContext(ctx, foldCampaignsQuery)
 	type folded struct {
 		c  mailing.CampaignID
@@ -541,13 +549,21 @@ func foldSent(ctx context.Context, tx sqlTx) error {
 func (s *MailingStore) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]mailing.Delivery, error) {
 	var out []mailing.Delivery
 	err := s.db.writePrepared(ctx, claimQueries, func(tx stmtTx) error {
-		if err := foldSent(ctx, tx); err != nil {
-			return err
+		// The rows of mailing_sent are folded in when they are many, or
+		// when there is nothing to claim (the campaigns are sent):
+		// folded or not, the claim does not take them.
+		if s.db.unfolded.Load() >= foldEvery {
+			if err := s.foldSent(ctx, tx); err != nil {
+				return err
+			}
 		}
 		rows, err := tx.QueryContext(ctx, claimQuery, nanos(leaseUntil), nanos(now), nanos(now), limit)
 		out, err = collect("claim deliveries", rows, err, scanDelivery)
 		if err != nil {
 			return err
+		}
+		if len(out) == 0 {
+			return s.foldSent(ctx, tx)
 		}
 		var campaigns []mailing.CampaignID
 		for _, d := range out {
@@ -590,7 +606,7 @@ func lessDue(a, b mailing.Delivery) bool {
 func (s *MailingStore) FailPending(ctx context.Context, id mailing.SubscriberID, at time.Time, msg string) (int, error) {
 	var n int
 	err := s.db.write(ctx, func(tx *sql.Tx) error {
-		if err := foldSent(ctx, tx); err != nil {
+		if err := s.foldSent(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `UPDATE mailing_deliveries SET status = 'failed', lease_until = NULL, last_error = ?
@@ -626,19 +642,37 @@ func (s *MailingStore) FinishDelivery(ctx context.Context, d mailing.Delivery, o
 }
 
 // FinishDeliveries implements mailing.Store: one write transaction
-// (mailing.WriteGroup), its statements prepared once.
+// (mailing.WriteGroup). A group of messages sent, what a dispatcher
+// writes all along, runs on the writer's driver statements (writeRaw);
+// any other, on statements prepared once.
 func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish) []error {
 	errs := make([]error, len(fs))
 	if len(fs) == 0 {
 		return errs
 	}
-	err := s.db.writePrepared(ctx, finishQueries, func(tx stmtTx) error {
-		return mailing.WriteGroup(fs, errs,
-			func(f mailing.Finish) (mailing.CampaignID, error) {
-				return finishDelivery(ctx, tx, f.Delivery, f.Outcome)
-			},
-			func(c mailing.CampaignID, at time.Time) error { return settleCampaigns(ctx, tx, c, at) })
-	})
+	var err error
+	if slices.ContainsFunc(fs, func(f mailing.Finish) bool { return !sentFinish(f.Outcome) }) {
+		err = s.db.writePrepared(ctx, finishQueries, func(tx stmtTx) error {
+			return mailing.WriteGroup(fs, errs,
+				func(f mailing.Finish) (mailing.CampaignID, error) {
+					return finishDelivery(ctx, tx, f.Delivery, f.Outcome)
+				},
+				func(c mailing.CampaignID, at time.Time) error { return settleCampaigns(ctx, tx, c, at) })
+		})
+	} else {
+		err = s.db.writeRaw(ctx, sentQueries, func(tx rawTx) error {
+			return mailing.WriteGroup(fs, errs,
+				func(f mailing.Finish) (mailing.CampaignID, error) {
+					return sentDelivery(tx, &s.db.unfolded, f.Delivery, f.Outcome)
+				},
+				func(c mailing.CampaignID, at time.Time) error {
+					if _, err := tx.exec(settleOneQuery, nanos(at), c); err != nil {
+						return fmt.Errorf("sqlite: settle campaigns: %w", err)
+					}
+					return nil
+				})
+		})
+	}
 	if err != nil {
 		for i := range errs {
 			errs[i] = err
@@ -647,25 +681,44 @@ func (s *MailingStore) FinishDeliveries(ctx context.Context, fs []mailing.Finish
 	return errs
 }
 
+// sentFinish reports whether o is a message sent at the first try or
+// after failed ones, which mailing_sent records.
+func sentFinish(o mailing.Outcome) bool {
+	return o.Status == mailing.DeliverySent && o.Attempted && o.Error == ""
+}
+
+// sentQueries are the statements of sentDelivery.
+var sentQueries = []string{sentQuery, deliveryExistsQuery, settleOneQuery}
+
+const deliveryExistsQuery = `SELECT 1 FROM mailing_deliveries WHERE id = ?`
+
+// sentDelivery records d sent (o, a sentFinish) in mailing_sent, folded
+// into mailing_deliveries later (foldSent) with others, and returns its
+// campaign.
+func sentDelivery(tx rawTx, unfolded *atomic.Int64, d mailing.Delivery, o mailing.Outcome) (mailing.CampaignID, error) {
+	res, err := tx.exec(sentQuery, nanos(o.At), d.ID, nanos(d.LeaseUntil))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: finish delivery: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, fmt.Errorf("sqlite: finish delivery: %w", err)
+	} else if n == 1 {
+		unfolded.Add(1)
+		return d.Campaign, nil
+	}
+	found, err := tx.exists(deliveryExistsQuery, d.ID)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("sqlite: finish delivery: %w", err)
+	case !found:
+		return 0, mailing.ErrDeliveryNotFound
+	}
+	return 0, mailing.ErrNotHeld
+}
+
 // finishDelivery records the outcome o of the claim of d in tx and
 // returns its campaign; settling the campaign is the caller's.
 func finishDelivery(ctx context.Context, tx stmtTx, d mailing.Delivery, o mailing.Outcome) (mailing.CampaignID, error) {
-	if o.Status == mailing.DeliverySent && o.Attempted && o.Error == "" {
-		// The common case: a row of mailing_sent, folded into
-		// mailing_deliveries later (foldSent) with others.
-		res, err := tx.ExecContext(ctx, sentQuery, nanos(o.At), d.ID, nanos(d.LeaseUntil))
-		if err != nil {
-			return 0, fmt.Errorf("sqlite: finish delivery: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			return d.Campaign, nil
-		}
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM mailing_deliveries WHERE id = ?`, d.ID).Scan(&one); err != nil {
-			return 0, missing(err, mailing.ErrDeliveryNotFound)
-		}
-		return 0, mailing.ErrNotHeld
-	}
 	attempted := 0
 	if o.Attempted {
 		attempted = 1

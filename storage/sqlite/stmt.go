@@ -3,7 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"sync"
 )
 
@@ -140,4 +143,138 @@ func (p poolQuerier) QueryRowContext(ctx context.Context, query string, args ...
 		return st.QueryRowContext(ctx, args...)
 	}
 	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+// rawStmts are the writer connection's driver statements, prepared once,
+// for the writes that run most (writeRaw).
+type rawStmts struct {
+	mu   sync.Mutex
+	conn any // the driver connection they belong to
+	m    map[string]driver.Stmt
+}
+
+// rawBegin and rawCommit open and close writeRaw's transactions.
+const (
+	rawBegin    = "BEGIN IMMEDIATE"
+	rawCommit   = "COMMIT"
+	rawRollback = "ROLLBACK"
+)
+
+// writeRaw is write for the writes that run most, such as the mailing
+// outbox's finishes: fn runs on the writer connection between BEGIN
+// IMMEDIATE and COMMIT, with driver statements prepared once for its
+// queries and for those, and none of database/sql's bookkeeping of a
+// transaction and its statements (which costs as much as the writes
+// themselves there). Every query fn runs must be in queries.
+func (db *DB) writeRaw(ctx context.Context, queries []string, fn func(tx rawTx) error) error {
+	conn, err := db.writer.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: writer connection: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		stmts, err := db.raw.of(ctx, dc, queries)
+		if err != nil {
+			return db.readOnly(fmt.Errorf("sqlite: prepare: %w", err))
+		}
+		tx := rawTx{ctx: ctx, stmts: stmts}
+		if _, err := tx.exec(rawBegin); err != nil {
+			return db.readOnly(fmt.Errorf("sqlite: begin: %w", err))
+		}
+		if err := fn(tx); err != nil {
+			_, _ = tx.exec(rawRollback)
+			return db.readOnly(err)
+		}
+		if _, err := tx.exec(rawCommit); err != nil {
+			// A failed COMMIT may leave the transaction open.
+			_, _ = tx.exec(rawRollback)
+			return db.readOnly(fmt.Errorf("sqlite: commit: %w", err))
+		}
+		return nil
+	})
+}
+
+// of returns the statements of queries (and of rawBegin, rawCommit and
+// rawRollback) on the driver connection dc, preparing those it has not
+// yet; a new connection drops the old one's.
+func (r *rawStmts) of(ctx context.Context, dc any, queries []string) (map[string]driver.Stmt, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.conn != dc {
+		r.conn, r.m = dc, map[string]driver.Stmt{}
+	}
+	p, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return nil, fmt.Errorf("driver connection %T cannot prepare", dc)
+	}
+	for _, q := range append([]string{rawBegin, rawCommit, rawRollback}, queries...) {
+		if _, ok := r.m[q]; ok {
+			continue
+		}
+		st, err := p.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		r.m[q] = st
+	}
+	return r.m, nil
+}
+
+// rawTx runs writeRaw's queries.
+type rawTx struct {
+	ctx   context.Context
+	stmts map[string]driver.Stmt
+}
+
+// args are the driver's values of args, converted as database/sql
+// converts them (a named integer type to int64, say).
+func (rawTx) args(args []any) ([]driver.NamedValue, error) {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: argument %d: %w", i+1, err)
+		}
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	return nv, nil
+}
+
+// exec runs query for its effect.
+func (t rawTx) exec(query string, args ...any) (driver.Result, error) {
+	st, ok := t.stmts[query].(driver.StmtExecContext)
+	if !ok {
+		return nil, fmt.Errorf("sqlite: no statement for %q", query)
+	}
+	nv, err := t.args(args)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, nv)
+}
+
+// exists reports whether query returns a row.
+func (t rawTx) exists(query string, args ...any) (bool, error) {
+	st, ok := t.stmts[query].(driver.StmtQueryContext)
+	if !ok {
+		return false, fmt.Errorf("sqlite: no statement for %q", query)
+	}
+	nv, err := t.args(args)
+	if err != nil {
+		return false, err
+	}
+	rows, err := st.QueryContext(t.ctx, nv)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, len(rows.Columns()))
+	switch err := rows.Next(dest); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, io.EOF):
+		return false, nil
+	default:
+		return false, err
+	}
 }
